@@ -1,0 +1,3 @@
+"""Lotgenoot: peer-support interventions on work and income over Telegram, run as a trial."""
+
+__version__ = "0.1.0"

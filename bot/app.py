@@ -1,0 +1,77 @@
+"""Builds the python-telegram-bot Application from settings, and runs it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import BotCommand, Update
+from telegram.ext import ApplicationBuilder, ContextTypes
+
+from bot import handlers
+from bot.handlers.context import RUNTIME_KEY, LotgenootApplication, LotgenootContext
+from bot.i18n import Language, text
+from bot.outbox.sender import OutboxSender
+from bot.outbox.telegram_transport import TelegramTransport
+from bot.runtime import Runtime
+from bot.scheduler import build_scheduler
+
+MENU_COMMANDS = ("start", "help")
+
+
+def build_application(runtime: Runtime) -> LotgenootApplication:
+    """The Application with our handlers, typed context, menu and background sender."""
+    token = runtime.settings.require_bot_token()
+    api = runtime.settings.telegram_api_url
+    application: LotgenootApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=LotgenootContext))
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[RUNTIME_KEY] = runtime
+    runtime.sender = OutboxSender(
+        runtime.database,
+        TelegramTransport(application.bot),
+        runtime.clock,
+        settings=runtime.sender_settings,
+    )
+    handlers.register(application)
+    return application
+
+
+async def _post_init(application: LotgenootApplication) -> None:
+    """Show the command menu in each language (Telegram picks by the user's language)."""
+    for language in Language:
+        commands = [BotCommand(c, text(language, f"commands.{c}")) for c in MENU_COMMANDS]
+        code = None if language is Language.EN else language.value
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+@asynccontextmanager
+async def running(application: LotgenootApplication) -> AsyncIterator[LotgenootApplication]:
+    """Poll for updates, send from the outbox and tick the scheduler until the block ends."""
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    assert runtime.sender is not None
+    stop = asyncio.Event()
+    scheduler = build_scheduler(runtime)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        sender_task = asyncio.create_task(runtime.sender.run(stop), name="outbox-sender")
+        scheduler.start()
+        try:
+            yield application
+        finally:
+            scheduler.shutdown(wait=False)
+            await application.updater.stop()
+            stop.set()
+            await sender_task
+            await application.stop()

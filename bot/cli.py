@@ -1,0 +1,124 @@
+"""The `lotgenoot` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from telegram.error import InvalidToken, NetworkError
+
+from bot import __version__
+from bot.app import build_application, running
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.migrate import DatabaseBehind, ensure_up_to_date, upgrade
+from bot.logs import configure_logging
+from bot.runtime import Runtime
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Lotgenoot: peer-support interventions on work and income over Telegram, as a trial.",
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+
+
+class UserFacingError(Exception):
+    """A failure we can explain in one line; main() prints it without a traceback."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lotgenoot {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Lotgenoot's command line."""
+
+
+@app.command()
+def run() -> None:
+    """Run the bot against Telegram (long polling)."""
+    settings = load_settings()
+    settings.require_bot_token()
+    configure_logging(settings.log_level)
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    database = Database(settings.database_url)
+    try:
+        await ensure_up_to_date(database)
+        application = build_application(Runtime(settings, database, SystemClock()))
+        try:
+            async with running(application):
+                typer.echo("Lotgenoot is running; Ctrl+C stops it.", err=True)
+                await _until_interrupted()
+        except InvalidToken:
+            raise UserFacingError(
+                "Telegram rejected LOTGENOOT_BOT_TOKEN: copy the token from @BotFather again"
+            ) from None
+        except NetworkError as exc:
+            raise UserFacingError(
+                f"cannot reach the Bot API at {settings.telegram_api_url} ({exc.message}): "
+                "check LOTGENOOT_TELEGRAM_API_URL and the network"
+            ) from None
+    finally:
+        await database.dispose()
+
+
+async def _until_interrupted() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (creates it on first use)."""
+    settings = load_settings()
+
+    async def _upgrade() -> None:
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database)
+        finally:
+            await database.dispose()
+
+    asyncio.run(_upgrade())
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Where the demo writes its database and files.")] = Path(
+        "demo-output"
+    ),
+) -> None:
+    """Run the real bot against the built-in Telegram sandbox with simulated people."""
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(out))
+
+
+def main() -> None:
+    """Entry point: one line and a non-zero exit for problems a person can fix."""
+    try:
+        app()
+    except (SettingsError, DatabaseBehind, UserFacingError) as exc:
+        typer.echo(f"lotgenoot: {exc}", err=True)
+        sys.exit(2)

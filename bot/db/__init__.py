@@ -1,0 +1,1 @@
+"""Database access: models, the engine, one transaction helper and migrations."""

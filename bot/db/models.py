@@ -1,0 +1,110 @@
+"""SQLAlchemy models of the tables the delivery core needs; domain tables live beside them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, MetaData, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.db.types import BigIntId, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names Alembic can rely on across engines."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+def _string_enum(enum_class: type[enum.StrEnum]) -> Enum:
+    """Enums stored as their values in a plain string column: no PostgreSQL ENUM to migrate."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an intended message is on its way out."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ChatType(enum.StrEnum):
+    """Telegram limits differ for private chats and groups."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class OutboxMessage(Base):
+    """One intended message; `intent_key` makes sending the same intent twice impossible."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    intent_key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_type: Mapped[ChatType] = mapped_column(_string_enum(ChatType))
+    method: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    kind: Mapped[str] = mapped_column(String(40))
+    participant_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _string_enum(OutboxStatus), default=OutboxStatus.PENDING
+    )
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_messages_due",
+            "status",
+            "not_before",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+        Index("ix_outbox_messages_chat_status", "chat_id", "status"),
+    )
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a re-delivered update is handled once."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UnreachableChat(Base):
+    """A participant's chat that answered 403 or "chat not found": nothing is sent until they
+    write again. Only participants' chats are kept; a stranger's block leaves no trace."""
+
+    __tablename__ = "unreachable_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    since: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,59 @@
+"""`lotgenoot demo`: the real bot against the sandbox, with simulated people talking to it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+
+from bot.app import build_application, running
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+from bot.runtime import Runtime
+from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.settings import Settings
+
+DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
+
+
+async def run_demo(out: Path) -> None:
+    """Start sandbox and bot, let two people talk to it, print the conversation."""
+    out.mkdir(parents=True, exist_ok=True)
+    database_file = out / "demo.db"
+    for stale in out.glob("demo.db*"):
+        stale.unlink()
+    async with TelegramSandbox(bot_token=DEMO_TOKEN) as sandbox:
+        settings = Settings(
+            bot_token=DEMO_TOKEN,  # type: ignore[arg-type]
+            telegram_api_url=sandbox.base_url,
+            database_url=f"sqlite+aiosqlite:///{database_file}",
+        )
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database)
+            application = build_application(Runtime(settings, database, SystemClock()))
+            async with running(application):
+                sanne = sandbox.add_user("Sanne", language_code="nl")
+                sam = sandbox.add_user("Sam", language_code="en")
+                for person in (sanne, sam):
+                    for command in ("/start", "/help"):
+                        await _say(person, command)
+        finally:
+            await database.dispose()
+        unknown = sandbox.unknown_calls
+    typer.echo(f"\nThe demo database is {database_file}.")
+    if unknown:
+        raise SystemExit(f"the bot called Bot API methods the sandbox does not know: {unknown}")
+
+
+async def _say(person: SandboxUser, words: str) -> None:
+    width = shutil.get_terminal_size((100, 20)).columns
+    typer.secho(f"{person.first_name:>8} › {words}", fg=typer.colors.CYAN)
+    person.send(words)
+    for message in await person.wait_for_messages(count=1, timeout=10.0):
+        for number, line in enumerate(message.get("text", "").splitlines()):
+            prefix = "     bot ‹ " if number == 0 else " " * 11
+            typer.echo(f"{prefix}{line}"[:width])
+    typer.echo("")

@@ -1,0 +1,16 @@
+"""Telegram adapters: parse the update, call a service, render a reply. One module per audience."""
+
+from __future__ import annotations
+
+from bot.handlers import common, updates
+from bot.handlers.context import LotgenootApplication
+from bot.handlers.errors import on_error
+
+BEFORE_ALL = -2
+
+
+def register(application: LotgenootApplication) -> None:
+    """Attach every handler to `application`, in the order they must run."""
+    application.add_handler(updates.handler(), group=BEFORE_ALL)
+    application.add_handlers(common.handlers())
+    application.add_error_handler(on_error)

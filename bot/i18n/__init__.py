@@ -1,0 +1,66 @@
+"""Message catalogues (Dutch and English) and the one function that renders a text."""
+
+from __future__ import annotations
+
+import enum
+import string
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["Language", "MissingText", "catalogue", "language_from_code", "placeholders", "text"]
+
+
+class Language(enum.StrEnum):
+    """The languages participants can choose; Dutch first because the pilots are Dutch."""
+
+    NL = "nl"
+    EN = "en"
+
+
+class MissingText(KeyError):
+    """A text key that the catalogue lacks: a bug, caught by the catalogue tests."""
+
+
+def language_from_code(code: str | None) -> Language:
+    """Telegram's `language_code` → our language: Dutch for nl (and nl-BE), English otherwise."""
+    if code and code.lower().split("-")[0] == Language.NL:
+        return Language.NL
+    return Language.EN
+
+
+@cache
+def catalogue(language: Language) -> dict[str, str]:
+    """All texts of one language, flattened to dotted keys ("start.welcome")."""
+    raw = (
+        resources.files(__package__)
+        .joinpath(f"catalogues/{language.value}.toml")
+        .read_text(encoding="utf-8")
+    )
+    return _flatten(tomllib.loads(raw))
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{dotted}."))
+        else:
+            flat[dotted] = str(value)
+    return flat
+
+
+def placeholders(template: str) -> set[str]:
+    """The {names} a template expects, so tests can compare languages."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def text(language: Language, key: str, **params: object) -> str:
+    """The text for `key` in `language`, with its placeholders filled in."""
+    try:
+        template = catalogue(language)[key]
+    except KeyError:
+        raise MissingText(f"{language.value}:{key}") from None
+    return template.format(**params)

@@ -1,0 +1,76 @@
+"""Telegram's limits, kept on the sending side: overall, per private chat and per group."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+from aiolimiter import AsyncLimiter
+
+from bot.db.models import ChatType
+
+
+class Pacer:
+    """Waits until a message to a chat may go out without tripping Telegram's flood control.
+
+    The overall limiter holds one token at a time, so the rate stays smooth in every one-second
+    window (a bucket of N tokens would allow 2N in a window: a full burst plus the refill).
+    """
+
+    def __init__(
+        self,
+        *,
+        global_per_second: float,
+        private_interval_s: float,
+        group_per_minute: int,
+    ) -> None:
+        self._global = AsyncLimiter(1, 1 / global_per_second)
+        self._private_interval = private_interval_s
+        self._group_per_minute = group_per_minute
+        self._private_next: dict[int, float] = {}
+        self._group_sent: dict[int, deque[float]] = {}
+        self._paused_until = 0.0
+        self._chat_paused_until: dict[int, float] = {}
+
+    def pause_all(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def pause_chat(self, chat_id: int, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        self._chat_paused_until[chat_id] = max(self._chat_paused_until.get(chat_id, 0.0), until)
+
+    async def wait_turn(self, chat_id: int, chat_type: ChatType) -> None:
+        """Return when a message to `chat_id` may be sent now, and count it as sent."""
+        # a pause can grow while we wait (another 429), so the delay is recomputed after waking
+        while (delay := self._delay(chat_id, chat_type)) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(delay)
+        await self._global.acquire()
+        now = time.monotonic()
+        if chat_type is ChatType.GROUP:
+            window = self._group_sent.setdefault(chat_id, deque(maxlen=self._group_per_minute))
+            window.append(now)
+        else:
+            self._private_next[chat_id] = now + self._private_interval
+        self._chat_paused_until.pop(chat_id, None)
+
+    def _delay(self, chat_id: int, chat_type: ChatType) -> float:
+        now = time.monotonic()
+        until = max(self._paused_until, self._chat_paused_until.get(chat_id, 0.0))
+        if chat_type is ChatType.GROUP:
+            window = self._group_sent.get(chat_id)
+            if window is not None and len(window) == window.maxlen:
+                # a small margin keeps us clear of Telegram's own window edge
+                until = max(until, window[0] + 60.0 + 0.05)
+        else:
+            until = max(until, self._private_next.get(chat_id, 0.0))
+        return until - now
+
+    def forget_idle(self) -> None:
+        """Drop bookkeeping for chats that have been quiet for over a minute."""
+        horizon = time.monotonic() - 60.0
+        self._private_next = {c: t for c, t in self._private_next.items() if t > horizon}
+        self._group_sent = {c: w for c, w in self._group_sent.items() if w and w[-1] > horizon}
+        self._chat_paused_until = {
+            c: t for c, t in self._chat_paused_until.items() if t > time.monotonic()
+        }

@@ -1,0 +1,244 @@
+"""The one sender: drains the outbox within Telegram's limits, retrying what is worth it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, SystemClock
+from bot.db.engine import Database
+from bot.db.models import ChatType
+from bot.outbox import store
+from bot.outbox.outcomes import (
+    Delivered,
+    Outcome,
+    RateLimited,
+    Rejected,
+    Transient,
+    Transport,
+    Unreachable,
+)
+from bot.outbox.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+UnreachableHook = Callable[[AsyncSession, int, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    """Limits and retry policy; the defaults keep under Telegram's published limits."""
+
+    global_per_second: float = 25.0
+    private_interval_s: float = 1.0
+    group_per_minute: int = 20
+    batch_size: int = 50
+    lease: timedelta = timedelta(minutes=10)
+    max_attempts: int = 6
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    idle_poll_s: float = 0.5
+    shutdown_grace_s: float = 5.0
+
+
+@dataclass
+class SenderStats:
+    """Counters since start, for `lotgenoot status` and the logs."""
+
+    sent: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+
+
+class OutboxSender:
+    """Claims due rows, paces them, calls the transport and records each outcome."""
+
+    def __init__(
+        self,
+        database: Database,
+        transport: Transport,
+        clock: Clock,
+        *,
+        settings: SenderSettings | None = None,
+        wall_clock: Clock | None = None,
+        on_unreachable: UnreachableHook | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db = database
+        self._transport = transport
+        self._clock = clock
+        self._wall = wall_clock or SystemClock()
+        self.settings = settings or SenderSettings()
+        self._pacer = Pacer(
+            global_per_second=self.settings.global_per_second,
+            private_interval_s=self.settings.private_interval_s,
+            group_per_minute=self.settings.group_per_minute,
+        )
+        self._on_unreachable = on_unreachable
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self.stats = SenderStats()
+
+    def wake(self) -> None:
+        """Tell the sender something new is due, so a reply goes out at once."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set, keeping up to `batch_size` chats in flight at once.
+
+        Claiming more as soon as a delivery finishes (rather than batch after batch) keeps one
+        slow chat, waiting out its group limit or a backoff, from holding up everyone else.
+        """
+        in_flight: set[asyncio.Task[None]] = set()
+        while not stop.is_set():
+            self._wake.clear()
+            claimed = await self._claim_safely(self.settings.batch_size - len(in_flight))
+            for message in claimed:
+                task = asyncio.create_task(self._deliver(message))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            if not claimed or len(in_flight) >= self.settings.batch_size:
+                await _wait_any(self._wake, stop, *in_flight, idle_s=self.settings.idle_poll_s)
+            self._pacer.forget_idle()
+        await self._finish(in_flight)
+
+    async def deliver_due(self) -> int:
+        """Deliver everything due now and return how many messages were handled (for tests)."""
+        handled = 0
+        while batch := await self._claim(self.settings.batch_size):
+            await asyncio.gather(*(self._deliver(message) for message in batch))
+            handled += len(batch)
+        return handled
+
+    async def _claim_safely(self, room: int) -> list[store.ClaimedMessage]:
+        if room <= 0:
+            return []
+        try:
+            return await self._claim(room)
+        except Exception:
+            log.exception("claiming from the outbox failed; retrying shortly")
+            return []
+
+    async def _claim(self, limit: int) -> list[store.ClaimedMessage]:
+        async with self._db.transaction() as session:
+            return await store.claim_due(
+                session,
+                now=self._clock.now(),
+                wall_now=self._wall.now(),
+                lease_until=self._wall.now() + self.settings.lease,
+                limit=limit,
+            )
+
+    async def _finish(self, in_flight: set[asyncio.Task[None]]) -> None:
+        """Let deliveries under way end (a cut one is retried after its lease), then stop."""
+        if not in_flight:
+            return
+        _done, pending = await asyncio.wait(in_flight, timeout=self.settings.shutdown_grace_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _deliver(self, message: store.ClaimedMessage) -> None:
+        tries = 0
+        while True:
+            await self._pacer.wait_turn(message.chat_id, message.chat_type)
+            tries += 1
+            outcome = await self._attempt(message)
+            if isinstance(outcome, Delivered):
+                await self._record_sent(message, outcome, tries)
+                return
+            if isinstance(outcome, RateLimited):
+                tries -= 1  # flood control is our pace, not the message's fault
+                self._on_rate_limited(message, outcome)
+                continue
+            if isinstance(outcome, Transient) and tries < self.settings.max_attempts:
+                self.stats.retried += 1
+                await asyncio.sleep(self._backoff(tries))
+                continue
+            await self._record_undeliverable(message, outcome, tries)
+            return
+
+    async def _attempt(self, message: store.ClaimedMessage) -> Outcome:
+        try:
+            return await self._transport.deliver(message.method, message.chat_id, message.payload)
+        except Exception as exc:  # a bug in a transport must not kill the sender loop
+            log.exception("transport raised on outbox message %s", message.id)
+            return Transient(f"{type(exc).__name__}: {exc}")
+
+    def _on_rate_limited(self, message: store.ClaimedMessage, outcome: RateLimited) -> None:
+        """Telegram's 429 on a group is about that group; on a private chat, about the bot."""
+        self.stats.rate_limited += 1
+        log.warning(
+            "rate limited outbox_id=%s chat_type=%s retry_after=%.1f",
+            message.id,
+            message.chat_type.value,
+            outcome.retry_after,
+        )
+        if message.chat_type is ChatType.GROUP:
+            self._pacer.pause_chat(message.chat_id, outcome.retry_after)
+        else:
+            self._pacer.pause_all(outcome.retry_after)
+
+    def _backoff(self, tries: int) -> float:
+        """Exponential backoff with full jitter (AWS architecture blog's recommendation)."""
+        ceiling = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (tries - 1))
+        return self._rng.uniform(0, ceiling)
+
+    async def _record_sent(
+        self, message: store.ClaimedMessage, outcome: Delivered, tries: int
+    ) -> None:
+        async with self._db.transaction() as session:
+            await store.mark_sent(
+                session,
+                message,
+                telegram_message_id=outcome.message_id,
+                tries=tries,
+                now=self._clock.now(),
+            )
+        self.stats.sent += 1
+
+    async def _record_undeliverable(
+        self, message: store.ClaimedMessage, outcome: Outcome, tries: int
+    ) -> None:
+        reason = _reason(outcome)
+        self.stats.failed[reason.split(":")[0]] += 1
+        log.warning("outbox_id=%s not delivered: %s", message.id, reason)
+        async with self._db.transaction() as session:
+            await store.mark_failed(session, message, reason=reason, tries=tries)
+            if isinstance(outcome, Unreachable):
+                cancelled = await store.mark_unreachable(
+                    session, message, reason, self._clock.now()
+                )
+                log.info("chat unreachable; cancelled %d pending messages", cancelled)
+                if self._on_unreachable is not None:
+                    await self._on_unreachable(session, message.chat_id, outcome.reason)
+
+
+def _reason(outcome: Outcome) -> str:
+    if isinstance(outcome, Unreachable):
+        return f"unreachable: {outcome.reason}"
+    if isinstance(outcome, Rejected):
+        return f"rejected: {outcome.reason}"
+    if isinstance(outcome, Transient):
+        return f"gave up: {outcome.reason}"
+    return f"unexpected: {outcome!r}"
+
+
+async def _wait_any(
+    wake: asyncio.Event, stop: asyncio.Event, *tasks: asyncio.Task[None], idle_s: float
+) -> None:
+    """Return when woken, stopped, a delivery finished, or after `idle_s`."""
+    waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait([*waiters, *tasks], timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

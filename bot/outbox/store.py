@@ -1,0 +1,144 @@
+"""The outbox's SQL: claim due rows with a lease, and record how each delivery ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
+from bot.db.upsert import insert_if_absent
+
+M = OutboxMessage
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A row the sender holds a lease on."""
+
+    id: int
+    chat_id: int
+    chat_type: ChatType
+    method: str
+    payload: dict[str, Any]
+    participant_id: int | None
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, wall_now: datetime, lease_until: datetime, limit: int
+) -> list[ClaimedMessage]:
+    """Lease the oldest due message of up to `limit` chats that have nothing in flight.
+
+    One row per chat keeps each chat's messages in order and its pace to Telegram's per-chat
+    limit; a row whose lease ran out (its sender died) is due again. `now` is the study clock
+    (when a message may go), `wall_now` real time (leases are about live processes).
+    """
+    due = or_(
+        and_(M.status == OutboxStatus.PENDING, M.not_before <= now),
+        and_(M.status == OutboxStatus.SENDING, M.lease_until < wall_now),
+    )
+    busy_chats = select(M.chat_id).where(
+        M.status == OutboxStatus.SENDING, M.lease_until >= wall_now, M.chat_id.is_not(None)
+    )
+    oldest_per_chat = (
+        select(func.min(M.id))
+        .where(due, M.chat_id.is_not(None), M.chat_id.not_in(busy_chats))
+        .group_by(M.chat_id)
+        .order_by(func.min(M.id))
+        .limit(limit)
+    )
+    result = await session.execute(
+        update(M)
+        .where(M.id.in_(oldest_per_chat.scalar_subquery()), due)
+        .values(status=OutboxStatus.SENDING, lease_until=lease_until)
+        .returning(M.id, M.chat_id, M.chat_type, M.method, M.payload, M.participant_id)
+    )
+    claimed = [ClaimedMessage(*row) for row in result.all()]
+    return sorted(claimed, key=lambda message: message.id)
+
+
+def _forget_personal(message: ClaimedMessage) -> dict[str, Any]:
+    """Columns to clear once a row is done, so the outbox keeps no more than it must.
+
+    A private chat of someone who is not (yet) a participant must leave no trace of their
+    Telegram id (SPEC §2: no consent, nothing stored); documents carry personal data.
+    """
+    values: dict[str, Any] = {}
+    if message.chat_type is ChatType.PRIVATE and message.participant_id is None:
+        values["chat_id"] = None
+        values["payload"] = {}
+    if message.method == "sendDocument":
+        values["payload"] = {}
+    return values
+
+
+async def mark_sent(
+    session: AsyncSession,
+    message: ClaimedMessage,
+    *,
+    telegram_message_id: int | None,
+    tries: int,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(M)
+        .where(M.id == message.id)
+        .values(
+            status=OutboxStatus.SENT,
+            telegram_message_id=telegram_message_id,
+            attempts=M.attempts + tries,
+            sent_at=now,
+            lease_until=None,
+            last_error=None,
+            **_forget_personal(message),
+        )
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, message: ClaimedMessage, *, reason: str, tries: int
+) -> None:
+    await session.execute(
+        update(M)
+        .where(M.id == message.id)
+        .values(
+            status=OutboxStatus.FAILED,
+            attempts=M.attempts + tries,
+            last_error=reason[:500],
+            lease_until=None,
+            **_forget_personal(message),
+        )
+    )
+
+
+async def cancel_pending_for_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
+    """Cancel every message still waiting for `chat_id`; returns how many."""
+    result = await session.execute(
+        update(M)
+        .where(M.chat_id == chat_id, M.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+        .values(status=OutboxStatus.CANCELLED, last_error=reason[:500], lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_unreachable(
+    session: AsyncSession, message: ClaimedMessage, reason: str, now: datetime
+) -> int:
+    """Stop all messages to the chat; remember it only if it belongs to a participant."""
+    if message.participant_id is not None:
+        await insert_if_absent(
+            session,
+            UnreachableChat,
+            {"chat_id": message.chat_id, "since": now, "reason": reason[:200]},
+            ["chat_id"],
+        )
+    return await cancel_pending_for_chat(session, message.chat_id, reason)
+
+
+async def mark_reachable(session: AsyncSession, chat_id: int) -> bool:
+    """The person wrote again: messages may flow. True when they had been unreachable."""
+    result = await session.execute(delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

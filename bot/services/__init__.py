@@ -1,0 +1,1 @@
+"""Domain operations as plain async functions: no Telegram, the clock passed in."""
