@@ -20,13 +20,10 @@ DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 
 async def run_demo(out: Path) -> None:
     """Start sandbox and bot, let two people talk to it, print the conversation."""
-    out.mkdir(parents=True, exist_ok=True)
-    database_file = out / "demo.db"
-    for stale in out.glob("demo.db*"):
-        stale.unlink()
+    database_file = _fresh_database_file(out)
     async with TelegramSandbox(bot_token=DEMO_TOKEN) as sandbox:
         settings = Settings(
-            bot_token=DEMO_TOKEN,  # type: ignore[arg-type]
+            bot_token=DEMO_TOKEN,
             telegram_api_url=sandbox.base_url,
             database_url=f"sqlite+aiosqlite:///{database_file}",
         )
@@ -46,6 +43,13 @@ async def run_demo(out: Path) -> None:
     typer.echo(f"\nThe demo database is {database_file}.")
     if unknown:
         raise SystemExit(f"the bot called Bot API methods the sandbox does not know: {unknown}")
+
+
+def _fresh_database_file(out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("demo.db*"):
+        stale.unlink()
+    return out / "demo.db"
 
 
 async def _say(person: SandboxUser, words: str) -> None:

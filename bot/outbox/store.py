@@ -140,5 +140,6 @@ async def mark_unreachable(
 
 async def mark_reachable(session: AsyncSession, chat_id: int) -> bool:
     """The person wrote again: messages may flow. True when they had been unreachable."""
-    result = await session.execute(delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id))
+    statement = delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id)
+    result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]

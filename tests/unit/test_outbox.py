@@ -61,7 +61,8 @@ def make_sender(database: Database, clock: FakeClock, transport: ScriptedTranspo
 
 
 async def test_same_intent_is_queued_once(database: Database, clock: FakeClock) -> None:
-    added = await put(database, clock, message(1, "nudge:7:2026-W02"), message(1, "nudge:7:2026-W02"))
+    nudge = message(1, "nudge:7:2026-W02")
+    added = await put(database, clock, nudge, nudge)
     assert added == [True, False]
     transport = ScriptedTransport()
     await make_sender(database, clock, transport).deliver_due()
