@@ -1,0 +1,33 @@
+# The two ways in: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test check lint typecheck install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Lotgenoot needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: $(BIN)/.installed
+	$(BIN)/lotgenoot demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check bot experiments tests bench
+	$(BIN)/ruff format --check bot experiments tests bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+check: lint typecheck
+
+test: check
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output
