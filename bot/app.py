@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,9 @@ from bot.outbox.telegram_transport import TelegramTransport
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 
+# Opt in to python-telegram-bot 23's timedelta periods now (22.x warns on every 429 otherwise).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 MENU_COMMANDS = ("start", "help")
 
 
@@ -30,7 +34,6 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=LotgenootContext))
-        .post_init(_post_init)
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime
@@ -44,7 +47,7 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
     return application
 
 
-async def _post_init(application: LotgenootApplication) -> None:
+async def set_command_menus(application: LotgenootApplication) -> None:
     """Show the command menu in each language (Telegram picks by the user's language)."""
     for language in Language:
         commands = [BotCommand(c, text(language, f"commands.{c}")) for c in MENU_COMMANDS]
@@ -60,6 +63,7 @@ async def running(application: LotgenootApplication) -> AsyncIterator[LotgenootA
     stop = asyncio.Event()
     scheduler = build_scheduler(runtime)
     async with application:
+        await set_command_menus(application)
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(

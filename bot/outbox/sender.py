@@ -85,6 +85,7 @@ class OutboxSender:
         self._on_unreachable = on_unreachable
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._progress = asyncio.Condition()
         self.stats = SenderStats()
 
     def wake(self) -> None:
@@ -109,6 +110,16 @@ class OutboxSender:
                 await _wait_any(self._wake, stop, *in_flight, idle_s=self.settings.idle_poll_s)
             self._pacer.forget_idle()
         await self._finish(in_flight)
+
+    async def wait_for(self, predicate: Callable[[SenderStats], bool], within_s: float) -> None:
+        """Wait until the counters satisfy `predicate` (tests and the demo watch progress)."""
+        async with asyncio.timeout(within_s), self._progress:
+            await self._progress.wait_for(lambda: predicate(self.stats))
+
+    async def _count(self, update: Callable[[SenderStats], None]) -> None:
+        update(self.stats)
+        async with self._progress:
+            self._progress.notify_all()
 
     async def deliver_due(self) -> int:
         """Deliver everything due now and return how many messages were handled (for tests)."""
@@ -203,13 +214,12 @@ class OutboxSender:
                 tries=tries,
                 now=self._clock.now(),
             )
-        self.stats.sent += 1
+        await self._count(lambda stats: setattr(stats, "sent", stats.sent + 1))
 
     async def _record_undeliverable(
         self, message: store.ClaimedMessage, outcome: Outcome, tries: int
     ) -> None:
         reason = _reason(outcome)
-        self.stats.failed[reason.split(":")[0]] += 1
         log.warning("outbox_id=%s not delivered: %s", message.id, reason)
         async with self._db.transaction() as session:
             await store.mark_failed(session, message, reason=reason, tries=tries)
@@ -220,6 +230,7 @@ class OutboxSender:
                 log.info("chat unreachable; cancelled %d pending messages", cancelled)
                 if self._on_unreachable is not None:
                     await self._on_unreachable(session, message.chat_id, outcome.reason)
+        await self._count(lambda stats: stats.failed.update([reason.split(":")[0]]))
 
 
 def _reason(outcome: Outcome) -> str:

@@ -30,9 +30,7 @@ class TelegramTransport:
         try:
             return Delivered(await self._call(method, chat_id, payload))
         except RetryAfter as exc:
-            delay = exc.retry_after
-            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-            return RateLimited(seconds)
+            return RateLimited(_seconds(exc))
         except Forbidden as exc:
             return Unreachable(exc.message)
         except BadRequest as exc:
@@ -67,3 +65,9 @@ class TelegramTransport:
             )
             return message.message_id
         raise ValueError(f"the outbox cannot send {method!r}")
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """retry_after in seconds, whether PTB gives an int (22.x default) or a timedelta (23)."""
+    delay = exc.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

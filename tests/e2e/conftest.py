@@ -1,0 +1,46 @@
+"""The real bot, polling the sandbox over HTTP, on a migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.handlers.context import LotgenootApplication
+from bot.outbox.sender import SenderSettings
+from bot.runtime import Runtime
+from bot.sandbox import TelegramSandbox
+from bot.settings import Settings
+
+TOKEN = "4242:E2E-TOKEN"
+
+
+@pytest_asyncio.fixture
+async def sandbox() -> AsyncIterator[TelegramSandbox]:
+    async with TelegramSandbox(bot_token=TOKEN) as server:
+        yield server
+        assert server.internal_errors == [], "the sandbox produced something Telegram would not"
+
+
+def runtime_for(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock, **sender: object
+) -> Runtime:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,
+        telegram_api_url=sandbox.base_url,
+        database_url=database.url,
+    )
+    return Runtime(settings, database, clock, sender_settings=SenderSettings(**sender))  # type: ignore[arg-type]
+
+
+@pytest_asyncio.fixture
+async def bot(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> AsyncIterator[LotgenootApplication]:
+    application = build_application(runtime_for(sandbox, database, clock))
+    async with running(application):
+        yield application

@@ -1,0 +1,66 @@
+"""The `lotgenoot` command as a person runs it: a separate process, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+LOTGENOOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def lotgenoot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LOTGENOOT_")}
+    return subprocess.run(
+        [*LOTGENOOT, *args],
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_run_without_token_says_what_to_do_in_one_line(tmp_path: Path) -> None:
+    result = lotgenoot("run", cwd=tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "LOTGENOOT_BOT_TOKEN" in lines[0]
+    assert "lotgenoot demo" in lines[0]
+
+
+def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
+    result = lotgenoot("run", cwd=tmp_path, LOTGENOOT_DATABASE_URL="mysql://nope")
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "LOTGENOOT_DATABASE_URL" in result.stderr
+
+
+def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    result = lotgenoot("run", cwd=tmp_path, LOTGENOOT_BOT_TOKEN="1:x")
+    assert result.returncode != 0
+    assert "lotgenoot db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    result = lotgenoot("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "lotgenoot.db").exists()
+
+
+def test_version(tmp_path: Path) -> None:
+    result = lotgenoot("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("lotgenoot ")
+
+
+def test_demo_shows_a_dutch_and_an_english_conversation(tmp_path: Path) -> None:
+    result = lotgenoot("demo", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Sanne › /start" in result.stdout
+    assert "Hallo Sanne!" in result.stdout
+    assert "Hello Sam!" in result.stdout
