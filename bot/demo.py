@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import typer
@@ -57,7 +58,15 @@ async def _say(person: SandboxUser, words: str) -> None:
     typer.secho(f"{person.first_name:>8} › {words}", fg=typer.colors.CYAN)
     person.send(words)
     for message in await person.wait_for_messages(count=1, timeout=10.0):
-        for number, line in enumerate(message.get("text", "").splitlines()):
-            prefix = "     bot ‹ " if number == 0 else " " * 11
-            typer.echo(f"{prefix}{line}"[:width])
+        typer.echo(_as_reply(message.get("text", ""), width))
     typer.echo("")
+
+
+def _as_reply(text: str, width: int) -> str:
+    """The bot's words indented under a ‹ marker and wrapped to the terminal."""
+    lines = [
+        wrapped
+        for paragraph in text.splitlines()
+        for wrapped in (textwrap.wrap(paragraph, max(20, width - 12)) or [""])
+    ]
+    return "\n".join(("     bot ‹ " if n == 0 else " " * 11) + line for n, line in enumerate(lines))
