@@ -1,0 +1,1 @@
+"""Research modules: protocol, randomization, audit log, questionnaires and power; no Telegram."""

@@ -1,0 +1,273 @@
+"""The append-only allocation log: hash-chained records and a verifier that reports tampering.
+
+Each record's hash is SHA-256 over the compact, key-sorted UTF-8 JSON of its fields (sequence,
+participant_id, stratum, position, arm, allocated_at as ISO-8601 UTC with microseconds,
+prev_hash). The chain alone shows edits, deletions, insertions and reordering inside the log;
+cutting off its end or rewriting it wholesale shows only against a head hash kept elsewhere
+(`expected_head`), and any arm that differs from the seed's sequence shows in every case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from experiments.randomization import AllocationSequence
+
+__all__ = [
+    "FIRST_SEQUENCE",
+    "GENESIS_HASH",
+    "AllocationRecord",
+    "Problem",
+    "ProblemKind",
+    "append_record",
+    "head_hash",
+    "record_hash",
+    "verify",
+]
+
+GENESIS_HASH = "0" * 64
+FIRST_SEQUENCE = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRecord:
+    """One allocation as stored: who (internal id), where in which stratum, which arm, when."""
+
+    sequence: int
+    participant_id: int
+    stratum: str
+    position: int
+    arm: str
+    allocated_at: datetime
+    prev_hash: str
+    hash: str
+
+
+class ProblemKind(StrEnum):
+    """What kind of tampering or damage a problem shows."""
+
+    EDITED = "edited"
+    BROKEN_LINK = "broken_link"
+    SEQUENCE_GAP = "sequence_gap"
+    POSITION_GAP = "position_gap"
+    WRONG_ARM = "wrong_arm"
+    DUPLICATE_PARTICIPANT = "duplicate_participant"
+    HEAD_MISMATCH = "head_mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of `verify`, in plain words."""
+
+    kind: ProblemKind
+    sequence: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _timestamp(moment: datetime) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("allocated_at must be timezone-aware")
+    # Fixed precision: isoformat() drops zero microseconds, which would change the hash.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def record_hash(record: AllocationRecord) -> str:
+    """The hash a record should carry, computed from its fields and prev_hash."""
+    fields = {
+        "sequence": record.sequence,
+        "participant_id": record.participant_id,
+        "stratum": record.stratum,
+        "position": record.position,
+        "arm": record.arm,
+        "allocated_at": _timestamp(record.allocated_at),
+        "prev_hash": record.prev_hash,
+    }
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def append_record(
+    previous: AllocationRecord | None,
+    *,
+    participant_id: int,
+    stratum: str,
+    position: int,
+    arm: str,
+    allocated_at: datetime,
+) -> AllocationRecord:
+    """The next record of the log, chained to `previous` (None for the first record)."""
+    _timestamp(allocated_at)
+    unsigned = AllocationRecord(
+        sequence=FIRST_SEQUENCE if previous is None else previous.sequence + 1,
+        participant_id=participant_id,
+        stratum=stratum,
+        position=position,
+        arm=arm,
+        allocated_at=allocated_at.astimezone(UTC),
+        prev_hash=GENESIS_HASH if previous is None else previous.hash,
+        hash="",
+    )
+    return _with_hash(unsigned)
+
+
+def _with_hash(record: AllocationRecord) -> AllocationRecord:
+    return AllocationRecord(
+        record.sequence,
+        record.participant_id,
+        record.stratum,
+        record.position,
+        record.arm,
+        record.allocated_at,
+        record.prev_hash,
+        record_hash(record),
+    )
+
+
+def head_hash(records: Sequence[AllocationRecord]) -> str:
+    """The last record's hash (genesis hash if empty); keep it elsewhere to pin the log."""
+    return records[-1].hash if records else GENESIS_HASH
+
+
+def verify(
+    records: Iterable[AllocationRecord],
+    seed: bytes | str,
+    weights: Mapping[str, int],
+    *,
+    block_multiples: Sequence[int] = (1, 2, 3),
+    expected_head: str | None = None,
+) -> list[Problem]:
+    """Recompute the chain and the allocation sequence; an intact log gives no problems."""
+    checker = _Checker(seed, weights, block_multiples)
+    for record in records:
+        checker.check(record)
+    if expected_head is not None and checker.head != expected_head:
+        checker.report(
+            ProblemKind.HEAD_MISMATCH,
+            None,
+            f"the log ends in hash {checker.head[:12]}…, not the expected {expected_head[:12]}…: "
+            "records were cut off the end, or the log was rewritten",
+        )
+    return checker.problems
+
+
+class _Checker:
+    """Walks the log once, remembering what the next record should look like."""
+
+    def __init__(self, seed: bytes | str, weights: Mapping[str, int], multiples: Sequence[int]):
+        self._seed, self._weights, self._multiples = seed, weights, multiples
+        self._sequences: dict[str, AllocationSequence] = {}
+        self._next_position: dict[str, int] = {}
+        self._first_record_of: dict[int, int] = {}
+        self._previous: AllocationRecord | None = None
+        self._highest = FIRST_SEQUENCE - 1
+        self.head = GENESIS_HASH
+        self.problems: list[Problem] = []
+
+    def report(self, kind: ProblemKind, sequence: int | None, message: str) -> None:
+        self.problems.append(Problem(kind, sequence, message))
+
+    def check(self, record: AllocationRecord) -> None:
+        self._check_hash(record)
+        self._check_link(record)
+        self._check_position(record)
+        self._check_arm(record)
+        self._check_participant(record)
+        self._previous, self.head = record, record.hash
+        self._highest = max(self._highest, record.sequence)
+
+    def _check_hash(self, record: AllocationRecord) -> None:
+        try:
+            expected = record_hash(record)
+        except ValueError:
+            expected = ""
+        if expected != record.hash:
+            self.report(
+                ProblemKind.EDITED,
+                record.sequence,
+                f"record #{record.sequence} was changed after it was written: "
+                "its contents no longer match its hash",
+            )
+
+    def _check_link(self, record: AllocationRecord) -> None:
+        previous = self._previous
+        after = "the start of the log" if previous is None else f"record #{previous.sequence}"
+        if record.prev_hash != (GENESIS_HASH if previous is None else previous.hash):
+            self.report(
+                ProblemKind.BROKEN_LINK,
+                record.sequence,
+                f"record #{record.sequence} does not link to {after}: "
+                "a record was deleted, inserted or moved here",
+            )
+        # Against the highest number so far, so a moved record is reported once, not twice.
+        expected = self._highest + 1
+        if record.sequence > expected:
+            self.report(
+                ProblemKind.SEQUENCE_GAP,
+                record.sequence,
+                f"record #{record.sequence} follows {after}: "
+                f"{_numbers(expected, record.sequence - 1)} missing here",
+            )
+        elif record.sequence < expected:
+            self.report(
+                ProblemKind.SEQUENCE_GAP,
+                record.sequence,
+                f"record #{record.sequence} comes after record #{self._highest}: "
+                "records are out of order or repeated",
+            )
+
+    def _check_position(self, record: AllocationRecord) -> None:
+        expected = self._next_position.get(record.stratum, 0)
+        if record.position != expected:
+            cause = "is missing" if record.position > expected else "appears twice or out of order"
+            self.report(
+                ProblemKind.POSITION_GAP,
+                record.sequence,
+                f"record #{record.sequence} has position {record.position} in stratum "
+                f"{record.stratum!r} where {expected} was due: an allocation in this stratum "
+                f"{cause}",
+            )
+        # Resynchronise on the record, so one gap is reported once, not for every later record.
+        self._next_position[record.stratum] = max(expected, record.position + 1)
+
+    def _check_arm(self, record: AllocationRecord) -> None:
+        sequence = self._sequences.get(record.stratum)
+        if sequence is None:
+            sequence = AllocationSequence(
+                self._seed, record.stratum, self._weights, self._multiples
+            )
+            self._sequences[record.stratum] = sequence
+        if record.position < 0:
+            return
+        due = sequence.arm_at(record.position)
+        if record.arm != due:
+            self.report(
+                ProblemKind.WRONG_ARM,
+                record.sequence,
+                f"record #{record.sequence} gives arm {record.arm!r}, but the allocation "
+                f"sequence assigns {due!r} to position {record.position} in stratum "
+                f"{record.stratum!r}",
+            )
+
+    def _check_participant(self, record: AllocationRecord) -> None:
+        first = self._first_record_of.setdefault(record.participant_id, record.sequence)
+        if first != record.sequence:
+            self.report(
+                ProblemKind.DUPLICATE_PARTICIPANT,
+                record.sequence,
+                f"participant {record.participant_id} is allocated twice "
+                f"(records #{first} and #{record.sequence})",
+            )
+
+
+def _numbers(first: int, last: int) -> str:
+    if first == last:
+        return f"record #{first} is"
+    return f"records #{first}–#{last} are"

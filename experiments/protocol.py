@@ -1,0 +1,156 @@
+"""The study protocol: one validated TOML file that says everything a trial may vary."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+
+from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
+from experiments.protocol_errors import ProtocolError, problem, problems_from
+from experiments.protocol_sections import (
+    Arm,
+    Component,
+    CurriculumWeek,
+    Groups,
+    Limits,
+    Randomization,
+    Schedule,
+    Stratification,
+    Study,
+    Track,
+)
+from experiments.questionnaire_plan import QuestionnairePlan
+from experiments.quiet_hours import QuietHours, next_allowed_time
+from experiments.randomization import stratum_key
+from experiments.summary import summarize
+from experiments.templates import Templates
+
+__all__ = [
+    "Protocol",
+    "ProtocolError",
+    "load_protocol",
+    "parse_protocol",
+    "summarize",
+    "validate_protocol",
+]
+
+_COLLECT = "collect_problems"
+
+
+class Protocol(BaseModel):
+    """A whole study protocol; construct it with `load_protocol`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    study: Study
+    arms: tuple[Arm, ...] = Field(min_length=2)
+    stratification: Stratification = Stratification()
+    randomization: Randomization = Randomization()
+    age_bands: tuple[AgeBand, ...] = Field(default=DEFAULT_AGE_BANDS, min_length=1)
+    schedule: Schedule = Schedule()
+    groups: Groups = Groups()
+    quiet_hours: QuietHours = QuietHours()
+    limits: Limits = Limits()
+    templates: Templates
+    questionnaires: QuestionnairePlan
+    curriculum: tuple[CurriculumWeek, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Self:
+        found = list(_cross_problems(self))
+        collector = (info.context or {}).get(_COLLECT)
+        if isinstance(collector, list):
+            # validate_protocol reports every problem at once, not only the first.
+            collector.extend(found)
+        elif found:
+            path, message = found[0]
+            raise problem(message, path)
+        return self
+
+    def arm(self, name: str) -> Arm:
+        """The arm with this name; raise KeyError if there is none."""
+        for arm in self.arms:
+            if arm.name == name:
+                return arm
+        raise KeyError(f"no arm {name!r}")
+
+    def arm_weights(self) -> dict[str, int]:
+        """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
+        return {arm.name: arm.weight for arm in self.arms}
+
+    def arms_with(self, component: Component) -> tuple[str, ...]:
+        """Names of the arms that get a component."""
+        return tuple(arm.name for arm in self.arms if arm.has(component))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The study's time zone."""
+        return self.study.zone
+
+    def age_band_for(self, birth_year: int, on_date: date) -> str | None:
+        """The age band label for a birth year on a date, or None if no band holds it."""
+        return age_band_for(self.age_bands, birth_year, on_date)
+
+    def stratum_key(self, track: Track, age_band: str, site: str) -> str:
+        """The stratum a participant is randomized in, per this protocol's stratification."""
+        return stratum_key(track, age_band, site, self.stratification.by)
+
+    def next_allowed_time(self, moment_utc: datetime) -> datetime:
+        """The moment, moved out of this study's quiet hours if it falls inside them."""
+        return next_allowed_time(moment_utc, self.quiet_hours, self.zone)
+
+
+def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()
+    for index, arm in enumerate(protocol.arms):
+        if arm.name in seen:
+            yield f"arms[{index}].name", f"{arm.name!r} is used twice"
+        seen.add(arm.name)
+    for index, message in check_contiguous(protocol.age_bands):
+        yield f"age_bands[{index}]", message
+    labels = [band.label for band in protocol.age_bands]
+    for path, label in protocol.questionnaires.age_band_references():
+        if label not in labels:
+            yield f"questionnaires.{path}", f"no age band {label!r} (bands: {', '.join(labels)})"
+    if protocol.arms_with(Component.CURRICULUM) and not protocol.curriculum:
+        yield "curriculum", "an arm has the curriculum component, so list at least one week"
+    for index, week in enumerate(protocol.curriculum):
+        if week.week != index + 1:
+            yield f"curriculum[{index}].week", f"must be {index + 1} (weeks run 1, 2, 3, …)"
+
+
+def validate_protocol(data: Mapping[str, Any]) -> Protocol:
+    """Validate protocol data (as parsed from TOML); raise ProtocolError listing every problem."""
+    collected: list[tuple[str, str]] = []
+    try:
+        protocol = Protocol.model_validate(data, context={_COLLECT: collected})
+    except ValidationError as error:
+        raise ProtocolError(problems_from(error)) from None
+    if collected:
+        raise ProtocolError([f"{path}: {message}" for path, message in collected])
+    return protocol
+
+
+def parse_protocol(text: str, source: str = "protocol") -> Protocol:
+    """Validate protocol TOML text; raise ProtocolError listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProtocolError([f"{source}: TOML syntax error: {error}"]) from None
+    return validate_protocol(data)
+
+
+def load_protocol(path: str | Path) -> Protocol:
+    """Load and validate a protocol file; raise ProtocolError listing every problem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ProtocolError([f"{file}: cannot read the file ({error.strerror})"]) from None
+    return parse_protocol(text, str(file))

@@ -1,0 +1,197 @@
+"""The sections of a study protocol: study, arms, randomization, schedule, groups and more."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from experiments.durations import NonNegativeDuration, PositiveDuration
+from experiments.protocol_errors import problem
+from experiments.templates import Language, LocalizedText
+
+__all__ = [
+    "STRATIFIERS",
+    "TRACKS",
+    "Arm",
+    "Component",
+    "CurriculumWeek",
+    "Groups",
+    "Limits",
+    "Randomization",
+    "Schedule",
+    "Stratification",
+    "Stratifier",
+    "Study",
+    "Track",
+]
+
+Track = Literal["savings", "jobsearch"]
+TRACKS: tuple[Track, ...] = ("savings", "jobsearch")
+Stratifier = Literal["track", "age_band", "site"]
+STRATIFIERS: tuple[Stratifier, ...] = ("track", "age_band", "site")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Component(StrEnum):
+    """An intervention component an arm may switch on."""
+
+    PEER_GROUP = "peer_group"
+    GROUP_PROGRESS = "group_progress"
+    CONGRATULATION = "congratulation"
+    REMINDER = "reminder"
+    ENCOURAGEMENT = "encouragement"
+    CURRICULUM = "curriculum"
+
+
+# Group progress and the curriculum are posted in a peer group, so they need one.
+_NEEDS_PEER_GROUP = (Component.GROUP_PROGRESS, Component.CURRICULUM)
+
+
+class Study(_Section):
+    """Who the study is and what the consent text allowed."""
+
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    consent_version: str = Field(min_length=1)
+    timezone: str = "Europe/Amsterdam"
+    keep_research_data_after_erasure: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise problem(f"unknown time zone {value!r} (e.g. Europe/Amsterdam)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The study's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class Arm(_Section):
+    """A treatment arm: its allocation weight, components and the words that explain it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_+-]*$", max_length=40)
+    weight: int = Field(ge=1, le=100)
+    components: tuple[Component, ...] = ()
+    explanation: LocalizedText
+
+    @field_validator("components")
+    @classmethod
+    def _each_once_in_order(cls, value: tuple[Component, ...]) -> tuple[Component, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists a component twice")
+        # Canonical order keeps the protocol's JSON form, and so any hash of it, stable.
+        return tuple(component for component in Component if component in value)
+
+    @model_validator(mode="after")
+    def _peer_group_first(self) -> Self:
+        for component in _NEEDS_PEER_GROUP:
+            if component in self.components and Component.PEER_GROUP not in self.components:
+                raise problem(f"{component} needs peer_group", "components")
+        return self
+
+    def has(self, component: Component) -> bool:
+        """Whether this arm gets a component."""
+        return component in self.components
+
+
+class Stratification(_Section):
+    """Which participant characteristics define the strata."""
+
+    by: tuple[Stratifier, ...] = STRATIFIERS
+
+    @field_validator("by")
+    @classmethod
+    def _each_once(cls, value: tuple[Stratifier, ...]) -> tuple[Stratifier, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists a characteristic twice")
+        # Canonical order, so "site, track" and "track, site" give the same stratum keys.
+        return tuple(factor for factor in STRATIFIERS if factor in value)
+
+
+class Randomization(_Section):
+    """Block sizes: each block holds a random one of these multiples of the weight sum."""
+
+    block_multiples: tuple[int, ...] = Field(default=(1, 2, 3), min_length=1)
+
+    @field_validator("block_multiples")
+    @classmethod
+    def _sensible(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(multiple < 1 or multiple > 10 for multiple in value):
+            raise problem("each multiple must be between 1 and 10")
+        if len(set(value)) != len(value):
+            raise problem("lists a multiple twice")
+        return value
+
+
+class Schedule(_Section):
+    """When nudges and surveys fall due, counted from each participant's own dates."""
+
+    commitment_period: PositiveDuration = timedelta(days=7)
+    reminder_delay: NonNegativeDuration = timedelta(0)
+    encouragement_interval: PositiveDuration = timedelta(days=14)
+    survey_times: tuple[PositiveDuration, ...] = (timedelta(days=42), timedelta(days=84))
+    survey_reminder_after: PositiveDuration = timedelta(days=3)
+    survey_reminders: int = Field(default=1, ge=0, le=5)
+    stale_after: PositiveDuration = timedelta(days=2)
+    pool_max_wait: PositiveDuration = timedelta(days=14)
+    group_progress_interval: PositiveDuration = timedelta(days=7)
+    curriculum_interval: PositiveDuration = timedelta(days=7)
+
+    @field_validator("survey_times")
+    @classmethod
+    def _increasing(cls, value: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+        for index in range(1, len(value)):
+            if value[index] <= value[index - 1]:
+                raise problem("must come after the survey before it", f"[{index}]")
+        return value
+
+
+class Groups(_Section):
+    """Peer-group sizes and moderation settings."""
+
+    min_size: int = Field(default=10, ge=2)
+    max_size: int = Field(default=15, ge=2)
+    flood_messages: int = Field(default=10, ge=1)
+    flood_window: PositiveDuration = timedelta(seconds=5)
+    mute_duration: PositiveDuration = timedelta(hours=1)
+    warning_limit: int = Field(default=3, ge=1)
+    silent_after: PositiveDuration = timedelta(days=7)
+    counsellor_inactive_after: PositiveDuration = timedelta(days=7)
+    public_deposit_congratulation: bool = False
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> Self:
+        if self.min_size > self.max_size:
+            raise problem("must not be less than min_size", "max_size")
+        return self
+
+
+class Limits(_Section):
+    """Upper bounds on what one message may log, to catch typing mistakes."""
+
+    max_deposit_cents: int = Field(default=1_000_000, ge=1)
+    max_applications_per_log: int = Field(default=20, ge=1)
+
+
+class CurriculumWeek(_Section):
+    """One week's discussion topic for the peer groups."""
+
+    week: int = Field(ge=1)
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def topic(self, language: Language) -> str:
+        """The topic in one language."""
+        return self.nl if language == "nl" else self.en

@@ -1,0 +1,187 @@
+"""Every protocol problem is reported in plain words under its exact key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from experiments.protocol import ProtocolError, load_protocol, parse_protocol, validate_protocol
+
+from .shipped import CONFIG_DIR, STUDY_FILE
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ProtocolError) as excinfo:
+        validate_protocol(data)
+    return excinfo.value.problems
+
+
+@pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("*.toml")), ids=lambda path: path.name)
+def test_shipped_protocols_load(path: Path) -> None:
+    assert load_protocol(path).arms
+
+
+def test_zero_weight_names_its_key_path(study_data: dict[str, Any]) -> None:
+    study_data["arms"][1]["weight"] = 0
+    assert problems(study_data) == ["arms[1].weight: must be at least 1"]
+
+
+def test_malformed_duration_names_its_key_path(study_data: dict[str, Any]) -> None:
+    study_data["schedule"]["commitment_period"] = "a week"
+    assert problems(study_data) == [
+        "schedule.commitment_period: not an ISO-8601 duration (e.g. P7D, PT30S)"
+    ]
+
+
+def test_zero_period_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["schedule"]["commitment_period"] = "PT0S"
+    assert problems(study_data) == ["schedule.commitment_period: must be longer than zero"]
+
+
+def test_toml_syntax_error_names_line_and_column() -> None:
+    text = STUDY_FILE.read_text(encoding="utf-8").replace("[schedule]", "[schedule", 1)
+    with pytest.raises(ProtocolError) as excinfo:
+        parse_protocol(text, "study.toml")
+    (line,) = excinfo.value.problems
+    assert line.startswith("study.toml: TOML syntax error")
+    assert "line" in line
+    assert "column" in line
+
+
+def test_every_problem_is_reported_at_once(study_data: dict[str, Any]) -> None:
+    study_data["arms"][0]["weight"] = 0
+    study_data["groups"]["min_size"] = 1
+    study_data["quiet_hours"]["start"] = "9pm"
+    assert len(problems(study_data)) == 3
+
+
+def test_unknown_key_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["groups"]["max_sise"] = 12
+    assert problems(study_data) == ["groups.max_sise: unknown key"]
+
+
+def test_missing_section_is_required(study_data: dict[str, Any]) -> None:
+    del study_data["templates"]
+    assert problems(study_data) == ["templates: required"]
+
+
+def test_unreadable_file_is_a_protocol_error(tmp_path: Path) -> None:
+    with pytest.raises(ProtocolError, match="cannot read"):
+        load_protocol(tmp_path / "missing.toml")
+
+
+def test_unknown_component_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["arms"][1]["components"] = ["congratulations"]
+    (line,) = problems(study_data)
+    assert line.startswith("arms[1].components[0]: must be one of")
+
+
+def test_repeated_component_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["arms"][1]["components"] = ["reminder", "reminder"]
+    assert problems(study_data) == ["arms[1].components: lists a component twice"]
+
+
+def test_group_progress_needs_a_peer_group(study_data: dict[str, Any]) -> None:
+    study_data["arms"][1]["components"] = ["group_progress"]
+    assert problems(study_data) == ["arms[1].components: group_progress needs peer_group"]
+
+
+def test_arm_names_are_unique(study_data: dict[str, Any]) -> None:
+    study_data["arms"][2]["name"] = "peer"
+    assert problems(study_data) == ["arms[2].name: 'peer' is used twice"]
+
+
+def test_a_trial_needs_two_arms(study_data: dict[str, Any]) -> None:
+    study_data["arms"] = study_data["arms"][:1]
+    assert problems(study_data) == ["arms: needs at least 2 entries"]
+
+
+def test_every_arm_needs_an_explanation_in_both_languages(study_data: dict[str, Any]) -> None:
+    del study_data["arms"][2]["explanation"]["en"]
+    assert problems(study_data) == ["arms[2].explanation.en: required"]
+
+
+def test_template_missing_in_one_language_is_refused(study_data: dict[str, Any]) -> None:
+    del study_data["templates"]["reminder_savings"]["nl"]
+    assert problems(study_data) == ["templates.reminder_savings.nl: required"]
+
+
+def test_template_languages_must_share_placeholders(study_data: dict[str, Any]) -> None:
+    study_data["templates"]["group_deposit_congratulation"]["en"] = "Someone saved. Well done!"
+    assert problems(study_data) == [
+        "templates.group_deposit_congratulation: nl and en use different placeholders: "
+        "{member} only in nl"
+    ]
+
+
+def test_unknown_placeholder_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["templates"]["group_deposit_congratulation"] = {"nl": "{naam}!", "en": "{naam}!"}
+    (line,) = problems(study_data)
+    assert line.startswith("templates.group_deposit_congratulation: unknown placeholder {naam}")
+
+
+def test_age_bands_without_gaps(study_data: dict[str, Any]) -> None:
+    study_data["age_bands"][2]["min_age"] = 27
+    (line, *_) = problems(study_data)
+    assert line.startswith("age_bands[2]: leaves a gap after the band before it")
+
+
+def test_omission_for_an_unknown_age_band_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["questionnaires"]["omit"][0]["age_bands"] = ["16-19"]
+    (line,) = problems(study_data)
+    assert line.startswith("questionnaires.omit[0].age_bands[0]: no age band '16-19'")
+
+
+def test_omission_of_an_unknown_item_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["questionnaires"]["omit"][0]["items"] = ["fse7"]
+    (line,) = problems(study_data)
+    assert line.startswith("questionnaires.omit[0].items[0]: fse has no item 'fse7'")
+
+
+def test_unknown_instrument_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["questionnaires"]["baseline"] = ["gse", "bdi"]
+    (line,) = problems(study_data)
+    assert line.startswith("questionnaires.baseline[1]: no instrument 'bdi'")
+
+
+def test_curriculum_component_needs_topics(study_data: dict[str, Any]) -> None:
+    study_data["curriculum"] = []
+    (line,) = problems(study_data)
+    assert line.startswith("curriculum: an arm has the curriculum component")
+
+
+def test_curriculum_weeks_run_without_gaps(study_data: dict[str, Any]) -> None:
+    study_data["curriculum"][2]["week"] = 4
+    assert problems(study_data) == ["curriculum[2].week: must be 3 (weeks run 1, 2, 3, …)"]
+
+
+def test_survey_times_must_increase(study_data: dict[str, Any]) -> None:
+    study_data["schedule"]["survey_times"] = ["P84D", "P42D"]
+    assert problems(study_data) == [
+        "schedule.survey_times[1]: must come after the survey before it"
+    ]
+
+
+def test_minimum_group_size_may_not_exceed_the_maximum(study_data: dict[str, Any]) -> None:
+    study_data["groups"]["min_size"] = 20
+    assert problems(study_data) == ["groups.max_size: must not be less than min_size"]
+
+
+def test_unknown_time_zone_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["study"]["timezone"] = "Mars/Olympus"
+    (line,) = problems(study_data)
+    assert line.startswith("study.timezone: unknown time zone")
+
+
+def test_quiet_hours_with_an_offset_are_refused(study_data: dict[str, Any]) -> None:
+    study_data["quiet_hours"]["start"] = "21:00+02:00"
+    (line,) = problems(study_data)
+    assert line.startswith("quiet_hours.start: give a local time")
+
+
+def test_unknown_stratification_factor_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["stratification"]["by"] = ["track", "gender"]
+    (line,) = problems(study_data)
+    assert line.startswith("stratification.by[1]: must be one of")
