@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
 from telegram.ext import ApplicationBuilder, ContextTypes
 
@@ -17,11 +18,25 @@ from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
+from bot.services.reachability import participant_unreachable
 
 # Opt in to python-telegram-bot 23's timedelta periods now (22.x warns on every 429 otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-MENU_COMMANDS = ("start", "help")
+MENU_COMMANDS = (
+    "start",
+    "deposit",
+    "applied",
+    "progress",
+    "goal",
+    "help",
+    "language",
+    "pause",
+    "resume",
+    "stop",
+    "mydata",
+    "delete",
+)
 
 
 def build_application(runtime: Runtime) -> LotgenootApplication:
@@ -37,11 +52,17 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime
+    clock = runtime.clock
+
+    async def on_unreachable(session: AsyncSession, chat_id: int, _reason: str) -> None:
+        await participant_unreachable(session, chat_id, clock.now())
+
     runtime.sender = OutboxSender(
         runtime.database,
         TelegramTransport(application.bot),
         runtime.clock,
         settings=runtime.sender_settings,
+        on_unreachable=on_unreachable,
     )
     handlers.register(application)
     return application

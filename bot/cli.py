@@ -17,7 +17,7 @@ from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import DatabaseBehind, ensure_up_to_date, upgrade
 from bot.logs import configure_logging
-from bot.runtime import Runtime
+from bot.runtime import Runtime, trial_from_settings
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ def run() -> None:
     """Run the bot against Telegram (long polling)."""
     settings = load_settings()
     settings.require_bot_token()
+    trial_from_settings(settings)
     configure_logging(settings.log_level)
     asyncio.run(_serve(settings))
 
@@ -61,7 +62,8 @@ async def _serve(settings: Settings) -> None:
     database = Database(settings.database_url)
     try:
         await ensure_up_to_date(database)
-        application = build_application(Runtime(settings, database, SystemClock()))
+        runtime = Runtime(settings, database, SystemClock(), trial_from_settings(settings))
+        application = build_application(runtime)
         try:
             async with running(application):
                 typer.echo("Lotgenoot is running; Ctrl+C stops it.", err=True)

@@ -12,9 +12,13 @@ from bot.app import build_application, running
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
+from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.services.trial import Trial
 from bot.settings import Settings
+from experiments.protocol import load_protocol
+from experiments.randomization import generate_seed
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 
@@ -31,7 +35,8 @@ async def run_demo(out: Path) -> None:
         database = Database(settings.database_url)
         try:
             await upgrade(database)
-            application = build_application(Runtime(settings, database, SystemClock()))
+            trial = Trial(load_protocol(shipped_config("pilot.toml")), generate_seed())
+            application = build_application(Runtime(settings, database, SystemClock(), trial))
             async with running(application):
                 sanne = sandbox.add_user("Sanne", language_code="nl")
                 sam = sandbox.add_user("Sam", language_code="en")

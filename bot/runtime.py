@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.outbox import OutgoingMessage, enqueue
 from bot.outbox.sender import OutboxSender, SenderSettings
-from bot.settings import Settings
+from bot.services.trial import Trial
+from bot.settings import Settings, SettingsError, require_allocation_seed
+from experiments.protocol import ProtocolError, load_protocol
 
 
 @dataclass
@@ -18,7 +21,9 @@ class Runtime:
     settings: Settings
     database: Database
     clock: Clock
+    trial: Trial
     sender_settings: SenderSettings = field(default_factory=SenderSettings)
+    scan_interval: timedelta = timedelta(seconds=60)
     sender: OutboxSender | None = None
 
     async def send(self, *messages: OutgoingMessage) -> None:
@@ -26,5 +31,25 @@ class Runtime:
         async with self.database.transaction() as session:
             for message in messages:
                 await enqueue(session, message, self.clock.now())
+        self.wake_sender()
+
+    def wake_sender(self) -> None:
         if self.sender is not None:
             self.sender.wake()
+
+
+def trial_from_settings(settings: Settings) -> Trial:
+    """The study the settings name, or a SettingsError saying what to fix."""
+    try:
+        protocol = load_protocol(settings.study_file)
+    except FileNotFoundError:
+        raise SettingsError(
+            f"LOTGENOOT_STUDY_FILE points at {settings.study_file}, which does not exist: "
+            "set it to a protocol such as config/study.toml"
+        ) from None
+    except ProtocolError as error:
+        raise SettingsError(
+            f"the study file {settings.study_file} has problems: {'; '.join(error.problems[:3])} "
+            f"(see `lotgenoot study check {settings.study_file}`)"
+        ) from None
+    return Trial(protocol=protocol, allocation_seed=require_allocation_seed(settings))

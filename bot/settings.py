@@ -70,6 +70,16 @@ class Settings(BaseSettings):
         return self.bot_token.get_secret_value().strip()
 
 
+def require_allocation_seed(settings: Settings) -> str:
+    """The allocation seed, or a SettingsError that says how to make one."""
+    if settings.allocation_seed is None or not settings.allocation_seed.get_secret_value():
+        raise SettingsError(
+            "LOTGENOOT_ALLOCATION_SEED is not set: generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'` and keep it secret"
+        )
+    return settings.allocation_seed.get_secret_value()
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable."""
     try:

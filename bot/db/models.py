@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
-def _string_enum(enum_class: type[enum.StrEnum]) -> Enum:
+def string_enum(enum_class: type[enum.StrEnum]) -> Enum:
     """Enums stored as their values in a plain string column: no PostgreSQL ENUM to migrate."""
     return Enum(
         enum_class,
@@ -62,13 +62,13 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     intent_key: Mapped[str] = mapped_column(String(200), unique=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    chat_type: Mapped[ChatType] = mapped_column(_string_enum(ChatType))
+    chat_type: Mapped[ChatType] = mapped_column(string_enum(ChatType))
     method: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]]
     kind: Mapped[str] = mapped_column(String(40))
     participant_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[OutboxStatus] = mapped_column(
-        _string_enum(OutboxStatus), default=OutboxStatus.PENDING
+        string_enum(OutboxStatus), default=OutboxStatus.PENDING
     )
     not_before: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)

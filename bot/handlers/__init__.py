@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers import common, updates
+from bot.handlers import buttons, common, participant, updates
 from bot.handlers.context import LotgenootApplication
 from bot.handlers.errors import on_error
 
@@ -12,5 +12,7 @@ BEFORE_ALL = -2
 def register(application: LotgenootApplication) -> None:
     """Attach every handler to `application`, in the order they must run."""
     application.add_handler(updates.handler(), group=BEFORE_ALL)
+    application.add_handlers(participant.handlers())
     application.add_handlers(common.handlers())
+    application.add_handlers(buttons.handlers())
     application.add_error_handler(on_error)

@@ -9,16 +9,10 @@ from bot.handlers.context import LotgenootContext
 from bot.handlers.replies import reply
 
 
-async def start(update: Update, context: LotgenootContext) -> None:
-    """Greet the person and explain how to join."""
-    user = update.effective_user
-    await reply(update, context, "start.welcome", name=user.first_name if user else "")
-
-
 async def help_command(update: Update, context: LotgenootContext) -> None:
     """List what the bot can do."""
     await reply(update, context, "help.text")
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
-    return [CommandHandler("start", start), CommandHandler("help", help_command)]
+    return [CommandHandler("help", help_command)]

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.handlers.context import LotgenootContext
-from bot.outbox.store import mark_reachable
+from bot.services.reachability import person_wrote
 from bot.services.updates import claim_update
 
 
@@ -17,7 +17,7 @@ async def skip_redelivered(update: Update, context: LotgenootContext) -> None:
     async with runtime.database.transaction() as session:
         first_time = await claim_update(session, update.update_id, runtime.clock.now())
         if first_time and chat is not None and chat.type == "private" and update.message:
-            await mark_reachable(session, chat.id)
+            await person_wrote(session, chat.id)
     if not first_time:
         raise ApplicationHandlerStop
 

@@ -30,9 +30,19 @@ class OutgoingMessage:
     buttons: Sequence[Sequence[Button]] = field(default_factory=tuple)
     participant_id: int | None = None
     not_before: datetime | None = None
+    document: tuple[str, str] | None = (
+        None  # (file name, UTF-8 content), sent with `text` as caption
+    )
+
+    @property
+    def method(self) -> str:
+        return "sendMessage" if self.document is None else "sendDocument"
 
     def payload(self) -> dict[str, Any]:
         """The Bot API parameters of sendMessage, without chat_id (kept in its own column)."""
+        if self.document is not None:
+            filename, content = self.document
+            return {"filename": filename, "content": content, "caption": self.text}
         payload: dict[str, Any] = {"text": self.text}
         if self.buttons:
             payload["reply_markup"] = {

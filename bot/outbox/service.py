@@ -25,7 +25,7 @@ async def enqueue(session: AsyncSession, message: OutgoingMessage, now: datetime
         "intent_key": message.intent_key,
         "chat_id": message.chat_id,
         "chat_type": message.chat_type,
-        "method": "sendMessage",
+        "method": message.method,
         "payload": message.payload(),
         "kind": message.kind,
         "participant_id": message.participant_id,

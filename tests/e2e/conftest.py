@@ -11,9 +11,12 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.handlers.context import LotgenootApplication
 from bot.outbox.sender import SenderSettings
+from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
+from bot.services.trial import Trial
 from bot.settings import Settings
+from experiments.protocol import load_protocol
 
 TOKEN = "4242:E2E-TOKEN"
 
@@ -34,7 +37,14 @@ def runtime_for(
         telegram_api_url=sandbox.base_url,
         database_url=database.url,
     )
-    return Runtime(settings, database, clock, sender_settings=SenderSettings(**sender))  # type: ignore[arg-type]
+    trial = Trial(protocol=load_protocol(shipped_config("study.toml")), allocation_seed="e2e-seed")
+    return Runtime(
+        settings,
+        database,
+        clock,
+        trial,
+        sender_settings=SenderSettings(**sender),  # type: ignore[arg-type]
+    )
 
 
 @pytest_asyncio.fixture

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+STUDY = Path(__file__).resolve().parents[2] / "config" / "study.toml"
 LOTGENOOT = [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
@@ -40,10 +41,25 @@ def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
 
 
 def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
-    result = lotgenoot("run", cwd=tmp_path, LOTGENOOT_BOT_TOKEN="1:x")
+    result = lotgenoot(
+        "run",
+        cwd=tmp_path,
+        LOTGENOOT_BOT_TOKEN="1:x",
+        LOTGENOOT_STUDY_FILE=str(STUDY),
+        LOTGENOOT_ALLOCATION_SEED="test-seed",
+    )
     assert result.returncode != 0
     assert "lotgenoot db upgrade" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_without_allocation_seed_says_how_to_make_one(tmp_path: Path) -> None:
+    result = lotgenoot(
+        "run", cwd=tmp_path, LOTGENOOT_BOT_TOKEN="1:x", LOTGENOOT_STUDY_FILE=str(STUDY)
+    )
+    assert result.returncode != 0
+    assert "LOTGENOOT_ALLOCATION_SEED" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.app import MENU_COMMANDS
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage
 from bot.handlers.context import LotgenootApplication, LotgenootContext
@@ -49,8 +50,8 @@ async def test_command_menu_is_set_per_language(
     menus = {
         language: [c["command"] for c in cmds] for (_, language), cmds in sandbox.commands.items()
     }
-    assert menus[""] == ["start", "help"]
-    assert menus["nl"] == ["start", "help"]
+    assert menus[""] == list(MENU_COMMANDS)
+    assert menus["nl"] == list(MENU_COMMANDS)
     dutch = next(cmds for (_, lang), cmds in sandbox.commands.items() if lang == "nl")
     assert dutch[0]["description"] == text(Language.NL, "commands.start")
 

@@ -1,0 +1,155 @@
+"""Tables of the trial itself: sites, enrollment codes, participants, allocations, outcomes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.models import Base, string_enum
+from bot.db.types import BigIntId
+
+
+class Site(Base):
+    """Where people enroll from, e.g. a municipality office; a stratification factor."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+
+class EnrollmentCode(Base):
+    """The code in an enrollment deep link; single-use unless `reusable`."""
+
+    __tablename__ = "enrollment_codes"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    reusable: Mapped[bool] = mapped_column(default=False)
+    uses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ConsentRefusals(Base):
+    """How many people declined consent per site: the only trace a refusal leaves."""
+
+    __tablename__ = "consent_refusals"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class IntakeStep(enum.StrEnum):
+    """Where a participant is in the intake; stored, so any process can continue it."""
+
+    LANGUAGE = "language"
+    BIRTH_YEAR = "birth_year"
+    TRACK = "track"
+    BASELINE = "baseline"
+    COMMITMENT = "commitment"
+    DONE = "done"
+
+
+class ParticipantStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"
+
+
+class Participant(Base):
+    """A consenting person. After /delete only the pseudonymized research fields remain."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    language: Mapped[str] = mapped_column(String(2))
+    consent_version: Mapped[str] = mapped_column(String(40))
+    consented_at: Mapped[datetime]
+    step: Mapped[IntakeStep] = mapped_column(string_enum(IntakeStep))
+    birth_year: Mapped[int | None]
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    track: Mapped[str | None] = mapped_column(String(20))
+    commitment_cents: Mapped[int | None]
+    commitment_applications: Mapped[int | None]
+    goal_target_cents: Mapped[int | None]
+    stratum: Mapped[str | None] = mapped_column(String(200))
+    arm: Mapped[str | None] = mapped_column(String(40))
+    allocated_at: Mapped[datetime | None]
+    status: Mapped[ParticipantStatus] = mapped_column(
+        string_enum(ParticipantStatus), default=ParticipantStatus.ACTIVE
+    )
+    paused_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    unreachable_since: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime]
+    period_start: Mapped[datetime | None]
+    next_encouragement_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_participants_period", "status", "period_start"),
+        Index("ix_participants_encouragement", "status", "next_encouragement_at"),
+    )
+
+
+class Allocation(Base):
+    """One record of the append-only, hash-chained allocation log."""
+
+    __tablename__ = "allocations"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), unique=True)
+    stratum: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+    arm: Mapped[str] = mapped_column(String(40))
+    allocated_at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("stratum", "position"),)
+
+
+class Event(Base):
+    """An outcome or exposure, appended and never edited: deposits, actions, messages, pauses."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    amount_cents: Mapped[int | None]
+    quantity: Mapped[int | None]
+    detail: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    corrects_event_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_events_participant_kind_time", "participant_id", "kind", "occurred_at"),
+    )
+
+
+class SurveyAnswer(Base):
+    """One questionnaire item answered; partial questionnaires are simply fewer rows."""
+
+    __tablename__ = "survey_answers"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    wave: Mapped[str] = mapped_column(String(20))
+    instrument: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int]
+    answered_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("participant_id", "wave", "instrument", "item"),)

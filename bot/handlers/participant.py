@@ -1,0 +1,110 @@
+"""Private-chat commands of participants: each parses its arguments and calls one service."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.handlers.context import LotgenootContext
+from bot.handlers.turns import argument_text, run_turn
+from bot.services import activity, enrollment, participation
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def start(update: Update, context: LotgenootContext) -> None:
+    """/start [code]: enroll with a deep-link code, or continue where the person stopped."""
+    code = context.args[0] if context.args else None
+    await run_turn(update, context, lambda turn, trial: enrollment.start(turn, code, trial))
+
+
+async def deposit(update: Update, context: LotgenootContext) -> None:
+    """/deposit [amount]: record savings."""
+    typed = argument_text(context)
+    await run_turn(update, context, lambda turn, trial: activity.deposit(turn, typed, trial))
+
+
+async def undo(update: Update, context: LotgenootContext) -> None:
+    """/undo: correct the last deposit."""
+    await run_turn(update, context, activity.undo)
+
+
+async def job_search(update: Update, context: LotgenootContext) -> None:
+    """/applied, /interview, /job, /training: record a job-search step."""
+    message = update.effective_message
+    command = message.text if message is not None and message.text else "/applied"
+    kind = command.split()[0].lstrip("/").split("@")[0].lower()
+    await run_turn(update, context, lambda turn, trial: activity.action(turn, kind, None, trial))
+
+
+async def progress(update: Update, context: LotgenootContext) -> None:
+    """/progress: own totals."""
+    await run_turn(update, context, participation.progress)
+
+
+async def goal(update: Update, context: LotgenootContext) -> None:
+    """/goal [amount or number]: change the commitment."""
+    typed = argument_text(context)
+    await run_turn(update, context, lambda turn, trial: participation.goal(turn, typed, trial))
+
+
+async def language(update: Update, context: LotgenootContext) -> None:
+    """/language: choose Dutch or English."""
+    await run_turn(update, context, _ignoring_trial(participation.ask_language))
+
+
+async def pause(update: Update, context: LotgenootContext) -> None:
+    """/pause: no nudges for a while."""
+    await run_turn(update, context, _ignoring_trial(participation.pause))
+
+
+async def resume(update: Update, context: LotgenootContext) -> None:
+    """/resume: nudges again."""
+    await run_turn(update, context, participation.resume)
+
+
+async def stop(update: Update, context: LotgenootContext) -> None:
+    """/stop: no more messages."""
+    await run_turn(update, context, _ignoring_trial(participation.stop))
+
+
+async def my_data(update: Update, context: LotgenootContext) -> None:
+    """/mydata: a JSON file of everything stored."""
+    await run_turn(update, context, _ignoring_trial(participation.my_data))
+
+
+async def delete(update: Update, context: LotgenootContext) -> None:
+    """/delete: erasure, after confirmation."""
+    await run_turn(update, context, _ignoring_trial(participation.ask_delete))
+
+
+def _ignoring_trial(service: participation.TurnOnly) -> participation.TurnAndTrial:
+    async def call(turn: Turn, _trial: Trial) -> None:
+        await service(turn)
+
+    return call
+
+
+COMMANDS = {
+    "start": start,
+    "deposit": deposit,
+    "undo": undo,
+    "applied": job_search,
+    "interview": job_search,
+    "job": job_search,
+    "training": job_search,
+    "progress": progress,
+    "goal": goal,
+    "language": language,
+    "pause": pause,
+    "resume": resume,
+    "stop": stop,
+    "mydata": my_data,
+    "delete": delete,
+}
+
+
+def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
+    return [CommandHandler(name, callback, filters=PRIVATE) for name, callback in COMMANDS.items()]

@@ -1,0 +1,160 @@
+"""Logging what participants do: deposits (append-only, /undo corrects) and job-search steps."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from bot.db.study import Event, IntakeStep, Participant
+from bot.outbox import Button
+from bot.services.money import InvalidAmount, format_amount, parse_amount
+from bot.services.periods import count_between, current_window, saved_between
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+from experiments.protocol_sections import Component
+
+ACTIONS = ("applied", "interview", "job", "training")
+ACTION_DETAILS = {
+    "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
+    "training": ("apprenticeship", "school", "course"),
+}
+
+
+def _ready(turn: Turn) -> Participant | None:
+    participant = turn.participant
+    if participant is None or participant.step is not IntakeStep.DONE:
+        return None
+    return participant
+
+
+async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
+    """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if participant.track != "savings":
+        await turn.say_text("activity.deposit_for_savers")
+        return
+    if not typed:
+        committed = participant.commitment_cents or 0
+        label = turn.t("activity.deposit_button", amount=format_amount(committed, turn.language))
+        await turn.say_text("activity.deposit_how", buttons=[[Button(label, f"dep:{committed}")]])
+        return
+    try:
+        cents = parse_amount(typed, max_cents=trial.protocol.limits.max_deposit_cents)
+    except InvalidAmount as problem:
+        await turn.say_text(problem.reason)
+        return
+    _record(turn, participant, "deposit", amount_cents=cents)
+    await _deposit_feedback(turn, participant, cents, trial)
+
+
+async def undo(turn: Turn, trial: Trial) -> None:
+    """/undo: correct the last deposit that is not corrected yet (a new entry, never an edit)."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    correction = aliased(Event)
+    last = await turn.session.scalar(
+        select(Event)
+        .where(Event.participant_id == participant.id, Event.kind == "deposit")
+        .where(~select(correction.id).where(correction.corrects_event_id == Event.id).exists())
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+    )
+    if last is None or last.amount_cents is None:
+        await turn.say_text("activity.nothing_to_undo")
+        return
+    _record(
+        turn, participant, "deposit_correction", amount_cents=-last.amount_cents, corrects=last.id
+    )
+    await turn.session.flush()
+    total = await saved_between(turn.session, participant.id, participant.consented_at)
+    await turn.say_text(
+        "activity.undone",
+        amount=format_amount(last.amount_cents, turn.language),
+        total=format_amount(total, turn.language),
+    )
+
+
+async def action(turn: Turn, kind: str, detail: str | None, trial: Trial) -> None:
+    """/applied, /interview, /job, /training: record a job-search step (asking details first)."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    options = ACTION_DETAILS.get(kind, ())
+    if options and detail not in options:
+        buttons = [
+            [Button(turn.t(f"action.{kind}.{option}"), f"act:{kind}:{option}")]
+            for option in options
+        ]
+        await turn.say_text(f"action.{kind}.question", buttons=buttons)
+        return
+    _record(turn, participant, kind, quantity=1, detail={"what": detail} if detail else {})
+    await _action_feedback(turn, participant, kind, trial)
+
+
+def _record(
+    turn: Turn,
+    participant: Participant,
+    kind: str,
+    *,
+    amount_cents: int | None = None,
+    quantity: int | None = None,
+    detail: dict[str, object] | None = None,
+    corrects: int | None = None,
+) -> None:
+    participant.last_activity_at = turn.now
+    turn.session.add(
+        Event(
+            participant_id=participant.id,
+            kind=kind,
+            amount_cents=amount_cents,
+            quantity=quantity,
+            detail=detail or {},
+            occurred_at=turn.now,
+            source="telegram",
+            dedupe_key=f"update:{turn.incoming.update_id}",
+            corrects_event_id=corrects,
+        )
+    )
+
+
+async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, trial: Trial) -> None:
+    await turn.session.flush()
+    start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
+    period_total = await saved_between(turn.session, participant.id, start)
+    total = await saved_between(turn.session, participant.id, participant.consented_at)
+    goal = participant.commitment_cents or 0
+    money = {
+        "amount": format_amount(cents, turn.language),
+        "total": format_amount(total, turn.language),
+        "period_total": format_amount(period_total, turn.language),
+        "remaining": format_amount(max(0, goal - period_total), turn.language),
+        "goal": format_amount(goal, turn.language),
+    }
+    await _feedback(turn, participant, "deposit", money, trial)
+
+
+async def _action_feedback(turn: Turn, participant: Participant, kind: str, trial: Trial) -> None:
+    await turn.session.flush()
+    start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
+    applications = await count_between(turn.session, participant.id, "applied", start)
+    params = {
+        "action": turn.t(f"action.{kind}.name"),
+        "period_count": str(applications),
+        "goal": str(participant.commitment_applications or 0),
+    }
+    await _feedback(turn, participant, "action", params, trial)
+
+
+async def _feedback(
+    turn: Turn, participant: Participant, what: str, params: dict[str, str], trial: Trial
+) -> None:
+    """Congratulate in arms with that component; everyone else gets a neutral confirmation."""
+    arm = trial.protocol.arm(participant.arm or "")
+    kind = "congratulation" if arm.has(Component.CONGRATULATION) else "confirmation"
+    template = trial.protocol.templates.get(f"{kind}_{what}")
+    await turn.say(template.render(turn.lang, params), kind=kind)

@@ -1,0 +1,126 @@
+"""Enrollment: codes from deep links, consent, and nothing stored for those who decline."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.study import (
+    ConsentRefusals,
+    EnrollmentCode,
+    IntakeStep,
+    Participant,
+    ParticipantStatus,
+    Site,
+)
+from bot.db.upsert import insert_if_absent
+from bot.outbox import Button
+from bot.services import intake
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get read aloud
+
+
+async def create_codes(
+    session: AsyncSession, site_name: str, count: int, *, reusable: bool, now: datetime
+) -> list[str]:
+    """Make `count` new enrollment codes for a site (created on first use)."""
+    site = await session.scalar(select(Site).where(Site.name == site_name))
+    if site is None:
+        site = Site(name=site_name, created_at=now)
+        session.add(site)
+        await session.flush()
+    codes = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(12)) for _ in range(count)]
+    session.add_all(
+        EnrollmentCode(code=code, site_id=site.id, reusable=reusable, created_at=now)
+        for code in codes
+    )
+    return codes
+
+
+async def start(turn: Turn, code: str | None, trial: Trial) -> None:
+    """/start: continue a participant's intake, or offer consent for a valid code."""
+    if turn.participant is not None:
+        await _welcome_back(turn, trial)
+        return
+    if code is None:
+        await turn.say_text("start.welcome", name=turn.incoming.first_name)
+        return
+    if await _usable_code(turn.session, code) is None:
+        await turn.say_text("enroll.invalid_code")
+        return
+    await turn.say_text(
+        "consent.text",
+        version=trial.protocol.study.consent_version,
+        buttons=[
+            [Button(turn.t("consent.yes"), f"consent:yes:{code}")],
+            [Button(turn.t("consent.no"), f"consent:no:{code}")],
+        ],
+    )
+
+
+async def answer_consent(turn: Turn, code: str, agreed: bool, trial: Trial) -> None:
+    """Create the participant on consent; on refusal only count it for the site."""
+    if turn.participant is not None:
+        await _welcome_back(turn, trial)
+        return
+    enrollment_code = await _usable_code(turn.session, code)
+    if enrollment_code is None:
+        await turn.say_text("enroll.invalid_code")
+        return
+    if not agreed:
+        await _count_refusal(turn.session, enrollment_code.site_id)
+        await turn.say_text("consent.declined")
+        return
+    await turn.session.execute(
+        update(EnrollmentCode)
+        .where(EnrollmentCode.code == code)
+        .values(uses=EnrollmentCode.uses + 1)
+    )
+    participant = Participant(
+        telegram_user_id=turn.user_id,
+        site_id=enrollment_code.site_id,
+        language=turn.language.value,
+        consent_version=trial.protocol.study.consent_version,
+        consented_at=turn.now,
+        step=IntakeStep.LANGUAGE,
+        status=ParticipantStatus.ACTIVE,
+        last_activity_at=turn.now,
+    )
+    turn.session.add(participant)
+    await turn.session.flush()
+    turn.participant = participant
+    await turn.say_text("consent.thanks")
+    await intake.prompt(turn, trial)
+
+
+async def _welcome_back(turn: Turn, trial: Trial) -> None:
+    participant = turn.participant
+    assert participant is not None
+    if participant.step is IntakeStep.DONE:
+        await turn.say_text("start.welcome_back")
+        return
+    await turn.say_text("start.continue_intake")
+    await intake.prompt(turn, trial)
+
+
+async def _usable_code(session: AsyncSession, code: str) -> EnrollmentCode | None:
+    found = await session.get(EnrollmentCode, code.strip())
+    if found is None or found.revoked_at is not None:
+        return None
+    if not found.reusable and found.uses > 0:
+        return None
+    return found
+
+
+async def _count_refusal(session: AsyncSession, site_id: int) -> None:
+    await insert_if_absent(session, ConsentRefusals, {"site_id": site_id, "count": 0}, ["site_id"])
+    await session.execute(
+        update(ConsentRefusals)
+        .where(ConsentRefusals.site_id == site_id)
+        .values(count=ConsentRefusals.count + 1)
+    )

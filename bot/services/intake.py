@@ -1,0 +1,167 @@
+"""The intake after consent: language → birth year → track → baseline → commitment → arm."""
+
+from __future__ import annotations
+
+from bot.db.study import IntakeStep, Participant
+from bot.i18n import Language
+from bot.outbox import Button
+from bot.services import questionnaire
+from bot.services.allocation import allocate
+from bot.services.money import InvalidAmount, format_amount, parse_amount
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+SAVINGS_CHOICES_CENTS = (500, 1000, 2000, 5000)
+APPLICATION_CHOICES = (1, 2, 3, 5, 10)
+TRACKS = ("savings", "jobsearch")
+
+
+def _participant(turn: Turn) -> Participant:
+    assert turn.participant is not None
+    return turn.participant
+
+
+async def prompt(turn: Turn, trial: Trial) -> None:
+    """Ask what the participant's current step needs."""
+    participant = _participant(turn)
+    step = participant.step
+    if step is IntakeStep.LANGUAGE:
+        await turn.say_text(
+            "intake.language",
+            buttons=[[Button("Nederlands", "lang:nl"), Button("English", "lang:en")]],
+        )
+    elif step is IntakeStep.BIRTH_YEAR:
+        await turn.say_text("intake.birth_year")
+    elif step is IntakeStep.TRACK:
+        await turn.say_text(
+            "intake.track",
+            buttons=[[Button(turn.t(f"track.{track}"), f"track:{track}")] for track in TRACKS],
+        )
+    elif step is IntakeStep.BASELINE:
+        question = await questionnaire.next_question(
+            turn.session, participant, questionnaire.BASELINE, trial
+        )
+        if question is None:
+            participant.step = IntakeStep.COMMITMENT
+            await prompt(turn, trial)
+            return
+        await questionnaire.ask(turn, questionnaire.BASELINE, *question)
+    elif step is IntakeStep.COMMITMENT:
+        await ask_commitment(turn, participant)
+
+
+async def ask_commitment(turn: Turn, participant: Participant, key: str | None = None) -> None:
+    """Offer commitment buttons (savings amounts or applications per period)."""
+    if participant.track == "savings":
+        buttons = [
+            [Button(format_amount(c, turn.language), f"commit:{c}") for c in SAVINGS_CHOICES_CENTS]
+        ]
+        await turn.say_text(key or "intake.commitment_savings", buttons=buttons)
+    else:
+        buttons = [[Button(str(n), f"commit:{n}") for n in APPLICATION_CHOICES]]
+        await turn.say_text(key or "intake.commitment_jobsearch", buttons=buttons)
+
+
+async def choose_language(turn: Turn, code: str, trial: Trial) -> None:
+    participant = _participant(turn)
+    if code not in {language.value for language in Language}:
+        return
+    participant.language = code
+    turn.language = Language(code)
+    if participant.step is IntakeStep.LANGUAGE:
+        participant.step = IntakeStep.BIRTH_YEAR
+        await prompt(turn, trial)
+    else:
+        await turn.say_text("language.changed")
+
+
+async def give_birth_year(turn: Turn, typed: str, trial: Trial) -> None:
+    participant = _participant(turn)
+    today = turn.now.astimezone(trial.protocol.zone).date()
+    try:
+        year = int(typed.strip())
+    except ValueError:
+        await turn.say_text("intake.birth_year_invalid")
+        return
+    band = trial.protocol.age_band_for(year, today)
+    if band is None:
+        bands = trial.protocol.age_bands
+        await turn.say_text(
+            "intake.birth_year_out_of_range", low=bands[0].min_age, high=bands[-1].max_age
+        )
+        return
+    participant.birth_year = year
+    participant.age_band = band
+    participant.step = IntakeStep.TRACK
+    await prompt(turn, trial)
+
+
+async def choose_track(turn: Turn, track: str, trial: Trial) -> None:
+    participant = _participant(turn)
+    if participant.step is not IntakeStep.TRACK or track not in TRACKS:
+        await prompt(turn, trial)
+        return
+    participant.track = track
+    participant.step = IntakeStep.BASELINE
+    await prompt(turn, trial)
+
+
+async def answer_baseline(
+    turn: Turn, instrument_id: str, item_id: str, value: int, trial: Trial
+) -> None:
+    participant = _participant(turn)
+    if participant.step is IntakeStep.BASELINE:
+        await questionnaire.record_answer(
+            turn, questionnaire.BASELINE, instrument_id, item_id, value
+        )
+    await prompt(turn, trial)
+
+
+async def commit(turn: Turn, typed: str, trial: Trial) -> None:
+    """The intake's commitment (button or typed); then allocate and explain the arm."""
+    participant = _participant(turn)
+    if participant.step is not IntakeStep.COMMITMENT:
+        await prompt(turn, trial)
+        return
+    if await set_commitment(turn, typed, trial):
+        await finish(turn, trial)
+    else:
+        await ask_commitment(turn, participant)
+
+
+async def set_commitment(turn: Turn, typed: str, trial: Trial) -> bool:
+    """Store the commitment per period from a button or typed text; explain when invalid."""
+    participant = _participant(turn)
+    limits = trial.protocol.limits
+    if participant.track == "savings":
+        try:
+            participant.commitment_cents = parse_amount(typed, max_cents=limits.max_deposit_cents)
+        except InvalidAmount as problem:
+            await turn.say_text(problem.reason)
+            return False
+        return True
+    count = _small_count(typed, limits.max_applications_per_log)
+    if count is None:
+        await turn.say_text("intake.commitment_jobsearch_invalid")
+        return False
+    participant.commitment_applications = count
+    return True
+
+
+async def finish(turn: Turn, trial: Trial) -> None:
+    """Allocate (only now, after consent and baseline) and say what happens next."""
+    participant = _participant(turn)
+    arm = await allocate(turn.session, participant, trial, turn.now)
+    participant.step = IntakeStep.DONE
+    participant.period_start = turn.now
+    participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
+    explanation = trial.protocol.arm(arm).explanation.text(turn.lang)
+    await turn.say_text("intake.done", explanation=explanation)
+
+
+def _small_count(typed: str, maximum: int) -> int | None:
+    try:
+        count = int(typed.strip())
+    except ValueError:
+        return None
+    return count if 1 <= count <= maximum else None

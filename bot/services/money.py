@@ -1,0 +1,55 @@
+"""Amounts as people type them (12,50 · 12.50 · €12 · 1.234,56) and as we show them."""
+
+from __future__ import annotations
+
+import re
+
+from bot.i18n import Language
+
+_CURRENCY = re.compile(r"^(?:€|eur|euro)?\s*(?P<number>[\d.,' ]*\d)\s*(?:€|eur|euro|,-)?$")
+_GROUPED = re.compile(r"^\d{1,3}(?:(?P<sep>[.,' ])\d{3})?(?:(?P=sep)\d{3})*$")
+
+
+class InvalidAmount(ValueError):
+    """Not an amount of money; `reason` is a catalogue key that explains why, kindly."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_amount(text: str, *, max_cents: int) -> int:
+    """Cents in `text`; a separator followed by 1–2 digits is decimal, by 3 digits thousands."""
+    cleaned = text.strip().lower().replace("\u00a0", " ")
+    if cleaned.startswith("-"):
+        raise InvalidAmount("amount.not_positive")
+    match = _CURRENCY.match(cleaned)
+    if match is None:
+        raise InvalidAmount("amount.not_a_number")
+    total = _cents(match.group("number"))
+    if total <= 0:
+        raise InvalidAmount("amount.not_positive")
+    if total > max_cents:
+        raise InvalidAmount("amount.too_large")
+    return total
+
+
+def _cents(number: str) -> int:
+    """12,50 → 1250; the last separator is decimal when 1–2 digits follow it."""
+    whole, decimals, decimal_separator = number, "", ""
+    last = max(number.rfind("."), number.rfind(","))
+    if last >= 0 and 1 <= len(number) - last - 1 <= 2:
+        whole, decimals, decimal_separator = number[:last] or "0", number[last + 1 :], number[last]
+    grouped = _GROUPED.match(whole)
+    if not whole.isdigit() and (grouped is None or grouped.group("sep") == decimal_separator):
+        raise InvalidAmount("amount.not_a_number")
+    return int(re.sub(r"\D", "", whole)) * 100 + int(decimals.ljust(2, "0") or "0")
+
+
+def format_amount(cents: int, language: Language) -> str:
+    """€1.234,56 in Dutch, €1,234.56 in English; whole euros without decimals (€10)."""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    thousands, decimal = (".", ",") if language is Language.NL else (",", ".")
+    grouped = f"{euros:,}".replace(",", thousands)
+    return f"{sign}€{grouped}" if rest == 0 else f"{sign}€{grouped}{decimal}{rest:02d}"

@@ -1,0 +1,243 @@
+"""What participants control themselves: progress, goal, language, pause, stop, data, erasure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import delete, select, update
+
+from bot.db.models import OutboxMessage, UnreachableChat
+from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
+from bot.outbox import Button
+from bot.services import intake
+from bot.services.money import format_amount
+from bot.services.nudges import cancel_pending_nudges
+from bot.services.periods import count_between, current_window, deposit_count, saved_between
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+TurnOnly = Callable[[Turn], Awaitable[None]]
+TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
+
+
+def _enrolled(turn: Turn) -> Participant | None:
+    participant = turn.participant
+    if participant is None or participant.status is ParticipantStatus.ERASED:
+        return None
+    return participant
+
+
+async def progress(turn: Turn, trial: Trial) -> None:
+    """/progress: the participant's own totals, this period and overall."""
+    participant = _enrolled(turn)
+    if participant is None or participant.step is not IntakeStep.DONE:
+        await turn.say_text("activity.not_enrolled")
+        return
+    start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
+    since = participant.consented_at
+    if participant.track == "savings":
+        await turn.say_text(
+            "progress.savings",
+            total=format_amount(
+                await saved_between(turn.session, participant.id, since), turn.language
+            ),
+            deposits=await deposit_count(turn.session, participant.id),
+            period_total=format_amount(
+                await saved_between(turn.session, participant.id, start), turn.language
+            ),
+            goal=format_amount(participant.commitment_cents or 0, turn.language),
+        )
+        return
+    await turn.say_text(
+        "progress.jobsearch",
+        applications=await count_between(turn.session, participant.id, "applied", since),
+        interviews=await count_between(turn.session, participant.id, "interview", since),
+        period_count=await count_between(turn.session, participant.id, "applied", start),
+        goal=participant.commitment_applications or 0,
+    )
+
+
+async def goal(turn: Turn, typed: str | None, trial: Trial) -> None:
+    """/goal [new]: offer new commitments as buttons, or set the one typed."""
+    participant = _enrolled(turn)
+    if participant is None or participant.step is not IntakeStep.DONE:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if not typed:
+        await intake.ask_commitment(turn, participant, f"goal.ask_{participant.track}")
+        return
+    await _change_goal(turn, typed, trial)
+
+
+async def _change_goal(turn: Turn, typed: str, trial: Trial) -> None:
+    if await intake.set_commitment(turn, typed, trial):
+        await turn.say_text("goal.changed")
+
+
+async def choose_goal(turn: Turn, typed: str, trial: Trial) -> None:
+    """A commitment button: during intake it finishes the intake, afterwards it edits the goal."""
+    participant = _enrolled(turn)
+    if participant is None:
+        return
+    if participant.step is IntakeStep.DONE:
+        await _change_goal(turn, typed, trial)
+        return
+    await intake.commit(turn, typed, trial)
+
+
+async def ask_language(turn: Turn) -> None:
+    await turn.say_text(
+        "language.ask", buttons=[[Button("Nederlands", "lang:nl"), Button("English", "lang:en")]]
+    )
+
+
+async def pause(turn: Turn) -> None:
+    """/pause: no nudges until /resume; logging still works."""
+    participant = _enrolled(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if participant.status is ParticipantStatus.ACTIVE:
+        participant.status = ParticipantStatus.PAUSED
+        participant.paused_at = turn.now
+        _event(turn, participant, "pause")
+        await cancel_pending_nudges(turn.session, participant.id, "paused")
+    await turn.say_text("pause.done")
+
+
+async def resume(turn: Turn, trial: Trial) -> None:
+    """/resume: nudges again, counting periods from now."""
+    participant = _enrolled(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if participant.status is not ParticipantStatus.ACTIVE:
+        participant.status = ParticipantStatus.ACTIVE
+        if participant.step is IntakeStep.DONE:
+            participant.period_start = turn.now
+            interval = trial.protocol.schedule.encouragement_interval
+            participant.next_encouragement_at = turn.now + interval
+        _event(turn, participant, "resume")
+    await turn.say_text("resume.done")
+
+
+async def stop(turn: Turn) -> None:
+    """/stop: withdraw from all messages; the data stay unless /delete is used."""
+    participant = _enrolled(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if participant.status is not ParticipantStatus.WITHDRAWN:
+        participant.status = ParticipantStatus.WITHDRAWN
+        participant.withdrawn_at = turn.now
+        _event(turn, participant, "withdrawal")
+        await cancel_pending_nudges(turn.session, participant.id, "withdrawn")
+    await turn.say_text("stop.done")
+
+
+async def my_data(turn: Turn) -> None:
+    """/mydata: everything stored about the participant, as a JSON file."""
+    participant = _enrolled(turn)
+    if participant is None:
+        await turn.say_text("mydata.nothing")
+        return
+    site = await turn.session.get(Site, participant.site_id)
+    events = await turn.session.scalars(
+        select(Event).where(Event.participant_id == participant.id).order_by(Event.id)
+    )
+    answers = await turn.session.scalars(
+        select(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
+    )
+    document = {
+        "participant": {
+            column.name: _plain(getattr(participant, column.key))
+            for column in Participant.__table__.columns
+        },
+        "site": site.name if site else None,
+        "events": [
+            {
+                "kind": e.kind,
+                "amount_cents": e.amount_cents,
+                "quantity": e.quantity,
+                "detail": e.detail,
+                "at": e.occurred_at.isoformat(),
+            }
+            for e in events
+        ],
+        "questionnaire_answers": [
+            {"wave": a.wave, "instrument": a.instrument, "item": a.item, "value": a.value}
+            for a in answers
+        ],
+    }
+    content = json.dumps(document, indent=2, ensure_ascii=False)
+    await turn.say(turn.t("mydata.caption"), document=("lotgenoot-mydata.json", content))
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+async def ask_delete(turn: Turn) -> None:
+    """/delete: ask for confirmation first."""
+    if _enrolled(turn) is None:
+        await turn.say_text("mydata.nothing")
+        return
+    await turn.say_text(
+        "delete.confirm",
+        buttons=[
+            [Button(turn.t("delete.yes"), "del:yes")],
+            [Button(turn.t("delete.no"), "del:no")],
+        ],
+    )
+
+
+async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
+    """Erase the person: Telegram id and chat link always; the research record if consent says."""
+    participant = _enrolled(turn)
+    if participant is None:
+        await turn.say_text("mydata.nothing")
+        return
+    if not confirmed:
+        await turn.say_text("delete.cancelled")
+        return
+    telegram_id = participant.telegram_user_id
+    keep = trial.protocol.study.keep_research_data_after_erasure
+    await cancel_pending_nudges(turn.session, participant.id, "erased")
+    await turn.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.participant_id == participant.id)
+        .values(chat_id=None, payload={})
+    )
+    if telegram_id is not None:
+        await turn.session.execute(
+            delete(UnreachableChat).where(UnreachableChat.chat_id == telegram_id)
+        )
+    if not keep:
+        await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
+        await turn.session.execute(
+            delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
+        )
+        participant.birth_year = None
+    participant.telegram_user_id = None
+    participant.status = ParticipantStatus.ERASED
+    participant.erased_at = turn.now
+    # The goodbye still has to reach them: it goes to the chat id we just forgot, and the
+    # outbox forgets it again once sent (it is marked as a non-participant message).
+    turn.participant = None
+    await turn.say_text("delete.done_kept" if keep else "delete.done_all")
+
+
+def _event(turn: Turn, participant: Participant, kind: str) -> None:
+    turn.session.add(
+        Event(
+            participant_id=participant.id,
+            kind=kind,
+            detail={},
+            occurred_at=turn.now,
+            source="telegram",
+            dedupe_key=f"update:{turn.incoming.update_id}",
+        )
+    )

@@ -1,0 +1,65 @@
+"""Commitment periods: which window a moment falls in, and what was logged in it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.study import Event, Participant
+
+DEPOSIT_KINDS = ("deposit", "deposit_correction")
+
+
+def current_window(
+    participant: Participant, now: datetime, period: timedelta
+) -> tuple[datetime, datetime]:
+    """The commitment period containing `now`, counted from the participant's period start."""
+    start = participant.period_start or now
+    if now > start:
+        start += ((now - start) // period) * period
+    return start, start + period
+
+
+async def saved_between(
+    session: AsyncSession, participant_id: int, start: datetime, end: datetime | None = None
+) -> int:
+    """Cents saved (corrections included) from `start` up to `end`."""
+    query = select(func.coalesce(func.sum(Event.amount_cents), 0)).where(
+        Event.participant_id == participant_id,
+        Event.kind.in_(DEPOSIT_KINDS),
+        Event.occurred_at >= start,
+    )
+    if end is not None:
+        query = query.where(Event.occurred_at < end)
+    return int(await session.scalar(query) or 0)
+
+
+async def count_between(
+    session: AsyncSession,
+    participant_id: int,
+    kind: str,
+    start: datetime,
+    end: datetime | None = None,
+) -> int:
+    """How many `kind` events (e.g. applications) from `start` up to `end`."""
+    query = select(func.coalesce(func.sum(Event.quantity), 0)).where(
+        Event.participant_id == participant_id, Event.kind == kind, Event.occurred_at >= start
+    )
+    if end is not None:
+        query = query.where(Event.occurred_at < end)
+    return int(await session.scalar(query) or 0)
+
+
+async def deposit_count(session: AsyncSession, participant_id: int) -> int:
+    """Deposits made, not counting ones later undone."""
+    deposits = await session.scalar(
+        select(func.count()).where(Event.participant_id == participant_id, Event.kind == "deposit")
+    )
+    undone = await session.scalar(
+        select(func.count()).where(
+            Event.participant_id == participant_id, Event.kind == "deposit_correction"
+        )
+    )
+    return int(deposits or 0) - int(undone or 0)

@@ -1,0 +1,93 @@
+"""Questionnaires in chat: the next item as buttons, answers kept one by one (resumable)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.study import Participant, SurveyAnswer
+from bot.db.upsert import insert_if_absent
+from bot.outbox import Button
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+from experiments.protocol_sections import Track
+from experiments.questionnaire_plan import Occasion
+from experiments.questionnaires import Item, load_instrument, next_item
+
+BASELINE = "baseline"
+
+
+async def _answers(session: AsyncSession, participant_id: int, wave: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(SurveyAnswer.instrument, SurveyAnswer.item, SurveyAnswer.value).where(
+            SurveyAnswer.participant_id == participant_id, SurveyAnswer.wave == wave
+        )
+    )
+    return {f"{instrument}/{item}": value for instrument, item, value in rows}
+
+
+async def next_question(
+    session: AsyncSession, participant: Participant, wave: str, trial: Trial
+) -> tuple[str, Item] | None:
+    """The first unanswered (instrument, item) of this wave, or None when it is complete."""
+    plan = trial.protocol.questionnaires
+    occasion: Occasion = "baseline" if wave == BASELINE else "follow_up"
+    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    answered = await _answers(session, participant.id, wave)
+    for instrument_id in plan.instruments_for(occasion, track):
+        instrument = load_instrument(instrument_id)
+        mine = {
+            key.split("/", 1)[1]: value
+            for key, value in answered.items()
+            if key.startswith(f"{instrument_id}/")
+        }
+        item = next_item(instrument, mine, plan.items_for(instrument_id, participant.age_band))
+        if item is not None:
+            return instrument_id, item
+    return None
+
+
+async def ask(turn: Turn, wave: str, instrument_id: str, item: Item) -> None:
+    """Show one item with a button per answer."""
+    instrument = load_instrument(instrument_id)
+    language = turn.lang
+    buttons = [
+        [Button(option.label(language), f"q:{wave}:{instrument_id}:{item.id}:{option.value}")]
+        for option in instrument.answers
+    ]
+    number = instrument.item_ids.index(item.id) + 1
+    await turn.say(
+        turn.t(
+            "survey.item",
+            instructions=instrument.instructions.text(language),
+            number=number,
+            count=len(instrument.items),
+            item=item.text(language),
+        ),
+        buttons=buttons,
+    )
+
+
+async def record_answer(
+    turn: Turn, wave: str, instrument_id: str, item_id: str, value: int
+) -> bool:
+    """Keep one answer; False when the answer is not one the item offers."""
+    participant = turn.participant
+    assert participant is not None
+    instrument = load_instrument(instrument_id)
+    if item_id not in instrument.item_ids or value not in {a.value for a in instrument.answers}:
+        return False
+    await insert_if_absent(
+        turn.session,
+        SurveyAnswer,
+        {
+            "participant_id": participant.id,
+            "wave": wave,
+            "instrument": instrument_id,
+            "item": item_id,
+            "value": value,
+            "answered_at": turn.now,
+        },
+        ["participant_id", "wave", "instrument", "item"],
+    )
+    return True

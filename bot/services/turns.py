@@ -1,0 +1,98 @@
+"""One incoming message or button press, taken in one transaction with the answers it causes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.study import Participant
+from bot.i18n import Language, language_from_code, text
+from bot.outbox import Button, OutgoingMessage, enqueue
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """Who wrote, in which update: everything a service needs from Telegram."""
+
+    user_id: int
+    first_name: str
+    language_code: str | None
+    update_id: int
+
+
+@dataclass
+class Turn:
+    """The state a service works on during one update, and the replies it queues."""
+
+    session: AsyncSession
+    incoming: Incoming
+    now: datetime
+    participant: Participant | None
+    language: Language
+    _replies: int = field(default=0)
+
+    @property
+    def user_id(self) -> int:
+        return self.incoming.user_id
+
+    @property
+    def lang(self) -> Literal["nl", "en"]:
+        """The language as the protocol's texts name it."""
+        return "nl" if self.language is Language.NL else "en"
+
+    async def say(
+        self,
+        words: str,
+        *,
+        kind: str = "reply",
+        buttons: Sequence[Sequence[Button]] = (),
+        document: tuple[str, str] | None = None,
+    ) -> None:
+        """Queue a message to this person; it is sent when the turn's transaction commits."""
+        self._replies += 1
+        participant_id = self.participant.id if self.participant is not None else None
+        message = OutgoingMessage(
+            chat_id=self.user_id,
+            text=words,
+            kind=kind,
+            intent_key=f"{kind}:{self.incoming.update_id}:{self._replies}",
+            buttons=buttons,
+            participant_id=participant_id,
+            document=document,
+        )
+        await enqueue(self.session, message, self.now)
+
+    async def say_text(
+        self, key: str, *, buttons: Sequence[Sequence[Button]] = (), **params: object
+    ) -> None:
+        """Queue the catalogue text `key` in this person's language."""
+        await self.say(text(self.language, key, **params), buttons=buttons)
+
+    def t(self, key: str, **params: object) -> str:
+        return text(self.language, key, **params)
+
+
+TurnAction = Callable[[Turn], Awaitable[None]]
+
+
+async def take_turn(
+    database: Database, clock: Clock, incoming: Incoming, action: TurnAction
+) -> None:
+    """Load the person, run `action`, commit state and replies together."""
+    async with database.transaction() as session:
+        participant = await session.scalar(
+            select(Participant).where(Participant.telegram_user_id == incoming.user_id)
+        )
+        language = (
+            Language(participant.language)
+            if participant is not None
+            else language_from_code(incoming.language_code)
+        )
+        await action(Turn(session, incoming, clock.now(), participant, language))
