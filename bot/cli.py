@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
 from bot.app import build_application, running
+from bot.cli_study import StudyError, power, study_app
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import DatabaseBehind, ensure_up_to_date, upgrade
@@ -27,6 +28,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
+app.add_typer(study_app, name="study")
+app.command("power")(power)
 
 
 class UserFacingError(Exception):
@@ -121,6 +124,6 @@ def main() -> None:
     """Entry point: one line and a non-zero exit for problems a person can fix."""
     try:
         app()
-    except (SettingsError, DatabaseBehind, UserFacingError) as exc:
+    except (SettingsError, DatabaseBehind, UserFacingError, StudyError) as exc:
         typer.echo(f"lotgenoot: {exc}", err=True)
         sys.exit(2)

@@ -40,13 +40,13 @@ class Runtime:
 
 def trial_from_settings(settings: Settings) -> Trial:
     """The study the settings name, or a SettingsError saying what to fix."""
-    try:
-        protocol = load_protocol(settings.study_file)
-    except FileNotFoundError:
+    if not settings.study_file.is_file():
         raise SettingsError(
             f"LOTGENOOT_STUDY_FILE points at {settings.study_file}, which does not exist: "
             "set it to a protocol such as config/study.toml"
-        ) from None
+        )
+    try:
+        protocol = load_protocol(settings.study_file)
     except ProtocolError as error:
         raise SettingsError(
             f"the study file {settings.study_file} has problems: {'; '.join(error.problems[:3])} "

@@ -121,6 +121,20 @@ class OutboxSender:
         async with self._progress:
             self._progress.notify_all()
 
+    async def settle(self, within_s: float = 10.0) -> None:
+        """Return once everything due now is delivered or given up (tests, demo, shutdown).
+
+        Deliveries may be under way in the background loop too, so this checks the table
+        rather than trusting its own claims.
+        """
+        async with asyncio.timeout(within_s):
+            while True:
+                await self.deliver_due()
+                async with self._db.transaction() as session:
+                    if await store.unfinished(session, now=self._clock.now()) == 0:
+                        return
+                await asyncio.sleep(0.02)  # a background delivery is finishing; look again
+
     async def deliver_due(self) -> int:
         """Deliver everything due now and return how many messages were handled (for tests)."""
         handled = 0

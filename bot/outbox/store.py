@@ -143,3 +143,18 @@ async def mark_reachable(session: AsyncSession, chat_id: int) -> bool:
     statement = delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id)
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unfinished(session: AsyncSession, *, now: datetime) -> int:
+    """Messages due by `now` that are not yet sent, failed or cancelled."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(M)
+        .where(
+            or_(
+                and_(M.status == OutboxStatus.PENDING, M.not_before <= now),
+                M.status == OutboxStatus.SENDING,
+            )
+        )
+    )
+    return int(count or 0)

@@ -36,6 +36,14 @@ async def allocate(
         return participant.arm
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ALLOCATION_LOCK})
+    # Another transaction may have allocated this participant while we waited for the lock.
+    earlier = await session.scalar(
+        select(Allocation).where(Allocation.participant_id == participant.id)
+    )
+    if earlier is not None:
+        participant.arm, participant.stratum = earlier.arm, earlier.stratum
+        participant.allocated_at = earlier.allocated_at
+        return earlier.arm
     protocol = trial.protocol
     site = await session.get(Site, participant.site_id)
     assert site is not None

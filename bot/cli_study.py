@@ -1,0 +1,120 @@
+"""`lotgenoot study check|verify` and `lotgenoot power`: protocol, allocation log, sample size."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sized
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.db.engine import Database
+from bot.db.migrate import ensure_up_to_date
+from bot.services.allocation import allocation_log
+from bot.settings import load_settings
+from experiments.audit import AllocationRecord, head_hash, verify
+from experiments.power import format_power, participants_per_arm
+from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
+
+__all__ = ["StudyError", "check", "power", "study_app", "verify_log"]
+
+study_app = typer.Typer(
+    no_args_is_help=True, help="The study protocol and its hash-chained allocation log."
+)
+
+
+class StudyError(Exception):
+    """A study command failed for a reason a person can fix; main() prints it in one line."""
+
+
+@study_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="The protocol file (TOML) to validate.")],
+) -> None:
+    """Validate a protocol file and summarize it; list every problem if it is not valid."""
+    typer.echo(summarize(_load(file)))
+
+
+@study_app.command("verify")
+def verify_log(
+    study: Annotated[
+        Path | None,
+        typer.Option(help="The protocol file; default LOTGENOOT_STUDY_FILE.", show_default=False),
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option(help="The head hash a previous verify printed; catches a truncated log."),
+    ] = None,
+) -> None:
+    """Recompute the allocation log's hash chain and sequence; exit 1 on any tampering."""
+    settings = load_settings()
+    protocol = _load(study if study is not None else settings.study_file)
+    # Exactly as the bot uses it (not stripped): a different seed gives a different sequence.
+    secret = settings.allocation_seed
+    seed = secret.get_secret_value() if secret is not None else ""
+    if not seed:
+        raise StudyError(
+            "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
+        )
+    records = asyncio.run(_read_log(settings.database_url))
+    problems = verify(
+        records,
+        seed,
+        protocol.arm_weights(),
+        block_multiples=protocol.randomization.block_multiples,
+        expected_head=head,
+    )
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        found = f"{_count(records, 'allocation')}, {_count(problems, 'problem')} found"
+        typer.echo(found, err=True)
+        raise typer.Exit(1)
+    intact = "chain and sequence intact"
+    typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
+
+
+def power(
+    effect: Annotated[float, typer.Option(help="Standardized effect size (Cohen's d).")],
+    alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
+    power: Annotated[float, typer.Option(help="Desired power.")] = 0.8,
+    arms: Annotated[int, typer.Option(help="Arms, control included.")] = 2,
+    icc: Annotated[float, typer.Option(help="Intra-class correlation within groups.")] = 0.0,
+    group_size: Annotated[int, typer.Option(help="Members per group (1: no groups).")] = 1,
+) -> None:
+    """Participants needed per arm to detect an effect against control."""
+    try:
+        result = participants_per_arm(effect, alpha, power, arms, icc, group_size)
+    except ValueError as error:
+        raise StudyError(f"cannot compute a sample size: {error}") from None
+    groups = result.clusters_per_arm
+    extra = f"; {groups} groups of {group_size} per arm" if groups is not None else ""
+    typer.echo(f"{result.per_arm} per arm ({result.total} in total{extra})")
+    typer.echo(format_power(result))
+
+
+def _load(file: Path) -> Protocol:
+    """The protocol in `file`, or every problem on stderr (one per line) and exit 1."""
+    try:
+        return load_protocol(file)
+    except ProtocolError as error:
+        for problem in error.problems:
+            # load_protocol names the file itself when it cannot read or parse it.
+            named = problem if problem.startswith(f"{file}:") else f"{file}: {problem}"
+            typer.echo(named, err=True)
+        raise typer.Exit(1) from None
+
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
+
+
+async def _read_log(database_url: str) -> list[AllocationRecord]:
+    database = Database(database_url)
+    try:
+        await ensure_up_to_date(database)
+        async with database.transaction() as session:
+            return await allocation_log(session)
+    finally:
+        await database.dispose()

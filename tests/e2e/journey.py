@@ -1,0 +1,91 @@
+"""Playing a participant through enrollment and intake, as a person would with buttons."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.handlers.context import LotgenootApplication
+from bot.runtime import Runtime
+from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.services.enrollment import create_codes
+from bot.services.trial import Trial
+from experiments.protocol import Protocol
+from experiments.randomization import AllocationSequence
+from tests.e2e.conftest import runtime_for
+
+SITE = "Utrecht"
+BIRTH_YEAR = 2000
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of every inline button on a message."""
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def seed_for_first(arm: str, track: str, protocol: Protocol, on: date) -> str:
+    """A seed whose allocation sequence gives `arm` to the first person of the stratum."""
+    band = protocol.age_band_for(BIRTH_YEAR, on)
+    assert band is not None
+    stratum = protocol.stratum_key("savings" if track == "savings" else "jobsearch", band, SITE)
+    for n in range(1000):
+        seed = f"test-seed-{n}"
+        sequence = AllocationSequence(
+            seed, stratum, protocol.arm_weights(), protocol.randomization.block_multiples
+        )
+        if sequence.arm_at(0) == arm:
+            return seed
+    raise AssertionError(f"no seed puts {arm} first")
+
+
+@asynccontextmanager
+async def bot_with_first_arm(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock, arm: str, track: str
+) -> AsyncIterator[tuple[LotgenootApplication, Runtime]]:
+    """A running bot whose first enrollee of (track, Utrecht, 26-35) lands in `arm`."""
+    runtime = runtime_for(sandbox, database, clock)
+    seed = seed_for_first(arm, track, runtime.trial.protocol, clock.now().date())
+    runtime.trial = Trial(runtime.trial.protocol, seed)
+    application = build_application(runtime)
+    async with running(application):
+        yield application, runtime
+
+
+async def new_code(database: Database, clock: FakeClock) -> str:
+    async with database.transaction() as session:
+        [code] = await create_codes(session, SITE, 1, reusable=False, now=clock.now())
+    return code
+
+
+async def enroll(
+    person: SandboxUser,
+    code: str,
+    *,
+    track: str = "savings",
+    commitment: str = "commit:1000",
+    answer: Callable[[list[str]], str] = lambda options: options[2],
+) -> list[dict[str, Any]]:
+    """Consent, language, birth year, track, baseline, commitment; returns the last messages."""
+    person.send(f"/start {code}")
+    [consent] = await person.wait_for_messages(count=1)
+    person.press(consent, buttons(consent)[0])
+    *_, ask_language = await person.wait_for_messages(count=2)
+    person.press(ask_language, "lang:nl")
+    await person.wait_for_messages(count=1)
+    person.send(str(BIRTH_YEAR))
+    [ask_track] = await person.wait_for_messages(count=1)
+    person.press(ask_track, f"track:{track}")
+    while True:
+        [question] = await person.wait_for_messages(count=1)
+        options = buttons(question)
+        if not options[0].startswith("q:"):
+            break
+        person.press(question, answer(options))
+    person.press(question, commitment)
+    return await person.wait_for_messages(count=1)

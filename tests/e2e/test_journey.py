@@ -1,0 +1,161 @@
+"""A participant's weeks with the bot, over HTTP through the sandbox, the clock moved by periods."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.study import Participant, SurveyAnswer
+from bot.runtime import Runtime
+from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.scheduler import scan_nudges
+from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+
+WEEK = timedelta(days=7)
+
+
+async def _scan_and_deliver(runtime: Runtime) -> None:
+    await scan_nudges(runtime)
+    assert runtime.sender is not None
+    await runtime.sender.settle()
+
+
+def _texts(person: SandboxUser) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in person.messages]
+
+
+async def test_intake_allocates_after_baseline_and_explains_the_arm(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        [done] = await enroll(sanne, await new_code(database, clock))
+    assert "Je houdt hier je voortgang bij. Ik stuur je af en toe" in done["text"]
+    async with database.transaction() as session:
+        participant = await session.scalar(select(Participant))
+        answers = await session.scalar(select(func.count()).select_from(SurveyAnswer))
+    assert participant is not None
+    assert participant.arm == "text"
+    assert participant.age_band == "26-35"
+    assert participant.commitment_cents == 1000
+    assert answers == 10 + 6  # GSE and the financial scale (all six items at 26)
+    assert sandbox.unknown_calls == []
+
+
+async def test_text_arm_saver_is_congratulated_on_every_deposit(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        for typed in ("/deposit 12,50", "/deposit €5"):
+            sanne.send(typed)
+            [answer] = await sanne.wait_for_messages(count=1)
+            assert answer["text"].startswith("Goed gedaan!")
+    assert "Je totaal is nu €17,50" in answer["text"]
+
+
+async def test_control_saver_gets_only_neutral_confirmations(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings") as (_, runtime):
+        sam = sandbox.add_user("Sam", language_code="nl")
+        await enroll(sam, await new_code(database, clock))
+        sam.send("/deposit 10")
+        [answer] = await sam.wait_for_messages(count=1)
+        before = len(sam.messages)
+        clock.advance(WEEK * 3)  # three empty weeks, two encouragement dates
+        await _scan_and_deliver(runtime)
+    assert answer["text"].startswith("Genoteerd: €10.")
+    assert len(sam.messages) == before, "control gets no reminders or encouragements"
+
+
+async def test_missed_period_gets_exactly_one_reminder(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        clock.advance(WEEK + timedelta(hours=1))
+        await _scan_and_deliver(runtime)
+        await _scan_and_deliver(runtime)  # a second scan of the same period adds nothing
+    reminders = [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
+    assert len(reminders) == 1
+
+
+async def test_saver_who_deposits_gets_no_reminder(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        clock.advance(timedelta(days=3))
+        sanne.send("/deposit 10")
+        await sanne.wait_for_messages(count=1)
+        clock.advance(timedelta(days=4, hours=1))
+        await _scan_and_deliver(runtime)
+    assert not [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
+
+
+async def test_three_missed_periods_during_downtime_give_one_reminder(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        clock.advance(WEEK * 3 + timedelta(hours=1))
+        await _scan_and_deliver(runtime)
+    reminders = [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
+    assert len(reminders) == 1, _texts(sanne)[-3:]
+
+
+async def test_encouragement_with_own_progress_after_two_weeks(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/deposit 10")
+        await sanne.wait_for_messages(count=1)
+        clock.advance(WEEK)
+        await _scan_and_deliver(runtime)
+        assert not [t for t in _texts(sanne) if "Even een tussenstand" in t]
+        clock.advance(WEEK + timedelta(hours=1))
+        await _scan_and_deliver(runtime)
+    [encouragement] = [t for t in _texts(sanne) if "Even een tussenstand" in t]
+    assert "1 keer gespaard, samen €10" in encouragement
+
+
+async def test_jobseeker_below_commitment_gets_one_reminder(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "jobsearch") as (_, runtime):
+        joost = sandbox.add_user("Joost", language_code="nl")
+        await enroll(
+            joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
+        )
+        joost.send("/applied")
+        await joost.wait_for_messages(count=1)
+        clock.advance(WEEK + timedelta(hours=1))
+        await _scan_and_deliver(runtime)
+        await _scan_and_deliver(runtime)
+    reminders = [t for t in _texts(joost) if "1 van de 3 sollicitaties" in t]
+    assert len(reminders) == 1
+
+
+async def test_reminder_due_at_23_arrives_at_9_next_morning(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 1, 5, 22, 0, tzinfo=UTC))  # Monday 23:00 in Amsterdam
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        clock.advance(WEEK + timedelta(minutes=1))  # the period ended at 23:00 local
+        await _scan_and_deliver(runtime)
+        assert not [t for t in _texts(sanne) if "geen spaarbedrag" in t], "quiet hours"
+        clock.set(datetime(2026, 1, 13, 8, 0, tzinfo=UTC))  # Tuesday 09:00 in Amsterdam
+        await _scan_and_deliver(runtime)
+    assert [t for t in _texts(sanne) if "geen spaarbedrag" in t]
