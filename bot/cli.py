@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
 from bot.app import build_application, running
+from bot.cli_admin import codes_app, invite
 from bot.cli_study import StudyError, power, study_app
 from bot.clock import SystemClock
 from bot.db.engine import Database
@@ -29,7 +30,9 @@ app = typer.Typer(
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
+app.add_typer(codes_app, name="codes")
 app.command("power")(power)
+app.command("invite")(invite)
 
 
 class UserFacingError(Exception):

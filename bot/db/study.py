@@ -153,3 +153,38 @@ class SurveyAnswer(Base):
     answered_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("participant_id", "wave", "instrument", "item"),)
+
+
+class Role(enum.StrEnum):
+    """Staff roles; admins also come from LOTGENOOT_ADMIN_IDS."""
+
+    ADMIN = "admin"
+    COUNSELLOR = "counsellor"
+    RESEARCHER = "researcher"
+
+
+class StaffMember(Base):
+    """A counsellor, researcher or admin who joined through a one-time invite link."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[Role] = mapped_column(string_enum(Role))
+    joined_at: Mapped[datetime]
+    last_active_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (UniqueConstraint("telegram_user_id", "role"),)
+
+
+class Invite(Base):
+    """A one-time deep-link token that grants a role to whoever opens it first."""
+
+    __tablename__ = "invites"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[Role] = mapped_column(string_enum(Role))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers import buttons, common, participant, updates
+from bot.handlers import admin, buttons, common, participant, researcher, updates
 from bot.handlers.context import LotgenootApplication
 from bot.handlers.errors import on_error
 
@@ -14,5 +14,7 @@ def register(application: LotgenootApplication) -> None:
     application.add_handler(updates.handler(), group=BEFORE_ALL)
     application.add_handlers(participant.handlers())
     application.add_handlers(common.handlers())
+    application.add_handlers(admin.handlers())
+    application.add_handlers(researcher.handlers())
     application.add_handlers(buttons.handlers())
     application.add_error_handler(on_error)

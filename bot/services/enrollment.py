@@ -18,7 +18,7 @@ from bot.db.study import (
 )
 from bot.db.upsert import insert_if_absent
 from bot.outbox import Button
-from bot.services import intake
+from bot.services import intake, staff
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -44,6 +44,9 @@ async def create_codes(
 
 async def start(turn: Turn, code: str | None, trial: Trial) -> None:
     """/start: continue a participant's intake, or offer consent for a valid code."""
+    if code is not None and code.startswith(staff.INVITE_PREFIX):
+        await staff.accept_invite(turn, code)
+        return
     if turn.participant is not None:
         await _welcome_back(turn, trial)
         return

@@ -80,3 +80,30 @@ def test_demo_shows_a_dutch_and_an_english_conversation(tmp_path: Path) -> None:
     assert "Sanne › /start" in result.stdout
     assert "Hallo Sanne!" in result.stdout
     assert "Hello Sam!" in result.stdout
+
+
+def test_codes_create_prints_one_deep_link_per_line(tmp_path: Path) -> None:
+    assert lotgenoot("db", "upgrade", cwd=tmp_path).returncode == 0
+    result = lotgenoot(
+        "codes",
+        "create",
+        "--site",
+        "Utrecht",
+        "--count",
+        "3",
+        "--bot",
+        "lotgenoot_bot",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    links = result.stdout.split()
+    assert len(links) == 3
+    assert len(set(links)) == 3
+    assert all(link.startswith("https://t.me/lotgenoot_bot?start=") for link in links)
+
+
+def test_invite_prints_a_one_time_link(tmp_path: Path) -> None:
+    assert lotgenoot("db", "upgrade", cwd=tmp_path).returncode == 0
+    result = lotgenoot("invite", "counsellor", "--bot", "lotgenoot_bot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("https://t.me/lotgenoot_bot?start=staff_")

@@ -1,0 +1,175 @@
+"""Daily use: logging, bad input, pause and stop, restarts and re-delivered updates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from telegram import Update
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.study import Event, Participant
+from bot.runtime import Runtime
+from bot.sandbox import TelegramSandbox
+from bot.scheduler import scan_nudges
+from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code
+
+
+async def _events(database: Database) -> list[tuple[str, int | None]]:
+    async with database.transaction() as session:
+        rows = await session.execute(select(Event.kind, Event.amount_cents).order_by(Event.id))
+        return [(kind, amount) for kind, amount in rows]
+
+
+async def _scan_and_settle(runtime: Runtime) -> None:
+    await scan_nudges(runtime)
+    assert runtime.sender is not None
+    await runtime.sender.settle()
+
+
+async def test_bad_amounts_are_explained_and_record_nothing(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        answers = []
+        for typed in ("/deposit 0", "/deposit -5", "/deposit twaalf", "/deposit 99999999"):
+            sanne.send(typed)
+            [answer] = await sanne.wait_for_messages(count=1)
+            answers.append(answer["text"])
+    assert "nul of minder" in answers[0]
+    assert "nul of minder" in answers[1]
+    assert "niet lezen" in answers[2]
+    assert "hoger dan dit onderzoek toestaat" in answers[3]
+    assert await _events(database) == []
+
+
+async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/deposit")
+        [offer] = await sanne.wait_for_messages(count=1)
+        sanne.press(offer, buttons(offer)[0])
+        await sanne.wait_for_messages(count=1)
+        sanne.send("/undo")
+        [undone] = await sanne.wait_for_messages(count=1)
+    assert await _events(database) == [("deposit", 1000), ("deposit_correction", -1000)]
+    assert "Je totaal is nu €0" in undone["text"]
+
+
+async def test_redelivered_deposit_is_recorded_once(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (app, _):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        message = sanne.send("/deposit 7,50")
+        await sanne.wait_for_messages(count=1)
+        [update] = [
+            u
+            for u in sandbox.updates
+            if u.get("message", {}).get("message_id") == message["message_id"]
+        ]
+        await app.process_update(Update.de_json(update, app.bot))
+    assert await _events(database) == [("deposit", 750)]
+
+
+async def test_intake_continues_after_a_restart(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    code = await new_code(database, clock)
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        sanne.send(f"/start {code}")
+        [consent] = await sanne.wait_for_messages(count=1)
+        sanne.press(consent, buttons(consent)[0])
+        *_, ask_language = await sanne.wait_for_messages(count=2)
+        sanne.press(ask_language, "lang:en")
+        await sanne.wait_for_messages(count=1)
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne.send("1999")
+        [next_question] = await sanne.wait_for_messages(count=1)
+    assert next_question["text"] == "What do you want to work on?"
+
+
+async def test_paused_participant_gets_no_reminder_and_resume_restarts_the_period(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/pause")
+        await sanne.wait_for_messages(count=1)
+        clock.advance(timedelta(days=8))
+        await _scan_and_settle(runtime)
+        paused_messages = len(sanne.messages)
+        sanne.send("/resume")
+        await sanne.wait_for_messages(count=1)
+        clock.advance(timedelta(days=7, hours=1))
+        await _scan_and_settle(runtime)
+    texts = [m["text"] for m in sanne.messages]
+    assert len(texts) == paused_messages + 2
+    assert "geen spaarbedrag genoteerd" in texts[-1]
+
+
+async def test_stopped_participant_gets_no_more_nudges(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/stop")
+        [answer] = await sanne.wait_for_messages(count=1)
+        before = len(sanne.messages)
+        clock.advance(timedelta(days=30))
+        await _scan_and_settle(runtime)
+    assert "geen berichten meer" in answer["text"]
+    assert len(sanne.messages) == before
+    assert ("withdrawal", None) in await _events(database)
+
+
+async def test_blocked_participant_is_lost_until_they_write_again(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.block()
+        clock.advance(timedelta(days=7, hours=1))
+        await _scan_and_settle(runtime)
+        async with database.transaction() as session:
+            lost = await session.scalar(select(Participant.unreachable_since))
+        clock.advance(timedelta(days=7))
+        await _scan_and_settle(runtime)
+        attempts_while_blocked = [
+            c for c in sandbox.calls if c.method == "sendMessage" and c.http_status == 403
+        ]
+        sanne.send("/start")
+        [welcome_back] = await sanne.wait_for_messages(count=1)
+        async with database.transaction() as session:
+            found = await session.scalar(select(Participant.unreachable_since))
+    assert lost is not None
+    assert len(attempts_while_blocked) == 1, "after the first 403 nothing more is tried"
+    assert found is None
+    assert welcome_back["text"].startswith("Welkom terug")
+
+
+async def test_language_can_be_changed_later(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/language")
+        [ask] = await sanne.wait_for_messages(count=1)
+        sanne.press(ask, "lang:en")
+        [changed] = await sanne.wait_for_messages(count=1)
+        sanne.send("/progress")
+        [progress] = await sanne.wait_for_messages(count=1)
+    assert changed["text"] == "From now on I will write in English."
+    assert progress["text"].startswith("Your savings so far")

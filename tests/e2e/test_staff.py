@@ -1,0 +1,89 @@
+"""Roles: admins from the settings, staff from one-time invites, refusals for everyone else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.study import Role
+from bot.runtime import Runtime
+from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.services.staff import create_invite
+from tests.e2e.conftest import runtime_for
+from tests.e2e.journey import enroll
+
+
+@asynccontextmanager
+async def bot_with_admin(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock, admin: SandboxUser
+) -> AsyncIterator[Runtime]:
+    runtime = runtime_for(sandbox, database, clock)
+    runtime.settings = runtime.settings.model_copy(update={"admin_ids": frozenset({admin.id})})
+    async with running(build_application(runtime)):
+        yield runtime
+
+
+def _payload(link: str) -> str:
+    return link.rsplit("start=", 1)[1]
+
+
+async def test_admin_makes_enrollment_links_that_work(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna", language_code="nl")
+    async with bot_with_admin(sandbox, database, clock, admin):
+        admin.send("/codes Utrecht 2")
+        [links] = await admin.wait_for_messages(count=1)
+        first, second = [line for line in links["text"].splitlines() if "t.me/" in line]
+        saver = sandbox.add_user("Sanne", language_code="nl")
+        [done] = await enroll(saver, _payload(first))
+    assert first != second
+    assert first.startswith(f"https://t.me/{sandbox.bot_user['username']}?start=")
+    assert "klaar om te beginnen" in done["text"]
+
+
+async def test_participant_cannot_use_admin_commands(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna", language_code="nl")
+    async with bot_with_admin(sandbox, database, clock, admin):
+        someone = sandbox.add_user("Piet", language_code="nl")
+        someone.send("/codes Utrecht 5")
+        [refusal] = await someone.wait_for_messages(count=1)
+        someone.send("/trial")
+        [refusal_too] = await someone.wait_for_messages(count=1)
+    assert (
+        refusal["text"]
+        == refusal_too["text"]
+        == "Sorry, deze opdracht is niet voor jou beschikbaar."
+    )
+
+
+async def test_invite_makes_a_researcher_who_sees_counts_only(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna", language_code="en")
+    async with bot_with_admin(sandbox, database, clock, admin):
+        admin.send("/codes Utrecht 1")
+        [links] = await admin.wait_for_messages(count=1)
+        saver = sandbox.add_user("Sanne", language_code="nl", username="sanne_spaart")
+        await enroll(saver, _payload(links["text"].splitlines()[-1]))
+        async with database.transaction() as session:
+            token = await create_invite(session, Role.RESEARCHER, clock.now())
+        researcher = sandbox.add_user("Rob", language_code="en")
+        researcher.send(f"/start {token}")
+        [welcome] = await researcher.wait_for_messages(count=1)
+        researcher.send("/trial")
+        [counts] = await researcher.wait_for_messages(count=1)
+        stranger = sandbox.add_user("Eve", language_code="en")
+        stranger.send(f"/start {token}")
+        [reused] = await stranger.wait_for_messages(count=1)
+    assert "researcher" in welcome["text"]
+    assert "Enrolled: 1" in counts["text"]
+    assert "site=utrecht" in counts["text"].lower()
+    assert "Sanne" not in counts["text"]
+    assert str(saver.id) not in counts["text"]
+    assert "does not work" in reused["text"]
