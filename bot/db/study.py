@@ -94,10 +94,19 @@ class Participant(Base):
     period_start: Mapped[datetime | None]
     next_encouragement_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # Follow-up questionnaires: the next wave and when it is due, the wave open for answers,
+    # and when to remind about it (how many reminders are left).
+    next_survey_wave: Mapped[int | None]
+    next_survey_at: Mapped[datetime | None]
+    open_survey_wave: Mapped[int | None]
+    survey_reminder_at: Mapped[datetime | None]
+    survey_reminders_left: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_participants_period", "status", "period_start"),
         Index("ix_participants_encouragement", "status", "next_encouragement_at"),
+        Index("ix_participants_survey", "status", "next_survey_at"),
+        Index("ix_participants_survey_reminder", "status", "survey_reminder_at"),
     )
 
 
