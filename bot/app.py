@@ -28,6 +28,7 @@ MENU_COMMANDS = (
     "deposit",
     "applied",
     "progress",
+    "survey",
     "goal",
     "help",
     "language",

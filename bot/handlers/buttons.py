@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.handlers.context import LotgenootContext
 from bot.handlers.turns import Service, run_turn
-from bot.services import activity, enrollment, intake, participation, questionnaire
+from bot.services import activity, enrollment, intake, participation, questionnaire, surveys
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -35,6 +35,9 @@ def _service_for(data: str) -> Service | None:
         wave, instrument, item, value = parts[0], parts[1], parts[2], int(parts[3])
         if wave == questionnaire.BASELINE:
             return lambda turn, trial: intake.answer_baseline(turn, instrument, item, value, trial)
+        return lambda turn, trial: surveys.answer(turn, wave, instrument, item, value, trial)
+    if kind == "survey":
+        return surveys.continue_survey
     return None
 
 

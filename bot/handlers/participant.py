@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.handlers.context import LotgenootContext
 from bot.handlers.turns import argument_text, run_turn
-from bot.services import activity, enrollment, participation
+from bot.services import activity, enrollment, participation, surveys
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -42,6 +42,11 @@ async def job_search(update: Update, context: LotgenootContext) -> None:
 async def progress(update: Update, context: LotgenootContext) -> None:
     """/progress: own totals."""
     await run_turn(update, context, participation.progress)
+
+
+async def survey(update: Update, context: LotgenootContext) -> None:
+    """/survey: continue the open follow-up questionnaire."""
+    await run_turn(update, context, surveys.continue_survey)
 
 
 async def goal(update: Update, context: LotgenootContext) -> None:
@@ -96,6 +101,7 @@ COMMANDS = {
     "job": job_search,
     "training": job_search,
     "progress": progress,
+    "survey": survey,
     "goal": goal,
     "language": language,
     "pause": pause,

@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
 from bot.services.nudges import scan_encouragements, scan_periods
+from bot.services.surveys import scan_surveys
 from bot.services.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,14 @@ async def scan_nudges(runtime: Runtime) -> None:
     async with runtime.database.transaction() as session:
         periods = await scan_periods(session, runtime.trial, now)
         encouragements = await scan_encouragements(session, runtime.trial, now)
-    if periods.enqueued or encouragements.enqueued:
+        invitations = await scan_surveys(session, runtime.trial, now)
+    if periods.enqueued or encouragements.enqueued or invitations.enqueued:
         runtime.wake_sender()
     log.info(
-        "nudge scan reminders=%d encouragements=%d stale=%d",
+        "nudge scan reminders=%d encouragements=%d surveys=%d stale=%d",
         periods.enqueued,
         encouragements.enqueued,
+        invitations.enqueued,
         periods.stale + encouragements.stale,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.db.study import IntakeStep, Participant
 from bot.i18n import Language
 from bot.outbox import Button
-from bot.services import questionnaire
+from bot.services import questionnaire, surveys
 from bot.services.allocation import allocate
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.trial import Trial
@@ -155,6 +155,7 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant.step = IntakeStep.DONE
     participant.period_start = turn.now
     participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
+    surveys.schedule_first(participant, trial)
     explanation = trial.protocol.arm(arm).explanation.text(turn.lang)
     await turn.say_text("intake.done", explanation=explanation)
 

@@ -173,3 +173,23 @@ async def test_language_can_be_changed_later(
         [progress] = await sanne.wait_for_messages(count=1)
     assert changed["text"] == "From now on I will write in English."
     assert progress["text"].startswith("Your savings so far")
+
+
+async def test_goal_is_changed_by_button_or_by_typing(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/goal")
+        [offer] = await sanne.wait_for_messages(count=1)
+        sanne.press(offer, "commit:2000")
+        [by_button] = await sanne.wait_for_messages(count=1)
+        async with database.transaction() as session:
+            after_button = await session.scalar(select(Participant.commitment_cents))
+        sanne.send("/goal 7,50")
+        [by_typing] = await sanne.wait_for_messages(count=1)
+        async with database.transaction() as session:
+            after_typing = await session.scalar(select(Participant.commitment_cents))
+    assert by_button["text"] == by_typing["text"] == "Je doel is aangepast."
+    assert (after_button, after_typing) == (2000, 750)

@@ -1,0 +1,74 @@
+"""Follow-up questionnaires: invited at the protocol's time, answered by buttons, reminded once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.study import SurveyAnswer
+from bot.runtime import Runtime
+from bot.sandbox import TelegramSandbox
+from bot.scheduler import scan_nudges
+from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code
+
+FIRST_FOLLOW_UP = timedelta(days=42)
+
+
+async def _scan_and_settle(runtime: Runtime) -> None:
+    await scan_nudges(runtime)
+    assert runtime.sender is not None
+    await runtime.sender.settle()
+
+
+async def test_follow_up_is_answered_by_buttons_in_every_arm(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        clock.advance(FIRST_FOLLOW_UP + timedelta(hours=1))
+        await _scan_and_settle(runtime)
+        invitation = sanne.messages[-1]
+        assert buttons(invitation) == ["survey:go"]
+        sanne.press(invitation, "survey:go")
+        while True:
+            [message] = await sanne.wait_for_messages(count=1)
+            options = buttons(message)
+            if not options:
+                break
+            sanne.press(message, options[-1])
+    assert message["text"] == "Dank je wel voor het beantwoorden van alle vragen!"
+    async with database.transaction() as session:
+        answered = await session.scalar(
+            select(func.count()).where(SurveyAnswer.wave == "followup-1")
+        )
+    assert answered == 16
+
+
+async def test_unfinished_follow_up_gets_exactly_one_reminder(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings") as (_, runtime):
+        sam = sandbox.add_user("Sam", language_code="en")
+        await enroll(sam, await new_code(database, clock))
+        clock.advance(FIRST_FOLLOW_UP + timedelta(hours=1))
+        await _scan_and_settle(runtime)
+        for _ in range(3):
+            clock.advance(timedelta(days=3))
+            await _scan_and_settle(runtime)
+    with_button = [m for m in sam.messages if buttons(m) == ["survey:go"]]
+    assert len(with_button) == 2, "one invitation and one reminder"
+
+
+async def test_survey_command_without_an_open_questionnaire(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings"):
+        sam = sandbox.add_user("Sam", language_code="en")
+        await enroll(sam, await new_code(database, clock))
+        sam.send("/survey")
+        [answer] = await sam.wait_for_messages(count=1)
+    assert answer["text"] == "Er staat nu geen vragenlijst voor je klaar. Dank je wel!"
