@@ -6,6 +6,8 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
@@ -14,6 +16,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from bot import handlers
 from bot.handlers.context import RUNTIME_KEY, LotgenootApplication, LotgenootContext
 from bot.i18n import Language, text
+from bot.leadership import lead_while_possible, lease_for
 from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.runtime import Runtime
@@ -77,27 +80,70 @@ async def set_command_menus(application: LotgenootApplication) -> None:
         await application.bot.set_my_commands(commands, language_code=code)
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (behind HTTPS) and where this process listens."""
+
+    url: str
+    secret: str
+    port: int
+    listen: str = "0.0.0.0"  # a webhook server listens on all interfaces
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path.lstrip("/")
+
+
 @asynccontextmanager
-async def running(application: LotgenootApplication) -> AsyncIterator[LotgenootApplication]:
-    """Poll for updates, send from the outbox and tick the scheduler until the block ends."""
+async def running(
+    application: LotgenootApplication, *, webhook: Webhook | None = None
+) -> AsyncIterator[LotgenootApplication]:
+    """Take updates (long polling or webhook) until the block ends; lead when elected.
+
+    Every process handles updates; only the elected leader runs the scheduler and the sender,
+    so several processes can share one PostgreSQL database (bot.leadership).
+    """
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
-    assert runtime.sender is not None
+    sender = runtime.sender
+    assert sender is not None
     stop = asyncio.Event()
-    scheduler = build_scheduler(runtime)
+
+    async def duties(until: asyncio.Event) -> None:
+        scheduler = build_scheduler(runtime)
+        scheduler.start()
+        try:
+            await sender.run(until)
+        finally:
+            scheduler.shutdown(wait=False)
+
     async with application:
         await set_command_menus(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        await _take_updates(application, webhook)
+        leading = asyncio.create_task(
+            lead_while_possible(lease_for(runtime.database), duties, stop), name="leadership"
         )
-        sender_task = asyncio.create_task(runtime.sender.run(stop), name="outbox-sender")
-        scheduler.start()
         try:
             yield application
         finally:
-            scheduler.shutdown(wait=False)
+            assert application.updater is not None
             await application.updater.stop()
             stop.set()
-            await sender_task
+            await leading
             await application.stop()
+
+
+async def _take_updates(application: LotgenootApplication, webhook: Webhook | None) -> None:
+    updater = application.updater
+    assert updater is not None
+    if webhook is None:
+        await updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)
+        return
+    await updater.start_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=webhook.path,
+        webhook_url=webhook.url,
+        secret_token=webhook.secret,
+        allowed_updates=Update.ALL_TYPES,
+    )

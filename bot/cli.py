@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ import typer
 from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
-from bot.app import build_application, running
+from bot.app import Webhook, build_application, running
 from bot.cli_admin import codes_app, invite
 from bot.cli_study import StudyError, power, study_app
 from bot.clock import SystemClock
@@ -55,23 +56,52 @@ def _root(
 
 
 @app.command()
-def run() -> None:
-    """Run the bot against Telegram (long polling)."""
+def run(
+    webhook: Annotated[
+        bool, typer.Option("--webhook", help="Take updates by webhook (production, behind HTTPS).")
+    ] = False,
+) -> None:
+    """Run the bot against Telegram (long polling, or a webhook with --webhook)."""
     settings = load_settings()
     settings.require_bot_token()
     trial_from_settings(settings)
+    hook = _webhook(settings) if webhook else None
     configure_logging(settings.log_level)
-    asyncio.run(_serve(settings))
+    asyncio.run(_serve(settings, hook))
 
 
-async def _serve(settings: Settings) -> None:
+def _webhook(settings: Settings) -> Webhook:
+    if not settings.webhook_url:
+        raise SettingsError(
+            "LOTGENOOT_WEBHOOK_URL is not set: set it to the public HTTPS address Telegram "
+            "should post to, or run without --webhook"
+        )
+    if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
+        raise SettingsError(
+            "LOTGENOOT_WEBHOOK_SECRET is not set: set it to a random string (A-Z, a-z, 0-9, _ "
+            "and -) so the bot can tell Telegram's requests from anyone else's"
+        )
+    return Webhook(
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
+        port=settings.port,
+    )
+
+
+async def _serve(settings: Settings, webhook: Webhook | None) -> None:
     database = Database(settings.database_url)
     try:
         await ensure_up_to_date(database)
-        runtime = Runtime(settings, database, SystemClock(), trial_from_settings(settings))
+        runtime = Runtime(
+            settings,
+            database,
+            SystemClock(),
+            trial_from_settings(settings),
+            scan_interval=timedelta(seconds=settings.scan_interval_s),
+        )
         application = build_application(runtime)
         try:
-            async with running(application):
+            async with running(application, webhook=webhook):
                 typer.echo("Lotgenoot is running; Ctrl+C stops it.", err=True)
                 await _until_interrupted()
         except InvalidToken:

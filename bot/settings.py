@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     port: int = Field(default=8080, ge=1, le=65535)
     timezone: str = "Europe/Amsterdam"
+    scan_interval_s: float = Field(default=60.0, gt=0, le=3600)
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")
