@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import logging
 import os
+from asyncio import FIRST_COMPLETED
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -148,14 +149,19 @@ class DutiesFactory(Protocol):
 async def _serve_term(
     lease: Lease, duties: DutiesFactory, stop: asyncio.Event, every_s: float
 ) -> None:
+    """Run the duties while the lease holds; a crash in them gives the role up, not the process."""
     demoted = asyncio.Event()
-    work = asyncio.create_task(duties(demoted))
+    work = asyncio.create_task(duties(demoted), name="leader-duties")
+    stopping = asyncio.create_task(stop.wait())
     try:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every_s)
+        while not stop.is_set() and not work.done():
+            await asyncio.wait({work, stopping}, timeout=every_s, return_when=FIRST_COMPLETED)
             if not await lease.still_held():
                 break
     finally:
+        stopping.cancel()
         demoted.set()
-        await work
+        try:
+            await work
+        except Exception:
+            log.exception("the leader's duties failed; giving up the role so another can lead")

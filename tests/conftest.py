@@ -27,10 +27,14 @@ def _postgres_url() -> str:
     return url
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(params=ENGINES)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of the requested engine, dropped after the test."""
-    engine = getattr(request, "param", "sqlite")
+    """An empty database, once on SQLite and once on PostgreSQL (when configured), dropped after.
+
+    Every test that touches the database runs on both engines; a test narrows that with
+    `@pytest.mark.parametrize("database_url", [...], indirect=True)`.
+    """
+    engine = request.param
     if engine == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'lotgenoot.db'}"
         return

@@ -169,7 +169,11 @@ async def test_two_webhook_processes_allocate_validly_and_hand_over_sending(
     await _people_waiting_for_allocation(database, [p.id for p in people])
     for person in people:
         person.send("10")  # the weekly savings commitment: the last intake step
-    await sandbox.wait_for(lambda: all(p.messages for p in people), timeout=90)
+    try:
+        await sandbox.wait_for(lambda: all(p.messages for p in people), timeout=90)
+    except TimeoutError:
+        print(sum(bool(p.messages) for p in people), [log.read_text()[:6000] for log in logs])
+        raise
 
     async with database.transaction() as session:
         records = await allocation_log(session)
