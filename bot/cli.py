@@ -143,14 +143,32 @@ def db_upgrade() -> None:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Where the demo writes its database and files.")] = Path(
+    participants: Annotated[int, typer.Option(min=3, max=2000, help="Simulated people.")] = 150,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Simulated weeks.")] = 12,
+    seed: Annotated[int, typer.Option(help="Same seed, same study.")] = 1,
+    effect: Annotated[
+        float, typer.Option(help="Treatment effects relative to the defaults (0 = none).")
+    ] = 1.0,
+    out: Annotated[Path, typer.Option(help="Where the export and report go.")] = Path(
         "demo-output"
     ),
 ) -> None:
-    """Run the real bot against the built-in Telegram sandbox with simulated people."""
-    from bot.demo import run_demo
+    """Simulate a whole study: the real bot, the built-in Telegram sandbox, simulated people."""
+    from bot.demo import DemoOptions, Effects, run_demo
 
-    asyncio.run(run_demo(out))
+    options = DemoOptions(
+        participants=participants,
+        weeks=weeks,
+        seed=seed,
+        out=out,
+        effects=Effects().scaled(effect),
+    )
+    result = asyncio.run(run_demo(options))
+    if result.unknown_calls or result.duplicate_nudges:
+        raise UserFacingError(
+            f"the demo saw {result.unknown_calls} unknown Bot API calls and "
+            f"{result.duplicate_nudges} messages delivered twice"
+        )
 
 
 def main() -> None:

@@ -1,0 +1,61 @@
+"""What the demo shows while it runs: a progress bar and a short log of what happens."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from bot.demo.run import DemoResult
+
+
+class DemoConsole:
+    """Progress per simulated day, one line per event worth knowing."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self._console = Console(quiet=quiet, highlight=False)
+        self._progress = Progress(
+            TextColumn("[bold]simulated day"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("days", total=1)
+
+    def start(self, days: int) -> None:
+        self._progress.update(self._task, total=days)
+        self._progress.start()
+
+    def advance(self, day: int) -> None:
+        self._progress.update(self._task, completed=day)
+
+    def log(self, line: str) -> None:
+        self._progress.console.print(line)
+
+    def enrolled(self, day: int, arms: list[str]) -> None:
+        by_arm = ", ".join(f"{arm} {n}" for arm, n in sorted(Counter(arms).items()))
+        self.log(f"day {day + 1:>3}: {len(arms)} people enrolled and were allocated ({by_arm})")
+
+    def week(self, week: int, nudges: dict[str, int]) -> None:
+        sent = ", ".join(f"{kind} {n}" for kind, n in sorted(nudges.items())) or "none yet"
+        self.log(f"week {week:>2}: messages to participants so far: {sent}")
+
+    def finish(self, result: DemoResult) -> None:
+        self._progress.stop()
+        table = Table(title="Lotgenoot demo: per arm")
+        for column in ("arm", "participants", "deposits"):
+            table.add_column(column, justify="right" if column != "arm" else "left")
+        for arm, count in sorted(result.arms.items()):
+            table.add_row(arm, str(count), str(result.deposits.get(arm, 0)))
+        self._console.print(table)
+        self._console.print(f"database: {result.database_file}")
+        self._console.print(
+            f"Bot API calls the sandbox does not know: {result.unknown_calls}; "
+            f"messages delivered twice: {result.duplicate_nudges}"
+        )

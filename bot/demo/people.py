@@ -1,0 +1,127 @@
+"""Simulated participants: they tap buttons and type commands like people do, at random."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox import SandboxUser
+
+REPLY_TIMEOUT_S = 30.0
+AMOUNTS_CENTS = (500, 1000, 2000, 5000)
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of a message's inline buttons."""
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: enough for the small means of a week's applications."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+@dataclass
+class Person:
+    """One simulated participant and what they have done so far."""
+
+    user: SandboxUser
+    track: str
+    birth_year: int
+    language: str
+    rng: random.Random
+    arm: str | None = None
+    status: str = "new"  # new → enrolled → (paused | withdrawn | blocked)
+    resume_on_day: int | None = None
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+
+    async def _reply(self, wanted: str = "") -> dict[str, Any]:
+        """The next bot message (whose first button starts with `wanted`, if given)."""
+        while True:
+            for index, message in enumerate(self.inbox):
+                if not wanted or (buttons(message) or [""])[0].startswith(wanted):
+                    del self.inbox[: index + 1]
+                    return message
+            self.inbox += await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
+
+    async def _collect(self) -> list[dict[str, Any]]:
+        """Everything the bot sent that was not read yet (nudges, invitations)."""
+        if self.user.messages:
+            self.inbox += await self.user.wait_for_messages(count=0, timeout=REPLY_TIMEOUT_S)
+        unread, self.inbox = self.inbox, []
+        return unread
+
+    async def take_intake(self, code: str) -> dict[str, Any]:
+        """Consent, language, birth year, track and baseline; stops at the commitment question."""
+        self.user.send(f"/start {code}")
+        consent = await self._reply("consent:")
+        self.user.press(consent, buttons(consent)[0])
+        self.user.press(await self._reply("lang:"), f"lang:{self.language}")
+        await self._reply()  # the birth-year question
+        self.user.send(str(self.birth_year))
+        self.user.press(await self._reply("track:"), f"track:{self.track}")
+        question = await self._reply("q:")
+        while True:
+            options = buttons(question)
+            self.user.press(question, options[min(len(options) - 1, self.rng.randrange(1, 4))])
+            question = await self._reply("")
+            if not (buttons(question) or [""])[0].startswith("q:"):
+                return question
+
+    async def commit(self, question: dict[str, Any]) -> str:
+        """Choose a weekly commitment; the bot allocates and explains the arm."""
+        self.user.press(question, self.rng.choice(buttons(question)[:3]))
+        explanation = await self._reply()
+        self.status = "enrolled"
+        return str(explanation.get("text", ""))
+
+    async def live_a_day(self, day: int, weekly: float) -> None:
+        """Maybe save or apply, maybe pause, resume, stop or block; answer open surveys."""
+        if self.status == "paused" and self.resume_on_day == day:
+            await self._say("/resume")
+            self.status = "enrolled"
+        if self.status not in {"enrolled", "paused"}:
+            return
+        await self._answer_surveys(await self._collect())
+        if self.rng.random() < 0.004:
+            self.user.block()
+            self.status = "blocked"
+            return
+        if self.rng.random() < 0.002:
+            await self._say("/stop")
+            self.status = "withdrawn"
+            return
+        if self.status == "enrolled" and self.rng.random() < 0.003:
+            await self._say("/pause")
+            self.status, self.resume_on_day = "paused", day + self.rng.randint(3, 10)
+        if self.track == "savings":
+            if self.rng.random() < 1 - (1 - weekly) ** (1 / 7):
+                amount = self.rng.choice(AMOUNTS_CENTS)
+                await self._say(f"/deposit {amount // 100},{amount % 100:02d}")
+            return
+        for _ in range(_poisson(self.rng, weekly / 7)):
+            await self._say("/applied")
+        if self.rng.random() < weekly / 60:
+            await self._say("/interview")
+
+    async def _say(self, words: str) -> None:
+        self.user.send(words)
+        await self._reply()
+
+    async def _answer_surveys(self, unread: list[dict[str, Any]]) -> None:
+        """Press 'start' on a new survey invitation and answer every item (most people do)."""
+        invitations = [m for m in unread if buttons(m) == ["survey:go"]]
+        if not invitations or self.rng.random() > 0.85:
+            return
+        self.user.press(invitations[-1], "survey:go")
+        question = await self._reply()
+        while (options := buttons(question)) and options[0].startswith("q:"):
+            self.user.press(question, self.rng.choice(options))
+            question = await self._reply()

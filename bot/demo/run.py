@@ -1,0 +1,232 @@
+"""`lotgenoot demo`: a whole simulated study, the real bot against the sandbox, in minutes.
+
+Time is the injectable clock, moved a day at a time: people act in the morning, the scheduler's
+scan runs in the evening, the outbox delivers. Telegram's rate limits are compressed with time
+(the sandbox and the sender run at 10× Telegram's rates), everything else is the production path:
+polling over HTTP, handlers, outbox, scheduler scans, randomization.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.db.study import Participant
+from bot.demo.console import DemoConsole
+from bot.demo.options import DemoOptions
+from bot.demo.people import Person
+from bot.outbox.sender import SenderSettings
+from bot.paths import shipped_config
+from bot.runtime import Runtime
+from bot.sandbox import TelegramSandbox
+from bot.scheduler import scan_nudges
+from bot.services.enrollment import create_codes
+from bot.services.trial import Trial
+from bot.settings import Settings
+from experiments.protocol import load_protocol
+
+DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
+START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
+SITES = ("Utrecht", "Rotterdam")
+ENROLLMENT_DAYS = 14
+TIME_COMPRESSION = 10
+
+
+@dataclass
+class DemoResult:
+    out: Path
+    database_file: Path
+    arms: dict[str, int] = field(default_factory=dict)
+    deposits: dict[str, int] = field(default_factory=dict)
+    nudges: dict[str, int] = field(default_factory=dict)
+    unknown_calls: int = 0
+    outbox_sent: int = 0
+    delivered: int = 0
+
+    @property
+    def duplicate_nudges(self) -> int:
+        """Deliveries the sandbox saw beyond the outbox rows marked sent (0 means none twice)."""
+        return max(0, self.delivered - self.outbox_sent)
+
+
+def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
+    master = random.Random(options.seed)
+    people = []
+    for index in range(options.participants):
+        language = "nl" if master.random() < 0.7 else "en"
+        user = sandbox.add_user(f"Deelnemer {index + 1}", language_code=language)
+        people.append(
+            Person(
+                user=user,
+                track="savings" if index % 2 == 0 else "jobsearch",
+                birth_year=2026 - master.randint(17, 60),
+                language=language,
+                rng=random.Random(f"{options.seed}:{index}"),
+            )
+        )
+    return people
+
+
+async def run_demo(options: DemoOptions) -> DemoResult:
+    """Simulate the study and return its headline numbers."""
+    options.out.mkdir(parents=True, exist_ok=True)
+    database_file = options.out / "demo.db"
+    for stale in options.out.glob("demo.db*"):
+        stale.unlink()
+    console = DemoConsole(quiet=options.quiet)
+    clock = FakeClock(START)
+    async with TelegramSandbox(
+        bot_token=DEMO_TOKEN,
+        global_limit_per_s=30 * TIME_COMPRESSION,
+        clock=lambda: clock.now().timestamp(),
+    ) as sandbox:
+        settings = Settings(
+            _env_file=None,
+            bot_token=DEMO_TOKEN,
+            telegram_api_url=sandbox.base_url,
+            database_url=f"sqlite+aiosqlite:///{database_file}",
+        )
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database)
+            trial = Trial(load_protocol(shipped_config("study.toml")), f"demo-seed-{options.seed}")
+            runtime = Runtime(
+                settings,
+                database,
+                clock,
+                trial,
+                sender_settings=SenderSettings(
+                    global_per_second=25.0 * TIME_COMPRESSION,
+                    private_interval_s=1.0 / TIME_COMPRESSION,
+                ),
+                scan_interval=timedelta(seconds=1),
+            )
+            async with running(build_application(runtime)):
+                await _simulate(sandbox, runtime, clock, options, console)
+            result = await _summarize(database, options, database_file)
+        finally:
+            await database.dispose()
+        result.unknown_calls = len(sandbox.unknown_calls)
+        result.delivered = len(sandbox.sent_messages())
+    console.finish(result)
+    return result
+
+
+async def _simulate(
+    sandbox: TelegramSandbox,
+    runtime: Runtime,
+    clock: FakeClock,
+    options: DemoOptions,
+    console: DemoConsole,
+) -> None:
+    people = _people(sandbox, options)
+    days = options.weeks * 7
+    per_day = -(-len(people) // min(ENROLLMENT_DAYS, max(1, days // 3)))
+    console.start(days)
+    for day in range(days):
+        clock.set(START + timedelta(days=day, hours=2))
+        newcomers = people[day * per_day : (day + 1) * per_day]
+        await _enroll(newcomers, runtime, clock, day, console)
+        enrolled = [p for p in people if p.status in {"enrolled", "paused"}]
+        await asyncio.gather(
+            *(p.live_a_day(day, _weekly(p, options)) for p in enrolled if p.arm is not None)
+        )
+        clock.set(START + timedelta(days=day, hours=12))
+        await scan_nudges(runtime)
+        assert runtime.sender is not None
+        await runtime.sender.settle(within_s=60)
+        if day % 7 == 6:
+            console.week(day // 7 + 1, await _nudge_counts(runtime.database))
+        console.advance(day + 1)
+
+
+def _weekly(person: Person, options: DemoOptions) -> float:
+    arm = person.arm or "control"
+    table = (
+        options.effects.deposit_probability
+        if person.track == "savings"
+        else options.effects.applications_per_week
+    )
+    return table.get(arm, table["control"])
+
+
+async def _enroll(
+    newcomers: list[Person], runtime: Runtime, clock: FakeClock, day: int, console: DemoConsole
+) -> None:
+    """Intakes run side by side; the final taps go one at a time so allocation order is fixed."""
+    if not newcomers:
+        return
+    async with runtime.database.transaction() as session:
+        codes = await create_codes(
+            session, SITES[day % len(SITES)], len(newcomers), reusable=False, now=clock.now()
+        )
+    questions = await asyncio.gather(
+        *(person.take_intake(code) for person, code in zip(newcomers, codes, strict=True))
+    )
+    for person, question in zip(newcomers, questions, strict=True):
+        await person.commit(question)
+    async with runtime.database.transaction() as session:
+        arms = dict(
+            (
+                await session.execute(
+                    select(Participant.telegram_user_id, Participant.arm).where(
+                        Participant.telegram_user_id.in_([p.user.id for p in newcomers])
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+    for person in newcomers:
+        person.arm = arms.get(person.user.id)
+    console.enrolled(day, [p.arm or "?" for p in newcomers])
+
+
+async def _nudge_counts(database: Database) -> dict[str, int]:
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(OutboxMessage.kind, func.count())
+            .where(
+                OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.participant_id.is_not(None)
+            )
+            .group_by(OutboxMessage.kind)
+        )
+        return {kind: int(count) for kind, count in rows}
+
+
+async def _summarize(database: Database, options: DemoOptions, database_file: Path) -> DemoResult:
+    from bot.db.study import Event
+
+    result = DemoResult(out=options.out, database_file=database_file)
+    async with database.transaction() as session:
+        arms = await session.execute(
+            select(Participant.arm, func.count())
+            .where(Participant.arm.is_not(None))
+            .group_by(Participant.arm)
+        )
+        result.arms = {str(arm): int(count) for arm, count in arms}
+        deposits = await session.execute(
+            select(Participant.arm, func.count())
+            .join(Event, Event.participant_id == Participant.id)
+            .where(Event.kind == "deposit")
+            .group_by(Participant.arm)
+        )
+        result.deposits = {str(arm): int(count) for arm, count in deposits}
+        result.outbox_sent = int(
+            await session.scalar(
+                select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
+            )
+            or 0
+        )
+    result.nudges = await _nudge_counts(database)
+    return result
