@@ -15,6 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot import __version__
 from bot.app import Webhook, build_application, running
 from bot.cli_admin import codes_app, invite
+from bot.cli_research import ResearchError, export, report
 from bot.cli_study import StudyError, power, study_app
 from bot.clock import SystemClock
 from bot.db.engine import Database
@@ -33,6 +34,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
 app.command("power")(power)
+app.command("export")(export)
+app.command("report")(report)
 app.command("invite")(invite)
 
 
@@ -175,6 +178,6 @@ def main() -> None:
     """Entry point: one line and a non-zero exit for problems a person can fix."""
     try:
         app()
-    except (SettingsError, DatabaseBehind, UserFacingError, StudyError) as exc:
+    except (SettingsError, DatabaseBehind, UserFacingError, StudyError, ResearchError) as exc:
         typer.echo(f"lotgenoot: {exc}", err=True)
         sys.exit(2)

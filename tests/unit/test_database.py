@@ -63,3 +63,15 @@ async def test_sqlite_runs_in_wal_mode(database: Database) -> None:
     async with database.engine.connect() as connection:
         mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
     assert mode == "wal"
+
+
+async def test_snapshot_reads_one_moment_without_blocking_writers(database: Database) -> None:
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        session.add(ProcessedUpdate(update_id=10, received_at=now))
+    async with database.snapshot() as reader:
+        before = (await reader.execute(text("SELECT count(*) FROM processed_updates"))).scalar()
+        async with database.transaction() as writer:  # would wait 15 s if the reader held a lock
+            writer.add(ProcessedUpdate(update_id=11, received_at=now))
+        during = (await reader.execute(text("SELECT count(*) FROM processed_updates"))).scalar()
+    assert before == during == 1

@@ -1,0 +1,150 @@
+"""`lotgenoot export` and `lotgenoot report`: pseudonymized research tables and the trial report.
+
+The scientific libraries are the optional `research` extra, so they are imported only when one
+of these commands runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.migrate import ensure_up_to_date
+from bot.settings import Settings, load_settings
+from experiments.protocol import Protocol, ProtocolError, load_protocol
+
+if TYPE_CHECKING:
+    from bot.research import ExportResult
+
+T = TypeVar("T")
+
+__all__ = ["ExportFormat", "ResearchError", "export", "report"]
+
+STUDY_HELP = "The protocol file; default LOTGENOOT_STUDY_FILE."
+
+
+class ResearchError(Exception):
+    """An export or report failed for a reason a person can fix; main() prints it in one line."""
+
+
+class ExportFormat(StrEnum):
+    """File formats of the export."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+    SPSS = "spss"
+    STATA = "stata"
+
+
+def export(
+    out: Annotated[Path, typer.Option(help="Folder for the tables and the codebook.")],
+    file_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, parquet, spss (.sav) or stata (.dta).")
+    ] = ExportFormat.CSV,
+    shift_dates: Annotated[
+        bool,
+        typer.Option(
+            "--shift-dates", help="Move each participant's dates back by their own 1-365 days."
+        ),
+    ] = False,
+    study: Annotated[Path | None, typer.Option(help=STUDY_HELP, show_default=False)] = None,
+) -> None:
+    """Write pseudonymized research tables and a codebook; no Telegram id ever leaves."""
+    settings = load_settings()
+    key = _pseudonym_key(settings)
+    protocol = _protocol(study or settings.study_file)
+    _require_research_extra()
+    from bot.research import export_trial
+
+    async def _export(database: Database) -> ExportResult:
+        return await export_trial(
+            database,
+            out,
+            key=key,
+            protocol=protocol,
+            file_format=file_format.value,
+            shift_dates=shift_dates,
+            as_of=SystemClock().now(),
+        )
+
+    result = _run(settings.database_url, _export, out)
+    shifted = ", dates shifted" if shift_dates else ""
+    typer.echo(
+        f"wrote {len(result.paths) - 2} tables ({result.participants} participants, "
+        f"{result.events} events) and a codebook to {out} as {file_format.value}{shifted}"
+    )
+
+
+def report(
+    out: Annotated[Path, typer.Option(help="Folder for report.html and its figures.")],
+    study: Annotated[Path | None, typer.Option(help=STUDY_HELP, show_default=False)] = None,
+) -> None:
+    """Write the trial report: CONSORT flow, balance, sample ratio, ITT estimates, power."""
+    settings = load_settings()
+    protocol = _protocol(study or settings.study_file)
+    _require_research_extra()
+    from bot.research import report_trial
+
+    async def _report(database: Database) -> Path:
+        return await report_trial(database, out, protocol=protocol, as_of=SystemClock().now())
+
+    typer.echo(f"wrote {_run(settings.database_url, _report, out)}")
+
+
+def _run(database_url: str, work: Callable[[Database], Awaitable[T]], out: Path) -> T:
+    """Run one research job on an up-to-date database; a write failure becomes one line."""
+
+    async def _main() -> T:
+        database = Database(database_url)
+        try:
+            await ensure_up_to_date(database)
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(_main())
+    except OSError as error:
+        raise ResearchError(f"cannot write to {out}: {error.strerror or error}") from None
+
+
+def _pseudonym_key(settings: Settings) -> str:
+    secret = settings.pseudonym_key
+    if secret is None or not secret.get_secret_value():
+        raise ResearchError(
+            "LOTGENOOT_PSEUDONYM_KEY is not set: the export needs it to make stable pseudonyms; "
+            "generate one with `python3 -c 'import secrets; print(secrets.token_hex(32))'`, "
+            "keep it secret and keep it the same for every export"
+        )
+    return secret.get_secret_value()
+
+
+def _protocol(file: Path) -> Protocol:
+    try:
+        return load_protocol(file)
+    except ProtocolError as error:
+        first = error.problems[0] if error.problems else "invalid protocol"
+        named = first if first.startswith(f"{file}:") else f"{file}: {first}"
+        more = len(error.problems) - 1
+        extra = f" (and {more} more: run `lotgenoot study check {file}`)" if more else ""
+        raise ResearchError(named + extra) from None
+
+
+def _require_research_extra() -> None:
+    try:
+        import matplotlib  # noqa: F401
+        import pandas  # type: ignore[import-untyped]  # noqa: F401
+        import pyreadstat  # noqa: F401
+        import statsmodels  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError as error:
+        raise ResearchError(
+            f"export and report need the research extra ({error.name} is missing): "
+            "pip install 'lotgenoot[research]'"
+        ) from None

@@ -1,0 +1,82 @@
+"""The HTML report: written whole for real, tiny and empty trials; warnings where they belong."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from experiments.export import RawTrial, build_tables
+from experiments.protocol import load_protocol
+from experiments.pseudonyms import Pseudonymizer
+from experiments.report import write_report
+from experiments.simulate import TrialSettings, simulate_trial
+from tests.experiments.shipped import STUDY_FILE
+
+from .conftest import add_peer_group, app, needles, populate
+
+PROTOCOL = load_protocol(STUDY_FILE)
+FIGURES = ("consort.png", "outcomes.png", "estimates.png", "power.png")
+
+
+def report_for(raw: RawTrial, out: Path) -> str:
+    tables = build_tables(raw, Pseudonymizer("report-key"), protocol=PROTOCOL)
+    return write_report(tables, PROTOCOL, out, raw.as_of).read_text(encoding="utf-8")
+
+
+def test_the_report_is_a_page_with_its_figures_beside_it(tmp_path: Path) -> None:
+    settings = TrialSettings(participants=300, effects={"peer": 1.8}, grouped_arms=("peer",))
+    page = report_for(simulate_trial(settings).raw, tmp_path)
+    for figure in FIGURES:
+        assert (tmp_path / figure).read_bytes().startswith(b"\x89PNG")
+        assert f'src="{figure}"' in page
+    assert set(re.findall(r'src="([^"]+)"', page)) == set(FIGURES)
+    for heading in ("CONSORT", "Baseline", "Sample ratio", "Intention-to-treat", "power"):
+        assert heading in page
+    assert "Control arm: <b>control</b>" in page
+    assert "rate ratio" in page
+    assert 'class="warning"' not in page
+
+
+def test_an_empty_trial_gets_a_report_that_says_so(tmp_path: Path) -> None:
+    page = report_for(RawTrial(datetime(2026, 3, 1, tzinfo=UTC)), tmp_path)
+    assert "too little data" in page
+    assert all((tmp_path / figure).exists() for figure in FIGURES)
+
+
+@pytest.mark.parametrize("participants", [4])
+def test_tiny_trials_get_a_report_without_estimates(tmp_path: Path, participants: int) -> None:
+    settings = TrialSettings(participants=participants, grouped_arms=("peer",), seed=2)
+    page = report_for(simulate_trial(settings).raw, tmp_path)
+    assert "too little data" in page
+
+
+def test_a_sample_ratio_mismatch_is_a_visible_warning(tmp_path: Path) -> None:
+    raw = simulate_trial(TrialSettings(participants=300)).raw
+    people = raw["participants"]
+    lost = people.index[people["arm"] == "control"][:60]
+    page = report_for(
+        RawTrial(raw.as_of, {**raw.frames, "participants": people.drop(lost)}), tmp_path
+    )
+    assert 'class="warning"><b>Sample ratio mismatch</b>' in page
+
+
+async def test_the_report_command_reads_the_database_without_a_key(
+    database: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    ids = await populate(database, clock)
+    await add_peer_group(database, ids, clock)
+    arguments = ["report", "--out", str(tmp_path), "--study", str(STUDY_FILE)]
+    env = {"LOTGENOOT_DATABASE_URL": database.url}
+    result = await asyncio.to_thread(CliRunner().invoke, app, arguments, env=env)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "groups: 1 (active 1); in a group:" in page
+    assert "Declined consent: 3" in page
+    assert not [needle for needle in needles() if needle.lower() in page.lower()]
