@@ -14,6 +14,7 @@ from telegram import BotCommand, Update
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot import handlers
+from bot.handlers.concurrency import PerChatUpdateProcessor
 from bot.handlers.context import RUNTIME_KEY, LotgenootApplication, LotgenootContext
 from bot.i18n import Language, text
 from bot.leadership import lead_while_possible, lease_for
@@ -53,6 +54,7 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=LotgenootContext))
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime

@@ -47,6 +47,7 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.db.types import UTCDateTime
+from experiments.analysis import Design, Estimate, itt_estimates, per_participant
 from experiments.codebook import build_codebook
 from experiments.export import (
     RAW_COLUMNS,
@@ -231,3 +232,17 @@ async def report_trial(
         return write_report(tables, protocol, out, raw.as_of)
 
     return await asyncio.to_thread(_write)
+
+
+async def estimate_trial(
+    database: Database, *, protocol: Protocol, as_of: datetime
+) -> list[Estimate]:
+    """The intention-to-treat estimates the report shows, for a headline on the console."""
+    raw = await read_trial(database, as_of)
+
+    def _estimate() -> list[Estimate]:
+        tables = build_tables(raw, Pseudonymizer(secrets.token_hex(32)), protocol=protocol)
+        design = Design.from_protocol(protocol)
+        return itt_estimates(per_participant(tables, design, raw.as_of), design)
+
+    return await asyncio.to_thread(_estimate)

@@ -46,6 +46,27 @@ class DemoConsole:
         sent = ", ".join(f"{kind} {n}" for kind, n in sorted(nudges.items())) or "none yet"
         self.log(f"week {week:>2}: messages to participants so far: {sent}")
 
+    def _print_estimates(self, result: DemoResult) -> None:
+        table = Table(title="Intention-to-treat estimates against control (95% CI)")
+        for column in ("outcome", "arm", "estimate", "95% CI", "note"):
+            table.add_column(column)
+        for estimate in result.estimates:
+            value = "–" if estimate.estimate is None else f"{estimate.estimate:.2f}"
+            interval = (
+                "–"
+                if estimate.low is None or estimate.high is None
+                else f"{estimate.low:.2f} to {estimate.high:.2f}"
+            )
+            table.add_row(
+                f"{estimate.outcome.label} ({estimate.measure})",
+                estimate.arm,
+                value,
+                interval,
+                estimate.note,
+            )
+        if result.estimates:
+            self._console.print(table)
+
     def finish(self, result: DemoResult) -> None:
         self._progress.stop()
         table = Table(title="Lotgenoot demo: per arm")
@@ -54,6 +75,11 @@ class DemoConsole:
         for arm, count in sorted(result.arms.items()):
             table.add_row(arm, str(count), str(result.deposits.get(arm, 0)))
         self._console.print(table)
+        self._print_estimates(result)
+        if result.report is not None:
+            self._console.print(f"report: {result.report}")
+        if result.export is not None:
+            self._console.print(f"export: {result.export}")
         self._console.print(f"database: {result.database_file}")
         self._console.print(
             f"Bot API calls the sandbox does not know: {result.unknown_calls}; "

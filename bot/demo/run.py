@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -52,6 +53,9 @@ class DemoResult:
     unknown_calls: int = 0
     outbox_sent: int = 0
     delivered: int = 0
+    export: Path | None = None
+    report: Path | None = None
+    estimates: list[Any] = field(default_factory=list)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -107,13 +111,14 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                 trial,
                 sender_settings=SenderSettings(
                     global_per_second=25.0 * TIME_COMPRESSION,
-                    private_interval_s=1.0 / TIME_COMPRESSION,
+                    private_interval_s=0.0,  # the sandbox does not enforce 1/s per chat
                 ),
                 scan_interval=timedelta(seconds=1),
             )
             async with running(build_application(runtime)):
                 await _simulate(sandbox, runtime, clock, options, console)
             result = await _summarize(database, options, database_file)
+            await _researcher(result, database, trial, clock, options, console)
         finally:
             await database.dispose()
         result.unknown_calls = len(sandbox.unknown_calls)
@@ -190,6 +195,29 @@ async def _enroll(
     for person in newcomers:
         person.arm = arms.get(person.user.id)
     console.enrolled(day, [p.arm or "?" for p in newcomers])
+
+
+async def _researcher(
+    result: DemoResult,
+    database: Database,
+    trial: Trial,
+    clock: FakeClock,
+    options: DemoOptions,
+    console: DemoConsole,
+) -> None:
+    """What a researcher does at the end: pull the export and the report, read the estimates."""
+    from bot.research import estimate_trial, export_trial, report_trial
+
+    console.log("researcher: exporting the pseudonymized data and writing the report")
+    as_of = clock.now()
+    protocol = trial.protocol
+    key = f"demo-pseudonym-key-{options.seed}"
+    await export_trial(database, options.out / "export", key=key, protocol=protocol, as_of=as_of)
+    result.report = await report_trial(
+        database, options.out / "report", protocol=protocol, as_of=as_of
+    )
+    result.export = options.out / "export"
+    result.estimates = await estimate_trial(database, protocol=protocol, as_of=as_of)
 
 
 async def _nudge_counts(database: Database) -> dict[str, int]:

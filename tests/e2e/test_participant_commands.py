@@ -193,3 +193,17 @@ async def test_goal_is_changed_by_button_or_by_typing(
             after_typing = await session.scalar(select(Participant.commitment_cents))
     assert by_button["text"] == by_typing["text"] == "Je doel is aangepast."
     assert (after_button, after_typing) == (2000, 750)
+
+
+async def test_quick_taps_of_one_person_are_handled_in_order(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        for euros in range(1, 7):
+            sanne.send(f"/deposit {euros}")
+        replies = await sanne.wait_for_messages(count=6)
+    assert await _events(database) == [("deposit", euros * 100) for euros in range(1, 7)]
+    totals = [r["text"].split("Je totaal is nu ")[1].split(".")[0] for r in replies]
+    assert totals == ["€1", "€3", "€6", "€10", "€15", "€21"]
