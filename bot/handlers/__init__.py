@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bot.handlers import admin, buttons, common, participant, researcher, updates
+from bot.handlers import (
+    admin,
+    buttons,
+    common,
+    counsellor,
+    group,
+    participant,
+    researcher,
+    updates,
+)
 from bot.handlers.context import LotgenootApplication
 from bot.handlers.errors import on_error
 
@@ -16,5 +25,8 @@ def register(application: LotgenootApplication) -> None:
     application.add_handlers(common.handlers())
     application.add_handlers(admin.handlers())
     application.add_handlers(researcher.handlers())
+    application.add_handlers(group.handlers())
+    application.add_handlers(counsellor.handlers())  # its button pattern before the catch-all
     application.add_handlers(buttons.handlers())
+    application.add_handlers(group.activity_handlers(), group=group.ACTIVITY)
     application.add_error_handler(on_error)

@@ -7,7 +7,12 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
+from bot.services.binding import assign_counsellors
+from bot.services.group_activity import prune_flood_windows
+from bot.services.group_alerts import scan_alerts
+from bot.services.group_posts import scan_curriculum, scan_group_progress
 from bot.services.nudges import scan_encouragements, scan_periods
+from bot.services.pools import form_groups
 from bot.services.surveys import scan_surveys
 from bot.services.updates import forget_old_updates
 
@@ -39,6 +44,32 @@ async def scan_nudges(runtime: Runtime) -> None:
     )
 
 
+async def scan_groups(runtime: Runtime) -> None:
+    """Form groups from the pools, assign counsellors, queue due group posts and admin alerts."""
+    now, admin_ids = runtime.clock.now(), runtime.settings.admin_ids
+    async with runtime.database.transaction() as session:
+        formation = await form_groups(session, runtime.trial, now)
+        assigned = await assign_counsellors(session, now, admin_ids)
+    async with runtime.database.transaction() as session:
+        progress = await scan_group_progress(session, runtime.trial, now)
+        curriculum = await scan_curriculum(session, runtime.trial, now)
+    async with runtime.database.transaction() as session:
+        alerts = await scan_alerts(session, runtime.trial, now, admin_ids)
+        await prune_flood_windows(session, runtime.trial, now)
+    runtime.wake_sender()
+    log.info(
+        "group scan formed=%d filled=%d assigned=%d progress=%d curriculum=%d "
+        "inactive_counsellors=%d small_groups=%d",
+        len(formation.formed),
+        formation.filled,
+        assigned,
+        progress.posted,
+        curriculum.posted,
+        alerts.inactive_counsellors,
+        alerts.small_groups,
+    )
+
+
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     """A scheduler with an in-memory job store (never shared between processes)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -57,6 +88,15 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         seconds=runtime.scan_interval.total_seconds(),
         args=[runtime],
         id="scan_nudges",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        scan_groups,
+        "interval",
+        seconds=runtime.scan_interval.total_seconds(),
+        args=[runtime],
+        id="scan_groups",
         coalesce=True,
         max_instances=1,
     )

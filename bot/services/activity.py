@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import Button
+from bot.services.group_posts import congratulate_deposit
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.periods import count_between, current_window, saved_between
 from bot.services.trial import Trial
@@ -48,6 +49,7 @@ async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
         return
     _record(turn, participant, "deposit", amount_cents=cents)
     await _deposit_feedback(turn, participant, cents, trial)
+    await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
 
 
 async def undo(turn: Turn, trial: Trial) -> None:

@@ -8,6 +8,7 @@ from bot.outbox import Button
 from bot.services import questionnaire, surveys
 from bot.services.allocation import allocate
 from bot.services.money import InvalidAmount, format_amount, parse_amount
+from bot.services.pools import enter_pool
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -156,6 +157,7 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant.period_start = turn.now
     participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
     surveys.schedule_first(participant, trial)
+    await enter_pool(turn.session, participant, trial, turn.now)
     explanation = trial.protocol.arm(arm).explanation.text(turn.lang)
     await turn.say_text("intake.done", explanation=explanation)
 

@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db import study  # noqa: F401  (registers the trial's tables)
+from bot.db import groups, study  # noqa: F401  (registers the trial's and groups' tables)
 from bot.db.engine import create_engine
 from bot.db.models import Base
 

@@ -1,0 +1,257 @@
+"""From a formed group to a Telegram group: a counsellor is assigned, binds a chat, links go out.
+
+Bots cannot create groups, so the counsellor does: they are told how in private chat, add the
+bot as an admin and send `/bind <code>` there. The bot checks its own rights and the sender
+before it links the chat; then every member gets a personal join link in private chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import FormationDecision, GroupMember, GroupStatus, MemberStatus, PeerGroup
+from bot.db.study import Participant, Role, StaffMember
+from bot.i18n import Language, text
+from bot.outbox import OutgoingMessage, enqueue
+from bot.services.groups import (
+    GroupError,
+    Recipient,
+    admins,
+    group_text,
+    language_of,
+    post,
+    tell,
+    touch_staff,
+)
+from bot.services.trial import Trial
+
+# The admin rights the bot needs, in the order Telegram's admin screen lists them.
+REQUIRED_RIGHTS = (
+    "can_delete_messages",
+    "can_restrict_members",
+    "can_invite_users",
+    "can_pin_messages",
+)
+FIRST_TOPIC_DELAY = timedelta(days=1)  # members get a day to join before the first topic
+
+
+@dataclass(frozen=True)
+class BotStanding:
+    """What getChatMember says about the bot itself in the chat being bound."""
+
+    is_admin: bool
+    rights: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LinkNeeded:
+    member_id: int
+    tag: str
+
+
+async def assign_counsellors(
+    session: AsyncSession, now: datetime, admin_ids: Collection[int]
+) -> int:
+    """Give every unassigned group a counsellor, round robin over the active counsellors."""
+    waiting = list(
+        await session.scalars(
+            select(PeerGroup)
+            .where(PeerGroup.counsellor_id.is_(None), PeerGroup.status == GroupStatus.AWAITING_BIND)
+            .order_by(PeerGroup.id)
+        )
+    )
+    counsellors = list(
+        await session.scalars(
+            select(StaffMember)
+            .where(StaffMember.role == Role.COUNSELLOR, StaffMember.active)
+            .order_by(StaffMember.id)
+        )
+    )
+    for group in waiting:
+        if not counsellors:
+            await _no_counsellor(session, group, now, admin_ids)
+            continue
+        last = await session.scalar(
+            select(PeerGroup.counsellor_id)
+            .where(PeerGroup.counsellor_id.is_not(None))
+            .order_by(PeerGroup.formed_at.desc(), PeerGroup.id.desc())
+            .limit(1)
+        )
+        chosen = next((c for c in counsellors if last is None or c.id > last), counsellors[0])
+        reason = f"round robin over {len(counsellors)} active counsellor(s)"
+        await assign(session, group, chosen, reason, now)
+    return len(waiting) if counsellors else 0
+
+
+async def assign(
+    session: AsyncSession,
+    group: PeerGroup,
+    counsellor: StaffMember,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Make `counsellor` the group's counsellor, log why, and tell them what to do next."""
+    group.counsellor_id = counsellor.id
+    await session.flush()
+    session.add(
+        FormationDecision(
+            at=now,
+            arm=group.arm,
+            track=group.track,
+            age_band=group.age_band,
+            decision="assigned",
+            reason=f"counsellor #{counsellor.id}: {reason}",
+            group_id=group.id,
+            size=await member_count(session, group.id),
+        )
+    )
+    recipient = Recipient(counsellor.telegram_user_id, language_of(group))
+    key = "groups.ready" if group.status is GroupStatus.AWAITING_BIND else "groups.handed_over"
+    await tell(
+        session,
+        recipient,
+        key,
+        kind="group_ready",
+        intent=f"group_ready:{group.id}:{counsellor.id}",
+        now=now,
+        group=group.id,
+        track=text(recipient.language, f"track.{group.track}"),
+        band=group.age_band,
+        size=await member_count(session, group.id),
+        code=group.code,
+    )
+
+
+async def reassign(session: AsyncSession, group_id: int, staff_id: int, now: datetime) -> PeerGroup:
+    """An admin chooses the counsellor of a group; GroupError when either does not exist."""
+    group = await session.get(PeerGroup, group_id)
+    counsellor = await session.get(StaffMember, staff_id)
+    if group is None or group.status is GroupStatus.CLOSED:
+        raise GroupError("counsellor.no_such_group", group=group_id)
+    if counsellor is None or counsellor.role is not Role.COUNSELLOR or not counsellor.active:
+        raise GroupError("counsellor.no_such_counsellor", staff=staff_id)
+    await assign(session, group, counsellor, "chosen by an admin", now)
+    return group
+
+
+async def _no_counsellor(
+    session: AsyncSession, group: PeerGroup, now: datetime, admin_ids: Collection[int]
+) -> None:
+    for admin in await admins(session, admin_ids):
+        await tell(
+            session,
+            Recipient(admin, language_of(group)),
+            "groups.no_counsellor",
+            kind="admin_alert",
+            intent=f"no_counsellor:{group.id}",
+            now=now,
+            group=group.id,
+        )
+
+
+async def member_count(session: AsyncSession, group_id: int) -> int:
+    """Members still in (or on their way into) the group: assigned or joined."""
+    count = await session.scalar(
+        select(func.count()).where(
+            GroupMember.group_id == group_id,
+            GroupMember.status.in_((MemberStatus.ASSIGNED, MemberStatus.JOINED)),
+        )
+    )
+    return int(count or 0)
+
+
+async def bind(
+    session: AsyncSession,
+    code: str,
+    chat_id: int,
+    supergroup: bool,
+    sender_id: int,
+    standing: BotStanding,
+    trial: Trial,
+    now: datetime,
+) -> tuple[PeerGroup, list[LinkNeeded]]:
+    """Link the group with this code to the chat, or raise GroupError saying what is missing."""
+    group = await session.scalar(select(PeerGroup).where(PeerGroup.code == code.strip().lower()))
+    if group is None or group.status is GroupStatus.CLOSED:
+        raise GroupError("groups.bind_unknown_code")
+    counsellor = await session.get(StaffMember, group.counsellor_id or 0)
+    if counsellor is None or not counsellor.active or counsellor.telegram_user_id != sender_id:
+        raise GroupError("groups.bind_not_counsellor", group=group.id)
+    if not supergroup:
+        raise GroupError("groups.bind_basic_group")
+    missing = [right for right in REQUIRED_RIGHTS if right not in standing.rights]
+    if not standing.is_admin or missing:
+        names = "\n".join(f"• {group_text(group, f'groups.right.{r}')}" for r in missing)
+        key = "groups.bind_not_admin" if not standing.is_admin else "groups.bind_missing_rights"
+        raise GroupError(key, rights=names)
+    if group.telegram_chat_id not in (None, chat_id):
+        raise GroupError("groups.bind_elsewhere", group=group.id)
+    taken = await session.scalar(
+        select(PeerGroup.id).where(PeerGroup.telegram_chat_id == chat_id, PeerGroup.id != group.id)
+    )
+    if taken is not None:
+        raise GroupError("groups.bind_chat_taken", group=taken)
+    await touch_staff(session, sender_id, now)
+    if group.status is GroupStatus.AWAITING_BIND:
+        _start(group, chat_id, trial, now)
+    return group, await _links_needed(session, group)
+
+
+def _start(group: PeerGroup, chat_id: int, trial: Trial, now: datetime) -> None:
+    schedule = trial.protocol.schedule
+    group.telegram_chat_id = chat_id
+    group.status = GroupStatus.ACTIVE
+    group.bound_at = now
+    group.next_progress_at = now + schedule.group_progress_interval
+    group.next_curriculum_at = now + min(FIRST_TOPIC_DELAY, schedule.curriculum_interval)
+
+
+async def _links_needed(session: AsyncSession, group: PeerGroup) -> list[LinkNeeded]:
+    rows = await session.execute(
+        select(GroupMember.id, GroupMember.tag)
+        .join(Participant, Participant.id == GroupMember.participant_id)
+        .where(
+            GroupMember.group_id == group.id,
+            GroupMember.status == MemberStatus.ASSIGNED,
+            GroupMember.invite_link.is_(None),
+            Participant.telegram_user_id.is_not(None),
+        )
+        .order_by(GroupMember.id)
+    )
+    return [LinkNeeded(member_id, tag) for member_id, tag in rows]
+
+
+async def links_made(
+    session: AsyncSession, group_id: int, links: Mapping[int, str], update_id: int, now: datetime
+) -> None:
+    """Store the personal links, send each to its member, and confirm the binding in the group."""
+    group = await session.get(PeerGroup, group_id)
+    assert group is not None
+    assert group.telegram_chat_id is not None
+    for member_id, link in links.items():
+        member = await session.get(GroupMember, member_id)
+        participant = await session.get(Participant, member.participant_id) if member else None
+        if member is None or participant is None or participant.telegram_user_id is None:
+            continue
+        member.invite_link, member.link_sent_at = link, now
+        language = Language(participant.language)
+        message = OutgoingMessage(
+            chat_id=participant.telegram_user_id,
+            text=text(language, "groups.your_link", link=link),
+            kind="group_link",
+            intent_key=f"group_link:{member.id}:{group.telegram_chat_id}",
+            participant_id=participant.id,
+        )
+        await enqueue(session, message, now)
+    sent = await session.scalar(
+        select(func.count()).where(
+            GroupMember.group_id == group.id, GroupMember.invite_link.is_not(None)
+        )
+    )
+    words = group_text(group, "groups.bound", group=group.id, sent=int(sent or 0))
+    await post(session, group, words, kind="group_bound", intent=f"bound:{update_id}", now=now)

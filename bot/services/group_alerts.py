@@ -1,0 +1,106 @@
+"""Alerts for the admins: a counsellor gone quiet, a group that shrank below its minimum.
+
+Each alert is sent once per spell (its intent key names the moment the spell began), so a scan
+every minute does not repeat it, and a new spell is alerted again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
+from bot.db.study import Role, StaffMember
+from bot.services.groups import Recipient, admins, language_of, tell
+from bot.services.trial import Trial
+
+
+@dataclass
+class AlertScan:
+    inactive_counsellors: int = 0
+    small_groups: int = 0
+
+
+async def scan_alerts(
+    session: AsyncSession, trial: Trial, now: datetime, admin_ids: Collection[int]
+) -> AlertScan:
+    """Tell the admins about inactive counsellors and groups below their minimum size."""
+    scan = AlertScan()
+    to = await admins(session, admin_ids)
+    scan.inactive_counsellors = await _inactive_counsellors(session, trial, now, to)
+    scan.small_groups = await _small_groups(session, trial, now, to)
+    return scan
+
+
+async def _inactive_counsellors(
+    session: AsyncSession, trial: Trial, now: datetime, to: list[int]
+) -> int:
+    """Counsellors with a live group who did nothing for `counsellor_inactive_after`."""
+    since = now - trial.protocol.groups.counsellor_inactive_after
+    rows = await session.execute(
+        select(StaffMember, func.min(PeerGroup.id))
+        .join(PeerGroup, PeerGroup.counsellor_id == StaffMember.id)
+        .where(
+            StaffMember.role == Role.COUNSELLOR,
+            StaffMember.active,
+            StaffMember.last_active_at <= since,
+            PeerGroup.status != GroupStatus.CLOSED,
+        )
+        .group_by(StaffMember.id)
+    )
+    found = 0
+    for counsellor, first_group in rows:
+        found += 1
+        group = await session.get(PeerGroup, first_group)
+        assert group is not None
+        days = (now - counsellor.last_active_at).days
+        for admin in to:
+            await tell(
+                session,
+                Recipient(admin, language_of(group)),
+                "alerts.counsellor_inactive",
+                kind="admin_alert",
+                intent=f"counsellor_inactive:{counsellor.id}:{counsellor.last_active_at.isoformat()}",
+                now=now,
+                staff=counsellor.id,
+                days=days,
+            )
+    return found
+
+
+async def _small_groups(session: AsyncSession, trial: Trial, now: datetime, to: list[int]) -> int:
+    """Groups whose members (assigned or joined) fell below min(min_size, size at formation)."""
+    staying = func.count(GroupMember.id).filter(
+        GroupMember.status.in_((MemberStatus.ASSIGNED, MemberStatus.JOINED))
+    )
+    rows = await session.execute(
+        select(PeerGroup, staying)
+        .outerjoin(GroupMember, GroupMember.group_id == PeerGroup.id)
+        .where(PeerGroup.status != GroupStatus.CLOSED)
+        .group_by(PeerGroup.id)
+    )
+    small = 0
+    for group, members in rows:
+        floor = min(trial.protocol.groups.min_size, group.formed_size)
+        if members >= floor:
+            group.below_min_since = None
+            continue
+        small += 1
+        group.below_min_since = group.below_min_since or now
+        for admin in to:
+            await tell(
+                session,
+                Recipient(admin, language_of(group)),
+                "alerts.group_small",
+                kind="admin_alert",
+                intent=f"group_small:{group.id}:{group.below_min_since.isoformat()}",
+                now=now,
+                group=group.id,
+                members=members,
+                minimum=floor,
+            )
+    return small

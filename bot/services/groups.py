@@ -1,0 +1,254 @@
+"""Peer groups in Telegram: who may join, who joined or left, and how the bot talks about it.
+
+Shared helpers for the other group modules live here too: finding a group by its chat, a
+member by their Telegram id, the staff who answer for a group, and queueing group messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
+from bot.db.models import ChatType
+from bot.db.study import Event, Participant, Role, StaffMember
+from bot.i18n import Language, text
+from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services.staff import roles_of
+
+log = logging.getLogger(__name__)
+
+StaffRole = Literal["counsellor", "admin"]
+Change = Literal["joined", "left", "removed"]
+DECLINE_NOTICE_BUCKET = timedelta(hours=1)  # at most one "declined someone" notice per hour
+
+
+class GroupError(Exception):
+    """A refusal with a user-facing message key, translated by the handler."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    language: Language
+
+
+def language_of(group: PeerGroup) -> Language:
+    return Language(group.language)
+
+
+def group_text(group: PeerGroup, key: str, /, **params: object) -> str:
+    return text(language_of(group), key, **params)
+
+
+def protocol_language(group: PeerGroup) -> Literal["nl", "en"]:
+    """The group's language as the protocol's templates name it."""
+    return "nl" if group.language == "nl" else "en"
+
+
+async def active_group(session: AsyncSession, chat_id: int) -> PeerGroup | None:
+    """The bound group behind a Telegram chat, or None for any other chat."""
+    return await session.scalar(
+        select(PeerGroup).where(
+            PeerGroup.telegram_chat_id == chat_id, PeerGroup.status == GroupStatus.ACTIVE
+        )
+    )
+
+
+async def membership(session: AsyncSession, telegram_user_id: int) -> GroupMember | None:
+    """The group place of whoever has this Telegram id, if they are a participant with one."""
+    return await session.scalar(
+        select(GroupMember)
+        .join(Participant, Participant.id == GroupMember.participant_id)
+        .where(Participant.telegram_user_id == telegram_user_id)
+    )
+
+
+async def staff_role(
+    session: AsyncSession, group: PeerGroup, telegram_user_id: int, admin_ids: Collection[int]
+) -> StaffRole | None:
+    """'counsellor' for this group's counsellor, 'admin' for admins, None for everyone else."""
+    if group.counsellor_id is not None:
+        counsellor = await session.get(StaffMember, group.counsellor_id)
+        if counsellor and counsellor.active and counsellor.telegram_user_id == telegram_user_id:
+            return "counsellor"
+    if Role.ADMIN in await roles_of(session, telegram_user_id, admin_ids):
+        return "admin"
+    return None
+
+
+async def admins(session: AsyncSession, admin_ids: Collection[int]) -> list[int]:
+    """Telegram ids of every admin: from the settings and from invites."""
+    invited = await session.scalars(
+        select(StaffMember.telegram_user_id).where(
+            StaffMember.role == Role.ADMIN, StaffMember.active
+        )
+    )
+    return sorted(set(admin_ids) | set(invited))
+
+
+async def responsible(
+    session: AsyncSession, group: PeerGroup, admin_ids: Collection[int]
+) -> list[Recipient]:
+    """Who hears about a group's reports and alerts: its counsellor, or the admins if none."""
+    if group.counsellor_id is not None:
+        counsellor = await session.get(StaffMember, group.counsellor_id)
+        if counsellor is not None and counsellor.active:
+            return [Recipient(counsellor.telegram_user_id, language_of(group))]
+    return [Recipient(admin, language_of(group)) for admin in await admins(session, admin_ids)]
+
+
+async def touch_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:
+    """A counsellor did something: they are not inactive (admin alerts watch this)."""
+    await session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == telegram_user_id, StaffMember.active)
+        .values(last_active_at=now)
+    )
+
+
+async def tell(
+    session: AsyncSession,
+    recipient: Recipient,
+    key: str,
+    /,
+    *,
+    kind: str,
+    intent: str,
+    now: datetime,
+    buttons: Sequence[Sequence[Button]] = (),
+    **params: object,
+) -> None:
+    """Queue a private message to a staff member (catalogue text in their language)."""
+    message = OutgoingMessage(
+        chat_id=recipient.chat_id,
+        text=text(recipient.language, key, **params),
+        kind=kind,
+        intent_key=f"{intent}:{recipient.chat_id}",
+        buttons=buttons,
+    )
+    await enqueue(session, message, now)
+
+
+async def post(
+    session: AsyncSession,
+    group: PeerGroup,
+    words: str,
+    *,
+    kind: str,
+    intent: str,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message in the group's chat; the sender paces it within 20 per minute."""
+    assert group.telegram_chat_id is not None
+    message = OutgoingMessage(
+        chat_id=group.telegram_chat_id,
+        chat_type=ChatType.GROUP,
+        text=words,
+        kind=kind,
+        intent_key=intent,
+        not_before=not_before,
+    )
+    return await enqueue(session, message, now)
+
+
+def record_event(
+    session: AsyncSession, member: GroupMember, kind: str, now: datetime, dedupe: str, **detail: str
+) -> None:
+    """An activity event (join, leave, message): counts and times only, never content."""
+    session.add(
+        Event(
+            participant_id=member.participant_id,
+            kind=kind,
+            detail={"group": member.group_id, **detail},
+            occurred_at=now,
+            source="group",
+            dedupe_key=dedupe,
+        )
+    )
+
+
+async def decide_join(
+    session: AsyncSession,
+    chat_id: int,
+    telegram_user_id: int,
+    now: datetime,
+    admin_ids: Collection[int],
+) -> bool | None:
+    """Approve (True) a member of this group, decline (False) anyone else; None: not our chat.
+
+    A declined person leaves no identity behind: the log and the counsellor's notice say only
+    when it happened and whether it was a participant of another group or someone else.
+    """
+    group = await active_group(session, chat_id)
+    if group is None:
+        return None
+    member = await membership(session, telegram_user_id)
+    if member is not None and member.group_id == group.id:
+        if member.status is not MemberStatus.REMOVED:
+            return True
+        why = "removed"
+    else:
+        why = "other_group" if member is not None else "stranger"
+    session.add(
+        ModerationAction(group_id=group.id, at=now, actor_role="bot", action="decline", reason=why)
+    )
+    bucket = int(now.timestamp() // DECLINE_NOTICE_BUCKET.total_seconds())
+    for recipient in await responsible(session, group, admin_ids):
+        await tell(
+            session,
+            recipient,
+            f"groups.declined_{why}",
+            kind="group_declined",
+            intent=f"declined:{group.id}:{bucket}",
+            now=now,
+            group=group.id,
+        )
+    log.info("join request declined group=%s reason=%s", group.id, why)
+    return False
+
+
+async def member_changed(
+    session: AsyncSession,
+    chat_id: int,
+    telegram_user_id: int,
+    change: Change,
+    update_id: int,
+    now: datetime,
+) -> None:
+    """A chat_member update: record a member's join (and welcome them) or their leaving.
+
+    "removed" is someone else taking them out (our /remove, or an admin in Telegram's own
+    member list); such a member's later join requests are declined.
+    """
+    group = await active_group(session, chat_id)
+    member = await membership(session, telegram_user_id)
+    if group is None or member is None or member.group_id != group.id:
+        return  # staff, strangers added by hand, or a chat that is not ours: nothing to record
+    if change == "joined":
+        member.status = MemberStatus.JOINED
+        member.joined_at = member.joined_at or now
+        member.last_active_at = now
+        record_event(session, member, "group_join", now, f"chat_member:{update_id}")
+        words = group_text(group, "groups.welcome", rules=group_text(group, "groups.rules"))
+        await post(
+            session, group, words, kind="group_welcome", intent=f"welcome:{update_id}", now=now
+        )
+        return
+    removed = change == "removed" or member.status is MemberStatus.REMOVED
+    member.status = MemberStatus.REMOVED if removed else MemberStatus.LEFT
+    how = "removed" if removed else "left"
+    member.left_at = now
+    record_event(session, member, "group_leave", now, f"chat_member:{update_id}", how=how)

@@ -1,0 +1,251 @@
+"""The pool: peer-arm participants wait per (arm, track, age band) until a group can form.
+
+A scan forms groups from the waiting lists: first it fills groups that are formed but not yet
+bound (up to the maximum), then it forms groups of valid size, and a pool whose oldest member
+has waited past the limit is merged with a neighbouring band or formed smaller. Every decision
+goes into `formation_decisions` with its reason. Pooling by arm as well as by track and band
+keeps arms that differ in components (say `peer` and `peer+text`) out of each other's groups.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import (
+    FormationDecision,
+    GroupMember,
+    GroupStatus,
+    MemberStatus,
+    PeerGroup,
+    PoolEntry,
+)
+from bot.db.study import Participant, ParticipantStatus
+from bot.db.upsert import insert_if_absent
+from bot.services.trial import Trial
+from experiments.protocol_sections import Component
+
+CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+MIN_VIABLE = 3  # fewer people than this are not a group, however long they waited
+Pool = tuple[str, str, str]  # arm, track, age band
+
+
+@dataclass
+class Waiting:
+    entry: PoolEntry
+    language: str
+
+
+@dataclass
+class FormationResult:
+    formed: list[PeerGroup] = field(default_factory=list)
+    filled: int = 0
+
+
+def split_sizes(waiting: int, smallest: int, largest: int) -> list[int]:
+    """Group sizes for `waiting` people: as even as possible, each within the bounds.
+
+    Fewer groups of even size beat one full group and a leftover, so 25 with bounds 10-15 are
+    13 + 12, not 15 + 10. Whoever cannot be placed (fewer than `smallest`) keeps waiting.
+    """
+    if waiting < smallest:
+        return []
+    count = -(-waiting // largest)
+    if waiting // count >= smallest:
+        return [waiting // count + (1 if i < waiting % count else 0) for i in range(count)]
+    return [largest] * (count - 1)
+
+
+async def enter_pool(
+    session: AsyncSession, participant: Participant, trial: Trial, now: datetime
+) -> bool:
+    """Put a newly allocated participant in their pool if their arm has peer groups."""
+    arm = trial.protocol.arm(participant.arm or "")
+    if not arm.has(Component.PEER_GROUP) or not participant.track or not participant.age_band:
+        return False
+    values = {
+        "participant_id": participant.id,
+        "arm": arm.name,
+        "track": participant.track,
+        "age_band": participant.age_band,
+        "entered_at": now,
+    }
+    return await insert_if_absent(session, PoolEntry, values, ["participant_id"])
+
+
+async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> FormationResult:
+    """Fill, form, merge or wait, for every pool; returns what was formed."""
+    pools = await _waiting(session)
+    result = FormationResult()
+    groups = trial.protocol.groups
+    for pool in sorted(pools):
+        result.filled += await _fill(session, pool, pools[pool], trial, now)
+        for size in split_sizes(len(pools[pool]), groups.min_size, groups.max_size):
+            taken, pools[pool] = pools[pool][:size], pools[pool][size:]
+            reason = f"{size + len(pools[pool])} waiting, at least {groups.min_size} needed"
+            result.formed.append(await _form(session, pool, taken, "formed", reason, now))
+    for pool in sorted(pools):
+        if (
+            pools[pool]
+            and now - pools[pool][0].entry.entered_at >= trial.protocol.schedule.pool_max_wait
+        ):
+            group = await _past_wait_limit(session, pool, pools, trial, now)
+            if group is not None:
+                result.formed.append(group)
+    return result
+
+
+async def _waiting(session: AsyncSession) -> dict[Pool, list[Waiting]]:
+    rows = await session.execute(
+        select(PoolEntry, Participant.language)
+        .join(Participant, Participant.id == PoolEntry.participant_id)
+        .where(
+            PoolEntry.placed_at.is_(None),
+            Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
+        )
+        .order_by(PoolEntry.entered_at, PoolEntry.participant_id)
+    )
+    pools: dict[Pool, list[Waiting]] = defaultdict(list)
+    for entry, language in rows:
+        pools[(entry.arm, entry.track, entry.age_band)].append(Waiting(entry, language))
+    return pools
+
+
+async def _fill(
+    session: AsyncSession, pool: Pool, waiting: list[Waiting], trial: Trial, now: datetime
+) -> int:
+    """Add waiting people to this pool's groups that still await binding and have room."""
+    arm, track, band = pool
+    largest = trial.protocol.groups.max_size
+    sizes = (
+        select(PeerGroup, func.count(GroupMember.id))
+        .join(GroupMember, GroupMember.group_id == PeerGroup.id)
+        .where(
+            PeerGroup.status == GroupStatus.AWAITING_BIND,
+            PeerGroup.arm == arm,
+            PeerGroup.track == track,
+            PeerGroup.age_band == band,
+        )
+        .group_by(PeerGroup.id)
+        .order_by(PeerGroup.id)
+    )
+    added = 0
+    for group, size in await session.execute(sizes):
+        room = min(largest - size, len(waiting))
+        if room <= 0:
+            continue
+        taken = waiting[:room]
+        del waiting[:room]
+        await _place(session, group, taken, now)
+        await _decide(
+            session, pool, "filled", f"added {room} to a group of {size}", now, group, room
+        )
+        added += room
+    return added
+
+
+async def _past_wait_limit(
+    session: AsyncSession, pool: Pool, pools: dict[Pool, list[Waiting]], trial: Trial, now: datetime
+) -> PeerGroup | None:
+    """Merge with the neighbouring band with most people waiting, or form smaller, or wait."""
+    arm, track, band = pool
+    own = pools[pool]
+    labels = [b.label for b in trial.protocol.age_bands]
+    index = labels.index(band) if band in labels else -1
+    near = [labels[i] for i in (index - 1, index + 1) if index >= 0 and 0 <= i < len(labels)]
+    neighbour = max(near, key=lambda b: len(pools.get((arm, track, b), [])), default=None)
+    others = pools.get((arm, track, neighbour), []) if neighbour else []
+    smallest, largest = trial.protocol.groups.min_size, trial.protocol.groups.max_size
+    waited = f"{len(own)} waited past {trial.protocol.schedule.pool_max_wait}"
+    combined = len(own) + len(others)
+    if others and (combined >= smallest or len(own) < MIN_VIABLE <= combined):
+        assert neighbour is not None
+        taken = others[: largest - len(own)]
+        del others[: len(taken)]
+        merged = "+".join(b for b in labels if b in (band, neighbour))
+        reason = f"{waited}; merged with {len(taken)} from {neighbour}"
+        pools[pool] = []
+        return await _form(session, (arm, track, merged), own + taken, "merged", reason, now)
+    if len(own) >= MIN_VIABLE:
+        pools[pool] = []
+        reason = f"{waited}; no one waiting in a neighbouring band, so a smaller group"
+        return await _form(session, pool, own, "formed_small", reason, now)
+    key = f"wait:{arm}:{track}:{band}:{own[0].entry.participant_id}"
+    reason = f"{waited}; too few to form a group or merge, so they keep waiting"
+    await _decide(session, pool, "waiting", reason, now, None, len(own), dedupe=key)
+    return None
+
+
+async def _form(
+    session: AsyncSession,
+    pool: Pool,
+    taken: list[Waiting],
+    decision: str,
+    reason: str,
+    now: datetime,
+) -> PeerGroup:
+    arm, track, band = pool
+    languages = Counter(w.language for w in taken)
+    language = "nl" if languages["nl"] >= languages["en"] else "en"
+    group = PeerGroup(
+        code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+        arm=arm,
+        track=track,
+        age_band=band,
+        language=language,
+        formed_size=len(taken),
+        status=GroupStatus.AWAITING_BIND,
+        formed_at=now,
+    )
+    session.add(group)
+    await session.flush()
+    await _place(session, group, taken, now)
+    await _decide(session, pool, decision, reason, now, group, len(taken))
+    return group
+
+
+async def _place(
+    session: AsyncSession, group: PeerGroup, taken: list[Waiting], now: datetime
+) -> None:
+    for waiting in taken:
+        waiting.entry.placed_at = now
+        session.add(
+            GroupMember(
+                group_id=group.id,
+                participant_id=waiting.entry.participant_id,
+                tag="m-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6)),
+                status=MemberStatus.ASSIGNED,
+            )
+        )
+    await session.flush()
+
+
+async def _decide(
+    session: AsyncSession,
+    pool: Pool,
+    decision: str,
+    reason: str,
+    now: datetime,
+    group: PeerGroup | None,
+    size: int,
+    dedupe: str | None = None,
+) -> None:
+    arm, track, band = pool
+    values = {
+        "at": now,
+        "arm": arm,
+        "track": track,
+        "age_band": band,
+        "decision": decision,
+        "reason": reason,
+        "group_id": group.id if group else None,
+        "size": size,
+        "dedupe_key": dedupe,
+    }
+    # A "keep waiting" decision is logged once per oldest waiter, not on every scan.
+    await insert_if_absent(session, FormationDecision, values, ["dedupe_key"])

@@ -1,0 +1,109 @@
+"""The counsellor's private chat (/groups, /group, /post, /flags) and the admins' alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.sandbox import TelegramSandbox
+from tests.groups.world import SQLITE_ONLY, counsellor, group_bot, peers, ready_group, scan, texts
+
+
+@SQLITE_ONLY
+async def test_groups_and_group_show_who_joined_who_is_silent_and_this_weeks_activity(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
+        clock.advance(timedelta(days=8))
+        anna.send("/deposit 10")
+        await anna.wait_for_messages(count=1)
+        bert.send_in_group(chat, "Hoe gaat het met jullie?")
+        leader.send("/groups")
+        [overview] = await leader.wait_for_messages(count=1)
+        leader.send("/group 1")
+        [detail] = await leader.wait_for_messages(count=1)
+    assert overview["text"].endswith(
+        "#1 · Geld sparen · 26-35 · 4 van 4 doen mee · deze week 1 berichten, 1 hebben gespaard"
+    )
+    assert f"{anna.first_name} (m-" in detail["text"]
+    assert detail["text"].count("⚠") == 3, "three members said nothing for more than 7 days"
+    assert f"{bert.first_name} (m-" in next(
+        line for line in detail["text"].splitlines() if "laatst actief" in line
+    )
+
+
+@SQLITE_ONLY
+async def test_post_puts_the_counsellors_words_in_their_group_only(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        leader, chat, _members = await ready_group(sandbox, database, clock, runtime)
+        leader.send("/post 1 Goedemorgen allemaal! Vanavond om 8 uur een videobel?")
+        [done] = await leader.wait_for_messages(count=1)
+        await sandbox.wait_for(lambda: "Goedemorgen" in texts(chat.messages)[-1])
+        stranger = sandbox.add_user("Piet")
+        stranger.send("/post 1 Spam")
+        [refusal] = await stranger.wait_for_messages(count=1)
+    assert done["text"] == "Geplaatst in groep #1."
+    assert refusal["text"] == "Sorry, deze opdracht is niet voor jou beschikbaar."
+    assert not [t for t in texts(chat.messages) if "Spam" in t]
+
+
+@SQLITE_ONLY
+async def test_flags_lists_open_reports_with_a_button_to_resolve(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
+        bert.send_in_group(chat, "/report", reply_to=anna.send_in_group(chat, "Stom"))
+        await leader.wait_for_messages(count=1)
+        leader.send("/flags")
+        [flags] = await leader.wait_for_messages(count=1)
+        leader.press(flags, "flag:1")
+        await leader.wait_for_messages(count=1)
+        leader.send("/flags")
+        [empty] = await leader.wait_for_messages(count=1)
+    assert "#1 · groep #1" in flags["text"]
+    assert "Stom" in flags["text"]
+    assert empty["text"] == "Er zijn geen open meldingen."
+
+
+async def test_admins_hear_of_an_inactive_counsellor_and_a_group_below_its_minimum(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna Admin")
+    admin.record.started = True
+    async with group_bot(sandbox, database, clock, admins=[admin]) as runtime:
+        _leader, chat, (anna, bert, *_) = await ready_group(
+            sandbox, database, clock, runtime, size=3
+        )
+        anna.leave(chat)
+        bert.send_in_group(chat, "/rules")  # handled after the leave: updates come in order
+        await sandbox.wait_for(lambda: texts(chat.messages)[-1].startswith("Groepsregels"))
+        clock.advance(timedelta(days=8))
+        await scan(runtime)
+        await scan(runtime)  # the same spells are not alerted twice
+    alerts = texts(admin.messages)
+    assert alerts == [
+        "Begeleider #1 is al 8 dagen niet actief geweest, en begeleidt minstens één groep.",
+        "Groep #1 heeft nog maar 2 leden, minder dan het minimum van 3.",
+    ]
+
+
+@SQLITE_ONLY
+async def test_an_admin_hands_a_group_to_another_counsellor(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna Admin")
+    async with group_bot(sandbox, database, clock, admins=[admin]) as runtime:
+        await counsellor(sandbox, database, clock)
+        await peers(sandbox, database, clock, runtime, 3)
+        await scan(runtime)
+        other = await counsellor(sandbox, database, clock, name="Otto")
+        admin.send("/assign 1 2")
+        [done] = await admin.wait_for_messages(count=1)
+        [told] = await other.wait_for_messages(count=1)
+    assert done["text"] == "Groep #1 wordt nu begeleid door begeleider #2."
+    assert "Stuur in de groep: /bind" in told["text"]

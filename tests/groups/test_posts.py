@@ -1,0 +1,165 @@
+"""Weekly group progress and curriculum topics on schedule; deposit cheers; no group text kept."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.runtime import Runtime
+from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
+from tests.groups.world import SQLITE_ONLY, WEEK, group_bot, ready_group, scan, texts
+
+
+async def _deposit(person: SandboxUser, amount: str) -> None:
+    person.send(f"/deposit {amount}")
+    await person.wait_for_messages(count=1)
+
+
+async def _handled(
+    sandbox: TelegramSandbox, chat: SandboxGroup, member: SandboxUser, within_s: float = 5.0
+) -> None:
+    """Updates are handled in order: once /rules is answered, everything before it was too."""
+    before = len(chat.messages)
+    member.send_in_group(chat, "/rules")
+    await sandbox.wait_for(lambda: len(chat.messages) > before, within_s, "the rules")
+
+
+def _rejected(sandbox: TelegramSandbox) -> list[str]:
+    return [c.method for c in sandbox.calls if c.http_status == 429]
+
+
+async def test_progress_and_curriculum_arrive_weekly_without_backlog_or_flood_errors(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        _leader, chat, members = await ready_group(sandbox, database, clock, runtime)
+        start = len(chat.messages)
+        await _deposit(members[0], "10")
+        await _deposit(members[1], "5,50")
+        clock.advance(timedelta(days=1))
+        await scan(runtime)
+        first_topic = texts(chat.messages)[start:]
+        clock.advance(timedelta(days=6))
+        await scan(runtime)
+        await scan(runtime)  # a second scan of the same moment adds nothing
+        first_week = texts(chat.messages)[start + len(first_topic) :]
+        clock.advance(WEEK * 3)  # three weeks of downtime: one summary, not three
+        await scan(runtime)
+        clock.advance(timedelta(days=1))  # a late topic waits for its slot, then comes in order
+        await scan(runtime)
+        after_downtime = texts(chat.messages)[start + len(first_topic) + len(first_week) :]
+    assert first_topic == [
+        "Onderwerp van week 1: Kennismaken. Wat wil jij bereiken, en waarom is dat belangrijk "
+        "voor je? Wie wil iets delen?"
+    ]
+    assert first_week == [
+        "Deze week hebben 2 van de 4 groepsleden gespaard. Mooi samen! Wat helpt jou om te sparen?"
+    ]
+    assert len(after_downtime) == 2
+    assert after_downtime[0].startswith("Deze week hebben 0 van de 4 groepsleden gespaard.")
+    assert after_downtime[1].startswith("Onderwerp van week 2: Je geld op een rij.")
+    assert _rejected(sandbox) == []
+
+
+@SQLITE_ONLY
+async def test_jobseekers_group_hears_how_many_took_a_step(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        _leader, chat, members = await ready_group(
+            sandbox, database, clock, runtime, size=3, track="jobsearch"
+        )
+        members[0].send("/applied")
+        await members[0].wait_for_messages(count=1)
+        clock.advance(WEEK)
+        await scan(runtime)
+    summary = next(t for t in texts(chat.messages) if t.startswith("Deze week"))
+    assert summary.startswith("Deze week hebben 1 van de 3 groepsleden een stap gezet")
+    assert "samen 1 sollicitaties" in summary
+
+
+@SQLITE_ONLY
+async def test_deposit_is_cheered_in_the_group_once_a_week_when_the_protocol_says_so(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock, public_deposit_congratulation=True) as runtime:
+        _leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
+        await _deposit(anna, "10")
+        await _deposit(anna, "2")
+        await _handled(sandbox, chat, anna)
+    cheers = [t for t in texts(chat.messages) if "heeft deze week gespaard" in t]
+    assert cheers == [f"{anna.first_name} heeft deze week gespaard. Goed gedaan!"]
+
+
+@SQLITE_ONLY
+async def test_no_cheer_in_the_group_by_default(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        _leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
+        await _deposit(anna, "10")
+        await _handled(sandbox, chat, anna)
+    assert not [t for t in texts(chat.messages) if "gespaard" in t]
+
+
+async def test_a_busy_group_week_leaves_no_message_text_in_the_database(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    # Telegram stamps the sandbox's messages in real time, so a week of talk arrives within a
+    # second; flood control is set out of reach to let the whole week through.
+    async with group_bot(sandbox, database, clock, flood_messages=1000) as runtime:
+        leader, chat, members = await ready_group(sandbox, database, clock, runtime)
+        said = await _busy_week(sandbox, runtime, clock, chat, leader, members)
+        await _handled(sandbox, chat, members[0], within_s=30)
+    dump = await _dump(database)
+    leaks = [
+        (table, phrase)
+        for table, rows in dump.items()
+        for row in rows
+        for phrase in said
+        if phrase in json.dumps([str(value) for value in row])
+    ]
+    assert leaks == []
+    assert len(said) == 7 * 4 * 3 + 1
+
+
+async def _busy_week(
+    sandbox: TelegramSandbox,
+    runtime: Runtime,
+    clock: FakeClock,
+    chat: SandboxGroup,
+    leader: SandboxUser,
+    members: list[SandboxUser],
+) -> list[str]:
+    said = []
+    for day in range(7):
+        for member in members:
+            for n in range(3):
+                phrase = f"geheim-{day}-{member.id}-{n}"
+                said.append(phrase)
+                last = member.send_in_group(chat, f"Vandaag {phrase} gedaan")
+        clock.advance(timedelta(days=1))
+        await scan(runtime)
+    reported = members[0].send_in_group(chat, "Mijn rekeningnummer is NL00-GEHEIM-99")
+    said.append("NL00-GEHEIM-99")
+    members[1].send_in_group(chat, "/report", reply_to=reported)
+    [alert] = await leader.wait_for_messages(count=1, timeout=30)  # after a week of talk
+    leader.press(alert, alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    await leader.wait_for_messages(count=1)
+    leader.send_in_group(chat, "/warn vriendelijk blijven", reply_to=last)
+    return said
+
+
+def _all_rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
+    tables = inspect(connection).get_table_names()
+    return {t: list(connection.execute(text(f'SELECT * FROM "{t}"'))) for t in tables}
+
+
+async def _dump(database: Database) -> dict[str, list[tuple[object, ...]]]:
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(_all_rows)
