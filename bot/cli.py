@@ -159,6 +159,7 @@ def demo(
     """Simulate a whole study: the real bot, the built-in Telegram sandbox, simulated people."""
     from bot.demo import DemoOptions, Effects, run_demo
 
+    configure_logging("INFO", filename=out / "demo.log")
     options = DemoOptions(
         participants=participants,
         weeks=weeks,

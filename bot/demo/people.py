@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox import SandboxUser
+from bot.sandbox import SandboxGroup, SandboxUser
 
 REPLY_TIMEOUT_S = 30.0
+JOIN_LINK = re.compile(r"https://t\.me/\+\S+")
+GROUP_CHATTER = (
+    "Hoi allemaal!",
+    "Deze week lukte het me om wat opzij te zetten.",
+    "Heeft iemand tips voor een sollicitatiebrief?",
+    "Goed bezig, iedereen!",
+    "Ik vond het lastig deze week.",
+)
 AMOUNTS_CENTS = (500, 1000, 2000, 5000)
 
 
@@ -41,6 +50,8 @@ class Person:
     status: str = "new"  # new → enrolled → (paused | withdrawn | blocked)
     resume_on_day: int | None = None
     inbox: list[dict[str, Any]] = field(default_factory=list)
+    group: SandboxGroup | None = None
+    join_requested: bool = False
 
     async def _reply(self, wanted: str = "") -> dict[str, Any]:
         """The next bot message (whose first button starts with `wanted`, if given)."""
@@ -89,7 +100,14 @@ class Person:
             self.status = "enrolled"
         if self.status not in {"enrolled", "paused"}:
             return
-        await self._answer_surveys(await self._collect())
+        unread = await self._collect()
+        self._join_group(unread)
+        await self._answer_surveys(unread)
+        if self.group is not None and self.rng.random() < 0.25:
+            try:
+                self.user.send_in_group(self.group, self.rng.choice(GROUP_CHATTER))
+            except PermissionError:  # muted or removed by the counsellor
+                self.group = None
         if self.rng.random() < 0.004:
             self.user.block()
             self.status = "blocked"
@@ -110,6 +128,14 @@ class Person:
             await self._say("/applied")
         if self.rng.random() < weekly / 60:
             await self._say("/interview")
+
+    def _join_group(self, unread: list[dict[str, Any]]) -> None:
+        """Use the personal join link once it arrives (most people do)."""
+        for message in unread:
+            link = JOIN_LINK.search(message.get("text") or "")
+            if link and not self.join_requested and self.rng.random() < 0.9:
+                self.user.request_join(link.group(0))
+                self.join_requested = True
 
     async def _say(self, words: str) -> None:
         self.user.send(words)

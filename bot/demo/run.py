@@ -26,12 +26,12 @@ from bot.db.study import Participant
 from bot.demo.console import DemoConsole
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
+from bot.demo.staff import Admin, Counsellor
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
-from bot.services.enrollment import create_codes
 from bot.services.trial import Trial
 from bot.settings import Settings
 from experiments.protocol import load_protocol
@@ -94,11 +94,13 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         global_limit_per_s=30 * TIME_COMPRESSION,
         clock=lambda: clock.now().timestamp(),
     ) as sandbox:
+        admin = Admin(sandbox.add_user("Anna (admin)", language_code="nl"))
         settings = Settings(
             _env_file=None,
             bot_token=DEMO_TOKEN,
             telegram_api_url=sandbox.base_url,
             database_url=f"sqlite+aiosqlite:///{database_file}",
+            admin_ids=frozenset({admin.user.id}),
         )
         database = Database(settings.database_url)
         try:
@@ -116,7 +118,10 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                 scan_interval=timedelta(seconds=1),
             )
             async with running(build_application(runtime)):
-                await _simulate(sandbox, runtime, clock, options, console)
+                counsellor = Counsellor(sandbox.add_user("Kees (begeleider)", language_code="nl"))
+                await counsellor.accept(await admin.invite("counsellor"))
+                staff = (admin, counsellor)
+                await _simulate(sandbox, runtime, clock, options, console, staff)
             result = await _summarize(database, options, database_file)
             await _researcher(result, database, trial, clock, options, console)
         finally:
@@ -133,7 +138,9 @@ async def _simulate(
     clock: FakeClock,
     options: DemoOptions,
     console: DemoConsole,
+    staff: tuple[Admin, Counsellor],
 ) -> None:
+    admin, counsellor = staff
     people = _people(sandbox, options)
     days = options.weeks * 7
     per_day = -(-len(people) // min(ENROLLMENT_DAYS, max(1, days // 3)))
@@ -141,7 +148,7 @@ async def _simulate(
     for day in range(days):
         clock.set(START + timedelta(days=day, hours=2))
         newcomers = people[day * per_day : (day + 1) * per_day]
-        await _enroll(newcomers, runtime, clock, day, console)
+        await _enroll(newcomers, admin, runtime, day, console)
         enrolled = [p for p in people if p.status in {"enrolled", "paused"}]
         await asyncio.gather(
             *(p.live_a_day(day, _weekly(p, options)) for p in enrolled if p.arm is not None)
@@ -150,6 +157,12 @@ async def _simulate(
         await scan_nudges(runtime)
         assert runtime.sender is not None
         await runtime.sender.settle(within_s=60)
+        if bound := await counsellor.set_up_new_groups(sandbox):
+            console.log(f"day {day + 1:>3}: the counsellor set up {bound} new peer group(s)")
+            await runtime.sender.settle(within_s=60)
+        for person in people:
+            if person.join_requested and person.group is None:
+                person.group = counsellor.group_of(person.user)
         if day % 7 == 6:
             console.week(day // 7 + 1, await _nudge_counts(runtime.database))
         console.advance(day + 1)
@@ -166,15 +179,12 @@ def _weekly(person: Person, options: DemoOptions) -> float:
 
 
 async def _enroll(
-    newcomers: list[Person], runtime: Runtime, clock: FakeClock, day: int, console: DemoConsole
+    newcomers: list[Person], admin: Admin, runtime: Runtime, day: int, console: DemoConsole
 ) -> None:
     """Intakes run side by side; the final taps go one at a time so allocation order is fixed."""
     if not newcomers:
         return
-    async with runtime.database.transaction() as session:
-        codes = await create_codes(
-            session, SITES[day % len(SITES)], len(newcomers), reusable=False, now=clock.now()
-        )
+    codes = await admin.enrollment_codes(SITES[day % len(SITES)], len(newcomers))
     questions = await asyncio.gather(
         *(person.take_intake(code) for person, code in zip(newcomers, codes, strict=True))
     )
