@@ -14,11 +14,13 @@ DEEP_LINK = re.compile(r"https://t\.me/\S+\?start=(\S+)")
 REPLY_TIMEOUT_S = 30.0
 
 
-async def ask(person: SandboxUser, words: str) -> dict[str, Any]:
-    """Say something in private chat and return the bot's answer."""
+async def ask(person: SandboxUser, words: str, expected: re.Pattern[str]) -> dict[str, Any]:
+    """Say something in private chat and return the bot's answer (alerts may arrive too)."""
     person.send(words)
-    [*_, answer] = await person.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
-    return answer
+    while True:
+        for message in await person.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S):
+            if expected.search(message.get("text") or ""):
+                return message
 
 
 @dataclass
@@ -27,11 +29,11 @@ class Admin:
 
     async def enrollment_codes(self, site: str, count: int) -> list[str]:
         """/codes in chat: the payloads of the deep links it answers with."""
-        answer = await ask(self.user, f"/codes {site} {count}")
+        answer = await ask(self.user, f"/codes {site} {count}", DEEP_LINK)
         return DEEP_LINK.findall(answer.get("text", ""))
 
     async def invite(self, role: str) -> str:
-        answer = await ask(self.user, f"/invite {role}")
+        answer = await ask(self.user, f"/invite {role}", DEEP_LINK)
         [token] = DEEP_LINK.findall(answer.get("text", ""))
         return str(token)
 
@@ -43,7 +45,7 @@ class Counsellor:
     bound: set[str] = field(default_factory=set)
 
     async def accept(self, token: str) -> None:
-        await ask(self.user, f"/start {token}")
+        await ask(self.user, f"/start {token}", re.compile("."))
 
     async def set_up_new_groups(self, sandbox: TelegramSandbox) -> int:
         """Create a Telegram group for each group the bot says is ready, and bind it."""
