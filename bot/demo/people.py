@@ -69,11 +69,17 @@ class Person:
         unread, self.inbox = self.inbox, []
         return unread
 
-    async def take_intake(self, code: str) -> dict[str, Any]:
-        """Consent, language, birth year, track and baseline; stops at the commitment question."""
+    async def consent(self, code: str) -> None:
+        """Open the deep link and agree; the bot then asks for a language."""
         self.user.send(f"/start {code}")
         consent = await self._reply("consent:")
         self.user.press(consent, buttons(consent)[0])
+        # Wait until the bot has enrolled us (it then asks for a language): enrollment order,
+        # and so participant numbers, stay the same from run to run.
+        self.inbox.insert(0, await self._reply("lang:"))
+
+    async def take_intake(self) -> dict[str, Any]:
+        """Language, birth year, track and baseline; stops at the commitment question."""
         self.user.press(await self._reply("lang:"), f"lang:{self.language}")
         await self._reply()  # the birth-year question
         self.user.send(str(self.birth_year))

@@ -181,27 +181,23 @@ def _weekly(person: Person, options: DemoOptions) -> float:
 async def _enroll(
     newcomers: list[Person], admin: Admin, runtime: Runtime, day: int, console: DemoConsole
 ) -> None:
-    """Intakes run side by side; the final taps go one at a time so allocation order is fixed."""
+    """Intakes run side by side; consent and the final tap go one at a time, in a fixed order,
+    so the same seed gives the same participant numbers and the same allocations."""
     if not newcomers:
         return
     codes = await admin.enrollment_codes(SITES[day % len(SITES)], len(newcomers))
-    questions = await asyncio.gather(
-        *(person.take_intake(code) for person, code in zip(newcomers, codes, strict=True))
-    )
+    for person, code in zip(newcomers, codes, strict=True):
+        await person.consent(code)
+    questions = await asyncio.gather(*(person.take_intake() for person in newcomers))
     for person, question in zip(newcomers, questions, strict=True):
         await person.commit(question)
     async with runtime.database.transaction() as session:
-        arms = dict(
-            (
-                await session.execute(
-                    select(Participant.telegram_user_id, Participant.arm).where(
-                        Participant.telegram_user_id.in_([p.user.id for p in newcomers])
-                    )
-                )
+        rows = await session.execute(
+            select(Participant.telegram_user_id, Participant.arm).where(
+                Participant.telegram_user_id.in_([p.user.id for p in newcomers])
             )
-            .tuples()
-            .all()
         )
+        arms = {user_id: arm for user_id, arm in rows}
     for person in newcomers:
         person.arm = arms.get(person.user.id)
     console.enrolled(day, [p.arm or "?" for p in newcomers])
