@@ -24,15 +24,19 @@ async def test_updates_arrive_by_webhook_and_strangers_are_refused(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     port = _free_port()
-    hook = Webhook(url=f"http://127.0.0.1:{port}/tg", secret="s3cret", port=port, listen="127.0.0.1")
+    hook = Webhook(
+        url=f"http://127.0.0.1:{port}/tg", secret="s3cret", port=port, listen="127.0.0.1"
+    )
     async with running(build_application(runtime_for(sandbox, database, clock)), webhook=hook):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         sanne.send("/help")
         [answer] = await sanne.wait_for_messages(count=1)
         forged = {"update_id": 999_999, "message": sanne.send("/help")}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"http://127.0.0.1:{port}/tg", json=forged) as response:
-                refused = response.status
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"http://127.0.0.1:{port}/tg", json=forged) as response,
+        ):
+            refused = response.status
         [second] = await sanne.wait_for_messages(count=1)
     assert answer["text"] == text(Language.NL, "help.text")
     assert refused == 403
