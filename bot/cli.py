@@ -16,6 +16,7 @@ from bot import __version__
 from bot.app import Webhook, build_application, running
 from bot.cli_admin import codes_app, invite
 from bot.cli_research import ResearchError, export, report
+from bot.cli_status import status
 from bot.cli_study import StudyError, power, study_app
 from bot.clock import SystemClock
 from bot.db.engine import Database
@@ -36,6 +37,7 @@ app.add_typer(codes_app, name="codes")
 app.command("power")(power)
 app.command("export")(export)
 app.command("report")(report)
+app.command("status")(status)
 app.command("invite")(invite)
 
 

@@ -6,9 +6,11 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +28,7 @@ from bot.outbox.outcomes import (
     Unreachable,
 )
 from bot.outbox.pacing import Pacer
+from bot.outbox.recorder import Ending, EndingRecorder
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,8 @@ class SenderSettings:
 
 @dataclass
 class SenderStats:
-    """Counters since start, for `lotgenoot status` and the logs."""
+    """This sender's counters since it started (tests, the demo); `lotgenoot status` reads the
+    table instead, which counts for every process."""
 
     sent: int = 0
     retried: int = 0
@@ -86,6 +90,8 @@ class OutboxSender:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._progress = asyncio.Condition()
+        self._db_turn = asyncio.Lock()
+        self._recorder = EndingRecorder(self._transaction, self._write_endings)
         self.stats = SenderStats()
 
     def wake(self) -> None:
@@ -103,7 +109,7 @@ class OutboxSender:
             self._wake.clear()
             claimed = await self._claim_safely(self.settings.batch_size - len(in_flight))
             for message in claimed:
-                task = asyncio.create_task(self._deliver(message))
+                task = asyncio.create_task(self._deliver_logged(message))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
             if not claimed or len(in_flight) >= self.settings.batch_size:
@@ -130,7 +136,7 @@ class OutboxSender:
         async with asyncio.timeout(within_s):
             while True:
                 await self.deliver_due()
-                async with self._db.transaction() as session:
+                async with self._transaction() as session:
                     if await store.unfinished(session, now=self._clock.now()) == 0:
                         return
                 await asyncio.sleep(0.02)  # a background delivery is finishing; look again
@@ -152,8 +158,18 @@ class OutboxSender:
             log.exception("claiming from the outbox failed; retrying shortly")
             return []
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """This sender's transactions, one at a time.
+
+        Claims and records overlapping on several connections only queue for SQLite's write
+        lock, where waiting means sleeping in the busy handler; here they queue in order.
+        """
+        async with self._db_turn, self._db.transaction() as session:
+            yield session
+
     async def _claim(self, limit: int) -> list[store.ClaimedMessage]:
-        async with self._db.transaction() as session:
+        async with self._transaction() as session:
             return await store.claim_due(
                 session,
                 now=self._clock.now(),
@@ -171,15 +187,24 @@ class OutboxSender:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
+    async def _deliver_logged(self, message: store.ClaimedMessage) -> None:
+        try:
+            await self._deliver(message)
+        except Exception:
+            # the row stays `sending`; once its lease runs out it is claimed and tried again
+            log.exception("delivering outbox_id=%s failed; retried after its lease", message.id)
+
     async def _deliver(self, message: store.ClaimedMessage) -> None:
+        """Send one claimed message, retrying what is worth it, and record how it ended."""
         tries = 0
+        lease = _Lease(message.id, message.lease_until)
         while True:
             await self._pacer.wait_turn(message.chat_id, message.chat_type)
+            if not await self._hold(lease):
+                log.warning("lease lost outbox_id=%s; another sender has it", message.id)
+                return
             tries += 1
             outcome = await self._attempt(message)
-            if isinstance(outcome, Delivered):
-                await self._record_sent(message, outcome, tries)
-                return
             if isinstance(outcome, RateLimited):
                 tries -= 1  # flood control is our pace, not the message's fault
                 self._on_rate_limited(message, outcome)
@@ -188,14 +213,31 @@ class OutboxSender:
                 self.stats.retried += 1
                 await asyncio.sleep(self._backoff(tries))
                 continue
-            await self._record_undeliverable(message, outcome, tries)
+            await self._recorder.record(Ending(message, outcome, tries))
+            await self._count(partial(_tally, outcome=outcome))
             return
+
+    async def _hold(self, lease: _Lease) -> bool:
+        """Renew the lease when less than half of it is left; False if it was lost meanwhile.
+
+        A message can wait out backoffs and 429 pauses for longer than its lease; sending it
+        then could duplicate what another sender, seeing the lease expired, sends too.
+        """
+        now = self._wall.now()
+        if lease.until - now > self.settings.lease / 2:
+            return True
+        renewed = now + self.settings.lease
+        async with self._transaction() as session:
+            held = await store.renew_lease(session, lease.outbox_id, lease.until, renewed)
+        if held:
+            lease.until = renewed
+        return held
 
     async def _attempt(self, message: store.ClaimedMessage) -> Outcome:
         try:
             return await self._transport.deliver(message.method, message.chat_id, message.payload)
         except Exception as exc:  # a bug in a transport must not kill the sender loop
-            log.exception("transport raised on outbox message %s", message.id)
+            log.exception("transport raised outbox_id=%s", message.id)
             return Transient(f"{type(exc).__name__}: {exc}")
 
     def _on_rate_limited(self, message: store.ClaimedMessage, outcome: RateLimited) -> None:
@@ -217,34 +259,52 @@ class OutboxSender:
         ceiling = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (tries - 1))
         return self._rng.uniform(0, ceiling)
 
-    async def _record_sent(
-        self, message: store.ClaimedMessage, outcome: Delivered, tries: int
-    ) -> None:
-        async with self._db.transaction() as session:
-            await store.mark_sent(
-                session,
-                message,
-                telegram_message_id=outcome.message_id,
-                tries=tries,
-                now=self._clock.now(),
+    async def _write_endings(self, session: AsyncSession, endings: Sequence[Ending]) -> None:
+        """Record a batch of endings, in the one transaction the recorder opened for them."""
+        now = self._clock.now()
+        delivered = [
+            store.Sent(ending.message, ending.outcome.message_id, ending.tries)
+            for ending in endings
+            if isinstance(ending.outcome, Delivered)
+        ]
+        await store.mark_sent(session, delivered, now=now)
+        for ending in endings:
+            message, outcome = ending.message, ending.outcome
+            if isinstance(outcome, Delivered):
+                continue
+            reason = _reason(outcome)
+            log.warning(
+                "not delivered outbox_id=%s participant=%s kind=%s attempts=%d reason=%r",
+                message.id,
+                message.participant_id,
+                message.kind,
+                ending.tries,
+                reason,
             )
-        await self._count(lambda stats: setattr(stats, "sent", stats.sent + 1))
-
-    async def _record_undeliverable(
-        self, message: store.ClaimedMessage, outcome: Outcome, tries: int
-    ) -> None:
-        reason = _reason(outcome)
-        log.warning("outbox_id=%s not delivered: %s", message.id, reason)
-        async with self._db.transaction() as session:
-            await store.mark_failed(session, message, reason=reason, tries=tries)
+            await store.mark_failed(session, message, reason=reason, tries=ending.tries)
             if isinstance(outcome, Unreachable):
-                cancelled = await store.mark_unreachable(
-                    session, message, reason, self._clock.now()
+                cancelled = await store.mark_unreachable(session, message, reason, now)
+                log.info(
+                    "chat unreachable outbox_id=%s participant=%s cancelled=%d",
+                    message.id,
+                    message.participant_id,
+                    cancelled,
                 )
-                log.info("chat unreachable; cancelled %d pending messages", cancelled)
                 if self._on_unreachable is not None:
                     await self._on_unreachable(session, message.chat_id, outcome.reason)
-        await self._count(lambda stats: stats.failed.update([reason.split(":")[0]]))
+
+
+def _tally(stats: SenderStats, outcome: Outcome) -> None:
+    if isinstance(outcome, Delivered):
+        stats.sent += 1
+    else:
+        stats.failed.update([_reason(outcome).split(":")[0]])
+
+
+@dataclass
+class _Lease:
+    outbox_id: int
+    until: datetime
 
 
 def _reason(outcome: Outcome) -> str:

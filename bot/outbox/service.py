@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, OutboxStatus, UnreachableChat
@@ -21,7 +24,43 @@ async def enqueue(session: AsyncSession, message: OutgoingMessage, now: datetime
     unreachable = await session.scalar(
         select(UnreachableChat.reason).where(UnreachableChat.chat_id == message.chat_id)
     )
-    values = {
+    values = _row(message, now, unreachable)
+    return await insert_if_absent(session, OutboxMessage, values, ["intent_key"])
+
+
+async def enqueue_many(
+    session: AsyncSession, messages: Sequence[OutgoingMessage], now: datetime
+) -> int:
+    """`enqueue` for many messages in a few statements (scans, broadcasts); how many were added.
+
+    One statement per message costs about a millisecond each through SQLAlchemy's async
+    drivers; a scan that enqueues thousands of nudges should not spend seconds on it.
+    """
+    if not messages:
+        return 0
+    unreachable: dict[int, str] = {}
+    chat_ids = sorted({message.chat_id for message in messages})
+    for start in range(0, len(chat_ids), 500):  # keeps under every engine's parameter limit
+        rows = await session.execute(
+            select(UnreachableChat.chat_id, UnreachableChat.reason).where(
+                UnreachableChat.chat_id.in_(chat_ids[start : start + 500])
+            )
+        )
+        unreachable.update({chat_id: reason for chat_id, reason in rows})
+    rows_to_add = [_row(message, now, unreachable.get(message.chat_id)) for message in messages]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["intent_key"])
+        .returning(OutboxMessage.id)
+    )
+    added = await session.execute(statement, rows_to_add)
+    return len(added.all())
+
+
+def _row(message: OutgoingMessage, now: datetime, unreachable: str | None) -> dict[str, Any]:
+    return {
         "intent_key": message.intent_key,
         "chat_id": message.chat_id,
         "chat_type": message.chat_type,
@@ -35,4 +74,3 @@ async def enqueue(session: AsyncSession, message: OutgoingMessage, now: datetime
         "attempts": 0,
         "created_at": now,
     }
-    return await insert_if_absent(session, OutboxMessage, values, ["intent_key"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
@@ -25,6 +26,8 @@ class ClaimedMessage:
     method: str
     payload: dict[str, Any]
     participant_id: int | None
+    kind: str
+    lease_until: datetime
 
 
 async def claim_due(
@@ -54,10 +57,37 @@ async def claim_due(
         update(M)
         .where(M.id.in_(oldest_per_chat.scalar_subquery()), due)
         .values(status=OutboxStatus.SENDING, lease_until=lease_until)
-        .returning(M.id, M.chat_id, M.chat_type, M.method, M.payload, M.participant_id)
+        .returning(M.id, M.chat_id, M.chat_type, M.method, M.payload, M.participant_id, M.kind)
     )
-    claimed = [ClaimedMessage(*row) for row in result.all()]
+    claimed = [
+        ClaimedMessage(
+            id=row.id,
+            chat_id=row.chat_id,
+            chat_type=row.chat_type,
+            method=row.method,
+            payload=row.payload,
+            participant_id=row.participant_id,
+            kind=row.kind,
+            lease_until=lease_until,
+        )
+        for row in result.all()
+    ]
     return sorted(claimed, key=lambda message: message.id)
+
+
+async def renew_lease(
+    session: AsyncSession, outbox_id: int, held_until: datetime, until: datetime
+) -> bool:
+    """Extend a lease this sender still holds; False when it expired and was taken over.
+
+    The lease's end is the holder's token: a sender that reclaimed the row set its own.
+    """
+    result = await session.execute(
+        update(M)
+        .where(M.id == outbox_id, M.status == OutboxStatus.SENDING, M.lease_until == held_until)
+        .values(lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _forget_personal(message: ClaimedMessage) -> dict[str, Any]:
@@ -75,27 +105,42 @@ def _forget_personal(message: ClaimedMessage) -> dict[str, Any]:
     return values
 
 
-async def mark_sent(
-    session: AsyncSession,
-    message: ClaimedMessage,
-    *,
-    telegram_message_id: int | None,
-    tries: int,
-    now: datetime,
-) -> None:
-    await session.execute(
-        update(M)
-        .where(M.id == message.id)
-        .values(
-            status=OutboxStatus.SENT,
-            telegram_message_id=telegram_message_id,
-            attempts=M.attempts + tries,
-            sent_at=now,
-            lease_until=None,
-            last_error=None,
-            **_forget_personal(message),
+@dataclass(frozen=True)
+class Sent:
+    """A claimed message Telegram accepted."""
+
+    message: ClaimedMessage
+    telegram_message_id: int | None
+    tries: int
+
+
+async def mark_sent(session: AsyncSession, sent: Sequence[Sent], *, now: datetime) -> None:
+    """Record deliveries, one executemany per kind of clean-up rather than one per message."""
+    table = OutboxMessage.__table__
+    assert isinstance(table, Table)  # Core, so a list of parameters is an executemany
+    # rows differ only in which personal columns they clear, so there are at most a few groups
+    groups: dict[frozenset[str], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for item in sent:
+        forget = _forget_personal(item.message)
+        _, parameters = groups.setdefault(frozenset(forget), (forget, []))
+        parameters.append(
+            {"b_id": item.message.id, "b_message": item.telegram_message_id, "b_tries": item.tries}
         )
-    )
+    for forget, parameters in groups.values():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=OutboxStatus.SENT,
+                telegram_message_id=bindparam("b_message"),
+                attempts=table.c.attempts + bindparam("b_tries"),
+                sent_at=now,
+                lease_until=None,
+                last_error=None,
+                **forget,
+            )
+        )
+        await session.execute(statement, parameters)
 
 
 async def mark_failed(

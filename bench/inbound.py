@@ -1,0 +1,185 @@
+"""Benchmark: `/deposit 12,50` from 1,000 people, Lotgenoot beside a bare echo bot.
+
+    .venv/bin/python -m bench.inbound [--people 1000] [--paced-rate 40]
+
+Each bot gets a sandbox of its own and polls it from this process. Two phases per bot:
+  burst  every person sends /deposit at once: updates/s = people / (last reply - first send)
+  paced  every person sends /deposit again, spread at --paced-rate per second: reply latency
+         when the bot is not saturated
+Latency is from a person's send to the bot's reply being accepted by the sandbox. The echo bot
+is a CommandHandler answering with `update.message.reply_text`. Lotgenoot's people are enrolled
+savers (arm "text") created directly in its database, so each /deposit is recorded and answered.
+
+The sandbox's flood limits are off: the echo bot has no limiter and would lose replies to 429s.
+Lotgenoot's sender is raised from 25/s to 1000/s overall so the figure is about handling
+updates, not Telegram's pace; its 1/s per-chat pacing stays on (one reply per /deposit).
+Target: Lotgenoot's burst updates/s >= 0.5 of the echo bot's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import Update  # noqa: TID251 - the echo bot is a bare python-telegram-bot bot
+from telegram.ext import (  # noqa: TID251
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+)
+
+from bench._study import Cohort, enroll, migrated, shipped_trial, table
+from bot.app import build_application, running
+from bot.clock import SystemClock
+from bot.outbox.sender import SenderSettings
+from bot.runtime import Runtime
+from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.settings import Settings
+
+TOKEN = "4242:BENCH-INBOUND"
+COMMAND = "/deposit 12,50"
+
+BotUnderTest = Callable[
+    [TelegramSandbox, list[SandboxUser], Path], AbstractAsyncContextManager[None]
+]
+
+
+@dataclass(frozen=True)
+class Phase:
+    updates_per_s: float
+    p50_ms: float
+    p99_ms: float
+    answered: int
+
+
+@asynccontextmanager
+async def echo_bot(
+    sandbox: TelegramSandbox, _people: list[SandboxUser], _folder: Path
+) -> AsyncIterator[None]:
+    async def deposit(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text("ok")
+
+    application: Application = (  # type: ignore[type-arg]
+        ApplicationBuilder().token(TOKEN).base_url(sandbox.api_url).build()
+    )
+    application.add_handler(CommandHandler("deposit", deposit))
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=10)
+        try:
+            yield
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+@asynccontextmanager
+async def lotgenoot_bot(
+    sandbox: TelegramSandbox, people: list[SandboxUser], folder: Path
+) -> AsyncIterator[None]:
+    database = await migrated(folder / "inbound.db")
+    trial = shipped_trial()
+    clock = SystemClock()
+    ids = [person.id for person in people]
+    await enroll(database, trial, Cohort(len(people), clock.now(), telegram_ids=ids))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,
+        telegram_api_url=sandbox.base_url,
+        database_url=database.url,
+    )
+    runtime = Runtime(
+        settings, database, clock, trial, sender_settings=SenderSettings(global_per_second=1000)
+    )
+    try:
+        async with running(build_application(runtime)):
+            yield
+    finally:
+        await database.dispose()
+
+
+class Replies:
+    """First accepted reply to each chat after a point in the sandbox's call log."""
+
+    def __init__(self, sandbox: TelegramSandbox) -> None:
+        self._calls = sandbox.world.calls
+        self._seen = len(self._calls)
+        self.first: dict[int, float] = {}
+
+    def count(self) -> int:
+        new = self._calls[self._seen :]
+        self._seen += len(new)
+        for call in new:
+            if call.method == "sendMessage" and call.ok:
+                self.first.setdefault(int(call.params["chat_id"]), call.at)
+        return len(self.first)
+
+
+async def phase(sandbox: TelegramSandbox, people: list[SandboxUser], rate: float | None) -> Phase:
+    """Everyone sends COMMAND (at once, or `rate` per second); wait for every first reply."""
+    replies = Replies(sandbox)
+    sent: dict[int, float] = {}
+    started = time.monotonic()
+    for n, person in enumerate(people):
+        if rate is not None:
+            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+        sent[person.id] = time.monotonic()
+        person.send(COMMAND)
+    await sandbox.wait_for(
+        lambda: replies.count() >= len(people), timeout=600, what="a reply to everyone"
+    )
+    latencies = sorted((replies.first[chat] - at) * 1000 for chat, at in sent.items())
+    span = max(replies.first.values()) - min(sent.values())
+    return Phase(
+        updates_per_s=len(people) / span,
+        p50_ms=statistics.median(latencies),
+        p99_ms=latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        answered=len(replies.first),
+    )
+
+
+async def measure(
+    name: str, bot: BotUnderTest, people_count: int, rate: float, folder: Path
+) -> list[list[object]]:
+    async with TelegramSandbox(bot_token=TOKEN, enforce_limits=False) as sandbox:
+        people = [sandbox.add_user(f"Person {n}") for n in range(people_count)]
+        async with bot(sandbox, people, folder):
+            burst = await phase(sandbox, people, None)
+            paced = await phase(sandbox, people, rate)
+    print(f"  done: {name}", flush=True)
+    return [
+        [name, "burst", burst.answered, f"{burst.updates_per_s:.1f}", *_ms(burst)],
+        [name, f"paced {rate:g}/s", paced.answered, f"{paced.updates_per_s:.1f}", *_ms(paced)],
+    ]
+
+
+def _ms(result: Phase) -> list[str]:
+    return [f"{result.p50_ms:.0f}", f"{result.p99_ms:.0f}"]
+
+
+async def main(people: int, rate: float) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        echo = await measure("echo bot", echo_bot, people, rate, Path(folder))
+        ours = await measure("lotgenoot", lotgenoot_bot, people, rate, Path(folder))
+    print(f"\ninbound: {COMMAND} from {people:,} people over the sandbox (limits off)")
+    print(table(["bot", "phase", "answered", "updates/s", "p50 ms", "p99 ms"], echo + ours))
+    ratio = float(str(ours[0][3])) / float(str(echo[0][3]))
+    print(f"lotgenoot / echo bot, burst updates/s: {ratio:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--paced-rate", type=float, default=40.0)
+    args = parser.parse_args()
+    asyncio.run(main(args.people, args.paced_rate))

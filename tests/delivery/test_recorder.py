@@ -1,0 +1,57 @@
+"""Endings are written many to a transaction, yet one that cannot be written spoils no other."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.models import OutboxStatus
+from bot.outbox import OutgoingMessage
+from bot.outbox.outcomes import Delivered, Outcome, Unreachable
+from bot.outbox.sender import OutboxSender, SenderSettings
+from tests.delivery.conftest import put, status_counts
+
+BLOCKED = 5
+
+
+class InstantTransport:
+    """Every chat answers at once; one has blocked the bot."""
+
+    async def deliver(self, method: str, chat_id: int, payload: dict[str, Any]) -> Outcome:
+        await asyncio.sleep(0)
+        if chat_id == BLOCKED:
+            return Unreachable("Forbidden: bot was blocked by the user")
+        return Delivered(message_id=chat_id)
+
+
+async def broken_hook(_session: AsyncSession, _chat_id: int, _reason: str) -> None:
+    raise RuntimeError("the participant's table is locked")
+
+
+async def test_failing_unreachable_hook_leaves_other_deliveries_recorded(
+    database: Database, clock: FakeClock
+) -> None:
+    messages = [
+        OutgoingMessage(chat_id=n, text="hi", kind="t", intent_key=f"m{n}", participant_id=n)
+        for n in range(1, 31)
+    ]
+    await put(database, clock, messages)
+    settings = SenderSettings(global_per_second=10_000, private_interval_s=0)
+    sender = OutboxSender(
+        database, InstantTransport(), clock, settings=settings, on_unreachable=broken_hook
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    await sender.wait_for(lambda stats: stats.sent >= 29, within_s=10)
+    stop.set()
+    await running
+
+    # the blocked one's row stays `sending`: its lease runs out and it is tried again
+    assert await status_counts(database) == Counter(
+        {OutboxStatus.SENT: 29, OutboxStatus.SENDING: 1}
+    )
