@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.db.study import Event
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import SQLITE_ONLY, counsellor, group_bot, peers, ready_group, scan, texts
 
@@ -20,6 +24,8 @@ async def test_groups_and_group_show_who_joined_who_is_silent_and_this_weeks_act
         anna.send("/deposit 10")
         await anna.wait_for_messages(count=1)
         bert.send_in_group(chat, "Hoe gaat het met jullie?")
+        # Updates of different chats run side by side: let the group message be counted first.
+        await _until_counted(database, "group_message")
         leader.send("/groups")
         [overview] = await leader.wait_for_messages(count=1)
         leader.send("/group 1")
@@ -107,3 +113,14 @@ async def test_an_admin_hands_a_group_to_another_counsellor(
         [told] = await other.wait_for_messages(count=1)
     assert done["text"] == "Groep #1 wordt nu begeleid door begeleider #2."
     assert "Stuur in de groep: /bind" in told["text"]
+
+
+async def _until_counted(database: Database, kind: str) -> None:
+    """Wait (bounded) until the bot has recorded an event of `kind`."""
+    async with asyncio.timeout(10):
+        while True:
+            async with database.transaction() as session:
+                found = await session.scalar(select(func.count()).where(Event.kind == kind))
+            if found:
+                return
+            await asyncio.sleep(0.02)
