@@ -1,0 +1,107 @@
+"""The one-trip SQLite cursor behaves as SQLAlchemy's own: rows, counts, errors, transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.engine import Database
+
+
+@pytest_asyncio.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with database.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT UNIQUE)"))
+    yield database
+    await database.dispose()
+
+
+def _path(database: Database) -> str:
+    return database.url.split("///", 1)[1]
+
+
+async def _bodies(database: Database) -> list[str]:
+    async with database.snapshot() as session:
+        return list((await session.execute(text("SELECT body FROM notes ORDER BY id"))).scalars())
+
+
+async def test_rows_counts_and_ids_come_back(db: Database) -> None:
+    async with db.transaction() as session:
+        inserted = await session.execute(text("INSERT INTO notes (body) VALUES ('a'), ('b')"))
+        assert inserted.rowcount == 2
+        changed = await session.execute(text("UPDATE notes SET body = body || '!'"))
+        assert changed.rowcount == 2
+        missing = await session.execute(text("DELETE FROM notes WHERE body = 'nobody'"))
+        assert missing.rowcount == 0
+        returned = await session.execute(
+            text("INSERT INTO notes (body) VALUES (:body) RETURNING id"), {"body": "c"}
+        )
+        assert returned.scalar_one() == 3
+        await session.execute(
+            text("INSERT INTO notes (body) VALUES (:body)"), [{"body": "d"}, {"body": "e"}]
+        )
+    assert await _bodies(db) == ["a!", "b!", "c", "d", "e"]
+
+
+async def test_a_constraint_error_is_sqlalchemys_and_rolls_the_transaction_back(
+    db: Database,
+) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO notes (body) VALUES ('once')"))
+            await session.execute(text("INSERT INTO notes (body) VALUES ('once')"))
+    assert await _bodies(db) == []
+    async with db.transaction() as session:  # the pooled connection is usable again
+        await session.execute(text("INSERT INTO notes (body) VALUES ('once')"))
+    assert await _bodies(db) == ["once"]
+
+
+async def test_a_write_transaction_holds_the_lock_from_its_first_read(db: Database) -> None:
+    """BEGIN IMMEDIATE travels with the first statement, so even a read takes the write lock."""
+    other = sqlite3.connect(_path(db), timeout=0, isolation_level=None)
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT count(*) FROM notes"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("INSERT INTO notes (body) VALUES ('from elsewhere')")
+        other.execute("INSERT INTO notes (body) VALUES ('from elsewhere')")
+    finally:
+        other.close()
+    assert await _bodies(db) == ["from elsewhere"]
+
+
+async def test_a_snapshot_sees_one_moment_and_blocks_no_writer(db: Database) -> None:
+    async with db.snapshot() as reading:
+        before = (await reading.execute(text("SELECT count(*) FROM notes"))).scalar_one()
+        async with db.transaction() as writing:
+            await writing.execute(text("INSERT INTO notes (body) VALUES ('later')"))
+        streamed = await (await reading.connection()).stream(text("SELECT body FROM notes"))
+        assert [row async for row in streamed] == []
+        after = (await reading.execute(text("SELECT count(*) FROM notes"))).scalar_one()
+    assert before == after == 0
+    assert await _bodies(db) == ["later"]
+
+
+async def test_a_stream_as_first_statement_runs_inside_the_snapshot(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO notes (body) VALUES ('first')"))
+    async with db.snapshot() as reading:
+        streamed = await (await reading.connection()).stream(text("SELECT body FROM notes"))
+        async with db.transaction() as writing:
+            await writing.execute(text("INSERT INTO notes (body) VALUES ('second')"))
+        assert [body for (body,) in [row async for row in streamed]] == ["first"]
+
+
+async def test_a_transaction_without_statements_commits(db: Database) -> None:
+    async with db.transaction():
+        pass
+    async with db.snapshot():
+        pass
+    assert await _bodies(db) == []
