@@ -25,7 +25,7 @@ async def codes(update: Update, context: LotgenootContext) -> None:
         await reply(update, context, "admin.codes_usage", maximum=MAX_CODES_IN_CHAT)
         return
     runtime = context.runtime
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         made = await create_codes(session, site, count, reusable=False, now=runtime.clock.now())
     links = "\n".join(deep_link(context.bot.username, code) for code in made)
     await reply(update, context, "admin.codes_made", site=site, links=links)
@@ -39,7 +39,7 @@ async def invite(update: Update, context: LotgenootContext) -> None:
         await reply(update, context, "admin.invite_usage")
         return
     runtime = context.runtime
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         token = await create_invite(session, Role(wanted), runtime.clock.now())
     await reply(
         update,

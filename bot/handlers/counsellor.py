@@ -22,7 +22,7 @@ async def list_groups(update: Update, context: LotgenootContext) -> None:
     """/groups: each group with members joined and this week's activity."""
     user, runtime = update.effective_user, context.runtime
     assert user is not None
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         words = await group_views.groups_overview(
             session, user.id, runtime.settings.admin_ids, language_of(update), runtime.clock.now()
         )
@@ -39,7 +39,7 @@ async def show_group(update: Update, context: LotgenootContext) -> None:
         await reply(update, context, "counsellor.group_usage")
         return
     try:
-        async with runtime.database.transaction() as session:
+        async with context.transaction() as session:
             group, members = await group_views.group_members(
                 session, group_id, user.id, runtime.settings.admin_ids, runtime.trial,
                 runtime.clock.now(),
@@ -49,7 +49,7 @@ async def show_group(update: Update, context: LotgenootContext) -> None:
         return
     ids = [m.telegram_user_id for m in members if m.telegram_user_id is not None]
     names = await _names(context, group.telegram_chat_id, ids)
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         words = await group_views.render_group(
             session, group, members, names, language_of(update), runtime.trial
         )
@@ -61,7 +61,7 @@ async def flags(update: Update, context: LotgenootContext) -> None:
     """/flags: open reports, each with a button to resolve it."""
     user, runtime = update.effective_user, context.runtime
     assert user is not None
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         words, buttons = await reports.open_reports_text(
             session, user.id, runtime.settings.admin_ids, language_of(update), runtime.trial
         )
@@ -76,7 +76,7 @@ async def resolve(update: Update, context: LotgenootContext) -> None:
     await query.answer()
     report_id = _number([(query.data or "").removeprefix("flag:")], 0)
     try:
-        async with runtime.database.transaction() as session:
+        async with context.transaction() as session:
             row = await reports.resolve(
                 session, report_id or 0, user.id, runtime.settings.admin_ids, runtime.clock.now()
             )
@@ -99,7 +99,7 @@ async def post(update: Update, context: LotgenootContext) -> None:
         await reply(update, context, "counsellor.post_usage")
         return
     try:
-        async with runtime.database.transaction() as session:
+        async with context.transaction() as session:
             await group_views.post_to_group(
                 session, group_id, user.id, runtime.settings.admin_ids, words[0].strip(),
                 update.update_id, runtime.clock.now(),
@@ -119,7 +119,7 @@ async def assign(update: Update, context: LotgenootContext) -> None:
         await reply(update, context, "counsellor.assign_usage")
         return
     try:
-        async with runtime.database.transaction() as session:
+        async with context.transaction() as session:
             await binding.reassign(session, group_id, staff_id, runtime.clock.now())
     except GroupError as refusal:
         await refuse(update, context, refusal)

@@ -43,7 +43,7 @@ async def bind(update: Update, context: LotgenootContext) -> None:
         return
     standing = _standing(await context.bot.get_chat_member(chat.id, context.bot.id))
     try:
-        async with runtime.database.transaction() as session:
+        async with context.transaction() as session:
             group, needed = await binding.bind(
                 session, context.args[0], chat.id, chat.type == ChatType.SUPERGROUP, user.id,
                 standing, runtime.trial, runtime.clock.now(),
@@ -52,7 +52,7 @@ async def bind(update: Update, context: LotgenootContext) -> None:
         await refuse(update, context, refusal)
         return
     links = await _make_links(context, chat.id, needed)
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         await binding.links_made(session, group.id, links, update.update_id, runtime.clock.now())
     if len(links) < len(needed):
         await reply(update, context, "groups.links_failed", made=len(links), needed=len(needed))
@@ -64,7 +64,7 @@ async def join_request(update: Update, context: LotgenootContext) -> None:
     request, runtime = update.chat_join_request, context.runtime
     if request is None:
         return
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         approve = await groups.decide_join(
             session, request.chat.id, request.from_user.id, runtime.clock.now(),
             runtime.settings.admin_ids,
@@ -88,7 +88,7 @@ async def member_update(update: Update, context: LotgenootContext) -> None:
     how: groups.Change = (
         "joined" if now_in else "left" if change.from_user.id == user.id else "removed"
     )
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         await groups.member_changed(
             session, change.chat.id, user.id, how, update.update_id, runtime.clock.now()
         )
@@ -100,7 +100,7 @@ async def activity(update: Update, context: LotgenootContext) -> None:
     message, user, runtime = update.effective_message, update.effective_user, context.runtime
     if message is None or user is None or user.is_bot:
         return
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         sanction = await group_activity.group_message(
             session, message.chat.id, user.id, message.message_id, message.date, runtime.trial,
             runtime.settings.admin_ids, runtime.clock.now(),
@@ -114,7 +114,7 @@ async def rules(update: Update, context: LotgenootContext) -> None:
     chat, runtime = update.effective_chat, context.runtime
     if chat is None:
         return
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         await group_activity.rules(session, chat.id, update.update_id, runtime.clock.now())
     runtime.wake_sender()
 
@@ -124,7 +124,7 @@ async def report(update: Update, context: LotgenootContext) -> None:
     command, runtime = _command(update, context), context.runtime
     if command is None:
         return
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         sanction = await reports.report(
             session, command, runtime.settings.admin_ids, runtime.clock.now()
         )
@@ -141,7 +141,7 @@ async def moderate(update: Update, context: LotgenootContext) -> None:
     act = message.text.split()[0].lstrip("/").split("@")[0].lower()
     if act not in moderation.ACTS:
         return
-    async with runtime.database.transaction() as session:
+    async with context.transaction() as session:
         sanction = await moderation.moderate(
             session, act, command, runtime.trial, runtime.settings.admin_ids, runtime.clock.now()
         )
@@ -196,7 +196,7 @@ async def _apply(context: LotgenootContext, sanction: Sanction | None) -> None:
     except TelegramError as error:
         log.warning("moderation call failed kind=%s error=%s", sanction.kind, error.message)
         if sanction.action_id is not None:
-            async with context.runtime.database.transaction() as session:
+            async with context.transaction() as session:
                 await moderation.sanction_failed(session, sanction.action_id, error.message)
 
 

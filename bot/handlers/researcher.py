@@ -15,7 +15,7 @@ from bot.services.staff import trial_counts
 @requires(Role.RESEARCHER, Role.ADMIN)
 async def trial(update: Update, context: LotgenootContext) -> None:
     """/trial: enrollment and allocation counts by stratum and arm."""
-    async with context.runtime.database.transaction() as session:
+    async with context.transaction() as session:
         enrolled, rows = await trial_counts(session)
     lines = "\n".join(f"{stratum} · {arm}: {count}" for stratum, arm, count in rows) or "–"
     await reply(update, context, "researcher.trial", enrolled=enrolled, lines=lines)

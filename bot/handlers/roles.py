@@ -26,7 +26,7 @@ def requires(*allowed: Role) -> Callable[[Callback], Callback]:
             if user is None:
                 return
             runtime = context.runtime
-            async with runtime.database.transaction() as session:
+            async with context.transaction() as session:
                 held = await roles_of(session, user.id, runtime.settings.admin_ids)
             if held.isdisjoint(allowed):
                 await reply(update, context, "staff.not_allowed")

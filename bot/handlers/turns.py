@@ -24,12 +24,14 @@ async def run_turn(update: Update, context: LotgenootContext, service: Service) 
         first_name=user.first_name,
         language_code=user.language_code,
         update_id=update.update_id,
+        wrote=context.hand_over_writer(),
     )
 
     async def action(turn: Turn) -> None:
         await service(turn, runtime.trial)
 
-    await take_turn(runtime.database, runtime.clock, incoming, action)
+    async with context.transaction() as session:
+        await take_turn(session, runtime.clock.now(), incoming, action)
     runtime.wake_sender()
 
 

@@ -1,26 +1,23 @@
-"""Runs before every handler: an update Telegram delivers twice is handled once."""
+"""Runs before every handler: an update Telegram delivers twice is handled once.
+
+Nothing is written here: the update's first transaction (`LotgenootContext.transaction`)
+records its id, and a re-delivery stops there.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, TypeHandler
+from telegram.ext import TypeHandler
 
-from bot.handlers.context import LotgenootContext
-from bot.services.reachability import person_wrote
-from bot.services.updates import claim_update
+from bot.handlers.context import LotgenootContext, UpdateClaim
 
 
-async def skip_redelivered(update: Update, context: LotgenootContext) -> None:
-    """Stop handling an update whose id was seen before; a person who writes is reachable."""
-    runtime = context.runtime
+async def note_update(update: Update, context: LotgenootContext) -> None:
+    """Remember that this update's id is still to be claimed, and who wrote, if anyone."""
     chat = update.effective_chat
-    async with runtime.database.transaction() as session:
-        first_time = await claim_update(session, update.update_id, runtime.clock.now())
-        if first_time and chat is not None and chat.type == "private" and update.message:
-            await person_wrote(session, chat.id)
-    if not first_time:
-        raise ApplicationHandlerStop
+    wrote = chat is not None and chat.type == "private" and update.message is not None
+    context.claim = UpdateClaim(update.update_id, chat.id if wrote and chat else None)
 
 
 def handler() -> TypeHandler[Update, LotgenootContext, None]:
-    return TypeHandler(Update, skip_redelivered)
+    return TypeHandler(Update, note_update)

@@ -15,14 +15,25 @@ from bot.db.upsert import insert_if_absent
 from bot.outbox.messages import OutgoingMessage
 
 
-async def enqueue(session: AsyncSession, message: OutgoingMessage, now: datetime) -> bool:
+async def enqueue(
+    session: AsyncSession,
+    message: OutgoingMessage,
+    now: datetime,
+    *,
+    chat_is_talking: bool = False,
+) -> bool:
     """Add `message` unless its intent is already in the outbox; True when it was added.
 
     A message for a chat that blocked the bot is kept as cancelled: the intention is part of
-    the trial's record (intention to treat), the attempt is not made.
+    the trial's record (intention to treat), the attempt is not made. `chat_is_talking` says
+    the person is writing to the bot right now, so there is no block to look up.
     """
-    unreachable = await session.scalar(
-        select(UnreachableChat.reason).where(UnreachableChat.chat_id == message.chat_id)
+    unreachable = (
+        None
+        if chat_is_talking
+        else await session.scalar(
+            select(UnreachableChat.reason).where(UnreachableChat.chat_id == message.chat_id)
+        )
     )
     values = _row(message, now, unreachable)
     return await insert_if_absent(session, OutboxMessage, values, ["intent_key"])

@@ -9,7 +9,12 @@ from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import Button
 from bot.services.group_posts import congratulate_deposit
 from bot.services.money import InvalidAmount, format_amount, parse_amount
-from bot.services.periods import count_between, current_window, saved_between
+from bot.services.periods import (
+    count_between,
+    current_window,
+    saved_between,
+    saved_in_total_and_since,
+)
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol_sections import Component
@@ -47,8 +52,8 @@ async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
     except InvalidAmount as problem:
         await turn.say_text(problem.reason)
         return
-    _record(turn, participant, "deposit", amount_cents=cents)
     await _deposit_feedback(turn, participant, cents, trial)
+    _record(turn, participant, "deposit", amount_cents=cents)
     await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
 
 
@@ -125,10 +130,10 @@ def _record(
 
 
 async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, trial: Trial) -> None:
-    await turn.session.flush()
+    """Answer a deposit of `cents` that is about to be recorded (the totals include it)."""
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
-    period_total = await saved_between(turn.session, participant.id, start)
-    total = await saved_between(turn.session, participant.id, participant.consented_at)
+    total, period_total = await saved_in_total_and_since(turn.session, participant.id, start)
+    total, period_total = total + cents, period_total + cents
     goal = participant.commitment_cents or 0
     money = {
         "amount": format_amount(cents, turn.language),

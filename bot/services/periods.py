@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Event, Participant
@@ -34,6 +34,22 @@ async def saved_between(
     if end is not None:
         query = query.where(Event.occurred_at < end)
     return int(await session.scalar(query) or 0)
+
+
+async def saved_in_total_and_since(
+    session: AsyncSession, participant_id: int, since: datetime
+) -> tuple[int, int]:
+    """Cents saved in all (corrections included), and from `since` on, in one query."""
+    recent = case((Event.occurred_at >= since, Event.amount_cents), else_=0)
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(Event.amount_cents), 0),
+                func.coalesce(func.sum(recent), 0),
+            ).where(Event.participant_id == participant_id, Event.kind.in_(DEPOSIT_KINDS))
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 async def count_between(

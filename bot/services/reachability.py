@@ -21,10 +21,14 @@ async def participant_unreachable(session: AsyncSession, chat_id: int, now: date
 
 
 async def person_wrote(session: AsyncSession, user_id: int) -> None:
-    """Writing to the bot again undoes a block: messages may flow once more."""
-    await mark_reachable(session, user_id)
-    await session.execute(
-        update(Participant)
-        .where(Participant.telegram_user_id == user_id, Participant.unreachable_since.is_not(None))
-        .values(unreachable_since=None)
-    )
+    """Writing to the bot again undoes a block: messages may flow once more.
+
+    The sender remembers an unreachable participant's chat whenever it marks them unreachable,
+    so a chat it does not remember has nothing to undo (one statement on every message).
+    """
+    if await mark_reachable(session, user_id):
+        await session.execute(
+            update(Participant)
+            .where(Participant.telegram_user_id == user_id)
+            .values(unreachable_since=None)
+        )

@@ -10,11 +10,10 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.db.engine import Database
 from bot.db.study import Participant
 from bot.i18n import Language, language_from_code, text
 from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services.reachability import person_wrote
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,7 @@ class Incoming:
     first_name: str
     language_code: str | None
     update_id: int
+    wrote: bool = False  # a message in the private chat, rather than a button press
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Turn:
             participant_id=participant_id,
             document=document,
         )
-        await enqueue(self.session, message, self.now)
+        await enqueue(self.session, message, self.now, chat_is_talking=True)
 
     async def say_text(
         self, key: str, *, buttons: Sequence[Sequence[Button]] = (), **params: object
@@ -83,16 +83,18 @@ TurnAction = Callable[[Turn], Awaitable[None]]
 
 
 async def take_turn(
-    database: Database, clock: Clock, incoming: Incoming, action: TurnAction
+    session: AsyncSession, now: datetime, incoming: Incoming, action: TurnAction
 ) -> None:
-    """Load the person, run `action`, commit state and replies together."""
-    async with database.transaction() as session:
-        participant = await session.scalar(
-            select(Participant).where(Participant.telegram_user_id == incoming.user_id)
-        )
-        language = (
-            Language(participant.language)
-            if participant is not None
-            else language_from_code(incoming.language_code)
-        )
-        await action(Turn(session, incoming, clock.now(), participant, language))
+    """Load the person and run `action` in the caller's transaction, which commits state and
+    replies together."""
+    participant = await session.scalar(
+        select(Participant).where(Participant.telegram_user_id == incoming.user_id)
+    )
+    if incoming.wrote and (participant is None or participant.unreachable_since is not None):
+        await person_wrote(session, incoming.user_id)
+    language = (
+        Language(participant.language)
+        if participant is not None
+        else language_from_code(incoming.language_code)
+    )
+    await action(Turn(session, incoming, now, participant, language))

@@ -65,17 +65,20 @@ async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
 async def test_redelivered_deposit_is_recorded_once(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
-    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (app, _):
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (app, runtime):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
         message = sanne.send("/deposit 7,50")
-        await sanne.wait_for_messages(count=1)
+        [receipt] = await sanne.wait_for_messages(count=1)
         [update] = [
             u
             for u in sandbox.updates
             if u.get("message", {}).get("message_id") == message["message_id"]
         ]
         await app.process_update(Update.de_json(update, app.bot))
+        assert runtime.sender is not None
+        await runtime.sender.settle()
+        assert sanne.messages[-1] == receipt, "no second receipt and no apology"
     assert await _events(database) == [("deposit", 750)]
 
 
