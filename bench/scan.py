@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.scan [--participants 100000] [--due 0.01 0.1]
 
 For each share of participants due (their last period missed, an encouragement due), a fresh
-database is filled and the scheduler's scans are timed as it runs them: `scan_periods` and
-`scan_encouragements` in one transaction, committed. "find" is the due-row query alone.
+database is filled and the scheduler's nudge scans are timed as it runs them: reminders,
+encouragements and survey invitations, each in committed chunks (`scan_in_chunks`). "find" is
+the due-row query alone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from bench._study import Cohort, enroll, migrated, shipped_trial, stopwatch, tab
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
+from bot.scheduler import scan_in_chunks
 from bot.services.nudges import scan_encouragements, scan_periods
+from bot.services.surveys import scan_surveys
 from bot.services.trial import Trial
 
 TARGET_S = 2.0
@@ -56,10 +59,9 @@ async def one_share(participants: int, share: float, folder: Path) -> list[objec
         due, find_s = await find_due(database, trial)
         now = SystemClock().now()
         with stopwatch() as scanning:
-            async with database.transaction() as session:
-                periods = await scan_periods(session, trial, now)
-                encouragements = await scan_encouragements(session, trial, now)
-        enqueued = periods.enqueued + encouragements.enqueued
+            enqueued = 0
+            for scan in (scan_periods, scan_encouragements, scan_surveys):
+                enqueued += (await scan_in_chunks(database, trial, scan, now)).enqueued
         verdict = "ok" if scanning[0] < TARGET_S else "over"
         return [
             f"{share:.1%}",

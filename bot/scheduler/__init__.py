@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import Database
 from bot.runtime import Runtime
 from bot.services.binding import assign_counsellors
 from bot.services.group_activity import prune_flood_windows
 from bot.services.group_alerts import scan_alerts
 from bot.services.group_posts import scan_curriculum, scan_group_progress
-from bot.services.nudges import scan_encouragements, scan_periods
+from bot.services.nudges import ScanResult, scan_encouragements, scan_periods
 from bot.services.pools import form_groups
 from bot.services.surveys import scan_surveys
+from bot.services.trial import Trial
 from bot.services.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
+
+SCAN_CHUNK = 500  # participants per committed transaction of a nudge scan
 
 
 async def housekeeping(runtime: Runtime) -> None:
@@ -29,10 +36,10 @@ async def housekeeping(runtime: Runtime) -> None:
 async def scan_nudges(runtime: Runtime) -> None:
     """Find due reminders and encouragements and put them in the outbox."""
     now = runtime.clock.now()
-    async with runtime.database.transaction() as session:
-        periods = await scan_periods(session, runtime.trial, now)
-        encouragements = await scan_encouragements(session, runtime.trial, now)
-        invitations = await scan_surveys(session, runtime.trial, now)
+    database, trial = runtime.database, runtime.trial
+    periods = await scan_in_chunks(database, trial, scan_periods, now)
+    encouragements = await scan_in_chunks(database, trial, scan_encouragements, now)
+    invitations = await scan_in_chunks(database, trial, scan_surveys, now)
     if periods.enqueued or encouragements.enqueued or invitations.enqueued:
         runtime.wake_sender()
     log.info(
@@ -42,6 +49,30 @@ async def scan_nudges(runtime: Runtime) -> None:
         invitations.enqueued,
         periods.stale + encouragements.stale,
     )
+
+
+class ChunkedScan(Protocol):
+    async def __call__(
+        self, session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
+    ) -> ScanResult: ...
+
+
+async def scan_in_chunks(
+    database: Database, trial: Trial, scan: ChunkedScan, now: datetime, *, chunk: int = SCAN_CHUNK
+) -> ScanResult:
+    """Run `scan` a chunk of participants at a time, each chunk committed on its own.
+
+    A scan moves every row it handles past `now`, so the next chunk's query finds the rest.
+    Committing chunks keeps the write lock (SQLite) or row locks (PostgreSQL) short, so people
+    writing to the bot during a large scan are answered in between.
+    """
+    total = ScanResult()
+    while True:
+        async with database.transaction() as session:
+            part = await scan(session, trial, now, limit=chunk)
+        total.add(part)
+        if part.due < chunk:
+            return total
 
 
 async def scan_groups(runtime: Runtime) -> None:

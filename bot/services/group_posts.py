@@ -9,7 +9,7 @@ The sender paces group posts to 20 per minute per group.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, Participant
 from bot.services.groups import post, protocol_language
-from bot.services.periods import DEPOSIT_KINDS, current_window
+from bot.services.periods import DEPOSIT_KINDS, current_window, latest_occurrence
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
 
@@ -28,11 +28,6 @@ JOB_SEARCH_KINDS = ("applied", "interview", "job", "training")
 class PostScan:
     due: int = 0
     posted: int = 0
-
-
-def _latest(moment: datetime, now: datetime, interval: timedelta) -> datetime:
-    """The last due moment at or before `now` in the series moment, moment + interval, …"""
-    return moment + ((now - moment) // interval) * interval
 
 
 async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
@@ -49,7 +44,7 @@ async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime
     for group in due:
         scan.due += 1
         assert group.next_progress_at is not None
-        latest = _latest(group.next_progress_at, now, interval)
+        latest = latest_occurrence(group.next_progress_at, now, interval)
         group.next_progress_at = latest + interval
         if group.arm not in arms or now - latest > schedule.stale_after:
             continue
@@ -125,7 +120,7 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
     for group in due:
         scan.due += 1
         assert group.next_curriculum_at is not None
-        latest = _latest(group.next_curriculum_at, now, interval)
+        latest = latest_occurrence(group.next_curriculum_at, now, interval)
         group.next_curriculum_at = latest + interval
         if group.arm not in arms or group.curriculum_week > len(weeks):
             group.next_curriculum_at = None

@@ -2,26 +2,29 @@
 
 Each participant row carries the start of their current commitment period and the time of their
 next encouragement (RapidPro's "store the next fire time"); a scan selects the rows that are due
-with one query, enqueues at most one message each under a unique intent key, and moves the
-times forward past `now`. So a restart after downtime sends one reminder, not one per period
-missed, and nothing twice.
+with one query, reads what they logged with one query per few hundred of them, enqueues at most
+one message each under a unique intent key in one statement, and moves the times forward past
+`now`. So a restart after downtime sends one reminder, not one per period missed, and nothing
+twice. A scan handles at most `limit` participants, so that the scheduler can commit in chunks
+and let people's own messages in between.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.db.study import IntakeStep, Participant, ParticipantStatus
+from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
-from bot.outbox import OutgoingMessage, enqueue
+from bot.outbox import OutgoingMessage, enqueue_many
 from bot.services.money import format_amount
-from bot.services.periods import count_between, deposit_count, saved_between
+from bot.services.periods import DEPOSIT_KINDS, latest_occurrence
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
 
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
 NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder")
+JOB_SEARCH_KINDS = ("applied", "interview", "job", "training")
+LOGGED_KINDS = (*DEPOSIT_KINDS, *JOB_SEARCH_KINDS)
+IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
 
 
 @dataclass
@@ -37,30 +43,99 @@ class ScanResult:
     enqueued: int = 0
     stale: int = 0
 
+    def add(self, other: ScanResult) -> None:
+        self.due += other.due
+        self.enqueued += other.enqueued
+        self.stale += other.stale
 
-def _steps_past(start: datetime, now: datetime, interval: timedelta) -> int:
-    return (now - start) // interval
+
+@dataclass(frozen=True)
+class Logged:
+    """One logged event, as the nudge texts need it."""
+
+    kind: str
+    amount_cents: int
+    quantity: int
+    occurred_at: datetime
 
 
-async def scan_periods(session: AsyncSession, trial: Trial, now: datetime) -> ScanResult:
+class History:
+    """What one participant logged (deposits and job-search steps), to count from in Python."""
+
+    def __init__(self, events: Sequence[Logged] = ()) -> None:
+        self.events = events
+
+    def saved(self, start: datetime, end: datetime | None = None) -> int:
+        """Cents saved (corrections included) from `start` up to `end`."""
+        return sum(
+            event.amount_cents for event in self._within(start, end) if event.kind in DEPOSIT_KINDS
+        )
+
+    def counted(self, kind: str, start: datetime, end: datetime | None = None) -> int:
+        """How many `kind` steps (e.g. applications) from `start` up to `end`."""
+        return sum(event.quantity for event in self._within(start, end) if event.kind == kind)
+
+    def deposits_made(self) -> int:
+        """Deposits, not counting ones later undone."""
+        kinds = [event.kind for event in self.events]
+        return kinds.count("deposit") - kinds.count("deposit_correction")
+
+    def _within(self, start: datetime, end: datetime | None) -> list[Logged]:
+        return [
+            event
+            for event in self.events
+            if event.occurred_at >= start and (end is None or event.occurred_at < end)
+        ]
+
+
+async def histories(
+    session: AsyncSession, participant_ids: Collection[int], since: datetime | None = None
+) -> dict[int, History]:
+    """Everyone's logged events (from `since`), one query per `IDS_PER_QUERY` participants."""
+    found: dict[int, list[Logged]] = {participant_id: [] for participant_id in participant_ids}
+    ordered = sorted(found)
+    for start in range(0, len(ordered), IDS_PER_QUERY):
+        query = select(
+            Event.participant_id,
+            Event.kind,
+            Event.amount_cents,
+            Event.quantity,
+            Event.occurred_at,
+        ).where(
+            Event.participant_id.in_(ordered[start : start + IDS_PER_QUERY]),
+            Event.kind.in_(LOGGED_KINDS),
+        )
+        if since is not None:
+            query = query.where(Event.occurred_at >= since)
+        for participant_id, kind, cents, quantity, at in await session.execute(query):
+            found[participant_id].append(Logged(kind, cents or 0, quantity or 0, at))
+    return {participant_id: History(events) for participant_id, events in found.items()}
+
+
+async def scan_periods(
+    session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
+) -> ScanResult:
     """Close every commitment period that has ended; remind once for a missed one."""
     schedule = trial.protocol.schedule
     period = schedule.commitment_period
     reminded_arms = trial.protocol.arms_with(Component.REMINDER)
-    due = await session.scalars(
-        select(Participant).where(
-            Participant.status == ParticipantStatus.ACTIVE,
-            Participant.step == IntakeStep.DONE,
-            Participant.period_start <= now - period,
+    due = (
+        await session.scalars(
+            select(Participant)
+            .where(
+                Participant.status == ParticipantStatus.ACTIVE,
+                Participant.step == IntakeStep.DONE,
+                Participant.period_start <= now - period,
+            )
+            .order_by(Participant.id)
+            .limit(limit)
         )
-    )
-    result = ScanResult()
+    ).all()
+    result = ScanResult(due=len(due))
+    missed: list[tuple[Participant, datetime, datetime]] = []
     for participant in due:
-        result.due += 1
         assert participant.period_start is not None
-        steps = _steps_past(participant.period_start, now, period)
-        last_start = participant.period_start + (steps - 1) * period
-        last_end = last_start + period
+        last_end = latest_occurrence(participant.period_start, now, period)
         participant.period_start = last_end
         if participant.arm not in reminded_arms or participant.telegram_user_id is None:
             continue
@@ -70,33 +145,29 @@ async def scan_periods(session: AsyncSession, trial: Trial, now: datetime) -> Sc
                 "reminder skipped as stale participant=%s period_end=%s", participant.id, last_end
             )
             continue
-        text = await _reminder_text(session, participant, last_start, last_end, trial)
+        missed.append((participant, last_end - period, last_end))
+    earliest = min((start for _, start, _ in missed), default=now)
+    logged = await histories(session, [participant.id for participant, _, _ in missed], earliest)
+    reminders = []
+    for participant, start, end in missed:
+        text = _reminder_text(participant, logged[participant.id], start, end, trial)
         if text is None:
             continue
-        due_at = trial.protocol.next_allowed_time(last_end + schedule.reminder_delay)
-        added = await enqueue(
-            session,
-            _nudge(
-                participant,
-                "reminder",
-                text,
-                f"reminder:{participant.id}:{last_end.isoformat()}",
-                due_at,
-            ),
-            now,
-        )
-        result.enqueued += int(added)
+        due_at = trial.protocol.next_allowed_time(end + schedule.reminder_delay)
+        key = f"reminder:{participant.id}:{end.isoformat()}"
+        reminders.append(_nudge(participant, "reminder", text, key, due_at))
+    result.enqueued = await enqueue_many(session, reminders, now)
     return result
 
 
-async def _reminder_text(
-    session: AsyncSession, participant: Participant, start: datetime, end: datetime, trial: Trial
+def _reminder_text(
+    participant: Participant, logged: History, start: datetime, end: datetime, trial: Trial
 ) -> str | None:
     """The reminder for a missed period, or None when the commitment was met."""
     language = Language(participant.language)
     templates = trial.protocol.templates
     if participant.track == "savings":
-        saved = await saved_between(session, participant.id, start, end)
+        saved = logged.saved(start, end)
         if saved > 0:
             return None
         values = {
@@ -104,7 +175,7 @@ async def _reminder_text(
             "period_total": format_amount(saved, language),
         }
         return templates.render("reminder_savings", language.value, values)
-    applied = await count_between(session, participant.id, "applied", start, end)
+    applied = logged.counted("applied", start, end)
     goal = participant.commitment_applications or 0
     if applied >= goal:
         return None
@@ -112,62 +183,73 @@ async def _reminder_text(
     return templates.render("reminder_jobsearch", language.value, values)
 
 
-async def scan_encouragements(session: AsyncSession, trial: Trial, now: datetime) -> ScanResult:
+async def scan_encouragements(
+    session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
+) -> ScanResult:
     """Send each due encouragement once, with the participant's own progress."""
     schedule = trial.protocol.schedule
+    interval = schedule.encouragement_interval
     arms = trial.protocol.arms_with(Component.ENCOURAGEMENT)
-    due = await session.scalars(
-        select(Participant).where(
-            Participant.status == ParticipantStatus.ACTIVE,
-            Participant.step == IntakeStep.DONE,
-            Participant.next_encouragement_at <= now,
+    due = (
+        await session.scalars(
+            select(Participant)
+            .where(
+                Participant.status == ParticipantStatus.ACTIVE,
+                Participant.step == IntakeStep.DONE,
+                Participant.next_encouragement_at <= now,
+            )
+            .order_by(Participant.id)
+            .limit(limit)
         )
-    )
-    result = ScanResult()
+    ).all()
+    result = ScanResult(due=len(due))
+    encouraged: list[tuple[Participant, datetime]] = []
     for participant in due:
-        result.due += 1
         assert participant.next_encouragement_at is not None
-        moment = participant.next_encouragement_at
-        steps = _steps_past(moment, now, schedule.encouragement_interval)
-        latest = moment + steps * schedule.encouragement_interval
-        participant.next_encouragement_at = latest + schedule.encouragement_interval
+        latest = latest_occurrence(participant.next_encouragement_at, now, interval)
+        participant.next_encouragement_at = latest + interval
         if participant.arm not in arms or participant.telegram_user_id is None:
             continue
         if now - latest > schedule.stale_after:
             result.stale += 1
             continue
-        text = await _encouragement_text(session, participant, trial)
-        key = f"encouragement:{participant.id}:{latest.isoformat()}"
-        message = _nudge(
-            participant, "encouragement", text, key, trial.protocol.next_allowed_time(latest)
+        encouraged.append((participant, latest))
+    logged = await histories(session, [participant.id for participant, _ in encouraged])
+    messages = [
+        _nudge(
+            participant,
+            "encouragement",
+            _encouragement_text(participant, logged[participant.id], trial),
+            f"encouragement:{participant.id}:{latest.isoformat()}",
+            trial.protocol.next_allowed_time(latest),
         )
-        result.enqueued += int(await enqueue(session, message, now))
+        for participant, latest in encouraged
+    ]
+    result.enqueued = await enqueue_many(session, messages, now)
     return result
 
 
-async def _encouragement_text(session: AsyncSession, participant: Participant, trial: Trial) -> str:
+def _encouragement_text(participant: Participant, logged: History, trial: Trial) -> str:
     language = Language(participant.language)
     templates = trial.protocol.templates
     since = participant.consented_at
+    streak = str(_streak(participant, logged, trial))
     if participant.track == "savings":
         values = {
-            "deposits": str(await deposit_count(session, participant.id)),
-            "total": format_amount(await saved_between(session, participant.id, since), language),
-            "streak": str(await _streak(session, participant, trial)),
+            "deposits": str(logged.deposits_made()),
+            "total": format_amount(logged.saved(since), language),
+            "streak": streak,
         }
         return templates.render("encouragement_savings", language.value, values)
-    actions = 0
-    for kind in ("applied", "interview", "job", "training"):
-        actions += await count_between(session, participant.id, kind, since)
     values = {
-        "actions": str(actions),
-        "applications": str(await count_between(session, participant.id, "applied", since)),
-        "streak": str(await _streak(session, participant, trial)),
+        "actions": str(sum(logged.counted(kind, since) for kind in JOB_SEARCH_KINDS)),
+        "applications": str(logged.counted("applied", since)),
+        "streak": streak,
     }
     return templates.render("encouragement_jobsearch", language.value, values)
 
 
-async def _streak(session: AsyncSession, participant: Participant, trial: Trial) -> int:
+def _streak(participant: Participant, logged: History, trial: Trial) -> int:
     """Consecutive completed periods, counting back from the latest, that met the goal."""
     period = trial.protocol.schedule.commitment_period
     first = participant.allocated_at or participant.consented_at
@@ -176,10 +258,10 @@ async def _streak(session: AsyncSession, participant: Participant, trial: Trial)
     while end is not None and end - period >= first and streak < MAX_STREAK:
         start = end - period
         if participant.track == "savings":
-            met = await saved_between(session, participant.id, start, end) > 0
+            met = logged.saved(start, end) > 0
         else:
             goal = participant.commitment_applications or 0
-            met = await count_between(session, participant.id, "applied", start, end) >= goal
+            met = logged.counted("applied", start, end) >= goal
         if not met:
             break
         streak += 1

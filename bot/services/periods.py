@@ -12,13 +12,19 @@ from bot.db.study import Event, Participant
 DEPOSIT_KINDS = ("deposit", "deposit_correction")
 
 
+def latest_occurrence(first: datetime, now: datetime, interval: timedelta) -> datetime:
+    """The last moment at or before `now` in the series first, first + interval, … (`first`
+    itself when `now` comes before it)."""
+    if now <= first:
+        return first
+    return first + ((now - first) // interval) * interval
+
+
 def current_window(
     participant: Participant, now: datetime, period: timedelta
 ) -> tuple[datetime, datetime]:
     """The commitment period containing `now`, counted from the participant's period start."""
-    start = participant.period_start or now
-    if now > start:
-        start += ((now - start) // period) * period
+    start = latest_occurrence(participant.period_start or now, now, period)
     return start, start + period
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.outbox import Button, OutgoingMessage, enqueue, enqueue_many
 from bot.services import questionnaire
 from bot.services.nudges import ScanResult
 from bot.services.trial import Trial
@@ -67,17 +67,26 @@ def _invitation(
     )
 
 
-async def scan_surveys(session: AsyncSession, trial: Trial, now: datetime) -> ScanResult:
-    """Invite everyone whose next follow-up is due, and remind those who have not finished."""
+async def scan_surveys(
+    session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
+) -> ScanResult:
+    """Invite everyone whose next follow-up is due, and remind those who have not finished.
+
+    At most `limit` invitations and `limit` reminders at a time (the scheduler commits chunks).
+    """
     schedule = trial.protocol.schedule
     result = ScanResult()
     due = await session.scalars(
-        select(Participant).where(
+        select(Participant)
+        .where(
             Participant.status == ParticipantStatus.ACTIVE,
             Participant.step == IntakeStep.DONE,
             Participant.next_survey_at <= now,
         )
+        .order_by(Participant.id)
+        .limit(limit)
     )
+    invitations = []
     for participant in due:
         result.due += 1
         wave, at = participant.next_survey_wave or 1, participant.next_survey_at
@@ -97,16 +106,16 @@ async def scan_surveys(session: AsyncSession, trial: Trial, now: datetime) -> Sc
         if participant.telegram_user_id is None:
             continue
         key = f"survey_invitation:{participant.id}:{wave}"
-        result.enqueued += int(
-            await enqueue(
-                session, _invitation(participant, trial, "survey_invitation", key, at), now
-            )
-        )
+        invitations.append(_invitation(participant, trial, "survey_invitation", key, at))
+    result.enqueued += await enqueue_many(session, invitations, now)
     reminders = await session.scalars(
-        select(Participant).where(
+        select(Participant)
+        .where(
             Participant.status == ParticipantStatus.ACTIVE,
             Participant.survey_reminder_at <= now,
         )
+        .order_by(Participant.id)
+        .limit(limit)
     )
     for participant in reminders:
         result.due += 1
