@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.db.types import BigIntId, UTCDateTime
@@ -25,6 +36,13 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The Core table behind a mapped class, for statements that skip the ORM on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def string_enum(enum_class: type[enum.StrEnum]) -> Enum:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+from bot.db.models import table_of
 
 
 async def insert_if_absent(
@@ -15,11 +19,19 @@ async def insert_if_absent(
     values: dict[str, Any],
     conflict_columns: list[str],
 ) -> bool:
-    """Insert a row unless one with the same `conflict_columns` exists; True when inserted."""
+    """Insert a row unless one with the same `conflict_columns` exists; True when inserted.
+
+    The statement is built once per shape and run on the table, not the mapped class: these
+    inserts are on every update's path, and building a statement and passing it through the
+    ORM cost more than running it.
+    """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    )
-    result = await session.execute(statement)
+    statement = _insert_ignoring(table_of(model), dialect, tuple(conflict_columns))
+    result = await session.execute(statement, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@cache
+def _insert_ignoring(table: Table, dialect: str, conflict_columns: tuple[str, ...]) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))

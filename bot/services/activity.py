@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.db.models import table_of
 from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import Button
 from bot.services.group_posts import congratulate_deposit
@@ -19,6 +21,14 @@ from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol_sections import Component
 
+# on the table rather than the mapped class: one event per message, so the ORM's unit of work
+# would cost more than the insert
+RECORD_EVENT = insert(table_of(Event))
+LAST_ACTIVE = (
+    update(table_of(Participant))
+    .where(table_of(Participant).c.id == bindparam("participant"))
+    .values(last_activity_at=bindparam("at"))
+)
 ACTIONS = ("applied", "interview", "job", "training")
 ACTION_DETAILS = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
@@ -53,7 +63,7 @@ async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
         await turn.say_text(problem.reason)
         return
     await _deposit_feedback(turn, participant, cents, trial)
-    _record(turn, participant, "deposit", amount_cents=cents)
+    await _record(turn, participant, "deposit", amount_cents=cents)
     await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
 
 
@@ -73,7 +83,7 @@ async def undo(turn: Turn, trial: Trial) -> None:
     if last is None or last.amount_cents is None:
         await turn.say_text("activity.nothing_to_undo")
         return
-    _record(
+    await _record(
         turn, participant, "deposit_correction", amount_cents=-last.amount_cents, corrects=last.id
     )
     await turn.session.flush()
@@ -99,11 +109,11 @@ async def action(turn: Turn, kind: str, detail: str | None, trial: Trial) -> Non
         ]
         await turn.say_text(f"action.{kind}.question", buttons=buttons)
         return
-    _record(turn, participant, kind, quantity=1, detail={"what": detail} if detail else {})
+    await _record(turn, participant, kind, quantity=1, detail={"what": detail} if detail else {})
     await _action_feedback(turn, participant, kind, trial)
 
 
-def _record(
+async def _record(
     turn: Turn,
     participant: Participant,
     kind: str,
@@ -113,19 +123,21 @@ def _record(
     detail: dict[str, object] | None = None,
     corrects: int | None = None,
 ) -> None:
-    participant.last_activity_at = turn.now
-    turn.session.add(
-        Event(
-            participant_id=participant.id,
-            kind=kind,
-            amount_cents=amount_cents,
-            quantity=quantity,
-            detail=detail or {},
-            occurred_at=turn.now,
-            source="telegram",
-            dedupe_key=f"update:{turn.incoming.update_id}",
-            corrects_event_id=corrects,
-        )
+    await turn.session.execute(LAST_ACTIVE, {"participant": participant.id, "at": turn.now})
+    set_committed_value(participant, "last_activity_at", turn.now)
+    await turn.session.execute(
+        RECORD_EVENT,
+        {
+            "participant_id": participant.id,
+            "kind": kind,
+            "amount_cents": amount_cents,
+            "quantity": quantity,
+            "detail": detail or {},
+            "occurred_at": turn.now,
+            "source": "telegram",
+            "dedupe_key": f"update:{turn.incoming.update_id}",
+            "corrects_event_id": corrects,
+        },
     )
 
 

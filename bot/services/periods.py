@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Event, Participant
@@ -46,16 +46,17 @@ async def saved_in_total_and_since(
     session: AsyncSession, participant_id: int, since: datetime
 ) -> tuple[int, int]:
     """Cents saved in all (corrections included), and from `since` on, in one query."""
-    recent = case((Event.occurred_at >= since, Event.amount_cents), else_=0)
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(Event.amount_cents), 0),
-                func.coalesce(func.sum(recent), 0),
-            ).where(Event.participant_id == participant_id, Event.kind.in_(DEPOSIT_KINDS))
-        )
-    ).one()
+    row = (await session.execute(SAVED, {"participant": participant_id, "since": since})).one()
     return int(row[0]), int(row[1])
+
+
+# built once: a deposit's receipt runs it on every deposit
+SAVED = select(
+    func.coalesce(func.sum(Event.amount_cents), 0),
+    func.coalesce(
+        func.sum(case((Event.occurred_at >= bindparam("since"), Event.amount_cents), else_=0)), 0
+    ),
+).where(Event.participant_id == bindparam("participant"), Event.kind.in_(DEPOSIT_KINDS))
 
 
 async def count_between(

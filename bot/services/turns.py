@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Participant
@@ -81,15 +81,16 @@ class Turn:
 
 TurnAction = Callable[[Turn], Awaitable[None]]
 
+# built once: every update runs it, and building a statement costs more than SQLite running it
+PERSON_WHO_WROTE = select(Participant).where(Participant.telegram_user_id == bindparam("user_id"))
+
 
 async def take_turn(
     session: AsyncSession, now: datetime, incoming: Incoming, action: TurnAction
 ) -> None:
     """Load the person and run `action` in the caller's transaction, which commits state and
     replies together."""
-    participant = await session.scalar(
-        select(Participant).where(Participant.telegram_user_id == incoming.user_id)
-    )
+    participant = await session.scalar(PERSON_WHO_WROTE, {"user_id": incoming.user_id})
     if incoming.wrote and (participant is None or participant.unreachable_since is not None):
         await person_wrote(session, incoming.user_id)
     language = (
