@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.db.sqlite_driver import OneTripConnection, one_trip_dbapi
+from bot.db.writer_queue import WriterQueue
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "lotgenoot_read_only"
@@ -68,22 +68,21 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer at a time. Waiting for it in SQLite's busy handler means sleeping
-        # in growing steps (up to 100 ms) while the lock may already be free; queueing this
-        # process's writers here hands the lock over at once. Other processes still meet the
-        # busy timeout.
-        self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._sqlite_writers = WriterQueue() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        `urgent` (short bookkeeping such as the sender's) goes first in SQLite's writer queue.
+        """
         async with AsyncExitStack() as stack:
-            if self._sqlite_writer is not None:
-                await stack.enter_async_context(self._sqlite_writer)
+            if self._sqlite_writers is not None:
+                await stack.enter_async_context(self._sqlite_writers.turn(urgent=urgent))
             session = await stack.enter_async_context(self._sessions())
             await stack.enter_async_context(session.begin())
             yield session

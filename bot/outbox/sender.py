@@ -159,17 +159,18 @@ class OutboxSender:
             return []
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """This sender's transactions, one at a time.
+    async def _transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """This sender's transactions, one at a time, ahead of people's updates.
 
-        Claims and records overlapping on several connections only queue for SQLite's write
-        lock, where waiting means sleeping in the busy handler; here they queue in order.
+        Claims and records overlapping on several connections would only queue for SQLite's
+        write lock; here they queue in order. They are short and urgent: behind a backlog of
+        updates they would hold up the replies those updates queued.
         """
-        async with self._db_turn, self._db.transaction() as session:
+        async with self._db_turn, self._db.transaction(urgent=urgent) as session:
             yield session
 
     async def _claim(self, limit: int) -> list[store.ClaimedMessage]:
-        async with self._transaction() as session:
+        async with self._transaction(urgent=True) as session:
             return await store.claim_due(
                 session,
                 now=self._clock.now(),
