@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import insert
 
 from bot.db.engine import Database
@@ -32,6 +34,24 @@ async def migrated(path: Path) -> Database:
     database = Database(f"sqlite+aiosqlite:///{path}")
     await upgrade(database)
     return database
+
+
+@asynccontextmanager
+async def fresh_postgres(server_url: str) -> AsyncIterator[Database]:
+    """A new database on the PostgreSQL server at `server_url`, migrated, dropped afterwards."""
+    name = f"lotgenoot_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_url.replace("+asyncpg", ""))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        database = Database(server_url.rsplit("/", 1)[0] + f"/{name}")
+        try:
+            await upgrade(database)
+            yield database
+        finally:
+            await database.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @dataclass(frozen=True)

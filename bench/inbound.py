@@ -1,8 +1,11 @@
 """Benchmark: `/deposit 12,50` from 1,000 people, Lotgenoot beside a bare echo bot.
 
-    .venv/bin/python -m bench.inbound [--people 1000] [--paced-rate 40]
+    .venv/bin/python -m bench.inbound [--people 1000] [--paced-rate 40] [--together]
+                                      [--postgres SERVER_URL]
 
-Each bot gets a sandbox of its own and polls it from this process. Two phases per bot:
+Each bot gets a sandbox of its own and polls it from a process of its own (`bench.inbound_bot`),
+as a bot runs apart from Telegram; `--together` runs it in the sandbox's process instead, where
+the sandbox's work competes with the bot's. Two phases per bot:
   burst  every person sends /deposit at once: updates/s = people / (last reply - first send)
   paced  every person sends /deposit again, spread at --paced-rate per second: reply latency
          when the bot is not saturated
@@ -11,8 +14,10 @@ is a CommandHandler answering with `update.message.reply_text`. Lotgenoot's peop
 savers (arm "text") created directly in its database, so each /deposit is recorded and answered.
 
 The sandbox's flood limits are off: the echo bot has no limiter and would lose replies to 429s.
-Lotgenoot's sender is raised from 25/s to 1000/s overall so the figure is about handling
-updates, not Telegram's pace; its 1/s per-chat pacing stays on (one reply per /deposit).
+Lotgenoot's sender is raised from 25/s to 1000/s overall, with 200 messages in flight rather
+than 50, so the figure is about handling updates, not Telegram's pace; its 1/s per-chat pacing
+stays on (one reply per /deposit). Lotgenoot runs on SQLite, or with `--postgres` on a fresh
+database on that server (created and dropped by the benchmark).
 Target: Lotgenoot's burst updates/s >= 0.5 of the echo bot's.
 """
 
@@ -21,10 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +42,10 @@ from telegram.ext import (  # noqa: TID251
     ContextTypes,
 )
 
-from bench._study import Cohort, enroll, migrated, shipped_trial, table
+from bench._study import Cohort, enroll, fresh_postgres, migrated, shipped_trial, table
 from bot.app import build_application, running
 from bot.clock import SystemClock
+from bot.db.engine import Database
 from bot.outbox.sender import SenderSettings
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
@@ -47,9 +54,7 @@ from bot.settings import Settings
 TOKEN = "4242:BENCH-INBOUND"
 COMMAND = "/deposit 12,50"
 
-BotUnderTest = Callable[
-    [TelegramSandbox, list[SandboxUser], Path], AbstractAsyncContextManager[None]
-]
+Placement = Callable[[str, TelegramSandbox, "Setup"], AbstractAsyncContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -61,15 +66,15 @@ class Phase:
 
 
 @asynccontextmanager
-async def echo_bot(
-    sandbox: TelegramSandbox, _people: list[SandboxUser], _folder: Path
-) -> AsyncIterator[None]:
+async def echo_running(base_url: str) -> AsyncIterator[None]:
+    """The bare python-telegram-bot echo bot, polling the Bot API at `base_url`."""
+
     async def deposit(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         await update.message.reply_text("ok")
 
     application: Application = (  # type: ignore[type-arg]
-        ApplicationBuilder().token(TOKEN).base_url(sandbox.api_url).build()
+        ApplicationBuilder().token(TOKEN).base_url(f"{base_url}/bot").build()
     )
     application.add_handler(CommandHandler("deposit", deposit))
     async with application:
@@ -84,28 +89,100 @@ async def echo_bot(
 
 
 @asynccontextmanager
-async def lotgenoot_bot(
-    sandbox: TelegramSandbox, people: list[SandboxUser], folder: Path
-) -> AsyncIterator[None]:
-    database = await migrated(folder / "inbound.db")
-    trial = shipped_trial()
-    clock = SystemClock()
-    ids = [person.id for person in people]
-    await enroll(database, trial, Cohort(len(people), clock.now(), telegram_ids=ids))
+async def lotgenoot_running(base_url: str, database_url: str) -> AsyncIterator[None]:
+    """Lotgenoot as `lotgenoot run` builds it, its sender raised to 1000/s overall."""
+    database = Database(database_url)
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
-        telegram_api_url=sandbox.base_url,
-        database_url=database.url,
+        telegram_api_url=base_url,
+        database_url=database_url,
     )
     runtime = Runtime(
-        settings, database, clock, trial, sender_settings=SenderSettings(global_per_second=1000)
+        settings,
+        database,
+        SystemClock(),
+        shipped_trial(),
+        sender_settings=SenderSettings(global_per_second=1000, batch_size=200),
     )
     try:
         async with running(build_application(runtime)):
             yield
     finally:
         await database.dispose()
+
+
+@asynccontextmanager
+async def enrolled_savers(
+    folder: Path, people: list[SandboxUser], postgres: str | None
+) -> AsyncIterator[str]:
+    """A database where every one of `people` is an enrolled saver in the text arm: SQLite in
+    `folder`, or a fresh database on the PostgreSQL server at `postgres`."""
+    async with AsyncExitStack() as stack:
+        if postgres is None:
+            database = await migrated(folder / f"inbound-{len(people)}.db")
+            stack.push_async_callback(database.dispose)
+        else:
+            database = await stack.enter_async_context(fresh_postgres(postgres))
+        ids = [person.id for person in people]
+        cohort = Cohort(len(people), SystemClock().now(), telegram_ids=ids)
+        await enroll(database, shipped_trial(), cohort)
+        yield database.url
+
+
+@dataclass(frozen=True)
+class Setup:
+    people: list[SandboxUser]
+    folder: Path
+    postgres: str | None
+
+
+@asynccontextmanager
+async def in_this_process(kind: str, sandbox: TelegramSandbox, setup: Setup) -> AsyncIterator[None]:
+    if kind == "echo":
+        async with echo_running(sandbox.base_url):
+            yield
+        return
+    async with (
+        enrolled_savers(setup.folder, setup.people, setup.postgres) as url,
+        lotgenoot_running(sandbox.base_url, url),
+    ):
+        yield
+
+
+@asynccontextmanager
+async def in_a_child_process(
+    kind: str, sandbox: TelegramSandbox, setup: Setup
+) -> AsyncIterator[None]:
+    """The bot in a process of its own (`bench.inbound_bot`), as it would run apart from
+    Telegram; ready once it has called getUpdates."""
+    async with AsyncExitStack() as stack:
+        arguments = [kind, sandbox.base_url]
+        if kind == "lotgenoot":
+            url = await stack.enter_async_context(
+                enrolled_savers(setup.folder, setup.people, setup.postgres)
+            )
+            arguments.append(url)
+        async with _child(sandbox, arguments):
+            yield
+
+
+@asynccontextmanager
+async def _child(sandbox: TelegramSandbox, arguments: list[str]) -> AsyncIterator[None]:
+    polled = len([call for call in sandbox.world.calls if call.method == "getUpdates"])
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.inbound_bot", *arguments
+    )
+    try:
+        await sandbox.wait_for(
+            lambda: len([c for c in sandbox.world.calls if c.method == "getUpdates"]) > polled,
+            timeout=60,
+            what="the bot to start polling",
+        )
+        yield
+    finally:
+        child.terminate()
+        await child.wait()
 
 
 class Replies:
@@ -149,11 +226,12 @@ async def phase(sandbox: TelegramSandbox, people: list[SandboxUser], rate: float
 
 
 async def measure(
-    name: str, bot: BotUnderTest, people_count: int, rate: float, folder: Path
+    kind: str, placement: Placement, people_count: int, rate: float, where: Setup
 ) -> list[list[object]]:
+    name = "echo bot" if kind == "echo" else "lotgenoot"
     async with TelegramSandbox(bot_token=TOKEN, enforce_limits=False) as sandbox:
         people = [sandbox.add_user(f"Person {n}") for n in range(people_count)]
-        async with bot(sandbox, people, folder):
+        async with placement(kind, sandbox, Setup(people, where.folder, where.postgres)):
             burst = await phase(sandbox, people, None)
             paced = await phase(sandbox, people, rate)
     print(f"  done: {name}", flush=True)
@@ -167,11 +245,16 @@ def _ms(result: Phase) -> list[str]:
     return [f"{result.p50_ms:.0f}", f"{result.p99_ms:.0f}"]
 
 
-async def main(people: int, rate: float) -> None:
+async def main(people: int, rate: float, together: bool, postgres: str | None) -> None:
+    placement = in_this_process if together else in_a_child_process
     with tempfile.TemporaryDirectory() as folder:
-        echo = await measure("echo bot", echo_bot, people, rate, Path(folder))
-        ours = await measure("lotgenoot", lotgenoot_bot, people, rate, Path(folder))
+        setup = Setup([], Path(folder), postgres)
+        echo = await measure("echo", placement, people, rate, setup)
+        ours = await measure("lotgenoot", placement, people, rate, setup)
+    where = "in the sandbox's process" if together else "each in a process of its own"
+    engine = "PostgreSQL" if postgres else "SQLite"
     print(f"\ninbound: {COMMAND} from {people:,} people over the sandbox (limits off)")
+    print(f"bots {where}; Lotgenoot on {engine}")
     print(table(["bot", "phase", "answered", "updates/s", "p50 ms", "p99 ms"], echo + ours))
     ratio = float(str(ours[0][3])) / float(str(echo[0][3]))
     print(f"lotgenoot / echo bot, burst updates/s: {ratio:.2f} (target >= 0.5)")
@@ -181,5 +264,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--paced-rate", type=float, default=40.0)
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="run each bot in the sandbox's process rather than a process of its own",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="run Lotgenoot on a fresh database on this PostgreSQL server instead of SQLite, "
+        "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.people, args.paced_rate))
+    asyncio.run(main(args.people, args.paced_rate, args.together, args.postgres))
