@@ -35,7 +35,7 @@ class Effects:
 
 @dataclass(frozen=True)
 class DemoOptions:
-    participants: int = 60
+    participants: int = 150
     weeks: int = 12
     seed: int = 1
     out: Path = Path("demo-output")
