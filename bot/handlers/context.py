@@ -27,14 +27,13 @@ class UpdateClaim:
 
     update_id: int
     writer: int | None
-    taken: bool = False
 
 
 class LotgenootContext(CallbackContext[ExtBot[None], AnyData, AnyData, AnyData]):
     """CallbackContext with the runtime (database, clock, outbox) as a typed attribute.
 
     python-telegram-bot makes one context per update and hands it to every handler group, so
-    the update's claim (see `bot.handlers.updates`) lives here.
+    the update's claim (see `bot.handlers.updates`) lives here until a transaction commits it.
     """
 
     claim: UpdateClaim | None = None
@@ -61,8 +60,7 @@ class LotgenootContext(CallbackContext[ExtBot[None], AnyData, AnyData, AnyData])
         saves a transaction per update, and an update whose handler failed and rolled back is
         not marked as handled. A re-delivered update stops here, before changing anything.
         """
-        runtime = self.runtime
-        claim = self.claim if self.claim is not None and not self.claim.taken else None
+        runtime, claim = self.runtime, self.claim
         async with runtime.database.transaction() as session:
             if claim is not None:
                 if not await claim_update(session, claim.update_id, runtime.clock.now()):
@@ -71,7 +69,7 @@ class LotgenootContext(CallbackContext[ExtBot[None], AnyData, AnyData, AnyData])
                     await person_wrote(session, claim.writer)
             yield session
         if claim is not None:
-            claim.taken = True
+            self.claim = None
 
 
 LotgenootApplication = Application[ExtBot[None], LotgenootContext, AnyData, AnyData, AnyData, Any]
