@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, OutboxStatus
@@ -112,6 +112,24 @@ async def histories(
     return {participant_id: History(events) for participant_id, events in found.items()}
 
 
+async def due_participants(
+    session: AsyncSession, due: ColumnElement[bool], limit: int | None
+) -> Sequence[Participant]:
+    """Enrolled, active participants for whom `due` holds: the first `limit` by id."""
+    return (
+        await session.scalars(
+            select(Participant)
+            .where(
+                Participant.status == ParticipantStatus.ACTIVE,
+                Participant.step == IntakeStep.DONE,
+                due,
+            )
+            .order_by(Participant.id)
+            .limit(limit)
+        )
+    ).all()
+
+
 async def scan_periods(
     session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
 ) -> ScanResult:
@@ -119,18 +137,7 @@ async def scan_periods(
     schedule = trial.protocol.schedule
     period = schedule.commitment_period
     reminded_arms = trial.protocol.arms_with(Component.REMINDER)
-    due = (
-        await session.scalars(
-            select(Participant)
-            .where(
-                Participant.status == ParticipantStatus.ACTIVE,
-                Participant.step == IntakeStep.DONE,
-                Participant.period_start <= now - period,
-            )
-            .order_by(Participant.id)
-            .limit(limit)
-        )
-    ).all()
+    due = await due_participants(session, Participant.period_start <= now - period, limit)
     result = ScanResult(due=len(due))
     missed: list[tuple[Participant, datetime, datetime]] = []
     for participant in due:
@@ -190,18 +197,7 @@ async def scan_encouragements(
     schedule = trial.protocol.schedule
     interval = schedule.encouragement_interval
     arms = trial.protocol.arms_with(Component.ENCOURAGEMENT)
-    due = (
-        await session.scalars(
-            select(Participant)
-            .where(
-                Participant.status == ParticipantStatus.ACTIVE,
-                Participant.step == IntakeStep.DONE,
-                Participant.next_encouragement_at <= now,
-            )
-            .order_by(Participant.id)
-            .limit(limit)
-        )
-    ).all()
+    due = await due_participants(session, Participant.next_encouragement_at <= now, limit)
     result = ScanResult(due=len(due))
     encouraged: list[tuple[Participant, datetime]] = []
     for participant in due:

@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.study import IntakeStep, Participant, ParticipantStatus
+from bot.db.study import Participant, ParticipantStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingMessage, enqueue, enqueue_many
 from bot.services import questionnaire
-from bot.services.nudges import ScanResult
+from bot.services.nudges import ScanResult, due_participants
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol_sections import Track
@@ -76,16 +76,7 @@ async def scan_surveys(
     """
     schedule = trial.protocol.schedule
     result = ScanResult()
-    due = await session.scalars(
-        select(Participant)
-        .where(
-            Participant.status == ParticipantStatus.ACTIVE,
-            Participant.step == IntakeStep.DONE,
-            Participant.next_survey_at <= now,
-        )
-        .order_by(Participant.id)
-        .limit(limit)
-    )
+    due = await due_participants(session, Participant.next_survey_at <= now, limit)
     invitations = []
     for participant in due:
         result.due += 1
