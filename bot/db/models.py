@@ -72,6 +72,11 @@ class ChatType(enum.StrEnum):
     GROUP = "group"
 
 
+# SQLite uses a partial index only for a query that repeats its condition word for word (a
+# bound `status = ?` does not imply it), so the outbox's queries for unfinished rows include it.
+OUTBOX_UNFINISHED = "status IN ('pending', 'sending')"
+
+
 class OutboxMessage(Base):
     """One intended message; `intent_key` makes sending the same intent twice impossible."""
 
@@ -101,8 +106,8 @@ class OutboxMessage(Base):
             "ix_outbox_messages_due",
             "status",
             "not_before",
-            postgresql_where=text("status IN ('pending', 'sending')"),
-            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text(OUTBOX_UNFINISHED),
+            sqlite_where=text(OUTBOX_UNFINISHED),
         ),
         Index("ix_outbox_messages_chat_status", "chat_id", "status"),
     )

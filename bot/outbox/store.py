@@ -7,13 +7,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
+from bot.db.models import (
+    OUTBOX_UNFINISHED,
+    ChatType,
+    OutboxMessage,
+    OutboxStatus,
+    UnreachableChat,
+    table_of,
+)
 from bot.db.upsert import insert_if_absent
 
 M = OutboxMessage
+OUTBOX = table_of(OutboxMessage)
+UNFINISHED = text(f"{OUTBOX.name}.{OUTBOX_UNFINISHED}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +51,49 @@ class ClaimedMessage:
     lease_until: datetime
 
 
+def _claim_statement() -> Update:
+    """Built once, in Core: a claim runs after nearly every delivery, and building the statement
+    (and the ORM's bulk-update bookkeeping) cost more than SQLite took to run it."""
+    t = OUTBOX
+    due = or_(
+        and_(t.c.status == OutboxStatus.PENDING, t.c.not_before <= bindparam("claim_now")),
+        and_(t.c.status == OutboxStatus.SENDING, t.c.lease_until < bindparam("claim_wall_now")),
+    )
+    busy_chats = select(t.c.chat_id).where(
+        UNFINISHED,
+        t.c.status == OutboxStatus.SENDING,
+        t.c.lease_until >= bindparam("claim_wall_now"),
+        t.c.chat_id.is_not(None),
+    )
+    oldest_per_chat = (
+        select(func.min(t.c.id))
+        .where(UNFINISHED, due, t.c.chat_id.is_not(None), t.c.chat_id.not_in(busy_chats))
+        .group_by(t.c.chat_id)
+        .order_by(func.min(t.c.id))
+        .limit(bindparam("claim_limit", type_=Integer))
+    )
+    return (
+        update(t)
+        .where(t.c.id.in_(oldest_per_chat.scalar_subquery()), due)
+        .values(
+            status=OutboxStatus.SENDING,
+            lease_until=bindparam("claim_lease_until", type_=t.c.lease_until.type),
+        )
+        .returning(
+            t.c.id,
+            t.c.chat_id,
+            t.c.chat_type,
+            t.c.method,
+            t.c.payload,
+            t.c.participant_id,
+            t.c.kind,
+        )
+    )
+
+
+CLAIM = _claim_statement()
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, wall_now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedMessage]:
@@ -39,25 +103,14 @@ async def claim_due(
     limit; a row whose lease ran out (its sender died) is due again. `now` is the study clock
     (when a message may go), `wall_now` real time (leases are about live processes).
     """
-    due = or_(
-        and_(M.status == OutboxStatus.PENDING, M.not_before <= now),
-        and_(M.status == OutboxStatus.SENDING, M.lease_until < wall_now),
-    )
-    busy_chats = select(M.chat_id).where(
-        M.status == OutboxStatus.SENDING, M.lease_until >= wall_now, M.chat_id.is_not(None)
-    )
-    oldest_per_chat = (
-        select(func.min(M.id))
-        .where(due, M.chat_id.is_not(None), M.chat_id.not_in(busy_chats))
-        .group_by(M.chat_id)
-        .order_by(func.min(M.id))
-        .limit(limit)
-    )
     result = await session.execute(
-        update(M)
-        .where(M.id.in_(oldest_per_chat.scalar_subquery()), due)
-        .values(status=OutboxStatus.SENDING, lease_until=lease_until)
-        .returning(M.id, M.chat_id, M.chat_type, M.method, M.payload, M.participant_id, M.kind)
+        CLAIM,
+        {
+            "claim_now": now,
+            "claim_wall_now": wall_now,
+            "claim_lease_until": lease_until,
+            "claim_limit": limit,
+        },
     )
     claimed = [
         ClaimedMessage(
@@ -196,10 +249,11 @@ async def unfinished(session: AsyncSession, *, now: datetime) -> int:
         select(func.count())
         .select_from(M)
         .where(
+            UNFINISHED,
             or_(
                 and_(M.status == OutboxStatus.PENDING, M.not_before <= now),
                 M.status == OutboxStatus.SENDING,
-            )
+            ),
         )
     )
     return int(count or 0)
