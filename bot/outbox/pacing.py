@@ -10,6 +10,8 @@ from aiolimiter import AsyncLimiter
 
 from bot.db.models import ChatType
 
+FORGET_EVERY_S = 5.0
+
 
 class Pacer:
     """Waits until a message to a chat may go out without tripping Telegram's flood control.
@@ -37,6 +39,7 @@ class Pacer:
         self._group_sent: dict[int, deque[float]] = {}
         self._paused_until = 0.0
         self._chat_paused_until: dict[int, float] = {}
+        self._next_forgetting = 0.0
 
     def pause_all(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
@@ -72,7 +75,14 @@ class Pacer:
         return until - now
 
     def forget_idle(self) -> None:
-        """Drop bookkeeping for chats that have been quiet for over a minute."""
+        """Drop bookkeeping for chats that have been quiet for over a minute.
+
+        Called after every claim, so it does its sweep (over every chat seen in the last
+        minute) at most every few seconds.
+        """
+        if time.monotonic() < self._next_forgetting:
+            return
+        self._next_forgetting = time.monotonic() + FORGET_EVERY_S
         horizon = time.monotonic() - 60.0
         self._private_next = {c: t for c, t in self._private_next.items() if t > horizon}
         self._group_sent = {c: w for c, w in self._group_sent.items() if w and w[-1] > horizon}

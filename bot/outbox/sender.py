@@ -48,6 +48,7 @@ class SenderSettings:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     idle_poll_s: float = 0.5
+    claim_gap_s: float = 0.005
     shutdown_grace_s: float = 5.0
 
 
@@ -89,6 +90,7 @@ class OutboxSender:
         self._on_unreachable = on_unreachable
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._delivery_ended = asyncio.Event()
         self._progress = asyncio.Condition()
         self._db_turn = asyncio.Lock()
         self._recorder = EndingRecorder(self._transaction, self._write_endings)
@@ -103,19 +105,33 @@ class OutboxSender:
 
         Claiming more as soon as a delivery finishes (rather than batch after batch) keeps one
         slow chat, waiting out its group limit or a backoff, from holding up everyone else.
+        Claims are at least `claim_gap_s` apart: under a burst each then leases what several
+        deliveries freed room for, rather than one claim (and one transaction) per delivery.
         """
+        loop = asyncio.get_running_loop()
         in_flight: set[asyncio.Task[None]] = set()
+        last_claim = -self.settings.claim_gap_s
         while not stop.is_set():
+            if (gap := last_claim + self.settings.claim_gap_s - loop.time()) > 0:
+                await asyncio.sleep(gap)
             self._wake.clear()
+            self._delivery_ended.clear()
+            last_claim = loop.time()
             claimed = await self._claim_safely(self.settings.batch_size - len(in_flight))
             for message in claimed:
                 task = asyncio.create_task(self._deliver_logged(message))
                 in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(partial(self._ended, in_flight))
             if not claimed or len(in_flight) >= self.settings.batch_size:
-                await _wait_any(self._wake, stop, *in_flight, idle_s=self.settings.idle_poll_s)
+                await _wait_any(
+                    self._wake, self._delivery_ended, stop, idle_s=self.settings.idle_poll_s
+                )
             self._pacer.forget_idle()
         await self._finish(in_flight)
+
+    def _ended(self, in_flight: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        in_flight.discard(task)
+        self._delivery_ended.set()
 
     async def wait_for(self, predicate: Callable[[SenderStats], bool], within_s: float) -> None:
         """Wait until the counters satisfy `predicate` (tests and the demo watch progress)."""
@@ -318,13 +334,11 @@ def _reason(outcome: Outcome) -> str:
     return f"unexpected: {outcome!r}"
 
 
-async def _wait_any(
-    wake: asyncio.Event, stop: asyncio.Event, *tasks: asyncio.Task[None], idle_s: float
-) -> None:
-    """Return when woken, stopped, a delivery finished, or after `idle_s`."""
-    waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+async def _wait_any(*events: asyncio.Event, idle_s: float) -> None:
+    """Return when one of `events` is set, or after `idle_s`."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
     try:
-        await asyncio.wait([*waiters, *tasks], timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
