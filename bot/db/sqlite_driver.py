@@ -137,7 +137,9 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().commit()
 
     def rollback(self) -> None:
-        if self._nothing_begun():
+        # the pool rolls back every connection it gets back, nearly always after a commit: with
+        # no transaction open, that would be a trip to the thread for nothing
+        if self._nothing_begun() or not self._connection._conn.in_transaction:
             return
         super().rollback()
 
