@@ -9,7 +9,9 @@ the sandbox's work competes with the bot's. Two phases per bot:
   burst  every person sends /deposit at once: updates/s = people / (last reply - first send)
   paced  every person sends /deposit again, spread at --paced-rate per second: reply latency
          when the bot is not saturated
-Latency is from a person's send to the bot's reply being accepted by the sandbox. The echo bot
+Latency is from a person's send to the bot's reply being accepted by the sandbox. "CPU ms" is
+the bot process's CPU time (user + system, Linux /proc) per update during the burst: it varies
+less than updates/s when the machine is shared. The echo bot
 is a CommandHandler answering with `update.message.reply_text`. Lotgenoot's people are enrolled
 savers (arm "text") created directly in its database, so each /deposit is recorded and answered.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +35,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from telegram import Update  # noqa: TID251 - the echo bot is a bare python-telegram-bot bot
@@ -54,7 +58,8 @@ from bot.settings import Settings
 TOKEN = "4242:BENCH-INBOUND"
 COMMAND = "/deposit 12,50"
 
-Placement = Callable[[str, TelegramSandbox, "Setup"], AbstractAsyncContextManager[None]]
+CpuSeconds = Callable[[], float | None]
+Placement = Callable[[str, TelegramSandbox, "Setup"], AbstractAsyncContextManager[CpuSeconds]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Phase:
     p50_ms: float
     p99_ms: float
     answered: int
+    cpu_ms_per_update: float | None
 
 
 @asynccontextmanager
@@ -138,22 +144,25 @@ class Setup:
 
 
 @asynccontextmanager
-async def in_this_process(kind: str, sandbox: TelegramSandbox, setup: Setup) -> AsyncIterator[None]:
+async def in_this_process(
+    kind: str, sandbox: TelegramSandbox, setup: Setup
+) -> AsyncIterator[CpuSeconds]:
+    """The bot in the sandbox's process; its CPU time cannot be told apart from the sandbox's."""
     if kind == "echo":
         async with echo_running(sandbox.base_url):
-            yield
+            yield lambda: None
         return
     async with (
         enrolled_savers(setup.folder, setup.people, setup.postgres) as url,
         lotgenoot_running(sandbox.base_url, url),
     ):
-        yield
+        yield lambda: None
 
 
 @asynccontextmanager
 async def in_a_child_process(
     kind: str, sandbox: TelegramSandbox, setup: Setup
-) -> AsyncIterator[None]:
+) -> AsyncIterator[CpuSeconds]:
     """The bot in a process of its own (`bench.inbound_bot`), as it would run apart from
     Telegram; ready once it has called getUpdates."""
     async with AsyncExitStack() as stack:
@@ -163,12 +172,22 @@ async def in_a_child_process(
                 enrolled_savers(setup.folder, setup.people, setup.postgres)
             )
             arguments.append(url)
-        async with _child(sandbox, arguments):
-            yield
+        async with _child(sandbox, arguments) as cpu_seconds:
+            yield cpu_seconds
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process `pid` (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    user, system = int(fields[11]), int(fields[12])  # utime, stime: fields 14, 15 of stat(5)
+    return (user + system) / os.sysconf("SC_CLK_TCK")
 
 
 @asynccontextmanager
-async def _child(sandbox: TelegramSandbox, arguments: list[str]) -> AsyncIterator[None]:
+async def _child(sandbox: TelegramSandbox, arguments: list[str]) -> AsyncIterator[CpuSeconds]:
     polled = len([call for call in sandbox.world.calls if call.method == "getUpdates"])
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.inbound_bot", *arguments
@@ -179,7 +198,7 @@ async def _child(sandbox: TelegramSandbox, arguments: list[str]) -> AsyncIterato
             timeout=60,
             what="the bot to start polling",
         )
-        yield
+        yield partial(_cpu_seconds, child.pid)
     finally:
         child.terminate()
         await child.wait()
@@ -202,9 +221,12 @@ class Replies:
         return len(self.first)
 
 
-async def phase(sandbox: TelegramSandbox, people: list[SandboxUser], rate: float | None) -> Phase:
+async def phase(
+    sandbox: TelegramSandbox, people: list[SandboxUser], rate: float | None, cpu: CpuSeconds
+) -> Phase:
     """Everyone sends COMMAND (at once, or `rate` per second); wait for every first reply."""
     replies = Replies(sandbox)
+    cpu_before = cpu()
     sent: dict[int, float] = {}
     started = time.monotonic()
     for n, person in enumerate(people):
@@ -215,6 +237,7 @@ async def phase(sandbox: TelegramSandbox, people: list[SandboxUser], rate: float
     await sandbox.wait_for(
         lambda: replies.count() >= len(people), timeout=600, what="a reply to everyone"
     )
+    cpu_after = cpu()
     latencies = sorted((replies.first[chat] - at) * 1000 for chat, at in sent.items())
     span = max(replies.first.values()) - min(sent.values())
     return Phase(
@@ -222,6 +245,11 @@ async def phase(sandbox: TelegramSandbox, people: list[SandboxUser], rate: float
         p50_ms=statistics.median(latencies),
         p99_ms=latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         answered=len(replies.first),
+        cpu_ms_per_update=(
+            None
+            if cpu_before is None or cpu_after is None
+            else (cpu_after - cpu_before) * 1000 / len(people)
+        ),
     )
 
 
@@ -231,9 +259,9 @@ async def measure(
     name = "echo bot" if kind == "echo" else "lotgenoot"
     async with TelegramSandbox(bot_token=TOKEN, enforce_limits=False) as sandbox:
         people = [sandbox.add_user(f"Person {n}") for n in range(people_count)]
-        async with placement(kind, sandbox, Setup(people, where.folder, where.postgres)):
-            burst = await phase(sandbox, people, None)
-            paced = await phase(sandbox, people, rate)
+        async with placement(kind, sandbox, Setup(people, where.folder, where.postgres)) as cpu:
+            burst = await phase(sandbox, people, None, cpu)
+            paced = await phase(sandbox, people, rate, cpu)
     print(f"  done: {name}", flush=True)
     return [
         [name, "burst", burst.answered, f"{burst.updates_per_s:.1f}", *_ms(burst)],
@@ -242,7 +270,8 @@ async def measure(
 
 
 def _ms(result: Phase) -> list[str]:
-    return [f"{result.p50_ms:.0f}", f"{result.p99_ms:.0f}"]
+    cpu = "-" if result.cpu_ms_per_update is None else f"{result.cpu_ms_per_update:.2f}"
+    return [f"{result.p50_ms:.0f}", f"{result.p99_ms:.0f}", cpu]
 
 
 async def main(people: int, rate: float, together: bool, postgres: str | None) -> None:
@@ -255,7 +284,9 @@ async def main(people: int, rate: float, together: bool, postgres: str | None) -
     engine = "PostgreSQL" if postgres else "SQLite"
     print(f"\ninbound: {COMMAND} from {people:,} people over the sandbox (limits off)")
     print(f"bots {where}; Lotgenoot on {engine}")
-    print(table(["bot", "phase", "answered", "updates/s", "p50 ms", "p99 ms"], echo + ours))
+    print(
+        table(["bot", "phase", "answered", "updates/s", "p50 ms", "p99 ms", "CPU ms"], echo + ours)
+    )
     ratio = float(str(ours[0][3])) / float(str(echo[0][3]))
     print(f"lotgenoot / echo bot, burst updates/s: {ratio:.2f} (target >= 0.5)")
 
