@@ -16,10 +16,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.db.sqlite_driver import OneTripConnection, one_trip_dbapi
+from bot.db.sqlite_driver import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    WRITE_BEGIN,
+    OneTripConnection,
+    one_trip_dbapi,
+)
 from bot.db.writer_queue import WriterQueue
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "lotgenoot_read_only"
 
 
@@ -44,7 +48,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
-        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        begin = "BEGIN" if read_only else WRITE_BEGIN
         driver_connection = connection.connection.dbapi_connection
         if isinstance(driver_connection, OneTripConnection):
             driver_connection.begin_with = begin

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.engine import Database
@@ -105,3 +108,49 @@ async def test_a_transaction_without_statements_commits(db: Database) -> None:
     async with db.snapshot():
         pass
     assert await _bodies(db) == []
+
+
+async def test_writes_run_on_the_event_loop_and_snapshots_in_the_worker_thread(
+    db: Database,
+) -> None:
+    await db.engine.dispose()  # new connections, each with a function telling its thread
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _thread_function(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection._conn.create_function("thread", 0, threading.get_ident)
+
+    def thread_of(session_result: Any) -> int:
+        return int(session_result.scalar_one())
+
+    async with db.transaction() as writing:
+        first = thread_of(await writing.execute(text("SELECT thread()")))
+        await writing.execute(text("INSERT INTO notes (body) VALUES ('x')"))
+        second = thread_of(await writing.execute(text("SELECT thread()")))
+    async with db.snapshot() as reading:
+        read = thread_of(await reading.execute(text("SELECT thread()")))
+    assert first == second == threading.get_ident()
+    assert read != threading.get_ident()
+    assert await _bodies(db) == ["x"]
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_off_the_event_loop(
+    db: Database,
+) -> None:
+    other = sqlite3.connect(_path(db), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO notes (body) VALUES ('elsewhere')")
+    wrote = asyncio.Event()
+
+    async def write() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO notes (body) VALUES ('here')"))
+        wrote.set()
+
+    writing = asyncio.create_task(write())
+    for _ in range(20):  # the loop keeps turning while the write waits for the lock
+        await asyncio.sleep(0)
+    assert not wrote.is_set()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writing, timeout=10)
+    assert await _bodies(db) == ["elsewhere", "here"]
