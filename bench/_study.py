@@ -107,7 +107,6 @@ async def enroll(database: Database, trial: Trial, cohort: Cohort) -> None:
                     "arm": cohort.arm,
                     "allocated_at": now - timedelta(days=30),
                     "status": ParticipantStatus.ACTIVE,
-                    "last_activity_at": now - timedelta(days=1),
                     "period_start": now - started,
                     "next_encouragement_at": now + (-timedelta(hours=1) if due else period),
                     "survey_reminders_left": 0,

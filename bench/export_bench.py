@@ -89,7 +89,6 @@ def _exists(connection: sqlite3.Connection, table: str) -> bool:
 def _prepared(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     if name == "participants":
-        frame["last_activity_at"] = frame["consented_at"]
         frame["telegram_user_id"] = frame["id"] + 5_000_000_000
     if name == "sites":
         frame["created_at"] = datetime(2026, 1, 1, tzinfo=UTC)

@@ -40,6 +40,18 @@ async def upgrade(database: Database, revision: str = "head") -> None:
         await connection.run_sync(_run)
 
 
+async def downgrade(database: Database, revision: str) -> None:
+    """Undo migrations down to `revision` (rolling a release back)."""
+    config = alembic_config(database.url)
+
+    def _run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_run)
+
+
 async def current_revision(database: Database) -> str | None:
     def _read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()

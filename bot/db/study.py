@@ -90,7 +90,6 @@ class Participant(Base):
     paused_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     unreachable_since: Mapped[datetime | None]
-    last_activity_at: Mapped[datetime]
     period_start: Mapped[datetime | None]
     next_encouragement_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import table_of
 from bot.db.study import Event, IntakeStep, Participant
@@ -24,11 +23,6 @@ from experiments.protocol_sections import Component
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
 RECORD_EVENT = insert(table_of(Event))
-LAST_ACTIVE = (
-    update(table_of(Participant))
-    .where(table_of(Participant).c.id == bindparam("participant"))
-    .values(last_activity_at=bindparam("at"))
-)
 ACTIONS = ("applied", "interview", "job", "training")
 ACTION_DETAILS = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
@@ -123,8 +117,6 @@ async def _record(
     detail: dict[str, object] | None = None,
     corrects: int | None = None,
 ) -> None:
-    await turn.session.execute(LAST_ACTIVE, {"participant": participant.id, "at": turn.now})
-    set_committed_value(participant, "last_activity_at", turn.now)
     await turn.session.execute(
         RECORD_EVENT,
         {

@@ -92,7 +92,6 @@ async def answer_consent(turn: Turn, code: str, agreed: bool, trial: Trial) -> N
         consented_at=turn.now,
         step=IntakeStep.LANGUAGE,
         status=ParticipantStatus.ACTIVE,
-        last_activity_at=turn.now,
     )
     turn.session.add(participant)
     await turn.session.flush()

@@ -41,7 +41,6 @@ async def savers(database: Database, now: datetime, *, missed: int, saved: int) 
                 commitment_cents=1000,
                 period_start=now - PERIOD - timedelta(hours=1),
                 next_encouragement_at=now + PERIOD,
-                last_activity_at=now,
             )
             session.add(participant)
             await session.flush()

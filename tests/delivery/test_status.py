@@ -74,7 +74,6 @@ async def participants_in_two_arms(database: Database) -> None:
                     step=IntakeStep.DONE,
                     arm=arm,
                     status=state,
-                    last_activity_at=now,
                 )
             )
 

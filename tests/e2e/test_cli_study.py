@@ -115,7 +115,6 @@ async def allocate_people(database: Database, clock: FakeClock, count: int) -> N
                 age_band=trial.protocol.age_bands[1].label,
                 track="jobsearch",
                 status=ParticipantStatus.ACTIVE,
-                last_activity_at=now,
             )
             session.add(person)
             await session.flush()

@@ -142,7 +142,6 @@ async def _people_waiting_for_allocation(database: Database, ids: list[int]) -> 
                 birth_year=2000,
                 age_band="26-35",
                 track="savings",
-                last_activity_at=now,
             )
             for user_id in ids
         )

@@ -46,7 +46,7 @@ async def _waiting(
             participant = Participant(
                 telegram_user_id=next(_ids), site_id=site.id, language="nl",
                 consent_version="2026-01", consented_at=clock.now(), step=IntakeStep.DONE,
-                age_band=band, track="savings", arm=arm, last_activity_at=clock.now(),
+                age_band=band, track="savings", arm=arm,
             )  # fmt: skip
             session.add(participant)
             await session.flush()

@@ -100,7 +100,6 @@ async def peers(
                 commitment_cents=1000,
                 arm="peer",
                 allocated_at=clock.now(),
-                last_activity_at=clock.now(),
                 period_start=clock.now(),
             )
             session.add(participant)

@@ -83,7 +83,6 @@ async def populate(database: Database, clock: FakeClock) -> list[int]:
                 commitment_cents=1000 if index % 2 == 0 else None,
                 commitment_applications=None if index % 2 == 0 else 3,
                 status=ParticipantStatus.ACTIVE,
-                last_activity_at=moment,
             )
             session.add(person)
             await session.flush()

@@ -66,7 +66,6 @@ async def enroll(
                 age_band=band(trial),
                 track=TRACK,
                 status=ParticipantStatus.ACTIVE,
-                last_activity_at=now,
             )
             for _ in range(count)
         ]

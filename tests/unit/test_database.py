@@ -6,7 +6,14 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.db.engine import Database
-from bot.db.migrate import DatabaseBehind, current_revision, ensure_up_to_date, head_revision
+from bot.db.migrate import (
+    DatabaseBehind,
+    current_revision,
+    downgrade,
+    ensure_up_to_date,
+    head_revision,
+    upgrade,
+)
 from bot.db.models import ProcessedUpdate
 from tests.conftest import ENGINES
 
@@ -75,3 +82,28 @@ async def test_snapshot_reads_one_moment_without_blocking_writers(database: Data
             writer.add(ProcessedUpdate(update_id=11, received_at=now))
         during = (await reader.execute(text("SELECT count(*) FROM processed_updates"))).scalar()
     assert before == during == 1
+
+
+async def test_migrating_down_past_0006_restores_last_activity_from_the_events(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        for statement in (
+            "INSERT INTO sites (id, name, created_at) VALUES (1, 'Zaandam', '2026-01-01 00:00:00')",
+            "INSERT INTO participants (id, telegram_user_id, site_id, language, consent_version,"
+            " consented_at, step, status) VALUES (1, 11, 1, 'nl', 'v1', '2026-01-05 08:00:00',"
+            " 'done', 'active'), (2, 12, 1, 'nl', 'v1', '2026-01-06 08:00:00', 'done', 'active')",
+            "INSERT INTO events (participant_id, kind, detail, occurred_at, source, dedupe_key)"
+            " VALUES (1, 'applied', '{}', '2026-01-09 10:00:00', 'telegram', 'a'),"
+            " (1, 'applied', '{}', '2026-01-07 10:00:00', 'telegram', 'b')",
+        ):
+            await session.execute(text(statement))
+    await downgrade(database, "0005")
+    async with database.snapshot() as session:
+        rows = await session.execute(
+            text("SELECT id, last_activity_at FROM participants ORDER BY id")
+        )
+        last_activity = {id_: str(moment)[:16] for id_, moment in rows}
+    assert last_activity == {1: "2026-01-09 10:00", 2: "2026-01-06 08:00"}
+    await upgrade(database)
+    assert await current_revision(database) == head_revision(database.url)
