@@ -1,11 +1,11 @@
 """Writing how deliveries ended, many to a transaction (group commit).
 
-One transaction per delivered message made the database the sender's bottleneck: on SQLite every
-commit queues for the single write lock, and a connection that finds it taken backs off in the
-busy handler for milliseconds at a time. Here the first delivery to finish writes its ending and
-every ending that arrives meanwhile, in one transaction; the others wait for that commit.
-A crash between Telegram's answer and the commit leaves the row in `sending`, to be retried after
-its lease: the same exposure as before, widened only by the time one transaction takes.
+One transaction per delivered message made the database the sender's bottleneck: each costs a
+session, a commit and a turn at SQLite's single write lock. Here the first delivery to finish
+waits `window_s` (a few ms) for others finishing about then, and writes all their endings in one
+transaction; the others wait for that commit. A crash between Telegram's answer and the commit
+leaves the row in `sending`, to be retried after its lease: the same exposure as one transaction
+per message, widened by the window and the time one transaction takes.
 """
 
 from __future__ import annotations
@@ -37,9 +37,12 @@ Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 class EndingRecorder:
     """Collects endings and writes them with `write`, one transaction per collected batch."""
 
-    def __init__(self, transaction: Transaction, write: Write, *, max_batch: int = 200) -> None:
+    def __init__(
+        self, transaction: Transaction, write: Write, *, window_s: float, max_batch: int = 200
+    ) -> None:
         self._transaction = transaction
         self._write = write
+        self._window_s = window_s
         self._max_batch = max_batch
         self._waiting: list[tuple[Ending, asyncio.Future[None]]] = []
         self._writing = False
@@ -54,18 +57,20 @@ class EndingRecorder:
 
     async def _write_all(self) -> None:
         self._writing = True
+        batch: list[tuple[Ending, asyncio.Future[None]]] = []
         try:
+            await asyncio.sleep(self._window_s)
             while self._waiting:
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
-                try:
-                    await self._write_batch(batch)
-                except BaseException:
-                    # cancelled mid-write (shutdown): nobody is left to write for the others
-                    for _, done in [*batch, *self._waiting]:
-                        done.cancel()
-                    self._waiting.clear()
-                    raise
+                await self._write_batch(batch)
+                batch = []
+        except BaseException:
+            # cancelled (shutdown): nobody is left to write for the others
+            for _, done in [*batch, *self._waiting]:
+                done.cancel()
+            self._waiting.clear()
+            raise
         finally:
             self._writing = False
 

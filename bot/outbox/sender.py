@@ -49,6 +49,7 @@ class SenderSettings:
     backoff_max_s: float = 30.0
     idle_poll_s: float = 0.5
     claim_gap_s: float = 0.005
+    record_window_s: float = 0.005
     shutdown_grace_s: float = 5.0
 
 
@@ -93,7 +94,9 @@ class OutboxSender:
         self._delivery_ended = asyncio.Event()
         self._progress = asyncio.Condition()
         self._db_turn = asyncio.Lock()
-        self._recorder = EndingRecorder(self._transaction, self._write_endings)
+        self._recorder = EndingRecorder(
+            self._transaction, self._write_endings, window_s=self.settings.record_window_s
+        )
         self.stats = SenderStats()
 
     def wake(self) -> None:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.models import OutboxStatus
+from bot.db.models import ChatType, OutboxStatus
 from bot.outbox import OutgoingMessage
 from bot.outbox.outcomes import Delivered, Outcome, Unreachable
+from bot.outbox.recorder import Ending, EndingRecorder
 from bot.outbox.sender import OutboxSender, SenderSettings
+from bot.outbox.store import ClaimedMessage
 from tests.delivery.conftest import put, status_counts
 
 BLOCKED = 5
@@ -54,4 +59,34 @@ async def test_failing_unreachable_hook_leaves_other_deliveries_recorded(
     # the blocked one's row stays `sending`: its lease runs out and it is tried again
     assert await status_counts(database) == Counter(
         {OutboxStatus.SENT: 29, OutboxStatus.SENDING: 1}
+    )
+
+
+async def test_deliveries_ending_together_are_recorded_in_one_transaction() -> None:
+    transactions: list[list[int]] = []
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[Any]:
+        transactions.append([])
+        yield None
+
+    async def write(_session: Any, endings: Sequence[Ending]) -> None:
+        transactions[-1].extend(ending.message.id for ending in endings)
+
+    recorder = EndingRecorder(transaction, write, window_s=0.001)
+    endings = [Ending(claimed(n), Delivered(message_id=n), tries=1) for n in range(1, 11)]
+    await asyncio.gather(*(recorder.record(ending) for ending in endings))
+    assert transactions == [list(range(1, 11))]
+
+
+def claimed(outbox_id: int) -> ClaimedMessage:
+    return ClaimedMessage(
+        id=outbox_id,
+        chat_id=outbox_id,
+        chat_type=ChatType.PRIVATE,
+        method="sendMessage",
+        payload={"text": "hi"},
+        participant_id=None,
+        kind="t",
+        lease_until=datetime(2026, 1, 5, 8, 10, tzinfo=UTC),
     )
