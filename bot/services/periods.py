@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.models import table_of
 from bot.db.study import Event, Participant
 
 DEPOSIT_KINDS = ("deposit", "deposit_correction")
@@ -50,13 +51,20 @@ async def saved_in_total_and_since(
     return int(row[0]), int(row[1])
 
 
-# built once: a deposit's receipt runs it on every deposit
+# built once, in Core and without an expanding IN: a deposit's receipt runs it on every deposit
+_EVENTS = table_of(Event)
 SAVED = select(
-    func.coalesce(func.sum(Event.amount_cents), 0),
+    func.coalesce(func.sum(_EVENTS.c.amount_cents), 0),
     func.coalesce(
-        func.sum(case((Event.occurred_at >= bindparam("since"), Event.amount_cents), else_=0)), 0
+        func.sum(
+            case((_EVENTS.c.occurred_at >= bindparam("since"), _EVENTS.c.amount_cents), else_=0)
+        ),
+        0,
     ),
-).where(Event.participant_id == bindparam("participant"), Event.kind.in_(DEPOSIT_KINDS))
+).where(
+    _EVENTS.c.participant_id == bindparam("participant"),
+    or_(*(_EVENTS.c.kind == kind for kind in DEPOSIT_KINDS)),
+)
 
 
 async def count_between(
