@@ -27,6 +27,7 @@ from bot.db.engine import Database
 from bot.outbox import store
 from bot.outbox.sender import OutboxSender, SenderSettings, SenderStats
 from bot.outbox.telegram_transport import TelegramTransport
+from bot.telegram_request import AiohttpRequest
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -48,7 +49,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def started_bot(api_url: str, token: str) -> Bot:
     """A bot past getMe, which the sandbox may fail like any other call."""
-    bot = Bot(token, base_url=api_url)
+    bot = Bot(token, base_url=api_url, request=AiohttpRequest())  # as bot.app makes it
     for _ in range(20):
         with contextlib.suppress(NetworkError):
             await bot.initialize()

@@ -23,6 +23,7 @@ from bot.outbox.telegram_transport import TelegramTransport
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services.reachability import participant_unreachable
+from bot.telegram_request import AiohttpRequest
 
 # Opt in to python-telegram-bot 23's timedelta periods now (22.x warns on every 429 otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -55,6 +56,8 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=LotgenootContext))
         .concurrent_updates(PerChatUpdateProcessor())
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime
