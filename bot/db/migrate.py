@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -30,23 +32,22 @@ def head_revision(url: str) -> str | None:
 
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Apply migrations on the database's own connection (works inside a running event loop)."""
-    config = alembic_config(database.url)
-
-    def _run(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    async with database.engine.begin() as connection:
-        await connection.run_sync(_run)
+    await _run_command(database, command.upgrade, revision)
 
 
 async def downgrade(database: Database, revision: str) -> None:
     """Undo migrations down to `revision` (rolling a release back)."""
+    await _run_command(database, command.downgrade, revision)
+
+
+async def _run_command(
+    database: Database, alembic_command: Callable[[Config, str], None], revision: str
+) -> None:
     config = alembic_config(database.url)
 
     def _run(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+        alembic_command(config, revision)
 
     async with database.engine.begin() as connection:
         await connection.run_sync(_run)
