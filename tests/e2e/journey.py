@@ -13,6 +13,7 @@ from bot.db.engine import Database
 from bot.handlers.context import LotgenootApplication
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.scheduler import scan_nudges
 from bot.services.enrollment import create_codes
 from bot.services.trial import Trial
 from experiments.protocol import Protocol
@@ -55,6 +56,13 @@ async def bot_with_first_arm(
     application = build_application(runtime)
     async with running(application):
         yield application, runtime
+
+
+async def scan_and_deliver(runtime: Runtime) -> None:
+    """Run the scheduler's nudge scans once and deliver what they queued."""
+    await scan_nudges(runtime)
+    assert runtime.sender is not None
+    await runtime.sender.settle()
 
 
 async def new_code(database: Database, clock: FakeClock) -> str:

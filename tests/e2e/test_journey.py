@@ -9,18 +9,10 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Participant, SurveyAnswer
-from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
-from bot.scheduler import scan_nudges
-from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+from tests.e2e.journey import bot_with_first_arm, enroll, new_code, scan_and_deliver
 
 WEEK = timedelta(days=7)
-
-
-async def _scan_and_deliver(runtime: Runtime) -> None:
-    await scan_nudges(runtime)
-    assert runtime.sender is not None
-    await runtime.sender.settle()
 
 
 def _texts(person: SandboxUser) -> list[str]:
@@ -68,7 +60,7 @@ async def test_control_saver_gets_only_neutral_confirmations(
         [answer] = await sam.wait_for_messages(count=1)
         before = len(sam.messages)
         clock.advance(WEEK * 3)  # three empty weeks, two encouragement dates
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
     assert answer["text"].startswith("Genoteerd: €10.")
     assert len(sam.messages) == before, "control gets no reminders or encouragements"
 
@@ -80,8 +72,8 @@ async def test_missed_period_gets_exactly_one_reminder(
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
         clock.advance(WEEK + timedelta(hours=1))
-        await _scan_and_deliver(runtime)
-        await _scan_and_deliver(runtime)  # a second scan of the same period adds nothing
+        await scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)  # a second scan of the same period adds nothing
     reminders = [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
     assert len(reminders) == 1
 
@@ -96,7 +88,7 @@ async def test_saver_who_deposits_gets_no_reminder(
         sanne.send("/deposit 10")
         await sanne.wait_for_messages(count=1)
         clock.advance(timedelta(days=4, hours=1))
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
     assert not [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
 
 
@@ -107,7 +99,7 @@ async def test_three_missed_periods_during_downtime_give_one_reminder(
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
         clock.advance(WEEK * 3 + timedelta(hours=1))
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
     reminders = [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
     assert len(reminders) == 1, _texts(sanne)[-3:]
 
@@ -121,10 +113,10 @@ async def test_encouragement_with_own_progress_after_two_weeks(
         sanne.send("/deposit 10")
         await sanne.wait_for_messages(count=1)
         clock.advance(WEEK)
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
         assert not [t for t in _texts(sanne) if "Even een tussenstand" in t]
         clock.advance(WEEK + timedelta(hours=1))
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
     [encouragement] = [t for t in _texts(sanne) if "Even een tussenstand" in t]
     assert "1 keer gespaard, samen €10" in encouragement
 
@@ -140,8 +132,8 @@ async def test_jobseeker_below_commitment_gets_one_reminder(
         joost.send("/applied")
         await joost.wait_for_messages(count=1)
         clock.advance(WEEK + timedelta(hours=1))
-        await _scan_and_deliver(runtime)
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
     reminders = [t for t in _texts(joost) if "1 van de 3 sollicitaties" in t]
     assert len(reminders) == 1
 
@@ -154,8 +146,8 @@ async def test_reminder_due_at_23_arrives_at_9_next_morning(
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
         clock.advance(WEEK + timedelta(minutes=1))  # the period ended at 23:00 local
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
         assert not [t for t in _texts(sanne) if "geen spaarbedrag" in t], "quiet hours"
         clock.set(datetime(2026, 1, 13, 8, 0, tzinfo=UTC))  # Tuesday 09:00 in Amsterdam
-        await _scan_and_deliver(runtime)
+        await scan_and_deliver(runtime)
     assert [t for t in _texts(sanne) if "geen spaarbedrag" in t]

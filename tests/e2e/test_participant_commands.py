@@ -10,22 +10,14 @@ from telegram import Update
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant
-from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
-from bot.scheduler import scan_nudges
-from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code
+from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
 
 
 async def _events(database: Database) -> list[tuple[str, int | None]]:
     async with database.transaction() as session:
         rows = await session.execute(select(Event.kind, Event.amount_cents).order_by(Event.id))
         return [(kind, amount) for kind, amount in rows]
-
-
-async def _scan_and_settle(runtime: Runtime) -> None:
-    await scan_nudges(runtime)
-    assert runtime.sender is not None
-    await runtime.sender.settle()
 
 
 async def test_bad_amounts_are_explained_and_record_nothing(
@@ -109,12 +101,12 @@ async def test_paused_participant_gets_no_reminder_and_resume_restarts_the_perio
         sanne.send("/pause")
         await sanne.wait_for_messages(count=1)
         clock.advance(timedelta(days=8))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
         paused_messages = len(sanne.messages)
         sanne.send("/resume")
         await sanne.wait_for_messages(count=1)
         clock.advance(timedelta(days=7, hours=1))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
     texts = [m["text"] for m in sanne.messages]
     assert len(texts) == paused_messages + 2
     assert "geen spaarbedrag genoteerd" in texts[-1]
@@ -130,7 +122,7 @@ async def test_stopped_participant_gets_no_more_nudges(
         [answer] = await sanne.wait_for_messages(count=1)
         before = len(sanne.messages)
         clock.advance(timedelta(days=30))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
     assert "geen berichten meer" in answer["text"]
     assert len(sanne.messages) == before
     assert ("withdrawal", None) in await _events(database)
@@ -144,11 +136,11 @@ async def test_blocked_participant_is_lost_until_they_write_again(
         await enroll(sanne, await new_code(database, clock))
         sanne.block()
         clock.advance(timedelta(days=7, hours=1))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
         async with database.transaction() as session:
             lost = await session.scalar(select(Participant.unreachable_since))
         clock.advance(timedelta(days=7))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
         attempts_while_blocked = [
             c for c in sandbox.calls if c.method == "sendMessage" and c.http_status == 403
         ]

@@ -9,18 +9,10 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import SurveyAnswer
-from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
-from bot.scheduler import scan_nudges
-from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code
+from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
 
 FIRST_FOLLOW_UP = timedelta(days=42)
-
-
-async def _scan_and_settle(runtime: Runtime) -> None:
-    await scan_nudges(runtime)
-    assert runtime.sender is not None
-    await runtime.sender.settle()
 
 
 async def test_follow_up_is_answered_by_buttons_in_every_arm(
@@ -30,7 +22,7 @@ async def test_follow_up_is_answered_by_buttons_in_every_arm(
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
         clock.advance(FIRST_FOLLOW_UP + timedelta(hours=1))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
         invitation = sanne.messages[-1]
         assert buttons(invitation) == ["survey:go"]
         sanne.press(invitation, "survey:go")
@@ -55,10 +47,10 @@ async def test_unfinished_follow_up_gets_exactly_one_reminder(
         sam = sandbox.add_user("Sam", language_code="en")
         await enroll(sam, await new_code(database, clock))
         clock.advance(FIRST_FOLLOW_UP + timedelta(hours=1))
-        await _scan_and_settle(runtime)
+        await scan_and_deliver(runtime)
         for _ in range(3):
             clock.advance(timedelta(days=3))
-            await _scan_and_settle(runtime)
+            await scan_and_deliver(runtime)
     with_button = [m for m in sam.messages if buttons(m) == ["survey:go"]]
     assert len(with_button) == 2, "one invitation and one reminder"
 
