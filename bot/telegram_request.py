@@ -6,9 +6,10 @@ Python), took about a quarter of the bot's CPU time when answering a burst of up
 than SQLite and SQLAlchemy together; aiohttp parses HTTP in C and keeps its connection pool
 cheaply. aiohttp is a dependency already (the sandbox's server and the webhook use it).
 
-Timeouts follow HTTPXRequest's defaults and meaning, as far as aiohttp has them: `connect`
-(opening a connection), `read` (between two reads of the answer), `pool` (waiting for a free
-connection); aiohttp has no write timeout, so a slow upload is bounded by its read timeout.
+Timeouts keep HTTPXRequest's defaults and meaning: `pool` (waiting for a free connection),
+`connect` (opening one), `read` (between two reads of the answer) and `write` (sending the
+request; 20 s when files go along). aiohttp has no write timeout of its own, so the whole call is
+also capped at the sum of the four.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from telegram.request import BaseRequest, RequestData
 
 # python-telegram-bot's HTTPXRequest defaults, kept so that behaviour does not change with it
 DEFAULT_READ_TIMEOUT_S = 5.0
+DEFAULT_WRITE_TIMEOUT_S = 5.0
+DEFAULT_MEDIA_WRITE_TIMEOUT_S = 20.0
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_POOL_TIMEOUT_S = 1.0
 
@@ -28,18 +31,27 @@ DEFAULT_POOL_TIMEOUT_S = 1.0
 class AiohttpRequest(BaseRequest):
     """A `BaseRequest` over one aiohttp session (made on `initialize`, closed on `shutdown`)."""
 
-    __slots__ = ("_connect_timeout", "_pool_size", "_pool_timeout", "_read_timeout", "_session")
+    __slots__ = (
+        "_connect_timeout",
+        "_pool_size",
+        "_pool_timeout",
+        "_read_timeout",
+        "_session",
+        "_write_timeout",
+    )
 
     def __init__(
         self,
         *,
-        connection_pool_size: int = 8,
+        connection_pool_size: int = 32,
         read_timeout: float | None = DEFAULT_READ_TIMEOUT_S,
+        write_timeout: float | None = DEFAULT_WRITE_TIMEOUT_S,
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
         pool_timeout: float | None = DEFAULT_POOL_TIMEOUT_S,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -71,11 +83,18 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("this AiohttpRequest is not initialized")
+        files = request_data is not None and request_data.contains_files
+        pool = _given(pool_timeout, self._pool_timeout)
+        connect = _given(connect_timeout, self._connect_timeout)
+        read = _given(read_timeout, self._read_timeout)
+        write = _given(
+            write_timeout, DEFAULT_MEDIA_WRITE_TIMEOUT_S if files else self._write_timeout
+        )
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=_given(pool_timeout, self._pool_timeout),
-            sock_connect=_given(connect_timeout, self._connect_timeout),
-            sock_read=_given(read_timeout, self._read_timeout),
+            total=_sum(pool, connect, write, read),
+            connect=_sum(pool, connect),  # aiohttp's `connect` includes waiting for the pool
+            sock_connect=connect,
+            sock_read=read,
         )
         try:
             async with self._session.request(
@@ -93,6 +112,13 @@ def _given(value: Any, default: float | None) -> float | None:
     if value is BaseRequest.DEFAULT_NONE:
         return default
     return None if value is None else float(value)
+
+
+def _sum(*timeouts: float | None) -> float | None:
+    """A bound made of several timeouts; none when any of them is unbounded."""
+    if any(timeout is None for timeout in timeouts):
+        return None
+    return sum(timeout for timeout in timeouts if timeout is not None)
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
