@@ -25,6 +25,7 @@ from bot.db.sqlite_driver import (
 from bot.db.writer_queue import WriterQueue
 
 READ_ONLY = "lotgenoot_read_only"
+IN_THREAD = "lotgenoot_in_thread"
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -52,6 +53,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         driver_connection = connection.connection.dbapi_connection
         if isinstance(driver_connection, OneTripConnection):
             driver_connection.begin_with = begin
+            driver_connection.keep_in_thread = connection.get_execution_options().get(
+                IN_THREAD, False
+            )
         else:
             connection.exec_driver_sql(begin)
 
@@ -79,16 +83,23 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(
+        self, *, urgent: bool = False, background: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back when it raises.
 
         `urgent` (short bookkeeping such as the sender's) goes first in SQLite's writer queue.
+        `background` (the scheduler's scans and clean-ups, which read and write many rows) runs
+        SQLite's statements in aiosqlite's thread, so the event loop answers people meanwhile;
+        other write transactions run theirs on the loop (see `bot.db.sqlite_driver`).
         """
         async with AsyncExitStack() as stack:
             if self._sqlite_writers is not None:
                 await stack.enter_async_context(self._sqlite_writers.turn(urgent=urgent))
             session = await stack.enter_async_context(self._sessions())
             await stack.enter_async_context(session.begin())
+            if background and self._sqlite_writers is not None:
+                await session.connection(execution_options={IN_THREAD: True})
             yield session
 
     @asynccontextmanager

@@ -8,6 +8,7 @@ and while it did, it held SQLite's one write lock, so every other turn waited on
 So statements of a write transaction (BEGIN IMMEDIATE) run directly on the event loop: they hold
 the write lock anyway, so nothing else could write meanwhile, and they are short keyed
 statements. What could stall the loop stays in aiosqlite's thread:
+- background write transactions (the scheduler's scans), which read and write many rows;
 - waiting for the write lock held by another process: BEGIN is tried without waiting, and if the
   lock is taken, it is waited for (with the busy timeout) in the thread;
 - read-only snapshots (exports, reports), which read a lot while the bot goes on;
@@ -46,7 +47,7 @@ def _begin_without_waiting(connection: sqlite3.Connection, begin: str) -> bool:
     try:
         connection.execute(begin)
     except sqlite3.OperationalError as error:
-        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+        if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # BUSY_RECOVERY etc. too
             raise
         return False
     finally:
@@ -129,7 +130,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         async with adapted._execute_mutex:
             sqlite = self._connection._conn
             begin = adapted.take_begin()
-            if begin == WRITE_BEGIN and _begin_without_waiting(sqlite, begin):
+            if begin is not None and adapted.on_loop and _begin_without_waiting(sqlite, begin):
                 begin = None
             if adapted.on_loop and begin is None:
                 outcome = _run(sqlite, None, operation, parameters, many)
@@ -145,12 +146,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """Lets BEGIN travel with the transaction's first statement (`begin_with`), and runs a
     write transaction's statements, commit and rollback on the event loop (`on_loop`)."""
 
-    __slots__ = ("begin_with", "on_loop")
+    __slots__ = ("begin_with", "keep_in_thread", "on_loop")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.begin_with: str | None = None
+        self.keep_in_thread = False  # a background write transaction (`bot.db.engine`)
         self.on_loop = False
 
     def take_begin(self) -> str | None:
@@ -158,7 +160,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         event loop."""
         begin, self.begin_with = self.begin_with, None
         if begin is not None:
-            self.on_loop = begin == WRITE_BEGIN
+            self.on_loop = begin == WRITE_BEGIN and not self.keep_in_thread
         return begin
 
     def cursor(self, server_side: bool = False) -> Any:
@@ -182,7 +184,9 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def rollback(self) -> None:
         # the pool rolls back every connection it gets back, nearly always after a commit: with
         # no transaction open, that would be a trip to the thread for nothing
-        if self._nothing_begun() or not self._connection._conn.in_transaction:
+        sqlite = self._connection._connection  # None once aiosqlite closed it
+        if self._nothing_begun() or sqlite is None or not sqlite.in_transaction:
+            self.on_loop = False
             return
         if self._end_on_loop():
             self._on_loop(self._connection._conn.rollback)

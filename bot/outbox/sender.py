@@ -117,6 +117,8 @@ class OutboxSender:
         while not stop.is_set():
             if (gap := last_claim + self.settings.claim_gap_s - loop.time()) > 0:
                 await asyncio.sleep(gap)
+                if stop.is_set():
+                    break
             self._wake.clear()
             self._delivery_ended.clear()
             last_claim = loop.time()

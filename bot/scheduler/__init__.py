@@ -28,7 +28,7 @@ SCAN_CHUNK = 500  # participants per committed transaction of a nudge scan
 
 async def housekeeping(runtime: Runtime) -> None:
     """Forget handled update ids older than Telegram's re-delivery horizon."""
-    async with runtime.database.transaction() as session:
+    async with runtime.database.transaction(background=True) as session:
         removed = await forget_old_updates(session, runtime.clock.now())
     log.info("housekeeping forgot %d processed update ids", removed)
 
@@ -68,7 +68,7 @@ async def scan_in_chunks(
     """
     total = ScanResult()
     while True:
-        async with database.transaction() as session:
+        async with database.transaction(background=True) as session:
             part = await scan(session, trial, now, limit=chunk)
         total.add(part)
         if part.due < chunk:
@@ -78,13 +78,13 @@ async def scan_in_chunks(
 async def scan_groups(runtime: Runtime) -> None:
     """Form groups from the pools, assign counsellors, queue due group posts and admin alerts."""
     now, admin_ids = runtime.clock.now(), runtime.settings.admin_ids
-    async with runtime.database.transaction() as session:
+    async with runtime.database.transaction(background=True) as session:
         formation = await form_groups(session, runtime.trial, now)
         assigned = await assign_counsellors(session, now, admin_ids)
-    async with runtime.database.transaction() as session:
+    async with runtime.database.transaction(background=True) as session:
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
-    async with runtime.database.transaction() as session:
+    async with runtime.database.transaction(background=True) as session:
         alerts = await scan_alerts(session, runtime.trial, now, admin_ids)
         await prune_flood_windows(session, runtime.trial, now)
     runtime.wake_sender()

@@ -79,6 +79,30 @@ async def test_deliveries_ending_together_are_recorded_in_one_transaction() -> N
     assert transactions == [list(range(1, 11))]
 
 
+async def test_shutdown_while_gathering_leaves_no_delivery_waiting() -> None:
+    transactions: list[str] = []
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[Any]:
+        transactions.append("opened")
+        yield None
+
+    async def write(_session: Any, _endings: Sequence[Ending]) -> None:
+        pass
+
+    recorder = EndingRecorder(transaction, write, window_s=60)
+    first, second = (
+        asyncio.create_task(recorder.record(Ending(claimed(n), Delivered(message_id=n), 1)))
+        for n in (1, 2)
+    )
+    for _ in range(3):  # both endings handed in; the first is waiting out the window
+        await asyncio.sleep(0)
+    first.cancel()
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    assert [type(result) for result in results] == [asyncio.CancelledError] * 2
+    assert transactions == []
+
+
 def claimed(outbox_id: int) -> ClaimedMessage:
     return ClaimedMessage(
         id=outbox_id,

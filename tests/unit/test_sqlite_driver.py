@@ -110,7 +110,7 @@ async def test_a_transaction_without_statements_commits(db: Database) -> None:
     assert await _bodies(db) == []
 
 
-async def test_writes_run_on_the_event_loop_and_snapshots_in_the_worker_thread(
+async def test_writes_run_on_the_event_loop_and_snapshots_and_scans_in_the_worker_thread(
     db: Database,
 ) -> None:
     await db.engine.dispose()  # new connections, each with a function telling its thread
@@ -128,9 +128,15 @@ async def test_writes_run_on_the_event_loop_and_snapshots_in_the_worker_thread(
         second = thread_of(await writing.execute(text("SELECT thread()")))
     async with db.snapshot() as reading:
         read = thread_of(await reading.execute(text("SELECT thread()")))
-    assert first == second == threading.get_ident()
+    async with db.transaction(background=True) as scanning:  # the scheduler's scans
+        await scanning.execute(text("INSERT INTO notes (body) VALUES ('y')"))
+        scanned = thread_of(await scanning.execute(text("SELECT thread()")))
+    async with db.transaction() as writing:  # and the next write is back on the loop
+        after = thread_of(await writing.execute(text("SELECT thread()")))
+    assert first == second == after == threading.get_ident()
     assert read != threading.get_ident()
-    assert await _bodies(db) == ["x"]
+    assert scanned != threading.get_ident()
+    assert await _bodies(db) == ["x", "y"]
 
 
 async def test_a_lock_held_by_another_process_is_waited_for_off_the_event_loop(
