@@ -80,7 +80,6 @@ async def undo(turn: Turn, trial: Trial) -> None:
     await _record(
         turn, participant, "deposit_correction", amount_cents=-last.amount_cents, corrects=last.id
     )
-    await turn.session.flush()
     total = await saved_between(turn.session, participant.id, participant.consented_at)
     await turn.say_text(
         "activity.undone",
@@ -150,7 +149,6 @@ async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, tr
 
 
 async def _action_feedback(turn: Turn, participant: Participant, kind: str, trial: Trial) -> None:
-    await turn.session.flush()
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
     applications = await count_between(turn.session, participant.id, "applied", start)
     params = {

@@ -130,7 +130,8 @@ async def test_jobseeker_below_commitment_gets_one_reminder(
             joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
         )
         joost.send("/applied")
-        await joost.wait_for_messages(count=1)
+        [recorded] = await joost.wait_for_messages(count=1)
+        assert "Sollicitaties deze periode: 1 van de 3" in recorded["text"]  # counts this one
         clock.advance(WEEK + timedelta(hours=1))
         await scan_and_deliver(runtime)
         await scan_and_deliver(runtime)
