@@ -35,8 +35,6 @@ from sqlalchemy.util.concurrency import await_
 
 Outcome = tuple[Any, list[Any], int, int | None]
 WRITE_BEGIN = "BEGIN IMMEDIATE"
-
-
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
