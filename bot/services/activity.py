@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import aliased
 
 from bot.db.models import table_of
 from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import Button
+from bot.services import callback_data
 from bot.services.group_posts import congratulate_deposit
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.periods import (
@@ -23,11 +24,7 @@ from experiments.protocol_sections import Component
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
 RECORD_EVENT = insert(table_of(Event))
-ACTIONS = ("applied", "interview", "job", "training")
-ACTION_DETAILS = {
-    "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
-    "training": ("apprenticeship", "school", "course"),
-}
+ACTION_DETAILS = callback_data.ACTION_DETAILS
 
 
 def _ready(turn: Turn) -> Participant | None:
@@ -49,15 +46,42 @@ async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
     if not typed:
         committed = participant.commitment_cents or 0
         label = turn.t("activity.deposit_button", amount=format_amount(committed, turn.language))
-        await turn.say_text("activity.deposit_how", buttons=[[Button(label, f"dep:{committed}")]])
+        offer = callback_data.Deposit(committed, turn.incoming.update_id)
+        button = Button(label, callback_data.encode(offer))
+        await turn.say_text("activity.deposit_how", buttons=[[button]])
         return
     try:
         cents = parse_amount(typed, max_cents=trial.protocol.limits.max_deposit_cents)
     except InvalidAmount as problem:
         await turn.say_text(problem.reason)
         return
+    await _deposit(turn, participant, cents, trial, f"update:{turn.incoming.update_id}")
+
+
+async def deposit_offered(turn: Turn, offer: callback_data.Deposit, trial: Trial) -> None:
+    """The button under a /deposit question: records `offer.cents` once, however often pressed."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if participant.track != "savings":
+        await turn.say_text("activity.deposit_for_savers")
+        return
+    if not 0 < offer.cents <= trial.protocol.limits.max_deposit_cents:
+        await turn.say_text("button.unknown")
+        return
+    key = f"offer:{participant.id}:{offer.offer}"
+    if await turn.session.scalar(select(exists().where(Event.dedupe_key == key))):
+        await turn.say_text("button.answered")
+        return
+    await _deposit(turn, participant, offer.cents, trial, key)
+
+
+async def _deposit(
+    turn: Turn, participant: Participant, cents: int, trial: Trial, dedupe_key: str
+) -> None:
     await _deposit_feedback(turn, participant, cents, trial)
-    await _record(turn, participant, "deposit", amount_cents=cents)
+    await _record(turn, participant, "deposit", amount_cents=cents, dedupe_key=dedupe_key)
     await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
 
 
@@ -97,7 +121,11 @@ async def action(turn: Turn, kind: str, detail: str | None, trial: Trial) -> Non
     options = ACTION_DETAILS.get(kind, ())
     if options and detail not in options:
         buttons = [
-            [Button(turn.t(f"action.{kind}.{option}"), f"act:{kind}:{option}")]
+            [
+                callback_data.button(
+                    turn.t(f"action.{kind}.{option}"), callback_data.ActionDetail(kind, option)
+                )
+            ]
             for option in options
         ]
         await turn.say_text(f"action.{kind}.question", buttons=buttons)
@@ -115,6 +143,7 @@ async def _record(
     quantity: int | None = None,
     detail: dict[str, object] | None = None,
     corrects: int | None = None,
+    dedupe_key: str | None = None,
 ) -> None:
     await turn.session.execute(
         RECORD_EVENT,
@@ -126,7 +155,7 @@ async def _record(
             "detail": detail or {},
             "occurred_at": turn.now,
             "source": "telegram",
-            "dedupe_key": f"update:{turn.incoming.update_id}",
+            "dedupe_key": dedupe_key or f"update:{turn.incoming.update_id}",
             "corrects_event_id": corrects,
         },
     )

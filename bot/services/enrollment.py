@@ -17,8 +17,7 @@ from bot.db.study import (
     Site,
 )
 from bot.db.upsert import insert_if_absent
-from bot.outbox import Button
-from bot.services import intake, staff
+from bot.services import callback_data, intake, staff
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -60,8 +59,8 @@ async def start(turn: Turn, code: str | None, trial: Trial) -> None:
         "consent.text",
         version=trial.protocol.study.consent_version,
         buttons=[
-            [Button(turn.t("consent.yes"), f"consent:yes:{code}")],
-            [Button(turn.t("consent.no"), f"consent:no:{code}")],
+            [callback_data.button(turn.t("consent.yes"), callback_data.Consent(True, code))],
+            [callback_data.button(turn.t("consent.no"), callback_data.Consent(False, code))],
         ],
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.db.study import IntakeStep, Participant
 from bot.i18n import Language
 from bot.outbox import Button
-from bot.services import questionnaire, surveys
+from bot.services import callback_data, questionnaire, surveys
 from bot.services.allocation import allocate
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.pools import enter_pool
@@ -14,7 +14,6 @@ from bot.services.turns import Turn
 
 SAVINGS_CHOICES_CENTS = (500, 1000, 2000, 5000)
 APPLICATION_CHOICES = (1, 2, 3, 5, 10)
-TRACKS = ("savings", "jobsearch")
 
 
 def _participant(turn: Turn) -> Participant:
@@ -29,14 +28,17 @@ async def prompt(turn: Turn, trial: Trial) -> None:
     if step is IntakeStep.LANGUAGE:
         await turn.say_text(
             "intake.language",
-            buttons=[[Button("Nederlands", "lang:nl"), Button("English", "lang:en")]],
+            buttons=[language_buttons()],
         )
     elif step is IntakeStep.BIRTH_YEAR:
         await turn.say_text("intake.birth_year")
     elif step is IntakeStep.TRACK:
         await turn.say_text(
             "intake.track",
-            buttons=[[Button(turn.t(f"track.{track}"), f"track:{track}")] for track in TRACKS],
+            buttons=[
+                [callback_data.button(turn.t(f"track.{track}"), callback_data.ChooseTrack(track))]
+                for track in callback_data.TRACKS
+            ],
         )
     elif step is IntakeStep.BASELINE:
         question = await questionnaire.next_question(
@@ -51,15 +53,31 @@ async def prompt(turn: Turn, trial: Trial) -> None:
         await ask_commitment(turn, participant)
 
 
+def language_buttons() -> list[Button]:
+    return [
+        callback_data.button("Nederlands", callback_data.ChooseLanguage("nl")),
+        callback_data.button("English", callback_data.ChooseLanguage("en")),
+    ]
+
+
 async def ask_commitment(turn: Turn, participant: Participant, key: str | None = None) -> None:
-    """Offer commitment buttons (savings amounts or applications per period)."""
+    """Offer commitment buttons (savings amounts or applications per period).
+
+    With `key` (a /goal question) the buttons change the goal; without, they answer the intake.
+    """
+
+    def press(amount: int) -> str:
+        if key is None:
+            return callback_data.encode(callback_data.Commit(amount))
+        return callback_data.encode(callback_data.ChangeGoal(amount))
+
     if participant.track == "savings":
         buttons = [
-            [Button(format_amount(c, turn.language), f"commit:{c}") for c in SAVINGS_CHOICES_CENTS]
+            [Button(format_amount(c, turn.language), press(c)) for c in SAVINGS_CHOICES_CENTS]
         ]
         await turn.say_text(key or "intake.commitment_savings", buttons=buttons)
     else:
-        buttons = [[Button(str(n), f"commit:{n}") for n in APPLICATION_CHOICES]]
+        buttons = [[Button(str(n), press(n)) for n in APPLICATION_CHOICES]]
         await turn.say_text(key or "intake.commitment_jobsearch", buttons=buttons)
 
 
@@ -99,8 +117,8 @@ async def give_birth_year(turn: Turn, typed: str, trial: Trial) -> None:
 
 async def choose_track(turn: Turn, track: str, trial: Trial) -> None:
     participant = _participant(turn)
-    if participant.step is not IntakeStep.TRACK or track not in TRACKS:
-        await prompt(turn, trial)
+    if participant.step is not IntakeStep.TRACK or track not in callback_data.TRACKS:
+        await already_answered(turn, trial)
         return
     participant.track = track
     participant.step = IntakeStep.BASELINE
@@ -110,16 +128,25 @@ async def choose_track(turn: Turn, track: str, trial: Trial) -> None:
 async def answer_baseline(
     turn: Turn, instrument_id: str, item_id: str, value: int, trial: Trial
 ) -> None:
+    """Keep a baseline answer, but only to the question the participant was asked last."""
     participant = _participant(turn)
-    if participant.step is IntakeStep.BASELINE:
-        await questionnaire.record_answer(
-            turn, questionnaire.BASELINE, instrument_id, item_id, value
-        )
+    if participant.step is not IntakeStep.BASELINE or not await questionnaire.record_if_asked(
+        turn, questionnaire.BASELINE, instrument_id, item_id, value, trial
+    ):
+        await already_answered(turn, trial)
+        return
     await prompt(turn, trial)
 
 
+async def already_answered(turn: Turn, trial: Trial) -> None:
+    """A button of a question answered earlier: say so, and ask what is open now, if anything."""
+    await turn.say_text("button.answered")
+    if turn.participant is not None and turn.participant.step is not IntakeStep.DONE:
+        await prompt(turn, trial)
+
+
 async def commit(turn: Turn, typed: str, trial: Trial) -> None:
-    """The intake's commitment (button or typed); then allocate and explain the arm."""
+    """The intake's commitment, typed; then allocate and explain the arm."""
     participant = _participant(turn)
     if participant.step is not IntakeStep.COMMITMENT:
         await prompt(turn, trial)
@@ -130,22 +157,50 @@ async def commit(turn: Turn, typed: str, trial: Trial) -> None:
         await ask_commitment(turn, participant)
 
 
+async def commit_amount(turn: Turn, amount: int, trial: Trial) -> None:
+    """The intake's commitment from a button: cents for savers, applications for jobseekers."""
+    participant = _participant(turn)
+    if participant.step is not IntakeStep.COMMITMENT:
+        await already_answered(turn, trial)
+        return
+    if await store_commitment(turn, amount, trial):
+        await finish(turn, trial)
+    else:
+        await ask_commitment(turn, participant)
+
+
 async def set_commitment(turn: Turn, typed: str, trial: Trial) -> bool:
-    """Store the commitment per period from a button or typed text; explain when invalid."""
+    """Store the commitment per period from typed text; explain when invalid."""
     participant = _participant(turn)
     limits = trial.protocol.limits
     if participant.track == "savings":
         try:
-            participant.commitment_cents = parse_amount(typed, max_cents=limits.max_deposit_cents)
+            cents = parse_amount(typed, max_cents=limits.max_deposit_cents)
         except InvalidAmount as problem:
             await turn.say_text(problem.reason)
             return False
-        return True
+        return await store_commitment(turn, cents, trial)
     count = _small_count(typed, limits.max_applications_per_log)
     if count is None:
         await turn.say_text("intake.commitment_jobsearch_invalid")
         return False
-    participant.commitment_applications = count
+    return await store_commitment(turn, count, trial)
+
+
+async def store_commitment(turn: Turn, amount: int, trial: Trial) -> bool:
+    """Keep `amount` (cents for savers, applications for jobseekers) if the protocol allows it."""
+    participant = _participant(turn)
+    limits = trial.protocol.limits
+    if participant.track == "savings":
+        if not 0 < amount <= limits.max_deposit_cents:
+            await turn.say_text("amount.too_large" if amount > 0 else "amount.not_positive")
+            return False
+        participant.commitment_cents = amount
+        return True
+    if not 1 <= amount <= limits.max_applications_per_log:
+        await turn.say_text("intake.commitment_jobsearch_invalid")
+        return False
+    participant.commitment_applications = amount
     return True
 
 

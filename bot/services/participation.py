@@ -9,8 +9,7 @@ from sqlalchemy import delete, select, update
 
 from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
-from bot.outbox import Button
-from bot.services import intake
+from bot.services import callback_data, intake
 from bot.services.money import format_amount
 from bot.services.nudges import cancel_pending_nudges
 from bot.services.periods import count_between, current_window, deposit_count, saved_between
@@ -75,21 +74,18 @@ async def _change_goal(turn: Turn, typed: str, trial: Trial) -> None:
         await turn.say_text("goal.changed")
 
 
-async def choose_goal(turn: Turn, typed: str, trial: Trial) -> None:
-    """A commitment button: during intake it finishes the intake, afterwards it edits the goal."""
+async def change_goal_to(turn: Turn, amount: int, trial: Trial) -> None:
+    """A /goal button: the new commitment, in cents for savers and applications for jobseekers."""
     participant = _enrolled(turn)
-    if participant is None:
+    if participant is None or participant.step is not IntakeStep.DONE:
+        await turn.say_text("activity.not_enrolled")
         return
-    if participant.step is IntakeStep.DONE:
-        await _change_goal(turn, typed, trial)
-        return
-    await intake.commit(turn, typed, trial)
+    if await intake.store_commitment(turn, amount, trial):
+        await turn.say_text("goal.changed")
 
 
 async def ask_language(turn: Turn) -> None:
-    await turn.say_text(
-        "language.ask", buttons=[[Button("Nederlands", "lang:nl"), Button("English", "lang:en")]]
-    )
+    await turn.say_text("language.ask", buttons=[intake.language_buttons()])
 
 
 async def pause(turn: Turn) -> None:
@@ -188,8 +184,8 @@ async def ask_delete(turn: Turn) -> None:
     await turn.say_text(
         "delete.confirm",
         buttons=[
-            [Button(turn.t("delete.yes"), "del:yes")],
-            [Button(turn.t("delete.no"), "del:no")],
+            [callback_data.button(turn.t("delete.yes"), callback_data.Erase(True))],
+            [callback_data.button(turn.t("delete.no"), callback_data.Erase(False))],
         ],
     )
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.study import Participant, SurveyAnswer
 from bot.db.upsert import insert_if_absent
 from bot.outbox import Button
+from bot.services import callback_data
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol_sections import Track
@@ -52,7 +53,7 @@ async def ask(turn: Turn, wave: str, instrument_id: str, item: Item) -> None:
     instrument = load_instrument(instrument_id)
     language = turn.lang
     buttons = [
-        [Button(option.label(language), f"q:{wave}:{instrument_id}:{item.id}:{option.value}")]
+        [Button(option.label(language), _answer_data(wave, instrument_id, item.id, option.value))]
         for option in instrument.answers
     ]
     number = instrument.item_ids.index(item.id) + 1
@@ -66,6 +67,26 @@ async def ask(turn: Turn, wave: str, instrument_id: str, item: Item) -> None:
         ),
         buttons=buttons,
     )
+
+
+def _answer_data(wave: str, instrument_id: str, item_id: str, value: int) -> str:
+    return callback_data.encode(callback_data.Answer(wave, instrument_id, item_id, value))
+
+
+async def record_if_asked(
+    turn: Turn, wave: str, instrument_id: str, item_id: str, value: int, trial: Trial
+) -> bool:
+    """Keep an answer to the item this wave asks next; False (nothing kept) for any other.
+
+    A button of an item answered before, of an instrument not in the participant's plan or of
+    one that does not exist, or an item ahead of its turn, is not the question that is open.
+    """
+    participant = turn.participant
+    assert participant is not None
+    question = await next_question(turn.session, participant, wave, trial)
+    if question is None or (question[0], question[1].id) != (instrument_id, item_id):
+        return False
+    return await record_answer(turn, wave, instrument_id, item_id, value)
 
 
 async def record_answer(

@@ -17,6 +17,7 @@ from bot.db.groups import GroupMember, GroupReport, PeerGroup
 from bot.db.study import Participant
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services import callback_data
 from bot.services.groups import (
     GroupError,
     active_group,
@@ -74,7 +75,7 @@ async def report(
             kind="group_report",
             intent=f"report:{command.update_id}",
             now=now,
-            buttons=[[Button(label, f"flag:{row.id}")]],
+            buttons=[[callback_data.button(label, callback_data.ResolveFlag(row.id))]],
             group=group.id,
             report=row.id,
             tag=reported.tag if row.reported_member_id and reported else "–",
@@ -149,7 +150,7 @@ async def open_reports_text(
             )
         )
         label = text(language, "reports.resolve_button", report=row.id)
-        buttons.append([Button(label, f"flag:{row.id}")])
+        buttons.append([callback_data.button(label, callback_data.ResolveFlag(row.id))])
     return "\n".join(lines), buttons
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Participant, ParticipantStatus
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage, enqueue, enqueue_many
-from bot.services import questionnaire
+from bot.outbox import OutgoingMessage, enqueue, enqueue_many
+from bot.services import callback_data, questionnaire
 from bot.services.nudges import ScanResult, due_participants
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -63,7 +63,13 @@ def _invitation(
         intent_key=key,
         participant_id=participant.id,
         not_before=trial.protocol.next_allowed_time(at),
-        buttons=[[Button(text(language, "survey.start_button"), "survey:go")]],
+        buttons=[
+            [
+                callback_data.button(
+                    text(language, "survey.start_button"), callback_data.ContinueSurvey()
+                )
+            ]
+        ],
     )
 
 
@@ -153,6 +159,8 @@ async def answer(
     if participant is None or participant.open_survey_wave is None:
         await turn.say_text("survey.none")
         return
-    if wave == wave_name(participant.open_survey_wave):
-        await questionnaire.record_answer(turn, wave, instrument_id, item_id, value)
+    if wave != wave_name(participant.open_survey_wave) or not await questionnaire.record_if_asked(
+        turn, wave, instrument_id, item_id, value, trial
+    ):
+        await turn.say_text("button.answered")
     await continue_survey(turn, trial)

@@ -178,7 +178,7 @@ async def test_goal_is_changed_by_button_or_by_typing(
         await enroll(sanne, await new_code(database, clock))
         sanne.send("/goal")
         [offer] = await sanne.wait_for_messages(count=1)
-        sanne.press(offer, "commit:2000")
+        sanne.press(offer, "goal:2000")
         [by_button] = await sanne.wait_for_messages(count=1)
         async with database.transaction() as session:
             after_button = await session.scalar(select(Participant.commitment_cents))

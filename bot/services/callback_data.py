@@ -1,0 +1,204 @@
+"""Button data: one typed codec for everything the bot puts behind an inline button.
+
+Telegram gives a button's data back verbatim, but anyone can send any data (a modified client, a
+forged update), so a press is decoded here into one of a few typed requests, each checked for
+shape: an unknown prefix, a missing part, a number where none belongs or a value outside what the
+bot ever offers decodes to None and changes nothing. Amounts are integer cents, never guessed from
+the number of digits. Each request names the question it answers (the intake step, the survey
+item, the offer a deposit button came with), so a service can tell a stale button from a live one.
+
+Telegram allows 1-64 bytes of callback data; `encode` refuses anything longer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from bot.outbox import Button
+
+MAX_BYTES: Final = 64
+# codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
+_SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
+LANGUAGES: Final = ("nl", "en")
+TRACKS: Final = ("savings", "jobsearch")
+ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
+    "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
+    "training": ("apprenticeship", "school", "course"),
+}
+
+Track = Literal["savings", "jobsearch"]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Yes or no to the consent text offered for enrollment code `code`."""
+
+    agreed: bool
+    code: str
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    language: Literal["nl", "en"]
+
+
+@dataclass(frozen=True)
+class ChooseTrack:
+    track: Track
+
+
+@dataclass(frozen=True)
+class Commit:
+    """The intake's commitment: cents per period for savers, applications for jobseekers."""
+
+    amount: int
+
+
+@dataclass(frozen=True)
+class ChangeGoal:
+    """A new commitment offered by /goal (same units as `Commit`)."""
+
+    amount: int
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """A deposit of `cents` offered by the /deposit of update `offer` (one press records one)."""
+
+    cents: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class ActionDetail:
+    """What kind of job or training a /job or /training was."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Erase:
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Answer `value` to item `item` of `instrument` in questionnaire wave `wave`."""
+
+    wave: str
+    instrument: str
+    item: str
+    value: int
+
+
+@dataclass(frozen=True)
+class ContinueSurvey:
+    """The follow-up invitation's button."""
+
+
+@dataclass(frozen=True)
+class ResolveFlag:
+    """A counsellor closes group report `report_id`."""
+
+    report_id: int
+
+
+Press = (
+    Consent
+    | ChooseLanguage
+    | ChooseTrack
+    | Commit
+    | ChangeGoal
+    | Deposit
+    | ActionDetail
+    | Erase
+    | Answer
+    | ContinueSurvey
+    | ResolveFlag
+)
+
+
+class TooLong(ValueError):
+    """Button data over Telegram's 64 bytes: a bug in the caller, never user input."""
+
+
+def encode(press: Press) -> str:
+    """The callback data for `press`; `decode(encode(p)) == p` for every valid press."""
+    data = _encode(press)
+    if len(data.encode("utf-8")) > MAX_BYTES:
+        raise TooLong(data)
+    return data
+
+
+def _encode(press: Press) -> str:
+    match press:
+        case Consent(agreed, code):
+            return f"consent:{'yes' if agreed else 'no'}:{code}"
+        case ChooseLanguage(language):
+            return f"lang:{language}"
+        case ChooseTrack(track):
+            return f"track:{track}"
+        case Commit(amount):
+            return f"commit:{amount}"
+        case ChangeGoal(amount):
+            return f"goal:{amount}"
+        case Deposit(cents, offer):
+            return f"dep:{cents}:{offer}"
+        case ActionDetail(kind, detail):
+            return f"act:{kind}:{detail}"
+        case Erase(confirmed):
+            return f"del:{'yes' if confirmed else 'no'}"
+        case Answer(wave, instrument, item, value):
+            return f"q:{wave}:{instrument}:{item}:{value}"
+        case ContinueSurvey():
+            return "survey:go"
+        case ResolveFlag(report_id):
+            return f"flag:{report_id}"
+    raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
+
+
+def button(label: str, press: Press) -> Button:
+    """An inline button that sends `press` back when tapped."""
+    return Button(label, encode(press))
+
+
+def decode(data: str | None) -> Press | None:
+    """The request behind `data`, or None for anything the bot never sends."""
+    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+        return None
+    kind, *parts = data.split(":")
+    match kind, parts:
+        case "consent", [("yes" | "no") as answer, code] if _TOKEN.match(code):
+            return Consent(answer == "yes", code)
+        case "lang", [("nl" | "en") as language]:
+            return ChooseLanguage(language)
+        case "track", [("savings" | "jobsearch") as track]:
+            return ChooseTrack(track)
+        case "commit", [amount] if _positive(amount):
+            return Commit(int(amount))
+        case "goal", [amount] if _positive(amount):
+            return ChangeGoal(int(amount))
+        case "dep", [cents, offer] if _positive(cents) and _NUMBER.match(offer):
+            return Deposit(int(cents), int(offer))
+        case "act", [action, detail] if detail in ACTION_DETAILS.get(action, ()):
+            return ActionDetail(action, detail)
+        case "del", [("yes" | "no") as answer]:
+            return Erase(answer == "yes")
+        case "q", [wave, instrument, item, value] if all(
+            _TOKEN.match(part) for part in (wave, instrument, item)
+        ) and _SIGNED.match(value):
+            return Answer(wave, instrument, item, int(value))
+        case "survey", ["go"]:
+            return ContinueSurvey()
+        case "flag", [report] if _positive(report):
+            return ResolveFlag(int(report))
+    return None
+
+
+def _positive(number: str) -> bool:
+    return bool(_NUMBER.match(number)) and int(number) > 0
