@@ -9,7 +9,9 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.outbox import OutgoingMessage, enqueue
 from bot.outbox.sender import OutboxSender, SenderSettings
+from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
+from bot.services.turns import StaffDirectory
 from bot.settings import Settings, SettingsError, require_allocation_seed
 from experiments.protocol import ProtocolError, load_protocol
 
@@ -25,6 +27,15 @@ class Runtime:
     sender_settings: SenderSettings = field(default_factory=SenderSettings)
     scan_interval: timedelta = timedelta(seconds=60)
     sender: OutboxSender | None = None
+
+    @property
+    def staff(self) -> StaffDirectory:
+        return StaffDirectory(self.settings.admin_ids)
+
+    @property
+    def runner(self) -> TurnRunner:
+        """Runs every update's use case (one transaction, retried when the database was busy)."""
+        return TurnRunner(self.database, self.clock, self.trial, self.staff)
 
     async def send(self, *messages: OutgoingMessage) -> None:
         """Put messages in the outbox in one transaction and wake the sender."""

@@ -7,18 +7,19 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.db.study import Role
 from bot.handlers.context import LotgenootContext
-from bot.handlers.replies import reply
-from bot.handlers.roles import requires
-from bot.services.staff import trial_counts
+from bot.handlers.turns import run_turn
+from bot.services import staff_commands
+from bot.services.trial import Trial
+from bot.services.turns import Turn
 
 
-@requires(Role.RESEARCHER, Role.ADMIN)
 async def trial(update: Update, context: LotgenootContext) -> None:
     """/trial: enrollment and allocation counts by stratum and arm."""
-    async with context.transaction() as session:
-        enrolled, rows = await trial_counts(session)
-    lines = "\n".join(f"{stratum} · {arm}: {count}" for stratum, arm, count in rows) or "–"
-    await reply(update, context, "researcher.trial", enrolled=enrolled, lines=lines)
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await staff_commands.show_trial(turn)
+
+    await run_turn(update, context, service, roles=(Role.RESEARCHER, Role.ADMIN))
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

@@ -1,37 +1,56 @@
-"""Turning an update into a service call: who wrote, then one transaction, then send."""
+"""Turning an update into a use case: who wrote and where, then the runner, then the sender."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Collection
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
+from bot.db.study import Role
 from bot.handlers.context import LotgenootContext
-from bot.services.trial import Trial
-from bot.services.turns import Incoming, Turn, take_turn
+from bot.services.runner import AlreadyHandled, Service
+from bot.services.turns import Incoming
 
-Service = Callable[[Turn, Trial], Awaitable[None]]
+__all__ = ["Service", "argument_text", "incoming_of", "run_turn"]
 
 
-async def run_turn(update: Update, context: LotgenootContext, service: Service) -> None:
-    """Run `service` for the person behind `update` and wake the sender for its replies."""
-    user = update.effective_user
+def incoming_of(update: Update, context: LotgenootContext) -> Incoming | None:
+    """Who sent `update` and from which chat, in Telegram-free terms; None for a channel post."""
+    user, chat = update.effective_user, update.effective_chat
     if user is None:
-        return
-    runtime = context.runtime
-    incoming = Incoming(
+        return None
+    in_group = chat is not None and chat.type != "private"
+    return Incoming(
         user_id=user.id,
         first_name=user.first_name,
         language_code=user.language_code,
         update_id=update.update_id,
         wrote=context.hand_over_writer(),
+        chat_id=chat.id if chat is not None and in_group else None,
+        in_group=in_group,
     )
 
-    async def action(turn: Turn) -> None:
-        await service(turn, runtime.trial)
 
-    async with context.transaction() as session:
-        await take_turn(session, runtime.clock.now(), incoming, action)
+async def run_turn(
+    update: Update,
+    context: LotgenootContext,
+    service: Service,
+    *,
+    roles: Collection[Role] = (),
+) -> None:
+    """Run `service` for the person behind `update` (only if they hold one of `roles`, when
+    given) in one transaction with the update's claim, then wake the sender for its messages."""
+    incoming = incoming_of(update, context)
+    if incoming is None:
+        return
+    runtime = context.runtime
+    claim = context.claim.update_id if context.claim is not None else None
+    try:
+        await runtime.runner.run(incoming, service, claim=claim, roles=roles)
+    except AlreadyHandled:
+        raise ApplicationHandlerStop from None
+    context.claim = None
     runtime.wake_sender()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -10,7 +10,8 @@ from typing import Literal
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.study import Participant
+from bot.db.models import ChatType
+from bot.db.study import Participant, Role, StaffMember
 from bot.i18n import Language, language_from_code, text
 from bot.outbox import Button, OutgoingMessage, enqueue
 from bot.services.reachability import person_wrote
@@ -25,22 +26,59 @@ class Incoming:
     language_code: str | None
     update_id: int
     wrote: bool = False  # a message in the private chat, rather than a button press
+    chat_id: int | None = None  # where the update came from; None: the person's private chat
+    in_group: bool = False
+
+
+@dataclass(frozen=True)
+class StaffDirectory:
+    """Who holds which role: staff invited in the database, plus operators from the settings."""
+
+    admin_ids: frozenset[int] = frozenset()
+
+    async def roles_of(self, session: AsyncSession, telegram_user_id: int) -> frozenset[Role]:
+        held = set(
+            await session.scalars(
+                select(StaffMember.role).where(
+                    StaffMember.telegram_user_id == telegram_user_id, StaffMember.active
+                )
+            )
+        )
+        if telegram_user_id in self.admin_ids:
+            held.add(Role.ADMIN)
+        return frozenset(held)
 
 
 @dataclass
 class Turn:
-    """The state a service works on during one update, and the replies it queues."""
+    """The state a service works on during one update, and the messages it queues."""
 
     session: AsyncSession
     incoming: Incoming
     now: datetime
     participant: Participant | None
     language: Language
+    staff: StaffDirectory = field(default_factory=StaffDirectory)
     _replies: int = field(default=0)
+    _roles: frozenset[Role] | None = field(default=None)
 
     @property
     def user_id(self) -> int:
         return self.incoming.user_id
+
+    @property
+    def chat_id(self) -> int:
+        """The chat this update came from: a group, or the person's private chat."""
+        return self.incoming.chat_id if self.incoming.chat_id is not None else self.user_id
+
+    async def roles(self) -> frozenset[Role]:
+        """The roles of the person behind this update, read once per update."""
+        if self._roles is None:
+            self._roles = await self.staff.roles_of(self.session, self.user_id)
+        return self._roles
+
+    async def holds(self, allowed: Collection[Role]) -> bool:
+        return not (await self.roles()).isdisjoint(allowed)
 
     @property
     def lang(self) -> Literal["nl", "en"]:
@@ -55,19 +93,20 @@ class Turn:
         buttons: Sequence[Sequence[Button]] = (),
         document: tuple[str, str] | None = None,
     ) -> None:
-        """Queue a message to this person; it is sent when the turn's transaction commits."""
+        """Answer in the chat the update came from; sent when the turn's transaction commits."""
         self._replies += 1
         participant_id = self.participant.id if self.participant is not None else None
         message = OutgoingMessage(
-            chat_id=self.user_id,
+            chat_id=self.chat_id,
+            chat_type=ChatType.GROUP if self.incoming.in_group else ChatType.PRIVATE,
             text=words,
             kind=kind,
             intent_key=f"{kind}:{self.incoming.update_id}:{self._replies}",
             buttons=buttons,
-            participant_id=participant_id,
+            participant_id=None if self.incoming.in_group else participant_id,
             document=document,
         )
-        await enqueue(self.session, message, self.now, chat_is_talking=True)
+        await enqueue(self.session, message, self.now, chat_is_talking=not self.incoming.in_group)
 
     async def say_text(
         self, key: str, *, buttons: Sequence[Sequence[Button]] = (), **params: object
@@ -85,11 +124,11 @@ TurnAction = Callable[[Turn], Awaitable[None]]
 PERSON_WHO_WROTE = select(Participant).where(Participant.telegram_user_id == bindparam("user_id"))
 
 
-async def take_turn(
-    session: AsyncSession, now: datetime, incoming: Incoming, action: TurnAction
-) -> None:
-    """Load the person and run `action` in the caller's transaction, which commits state and
-    replies together."""
+async def open_turn(
+    session: AsyncSession, now: datetime, incoming: Incoming, staff: StaffDirectory
+) -> Turn:
+    """Load the person behind `incoming` in the caller's transaction, which then commits state
+    and replies together."""
     participant = await session.scalar(PERSON_WHO_WROTE, {"user_id": incoming.user_id})
     if incoming.wrote and (participant is None or participant.unreachable_since is not None):
         await person_wrote(session, incoming.user_id)
@@ -98,4 +137,4 @@ async def take_turn(
         if participant is not None
         else language_from_code(incoming.language_code)
     )
-    await action(Turn(session, incoming, now, participant, language))
+    return Turn(session, incoming, now, participant, language, staff)

@@ -1,0 +1,140 @@
+"""Service-level tests: the use-case runner on a real SQLite (and PostgreSQL) database, a
+FakeClock and the shipped protocol; no sandbox, no Telegram. What a person would see is read from
+the outbox rows their update queued."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage
+from bot.db.study import Event, Participant, Role
+from bot.i18n import Language, text
+from bot.paths import shipped_config
+from bot.services import conversation, enrollment
+from bot.services.enrollment import create_codes
+from bot.services.runner import Service, TurnRunner
+from bot.services.trial import Trial
+from bot.services.turns import Incoming, StaffDirectory
+from experiments.protocol import load_protocol
+
+SITE = "Utrecht"
+BIRTH_YEAR = "2000"
+_update_ids = itertools.count(1000)
+
+
+@dataclass(frozen=True)
+class Said:
+    """One message the bot queued: its text and the data of its buttons."""
+
+    text: str
+    buttons: list[str]
+
+
+@dataclass
+class Person:
+    """Someone writing to the bot; every call is one update through the runner."""
+
+    runner: TurnRunner
+    user_id: int
+    first_name: str = "Sanne"
+    language_code: str | None = "nl"
+    said: list[Said] = field(default_factory=list)
+
+    async def run(self, service: Service, *, roles: Collection[Role] = ()) -> list[Said]:
+        update_id = next(_update_ids)
+        incoming = Incoming(
+            self.user_id, self.first_name, self.language_code, update_id, wrote=True
+        )
+        await self.runner.run(incoming, service, claim=update_id, roles=roles)
+        async with self.runner.database.snapshot() as session:
+            rows = await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.intent_key.like(f"%:{update_id}:%"))
+                .order_by(OutboxMessage.id)
+            )
+            said = [Said(row.payload.get("text", ""), _buttons(row.payload)) for row in rows]
+        self.said.extend(said)
+        return said
+
+    async def press(self, data: str) -> list[Said]:
+        return await self.run(lambda turn, trial: conversation.press(turn, data, trial))
+
+    async def type(self, words: str) -> list[Said]:
+        return await self.run(lambda turn, trial: conversation.typed(turn, words, trial))
+
+    async def start(self, code: str | None) -> list[Said]:
+        return await self.run(lambda turn, trial: enrollment.start(turn, code, trial))
+
+
+def _buttons(payload: dict[str, Any]) -> list[str]:
+    markup = payload.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def nl(key: str, **params: object) -> str:
+    return text(Language.NL, key, **params)
+
+
+@pytest.fixture
+def trial() -> Trial:
+    return Trial(load_protocol(shipped_config("study.toml")), allocation_seed="service-tests-seed")
+
+
+@pytest.fixture
+def runner(database: Database, clock: FakeClock, trial: Trial) -> TurnRunner:
+    return TurnRunner(database, clock, trial, StaffDirectory(frozenset({1})))
+
+
+@pytest.fixture
+def person(runner: TurnRunner) -> Person:
+    return Person(runner, user_id=5001)
+
+
+async def new_code(runner: TurnRunner) -> str:
+    async with runner.database.transaction() as session:
+        [code] = await create_codes(session, SITE, 1, reusable=False, now=runner.clock.now())
+    return code
+
+
+async def enroll(
+    person: Person, runner: TurnRunner, *, track: str = "savings", commitment: str = "commit:1000"
+) -> list[Said]:
+    """Consent, language, birth year, track, baseline by taps, commitment; the last replies."""
+    [consent] = await person.start(await new_code(runner))
+    await person.press(consent.buttons[0])
+    await person.press("lang:nl")
+    await person.type(BIRTH_YEAR)
+    question = (await person.press(f"track:{track}"))[-1]
+    while question.buttons[0].startswith("q:"):
+        question = (await person.press(question.buttons[2]))[-1]
+    return await person.press(commitment)
+
+
+async def participant_of(person: Person) -> Participant:
+    async with person.runner.database.snapshot() as session:
+        found = await session.scalar(
+            select(Participant).where(Participant.telegram_user_id == person.user_id)
+        )
+        session.expunge_all()  # read after the snapshot's rollback, which would expire it
+    assert found is not None
+    return found
+
+
+async def events_of(person: Person) -> list[Event]:
+    participant = await participant_of(person)
+    async with person.runner.database.snapshot() as session:
+        events = list(
+            await session.scalars(
+                select(Event).where(Event.participant_id == participant.id).order_by(Event.id)
+            )
+        )
+        session.expunge_all()
+    return events
