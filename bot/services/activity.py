@@ -7,7 +7,6 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import table_of
 from bot.db.study import Event, IntakeStep, Participant
-from bot.outbox import Button
 from bot.services import callback_data
 from bot.services.group_posts import congratulate_deposit
 from bot.services.money import InvalidAmount, format_amount, parse_amount
@@ -34,21 +33,28 @@ def _ready(turn: Turn) -> Participant | None:
     return participant
 
 
-async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
-    """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
+async def _saver(turn: Turn) -> Participant | None:
+    """The participant, if they may log savings now; otherwise they are told why not."""
     participant = _ready(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
-        return
+        return None
     if participant.track != "savings":
         await turn.say_text("activity.deposit_for_savers")
+        return None
+    return participant
+
+
+async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
+    """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
+    participant = await _saver(turn)
+    if participant is None:
         return
     if not typed:
         committed = participant.commitment_cents or 0
         label = turn.t("activity.deposit_button", amount=format_amount(committed, turn.language))
         offer = callback_data.Deposit(committed, turn.incoming.update_id)
-        button = Button(label, callback_data.encode(offer))
-        await turn.say_text("activity.deposit_how", buttons=[[button]])
+        await turn.say_text("activity.deposit_how", buttons=[[callback_data.button(label, offer)]])
         return
     try:
         cents = parse_amount(typed, max_cents=trial.protocol.limits.max_deposit_cents)
@@ -60,12 +66,8 @@ async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
 
 async def deposit_offered(turn: Turn, offer: callback_data.Deposit, trial: Trial) -> None:
     """The button under a /deposit question: records `offer.cents` once, however often pressed."""
-    participant = _ready(turn)
+    participant = await _saver(turn)
     if participant is None:
-        await turn.say_text("activity.not_enrolled")
-        return
-    if participant.track != "savings":
-        await turn.say_text("activity.deposit_for_savers")
         return
     if not 0 < offer.cents <= trial.protocol.limits.max_deposit_cents:
         await turn.say_text("button.unknown")

@@ -8,16 +8,18 @@ The sender paces group posts to 20 per minute per group.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, Participant
 from bot.services.groups import post, protocol_language
-from bot.services.periods import DEPOSIT_KINDS, current_window, latest_occurrence
+from bot.services.periods import DEPOSIT_KINDS, advance_due, current_window
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
 
@@ -30,23 +32,27 @@ class PostScan:
     posted: int = 0
 
 
+async def _active_groups_due(
+    session: AsyncSession, next_at: InstrumentedAttribute[datetime | None], now: datetime
+) -> Sequence[PeerGroup]:
+    """Active groups whose next post of one kind (`next_at`) is due by `now`."""
+    statement = select(PeerGroup).where(PeerGroup.status == GroupStatus.ACTIVE, next_at <= now)
+    return (await session.scalars(statement)).all()
+
+
 async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
     """Post each due weekly summary: how many members saved (or took job-search steps)."""
     schedule = trial.protocol.schedule
     interval = schedule.group_progress_interval
     arms = trial.protocol.arms_with(Component.GROUP_PROGRESS)
-    due = await session.scalars(
-        select(PeerGroup).where(
-            PeerGroup.status == GroupStatus.ACTIVE, PeerGroup.next_progress_at <= now
-        )
-    )
+    due = await _active_groups_due(session, PeerGroup.next_progress_at, now)
     scan = PostScan()
     for group in due:
         scan.due += 1
         assert group.next_progress_at is not None
-        latest = latest_occurrence(group.next_progress_at, now, interval)
-        group.next_progress_at = latest + interval
-        if group.arm not in arms or now - latest > schedule.stale_after:
+        firing = advance_due(group.next_progress_at, now, interval, schedule.stale_after)
+        group.next_progress_at, latest = firing.following, firing.latest
+        if group.arm not in arms or firing.stale:
             continue
         words = await progress_text(session, group, latest - interval, latest, trial)
         if words is None:
@@ -111,21 +117,17 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
     interval = schedule.curriculum_interval
     weeks = trial.protocol.curriculum
     arms = trial.protocol.arms_with(Component.CURRICULUM)
-    due = await session.scalars(
-        select(PeerGroup).where(
-            PeerGroup.status == GroupStatus.ACTIVE, PeerGroup.next_curriculum_at <= now
-        )
-    )
+    due = await _active_groups_due(session, PeerGroup.next_curriculum_at, now)
     scan = PostScan()
     for group in due:
         scan.due += 1
         assert group.next_curriculum_at is not None
-        latest = latest_occurrence(group.next_curriculum_at, now, interval)
-        group.next_curriculum_at = latest + interval
+        firing = advance_due(group.next_curriculum_at, now, interval, schedule.stale_after)
+        group.next_curriculum_at = firing.following
         if group.arm not in arms or group.curriculum_week > len(weeks):
             group.next_curriculum_at = None
             continue
-        if now - latest > schedule.stale_after:
+        if firing.stale:
             continue  # the topic waits for the next slot rather than arriving late
         week = weeks[group.curriculum_week - 1]
         language = protocol_language(group)
@@ -138,7 +140,7 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
             kind="curriculum",
             intent=f"curriculum:{group.id}:{week.week}",
             now=now,
-            not_before=trial.protocol.next_allowed_time(latest),
+            not_before=trial.protocol.next_allowed_time(firing.latest),
         )
         scan.posted += int(added)
         group.curriculum_week += 1

@@ -24,7 +24,7 @@ from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
 from bot.outbox import OutgoingMessage, enqueue_many
 from bot.services.money import format_amount
-from bot.services.periods import DEPOSIT_KINDS, latest_occurrence
+from bot.services.periods import DEPOSIT_KINDS, advance_due
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
 
@@ -142,11 +142,11 @@ async def scan_periods(
     missed: list[tuple[Participant, datetime, datetime]] = []
     for participant in due:
         assert participant.period_start is not None
-        last_end = latest_occurrence(participant.period_start, now, period)
-        participant.period_start = last_end
+        firing = advance_due(participant.period_start, now, period, schedule.stale_after)
+        last_end = participant.period_start = firing.latest
         if participant.arm not in reminded_arms or participant.telegram_user_id is None:
             continue
-        if now - last_end > schedule.stale_after:
+        if firing.stale:
             result.stale += 1
             log.info(
                 "reminder skipped as stale participant=%s period_end=%s", participant.id, last_end
@@ -202,14 +202,14 @@ async def scan_encouragements(
     encouraged: list[tuple[Participant, datetime]] = []
     for participant in due:
         assert participant.next_encouragement_at is not None
-        latest = latest_occurrence(participant.next_encouragement_at, now, interval)
-        participant.next_encouragement_at = latest + interval
+        firing = advance_due(participant.next_encouragement_at, now, interval, schedule.stale_after)
+        participant.next_encouragement_at = firing.following
         if participant.arm not in arms or participant.telegram_user_id is None:
             continue
-        if now - latest > schedule.stale_after:
+        if firing.stale:
             result.stale += 1
             continue
-        encouraged.append((participant, latest))
+        encouraged.append((participant, firing.latest))
     logged = await histories(session, [participant.id for participant, _ in encouraged])
     messages = [
         _nudge(
