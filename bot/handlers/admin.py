@@ -1,4 +1,4 @@
-"""Admin commands in private chat: enrollment links and staff invites."""
+"""Admin commands in private chat: enrollment links, staff invites and removing staff."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.handlers.context import LotgenootContext
 from bot.handlers.replies import reply
 from bot.handlers.roles import requires
 from bot.services.enrollment import create_codes
-from bot.services.staff import create_invite, deep_link
+from bot.services.staff import create_invite, deep_link, remove_staff
 
 MAX_CODES_IN_CHAT = 50
 
@@ -50,9 +50,35 @@ async def invite(update: Update, context: LotgenootContext) -> None:
     )
 
 
+@requires(Role.ADMIN)
+async def staff_remove(update: Update, context: LotgenootContext) -> None:
+    """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once."""
+    args = context.args or []
+    wanted = args[1].lower() if len(args) == 2 else None
+    roles = {role.value for role in Role}
+    if not 1 <= len(args) <= 2 or not args[0].isdigit() or (wanted and wanted not in roles):
+        await reply(update, context, "admin.staff_remove_usage")
+        return
+    telegram_id = int(args[0])
+    async with context.transaction() as session:
+        removed = await remove_staff(session, telegram_id, Role(wanted) if wanted else None)
+    if not removed:
+        await reply(update, context, "admin.staff_remove_none", id=telegram_id)
+        return
+    operator = telegram_id in context.runtime.settings.admin_ids
+    await reply(
+        update,
+        context,
+        "admin.staff_removed_operator" if operator else "admin.staff_removed",
+        id=telegram_id,
+        roles=", ".join(role.value for role in removed),
+    )
+
+
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("codes", codes, filters=private),
         CommandHandler("invite", invite, filters=private),
+        CommandHandler("staff_remove", staff_remove, filters=private),
     ]
