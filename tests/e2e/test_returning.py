@@ -3,6 +3,8 @@ not even after /delete, while nothing links them back to their erased record."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
@@ -19,6 +21,7 @@ from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.enrollment import create_codes
 from bot.services.returning import person_hash
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
+from tests.e2e.test_cli import STUDY, lotgenoot
 
 ALREADY = "Je hebt al eens meegedaan aan dit onderzoek"
 
@@ -179,3 +182,17 @@ async def test_export_reports_refused_reenrollments_only_as_a_count_per_site(
         rendered = frame.astype(str).to_csv()
         assert kept not in rendered, name
         assert str(eva.id) not in rendered, name
+
+
+def test_run_without_pseudonym_key_says_it_is_needed_in_one_line(tmp_path: Path) -> None:
+    """The bot cannot recognise returning people without the key, so it does not start."""
+    result = lotgenoot(
+        "run",
+        cwd=tmp_path,
+        LOTGENOOT_BOT_TOKEN="1:x",
+        LOTGENOOT_STUDY_FILE=str(STUDY),
+        LOTGENOOT_ALLOCATION_SEED="test-seed",
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "LOTGENOOT_PSEUDONYM_KEY" in result.stderr
