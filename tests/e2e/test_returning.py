@@ -3,6 +3,8 @@ not even after /delete, while nothing links them back to their erased record."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,10 +18,14 @@ from bot.db.study import (
     Participant,
     ReenrollmentRefusals,
 )
+from bot.i18n import Language, text
+from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.enrollment import create_codes
 from bot.services.returning import person_hash
+from experiments.export import build_tables
+from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
 from tests.e2e.test_cli import STUDY, lotgenoot
 
@@ -159,9 +165,6 @@ async def test_person_who_consented_but_was_never_allocated_may_enroll_again(
 async def test_export_reports_refused_reenrollments_only_as_a_count_per_site(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
-    from bot.research import read_trial
-    from experiments.export import build_tables
-    from experiments.pseudonyms import Pseudonymizer
 
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
         code = await reusable_code(database, clock)
@@ -196,3 +199,23 @@ def test_run_without_pseudonym_key_says_it_is_needed_in_one_line(tmp_path: Path)
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0
     assert "LOTGENOOT_PSEUDONYM_KEY" in result.stderr
+
+
+def test_consent_text_says_in_both_languages_that_a_code_of_the_account_is_kept_after_delete() -> (
+    None
+):
+
+    english = text(Language.EN, "consent.text", version="1")
+    dutch = text(Language.NL, "consent.text", version="1")
+    assert "we keep a code made from your Telegram account, also after /delete" in english
+    assert "een code die van je Telegram-account is gemaakt, ook na /delete" in dutch
+
+
+def test_hash_of_a_telegram_id_is_keyed_and_apart_from_the_export_pseudonyms() -> None:
+
+    kept = person_hash("key", 100000001)
+    assert kept == person_hash("key", 100000001)
+    assert kept != person_hash("other key", 100000001)
+    assert kept != person_hash("key", 100000002)
+    assert not kept.startswith(Pseudonymizer("key").pseudonym(100000001))
+    assert kept != hmac.new(b"key", b"100000001", hashlib.sha256).hexdigest()
