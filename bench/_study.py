@@ -26,7 +26,11 @@ CHUNK = 5_000
 
 def shipped_trial() -> Trial:
     """The default three-arm study, with a seed only benchmarks use."""
-    return Trial(protocol=load_protocol(shipped_config("study.toml")), allocation_seed="bench")
+    return Trial(
+        protocol=load_protocol(shipped_config("study.toml")),
+        allocation_seed="bench",
+        pseudonym_key="bench",
+    )
 
 
 async def migrated(path: Path) -> Database:

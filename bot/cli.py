@@ -14,7 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
 from bot.app import Webhook, build_application, running
-from bot.cli_admin import codes_app, invite
+from bot.cli_admin import codes_app, invite, invites_app, staff_app
 from bot.cli_research import ResearchError, export, report
 from bot.cli_status import status
 from bot.cli_study import StudyError, power, study_app
@@ -34,6 +34,8 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
+app.add_typer(invites_app, name="invites")
+app.add_typer(staff_app, name="staff")
 app.command("power")(power)
 app.command("export")(export)
 app.command("report")(report)

@@ -11,9 +11,9 @@ import typer
 
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
-from bot.services.allocation import allocation_log
+from bot.services.allocation import allocation_log, participant_arms
 from bot.settings import load_settings
-from experiments.audit import AllocationRecord, head_hash, verify
+from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
 from experiments.power import format_power, participants_per_arm
 from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
 
@@ -47,7 +47,8 @@ def verify_log(
         typer.Option(help="The head hash a previous verify printed; catches a truncated log."),
     ] = None,
 ) -> None:
-    """Recompute the allocation log's hash chain and sequence; exit 1 on any tampering."""
+    """Recompute the allocation log's keyed hash chain and sequence, and check the participants'
+    arms and strata against it; exit 1 on any tampering."""
     settings = load_settings()
     protocol = _load(study if study is not None else settings.study_file)
     # Exactly as the bot uses it (not stripped): a different seed gives a different sequence.
@@ -57,13 +58,17 @@ def verify_log(
         raise StudyError(
             "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
         )
-    records = asyncio.run(_read_log(settings.database_url))
-    problems = verify(
+    records, participants = asyncio.run(_read_log(settings.database_url))
+    checked = check_log(
         records,
         seed,
         protocol.arm_weights(),
         block_multiples=protocol.randomization.block_multiples,
         expected_head=head,
+    )
+    flagged = {problem.sequence for problem in checked.problems if problem.sequence is not None}
+    problems = checked.problems + verify_participants(
+        records, participants, already_reported=flagged
     )
     if problems:
         for problem in problems:
@@ -72,6 +77,10 @@ def verify_log(
         typer.echo(found, err=True)
         raise typer.Exit(1)
     intact = "chain and sequence intact"
+    if checked.legacy_records == len(records) and records:
+        intact += " (legacy, unkeyed chain)"
+    elif checked.legacy:
+        intact += f" (legacy, unkeyed chain for the first {checked.legacy_records}, keyed after)"
     typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
 
 
@@ -110,11 +119,13 @@ def _count(items: Sized, noun: str) -> str:
     return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
 
 
-async def _read_log(database_url: str) -> list[AllocationRecord]:
+async def _read_log(
+    database_url: str,
+) -> tuple[list[AllocationRecord], list[tuple[int, str | None, str | None]]]:
     database = Database(database_url)
     try:
         await ensure_up_to_date(database)
-        async with database.transaction() as session:
-            return await allocation_log(session)
+        async with database.snapshot() as session:
+            return await allocation_log(session), await participant_arms(session)
     finally:
         await database.dispose()

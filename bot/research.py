@@ -43,6 +43,7 @@ from bot.db.study import (
     ConsentRefusals,
     Event,
     Participant,
+    ReenrollmentRefusals,
     Site,
     SurveyAnswer,
 )
@@ -80,6 +81,7 @@ _SIMPLE_TYPES = (Integer, Boolean, DateTime, Date, Float, Numeric, String)
 _MODELS: dict[str, Any] = {
     "sites": Site,
     "consent_refusals": ConsentRefusals,
+    "reenrollment_refusals": ReenrollmentRefusals,
     "participants": Participant,
     "allocations": Allocation,
     "events": Event,

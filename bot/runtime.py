@@ -63,4 +63,21 @@ def trial_from_settings(settings: Settings) -> Trial:
             f"the study file {settings.study_file} has problems: {'; '.join(error.problems[:3])} "
             f"(see `lotgenoot study check {settings.study_file}`)"
         ) from None
-    return Trial(protocol=protocol, allocation_seed=require_allocation_seed(settings))
+    return Trial(
+        protocol=protocol,
+        allocation_seed=require_allocation_seed(settings),
+        pseudonym_key=_pseudonym_key(settings),
+    )
+
+
+def _pseudonym_key(settings: Settings) -> str:
+    """The pseudonym key: allocation needs it to recognise people who were allocated before."""
+    key = settings.pseudonym_key
+    if key is None or not key.get_secret_value():
+        raise SettingsError(
+            "LOTGENOOT_PSEUDONYM_KEY is not set: the bot needs it to recognise people who took "
+            "part before; generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`, keep it secret and "
+            "use the same one for exports"
+        )
+    return key.get_secret_value()

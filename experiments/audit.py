@@ -1,17 +1,28 @@
 """The append-only allocation log: hash-chained records and a verifier that reports tampering.
 
-Each record's hash is SHA-256 over the compact, key-sorted UTF-8 JSON of its fields (sequence,
-participant_id, stratum, position, arm, allocated_at as ISO-8601 UTC with microseconds,
-prev_hash). The chain alone shows edits, deletions, insertions and reordering inside the log;
-cutting off its end or rewriting it wholesale shows only against a head hash kept elsewhere
-(`expected_head`), and any arm that differs from the seed's sequence shows in every case.
+Each record's hash is HMAC-SHA256 over the compact, key-sorted UTF-8 JSON of its fields
+(sequence, participant_id, stratum, position, arm, allocated_at as ISO-8601 UTC with
+microseconds, prev_hash), under the chain key HMAC-SHA256(seed, "lotgenoot/allocation-chain/v1")
+(`chain_key`). Keyed, nobody without the allocation seed can recompute the chain after an edit.
+The chain shows edits, deletions, insertions and reordering inside the log; cutting off its end
+shows only against a head hash kept elsewhere (`expected_head`), and any arm that differs from
+the seed's sequence shows in every case.
+
+Legacy: logs written before the chain was keyed carry plain SHA-256 hashes of the same JSON.
+They keep verifying, as a prefix of the log: once a keyed record appears, every later record
+must be keyed, so an edit cannot be hidden by recomputing unkeyed hashes after that point.
+`check_log` reports how many legacy records a log starts with.
+
+`verify_participants` checks the copies the bot reads (participants.arm and .stratum) against
+the log, so an edit there shows too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -19,19 +30,33 @@ from enum import StrEnum
 from experiments.randomization import AllocationSequence
 
 __all__ = [
+    "CHAIN_LABEL",
     "FIRST_SEQUENCE",
     "GENESIS_HASH",
     "AllocationRecord",
+    "LogCheck",
     "Problem",
     "ProblemKind",
     "append_record",
+    "chain_key",
+    "check_log",
     "head_hash",
     "record_hash",
     "verify",
+    "verify_participants",
 ]
 
 GENESIS_HASH = "0" * 64
 FIRST_SEQUENCE = 1
+CHAIN_LABEL = b"lotgenoot/allocation-chain/v1"
+
+
+def chain_key(seed: bytes | str) -> bytes:
+    """The key of the allocation log's hashes, derived from the allocation seed."""
+    raw = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
+    if not raw:
+        raise ValueError("the allocation seed must not be empty")
+    return hmac.digest(raw, CHAIN_LABEL, "sha256")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +83,7 @@ class ProblemKind(StrEnum):
     WRONG_ARM = "wrong_arm"
     DUPLICATE_PARTICIPANT = "duplicate_participant"
     HEAD_MISMATCH = "head_mismatch"
+    PARTICIPANT_MISMATCH = "participant_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +105,9 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def record_hash(record: AllocationRecord) -> str:
-    """The hash a record should carry, computed from its fields and prev_hash."""
+def record_hash(record: AllocationRecord, key: bytes | None = None) -> str:
+    """The hash a record should carry, from its fields and prev_hash: HMAC-SHA256 under `key`
+    (see `chain_key`), or plain SHA-256 for a legacy, unkeyed log (key None)."""
     fields = {
         "sequence": record.sequence,
         "participant_id": record.participant_id,
@@ -91,7 +118,9 @@ def record_hash(record: AllocationRecord) -> str:
         "prev_hash": record.prev_hash,
     }
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def append_record(
@@ -102,8 +131,11 @@ def append_record(
     position: int,
     arm: str,
     allocated_at: datetime,
+    key: bytes | None = None,
 ) -> AllocationRecord:
-    """The next record of the log, chained to `previous` (None for the first record)."""
+    """The next record of the log, chained to `previous` (None for the first record).
+
+    The bot passes `key=chain_key(seed)`; without a key the record is hashed the legacy way."""
     _timestamp(allocated_at)
     unsigned = AllocationRecord(
         sequence=FIRST_SEQUENCE if previous is None else previous.sequence + 1,
@@ -115,10 +147,10 @@ def append_record(
         prev_hash=GENESIS_HASH if previous is None else previous.hash,
         hash="",
     )
-    return _with_hash(unsigned)
+    return _with_hash(unsigned, key)
 
 
-def _with_hash(record: AllocationRecord) -> AllocationRecord:
+def _with_hash(record: AllocationRecord, key: bytes | None) -> AllocationRecord:
     return AllocationRecord(
         record.sequence,
         record.participant_id,
@@ -127,7 +159,7 @@ def _with_hash(record: AllocationRecord) -> AllocationRecord:
         record.arm,
         record.allocated_at,
         record.prev_hash,
-        record_hash(record),
+        record_hash(record, key),
     )
 
 
@@ -145,6 +177,32 @@ def verify(
     expected_head: str | None = None,
 ) -> list[Problem]:
     """Recompute the chain and the allocation sequence; an intact log gives no problems."""
+    return check_log(
+        records, seed, weights, block_multiples=block_multiples, expected_head=expected_head
+    ).problems
+
+
+@dataclass(frozen=True, slots=True)
+class LogCheck:
+    """What `check_log` found: the problems, and how many records are hashed the legacy way."""
+
+    problems: list[Problem]
+    legacy_records: int
+
+    @property
+    def legacy(self) -> bool:
+        return self.legacy_records > 0
+
+
+def check_log(
+    records: Iterable[AllocationRecord],
+    seed: bytes | str,
+    weights: Mapping[str, int],
+    *,
+    block_multiples: Sequence[int] = (1, 2, 3),
+    expected_head: str | None = None,
+) -> LogCheck:
+    """`verify`, also telling whether the log starts with legacy (unkeyed) records."""
     checker = _Checker(seed, weights, block_multiples)
     for record in records:
         checker.check(record)
@@ -155,7 +213,48 @@ def verify(
             f"the log ends in hash {checker.head[:12]}…, not the expected {expected_head[:12]}…: "
             "records were cut off the end, or the log was rewritten",
         )
-    return checker.problems
+    return LogCheck(checker.problems, checker.legacy_records)
+
+
+def verify_participants(
+    records: Iterable[AllocationRecord],
+    participants: Iterable[tuple[int, str | None, str | None]],
+    *,
+    already_reported: Collection[int] = (),
+) -> list[Problem]:
+    """Compare each participant's (id, arm, stratum), as the bot and the export read them, with
+    the allocation log: a copy that differs, or an arm without a record, is a problem.
+
+    Participants whose record is among `already_reported` (sequences `verify` found a problem
+    in) are skipped: their record cannot be trusted to compare with, and the problem shows."""
+    logged = {record.participant_id: record for record in records}
+    problems = []
+    for participant_id, arm, stratum in participants:
+        record = logged.get(participant_id)
+        if record is not None and record.sequence in already_reported:
+            continue
+        if record is None:
+            if arm is not None or stratum is not None:
+                problems.append(
+                    Problem(
+                        ProblemKind.PARTICIPANT_MISMATCH,
+                        None,
+                        f"participant {participant_id} has arm {arm!r} and stratum {stratum!r}, "
+                        "but the allocation log has no record of them",
+                    )
+                )
+            continue
+        if (arm, stratum) != (record.arm, record.stratum):
+            problems.append(
+                Problem(
+                    ProblemKind.PARTICIPANT_MISMATCH,
+                    record.sequence,
+                    f"participant {participant_id} has arm {arm!r} and stratum {stratum!r}, "
+                    f"but record #{record.sequence} gives arm {record.arm!r} in stratum "
+                    f"{record.stratum!r}: the participant's copy was changed",
+                )
+            )
+    return problems
 
 
 class _Checker:
@@ -163,6 +262,9 @@ class _Checker:
 
     def __init__(self, seed: bytes | str, weights: Mapping[str, int], multiples: Sequence[int]):
         self._seed, self._weights, self._multiples = seed, weights, multiples
+        self._key = chain_key(seed)
+        self._keyed_seen = False
+        self.legacy_records = 0
         self._sequences: dict[str, AllocationSequence] = {}
         self._next_position: dict[str, int] = {}
         self._first_record_of: dict[int, int] = {}
@@ -185,16 +287,30 @@ class _Checker:
 
     def _check_hash(self, record: AllocationRecord) -> None:
         try:
-            expected = record_hash(record)
+            keyed = record_hash(record, self._key)
+            legacy = record_hash(record)
         except ValueError:
-            expected = ""
-        if expected != record.hash:
+            keyed = legacy = ""
+        if keyed and record.hash == keyed:
+            self._keyed_seen = True
+            return
+        if legacy and record.hash == legacy:
+            if not self._keyed_seen:
+                self.legacy_records += 1
+                return
             self.report(
                 ProblemKind.EDITED,
                 record.sequence,
-                f"record #{record.sequence} was changed after it was written: "
-                "its contents no longer match its hash",
+                f"record #{record.sequence} carries an unkeyed hash after keyed records: "
+                "it was rewritten by someone without the allocation seed",
             )
+            return
+        self.report(
+            ProblemKind.EDITED,
+            record.sequence,
+            f"record #{record.sequence} was changed after it was written: "
+            "its contents no longer match its hash",
+        )
 
     def _check_link(self, record: AllocationRecord) -> None:
         previous = self._previous

@@ -38,6 +38,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
     for name, columns in {
         "sites": "id name",
         "consent_refusals": "site_id count",
+        "reenrollment_refusals": "site_id count",
         "participants": "id site_id language consent_version consented_at step birth_year "
         "age_band track commitment_cents commitment_applications goal_target_cents stratum arm "
         "allocated_at status paused_at withdrawn_at unreachable_since erased_at",
@@ -207,10 +208,14 @@ def _participants(
 def _sites(raw: RawTrial, sites: Mapping[int, str]) -> pd.DataFrame:
     refusals = raw["consent_refusals"]
     counts = dict(zip(refusals["site_id"], refusals["count"], strict=True))
+    again = raw["reenrollment_refusals"]
+    returned = dict(zip(again["site_id"], again["count"], strict=True))
     return pd.DataFrame(
         {
             "site": [sites[site_id] for site_id in sites],
             "consent_refusals": [int(counts.get(site_id, 0)) for site_id in sites],
+            # a count per site only: linking a refusal to a pseudonym would undo an erasure
+            "reenrollment_refusals": [int(returned.get(site_id, 0)) for site_id in sites],
         }
     )
 

@@ -34,6 +34,7 @@ class EnrollmentCode(Base):
     uses: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
 
 class ConsentRefusals(Base):
@@ -196,3 +197,26 @@ class Invite(Base):
     created_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AllocatedPerson(Base):
+    """A keyed hash of a Telegram id that was ever allocated: one person, one randomization.
+
+    Kept apart from identities and never erased (the consent text says so): only the HMAC under
+    the pseudonym key, no participant id and no time, so it cannot be linked to any record.
+    """
+
+    __tablename__ = "allocated_people"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ReenrollmentRefusals(Base):
+    """How many attempts to enroll again after an allocation were refused, per site; counts only."""
+
+    __tablename__ = "reenrollment_refusals"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

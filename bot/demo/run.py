@@ -105,7 +105,11 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         database = Database(settings.database_url)
         try:
             await upgrade(database)
-            trial = Trial(load_protocol(shipped_config("study.toml")), f"demo-seed-{options.seed}")
+            trial = Trial(
+                load_protocol(shipped_config("study.toml")),
+                f"demo-seed-{options.seed}",
+                demo_pseudonym_key(options.seed),
+            )
             runtime = Runtime(
                 settings,
                 database,
@@ -217,7 +221,7 @@ async def _researcher(
     console.log("researcher: exporting the pseudonymized data and writing the report")
     as_of = clock.now()
     protocol = trial.protocol
-    key = f"demo-pseudonym-key-{options.seed}"
+    key = demo_pseudonym_key(options.seed)
     await export_trial(database, options.out / "export", key=key, protocol=protocol, as_of=as_of)
     result.report = await report_trial(
         database, options.out / "report", protocol=protocol, as_of=as_of
@@ -264,3 +268,8 @@ async def _summarize(database: Database, options: DemoOptions, database_file: Pa
         )
     result.nudges = await _nudge_counts(database)
     return result
+
+
+def demo_pseudonym_key(seed: int) -> str:
+    """The demo's pseudonym key: the bot recognises returning people with it, the export links."""
+    return f"demo-pseudonym-key-{seed}"

@@ -35,9 +35,20 @@ async def invite(update: Update, context: LotgenootContext) -> None:
     await run_turn(update, context, service, roles=ADMINS)
 
 
+async def staff_remove(update: Update, context: LotgenootContext) -> None:
+    """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once."""
+    args = tuple(context.args or ())
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await staff_commands.remove(turn, args)
+
+    await run_turn(update, context, service, roles=ADMINS)
+
+
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("codes", codes, filters=private),
         CommandHandler("invite", invite, filters=private),
+        CommandHandler("staff_remove", staff_remove, filters=private),
     ]

@@ -9,12 +9,18 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Participant, Site
+from bot.services.returning import remember_allocated
 from bot.services.trial import Trial
-from experiments.audit import AllocationRecord, append_record
+from experiments.audit import AllocationRecord, append_record, chain_key
 from experiments.randomization import AllocationSequence
 
 # Any constant will do: every allocating transaction takes the same PostgreSQL advisory lock.
 ALLOCATION_LOCK = 7_404_211
+
+
+@lru_cache(maxsize=16)
+def _chain_key(seed: str) -> bytes:
+    return chain_key(seed)
 
 
 @lru_cache(maxsize=256)
@@ -72,7 +78,11 @@ async def allocate(
         position=position or 0,
         arm=arm,
         allocated_at=now,
+        key=_chain_key(trial.allocation_seed),
     )
+    if participant.telegram_user_id is not None:
+        # One person, one randomization: kept after /delete, so they cannot draw again.
+        await remember_allocated(session, trial, participant.telegram_user_id)
     session.add(
         Allocation(
             sequence=record.sequence,
@@ -108,3 +118,14 @@ async def allocation_log(session: AsyncSession) -> list[AllocationRecord]:
     """The whole log in order, for `lotgenoot study verify`."""
     rows = await session.scalars(select(Allocation).order_by(Allocation.sequence))
     return [_as_record(row) for row in rows]
+
+
+async def participant_arms(session: AsyncSession) -> list[tuple[int, str | None, str | None]]:
+    """(id, arm, stratum) of every participant with either set: the copies the bot and the
+    export read, which `lotgenoot study verify` checks against the log."""
+    rows = await session.execute(
+        select(Participant.id, Participant.arm, Participant.stratum)
+        .where((Participant.arm.is_not(None)) | (Participant.stratum.is_not(None)))
+        .order_by(Participant.id)
+    )
+    return [(int(pid), arm, stratum) for pid, arm, stratum in rows]

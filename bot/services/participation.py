@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import callback_data, intake
+from bot.services.erasure import Needles, forget_mentions
 from bot.services.money import format_amount
 from bot.services.nudges import cancel_pending_nudges
 from bot.services.periods import count_between, current_window, deposit_count, saved_between
@@ -211,6 +212,9 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         await turn.session.execute(
             delete(UnreachableChat).where(UnreachableChat.chat_id == telegram_id)
         )
+        # What others' messages, reports and logs say about them goes too.
+        needles = Needles(telegram_id, turn.incoming.first_name)
+        await forget_mentions(turn.session, participant.id, needles, "erased")
     if not keep:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
         await turn.session.execute(

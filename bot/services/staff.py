@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Invite, Participant, Role, StaffMember
 from bot.services.turns import Turn
 
 INVITE_PREFIX = "staff_"
+# A staff invite grants rights to whoever opens it first, so it should not lie around for ever.
+DEFAULT_INVITE_LIFETIME = timedelta(days=7)
 
 
 def deep_link(bot_username: str, payload: str) -> str:
@@ -20,11 +22,51 @@ def deep_link(bot_username: str, payload: str) -> str:
     return f"https://t.me/{bot_username}?start={payload}"
 
 
-async def create_invite(session: AsyncSession, role: Role, now: datetime) -> str:
-    """A new one-time invite token for `role`."""
+async def create_invite(
+    session: AsyncSession,
+    role: Role,
+    now: datetime,
+    expires_in: timedelta | None = DEFAULT_INVITE_LIFETIME,
+) -> str:
+    """A new one-time invite token for `role`, valid for `expires_in` (None: until used)."""
     token = INVITE_PREFIX + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
-    session.add(Invite(token=token, role=role, created_at=now))
+    expires_at = None if expires_in is None else now + expires_in
+    session.add(Invite(token=token, role=role, created_at=now, expires_at=expires_at))
     return token
+
+
+async def revoke_invites(
+    session: AsyncSession, tokens: Collection[str], now: datetime
+) -> list[str]:
+    """Revoke unused invites; the tokens that name no invite."""
+    unknown = []
+    for token in tokens:
+        invite = await session.get(Invite, token.strip())
+        if invite is None:
+            unknown.append(token)
+        elif invite.revoked_at is None:
+            invite.revoked_at = now
+    return unknown
+
+
+async def remove_staff(
+    session: AsyncSession, telegram_user_id: int, role: Role | None = None
+) -> list[Role]:
+    """End a staff member's rights at once (one role, or all); the roles that were removed.
+
+    The row stays (moderation logs refer to it) but is inactive, and `roles_of` reads `active`.
+    Operators from LOTGENOOT_ADMIN_IDS are not in this table: remove them from the setting.
+    """
+    query = select(StaffMember).where(
+        StaffMember.telegram_user_id == telegram_user_id, StaffMember.active
+    )
+    if role is not None:
+        query = query.where(StaffMember.role == role)
+    removed = []
+    for member in await session.scalars(query):
+        member.active = False
+        removed.append(member.role)
+    return sorted(removed)
 
 
 async def roles_of(
@@ -44,9 +86,9 @@ async def roles_of(
 
 
 async def accept_invite(turn: Turn, token: str) -> None:
-    """Grant the invite's role to the person who opened it, once."""
+    """Grant the invite's role to the person who opened it, once, unless revoked or expired."""
     invite = await turn.session.get(Invite, token)
-    if invite is None or invite.used_at is not None:
+    if invite is None or not await _claim(turn, token):
         await turn.say_text("staff.invite_invalid")
         return
     member = await turn.session.scalar(
@@ -64,9 +106,25 @@ async def accept_invite(turn: Turn, token: str) -> None:
         turn.session.add(member)
         await turn.session.flush()
     member.active = True
-    invite.used_at = turn.now
     invite.staff_member_id = member.id
     await turn.say_text(f"staff.welcome_{invite.role.value}")
+
+
+async def _claim(turn: Turn, token: str) -> bool:
+    """Mark the invite used, only if it is still unused, unrevoked and unexpired: one conditional
+    UPDATE, so two people opening one link at once cannot both get the role."""
+    result = await turn.session.execute(
+        update(Invite)
+        .where(
+            Invite.token == token,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            or_(Invite.expires_at.is_(None), Invite.expires_at > turn.now),
+        )
+        .values(used_at=turn.now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def trial_counts(session: AsyncSession) -> tuple[int, list[tuple[str, str, int]]]:

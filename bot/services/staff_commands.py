@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.db.study import Role
 from bot.services.enrollment import create_codes
-from bot.services.staff import create_invite, deep_link, trial_counts
+from bot.services.staff import create_invite, deep_link, remove_staff, trial_counts
 from bot.services.turns import Turn
 
 MAX_CODES_IN_CHAT = 50
@@ -33,6 +33,26 @@ async def make_invite(turn: Turn, wanted: str, bot_username: str) -> None:
         return
     token = await create_invite(turn.session, Role(wanted), turn.now)
     await turn.say_text("admin.invite_made", role=wanted, link=deep_link(bot_username, token))
+
+
+async def remove(turn: Turn, args: Sequence[str]) -> None:
+    """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once."""
+    wanted = args[1].lower() if len(args) == 2 else None
+    roles = {role.value for role in Role}
+    if not 1 <= len(args) <= 2 or not args[0].isdigit() or (wanted and wanted not in roles):
+        await turn.say_text("admin.staff_remove_usage")
+        return
+    telegram_id = int(args[0])
+    removed = await remove_staff(turn.session, telegram_id, Role(wanted) if wanted else None)
+    if not removed:
+        await turn.say_text("admin.staff_remove_none", id=telegram_id)
+        return
+    operator = telegram_id in turn.staff.admin_ids
+    await turn.say_text(
+        "admin.staff_removed_operator" if operator else "admin.staff_removed",
+        id=telegram_id,
+        roles=", ".join(role.value for role in removed),
+    )
 
 
 async def show_trial(turn: Turn) -> None:

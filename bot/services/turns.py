@@ -138,3 +138,15 @@ async def open_turn(
         else language_from_code(incoming.language_code)
     )
     return Turn(session, incoming, now, participant, language, staff)
+
+
+async def take_turn(
+    session: AsyncSession,
+    now: datetime,
+    incoming: Incoming,
+    action: TurnAction,
+    staff: StaffDirectory | None = None,
+) -> None:
+    """Run `action` for `incoming` in the caller's transaction (the runner's, or a test's that
+    needs to hold one open)."""
+    await action(await open_turn(session, now, incoming, staff or StaffDirectory()))

@@ -17,7 +17,11 @@ from bot.services.nudges import History, Logged, ScanResult, scan_periods
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 
-TRIAL = Trial(protocol=load_protocol(shipped_config("study.toml")), allocation_seed="scans")
+TRIAL = Trial(
+    protocol=load_protocol(shipped_config("study.toml")),
+    allocation_seed="scans",
+    pseudonym_key="scans-key",
+)
 PERIOD = TRIAL.protocol.schedule.commitment_period
 
 

@@ -37,7 +37,11 @@ def runtime_for(
         telegram_api_url=sandbox.base_url,
         database_url=database.url,
     )
-    trial = Trial(protocol=load_protocol(shipped_config("study.toml")), allocation_seed="e2e-seed")
+    trial = Trial(
+        protocol=load_protocol(shipped_config("study.toml")),
+        allocation_seed="e2e-seed",
+        pseudonym_key="e2e-pseudonym-key",
+    )
     return Runtime(
         settings,
         database,

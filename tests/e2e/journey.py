@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,6 @@ from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.enrollment import create_codes
-from bot.services.trial import Trial
 from experiments.protocol import Protocol
 from experiments.randomization import AllocationSequence
 from tests.e2e.conftest import runtime_for
@@ -52,7 +52,7 @@ async def bot_with_first_arm(
     """A running bot whose first enrollee of (track, Utrecht, 26-35) lands in `arm`."""
     runtime = runtime_for(sandbox, database, clock)
     seed = seed_for_first(arm, track, runtime.trial.protocol, clock.now().date())
-    runtime.trial = Trial(runtime.trial.protocol, seed)
+    runtime.trial = replace(runtime.trial, allocation_seed=seed)
     application = build_application(runtime)
     async with running(application):
         yield application, runtime

@@ -47,6 +47,7 @@ def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
         LOTGENOOT_BOT_TOKEN="1:x",
         LOTGENOOT_STUDY_FILE=str(STUDY),
         LOTGENOOT_ALLOCATION_SEED="test-seed",
+        LOTGENOOT_PSEUDONYM_KEY="test-pseudonym-key",
     )
     assert result.returncode != 0
     assert "lotgenoot db upgrade" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from bot.cli_study import StudyError, power, study_app
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
-from bot.services.allocation import allocate
+from bot.services.allocation import allocate, allocation_log
 from bot.services.trial import Trial
+from experiments.audit import append_record, record_hash
 from experiments.protocol import load_protocol
 from tests.conftest import ENGINES
 from tests.experiments.shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE
@@ -96,17 +98,19 @@ def test_verify_needs_the_seed() -> None:
     assert "LOTGENOOT_ALLOCATION_SEED" in str(result.exception)
 
 
-async def allocate_people(database: Database, clock: FakeClock, count: int) -> None:
+async def allocate_people(
+    database: Database, clock: FakeClock, count: int, site: str = "utrecht"
+) -> None:
     """Enroll and allocate `count` participants at one site through the allocation service."""
-    trial = Trial(load_protocol(STUDY_FILE), SEED)
+    trial = Trial(load_protocol(STUDY_FILE), SEED, "cli-pseudonym-key")
     now = clock.now()
     async with database.transaction() as session:
-        site = Site(name="utrecht", created_at=now)
-        session.add(site)
+        place = Site(name=site, created_at=now)
+        session.add(place)
         await session.flush()
         for _ in range(count):
             person = Participant(
-                site_id=site.id,
+                site_id=place.id,
                 language="en",
                 consent_version="2026-01",
                 consented_at=now,
@@ -166,8 +170,104 @@ async def test_verify_against_a_kept_head_notices_a_cut_off_log(
 ) -> None:
     await allocate_people(database, clock, 6)
     head = (await verify_against(database)).stdout.split("(head ")[1].rstrip(")\n")
+    # a careful forger also clears the participant's copy of the arm, which verify checks
+    await run_sql(
+        database,
+        "UPDATE participants SET arm = NULL, stratum = NULL, allocated_at = NULL "
+        "WHERE id = (SELECT participant_id FROM allocations WHERE sequence = 6)",
+    )
     await run_sql(database, "DELETE FROM allocations WHERE sequence = 6")
     assert (await verify_against(database)).exit_code == 0
     result = await verify_against(database, "--head", head)
     assert result.exit_code == 1
     assert "records were cut off the end" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+@pytest.mark.parametrize("column", ["arm", "stratum"])
+async def test_verify_reports_a_participants_arm_or_stratum_edited_in_the_database(
+    database: Database, clock: FakeClock, column: str
+) -> None:
+    await allocate_people(database, clock, 6)
+    other = "'peer'" if column == "arm" else "'track=savings'"
+    await run_sql(
+        database,
+        f"UPDATE participants SET {column} = CASE WHEN {column} = {other} THEN 'control' "
+        f"ELSE {other} END WHERE id = (SELECT participant_id FROM allocations WHERE sequence = 3)",
+    )
+    result = await verify_against(database)
+    assert result.exit_code == 1, result.output
+    lines = error_lines(result)
+    assert "but record #3 gives arm" in lines[0]
+    assert "the participant's copy was changed" in lines[0]
+    assert lines[-1] == "6 allocations, 1 problem found"
+
+
+@pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+async def test_verify_reports_an_arm_whose_allocation_record_was_deleted(
+    database: Database, clock: FakeClock
+) -> None:
+    await allocate_people(database, clock, 6)
+    await run_sql(database, "DELETE FROM allocations WHERE sequence = 6")
+    result = await verify_against(database)
+    assert result.exit_code == 1
+    assert "but the allocation log has no record of them" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+async def test_verify_reports_an_edit_whose_hash_was_recomputed_without_the_seed(
+    database: Database, clock: FakeClock
+) -> None:
+    """A forger who edits the last record and its participant, then recomputes the (unkeyed)
+    hash as the chain's JSON rules say, is caught: the chain is keyed with the seed."""
+    await allocate_people(database, clock, 6)
+    async with database.transaction() as session:
+        [last] = (await allocation_log(session))[-1:]
+    forged = dataclasses.replace(last, arm=next(a for a in ("peer", "text") if a != last.arm))
+    forged = dataclasses.replace(forged, hash=record_hash(forged))
+    await run_sql(
+        database,
+        f"UPDATE allocations SET arm = '{forged.arm}', hash = '{forged.hash}' WHERE sequence = 6",
+    )
+    await run_sql(
+        database, f"UPDATE participants SET arm = '{forged.arm}' WHERE id = {last.participant_id}"
+    )
+    result = await verify_against(database)
+    assert result.exit_code == 1
+    assert "record #6 carries an unkeyed hash after keyed records" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+async def test_verify_reports_an_unkeyed_legacy_chain_as_such(
+    database: Database, clock: FakeClock
+) -> None:
+    """A log written before the chain was keyed keeps verifying, and says it is legacy."""
+    await allocate_people(database, clock, 4)
+    async with database.transaction() as session:
+        log = await allocation_log(session)
+    previous = None
+    for record in log:
+        legacy = append_record(
+            previous,
+            participant_id=record.participant_id,
+            stratum=record.stratum,
+            position=record.position,
+            arm=record.arm,
+            allocated_at=record.allocated_at,
+        )
+        await run_sql(
+            database,
+            f"UPDATE allocations SET prev_hash = '{legacy.prev_hash}', hash = '{legacy.hash}' "
+            f"WHERE sequence = {record.sequence}",
+        )
+        previous = legacy
+    result = await verify_against(database)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        "4 allocations, chain and sequence intact (legacy, unkeyed chain) (head "
+    )
+    # the bot appends keyed records to a legacy log, and the log still verifies
+    await allocate_people(database, clock, 2, site="gouda")
+    result = await verify_against(database)
+    assert result.exit_code == 0, result.output
+    assert "intact (legacy, unkeyed chain for the first 4, keyed after)" in result.stdout

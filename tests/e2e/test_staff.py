@@ -87,3 +87,42 @@ async def test_invite_makes_a_researcher_who_sees_counts_only(
     assert "Sanne" not in counts["text"]
     assert str(saver.id) not in counts["text"]
     assert "does not work" in reused["text"]
+
+
+async def test_admin_removes_a_counsellor_whose_commands_stop_working_at_once(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna", language_code="en")
+    async with bot_with_admin(sandbox, database, clock, admin):
+        async with database.transaction() as session:
+            token = await create_invite(session, Role.COUNSELLOR, clock.now())
+        carla = sandbox.add_user("Carla", language_code="nl")
+        carla.send(f"/start {token}")
+        await carla.wait_for_messages(count=1)
+        carla.send("/groups")
+        [allowed] = await carla.wait_for_messages(count=1)
+        admin.send(f"/staff_remove {carla.id} counsellor")
+        [done] = await admin.wait_for_messages(count=1)
+        carla.send("/groups")
+        [refused] = await carla.wait_for_messages(count=1)
+        admin.send("/staff_remove someone")
+        [usage] = await admin.wait_for_messages(count=1)
+    assert allowed["text"] != "Sorry, deze opdracht is niet voor jou beschikbaar."
+    assert done["text"] == f"Done: {carla.id} is no longer counsellor. Their rights ended now."
+    assert refused["text"] == "Sorry, deze opdracht is niet voor jou beschikbaar."
+    assert usage["text"].startswith("Use: /staff_remove <Telegram id>")
+
+
+async def test_counsellor_cannot_remove_staff(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna", language_code="en")
+    async with bot_with_admin(sandbox, database, clock, admin):
+        async with database.transaction() as session:
+            token = await create_invite(session, Role.COUNSELLOR, clock.now())
+        carla = sandbox.add_user("Carla", language_code="nl")
+        carla.send(f"/start {token}")
+        await carla.wait_for_messages(count=1)
+        carla.send(f"/staff_remove {admin.id}")
+        [refused] = await carla.wait_for_messages(count=1)
+    assert refused["text"] == "Sorry, deze opdracht is niet voor jou beschikbaar."

@@ -12,9 +12,12 @@ from experiments.audit import (
     AllocationRecord,
     ProblemKind,
     append_record,
+    chain_key,
+    check_log,
     head_hash,
     record_hash,
     verify,
+    verify_participants,
 )
 from experiments.randomization import AllocationSequence
 
@@ -221,3 +224,92 @@ def test_time_without_a_zone_is_refused() -> None:
             arm="peer",
             allocated_at=datetime(2026, 1, 5, 9, 0),
         )
+
+
+def keyed_log(
+    length: int = 12, *, after: list[AllocationRecord] | None = None
+) -> list[AllocationRecord]:
+    """A log as the bot writes it now: hashes keyed with the seed's chain key (after a legacy
+    prefix `after`, if given)."""
+    records = list(after or [])
+    for record in honest_log(len(records) + length)[len(records) :]:
+        records.append(
+            append_record(
+                records[-1] if records else None,
+                participant_id=record.participant_id,
+                stratum=record.stratum,
+                position=record.position,
+                arm=record.arm,
+                allocated_at=record.allocated_at,
+                key=chain_key(SEED),
+            )
+        )
+    return records
+
+
+def test_keyed_log_is_intact_and_not_legacy() -> None:
+    checked = check_log(keyed_log(), SEED, WEIGHTS)
+    assert checked.problems == []
+    assert checked.legacy_records == 0
+
+
+def test_keyed_hash_differs_from_the_plain_hash_and_from_another_seeds() -> None:
+    record = keyed_log(1)[0]
+    assert record.hash != record_hash(record)
+    assert record.hash != record_hash(record, chain_key("another-seed"))
+    assert record.hash == record_hash(record, chain_key(SEED))
+
+
+def test_edit_of_a_keyed_log_with_a_recomputed_plain_hash_is_reported() -> None:
+    """Without the seed a forger can only recompute plain SHA-256 hashes: that shows."""
+    log = keyed_log()
+    edited = dataclasses.replace(log[-1], allocated_at=log[-1].allocated_at + timedelta(days=1))
+    log[-1] = dataclasses.replace(edited, hash=record_hash(edited))
+    (problem,) = verify(log, SEED, WEIGHTS)
+    assert problem.kind is ProblemKind.EDITED
+    assert "unkeyed hash after keyed records" in str(problem)
+
+
+def test_edit_of_a_keyed_log_rehashed_under_a_guessed_seed_is_reported() -> None:
+    log = keyed_log()
+    edited = dataclasses.replace(log[-1], participant_id=999)
+    log[-1] = dataclasses.replace(edited, hash=record_hash(edited, chain_key("guess")))
+    assert kinds(log) == {ProblemKind.EDITED}
+
+
+def test_legacy_unkeyed_log_still_verifies_and_is_counted_as_legacy() -> None:
+    checked = check_log(honest_log(), SEED, WEIGHTS)
+    assert checked.problems == []
+    assert checked.legacy_records == 30
+
+
+def test_keyed_records_may_follow_a_legacy_prefix() -> None:
+    log = keyed_log(8, after=honest_log(5))
+    checked = check_log(log, SEED, WEIGHTS)
+    assert checked.problems == []
+    assert checked.legacy_records == 5
+
+
+def test_participant_copies_that_differ_from_the_log_are_reported() -> None:
+    log = keyed_log(6)
+    copies = [(r.participant_id, r.arm, r.stratum) for r in log]
+    assert verify_participants(log, copies) == []
+    pid, arm, stratum = copies[2]
+    copies[2] = (pid, other_arm(arm or ""), stratum)
+    copies[4] = (copies[4][0], copies[4][1], "track=elsewhere")
+    copies.append((900, "peer", "track=savings"))
+    problems = verify_participants(log, copies)
+    assert [p.kind for p in problems] == [ProblemKind.PARTICIPANT_MISMATCH] * 3
+    assert [p.sequence for p in problems] == [3, 5, None]
+    assert "participant 900 has arm 'peer'" in str(problems[2])
+
+
+def test_participant_copy_is_not_compared_with_a_record_already_reported() -> None:
+    log = keyed_log(3)
+    copies = [(r.participant_id, other_arm(r.arm), r.stratum) for r in log]
+    assert len(verify_participants(log, copies, already_reported={2})) == 2
+
+
+def test_empty_seed_cannot_key_the_chain() -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        chain_key("")

@@ -27,7 +27,9 @@ _ids = itertools.count(900_000_001)
 @pytest.fixture
 def trial() -> Trial:
     """Groups of 3 to 5; pools wait at most the shipped 14 days."""
-    return Trial(small_groups(load_protocol(shipped_config("study.toml"))), "pool-tests")
+    return Trial(
+        small_groups(load_protocol(shipped_config("study.toml"))), "pool-tests", "pool-key"
+    )
 
 
 async def _waiting(
@@ -139,7 +141,9 @@ async def test_past_the_wait_limit_a_pool_merges_with_its_neighbour_band(
 async def test_past_the_wait_limit_a_pool_alone_forms_a_smaller_group(
     database: Database, clock: FakeClock
 ) -> None:
-    trial = Trial(small_groups(load_protocol(shipped_config("study.toml")), min_size=5), "x")
+    trial = Trial(
+        small_groups(load_protocol(shipped_config("study.toml")), min_size=5), "x", "x-key"
+    )
     await _waiting(database, clock, trial, 4)
     assert await _form(database, clock, trial) == []
     clock.advance(timedelta(days=14))

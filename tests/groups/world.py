@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +26,6 @@ from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from bot.scheduler import scan_groups
 from bot.services.pools import enter_pool
 from bot.services.staff import create_invite
-from bot.services.trial import Trial
 from experiments.protocol import Protocol
 from experiments.protocol_sections import Groups
 from tests.conftest import ENGINES
@@ -59,7 +59,7 @@ async def group_bot(
     protocol = runtime.trial.protocol
     if small or group_settings:
         protocol = small_groups(protocol, **group_settings)
-    runtime.trial = Trial(protocol, runtime.trial.allocation_seed)
+    runtime.trial = replace(runtime.trial, protocol=protocol)
     ids = frozenset(a.id for a in admins)
     runtime.settings = runtime.settings.model_copy(update={"admin_ids": ids})
     async with running(build_application(runtime)):

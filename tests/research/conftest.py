@@ -60,7 +60,7 @@ def needles() -> list[str]:
 
 async def populate(database: Database, clock: FakeClock) -> list[int]:
     """Five participants (one erased) with events, answers and messages; their internal ids."""
-    trial = Trial(load_protocol(STUDY_FILE), SEED)
+    trial = Trial(load_protocol(STUDY_FILE), SEED, "research-pseudonym-key")
     now = clock.now()
     ids = []
     async with database.transaction() as session:

@@ -85,7 +85,11 @@ def nl(key: str, **params: object) -> str:
 
 @pytest.fixture
 def trial() -> Trial:
-    return Trial(load_protocol(shipped_config("study.toml")), allocation_seed="service-tests-seed")
+    return Trial(
+        load_protocol(shipped_config("study.toml")),
+        allocation_seed="service-tests-allocation-seed",
+        pseudonym_key="service-tests-pseudonym-key",
+    )
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ TRACK: Track = "savings"
 @pytest.fixture
 def trial() -> Trial:
     """The default three-arm study with a known seed."""
-    return Trial(load_protocol(STUDY_FILE), SEED)
+    return Trial(load_protocol(STUDY_FILE), SEED, "allocation-test-key")
 
 
 def band(trial: Trial) -> str:

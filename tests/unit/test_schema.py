@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 import bot.db.groups
-import bot.db.study  # noqa: F401 (registers the trial tables on the metadata)
+import bot.db.study
 from bot.db.engine import Database
 from bot.db.models import Base
 
