@@ -23,7 +23,7 @@ from bot.db.engine import Database
 from bot.db.migrate import DatabaseBehind, ensure_up_to_date, upgrade
 from bot.logs import configure_logging
 from bot.runtime import Runtime, trial_from_settings
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, require_pseudonym_key
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -70,6 +70,7 @@ def run(
     settings = load_settings()
     settings.require_bot_token()
     trial_from_settings(settings)
+    require_pseudonym_key(settings)  # keys the record of who was ever allocated
     hook = _webhook(settings) if webhook else None
     configure_logging(settings.log_level)
     asyncio.run(_serve(settings, hook))

@@ -105,7 +105,9 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         database = Database(settings.database_url)
         try:
             await upgrade(database)
-            trial = Trial(load_protocol(shipped_config("study.toml")), f"demo-seed-{options.seed}")
+            trial = Trial(
+                load_protocol(shipped_config("study.toml")), f"demo-allocation-seed-{options.seed}"
+            )
             runtime = Runtime(
                 settings,
                 database,
