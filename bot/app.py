@@ -20,6 +20,7 @@ from bot.i18n import Language, text
 from bot.leadership import lead_while_possible, lease_for
 from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
+from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services.reachability import participant_unreachable
@@ -48,6 +49,7 @@ MENU_COMMANDS = (
 def build_application(runtime: Runtime) -> LotgenootApplication:
     """The Application with our handlers, typed context, menu and background sender."""
     token = runtime.settings.require_bot_token()
+    keep_secret(token)  # redacted from every log line and error text from now on
     api = runtime.settings.telegram_api_url
     application: LotgenootApplication = (
         ApplicationBuilder()
