@@ -40,24 +40,23 @@ def parse_amount(text: str, *, max_cents: int) -> int:
 
 
 def _cents(number: str) -> int:
-    """12,50 → 1250; the last separator is decimal when 1–2 digits follow it.
-
-    Three digits after it mean thousands (1.234) when the rest is grouped that way; otherwise
-    (0,001 · 12,3456 · 1.234,567) they are decimals beyond the cent, which we refuse rather
-    than round or misread.
-    """
+    """12,50 → 1250; the last separator is decimal when 1–2 digits follow it, else thousands."""
     whole, decimals, decimal_separator = number, "", ""
     last = max(number.rfind("."), number.rfind(","))
-    tail = number[last + 1 :]
-    if last >= 0 and 1 <= len(tail) <= 2:
-        whole, decimals, decimal_separator = number[:last] or "0", tail, number[last]
-    elif last >= 0 and tail.isdigit() and not _is_whole(number, ""):
-        whole_part_ok = _is_whole(number[:last] or "0", number[last])
-        if whole_part_ok:
-            raise InvalidAmount("amount.too_many_decimals")
+    if last >= 0 and 1 <= len(number) - last - 1 <= 2:
+        whole, decimals, decimal_separator = number[:last] or "0", number[last + 1 :], number[last]
+    elif last >= 0 and _beyond_cents(number, last):
+        raise InvalidAmount("amount.too_many_decimals")
     if not _is_whole(whole, decimal_separator):
         raise InvalidAmount("amount.not_a_number")
     return int(re.sub(r"\D", "", whole)) * 100 + int(decimals.ljust(2, "0") or "0")
+
+
+def _beyond_cents(number: str, last: int) -> bool:
+    """0,001 · 12,3456 · 1.234,567: more than two decimals, not thousands (1.234), refused
+    rather than rounded or misread."""
+    tail, before = number[last + 1 :], number[:last] or "0"
+    return tail.isdigit() and not _is_whole(number, "") and _is_whole(before, number[last])
 
 
 def _is_whole(whole: str, decimal_separator: str) -> bool:
