@@ -20,10 +20,12 @@ from bot.i18n import Language, text
 from bot.leadership import lead_while_possible, lease_for
 from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
+from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
+from bot.webhook import WebhookServer
 
 # Opt in to python-telegram-bot 23's timedelta periods now (22.x warns on every 429 otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -48,6 +50,7 @@ MENU_COMMANDS = (
 def build_application(runtime: Runtime) -> LotgenootApplication:
     """The Application with our handlers, typed context, menu and background sender."""
     token = runtime.settings.require_bot_token()
+    keep_secret(token)  # redacted from every log line and error text from now on
     api = runtime.settings.telegram_api_url
     application: LotgenootApplication = (
         ApplicationBuilder()
@@ -124,31 +127,47 @@ async def running(
     async with application:
         await set_command_menus(application)
         await application.start()
-        await _take_updates(application, webhook)
+        server = await _take_updates(application, webhook)
         leading = asyncio.create_task(
             lead_while_possible(lease_for(runtime.database), duties, stop), name="leadership"
         )
         try:
             yield application
         finally:
-            assert application.updater is not None
-            await application.updater.stop()
+            if server is not None:
+                await server.stop()
+            else:
+                assert application.updater is not None
+                await application.updater.stop()
             stop.set()
             await leading
             await application.stop()
 
 
-async def _take_updates(application: LotgenootApplication, webhook: Webhook | None) -> None:
-    updater = application.updater
-    assert updater is not None
+async def _take_updates(
+    application: LotgenootApplication, webhook: Webhook | None
+) -> WebhookServer | None:
+    """Start long polling, or serve the webhook and tell Telegram where it is."""
     if webhook is None:
-        await updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)
-        return
-    await updater.start_webhook(
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        return None
+    keep_secret(webhook.secret)
+    server = WebhookServer(
+        application,
+        secret=webhook.secret,
+        path=webhook.path,
         listen=webhook.listen,
         port=webhook.port,
-        url_path=webhook.path,
-        webhook_url=webhook.url,
-        secret_token=webhook.secret,
-        allowed_updates=Update.ALL_TYPES,
     )
+    await server.start()
+    try:
+        await application.bot.set_webhook(
+            webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    return server

@@ -12,7 +12,7 @@ from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from bot.settings import Settings, SettingsError, require_allocation_seed
+from bot.settings import Settings, SettingsError, require_allocation_seed, require_pseudonym_key
 from experiments.protocol import ProtocolError, load_protocol
 
 
@@ -66,18 +66,5 @@ def trial_from_settings(settings: Settings) -> Trial:
     return Trial(
         protocol=protocol,
         allocation_seed=require_allocation_seed(settings),
-        pseudonym_key=_pseudonym_key(settings),
+        pseudonym_key=require_pseudonym_key(settings),
     )
-
-
-def _pseudonym_key(settings: Settings) -> str:
-    """The pseudonym key: allocation needs it to recognise people who were allocated before."""
-    key = settings.pseudonym_key
-    if key is None or not key.get_secret_value():
-        raise SettingsError(
-            "LOTGENOOT_PSEUDONYM_KEY is not set: the bot needs it to recognise people who took "
-            "part before; generate one with "
-            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`, keep it secret and "
-            "use the same one for exports"
-        )
-    return key.get_secret_value()

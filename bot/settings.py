@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///lotgenoot.db"
 DEFAULT_STUDY_FILE = Path("config/study.toml")
+# A secret shorter than this (after stripping spaces) is guessable: refused, with how to make one.
+MIN_SECRET_BYTES = 16
+GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(Exception):
@@ -47,6 +53,31 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts)
         return value
 
+    @field_validator("pseudonym_key", "allocation_seed", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`LOTGENOOT_PSEUDONYM_KEY=` (as in .env.example) means not set, not a weak key."""
+        return None if value == "" else value
+
+    @field_validator("pseudonym_key", "allocation_seed", "webhook_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        size = len(secret.strip().encode())
+        if size < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"is too short to be secret ({size} bytes, at least {MIN_SECRET_BYTES}): "
+                f"generate one with `{GENERATE_SECRET}`"
+            )
+        if info.field_name == "webhook_secret" and not _WEBHOOK_SECRET.match(secret):
+            raise ValueError(
+                "may hold only A-Z, a-z, 0-9, _ and - (at most 256 characters), as Telegram "
+                f"requires: generate one with `{GENERATE_SECRET}`"
+            )
+        return value
+
     @field_validator("telegram_api_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
@@ -81,6 +112,19 @@ def require_allocation_seed(settings: Settings) -> str:
     return settings.allocation_seed.get_secret_value()
 
 
+def require_pseudonym_key(settings: Settings) -> str:
+    """The pseudonym key, or a SettingsError that says how to make one."""
+    if settings.pseudonym_key is None:
+        raise SettingsError(
+            "LOTGENOOT_PSEUDONYM_KEY is not set: the bot keys returning people and exports with "
+            f"it; generate one with `{GENERATE_SECRET}`, keep it secret and never change it"
+        )
+    return settings.pseudonym_key.get_secret_value()
+
+
+_SECRETS = frozenset({"pseudonym_key", "allocation_seed", "webhook_secret"})
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable."""
     try:
@@ -89,6 +133,8 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         variable = f"LOTGENOOT_{field.upper()}"
+        if field in _SECRETS and first["type"] == "value_error":
+            raise SettingsError(f"{variable} {first['ctx']['error']}") from None
         raise SettingsError(
             f"{variable} is malformed ({first['msg']}): fix or unset {variable}"
         ) from None

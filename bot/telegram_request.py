@@ -10,6 +10,11 @@ Timeouts keep HTTPXRequest's defaults and meaning: `pool` (waiting for a free co
 `connect` (opening one), `read` (between two reads of the answer) and `write` (sending the
 request; 20 s when files go along). aiohttp has no write timeout of its own, so the whole call is
 also capped at the sum of the four.
+
+Errors never carry the bot token: aiohttp names the URL in some of its messages (a connect or
+pool timeout says "Connection timeout to host http://…/bot<token>/getMe"), and such text ends
+up in logs and in the outbox's stored errors. Each error is re-raised with the text redacted
+and without its aiohttp cause attached.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.redaction import redact
 
 # python-telegram-bot's HTTPXRequest defaults, kept so that behaviour does not change with it
 DEFAULT_READ_TIMEOUT_S = 5.0
@@ -102,9 +109,9 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's timeouts are TimeoutErrors too
-            raise TimedOut(f"aiohttp: {type(error).__name__}: {error}") from error
-        except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            raise TimedOut(redact(f"aiohttp: {type(error).__name__}: {error}")) from None
+        except Exception as error:  # python-telegram-bot would wrap it with its repr, URL and all
+            raise NetworkError(redact(f"aiohttp.{type(error).__name__}: {error}")) from None
 
 
 def _given(value: Any, default: float | None) -> float | None:

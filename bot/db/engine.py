@@ -61,7 +61,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for `url` with the per-dialect settings Lotgenoot relies on."""
+    """An async engine for `url` with the per-dialect settings Lotgenoot relies on.
+
+    Bound parameters (Telegram ids, names, texts) stay out of error messages and tracebacks.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, module=one_trip_dbapi(), **kwargs)
         _configure_sqlite(engine)

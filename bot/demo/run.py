@@ -107,7 +107,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
             await upgrade(database)
             trial = Trial(
                 load_protocol(shipped_config("study.toml")),
-                f"demo-seed-{options.seed}",
+                f"demo-allocation-seed-{options.seed}",
                 demo_pseudonym_key(options.seed),
             )
             runtime = Runtime(

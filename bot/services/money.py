@@ -7,7 +7,10 @@ import re
 from bot.i18n import Language
 
 _CURRENCY = re.compile(r"^(?:€|eur|euro)?\s*(?P<number>[\d.,' ]*\d)\s*(?:€|eur|euro|,-)?$")
-_GROUPED = re.compile(r"^\d{1,3}(?:(?P<sep>[.,' ])\d{3})?(?:(?P=sep)\d{3})*$")
+# Thousands groups: the first group has no leading zero (0,001 is not a thousand euros).
+_GROUPED = re.compile(r"^[1-9]\d{0,2}(?:(?P<sep>[.,' ])\d{3})?(?:(?P=sep)\d{3})*$")
+# Longer than any amount a study allows (€1.000.000.000,00 is 17): int() is never given more.
+MAX_AMOUNT_CHARS = 32
 
 
 class InvalidAmount(ValueError):
@@ -21,6 +24,8 @@ class InvalidAmount(ValueError):
 def parse_amount(text: str, *, max_cents: int) -> int:
     """Cents in `text`; a separator followed by 1–2 digits is decimal, by 3 digits thousands."""
     cleaned = text.strip().lower().replace("\u00a0", " ")
+    if len(cleaned) > MAX_AMOUNT_CHARS:
+        raise InvalidAmount("amount.not_a_number")
     if cleaned.startswith("-"):
         raise InvalidAmount("amount.not_positive")
     match = _CURRENCY.match(cleaned)
@@ -35,15 +40,31 @@ def parse_amount(text: str, *, max_cents: int) -> int:
 
 
 def _cents(number: str) -> int:
-    """12,50 → 1250; the last separator is decimal when 1–2 digits follow it."""
+    """12,50 → 1250; the last separator is decimal when 1–2 digits follow it, else thousands."""
     whole, decimals, decimal_separator = number, "", ""
     last = max(number.rfind("."), number.rfind(","))
     if last >= 0 and 1 <= len(number) - last - 1 <= 2:
         whole, decimals, decimal_separator = number[:last] or "0", number[last + 1 :], number[last]
-    grouped = _GROUPED.match(whole)
-    if not whole.isdigit() and (grouped is None or grouped.group("sep") == decimal_separator):
+    elif last >= 0 and _beyond_cents(number, last):
+        raise InvalidAmount("amount.too_many_decimals")
+    if not _is_whole(whole, decimal_separator):
         raise InvalidAmount("amount.not_a_number")
     return int(re.sub(r"\D", "", whole)) * 100 + int(decimals.ljust(2, "0") or "0")
+
+
+def _beyond_cents(number: str, last: int) -> bool:
+    """0,001 · 12,3456 · 1.234,567: more than two decimals, not thousands (1.234), refused
+    rather than rounded or misread."""
+    tail, before = number[last + 1 :], number[:last] or "0"
+    return tail.isdigit() and not _is_whole(number, "") and _is_whole(before, number[last])
+
+
+def _is_whole(whole: str, decimal_separator: str) -> bool:
+    """Plain digits, or digits in thousands groups whose separator is not the decimal one."""
+    if whole.isdigit():
+        return True
+    grouped = _GROUPED.match(whole)
+    return grouped is not None and grouped.group("sep") != decimal_separator
 
 
 def format_amount(cents: int, language: Language) -> str:

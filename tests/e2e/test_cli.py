@@ -9,6 +9,8 @@ from pathlib import Path
 
 STUDY = Path(__file__).resolve().parents[2] / "config" / "study.toml"
 LOTGENOOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+SEED = "cli-test-allocation-seed-0123456789"
+KEY = "cli-test-pseudonym-key-0123456789"
 
 
 def lotgenoot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -46,8 +48,8 @@ def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
         cwd=tmp_path,
         LOTGENOOT_BOT_TOKEN="1:x",
         LOTGENOOT_STUDY_FILE=str(STUDY),
-        LOTGENOOT_ALLOCATION_SEED="test-seed",
-        LOTGENOOT_PSEUDONYM_KEY="test-pseudonym-key",
+        LOTGENOOT_ALLOCATION_SEED=SEED,
+        LOTGENOOT_PSEUDONYM_KEY=KEY,
     )
     assert result.returncode != 0
     assert "lotgenoot db upgrade" in result.stderr
@@ -61,6 +63,37 @@ def test_run_without_allocation_seed_says_how_to_make_one(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "LOTGENOOT_ALLOCATION_SEED" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_run_without_pseudonym_key_says_how_to_make_one(tmp_path: Path) -> None:
+    result = lotgenoot(
+        "run",
+        cwd=tmp_path,
+        LOTGENOOT_BOT_TOKEN="1:x",
+        LOTGENOOT_STUDY_FILE=str(STUDY),
+        LOTGENOOT_ALLOCATION_SEED=SEED,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "LOTGENOOT_PSEUDONYM_KEY" in lines[0]
+    assert "secrets.token_hex(32)" in lines[0]
+
+
+def test_run_refuses_a_weak_allocation_seed_in_one_line(tmp_path: Path) -> None:
+    result = lotgenoot(
+        "run",
+        cwd=tmp_path,
+        LOTGENOOT_BOT_TOKEN="1:x",
+        LOTGENOOT_STUDY_FILE=str(STUDY),
+        LOTGENOOT_ALLOCATION_SEED="1",
+        LOTGENOOT_PSEUDONYM_KEY=KEY,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "LOTGENOOT_ALLOCATION_SEED" in lines[0]
+    assert "secrets.token_hex(32)" in lines[0]
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:

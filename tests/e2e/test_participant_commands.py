@@ -10,6 +10,7 @@ from telegram import Update
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant
+from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
 
@@ -35,6 +36,22 @@ async def test_bad_amounts_are_explained_and_record_nothing(
     assert "nul of minder" in answers[1]
     assert "niet lezen" in answers[2]
     assert "hoger dan dit onderzoek toestaat" in answers[3]
+    assert await _events(database) == []
+
+
+async def test_fractions_of_a_cent_and_endless_digits_are_explained_and_record_nothing(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        answers = []
+        for typed in ("/deposit 0,001", "/deposit " + "9" * 4_000):
+            sanne.send(typed)
+            [answer] = await sanne.wait_for_messages(count=1)
+            answers.append(answer["text"])
+    assert answers[0] == text(Language.NL, "amount.too_many_decimals")
+    assert answers[1] == text(Language.NL, "amount.not_a_number")
     assert await _events(database) == []
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -27,7 +26,6 @@ from bot.services.returning import person_hash
 from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
-from tests.e2e.test_cli import STUDY, lotgenoot
 
 ALREADY = "Je hebt al eens meegedaan aan dit onderzoek"
 
@@ -185,20 +183,6 @@ async def test_export_reports_refused_reenrollments_only_as_a_count_per_site(
         rendered = frame.astype(str).to_csv()
         assert kept not in rendered, name
         assert str(eva.id) not in rendered, name
-
-
-def test_run_without_pseudonym_key_says_it_is_needed_in_one_line(tmp_path: Path) -> None:
-    """The bot cannot recognise returning people without the key, so it does not start."""
-    result = lotgenoot(
-        "run",
-        cwd=tmp_path,
-        LOTGENOOT_BOT_TOKEN="1:x",
-        LOTGENOOT_STUDY_FILE=str(STUDY),
-        LOTGENOOT_ALLOCATION_SEED="test-seed",
-    )
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0
-    assert "LOTGENOOT_PSEUDONYM_KEY" in result.stderr
 
 
 def test_consent_text_says_in_both_languages_that_a_code_of_the_account_is_kept_after_delete() -> (

@@ -40,8 +40,9 @@ pytestmark = [
 ]
 
 PILOT = shipped_config("pilot.toml")
-SEED = "scale-out-seed"
-SECRET = "scale-out-secret"
+SEED = "scale-out-allocation-seed"
+KEY = "scale-out-pseudonym-key"
+SECRET = "scale-out-webhook-secret"
 PEOPLE = 100
 LEADER_LINE = "this process is now the leader"
 
@@ -116,6 +117,7 @@ def _start_bot(
         LOTGENOOT_DATABASE_URL=database.url,
         LOTGENOOT_STUDY_FILE=str(PILOT),
         LOTGENOOT_ALLOCATION_SEED=SEED,
+        LOTGENOOT_PSEUDONYM_KEY=KEY,
         LOTGENOOT_WEBHOOK_URL=f"http://127.0.0.1:{proxy}/telegram",
         LOTGENOOT_WEBHOOK_SECRET=SECRET,
         LOTGENOOT_PORT=str(port),

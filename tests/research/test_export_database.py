@@ -155,7 +155,7 @@ async def test_pseudonyms_are_stable_across_exports_and_change_with_the_key(
     await populate(database, clock)
     await export_to(database, tmp_path / "first")
     await export_to(database, tmp_path / "second")
-    await export_to(database, tmp_path / "other", key="another-key")
+    await export_to(database, tmp_path / "other", key="another-pseudonym-key")
     first, second, other = (
         pd.read_csv(tmp_path / name / "participants.csv")["pseudonym"]
         for name in ("first", "second", "other")

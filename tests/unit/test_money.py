@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.i18n import Language
+from bot.i18n import Language, catalogue
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 
 MAX = 1_000_000
@@ -21,6 +21,8 @@ MAX = 1_000_000
         ("1.234,56", 123456),
         ("1,234.56", 123456),
         ("0,99", 99),
+        ("1.234", 123400),
+        ("1,234", 123400),
     ],
 )
 def test_amounts_as_people_type_them(typed: str, cents: int) -> None:
@@ -62,3 +64,43 @@ def test_whole_euros_show_without_decimals() -> None:
     assert format_amount(1000, Language.NL) == "€10"
     assert format_amount(123456, Language.NL) == "€1.234,56"
     assert format_amount(123456, Language.EN) == "€1,234.56"
+
+
+@pytest.mark.parametrize("typed", ["0,001", "0.001", ",001", "12,3456", "1.234,567"])
+def test_more_than_two_decimals_is_refused_rather_than_read_as_thousands(typed: str) -> None:
+    with pytest.raises(InvalidAmount) as excinfo:
+        parse_amount(typed, max_cents=MAX)
+    assert excinfo.value.reason == "amount.too_many_decimals"
+
+
+@pytest.mark.parametrize("digits", [40, 4_301, 10_000])
+def test_an_endless_number_gets_the_friendly_error(digits: int) -> None:
+    with pytest.raises(InvalidAmount) as excinfo:
+        parse_amount("9" * digits, max_cents=MAX)
+    assert excinfo.value.reason == "amount.not_a_number"
+
+
+_TYPED_AMOUNTS = st.one_of(
+    st.text(),
+    st.text(alphabet="0123456789.,' -€euro\u00a0", max_size=80),
+    st.from_regex(r"\A-?(€ ?)?[0-9]{1,12}([.,' ][0-9]{1,5}){0,4}( ?(euro|,-))?\Z"),
+    st.integers(min_value=0, max_value=10**30).map(str),
+    st.integers(min_value=1, max_value=12_000).map(lambda length: "1" * length),
+)
+
+
+@given(_TYPED_AMOUNTS, st.integers(min_value=1, max_value=10**12))
+def test_parse_amount_returns_cents_in_range_or_a_friendly_refusal(
+    typed: str, max_cents: int
+) -> None:
+    reason: str | None = None
+    try:
+        cents = parse_amount(typed, max_cents=max_cents)
+    except InvalidAmount as refusal:
+        reason = refusal.reason
+    if reason is not None:
+        assert reason in catalogue(Language.NL)
+        assert reason in catalogue(Language.EN)
+    else:
+        assert isinstance(cents, int)
+        assert 0 < cents <= max_cents
