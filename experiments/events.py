@@ -1,0 +1,34 @@
+"""What a participant's events can be: one vocabulary for the bot that records them and the
+research code that counts them."""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+
+class EventKind(enum.StrEnum):
+    """`events.kind`: what happened, never what anybody wrote."""
+
+    DEPOSIT = "deposit"
+    DEPOSIT_CORRECTION = "deposit_correction"
+    APPLIED = "applied"
+    INTERVIEW = "interview"
+    JOB = "job"
+    TRAINING = "training"
+    PAUSE = "pause"
+    RESUME = "resume"
+    WITHDRAWAL = "withdrawal"
+    GROUP_JOIN = "group_join"
+    GROUP_LEAVE = "group_leave"
+    GROUP_MESSAGE = "group_message"
+
+
+DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
+JOB_SEARCH_KINDS: Final = (
+    EventKind.APPLIED,
+    EventKind.INTERVIEW,
+    EventKind.JOB,
+    EventKind.TRAINING,
+)
+LOGGED_KINDS: Final = (*DEPOSIT_KINDS, *JOB_SEARCH_KINDS)
