@@ -11,7 +11,7 @@ from bot.services import activity, enrollment, participation, surveys
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
-PRIVATE = filters.ChatType.PRIVATE
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 
 
 async def start(update: Update, context: LotgenootContext) -> None:

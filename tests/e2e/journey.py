@@ -78,13 +78,14 @@ async def enroll(
     track: str = "savings",
     commitment: str = "commit:1000",
     answer: Callable[[list[str]], str] = lambda options: options[2],
+    language: str = "nl",
 ) -> list[dict[str, Any]]:
     """Consent, language, birth year, track, baseline, commitment; returns the last messages."""
     person.send(f"/start {code}")
     [consent] = await person.wait_for_messages(count=1)
     person.press(consent, buttons(consent)[0])
     *_, ask_language = await person.wait_for_messages(count=2)
-    person.press(ask_language, "lang:nl")
+    person.press(ask_language, f"lang:{language}")
     await person.wait_for_messages(count=1)
     person.send(str(BIRTH_YEAR))
     [ask_track] = await person.wait_for_messages(count=1)
