@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Participant
-from bot.i18n import Language, language_from_code, text
+from bot.i18n import Language, language_from_code, plural, text
 from bot.outbox import Button, OutgoingMessage, enqueue
 from bot.services.reachability import person_wrote
 
@@ -77,6 +77,10 @@ class Turn:
 
     def t(self, key: str, **params: object) -> str:
         return text(self.language, key, **params)
+
+    def plural(self, key: str, count: int, **params: object) -> str:
+        """The plural text `key` in the form `count` needs in this person's language."""
+        return plural(self.language, key, count, **params)
 
 
 TurnAction = Callable[[Turn], Awaitable[None]]
