@@ -33,6 +33,9 @@ class OutgoingMessage:
     document: tuple[str, str] | None = (
         None  # (file name, UTF-8 content), sent with `text` as caption
     )
+    # a persistent menu of big buttons (labels, rows); a message with inline buttons cannot
+    # carry it as well, and Telegram keeps showing the last one sent
+    reply_keyboard: Sequence[Sequence[str]] = field(default_factory=tuple)
 
     @property
     def method(self) -> str:
@@ -50,5 +53,11 @@ class OutgoingMessage:
                     [{"text": button.label, "callback_data": button.data} for button in row]
                     for row in self.buttons
                 ]
+            }
+        elif self.reply_keyboard:
+            payload["reply_markup"] = {
+                "keyboard": [[{"text": label} for label in row] for row in self.reply_keyboard],
+                "is_persistent": True,
+                "resize_keyboard": True,
             }
         return payload

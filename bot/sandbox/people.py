@@ -75,6 +75,14 @@ class SandboxUser:
             chat, self.record, _text_content(text, chat, self._world, reply_to)
         )
 
+    def tap(self, label: str) -> JSON:
+        """Tap a button of the custom keyboard the bot shows: Telegram sends its text."""
+        keyboard = self.reply_keyboard or {}
+        labels = [button.get("text") for row in keyboard.get("keyboard", []) for button in row]
+        if label not in labels:
+            raise ValueError(f"no keyboard button {label!r}; the keyboard shows {labels}")
+        return self.send(label)
+
     def send_media(self, kind: str, *, caption: str | None = None) -> JSON:
         """Send a voice note, photo, video, sticker, document or location (`MEDIA_KINDS`)."""
         chat = self._open_private_chat()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.study import Participant
 from bot.i18n import Language, language_from_code, plural, text
 from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services.keyboard import menu_for
 from bot.services.reachability import person_wrote
 
 
@@ -66,6 +67,7 @@ class Turn:
             buttons=buttons,
             participant_id=participant_id,
             document=document,
+            reply_keyboard=() if buttons or document else menu_for(self.participant, self.language),
         )
         await enqueue(self.session, message, self.now, chat_is_talking=True)
 
