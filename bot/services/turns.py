@@ -67,9 +67,18 @@ class Turn:
             buttons=buttons,
             participant_id=participant_id,
             document=document,
-            reply_keyboard=() if buttons or document else menu_for(self.participant, self.language),
+            reply_keyboard=self._menu(kind, buttons, document),
         )
         await enqueue(self.session, message, self.now, chat_is_talking=True)
+
+    def _menu(
+        self, kind: str, buttons: Sequence[Sequence[Button]], document: tuple[str, str] | None
+    ) -> tuple[tuple[str, ...], ...]:
+        """The participant's menu, on plain replies. Telegram keeps showing it, so receipts
+        (confirmation, congratulation) and messages with inline buttons need not carry it."""
+        if kind != "reply" or buttons or document is not None:
+            return ()
+        return menu_for(self.participant, self.language)
 
     async def say_text(
         self, key: str, *, buttons: Sequence[Sequence[Button]] = (), **params: object
