@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,8 @@ class DemoResult:
     export: Path | None = None
     report: Path | None = None
     estimates: list[Any] = field(default_factory=list)
+    logged_by_menu: int = 0  # savings and job-search steps logged by tapping the menu
+    logged_by_command: int = 0  # … and by typing /deposit, /applied or /interview
 
     @property
     def duplicate_nudges(self) -> int:
@@ -128,6 +131,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
             await database.dispose()
         result.unknown_calls = len(sandbox.unknown_calls)
         result.delivered = len(sandbox.sent_messages())
+        result.logged_by_menu, result.logged_by_command = _ways_of_logging(sandbox.updates)
     console.finish(result)
     return result
 
@@ -264,3 +268,14 @@ async def _summarize(database: Database, options: DemoOptions, database_file: Pa
         )
     result.nudges = await _nudge_counts(database)
     return result
+
+
+MENU_LOG = re.compile(r"^menu:(?:dep|applied|interview):\d+$")
+COMMAND_LOG = re.compile(r"^/(?:deposit|applied|interview)\b")
+
+
+def _ways_of_logging(updates: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many logs came from a menu choice, and how many from a typed command."""
+    menu = sum(1 for u in updates if MENU_LOG.match(u.get("callback_query", {}).get("data", "")))
+    typed = sum(1 for u in updates if COMMAND_LOG.match(u.get("message", {}).get("text", "")))
+    return menu, typed
