@@ -7,7 +7,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.handlers.context import LotgenootContext
 from bot.handlers.turns import Service, run_turn
-from bot.services import activity, enrollment, intake, participation, questionnaire, surveys
+from bot.services import (
+    activity,
+    enrollment,
+    intake,
+    intents,
+    participation,
+    questionnaire,
+    surveys,
+)
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -76,7 +84,7 @@ async def _answer_typed(turn: Turn, typed: str, trial: Trial) -> None:
     elif participant.step.value == "commitment":
         await intake.commit(turn, typed, trial)
     elif participant.step.value == "done":
-        await turn.say_text("unknown.text")
+        await intents.answer(turn, typed, trial)
     else:
         await turn.say_text("unknown.use_buttons")
         await intake.prompt(turn, trial)

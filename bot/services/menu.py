@@ -74,3 +74,7 @@ async def choose(turn: Turn, data: str, trial: Trial) -> None:
         await activity.action(turn, kind, None, trial, value)
     elif kind in activity.COUNTED:
         await turn.say_text("menu.type_count", command=f"/{kind}")
+    elif kind == "stop" and value == "yes":
+        await participation.stop(turn)
+    elif kind == "no":
+        await turn.say_text("intents.nothing")

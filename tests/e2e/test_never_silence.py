@@ -1,6 +1,7 @@
 """Acceptance (issue 14, point 2): every private message gets an answer in the language the
 person chose, and none of them records anything.
 
+Nothing is tapped, so even a recognised wish to log ("gespaard 10") only gets a question.
 Two participants whose phones are set to the other language: Daan chose Dutch on an English
 phone, Emma chose English on a Dutch one. Each sends every kind of non-text message, 20 mistyped
 commands and 20 everyday phrases.
@@ -41,7 +42,15 @@ PHRASES = {
 ANSWERS = {
     "media": ("fallback.not_text",),
     "typo": ("fallback.did_you_mean", "fallback.unknown_command"),
-    "phrase": ("unknown.text",),
+    # savers' everyday words: recognised wishes ask a tap first, the rest gets a pointer
+    "phrase": (
+        "unknown.text",
+        "intents.confirm_saved",
+        "intents.confirm_stop",
+        "menu.how_much",
+        "progress.savings",
+        "help.text",
+    ),
 }
 
 
