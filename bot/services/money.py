@@ -51,14 +51,16 @@ def _cents(number: str) -> int:
     return int(re.sub(r"\D", "", whole)) * 100 + int(decimals.ljust(2, "0") or "0")
 
 
-@lru_cache(maxsize=8192)
 def format_amount(cents: int, language: Language) -> str:
     """Money as CLDR writes it (Babel): € 1.234,56 in Dutch, €1,234.56 in English; whole euros
-    without cents (€ 10, €10), because most amounts people save are whole.
+    without cents (€ 10, €10), because most amounts people save are whole."""
+    return _formatted(cents, language)
 
-    Cached: Babel takes some 30 µs an amount, and a receipt shows five of them, mostly the same
-    few (goals, common deposits, totals).
-    """
+
+# Babel takes some 30 µs an amount, and a receipt shows five of them, mostly the same few
+# (goals, common deposits, totals).
+@lru_cache(maxsize=8192)
+def _formatted(cents: int, language: Language) -> str:
     locale = language.locale
     euros = Decimal(cents) / 100
     if cents % 100:
