@@ -30,12 +30,12 @@ class OutgoingMessage:
     buttons: Sequence[Sequence[Button]] = field(default_factory=tuple)
     participant_id: int | None = None
     not_before: datetime | None = None
-    document: tuple[str, str] | None = (
-        None  # (file name, UTF-8 content), sent with `text` as caption
-    )
     # a persistent menu of big buttons (labels, rows); a message with inline buttons cannot
     # carry it as well, and Telegram keeps showing the last one sent
     reply_keyboard: Sequence[Sequence[str]] = field(default_factory=tuple)
+    document: tuple[str, str] | None = (
+        None  # (file name, UTF-8 content), sent with `text` as caption
+    )
 
     @property
     def method(self) -> str:
