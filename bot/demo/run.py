@@ -84,6 +84,17 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
     return people
 
 
+MENU_LOG = re.compile(r"^menu:(?:dep|applied|interview):\d+$")
+COMMAND_LOG = re.compile(r"^/(?:deposit|applied|interview)\b")
+
+
+def _ways_of_logging(updates: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many logs came from a menu choice, and how many from a typed command."""
+    menu = sum(1 for u in updates if MENU_LOG.match(u.get("callback_query", {}).get("data", "")))
+    typed = sum(1 for u in updates if COMMAND_LOG.match(u.get("message", {}).get("text", "")))
+    return menu, typed
+
+
 async def run_demo(options: DemoOptions) -> DemoResult:
     """Simulate the study and return its headline numbers."""
     options.out.mkdir(parents=True, exist_ok=True)
@@ -268,14 +279,3 @@ async def _summarize(database: Database, options: DemoOptions, database_file: Pa
         )
     result.nudges = await _nudge_counts(database)
     return result
-
-
-MENU_LOG = re.compile(r"^menu:(?:dep|applied|interview):\d+$")
-COMMAND_LOG = re.compile(r"^/(?:deposit|applied|interview)\b")
-
-
-def _ways_of_logging(updates: list[dict[str, Any]]) -> tuple[int, int]:
-    """How many logs came from a menu choice, and how many from a typed command."""
-    menu = sum(1 for u in updates if MENU_LOG.match(u.get("callback_query", {}).get("data", "")))
-    typed = sum(1 for u in updates if COMMAND_LOG.match(u.get("message", {}).get("text", "")))
-    return menu, typed
