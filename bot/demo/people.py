@@ -1,4 +1,4 @@
-"""Simulated participants: they tap buttons and type commands like people do, at random."""
+"""Simulated participants: they tap buttons and the menu, and type commands, like people do."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, SandboxUser
 
 REPLY_TIMEOUT_S = 30.0
@@ -20,6 +21,8 @@ GROUP_CHATTER = (
     "Ik vond het lastig deze week.",
 )
 AMOUNTS_CENTS = (500, 1000, 2000, 5000)
+MENU_SHARE = 0.7  # of logging done by tapping the menu rather than typing a command
+MENU_COUNTS = 3  # the menu offers 1, 2 and 3 (and "more", which asks to type)
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -127,13 +130,39 @@ class Person:
             self.status, self.resume_on_day = "paused", day + self.rng.randint(3, 10)
         if self.track == "savings":
             if self.rng.random() < 1 - (1 - weekly) ** (1 / 7):
-                amount = self.rng.choice(AMOUNTS_CENTS)
-                await self._say(f"/deposit {amount // 100},{amount % 100:02d}")
+                await self._save()
             return
-        for _ in range(_poisson(self.rng, weekly / 7)):
-            await self._say("/applied")
+        applications = _poisson(self.rng, weekly / 7)
+        if applications:
+            await self._log_steps("applied", applications)
         if self.rng.random() < weekly / 60:
-            await self._say("/interview")
+            await self._log_steps("interview", 1)
+
+    async def _save(self) -> None:
+        """Most people tap the menu and an amount; some type the command."""
+        if self.rng.random() < MENU_SHARE:
+            await self._tap("saved")
+            offer = await self._reply("dep:")
+            amounts = [data for data in buttons(offer) if data.startswith("dep:")]
+            self.user.press(offer, self.rng.choice(amounts))
+            await self._reply()
+            return
+        amount = self.rng.choice(AMOUNTS_CENTS)
+        await self._say(f"/deposit {amount // 100},{amount % 100:02d}")
+
+    async def _log_steps(self, kind: str, count: int) -> None:
+        """`count` applications or interviews: by the menu's numbers, or typed as /applied 4."""
+        if count <= MENU_COUNTS and self.rng.random() < MENU_SHARE:
+            await self._tap(kind)
+            offer = await self._reply(f"steps:{kind}:")
+            [choice] = [d for d in buttons(offer) if d.startswith(f"steps:{kind}:{count}:")]
+            self.user.press(offer, choice)
+            await self._reply()
+            return
+        await self._say(f"/{kind} {count}" if count > 1 else f"/{kind}")
+
+    async def _tap(self, key: str) -> None:
+        self.user.tap(text(Language(self.language), f"menu.{key}"))
 
     def _join_group(self, unread: list[dict[str, Any]]) -> None:
         """Use the personal join link once it arrives (most people do)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,8 @@ class DemoResult:
     export: Path | None = None
     report: Path | None = None
     estimates: list[Any] = field(default_factory=list)
+    logged_by_menu: int = 0  # savings and job-search steps logged by tapping the menu
+    logged_by_command: int = 0  # … and by typing /deposit, /applied or /interview
 
     @property
     def duplicate_nudges(self) -> int:
@@ -79,6 +82,17 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
             )
         )
     return people
+
+
+MENU_LOG = re.compile(r"^(?:dep:\d+|steps:(?:applied|interview):\d+):\d+$")
+COMMAND_LOG = re.compile(r"^/(?:deposit|applied|interview)\b")
+
+
+def _ways_of_logging(updates: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many logs came from a menu choice, and how many from a typed command."""
+    menu = sum(1 for u in updates if MENU_LOG.match(u.get("callback_query", {}).get("data", "")))
+    typed = sum(1 for u in updates if COMMAND_LOG.match(u.get("message", {}).get("text", "")))
+    return menu, typed
 
 
 async def run_demo(options: DemoOptions) -> DemoResult:
@@ -132,6 +146,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
             await database.dispose()
         result.unknown_calls = len(sandbox.unknown_calls)
         result.delivered = len(sandbox.sent_messages())
+        result.logged_by_menu, result.logged_by_command = _ways_of_logging(sandbox.updates)
     console.finish(result)
     return result
 

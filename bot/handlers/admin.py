@@ -46,7 +46,7 @@ async def staff_remove(update: Update, context: LotgenootContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
-    private = filters.ChatType.PRIVATE
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
         CommandHandler("codes", codes, filters=private),
         CommandHandler("invite", invite, filters=private),

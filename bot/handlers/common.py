@@ -1,18 +1,27 @@
-"""Commands everyone may use: /start and /help."""
+"""Commands everyone may use: /help."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.handlers.context import LotgenootContext
 from bot.handlers.replies import reply
+from bot.handlers.turns import run_turn
+from bot.services import guide
+
+NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edit is not a new message
 
 
 async def help_command(update: Update, context: LotgenootContext) -> None:
-    """List what the bot can do."""
-    await reply(update, context, "help.text")
+    """List what the bot can do: in private per role and in the person's chosen language."""
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        await reply(update, context, "help.text")
+        return
+    admin_ids = context.runtime.settings.admin_ids
+    await run_turn(update, context, lambda turn, _trial: guide.show_help(turn, admin_ids))
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
-    return [CommandHandler("help", help_command)]
+    return [CommandHandler("help", help_command, filters=NEW_MESSAGE)]

@@ -107,7 +107,7 @@ async def _names(context: LotgenootContext, chat_id: int | None, ids: list[int])
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
-    private = filters.ChatType.PRIVATE
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
         CommandHandler("groups", list_groups, filters=private),
         CommandHandler("group", show_group, filters=private),

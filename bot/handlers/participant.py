@@ -11,7 +11,7 @@ from bot.services import activity, enrollment, participation, surveys
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
-PRIVATE = filters.ChatType.PRIVATE
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 
 
 async def start(update: Update, context: LotgenootContext) -> None:
@@ -32,11 +32,14 @@ async def undo(update: Update, context: LotgenootContext) -> None:
 
 
 async def job_search(update: Update, context: LotgenootContext) -> None:
-    """/applied, /interview, /job, /training: record a job-search step."""
+    """/applied [n], /interview [n], /job, /training: record job-search steps."""
     message = update.effective_message
     command = message.text if message is not None and message.text else "/applied"
     kind = command.split()[0].lstrip("/").split("@")[0].lower()
-    await run_turn(update, context, lambda turn, trial: activity.action(turn, kind, None, trial))
+    typed = argument_text(context)
+    await run_turn(
+        update, context, lambda turn, trial: activity.action(turn, kind, None, trial, typed)
+    )
 
 
 async def progress(update: Update, context: LotgenootContext) -> None:

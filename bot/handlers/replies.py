@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.db.models import ChatType
 from bot.handlers.context import LotgenootContext
 from bot.i18n import Language, language_from_code, text
-from bot.outbox import Button, OutgoingMessage
+from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services.languages import chosen_language
 
 
 def language_of(update: Update) -> Language:
-    """The language to answer in: from the person's Telegram settings for now."""
+    """Telegram's language of the person behind `update` (staff, groups); in private chats
+    `reply` prefers the language a participant chose."""
     user = update.effective_user
     return language_from_code(user.language_code if user else None)
 
@@ -41,13 +44,23 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return
-    await context.runtime.send(
-        OutgoingMessage(
+    runtime = context.runtime
+    async with runtime.database.transaction() as session:
+        message = OutgoingMessage(
             chat_id=chat.id,
             chat_type=chat_type_of(update),
-            text=text(language_of(update), key, **params),
+            text=text(await _chosen_language(session, update), key, **params),
             kind=kind,
             intent_key=f"{kind}:{update.update_id}:{part}",
             buttons=buttons,
         )
-    )
+        await enqueue(session, message, runtime.clock.now())
+    runtime.wake_sender()
+
+
+async def _chosen_language(session: AsyncSession, update: Update) -> Language:
+    """In a private chat the language the person chose as a participant; in groups Telegram's."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return language_of(update)
+    return await chosen_language(session, user.id, user.language_code)

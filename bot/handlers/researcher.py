@@ -23,4 +23,8 @@ async def trial(update: Update, context: LotgenootContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
-    return [CommandHandler("trial", trial, filters=filters.ChatType.PRIVATE)]
+    return [
+        CommandHandler(
+            "trial", trial, filters=filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        )
+    ]

@@ -9,7 +9,22 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["Language", "MissingText", "catalogue", "language_from_code", "placeholders", "text"]
+from babel import Locale
+from babel.numbers import format_decimal
+
+__all__ = [
+    "Language",
+    "MissingText",
+    "catalogue",
+    "language_from_code",
+    "placeholders",
+    "plural",
+    "text",
+]
+
+
+# The CLDR locale behind each language: Dutch as written in the Netherlands, plain English.
+BABEL_LOCALES = {"nl": "nl_NL", "en": "en"}
 
 
 class Language(enum.StrEnum):
@@ -17,6 +32,11 @@ class Language(enum.StrEnum):
 
     NL = "nl"
     EN = "en"
+
+    @property
+    def locale(self) -> str:
+        """The CLDR locale whose plural rules, numbers and money formats this language uses."""
+        return BABEL_LOCALES[self.value]
 
 
 class MissingText(KeyError):
@@ -64,3 +84,27 @@ def text(language: Language, key: str, **params: object) -> str:
     except KeyError:
         raise MissingText(f"{language.value}:{key}") from None
     return template.format(**params)
+
+
+def plural(language: Language, key: str, count: int, **params: object) -> str:
+    """The form of `key` that fits `count` by CLDR's plural rules, with {count} filled in.
+
+    In a catalogue a plural text is a table of CLDR categories, `other` always among them:
+    `applications = { one = "{count} sollicitatie", other = "{count} sollicitaties" }`.
+    """
+    form = _plural_form(language, count)
+    texts = catalogue(language)
+    template = texts.get(f"{key}.{form}") or texts.get(f"{key}.other")
+    if template is None:
+        raise MissingText(f"{language.value}:{key}.other")
+    number = format_decimal(count, locale=language.locale)
+    return template.format(count=number, **params)
+
+
+@cache
+def _locale(language: Language) -> Locale:
+    return Locale.parse(language.locale)
+
+
+def _plural_form(language: Language, count: int) -> str:
+    return str(_locale(language).plural_form(abs(count)))

@@ -30,6 +30,9 @@ class OutgoingMessage:
     buttons: Sequence[Sequence[Button]] = field(default_factory=tuple)
     participant_id: int | None = None
     not_before: datetime | None = None
+    # a persistent menu of big buttons (labels, rows); a message with inline buttons cannot
+    # carry it as well, and Telegram keeps showing the last one sent
+    reply_keyboard: Sequence[Sequence[str]] = field(default_factory=tuple)
     document: tuple[str, str] | None = (
         None  # (file name, UTF-8 content), sent with `text` as caption
     )
@@ -50,5 +53,11 @@ class OutgoingMessage:
                     [{"text": button.label, "callback_data": button.data} for button in row]
                     for row in self.buttons
                 ]
+            }
+        elif self.reply_keyboard:
+            payload["reply_markup"] = {
+                "keyboard": [[{"text": label} for label in row] for row in self.reply_keyboard],
+                "is_persistent": True,
+                "resize_keyboard": True,
             }
         return payload

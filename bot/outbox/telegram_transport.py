@@ -7,7 +7,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -71,7 +71,12 @@ class TelegramTransport:
 
     async def _call(self, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
         markup = payload.get("reply_markup")
-        reply_markup = InlineKeyboardMarkup.de_json(markup, self._bot) if markup else None
+        inline = None
+        reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+        if markup and "keyboard" in markup:  # the participant's menu (a reply keyboard)
+            reply_markup = ReplyKeyboardMarkup.de_json(markup, self._bot)
+        elif markup:
+            inline = reply_markup = InlineKeyboardMarkup.de_json(markup, self._bot)
         if method == "sendMessage":
             message = await self._bot.send_message(
                 chat_id, payload["text"], reply_markup=reply_markup
@@ -82,7 +87,7 @@ class TelegramTransport:
                 payload["text"],
                 chat_id=chat_id,
                 message_id=payload["message_id"],
-                reply_markup=reply_markup,
+                reply_markup=inline,
             )
             return int(payload["message_id"])
         if method == "sendDocument":

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from bot.sandbox.errors import ApiError
 from bot.sandbox.groups import SandboxGroup
+from bot.sandbox.media import MEDIA_KINDS
 from bot.sandbox.people import SandboxUser
 from bot.sandbox.sandbox import TelegramSandbox
 from bot.sandbox.spec import BotApiSpec, UploadedFile, load_spec
 from bot.sandbox.world import RecordedCall
 
 __all__ = [
+    "MEDIA_KINDS",
     "ApiError",
     "BotApiSpec",
     "RecordedCall",

@@ -11,6 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.formatting import auto_entities
+from bot.sandbox.media import media_content
 from bot.sandbox.methods_chat import link_obj
 from bot.sandbox.model import (
     ChatRecord,
@@ -73,6 +74,43 @@ class SandboxUser:
         return self._world.post_user_message(
             chat, self.record, _text_content(text, chat, self._world, reply_to)
         )
+
+    def tap(self, label: str) -> JSON:
+        """Tap a button of the custom keyboard the bot shows: Telegram sends its text."""
+        keyboard = self.reply_keyboard or {}
+        labels = [button.get("text") for row in keyboard.get("keyboard", []) for button in row]
+        if label not in labels:
+            raise ValueError(f"no keyboard button {label!r}; the keyboard shows {labels}")
+        return self.send(label)
+
+    def send_media(self, kind: str, *, caption: str | None = None) -> JSON:
+        """Send a voice note, photo, video, sticker, document or location (`MEDIA_KINDS`)."""
+        chat = self._open_private_chat()
+        return self._world.post_user_message(
+            chat, self.record, media_content(self._world, kind, caption)
+        )
+
+    def edit(self, message: object, text: str) -> JSON:
+        """Edit a text message I sent the bot; it gets `edited_message` with the new text."""
+        chat = self._open_private_chat()
+        message_id = int(as_json(message)["message_id"])
+        current = chat.messages.get(message_id)
+        if current is None or current["from"]["id"] != self.id or "text" not in current:
+            raise ValueError(f"{self} has no text message {message_id} to edit")
+        if current["text"] == text:
+            raise ValueError("Telegram sends no update for an edit that changes nothing")
+        edited = {k: v for k, v in current.items() if k not in ("text", "entities")}
+        edited.update(_text_content(text, chat, self._world, None), edit_date=self._world.now())
+        chat.messages[message_id] = edited
+        if self._world.bot_sees(chat):
+            self._world.emit("edited_message", edited)
+        return copy.deepcopy(edited)
+
+    def _open_private_chat(self) -> ChatRecord:
+        if self.record.blocked:
+            self.unblock()
+        self.record.started = True
+        return self._world.private_chat(self.record)
 
     def press(self, message: object, callback_data: str) -> JSON:
         """Press the inline button with `callback_data` on a bot message; returns the query.

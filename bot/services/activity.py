@@ -23,6 +23,9 @@ from experiments.protocol_sections import Component
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
 RECORD_EVENT = insert(table_of(Event))
+ACTIONS = ("applied", "interview", "job", "training")
+# the steps one message may log several of, and the plural text that names them
+COUNTED = {"applied": "count.applications", "interview": "count.interviews"}
 ACTION_DETAILS = callback_data.ACTION_DETAILS
 
 
@@ -72,11 +75,35 @@ async def deposit_offered(turn: Turn, offer: callback_data.Deposit, trial: Trial
     if not 0 < offer.cents <= trial.protocol.limits.max_deposit_cents:
         await turn.say_text("button.unknown")
         return
-    key = f"offer:{participant.id}:{offer.offer}"
+    key = await _first_answer(turn, participant, offer.offer)
+    if key is not None:
+        await _deposit(turn, participant, offer.cents, trial, key)
+
+
+async def steps_offered(turn: Turn, offer: callback_data.Steps, trial: Trial) -> None:
+    """A number under "how many applications?": records `offer.count` once, however often
+    pressed."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if not 1 <= offer.count <= trial.protocol.limits.max_applications_per_log:
+        await turn.say_text("button.unknown")
+        return
+    key = await _first_answer(turn, participant, offer.offer)
+    if key is not None:
+        await _record(turn, participant, offer.kind, quantity=offer.count, dedupe_key=key)
+        await _action_feedback(turn, participant, offer.kind, offer.count, trial)
+
+
+async def _first_answer(turn: Turn, participant: Participant, offer: int) -> str | None:
+    """The dedupe key of the first answer to the question of update `offer`; None (and the
+    person told so) when that question was answered already."""
+    key = f"offer:{participant.id}:{offer}"
     if await turn.session.scalar(select(exists().where(Event.dedupe_key == key))):
         await turn.say_text("button.answered")
-        return
-    await _deposit(turn, participant, offer.cents, trial, key)
+        return None
+    return key
 
 
 async def _deposit(
@@ -114,12 +141,21 @@ async def undo(turn: Turn, trial: Trial) -> None:
     )
 
 
-async def action(turn: Turn, kind: str, detail: str | None, trial: Trial) -> None:
-    """/applied, /interview, /job, /training: record a job-search step (asking details first)."""
+async def action(
+    turn: Turn, kind: str, detail: str | None, trial: Trial, typed_count: str | None = None
+) -> None:
+    """/applied [n], /interview [n], /job, /training: record job-search steps (asking details
+    first); a count is honoured up to the protocol's maximum, anything else is refused."""
     participant = _ready(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
         return
+    count = 1
+    if kind in COUNTED:
+        found = await _count(turn, kind, typed_count, trial)
+        if found is None:
+            return
+        count = found
     options = ACTION_DETAILS.get(kind, ())
     if options and detail not in options:
         buttons = [
@@ -132,8 +168,31 @@ async def action(turn: Turn, kind: str, detail: str | None, trial: Trial) -> Non
         ]
         await turn.say_text(f"action.{kind}.question", buttons=buttons)
         return
-    await _record(turn, participant, kind, quantity=1, detail={"what": detail} if detail else {})
-    await _action_feedback(turn, participant, kind, trial)
+    await _record(
+        turn, participant, kind, quantity=count, detail={"what": detail} if detail else {}
+    )
+    await _action_feedback(turn, participant, kind, count, trial)
+
+
+async def _count(turn: Turn, kind: str, typed: str | None, trial: Trial) -> int | None:
+    """How many steps `typed` says (1 when nothing was typed); None after a refusal was sent."""
+    words = (typed or "").strip()
+    if not words:
+        return 1
+    maximum = trial.protocol.limits.max_applications_per_log
+    command = f"/{kind}"
+    if not (words.isascii() and words.isdigit()):
+        await turn.say_text("count.not_a_number", command=command)
+        return None
+    # a long row of digits is a slip of the thumb; int() of thousands of digits is refused too
+    count = int(words) if len(words) <= len(str(maximum)) else maximum + 1
+    if count == 0:
+        await turn.say_text("count.not_positive", command=command)
+        return None
+    if count > maximum:
+        await turn.say_text("count.too_many", maximum=maximum, command=command)
+        return None
+    return count
 
 
 async def _record(
@@ -176,25 +235,40 @@ async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, tr
         "remaining": format_amount(max(0, goal - period_total), turn.language),
         "goal": format_amount(goal, turn.language),
     }
-    await _feedback(turn, participant, "deposit", money, trial)
+    reached = 0 < goal <= period_total
+    await _feedback(turn, participant, "deposit", money, trial, reached=reached)
 
 
-async def _action_feedback(turn: Turn, participant: Participant, kind: str, trial: Trial) -> None:
+async def _action_feedback(
+    turn: Turn, participant: Participant, kind: str, count: int, trial: Trial
+) -> None:
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
     applications = await count_between(turn.session, participant.id, "applied", start)
-    params = {
-        "action": turn.t(f"action.{kind}.name"),
-        "period_count": str(applications),
-        "goal": str(participant.commitment_applications or 0),
-    }
-    await _feedback(turn, participant, "action", params, trial)
+    named = turn.plural(COUNTED[kind], count) if count > 1 else turn.t(f"action.{kind}.name")
+    goal = participant.commitment_applications or 0
+    params = {"action": named, "period_count": str(applications), "goal": str(goal)}
+    reached = kind == "applied" and 0 < goal <= applications
+    await _feedback(turn, participant, "action", params, trial, reached=reached)
 
 
 async def _feedback(
-    turn: Turn, participant: Participant, what: str, params: dict[str, str], trial: Trial
+    turn: Turn,
+    participant: Participant,
+    what: str,
+    params: dict[str, str],
+    trial: Trial,
+    *,
+    reached: bool = False,
 ) -> None:
-    """Congratulate in arms with that component; everyone else gets a neutral confirmation."""
+    """Congratulate in arms with that component; everyone else gets a neutral confirmation.
+
+    Once the period's goal is reached, the same kind of answer says so (warm or neutral, as the
+    arm's), instead of the protocol's "still to go: €0".
+    """
     arm = trial.protocol.arm(participant.arm or "")
     kind = "congratulation" if arm.has(Component.CONGRATULATION) else "confirmation"
+    if reached:
+        await turn.say(turn.t(f"goal_reached.{kind}_{what}", **params), kind=kind)
+        return
     template = trial.protocol.templates.get(f"{kind}_{what}")
     await turn.say(template.render(turn.lang, params), kind=kind)

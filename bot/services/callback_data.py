@@ -31,6 +31,7 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 Track = Literal["savings", "jobsearch"]
+CountedKind = Literal["applied", "interview"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,32 @@ class Deposit:
 
     cents: int
     offer: int
+
+
+@dataclass(frozen=True)
+class Steps:
+    """`count` job-search steps of `kind`, offered by the menu question of update `offer`."""
+
+    kind: CountedKind
+    count: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class TypeInstead:
+    """ "Another amount" or "more": the person will type it (`what` is dep, applied, interview)."""
+
+    what: Literal["dep", "applied", "interview"]
+
+
+@dataclass(frozen=True)
+class ConfirmStop:
+    """Yes to "do you want to stop?" asked after everyday words such as "stop"."""
+
+
+@dataclass(frozen=True)
+class Dismiss:
+    """No to a question that would have recorded something: nothing is recorded."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +142,25 @@ Press = (
     | Commit
     | ChangeGoal
     | Deposit
+    | Steps
+    | TypeInstead
+    | ConfirmStop
+    | Dismiss
     | ActionDetail
     | Erase
     | Answer
     | ContinueSurvey
     | ResolveFlag
 )
+
+
+def counted_kind(kind: str) -> CountedKind | None:
+    """`kind` if one message may log several of it (applications, interviews)."""
+    if kind == "applied":
+        return "applied"
+    if kind == "interview":
+        return "interview"
+    return None
 
 
 class TooLong(ValueError):
@@ -149,6 +189,14 @@ def _encode(press: Press) -> str:
             return f"goal:{amount}"
         case Deposit(cents, offer):
             return f"dep:{cents}:{offer}"
+        case Steps(kind, count, offer):
+            return f"steps:{kind}:{count}:{offer}"
+        case TypeInstead(what):
+            return f"type:{what}"
+        case ConfirmStop():
+            return "stop:yes"
+        case Dismiss():
+            return "dismiss"
         case ActionDetail(kind, detail):
             return f"act:{kind}:{detail}"
         case Erase(confirmed):
@@ -185,6 +233,16 @@ def decode(data: str | None) -> Press | None:
             return ChangeGoal(int(amount))
         case "dep", [cents, offer] if _positive(cents) and _NUMBER.match(offer):
             return Deposit(int(cents), int(offer))
+        case "steps", [("applied" | "interview") as kind, count, offer] if _positive(
+            count
+        ) and _NUMBER.match(offer):
+            return Steps(kind, int(count), int(offer))
+        case "type", [("dep" | "applied" | "interview") as what]:
+            return TypeInstead(what)
+        case "stop", ["yes"]:
+            return ConfirmStop()
+        case "dismiss", []:
+            return Dismiss()
         case "act", [action, detail] if detail in ACTION_DETAILS.get(action, ()):
             return ActionDetail(action, detail)
         case "del", [("yes" | "no") as answer]:

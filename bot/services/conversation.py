@@ -8,7 +8,16 @@ answers the step that expects typing; anything else gets an answer that says wha
 from __future__ import annotations
 
 from bot.db.study import IntakeStep
-from bot.services import activity, callback_data, enrollment, intake, participation, surveys
+from bot.services import (
+    activity,
+    callback_data,
+    enrollment,
+    intake,
+    intents,
+    menu,
+    participation,
+    surveys,
+)
 from bot.services.callback_data import (
     ActionDetail,
     Answer,
@@ -16,11 +25,15 @@ from bot.services.callback_data import (
     ChooseLanguage,
     ChooseTrack,
     Commit,
+    ConfirmStop,
     Consent,
     ContinueSurvey,
     Deposit,
+    Dismiss,
     Erase,
     ResolveFlag,
+    Steps,
+    TypeInstead,
 )
 from bot.services.questionnaire import BASELINE
 from bot.services.trial import Trial
@@ -50,6 +63,14 @@ async def press(turn: Turn, data: str | None, trial: Trial) -> None:
             await participation.change_goal_to(turn, amount, trial)
         case Deposit():
             await activity.deposit_offered(turn, request, trial)
+        case Steps():
+            await activity.steps_offered(turn, request, trial)
+        case TypeInstead(what):
+            await menu.type_instead(turn, what)
+        case ConfirmStop():
+            await participation.stop(turn)
+        case Dismiss():
+            await turn.say_text("intents.nothing")
         case ActionDetail(kind, detail):
             await activity.action(turn, kind, detail, trial)
         case Erase(confirmed):
@@ -72,7 +93,7 @@ async def typed(turn: Turn, words: str, trial: Trial) -> None:
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
-        await turn.say_text("unknown.text")
+        await intents.answer(turn, words, trial)
     else:
         await turn.say_text("unknown.use_buttons")
         await intake.prompt(turn, trial)

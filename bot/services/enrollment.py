@@ -22,6 +22,11 @@ from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get read aloud
+# /start after /stop or /pause says that messages are still off, and how to turn them on
+WELCOME_BACK = {
+    ParticipantStatus.WITHDRAWN: "start.welcome_back_stopped",
+    ParticipantStatus.PAUSED: "start.welcome_back_paused",
+}
 
 
 async def create_codes(
@@ -134,7 +139,7 @@ async def _welcome_back(turn: Turn, trial: Trial) -> None:
     participant = turn.participant
     assert participant is not None
     if participant.step is IntakeStep.DONE:
-        await turn.say_text("start.welcome_back")
+        await turn.say_text(WELCOME_BACK.get(participant.status, "start.welcome_back"))
         return
     await turn.say_text("start.continue_intake")
     await intake.prompt(turn, trial)

@@ -42,7 +42,9 @@ async def progress(turn: Turn, trial: Trial) -> None:
             total=format_amount(
                 await saved_between(turn.session, participant.id, since), turn.language
             ),
-            deposits=await deposit_count(turn.session, participant.id),
+            deposits=turn.plural(
+                "count.deposits", await deposit_count(turn.session, participant.id)
+            ),
             period_total=format_amount(
                 await saved_between(turn.session, participant.id, start), turn.language
             ),
@@ -51,10 +53,16 @@ async def progress(turn: Turn, trial: Trial) -> None:
         return
     await turn.say_text(
         "progress.jobsearch",
-        applications=await count_between(turn.session, participant.id, "applied", since),
-        interviews=await count_between(turn.session, participant.id, "interview", since),
+        applications=turn.plural(
+            "count.applications",
+            await count_between(turn.session, participant.id, "applied", since),
+        ),
+        interviews=turn.plural(
+            "count.interviews",
+            await count_between(turn.session, participant.id, "interview", since),
+        ),
         period_count=await count_between(turn.session, participant.id, "applied", start),
-        goal=participant.commitment_applications or 0,
+        goal=turn.plural("count.applications", participant.commitment_applications or 0),
     )
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ChatType
 from bot.db.study import Participant, Role, StaffMember
-from bot.i18n import Language, language_from_code, text
+from bot.i18n import Language, language_from_code, plural, text
 from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services.keyboard import menu_for
 from bot.services.reachability import person_wrote
 
 
@@ -105,8 +106,18 @@ class Turn:
             buttons=buttons,
             participant_id=None if self.incoming.in_group else participant_id,
             document=document,
+            reply_keyboard=self._menu(kind, buttons, document),
         )
         await enqueue(self.session, message, self.now, chat_is_talking=not self.incoming.in_group)
+
+    def _menu(
+        self, kind: str, buttons: Sequence[Sequence[Button]], document: tuple[str, str] | None
+    ) -> tuple[tuple[str, ...], ...]:
+        """The participant's menu, on plain replies. Telegram keeps showing it, so receipts
+        (confirmation, congratulation) and messages with inline buttons need not carry it."""
+        if kind != "reply" or buttons or document is not None or self.incoming.in_group:
+            return ()
+        return menu_for(self.participant, self.language)
 
     async def say_text(
         self, key: str, *, buttons: Sequence[Sequence[Button]] = (), **params: object
@@ -116,6 +127,10 @@ class Turn:
 
     def t(self, key: str, **params: object) -> str:
         return text(self.language, key, **params)
+
+    def plural(self, key: str, count: int, **params: object) -> str:
+        """The plural text `key` in the form `count` needs in this person's language."""
+        return plural(self.language, key, count, **params)
 
 
 TurnAction = Callable[[Turn], Awaitable[None]]

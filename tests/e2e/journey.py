@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -22,6 +23,19 @@ from tests.e2e.conftest import runtime_for
 
 SITE = "Utrecht"
 BIRTH_YEAR = 2000
+
+
+def offers(message: dict[str, Any]) -> list[str]:
+    """Button data without the id of the question that deposit and step buttons carry."""
+    return [re.sub(r"^((?:dep|steps):.*):\d+$", r"\1", data) for data in buttons(message)]
+
+
+def button_for(message: dict[str, Any], offer: str) -> str:
+    """The data of the button `offer` names (as `offers` lists it)."""
+    [data] = [
+        data for data, bare in zip(buttons(message), offers(message), strict=True) if bare == offer
+    ]
+    return data
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -78,13 +92,14 @@ async def enroll(
     track: str = "savings",
     commitment: str = "commit:1000",
     answer: Callable[[list[str]], str] = lambda options: options[2],
+    language: str = "nl",
 ) -> list[dict[str, Any]]:
     """Consent, language, birth year, track, baseline, commitment; returns the last messages."""
     person.send(f"/start {code}")
     [consent] = await person.wait_for_messages(count=1)
     person.press(consent, buttons(consent)[0])
     *_, ask_language = await person.wait_for_messages(count=2)
-    person.press(ask_language, "lang:nl")
+    person.press(ask_language, f"lang:{language}")
     await person.wait_for_messages(count=1)
     person.send(str(BIRTH_YEAR))
     [ask_track] = await person.wait_for_messages(count=1)

@@ -27,6 +27,8 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     assert result.report.exists()
     assert list(result.report.parent.glob("*.png"))
     assert (tmp_path / "export" / "participants.csv").exists()
+    assert result.logged_by_menu > 0
+    assert result.logged_by_menu >= result.logged_by_command, "the menu does most logging"
     text_arm = [e for e in result.estimates if e.arm == "text" and e.measure == "rate ratio"]
     assert text_arm, "the report estimates the text arm against control"
     for estimate in text_arm:

@@ -78,7 +78,8 @@ async def test_failing_handler_apologises_in_the_users_language(
     async def broken(update: Update, context: LotgenootContext) -> None:
         raise RuntimeError("a bug")
 
-    bot.add_handler(CommandHandler("broken", broken))
+    # ahead of the default group, whose last handler answers every command nobody took
+    bot.add_handler(CommandHandler("broken", broken), group=-1)
     sanne = sandbox.add_user("Sanne", language_code="nl")
     sanne.send("/broken")
     [answer] = await sanne.wait_for_messages(count=1)

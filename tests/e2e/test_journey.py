@@ -47,7 +47,7 @@ async def test_text_arm_saver_is_congratulated_on_every_deposit(
             sanne.send(typed)
             [answer] = await sanne.wait_for_messages(count=1)
             assert answer["text"].startswith("Goed gedaan!")
-    assert "Je totaal is nu €17,50" in answer["text"]
+    assert "Je totaal is nu €\u00a017,50" in answer["text"]
 
 
 async def test_control_saver_gets_only_neutral_confirmations(
@@ -61,7 +61,7 @@ async def test_control_saver_gets_only_neutral_confirmations(
         before = len(sam.messages)
         clock.advance(WEEK * 3)  # three empty weeks, two encouragement dates
         await scan_and_deliver(runtime)
-    assert answer["text"].startswith("Genoteerd: €10.")
+    assert answer["text"].startswith("Genoteerd: €\u00a010.")
     assert len(sam.messages) == before, "control gets no reminders or encouragements"
 
 
@@ -118,7 +118,7 @@ async def test_encouragement_with_own_progress_after_two_weeks(
         clock.advance(WEEK + timedelta(hours=1))
         await scan_and_deliver(runtime)
     [encouragement] = [t for t in _texts(sanne) if "Even een tussenstand" in t]
-    assert "1 keer gespaard, samen €10" in encouragement
+    assert "1 keer gespaard, samen €\u00a010" in encouragement
 
 
 async def test_jobseeker_below_commitment_gets_one_reminder(

@@ -68,7 +68,7 @@ async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
         sanne.send("/undo")
         [undone] = await sanne.wait_for_messages(count=1)
     assert await _events(database) == [("deposit", 1000), ("deposit_correction", -1000)]
-    assert "Je totaal is nu €0" in undone["text"]
+    assert "Je totaal is nu €\u00a00" in undone["text"]
 
 
 async def test_redelivered_deposit_is_recorded_once(
@@ -218,4 +218,4 @@ async def test_quick_taps_of_one_person_are_handled_in_order(
         replies = await sanne.wait_for_messages(count=6)
     assert await _events(database) == [("deposit", euros * 100) for euros in range(1, 7)]
     totals = [r["text"].split("Je totaal is nu ")[1].split(".")[0] for r in replies]
-    assert totals == ["€1", "€3", "€6", "€10", "€15", "€21"]
+    assert totals == [f"€\u00a0{euros}" for euros in (1, 3, 6, 10, 15, 21)]

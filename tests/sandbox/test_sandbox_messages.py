@@ -10,7 +10,7 @@ import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot.sandbox import TelegramSandbox
+from bot.sandbox import MEDIA_KINDS, TelegramSandbox
 
 
 def _keyboard(*data: str) -> InlineKeyboardMarkup:
@@ -271,3 +271,55 @@ async def test_wait_for_timeout_explains(bot: telegram.Bot, sandbox: TelegramSan
     assert "1 new message(s) from the bot to Alice" in text
     assert "sendMessage" in text
     assert "chat not found" in text
+
+
+@pytest.mark.parametrize("kind", MEDIA_KINDS)
+async def test_user_sends_media_the_bot_receives_as_telegram_shapes_it(
+    bot: telegram.Bot, sandbox: TelegramSandbox, kind: str
+) -> None:
+    alice = sandbox.add_user("Alice")
+    alice.send_media(kind)
+    [update] = await bot.get_updates()
+    message = update.message
+    assert message is not None
+    assert message.text is None
+    assert getattr(message, kind), f"no {kind} on the message"
+    assert message.effective_attachment
+
+
+async def test_media_with_a_caption_carries_it() -> None:
+    async with TelegramSandbox() as sandbox:
+        alice = sandbox.add_user("Alice")
+        sent = alice.send_media("photo", caption="mijn brief")
+        with pytest.raises(ValueError, match="no caption"):
+            alice.send_media("sticker", caption="nee")
+    assert sent["caption"] == "mijn brief"
+    assert sent["photo"][-1]["width"] > sent["photo"][0]["width"]
+
+
+async def test_user_edits_a_sent_message_and_the_bot_gets_edited_message(
+    bot: telegram.Bot, sandbox: TelegramSandbox
+) -> None:
+    alice = sandbox.add_user("Alice")
+    sent = alice.send("/deposit 10")
+    alice.edit(sent, "/deposit 100")
+    first, edit = await bot.get_updates()
+    assert first.message is not None
+    assert first.message.text == "/deposit 10"
+    assert edit.message is None
+    assert edit.edited_message is not None
+    assert edit.edited_message.message_id == sent["message_id"]
+    assert edit.edited_message.text == "/deposit 100"
+    assert edit.edited_message.edit_date is not None
+    assert edit.edited_message.entities[0].type == "bot_command"
+
+
+async def test_an_edit_that_changes_nothing_or_another_persons_message_is_refused(
+    sandbox: TelegramSandbox,
+) -> None:
+    alice, bob = sandbox.add_user("Alice"), sandbox.add_user("Bob")
+    sent = alice.send("hallo")
+    with pytest.raises(ValueError, match="changes nothing"):
+        alice.edit(sent, "hallo")
+    with pytest.raises(ValueError, match="no text message"):
+        bob.edit(sent, "hoi")

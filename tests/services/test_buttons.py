@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.db.study import SurveyAnswer
+from bot.i18n import Language
+from bot.services.money import format_amount
 from bot.services import activity, participation
 from tests.services.conftest import Person, enroll, events_of, new_code, nl, participant_of
 
@@ -28,7 +30,8 @@ async def test_a_fifty_cent_deposit_button_records_fifty_cents(runner, person: P
     assert offer.startswith("dep:50:")
     [receipt] = await person.press(offer)
     assert [e.amount_cents for e in await events_of(person) if e.kind == "deposit"] == [50]
-    assert "€0,50" in receipt.text or "€ 0,50" in receipt.text
+    assert receipt.text.startswith(f"Genoteerd: {format_amount(50, Language.NL)}.")
+    assert format_amount(50, Language.NL) == "€\u00a00,50"
 
 
 async def test_a_deposit_button_pressed_twice_records_one_deposit(runner, person: Person) -> None:

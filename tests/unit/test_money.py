@@ -61,8 +61,9 @@ def test_parser_never_crashes(typed: str) -> None:
 
 
 def test_whole_euros_show_without_decimals() -> None:
-    assert format_amount(1000, Language.NL) == "€10"
-    assert format_amount(123456, Language.NL) == "€1.234,56"
+    assert format_amount(1000, Language.NL) == "€\u00a010"  # CLDR: a no-break space in Dutch
+    assert format_amount(1000, Language.EN) == "€10"
+    assert format_amount(123456, Language.NL) == "€\u00a01.234,56"
     assert format_amount(123456, Language.EN) == "€1,234.56"
 
 

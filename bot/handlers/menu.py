@@ -1,0 +1,28 @@
+"""The participant's menu of big buttons: taps on it, and the inline choices it offers."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.handlers.context import LotgenootContext
+from bot.handlers.turns import run_turn
+from bot.services import menu
+from bot.services.keyboard import all_labels
+
+TAPPED = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.Text(all_labels())
+
+
+async def on_tap(update: Update, context: LotgenootContext) -> None:
+    """A menu button: its label arrives as the message text."""
+    assert update.effective_message is not None
+    label = update.effective_message.text or ""
+    admin_ids = context.runtime.settings.admin_ids
+    await run_turn(update, context, lambda turn, trial: menu.tap(turn, label, trial, admin_ids))
+
+
+def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
+    """Registered before the general text handler, which would take these too."""
+    return [
+        MessageHandler(TAPPED, on_tap),
+    ]

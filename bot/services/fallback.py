@@ -1,0 +1,94 @@
+"""An answer to every private message no other handler took: a person never meets silence.
+
+Nothing here records anything: a typo, a voice note or an edited message only gets words back.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable, Collection
+
+from bot.db.study import Role
+from bot.services.staff import roles_of
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+TurnService = Callable[[Turn], Awaitable[None]]
+TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
+
+PARTICIPANT_COMMANDS = (
+    "start",
+    "help",
+    "deposit",
+    "undo",
+    "applied",
+    "interview",
+    "job",
+    "training",
+    "progress",
+    "survey",
+    "goal",
+    "language",
+    "pause",
+    "resume",
+    "stop",
+    "mydata",
+    "delete",
+)
+STAFF_COMMANDS = {
+    Role.COUNSELLOR: ("groups", "group", "flags", "post"),
+    Role.RESEARCHER: ("trial",),
+    Role.ADMIN: ("groups", "group", "flags", "post", "trial", "codes", "invite", "assign"),
+}
+GROUP_ONLY_COMMANDS = ("bind", "warn", "mute", "unmute", "remove", "pin", "rules", "report")
+# difflib's similarity ratio: /deposti → deposit is 0.86, /aplied → applied 0.92; 0.6 keeps
+# two-letter slips and drops guesses between unrelated words.
+SIMILAR_ENOUGH = 0.6
+
+
+def command_of(typed: str) -> tuple[str, str]:
+    """ "/Aplied@bot 2" → ("aplied", "2"): the command's name and what follows it."""
+    head, _, rest = typed.strip().partition(" ")
+    return head.lstrip("/").split("@")[0].lower(), rest.strip()
+
+
+def nearest_command(name: str, known: Collection[str]) -> str | None:
+    """The known command closest to a mistyped `name`, or None when none is close."""
+    found = difflib.get_close_matches(name, list(known), n=1, cutoff=SIMILAR_ENOUGH)
+    return found[0] if found else None
+
+
+async def commands_for(turn: Turn, admin_ids: Collection[int]) -> set[str]:
+    """The private-chat commands this person may use: participants' ones plus their roles'."""
+    known = set(PARTICIPANT_COMMANDS)
+    for role in await roles_of(turn.session, turn.user_id, admin_ids):
+        known.update(STAFF_COMMANDS[role])
+    return known
+
+
+async def unknown_command(turn: Turn, typed: str, admin_ids: Collection[int]) -> None:
+    """A command no handler knows: suggest the nearest one, else point at /help."""
+    name, rest = command_of(typed)
+    if name in GROUP_ONLY_COMMANDS:
+        await turn.say_text("fallback.group_only", command=f"/{name}")
+        return
+    suggestion = nearest_command(name, await commands_for(turn, admin_ids))
+    if suggestion is None:
+        await turn.say_text("fallback.unknown_command")
+        return
+    await turn.say_text("fallback.did_you_mean", command=f"/{suggestion} {rest}".strip())
+
+
+async def not_text(turn: Turn) -> None:
+    """A voice note, photo, video, sticker, document or location: we read only text."""
+    await turn.say_text("fallback.not_text")
+
+
+async def edited(turn: Turn) -> None:
+    """A change to a message already sent: never counted again, and the person is told."""
+    await turn.say_text("fallback.edit_not_counted")
+
+
+async def other_text(turn: Turn) -> None:
+    """Text no one else answered: a short pointer to /help."""
+    await turn.say_text("unknown.text")

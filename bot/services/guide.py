@@ -1,0 +1,26 @@
+"""/help: what this person can do, in their language, for each role they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bot.db.study import Role
+from bot.services.staff import roles_of
+from bot.services.turns import Turn
+
+# which roles see which section: admins may use every staff command
+STAFF_SECTIONS = (
+    (frozenset({Role.COUNSELLOR, Role.ADMIN}), "help.counsellor"),
+    (frozenset({Role.RESEARCHER, Role.ADMIN}), "help.researcher"),
+    (frozenset({Role.ADMIN}), "help.admin"),
+)
+
+
+async def show_help(turn: Turn, admin_ids: Collection[int]) -> None:
+    """Participants get their commands; staff get their roles' commands (and, when they also
+    take part, the participant's ones first)."""
+    roles = await roles_of(turn.session, turn.user_id, admin_ids)
+    keys = [key for allowed, key in STAFF_SECTIONS if roles & allowed]
+    if not keys or turn.participant is not None:
+        keys.insert(0, "help.text")
+    await turn.say("\n\n".join(turn.t(key) for key in keys))

@@ -1,0 +1,51 @@
+"""The participant's menu: a persistent keyboard of big buttons, one layout per track.
+
+Every answer to a participant who finished the intake carries it (see `Turn.say`), so it is
+there after the intake and comes back whenever Telegram lost it. A tap sends the label as text;
+`label_meaning` turns it back into what was meant, in either language.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.db.study import IntakeStep, Participant, ParticipantStatus
+from bot.i18n import Language, text
+
+LAYOUTS = {
+    "savings": (("saved",), ("progress", "help")),
+    "jobsearch": (("applied", "interview"), ("job", "training"), ("progress", "help")),
+}
+
+
+def menu_for(participant: Participant | None, language: Language) -> tuple[tuple[str, ...], ...]:
+    """The menu's rows of labels for this person, or () before the intake is done."""
+    if (
+        participant is None
+        or participant.step is not IntakeStep.DONE
+        or participant.status is ParticipantStatus.ERASED
+    ):
+        return ()
+    layout = LAYOUTS.get(participant.track or "", ())
+    return tuple(tuple(text(language, f"menu.{key}") for key in row) for row in layout)
+
+
+@cache
+def _meanings() -> dict[str, str]:
+    return {
+        text(language, f"menu.{key}"): key
+        for language in Language
+        for rows in LAYOUTS.values()
+        for row in rows
+        for key in row
+    }
+
+
+def label_meaning(label: str) -> str | None:
+    """ "💶 Ik heb gespaard" → "saved"; None for text that is not a menu label."""
+    return _meanings().get(label.strip())
+
+
+def all_labels() -> list[str]:
+    """Every menu label in every language, for the handler's filter."""
+    return sorted(_meanings())

@@ -1,0 +1,72 @@
+"""What a tap on the participant's menu does: log or look without typing a command.
+
+Logging asks one more tap first (an amount, a number), so nothing is recorded by a stray tap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bot.services import activity, callback_data, guide, participation
+from bot.services.keyboard import label_meaning
+from bot.services.money import format_amount
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+COUNT_CHOICES = (1, 2, 3)
+DEFAULT_AMOUNTS_CENTS = (500, 1000, 2000)
+
+
+async def tap(turn: Turn, label: str, trial: Trial, admin_ids: Collection[int]) -> None:
+    """A menu button was tapped (its label arrives as text)."""
+    meaning = label_meaning(label)
+    if meaning == "saved":
+        await offer_amounts(turn, trial)
+    elif (counted := callback_data.counted_kind(meaning or "")) is not None:
+        await offer_counts(turn, counted)
+    elif meaning in ("job", "training"):
+        await activity.action(turn, meaning, None, trial)
+    elif meaning == "progress":
+        await participation.progress(turn, trial)
+    else:
+        await guide.show_help(turn, admin_ids)
+
+
+def amounts_for(goal_cents: int, max_cents: int) -> list[int]:
+    """Half the goal, the goal and twice it, in whole euros of at least €1."""
+    if goal_cents < 100:
+        return list(DEFAULT_AMOUNTS_CENTS)
+    wanted = {max(100, round(goal_cents * share / 100) * 100) for share in (0.5, 1, 2)}
+    return sorted(cents for cents in wanted if cents <= max_cents) or [goal_cents]
+
+
+async def offer_amounts(turn: Turn, trial: Trial) -> None:
+    participant = turn.participant
+    if participant is None or participant.track != "savings":
+        await activity.deposit(turn, None, trial)  # explains who can record savings
+        return
+    amounts = amounts_for(
+        participant.commitment_cents or 0, trial.protocol.limits.max_deposit_cents
+    )
+    offer = turn.incoming.update_id
+    row = [
+        callback_data.button(format_amount(c, turn.language), callback_data.Deposit(c, offer))
+        for c in amounts
+    ]
+    other = [callback_data.button(turn.t("menu.other_amount"), callback_data.TypeInstead("dep"))]
+    await turn.say_text("menu.how_much", buttons=[row, other])
+
+
+async def offer_counts(turn: Turn, kind: callback_data.CountedKind) -> None:
+    offer = turn.incoming.update_id
+    row = [callback_data.button(str(n), callback_data.Steps(kind, n, offer)) for n in COUNT_CHOICES]
+    row.append(callback_data.button(turn.t("menu.more"), callback_data.TypeInstead(kind)))
+    await turn.say_text(f"menu.how_many_{kind}", buttons=[row])
+
+
+async def type_instead(turn: Turn, what: str) -> None:
+    """ "Another amount" or "more": say how to type it."""
+    if what == "dep":
+        await turn.say_text("menu.type_amount")
+    else:
+        await turn.say_text("menu.type_count", command=f"/{what}")

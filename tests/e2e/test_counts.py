@@ -1,0 +1,62 @@
+"""Counts are honoured: /applied 2 records two, within the protocol's maximum, never silently."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.study import Event
+from bot.sandbox import TelegramSandbox
+from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+
+
+async def _steps(database: Database) -> list[tuple[str, int | None]]:
+    async with database.transaction() as session:
+        rows = await session.execute(select(Event.kind, Event.quantity).order_by(Event.id))
+        return [(kind, quantity) for kind, quantity in rows]
+
+
+async def test_applied_2_records_two_applications_and_says_so(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "jobsearch"):
+        joost = sandbox.add_user("Joost", language_code="nl")
+        await enroll(
+            joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
+        )
+        joost.send("/applied 2")
+        [receipt] = await joost.wait_for_messages(count=1)
+        joost.send("/interview 3")
+        await joost.wait_for_messages(count=1)
+        joost.send("/progress")
+        [progress] = await joost.wait_for_messages(count=1)
+    assert await _steps(database) == [("applied", 2), ("interview", 3)]
+    assert "2 sollicitaties" in receipt["text"]
+    assert "2 van de 3" in receipt["text"]
+    assert "2 sollicitaties en 3 sollicitatiegesprekken" in progress["text"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "explanation"),
+    [
+        ("/applied 21", "hooguit 20 tegelijk"),
+        ("/applied 99999999999999999999999", "hooguit 20 tegelijk"),
+        ("/applied twee", "Dat aantal kon ik niet lezen"),
+        ("/applied 2,5", "Dat aantal kon ik niet lezen"),
+        ("/interview 0", "Nul kan ik niet noteren"),
+    ],
+)
+async def test_a_count_above_the_maximum_or_not_a_number_is_refused_and_records_nothing(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock, typed: str, explanation: str
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "jobsearch"):
+        joost = sandbox.add_user("Joost", language_code="nl")
+        await enroll(
+            joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
+        )
+        joost.send(typed)
+        [answer] = await joost.wait_for_messages(count=1)
+    assert explanation in answer["text"]
+    assert await _steps(database) == []

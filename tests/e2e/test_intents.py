@@ -1,0 +1,76 @@
+"""Everyday words after the intake: a wish to log is recorded only after one confirming tap."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.db.study import Event, Participant, ParticipantStatus
+from bot.sandbox import TelegramSandbox
+from tests.e2e.journey import bot_with_first_arm, button_for, enroll, new_code, offers
+
+
+async def _steps(database: Database) -> list[tuple[str, int | None, int | None]]:
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(Event.kind, Event.amount_cents, Event.quantity).order_by(Event.id)
+        )
+        return [(kind, cents, quantity) for kind, cents, quantity in rows]
+
+
+async def test_ik_heb_2_keer_gesolliciteerd_is_recorded_after_one_tap(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "jobsearch"):
+        joost = sandbox.add_user("Joost", language_code="nl")
+        await enroll(
+            joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
+        )
+        joost.send("ik heb 2 keer gesolliciteerd")
+        [question] = await joost.wait_for_messages(count=1)
+        recorded_before_the_tap = await _steps(database)
+        joost.press(question, button_for(question, "steps:applied:2"))
+        [receipt] = await joost.wait_for_messages(count=1)
+    assert question["text"] == "Wil je 2 sollicitaties noteren?"
+    assert offers(question) == ["steps:applied:2", "dismiss"]
+    assert recorded_before_the_tap == []
+    assert receipt["text"].startswith("Genoteerd: 2 sollicitaties.")
+    assert await _steps(database) == [("applied", None, 2)]
+
+
+async def test_saved_10_asks_first_and_no_records_nothing(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        emma = sandbox.add_user("Emma", language_code="nl")
+        await enroll(emma, await new_code(database, clock), language="en")
+        emma.send("I saved 10 euros")
+        [question] = await emma.wait_for_messages(count=1)
+        emma.press(question, "dismiss")
+        [nothing] = await emma.wait_for_messages(count=1)
+        emma.send("how am I doing")
+        [progress] = await emma.wait_for_messages(count=1)
+    assert question["text"] == "Do you want to record €10 as saved?"
+    assert nothing["text"] == "All right, I did not record anything."
+    assert progress["text"].startswith("Your savings so far: €0 in 0 deposits.")
+    assert await _steps(database) == []
+
+
+async def test_stop_in_words_stops_only_after_a_yes(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("ik wil stoppen")
+        [question] = await sanne.wait_for_messages(count=1)
+        async with database.transaction() as session:
+            before = await session.scalar(select(Participant.status))
+        sanne.press(question, "stop:yes")
+        [done] = await sanne.wait_for_messages(count=1)
+        async with database.transaction() as session:
+            after = await session.scalar(select(Participant.status))
+    assert before is ParticipantStatus.ACTIVE
+    assert after is ParticipantStatus.WITHDRAWN
+    assert "geen berichten meer" in done["text"]

@@ -1,0 +1,73 @@
+"""Moments that matter: reaching the goal is celebrated; /start after /stop says what is off."""
+
+from __future__ import annotations
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.sandbox import TelegramSandbox
+from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+
+
+async def test_reaching_the_savings_goal_is_celebrated_not_still_to_go_zero(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))  # goal €10 a week
+        sanne.send("/deposit 4")
+        [halfway] = await sanne.wait_for_messages(count=1)
+        sanne.send("/deposit 6")
+        [reached] = await sanne.wait_for_messages(count=1)
+        sanne.send("/deposit 1")
+        [beyond] = await sanne.wait_for_messages(count=1)
+    assert "Nog nodig deze periode: €\u00a06" in halfway["text"]
+    assert "🎉 Je hebt je doel van €\u00a010 voor deze periode gehaald!" in reached["text"]
+    assert reached["text"].startswith("Goed gedaan!")
+    assert "Nog nodig" not in reached["text"]
+    assert "Nog nodig" not in beyond["text"]
+
+
+async def test_a_control_saver_reaching_the_goal_is_told_neutrally(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "control", "savings"):
+        sam = sandbox.add_user("Sam", language_code="en")
+        await enroll(sam, await new_code(database, clock), language="en")
+        sam.send("/deposit 10")
+        [reached] = await sam.wait_for_messages(count=1)
+    assert reached["text"] == (
+        "Recorded: €10. Your total is now €10. You reached your goal of €10 for this period."
+    )
+
+
+async def test_reaching_the_application_goal_is_celebrated(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "jobsearch"):
+        joost = sandbox.add_user("Joost", language_code="nl")
+        await enroll(
+            joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
+        )
+        joost.send("/applied 3")
+        [reached] = await joost.wait_for_messages(count=1)
+    assert "3 sollicitaties" in reached["text"]
+    assert "🎉 Je hebt je doel voor deze periode gehaald!" in reached["text"]
+
+
+async def test_start_after_stop_says_messages_are_still_off_and_how_to_turn_them_on(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
+        sanne = sandbox.add_user("Sanne", language_code="nl")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/stop")
+        await sanne.wait_for_messages(count=1)
+        sanne.send("/start")
+        [after_stop] = await sanne.wait_for_messages(count=1)
+        sanne.send("/resume")
+        await sanne.wait_for_messages(count=1)
+        sanne.send("/start")
+        [after_resume] = await sanne.wait_for_messages(count=1)
+    assert "nog steeds geen berichten" in after_stop["text"]
+    assert "Stuur /resume" in after_stop["text"]
+    assert after_resume["text"] == "Welkom terug! Stuur /help om te zien wat je kunt doen."
