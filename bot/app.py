@@ -22,6 +22,7 @@ from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
+from bot.services import binding, moderation
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 
@@ -72,6 +73,10 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         runtime.clock,
         settings=runtime.sender_settings,
         on_unreachable=on_unreachable,
+        follow_ups={
+            binding.LINK_KIND: binding.invite_link_ended,
+            moderation.CALL_KIND: moderation.call_ended,
+        },
     )
     handlers.register(application)
     return application

@@ -1,17 +1,16 @@
 """Group chats: /bind, join requests, joins and leaves, activity, /rules, /report, moderation.
 
-Moderation calls (restrict, ban, pin, delete, approve, invite links) are made here through
-`context.bot`: they are not messages, so they do not go through the outbox. Every text the bot
-says still does.
+Moderation calls (restrict, ban, pin, delete, approve, invite links) are queued by the services
+as outbox rows, like every text the bot says; only the read of the bot's own rights
+(getChatMember, before the transaction) is made here.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, ChatPermissions, Update
+from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     ChatJoinRequestHandler,
@@ -25,8 +24,8 @@ from bot.handlers.context import LotgenootContext
 from bot.handlers.replies import language_of, reply
 from bot.i18n import text
 from bot.services import binding, group_activity, groups, moderation, reports
-from bot.services.binding import REQUIRED_RIGHTS, BotStanding, LinkNeeded
-from bot.services.moderation import GroupCommand, Sanction
+from bot.services.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.moderation import GroupCommand
 
 log = logging.getLogger(__name__)
 GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # an edit is not a new message
@@ -44,18 +43,13 @@ async def bind(update: Update, context: LotgenootContext) -> None:
     standing = _standing(await context.bot.get_chat_member(chat.id, context.bot.id))
     try:
         async with context.transaction() as session:
-            group, needed = await binding.bind(
+            await binding.bind(
                 session, context.args[0], chat.id, chat.type == ChatType.SUPERGROUP, user.id,
-                standing, runtime.trial, runtime.clock.now(),
+                standing, runtime.trial, runtime.clock.now(), update_id=update.update_id,
             )  # fmt: skip
     except groups.GroupError as refusal:
         await refuse(update, context, refusal)
         return
-    links = await _make_links(context, chat.id, needed)
-    async with context.transaction() as session:
-        await binding.links_made(session, group.id, links, update.update_id, runtime.clock.now())
-    if len(links) < len(needed):
-        await reply(update, context, "groups.links_failed", made=len(links), needed=len(needed))
     runtime.wake_sender()
 
 
@@ -65,14 +59,10 @@ async def join_request(update: Update, context: LotgenootContext) -> None:
     if request is None:
         return
     async with context.transaction() as session:
-        approve = await groups.decide_join(
+        await groups.decide_join(
             session, request.chat.id, request.from_user.id, runtime.clock.now(),
-            runtime.settings.admin_ids,
+            runtime.settings.admin_ids, update_id=update.update_id,
         )  # fmt: skip
-    if approve is True:
-        await request.approve()
-    elif approve is False:
-        await request.decline()
     runtime.wake_sender()
 
 
@@ -101,11 +91,10 @@ async def activity(update: Update, context: LotgenootContext) -> None:
     if message is None or user is None or user.is_bot:
         return
     async with context.transaction() as session:
-        sanction = await group_activity.group_message(
+        await group_activity.group_message(
             session, message.chat.id, user.id, message.message_id, message.date, runtime.trial,
             runtime.settings.admin_ids, runtime.clock.now(),
         )  # fmt: skip
-    await _apply(context, sanction)
     runtime.wake_sender()
 
 
@@ -125,10 +114,7 @@ async def report(update: Update, context: LotgenootContext) -> None:
     if command is None:
         return
     async with context.transaction() as session:
-        sanction = await reports.report(
-            session, command, runtime.settings.admin_ids, runtime.clock.now()
-        )
-    await _apply(context, sanction)
+        await reports.report(session, command, runtime.settings.admin_ids, runtime.clock.now())
     runtime.wake_sender()
 
 
@@ -142,10 +128,9 @@ async def moderate(update: Update, context: LotgenootContext) -> None:
     if act not in moderation.ACTS:
         return
     async with context.transaction() as session:
-        sanction = await moderation.moderate(
+        await moderation.moderate(
             session, act, command, runtime.trial, runtime.settings.admin_ids, runtime.clock.now()
         )
-    await _apply(context, sanction)
     runtime.wake_sender()
 
 
@@ -172,49 +157,6 @@ def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:
         target_text=(target.text or target.caption) if target is not None else None,
         args=tuple(context.args or ()),
     )
-
-
-async def _apply(context: LotgenootContext, sanction: Sanction | None) -> None:
-    """Make the Telegram call a moderation decision needs; log it when Telegram refuses."""
-    if sanction is None:
-        return
-    bot, chat = context.bot, sanction.chat_id
-    try:
-        if sanction.kind == "restrict" and sanction.user_id is not None:
-            none = ChatPermissions.no_permissions()
-            await bot.restrict_chat_member(chat, sanction.user_id, none, until_date=sanction.until)
-        elif sanction.kind == "unrestrict" and sanction.user_id is not None:
-            await bot.restrict_chat_member(
-                chat, sanction.user_id, ChatPermissions.all_permissions()
-            )
-        elif sanction.kind == "ban" and sanction.user_id is not None:
-            await bot.ban_chat_member(chat, sanction.user_id)
-        elif sanction.kind == "pin" and sanction.message_id is not None:
-            await bot.pin_chat_message(chat, sanction.message_id, disable_notification=True)
-        elif sanction.kind == "delete" and sanction.message_id is not None:
-            await bot.delete_message(chat, sanction.message_id)
-    except TelegramError as error:
-        log.warning("moderation call failed kind=%s error=%s", sanction.kind, error.message)
-        if sanction.action_id is not None:
-            async with context.transaction() as session:
-                await moderation.sanction_failed(session, sanction.action_id, error.message)
-
-
-async def _make_links(
-    context: LotgenootContext, chat_id: int, needed: list[LinkNeeded]
-) -> dict[int, str]:
-    """One join-request link per member, named by their tag (never their name)."""
-    links: dict[int, str] = {}
-    for member in needed:
-        try:
-            made = await context.bot.create_chat_invite_link(
-                chat_id, name=member.tag, creates_join_request=True
-            )
-        except TelegramError as error:
-            log.warning("invite link failed chat=%s error=%s", chat_id, error.message)
-            break
-        links[member.member_id] = made.invite_link
-    return links
 
 
 def _standing(me: ChatMember) -> BotStanding:

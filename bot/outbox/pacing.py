@@ -16,9 +16,14 @@ FORGET_EVERY_S = 5.0
 class Pacer:
     """Waits until a message to a chat may go out without tripping Telegram's flood control.
 
+    Calls that are not messages (approvals, restrictions, pins, invite links) have a limiter
+    of their own (`calls_per_second`) and skip the per-chat limits, which are about messages:
+    a group's 20 messages a minute never hold up a join request's approval.
+
     The overall limiter is a leaky bucket that holds a twentieth of a second's worth of
     messages (at least one): any one-second window sees at most 5% (and one message) above
-    `global_per_second`, so the default 25/s stays clear of Telegram's 30/s. A bucket of one
+    `global_per_second`: at the default 28.5/s (one message in the bucket) at most 29.5, clear
+    of Telegram's 30/s. A bucket of one
     kept the rate smoothest but lost every moment the event loop woke a sender late; at 300/s
     that cost a third of the rate. A bucket of a whole second would allow twice the rate in a
     window: a full burst plus the refill.
@@ -30,9 +35,13 @@ class Pacer:
         global_per_second: float,
         private_interval_s: float,
         group_per_minute: int,
+        calls_per_second: float = 30.0,
     ) -> None:
         burst = max(1, int(global_per_second / 20))
         self._global = AsyncLimiter(burst, burst / global_per_second)
+        call_burst = max(1, int(calls_per_second / 20))
+        self._calls = AsyncLimiter(call_burst, call_burst / calls_per_second)
+        self.queued = 0  # messages past their chat's limits, waiting for the overall one
         self._private_interval = private_interval_s
         self._group_per_minute = group_per_minute
         self._private_next: dict[int, float] = {}
@@ -48,12 +57,21 @@ class Pacer:
         until = time.monotonic() + seconds
         self._chat_paused_until[chat_id] = max(self._chat_paused_until.get(chat_id, 0.0), until)
 
-    async def wait_turn(self, chat_id: int, chat_type: ChatType) -> None:
-        """Return when a message to `chat_id` may be sent now, and count it as sent."""
+    async def wait_turn(self, chat_id: int, chat_type: ChatType, *, message: bool = True) -> None:
+        """Return when a message (or a call) to `chat_id` may go now, and count it as sent."""
+        if not message:
+            while (delay := self._paused(chat_id)) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(delay)
+            await self._calls.acquire()
+            return
         # a pause can grow while we wait (another 429), so the delay is recomputed after waking
         while (delay := self._delay(chat_id, chat_type)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(delay)
-        await self._global.acquire()
+        self.queued += 1
+        try:
+            await self._global.acquire()
+        finally:
+            self.queued -= 1
         now = time.monotonic()
         if chat_type is ChatType.GROUP:
             window = self._group_sent.setdefault(chat_id, deque(maxlen=self._group_per_minute))
@@ -61,6 +79,10 @@ class Pacer:
         else:
             self._private_next[chat_id] = now + self._private_interval
         self._chat_paused_until.pop(chat_id, None)
+
+    def _paused(self, chat_id: int) -> float:
+        until = max(self._paused_until, self._chat_paused_until.get(chat_id, 0.0))
+        return until - time.monotonic()
 
     def _delay(self, chat_id: int, chat_type: ChatType) -> float:
         now = time.monotonic()
