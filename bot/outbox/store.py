@@ -150,7 +150,7 @@ async def claim_due(
         )
         for row in result.all()
     ]
-    return sorted(claimed, key=lambda message: (message.priority, message.id))
+    return sorted(claimed, key=lambda message: (message.rank_at or lease_until, message.id))
 
 
 async def renew_lease(

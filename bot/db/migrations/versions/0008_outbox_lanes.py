@@ -43,9 +43,13 @@ def upgrade() -> None:
     op.execute(f"UPDATE outbox_messages SET priority = 3 WHERE kind IN ({posts})")
     # the grace of each lane is added by the code for new rows; queued rows keep their age
     op.execute("UPDATE outbox_messages SET rank_at = not_before")
-    if op.get_bind().dialect.name != "sqlite":  # SQLite cannot change a column's constraints
-        op.alter_column("outbox_messages", "rank_at", nullable=False)
-        op.alter_column("outbox_messages", "priority", server_default=None)
+    # no default afterwards: a row without a lane cannot be written (SQLite copies the table
+    # to change a column; nothing refers to the outbox, and its indexes are made again)
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.alter_column(
+            "rank_at", existing_type=bot.db.types.UTCDateTime(timezone=True), nullable=False
+        )
+        batch.alter_column("priority", existing_type=sa.SmallInteger(), server_default=None)
 
 
 def downgrade() -> None:
