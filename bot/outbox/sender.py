@@ -55,7 +55,7 @@ class SenderSettings:
     calls_per_second: float = 30.0
     batch_size: int = 50
     queue_ahead_s: float = 0.25
-    lease: timedelta = timedelta(seconds=6)
+    lease: timedelta = timedelta(seconds=5)
     max_attempts: int = 6
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
