@@ -153,21 +153,6 @@ async def claim_due(
     return sorted(claimed, key=lambda message: (message.rank_at or lease_until, message.id))
 
 
-async def renew_lease(
-    session: AsyncSession, outbox_id: int, held_until: datetime, until: datetime
-) -> bool:
-    """Extend a lease this sender still holds; False when it expired and was taken over.
-
-    The lease's end is the holder's token: a sender that reclaimed the row set its own.
-    """
-    result = await session.execute(
-        update(M)
-        .where(M.id == outbox_id, M.status == OutboxStatus.SENDING, M.lease_until == held_until)
-        .values(lease_until=until)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def renew_leases(session: AsyncSession, held_until: datetime, until: datetime) -> set[int]:
     """Extend every lease a sender holds in one statement; the ids it still holds.
 
