@@ -14,6 +14,7 @@ from aiolimiter import AsyncLimiter
 from bot.db.models import ChatType
 
 FORGET_EVERY_S = 5.0
+TELEGRAM_PER_SECOND = 30  # Telegram's overall limit for a bot, messages a second
 WINDOW_MARGIN_S = 0.01  # Telegram's clock and ours need not tick together
 
 
@@ -27,13 +28,14 @@ class Pacer:
     The overall limit is kept twice. A leaky bucket paces messages at `global_per_second`,
     holding a tenth of a second's worth (at least two): a sender the event loop wakes late
     catches up instead of losing that moment for good (with a bucket of one, a busy machine lost
-    a tenth of the rate). On top, a message holds one of `global_per_second` (rounded up) slots
-    from the moment it is sent until a second after its answer came back. Telegram counts a
-    message when it arrives, between those two moments, so however the network or Telegram's
-    side bunches arrivals, no one-second window there sees more than the slots: 0 x 429 at the
-    default 29/s against a limit of 30, where pacing by send times alone provoked a few 429s
-    whenever the receiving side stalled and then took a backlog at once. The price is the
-    round trip: the rate is at most slots / (1 s + round trip).
+    a tenth of the rate). On top, a message holds one of 30 slots (Telegram's limit a second;
+    `global_per_second` rounded up if higher) from the moment it is sent until a second after its
+    answer came back. Telegram counts a message when it arrives, between those two moments, so
+    however the network or Telegram's side bunches arrivals, no one-second window there sees
+    more than the slots: 0 x 429 at the default 29/s, where pacing by send times alone provoked
+    a few 429s whenever the receiving side stalled and then took a backlog at once. The slots
+    cap the rate at slots / (1 s + round trip), above the bucket's rate unless the round trip
+    is long.
     """
 
     def __init__(
@@ -46,7 +48,7 @@ class Pacer:
     ) -> None:
         burst = max(2, math.ceil(global_per_second / 10))
         self._global = AsyncLimiter(burst, burst / global_per_second)
-        self._slots = max(1, math.ceil(global_per_second))
+        self._slots = max(TELEGRAM_PER_SECOND, math.ceil(global_per_second))
         self._on_the_wire = 0
         self._answered: deque[float] = deque()
         call_burst = max(1, int(calls_per_second / 20))
