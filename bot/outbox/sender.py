@@ -153,9 +153,8 @@ class OutboxSender:
                     self._wake, self._delivery_ended, stop, idle_s=self.settings.idle_poll_s
                 )
             else:
-                await asyncio.sleep(
-                    0
-                )  # the new deliveries reach the pacer, so `queued` counts them
+                # let the new deliveries reach the pacer, so that `queued` counts them
+                await asyncio.sleep(0)
             self._pacer.forget_idle()
         await self._finish(in_flight)
         heartbeat.cancel()
