@@ -1,13 +1,14 @@
 """Benchmark: draining a queued outbox through the sandbox with its flood limits on.
 
-    .venv/bin/python -m bench.outbound [--runs 30:25:1500 120:100:10000]
+    .venv/bin/python -m bench.outbound [--runs 30:28:1500 120:100:10000]
 
 Each run is SANDBOX_LIMIT:SENDER_RATE:MESSAGES: the sandbox (in this process) enforces
 SANDBOX_LIMIT messages/s overall, answering 429 above it as Telegram does; the sender runs in a
 process of its own (`bench.sender_process`, as the bot would be on its own machine) configured
 to SENDER_RATE/s, with its 1/s per-chat pacing on. Every message goes to a different person.
 Figures: the achieved rate between the first and the last accepted message as a fraction of
-SENDER_RATE (target >= 0.95), and the number of 429 answers (target 0).
+SENDER_RATE (target >= 0.95) and of SANDBOX_LIMIT (at Telegram's 30/s with the default rate,
+LOTGENOOT_SEND_RATE = 29: target >= 0.9), and the number of 429 answers (target 0).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from bench._study import migrated, table
 from bot.clock import SystemClock
 from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox.sender import DEFAULT_SEND_RATE
 from bot.sandbox import TelegramSandbox
 
 TOKEN = "4242:BENCH-OUTBOUND"
@@ -95,6 +97,7 @@ async def drain(run: Run, folder: Path) -> list[object]:
         f"{span:.1f}",
         f"{achieved:.1f}",
         f"{achieved / run.sender_rate:.3f}",
+        f"{achieved / run.sandbox_limit:.3f}",
         refused,
         f"{wall:.1f}",
     ]
@@ -115,16 +118,20 @@ async def main(runs: list[Run]) -> None:
         "span s",
         "achieved/s",
         "fraction",
+        "of limit",
         "429s",
         "wall s",
     ]
     print(table(headers, rows))
-    print("targets: fraction >= 0.95, 429s = 0")
+    print("targets: fraction >= 0.95; of limit >= 0.9 at the default rate; 429s = 0")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--runs", nargs="+", type=Run.parse, default=[Run(30, 25, 1500), Run(120, 100, 10_000)]
+        "--runs",
+        nargs="+",
+        type=Run.parse,
+        default=[Run(30, DEFAULT_SEND_RATE, 1500), Run(120, 100, 10_000)],
     )
     asyncio.run(main(parser.parse_args().runs))

@@ -25,7 +25,7 @@ from telegram.error import NetworkError  # noqa: TID251
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.outbox import store
-from bot.outbox.sender import OutboxSender, SenderSettings, SenderStats
+from bot.outbox.sender import DEFAULT_SEND_RATE, OutboxSender, SenderSettings, SenderStats
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.telegram_request import AiohttpRequest
 
@@ -35,8 +35,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("api_url")
     parser.add_argument("token")
     parser.add_argument("database_url")
-    parser.add_argument("--global-per-second", type=float, default=25.0)
-    parser.add_argument("--lease-s", type=float, default=600.0)
+    parser.add_argument("--global-per-second", type=float, default=DEFAULT_SEND_RATE)
+    parser.add_argument("--lease-s", type=float, default=None, help="default: the sender's")
     parser.add_argument("--max-attempts", type=int, default=6)
     parser.add_argument("--backoff-base-s", type=float, default=0.5)
     parser.add_argument("--backoff-max-s", type=float, default=30.0)
@@ -75,7 +75,7 @@ async def main(argv: list[str]) -> None:
     settings = SenderSettings(
         global_per_second=args.global_per_second,
         private_interval_s=args.private_interval_s,
-        lease=timedelta(seconds=args.lease_s),
+        lease=SenderSettings.lease if args.lease_s is None else timedelta(seconds=args.lease_s),
         max_attempts=args.max_attempts,
         backoff_base_s=args.backoff_base_s,
         backoff_max_s=args.backoff_max_s,

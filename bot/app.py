@@ -23,6 +23,7 @@ from bot.outbox.telegram_transport import TelegramTransport
 from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
+from bot.services import binding, moderation
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
@@ -75,6 +76,10 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         runtime.clock,
         settings=runtime.sender_settings,
         on_unreachable=on_unreachable,
+        follow_ups={
+            binding.LINK_KIND: binding.invite_link_ended,
+            moderation.CALL_KIND: moderation.call_ended,
+        },
     )
     handlers.register(application)
     return application

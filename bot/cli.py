@@ -22,6 +22,7 @@ from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import DatabaseBehind, ensure_up_to_date, upgrade
 from bot.logs import configure_logging
+from bot.outbox.sender import SenderSettings
 from bot.runtime import Runtime, trial_from_settings
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -105,6 +106,7 @@ async def _serve(settings: Settings, webhook: Webhook | None) -> None:
             SystemClock(),
             trial_from_settings(settings),
             scan_interval=timedelta(seconds=settings.scan_interval_s),
+            sender_settings=SenderSettings(global_per_second=settings.send_rate),
         )
         application = build_application(runtime)
         try:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     scan_interval_s: float = Field(default=60.0, gt=0, le=3600)
     log_level: str = "INFO"
+    # messages/s the outbox sends overall, against Telegram's 30/s; raise it only for a bot
+    # Telegram allows more (paid broadcasts)
+    send_rate: float = Field(default=29.0, gt=0, le=1000)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

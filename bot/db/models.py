@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -94,6 +95,11 @@ class OutboxMessage(Base):
         string_enum(OutboxStatus), default=OutboxStatus.PENDING
     )
     not_before: Mapped[datetime]
+    # the lane (1 replies and calls, 2 personal, 3 group posts and bulk) and the claim's order:
+    # `not_before` moved back by the lane's grace (bot.outbox.messages.LANE_GRACE), so a lower
+    # lane waits behind higher ones for at most its grace, then by age like any other row
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    rank_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -19,8 +19,7 @@ async def help_command(update: Update, context: LotgenootContext) -> None:
     if chat is None or chat.type != "private":
         await reply(update, context, "help.text")
         return
-    admin_ids = context.runtime.settings.admin_ids
-    await run_turn(update, context, lambda turn, _trial: guide.show_help(turn, admin_ids))
+    await run_turn(update, context, lambda turn, _trial: guide.show_help(turn))
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

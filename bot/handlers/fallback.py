@@ -31,10 +31,7 @@ async def on_unknown_command(update: Update, context: LotgenootContext) -> None:
     """A command no handler knows: "did you mean …?"."""
     assert update.effective_message is not None
     typed = update.effective_message.text or ""
-    admin_ids = context.runtime.settings.admin_ids
-    await run_turn(
-        update, context, lambda turn, _trial: fallback.unknown_command(turn, typed, admin_ids)
-    )
+    await run_turn(update, context, lambda turn, _trial: fallback.unknown_command(turn, typed))
 
 
 async def on_anything_else(update: Update, context: LotgenootContext) -> None:

@@ -1,17 +1,16 @@
 """Group chats: /bind, join requests, joins and leaves, activity, /rules, /report, moderation.
 
-Moderation calls (restrict, ban, pin, delete, approve, invite links) are made here through
-`context.bot`: they are not messages, so they do not go through the outbox. Every text the bot
-says still does.
+Moderation calls (restrict, ban, pin, delete, approve, invite links) are queued by the services
+as outbox rows, like every text the bot says; only the read of the bot's own rights
+(getChatMember, before the transaction) is made here.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, ChatPermissions, Update
+from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     ChatJoinRequestHandler,
@@ -22,11 +21,12 @@ from telegram.ext import (
 )
 
 from bot.handlers.context import LotgenootContext
-from bot.handlers.replies import language_of, reply
-from bot.i18n import text
-from bot.services import binding, group_activity, groups, moderation, reports
-from bot.services.binding import REQUIRED_RIGHTS, BotStanding, LinkNeeded
-from bot.services.moderation import GroupCommand, Sanction
+from bot.handlers.turns import run_turn
+from bot.services import binding, counsellor_desk, group_activity, groups, moderation, reports
+from bot.services.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.moderation import GroupCommand
+from bot.services.trial import Trial
+from bot.services.turns import Turn
 
 log = logging.getLogger(__name__)
 GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # an edit is not a new message
@@ -34,51 +34,50 @@ ACTIVITY = 1  # a handler group of its own, so commands are counted as well as h
 
 
 async def bind(update: Update, context: LotgenootContext) -> None:
-    """/bind <code>: check the bot's rights and the sender, link the chat, send join links."""
-    chat, user, runtime = update.effective_chat, update.effective_user, context.runtime
-    if chat is None or user is None:
+    """/bind <code>: check the bot's rights and the sender, link the chat, send join links.
+
+    The bot's own rights are read from Telegram before the turn's transaction opens.
+    """
+    chat, args = update.effective_chat, tuple(context.args or ())
+    if chat is None:
         return
-    if not context.args:
-        await reply(update, context, "groups.bind_usage")
-        return
-    standing = _standing(await context.bot.get_chat_member(chat.id, context.bot.id))
-    try:
-        async with context.transaction() as session:
-            group, needed = await binding.bind(
-                session, context.args[0], chat.id, chat.type == ChatType.SUPERGROUP, user.id,
-                standing, runtime.trial, runtime.clock.now(),
-            )  # fmt: skip
-    except groups.GroupError as refusal:
-        await refuse(update, context, refusal)
-        return
-    links = await _make_links(context, chat.id, needed)
-    async with context.transaction() as session:
-        await binding.links_made(session, group.id, links, update.update_id, runtime.clock.now())
-    if len(links) < len(needed):
-        await reply(update, context, "groups.links_failed", made=len(links), needed=len(needed))
-    runtime.wake_sender()
+    standing = (
+        _standing(await context.bot.get_chat_member(chat.id, context.bot.id)) if args else None
+    )
+    supergroup = chat.type == ChatType.SUPERGROUP
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        if standing is None:
+            await turn.say_text("groups.bind_usage")
+            return
+        binding_it = binding.bind(
+            turn.session, args[0], chat.id, supergroup, turn.user_id, standing, trial, turn.now,
+            update_id=turn.incoming.update_id,
+        )  # fmt: skip
+        await counsellor_desk.refusing(turn, binding_it)
+
+    await run_turn(update, context, service)
 
 
 async def join_request(update: Update, context: LotgenootContext) -> None:
     """Approve a member of this group's join request; decline everyone else's."""
-    request, runtime = update.chat_join_request, context.runtime
+    request = update.chat_join_request
     if request is None:
         return
-    async with context.transaction() as session:
-        approve = await groups.decide_join(
-            session, request.chat.id, request.from_user.id, runtime.clock.now(),
-            runtime.settings.admin_ids,
+    chat_id, user_id = request.chat.id, request.from_user.id
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await groups.decide_join(
+            turn.session, chat_id, user_id, turn.now, turn.staff.admin_ids,
+            update_id=turn.incoming.update_id,
         )  # fmt: skip
-    if approve is True:
-        await request.approve()
-    elif approve is False:
-        await request.decline()
-    runtime.wake_sender()
+
+    await run_turn(update, context, service)
 
 
 async def member_update(update: Update, context: LotgenootContext) -> None:
     """Someone joined or left: record it (and welcome a member who joined)."""
-    change, runtime = update.chat_member, context.runtime
+    change = update.chat_member
     if change is None:
         return
     was, now_in = _present(change.old_chat_member), _present(change.new_chat_member)
@@ -88,71 +87,70 @@ async def member_update(update: Update, context: LotgenootContext) -> None:
     how: groups.Change = (
         "joined" if now_in else "left" if change.from_user.id == user.id else "removed"
     )
-    async with context.transaction() as session:
+    chat_id, user_id = change.chat.id, user.id
+
+    async def service(turn: Turn, _trial: Trial) -> None:
         await groups.member_changed(
-            session, change.chat.id, user.id, how, update.update_id, runtime.clock.now()
+            turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now
         )
-    runtime.wake_sender()
+
+    await run_turn(update, context, service)
 
 
 async def activity(update: Update, context: LotgenootContext) -> None:
     """Count a message for its sender (never its text) and apply flood control."""
-    message, user, runtime = update.effective_message, update.effective_user, context.runtime
+    message, user = update.effective_message, update.effective_user
     if message is None or user is None or user.is_bot:
         return
-    async with context.transaction() as session:
-        sanction = await group_activity.group_message(
-            session, message.chat.id, user.id, message.message_id, message.date, runtime.trial,
-            runtime.settings.admin_ids, runtime.clock.now(),
+    chat_id, message_id, sent_at = message.chat.id, message.message_id, message.date
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        await group_activity.group_message(
+            turn.session, chat_id, turn.user_id, message_id, sent_at, trial,
+            turn.staff.admin_ids, turn.now,
         )  # fmt: skip
-    await _apply(context, sanction)
-    runtime.wake_sender()
+
+    await run_turn(update, context, service)
 
 
 async def rules(update: Update, context: LotgenootContext) -> None:
     """/rules: the group rules."""
-    chat, runtime = update.effective_chat, context.runtime
+    chat = update.effective_chat
     if chat is None:
         return
-    async with context.transaction() as session:
-        await group_activity.rules(session, chat.id, update.update_id, runtime.clock.now())
-    runtime.wake_sender()
+    chat_id = chat.id
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await group_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
+
+    await run_turn(update, context, service)
 
 
 async def report(update: Update, context: LotgenootContext) -> None:
     """/report as a reply: tell the counsellor privately and thank the reporter."""
-    command, runtime = _command(update, context), context.runtime
+    command = _command(update, context)
     if command is None:
         return
-    async with context.transaction() as session:
-        sanction = await reports.report(
-            session, command, runtime.settings.admin_ids, runtime.clock.now()
-        )
-    await _apply(context, sanction)
-    runtime.wake_sender()
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await reports.report(turn.session, command, turn.staff.admin_ids, turn.now)
+
+    await run_turn(update, context, service)
 
 
 async def moderate(update: Update, context: LotgenootContext) -> None:
     """/warn, /mute [duration], /unmute, /remove, /pin as a reply; staff only."""
-    command, runtime = _command(update, context), context.runtime
-    message = update.effective_message
+    command, message = _command(update, context), update.effective_message
     if command is None or message is None or not message.text:
         return
     act = message.text.split()[0].lstrip("/").split("@")[0].lower()
     if act not in moderation.ACTS:
         return
-    async with context.transaction() as session:
-        sanction = await moderation.moderate(
-            session, act, command, runtime.trial, runtime.settings.admin_ids, runtime.clock.now()
-        )
-    await _apply(context, sanction)
-    runtime.wake_sender()
 
+    async def service(turn: Turn, trial: Trial) -> None:
+        await moderation.moderate(turn.session, act, command, trial, turn.staff.admin_ids, turn.now)
 
-async def refuse(update: Update, context: LotgenootContext, refusal: groups.GroupError) -> None:
-    """Answer a refused request with the reason the service gave."""
-    words = text(language_of(update), refusal.key, **refusal.params)
-    await reply(update, context, "groups.plain", words=words)
+    await run_turn(update, context, service)
 
 
 def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:
@@ -172,49 +170,6 @@ def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:
         target_text=(target.text or target.caption) if target is not None else None,
         args=tuple(context.args or ()),
     )
-
-
-async def _apply(context: LotgenootContext, sanction: Sanction | None) -> None:
-    """Make the Telegram call a moderation decision needs; log it when Telegram refuses."""
-    if sanction is None:
-        return
-    bot, chat = context.bot, sanction.chat_id
-    try:
-        if sanction.kind == "restrict" and sanction.user_id is not None:
-            none = ChatPermissions.no_permissions()
-            await bot.restrict_chat_member(chat, sanction.user_id, none, until_date=sanction.until)
-        elif sanction.kind == "unrestrict" and sanction.user_id is not None:
-            await bot.restrict_chat_member(
-                chat, sanction.user_id, ChatPermissions.all_permissions()
-            )
-        elif sanction.kind == "ban" and sanction.user_id is not None:
-            await bot.ban_chat_member(chat, sanction.user_id)
-        elif sanction.kind == "pin" and sanction.message_id is not None:
-            await bot.pin_chat_message(chat, sanction.message_id, disable_notification=True)
-        elif sanction.kind == "delete" and sanction.message_id is not None:
-            await bot.delete_message(chat, sanction.message_id)
-    except TelegramError as error:
-        log.warning("moderation call failed kind=%s error=%s", sanction.kind, error.message)
-        if sanction.action_id is not None:
-            async with context.transaction() as session:
-                await moderation.sanction_failed(session, sanction.action_id, error.message)
-
-
-async def _make_links(
-    context: LotgenootContext, chat_id: int, needed: list[LinkNeeded]
-) -> dict[int, str]:
-    """One join-request link per member, named by their tag (never their name)."""
-    links: dict[int, str] = {}
-    for member in needed:
-        try:
-            made = await context.bot.create_chat_invite_link(
-                chat_id, name=member.tag, creates_join_request=True
-            )
-        except TelegramError as error:
-            log.warning("invite link failed chat=%s error=%s", chat_id, error.message)
-            break
-        links[member.member_id] = made.invite_link
-    return links
 
 
 def _standing(me: ChatMember) -> BotStanding:

@@ -17,8 +17,7 @@ async def on_tap(update: Update, context: LotgenootContext) -> None:
     """A menu button: its label arrives as the message text."""
     assert update.effective_message is not None
     label = update.effective_message.text or ""
-    admin_ids = context.runtime.settings.admin_ids
-    await run_turn(update, context, lambda turn, trial: menu.tap(turn, label, trial, admin_ids))
+    await run_turn(update, context, lambda turn, trial: menu.tap(turn, label, trial))
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

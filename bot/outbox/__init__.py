@@ -1,6 +1,7 @@
-"""The only way out: intended messages become outbox rows, one sender delivers them."""
+"""The only way out: intended messages and Bot API calls become outbox rows, one sender
+performs them."""
 
-from bot.outbox.messages import Button, OutgoingMessage
+from bot.outbox.messages import Button, OutgoingCall, OutgoingMessage, Priority
 from bot.outbox.service import enqueue, enqueue_many
 
-__all__ = ["Button", "OutgoingMessage", "enqueue", "enqueue_many"]
+__all__ = ["Button", "OutgoingCall", "OutgoingMessage", "Priority", "enqueue", "enqueue_many"]

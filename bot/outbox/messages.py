@@ -1,13 +1,88 @@
-"""What a service says it wants to send, in plain data (no Telegram types)."""
+"""What a service says it wants to send or do, in plain data (no Telegram types).
+
+Two kinds of row leave through the outbox: messages (`OutgoingMessage`: sendMessage,
+sendDocument) and Bot API calls that are not messages (`OutgoingCall`: approving a join
+request, restricting or banning a member, pinning, deleting, making an invite link). Every row
+has a priority lane; the claim takes due rows by lane, then by age (bot.outbox.store).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.db.models import ChatType
+
+
+class Priority(enum.IntEnum):
+    """The outbox's lanes, highest first."""
+
+    REPLY = 1  # a direct answer to what a person just did; every non-message call
+    PERSONAL = 2  # a personal nudge, survey invitation, ticket answer, staff alert
+    BULK = 3  # group posts and broadcasts
+
+
+# How long a row waits before it ranks as if it were in the highest lane: it is claimed after
+# every reply queued up to this long after it became due, and before any queued later. This
+# bounds how long a lower lane can be held up by a stream of higher-lane rows (no starvation),
+# and is longer than a broadcast to thousands takes to drain at Telegram's 30/s, so replies
+# still overtake a whole broadcast.
+LANE_GRACE: Mapping[Priority, timedelta] = {
+    Priority.REPLY: timedelta(0),
+    Priority.PERSONAL: timedelta(minutes=10),
+    Priority.BULK: timedelta(minutes=30),
+}
+
+# The lane of every kind the bot sends. A kind not listed is PERSONAL; a test checks that every
+# kind named in the code is listed, so a new kind gets its lane on purpose.
+KIND_PRIORITY: Mapping[str, Priority] = {
+    # answers to a command, a button or a join: the person is waiting for them
+    "reply": Priority.REPLY,
+    "error": Priority.REPLY,
+    "congratulation": Priority.REPLY,
+    "confirmation": Priority.REPLY,
+    "group_reply": Priority.REPLY,
+    "group_bound": Priority.REPLY,
+    "report_thanks": Priority.REPLY,
+    # calls that are not messages (their lane is REPLY whatever the kind)
+    "join_request": Priority.REPLY,
+    "moderation": Priority.REPLY,
+    "group_invite_link": Priority.REPLY,
+    # personal messages nobody asked for just now
+    "reminder": Priority.PERSONAL,
+    "encouragement": Priority.PERSONAL,
+    "survey_invitation": Priority.PERSONAL,
+    "survey_reminder": Priority.PERSONAL,
+    "ticket_answer": Priority.PERSONAL,
+    "group_link": Priority.PERSONAL,
+    "group_ready": Priority.PERSONAL,
+    "group_alert": Priority.PERSONAL,
+    "group_report": Priority.PERSONAL,
+    "group_declined": Priority.PERSONAL,
+    "admin_alert": Priority.PERSONAL,
+    # group posts and broadcasts
+    "group_welcome": Priority.BULK,
+    "group_progress": Priority.BULK,
+    "curriculum": Priority.BULK,
+    "group_deposit_cheer": Priority.BULK,
+    "counsellor_post": Priority.BULK,
+    "broadcast": Priority.BULK,
+}
+
+# Bot API methods that send a message; every other method the outbox performs is a call.
+MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "editMessageText"})
+
+
+def priority_of(kind: str) -> Priority:
+    """The lane of a message of this kind."""
+    return KIND_PRIORITY.get(kind, Priority.PERSONAL)
+
+
+def is_message(method: str) -> bool:
+    return method in MESSAGE_METHODS
 
 
 @dataclass(frozen=True)
@@ -20,7 +95,11 @@ class Button:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """A text for one chat; `intent_key` names the intention so it is sent at most once."""
+    """A text for one chat; `intent_key` names the intention so it is sent at most once.
+
+    Its lane is `priority` when given (a turn's replies say REPLY whatever their kind), else
+    the lane of its kind.
+    """
 
     chat_id: int
     text: str
@@ -36,10 +115,15 @@ class OutgoingMessage:
     document: tuple[str, str] | None = (
         None  # (file name, UTF-8 content), sent with `text` as caption
     )
+    priority: Priority | None = None
 
     @property
     def method(self) -> str:
         return "sendMessage" if self.document is None else "sendDocument"
+
+    @property
+    def lane(self) -> Priority:
+        return self.priority if self.priority is not None else priority_of(self.kind)
 
     def payload(self) -> dict[str, Any]:
         """The Bot API parameters of sendMessage, without chat_id (kept in its own column)."""
@@ -61,3 +145,64 @@ class OutgoingMessage:
                 "resize_keyboard": True,
             }
         return payload
+
+
+# The calls the outbox performs (bot.outbox.telegram_transport), with the parameters each takes.
+CALL_METHODS = frozenset(
+    {
+        "approveChatJoinRequest",  # user_id
+        "declineChatJoinRequest",  # user_id
+        "restrictChatMember",  # user_id, permissions ("none" | "all"), until_date (epoch s)
+        "banChatMember",  # user_id
+        "unbanChatMember",  # user_id
+        "pinChatMessage",  # message_id
+        "deleteMessage",  # message_id
+        "createChatInviteLink",  # name, creates_join_request; result: invite_link
+    }
+)
+
+
+@dataclass(frozen=True)
+class OutgoingCall:
+    """A Bot API call that is not a message, for one chat, performed at most once.
+
+    Calls go in the highest lane, are exempt from a group's 20 messages a minute, and their
+    failure ends only that row: it never marks the chat unreachable. `context` is kept beside
+    the parameters for the follow-up that runs when the call ends (its result, such as an invite
+    link, is handed to the follow-up registered for `kind`); it is never sent to Telegram.
+    """
+
+    chat_id: int
+    method: str
+    params: Mapping[str, Any]
+    kind: str
+    intent_key: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    participant_id: int | None = None
+    not_before: datetime | None = None
+    chat_type: ChatType = ChatType.GROUP
+
+    def __post_init__(self) -> None:
+        if self.method not in CALL_METHODS:
+            raise ValueError(f"the outbox cannot perform {self.method!r}")
+
+    @property
+    def lane(self) -> Priority:
+        return Priority.REPLY
+
+    def payload(self) -> dict[str, Any]:
+        payload = dict(self.params)
+        if self.context:
+            payload[CONTEXT_KEY] = dict(self.context)
+        return payload
+
+
+CONTEXT_KEY = "_context"  # a call's payload key for its follow-up's data; never sent
+
+
+def call_params(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A call's Bot API parameters: its payload without the follow-up's context."""
+    return {key: value for key, value in payload.items() if key != CONTEXT_KEY}
+
+
+Outgoing = OutgoingMessage | OutgoingCall

@@ -8,7 +8,11 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Delivered:
+    """Telegram accepted it: a message's id, and what a call returned that a follow-up needs
+    (createChatInviteLink: {"invite_link": ...})."""
+
     message_id: int | None
+    result: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

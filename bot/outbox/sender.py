@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,17 +33,29 @@ from bot.outbox.recorder import Ending, EndingRecorder
 log = logging.getLogger(__name__)
 
 UnreachableHook = Callable[[AsyncSession, int, str], Awaitable[None]]
+# What happens next once a row of some kind has ended (an invite link made: send it to its
+# member), in the transaction that records the ending: (session, row, outcome, study time).
+FollowUp = Callable[[AsyncSession, store.ClaimedMessage, Outcome, datetime], Awaitable[None]]
+DEFAULT_SEND_RATE = 29.0  # messages/s overall, against Telegram's 30/s (LOTGENOOT_SEND_RATE)
 
 
 @dataclass(frozen=True)
 class SenderSettings:
-    """Limits and retry policy; the defaults keep under Telegram's published limits."""
+    """Limits and retry policy; the defaults keep under Telegram's published limits.
 
-    global_per_second: float = 25.0
+    `lease` is short and renewed every quarter of it while the sender lives, so rows a killed
+    sender left `sending` are retried within seconds. `queue_ahead_s` bounds how many claimed
+    messages wait for the overall limit (that many seconds' worth): a reply claimed now is not
+    queued behind a long line of broadcast rows claimed before it.
+    """
+
+    global_per_second: float = DEFAULT_SEND_RATE
     private_interval_s: float = 1.0
     group_per_minute: int = 20
+    calls_per_second: float = 30.0
     batch_size: int = 50
-    lease: timedelta = timedelta(minutes=10)
+    queue_ahead_s: float = 0.25
+    lease: timedelta = timedelta(seconds=5)
     max_attempts: int = 6
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -76,6 +88,7 @@ class OutboxSender:
         settings: SenderSettings | None = None,
         wall_clock: Clock | None = None,
         on_unreachable: UnreachableHook | None = None,
+        follow_ups: Mapping[str, FollowUp] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._db = database
@@ -87,8 +100,13 @@ class OutboxSender:
             global_per_second=self.settings.global_per_second,
             private_interval_s=self.settings.private_interval_s,
             group_per_minute=self.settings.group_per_minute,
+            calls_per_second=self.settings.calls_per_second,
         )
         self._on_unreachable = on_unreachable
+        self._follow_ups = dict(follow_ups or {})
+        # every row this sender holds is leased until the same moment, renewed together
+        self._lease_until: datetime | None = None
+        self._held: set[int] = set()
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._delivery_ended = asyncio.Event()
@@ -114,6 +132,8 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         in_flight: set[asyncio.Task[None]] = set()
         last_claim = -self.settings.claim_gap_s
+        heartbeat = asyncio.create_task(self._keep_leases(stop))
+        ahead = max(2, round(self.settings.global_per_second * self.settings.queue_ahead_s))
         while not stop.is_set():
             if (gap := last_claim + self.settings.claim_gap_s - loop.time()) > 0:
                 await asyncio.sleep(gap)
@@ -122,7 +142,8 @@ class OutboxSender:
             self._wake.clear()
             self._delivery_ended.clear()
             last_claim = loop.time()
-            claimed = await self._claim_safely(self.settings.batch_size - len(in_flight))
+            room = min(self.settings.batch_size - len(in_flight), ahead - self._pacer.queued)
+            claimed = await self._claim_safely(room)
             for message in claimed:
                 task = asyncio.create_task(self._deliver_logged(message))
                 in_flight.add(task)
@@ -131,8 +152,37 @@ class OutboxSender:
                 await _wait_any(
                     self._wake, self._delivery_ended, stop, idle_s=self.settings.idle_poll_s
                 )
+            else:
+                # let the new deliveries reach the pacer, so that `queued` counts them
+                await asyncio.sleep(0)
             self._pacer.forget_idle()
         await self._finish(in_flight)
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+
+    async def _keep_leases(self, stop: asyncio.Event) -> None:
+        """Renew this sender's leases every quarter lease while it runs.
+
+        A killed sender stops renewing, so what it left `sending` is due again within one lease
+        (seconds), not minutes; a sender that is alive never loses a row to its own claim.
+        """
+        every = self.settings.lease.total_seconds() / 4
+        while not stop.is_set():
+            await _wait_any(stop, idle_s=every)
+            if stop.is_set():
+                return
+            try:
+                async with self._transaction(urgent=True) as session:
+                    await self._renew(session)
+            except Exception:
+                log.exception("renewing the outbox leases failed; retrying shortly")
+
+    async def _renew(self, session: AsyncSession) -> None:
+        """Move every lease this sender holds to a new shared end; note which it still holds."""
+        renewed = self._wall.now() + self.settings.lease
+        if self._lease_until is not None:
+            self._held = await store.renew_leases(session, self._lease_until, renewed)
+        self._lease_until = renewed
 
     def _ended(self, in_flight: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
         in_flight.discard(task)
@@ -192,13 +242,24 @@ class OutboxSender:
 
     async def _claim(self, limit: int) -> list[store.ClaimedMessage]:
         async with self._transaction(urgent=True) as session:
-            return await store.claim_due(
+            if self._lease_stale():
+                await self._renew(session)
+            assert self._lease_until is not None
+            claimed = await store.claim_due(
                 session,
                 now=self._clock.now(),
                 wall_now=self._wall.now(),
-                lease_until=self._wall.now() + self.settings.lease,
+                lease_until=self._lease_until,
                 limit=limit,
             )
+        self._held.update(message.id for message in claimed)
+        return claimed
+
+    def _lease_stale(self) -> bool:
+        """Less than half a lease left (or none yet): renew before relying on it."""
+        if self._lease_until is None:
+            return True
+        return self._lease_until - self._wall.now() <= self.settings.lease / 2
 
     async def _finish(self, in_flight: set[asyncio.Task[None]]) -> None:
         """Let deliveries under way end (a cut one is retried after its lease), then stop."""
@@ -219,14 +280,14 @@ class OutboxSender:
     async def _deliver(self, message: store.ClaimedMessage) -> None:
         """Send one claimed message, retrying what is worth it, and record how it ended."""
         tries = 0
-        lease = _Lease(message.id, message.lease_until)
         while True:
-            await self._pacer.wait_turn(message.chat_id, message.chat_type)
-            if not await self._hold(lease):
-                log.warning("lease lost outbox_id=%s; another sender has it", message.id)
-                return
-            tries += 1
-            outcome = await self._attempt(message)
+            turn = self._pacer.turn(message.chat_id, message.chat_type, message=message.is_message)
+            async with turn:
+                if not await self._hold(message):
+                    log.warning("lease lost outbox_id=%s; another sender has it", message.id)
+                    return
+                tries += 1
+                outcome = await self._attempt(message)
             if isinstance(outcome, RateLimited):
                 tries -= 1  # flood control is our pace, not the message's fault
                 self._on_rate_limited(message, outcome)
@@ -236,24 +297,22 @@ class OutboxSender:
                 await asyncio.sleep(self._backoff(tries))
                 continue
             await self._recorder.record(Ending(message, outcome, tries))
+            self._held.discard(message.id)
             await self._count(partial(_tally, outcome=outcome))
             return
 
-    async def _hold(self, lease: _Lease) -> bool:
-        """Renew the lease when less than half of it is left; False if it was lost meanwhile.
+    async def _hold(self, message: store.ClaimedMessage) -> bool:
+        """True while this sender still holds the row's lease, renewing the leases if they are
+        running low (the heartbeat stalled, or no heartbeat runs: `deliver_due`).
 
-        A message can wait out backoffs and 429 pauses for longer than its lease; sending it
-        then could duplicate what another sender, seeing the lease expired, sends too.
+        A message can wait out backoffs and 429 pauses; sending it after its lease ran out
+        could duplicate what another sender, seeing the lease expired, sends too.
         """
-        now = self._wall.now()
-        if lease.until - now > self.settings.lease / 2:
-            return True
-        renewed = now + self.settings.lease
-        async with self._transaction() as session:
-            held = await store.renew_lease(session, lease.outbox_id, lease.until, renewed)
-        if held:
-            lease.until = renewed
-        return held
+        if self._lease_stale():
+            async with self._transaction(urgent=True) as session:
+                if self._lease_stale():
+                    await self._renew(session)
+        return message.id in self._held
 
     async def _attempt(self, message: store.ClaimedMessage) -> Outcome:
         try:
@@ -304,7 +363,8 @@ class OutboxSender:
                 reason,
             )
             await store.mark_failed(session, message, reason=reason, tries=ending.tries)
-            if isinstance(outcome, Unreachable):
+            if isinstance(outcome, Unreachable) and message.is_message:
+                # a call that fails (no rights to restrict, a user who left) ends only itself
                 cancelled = await store.mark_unreachable(session, message, reason, now)
                 log.info(
                     "chat unreachable outbox_id=%s participant=%s cancelled=%d",
@@ -314,6 +374,10 @@ class OutboxSender:
                 )
                 if self._on_unreachable is not None:
                     await self._on_unreachable(session, message.chat_id, outcome.reason)
+        for ending in endings:
+            follow_up = self._follow_ups.get(ending.message.kind)
+            if follow_up is not None:
+                await follow_up(session, ending.message, ending.outcome, now)
 
 
 def _tally(stats: SenderStats, outcome: Outcome) -> None:
@@ -321,12 +385,6 @@ def _tally(stats: SenderStats, outcome: Outcome) -> None:
         stats.sent += 1
     else:
         stats.failed.update([_reason(outcome).split(":")[0]])
-
-
-@dataclass
-class _Lease:
-    outbox_id: int
-    until: datetime
 
 
 def _reason(outcome: Outcome) -> str:

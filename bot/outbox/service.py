@@ -1,4 +1,4 @@
-"""Writing intended messages into the outbox, idempotently."""
+"""Writing intended messages and calls into the outbox, idempotently."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.upsert import insert_if_absent
-from bot.outbox.messages import OutgoingMessage
+from bot.outbox.messages import LANE_GRACE, Outgoing, OutgoingCall, OutgoingMessage
 
 
 async def enqueue(
     session: AsyncSession,
-    message: OutgoingMessage,
+    message: Outgoing,
     now: datetime,
     *,
     chat_is_talking: bool = False,
@@ -26,11 +26,12 @@ async def enqueue(
 
     A message for a chat that blocked the bot is kept as cancelled: the intention is part of
     the trial's record (intention to treat), the attempt is not made. `chat_is_talking` says
-    the person is writing to the bot right now, so there is no block to look up.
+    the person is writing to the bot right now, so there is no block to look up. A call
+    (`OutgoingCall`) is never held back by a blocked chat: only messages are.
     """
     unreachable = (
         None
-        if chat_is_talking
+        if chat_is_talking or isinstance(message, OutgoingCall)
         else await session.scalar(
             select(UnreachableChat.reason).where(UnreachableChat.chat_id == message.chat_id)
         )
@@ -70,7 +71,8 @@ async def enqueue_many(
     return len(added.all())
 
 
-def _row(message: OutgoingMessage, now: datetime, unreachable: str | None) -> dict[str, Any]:
+def _row(message: Outgoing, now: datetime, unreachable: str | None) -> dict[str, Any]:
+    not_before = message.not_before or now
     return {
         "intent_key": message.intent_key,
         "chat_id": message.chat_id,
@@ -81,7 +83,9 @@ def _row(message: OutgoingMessage, now: datetime, unreachable: str | None) -> di
         "participant_id": message.participant_id,
         "status": OutboxStatus.PENDING if unreachable is None else OutboxStatus.CANCELLED,
         "last_error": None if unreachable is None else f"unreachable: {unreachable}",
-        "not_before": message.not_before or now,
+        "not_before": not_before,
+        "priority": int(message.lane),
+        "rank_at": not_before + LANE_GRACE[message.lane],
         "attempts": 0,
         "created_at": now,
     }

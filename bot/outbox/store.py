@@ -31,6 +31,7 @@ from bot.db.models import (
     table_of,
 )
 from bot.db.upsert import insert_if_absent
+from bot.outbox.messages import is_message
 
 M = OutboxMessage
 OUTBOX = table_of(OutboxMessage)
@@ -49,11 +50,22 @@ class ClaimedMessage:
     participant_id: int | None
     kind: str
     lease_until: datetime
+    priority: int = 1
+    rank_at: datetime | None = None
+
+    @property
+    def is_message(self) -> bool:
+        return is_message(self.method)
 
 
 def _claim_statement() -> Update:
     """Built once, in Core: a claim runs after nearly every delivery, and building the statement
-    (and the ORM's bulk-update bookkeeping) cost more than SQLite took to run it."""
+    (and the ORM's bulk-update bookkeeping) cost more than SQLite took to run it.
+
+    Each chat's first due row by (`rank_at`, id) is its candidate: a reply ranks ahead of that
+    chat's own queued bulk rows, and rows of one lane keep the order they became due in (then
+    the order they were queued in). Candidates are taken in the same order across chats.
+    """
     t = OUTBOX
     due = or_(
         and_(t.c.status == OutboxStatus.PENDING, t.c.not_before <= bindparam("claim_now")),
@@ -65,16 +77,25 @@ def _claim_statement() -> Update:
         t.c.lease_until >= bindparam("claim_wall_now"),
         t.c.chat_id.is_not(None),
     )
-    oldest_per_chat = (
-        select(func.min(t.c.id))
+    place = (
+        func.row_number()
+        .over(partition_by=t.c.chat_id, order_by=(t.c.rank_at, t.c.id))
+        .label("place")
+    )
+    ranked = (
+        select(t.c.id, t.c.rank_at, place)
         .where(UNFINISHED, due, t.c.chat_id.is_not(None), t.c.chat_id.not_in(busy_chats))
-        .group_by(t.c.chat_id)
-        .order_by(func.min(t.c.id))
+        .subquery("ranked")
+    )
+    first_per_chat = (
+        select(ranked.c.id)
+        .where(ranked.c.place == 1)
+        .order_by(ranked.c.rank_at, ranked.c.id)
         .limit(bindparam("claim_limit", type_=Integer))
     )
     return (
         update(t)
-        .where(t.c.id.in_(oldest_per_chat.scalar_subquery()), due)
+        .where(t.c.id.in_(first_per_chat.scalar_subquery()), due)
         .values(
             status=OutboxStatus.SENDING,
             lease_until=bindparam("claim_lease_until", type_=t.c.lease_until.type),
@@ -87,6 +108,8 @@ def _claim_statement() -> Update:
             t.c.payload,
             t.c.participant_id,
             t.c.kind,
+            t.c.priority,
+            t.c.rank_at,
         )
     )
 
@@ -97,7 +120,7 @@ CLAIM = _claim_statement()
 async def claim_due(
     session: AsyncSession, *, now: datetime, wall_now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedMessage]:
-    """Lease the oldest due message of up to `limit` chats that have nothing in flight.
+    """Lease the first due row (by lane, then age) of up to `limit` chats with nothing in flight.
 
     One row per chat keeps each chat's messages in order and its pace to Telegram's per-chat
     limit; a row whose lease ran out (its sender died) is due again. `now` is the study clock
@@ -122,25 +145,31 @@ async def claim_due(
             participant_id=row.participant_id,
             kind=row.kind,
             lease_until=lease_until,
+            priority=row.priority,
+            rank_at=row.rank_at,
         )
         for row in result.all()
     ]
-    return sorted(claimed, key=lambda message: message.id)
+    return sorted(claimed, key=lambda message: (message.rank_at or lease_until, message.id))
 
 
-async def renew_lease(
-    session: AsyncSession, outbox_id: int, held_until: datetime, until: datetime
-) -> bool:
-    """Extend a lease this sender still holds; False when it expired and was taken over.
+async def renew_leases(session: AsyncSession, held_until: datetime, until: datetime) -> set[int]:
+    """Extend every lease a sender holds in one statement; the ids it still holds.
 
-    The lease's end is the holder's token: a sender that reclaimed the row set its own.
+    A sender leases all its rows until one shared moment (`held_until`), so that moment is its
+    token: a row whose lease ran out and was claimed again carries its new holder's.
     """
     result = await session.execute(
-        update(M)
-        .where(M.id == outbox_id, M.status == OutboxStatus.SENDING, M.lease_until == held_until)
+        update(OUTBOX)
+        .where(
+            UNFINISHED,
+            OUTBOX.c.status == OutboxStatus.SENDING,
+            OUTBOX.c.lease_until == held_until,
+        )
         .values(lease_until=until)
+        .returning(OUTBOX.c.id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return {row.id for row in result}
 
 
 def _forget_personal(message: ClaimedMessage) -> dict[str, Any]:
@@ -153,7 +182,9 @@ def _forget_personal(message: ClaimedMessage) -> dict[str, Any]:
     if message.chat_type is ChatType.PRIVATE and message.participant_id is None:
         values["chat_id"] = None
         values["payload"] = {}
-    if message.method == "sendDocument":
+    if message.method == "sendDocument" or not message.is_message:
+        # documents carry personal data; a call's parameters name a person (a join request's
+        # user id, a stranger's included) and its result (an invite link) went to its follow-up
         values["payload"] = {}
     return values
 

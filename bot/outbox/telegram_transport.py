@@ -1,13 +1,18 @@
-"""The Transport that speaks to the Bot API through python-telegram-bot's Bot."""
+"""The Transport that speaks to the Bot API through python-telegram-bot's Bot.
+
+This is the one module that makes Bot API writes (tests/unit/test_bot_api_writes.py checks
+it): messages, and the calls that are not messages (join requests, restrictions, bans, pins,
+deletions, invite links). Elsewhere only answerCallbackQuery, setMyCommands and reads remain.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
+from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -17,6 +22,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.outbox.messages import call_params, is_message
 from bot.outbox.outcomes import (
     Delivered,
     Outcome,
@@ -52,7 +58,9 @@ class TelegramTransport:
 
     async def _outcome(self, method: str, chat_id: int, payload: dict[str, Any]) -> Outcome:
         try:
-            return Delivered(await self._call(method, chat_id, payload))
+            if is_message(method):
+                return Delivered(await self._send(method, chat_id, payload))
+            return await self._perform(method, chat_id, call_params(payload))
         except RetryAfter as exc:
             return RateLimited(_seconds(exc))
         except ChatMigrated:
@@ -69,7 +77,45 @@ class TelegramTransport:
         except TelegramError as exc:
             return Rejected(exc.message)
 
-    async def _call(self, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
+    async def _perform(self, method: str, chat_id: int, params: dict[str, Any]) -> Delivered:
+        """A call that is not a message (bot.outbox.messages.CALL_METHODS)."""
+        bot = self._bot
+        if method == "approveChatJoinRequest":
+            await bot.approve_chat_join_request(chat_id, params["user_id"])
+        elif method == "declineChatJoinRequest":
+            await bot.decline_chat_join_request(chat_id, params["user_id"])
+        elif method == "restrictChatMember":
+            allowed = params.get("permissions") == "all"
+            permissions = (
+                ChatPermissions.all_permissions() if allowed else ChatPermissions.no_permissions()
+            )
+            until = params.get("until_date")
+            await bot.restrict_chat_member(
+                chat_id,
+                params["user_id"],
+                permissions,
+                until_date=None if until is None else datetime.fromtimestamp(until, UTC),
+            )
+        elif method == "banChatMember":
+            await bot.ban_chat_member(chat_id, params["user_id"])
+        elif method == "unbanChatMember":
+            await bot.unban_chat_member(chat_id, params["user_id"], only_if_banned=True)
+        elif method == "pinChatMessage":
+            await bot.pin_chat_message(chat_id, params["message_id"], disable_notification=True)
+        elif method == "deleteMessage":
+            await bot.delete_message(chat_id, params["message_id"])
+        elif method == "createChatInviteLink":
+            link = await bot.create_chat_invite_link(
+                chat_id,
+                name=params.get("name"),
+                creates_join_request=bool(params.get("creates_join_request")),
+            )
+            return Delivered(None, {"invite_link": link.invite_link})
+        else:
+            raise ValueError(f"the outbox cannot perform {method!r}")
+        return Delivered(None)
+
+    async def _send(self, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
         markup = payload.get("reply_markup")
         inline = None
         reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None

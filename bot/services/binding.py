@@ -2,12 +2,14 @@
 
 Bots cannot create groups, so the counsellor does: they are told how in private chat, add the
 bot as an admin and send `/bind <code>` there. The bot checks its own rights and the sender
-before it links the chat; then every member gets a personal join link in private chat.
+before it links the chat; then every member gets a personal join link in private chat: the
+links are made by outbox calls (createChatInviteLink), and `invite_link_ended` sends each to its
+member once Telegram has made it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import FormationDecision, GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Participant, Role, StaffMember
 from bot.i18n import Language, text
-from bot.outbox import OutgoingMessage, enqueue
+from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.outbox.messages import CONTEXT_KEY
+from bot.outbox.outcomes import Delivered, Outcome
+from bot.outbox.store import ClaimedMessage
 from bot.services.groups import (
     GroupError,
     Recipient,
@@ -38,6 +43,7 @@ REQUIRED_RIGHTS = (
     "can_pin_messages",
 )
 FIRST_TOPIC_DELAY = timedelta(days=1)  # members get a day to join before the first topic
+LINK_KIND = "group_invite_link"  # the outbox kind of the calls that make join links
 
 
 @dataclass(frozen=True)
@@ -174,8 +180,14 @@ async def bind(
     standing: BotStanding,
     trial: Trial,
     now: datetime,
-) -> tuple[PeerGroup, list[LinkNeeded]]:
-    """Link the group with this code to the chat, or raise GroupError saying what is missing."""
+    *,
+    update_id: int,
+) -> PeerGroup:
+    """Link the group with this code to the chat, or raise GroupError saying what is missing.
+
+    A join link for every member who has none is queued (an outbox call each), and the binding
+    is confirmed in the group.
+    """
     group = await session.scalar(select(PeerGroup).where(PeerGroup.code == code.strip().lower()))
     if group is None or group.status is GroupStatus.CLOSED:
         raise GroupError("groups.bind_unknown_code")
@@ -199,7 +211,21 @@ async def bind(
     await touch_staff(session, sender_id, now)
     if group.status is GroupStatus.AWAITING_BIND:
         _start(group, chat_id, trial, now)
-    return group, await _links_needed(session, group)
+    needed = await _links_needed(session, group)
+    for member in needed:
+        call = OutgoingCall(
+            chat_id=chat_id,
+            method="createChatInviteLink",
+            params={"name": member.tag, "creates_join_request": True},  # a tag, never a name
+            kind=LINK_KIND,
+            intent_key=f"call:invite_link:{member.member_id}:{update_id}",
+            context={"member_id": member.member_id, "update_id": update_id},
+        )
+        await enqueue(session, call, now)
+    sent = len(needed) + await _linked(session, group.id)
+    words = group_text(group, "groups.bound", group=group.id, sent=sent)
+    await post(session, group, words, kind="group_bound", intent=f"bound:{update_id}", now=now)
+    return group
 
 
 def _start(group: PeerGroup, chat_id: int, trial: Trial, now: datetime) -> None:
@@ -226,32 +252,49 @@ async def _links_needed(session: AsyncSession, group: PeerGroup) -> list[LinkNee
     return [LinkNeeded(member_id, tag) for member_id, tag in rows]
 
 
-async def links_made(
-    session: AsyncSession, group_id: int, links: Mapping[int, str], update_id: int, now: datetime
-) -> None:
-    """Store the personal links, send each to its member, and confirm the binding in the group."""
-    group = await session.get(PeerGroup, group_id)
-    assert group is not None
-    assert group.telegram_chat_id is not None
-    for member_id, link in links.items():
-        member = await session.get(GroupMember, member_id)
-        participant = await session.get(Participant, member.participant_id) if member else None
-        if member is None or participant is None or participant.telegram_user_id is None:
-            continue
-        member.invite_link, member.link_sent_at = link, now
-        language = Language(participant.language)
-        message = OutgoingMessage(
-            chat_id=participant.telegram_user_id,
-            text=text(language, "groups.your_link", link=link),
-            kind="group_link",
-            intent_key=f"group_link:{member.id}:{group.telegram_chat_id}",
-            participant_id=participant.id,
-        )
-        await enqueue(session, message, now)
-    sent = await session.scalar(
+async def _linked(session: AsyncSession, group_id: int) -> int:
+    count = await session.scalar(
         select(func.count()).where(
-            GroupMember.group_id == group.id, GroupMember.invite_link.is_not(None)
+            GroupMember.group_id == group_id, GroupMember.invite_link.is_not(None)
         )
     )
-    words = group_text(group, "groups.bound", group=group.id, sent=int(sent or 0))
-    await post(session, group, words, kind="group_bound", intent=f"bound:{update_id}", now=now)
+    return int(count or 0)
+
+
+async def invite_link_ended(
+    session: AsyncSession, message: ClaimedMessage, outcome: Outcome, now: datetime
+) -> None:
+    """A join link call ended: store the link and send it to its member privately, or (once per
+    /bind) tell the group how many links could be made.
+
+    Runs in the transaction that records the call's ending, so the link is stored and its
+    message queued exactly when the call is known to have succeeded.
+    """
+    context = message.payload.get(CONTEXT_KEY, {})
+    member = await session.get(GroupMember, int(context.get("member_id", 0)))
+    group = await session.get(PeerGroup, member.group_id) if member is not None else None
+    if member is None or group is None or group.telegram_chat_id is None:
+        return
+    link = (outcome.result or {}).get("invite_link") if isinstance(outcome, Delivered) else None
+    if link is None:
+        made = await _linked(session, group.id)
+        needed = made + len(await _links_needed(session, group))
+        words = group_text(group, "groups.links_failed", made=made, needed=needed)
+        intent = f"links_failed:{context.get('update_id')}"
+        await post(session, group, words, kind="group_reply", intent=intent, now=now)
+        return
+    participant = await session.get(Participant, member.participant_id)
+    if member.invite_link is not None or participant is None:
+        return  # a second /bind made another link; the first one stands
+    if participant.telegram_user_id is None:
+        return
+    member.invite_link, member.link_sent_at = str(link), now
+    language = Language(participant.language)
+    personal = OutgoingMessage(
+        chat_id=participant.telegram_user_id,
+        text=text(language, "groups.your_link", link=link),
+        kind="group_link",
+        intent_key=f"group_link:{member.id}:{group.telegram_chat_id}",
+        participant_id=participant.id,
+    )
+    await enqueue(session, personal, now)

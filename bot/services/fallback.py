@@ -9,7 +9,6 @@ import difflib
 from collections.abc import Awaitable, Callable, Collection
 
 from bot.db.study import Role
-from bot.services.staff import roles_of
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -58,21 +57,21 @@ def nearest_command(name: str, known: Collection[str]) -> str | None:
     return found[0] if found else None
 
 
-async def commands_for(turn: Turn, admin_ids: Collection[int]) -> set[str]:
+async def commands_for(turn: Turn) -> set[str]:
     """The private-chat commands this person may use: participants' ones plus their roles'."""
     known = set(PARTICIPANT_COMMANDS)
-    for role in await roles_of(turn.session, turn.user_id, admin_ids):
+    for role in await turn.roles():
         known.update(STAFF_COMMANDS[role])
     return known
 
 
-async def unknown_command(turn: Turn, typed: str, admin_ids: Collection[int]) -> None:
+async def unknown_command(turn: Turn, typed: str) -> None:
     """A command no handler knows: suggest the nearest one, else point at /help."""
     name, rest = command_of(typed)
     if name in GROUP_ONLY_COMMANDS:
         await turn.say_text("fallback.group_only", command=f"/{name}")
         return
-    suggestion = nearest_command(name, await commands_for(turn, admin_ids))
+    suggestion = nearest_command(name, await commands_for(turn))
     if suggestion is None:
         await turn.say_text("fallback.unknown_command")
         return

@@ -28,7 +28,7 @@ from bot.services.groups import (
     tell,
     touch_staff,
 )
-from bot.services.moderation import Actor, Sanction, describe, mute_member
+from bot.services.moderation import Actor, apply, describe, mute_member
 from bot.services.trial import Trial
 
 
@@ -41,14 +41,15 @@ async def group_message(
     trial: Trial,
     admin_ids: Collection[int],
     now: datetime,
-) -> Sanction | None:
-    """Count a message for its sender and mute them if they are flooding the group."""
+) -> None:
+    """Count a message for its sender and mute them if they are flooding the group (the
+    restriction is queued in the outbox)."""
     group = await active_group(session, chat_id)
     if group is None:
-        return None
+        return
     if await staff_role(session, group, sender_id, admin_ids) is not None:
         await touch_staff(session, sender_id, now)
-        return None  # counsellors and admins are exempt from flood control
+        return  # counsellors and admins are exempt from flood control
     member = await membership(session, sender_id)
     if member is not None and member.group_id == group.id:
         member.last_active_at = now
@@ -57,7 +58,7 @@ async def group_message(
         member = None
     settings = trial.protocol.groups
     if not await _flooding(session, group, sender_id, sent_at.timestamp(), trial, now):
-        return None
+        return
     reason = f"{settings.flood_messages} messages within {settings.flood_window}"
     sanction = await mute_member(
         session,
@@ -72,6 +73,7 @@ async def group_message(
     duration = describe(settings.mute_duration, language_of(group))
     words = group_text(group, "moderation.flood_muted", duration=duration)
     intent = f"flood:{chat_id}:{message_id}"
+    await apply(session, sanction, intent, now)
     await post(session, group, words, kind="group_reply", intent=intent, now=now)
     for recipient in await responsible(session, group, admin_ids):
         await tell(
@@ -87,7 +89,6 @@ async def group_message(
             seconds=int(settings.flood_window.total_seconds()),
             duration=describe(settings.mute_duration, recipient.language),
         )
-    return sanction
 
 
 async def _flooding(

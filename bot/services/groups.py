@@ -19,7 +19,7 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationActi
 from bot.db.models import ChatType
 from bot.db.study import Event, Participant, Role, StaffMember
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.outbox import Button, OutgoingCall, OutgoingMessage, enqueue
 from bot.services.staff import roles_of
 
 log = logging.getLogger(__name__)
@@ -186,19 +186,34 @@ async def decide_join(
     telegram_user_id: int,
     now: datetime,
     admin_ids: Collection[int],
+    *,
+    update_id: int,
 ) -> bool | None:
     """Approve (True) a member of this group, decline (False) anyone else; None: not our chat.
 
-    A declined person leaves no identity behind: the log and the counsellor's notice say only
-    when it happened and whether it was a participant of another group or someone else.
+    The approval or decline is queued in the outbox (a call, in the highest lane). A declined
+    person leaves no identity behind: the log and the counsellor's notice say only when it
+    happened and whether it was a participant of another group or someone else, and the call's
+    row forgets their id once it is done.
     """
     group = await active_group(session, chat_id)
     if group is None:
         return None
     member = await membership(session, telegram_user_id)
+    approve = member is not None and member.group_id == group.id
+    if approve and member is not None and member.status is MemberStatus.REMOVED:
+        approve = False
+    call = OutgoingCall(
+        chat_id=chat_id,
+        method="approveChatJoinRequest" if approve else "declineChatJoinRequest",
+        params={"user_id": telegram_user_id},
+        kind="join_request",
+        intent_key=f"call:join:{update_id}",
+    )
+    await enqueue(session, call, now)
+    if approve:
+        return True
     if member is not None and member.group_id == group.id:
-        if member.status is not MemberStatus.REMOVED:
-            return True
         why = "removed"
     else:
         why = "other_group" if member is not None else "stranger"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from bot.db.study import Role
-from bot.services.staff import roles_of
 from bot.services.turns import Turn
 
 # which roles see which section: admins may use every staff command
@@ -16,10 +13,10 @@ STAFF_SECTIONS = (
 )
 
 
-async def show_help(turn: Turn, admin_ids: Collection[int]) -> None:
+async def show_help(turn: Turn) -> None:
     """Participants get their commands; staff get their roles' commands (and, when they also
     take part, the participant's ones first)."""
-    roles = await roles_of(turn.session, turn.user_id, admin_ids)
+    roles = await turn.roles()
     keys = [key for allowed, key in STAFF_SECTIONS if roles & allowed]
     if not keys or turn.participant is not None:
         keys.insert(0, "help.text")

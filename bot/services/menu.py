@@ -5,8 +5,6 @@ Logging asks one more tap first (an amount, a number), so nothing is recorded by
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from bot.services import activity, callback_data, guide, participation
 from bot.services.keyboard import label_meaning
 from bot.services.money import format_amount
@@ -17,7 +15,7 @@ COUNT_CHOICES = (1, 2, 3)
 DEFAULT_AMOUNTS_CENTS = (500, 1000, 2000)
 
 
-async def tap(turn: Turn, label: str, trial: Trial, admin_ids: Collection[int]) -> None:
+async def tap(turn: Turn, label: str, trial: Trial) -> None:
     """A menu button was tapped (its label arrives as text)."""
     meaning = label_meaning(label)
     if meaning == "saved":
@@ -29,7 +27,7 @@ async def tap(turn: Turn, label: str, trial: Trial, admin_ids: Collection[int]) 
     elif meaning == "progress":
         await participation.progress(turn, trial)
     else:
-        await guide.show_help(turn, admin_ids)
+        await guide.show_help(turn)
 
 
 def amounts_for(goal_cents: int, max_cents: int) -> list[int]:

@@ -2,8 +2,9 @@
 
 Only the group's counsellor and admins may use them; anyone else gets a short refusal and
 nothing happens. Every action is logged (who, whom, why, when) in `moderation_actions`. The
-service decides and records; the handler then makes the Telegram call the `Sanction` names
-(restricting is not a message, so it does not go through the outbox).
+service decides, records and queues the Telegram call the action needs (restrict, ban, pin,
+delete) as an outbox row in the same transaction; when Telegram refuses it, `call_ended`
+notes the failure in the log.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
 from bot.i18n import Language, text
+from bot.outbox import OutgoingCall, enqueue
+from bot.outbox.messages import CONTEXT_KEY
+from bot.outbox.outcomes import Delivered, Outcome
+from bot.outbox.store import ClaimedMessage
 from bot.services.groups import (
     active_group,
     group_text,
@@ -54,16 +59,72 @@ class GroupCommand:
     args: tuple[str, ...] = ()
 
 
+SanctionKind = Literal["restrict", "unrestrict", "ban", "unban", "pin", "delete"]
+CALL_KIND = "moderation"  # the outbox kind of these calls, whose follow-up is `call_ended`
+
+
 @dataclass(frozen=True)
 class Sanction:
-    """A moderation call for the handler to make; `action_id` lets a failure be logged."""
+    """A moderation call Telegram must make; `action_id` lets a failure be logged."""
 
-    kind: Literal["restrict", "unrestrict", "ban", "pin", "delete"]
+    kind: SanctionKind
     chat_id: int
     user_id: int | None = None
     message_id: int | None = None
     until: datetime | None = None
     action_id: int | None = None
+
+    def call(self, intent_key: str) -> OutgoingCall:
+        """The outbox row that carries this sanction out."""
+        params: dict[str, Any] = {}
+        if self.kind in ("restrict", "unrestrict"):
+            params["permissions"] = "none" if self.kind == "restrict" else "all"
+            if self.until is not None:
+                params["until_date"] = int(self.until.timestamp())
+        if self.user_id is not None:
+            params["user_id"] = self.user_id
+        if self.message_id is not None:
+            params["message_id"] = self.message_id
+        return OutgoingCall(
+            chat_id=self.chat_id,
+            method=_METHODS[self.kind],
+            params=params,
+            kind=CALL_KIND,
+            intent_key=intent_key,
+            context={} if self.action_id is None else {"action_id": self.action_id},
+        )
+
+
+_METHODS: dict[SanctionKind, str] = {
+    "restrict": "restrictChatMember",
+    "unrestrict": "restrictChatMember",
+    "ban": "banChatMember",
+    "unban": "unbanChatMember",
+    "pin": "pinChatMessage",
+    "delete": "deleteMessage",
+}
+
+
+async def apply(
+    session: AsyncSession, sanction: Sanction | None, intent: str, now: datetime
+) -> None:
+    """Queue the call `sanction` needs, in the caller's transaction (nothing when None).
+
+    `intent` names the decision (an action's or an update's id), so a redelivered update does
+    not repeat it; it never holds a Telegram id.
+    """
+    if sanction is not None:
+        await enqueue(session, sanction.call(f"call:{sanction.kind}:{intent}"), now)
+
+
+async def call_ended(
+    session: AsyncSession, message: ClaimedMessage, outcome: Outcome, now: datetime
+) -> None:
+    """A moderation call ended: when Telegram refused it, the action's log entry says so."""
+    action_id = message.payload.get(CONTEXT_KEY, {}).get("action_id")
+    if isinstance(outcome, Delivered) or action_id is None:
+        return
+    await sanction_failed(session, int(action_id), str(getattr(outcome, "reason", outcome)))
 
 
 def parse_mute(args: tuple[str, ...], default: timedelta) -> tuple[timedelta, str | None]:
@@ -91,8 +152,21 @@ async def moderate(
     trial: Trial,
     admin_ids: Collection[int],
     now: datetime,
+) -> None:
+    """Carry out a counsellor command after checking who sent it and at whom it points; the
+    Telegram call it needs is queued in the outbox."""
+    sanction = await _decide(session, act, command, trial, admin_ids, now)
+    await apply(session, sanction, f"{command.update_id}", now)
+
+
+async def _decide(
+    session: AsyncSession,
+    act: Act,
+    command: GroupCommand,
+    trial: Trial,
+    admin_ids: Collection[int],
+    now: datetime,
 ) -> Sanction | None:
-    """Carry out a counsellor command after checking who sent it and at whom it points."""
     group = await active_group(session, command.chat_id)
     if group is None:
         return None

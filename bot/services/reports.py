@@ -29,7 +29,7 @@ from bot.services.groups import (
     tell,
     touch_staff,
 )
-from bot.services.moderation import Actor, GroupCommand, Sanction, chat_of, log_action
+from bot.services.moderation import Actor, GroupCommand, Sanction, apply, chat_of, log_action
 from bot.services.trial import Trial
 
 PREVIEW = 600  # characters of a reported message shown to the counsellor
@@ -42,17 +42,18 @@ def message_link(chat_id: int, message_id: int) -> str:
 
 async def report(
     session: AsyncSession, command: GroupCommand, admin_ids: Collection[int], now: datetime
-) -> Sanction | None:
-    """/report as a reply: store the report, tell the counsellor, thank the reporter."""
+) -> None:
+    """/report as a reply: store the report, tell the counsellor, thank the reporter, and
+    queue the deletion of the /report from the group."""
     group = await active_group(session, command.chat_id)
     if group is None:
-        return None
+        return
     if command.target_message_id is None:
         words = group_text(group, "reports.how")
         await post(
             session, group, words, kind="group_reply", intent=f"report:{command.update_id}", now=now
         )
-        return None
+        return
     reporter = await membership(session, command.sender_id)
     reported = await membership(session, command.target_user_id or 0)
     row = GroupReport(
@@ -83,7 +84,9 @@ async def report(
             link=link,
         )
     await _thank(session, group, command, now)
-    return Sanction("delete", chat_of(group), message_id=command.message_id)
+    # the /report itself leaves the group, so others do not see who reported
+    delete = Sanction("delete", chat_of(group), message_id=command.message_id)
+    await apply(session, delete, f"report:{command.update_id}", now)
 
 
 async def _thank(

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Invite, Participant, Role, StaffMember
-from bot.services.turns import Turn
+from bot.services.turns import StaffDirectory, Turn
 
 INVITE_PREFIX = "staff_"
 # A staff invite grants rights to whoever opens it first, so it should not lie around for ever.
@@ -73,16 +73,8 @@ async def roles_of(
     session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
 ) -> set[Role]:
     """The roles a Telegram user holds: from invites, plus admin from the settings."""
-    roles = set(
-        await session.scalars(
-            select(StaffMember.role).where(
-                StaffMember.telegram_user_id == telegram_user_id, StaffMember.active
-            )
-        )
-    )
-    if telegram_user_id in admin_ids:
-        roles.add(Role.ADMIN)
-    return roles
+    directory = StaffDirectory(frozenset(admin_ids))
+    return set(await directory.roles_of(session, telegram_user_id))
 
 
 async def accept_invite(turn: Turn, token: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -72,3 +73,48 @@ async def test_retry_after_the_lease_was_taken_over_is_not_sent(
     await deliver(database, clock, transport)
     assert transport.attempts == 1
     assert await status_of_the_one(database) is OutboxStatus.SENDING
+
+
+class SlowTelegram:
+    """Answers the first chat's message only after `takes` seconds, every other at once."""
+
+    def __init__(self, takes: float) -> None:
+        self.takes = takes
+        self.attempts: list[int] = []
+
+    async def deliver(self, method: str, chat_id: int, payload: dict[str, Any]) -> Outcome:
+        self.attempts.append(chat_id)
+        if chat_id == 1:
+            await asyncio.sleep(self.takes)
+        return Delivered(message_id=len(self.attempts))
+
+
+async def test_a_running_sender_keeps_the_lease_of_a_slow_message_and_sends_it_once(
+    database: Database, clock: FakeClock
+) -> None:
+    # a lease of 0.4 s, and Telegram taking 1.5 s to answer: without renewals the sender's own
+    # next claims would see the lease run out and send the message again
+    settings = SenderSettings(
+        global_per_second=1000, private_interval_s=0, lease=timedelta(seconds=0.4)
+    )
+    transport = SlowTelegram(takes=1.5)
+    await put(
+        database, clock, [OutgoingMessage(chat_id=1, text="x", kind="reply", intent_key="slow")]
+    )
+    sender = OutboxSender(database, transport, clock, settings=settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        for n in range(2, 12):  # other work keeps the sender claiming meanwhile
+            message = OutgoingMessage(chat_id=n, text="y", kind="reply", intent_key=f"k{n}")
+            await put(database, clock, [message])
+            sender.wake()
+            await asyncio.sleep(0.15)
+        await sender.wait_for(lambda stats: stats.sent == 11, within_s=10)
+    finally:
+        stop.set()
+        await running
+    assert transport.attempts.count(1) == 1
+    async with database.transaction() as session:
+        statuses = set((await session.scalars(select(OutboxMessage.status))).all())
+    assert statuses == {OutboxStatus.SENT}

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChatType, OutboxMessage, OutboxStatus
+from bot.outbox.messages import Priority
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import group_bot, ready_group, settle, texts
 
@@ -70,6 +71,8 @@ async def _group_post(
                 payload={"text": words, "entities": [mention]},
                 kind="group_post",
                 status=OutboxStatus.SENT if sent else OutboxStatus.PENDING,
+                priority=Priority.BULK,
+                rank_at=clock.now() + (timedelta(0) if sent else timedelta(days=3)),
                 not_before=clock.now() + (timedelta(0) if sent else timedelta(days=3)),
                 created_at=clock.now(),
                 sent_at=clock.now() if sent else None,

@@ -207,3 +207,25 @@ def test_durations_are_said_in_the_largest_whole_unit() -> None:
     assert describe(timedelta(hours=2), Language.NL) == "2 uur"
     assert describe(timedelta(minutes=90), Language.EN) == "90 minutes"
     assert describe(timedelta(days=1), Language.EN) == "1 day"
+
+
+@SQLITE_ONLY
+async def test_a_mute_telegram_refuses_is_logged_as_failed_and_the_group_still_hears_the_bot(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
+        chat.add_bot(admin=True, can_restrict_members=False)  # someone took the right away
+        said = anna.send_in_group(chat, "Koop nu!")
+        leader.send_in_group(chat, "/mute", reply_to=said)
+        [answer] = await _bot_says(sandbox, chat, 1)
+        await settle(runtime)
+        bert.send_in_group(chat, "/rules")
+        [rules] = await _bot_says(sandbox, chat, 1)
+    [action] = await _actions(database)
+    assert answer == "1 uur stil gezet."
+    assert not chat.is_muted(anna)
+    assert action.action == "mute"
+    assert action.failure is not None
+    assert "rights" in action.failure
+    assert rules.startswith("Groepsregels:")  # a refused call never silences the chat

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.models import ChatType, OutboxMessage
+from bot.outbox.messages import Priority
 from bot.services.erasure import REDACTED, Needles
 
 JOSE = Needles(100000042, "José")
@@ -54,6 +55,8 @@ async def test_database_prefilter_finds_a_non_ascii_name_in_stored_json(
                     method="sendMessage",
                     payload={"text": words},
                     kind="group_post",
+                    priority=Priority.BULK,
+                    rank_at=clock.now(),
                     not_before=clock.now(),
                     created_at=clock.now(),
                 )
