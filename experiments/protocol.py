@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
+from experiments.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,
@@ -60,6 +61,7 @@ class Protocol(BaseModel):
     templates: Templates
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()
+    analysis: AnalysisPlan | None = None
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Self:
@@ -123,6 +125,7 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     for index, week in enumerate(protocol.curriculum):
         if week.week != index + 1:
             yield f"curriculum[{index}].week", f"must be {index + 1} (weeks run 1, 2, 3, …)"
+    yield from plan_problems(protocol)
 
 
 def validate_protocol(data: Mapping[str, Any]) -> Protocol:
