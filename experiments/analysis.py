@@ -197,7 +197,10 @@ def _fit(
         return _note(base, "not estimable: the model did not converge")
     # With clusters, the arm's information comes from its few groups: t with G − 1 degrees of
     # freedom (G = the arm's clusters) keeps the interval honest (Cameron & Miller 2015).
-    df = len(set(clusters[treated == 1].tolist())) - 1 if clusters is not None else None
+    # G counts formed groups only: peer participants not (yet) in a group are clusters of one
+    # for the errors, but add no degrees of freedom.
+    formed = base.clusters or 0
+    df = formed - 1 if clusters is not None and formed >= 2 else None
     critical = float(stats.t.ppf(0.975, df)) if df else float(stats.norm.ppf(0.975))
     tail = stats.t.sf(abs(coef / se), df) if df else stats.norm.sf(abs(coef / se))
     low, high, p_value = coef - critical * se, coef + critical * se, min(1.0, 2 * float(tail))
