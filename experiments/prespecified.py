@@ -147,10 +147,16 @@ def outcome_frame(
     people = analysed(tables, design).reset_index(drop=True)
     keep = ["pseudonym", "arm", "track", "age_band", "site", "allocated_at"]
     frame = people[keep].copy()
+    frame["allocated_at"] = pd.to_datetime(frame["allocated_at"], utc=True)
     start = frame["allocated_at"]
     end = (start + plan.follow_up).where(start + plan.follow_up < pd.Timestamp(as_of), as_of)
     lost = pd.concat(
-        [people[c] for c in ("withdrawn_at", "erased_at", "unreachable_since") if c in people],
+        [
+            pd.to_datetime(people[c], utc=True)
+            for c in ("withdrawn_at", "erased_at", "unreachable_since")
+            if c in people
+        ]
+        or [pd.Series(pd.NaT, index=people.index, dtype="datetime64[ns, UTC]")],
         axis=1,
     ).min(axis=1)
     end_loss = end.where(lost.isna() | (lost >= end), lost)
@@ -160,12 +166,8 @@ def outcome_frame(
     events = tables["events"]
     index = frame.set_index("pseudonym")
     for suffix, until in (("", end), ("_loss", end_loss)):
-        stop = pd.Series(until.to_numpy(), index=frame["pseudonym"].to_numpy())
-        sums = _event_sums(
-            events,
-            index["allocated_at"],
-            stop.dt.tz_localize(None).dt.tz_localize("UTC") if stop.dt.tz is None else stop,
-        )
+        stop = pd.Series(pd.to_datetime(until.to_numpy(), utc=True), index=frame["pseudonym"])
+        sums = _event_sums(events, index["allocated_at"], stop)
         for name in ("deposits", "saved_eur", "applications", "interviews", "placement"):
             column = frame["pseudonym"].map(sums[name]) if name in sums else None
             values = column.fillna(0) if column is not None else 0.0
@@ -259,8 +261,9 @@ def analyse(
             results += mice_results(frame, protocol, plan, spec, wave, registered, imputations)
             for other in range(1, len(protocol.schedule.survey_times) + 1):
                 if other != wave:
-                    results += outcome_results(frame, protocol, plan, spec, "exploratory", other,
-                                               False)  # fmt: skip
+                    results += outcome_results(
+                        frame, protocol, plan, spec, "exploratory", other, False
+                    )
     primary = resolve_outcome(plan.primary, protocol)
     lee = lee_bounds(frame, protocol, primary, wave) if primary is not None else []
     return TrialAnalysis(
@@ -329,8 +332,9 @@ def _contrasts(protocol: Protocol, plan: AnalysisPlan) -> list[_Contrast]:
     return rows
 
 
-def _summary(data: pd.DataFrame, spec: OutcomeSpec, column: str, arms: Sequence[str],
-             loss: bool) -> float | None:  # fmt: skip
+def _summary(
+    data: pd.DataFrame, spec: OutcomeSpec, column: str, arms: Sequence[str], loss: bool
+) -> float | None:
     part = data[data["arm"].isin(arms)]
     if part.empty:
         return None
@@ -384,9 +388,15 @@ def _outcome(
         if interaction not in fits:
             treatments, grouped = _treatments(data, protocol, plan, interaction)
             fits[interaction] = fit_model(
-                data, kind=spec.kind, outcome=column, treatments=treatments, grouped=grouped,
-                factors=covariates, numeric=numeric, exposure=exposure,
-            )  # fmt: skip
+                data,
+                kind=spec.kind,
+                outcome=column,
+                treatments=treatments,
+                grouped=grouped,
+                factors=covariates,
+                numeric=numeric,
+                exposure=exposure,
+            )
         return fits[interaction]
 
     rows: list[Result] = []
@@ -402,8 +412,10 @@ def _outcome(
         interaction = ":" in next(iter(weights))
         mine: Family = override if (override and family == "primary") else family
         n = (int(data["arm"].isin(ones).sum()), int(data["arm"].isin(others).sum()))
-        summary = (_summary(data, spec, column, ones, loss), _summary(data, spec, column, others,
-                                                                      loss))  # fmt: skip
+        summary = (
+            _summary(data, spec, column, ones, loss),
+            _summary(data, spec, column, others, loss),
+        )
         base = Result(spec, text, mine, label, prespecified, n, summary)
         fit = fitted(interaction)
         if isinstance(fit, str):
@@ -421,11 +433,12 @@ def _analysis_label(spec: OutcomeSpec, plan: AnalysisPlan, wave: int | None, los
         return "exposure ends at withdrawal or loss"
     if spec.kind == "questionnaire":
         return f"ANCOVA at follow-up {wave}, complete cases"
-    return "ITT, adjusted for " + ", ".join(plan.covariates)
+    return "ITT, adjusted for strata"
 
 
 def _finish(base: Result, value: ContrastValue, alpha: float, fit: Fitted) -> Result:
-    groups = fit.groups or None
+    # Groups only for contrasts that involve an arm with peer groups.
+    groups = fit.groups if (value.df is not None or value.unreliable) else None
     if value.estimate is None or value.se is None:
         return replace(base, note=value.note, groups=groups)
     if value.unreliable:
@@ -436,9 +449,15 @@ def _finish(base: Result, value: ContrastValue, alpha: float, fit: Fitted) -> Re
     if fit.ratio:
         estimate, low, high = math.exp(estimate), math.exp(low), math.exp(high)
     return replace(
-        base, estimate=estimate, low=low, high=high, p_value=value.p_value(), df=value.df,
-        groups=groups, note=value.note,
-    )  # fmt: skip
+        base,
+        estimate=estimate,
+        low=low,
+        high=high,
+        p_value=value.p_value(),
+        df=value.df,
+        groups=groups,
+        note=value.note,
+    )
 
 
 def _adjust(results: list[Result], plan: AnalysisPlan) -> None:
@@ -469,9 +488,14 @@ def adjust_primary(
 
 
 def mice_results(
-    frame: pd.DataFrame, protocol: Protocol, plan: AnalysisPlan, spec: OutcomeSpec, wave: int,
-    prespecified: bool, imputations: int,
-) -> list[Result]:  # fmt: skip
+    frame: pd.DataFrame,
+    protocol: Protocol,
+    plan: AnalysisPlan,
+    spec: OutcomeSpec,
+    wave: int,
+    prespecified: bool,
+    imputations: int,
+) -> list[Result]:
     """ANCOVA after multiple imputation by chained equations (statsmodels MICE), under MAR."""
     import statsmodels.api as sm  # type: ignore[import-untyped]
     from statsmodels.imputation.mice import MICE, MICEData  # type: ignore[import-untyped]
@@ -516,7 +540,9 @@ def mice_results(
     for row, (_t, weights, *_rest) in zip(rows, contrasts, strict=True):
         value = fit.contrast({names[k]: w for k, w in weights.items() if k in names})
         done = _finish(row, value, plan.alpha, fit)
-        finished.append(replace(done, note="errors not clustered by group" if _grouped else ""))
+        finished.append(
+            replace(done, note="errors not clustered by group" if _grouped else done.note)
+        )
     return finished
 
 
@@ -533,9 +559,9 @@ def completion(frame: pd.DataFrame, protocol: Protocol, as_of: datetime) -> list
     return rows
 
 
-def icc_with_ci(values: pd.Series, groups: pd.Series, level: float = 0.95) -> tuple[
-    float | None, float | None, float | None
-]:  # fmt: skip
+def icc_with_ci(
+    values: pd.Series, groups: pd.Series, level: float = 0.95
+) -> tuple[float | None, float | None, float | None]:
     """ICC(1) from one-way ANOVA with the F-based confidence interval (Searle 1971)."""
     frame = pd.DataFrame({"y": np.asarray(values, float), "g": list(groups)}).dropna()
     sizes = frame.groupby("g")["y"].size()
@@ -571,9 +597,9 @@ def icc_estimates(
         data, column = _sample(frame, spec, wave)
         for arm in design.grouped_arms:
             members = data[(data["arm"] == arm) & data["group"].notna()]
-            values = members[column] / members["exposure"] if spec.kind == "count" else members[
-                column
-            ]  # fmt: skip
+            values = (
+                members[column] / members["exposure"] if spec.kind == "count" else members[column]
+            )
             icc, low, high = icc_with_ci(values, members["group"])
             groups = int(members["group"].nunique())
             rows.append(IccEstimate(spec, arm, groups, len(members), icc, low, high))

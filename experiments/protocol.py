@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
 from experiments.analysis_plan import AnalysisPlan, plan_problems
@@ -62,6 +70,8 @@ class Protocol(BaseModel):
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()
     analysis: AnalysisPlan | None = None
+    # The file's bytes when loaded from a file (for its SHA-256 in the registration).
+    _source: bytes | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Self:
@@ -74,6 +84,16 @@ class Protocol(BaseModel):
             path, message = found[0]
             raise problem(message, path)
         return self
+
+    @property
+    def source_bytes(self) -> bytes | None:
+        """The protocol file's bytes, when it was loaded from a file."""
+        return self._source
+
+    @property
+    def source_text(self) -> str | None:
+        """The protocol file's text, when it was loaded from a file."""
+        return self._source.decode("utf-8") if self._source is not None else None
 
     def arm(self, name: str) -> Arm:
         """The arm with this name; raise KeyError if there is none."""
@@ -153,7 +173,12 @@ def load_protocol(path: str | Path) -> Protocol:
     """Load and validate a protocol file; raise ProtocolError listing every problem."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+        text = data.decode("utf-8")
     except OSError as error:
         raise ProtocolError([f"{file}: cannot read the file ({error.strerror})"]) from None
-    return parse_protocol(text, str(file))
+    except UnicodeDecodeError:
+        raise ProtocolError([f"{file}: not UTF-8 text"]) from None
+    protocol = parse_protocol(text, str(file))
+    protocol._source = data
+    return protocol
