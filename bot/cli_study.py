@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sized
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +17,9 @@ from bot.settings import load_settings
 from experiments.audit import AllocationRecord, head_hash, verify
 from experiments.power import format_power, participants_per_arm
 from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
+from experiments.registration import Registration
 
-__all__ = ["StudyError", "check", "power", "study_app", "verify_log"]
+__all__ = ["StudyError", "check", "power", "register", "study_app", "verify_log"]
 
 study_app = typer.Typer(
     no_args_is_help=True, help="The study protocol and its hash-chained allocation log."
@@ -73,6 +75,45 @@ def verify_log(
         raise typer.Exit(1)
     intact = "chain and sequence intact"
     typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
+
+
+@study_app.command("register")
+def register(
+    out: Annotated[Path, typer.Option(help="Folder for the analysis plan and the hash.")],
+    study: Annotated[
+        Path | None,
+        typer.Option(help="The protocol file; default LOTGENOOT_STUDY_FILE.", show_default=False),
+    ] = None,
+) -> None:
+    """Write the statistical analysis plan (Markdown, HTML) and record the protocol's SHA-256."""
+    settings = load_settings()
+    file = study if study is not None else settings.study_file
+    protocol = _load(file)
+    if protocol.analysis is None:
+        raise StudyError(f"{file}: no [analysis] section, so there is no plan to register")
+    from experiments.sap import write_plan
+
+    now = datetime.now(UTC)
+    try:
+        sha256, paths = write_plan(protocol, file, out, now)
+    except OSError as error:
+        raise StudyError(f"cannot write to {out}: {error.strerror or error}") from None
+    text = protocol.source_text or ""
+    asyncio.run(_record(settings.database_url, Registration(sha256, text, now)))
+    typer.echo(f"registered {file} (sha256 {sha256})")
+    typer.echo(f"wrote {', '.join(path.name for path in paths)} to {out}")
+    typer.echo(f"check: cd {out} && sha256sum -c {file.name}.sha256")
+
+
+async def _record(database_url: str, registration: Registration) -> None:
+    from bot.registrations import record_registration
+
+    database = Database(database_url)
+    try:
+        await ensure_up_to_date(database)
+        await record_registration(database, registration)
+    finally:
+        await database.dispose()
 
 
 def power(
