@@ -198,12 +198,17 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
 
 
 def max_t_adjust(
-    values: Sequence[ContrastValue], cov: np.ndarray, alpha: float, rule: str
+    values: Sequence[ContrastValue],
+    cov: np.ndarray,
+    alpha: float,
+    rule: str,
+    *,
+    intervals: bool = True,
 ) -> tuple[list[float | None], list[float | None]]:
     """Family-wise adjusted p values and the critical value for simultaneous intervals.
 
     Dunnett: the max-|t| distribution of the contrasts, correlated as the model's covariance
-    says (multivariate t with the smallest df in the family, normal when none). Bonferroni: p
+    says (multivariate t with each contrast's own df, normal when it has none). Bonferroni: p
     times the number of contrasts. Returns (adjusted p per contrast, critical value per contrast).
     """
     usable = [i for i, v in enumerate(values) if v.estimate is not None and v.weights is not None]
@@ -212,8 +217,6 @@ def max_t_adjust(
     k = len(usable)
     if not k:
         return adjusted, critical
-    dfs = [values[i].df for i in usable]
-    df = min((d for d in dfs if d), default=None)
     if rule == "bonferroni" or k == 1:
         for i in usable:
             adjusted[i] = min(1.0, k * values[i].p_value())
@@ -224,10 +227,10 @@ def max_t_adjust(
     scale = np.sqrt(np.diag(covariance))
     correlation = covariance / np.outer(scale, scale)
 
-    def below(c: float) -> float:
+    def below(c: float, dof: int | None) -> float:
         limit = np.full(k, c)
-        if df:
-            dist = stats.multivariate_t(loc=np.zeros(k), shape=correlation, df=df, seed=1)
+        if dof:
+            dist = stats.multivariate_t(loc=np.zeros(k), shape=correlation, df=dof, seed=1)
             return float(dist.cdf(limit, lower_limit=-limit))
         return float(
             stats.multivariate_normal(mean=np.zeros(k), cov=correlation).cdf(
@@ -235,18 +238,23 @@ def max_t_adjust(
             )
         )
 
+    # Each contrast's own reference distribution: t(G − 1) for contrasts with a clustered arm,
+    # normal for the rest (the max-|t| probability is taken with that contrast's df).
     for i in usable:
         v = values[i]
         assert v.estimate is not None
         assert v.se is not None
-        adjusted[i] = min(1.0, max(0.0, 1 - below(abs(v.estimate / v.se))))
-    low, high = _critical(alpha, df), _critical(alpha / k, df) + 0.01
-    for _ in range(30):
-        middle = (low + high) / 2
-        if below(middle) < 1 - alpha:
-            low = middle
-        else:
-            high = middle
+        adjusted[i] = min(1.0, max(0.0, 1 - below(abs(v.estimate / v.se), v.df)))
+    if not intervals:
+        return adjusted, critical
     for i in usable:
+        dof = values[i].df
+        low, high = _critical(alpha, dof), _critical(alpha / k, dof) + 0.01
+        for _ in range(25):
+            middle = (low + high) / 2
+            if below(middle, dof) < 1 - alpha:
+                low = middle
+            else:
+                high = middle
         critical[i] = high
     return adjusted, critical
