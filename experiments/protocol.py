@@ -85,6 +85,15 @@ class Protocol(BaseModel):
             raise problem(message, path)
         return self
 
+    def __eq__(self, other: object) -> bool:
+        # Equal protocols have equal content, whichever file (if any) they were read from.
+        if not isinstance(other, Protocol):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
     @property
     def source_bytes(self) -> bytes | None:
         """The protocol file's bytes, when it was loaded from a file."""
