@@ -4,8 +4,10 @@ Counts: Poisson GLM with log exposure as offset, robust errors (rate ratios). Mo
 robust errors (difference in means). Placement: modified Poisson, a Poisson GLM of a binary
 outcome with robust errors (risk ratios; Zou 2004). Questionnaires: ANCOVA, OLS of the follow-up
 score on arm, baseline score and strata (Vickers & Altman 2001). Every model adjusts for the
-stratification factors (Kahan & Morris 2012). When an arm has peer groups, errors are clustered
-by group (CR1), everyone not in a formed group is a cluster of one, and a contrast involving that
+stratification factors (Kahan & Morris 2012). Robust errors are CR2 (Bell & McCaffrey 2002):
+HC2 for participants outside groups, the cluster version for peer groups; contrasts without
+clustering use t with n − k degrees of freedom. When an arm has peer groups, errors are clustered
+by group, everyone not in a formed group is a cluster of one, and a contrast involving that
 arm uses t with G − 1 degrees of freedom, G counting formed groups only.
 """
 
@@ -42,6 +44,7 @@ class Fitted:
     grouped: frozenset[str]  # coefficients that involve an arm with peer groups
     n: int
     ratio: bool  # a log-link model: contrasts are reported exponentiated
+    resid_df: int | None = None  # n − parameters: the t reference of unclustered contrasts
 
     def contrast(self, weights: Mapping[str, float]) -> ContrastValue:
         """A linear combination of coefficients, with its standard error and reference df."""
@@ -57,9 +60,12 @@ class Fitted:
         involved = any(weights.get(name, 0.0) != 0 for name in self.grouped)
         if involved and self.groups == 1:
             note = "only 1 peer group formed: clustered inference needs at least 2"
-            return ContrastValue(estimate, math.sqrt(variance), None, note, unreliable=True)
-        df = self.groups - 1 if involved and self.groups >= 2 else None
-        return ContrastValue(estimate, math.sqrt(variance), df, "", weights=w)
+            return ContrastValue(
+                estimate, math.sqrt(variance), None, note, unreliable=True, clustered=True
+            )
+        clustered = involved and self.groups >= 2
+        df = self.groups - 1 if clustered else self.resid_df
+        return ContrastValue(estimate, math.sqrt(variance), df, "", weights=w, clustered=clustered)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class ContrastValue:
     note: str
     unreliable: bool = False
     weights: np.ndarray | None = None
+    clustered: bool = False  # involves an arm with peer groups (df = G − 1)
 
     def interval(self, level: float) -> tuple[float, float]:
         """The two-sided confidence interval at `level` on the model's scale."""
@@ -141,33 +148,80 @@ def fit_model(
     if clustered:
         assert memberships is not None
         labels = [f"g{g}" if pd.notna(g) else f"p{i}" for i, g in enumerate(memberships)]
-        codes = pd.factorize(pd.Series(labels))[0]
-        cov: dict[str, object] = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
+        codes = np.asarray(pd.factorize(pd.Series(labels))[0])
     else:
-        cov = {"cov_type": "HC1" if kind in ("money", "questionnaire") else "HC0"}
+        codes = np.arange(len(data))
+    mean: np.ndarray | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if kind in ("count", "binary"):
                 offset = np.log(data[exposure].to_numpy(dtype=float)) if exposure else None
                 model = sm.GLM(y, matrix, family=sm.families.Poisson(), offset=offset)
+                result = model.fit()
+                mean = np.asarray(result.fittedvalues, dtype=float)
             else:
-                model = sm.OLS(y, matrix)
-            result = model.fit(**cov)
+                result = sm.OLS(y, matrix).fit()
     except (ValueError, np.linalg.LinAlgError) as error:
         return f"not estimable: {error}"
     params = pd.Series(np.asarray(result.params), index=matrix.columns)
-    covariance = pd.DataFrame(
-        np.asarray(result.cov_params()), index=matrix.columns, columns=matrix.columns
-    )
+    n, k = matrix.shape
+    x = matrix.to_numpy(dtype=float)
+    sandwich = _cr2(x, y, np.asarray(result.fittedvalues, dtype=float), mean, codes)
+    if sandwich is None:
+        return "not estimable: the model did not converge"
+    covariance = pd.DataFrame(sandwich, index=matrix.columns, columns=matrix.columns)
     return Fitted(
         params,
         covariance,
         formed if clustered else 0,
         involved if clustered else frozenset(),
-        len(data),
+        n,
         kind in ("count", "binary"),
+        resid_df=n - k if n > k else None,
     )
+
+
+def _cr2(
+    x: np.ndarray, y: np.ndarray, fitted: np.ndarray, mean: np.ndarray | None, codes: np.ndarray
+) -> np.ndarray | None:
+    """The CR2 sandwich (Bell & McCaffrey 2002); clusters of one make it HC2.
+
+    For the Poisson GLM it works on the IRLS scale at convergence: rows weighted by √μ,
+    residuals (y − μ)/√μ, so each row's score is x(y − μ) as in the usual sandwich.
+    """
+    if mean is not None:
+        if not np.all(np.isfinite(mean)) or np.any(mean <= 0):
+            return None
+        root = np.sqrt(mean)
+        xt, residual = x * root[:, None], (y - mean) / root
+    else:
+        xt, residual = x, y - fitted
+    try:
+        bread = np.linalg.inv(xt.T @ xt)
+    except np.linalg.LinAlgError:
+        return None
+    leverage_rows = xt @ bread
+    meat = np.zeros((x.shape[1], x.shape[1]))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    singles: list[np.ndarray] = []
+    for members in np.split(order, bounds):
+        if len(members) == 1:
+            singles.append(members)
+            continue
+        h = leverage_rows[members] @ xt[members].T
+        values, vectors = np.linalg.eigh(np.eye(len(members)) - (h + h.T) / 2)
+        adjust = vectors @ np.diag(1 / np.sqrt(np.clip(values, 1e-8, None))) @ vectors.T
+        score = xt[members].T @ (adjust @ residual[members])
+        meat += np.outer(score, score)
+    if singles:
+        rows = np.concatenate(singles)
+        h = np.einsum("ij,ij->i", leverage_rows[rows], xt[rows])
+        scaled = residual[rows] / np.sqrt(np.clip(1 - h, 1e-8, None))
+        scores = xt[rows] * scaled[:, None]
+        meat += scores.T @ scores
+    return np.asarray(bread @ meat @ bread)
 
 
 def _full_rank(frame: pd.DataFrame, keep: Sequence[str]) -> pd.DataFrame | None:

@@ -438,7 +438,7 @@ def _analysis_label(spec: OutcomeSpec, plan: AnalysisPlan, wave: int | None, los
 
 def _finish(base: Result, value: ContrastValue, alpha: float, fit: Fitted) -> Result:
     # Groups only for contrasts that involve an arm with peer groups.
-    groups = fit.groups if (value.df is not None or value.unreliable) else None
+    groups = fit.groups if value.clustered else None
     if value.estimate is None or value.se is None:
         return replace(base, note=value.note, groups=groups)
     if value.unreliable:
@@ -454,7 +454,7 @@ def _finish(base: Result, value: ContrastValue, alpha: float, fit: Fitted) -> Re
         low=low,
         high=high,
         p_value=value.p_value(),
-        df=value.df,
+        df=value.df if value.clustered else None,
         groups=groups,
         note=value.note,
     )
