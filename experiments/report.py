@@ -265,9 +265,10 @@ def _row(r: ps.Result) -> dict[str, Any]:
 def _models_note(alpha: float) -> str:
     return (
         "Counts: rate ratios (Poisson, log exposure offset, robust errors). Money: difference in "
-        "means (OLS, HC1). Placement: risk ratio (modified Poisson, Zou 2004). Questionnaires: "
+        "means (OLS). Placement: risk ratio (modified Poisson, Zou 2004). Questionnaires: "
         "ANCOVA on the baseline score (complete cases). All adjusted for the stratification "
-        "factors; robust errors CR2 (HC2 outside groups). Contrasts involving an arm with peer groups: errors clustered by group, "
+        "factors; robust errors CR2 (HC2 outside groups). Contrasts involving an arm with "
+        "peer groups: errors clustered by group, "
         f"{1 - alpha:.0%} CI from t with G − 1 df, G = formed groups."
     )
 

@@ -20,7 +20,7 @@ _MODELS = {
     "count": "Poisson GLM of the number of events with log weeks of exposure as offset and "
     "robust (sandwich) standard errors; reported as a rate ratio. Exposure runs from allocation "
     "to the end of the window or the data date.",
-    "money": "OLS of the total over the window with HC1 robust standard errors; reported as a "
+    "money": "OLS of the total over the window with robust (HC2) standard errors; reported as a "
     "difference in means.",
     "binary": "Modified Poisson regression (Poisson GLM of the 0/1 outcome with robust standard "
     "errors, Zou 2004); reported as a risk ratio.",
@@ -161,7 +161,7 @@ def _models(plan: AnalysisPlan, specs: list[OutcomeSpec], design: Design) -> Sec
     )
     if design.grouped_arms:
         paragraphs.append(
-            "Contrasts involving an arm with peer groups use cluster-robust (CR1) standard errors "
+            "Contrasts involving an arm with peer groups use cluster-robust (CR2) standard errors "
             "clustered by group and t with G − 1 degrees of freedom, G the number of formed "
             "groups; participants of that arm never placed in a group are clusters of one and "
             "do not count in G."
