@@ -419,6 +419,8 @@ def _outcome(
         base = Result(spec, text, mine, label, prespecified, n, summary)
         fit = fitted(interaction)
         if isinstance(fit, str):
+            if spec.kind == "questionnaire" and data.empty:
+                fit = f"no follow-up {wave} scores with a baseline score yet"
             rows.append(replace(base, note=fit))
             values.append(None)
             continue

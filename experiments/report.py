@@ -34,6 +34,7 @@ ARM_COLOURS = ("#1f77b4", "#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e")
 _CONTROL_COLOUR = "#555555"
 _TEMPLATES = Path(__file__).with_name("report_templates")
 _RATIO_TICKS = (0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0)
+_WIDE_RATIO_TICKS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 _POWER_GRID = tuple(float(d) for d in np.round(np.arange(0.1, 1.21, 0.05), 2))
 
 
@@ -162,6 +163,7 @@ def _context(
             "family, intervals unadjusted. " + _models_note(plan.alpha)
         ),
         "secondary": [_row(r) for r in results if r.family == "secondary"],
+        "wave_pending": _wave_pending(analysis),
         "sensitivity": [_row(r) for r in results if r.family == "sensitivity"],
         "exploratory": [_row(r) for r in results if r.family == "exploratory"],
         "lee_header": ["comparison", "observed (arm / control)", "scale", "lower", "upper"],
@@ -256,7 +258,8 @@ def _row(r: ps.Result) -> dict[str, Any]:
         "ci": ci,
         "ci_is_note": r.low is None,
         "p": _p(r.p_value),
-        "p_adjusted": _p(r.p_adjusted) + (f" ({r.adjustment})" if r.adjustment else ""),
+        "p_adjusted": _p(r.p_adjusted)
+        + (f" ({r.adjustment})" if r.adjustment and r.p_adjusted is not None else ""),
         "groups": groups,
         "prespecified": r.prespecified,
     }
@@ -270,6 +273,22 @@ def _models_note(alpha: float) -> str:
         "factors; robust errors CR2 (HC2 outside groups). Contrasts involving an arm with "
         "peer groups: errors clustered by group, "
         f"{1 - alpha:.0%} CI from t with G − 1 df, G = formed groups."
+    )
+
+
+def _wave_pending(analysis: ps.TrialAnalysis) -> str:
+    """A note when the plan's questionnaire wave is not due for anyone yet (an interim look)."""
+    wave = analysis.wave
+    planned = [c for c in analysis.completion if c.wave == wave]
+    if wave is None or not planned or any(c.due for c in planned):
+        return ""
+    earlier = [w for w in _waves(analysis) if w < wave]
+    shown = (
+        f" The ANCOVA at follow-up {earlier[-1]} is under exploratory analyses." if earlier else ""
+    )
+    return (
+        f"Interim look: the pre-specified questionnaire wave (follow-up {wave}) is not due for "
+        f"anyone yet, so the questionnaire outcomes have no estimate.{shown}"
     )
 
 
@@ -503,6 +522,9 @@ def _estimates_figure(
     analysis: ps.TrialAnalysis, design: an.Design, colours: Mapping[str, str]
 ) -> Figure:
     rows = [r for r in analysis.results if r.family in ("primary", "secondary")]
+    # Outcomes with no estimate at all are left out (the tables say why), except the primary.
+    shown = {r.outcome.name for r in rows if r.estimate is not None or r.family == "primary"}
+    rows = [r for r in rows if r.outcome.name in shown]
     outcomes = list(dict.fromkeys(r.outcome.name for r in rows))
     figure = Figure(figsize=(8.5, 0.6 + 1.45 * max(1, len(outcomes))))
     for index, name in enumerate(outcomes):
@@ -543,7 +565,8 @@ def _estimates_figure(
         if spec.ratio:
             ax.set_xscale("log")
             low, high = ax.get_xlim()
-            ticks = [t for t in _RATIO_TICKS if low <= t <= high] or [1.0]
+            candidates = _RATIO_TICKS if high / low < 8 else _WIDE_RATIO_TICKS
+            ticks = [t for t in candidates if low <= t <= high] or [1.0]
             ax.xaxis.set_major_locator(FixedLocator(ticks))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
             ax.xaxis.set_minor_formatter(NullFormatter())
