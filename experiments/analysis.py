@@ -1,4 +1,9 @@
-"""Trial analysis on the export tables: flow, balance, sample ratio, ITT estimates, ICC, power."""
+"""Trial analysis on the export tables: flow, balance, sample ratio, ITT estimates, ICC, power.
+
+The pre-specified analysis (models per outcome type, contrasts, multiplicity, missing data) is
+`analyse`, from `experiments.prespecified` with the models in `experiments.models`; the
+unadjusted `itt_estimates` remain for the demo's console summary.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from experiments.descriptives import (
     weekly_outcomes,
 )
 from experiments.power import achieved_power
+from experiments.prespecified import Result, TrialAnalysis, analyse, outcome_frame
 from experiments.trial_design import OUTCOMES, Design, Outcome
 
 __all__ = [
@@ -42,12 +48,16 @@ __all__ = [
     "GroupFlow",
     "Outcome",
     "PowerRow",
+    "Result",
     "SampleRatio",
+    "TrialAnalysis",
+    "analyse",
     "analysed",
     "baseline_table",
     "flow",
     "icc",
     "itt_estimates",
+    "outcome_frame",
     "per_participant",
     "power_rows",
     "sample_ratio",
