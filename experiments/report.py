@@ -8,6 +8,7 @@ module formats them, draws the figures (the same colour per arm in each) and ren
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -52,12 +54,19 @@ def arm_colours(design: an.Design) -> dict[str, str]:
 
 def environment() -> Environment:
     """The Jinja2 environment for reports and analysis plans (autoescaping on)."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(_TEMPLATES),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["code"] = _code
+    return env
+
+
+def _code(text: str) -> Markup:
+    """Escape the text, then show `backticked` words as code."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def write_report(

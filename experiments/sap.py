@@ -219,18 +219,22 @@ def _missing(plan: AnalysisPlan) -> Section:
 
 def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Section:
     size = (protocol.groups.min_size + protocol.groups.max_size) // 2
+    # The primary family: each arm vs control, or the factorial's two main effects (halves).
+    family = 2 if plan.factorial else len(design.treatments)
+    unit = "half of the sample" if plan.factorial else "arm"
     result = participants_per_arm(
-        plan.effect_size, plan.alpha, plan.power, len(design.arms), plan.icc, size
+        plan.effect_size, plan.alpha, plan.power, family + 1, plan.icc, size
     )
-    unclustered = participants_per_arm(plan.effect_size, plan.alpha, plan.power, len(design.arms))
+    plain = participants_per_arm(plan.effect_size, plan.alpha, plan.power, family + 1)
     return Section(
         "Sample size",
         [
             f"Standardized effect d = {plan.effect_size:g}, power {plan.power:g}, alpha "
-            f"{plan.alpha:g} split over {result.comparisons} comparison(s) (Bonferroni, "
-            f"conservative for Dunnett): {unclustered.per_arm} per unclustered arm; an arm with "
-            f"peer groups of about {size} and ICC {plan.icc:g} needs {result.per_arm} (design "
-            f"effect {result.design_effect:.2f}, applied to that arm only).",
+            f"{plan.alpha:g} split over the {family} primary comparison(s) (Bonferroni, "
+            f"conservative for Dunnett): {plain.per_arm} per {unit} without clustering; with "
+            f"peer groups of about {size} and ICC {plan.icc:g}, the clustered {unit} needs "
+            f"{result.per_arm} (design effect {result.design_effect:.2f}, applied to the "
+            "clustered participants only).",
             f"Planned participants: {plan.participants}. `lotgenoot power --protocol FILE` "
             "simulates this design (partially nested, unequal groups, t(G − 1), the multiplicity "
             "rule) and reports power per contrast.",
