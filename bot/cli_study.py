@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sized
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +17,9 @@ from bot.settings import load_settings
 from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
 from experiments.power import format_power, participants_per_arm
 from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
+from experiments.registration import Registration
 
-__all__ = ["StudyError", "check", "power", "study_app", "verify_log"]
+__all__ = ["StudyError", "check", "power", "register", "study_app", "verify_log"]
 
 study_app = typer.Typer(
     no_args_is_help=True, help="The study protocol and its hash-chained allocation log."
@@ -84,23 +86,121 @@ def verify_log(
     typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
 
 
+@study_app.command("register")
+def register(
+    out: Annotated[Path, typer.Option(help="Folder for the analysis plan and the hash.")],
+    study: Annotated[
+        Path | None,
+        typer.Option(help="The protocol file; default LOTGENOOT_STUDY_FILE.", show_default=False),
+    ] = None,
+) -> None:
+    """Write the statistical analysis plan (Markdown, HTML) and record the protocol's SHA-256."""
+    settings = load_settings()
+    file = study if study is not None else settings.study_file
+    protocol = _load(file)
+    if protocol.analysis is None:
+        raise StudyError(f"{file}: no [analysis] section, so there is no plan to register")
+    from experiments.sap import write_plan
+
+    now = datetime.now(UTC)
+    try:
+        sha256, paths = write_plan(protocol, file, out, now)
+    except OSError as error:
+        raise StudyError(f"cannot write to {out}: {error.strerror or error}") from None
+    text = protocol.source_text or ""
+    asyncio.run(_record(settings.database_url, Registration(sha256, text, now)))
+    typer.echo(f"registered {file} (sha256 {sha256})")
+    typer.echo(f"wrote {', '.join(path.name for path in paths)} to {out}")
+    typer.echo(f"check: cd {out} && sha256sum -c {file.name}.sha256")
+
+
+async def _record(database_url: str, registration: Registration) -> None:
+    from bot.registrations import record_registration
+
+    database = Database(database_url)
+    try:
+        await ensure_up_to_date(database)
+        await record_registration(database, registration)
+    finally:
+        await database.dispose()
+
+
 def power(
-    effect: Annotated[float, typer.Option(help="Standardized effect size (Cohen's d).")],
+    effect: Annotated[
+        float | None,
+        typer.Option(help="Standardized effect size (Cohen's d); with --protocol, the plan's."),
+    ] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
     power: Annotated[float, typer.Option(help="Desired power.")] = 0.8,
     arms: Annotated[int, typer.Option(help="Arms, control included.")] = 2,
-    icc: Annotated[float, typer.Option(help="Intra-class correlation within groups.")] = 0.0,
+    icc: Annotated[
+        float | None, typer.Option(help="Intra-class correlation within groups.")
+    ] = None,
     group_size: Annotated[int, typer.Option(help="Members per group (1: no groups).")] = 1,
+    protocol: Annotated[
+        Path | None,
+        typer.Option(help="Simulate this protocol's design and analysis plan instead."),
+    ] = None,
+    participants: Annotated[
+        int | None, typer.Option(help="With --protocol: participants (default: the plan's).")
+    ] = None,
+    simulations: Annotated[int, typer.Option(help="With --protocol: simulated trials.")] = 500,
+    seed: Annotated[int, typer.Option(help="With --protocol: random seed.")] = 1,
+    unclustered: Annotated[
+        bool, typer.Option("--unclustered", help="With --protocol: no peer groups (a check).")
+    ] = False,
 ) -> None:
-    """Participants needed per arm to detect an effect against control."""
+    """Participants needed per arm to detect an effect against control, or (with --protocol)
+    the power of each contrast of the protocol's analysis plan, by simulation."""
+    if protocol is not None:
+        _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
+        return
+    if effect is None:
+        raise StudyError("give --effect (a standardized effect size), or --protocol FILE")
     try:
-        result = participants_per_arm(effect, alpha, power, arms, icc, group_size)
+        result = participants_per_arm(effect, alpha, power, arms, icc or 0.0, group_size)
     except ValueError as error:
         raise StudyError(f"cannot compute a sample size: {error}") from None
     groups = result.clusters_per_arm
     extra = f"; {groups} groups of {group_size} per arm" if groups is not None else ""
     typer.echo(f"{result.per_arm} per arm ({result.total} in total{extra})")
     typer.echo(format_power(result))
+
+
+def _design_power(
+    file: Path,
+    effect: float | None,
+    icc: float | None,
+    participants: int | None,
+    simulations: int,
+    seed: int,
+    unclustered: bool,
+) -> None:
+    plan_protocol = _load(file)
+    plan = plan_protocol.analysis
+    if plan is None:
+        raise StudyError(f"{file}: no [analysis] section, so there is no design to simulate")
+    if simulations < 10:
+        raise StudyError("--simulations must be at least 10")
+    from experiments.design_power import format_design_power, simulate_power
+
+    updates: dict[str, float | int] = {}
+    if effect is not None:
+        updates["effect_size"] = effect
+    if icc is not None:
+        updates["icc"] = icc
+    if participants is not None:
+        updates["participants"] = participants
+    if updates:
+        plan = plan.model_copy(update=updates)
+        plan_protocol = plan_protocol.model_copy(update={"analysis": plan})
+    try:
+        rows = simulate_power(
+            plan_protocol, simulations=simulations, seed=seed, unclustered=unclustered
+        )
+    except ValueError as error:
+        raise StudyError(f"cannot simulate the design: {error}") from None
+    typer.echo(format_design_power(rows, plan_protocol, simulations, unclustered))
 
 
 def _load(file: Path) -> Protocol:

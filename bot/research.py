@@ -48,6 +48,7 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.db.types import UTCDateTime
+from bot.registrations import latest_registration
 from experiments.analysis import Design, Estimate, itt_estimates, per_participant
 from experiments.codebook import build_codebook
 from experiments.export import (
@@ -227,11 +228,12 @@ async def report_trial(
 ) -> Path:
     """Read the database and write report.html with its figures into `out`; its path."""
     raw = await read_trial(database, as_of)
+    registration = await latest_registration(database)
 
     def _write() -> Path:
         # The report shows no pseudonyms, so it needs no key: a throwaway one will do.
         tables = build_tables(raw, Pseudonymizer(secrets.token_hex(32)), protocol=protocol)
-        return write_report(tables, protocol, out, raw.as_of)
+        return write_report(tables, protocol, out, raw.as_of, registration=registration)
 
     return await asyncio.to_thread(_write)
 

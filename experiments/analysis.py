@@ -1,4 +1,9 @@
-"""Trial analysis on the export tables: flow, balance, sample ratio, ITT estimates, ICC, power."""
+"""Trial analysis on the export tables: flow, balance, sample ratio, ITT estimates, ICC, power.
+
+The pre-specified analysis (models per outcome type, contrasts, multiplicity, missing data) is
+`analyse`, from `experiments.prespecified` with the models in `experiments.models`; the
+unadjusted `itt_estimates` remain for the demo's console summary.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from experiments.descriptives import (
     weekly_outcomes,
 )
 from experiments.power import achieved_power
+from experiments.prespecified import Result, TrialAnalysis, analyse, outcome_frame
 from experiments.trial_design import OUTCOMES, Design, Outcome
 
 __all__ = [
@@ -42,12 +48,16 @@ __all__ = [
     "GroupFlow",
     "Outcome",
     "PowerRow",
+    "Result",
     "SampleRatio",
+    "TrialAnalysis",
+    "analyse",
     "analysed",
     "baseline_table",
     "flow",
     "icc",
     "itt_estimates",
+    "outcome_frame",
     "per_participant",
     "power_rows",
     "sample_ratio",
@@ -197,7 +207,10 @@ def _fit(
         return _note(base, "not estimable: the model did not converge")
     # With clusters, the arm's information comes from its few groups: t with G − 1 degrees of
     # freedom (G = the arm's clusters) keeps the interval honest (Cameron & Miller 2015).
-    df = len(set(clusters[treated == 1].tolist())) - 1 if clusters is not None else None
+    # G counts formed groups only: peer participants not (yet) in a group are clusters of one
+    # for the errors, but add no degrees of freedom.
+    formed = base.clusters or 0
+    df = formed - 1 if clusters is not None and formed >= 2 else None
     critical = float(stats.t.ppf(0.975, df)) if df else float(stats.norm.ppf(0.975))
     tail = stats.t.sf(abs(coef / se), df) if df else stats.norm.sf(abs(coef / se))
     low, high, p_value = coef - critical * se, coef + critical * se, min(1.0, 2 * float(tail))

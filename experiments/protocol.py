@@ -9,9 +9,18 @@ from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
+from experiments.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,
@@ -60,6 +69,9 @@ class Protocol(BaseModel):
     templates: Templates
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()
+    analysis: AnalysisPlan | None = None
+    # The file's bytes when loaded from a file (for its SHA-256 in the registration).
+    _source: bytes | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Self:
@@ -72,6 +84,25 @@ class Protocol(BaseModel):
             path, message = found[0]
             raise problem(message, path)
         return self
+
+    def __eq__(self, other: object) -> bool:
+        # Equal protocols have equal content, whichever file (if any) they were read from.
+        if not isinstance(other, Protocol):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+    @property
+    def source_bytes(self) -> bytes | None:
+        """The protocol file's bytes, when it was loaded from a file."""
+        return self._source
+
+    @property
+    def source_text(self) -> str | None:
+        """The protocol file's text, when it was loaded from a file."""
+        return self._source.decode("utf-8") if self._source is not None else None
 
     def arm(self, name: str) -> Arm:
         """The arm with this name; raise KeyError if there is none."""
@@ -123,6 +154,7 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     for index, week in enumerate(protocol.curriculum):
         if week.week != index + 1:
             yield f"curriculum[{index}].week", f"must be {index + 1} (weeks run 1, 2, 3, …)"
+    yield from plan_problems(protocol)
 
 
 def validate_protocol(data: Mapping[str, Any]) -> Protocol:
@@ -150,7 +182,12 @@ def load_protocol(path: str | Path) -> Protocol:
     """Load and validate a protocol file; raise ProtocolError listing every problem."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+        text = data.decode("utf-8")
     except OSError as error:
         raise ProtocolError([f"{file}: cannot read the file ({error.strerror})"]) from None
-    return parse_protocol(text, str(file))
+    except UnicodeDecodeError:
+        raise ProtocolError([f"{file}: not UTF-8 text"]) from None
+    protocol = parse_protocol(text, str(file))
+    protocol._source = data
+    return protocol

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,13 @@ from experiments.export import RawTrial
 from experiments.questionnaires import load_instrument
 from experiments.randomization import AllocationSequence, stratum_key
 
-__all__ = ["SimulatedTrial", "TrialSettings", "simulate_trial"]
+__all__ = [
+    "DesignSimulation",
+    "SimulatedTrial",
+    "TrialSettings",
+    "simulate_design",
+    "simulate_trial",
+]
 
 _START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 _BANDS = ((16, 20), (21, 25), (26, 35), (36, 49), (50, 67))
@@ -43,6 +50,16 @@ class TrialSettings:
     lost_share: float = 0.06
     surveys: bool = True
     seed: int = 1
+    # Follow-up questionnaires (days after allocation) and what the arms do to them: a shift of
+    # the scale score per arm, the share who complete each wave (per arm, else `completion`).
+    followup_days: Sequence[float] = (42.0, 84.0)
+    score_effects: Mapping[str, float] = field(default_factory=dict)
+    completion: float = 0.8
+    completion_by_arm: Mapping[str, float] = field(default_factory=dict)
+    # Placement (a job or a training) among jobseekers: the control arm's share over the
+    # follow-up, and risk ratios per arm (1.0 when left out).
+    placement_share: float = 0.2
+    placement_effects: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,12 @@ def simulate_trial(settings: TrialSettings | None = None) -> SimulatedTrial:
         "groups": groups,
         "memberships": memberships,
     }
+    # Later additions draw from their own generator, so the draws above stay as they were.
+    extra = np.random.default_rng([s.seed, 2])
+    if s.surveys and frames["survey_answers"] is not None:
+        followups = _followups(people, frames["survey_answers"], s, extra, as_of, group_effect)
+        frames["survey_answers"] = pd.concat([frames["survey_answers"], followups])
+    frames["events"] = _placements(people, frames["events"], s, extra, as_of)
     raw = RawTrial(as_of, {k: v for k, v in frames.items() if v is not None})
     return SimulatedTrial(raw, s)
 
@@ -286,3 +309,171 @@ def _sent(who: pd.DataFrame, kind: str, moment: pd.Series) -> pd.DataFrame:
             "sent_at": (moment + timedelta(seconds=2)).reset_index(drop=True),
         }
     )
+
+
+def _followups(
+    people: pd.DataFrame,
+    baseline: pd.DataFrame,
+    s: TrialSettings,
+    rng: np.random.Generator,
+    end: datetime,
+    group_effect: np.ndarray,
+) -> pd.DataFrame:
+    """Follow-up answers that lean on each person's baseline answers, shifted per arm."""
+    arms = people.set_index("id")["arm"]
+    allocated = people.set_index("id")["allocated_at"]
+    shock = pd.Series(np.log(group_effect), index=people["id"])
+    frames = []
+    for wave, days in enumerate(s.followup_days, start=1):
+        due = allocated + timedelta(days=days)
+        person_draw = pd.Series(rng.random(len(people)), index=people["id"])
+        for instrument_id, answers in baseline.groupby("instrument", sort=True):
+            instrument = load_instrument(str(instrument_id))
+            low, high = instrument.min_answer, instrument.max_answer
+            items = len(instrument.item_ids)
+            who = answers["participant_id"]
+            arm = who.map(arms)
+            share = arm.map(lambda a: s.completion_by_arm.get(a, s.completion) if a else 0.0)
+            keep = (who.map(due) <= end).to_numpy() & (arm.notna()).to_numpy()
+            keep &= (who.map(person_draw) < share).to_numpy()
+            shift = arm.map(lambda a: s.score_effects.get(a, 0.0) if a else 0.0) / items
+            middle = (low + high) / 2
+            latent = (
+                0.6 * answers["value"].to_numpy(dtype=float)
+                + 0.4 * middle
+                + shift.to_numpy(dtype=float)
+                + who.map(shock).to_numpy(dtype=float)
+                + rng.normal(0, 0.5, len(answers))
+            )
+            value = np.clip(np.round(latent), low, high).astype(int)
+            frame = pd.DataFrame(
+                {
+                    "participant_id": who.to_numpy(),
+                    "wave": f"followup-{wave}",
+                    "instrument": instrument_id,
+                    "item": answers["item"].to_numpy(),
+                    "value": value,
+                    "answered_at": who.map(due).to_numpy(),
+                }
+            )
+            frames.append(frame[keep])
+    if not frames:
+        return baseline.iloc[0:0]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _placements(
+    people: pd.DataFrame, events: pd.DataFrame, s: TrialSettings, rng: np.random.Generator,
+    end: datetime,
+) -> pd.DataFrame:  # fmt: skip
+    """A job or a training for some jobseekers, at a random moment of their follow-up."""
+    seekers = people[(people["track"] == "jobsearch") & people["arm"].notna()]
+    if seekers.empty or s.placement_share <= 0:
+        return events
+    ratio = seekers["arm"].map(lambda a: s.placement_effects.get(a, 1.0)).to_numpy(dtype=float)
+    placed = rng.random(len(seekers)) < np.minimum(1.0, s.placement_share * ratio)
+    who = seekers[placed]
+    moment = who["allocated_at"] + (end - who["allocated_at"]) * rng.random(len(who))
+    kinds = rng.choice(["job", "training"], len(who))
+    rows = pd.DataFrame(
+        {
+            "id": np.arange(len(events) + 1, len(events) + len(who) + 1),
+            "participant_id": who["id"].to_numpy(),
+            "kind": kinds,
+            "amount_cents": pd.Series([pd.NA] * len(who), dtype="Int64"),
+            "quantity": pd.Series([1] * len(who), dtype="Int64"),
+            "detail": [{} for _ in range(len(who))],
+            "occurred_at": moment.to_numpy(),
+            "source": "simulated",
+            "corrects_event_id": pd.Series([pd.NA] * len(who), dtype="Int64"),
+        }
+    )
+    rows["occurred_at"] = pd.to_datetime(rows["occurred_at"], utc=True)
+    return pd.concat([events, rows], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class DesignSimulation:
+    """One simulated trial at the analysis level, for power and validity (no raw rows).
+
+    `effects` are per arm: a standardized shift (normal and questionnaire outcomes) or a log
+    ratio (counts, binary). Arms in `grouped` form groups of random sizes between `group_min`
+    and `group_max`; a remainder too small for a group, and `unplaced_share` of the arm, stay
+    out of any group (clusters of one). `icc` is the share of variance between groups.
+    """
+
+    weights: Mapping[str, int]
+    participants: int
+    effects: Mapping[str, float] = field(default_factory=dict)
+    grouped: Sequence[str] = ()
+    icc: float = 0.0
+    group_min: int = 10
+    group_max: int = 15
+    unplaced_share: float = 0.05
+    kind: str = "money"
+    base_rate: float = 1.0
+    base_risk: float = 0.2
+
+
+def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFrame:
+    """Participants with arm, strata (age band, site), group, exposure and outcome `y`."""
+    n = s.participants
+    total = sum(s.weights.values())
+    labels = [arm for arm, w in s.weights.items() for _ in range(w)]
+    arms = np.array((labels * (n // total + 1))[:n])
+    rng.shuffle(arms)
+    frame = pd.DataFrame(
+        {
+            "arm": arms,
+            "age_band": rng.choice(["16-20", "21-25", "26-35", "36-49", "50-67"], n),
+            "site": rng.choice(["Utrecht", "Zwolle"], n),
+        }
+    )
+    group = np.full(n, -1)
+    next_id = 0
+    for arm in s.grouped:
+        members = np.flatnonzero(arms == arm)
+        members = members[rng.random(len(members)) >= s.unplaced_share]
+        rng.shuffle(members)
+        start = 0
+        while True:
+            size = int(rng.integers(s.group_min, s.group_max, endpoint=True))
+            if len(members) - start < s.group_min:
+                break
+            chunk = members[start : start + size]
+            group[chunk] = next_id
+            next_id += 1
+            start += len(chunk)
+    frame["group"] = pd.Series(np.where(group >= 0, group, -1)).replace(-1, pd.NA).astype("Int64")
+    shift = frame["arm"].map(lambda a: s.effects.get(a, 0.0)).to_numpy(dtype=float)
+    between = np.zeros(n)
+    if next_id:
+        draws = rng.normal(0, 1, next_id)
+        between = np.where(group >= 0, draws[np.maximum(group, 0)], 0.0)
+    icc = s.icc
+    if s.kind in ("money", "questionnaire"):
+        within = rng.normal(0, 1, n)
+        if s.kind == "questionnaire":
+            baseline = rng.normal(0, 1, n)
+            frame["baseline"] = baseline
+            noise = 0.6 * baseline + math.sqrt(max(1e-9, 1 - 0.36 - icc)) * within
+        else:
+            noise = math.sqrt(1 - icc) * within
+        # People outside groups have the same total variance as group members.
+        extra = np.where(group >= 0, math.sqrt(icc) * between, math.sqrt(icc) * rng.normal(0, 1, n))
+        frame["y"] = shift + noise + extra
+        frame["exposure"] = 1.0
+        return frame
+    # Counts and binary outcomes: a group frailty on the log scale with variance `icc`.
+    frailty = np.where(group >= 0, math.sqrt(icc) * between, math.sqrt(icc) * rng.normal(0, 1, n))
+    frailty -= icc / 2
+    if s.kind == "count":
+        exposure = rng.uniform(8.0, 12.0, n)
+        person = rng.gamma(1 / 0.3, 0.3, n)
+        frame["exposure"] = exposure
+        frame["y"] = rng.poisson(s.base_rate * exposure * person * np.exp(shift + frailty))
+    else:
+        risk = np.minimum(1.0, s.base_risk * np.exp(shift + frailty))
+        frame["y"] = (rng.random(n) < risk).astype(float)
+        frame["exposure"] = 1.0
+    return frame

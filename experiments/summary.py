@@ -26,6 +26,7 @@ def summarize(protocol: Protocol) -> str:
             _quiet_hours(protocol),
             *_questionnaires(protocol),
             _curriculum(protocol),
+            *_analysis(protocol),
         ]
     )
 
@@ -115,3 +116,24 @@ def _questionnaires(protocol: Protocol) -> list[str]:
 def _curriculum(protocol: Protocol) -> str:
     weeks = len(protocol.curriculum)
     return f"Curriculum: {weeks} topics" if weeks else "Curriculum: none"
+
+
+def _analysis(protocol: Protocol) -> list[str]:
+    plan = protocol.analysis
+    if plan is None:
+        return ["Analysis plan: none (every analysis in the report is exploratory)"]
+    contrasts = (
+        "main effects of " + " and ".join(plan.factorial.factors)
+        if plan.factorial
+        else ("each arm vs control")
+    )
+    extra = [f"{a} vs {b}" for a, b in plan.secondary_contrasts]
+    return [
+        f"Analysis plan: {plan.estimand}, alpha {plan.alpha:g}, outcomes over "
+        f"{words(plan.follow_up)} from allocation",
+        f"  primary: {plan.primary} ({contrasts}, {plan.multiplicity})",
+        f"  secondary ({plan.secondary_multiplicity}): {', '.join(plan.secondary) or 'none'}"
+        + (f"; contrasts {', '.join(extra)}" if extra else ""),
+        f"  adjusted for {', '.join(plan.covariates)}"
+        + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
+    ]

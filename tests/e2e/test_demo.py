@@ -26,6 +26,10 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     assert result.report is not None
     assert result.report.exists()
     assert list(result.report.parent.glob("*.png"))
+    page = result.report.read_text(encoding="utf-8")
+    assert page.index("Primary outcome (Intention-to-treat): Deposits") < page.index("CONSORT")
+    assert "Questionnaire completion by arm and wave" in page
+    assert "ANCOVA at follow-up" in page
     assert (tmp_path / "export" / "participants.csv").exists()
     assert result.logged_by_menu > 0
     assert result.logged_by_menu >= result.logged_by_command, "the menu does most logging"

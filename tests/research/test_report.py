@@ -80,3 +80,42 @@ async def test_the_report_command_reads_the_database_without_a_key(
     assert "groups: 1 (active 1); in a group:" in page
     assert "Declined consent: 3" in page
     assert not [needle for needle in needles() if needle.lower() in page.lower()]
+
+
+def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(tmp_path: Path) -> None:
+    settings = TrialSettings(participants=300, effects={"peer": 1.8}, grouped_arms=("peer",))
+    page = report_for(simulate_trial(settings).raw, tmp_path)
+    headline = page.index("Primary outcome (Intention-to-treat): Deposits")
+    assert headline < page.index("Participant flow (CONSORT)")
+    assert "Dunnett" in page[headline : page.index("Participant flow")]
+    assert 'class="label pre">pre-specified' in page
+    assert 'class="label exp">exploratory' in page
+    assert "Achieved power" not in page
+
+
+def test_the_report_shows_questionnaire_ancova_and_completion_by_arm(tmp_path: Path) -> None:
+    settings = TrialSettings(
+        participants=300, grouped_arms=("peer",), completion_by_arm={"control": 0.5}, seed=3
+    )
+    page = report_for(simulate_trial(settings).raw, tmp_path)
+    assert "Questionnaire completion by arm and wave" in page
+    assert "ANCOVA at follow-up 2, complete cases" in page
+    assert "multiple imputation (MICE" in page
+    assert "Lee bounds" in page
+    completion = page[page.index("Questionnaire completion by arm and wave") :]
+    control = re.search(r"<td>control</td><td>(\d+)/(\d+)", completion)
+    assert control is not None
+    assert int(control.group(1)) / int(control.group(2)) == pytest.approx(0.5, abs=0.12)
+
+
+def test_the_report_escapes_what_the_protocol_says(tmp_path: Path) -> None:
+    data = PROTOCOL.model_dump(mode="json")
+    data["study"]["name"] = "<script>alert(1)</script>"
+    from experiments.protocol import validate_protocol
+
+    protocol = validate_protocol(data)
+    raw = simulate_trial(TrialSettings(participants=60)).raw
+    tables = build_tables(raw, Pseudonymizer("k"), protocol=protocol)
+    page = write_report(tables, protocol, tmp_path, raw.as_of).read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page

@@ -7,7 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db import groups, study  # noqa: F401  (registers the trial's and groups' tables)
+# Registers the trial's, the groups' and the registrations' tables.
+from bot.db import groups, registration, study  # noqa: F401
 from bot.db.engine import create_engine
 from bot.db.models import Base
 

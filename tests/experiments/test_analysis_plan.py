@@ -1,0 +1,99 @@
+"""The protocol's [analysis] section: a pre-specified plan that `study check` validates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from experiments.analysis_plan import follow_up_wave, resolve_outcome
+from experiments.protocol import ProtocolError, load_protocol, summarize, validate_protocol
+
+from .shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE
+
+
+@pytest.mark.parametrize("file", [STUDY_FILE, FACTORIAL_FILE, PILOT_FILE])
+def test_every_shipped_protocol_declares_an_analysis_plan(file: Any) -> None:
+    plan = load_protocol(file).analysis
+    assert plan is not None
+    assert plan.estimand == "ITT"
+    assert plan.primary == "deposits"
+
+
+def test_the_plan_is_summarized_by_study_check(tmp_path: Any) -> None:
+    result = CliRunner().invoke(app, ["study", "check", str(STUDY_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "primary: deposits (each arm vs control, dunnett)" in result.output
+    assert "peer vs text" in result.output
+
+
+def test_study_check_rejects_a_primary_the_bot_does_not_record(tmp_path: Any) -> None:
+    text = STUDY_FILE.read_text(encoding="utf-8").replace(
+        'primary = "deposits"', 'primary = "happiness"'
+    )
+    bad = tmp_path / "study.toml"
+    bad.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["study", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "analysis.primary: 'happiness' is not something the bot records" in result.output
+
+
+def test_a_questionnaire_not_asked_at_follow_up_is_not_an_outcome(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["questionnaires"]["follow_up"] = ["gse", "fse"]
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert any("analysis.secondary[5]: 'jsse'" in p for p in caught.value.problems)
+
+
+def test_covariates_must_include_every_stratification_factor(study_data: dict[str, Any]) -> None:
+    study_data["analysis"]["covariates"] = ["track"]
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    missing = (
+        "analysis.covariates: must include every stratification factor (missing: age_band, site)"
+    )
+    assert missing in caught.value.problems
+
+
+def test_an_unknown_multiplicity_rule_is_refused(study_data: dict[str, Any]) -> None:
+    study_data["analysis"]["multiplicity"] = "none"
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert any(p.startswith("analysis.multiplicity: must be one of") for p in caught.value.problems)
+
+
+def test_a_secondary_contrast_names_real_arms(study_data: dict[str, Any]) -> None:
+    study_data["analysis"]["secondary_contrasts"] = [["peer", "sms"]]
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert "analysis.secondary_contrasts[0]: no arm 'sms'" in caught.value.problems
+
+
+def test_a_factorial_plan_needs_every_combination_of_its_factors(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["analysis"]["factorial"] = {"factors": ["peer_group", "reminder"]}
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert any("every combination of peer_group and reminder" in p for p in caught.value.problems)
+
+
+def test_questionnaire_outcomes_are_analysed_at_the_last_survey_in_the_window() -> None:
+    protocol = load_protocol(STUDY_FILE)
+    assert follow_up_wave(protocol) == 2
+    spec = resolve_outcome("fse", protocol)
+    assert spec is not None
+    assert (spec.kind, spec.track) == ("questionnaire", "savings")
+    assert resolve_outcome("gse", protocol) is not None
+    assert resolve_outcome("placement", protocol) is not None
+
+
+def test_a_protocol_without_a_plan_says_its_analyses_are_exploratory(
+    study_data: dict[str, Any],
+) -> None:
+    del study_data["analysis"]
+    assert "every analysis in the report is exploratory" in summarize(validate_protocol(study_data))
