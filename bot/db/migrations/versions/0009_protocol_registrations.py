@@ -4,7 +4,7 @@
 plan it registered; the report compares the protocol in use with the latest one.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-30 22:30:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import bot.db.types
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
