@@ -9,11 +9,11 @@ import asyncio
 import io
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -40,6 +40,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
@@ -53,7 +54,6 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.db.types import UTCDateTime
-from experiments.analysis import Design, Estimate, itt_estimates, per_participant
 from experiments.codebook import build_codebook
 from experiments.export import (
     RAW_COLUMNS,
@@ -65,7 +65,9 @@ from experiments.export import (
 )
 from experiments.protocol import Protocol
 from experiments.pseudonyms import Pseudonymizer
-from experiments.report import write_report
+
+if TYPE_CHECKING:
+    from experiments.analysis import Estimate
 
 __all__ = [
     "GROUP_TABLES",
@@ -138,18 +140,38 @@ async def read_trial(database: Database, as_of: datetime) -> RawTrial:
     frames: dict[str, pd.DataFrame] = {}
     async with database.snapshot() as session:
         connection = await session.connection()
+        await connection.execute(select(literal(1)))  # opens the snapshot's transaction
         for table in _MODELS:
             # In slices of lines, parsed by Arrow: never a million rows of Python values at once.
-            result = await connection.stream(_query(table, database.dialect))
-            parts = [_parsed(lines, table) async for lines in result.scalars().partitions(_SLICE)]
-            frames[table] = _frame(parts, table)
+            lines = _lines(connection, _query(table, database.dialect))
+            frames[table] = _frame([_parsed(batch, table) async for batch in lines], table)
         frames.update(await session.run_sync(_group_frames))
     return RawTrial(as_of=as_of, frames=frames)
 
 
+async def _lines(connection: AsyncConnection, query: Select[Any]) -> AsyncIterator[list[str]]:
+    """The query's one-text rows in slices, fetched from the driver within the open
+    transaction: SQLAlchemy's per-row result handling cost as much as SQLite's own work."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if connection.dialect.name == "postgresql":  # asyncpg: a server-side cursor
+        cursor = await driver.cursor(sql)
+        while batch := await cursor.fetch(_SLICE):
+            yield [record[0] for record in batch]
+        return
+    cursor = await driver.execute(sql)  # aiosqlite: SQLite runs in its worker thread
+    try:
+        while batch := await cursor.fetchmany(_SLICE):
+            yield [row[0] for row in batch]
+    finally:
+        await cursor.close()
+
+
 def _parsed(lines: Sequence[str], table: str) -> pa.Table:
-    """Lines of CSV as an Arrow table of texts (NULL where a cell is empty or NULL, unquoted)."""
+    """Lines of CSV as an Arrow table (NULL where a cell is empty or an unquoted NULL): whole
+    numbers, UTC times (naive) and booleans as such, the rest as texts."""
     names = list(RAW_COLUMNS[table])
+    model = _MODELS[table]
     # Every line ends in a newline: Arrow reads an empty last cell of an unended last line as
     # quoted (an empty text rather than NULL).
     data = ("\n".join(lines) + "\n").encode("utf-8")
@@ -158,7 +180,7 @@ def _parsed(lines: Sequence[str], table: str) -> pa.Table:
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(quote_char="'", newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
+            column_types={name: _arrow_type(getattr(model, name).type) for name in names},
             null_values=["", "NULL"],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
@@ -166,47 +188,50 @@ def _parsed(lines: Sequence[str], table: str) -> pa.Table:
     )
 
 
+def _arrow_type(kind: Any) -> pa.DataType:
+    if isinstance(kind, UTCDateTime):
+        return pa.timestamp("us")
+    if isinstance(kind, Boolean):
+        return pa.bool_()
+    return pa.int64() if isinstance(kind, Integer) else pa.string()
+
+
 def _frame(parts: Sequence[pa.Table], table: str) -> pd.DataFrame:
     """The raw table with the dtypes the export and report expect (see `_column`)."""
-    names = RAW_COLUMNS[table]
-    texts = (
-        pa.concat_tables(parts)
-        if parts
-        else pa.table({name: pa.array([], pa.string()) for name in names})
-    )
-    model = _MODELS[table]
+    names, model = RAW_COLUMNS[table], _MODELS[table]
+    if not parts:
+        kinds = {name: _arrow_type(getattr(model, name).type) for name in names}
+        parts = [pa.table({name: pa.array([], kind) for name, kind in kinds.items()})]
+    cells = pa.concat_tables(parts)
     return pd.DataFrame(
-        {name: _column(texts.column(name), getattr(model, name).type) for name in names}
+        {name: _column(cells.column(name), getattr(model, name).type) for name in names}
     )
 
 
-def _column(texts: pa.ChunkedArray, kind: Any) -> Any:
-    """A column of texts as pandas would have inferred it from the driver's Python values:
+def _column(cells: pa.ChunkedArray, kind: Any) -> Any:
+    """A column as pandas would have inferred it from the driver's Python values:
     UTC times (microseconds; whole seconds when none is set), JSON objects (None for `{}`),
     strings; whole numbers as int64, as float64 when some are missing, as objects when all are.
     """
-    present = len(texts) - texts.null_count
+    present = len(cells) - cells.null_count
     if isinstance(kind, UTCDateTime):
         unit = "us" if present else "s"
-        stamps = pc.cast(pc.cast(texts, pa.timestamp(unit)), pa.timestamp(unit, tz="UTC"))
-        return stamps.to_pandas()
+        return pc.cast(cells, pa.timestamp(unit, tz="UTC")).to_pandas()
     if isinstance(kind, JSON):
-        values = np.full(len(texts), None, dtype=object)
+        values = np.full(len(cells), None, dtype=object)
         if not present:  # and pyarrow 24's indices_nonzero crashes on an empty chunked array
             return values
-        given = pc.and_(pc.is_valid(texts), pc.not_equal(texts, "{}"))
+        given = pc.and_(pc.is_valid(cells), pc.not_equal(cells, "{}"))
         where = pc.indices_nonzero(given).to_numpy()
-        values[where] = [json.loads(text) for text in pc.take(texts, where).to_pylist()]
+        values[where] = [json.loads(text) for text in pc.take(cells, where).to_pylist()]
         return values
     if isinstance(kind, String):
-        return texts.to_pandas()
-    target = pa.bool_() if isinstance(kind, Boolean) else pa.int64()
-    values = pc.cast(texts, target)
-    if present == len(texts) and present:
-        return values.to_numpy()
-    if present == 0 or target == pa.bool_():
-        return np.array(values.to_pylist(), dtype=object)
-    return pc.cast(values, pa.float64()).to_numpy()
+        return cells.to_pandas()
+    if present == len(cells) and present:
+        return cells.to_numpy()
+    if present == 0 or cells.type == pa.bool_():
+        return np.array(cells.to_pylist(), dtype=object)
+    return pc.cast(cells, pa.float64()).to_numpy()
 
 
 def _group_frames(session: Session) -> dict[str, pd.DataFrame]:
@@ -271,6 +296,7 @@ async def export_trial(
 
     def _write() -> ExportResult:
         tables = build_tables(raw, Pseudonymizer(key), shift_dates=shift_dates, protocol=protocol)
+        raw.frames.clear()  # the raw rows are not needed any more: free them before writing
         paths = write_export(tables, build_codebook(tables, protocol), out, file_format)
         return ExportResult(paths, len(tables["participants"]), len(tables["events"]))
 
@@ -282,6 +308,8 @@ async def report_trial(
     database: Database, out: Path, *, protocol: Protocol, as_of: datetime
 ) -> Path:
     """Read the database and write report.html with its figures into `out`; its path."""
+    from experiments.report import write_report  # the statistics stack: not for exports
+
     raw = await read_trial(database, as_of)
 
     def _write() -> Path:
@@ -296,6 +324,8 @@ async def estimate_trial(
     database: Database, *, protocol: Protocol, as_of: datetime
 ) -> list[Estimate]:
     """The intention-to-treat estimates the report shows, for a headline on the console."""
+    from experiments.analysis import Design, itt_estimates, per_participant
+
     raw = await read_trial(database, as_of)
 
     def _estimate() -> list[Estimate]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime
 
 import pandas as pd
+import pytest
 from sqlalchemy import update
 
+from bot import research
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Site
@@ -67,3 +71,41 @@ async def test_an_empty_database_reads_empty_tables(database: Database) -> None:
     raw = await read_trial(database, datetime(2026, 1, 5, tzinfo=UTC))
     assert all(frame.empty for frame in raw.frames.values())
     assert list(raw["events"].columns)[:3] == ["id", "participant_id", "kind"]
+
+
+async def test_rows_written_while_reading_are_not_read(
+    database: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All tables come from one snapshot: an event added after the read began is not in it."""
+    ids = await populate(database, clock)
+    parsed = research._parsed
+
+    async def add_event() -> None:
+        other = Database(database.url)  # another process, as it were
+        try:
+            async with other.transaction() as session:
+                session.add(
+                    Event(
+                        participant_id=ids[0],
+                        kind="deposit",
+                        amount_cents=1,
+                        detail={},
+                        occurred_at=clock.now(),
+                        source="telegram",
+                        dedupe_key="written-while-reading",
+                    )
+                )
+        finally:
+            await other.dispose()
+
+    def parse_then_write(lines: list[str], table: str) -> object:
+        if table == "participants":  # read before the events
+            writer = threading.Thread(target=asyncio.run, args=(add_event(),))
+            writer.start()
+            writer.join()  # committed before the events are read
+        return parsed(lines, table)
+
+    monkeypatch.setattr(research, "_parsed", parse_then_write)
+    assert len((await read_trial(database, clock.now()))["events"]) == 25
+    monkeypatch.setattr(research, "_parsed", parsed)
+    assert len((await read_trial(database, clock.now()))["events"]) == 26
