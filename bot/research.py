@@ -196,16 +196,20 @@ def _arrow_type(kind: Any) -> pa.DataType:
     return pa.int64() if isinstance(kind, Integer) else pa.string()
 
 
-def _frame(parts: Sequence[pa.Table], table: str) -> pd.DataFrame:
-    """The raw table with the dtypes the export and report expect (see `_column`)."""
+def _frame(parts: list[pa.Table], table: str) -> pd.DataFrame:
+    """The raw table with the dtypes the export and report expect (see `_column`); empties
+    `parts` as it goes, so that each column's Arrow cells are freed once converted."""
     names, model = RAW_COLUMNS[table], _MODELS[table]
     if not parts:
         kinds = {name: _arrow_type(getattr(model, name).type) for name in names}
-        parts = [pa.table({name: pa.array([], kind) for name, kind in kinds.items()})]
+        parts.append(pa.table({name: pa.array([], kind) for name, kind in kinds.items()}))
     cells = pa.concat_tables(parts)
-    return pd.DataFrame(
-        {name: _column(cells.column(name), getattr(model, name).type) for name in names}
-    )
+    parts.clear()
+    columns = {}
+    for name in names:
+        columns[name] = _column(cells.column(name), getattr(model, name).type)
+        cells = cells.drop_columns([name])
+    return pd.DataFrame(columns, copy=False)  # no copy into consolidated blocks
 
 
 def _column(cells: pa.ChunkedArray, kind: Any) -> Any:
@@ -223,7 +227,12 @@ def _column(cells: pa.ChunkedArray, kind: Any) -> Any:
             return values
         given = pc.and_(pc.is_valid(cells), pc.not_equal(cells, "{}"))
         where = pc.indices_nonzero(given).to_numpy()
-        values[where] = [json.loads(text) for text in pc.take(cells, where).to_pylist()]
+        # Each distinct text is parsed once; rows with the same text share the (read-only)
+        # object: details repeat a lot ({"what": "school"}), and a million dicts weigh.
+        texts = pc.dictionary_encode(pc.take(cells, where)).combine_chunks()
+        parsed = np.empty(len(texts.dictionary), dtype=object)
+        parsed[:] = [json.loads(text) for text in texts.dictionary.to_pylist()]
+        values[where] = parsed[texts.indices.to_numpy(zero_copy_only=False)]
         return values
     if isinstance(kind, String):
         return cells.to_pandas()

@@ -153,7 +153,7 @@ def _personal(
     column = id_column or "participant_id"
     if column not in frame.columns:
         return frame
-    frame = _utc(frame.copy())
+    frame = _utc(frame.copy(deep=False))  # copy-on-write: the caller's frame stays as it was
     ids = frame[column].astype("Int64")
     shift.apply(frame, ids, shift.pseudonymizer.date_offset)
     pseudonyms = ids.map(names).astype("str")
@@ -228,7 +228,8 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
             "occurred_at": events["occurred_at"],
             "source": events["source"],
             "corrects_event_id": events["corrects_event_id"].astype("Int64"),
-        }
+        },
+        copy=False,
     )
     for key, values in _flat_details(events["detail"]).items():
         frame[f"detail_{key}"] = values
