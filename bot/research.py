@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     cast,
     func,
     inspect,
@@ -99,22 +100,44 @@ _MODELS: dict[str, Any] = {
 
 
 def _query(table: str, dialect: str) -> Select[Any]:
-    """The table's RAW_COLUMNS (never telegram_user_id, chat_id or payload) in id order, each
+    """The table's RAW_COLUMNS (never telegram_user_id, chat_id or payload) in key order, each
     row as one line of CSV made by the database: texts in single quotes (doubled inside), NULL
     as nothing or an unquoted NULL, times as UTC text.
 
     One string per row rather than a tuple of values: the driver makes a million Python objects
     instead of nine million, and Arrow parses the lines in one go.
     """
+    query = _filtered(select(type_coerce(_line(table, dialect), Text)), table)
+    key = _key(table)
+    return query if key is None else query.order_by(key)
+
+
+def _line(table: str, dialect: str, *first: Any) -> Any:
     model = _MODELS[table]
-    cells = [_cell(getattr(model, name), dialect) for name in RAW_COLUMNS[table]]
+    cells = [*first, *(_cell(getattr(model, name), dialect) for name in RAW_COLUMNS[table])]
     pattern = ",".join("%s" for _ in cells)  # %s renders NULL as nothing, in both databases
-    line = (func.format if dialect == "postgresql" else func.printf)(pattern, *cells)
-    query = select(type_coerce(line, Text))
+    return (func.format if dialect == "postgresql" else func.printf)(pattern, *cells)
+
+
+def _filtered(query: Select[Any], table: str) -> Select[Any]:
     if table == "messages":
-        query = query.where(OutboxMessage.participant_id.is_not(None))
-    order = "sequence" if table == "allocations" else "id"
-    return query.order_by(getattr(model, order)) if hasattr(model, order) else query
+        return query.where(OutboxMessage.participant_id.is_not(None))
+    return query
+
+
+def _key(table: str) -> Any:
+    """The table's ordering key (its integer primary key), or None."""
+    return getattr(_MODELS[table], "sequence" if table == "allocations" else "id", None)
+
+
+def _pages_query(table: str) -> Select[Any]:
+    """SQLite: the next page of lines (after the key `after`) as one text, with its row count
+    and last key. Each line starts with its key, so that the page's order can be checked."""
+    key = _key(table)
+    line = type_coerce(_line(table, "sqlite", key), Text)
+    inner = _filtered(select(key.label("k"), line.label("line")), table)
+    page = inner.where(key > bindparam("after")).order_by(key).limit(_SLICE).subquery()
+    return select(func.count(), func.max(page.c.k), func.group_concat(page.c.line, "\n"))
 
 
 def _cell(column: Any, dialect: str) -> Any:
@@ -143,49 +166,89 @@ async def read_trial(database: Database, as_of: datetime) -> RawTrial:
         await connection.execute(select(literal(1)))  # opens the snapshot's transaction
         for table in _MODELS:
             # In slices of lines, parsed by Arrow: never a million rows of Python values at once.
-            lines = _lines(connection, _query(table, database.dialect))
-            frames[table] = _frame([_parsed(batch, table) async for batch in lines], table)
+            paged = database.dialect == "sqlite" and _key(table) is not None
+            pages = (_pages if paged else _lines)(connection, table)
+            frames[table] = _frame(
+                [_parsed(page, table, keyed=paged) async for page in pages], table
+            )
         frames.update(await session.run_sync(_group_frames))
     return RawTrial(as_of=as_of, frames=frames)
 
 
-async def _lines(connection: AsyncConnection, query: Select[Any]) -> AsyncIterator[list[str]]:
-    """The query's one-text rows in slices, fetched from the driver within the open
-    transaction: SQLAlchemy's per-row result handling cost as much as SQLite's own work."""
+async def _driver(connection: AsyncConnection) -> Any:
+    """The DB-API driver's own connection (aiosqlite's or asyncpg's), inside the transaction:
+    SQLAlchemy's per-row result handling cost as much as SQLite's own work."""
+    return (await connection.get_raw_connection()).driver_connection
+
+
+async def _pages(connection: AsyncConnection, table: str) -> AsyncIterator[str]:
+    """SQLite: the table's lines, a page of them joined into one text by SQLite itself (keyset
+    pagination on the integer key), so not even a Python string per row is made."""
+    compiled = _pages_query(table).compile(dialect=connection.dialect)
+    driver = await _driver(connection)
+    after = -(2**63)
+    while True:
+        values = compiled.construct_params({"after": after})
+        parameters = [values[name] for name in compiled.positiontup or ()]
+        cursor = await driver.execute(str(compiled), parameters)
+        try:
+            count, last, text = await cursor.fetchone()
+        finally:
+            await cursor.close()
+        if not count:
+            return
+        yield text
+        if count < _SLICE:
+            return
+        after = last
+
+
+async def _lines(connection: AsyncConnection, table: str) -> AsyncIterator[str]:
+    """The table's lines in slices, from a server-side cursor (asyncpg) or aiosqlite's."""
+    query = _query(table, connection.dialect.name)
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    if connection.dialect.name == "postgresql":  # asyncpg: a server-side cursor
+    driver = await _driver(connection)
+    if connection.dialect.name == "postgresql":
         cursor = await driver.cursor(sql)
         while batch := await cursor.fetch(_SLICE):
-            yield [record[0] for record in batch]
+            yield "\n".join([record[0] for record in batch])
         return
     cursor = await driver.execute(sql)  # aiosqlite: SQLite runs in its worker thread
     try:
         while batch := await cursor.fetchmany(_SLICE):
-            yield [row[0] for row in batch]
+            yield "\n".join([row[0] for row in batch])
     finally:
         await cursor.close()
 
 
-def _parsed(lines: Sequence[str], table: str) -> pa.Table:
+def _parsed(lines: str, table: str, *, keyed: bool = False) -> pa.Table:
     """Lines of CSV as an Arrow table (NULL where a cell is empty or an unquoted NULL): whole
-    numbers, UTC times (naive) and booleans as such, the rest as texts."""
-    names = list(RAW_COLUMNS[table])
+    numbers, UTC times (naive) and booleans as such, the rest as texts. A `keyed` page's lines
+    start with their key: put in key order should SQLite have joined them otherwise."""
     model = _MODELS[table]
+    names = list(RAW_COLUMNS[table])
+    types = {name: _arrow_type(getattr(model, name).type) for name in names}
+    if keyed:
+        names, types = ["_key", *names], {"_key": pa.int64(), **types}
     # Every line ends in a newline: Arrow reads an empty last cell of an unended last line as
     # quoted (an empty text rather than NULL).
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    return pa_csv.read_csv(
-        io.BytesIO(data),
+    cells = pa_csv.read_csv(
+        io.BytesIO((lines + "\n").encode("utf-8")),
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(quote_char="'", newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
-            column_types={name: _arrow_type(getattr(model, name).type) for name in names},
+            column_types=types,
             null_values=["", "NULL"],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
         ),
     )
+    if not keyed:
+        return cells
+    keys = cells.column("_key").to_numpy()
+    if len(keys) > 1 and not (keys[1:] > keys[:-1]).all():
+        cells = cells.take(np.argsort(keys, kind="stable"))
+    return cells.drop_columns(["_key"])
 
 
 def _arrow_type(kind: Any) -> pa.DataType:

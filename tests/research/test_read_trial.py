@@ -98,14 +98,33 @@ async def test_rows_written_while_reading_are_not_read(
         finally:
             await other.dispose()
 
-    def parse_then_write(lines: list[str], table: str) -> object:
+    def parse_then_write(lines: str, table: str, **options: bool) -> object:
         if table == "participants":  # read before the events
             writer = threading.Thread(target=asyncio.run, args=(add_event(),))
             writer.start()
             writer.join()  # committed before the events are read
-        return parsed(lines, table)
+        return parsed(lines, table, **options)
 
     monkeypatch.setattr(research, "_parsed", parse_then_write)
     assert len((await read_trial(database, clock.now()))["events"]) == 25
     monkeypatch.setattr(research, "_parsed", parsed)
     assert len((await read_trial(database, clock.now()))["events"]) == 26
+
+
+async def test_small_pages_read_the_same_rows_in_the_same_order(
+    database: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await populate(database, clock)
+    whole = await read_trial(database, clock.now())
+    monkeypatch.setattr(research, "_SLICE", 7)  # 25 events: four pages, the last one short
+    paged = await read_trial(database, clock.now())
+    for name, frame in whole.frames.items():
+        pd.testing.assert_frame_equal(paged[name], frame)
+    assert list(paged["events"]["id"]) == sorted(paged["events"]["id"])
+
+
+def test_a_page_joined_out_of_order_is_put_in_key_order() -> None:
+    lines = "\n".join(f"{key},{key},'Site {key}'" for key in (3, 1, 2))
+    page = research._parsed(lines, "sites", keyed=True)
+    assert page.column_names == ["id", "name"]
+    assert page.column("name").to_pylist() == ["Site 1", "Site 2", "Site 3"]
