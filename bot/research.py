@@ -82,7 +82,7 @@ __all__ = [
 # Reflected rather than imported, so the export works on any schema revision that has them.
 GROUP_TABLES = ("peer_groups",)
 MEMBERSHIP_TABLES = ("group_members",)
-_SLICE = 100_000
+_SLICE = 50_000  # rows per page: bigger texts grow glibc's heap in pieces it cannot give back
 _SIMPLE_TYPES = (Integer, Boolean, DateTime, Date, Float, Numeric, String)
 pc: Any = compute  # its kernels are generated at import time, unseen by mypy
 pa_csv: Any = csv
