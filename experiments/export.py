@@ -132,14 +132,21 @@ class _Shifter:
     def __init__(self, pseudonymizer: Pseudonymizer, active: bool) -> None:
         self.pseudonymizer = pseudonymizer
         self.active = active
+        self._days: dict[tuple[str, int], int] = {}  # each person's offset, once for all tables
 
     def apply(self, frame: pd.DataFrame, ids: pd.Series, offset: Callable[[int], Any]) -> None:
         if not self.active:
             return
-        days = {pid: offset(pid).days for pid in ids.dropna().unique()}
+        days = {pid: self._offset_days(offset, pid) for pid in ids.dropna().unique()}
         delta = pd.to_timedelta(ids.map(days), unit="D")
         for column in _date_columns(frame):
             frame[column] = frame[column] - delta
+
+    def _offset_days(self, offset: Callable[[int], Any], pid: int) -> int:
+        key = (offset.__name__, int(pid))
+        if key not in self._days:
+            self._days[key] = offset(pid).days
+        return self._days[key]
 
 
 def _date_columns(frame: pd.DataFrame) -> list[str]:
