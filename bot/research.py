@@ -6,21 +6,24 @@ Only this module turns database rows into the plain DataFrames `experiments` wor
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
+import pyarrow as pa
+from pyarrow import compute, csv
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
     DateTime,
-    Enum,
     Float,
     Integer,
     MetaData,
@@ -29,11 +32,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
+    cast,
+    func,
     inspect,
+    literal,
     select,
     type_coerce,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
@@ -49,7 +57,6 @@ from bot.db.study import (
 )
 from bot.db.types import UTCDateTime
 from bot.registrations import latest_registration
-from experiments.analysis import Design, Estimate, itt_estimates, per_participant
 from experiments.codebook import build_codebook
 from experiments.export import (
     RAW_COLUMNS,
@@ -61,7 +68,9 @@ from experiments.export import (
 )
 from experiments.protocol import Protocol
 from experiments.pseudonyms import Pseudonymizer
-from experiments.report import write_report
+
+if TYPE_CHECKING:
+    from experiments.analysis import Estimate
 
 __all__ = [
     "GROUP_TABLES",
@@ -75,8 +84,10 @@ __all__ = [
 # Reflected rather than imported, so the export works on any schema revision that has them.
 GROUP_TABLES = ("peer_groups",)
 MEMBERSHIP_TABLES = ("group_members",)
-_SLICE = 100_000
+_SLICE = 50_000  # rows per page: bigger texts grow glibc's heap in pieces it cannot give back
 _SIMPLE_TYPES = (Integer, Boolean, DateTime, Date, Float, Numeric, String)
+pc: Any = compute  # its kernels are generated at import time, unseen by mypy
+pa_csv: Any = csv
 
 
 _MODELS: dict[str, Any] = {
@@ -91,28 +102,63 @@ _MODELS: dict[str, Any] = {
 }
 
 
-def _query(table: str) -> Select[Any]:
-    """The table's RAW_COLUMNS (never telegram_user_id, chat_id or payload), in id order.
+def _query(table: str, dialect: str) -> Select[Any]:
+    """The table's RAW_COLUMNS (never telegram_user_id, chat_id or payload) in key order, each
+    row as one line of CSV made by the database: texts in single quotes (doubled inside), NULL
+    as nothing or an unquoted NULL, times as UTC text.
 
-    Times, JSON and enums come back as the driver gives them: pandas parses a million values
-    at once far faster than SQLAlchemy's per-row result processing.
+    One string per row rather than a tuple of values: the driver makes a million Python objects
+    instead of nine million, and Arrow parses the lines in one go.
     """
+    query = _filtered(select(type_coerce(_line(table, dialect), Text)), table)
+    key = _key(table)
+    return query if key is None else query.order_by(key)
+
+
+def _line(table: str, dialect: str, *first: Any) -> Any:
     model = _MODELS[table]
-    columns = [getattr(model, name) for name in RAW_COLUMNS[table]]
-    query = select(
-        *(
-            type_coerce(column, String).label(column.key) if _parsed(column.type) else column
-            for column in columns
-        )
-    )
+    cells = [*first, *(_cell(getattr(model, name), dialect) for name in RAW_COLUMNS[table])]
+    pattern = ",".join("%s" for _ in cells)  # %s renders NULL as nothing, in both databases
+    return (func.format if dialect == "postgresql" else func.printf)(pattern, *cells)
+
+
+def _filtered(query: Select[Any], table: str) -> Select[Any]:
     if table == "messages":
-        query = query.where(OutboxMessage.participant_id.is_not(None))
-    order = "sequence" if table == "allocations" else "id"
-    return query.order_by(getattr(model, order)) if hasattr(model, order) else query
+        return query.where(OutboxMessage.participant_id.is_not(None))
+    return query
 
 
-def _parsed(kind: Any) -> bool:
-    return isinstance(kind, UTCDateTime | JSON | Enum)
+def _key(table: str) -> Any:
+    """The table's ordering key (its integer primary key), or None."""
+    return getattr(_MODELS[table], "sequence" if table == "allocations" else "id", None)
+
+
+def _pages_query(table: str) -> Select[Any]:
+    """SQLite: the next page of lines (after the key `after`) as one text, with its row count
+    and last key. Each line starts with its key, so that the page's order can be checked."""
+    key = _key(table)
+    line = type_coerce(_line(table, "sqlite", key), Text)
+    inner = _filtered(select(key.label("k"), line.label("line")), table)
+    page = inner.where(key > bindparam("after")).order_by(key).limit(_SLICE).subquery()
+    return select(func.count(), func.max(page.c.k), func.group_concat(page.c.line, "\n"))
+
+
+def _cell(column: Any, dialect: str) -> Any:
+    """The column as a CSV cell: texts quoted, times as `YYYY-MM-DD HH:MM:SS.ffffff` UTC."""
+    kind = column.type
+    postgresql = dialect == "postgresql"
+    if isinstance(kind, UTCDateTime):
+        if postgresql:
+            return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+        return column  # SQLite stores naive UTC in that form
+    if isinstance(kind, JSON | String):  # Enum is a String
+        if postgresql:
+            quote = literal("'", Text)
+            return quote + func.replace(cast(column, Text), "'", "''") + quote
+        return func.quote(column)  # 'text' with quotes doubled; NULL as NULL
+    if isinstance(kind, Integer | Boolean):
+        return cast(column, Text) if postgresql else column
+    raise TypeError(f"{column.key}: no export reading for {kind!r}")
 
 
 async def read_trial(database: Database, as_of: datetime) -> RawTrial:
@@ -120,38 +166,147 @@ async def read_trial(database: Database, as_of: datetime) -> RawTrial:
     frames: dict[str, pd.DataFrame] = {}
     async with database.snapshot() as session:
         connection = await session.connection()
+        await connection.execute(select(literal(1)))  # opens the snapshot's transaction
         for table in _MODELS:
-            # In slices, so a million events never sit in memory as SQLAlchemy rows at once.
-            result = await connection.stream(_query(table))
-            parts = [_frame(rows, table) async for rows in result.partitions(_SLICE)]
-            frames[table] = pd.concat(parts, ignore_index=True) if parts else _frame([], table)
+            # In slices of lines, parsed by Arrow: never a million rows of Python values at once.
+            paged = database.dialect == "sqlite" and _key(table) is not None
+            pages = (_pages if paged else _lines)(connection, table)
+            frames[table] = _frame(
+                [_parsed(page, table, keyed=paged) async for page in pages], table
+            )
         frames.update(await session.run_sync(_group_frames))
     return RawTrial(as_of=as_of, frames=frames)
 
 
-def _frame(rows: Sequence[Any], table: str) -> pd.DataFrame:
-    names = RAW_COLUMNS[table]
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    frame = pd.DataFrame(
-        {name: pd.Series(list(v), dtype=object) for name, v in zip(names, values, strict=True)}
+async def _driver(connection: AsyncConnection) -> Any:
+    """The DB-API driver's own connection (aiosqlite's or asyncpg's), inside the transaction:
+    SQLAlchemy's per-row result handling cost as much as SQLite's own work."""
+    return (await connection.get_raw_connection()).driver_connection
+
+
+async def _pages(connection: AsyncConnection, table: str) -> AsyncIterator[str]:
+    """SQLite: the table's lines, a page of them joined into one text by SQLite itself (keyset
+    pagination on the integer key), so not even a Python string per row is made."""
+    compiled = _pages_query(table).compile(dialect=connection.dialect)
+    driver = await _driver(connection)
+    after = -(2**63)
+    while True:
+        values = compiled.construct_params({"after": after})
+        parameters = [values[name] for name in compiled.positiontup or ()]
+        cursor = await driver.execute(str(compiled), parameters)
+        try:
+            count, last, text = await cursor.fetchone()
+        finally:
+            await cursor.close()
+        if not count:
+            return
+        yield text
+        if count < _SLICE:
+            return
+        after = last
+
+
+async def _lines(connection: AsyncConnection, table: str) -> AsyncIterator[str]:
+    """The table's lines in slices, from a server-side cursor (asyncpg) or aiosqlite's."""
+    query = _query(table, connection.dialect.name)
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = await _driver(connection)
+    if connection.dialect.name == "postgresql":
+        cursor = await driver.cursor(sql)
+        while batch := await cursor.fetch(_SLICE):
+            yield "\n".join([record[0] for record in batch])
+        return
+    cursor = await driver.execute(sql)  # aiosqlite: SQLite runs in its worker thread
+    try:
+        while batch := await cursor.fetchmany(_SLICE):
+            yield "\n".join([row[0] for row in batch])
+    finally:
+        await cursor.close()
+
+
+def _parsed(lines: str, table: str, *, keyed: bool = False) -> pa.Table:
+    """Lines of CSV as an Arrow table (NULL where a cell is empty or an unquoted NULL): whole
+    numbers, UTC times (naive) and booleans as such, the rest as texts. A `keyed` page's lines
+    start with their key: put in key order should SQLite have joined them otherwise."""
+    model = _MODELS[table]
+    names = list(RAW_COLUMNS[table])
+    types = {name: _arrow_type(getattr(model, name).type) for name in names}
+    if keyed:
+        names, types = ["_key", *names], {"_key": pa.int64(), **types}
+    # Every line ends in a newline: Arrow reads an empty last cell of an unended last line as
+    # quoted (an empty text rather than NULL).
+    cells = pa_csv.read_csv(
+        io.BytesIO((lines + "\n").encode("utf-8")),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(quote_char="'", newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=types,
+            null_values=["", "NULL"],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
     )
+    if not keyed:
+        return cells
+    keys = cells.column("_key").to_numpy()
+    if len(keys) > 1 and not (keys[1:] > keys[:-1]).all():
+        cells = cells.take(np.argsort(keys, kind="stable"))
+    return cells.drop_columns(["_key"])
+
+
+def _arrow_type(kind: Any) -> pa.DataType:
+    if isinstance(kind, UTCDateTime):
+        return pa.timestamp("us")
+    if isinstance(kind, Boolean):
+        return pa.bool_()
+    return pa.int64() if isinstance(kind, Integer) else pa.string()
+
+
+def _frame(parts: list[pa.Table], table: str) -> pd.DataFrame:
+    """The raw table with the dtypes the export and report expect (see `_column`); empties
+    `parts` as it goes, so that each column's Arrow cells are freed once converted."""
+    names, model = RAW_COLUMNS[table], _MODELS[table]
+    if not parts:
+        kinds = {name: _arrow_type(getattr(model, name).type) for name in names}
+        parts.append(pa.table({name: pa.array([], kind) for name, kind in kinds.items()}))
+    cells = pa.concat_tables(parts)
+    parts.clear()
+    columns = {}
     for name in names:
-        kind = getattr(_MODELS[table], name).type
-        if isinstance(kind, UTCDateTime):
-            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
-        elif isinstance(kind, JSON):
-            frame[name] = [_json(value) for value in frame[name]]
-        elif isinstance(kind, String):
-            frame[name] = frame[name].astype("str")  # Arrow-backed: one buffer, not 1M objects
-        else:
-            frame[name] = frame[name].infer_objects()
-    return frame
+        columns[name] = _column(cells.column(name), getattr(model, name).type)
+        cells = cells.drop_columns([name])
+    return pd.DataFrame(columns, copy=False)  # no copy into consolidated blocks
 
 
-def _json(value: object) -> object:
-    if isinstance(value, str):
-        return None if value == "{}" else json.loads(value)  # None: nothing to flatten
-    return value
+def _column(cells: pa.ChunkedArray, kind: Any) -> Any:
+    """A column as pandas would have inferred it from the driver's Python values:
+    UTC times (microseconds; whole seconds when none is set), JSON objects (None for `{}`),
+    strings; whole numbers as int64, as float64 when some are missing, as objects when all are.
+    """
+    present = len(cells) - cells.null_count
+    if isinstance(kind, UTCDateTime):
+        unit = "us" if present else "s"
+        return pc.cast(cells, pa.timestamp(unit, tz="UTC")).to_pandas()
+    if isinstance(kind, JSON):
+        values = np.full(len(cells), None, dtype=object)
+        if not present:  # and pyarrow 24's indices_nonzero crashes on an empty chunked array
+            return values
+        given = pc.and_(pc.is_valid(cells), pc.not_equal(cells, "{}"))
+        where = pc.indices_nonzero(given).to_numpy()
+        # Each distinct text is parsed once; rows with the same text share the (read-only)
+        # object: details repeat a lot ({"what": "school"}), and a million dicts weigh.
+        texts = pc.dictionary_encode(pc.take(cells, where)).combine_chunks()
+        parsed = np.empty(len(texts.dictionary), dtype=object)
+        parsed[:] = [json.loads(text) for text in texts.dictionary.to_pylist()]
+        values[where] = parsed[texts.indices.to_numpy(zero_copy_only=False)]
+        return values
+    if isinstance(kind, String):
+        return cells.to_pandas()
+    if present == len(cells) and present:
+        return cells.to_numpy()
+    if present == 0 or cells.type == pa.bool_():
+        return np.array(cells.to_pylist(), dtype=object)
+    return pc.cast(cells, pa.float64()).to_numpy()
 
 
 def _group_frames(session: Session) -> dict[str, pd.DataFrame]:
@@ -216,6 +371,7 @@ async def export_trial(
 
     def _write() -> ExportResult:
         tables = build_tables(raw, Pseudonymizer(key), shift_dates=shift_dates, protocol=protocol)
+        raw.frames.clear()  # the raw rows are not needed any more: free them before writing
         paths = write_export(tables, build_codebook(tables, protocol), out, file_format)
         return ExportResult(paths, len(tables["participants"]), len(tables["events"]))
 
@@ -227,6 +383,8 @@ async def report_trial(
     database: Database, out: Path, *, protocol: Protocol, as_of: datetime
 ) -> Path:
     """Read the database and write report.html with its figures into `out`; its path."""
+    from experiments.report import write_report  # the statistics stack: not for exports
+
     raw = await read_trial(database, as_of)
     registration = await latest_registration(database)
 
@@ -242,6 +400,8 @@ async def estimate_trial(
     database: Database, *, protocol: Protocol, as_of: datetime
 ) -> list[Estimate]:
     """The intention-to-treat estimates the report shows, for a headline on the console."""
+    from experiments.analysis import Design, itt_estimates, per_participant
+
     raw = await read_trial(database, as_of)
 
     def _estimate() -> list[Estimate]:

@@ -6,7 +6,7 @@ import math
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Self
@@ -95,17 +95,17 @@ class Instrument(BaseModel):
             raise problem("must be less than the number of items", "scoring.max_missing")
         return self
 
-    @property
+    @cached_property  # asked for every answer of every export row
     def min_answer(self) -> int:
         """The lowest answer value."""
         return min(option.value for option in self.answers)
 
-    @property
+    @cached_property  # asked for every answer of every export row
     def max_answer(self) -> int:
         """The highest answer value."""
         return max(option.value for option in self.answers)
 
-    @property
+    @cached_property  # asked for every answer of every export row
     def item_ids(self) -> tuple[str, ...]:
         """Item ids in the order they are asked."""
         return tuple(item.id for item in self.items)
