@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.events import EventKind
 from experiments.protocol import Protocol
 from experiments.questionnaires import InstrumentNotFound, load_instrument
 
@@ -73,6 +74,22 @@ _TABLE_LABELS = {
     ("memberships", "status"): "Membership status",
     ("memberships", "id"): "Membership number",
 }
+# every kind of event the bot records, in words (a test checks none is missing)
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.DEPOSIT: "Deposit (self-reported saving)",
+    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (/undo)",
+    EventKind.APPLIED: "Job application",
+    EventKind.INTERVIEW: "Job interview",
+    EventKind.JOB: "Job offer or start",
+    EventKind.TRAINING: "Apprenticeship, school or course",
+    EventKind.PAUSE: "Paused nudges",
+    EventKind.RESUME: "Resumed nudges",
+    EventKind.WITHDRAWAL: "Withdrew from messages",
+    EventKind.GROUP_JOIN: "Joined their peer group",
+    EventKind.GROUP_LEAVE: "Left (or was removed from) their peer group",
+    EventKind.GROUP_MESSAGE: "Wrote a message in their peer group (its text is never kept)",
+}
+
 _KNOWN_VALUES: dict[str, dict[str, str]] = {
     "track": {"savings": "Saving (deposits)", "jobsearch": "Job search (applications)"},
     "participants.status": {
@@ -88,17 +105,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "failed": "Failed",
         "cancelled": "Cancelled before sending",
     },
-    "events.kind": {
-        "deposit": "Deposit (self-reported saving)",
-        "deposit_correction": "Correction of a deposit (/undo)",
-        "applied": "Job application",
-        "interview": "Job interview",
-        "job": "Job offer or start",
-        "training": "Apprenticeship, school or course",
-        "pause": "Paused nudges",
-        "resume": "Resumed nudges",
-        "withdrawal": "Withdrew from messages",
-    },
+    "events.kind": {str(kind): label for kind, label in EVENT_LABELS.items()},
     "groups.status": {
         "awaiting_bind": "Formed, waiting for its Telegram group",
         "active": "Active",

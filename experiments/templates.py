@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from experiments.languages import LANGUAGES, Language
 from experiments.protocol_errors import problem
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
     "placeholders_in",
 ]
 
-Language = Literal["nl", "en"]
-LANGUAGES: tuple[Language, ...] = ("nl", "en")
 
 _DEPOSIT = frozenset({"amount", "total", "period_total", "remaining", "goal"})
 _ACTION = frozenset({"action", "period_count", "goal"})

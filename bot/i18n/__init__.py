@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import string
 import tomllib
 from functools import cache
@@ -11,6 +10,8 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import format_decimal
+
+from experiments.languages import Language
 
 __all__ = [
     "Language",
@@ -21,22 +22,6 @@ __all__ = [
     "plural",
     "text",
 ]
-
-
-# The CLDR locale behind each language: Dutch as written in the Netherlands, plain English.
-BABEL_LOCALES = {"nl": "nl_NL", "en": "en"}
-
-
-class Language(enum.StrEnum):
-    """The languages participants can choose; Dutch first because the pilots are Dutch."""
-
-    NL = "nl"
-    EN = "en"
-
-    @property
-    def locale(self) -> str:
-        """The CLDR locale whose plural rules, numbers and money formats this language uses."""
-        return BABEL_LOCALES[self.value]
 
 
 class MissingText(KeyError):

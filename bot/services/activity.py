@@ -9,15 +9,12 @@ from bot.db.models import table_of
 from bot.db.study import Event, IntakeStep, Participant
 from bot.services import callback_data
 from bot.services.group_posts import congratulate_deposit
+from bot.services.ledger import ledger_of
 from bot.services.money import InvalidAmount, format_amount, parse_amount
-from bot.services.periods import (
-    count_between,
-    current_window,
-    saved_between,
-    saved_in_total_and_since,
-)
+from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+from experiments.events import EventKind
 from experiments.protocol_sections import Component
 
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
@@ -110,7 +107,7 @@ async def _deposit(
     turn: Turn, participant: Participant, cents: int, trial: Trial, dedupe_key: str
 ) -> None:
     await _deposit_feedback(turn, participant, cents, trial)
-    await _record(turn, participant, "deposit", amount_cents=cents, dedupe_key=dedupe_key)
+    await _record(turn, participant, EventKind.DEPOSIT, amount_cents=cents, dedupe_key=dedupe_key)
     await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
 
 
@@ -123,7 +120,7 @@ async def undo(turn: Turn, trial: Trial) -> None:
     correction = aliased(Event)
     last = await turn.session.scalar(
         select(Event)
-        .where(Event.participant_id == participant.id, Event.kind == "deposit")
+        .where(Event.participant_id == participant.id, Event.kind == EventKind.DEPOSIT)
         .where(~select(correction.id).where(correction.corrects_event_id == Event.id).exists())
         .order_by(Event.occurred_at.desc(), Event.id.desc())
     )
@@ -131,9 +128,13 @@ async def undo(turn: Turn, trial: Trial) -> None:
         await turn.say_text("activity.nothing_to_undo")
         return
     await _record(
-        turn, participant, "deposit_correction", amount_cents=-last.amount_cents, corrects=last.id
+        turn,
+        participant,
+        EventKind.DEPOSIT_CORRECTION,
+        amount_cents=-last.amount_cents,
+        corrects=last.id,
     )
-    total = await saved_between(turn.session, participant.id, participant.consented_at)
+    total = (await ledger_of(turn.session, participant.id)).saved()
     await turn.say_text(
         "activity.undone",
         amount=format_amount(last.amount_cents, turn.language),
@@ -225,8 +226,8 @@ async def _record(
 async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, trial: Trial) -> None:
     """Answer a deposit of `cents` that is about to be recorded (the totals include it)."""
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
-    total, period_total = await saved_in_total_and_since(turn.session, participant.id, start)
-    total, period_total = total + cents, period_total + cents
+    ledger = await ledger_of(turn.session, participant.id)
+    total, period_total = ledger.saved() + cents, ledger.saved(start) + cents
     goal = participant.commitment_cents or 0
     money = {
         "amount": format_amount(cents, turn.language),
@@ -243,7 +244,7 @@ async def _action_feedback(
     turn: Turn, participant: Participant, kind: str, count: int, trial: Trial
 ) -> None:
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
-    applications = await count_between(turn.session, participant.id, "applied", start)
+    applications = (await ledger_of(turn.session, participant.id)).counted(EventKind.APPLIED, start)
     named = turn.plural(COUNTED[kind], count) if count > 1 else turn.t(f"action.{kind}.name")
     goal = participant.commitment_applications or 0
     params = {"action": named, "period_count": str(applications), "goal": str(goal)}
@@ -271,4 +272,4 @@ async def _feedback(
         await turn.say(turn.t(f"goal_reached.{kind}_{what}", **params), kind=kind)
         return
     template = trial.protocol.templates.get(f"{kind}_{what}")
-    await turn.say(template.render(turn.lang, params), kind=kind)
+    await turn.say(template.render(turn.language, params), kind=kind)

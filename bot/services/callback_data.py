@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
+from experiments.languages import Language
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
 _SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
-LANGUAGES: Final = ("nl", "en")
 TRACKS: Final = ("savings", "jobsearch")
 ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
@@ -44,7 +44,7 @@ class Consent:
 
 @dataclass(frozen=True)
 class ChooseLanguage:
-    language: Literal["nl", "en"]
+    language: Language
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def decode(data: str | None) -> Press | None:
         case "consent", [("yes" | "no") as answer, code] if _TOKEN.match(code):
             return Consent(answer == "yes", code)
         case "lang", [("nl" | "en") as language]:
-            return ChooseLanguage(language)
+            return ChooseLanguage(Language(language))
         case "track", [("savings" | "jobsearch") as track]:
             return ChooseTrack(track)
         case "commit", [amount] if _positive(amount):

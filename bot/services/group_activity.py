@@ -30,6 +30,7 @@ from bot.services.groups import (
 )
 from bot.services.moderation import Actor, apply, describe, mute_member
 from bot.services.trial import Trial
+from experiments.events import EventKind
 
 
 async def group_message(
@@ -53,7 +54,7 @@ async def group_message(
     member = await membership(session, sender_id)
     if member is not None and member.group_id == group.id:
         member.last_active_at = now
-        record_event(session, member, "group_message", now, f"gmsg:{chat_id}:{message_id}")
+        record_event(session, member, EventKind.GROUP_MESSAGE, now, f"gmsg:{chat_id}:{message_id}")
     else:
         member = None
     settings = trial.protocol.groups

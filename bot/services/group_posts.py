@@ -19,11 +19,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, Participant
 from bot.services.groups import post, protocol_language
-from bot.services.periods import DEPOSIT_KINDS, advance_due, current_window
+from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
+from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
 from experiments.protocol_sections import Component
-
-JOB_SEARCH_KINDS = ("applied", "interview", "job", "training")
 
 
 @dataclass
@@ -101,7 +100,7 @@ async def progress_text(
         *window, Event.kind.in_(JOB_SEARCH_KINDS)
     )
     applications = select(func.coalesce(func.sum(Event.quantity), 0)).where(
-        *window, Event.kind == "applied"
+        *window, Event.kind == EventKind.APPLIED
     )
     values = {
         "active": str(await session.scalar(doers) or 0),

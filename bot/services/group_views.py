@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
 from bot.i18n import Language, text
-from bot.services.group_posts import JOB_SEARCH_KINDS
 from bot.services.groups import GroupError, post, staff_role, touch_staff
 from bot.services.trial import Trial
+from experiments.events import JOB_SEARCH_KINDS, EventKind
 
 WEEK = timedelta(days=7)
 RECENT_ACTIONS = 5
@@ -64,8 +64,8 @@ async def groups_overview(
             continue
         joined = await _count(session, group, (MemberStatus.JOINED,))
         staying = await _count(session, group, (MemberStatus.ASSIGNED, MemberStatus.JOINED))
-        messages = await _events(session, group, ("group_message",), now - WEEK)
-        kinds = ("deposit",) if group.track == "savings" else JOB_SEARCH_KINDS
+        messages = await _events(session, group, (EventKind.GROUP_MESSAGE,), now - WEEK)
+        kinds = (EventKind.DEPOSIT,) if group.track == "savings" else JOB_SEARCH_KINDS
         doing = await _events(session, group, kinds, now - WEEK, distinct=True)
         key = f"counsellor.line_{group.track}"
         lines.append(

@@ -21,6 +21,7 @@ from bot.db.study import Event, Participant, Role, StaffMember
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingCall, OutgoingMessage, enqueue
 from bot.services.staff import roles_of
+from experiments.events import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ def group_text(group: PeerGroup, key: str, /, **params: object) -> str:
     return text(language_of(group), key, **params)
 
 
-def protocol_language(group: PeerGroup) -> Literal["nl", "en"]:
-    """The group's language as the protocol's templates name it."""
-    return "nl" if group.language == "nl" else "en"
+def protocol_language(group: PeerGroup) -> Language:
+    """The group's language, for the protocol's templates."""
+    return language_of(group)
 
 
 async def active_group(session: AsyncSession, chat_id: int) -> PeerGroup | None:
@@ -256,7 +257,7 @@ async def member_changed(
         member.status = MemberStatus.JOINED
         member.joined_at = member.joined_at or now
         member.last_active_at = now
-        record_event(session, member, "group_join", now, f"chat_member:{update_id}")
+        record_event(session, member, EventKind.GROUP_JOIN, now, f"chat_member:{update_id}")
         words = group_text(group, "groups.welcome", rules=group_text(group, "groups.rules"))
         await post(
             session, group, words, kind="group_welcome", intent=f"welcome:{update_id}", now=now
@@ -266,4 +267,4 @@ async def member_changed(
     member.status = MemberStatus.REMOVED if removed else MemberStatus.LEFT
     how = "removed" if removed else "left"
     member.left_at = now
-    record_event(session, member, "group_leave", now, f"chat_member:{update_id}", how=how)
+    record_event(session, member, EventKind.GROUP_LEAVE, now, f"chat_member:{update_id}", how=how)

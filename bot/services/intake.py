@@ -55,8 +55,8 @@ async def prompt(turn: Turn, trial: Trial) -> None:
 
 def language_buttons() -> list[Button]:
     return [
-        callback_data.button("Nederlands", callback_data.ChooseLanguage("nl")),
-        callback_data.button("English", callback_data.ChooseLanguage("en")),
+        callback_data.button("Nederlands", callback_data.ChooseLanguage(Language.NL)),
+        callback_data.button("English", callback_data.ChooseLanguage(Language.EN)),
     ]
 
 
@@ -213,7 +213,7 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
     surveys.schedule_first(participant, trial)
     await enter_pool(turn.session, participant, trial, turn.now)
-    explanation = trial.protocol.arm(arm).explanation.text(turn.lang)
+    explanation = trial.protocol.arm(arm).explanation.text(turn.language)
     await turn.say_text("intake.done", explanation=explanation)
 
 

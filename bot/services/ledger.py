@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.study import Event
+from bot.db.study import Event, Participant
 from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, LOGGED_KINDS, EventKind
 
 IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
@@ -39,6 +39,14 @@ class Goal:
     track: str
     cents: int
     applications: int
+
+
+def goal_of(participant: Participant) -> Goal:
+    return Goal(
+        participant.track or "",
+        participant.commitment_cents or 0,
+        participant.commitment_applications or 0,
+    )
 
 
 class Ledger:

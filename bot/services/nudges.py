@@ -12,7 +12,7 @@ and let people's own messages in between.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,21 +20,19 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus
+from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
 from bot.outbox import OutgoingMessage, enqueue_many
+from bot.services.ledger import Ledger, goal_of, ledgers
 from bot.services.money import format_amount
-from bot.services.periods import DEPOSIT_KINDS, advance_due
+from bot.services.periods import advance_due
 from bot.services.trial import Trial
+from experiments.events import EventKind
 from experiments.protocol_sections import Component
 
 log = logging.getLogger(__name__)
 
-MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
 NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder")
-JOB_SEARCH_KINDS = ("applied", "interview", "job", "training")
-LOGGED_KINDS = (*DEPOSIT_KINDS, *JOB_SEARCH_KINDS)
-IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
 
 
 @dataclass
@@ -47,69 +45,6 @@ class ScanResult:
         self.due += other.due
         self.enqueued += other.enqueued
         self.stale += other.stale
-
-
-@dataclass(frozen=True)
-class Logged:
-    """One logged event, as the nudge texts need it."""
-
-    kind: str
-    amount_cents: int
-    quantity: int
-    occurred_at: datetime
-
-
-class History:
-    """What one participant logged (deposits and job-search steps), to count from in Python."""
-
-    def __init__(self, events: Sequence[Logged] = ()) -> None:
-        self.events = events
-
-    def saved(self, start: datetime, end: datetime | None = None) -> int:
-        """Cents saved (corrections included) from `start` up to `end`."""
-        return sum(
-            event.amount_cents for event in self._within(start, end) if event.kind in DEPOSIT_KINDS
-        )
-
-    def counted(self, kind: str, start: datetime, end: datetime | None = None) -> int:
-        """How many `kind` steps (e.g. applications) from `start` up to `end`."""
-        return sum(event.quantity for event in self._within(start, end) if event.kind == kind)
-
-    def deposits_made(self) -> int:
-        """Deposits, not counting ones later undone."""
-        kinds = [event.kind for event in self.events]
-        return kinds.count("deposit") - kinds.count("deposit_correction")
-
-    def _within(self, start: datetime, end: datetime | None) -> list[Logged]:
-        return [
-            event
-            for event in self.events
-            if event.occurred_at >= start and (end is None or event.occurred_at < end)
-        ]
-
-
-async def histories(
-    session: AsyncSession, participant_ids: Collection[int], since: datetime | None = None
-) -> dict[int, History]:
-    """Everyone's logged events (from `since`), one query per `IDS_PER_QUERY` participants."""
-    found: dict[int, list[Logged]] = {participant_id: [] for participant_id in participant_ids}
-    ordered = sorted(found)
-    for start in range(0, len(ordered), IDS_PER_QUERY):
-        query = select(
-            Event.participant_id,
-            Event.kind,
-            Event.amount_cents,
-            Event.quantity,
-            Event.occurred_at,
-        ).where(
-            Event.participant_id.in_(ordered[start : start + IDS_PER_QUERY]),
-            Event.kind.in_(LOGGED_KINDS),
-        )
-        if since is not None:
-            query = query.where(Event.occurred_at >= since)
-        for participant_id, kind, cents, quantity, at in await session.execute(query):
-            found[participant_id].append(Logged(kind, cents or 0, quantity or 0, at))
-    return {participant_id: History(events) for participant_id, events in found.items()}
 
 
 async def due_participants(
@@ -154,7 +89,7 @@ async def scan_periods(
             continue
         missed.append((participant, last_end - period, last_end))
     earliest = min((start for _, start, _ in missed), default=now)
-    logged = await histories(session, [participant.id for participant, _, _ in missed], earliest)
+    logged = await ledgers(session, [participant.id for participant, _, _ in missed], earliest)
     reminders = []
     for participant, start, end in missed:
         text = _reminder_text(participant, logged[participant.id], start, end, trial)
@@ -168,26 +103,23 @@ async def scan_periods(
 
 
 def _reminder_text(
-    participant: Participant, logged: History, start: datetime, end: datetime, trial: Trial
+    participant: Participant, logged: Ledger, start: datetime, end: datetime, trial: Trial
 ) -> str | None:
     """The reminder for a missed period, or None when the commitment was met."""
+    goal = goal_of(participant)
+    if logged.goal_met(goal, start, end):
+        return None
     language = Language(participant.language)
     templates = trial.protocol.templates
-    if participant.track == "savings":
-        saved = logged.saved(start, end)
-        if saved > 0:
-            return None
+    if goal.track == "savings":
         values = {
-            "goal": format_amount(participant.commitment_cents or 0, language),
-            "period_total": format_amount(saved, language),
+            "goal": format_amount(goal.cents, language),
+            "period_total": format_amount(logged.saved(start, end), language),
         }
-        return templates.render("reminder_savings", language.value, values)
-    applied = logged.counted("applied", start, end)
-    goal = participant.commitment_applications or 0
-    if applied >= goal:
-        return None
-    values = {"goal": str(goal), "period_count": str(applied)}
-    return templates.render("reminder_jobsearch", language.value, values)
+        return templates.render("reminder_savings", language, values)
+    applied = logged.counted(EventKind.APPLIED, start, end)
+    values = {"goal": str(goal.applications), "period_count": str(applied)}
+    return templates.render("reminder_jobsearch", language, values)
 
 
 async def scan_encouragements(
@@ -210,7 +142,7 @@ async def scan_encouragements(
             result.stale += 1
             continue
         encouraged.append((participant, firing.latest))
-    logged = await histories(session, [participant.id for participant, _ in encouraged])
+    logged = await ledgers(session, [participant.id for participant, _ in encouraged])
     messages = [
         _nudge(
             participant,
@@ -225,7 +157,7 @@ async def scan_encouragements(
     return result
 
 
-def _encouragement_text(participant: Participant, logged: History, trial: Trial) -> str:
+def _encouragement_text(participant: Participant, logged: Ledger, trial: Trial) -> str:
     language = Language(participant.language)
     templates = trial.protocol.templates
     since = participant.consented_at
@@ -236,33 +168,22 @@ def _encouragement_text(participant: Participant, logged: History, trial: Trial)
             "total": format_amount(logged.saved(since), language),
             "streak": streak,
         }
-        return templates.render("encouragement_savings", language.value, values)
+        return templates.render("encouragement_savings", language, values)
     values = {
-        "actions": str(sum(logged.counted(kind, since) for kind in JOB_SEARCH_KINDS)),
-        "applications": str(logged.counted("applied", since)),
+        "actions": str(logged.steps(since)),
+        "applications": str(logged.counted(EventKind.APPLIED, since)),
         "streak": streak,
     }
-    return templates.render("encouragement_jobsearch", language.value, values)
+    return templates.render("encouragement_jobsearch", language, values)
 
 
-def _streak(participant: Participant, logged: History, trial: Trial) -> int:
+def _streak(participant: Participant, logged: Ledger, trial: Trial) -> int:
     """Consecutive completed periods, counting back from the latest, that met the goal."""
-    period = trial.protocol.schedule.commitment_period
+    if participant.period_start is None:
+        return 0
     first = participant.allocated_at or participant.consented_at
-    end = participant.period_start
-    streak = 0
-    while end is not None and end - period >= first and streak < MAX_STREAK:
-        start = end - period
-        if participant.track == "savings":
-            met = logged.saved(start, end) > 0
-        else:
-            goal = participant.commitment_applications or 0
-            met = logged.counted("applied", start, end) >= goal
-        if not met:
-            break
-        streak += 1
-        end = start
-    return streak
+    period = trial.protocol.schedule.commitment_period
+    return logged.streak(goal_of(participant), first, participant.period_start, period)
 
 
 def _nudge(

@@ -11,11 +11,13 @@ from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import callback_data, intake
 from bot.services.erasure import Needles, forget_mentions
+from bot.services.ledger import ledger_of
 from bot.services.money import format_amount
 from bot.services.nudges import cancel_pending_nudges
-from bot.services.periods import count_between, current_window, deposit_count, saved_between
+from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+from experiments.events import EventKind
 
 TurnOnly = Callable[[Turn], Awaitable[None]]
 TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
@@ -36,32 +38,21 @@ async def progress(turn: Turn, trial: Trial) -> None:
         return
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
     since = participant.consented_at
+    ledger = await ledger_of(turn.session, participant.id)
     if participant.track == "savings":
         await turn.say_text(
             "progress.savings",
-            total=format_amount(
-                await saved_between(turn.session, participant.id, since), turn.language
-            ),
-            deposits=turn.plural(
-                "count.deposits", await deposit_count(turn.session, participant.id)
-            ),
-            period_total=format_amount(
-                await saved_between(turn.session, participant.id, start), turn.language
-            ),
+            total=format_amount(ledger.saved(since), turn.language),
+            deposits=turn.plural("count.deposits", ledger.deposits_made()),
+            period_total=format_amount(ledger.saved(start), turn.language),
             goal=format_amount(participant.commitment_cents or 0, turn.language),
         )
         return
     await turn.say_text(
         "progress.jobsearch",
-        applications=turn.plural(
-            "count.applications",
-            await count_between(turn.session, participant.id, "applied", since),
-        ),
-        interviews=turn.plural(
-            "count.interviews",
-            await count_between(turn.session, participant.id, "interview", since),
-        ),
-        period_count=await count_between(turn.session, participant.id, "applied", start),
+        applications=turn.plural("count.applications", ledger.counted(EventKind.APPLIED, since)),
+        interviews=turn.plural("count.interviews", ledger.counted(EventKind.INTERVIEW, since)),
+        period_count=ledger.counted(EventKind.APPLIED, start),
         goal=turn.plural("count.applications", participant.commitment_applications or 0),
     )
 
@@ -106,7 +97,7 @@ async def pause(turn: Turn) -> None:
     if participant.status is ParticipantStatus.ACTIVE:
         participant.status = ParticipantStatus.PAUSED
         participant.paused_at = turn.now
-        _event(turn, participant, "pause")
+        _event(turn, participant, EventKind.PAUSE)
         await cancel_pending_nudges(turn.session, participant.id, "paused")
     await turn.say_text("pause.done")
 
@@ -123,7 +114,7 @@ async def resume(turn: Turn, trial: Trial) -> None:
             participant.period_start = turn.now
             interval = trial.protocol.schedule.encouragement_interval
             participant.next_encouragement_at = turn.now + interval
-        _event(turn, participant, "resume")
+        _event(turn, participant, EventKind.RESUME)
     await turn.say_text("resume.done")
 
 
@@ -136,7 +127,7 @@ async def stop(turn: Turn) -> None:
     if participant.status is not ParticipantStatus.WITHDRAWN:
         participant.status = ParticipantStatus.WITHDRAWN
         participant.withdrawn_at = turn.now
-        _event(turn, participant, "withdrawal")
+        _event(turn, participant, EventKind.WITHDRAWAL)
         await cancel_pending_nudges(turn.session, participant.id, "withdrawn")
     await turn.say_text("stop.done")
 

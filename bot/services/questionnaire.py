@@ -51,7 +51,7 @@ async def next_question(
 async def ask(turn: Turn, wave: str, instrument_id: str, item: Item) -> None:
     """Show one item with a button per answer."""
     instrument = load_instrument(instrument_id)
-    language = turn.lang
+    language = turn.language
     buttons = [
         [Button(option.label(language), _answer_data(wave, instrument_id, item.id, option.value))]
         for option in instrument.answers

@@ -55,7 +55,7 @@ def _invitation(
         "questions": str(questions),
         "minutes": str(max(1, math.ceil(questions / ITEMS_PER_MINUTE))),
     }
-    words = trial.protocol.templates.render(kind, language.value, values)
+    words = trial.protocol.templates.render(kind, language, values)
     return OutgoingMessage(
         chat_id=participant.telegram_user_id,
         text=words,

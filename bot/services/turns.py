@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,11 +79,6 @@ class Turn:
 
     async def holds(self, allowed: Collection[Role]) -> bool:
         return not (await self.roles()).isdisjoint(allowed)
-
-    @property
-    def lang(self) -> Literal["nl", "en"]:
-        """The language as the protocol's texts name it."""
-        return "nl" if self.language is Language.NL else "en"
 
     async def say(
         self,

@@ -13,7 +13,8 @@ from bot.db.models import OutboxMessage
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.scheduler import scan_in_chunks
-from bot.services.nudges import History, Logged, ScanResult, scan_periods
+from bot.services.ledger import Goal, Ledger, Logged
+from bot.services.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 
@@ -101,14 +102,14 @@ async def test_a_scan_larger_than_a_chunk_reminds_each_missed_saver_once(
     assert still_due == 0
 
 
-def test_history_counts_a_window_from_its_start_up_to_its_end() -> None:
+def test_the_ledger_counts_a_window_from_its_start_up_to_its_end() -> None:
     start = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
     end = start + PERIOD
 
     def logged(kind: str, at: datetime, cents: int = 0, quantity: int = 0) -> Logged:
         return Logged(kind, cents, quantity, at)
 
-    history = History(
+    history = Ledger(
         [
             logged("deposit", start - timedelta(seconds=1), cents=100),
             logged("deposit", start, cents=250),
@@ -125,3 +126,19 @@ def test_history_counts_a_window_from_its_start_up_to_its_end() -> None:
     assert history.counted("applied", start, end) == 1
     assert history.counted("applied", start) == 2
     assert history.deposits_made() == 3
+
+
+def test_a_streak_counts_back_the_periods_that_met_the_goal() -> None:
+    first = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
+    ledger = Ledger(
+        [
+            Logged("applied", 0, 2, first + timedelta(days=1)),  # week 1: goal of 2 met
+            Logged("applied", 0, 1, first + PERIOD + timedelta(days=1)),  # week 2: one short
+            Logged("applied", 0, 2, first + 2 * PERIOD),  # week 3: met
+            Logged("applied", 0, 3, first + 3 * PERIOD + timedelta(days=6)),  # week 4: met
+        ]
+    )
+    goal = Goal("jobsearch", cents=0, applications=2)
+    assert ledger.streak(goal, first, first + 4 * PERIOD, PERIOD) == 2
+    assert ledger.streak(goal, first, first + 2 * PERIOD, PERIOD) == 0
+    assert ledger.goal_met(Goal("savings", 1000, 0), first, first + PERIOD) is False
