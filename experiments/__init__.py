@@ -1,1 +1,66 @@
-"""Research modules: protocol, randomization, audit log, questionnaires and power; no Telegram."""
+"""Research modules: protocol, randomization, audit log, questionnaires, export, analysis and
+power; no Telegram, and nothing from `bot`.
+
+`__all__` is the interface the bot uses (a test keeps it complete). Its names are resolved on
+first use, so importing `experiments` does not load the statistics stack (pandas, statsmodels,
+matplotlib) that only exports and reports need.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name → the module that defines it
+PUBLIC: dict[str, str] = {
+    "Design": "analysis",
+    "Estimate": "analysis",
+    "itt_estimates": "analysis",
+    "per_participant": "analysis",
+    "AllocationRecord": "audit",
+    "append_record": "audit",
+    "chain_key": "audit",
+    "check_log": "audit",
+    "head_hash": "audit",
+    "verify_participants": "audit",
+    "build_codebook": "codebook",
+    "format_design_power": "design_power",
+    "simulate_power": "design_power",
+    "DEPOSIT_KINDS": "events",
+    "EventKind": "events",
+    "JOB_SEARCH_KINDS": "events",
+    "LOGGED_KINDS": "events",
+    "ExportFormat": "export",
+    "RAW_COLUMNS": "export",
+    "RawTrial": "export",
+    "build_tables": "export",
+    "safe_columns": "export",
+    "write_export": "export",
+    "Language": "languages",
+    "format_power": "power",
+    "participants_per_arm": "power",
+    "Protocol": "protocol",
+    "ProtocolError": "protocol",
+    "load_protocol": "protocol",
+    "summarize": "protocol",
+    "Component": "protocol_sections",
+    "Track": "protocol_sections",
+    "Pseudonymizer": "pseudonyms",
+    "Occasion": "questionnaire_plan",
+    "Item": "questionnaires",
+    "load_instrument": "questionnaires",
+    "next_item": "questionnaires",
+    "AllocationSequence": "randomization",
+    "Registration": "registration",
+    "write_report": "report",
+    "write_plan": "sap",
+}
+
+__all__ = sorted(PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    """Load the module behind a public name on first use (PEP 562)."""
+    if name not in PUBLIC:
+        raise AttributeError(f"module 'experiments' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"experiments.{PUBLIC[name]}"), name)
