@@ -119,8 +119,8 @@ def _kinds_named_in_the_code() -> set[str]:
     """Every literal `kind="..."` passed to a call in bot/ (messages, posts, tells, calls)."""
     kinds = set()
     for path in (ROOT / "bot").rglob("*.py"):
-        if "sandbox" in path.parts or "demo" in path.parts:
-            continue
+        if "sandbox" in path.parts or "demo" in path.parts or path.name == "research.py":
+            continue  # research.py reads for exports and sends nothing (its kind= is numpy's)
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call):
                 for keyword in node.keywords:

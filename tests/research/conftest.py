@@ -24,6 +24,7 @@ from bot.db.study import (
     Site,
     SurveyAnswer,
 )
+from bot.outbox.messages import Priority
 from bot.services.allocation import allocate
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
@@ -148,6 +149,8 @@ def _activity(session: AsyncSession, person: Participant, index: int) -> None:
                 kind="congratulation",
                 participant_id=person.id,
                 status=status,
+                priority=Priority.PERSONAL,
+                rank_at=start,
                 not_before=start,
                 attempts=1,
                 last_error=f"chat {telegram_id} of {username}" if number else None,
