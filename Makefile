@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# the suite waits on sockets and subprocesses more than it computes: three workers on two cores
+TEST_WORKERS ?= 3
 
 .PHONY: demo test check lint typecheck install clean
 
@@ -27,7 +29,7 @@ typecheck: $(BIN)/.installed
 check: lint typecheck
 
 test: check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output
