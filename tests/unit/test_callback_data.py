@@ -23,12 +23,13 @@ from bot.services.callback_data import (
     decode,
     encode,
 )
+from experiments.languages import Language
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
 presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Consent, st.booleans(), tokens),
-    st.builds(ChooseLanguage, st.sampled_from(callback_data.LANGUAGES)),
+    st.builds(ChooseLanguage, st.sampled_from(tuple(Language))),
     st.builds(ChooseTrack, st.sampled_from(callback_data.TRACKS)),
     st.builds(Commit, amounts),
     st.builds(ChangeGoal, amounts),
