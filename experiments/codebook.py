@@ -98,6 +98,10 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "pause": "Paused nudges",
         "resume": "Resumed nudges",
         "withdrawal": "Withdrew from messages",
+        "ticket_opened": "Asked their counsellor a question (counsellor inbox)",
+        "ticket_answered": "Counsellor answered a question (detail: canned reply, wait in s)",
+        "ticket_closed": "Question closed",
+        "ticket_escalated": "Unanswered question escalated to an admin",
     },
     "groups.status": {
         "awaiting_bind": "Formed, waiting for its Telegram group",
