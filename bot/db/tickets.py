@@ -53,7 +53,8 @@ class Ticket(Base):
 
 class TicketMessage(Base):
     """A message about a ticket as Telegram numbered it in a staff chat, so a reply to it is
-    recognised as an answer to that ticket. Forgotten with the ticket's text."""
+    recognised as an answer to that ticket. Ids only: it stays after the text is forgotten, so a
+    late reply is told the ticket is closed."""
 
     __tablename__ = "ticket_messages"
 

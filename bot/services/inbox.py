@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, PeerGroup, PoolEntry
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Role, StaffMember
-from bot.db.tickets import Ticket, TicketMessage, TicketStatus
+from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingMessage, enqueue
 from bot.services import callback_data
@@ -296,8 +296,9 @@ def record(
 
 
 async def forget_text(session: AsyncSession, ticket_ids: list[int], now: datetime) -> None:
-    """Forget what was asked and answered in these tickets: their text, the answers' copies in
-    the outbox, and which staff messages were about them."""
+    """Forget what was asked and answered in these tickets: their text and the copies in the
+    outbox. Which staff messages were about them stays (ids only), so a late reply to one is
+    told that the ticket is closed."""
     if not ticket_ids:
         return
     await session.execute(
@@ -305,7 +306,6 @@ async def forget_text(session: AsyncSession, ticket_ids: list[int], now: datetim
         .where(Ticket.id.in_(ticket_ids))
         .values(text=None, forgotten_at=func.coalesce(Ticket.forgotten_at, now))
     )
-    await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(ticket_ids)))
     for ticket_id in ticket_ids:
         for kind in (*STAFF_KINDS, ANSWER_KIND):
             # intent keys "<kind>:<ticket>:…": a range over the unique index, not a scan

@@ -188,15 +188,12 @@ async def open_by_group(turn: Turn) -> Counter[int | None]:
     tickets = await open_tickets_of(turn)
     if not tickets:
         return Counter()
-    groups = dict(
-        (
-            await turn.session.execute(
-                select(GroupMember.participant_id, GroupMember.group_id).where(
-                    GroupMember.participant_id.in_({t.participant_id for t in tickets})
-                )
-            )
-        ).tuples()
+    rows = await turn.session.execute(
+        select(GroupMember.participant_id, GroupMember.group_id).where(
+            GroupMember.participant_id.in_({t.participant_id for t in tickets})
+        )
     )
+    groups = {participant_id: group_id for participant_id, group_id in rows}
     return Counter(groups.get(ticket.participant_id) for ticket in tickets)
 
 
