@@ -22,6 +22,4 @@ async def show_help(turn: Turn) -> None:
         keys.insert(0, "help.text")
     if turn.participant is not None and turn.participant.counsellor_id is not None:
         keys.insert(1, "inbox.help_participant")  # arms with counsellor_contact
-    if roles & {Role.COUNSELLOR, Role.ADMIN}:
-        keys.append("inbox.help_counsellor")
     await turn.say("\n\n".join(turn.t(key) for key in keys))
