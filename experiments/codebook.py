@@ -99,7 +99,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "resume": "Resumed nudges",
         "withdrawal": "Withdrew from messages",
         "ticket_opened": "Asked their counsellor a question (counsellor inbox)",
-        "ticket_answered": "Counsellor answered a question (detail: canned reply, wait in s)",
+        "ticket_answered": "Counsellor answered a question (detail_reply, detail_wait_s)",
         "ticket_closed": "Question closed",
         "ticket_escalated": "Unanswered question escalated to an admin",
     },

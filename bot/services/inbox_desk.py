@@ -109,7 +109,7 @@ async def relay(
     detail: dict[str, object] = {
         "answer": ticket.answers,
         "wait_s": int((turn.now - opened).total_seconds()),
-        "canned": canned or "",
+        "reply": canned or "typed",  # a canned reply's key from the protocol, or typed
     }
     ticket.answered_at = ticket.answered_at or turn.now
     message = OutgoingMessage(

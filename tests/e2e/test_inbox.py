@@ -133,6 +133,7 @@ async def test_the_export_counts_questions_and_answers_without_their_words(
     answered = events[events["kind"] == "ticket_answered"]
     assert list(events["kind"]).count("ticket_opened") == 1
     assert list(answered["detail_wait_s"]) == [2 * 3600]
+    assert list(answered["detail_reply"]) == ["typed"]
     for name, frame in tables.items():
         cells = [str(cell) for cell in frame.to_numpy().ravel()]
         assert not [c for c in cells if "groep begint" in c or "paar weken" in c], name
