@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from experiments.protocol import ProtocolError, load_protocol, parse_protocol, validate_protocol
+from experiments.protocol import (
+    ProtocolError,
+    load_protocol,
+    parse_protocol,
+    summarize,
+    validate_protocol,
+)
 from experiments.protocol_sections import Component
 
 from .shipped import CONFIG_DIR, STUDY_FILE
@@ -192,6 +198,14 @@ def test_the_peer_arm_ships_with_counsellor_contact(study_data: dict[str, Any]) 
     protocol = validate_protocol(study_data)
     assert protocol.arms_with(Component.COUNSELLOR_CONTACT) == ("peer",)
     assert [reply.key for reply in protocol.inbox.canned] == ["received", "call_me"]
+
+
+def test_study_check_summarizes_the_inbox(study_data: dict[str, Any]) -> None:
+    summary = summarize(validate_protocol(study_data))
+    assert (
+        "Counsellor inbox (peer): unanswered questions reminded after 1 day, escalated after "
+        "3 days; their text kept 30 days after closing; 2 canned replies"
+    ) in summary
 
 
 def test_counsellor_contact_is_allowed_without_a_peer_group(study_data: dict[str, Any]) -> None:
