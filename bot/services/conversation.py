@@ -13,6 +13,7 @@ from bot.services import (
     callback_data,
     enrollment,
     inbox,
+    inbox_desk,
     intake,
     intents,
     menu,
@@ -88,7 +89,8 @@ async def typed(turn: Turn, words: str, trial: Trial) -> None:
     """Text that is not a command: the answer to an intake step that asks for typing."""
     participant = turn.participant
     if participant is None:
-        await turn.say_text("start.welcome", name=turn.incoming.first_name)
+        if not await inbox_desk.explain_answering(turn):  # staff with open questions
+            await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:

@@ -53,6 +53,15 @@ async def answer_by_reply(turn: Turn, replied_to: int | None, words: str, trial:
     return True
 
 
+async def explain_answering(turn: Turn) -> bool:
+    """Staff text that replies to nothing, while they have open questions: say how to answer
+    one (a reply to it). False for anyone else, who gets the usual answer."""
+    if not await turn.holds(STAFF) or not await open_tickets_of(turn):
+        return False
+    await turn.say_text("inbox.how_to_answer")
+    return True
+
+
 async def press(turn: Turn, data: str | None, trial: Trial) -> None:
     """A canned-reply or close button under a ticket."""
     request = callback_data.decode(data)

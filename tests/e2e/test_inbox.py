@@ -94,10 +94,13 @@ async def test_a_question_reaches_the_counsellor_and_a_reply_reaches_the_partici
         [receipt] = await saver.wait_for_messages(count=1)
         [ticket] = await carla.wait_for_messages(count=1)
         await settle(runtime)
+        carla.send(ANSWER)  # not a reply: which question would it answer?
+        [how_to] = await carla.wait_for_messages(count=1)
         carla.send(ANSWER, reply_to=ticket)
         [answer] = await saver.wait_for_messages(count=1)
         [relayed] = await carla.wait_for_messages(count=1)
         await settle(runtime)
+    assert how_to["text"].startswith("Om een vraag te beantwoorden, reageer je erop")
     assert menu[-1] == ASK_LABEL
     assert prompt["text"].startswith("Wat wil je aan je begeleider vragen?")
     assert receipt["text"].startswith("Verstuurd naar je begeleider")
