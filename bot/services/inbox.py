@@ -158,14 +158,14 @@ async def typed(turn: Turn, words: str, trial: Trial) -> bool:
     participant = turn.participant
     if participant is None or not has_contact(participant, trial):
         return False
-    draft = await session_draft(turn.session, participant.id, turn.now)
+    draft = await pending_draft(turn.session, participant.id, turn.now)
     if draft is None:
         return False
     await open_ticket(turn, participant, words.strip(), trial, draft=draft)
     return True
 
 
-async def session_draft(session: AsyncSession, participant_id: int, now: datetime) -> Ticket | None:
+async def pending_draft(session: AsyncSession, participant_id: int, now: datetime) -> Ticket | None:
     """The participant's question being typed, if they asked to ask within the last hour."""
     return await session.scalar(
         select(Ticket).where(
@@ -177,7 +177,7 @@ async def session_draft(session: AsyncSession, participant_id: int, now: datetim
 
 
 async def _draft(turn: Turn, participant: Participant) -> None:
-    draft = await session_draft(turn.session, participant.id, turn.now)
+    draft = await pending_draft(turn.session, participant.id, turn.now)
     if draft is not None:
         draft.created_at = turn.now
         return
