@@ -23,7 +23,7 @@ from bot.outbox.telegram_transport import TelegramTransport
 from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
-from bot.services import binding, moderation
+from bot.services import binding, inbox, inbox_desk, moderation
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
@@ -79,6 +79,7 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         follow_ups={
             binding.LINK_KIND: binding.invite_link_ended,
             moderation.CALL_KIND: moderation.call_ended,
+            **dict.fromkeys(inbox.STAFF_KINDS, inbox_desk.ticket_delivered),
         },
     )
     handlers.register(application)

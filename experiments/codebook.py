@@ -88,6 +88,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.GROUP_JOIN: "Joined their peer group",
     EventKind.GROUP_LEAVE: "Left (or was removed from) their peer group",
     EventKind.GROUP_MESSAGE: "Wrote a message in their peer group (its text is never kept)",
+    EventKind.TICKET_OPENED: "Asked their counsellor a question (counsellor inbox)",
+    EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
+    EventKind.TICKET_CLOSED: "Question closed",
+    EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {

@@ -22,6 +22,10 @@ class EventKind(enum.StrEnum):
     GROUP_JOIN = "group_join"
     GROUP_LEAVE = "group_leave"
     GROUP_MESSAGE = "group_message"
+    TICKET_OPENED = "ticket_opened"
+    TICKET_ANSWERED = "ticket_answered"
+    TICKET_CLOSED = "ticket_closed"
+    TICKET_ESCALATED = "ticket_escalated"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -32,3 +36,10 @@ JOB_SEARCH_KINDS: Final = (
     EventKind.TRAINING,
 )
 LOGGED_KINDS: Final = (*DEPOSIT_KINDS, *JOB_SEARCH_KINDS)
+# The counsellor inbox: counted and timed per arm, never what was asked or answered.
+TICKET_KINDS: Final = (
+    EventKind.TICKET_OPENED,
+    EventKind.TICKET_ANSWERED,
+    EventKind.TICKET_CLOSED,
+    EventKind.TICKET_ESCALATED,
+)

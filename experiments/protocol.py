@@ -27,6 +27,7 @@ from experiments.protocol_sections import (
     Component,
     CurriculumWeek,
     Groups,
+    Inbox,
     Limits,
     Randomization,
     Schedule,
@@ -70,6 +71,7 @@ class Protocol(BaseModel):
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()
     analysis: AnalysisPlan | None = None
+    inbox: Inbox = Inbox()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 

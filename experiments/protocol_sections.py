@@ -17,9 +17,11 @@ __all__ = [
     "STRATIFIERS",
     "TRACKS",
     "Arm",
+    "CannedReply",
     "Component",
     "CurriculumWeek",
     "Groups",
+    "Inbox",
     "Limits",
     "Randomization",
     "Schedule",
@@ -48,6 +50,7 @@ class Component(StrEnum):
     REMINDER = "reminder"
     ENCOURAGEMENT = "encouragement"
     CURRICULUM = "curriculum"
+    COUNSELLOR_CONTACT = "counsellor_contact"
 
 
 # Group progress and the curriculum are posted in a peer group, so they need one.
@@ -195,3 +198,52 @@ class CurriculumWeek(_Section):
     def topic(self, language: Language) -> str:
         """The topic in one language."""
         return self.nl if language == "nl" else self.en
+
+
+class CannedReply(_Section):
+    """A ready answer a counsellor can send under a ticket with one tap."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    label: LocalizedText
+    text: LocalizedText
+
+
+_DEFAULT_CANNED = (
+    CannedReply(
+        key="received",
+        label=LocalizedText(nl="Ontvangen", en="Received"),
+        text=LocalizedText(
+            nl="Dank je voor je vraag! Ik heb hem gelezen en kom er snel op terug.",
+            en="Thank you for your question! I have read it and will get back to you soon.",
+        ),
+    ),
+    CannedReply(
+        key="call_me",
+        label=LocalizedText(nl="Bel me", en="Call me"),
+        text=LocalizedText(
+            nl="Goede vraag. Dit bespreek ik liever even persoonlijk: bel me gerust op je "
+            "volgende afspraak of via het algemene nummer.",
+            en="Good question. I would rather talk about this in person: feel free to call me "
+            "at your next appointment or through the general number.",
+        ),
+    ),
+)
+
+
+class Inbox(_Section):
+    """The counsellor inbox (arms with `counsellor_contact`): how long tickets may wait."""
+
+    remind_after: PositiveDuration = timedelta(hours=24)
+    escalate_after: PositiveDuration = timedelta(hours=72)
+    # a closed ticket's question text is forgotten this long after it was closed
+    retention: NonNegativeDuration = timedelta(days=30)
+    max_question_chars: int = Field(default=1000, ge=20, le=4000)
+    canned: tuple[CannedReply, ...] = Field(default=_DEFAULT_CANNED, max_length=6)
+
+    @model_validator(mode="after")
+    def _escalate_after_reminder(self) -> Self:
+        if self.escalate_after <= self.remind_after:
+            raise problem("must come after remind_after", "escalate_after")
+        if len({reply.key for reply in self.canned}) != len(self.canned):
+            raise problem("names a canned reply twice", "canned")
+        return self

@@ -26,6 +26,7 @@ def summarize(protocol: Protocol) -> str:
             _quiet_hours(protocol),
             *_questionnaires(protocol),
             _curriculum(protocol),
+            _inbox(protocol),
             *_analysis(protocol),
         ]
     )
@@ -116,6 +117,18 @@ def _questionnaires(protocol: Protocol) -> list[str]:
 def _curriculum(protocol: Protocol) -> str:
     weeks = len(protocol.curriculum)
     return f"Curriculum: {weeks} topics" if weeks else "Curriculum: none"
+
+
+def _inbox(protocol: Protocol) -> str:
+    arms = protocol.arms_with(Component.COUNSELLOR_CONTACT)
+    if not arms:
+        return "Counsellor inbox: no arm"
+    inbox = protocol.inbox
+    return (
+        f"Counsellor inbox ({', '.join(arms)}): unanswered questions reminded after "
+        f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; their text "
+        f"kept {words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+    )
 
 
 def _analysis(protocol: Protocol) -> list[str]:

@@ -101,6 +101,9 @@ class Participant(Base):
     open_survey_wave: Mapped[int | None]
     survey_reminder_at: Mapped[datetime | None]
     survey_reminders_left: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the counsellor (staff_members.id) of arms with counsellor_contact; no foreign key, so
+    # the column is a plain ALTER TABLE on SQLite too
+    counsellor_id: Mapped[int | None]
 
     __table_args__ = (
         Index("ix_participants_period", "status", "period_start"),

@@ -23,6 +23,11 @@ GROUP_CHATTER = (
 AMOUNTS_CENTS = (500, 1000, 2000, 5000)
 MENU_SHARE = 0.7  # of logging done by tapping the menu rather than typing a command
 MENU_COUNTS = 3  # the menu offers 1, 2 and 3 (and "more", which asks to type)
+ASK_PER_DAY = 0.01  # chance that someone with a counsellor asks them a question on a day
+QUESTIONS = {
+    "nl": ("Wanneer begint mijn groep?", "Mag ik ook sparen als ik schulden heb?"),
+    "en": ("When does my group start?", "Can I save while I have debts?"),
+}
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -112,6 +117,8 @@ class Person:
         unread = await self._collect()
         self._join_group(unread)
         await self._answer_surveys(unread)
+        if self._has_counsellor() and self.rng.random() < ASK_PER_DAY:
+            await self._ask()
         if self.group is not None and self.rng.random() < 0.25:
             try:
                 self.user.send_in_group(self.group, self.rng.choice(GROUP_CHATTER))
@@ -160,6 +167,18 @@ class Person:
             await self._reply()
             return
         await self._say(f"/{kind} {count}" if count > 1 else f"/{kind}")
+
+    def _has_counsellor(self) -> bool:
+        """Whether the menu offers to ask a counsellor (arms with counsellor_contact)."""
+        rows = (self.user.reply_keyboard or {}).get("keyboard", [])
+        ask = text(Language(self.language), "menu.ask")
+        return any(button["text"] == ask for row in rows for button in row)
+
+    async def _ask(self) -> None:
+        """Tap the menu's ask button, then type the question."""
+        await self._tap("ask")
+        await self._reply()
+        await self._say(self.rng.choice(QUESTIONS[self.language]))
 
     async def _tap(self, key: str) -> None:
         self.user.tap(text(Language(self.language), f"menu.{key}"))

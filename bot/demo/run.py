@@ -176,6 +176,9 @@ async def _simulate(
         await scan_nudges(runtime)
         assert runtime.sender is not None
         await runtime.sender.settle(within_s=60)
+        if answered := await counsellor.answer_questions():
+            console.log(f"day {day + 1:>3}: the counsellor answered {answered} question(s)")
+            await runtime.sender.settle(within_s=60)
         if bound := await counsellor.set_up_new_groups(sandbox):
             console.log(f"day {day + 1:>3}: the counsellor set up {bound} new peer group(s)")
             await runtime.sender.settle(within_s=60)

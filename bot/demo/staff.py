@@ -12,6 +12,9 @@ from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 BIND_CODE = re.compile(r"/bind (\w+)")
 DEEP_LINK = re.compile(r"https://t\.me/\S+\?start=(\S+)")
 REPLY_TIMEOUT_S = 30.0
+TICKET = re.compile(r"^❓ (?:Vraag|Question) #\d+")
+RELAYED = re.compile(r"#\d+ (?:is onderweg|is on its way)")
+ANSWER = "Goede vraag! Laten we het er bij onze volgende afspraak over hebben."
 
 
 async def ask(person: SandboxUser, words: str, expected: re.Pattern[str]) -> dict[str, Any]:
@@ -43,6 +46,7 @@ class Counsellor:
     user: SandboxUser
     groups: list[SandboxGroup] = field(default_factory=list)
     bound: set[str] = field(default_factory=set)
+    answered: set[int] = field(default_factory=set)
 
     async def accept(self, token: str) -> None:
         await ask(self.user, f"/start {token}", re.compile("."))
@@ -63,6 +67,24 @@ class Counsellor:
             self.groups.append(chat)
             self.bound.add(code)
         return len(codes)
+
+    async def answer_questions(self) -> int:
+        """Answer each new question from the inbox by replying to it."""
+        new = [
+            message
+            for message in self.user.messages
+            if TICKET.match(message.get("text") or "")
+            and message["message_id"] not in self.answered
+        ]
+        for message in new:
+            self.answered.add(message["message_id"])
+            self.user.send(ANSWER, reply_to=message)
+            while not any(
+                RELAYED.search(m.get("text") or "")
+                for m in await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
+            ):
+                pass
+        return len(new)
 
     def group_of(self, person: SandboxUser) -> SandboxGroup | None:
         return next((g for g in self.groups if g.is_member(person)), None)

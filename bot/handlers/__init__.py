@@ -9,6 +9,7 @@ from bot.handlers import (
     counsellor,
     fallback,
     group,
+    inbox,
     menu,
     participant,
     researcher,
@@ -30,6 +31,7 @@ def register(application: LotgenootApplication) -> None:
     application.add_handlers(researcher.handlers())
     application.add_handlers(group.handlers())
     application.add_handlers(counsellor.handlers())  # its button pattern before the catch-all
+    application.add_handlers(inbox.handlers())  # replies to tickets before the menu and text
     application.add_handlers(menu.handlers())  # before the general text and button handlers
     application.add_handlers(buttons.handlers())
     application.add_handlers(fallback.handlers())  # last: only what no handler above took

@@ -63,6 +63,9 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "group_report": Priority.PERSONAL,
     "group_declined": Priority.PERSONAL,
     "admin_alert": Priority.PERSONAL,
+    "ticket": Priority.PERSONAL,  # a participant's question, to their counsellor
+    "ticket_reminder": Priority.PERSONAL,
+    "ticket_escalation": Priority.PERSONAL,
     # group posts and broadcasts
     "group_welcome": Priority.BULK,
     "group_progress": Priority.BULK,

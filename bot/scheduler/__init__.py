@@ -15,6 +15,7 @@ from bot.services.binding import assign_counsellors
 from bot.services.group_activity import prune_flood_windows
 from bot.services.group_alerts import scan_alerts
 from bot.services.group_posts import scan_curriculum, scan_group_progress
+from bot.services.inbox_scan import scan_inbox
 from bot.services.nudges import ScanResult, scan_encouragements, scan_periods
 from bot.services.pools import form_groups
 from bot.services.surveys import scan_surveys
@@ -101,6 +102,23 @@ async def scan_groups(runtime: Runtime) -> None:
     )
 
 
+async def scan_tickets(runtime: Runtime) -> None:
+    """The counsellor inbox: counsellors for whoever lacks one, reminders, escalations, and
+    forgetting the text of tickets closed longer than the retention period."""
+    async with runtime.database.transaction(background=True) as session:
+        now, admin_ids = runtime.clock.now(), runtime.settings.admin_ids
+        scan = await scan_inbox(session, runtime.trial, now, admin_ids)
+    if scan.reminded or scan.escalated:
+        runtime.wake_sender()
+    log.info(
+        "inbox scan assigned=%d reminded=%d escalated=%d forgotten=%d",
+        scan.assigned,
+        scan.reminded,
+        scan.escalated,
+        scan.forgotten,
+    )
+
+
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     """A scheduler with an in-memory job store (never shared between processes)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -128,6 +146,15 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         seconds=runtime.scan_interval.total_seconds(),
         args=[runtime],
         id="scan_groups",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        scan_tickets,
+        "interval",
+        seconds=runtime.scan_interval.total_seconds(),
+        args=[runtime],
+        id="scan_tickets",
         coalesce=True,
         max_instances=1,
     )

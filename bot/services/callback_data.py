@@ -30,6 +30,8 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "training": ("apprenticeship", "school", "course"),
 }
 
+_CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
+
 Track = Literal["savings", "jobsearch"]
 CountedKind = Literal["applied", "interview"]
 
@@ -135,6 +137,23 @@ class ResolveFlag:
     report_id: int
 
 
+@dataclass(frozen=True)
+class TicketReply:
+    """A counsellor sends canned reply number `choice` (protocol order) to ticket `ticket_id`."""
+
+    ticket_id: int
+    choice: int
+
+
+@dataclass(frozen=True)
+class CloseTicket:
+    """A counsellor closes ticket `ticket_id`."""
+
+    ticket_id: int
+
+
+STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
+
 Press = (
     Consent
     | ChooseLanguage
@@ -151,6 +170,8 @@ Press = (
     | Answer
     | ContinueSurvey
     | ResolveFlag
+    | TicketReply
+    | CloseTicket
 )
 
 
@@ -207,6 +228,10 @@ def _encode(press: Press) -> str:
             return "survey:go"
         case ResolveFlag(report_id):
             return f"flag:{report_id}"
+        case TicketReply(ticket_id, choice):
+            return f"tkt:{ticket_id}:{choice}"
+        case CloseTicket(ticket_id):
+            return f"tktx:{ticket_id}"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -255,6 +280,10 @@ def decode(data: str | None) -> Press | None:
             return ContinueSurvey()
         case "flag", [report] if _positive(report):
             return ResolveFlag(int(report))
+        case "tkt", [ticket, choice] if _positive(ticket) and choice in _CHOICES:
+            return TicketReply(int(ticket), int(choice))
+        case "tktx", [ticket] if _positive(ticket):
+            return CloseTicket(int(ticket))
     return None
 
 

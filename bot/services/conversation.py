@@ -12,6 +12,8 @@ from bot.services import (
     activity,
     callback_data,
     enrollment,
+    inbox,
+    inbox_desk,
     intake,
     intents,
     menu,
@@ -19,6 +21,7 @@ from bot.services import (
     surveys,
 )
 from bot.services.callback_data import (
+    STAFF_PRESSES,
     ActionDetail,
     Answer,
     ChangeGoal,
@@ -31,7 +34,6 @@ from bot.services.callback_data import (
     Deposit,
     Dismiss,
     Erase,
-    ResolveFlag,
     Steps,
     TypeInstead,
 )
@@ -43,7 +45,7 @@ from bot.services.turns import Turn
 async def press(turn: Turn, data: str | None, trial: Trial) -> None:
     """A tap on one of our inline buttons in the private chat."""
     request = callback_data.decode(data)
-    if request is None or isinstance(request, ResolveFlag):  # staff buttons have their own route
+    if request is None or isinstance(request, STAFF_PRESSES):  # staff buttons have their own route
         await turn.say_text("button.unknown")
         return
     if isinstance(request, Consent):
@@ -87,13 +89,15 @@ async def typed(turn: Turn, words: str, trial: Trial) -> None:
     """Text that is not a command: the answer to an intake step that asks for typing."""
     participant = turn.participant
     if participant is None:
-        await turn.say_text("start.welcome", name=turn.incoming.first_name)
+        if not await inbox_desk.explain_answering(turn):  # staff with open questions
+            await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
-        await intents.answer(turn, words, trial)
+        if not await inbox.typed(turn, words, trial):  # the question after a bare /ask
+            await intents.answer(turn, words, trial)
     else:
         await turn.say_text("unknown.use_buttons")
         await intake.prompt(turn, trial)

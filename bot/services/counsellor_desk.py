@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, PeerGroup
 from bot.db.study import Participant
-from bot.services import binding, group_views, reports
+from bot.services import binding, group_views, inbox_desk, reports
 from bot.services.groups import GroupError
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -38,6 +38,8 @@ async def list_groups(turn: Turn) -> None:
     words = await group_views.groups_overview(
         turn.session, turn.user_id, turn.staff.admin_ids, turn.language, turn.now
     )
+    if (tickets := await inbox_desk.groups_summary(turn)) is not None:
+        words += "\n\n" + tickets
     await turn.say_text("groups.plain", words=words)
 
 
@@ -58,6 +60,7 @@ async def show_group(
     words = await group_views.render_group(
         turn.session, group, members, names, turn.language, trial
     )
+    words += "\n\n" + await inbox_desk.group_summary(turn, group.id)
     await turn.say_text("groups.plain", words=words)
 
 

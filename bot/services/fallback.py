@@ -33,11 +33,22 @@ PARTICIPANT_COMMANDS = (
     "stop",
     "mydata",
     "delete",
+    "ask",
 )
 STAFF_COMMANDS = {
-    Role.COUNSELLOR: ("groups", "group", "flags", "post"),
+    Role.COUNSELLOR: ("groups", "group", "flags", "post", "tickets"),
     Role.RESEARCHER: ("trial",),
-    Role.ADMIN: ("groups", "group", "flags", "post", "trial", "codes", "invite", "assign"),
+    Role.ADMIN: (
+        "groups",
+        "group",
+        "flags",
+        "post",
+        "trial",
+        "codes",
+        "invite",
+        "assign",
+        "tickets",
+    ),
 }
 GROUP_ONLY_COMMANDS = ("bind", "warn", "mute", "unmute", "remove", "pin", "rules", "report")
 # difflib's similarity ratio: /deposti → deposit is 0.86, /aplied → applied 0.92; 0.6 keeps

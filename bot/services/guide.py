@@ -20,4 +20,6 @@ async def show_help(turn: Turn) -> None:
     keys = [key for allowed, key in STAFF_SECTIONS if roles & allowed]
     if not keys or turn.participant is not None:
         keys.insert(0, "help.text")
+    if turn.participant is not None and turn.participant.counsellor_id is not None:
+        keys.insert(1, "inbox.help_participant")  # arms with counsellor_contact
     await turn.say("\n\n".join(turn.t(key) for key in keys))

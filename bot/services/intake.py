@@ -7,6 +7,7 @@ from bot.i18n import Language
 from bot.outbox import Button
 from bot.services import callback_data, questionnaire, surveys
 from bot.services.allocation import allocate
+from bot.services.inbox import assign_counsellor
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.pools import enter_pool
 from bot.services.trial import Trial
@@ -213,6 +214,7 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
     surveys.schedule_first(participant, trial)
     await enter_pool(turn.session, participant, trial, turn.now)
+    await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
     await turn.say_text("intake.done", explanation=explanation)
 

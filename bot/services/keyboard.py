@@ -12,9 +12,10 @@ from functools import cache
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language, text
 
+ASK = "ask"  # the counsellor inbox: shown only to someone with a counsellor (see menu_for)
 LAYOUTS = {
-    "savings": (("saved",), ("progress", "help")),
-    "jobsearch": (("applied", "interview"), ("job", "training"), ("progress", "help")),
+    "savings": (("saved",), ("progress", "help"), (ASK,)),
+    "jobsearch": (("applied", "interview"), ("job", "training"), ("progress", "help"), (ASK,)),
 }
 
 
@@ -27,6 +28,8 @@ def menu_for(participant: Participant | None, language: Language) -> tuple[tuple
     ):
         return ()
     layout = LAYOUTS.get(participant.track or "", ())
+    if participant.counsellor_id is None:  # only arms with counsellor_contact get one
+        layout = tuple(row for row in layout if ASK not in row)
     return tuple(tuple(text(language, f"menu.{key}") for key in row) for row in layout)
 
 

@@ -5,8 +5,8 @@ Logging asks one more tap first (an amount, a number), so nothing is recorded by
 
 from __future__ import annotations
 
-from bot.services import activity, callback_data, guide, participation
-from bot.services.keyboard import label_meaning
+from bot.services import activity, callback_data, guide, inbox, participation
+from bot.services.keyboard import ASK, label_meaning
 from bot.services.money import format_amount
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -26,6 +26,8 @@ async def tap(turn: Turn, label: str, trial: Trial) -> None:
         await activity.action(turn, meaning, None, trial)
     elif meaning == "progress":
         await participation.progress(turn, trial)
+    elif meaning == ASK:
+        await inbox.ask(turn, None, trial)
     else:
         await guide.show_help(turn)
 

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 
 from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
-from bot.services import callback_data, intake
+from bot.services import callback_data, inbox, intake
 from bot.services.erasure import Needles, forget_mentions
 from bot.services.ledger import ledger_of
 from bot.services.money import format_amount
@@ -202,6 +202,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     telegram_id = participant.telegram_user_id
     keep = trial.protocol.study.keep_research_data_after_erasure
     await cancel_pending_nudges(turn.session, participant.id, "erased")
+    await inbox.forget_participant(turn.session, participant.id, turn.now)
     await turn.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.participant_id == participant.id)

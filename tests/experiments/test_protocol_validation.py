@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from experiments.protocol import ProtocolError, load_protocol, parse_protocol, validate_protocol
+from experiments.protocol import (
+    ProtocolError,
+    load_protocol,
+    parse_protocol,
+    summarize,
+    validate_protocol,
+)
+from experiments.protocol_sections import Component
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 
@@ -185,3 +192,35 @@ def test_unknown_stratification_factor_is_refused(study_data: dict[str, Any]) ->
     study_data["stratification"]["by"] = ["track", "gender"]
     (line,) = problems(study_data)
     assert line.startswith("stratification.by[1]: must be one of")
+
+
+def test_the_peer_arm_ships_with_counsellor_contact(study_data: dict[str, Any]) -> None:
+    protocol = validate_protocol(study_data)
+    assert protocol.arms_with(Component.COUNSELLOR_CONTACT) == ("peer",)
+    assert [reply.key for reply in protocol.inbox.canned] == ["received", "call_me"]
+
+
+def test_study_check_summarizes_the_inbox(study_data: dict[str, Any]) -> None:
+    summary = summarize(validate_protocol(study_data))
+    assert (
+        "Counsellor inbox (peer): unanswered questions reminded after 1 day, escalated after "
+        "3 days; their text kept 30 days after closing; 2 canned replies"
+    ) in summary
+
+
+def test_counsellor_contact_is_allowed_without_a_peer_group(study_data: dict[str, Any]) -> None:
+    study_data["arms"][1]["components"] = ["reminder", "counsellor_contact"]
+    assert validate_protocol(study_data).arms_with(Component.COUNSELLOR_CONTACT) == (
+        "peer",
+        "text",
+    )
+
+
+def test_escalation_must_come_after_the_reminder(study_data: dict[str, Any]) -> None:
+    study_data["inbox"]["escalate_after"] = "PT12H"
+    assert problems(study_data) == ["inbox.escalate_after: must come after remind_after"]
+
+
+def test_canned_replies_are_named_once(study_data: dict[str, Any]) -> None:
+    study_data["inbox"]["canned"][1]["key"] = "received"
+    assert problems(study_data) == ["inbox.canned: names a canned reply twice"]

@@ -13,6 +13,7 @@ from bot.services.callback_data import (
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
+    CloseTicket,
     Commit,
     Consent,
     ContinueSurvey,
@@ -20,6 +21,7 @@ from bot.services.callback_data import (
     Erase,
     Press,
     ResolveFlag,
+    TicketReply,
     decode,
     encode,
 )
@@ -41,6 +43,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
     st.just(ContinueSurvey()),
     st.builds(ResolveFlag, amounts),
+    st.builds(TicketReply, amounts, st.integers(min_value=0, max_value=5)),
+    st.builds(CloseTicket, amounts),
 )
 
 
@@ -83,6 +87,10 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "del:perhaps",
         "survey:later",
         "flag:abc",
+        "tkt:1:6",  # more canned replies than a protocol may have
+        "tkt:0:1",
+        "tkt:1",
+        "tktx:-3",
         "unknown:thing",
         "q:" + "x" * 70,
     ],

@@ -1,0 +1,66 @@
+"""The counsellor inbox: /ask for participants; /tickets, replies and ticket buttons for staff."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.db.study import Role
+from bot.handlers.context import LotgenootContext
+from bot.handlers.turns import run_turn
+from bot.services import conversation, inbox, inbox_desk
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
+STAFF = (Role.COUNSELLOR, Role.ADMIN)
+
+
+async def ask(update: Update, context: LotgenootContext) -> None:
+    """/ask [question]: a question for the participant's counsellor (line breaks kept)."""
+    message = update.effective_message
+    typed = (message.text or "") if message is not None else ""
+    parts = typed.split(maxsplit=1)
+    question = parts[1] if len(parts) > 1 else None
+    await run_turn(update, context, lambda turn, trial: inbox.ask(turn, question, trial))
+
+
+async def tickets(update: Update, context: LotgenootContext) -> None:
+    """/tickets: open questions, each with a close button."""
+    await run_turn(update, context, inbox_desk.list_tickets, roles=STAFF)
+
+
+async def on_reply(update: Update, context: LotgenootContext) -> None:
+    """Text that replies to one of our messages: an answer to a ticket, else ordinary text."""
+    message = update.effective_message
+    assert message is not None
+    assert message.reply_to_message is not None
+    words, replied_to = message.text or "", message.reply_to_message.message_id
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        if not await inbox_desk.answer_by_reply(turn, replied_to, words, trial):
+            await conversation.typed(turn, words, trial)
+
+    await run_turn(update, context, service)
+
+
+async def on_ticket_button(update: Update, context: LotgenootContext) -> None:
+    """A canned reply or the close button under a ticket."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    data = query.data
+    await run_turn(
+        update, context, lambda turn, trial: inbox_desk.press(turn, data, trial), roles=STAFF
+    )
+
+
+def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
+    """Registered before the menu and the general text and button handlers."""
+    replying = PRIVATE & filters.TEXT & ~filters.COMMAND & filters.REPLY
+    return [
+        CommandHandler("ask", ask, filters=PRIVATE),
+        CommandHandler("tickets", tickets, filters=PRIVATE),
+        MessageHandler(replying, on_reply),
+        CallbackQueryHandler(on_ticket_button, pattern=r"^tktx?:"),
+    ]
