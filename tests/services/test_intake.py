@@ -289,3 +289,26 @@ async def test_the_first_follow_up_is_planned_from_the_allocation(
     assert participant.next_survey_wave == 1
     assert participant.next_survey_at == clock.now() + first
     assert participant.open_survey_wave is None
+
+
+async def test_typing_during_the_baseline_asks_for_the_buttons_and_repeats_the_question(
+    runner: TurnRunner, person: Person
+) -> None:
+    await _at_track(person, runner)
+    [first] = await person.press("track:savings")
+    hint, again = await person.type("3")
+    assert hint.text == nl("unknown.use_buttons")
+    assert again.buttons == first.buttons
+    assert await _count(person, SurveyAnswer) == 0
+
+
+async def test_a_language_button_after_the_intake_switches_the_language(
+    runner: TurnRunner, person: Person
+) -> None:
+    await _at_track(person, runner)
+    await _through_baseline(person, "savings")
+    await person.press("commit:1000")
+    [reply] = await person.press("lang:en")
+    assert reply.text == text(Language.EN, "language.changed")
+    participant = await participant_of(person)
+    assert (participant.language, participant.step) == ("en", IntakeStep.DONE)
