@@ -12,8 +12,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db.study import Event, Participant
 from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, LOGGED_KINDS, EventKind
@@ -24,7 +25,8 @@ MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
 
 @dataclass(frozen=True)
 class Logged:
-    """One logged event, as the ledger needs it."""
+    """One logged event, as the ledger needs it; a correction's `occurred_at` is that of the
+    deposit it corrects, the moment it counts for."""
 
     kind: str
     amount_cents: int
@@ -104,9 +106,15 @@ class Ledger:
         ]
 
 
-_LOGGED = select(
-    Event.participant_id, Event.kind, Event.amount_cents, Event.quantity, Event.occurred_at
-).where(Event.kind.in_(LOGGED_KINDS))
+# A correction (/undo) counts in the period of the deposit it corrects: undoing last week's
+# deposit must not make this week's savings negative.
+_CORRECTED = aliased(Event)
+_COUNTS_AT = func.coalesce(_CORRECTED.occurred_at, Event.occurred_at)
+_LOGGED = (
+    select(Event.participant_id, Event.kind, Event.amount_cents, Event.quantity, _COUNTS_AT)
+    .outerjoin(_CORRECTED, _CORRECTED.id == Event.corrects_event_id)
+    .where(Event.kind.in_(LOGGED_KINDS))
+)
 # built once: a receipt runs it on every deposit and step
 ONE_LEDGER = _LOGGED.where(Event.participant_id == bindparam("participant"))
 
@@ -128,7 +136,7 @@ async def ledgers(
     for start in range(0, len(ordered), IDS_PER_QUERY):
         query = _LOGGED.where(Event.participant_id.in_(ordered[start : start + IDS_PER_QUERY]))
         if since is not None:
-            query = query.where(Event.occurred_at >= since)
+            query = query.where(since <= _COUNTS_AT)
         for participant_id, kind, cents, quantity, at in await session.execute(query):
             found[participant_id].append(Logged(kind, cents or 0, quantity or 0, at))
     return {participant_id: Ledger(events) for participant_id, events in found.items()}

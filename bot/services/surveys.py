@@ -90,7 +90,10 @@ async def scan_surveys(
         assert at is not None
         assert participant.allocated_at is not None
         participant.open_survey_wave = wave
-        participant.survey_reminder_at = at + schedule.survey_reminder_after
+        # the reminder counts from when the invitation goes out, which is later than the wave's
+        # due time after a pause or downtime: never an invitation and its reminder together
+        invited_at = trial.protocol.next_allowed_time(max(at, now))
+        participant.survey_reminder_at = invited_at + schedule.survey_reminder_after
         participant.survey_reminders_left = schedule.survey_reminders
         following = wave + 1
         if following <= len(schedule.survey_times):

@@ -7,7 +7,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
@@ -135,12 +134,6 @@ async def test_an_undone_deposit_leaves_the_progress(runner: TurnRunner, person:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service bug: /undo of last period's deposit is subtracted from this period "
-    "(periods.saved_between sums corrections by their own date), so /progress shows a "
-    "negative amount saved this period",
-)
 async def test_undoing_last_periods_deposit_never_makes_this_periods_savings_negative(
     runner: TurnRunner, person: Person, clock: FakeClock, trial: Trial
 ) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -264,12 +263,6 @@ async def test_the_second_wave_is_invited_at_its_own_time_and_is_the_last(
     assert len(await _sent(database, "survey_invitation")) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service bug: scan_surveys plans the reminder from the wave's due time, not from "
-    "when the invitation was queued, so a late invitation (after a pause, or a scheduler "
-    "that was down) is reminded in the same scan and both arrive together",
-)
 async def test_an_invitation_sent_late_is_not_followed_by_a_reminder_in_the_same_scan(
     runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
 ) -> None:
