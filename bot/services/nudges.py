@@ -31,7 +31,7 @@ from experiments.protocol_sections import Component
 log = logging.getLogger(__name__)
 
 MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
-NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder")
+NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder", "prompt")
 JOB_SEARCH_KINDS = ("applied", "interview", "job", "training")
 LOGGED_KINDS = (*DEPOSIT_KINDS, *JOB_SEARCH_KINDS)
 IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
