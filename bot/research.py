@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
+from bot.db.micro import MicroDecision
 from bot.db.models import OutboxMessage
 from bot.db.study import (
     Allocation,
@@ -99,6 +100,7 @@ _MODELS: dict[str, Any] = {
     "events": Event,
     "survey_answers": SurveyAnswer,
     "messages": OutboxMessage,
+    "micro_decisions": MicroDecision,
 }
 
 
@@ -158,6 +160,8 @@ def _cell(column: Any, dialect: str) -> Any:
         return func.quote(column)  # 'text' with quotes doubled; NULL as NULL
     if isinstance(kind, Integer | Boolean):
         return cast(column, Text) if postgresql else column
+    if isinstance(kind, Float):  # a probability: shortest round-trip text in both databases
+        return cast(column, Text) if postgresql else func.printf("%!.17g", column)
     raise TypeError(f"{column.key}: no export reading for {kind!r}")
 
 
@@ -259,6 +263,8 @@ def _arrow_type(kind: Any) -> pa.DataType:
         return pa.timestamp("us")
     if isinstance(kind, Boolean):
         return pa.bool_()
+    if isinstance(kind, Float):
+        return pa.float64()
     return pa.int64() if isinstance(kind, Integer) else pa.string()
 
 
