@@ -9,7 +9,7 @@ import asyncio
 import io
 import json
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -386,9 +386,15 @@ async def export_trial(
 
 
 async def report_trial(
-    database: Database, out: Path, *, protocol: Protocol, as_of: datetime
+    database: Database,
+    out: Path,
+    *,
+    protocol: Protocol,
+    as_of: datetime,
+    micro_truth: Mapping[str, float] | None = None,
 ) -> Path:
-    """Read the database and write report.html with its figures into `out`; its path."""
+    """Read the database and write report.html with its figures into `out`; its path.
+    `micro_truth`: a simulation's known excursion effects, shown beside the estimates."""
     from experiments.report import write_report  # the statistics stack: not for exports
 
     raw = await read_trial(database, as_of)
@@ -397,7 +403,9 @@ async def report_trial(
     def _write() -> Path:
         # The report shows no pseudonyms, so it needs no key: a throwaway one will do.
         tables = build_tables(raw, Pseudonymizer(secrets.token_hex(32)), protocol=protocol)
-        return write_report(tables, protocol, out, raw.as_of, registration=registration)
+        return write_report(
+            tables, protocol, out, raw.as_of, registration=registration, micro_truth=micro_truth
+        )
 
     return await asyncio.to_thread(_write)
 

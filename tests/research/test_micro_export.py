@@ -8,11 +8,13 @@ from pathlib import Path
 import pandas as pd  # type: ignore[import-untyped]
 import pyreadstat  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import select
 
 from bot.db.engine import Database
+from bot.db.micro import MicroDecision
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
-from bot.research import export_trial
+from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
@@ -42,13 +44,14 @@ COLUMNS = [
 ]
 
 
-async def study_of_ten_days(database: Database) -> None:
-    """Four savers; the first deposits 3 hours after every decision point, the others never."""
+async def study_of_ten_days(database: Database, people: int = 4) -> None:
+    """Savers; the first deposits 3 hours after every decision point, the others never (with
+    more than four people, each deposits after the points where they were sent a prompt)."""
     async with database.transaction() as session:
         site = Site(name="Utrecht", created_at=ALLOCATED)
         session.add(site)
         await session.flush()
-        for n in range(4):
+        for n in range(people):
             person = Participant(
                 telegram_user_id=800 + n,
                 site_id=site.id,
@@ -82,6 +85,32 @@ async def study_of_ten_days(database: Database) -> None:
                     )
     for day in range(10):
         await scan_micro(database, TRIAL, FIRST_POINT + timedelta(days=day))
+        if people > 4:
+            await deposits_after_prompts(database, day)
+
+
+async def deposits_after_prompts(database: Database, day: int) -> None:
+    point = FIRST_POINT + timedelta(days=day)
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(MicroDecision.participant_id, MicroDecision.sent).where(
+                MicroDecision.decision_at == point
+            )
+        )
+        for pid, sent in rows:
+            # Prompted people deposit after 2 of 3 points, the others after 1 of 3.
+            if (pid + day) % 3 < (2 if sent else 1):
+                session.add(
+                    Event(
+                        participant_id=pid,
+                        kind="deposit",
+                        amount_cents=100,
+                        detail={},
+                        occurred_at=point + timedelta(hours=2),
+                        source="telegram",
+                        dedupe_key=f"prompted:{pid}:{day}",
+                    )
+                )
 
 
 @pytest.mark.parametrize("file_format", ["csv", "parquet", "spss", "stata"])
@@ -120,3 +149,22 @@ async def test_every_format_exports_the_decisions_with_outcome_and_covariates(
     codebook = pd.read_csv(tmp_path / "codebook.csv")
     documented = set(codebook.loc[codebook["table"] == "micro_decisions", "variable"])
     assert documented == set(COLUMNS)
+
+
+async def test_the_report_shows_the_excursion_effect_beside_the_simulated_truth(
+    database: Database, tmp_path: Path
+) -> None:
+    await study_of_ten_days(database, people=60)
+    path = await report_trial(
+        database,
+        tmp_path,
+        protocol=TRIAL.protocol,
+        as_of=FIRST_POINT + timedelta(days=11),
+        micro_truth={"marginal": 0.693},
+    )
+    page = path.read_text("utf-8")
+    assert "Micro-randomized nudges: causal excursion effects" in page
+    assert "EMEE on the relative risk" in page
+    assert "Qian T, Yoo H, Klasnja P, Almirall D, Murphy SA (2021)" in page
+    assert "2.000" in page  # the truth, as a relative risk
+    assert "Per-decision randomization check" in page
