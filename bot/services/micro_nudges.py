@@ -99,16 +99,27 @@ async def scan_micro_decisions(
     if not people:
         return result
     result.last_id = people[-1].id
-    ids = [person.id for person in people]
-    last_decided = await _last_decisions(session, ids)
-    recent = await _recent_nudges(session, ids, now - timedelta(days=micro.days + 2))
-    logged = await histories(session, ids)
-    key = draw_key(trial.allocation_seed)
-    messages: list[OutgoingMessage] = []
+    last_decided = await _last_decisions(session, [person.id for person in people])
+    due: list[tuple[Participant, list[datetime]]] = []
     for person in people:
         assert person.allocated_at is not None
         start = last_decided.get(person.id, person.allocated_at)
-        for point in decision_points(micro, trial.protocol.zone, person.allocated_at, start, now):
+        zone = trial.protocol.zone
+        points = list(decision_points(micro, zone, person.allocated_at, start, now))
+        if points:
+            due.append((person, points))
+    if not due:
+        return result
+    # Only the people with a decision to make: most scans find none and read nothing more.
+    ids = [person.id for person, _ in due]
+    earliest = min(points[0] for _, points in due)
+    recent = await _recent_nudges(session, ids, earliest - micro.min_gap)
+    needs_history = any(item.component != "prompt" for item in micro.components)
+    logged = await histories(session, ids) if needs_history else {}
+    key = draw_key(trial.allocation_seed)
+    messages: list[OutgoingMessage] = []
+    for person, points in due:
+        for point in points:
             for item in micro.components:
                 decision = _decide(micro, item, person, point, now, recent, logged, trial, key)
                 inserted = await insert_if_absent(

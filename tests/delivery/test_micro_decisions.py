@@ -10,14 +10,14 @@ from sqlalchemy import func, select, update
 from bot.db.engine import Database
 from bot.db.micro import MicroDecision
 from bot.db.models import OutboxMessage
-from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
+from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.outbox import OutgoingMessage, enqueue_many
 from bot.paths import shipped_config
 from bot.scheduler import scan_micro
 from bot.services.micro_nudges import decision_log, scan_micro_decisions
 from bot.services.trial import Trial
 from experiments.micro_randomization import check_decisions
-from experiments.protocol import load_protocol
+from experiments.protocol import load_protocol, validate_protocol
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("mrt.toml")),
@@ -178,3 +178,54 @@ async def test_verify_re_derives_every_draw_from_the_seed(database: Database) ->
         problems = check_decisions(await decision_log(session), TRIAL.allocation_seed, MICRO)
     assert len(problems) == 1
     assert "sent=True" in problems[0]
+
+
+def text_arm_with_randomized_reminders() -> Trial:
+    """The three-arm study with reminders in the text arm sent with probability 0.9."""
+    import tomllib
+
+    data = tomllib.loads(shipped_config("study.toml").read_text("utf-8"))
+    data["arms"][1]["components"] = ["congratulation", "encouragement"]
+    data["micro_randomization"] = {
+        "arms": ["text"],
+        "components": [{"component": "reminder", "probability": 0.9}],
+    }
+    return Trial(validate_protocol(data), "reminder-seed", "reminder-key")
+
+
+async def test_a_randomized_reminder_goes_only_to_savers_who_have_not_met_their_goal(
+    database: Database,
+) -> None:
+    trial = text_arm_with_randomized_reminders()
+    await enrolled(database, 20)
+    async with database.transaction() as session:
+        await session.execute(update(Participant).values(arm="text"))
+        for pid in range(1, 11):  # the first ten saved this period
+            session.add(
+                Event(
+                    participant_id=pid,
+                    kind="deposit",
+                    amount_cents=500,
+                    detail={},
+                    occurred_at=ALLOCATED + timedelta(hours=2),
+                    source="telegram",
+                    dedupe_key=f"saved:{pid}",
+                )
+            )
+    await scan_micro(database, trial, FIRST_POINT)
+    async with database.transaction() as session:
+        rows = (
+            await session.execute(
+                select(MicroDecision.participant_id, MicroDecision.unavailable_reason)
+            )
+        ).all()
+        reminders = list(
+            await session.scalars(
+                select(OutboxMessage.participant_id).where(OutboxMessage.kind == "reminder")
+            )
+        )
+    reasons = dict(rows)
+    assert {reasons[pid] for pid in range(1, 11)} == {"goal_met"}
+    assert {reasons[pid] for pid in range(11, 21)} == {None}
+    assert reminders  # at 0.9, nearly all of the other ten
+    assert all(pid > 10 for pid in reminders)
