@@ -149,6 +149,8 @@ def _activity(session: AsyncSession, person: Participant, index: int) -> None:
                 participant_id=person.id,
                 status=status,
                 not_before=start,
+                priority=2,
+                rank_at=start,
                 attempts=1,
                 last_error=f"chat {telegram_id} of {username}" if number else None,
                 created_at=start,
