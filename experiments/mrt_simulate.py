@@ -12,6 +12,7 @@ log(sum_t w_t RR_t / sum_t w_t) with w_t = p_t (1 - p_t) times the chance of bei
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ class MrtDesign:
     base_high: float = 0.30
     rr: float = 1.3
     decay: float = -0.05  # change in log relative risk per week
+    # "binary": a deposit within the window (EMEE, log relative risk); "continuous": an amount
+    # with a person effect and unit noise, the nudge adding `difference` + `slope` (week - 1)
+    # (WCLS, difference scale)
+    scale: str = "binary"
+    difference: float = 0.3
+    slope: float = -0.03
 
     def probability(self, week: int) -> float:
         return self.probabilities[min(week, len(self.probabilities)) - 1]
@@ -40,25 +47,24 @@ class MrtDesign:
         return self.rr * math.exp(self.decay * (week - 1))
 
     def null(self) -> MrtDesign:
-        return MrtDesign(
-            self.participants,
-            self.days,
-            self.probabilities,
-            self.availability,
-            self.base_low,
-            self.base_high,
-            1.0,
-            0.0,
-        )
+        return dataclasses.replace(self, rr=1.0, decay=0.0, difference=0.0, slope=0.0)
+
+    def effect(self, week: int) -> float:
+        """The nudge's effect in a week on the design's scale (log RR, or a difference)."""
+        if self.scale == "binary":
+            return math.log(self.relative_risk(week))
+        return self.difference + self.slope * (week - 1)
 
 
 def true_marginal(design: MrtDesign) -> float:
-    """The marginal excursion effect (log relative risk) the simulation implies."""
-    weights = [
-        design.probability(d // 7 + 1) * (1 - design.probability(d // 7 + 1))
-        for d in range(design.days)
-    ]
-    risks = [design.relative_risk(d // 7 + 1) for d in range(design.days)]
+    """The marginal excursion effect the simulation implies: log of the p(1 - p)-weighted mean
+    relative risk (binary), or the p(1 - p)-weighted mean difference (continuous)."""
+    weeks = [d // 7 + 1 for d in range(design.days)]
+    weights = [design.probability(w) * (1 - design.probability(w)) for w in weeks]
+    if design.scale != "binary":
+        effects = [design.effect(w) for w in weeks]
+        return sum(w * e for w, e in zip(weights, effects, strict=True)) / sum(weights)
+    risks = [design.relative_risk(w) for w in weeks]
     return math.log(sum(w * r for w, r in zip(weights, risks, strict=True)) / sum(weights))
 
 
@@ -73,9 +79,15 @@ def simulate_decisions(design: MrtDesign, rng: np.random.Generator) -> pd.DataFr
     available = rng.random(people * days) < design.availability
     probability = np.array([design.probability(int(w)) for w in week])
     sent = available & (rng.random(people * days) < probability)
-    risk = np.array([design.relative_risk(int(w)) for w in week])
-    chance = base * np.where(sent, risk, 1.0)
-    outcome = (rng.random(people * days) < chance).astype(float)
+    if design.scale == "binary":
+        risk = np.array([design.relative_risk(int(w)) for w in week])
+        chance = base * np.where(sent, risk, 1.0)
+        outcome = (rng.random(people * days) < chance).astype(float)
+    else:
+        person = np.repeat(rng.normal(0.0, 1.0, people), days)
+        effect = np.array([design.effect(int(w)) for w in week])
+        noise = rng.normal(0.0, 1.0, people * days)
+        outcome = 10 * base + person + np.where(sent, effect, 0.0) + noise
     prior = np.zeros(people * days)
     prior[1:] = outcome[:-1]
     prior[day == 0] = 0.0
@@ -140,19 +152,23 @@ class ExcursionValidity:
 def excursion_validity(
     design: MrtDesign, trials: int, seed: int, scenario: str = "alternative"
 ) -> list[ExcursionValidity]:
-    """Simulate `trials` MRTs and analyse each with EMEE: marginal, week 1, change per week."""
+    """Simulate `trials` MRTs and analyse each with EMEE (binary) or WCLS (continuous):
+    marginal, week 1, change per week."""
     from experiments.excursion import analyse_decisions
 
     rng = np.random.default_rng(seed)
+    binary = design.scale == "binary"
     truths = {
         "marginal": true_marginal(design),
-        "week 1": math.log(design.rr),
-        "change per week": design.decay,
+        "week 1": design.effect(1),
+        "change per week": design.decay if binary else design.slope,
     }
     found: dict[str, list[tuple[float, bool, bool]]] = {term: [] for term in truths}
     for _ in range(trials):
         result = analyse_decisions(
-            simulate_decisions(design, rng), "binary", ("week", "prior_outcome")
+            simulate_decisions(design, rng),
+            "binary" if binary else "count",
+            ("week", "prior_outcome"),
         )
         for estimate in (result.marginal, result.week_one, result.per_week):
             truth = truths[estimate.term]

@@ -68,3 +68,12 @@ def test_a_small_validity_run_recovers_the_simulated_effect() -> None:
         assert row.coverage_ok, row
     null = excursion_validity(MrtDesign().null(), trials=40, seed=2027, scenario="null")
     assert all(row.type_one_ok for row in null)
+
+
+def test_a_small_wcls_validity_run_recovers_a_simulated_difference() -> None:
+    design = MrtDesign(scale="continuous")
+    rows = excursion_validity(design, trials=40, seed=2028)
+    assert [round(row.truth, 4) for row in rows[1:]] == [0.3, -0.03]
+    for row in rows:
+        assert row.bias_ok, row
+        assert row.coverage_ok, row
