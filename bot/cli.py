@@ -161,6 +161,10 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where the export and report go.")] = Path(
         "demo-output"
     ),
+    protocol: Annotated[
+        Path | None,
+        typer.Option(help="The protocol to simulate, e.g. config/mrt.toml (micro-randomized)."),
+    ] = None,
 ) -> None:
     """Simulate a whole study: the real bot, the built-in Telegram sandbox, simulated people."""
     from bot.demo import DemoOptions, Effects, run_demo
@@ -172,7 +176,12 @@ def demo(
         seed=seed,
         out=out,
         effects=Effects().scaled(effect),
+        protocol=protocol,
     )
+    if protocol is not None:
+        from experiments.protocol import load_protocol
+
+        load_protocol(protocol)  # a problem in the file is reported before anything starts
     result = asyncio.run(run_demo(options))
     if result.unknown_calls or result.duplicate_nudges:
         raise UserFacingError(

@@ -13,8 +13,10 @@ import typer
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
 from bot.services.allocation import allocation_log, participant_arms
+from bot.services.micro_nudges import decision_log
 from bot.settings import load_settings
 from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
+from experiments.micro_randomization import LoggedDecision, check_decisions
 from experiments.power import format_power, participants_per_arm
 from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
 from experiments.registration import Registration
@@ -60,7 +62,7 @@ def verify_log(
         raise StudyError(
             "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
         )
-    records, participants = asyncio.run(_read_log(settings.database_url))
+    records, participants, decisions = asyncio.run(_read_log(settings.database_url))
     checked = check_log(
         records,
         seed,
@@ -69,9 +71,11 @@ def verify_log(
         expected_head=head,
     )
     flagged = {problem.sequence for problem in checked.problems if problem.sequence is not None}
-    problems = checked.problems + verify_participants(
-        records, participants, already_reported=flagged
-    )
+    problems: list[object] = [
+        *checked.problems,
+        *verify_participants(records, participants, already_reported=flagged),
+        *check_decisions(decisions, seed, protocol.micro_randomization),
+    ]
     if problems:
         for problem in problems:
             typer.echo(str(problem), err=True)
@@ -84,6 +88,9 @@ def verify_log(
     elif checked.legacy:
         intact += f" (legacy, unkeyed chain for the first {checked.legacy_records}, keyed after)"
     typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
+    if decisions:
+        made = _count(decisions, "micro-randomized decision")
+        typer.echo(f"{made}, every draw as the seed gives it")
 
 
 @study_app.command("register")
@@ -221,11 +228,15 @@ def _count(items: Sized, noun: str) -> str:
 
 async def _read_log(
     database_url: str,
-) -> tuple[list[AllocationRecord], list[tuple[int, str | None, str | None]]]:
+) -> tuple[list[AllocationRecord], list[tuple[int, str | None, str | None]], list[LoggedDecision]]:
     database = Database(database_url)
     try:
         await ensure_up_to_date(database)
         async with database.snapshot() as session:
-            return await allocation_log(session), await participant_arms(session)
+            return (
+                await allocation_log(session),
+                await participant_arms(session),
+                await decision_log(session),
+            )
     finally:
         await database.dispose()

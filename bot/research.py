@@ -9,7 +9,7 @@ import asyncio
 import io
 import json
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
+from bot.db.micro import MicroDecision
 from bot.db.models import OutboxMessage
 from bot.db.study import (
     Allocation,
@@ -99,6 +100,7 @@ _MODELS: dict[str, Any] = {
     "events": Event,
     "survey_answers": SurveyAnswer,
     "messages": OutboxMessage,
+    "micro_decisions": MicroDecision,
 }
 
 
@@ -158,6 +160,8 @@ def _cell(column: Any, dialect: str) -> Any:
         return func.quote(column)  # 'text' with quotes doubled; NULL as NULL
     if isinstance(kind, Integer | Boolean):
         return cast(column, Text) if postgresql else column
+    if isinstance(kind, Float):  # a probability: shortest round-trip text in both databases
+        return cast(column, Text) if postgresql else func.printf("%!.17g", column)
     raise TypeError(f"{column.key}: no export reading for {kind!r}")
 
 
@@ -259,6 +263,8 @@ def _arrow_type(kind: Any) -> pa.DataType:
         return pa.timestamp("us")
     if isinstance(kind, Boolean):
         return pa.bool_()
+    if isinstance(kind, Float):
+        return pa.float64()
     return pa.int64() if isinstance(kind, Integer) else pa.string()
 
 
@@ -380,9 +386,15 @@ async def export_trial(
 
 
 async def report_trial(
-    database: Database, out: Path, *, protocol: Protocol, as_of: datetime
+    database: Database,
+    out: Path,
+    *,
+    protocol: Protocol,
+    as_of: datetime,
+    micro_truth: Mapping[str, float] | None = None,
 ) -> Path:
-    """Read the database and write report.html with its figures into `out`; its path."""
+    """Read the database and write report.html with its figures into `out`; its path.
+    `micro_truth`: a simulation's known excursion effects, shown beside the estimates."""
     from experiments.report import write_report  # the statistics stack: not for exports
 
     raw = await read_trial(database, as_of)
@@ -391,7 +403,9 @@ async def report_trial(
     def _write() -> Path:
         # The report shows no pseudonyms, so it needs no key: a throwaway one will do.
         tables = build_tables(raw, Pseudonymizer(secrets.token_hex(32)), protocol=protocol)
-        return write_report(tables, protocol, out, raw.as_of, registration=registration)
+        return write_report(
+            tables, protocol, out, raw.as_of, registration=registration, micro_truth=micro_truth
+        )
 
     return await asyncio.to_thread(_write)
 

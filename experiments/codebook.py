@@ -62,6 +62,15 @@ _LABELS = {
     "created_at": "Queued, UTC",
     "sent_at": "Delivered to Telegram, UTC",
     "group_id": "Peer group number",
+    "decision_at": "Decision point (micro-randomization), UTC",
+    "available": "Available at the decision point (could be nudged)",
+    "unavailable_reason": "Why unavailable (paused, stopped, unreachable, quiet hours, ...)",
+    "probability": "Randomization probability of sending at this decision point",
+    "sent": "Nudge sent at this decision point (the draw was below the probability)",
+    "outcome": "Proximal outcome in the protocol's window after the decision (missing: open)",
+    "day": "Participant's day of the decision point (1 = allocation day)",
+    "prior_outcome": "The proximal outcome in the same window before the decision point",
+    "prior_sent": "The previous decision point sent the nudge",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -73,6 +82,12 @@ _TABLE_LABELS = {
     ("groups", "formed_size"): "Members when the group was formed",
     ("memberships", "status"): "Membership status",
     ("memberships", "id"): "Membership number",
+    (
+        "micro_decisions",
+        "component",
+    ): "Micro-randomized component (reminder, encouragement, prompt)",
+    ("micro_decisions", "week"): "Participant's week of the decision point (1 = first)",
+    ("micro_decisions", "site"): "Site where the participant enrolled",
 }
 # every kind of event the bot records, in words (a test checks none is missing)
 EVENT_LABELS: dict[EventKind, str] = {
@@ -124,10 +139,25 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
     "language": {"nl": "Dutch", "en": "English"},
     "chat_type": {"private": "Private chat", "group": "Group chat"},
     "method": {"sum": "Sum of items", "mean": "Mean of items"},
+    "component": {
+        "reminder": "Reminder of the period's goal",
+        "encouragement": "Encouragement with own progress",
+        "prompt": "Check-in: did you save or apply today?",
+    },
+    "unavailable_reason": {
+        "paused": "Paused nudges (/pause)",
+        "stopped": "Withdrew (/stop) or erased",
+        "unreachable": "Bot blocked or chat gone",
+        "quiet_hours": "Decision point in quiet hours",
+        "recent_nudge": "Another nudge within the minimum gap",
+        "missed": "Decision point passed while the bot was down",
+        "goal_met": "Reminder: the period's goal was already met",
+    },
 }
 _CATEGORICAL = {
     "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
-    "kind", "source", "wave", "instrument", "method", "chat_type",
+    "kind", "source", "wave", "instrument", "method", "chat_type", "component",
+    "unavailable_reason",
 }  # fmt: skip
 
 

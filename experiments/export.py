@@ -15,6 +15,7 @@ import pyreadstat
 
 from experiments.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.csv_writer import write_csv
+from experiments.micro_export import decision_table
 from experiments.protocol import Protocol
 from experiments.pseudonyms import Pseudonymizer
 from experiments.questionnaires import Instrument, InstrumentNotFound, load_instrument, score
@@ -51,6 +52,8 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "messages": "participant_id kind status chat_type created_at sent_at",
         "groups": "id",
         "memberships": "group_id participant_id",
+        "micro_decisions": "id participant_id component decision_at week available "
+        "unavailable_reason probability sent",
     }.items()
 }
 TABLES = (
@@ -63,6 +66,7 @@ TABLES = (
     "messages",
     "groups",
     "memberships",
+    "micro_decisions",
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -118,13 +122,25 @@ def build_tables(
         "survey_scores": scores,
         "messages": raw["messages"].dropna(subset=["participant_id"]),
         "memberships": raw["memberships"][safe_columns(raw["memberships"].columns)],
+        "micro_decisions": decision_table(
+            raw["micro_decisions"],
+            raw["events"],
+            people,
+            sites,
+            protocol.micro_randomization if protocol is not None else None,
+            raw.as_of,
+        ),
     }
     tables = {
         name: _personal(frame, names, shift, id_column="id" if name == "participants" else None)
         for name, frame in tables.items()
     }
     tables["groups"] = _groups(raw["groups"], shift)
-    return {name: tables[name].reset_index(drop=True) for name in TABLES}
+    # The decision-level table exists in micro-randomized trials (or once decisions were made).
+    micro = protocol is not None and protocol.micro_randomization is not None
+    if not micro and tables["micro_decisions"].empty:
+        del tables["micro_decisions"]
+    return {name: tables[name].reset_index(drop=True) for name in TABLES if name in tables}
 
 
 class _Shifter:

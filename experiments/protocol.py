@@ -21,6 +21,7 @@ from pydantic import (
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
 from experiments.analysis_plan import AnalysisPlan, plan_problems
+from experiments.micro_randomization import MicroRandomization
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,
@@ -59,7 +60,7 @@ class Protocol(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     study: Study
-    arms: tuple[Arm, ...] = Field(min_length=2)
+    arms: tuple[Arm, ...] = Field(min_length=1)
     stratification: Stratification = Stratification()
     randomization: Randomization = Randomization()
     age_bands: tuple[AgeBand, ...] = Field(default=DEFAULT_AGE_BANDS, min_length=1)
@@ -72,8 +73,19 @@ class Protocol(BaseModel):
     curriculum: tuple[CurriculumWeek, ...] = ()
     analysis: AnalysisPlan | None = None
     inbox: Inbox = Inbox()
+    micro_randomization: MicroRandomization | None = None
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _two_arms_unless_micro_randomized(cls, data: Any) -> Any:
+        # A standalone micro-randomized trial may have one arm; any other trial needs two.
+        if isinstance(data, Mapping) and data.get("micro_randomization") is None:
+            arms = data.get("arms")
+            if isinstance(arms, list | tuple) and len(arms) < 2:
+                raise problem("needs at least 2 entries", "arms")
+        return data
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Self:
@@ -157,6 +169,33 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
         if week.week != index + 1:
             yield f"curriculum[{index}].week", f"must be {index + 1} (weeks run 1, 2, 3, …)"
     yield from plan_problems(protocol)
+    yield from _micro_problems(protocol)
+
+
+def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    micro = protocol.micro_randomization
+    if micro is None:
+        return
+    names = [arm.name for arm in protocol.arms]
+    for index, name in enumerate(micro.arms):
+        if name not in names:
+            yield f"micro_randomization.arms[{index}]", f"no arm {name!r}"
+            continue
+        arm = protocol.arm(name)
+        for item in micro.components:
+            if item.component in {c.value for c in arm.components}:
+                yield (
+                    f"micro_randomization.arms[{index}]",
+                    f"arm {name!r} also gets {item.component} on schedule: take it out of the "
+                    "arm's components, or out of the micro-randomization",
+                )
+    for moment in micro.decision_times:
+        if protocol.quiet_hours.contains(moment):
+            yield (
+                "micro_randomization.decision_times",
+                f"{moment:%H:%M} is in the quiet hours: every decision point there would be "
+                "unavailable",
+            )
 
 
 def validate_protocol(data: Mapping[str, Any]) -> Protocol:

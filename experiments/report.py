@@ -26,6 +26,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullForm
 from experiments import analysis as an
 from experiments import prespecified as ps
 from experiments.descriptives import _outcome_events
+from experiments.micro_report import micro_context
 from experiments.power import achieved_power
 from experiments.protocol import Protocol
 from experiments.registration import Registration, registration_status
@@ -76,8 +77,12 @@ def write_report(
     as_of: datetime,
     *,
     registration: Registration | None = None,
+    micro_truth: Mapping[str, float] | None = None,
 ) -> Path:
-    """Analyse the export tables as the protocol's plan says; write report.html and figures."""
+    """Analyse the export tables as the protocol's plan says; write report.html and figures.
+
+    `micro_truth` (a simulation's known excursion effects, by term) is shown beside the
+    micro-randomized estimates."""
     out.mkdir(parents=True, exist_ok=True)
     design = an.Design.from_protocol(protocol)
     colours = arm_colours(design)
@@ -90,7 +95,10 @@ def write_report(
     page = (
         environment()
         .get_template("report.html.j2")
-        .render(_context(tables, protocol, design, analysis, flow, as_of, colours, registration))
+        .render(
+            _context(tables, protocol, design, analysis, flow, as_of, colours, registration)
+            | {"micro": micro_context(tables, protocol, micro_truth)}
+        )
     )
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")

@@ -28,6 +28,7 @@ def summarize(protocol: Protocol) -> str:
             _curriculum(protocol),
             _inbox(protocol),
             *_analysis(protocol),
+            *_micro(protocol),
         ]
     )
 
@@ -150,3 +151,20 @@ def _analysis(protocol: Protocol) -> list[str]:
         f"  adjusted for {', '.join(plan.covariates)}"
         + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
     ]
+
+
+def _micro(protocol: Protocol) -> list[str]:
+    micro = protocol.micro_randomization
+    if micro is None:
+        return []
+    times = ", ".join(f"{moment:%H:%M}" for moment in micro.decision_times)
+    lines = [
+        f"Micro-randomized in {', '.join(micro.arms)}: decision points at {times} for "
+        f"{micro.days} days; proximal outcome {micro.outcome} within {words(micro.window)} "
+        f"({micro.scale}); unavailable within {words(micro.min_gap)} of another nudge"
+    ]
+    for item in micro.components:
+        weeks = ", ".join(f"{p:g}" for p in item.probability)
+        lines.append(f"  {item.component}: probability by week {weeks} (the last holds after)")
+    lines.append("  arm contrasts compare the arms as delivered at these probabilities")
+    return lines

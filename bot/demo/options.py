@@ -41,3 +41,8 @@ class DemoOptions:
     out: Path = Path("demo-output")
     effects: Effects = field(default_factory=Effects)
     quiet: bool = False
+    # the protocol file (default: the shipped three-arm study); a protocol with
+    # [micro_randomization] makes its arms' people answer nudges with a known effect
+    protocol: Path | None = None
+    nudge_rr: float = 1.5  # relative risk of acting within the window after a nudge, week 1
+    nudge_decay: float = -0.05  # its change per week, on the log scale

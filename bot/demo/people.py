@@ -145,6 +145,13 @@ class Person:
         if self.rng.random() < weekly / 60:
             await self._log_steps("interview", 1)
 
+    async def act_on_prompt(self) -> None:
+        """After a check-in (or on their own): save, or send one application."""
+        if self.track == "savings":
+            await self._save()
+        else:
+            await self._log_steps("applied", 1)
+
     async def _save(self) -> None:
         """Most people tap the menu and an amount; some type the command."""
         if self.rng.random() < MENU_SHARE:

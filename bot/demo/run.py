@@ -25,6 +25,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.study import Participant
 from bot.demo.console import DemoConsole
+from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
 from bot.demo.staff import Admin, Counsellor
@@ -59,6 +60,7 @@ class DemoResult:
     estimates: list[Any] = field(default_factory=list)
     logged_by_menu: int = 0  # savings and job-search steps logged by tapping the menu
     logged_by_command: int = 0  # … and by typing /deposit, /applied or /interview
+    micro_truth: dict[str, float] | None = None  # the simulated nudge effect (log RR)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -120,7 +122,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         try:
             await upgrade(database)
             trial = Trial(
-                load_protocol(shipped_config("study.toml")),
+                load_protocol(options.protocol or shipped_config("study.toml")),
                 f"demo-allocation-seed-{options.seed}",
                 demo_pseudonym_key(options.seed),
             )
@@ -139,8 +141,13 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                 counsellor = Counsellor(sandbox.add_user("Kees (begeleider)", language_code="nl"))
                 await counsellor.accept(await admin.invite("counsellor"))
                 staff = (admin, counsellor)
-                await _simulate(sandbox, runtime, clock, options, console, staff)
+                micro = MicroWorld(
+                    trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
+                )
+                await _simulate(sandbox, runtime, clock, options, console, staff, micro)
             result = await _summarize(database, options, database_file)
+            if trial.protocol.micro_randomization is not None:
+                result.micro_truth = await true_effects(runtime, micro.effect)
             await _researcher(result, database, trial, clock, options, console)
         finally:
             await database.dispose()
@@ -158,6 +165,7 @@ async def _simulate(
     options: DemoOptions,
     console: DemoConsole,
     staff: tuple[Admin, Counsellor],
+    micro: MicroWorld,
 ) -> None:
     admin, counsellor = staff
     people = _people(sandbox, options)
@@ -170,7 +178,12 @@ async def _simulate(
         await _enroll(newcomers, admin, runtime, day, console)
         enrolled = [p for p in people if p.status in {"enrolled", "paused"}]
         await asyncio.gather(
-            *(p.live_a_day(day, _weekly(p, options)) for p in enrolled if p.arm is not None)
+            *(
+                # People in a micro-randomized arm act only in answer to the decision points.
+                p.live_a_day(day, 0.0 if micro.takes_part(p) else _weekly(p, options))
+                for p in enrolled
+                if p.arm is not None
+            )
         )
         clock.set(START + timedelta(days=day, hours=12))
         await scan_nudges(runtime)
@@ -185,9 +198,15 @@ async def _simulate(
         for person in people:
             if person.join_requested and person.group is None:
                 person.group = counsellor.group_of(person.user)
+        if trial_is_micro(runtime):
+            await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:
             console.week(day // 7 + 1, await _nudge_counts(runtime.database))
         console.advance(day + 1)
+
+
+def trial_is_micro(runtime: Runtime) -> bool:
+    return runtime.trial.protocol.micro_randomization is not None
 
 
 def _weekly(person: Person, options: DemoOptions) -> float:
@@ -237,15 +256,25 @@ async def _researcher(
     from bot.research import estimate_trial, export_trial, report_trial
 
     console.log("researcher: exporting the pseudonymized data and writing the report")
+    if result.micro_truth:
+        console.log(
+            f"simulated nudge effect: relative risk {options.nudge_rr:g} in week 1, log falling "
+            f"{-options.nudge_decay:g} a week; the report shows the estimates beside it"
+        )
     as_of = clock.now()
     protocol = trial.protocol
     key = demo_pseudonym_key(options.seed)
     await export_trial(database, options.out / "export", key=key, protocol=protocol, as_of=as_of)
     result.report = await report_trial(
-        database, options.out / "report", protocol=protocol, as_of=as_of
+        database,
+        options.out / "report",
+        protocol=protocol,
+        as_of=as_of,
+        micro_truth=result.micro_truth,
     )
     result.export = options.out / "export"
-    result.estimates = await estimate_trial(database, protocol=protocol, as_of=as_of)
+    if len(protocol.arms) > 1:
+        result.estimates = await estimate_trial(database, protocol=protocol, as_of=as_of)
 
 
 async def _nudge_counts(database: Database) -> dict[str, int]:

@@ -56,6 +56,7 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "encouragement": Priority.PERSONAL,
     "survey_invitation": Priority.PERSONAL,
     "survey_reminder": Priority.PERSONAL,
+    "prompt": Priority.PERSONAL,  # a micro-randomized check-in
     "ticket_answer": Priority.PERSONAL,
     "group_link": Priority.PERSONAL,
     "group_ready": Priority.PERSONAL,

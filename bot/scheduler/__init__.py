@@ -16,6 +16,7 @@ from bot.services.group_activity import prune_flood_windows
 from bot.services.group_alerts import scan_alerts
 from bot.services.group_posts import scan_curriculum, scan_group_progress
 from bot.services.inbox_scan import scan_inbox
+from bot.services.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.nudges import ScanResult, scan_encouragements, scan_periods
 from bot.services.pools import form_groups
 from bot.services.surveys import scan_surveys
@@ -41,15 +42,34 @@ async def scan_nudges(runtime: Runtime) -> None:
     periods = await scan_in_chunks(database, trial, scan_periods, now)
     encouragements = await scan_in_chunks(database, trial, scan_encouragements, now)
     invitations = await scan_in_chunks(database, trial, scan_surveys, now)
-    if periods.enqueued or encouragements.enqueued or invitations.enqueued:
+    micro = await scan_micro(database, trial, now)
+    if periods.enqueued or encouragements.enqueued or invitations.enqueued or micro.enqueued:
         runtime.wake_sender()
     log.info(
-        "nudge scan reminders=%d encouragements=%d surveys=%d stale=%d",
+        "nudge scan reminders=%d encouragements=%d surveys=%d stale=%d micro=%d/%d",
         periods.enqueued,
         encouragements.enqueued,
         invitations.enqueued,
         periods.stale + encouragements.stale,
+        micro.enqueued,
+        micro.decided,
     )
+
+
+async def scan_micro(
+    database: Database, trial: Trial, now: datetime, *, chunk: int = SCAN_CHUNK
+) -> MicroScan:
+    """Make every due micro-randomized decision, a chunk of participants per transaction."""
+    total, after = MicroScan(), 0
+    while trial.protocol.micro_randomization is not None:
+        async with database.transaction(background=True) as session:
+            part = await scan_micro_decisions(session, trial, now, after_id=after, limit=chunk)
+        total.add(part)
+        total.decided += part.decided
+        after = part.last_id
+        if part.due < chunk:
+            break
+    return total
 
 
 class ChunkedScan(Protocol):

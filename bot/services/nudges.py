@@ -32,7 +32,7 @@ from experiments.protocol_sections import Component
 
 log = logging.getLogger(__name__)
 
-NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder")
+NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder", "prompt")
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, select, update
 
+from bot.db.micro import MicroDecision
 from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import callback_data, inbox, intake
@@ -219,6 +220,10 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
         await turn.session.execute(
             delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
+        )
+        # Their micro-randomized decisions are research data too (their outcomes just went).
+        await turn.session.execute(
+            delete(MicroDecision).where(MicroDecision.participant_id == participant.id)
         )
         participant.birth_year = None
     participant.telegram_user_id = None

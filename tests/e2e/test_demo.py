@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
+import pytest
+
 from bot.demo import DemoOptions, Effects, run_demo
+from bot.paths import shipped_config
+
+MRT_FILE = shipped_config("mrt.toml")
 
 
 def _rows(path: Path, drop: set[str]) -> list[tuple[str, ...]]:
@@ -54,3 +60,37 @@ async def test_same_seed_gives_the_same_export(tmp_path: Path) -> None:
     for table in ("participants.csv", "events.csv", "allocations.csv", "survey_items.csv"):
         first, second = (_rows(export / table, drop=unordered) for export in exports)
         assert first == second, table
+
+
+async def test_the_micro_randomized_demo_reports_the_nudge_effect_beside_its_truth(
+    tmp_path: Path,
+) -> None:
+    options = DemoOptions(
+        participants=40,
+        weeks=3,
+        seed=5,
+        out=tmp_path,
+        quiet=True,
+        protocol=MRT_FILE,
+        nudge_rr=2.5,
+        nudge_decay=0.0,
+    )
+    result = await run_demo(options)
+    assert result.unknown_calls == 0
+    assert result.duplicate_nudges == 0
+    assert result.micro_truth is not None
+    assert result.micro_truth["week 1"] == pytest.approx(math.log(2.5))
+    assert result.report is not None
+    page = result.report.read_text(encoding="utf-8")
+    assert "Micro-randomized nudges: causal excursion effects" in page
+    assert "simulated" in page
+    assert "2.500" in page  # the truth beside the estimate
+    decisions = _rows(tmp_path / "export" / "micro_decisions.csv", drop=set())
+    assert len(decisions) > 40 * 7
+    with (tmp_path / "export" / "micro_decisions.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    prompted = [r for r in rows if r["sent"] == "True" and r["outcome"] != ""]
+    quiet = [r for r in rows if r["available"] == "True" and r["sent"] == "False" and r["outcome"]]
+    share = sum(float(r["outcome"]) for r in prompted) / len(prompted)
+    baseline = sum(float(r["outcome"]) for r in quiet) / len(quiet)
+    assert share > 1.5 * baseline, (share, baseline)  # a relative risk of 2.5 was simulated

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 import bot.db.groups
+import bot.db.micro
 import bot.db.study
 from bot.db.engine import Database
 from bot.db.models import Base

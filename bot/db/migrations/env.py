@@ -7,8 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-# Registers the trial's, the groups', the registrations' and the inbox's tables.
-from bot.db import groups, registration, study, tickets  # noqa: F401
+# Registers the trial's, the groups', the registrations', the inbox's and the micro-randomized
+# decisions' tables.
+from bot.db import groups, micro, registration, study, tickets  # noqa: F401
 from bot.db.engine import create_engine
 from bot.db.models import Base
 

@@ -1,0 +1,40 @@
+"""The append-only log of micro-randomized decisions (one row per decision point)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.models import Base
+
+__all__ = ["MicroDecision"]
+
+
+class MicroDecision(Base):
+    """One decision: was the person available, with which probability, which draw, sent or not.
+
+    Unique per participant, component and decision point, so a scan run again after a crash
+    finds the decision already made and neither loses nor redraws it.
+    """
+
+    __tablename__ = "micro_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    component: Mapped[str] = mapped_column(String(20))
+    decision_at: Mapped[datetime]
+    week: Mapped[int]
+    available: Mapped[bool] = mapped_column(Boolean)
+    unavailable_reason: Mapped[str | None] = mapped_column(String(20))
+    probability: Mapped[float] = mapped_column(Float)
+    draw: Mapped[float] = mapped_column(Float)
+    sent: Mapped[bool] = mapped_column(Boolean)
+    intent_key: Mapped[str | None] = mapped_column(String(120))
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "component", "decision_at"),
+        Index("ix_micro_decisions_decision_at", "decision_at"),
+    )

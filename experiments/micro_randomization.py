@@ -1,0 +1,248 @@
+"""Micro-randomized nudges: the protocol section, the decision points and the draws.
+
+A micro-randomized trial (Klasnja et al. 2015; HeartSteps) randomizes a nudge anew at every
+decision point of every participant: when the person is available, the nudge goes with a known
+probability (which may vary by week). The effect of the nudge on a proximal outcome (a deposit or
+an application within the next 24 or 72 hours) is then estimated within persons
+(`experiments.excursion`).
+
+The draw for a decision is a uniform number in [0, 1) from HMAC-SHA256 under a key derived from
+the allocation seed with a label of its own (`DRAW_LABEL`), over the participant, the component
+and the decision time: the same decision always gets the same draw, so a restart cannot draw it
+twice, and `lotgenoot study verify` recomputes every draw from the seed. The nudge is sent when
+the person is available and the draw is below the probability.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from experiments.durations import PositiveDuration
+from experiments.protocol_errors import problem
+from experiments.templates import Language, LocalizedText
+
+__all__ = [
+    "COVARIATES",
+    "DRAW_LABEL",
+    "MICRO_COMPONENTS",
+    "LoggedDecision",
+    "MicroComponent",
+    "MicroRandomization",
+    "check_decisions",
+    "decision_points",
+    "draw",
+    "draw_key",
+    "week_of",
+]
+
+DRAW_LABEL = b"lotgenoot/micro-randomization/v1"
+MicroComponentName = Literal["reminder", "encouragement", "prompt"]
+MICRO_COMPONENTS: tuple[MicroComponentName, ...] = ("reminder", "encouragement", "prompt")
+ProximalOutcome = Literal["deposit", "application", "either"]
+OutcomeScale = Literal["binary", "count"]
+# Covariates the export can add to each decision (all measured before the decision).
+Covariate = Literal["week", "day", "track", "age_band", "site", "prior_outcome", "prior_sent"]
+COVARIATES: tuple[Covariate, ...] = (
+    "week",
+    "day",
+    "track",
+    "age_band",
+    "site",
+    "prior_outcome",
+    "prior_sent",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MicroComponent(_Section):
+    """One micro-randomized component: its probability per week (the last holds after)."""
+
+    component: MicroComponentName
+    probability: tuple[float, ...] = Field(min_length=1)
+
+    @field_validator("probability", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        return (value,) if isinstance(value, int | float) else value
+
+    @field_validator("probability")
+    @classmethod
+    def _strictly_between(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        # 0 and 1 would leave a week without contrast (and the estimators divide by p(1 - p)).
+        for index, p in enumerate(value):
+            if not 0.05 <= p <= 0.95:
+                raise problem("each probability must be between 0.05 and 0.95", f"[{index}]")
+        return value
+
+    def probability_in_week(self, week: int) -> float:
+        """The randomization probability in week `week` (1, 2, …)."""
+        return self.probability[min(max(week, 1), len(self.probability)) - 1]
+
+
+class MicroRandomization(_Section):
+    """`[micro_randomization]`: which components are randomized per decision point, where.
+
+    The arms listed get each component at every decision point with its probability instead of
+    on the usual schedule; arm contrasts then compare the arms as delivered at that probability.
+    """
+
+    arms: tuple[str, ...] = Field(min_length=1)
+    components: tuple[MicroComponent, ...]
+    decision_times: tuple[time, ...] = Field(default=(time(18, 0),), min_length=1)
+    days: int = Field(default=42, ge=1, le=366)
+    outcome: ProximalOutcome = "deposit"
+    scale: OutcomeScale = "binary"
+    window: PositiveDuration = timedelta(hours=24)
+    min_gap: PositiveDuration = timedelta(hours=12)
+    covariates: tuple[Covariate, ...] = ("week", "prior_outcome")
+    prompt: LocalizedText | None = None
+
+    @field_validator("decision_times")
+    @classmethod
+    def _ordered(cls, value: tuple[time, ...]) -> tuple[time, ...]:
+        if any(moment.tzinfo is not None for moment in value):
+            raise problem("decision times are local study times, without a zone")
+        if len(set(value)) != len(value) or list(value) != sorted(value):
+            raise problem("list each decision time once, earliest first")
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _short(cls, value: timedelta) -> timedelta:
+        if value > timedelta(days=7):
+            raise problem("a proximal outcome's window is at most 7 days (e.g. PT24H or PT72H)")
+        return value
+
+    @field_validator("covariates")
+    @classmethod
+    def _each_once(cls, value: tuple[Covariate, ...]) -> tuple[Covariate, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists a covariate twice")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        names = [item.component for item in self.components]
+        if not names:
+            raise problem("name at least one component to micro-randomize", "components")
+        if len(set(names)) != len(names):
+            raise problem("lists a component twice", "components")
+        if "prompt" in names and self.prompt is None:
+            raise problem("the prompt component needs its text ([micro_randomization.prompt])")
+        if len(set(self.arms)) != len(self.arms):
+            raise problem("lists an arm twice", "arms")
+        return self
+
+    def component(self, name: str) -> MicroComponent | None:
+        """The micro-randomized component of this name, if any."""
+        for item in self.components:
+            if item.component == name:
+                return item
+        return None
+
+    def weeks(self) -> int:
+        """How many (possibly partial) weeks each participant's decision points span."""
+        return (self.days + 6) // 7
+
+    def prompt_text(self, language: Language) -> str:
+        assert self.prompt is not None
+        return self.prompt.text(language)
+
+
+def draw_key(seed: bytes | str) -> bytes:
+    """The key of the draws, derived from the allocation seed under the draws' own label."""
+    raw = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
+    if not raw:
+        raise ValueError("the allocation seed must not be empty")
+    return hmac.digest(raw, DRAW_LABEL, "sha256")
+
+
+def draw(key: bytes, participant_id: int, component: str, decision_at: datetime) -> float:
+    """The uniform draw in [0, 1) of one decision (53 bits, exact as a double)."""
+    if decision_at.tzinfo is None:
+        raise ValueError("decision_at must be timezone-aware")
+    moment = decision_at.astimezone(UTC).isoformat(timespec="seconds")
+    message = f"{participant_id}|{component}|{moment}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return (int.from_bytes(digest[:8], "big") >> 11) / float(1 << 53)
+
+
+def week_of(decision_at: datetime, start: datetime) -> int:
+    """The participant's week (1, 2, …) a decision point falls in, counted from `start`."""
+    return (decision_at - start) // timedelta(days=7) + 1
+
+
+def decision_points(
+    micro: MicroRandomization,
+    zone: ZoneInfo,
+    start: datetime,
+    after: datetime,
+    until: datetime,
+) -> Iterator[datetime]:
+    """A participant's decision points (UTC) in (`after`, `until`]: each day's decision times,
+    local to the study, from the first one after `start` (allocation) for `micro.days` days."""
+    end = start + timedelta(days=micro.days)
+    local_day = start.astimezone(zone).date()
+    while True:
+        for moment in micro.decision_times:
+            wall = datetime.combine(local_day, moment, tzinfo=zone).astimezone(UTC)
+            if wall <= start:
+                continue
+            if wall > end or wall > until:
+                return
+            if wall > after:
+                yield wall
+        local_day += timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedDecision:
+    """A decision as stored in the log, to check against the seed and the protocol."""
+
+    participant_id: int
+    component: str
+    decision_at: datetime
+    week: int
+    available: bool
+    probability: float
+    draw: float
+    sent: bool
+
+
+def check_decisions(
+    decisions: Iterable[LoggedDecision], seed: bytes | str, micro: MicroRandomization | None
+) -> list[str]:
+    """Re-derive every draw from the seed and check probability and sent; [] when intact."""
+    key = draw_key(seed)
+    problems: list[str] = []
+    for decision in decisions:
+        where = (
+            f"decision of participant {decision.participant_id} ({decision.component}) at "
+            f"{decision.decision_at.astimezone(UTC).isoformat(timespec='seconds')}"
+        )
+        expected = draw(key, decision.participant_id, decision.component, decision.decision_at)
+        if decision.draw != expected:
+            problems.append(f"{where}: draw {decision.draw!r} is not the seed's {expected!r}")
+        item = micro.component(decision.component) if micro is not None else None
+        if item is None:
+            problems.append(f"{where}: the protocol does not micro-randomize {decision.component}")
+        elif decision.probability != item.probability_in_week(decision.week):
+            problems.append(
+                f"{where}: probability {decision.probability} is not the protocol's "
+                f"{item.probability_in_week(decision.week)} for week {decision.week}"
+            )
+        should_send = decision.available and expected < decision.probability
+        if decision.sent != should_send:
+            problems.append(f"{where}: sent={decision.sent} but the draw says {should_send}")
+    return problems
