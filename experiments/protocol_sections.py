@@ -148,6 +148,10 @@ class Schedule(_Section):
     pool_max_wait: PositiveDuration = timedelta(days=14)
     group_progress_interval: PositiveDuration = timedelta(days=7)
     curriculum_interval: PositiveDuration = timedelta(days=7)
+    pool_update_interval: PositiveDuration = timedelta(days=7)
+    join_reminders: tuple[PositiveDuration, ...] = Field(
+        default=(timedelta(hours=24), timedelta(hours=72)), max_length=2
+    )
 
     @field_validator("survey_times")
     @classmethod
@@ -155,6 +159,14 @@ class Schedule(_Section):
         for index in range(1, len(value)):
             if value[index] <= value[index - 1]:
                 raise problem("must come after the survey before it", f"[{index}]")
+        return value
+
+    @field_validator("join_reminders")
+    @classmethod
+    def _later(cls, value: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+        for index in range(1, len(value)):
+            if value[index] <= value[index - 1]:
+                raise problem("must come after the reminder before it", f"[{index}]")
         return value
 
 

@@ -63,6 +63,9 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "group_report": Priority.PERSONAL,
     "group_declined": Priority.PERSONAL,
     "admin_alert": Priority.PERSONAL,
+    "pool_update": Priority.PERSONAL,
+    "join_reminder": Priority.PERSONAL,
+    "moderation_note": Priority.PERSONAL,
     # group posts and broadcasts
     "group_welcome": Priority.BULK,
     "group_progress": Priority.BULK,

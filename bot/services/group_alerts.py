@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Role, StaffMember
+from bot.i18n import Language, plural, text
 from bot.services.groups import Recipient, admins, language_of, tell
+from bot.services.pools import overdue_pools
 from bot.services.trial import Trial
 
 
@@ -23,6 +25,7 @@ from bot.services.trial import Trial
 class AlertScan:
     inactive_counsellors: int = 0
     small_groups: int = 0
+    overdue_pools: int = 0
 
 
 async def scan_alerts(
@@ -33,7 +36,41 @@ async def scan_alerts(
     to = await admins(session, admin_ids)
     scan.inactive_counsellors = await _inactive_counsellors(session, trial, now, to)
     scan.small_groups = await _small_groups(session, trial, now, to)
+    scan.overdue_pools = await _overdue_pools(session, trial, now, to)
     return scan
+
+
+async def _overdue_pools(session: AsyncSession, trial: Trial, now: datetime, to: list[int]) -> int:
+    """Pools still waiting past `pool_max_wait` (too few to form or merge): the admins and the
+    active counsellors hear it once per pool and oldest waiter."""
+    pools = await overdue_pools(session, trial, now)
+    if not pools:
+        return 0
+    counsellors = await session.scalars(
+        select(StaffMember.telegram_user_id).where(
+            StaffMember.role == Role.COUNSELLOR, StaffMember.active
+        )
+    )
+    recipients = sorted(set(to) | set(counsellors))
+    limit = trial.protocol.schedule.pool_max_wait.days
+    for pool in pools:
+        for chat_id in recipients:
+            recipient = Recipient(chat_id, Language(pool.language))
+            await tell(
+                session,
+                recipient,
+                "alerts.pool_overdue",
+                kind="admin_alert",
+                intent=f"pool_overdue:{pool.arm}:{pool.track}:{pool.age_band}:{pool.since}",
+                now=now,
+                track=text(recipient.language, f"track.{pool.track}"),
+                band=pool.age_band,
+                arm=pool.arm,
+                people=plural(recipient.language, "join.people_waiting", pool.waiting),
+                days=pool.days,
+                limit=limit,
+            )
+    return len(pools)
 
 
 async def _inactive_counsellors(

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.services.group_posts import JOB_SEARCH_KINDS
 from bot.services.groups import GroupError, post, staff_role, touch_staff
+from bot.services.pools import overdue_pools
 from bot.services.trial import Trial
 
 WEEK = timedelta(days=7)
@@ -49,6 +50,7 @@ async def groups_overview(
     admin_ids: Collection[int],
     language: Language,
     now: datetime,
+    trial: Trial | None = None,
 ) -> str:
     """/groups: per group members joined/assigned, messages and deposits/steps this week."""
     await touch_staff(session, telegram_user_id, now)
@@ -79,7 +81,33 @@ async def groups_overview(
                 doing=doing,
             )
         )
-    return text(language, "counsellor.groups", lines="\n".join(lines) or "–")
+    overview = text(language, "counsellor.groups", lines="\n".join(lines) or "–")
+    return overview + await overdue_lines(session, trial, language, now)
+
+
+async def overdue_lines(
+    session: AsyncSession, trial: Trial | None, language: Language, now: datetime
+) -> str:
+    """Pools waiting past the protocol's limit, as lines under /groups ('' when none)."""
+    if trial is None:
+        return ""
+    pools = await overdue_pools(session, trial, now)
+    if not pools:
+        return ""
+    lines = [
+        text(
+            language,
+            "join.overdue_line",
+            track=text(language, f"track.{pool.track}"),
+            band=pool.age_band,
+            arm=pool.arm,
+            people=plural(language, "join.people_waiting", pool.waiting),
+            days=pool.days,
+        )
+        for pool in pools
+    ]
+    head = text(language, "join.overdue_head", days=trial.protocol.schedule.pool_max_wait.days)
+    return "\n\n" + head + "\n" + "\n".join(lines)
 
 
 async def _count(

@@ -105,6 +105,9 @@ async def peers(
             session.add(participant)
             await session.flush()
             assert await enter_pool(session, participant, runtime.trial, clock.now())
+    await settle(runtime)
+    for person in people:
+        await person.wait_for_messages(count=1)  # "you are waiting for a group", read
     return people
 
 
