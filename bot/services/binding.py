@@ -290,11 +290,13 @@ async def invite_link_ended(
         return
     member.invite_link, member.link_sent_at = str(link), now
     language = Language(participant.language)
+    fresh = bool(context.get("fresh"))  # a new link for someone who came back (/resume)
     personal = OutgoingMessage(
         chat_id=participant.telegram_user_id,
-        text=text(language, "groups.your_link", link=link),
+        text=text(language, "join.fresh_link" if fresh else "groups.your_link", link=link),
         kind="group_link",
-        intent_key=f"group_link:{member.id}:{group.telegram_chat_id}",
+        intent_key=f"group_link:{member.id}:{group.telegram_chat_id}"
+        + (f":{context.get('update_id')}" if fresh else ""),
         participant_id=participant.id,
     )
     await enqueue(session, personal, now)

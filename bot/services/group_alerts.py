@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,8 @@ from bot.i18n import Language, plural, text
 from bot.services.groups import Recipient, admins, language_of, tell
 from bot.services.pools import overdue_pools
 from bot.services.trial import Trial
+
+JOIN_WINDOW = timedelta(hours=72)  # without join reminders: the time members get to join
 
 
 @dataclass
@@ -110,14 +112,18 @@ async def _inactive_counsellors(
 
 
 async def _small_groups(session: AsyncSession, trial: Trial, now: datetime, to: list[int]) -> int:
-    """Groups whose members (assigned or joined) fell below min(min_size, size at formation)."""
-    staying = func.count(GroupMember.id).filter(
-        GroupMember.status.in_((MemberStatus.ASSIGNED, MemberStatus.JOINED))
-    )
+    """Groups whose joined members fell below min(min_size, size at formation).
+
+    Members count once they joined the Telegram group, not when assigned; a group is judged
+    only once its members had every join reminder's time to join.
+    """
+    staying = func.count(GroupMember.id).filter(GroupMember.status == MemberStatus.JOINED)
+    reminders = trial.protocol.schedule.join_reminders
+    settled = now - (reminders[-1] if reminders else JOIN_WINDOW)
     rows = await session.execute(
         select(PeerGroup, staying)
         .outerjoin(GroupMember, GroupMember.group_id == PeerGroup.id)
-        .where(PeerGroup.status != GroupStatus.CLOSED)
+        .where(PeerGroup.status == GroupStatus.ACTIVE, PeerGroup.bound_at <= settled)
         .group_by(PeerGroup.id)
     )
     small = 0

@@ -7,10 +7,10 @@ member by their Telegram id, the staff who answer for a group, and queueing grou
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,6 +150,8 @@ async def post(
     intent: str,
     now: datetime,
     not_before: datetime | None = None,
+    reply_to: int | None = None,
+    entities: Sequence[Mapping[str, Any]] = (),
 ) -> bool:
     """Queue a message in the group's chat; the sender paces it within 20 per minute."""
     assert group.telegram_chat_id is not None
@@ -160,6 +162,8 @@ async def post(
         kind=kind,
         intent_key=intent,
         not_before=not_before,
+        reply_to_message_id=reply_to,
+        entities=entities,
     )
     return await enqueue(session, message, now)
 
@@ -262,8 +266,34 @@ async def member_changed(
             session, group, words, kind="group_welcome", intent=f"welcome:{update_id}", now=now
         )
         return
-    removed = change == "removed" or member.status is MemberStatus.REMOVED
+    if member.status is MemberStatus.ASSIGNED and member.joined_at is None:
+        return  # a stale update about someone who is on their way in again (a fresh link)
+    # Taken out by the bot because they stopped or erased (status LEFT already): they left.
+    stopped = member.status is MemberStatus.LEFT
+    removed = (change == "removed" and not stopped) or member.status is MemberStatus.REMOVED
     member.status = MemberStatus.REMOVED if removed else MemberStatus.LEFT
     how = "removed" if removed else "left"
     member.left_at = now
     record_event(session, member, "group_leave", now, f"chat_member:{update_id}", how=how)
+
+
+def utf16_length(words: str) -> int:
+    """A text's length as Telegram counts entity offsets: in UTF-16 code units."""
+    return len(words.encode("utf-16-le")) // 2
+
+
+def mention(words: str, first_name: str, telegram_user_id: int) -> list[dict[str, Any]]:
+    """A text_mention entity on the first occurrence of `first_name` in `words` (a Telegram
+    mention that works without a username). It carries the Telegram id into the outbox row;
+    erasure drops such entities (bot.services.erasure)."""
+    at = words.find(first_name)
+    if at < 0 or not first_name:
+        return []
+    return [
+        {
+            "type": "text_mention",
+            "offset": utf16_length(words[:at]),
+            "length": utf16_length(first_name),
+            "user": {"id": telegram_user_id, "is_bot": False, "first_name": first_name},
+        }
+    ]

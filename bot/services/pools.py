@@ -42,6 +42,7 @@ class Waiting:
     entry: PoolEntry
     language: str
     telegram_user_id: int | None = None
+    paused: bool = False
 
 
 @dataclass
@@ -117,7 +118,7 @@ async def scan_pool_updates(session: AsyncSession, trial: Trial, now: datetime) 
     for pool, waiting in pools.items():
         for person in waiting:
             intervals = int((now - person.entry.entered_at) / interval)
-            if intervals < 1:
+            if intervals < 1 or person.paused:
                 continue
             language = Language(person.language)
             others = plural(language, "pool.people", len(waiting) - 1)
@@ -194,7 +195,7 @@ async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> For
 
 async def _waiting(session: AsyncSession) -> dict[Pool, list[Waiting]]:
     rows = await session.execute(
-        select(PoolEntry, Participant.language, Participant.telegram_user_id)
+        select(PoolEntry, Participant.language, Participant.telegram_user_id, Participant.status)
         .join(Participant, Participant.id == PoolEntry.participant_id)
         .where(
             PoolEntry.placed_at.is_(None),
@@ -203,9 +204,9 @@ async def _waiting(session: AsyncSession) -> dict[Pool, list[Waiting]]:
         .order_by(PoolEntry.entered_at, PoolEntry.participant_id)
     )
     pools: dict[Pool, list[Waiting]] = defaultdict(list)
-    for entry, language, telegram_user_id in rows:
+    for entry, language, telegram_user_id, status in rows:
         pools[(entry.arm, entry.track, entry.age_band)].append(
-            Waiting(entry, language, telegram_user_id)
+            Waiting(entry, language, telegram_user_id, status is ParticipantStatus.PAUSED)
         )
     return pools
 
