@@ -203,6 +203,16 @@ class CurriculumWeek(_Section):
     week: int = Field(ge=1)
     nl: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    # A topic for one track's groups (none: every track's), and optionally only for groups of
+    # these age bands. Weeks run 1, 2, 3, … within each (track, age bands) list.
+    track: Track | None = None
+    age_bands: tuple[str, ...] = ()
+
+    def fits(self, track: str, age_band: str) -> bool:
+        """For a group of this track and band ("21-25+26-35" when merged: either band)."""
+        if self.track is not None and self.track != track:
+            return False
+        return not self.age_bands or any(b in self.age_bands for b in age_band.split("+"))
 
     def topic(self, language: Language) -> str:
         """The topic in one language."""

@@ -95,11 +95,11 @@ async def member_update(update: Update, context: LotgenootContext) -> None:
     how: groups.Change = (
         "joined" if now_in else "left" if change.from_user.id == user.id else "removed"
     )
-    chat_id, user_id = change.chat.id, user.id
+    chat_id, user_id, first_name = change.chat.id, user.id, user.first_name
 
     async def service(turn: Turn, _trial: Trial) -> None:
         await groups.member_changed(
-            turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now
+            turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now, first_name
         )
 
     await run_turn(update, context, service)

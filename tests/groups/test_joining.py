@@ -20,6 +20,7 @@ from tests.groups.world import (
     scan,
     settle,
     texts,
+    welcomed,
 )
 
 
@@ -72,3 +73,20 @@ async def test_members_who_never_join_are_reminded_twice_and_shown_as_never_join
     assert "Niet in de groep: 0 nog niet gekomen, 2 nooit gekomen." in shown["text"]
     assert all(not chat.is_member(p) for p in late)
     assert texts(late[0].messages)[2] == texts(late[0].messages)[3]
+
+
+async def test_a_burst_of_fifteen_joins_gets_one_welcome_within_the_group_rate_limit(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock, small=False) as runtime:
+        _leader, chat, members = await bound_group(sandbox, database, clock, runtime, 15)
+        before = len(chat.messages)
+        await join(sandbox, chat, members)
+        welcome = await welcomed(runtime, clock, chat, 15)
+
+    posted = chat.messages[before:]
+    assert posted == [welcome]
+    assert welcome["text"].endswith("Fijn dat jullie er zijn. De groepsregels staan onder /rules.")
+    mentioned = {e["user"]["id"] for e in welcome["entities"] if e["type"] == "text_mention"}
+    assert mentioned == {m.id for m in members}
+    assert [c.method for c in sandbox.calls if c.http_status == 429] == []
