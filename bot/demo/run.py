@@ -331,7 +331,7 @@ def demo_protocol(protocol: Protocol, participants: int) -> tuple[Protocol, str]
     changed = groups.model_copy(update={"min_size": smallest})
     said = (
         f"groups of {smallest} to {groups.max_size} (the protocol says {groups.min_size} to "
-        f"{groups.max_size}; about {per_pool:.0f} people per pool at this size)"
+        f"{groups.max_size}; a pool holds about {per_pool:.0f} at this size)"
     )
     return protocol.model_copy(update={"groups": changed}), said
 

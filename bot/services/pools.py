@@ -28,7 +28,8 @@ from bot.db.groups import (
 from bot.db.study import Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language, plural, text
-from bot.outbox import OutgoingMessage, enqueue
+from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.services.binding import LINK_KIND
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
 
@@ -193,6 +194,69 @@ async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> For
     return result
 
 
+async def _join_running(
+    session: AsyncSession, pool: Pool, waiting: list[Waiting], trial: Trial, now: datetime
+) -> int:
+    """Place people who waited past the limit in a formed group of a neighbouring band."""
+    arm, track, band = pool
+    labels = [b.label for b in trial.protocol.age_bands]
+    index = labels.index(band) if band in labels else -1
+    near = {band} | {labels[i] for i in (index - 1, index + 1) if 0 <= i < len(labels)}
+    sizes = await session.execute(
+        select(PeerGroup, func.count(GroupMember.id))
+        .outerjoin(
+            GroupMember,
+            (GroupMember.group_id == PeerGroup.id)
+            & GroupMember.status.in_((MemberStatus.ASSIGNED, MemberStatus.JOINED)),
+        )
+        .where(
+            PeerGroup.status.in_((GroupStatus.AWAITING_BIND, GroupStatus.ACTIVE)),
+            PeerGroup.arm == arm,
+            PeerGroup.track == track,
+        )
+        .group_by(PeerGroup.id)
+        .order_by(func.count(GroupMember.id), PeerGroup.id)
+    )
+    largest = trial.protocol.groups.max_size
+    for group, size in sizes:
+        if size + len(waiting) > largest or not near & set(group.age_band.split("+")):
+            continue
+        taken = list(waiting)
+        waiting.clear()
+        await _place(session, group, taken, now)
+        reason = f"{len(taken)} waited past the limit; joined a group of {size} in {group.age_band}"
+        await _decide(session, pool, "joined_group", reason, now, group, len(taken))
+        for person in taken:
+            intent = f"pool_joined_group:{person.entry.participant_id}"
+            await tell_waiting(session, person, "pool.merged", intent, now, size=size + len(taken))
+        if group.status is GroupStatus.ACTIVE and group.telegram_chat_id is not None:
+            await _links_for_new_members(session, group, now)
+        return len(taken)
+    return 0
+
+
+async def _links_for_new_members(session: AsyncSession, group: PeerGroup, now: datetime) -> None:
+    """Members added to a bound group get their personal join link (made by an outbox call)."""
+    assert group.telegram_chat_id is not None
+    members = await session.scalars(
+        select(GroupMember).where(
+            GroupMember.group_id == group.id,
+            GroupMember.status == MemberStatus.ASSIGNED,
+            GroupMember.invite_link.is_(None),
+        )
+    )
+    for member in members:
+        call = OutgoingCall(
+            chat_id=group.telegram_chat_id,
+            method="createChatInviteLink",
+            params={"name": member.tag, "creates_join_request": True},
+            kind=LINK_KIND,
+            intent_key=f"call:invite_link:{member.id}:late",
+            context={"member_id": member.id, "update_id": f"late-{member.id}"},
+        )
+        await enqueue(session, call, now)
+
+
 async def _waiting(session: AsyncSession) -> dict[Pool, list[Waiting]]:
     rows = await session.execute(
         select(PoolEntry, Participant.language, Participant.telegram_user_id, Participant.status)
@@ -270,6 +334,10 @@ async def _past_wait_limit(
         pools[pool] = []
         reason = f"{waited}; no one waiting in a neighbouring band, so a smaller group"
         return await _form(session, pool, own, "formed_small", reason, now)
+    # Too few, with nobody nearby to merge with: a formed group of their arm and track, in
+    # their band or the next, takes them if it has room.
+    if await _join_running(session, pool, own, trial, now):
+        return None
     key = f"wait:{arm}:{track}:{band}:{own[0].entry.participant_id}"
     reason = f"{waited}; too few to form a group or merge, so they keep waiting"
     await _decide(session, pool, "waiting", reason, now, None, len(own), dedupe=key)

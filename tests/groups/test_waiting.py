@@ -7,7 +7,18 @@ from datetime import timedelta
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.sandbox import TelegramSandbox
-from tests.groups.world import WEEK, counsellor, group_bot, groups_in, peers, scan, texts
+from tests.groups.world import (
+    WEEK,
+    counsellor,
+    group_bot,
+    groups_in,
+    join,
+    link_of,
+    peers,
+    ready_group,
+    scan,
+    texts,
+)
 
 
 async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
@@ -69,3 +80,21 @@ async def test_a_pool_past_the_limit_forms_smaller_and_its_members_hear_it(
     [(_group, members)] = await groups_in(database)
     assert len(members) == 3
     assert any("begint je groep kleiner, met 3 mensen" in t for t in texts(told))
+
+
+async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_band(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        _leader, chat, members = await ready_group(sandbox, database, clock, runtime, size=3)
+        [late] = await peers(sandbox, database, clock, runtime, 1, band="21-25")
+        clock.advance(timedelta(days=14))
+        await scan(runtime)
+        told = await late.wait_for_messages(count=2)
+        await join(sandbox, chat, [late])
+
+    assert "je groep telt nu 4 mensen" in told[0]["text"]
+    assert link_of(late) in told[1]["text"]
+    assert chat.is_member(late)
+    [(_group, placed)] = await groups_in(database)
+    assert len(placed) == len(members) + 1
