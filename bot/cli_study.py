@@ -36,8 +36,12 @@ class StudyError(Exception):
 def check(
     file: Annotated[Path, typer.Argument(help="The protocol file (TOML) to validate.")],
 ) -> None:
-    """Validate a protocol file and summarize it; list every problem if it is not valid."""
-    typer.echo(summarize(_load(file)))
+    """Validate a protocol file and summarize it; list every problem if it is not valid, and
+    warn about what is valid but probably not meant (a track without curriculum topics)."""
+    protocol = _load(file)
+    typer.echo(summarize(protocol))
+    for warning in protocol.curriculum_warnings():
+        typer.echo(f"warning: {warning}")
 
 
 @study_app.command("verify")

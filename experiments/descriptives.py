@@ -15,11 +15,13 @@ __all__ = [
     "SRM_THRESHOLD",
     "ArmFlow",
     "Flow",
+    "GroupCounts",
     "GroupFlow",
     "SampleRatio",
     "analysed",
     "baseline_table",
     "flow",
+    "group_counts",
     "sample_ratio",
     "weekly_outcomes",
 ]
@@ -94,6 +96,32 @@ class GroupFlow:
     by_status: dict[str, int]
     assigned: int
     joined: int | None
+    never_joined: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCounts:
+    """Members assigned to a group, those who joined its chat, and those who never did."""
+
+    assigned: int
+    joined: int | None
+    never_joined: int | None
+
+
+def group_counts(memberships: pd.DataFrame) -> GroupCounts:
+    """Assigned, joined and never joined, from the exported memberships table.
+
+    One membership row is one person assigned to a group; they joined if the row has a
+    `joined_at`, and never joined if it has none (also when they left or were removed before
+    joining). Without a `joined_at` column (an older export) only `assigned` is known. The bot's
+    `/group` and `/groups` count the same way, so the report and the counsellor agree.
+    """
+    people = memberships.drop_duplicates("pseudonym") if "pseudonym" in memberships else memberships
+    assigned = len(people)
+    if "joined_at" not in people.columns:
+        return GroupCounts(assigned, None, None)
+    joined = int(people["joined_at"].notna().sum())
+    return GroupCounts(assigned, joined, assigned - joined)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +175,9 @@ def _group_flow(
     if "arm" in groups.columns:
         ids |= set(groups.loc[groups["arm"] == arm, "group_id"])
     statuses = groups.loc[groups["group_id"].isin(ids)].get("status", pd.Series(dtype=str))
-    joined = int(assigned["joined_at"].notna().sum()) if "joined_at" in assigned else None
+    counts = group_counts(assigned)
     by_status = {str(k): int(v) for k, v in statuses.value_counts().items()}
-    return GroupFlow(len(ids), by_status, int(assigned["pseudonym"].nunique()), joined)
+    return GroupFlow(len(ids), by_status, counts.assigned, counts.joined, counts.never_joined)
 
 
 def baseline_table(tables: Mapping[str, pd.DataFrame], design: Design) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -125,6 +125,30 @@ class Protocol(BaseModel):
                 return arm
         raise KeyError(f"no arm {name!r}")
 
+    def curriculum_for(self, track: str, age_band: str) -> tuple[CurriculumWeek, ...]:
+        """The topics for a group: its track's and band's list when the protocol has one, else
+        its track's, else the topics for every track."""
+        fitting = [w for w in self.curriculum if w.fits(track, age_band)]
+        for by_track, by_band in ((True, True), (True, False), (False, True), (False, False)):
+            chosen = tuple(
+                w
+                for w in fitting
+                if (w.track is not None) == by_track and bool(w.age_bands) == by_band
+            )
+            if chosen:
+                return chosen
+        return ()
+
+    def curriculum_warnings(self) -> list[str]:
+        """Tracks whose peer groups would get no curriculum topic (for `study check`)."""
+        if not self.arms_with(Component.CURRICULUM):
+            return []
+        return [
+            f"curriculum: no topics for the {track} track, whose peer groups get the curriculum"
+            for track in get_args(Track)
+            if not any(w.track in (None, track) for w in self.curriculum)
+        ]
+
     def arm_weights(self) -> dict[str, int]:
         """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
         return {arm.name: arm.weight for arm in self.arms}
@@ -165,9 +189,15 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             yield f"questionnaires.{path}", f"no age band {label!r} (bands: {', '.join(labels)})"
     if protocol.arms_with(Component.CURRICULUM) and not protocol.curriculum:
         yield "curriculum", "an arm has the curriculum component, so list at least one week"
+    expected: dict[tuple[str | None, tuple[str, ...]], int] = {}
     for index, week in enumerate(protocol.curriculum):
-        if week.week != index + 1:
-            yield f"curriculum[{index}].week", f"must be {index + 1} (weeks run 1, 2, 3, …)"
+        key = (week.track, week.age_bands)
+        expected[key] = expected.get(key, 0) + 1
+        if week.week != expected[key]:
+            yield f"curriculum[{index}].week", f"must be {expected[key]} (weeks run 1, 2, 3, …)"
+        for band in week.age_bands:
+            if band not in labels:
+                yield f"curriculum[{index}].age_bands", f"no age band {band!r}"
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
 

@@ -151,6 +151,10 @@ class Schedule(_Section):
     pool_max_wait: PositiveDuration = timedelta(days=14)
     group_progress_interval: PositiveDuration = timedelta(days=7)
     curriculum_interval: PositiveDuration = timedelta(days=7)
+    pool_update_interval: PositiveDuration = timedelta(days=7)
+    join_reminders: tuple[PositiveDuration, ...] = Field(
+        default=(timedelta(hours=24), timedelta(hours=72)), max_length=2
+    )
 
     @field_validator("survey_times")
     @classmethod
@@ -158,6 +162,14 @@ class Schedule(_Section):
         for index in range(1, len(value)):
             if value[index] <= value[index - 1]:
                 raise problem("must come after the survey before it", f"[{index}]")
+        return value
+
+    @field_validator("join_reminders")
+    @classmethod
+    def _later(cls, value: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+        for index in range(1, len(value)):
+            if value[index] <= value[index - 1]:
+                raise problem("must come after the reminder before it", f"[{index}]")
         return value
 
 
@@ -194,6 +206,16 @@ class CurriculumWeek(_Section):
     week: int = Field(ge=1)
     nl: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    # A topic for one track's groups (none: every track's), and optionally only for groups of
+    # these age bands. Weeks run 1, 2, 3, … within each (track, age bands) list.
+    track: Track | None = None
+    age_bands: tuple[str, ...] = ()
+
+    def fits(self, track: str, age_band: str) -> bool:
+        """For a group of this track and band ("21-25+26-35" when merged: either band)."""
+        if self.track is not None and self.track != track:
+            return False
+        return not self.age_bands or any(b in self.age_bands for b in age_band.split("+"))
 
     def topic(self, language: Language) -> str:
         """The topic in one language."""

@@ -351,6 +351,8 @@ def _group_text(groups: an.GroupFlow | None) -> str:
         return ""
     states = ", ".join(f"{status} {n}" for status, n in sorted(groups.by_status.items()))
     joined = f", joined {groups.joined}" if groups.joined is not None else ""
+    if groups.never_joined is not None:
+        joined += f", never joined {groups.never_joined}"
     listed = f" ({states})" if states else ""
     return f"groups: {groups.groups}{listed}; in a group: {groups.assigned}{joined}"
 
@@ -427,6 +429,10 @@ def _consort_figure(
                 f"in a group: {arm.groups.assigned}; not placed: "
                 f"{arm.allocated - arm.groups.assigned}"
             )
+            if arm.groups.never_joined is not None:
+                lines.append(
+                    f"joined: {arm.groups.joined}; never joined: {arm.groups.never_joined}"
+                )
         _box(ax, x, 0.59, "\n".join(lines), colour)
         lost = [
             f"Lost to follow-up: {arm.withdrawn + arm.unreachable + arm.erased}",

@@ -117,7 +117,11 @@ def _questionnaires(protocol: Protocol) -> list[str]:
 
 def _curriculum(protocol: Protocol) -> str:
     weeks = len(protocol.curriculum)
-    return f"Curriculum: {weeks} topics" if weeks else "Curriculum: none"
+    if not weeks:
+        return "Curriculum: none"
+    tracks = sorted({w.track for w in protocol.curriculum if w.track is not None})
+    per = f" ({', '.join(tracks)})" if tracks else ""
+    return f"Curriculum: {weeks} topics{per}"
 
 
 def _inbox(protocol: Protocol) -> str:

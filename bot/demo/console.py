@@ -76,6 +76,15 @@ class DemoConsole:
             table.add_row(arm, str(count), str(result.deposits.get(arm, 0)))
         self._console.print(table)
         self._print_estimates(result)
+        if result.group_bounds:
+            self._console.print(f"peer groups: the demo protocol sets {result.group_bounds}")
+        if result.peer_staying:
+            share = result.peer_in_group / result.peer_staying
+            self._console.print(
+                f"peer participants in a group at the end: {result.peer_in_group} of "
+                f"{result.peer_staying} who did not stop ({share:.0%}); join reminders sent: "
+                f"{result.join_reminders}, pool updates sent: {result.pool_updates}"
+            )
         if result.report is not None:
             self._console.print(f"report: {result.report}")
         if result.export is not None:

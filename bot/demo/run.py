@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.db.study import Participant
+from bot.db.study import Participant, ParticipantStatus
 from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
@@ -36,7 +37,8 @@ from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.trial import Trial
 from bot.settings import Settings
-from experiments.protocol import load_protocol
+from experiments.protocol import Protocol, load_protocol
+from experiments.protocol_sections import Component
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
@@ -61,6 +63,11 @@ class DemoResult:
     logged_by_menu: int = 0  # savings and job-search steps logged by tapping the menu
     logged_by_command: int = 0  # … and by typing /deposit, /applied or /interview
     micro_truth: dict[str, float] | None = None  # the simulated nudge effect (log RR)
+    peer_staying: int = 0  # peer-arm participants who did not stop or erase
+    peer_in_group: int = 0  # … of whom in their Telegram group at the end
+    join_reminders: int = 0  # join reminders sent
+    pool_updates: int = 0  # "still waiting" updates and wait-limit news sent
+    group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
 
     @property
     def duplicate_nudges(self) -> int:
@@ -121,10 +128,12 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         database = Database(settings.database_url)
         try:
             await upgrade(database)
-            trial = Trial(
+            protocol, bounds = demo_protocol(
                 load_protocol(options.protocol or shipped_config("study.toml")),
-                f"demo-allocation-seed-{options.seed}",
-                demo_pseudonym_key(options.seed),
+                options.participants,
+            )
+            trial = Trial(
+                protocol, f"demo-allocation-seed-{options.seed}", demo_pseudonym_key(options.seed)
             )
             runtime = Runtime(
                 settings,
@@ -145,7 +154,8 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
                 )
                 await _simulate(sandbox, runtime, clock, options, console, staff, micro)
-            result = await _summarize(database, options, database_file)
+            result = await _summarize(database, options, database_file, trial)
+            result.group_bounds = bounds
             if trial.protocol.micro_randomization is not None:
                 result.micro_truth = await true_effects(runtime, micro.effect)
             await _researcher(result, database, trial, clock, options, console)
@@ -289,8 +299,12 @@ async def _nudge_counts(database: Database) -> dict[str, int]:
         return {kind: int(count) for kind, count in rows}
 
 
-async def _summarize(database: Database, options: DemoOptions, database_file: Path) -> DemoResult:
+async def _summarize(
+    database: Database, options: DemoOptions, database_file: Path, trial: Trial
+) -> DemoResult:
     from bot.db.study import Event
+
+    peer_arms = trial.protocol.arms_with(Component.PEER_GROUP)
 
     result = DemoResult(out=options.out, database_file=database_file)
     async with database.transaction() as session:
@@ -307,6 +321,21 @@ async def _summarize(database: Database, options: DemoOptions, database_file: Pa
             .group_by(Participant.arm)
         )
         result.deposits = {str(arm): int(count) for arm, count in deposits}
+        peer = select(Participant.id).where(
+            Participant.arm.in_(peer_arms),
+            Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
+        )
+        result.peer_staying = int(
+            await session.scalar(select(func.count()).select_from(peer.subquery())) or 0
+        )
+        result.peer_in_group = int(
+            await session.scalar(
+                select(func.count()).where(
+                    GroupMember.participant_id.in_(peer), GroupMember.status == MemberStatus.JOINED
+                )
+            )
+            or 0
+        )
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
@@ -314,7 +343,30 @@ async def _summarize(database: Database, options: DemoOptions, database_file: Pa
             or 0
         )
     result.nudges = await _nudge_counts(database)
+    result.join_reminders = result.nudges.get("join_reminder", 0)
+    result.pool_updates = result.nudges.get("pool_update", 0)
     return result
+
+
+def demo_protocol(protocol: Protocol, participants: int) -> tuple[Protocol, str]:
+    """The shipped protocol, with group sizes that can fill at the demo's size.
+
+    The demo's people are spread over two tracks and every age band, so a pool of the peer arm
+    holds about participants / (arms × tracks × bands) people: far fewer than the shipped
+    minimum of 10 at the default 150. The demo then lets groups form from a third of the
+    shipped minimum (at least 3), and says so (the returned text; empty when unchanged).
+    """
+    groups = protocol.groups
+    per_pool = participants / max(1, len(protocol.arms) * 2 * len(protocol.age_bands))
+    if per_pool >= groups.min_size:
+        return protocol, ""
+    smallest = max(3, min(groups.min_size, round(per_pool)))
+    changed = groups.model_copy(update={"min_size": smallest})
+    said = (
+        f"groups of {smallest} to {groups.max_size} (the protocol says {groups.min_size} to "
+        f"{groups.max_size}; a pool holds about {per_pool:.0f} at this size)"
+    )
+    return protocol.model_copy(update={"groups": changed}), said
 
 
 def demo_pseudonym_key(seed: int) -> str:

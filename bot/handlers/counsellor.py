@@ -19,8 +19,8 @@ STAFF = (Role.COUNSELLOR, Role.ADMIN)
 async def list_groups(update: Update, context: LotgenootContext) -> None:
     """/groups: each group with members joined and this week's activity."""
 
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.list_groups(turn)
+    async def service(turn: Turn, trial: Trial) -> None:
+        await counsellor_desk.list_groups(turn, trial)
 
     await run_turn(update, context, service, roles=STAFF)
 

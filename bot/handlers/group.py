@@ -22,7 +22,15 @@ from telegram.ext import (
 
 from bot.handlers.context import LotgenootContext
 from bot.handlers.turns import run_turn
-from bot.services import binding, counsellor_desk, group_activity, groups, moderation, reports
+from bot.services import (
+    binding,
+    counsellor_desk,
+    group_activity,
+    group_follow,
+    groups,
+    moderation,
+    reports,
+)
 from bot.services.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.moderation import GroupCommand
 from bot.services.trial import Trial
@@ -87,12 +95,31 @@ async def member_update(update: Update, context: LotgenootContext) -> None:
     how: groups.Change = (
         "joined" if now_in else "left" if change.from_user.id == user.id else "removed"
     )
-    chat_id, user_id = change.chat.id, user.id
+    chat_id, user_id, first_name = change.chat.id, user.id, user.first_name
 
     async def service(turn: Turn, _trial: Trial) -> None:
         await groups.member_changed(
-            turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now
+            turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now, first_name
         )
+
+    await run_turn(update, context, service)
+
+
+async def bot_member_update(update: Update, context: LotgenootContext) -> None:
+    """The bot itself was taken out of a group, or its admin rights changed."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return  # in a private chat this is someone blocking the bot: the outbox notices that
+    present = _present(change.new_chat_member)
+    standing = _standing(change.new_chat_member)
+    missing = not standing.is_admin or len(standing.rights) < len(REQUIRED_RIGHTS)
+    chat_id = change.chat.id
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await group_follow.bot_standing_changed(
+            turn.session, chat_id, present, missing, turn.incoming.update_id, turn.now,
+            turn.staff.admin_ids,
+        )  # fmt: skip
 
     await run_turn(update, context, service)
 
@@ -169,6 +196,7 @@ def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:
         target_message_id=target.message_id if target is not None else None,
         target_text=(target.text or target.caption) if target is not None else None,
         args=tuple(context.args or ()),
+        target_first_name=author.first_name if author is not None and not author.is_bot else None,
     )
 
 
@@ -195,6 +223,7 @@ def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
         *commands,
         ChatJoinRequestHandler(join_request),
         ChatMemberHandler(member_update, ChatMemberHandler.CHAT_MEMBER),
+        ChatMemberHandler(bot_member_update, ChatMemberHandler.MY_CHAT_MEMBER),
     ]
 
 

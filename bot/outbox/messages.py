@@ -67,6 +67,9 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "ticket": Priority.PERSONAL,  # a participant's question, to their counsellor
     "ticket_reminder": Priority.PERSONAL,
     "ticket_escalation": Priority.PERSONAL,
+    "pool_update": Priority.PERSONAL,
+    "join_reminder": Priority.PERSONAL,
+    "moderation_note": Priority.PERSONAL,
     # group posts and broadcasts
     "group_welcome": Priority.BULK,
     "group_progress": Priority.BULK,
@@ -120,6 +123,10 @@ class OutgoingMessage:
         None  # (file name, UTF-8 content), sent with `text` as caption
     )
     priority: Priority | None = None
+    # the message this one answers (Telegram shows it quoted), in the same chat
+    reply_to_message_id: int | None = None
+    # Bot API MessageEntity objects, such as a text_mention naming a member by first name
+    entities: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
 
     @property
     def method(self) -> str:
@@ -135,6 +142,13 @@ class OutgoingMessage:
             filename, content = self.document
             return {"filename": filename, "content": content, "caption": self.text}
         payload: dict[str, Any] = {"text": self.text}
+        if self.reply_to_message_id is not None:
+            payload["reply_parameters"] = {
+                "message_id": self.reply_to_message_id,
+                "allow_sending_without_reply": True,  # the message may be deleted meanwhile
+            }
+        if self.entities:
+            payload["entities"] = [dict(entity) for entity in self.entities]
         if self.buttons:
             payload["reply_markup"] = {
                 "inline_keyboard": [

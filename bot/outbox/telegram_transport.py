@@ -12,7 +12,15 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
+from telegram import (
+    Bot,
+    ChatPermissions,
+    InlineKeyboardMarkup,
+    InputFile,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyParameters,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -124,8 +132,16 @@ class TelegramTransport:
         elif markup:
             inline = reply_markup = InlineKeyboardMarkup.de_json(markup, self._bot)
         if method == "sendMessage":
+            reply = payload.get("reply_parameters")
+            entities = payload.get("entities")
             message = await self._bot.send_message(
-                chat_id, payload["text"], reply_markup=reply_markup
+                chat_id,
+                payload["text"],
+                reply_markup=reply_markup,
+                reply_parameters=ReplyParameters.de_json(reply, self._bot) if reply else None,
+                entities=[MessageEntity.de_json(e, self._bot) for e in entities]
+                if entities
+                else None,
             )
             return message.message_id
         if method == "editMessageText":

@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.runtime import Runtime
-from bot.services.binding import assign_counsellors
+from bot.services.binding import assign_counsellors, scan_join_reminders
 from bot.services.group_activity import prune_flood_windows
 from bot.services.group_alerts import scan_alerts
 from bot.services.group_posts import scan_curriculum, scan_group_progress
 from bot.services.inbox_scan import scan_inbox
 from bot.services.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.nudges import ScanResult, scan_encouragements, scan_periods
-from bot.services.pools import form_groups
+from bot.services.pools import form_groups, scan_pool_updates
 from bot.services.surveys import scan_surveys
 from bot.services.trial import Trial
 from bot.services.updates import forget_old_updates
@@ -102,6 +102,8 @@ async def scan_groups(runtime: Runtime) -> None:
     async with runtime.database.transaction(background=True) as session:
         formation = await form_groups(session, runtime.trial, now)
         assigned = await assign_counsellors(session, now, admin_ids)
+        pool_updates = await scan_pool_updates(session, runtime.trial, now)
+        join_reminders = await scan_join_reminders(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
@@ -111,7 +113,8 @@ async def scan_groups(runtime: Runtime) -> None:
     runtime.wake_sender()
     log.info(
         "group scan formed=%d filled=%d assigned=%d progress=%d curriculum=%d "
-        "inactive_counsellors=%d small_groups=%d",
+        "inactive_counsellors=%d small_groups=%d pool_updates=%d join_reminders=%d "
+        "overdue_pools=%d",
         len(formation.formed),
         formation.filled,
         assigned,
@@ -119,6 +122,9 @@ async def scan_groups(runtime: Runtime) -> None:
         curriculum.posted,
         alerts.inactive_counsellors,
         alerts.small_groups,
+        pool_updates,
+        join_reminders,
+        alerts.overdue_pools,
     )
 
 

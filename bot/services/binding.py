@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import FormationDecision, GroupMember, GroupStatus, MemberStatus, PeerGroup
-from bot.db.study import Participant, Role, StaffMember
+from bot.db.study import Participant, ParticipantStatus, Role, StaffMember
 from bot.i18n import Language, text
 from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
@@ -290,11 +290,59 @@ async def invite_link_ended(
         return
     member.invite_link, member.link_sent_at = str(link), now
     language = Language(participant.language)
+    fresh = bool(context.get("fresh"))  # a new link for someone who came back (/resume)
     personal = OutgoingMessage(
         chat_id=participant.telegram_user_id,
-        text=text(language, "groups.your_link", link=link),
+        text=text(language, "join.fresh_link" if fresh else "groups.your_link", link=link),
         kind="group_link",
-        intent_key=f"group_link:{member.id}:{group.telegram_chat_id}",
+        intent_key=f"group_link:{member.id}:{group.telegram_chat_id}"
+        + (f":{context.get('update_id')}" if fresh else ""),
         participant_id=participant.id,
     )
     await enqueue(session, personal, now)
+
+
+async def scan_join_reminders(session: AsyncSession, trial: Trial, now: datetime) -> int:
+    """Remind members who have not joined, `join_reminders` after their link (at most two).
+
+    The intent names the reminder's number, so each is sent once; after downtime only the
+    latest due reminder goes out.
+    """
+    delays = trial.protocol.schedule.join_reminders
+    if not delays:
+        return 0
+    rows = await session.execute(
+        select(GroupMember, Participant)
+        .join(Participant, Participant.id == GroupMember.participant_id)
+        .join(PeerGroup, PeerGroup.id == GroupMember.group_id)
+        .where(
+            PeerGroup.status == GroupStatus.ACTIVE,
+            GroupMember.status == MemberStatus.ASSIGNED,
+            GroupMember.link_sent_at.is_not(None),
+            GroupMember.invite_link.is_not(None),
+            GroupMember.link_sent_at <= now - delays[0],
+            Participant.telegram_user_id.is_not(None),
+            Participant.status == ParticipantStatus.ACTIVE,
+        )
+    )
+    sent = 0
+    for member, participant in rows:
+        assert member.link_sent_at is not None
+        assert participant.telegram_user_id is not None
+        due = sum(1 for delay in delays if now - member.link_sent_at >= delay)
+        reminder = OutgoingMessage(
+            chat_id=participant.telegram_user_id,
+            text=text(Language(participant.language), "join.reminder", link=member.invite_link),
+            kind="join_reminder",
+            intent_key=f"join_reminder:{member.id}:{member.link_sent_at.isoformat()}:{due}",
+            participant_id=participant.id,
+        )
+        sent += await enqueue(session, reminder, now)
+    return sent
+
+
+def reminders_sent(member: GroupMember, delays: tuple[timedelta, ...], now: datetime) -> int:
+    """How many join reminders a member who has not joined has had by `now`."""
+    if member.link_sent_at is None:
+        return 0
+    return sum(1 for delay in delays if now - member.link_sent_at >= delay)

@@ -33,10 +33,11 @@ async def refusing(turn: Turn, work: Awaitable[object]) -> bool:
     return True
 
 
-async def list_groups(turn: Turn) -> None:
-    """/groups: each group with members joined and this week's activity."""
+async def list_groups(turn: Turn, trial: Trial | None = None) -> None:
+    """/groups: each group with members joined and this week's activity, and pools waiting
+    past the protocol's limit."""
     words = await group_views.groups_overview(
-        turn.session, turn.user_id, turn.staff.admin_ids, turn.language, turn.now
+        turn.session, turn.user_id, turn.staff.admin_ids, turn.language, turn.now, trial
     )
     if (tickets := await inbox_desk.groups_summary(turn)) is not None:
         words += "\n\n" + tickets

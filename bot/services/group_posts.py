@@ -18,7 +18,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, Participant
-from bot.services.groups import post, protocol_language
+from bot.i18n import plural
+from bot.services.groups import group_text, language_of, post, protocol_language
 from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
 from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
@@ -94,7 +95,9 @@ async def progress_text(
             .having(func.sum(Event.amount_cents) > 0)
         )
         active = await session.scalar(select(func.count()).select_from(savers.subquery()))
-        values = {"active": str(active or 0), "members": str(members)}
+        if not active:
+            return quiet_week(group)
+        values = {"active": str(active), "members": str(members)}
         return templates.render("group_progress_savings", language, values)
     doers = select(func.count(func.distinct(Event.participant_id))).where(
         *window, Event.kind.in_(JOB_SEARCH_KINDS)
@@ -102,19 +105,27 @@ async def progress_text(
     applications = select(func.coalesce(func.sum(Event.quantity), 0)).where(
         *window, Event.kind == EventKind.APPLIED
     )
+    active = int(await session.scalar(doers) or 0)
+    if not active:
+        return quiet_week(group)
+    count = int(await session.scalar(applications) or 0)
     values = {
-        "active": str(await session.scalar(doers) or 0),
+        "active": str(active),
         "members": str(members),
-        "applications": str(await session.scalar(applications) or 0),
+        "applications": plural(language_of(group), "count.applications", count),
     }
     return templates.render("group_progress_jobsearch", language, values)
+
+
+def quiet_week(group: PeerGroup) -> str:
+    """A week nobody logged anything: a neutral prompt, neither praise nor blame."""
+    return group_text(group, f"join.progress_quiet_{group.track}")
 
 
 async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
     """Post each group's next curriculum topic when due, in order, one per interval."""
     schedule = trial.protocol.schedule
     interval = schedule.curriculum_interval
-    weeks = trial.protocol.curriculum
     arms = trial.protocol.arms_with(Component.CURRICULUM)
     due = await _active_groups_due(session, PeerGroup.next_curriculum_at, now)
     scan = PostScan()
@@ -123,6 +134,7 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
         assert group.next_curriculum_at is not None
         firing = advance_due(group.next_curriculum_at, now, interval, schedule.stale_after)
         group.next_curriculum_at = firing.following
+        weeks = trial.protocol.curriculum_for(group.track, group.age_band)
         if group.arm not in arms or group.curriculum_week > len(weeks):
             group.next_curriculum_at = None
             continue

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
+from bot.services.binding import reminders_sent
 from bot.services.groups import GroupError, post, staff_role, touch_staff
+from bot.services.pools import overdue_pools
 from bot.services.trial import Trial
 from experiments.events import JOB_SEARCH_KINDS, EventKind
 
@@ -31,6 +33,8 @@ class MemberRow:
     status: MemberStatus
     last_active_at: datetime | None
     silent: bool
+    reminders: int = 0  # join reminders had, while not joined
+    never_joined: bool = False  # not joined after every join reminder
 
 
 async def visible_groups(
@@ -49,6 +53,7 @@ async def groups_overview(
     admin_ids: Collection[int],
     language: Language,
     now: datetime,
+    trial: Trial | None = None,
 ) -> str:
     """/groups: per group members joined/assigned, messages and deposits/steps this week."""
     await touch_staff(session, telegram_user_id, now)
@@ -79,7 +84,33 @@ async def groups_overview(
                 doing=doing,
             )
         )
-    return text(language, "counsellor.groups", lines="\n".join(lines) or "–")
+    overview = text(language, "counsellor.groups", lines="\n".join(lines) or "–")
+    return overview + await overdue_lines(session, trial, language, now)
+
+
+async def overdue_lines(
+    session: AsyncSession, trial: Trial | None, language: Language, now: datetime
+) -> str:
+    """Pools waiting past the protocol's limit, as lines under /groups ('' when none)."""
+    if trial is None:
+        return ""
+    pools = await overdue_pools(session, trial, now)
+    if not pools:
+        return ""
+    lines = [
+        text(
+            language,
+            "join.overdue_line",
+            track=text(language, f"track.{pool.track}"),
+            band=pool.age_band,
+            arm=pool.arm,
+            people=plural(language, "join.people_waiting", pool.waiting),
+            days=pool.days,
+        )
+        for pool in pools
+    ]
+    head = text(language, "join.overdue_head", days=trial.protocol.schedule.pool_max_wait.days)
+    return "\n\n" + head + "\n" + "\n".join(lines)
 
 
 async def _count(
@@ -131,17 +162,23 @@ async def group_members(
         .where(GroupMember.group_id == group.id)
         .order_by(GroupMember.id)
     )
-    members = [
-        MemberRow(
-            member.tag,
-            telegram_id,
-            member.status,
-            member.last_active_at,
-            member.status is MemberStatus.JOINED
-            and (member.last_active_at or member.joined_at or now) <= quiet_since,
+    delays = trial.protocol.schedule.join_reminders
+    members = []
+    for member, telegram_id in rows:
+        waiting = member.status is MemberStatus.ASSIGNED
+        reminders = reminders_sent(member, delays, now) if waiting else 0
+        members.append(
+            MemberRow(
+                member.tag,
+                telegram_id,
+                member.status,
+                member.last_active_at,
+                member.status is MemberStatus.JOINED
+                and (member.last_active_at or member.joined_at or now) <= quiet_since,
+                reminders,
+                waiting and bool(delays) and reminders >= len(delays),
+            )
         )
-        for member, telegram_id in rows
-    ]
     return group, members
 
 
@@ -165,6 +202,10 @@ async def render_group(
             else "–"
         )
         key = "counsellor.member_silent" if row.silent else f"counsellor.member_{row.status.value}"
+        if row.never_joined:
+            reminders = plural(language, "join.reminders", row.reminders)
+            lines.append(text(language, "join.member_never_joined", who=who, reminders=reminders))
+            continue
         lines.append(text(language, key, who=who, when=when))
     actions = await session.scalars(
         select(ModerationAction)
@@ -184,17 +225,29 @@ async def render_group(
     ]
     joined = sum(1 for m in members if m.status is MemberStatus.JOINED)
     staying = sum(1 for m in members if m.status in (MemberStatus.ASSIGNED, MemberStatus.JOINED))
-    return text(
-        language,
-        "counsellor.group",
-        group=group.id,
-        track=text(language, f"track.{group.track}"),
-        band=group.age_band,
-        joined=joined,
-        members=staying,
-        lines="\n".join(lines) or "–",
-        log="\n".join(log) or "–",
+    never = sum(1 for m in members if m.never_joined)
+    waiting = sum(1 for m in members if m.status is MemberStatus.ASSIGNED) - never
+    summary = text(language, "join.not_joined", assigned=waiting, never=never)
+    return summary_after_head(
+        text(
+            language,
+            "counsellor.group",
+            group=group.id,
+            track=text(language, f"track.{group.track}"),
+            band=group.age_band,
+            joined=joined,
+            members=staying,
+            lines="\n".join(lines) or "–",
+            log="\n".join(log) or "–",
+        ),
+        summary,
     )
+
+
+def summary_after_head(words: str, summary: str) -> str:
+    """`summary` as the second line of a /group reply (under its heading)."""
+    head, _, rest = words.partition("\n")
+    return f"{head}\n{summary}\n{rest}" if rest else f"{head}\n{summary}"
 
 
 async def post_to_group(

@@ -7,18 +7,18 @@ member by their Telegram id, the staff who answer for a group, and queueing grou
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
-from bot.db.models import ChatType
+from bot.db.models import ChatType, OutboxMessage, OutboxStatus
 from bot.db.study import Event, Participant, Role, StaffMember
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.outbox import Button, OutgoingCall, OutgoingMessage, enqueue
 from bot.services.staff import roles_of
 from experiments.events import EventKind
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 StaffRole = Literal["counsellor", "admin"]
 Change = Literal["joined", "left", "removed"]
 DECLINE_NOTICE_BUCKET = timedelta(hours=1)  # at most one "declined someone" notice per hour
+WELCOME_BURST = timedelta(minutes=2)  # joins this close together get one welcome
 
 
 class GroupError(Exception):
@@ -151,6 +152,8 @@ async def post(
     intent: str,
     now: datetime,
     not_before: datetime | None = None,
+    reply_to: int | None = None,
+    entities: Sequence[Mapping[str, Any]] = (),
 ) -> bool:
     """Queue a message in the group's chat; the sender paces it within 20 per minute."""
     assert group.telegram_chat_id is not None
@@ -161,6 +164,8 @@ async def post(
         kind=kind,
         intent_key=intent,
         not_before=not_before,
+        reply_to_message_id=reply_to,
+        entities=entities,
     )
     return await enqueue(session, message, now)
 
@@ -243,6 +248,7 @@ async def member_changed(
     change: Change,
     update_id: int,
     now: datetime,
+    first_name: str | None = None,
 ) -> None:
     """A chat_member update: record a member's join (and welcome them) or their leaving.
 
@@ -258,13 +264,115 @@ async def member_changed(
         member.joined_at = member.joined_at or now
         member.last_active_at = now
         record_event(session, member, EventKind.GROUP_JOIN, now, f"chat_member:{update_id}")
-        words = group_text(group, "groups.welcome", rules=group_text(group, "groups.rules"))
-        await post(
-            session, group, words, kind="group_welcome", intent=f"welcome:{update_id}", now=now
-        )
+        await welcome(session, group, (telegram_user_id, first_name or member.tag), update_id, now)
         return
-    removed = change == "removed" or member.status is MemberStatus.REMOVED
+    if member.status is MemberStatus.ASSIGNED and member.joined_at is None:
+        return  # a stale update about someone who is on their way in again (a fresh link)
+    # Taken out by the bot because they stopped or erased (status LEFT already): they left.
+    stopped = member.status is MemberStatus.LEFT
+    removed = (change == "removed" and not stopped) or member.status is MemberStatus.REMOVED
     member.status = MemberStatus.REMOVED if removed else MemberStatus.LEFT
     how = "removed" if removed else "left"
     member.left_at = now
     record_event(session, member, EventKind.GROUP_LEAVE, now, f"chat_member:{update_id}", how=how)
+
+
+def utf16_length(words: str) -> int:
+    """A text's length as Telegram counts entity offsets: in UTF-16 code units."""
+    return len(words.encode("utf-16-le")) // 2
+
+
+def mention(words: str, first_name: str, telegram_user_id: int) -> list[dict[str, Any]]:
+    """A text_mention entity on the first occurrence of `first_name` in `words` (a Telegram
+    mention that works without a username). It carries the Telegram id into the outbox row;
+    erasure drops such entities (bot.services.erasure)."""
+    at = words.find(first_name)
+    if at < 0 or not first_name:
+        return []
+    return [
+        {
+            "type": "text_mention",
+            "offset": utf16_length(words[:at]),
+            "length": utf16_length(first_name),
+            "user": {"id": telegram_user_id, "is_bot": False, "first_name": first_name},
+        }
+    ]
+
+
+async def welcome(
+    session: AsyncSession,
+    group: PeerGroup,
+    newcomer: tuple[int, str],
+    update_id: int,
+    now: datetime,
+) -> None:
+    """One welcome per burst of joins: it names every newcomer and points to /rules.
+
+    The first join queues the welcome `WELCOME_BURST` ahead; each join before it goes out adds
+    its newcomer to that queued message (its mentions list who is in it). A welcome the sender
+    took meanwhile is left alone and the newcomer gets the next one.
+    """
+    assert group.telegram_chat_id is not None
+    queued = await session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == group.telegram_chat_id,
+            OutboxMessage.kind == "group_welcome",
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    people = [newcomer]
+    if queued is not None:
+        named = [
+            (int(e["user"]["id"]), str(e["user"]["first_name"]))
+            for e in queued.payload.get("entities") or []
+            if e.get("type") == "text_mention"
+        ]
+        people = [p for p in named if p[0] != newcomer[0]] + [newcomer]
+    and_ = group_text(group, "join.and")
+    names = [name for _, name in people]
+    listed = ", ".join(names[:-1]) + and_ + names[-1] if len(names) > 1 else names[0]
+    words = plural(language_of(group), "join.welcome", len(people), names=listed)
+    entities = welcome_mentions(words, people)
+    if queued is not None:
+        changed = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == queued.id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(payload={**queued.payload, "text": words, "entities": entities})
+        )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            return
+        words = plural(language_of(group), "join.welcome", 1, names=newcomer[1])
+        entities = welcome_mentions(words, [newcomer])
+    await post(
+        session,
+        group,
+        words,
+        kind="group_welcome",
+        intent=f"welcome:{update_id}",
+        now=now,
+        not_before=now + WELCOME_BURST,
+        entities=entities,
+    )
+
+
+def welcome_mentions(words: str, people: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    """A text_mention for each newcomer's name, in order of appearance."""
+    entities: list[dict[str, Any]] = []
+    start = 0
+    for telegram_user_id, name in people:
+        at = words.find(name, start)
+        if at < 0:
+            continue
+        entities.append(
+            {
+                "type": "text_mention",
+                "offset": utf16_length(words[:at]),
+                "length": utf16_length(name),
+                "user": {"id": telegram_user_id, "is_bot": False, "first_name": name},
+            }
+        )
+        start = at + len(name)
+    return entities

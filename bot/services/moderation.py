@@ -18,8 +18,9 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
+from bot.db.study import Participant
 from bot.i18n import Language, text
-from bot.outbox import OutgoingCall, enqueue
+from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
@@ -28,6 +29,7 @@ from bot.services.groups import (
     group_text,
     language_of,
     membership,
+    mention,
     post,
     responsible,
     staff_role,
@@ -57,6 +59,8 @@ class GroupCommand:
     target_message_id: int | None = None
     target_text: str | None = None
     args: tuple[str, ...] = ()
+    # the first name Telegram shows for the target, only to name them in the reply (not stored)
+    target_first_name: str | None = None
 
 
 SanctionKind = Literal["restrict", "unrestrict", "ban", "unban", "pin", "delete"]
@@ -157,6 +161,11 @@ async def moderate(
     Telegram call it needs is queued in the outbox."""
     sanction = await _decide(session, act, command, trial, admin_ids, now)
     await apply(session, sanction, f"{command.update_id}", now)
+    if sanction is not None and sanction.kind == "ban":
+        # Out, not banned for good: a new invitation could let them in again (their join
+        # requests are declined meanwhile, as a removed member's).
+        unban = Sanction("unban", sanction.chat_id, sanction.user_id)
+        await apply(session, unban, f"{command.update_id}", now)
 
 
 async def _decide(
@@ -230,6 +239,51 @@ class Step:
     async def reply(self, key: str, **params: object) -> None:
         await _reply(self.session, self.group, self.command, self.now, key, **params)
 
+    async def announce(self, key: str, reason: str | None, **params: object) -> None:
+        """Say in the group what was done, as a reply to the offending message, naming the
+        member by first name (a mention) and giving the reason."""
+        command = self.command
+        name = command.target_first_name or self.target.tag
+        because = reason or group_text(self.group, "join.no_reason")
+        words = group_text(self.group, key, name=name, reason=because, **params)
+        entities = (
+            mention(words, name, command.target_user_id)
+            if command.target_first_name and command.target_user_id
+            else []
+        )
+        await post(
+            self.session,
+            self.group,
+            words,
+            kind="group_reply",
+            intent=f"mod:{command.update_id}",
+            now=self.now,
+            reply_to=command.target_message_id,
+            entities=entities,
+        )
+
+    async def note(self, key: str, reason: str | None, **params: object) -> None:
+        """A private word to the member: what happened, why, for how long, whom to ask."""
+        participant = await self.session.get(Participant, self.target.participant_id)
+        if participant is None or participant.telegram_user_id is None:
+            return
+        language = Language(participant.language)
+        because = reason or text(language, "join.no_reason")
+        message = OutgoingMessage(
+            chat_id=participant.telegram_user_id,
+            text=text(language, key, reason=because, **params),
+            kind="moderation_note",
+            intent_key=f"mod_note:{self.command.update_id}:{key}",
+            participant_id=participant.id,
+        )
+        await enqueue(self.session, message, self.now)
+
+    async def language(self) -> Language:
+        participant = await self.session.get(Participant, self.target.participant_id)
+        return (
+            Language(participant.language) if participant is not None else language_of(self.group)
+        )
+
     async def log(self, action: str, reason: str | None = None) -> int:
         return await log_action(
             self.session, self.group, self.actor, action, self.target, self.now, reason
@@ -240,15 +294,21 @@ async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     limit = step.trial.protocol.groups.warning_limit
     target = step.target
     target.warnings += 1
-    await step.log("warn", " ".join(step.command.args) or None)
+    reason = " ".join(step.command.args) or None
+    await step.log("warn", reason)
+    await step.note("join.note_warned", reason, count=target.warnings, limit=limit)
     if target.warnings < limit:
-        await step.reply("moderation.warned", count=target.warnings, limit=limit)
+        await step.announce("join.mod_warned", reason, count=target.warnings, limit=limit)
         return None
     duration = step.trial.protocol.groups.mute_duration
     sanction = await step.mute(duration, f"warning {target.warnings} of {limit}", "limit_mute")
-    await step.reply(
-        "moderation.warned_muted", limit=limit, duration=describe(duration, language_of(step.group))
+    await step.announce(
+        "join.mod_warned_muted",
+        reason,
+        limit=limit,
+        duration=describe(duration, language_of(step.group)),
     )
+    await step.note("join.note_muted", reason, duration=describe(duration, await step.language()))
     for recipient in await responsible(step.session, step.group, admin_ids):
         await tell(
             step.session,
@@ -268,14 +328,18 @@ async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
 async def _mute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     duration, reason = parse_mute(step.command.args, step.trial.protocol.groups.mute_duration)
     sanction = await step.mute(duration, reason)
-    await step.reply("moderation.muted", duration=describe(duration, language_of(step.group)))
+    await step.announce(
+        "join.mod_muted", reason, duration=describe(duration, language_of(step.group))
+    )
+    await step.note("join.note_muted", reason, duration=describe(duration, await step.language()))
     return sanction
 
 
 async def _unmute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     step.target.muted_until = None
+    step.target.warnings = 0  # a fresh start: the next warning is the first again
     action = await step.log("unmute")
-    await step.reply("moderation.unmuted")
+    await step.announce("join.mod_unmuted", None)
     return Sanction(
         "unrestrict", chat_of(step.group), step.command.target_user_id, action_id=action
     )
@@ -283,8 +347,10 @@ async def _unmute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
 
 async def _remove(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     step.target.status = MemberStatus.REMOVED
-    action = await step.log("remove", " ".join(step.command.args) or None)
-    await step.reply("moderation.removed")
+    reason = " ".join(step.command.args) or None
+    action = await step.log("remove", reason)
+    await step.announce("join.mod_removed", reason)
+    await step.note("join.note_removed", reason)
     return Sanction("ban", chat_of(step.group), step.command.target_user_id, action_id=action)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from bot.db.micro import MicroDecision
 from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
-from bot.services import callback_data, inbox, intake
+from bot.services import callback_data, group_follow, inbox, intake
 from bot.services.erasure import Needles, forget_mentions
 from bot.services.ledger import ledger_of
 from bot.services.money import format_amount
@@ -110,6 +110,10 @@ async def resume(turn: Turn, trial: Trial) -> None:
         await turn.say_text("activity.not_enrolled")
         return
     if participant.status is not ParticipantStatus.ACTIVE:
+        if participant.status is ParticipantStatus.WITHDRAWN:
+            await group_follow.fresh_link(
+                turn.session, participant.id, turn.incoming.update_id, turn.now
+            )
         participant.status = ParticipantStatus.ACTIVE
         if participant.step is IntakeStep.DONE:
             participant.period_start = turn.now
@@ -130,6 +134,10 @@ async def stop(turn: Turn) -> None:
         participant.withdrawn_at = turn.now
         _event(turn, participant, EventKind.WITHDRAWAL)
         await cancel_pending_nudges(turn.session, participant.id, "withdrawn")
+        await group_follow.cancel_group_notes(turn.session, participant.id, "withdrawn")
+        await group_follow.leave_group(
+            turn.session, participant.id, participant.telegram_user_id, turn.now
+        )
     await turn.say_text("stop.done")
 
 
@@ -204,6 +212,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     keep = trial.protocol.study.keep_research_data_after_erasure
     await cancel_pending_nudges(turn.session, participant.id, "erased")
     await inbox.forget_participant(turn.session, participant.id, turn.now)
+    await group_follow.cancel_group_notes(turn.session, participant.id, "erased")
     await turn.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.participant_id == participant.id)
@@ -216,6 +225,8 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         # What others' messages, reports and logs say about them goes too.
         needles = Needles(telegram_id, turn.incoming.first_name)
         await forget_mentions(turn.session, participant.id, needles, "erased")
+    # Out of their group's chat too (queued after the scrub above, which would cancel it).
+    await group_follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
     if not keep:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
         await turn.session.execute(

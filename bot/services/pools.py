@@ -27,6 +27,9 @@ from bot.db.groups import (
 )
 from bot.db.study import Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
+from bot.i18n import Language, plural, text
+from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.services.binding import LINK_KIND
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
 
@@ -39,6 +42,8 @@ Pool = tuple[str, str, str]  # arm, track, age band
 class Waiting:
     entry: PoolEntry
     language: str
+    telegram_user_id: int | None = None
+    paused: bool = False
 
 
 @dataclass
@@ -75,7 +80,96 @@ async def enter_pool(
         "age_band": participant.age_band,
         "entered_at": now,
     }
-    return await insert_if_absent(session, PoolEntry, values, ["participant_id"])
+    added = await insert_if_absent(session, PoolEntry, values, ["participant_id"])
+    if added:
+        waiting = Waiting(
+            PoolEntry(participant_id=participant.id, entered_at=now),
+            participant.language,
+            participant.telegram_user_id,
+        )
+        await tell_waiting(session, waiting, "pool.entered", f"pool_entered:{participant.id}", now)
+    return added
+
+
+async def tell_waiting(
+    session: AsyncSession, waiting: Waiting, key: str, intent: str, now: datetime, **params: object
+) -> bool:
+    """A private word to someone in a pool, in their language (once per intent)."""
+    if waiting.telegram_user_id is None:
+        return False
+    message = OutgoingMessage(
+        chat_id=waiting.telegram_user_id,
+        text=text(Language(waiting.language), key, **params),
+        kind="pool_update",
+        intent_key=intent,
+        participant_id=waiting.entry.participant_id,
+    )
+    return await enqueue(session, message, now)
+
+
+async def scan_pool_updates(session: AsyncSession, trial: Trial, now: datetime) -> int:
+    """Everyone still waiting hears how it stands once per `pool_update_interval`.
+
+    The intent names the number of whole intervals waited, so a scan every minute sends each
+    update once, and after downtime only the latest one goes out.
+    """
+    interval = trial.protocol.schedule.pool_update_interval
+    pools = await _waiting(session)
+    sent = 0
+    for pool, waiting in pools.items():
+        for person in waiting:
+            intervals = int((now - person.entry.entered_at) / interval)
+            if intervals < 1 or person.paused:
+                continue
+            language = Language(person.language)
+            others = plural(language, "pool.people", len(waiting) - 1)
+            intent = f"pool_wait:{person.entry.participant_id}:{intervals}"
+            sent += await tell_waiting(
+                session,
+                person,
+                "pool.still_waiting",
+                intent,
+                now,
+                others=others,
+                needed=trial.protocol.groups.min_size,
+                track=text(language, f"track.{pool[1]}"),
+            )
+    return sent
+
+
+@dataclass(frozen=True)
+class OverduePool:
+    """A pool whose oldest member has waited longer than the protocol's limit."""
+
+    arm: str
+    track: str
+    age_band: str
+    waiting: int
+    days: int
+    since: str  # when the oldest waiter entered (ISO): one alert per spell
+    language: str  # the oldest waiter's, for staff messages about the pool
+
+
+async def overdue_pools(session: AsyncSession, trial: Trial, now: datetime) -> list[OverduePool]:
+    """Pools with someone waiting past `pool_max_wait`, oldest first."""
+    limit = trial.protocol.schedule.pool_max_wait
+    found = []
+    for (arm, track, band), waiting in (await _waiting(session)).items():
+        if waiting and now - waiting[0].entry.entered_at >= limit:
+            days = (now - waiting[0].entry.entered_at).days
+            oldest = waiting[0]
+            found.append(
+                OverduePool(
+                    arm,
+                    track,
+                    band,
+                    len(waiting),
+                    days,
+                    oldest.entry.entered_at.isoformat(),
+                    oldest.language,
+                )
+            )
+    return sorted(found, key=lambda pool: -pool.days)
 
 
 async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> FormationResult:
@@ -100,9 +194,72 @@ async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> For
     return result
 
 
+async def _join_running(
+    session: AsyncSession, pool: Pool, waiting: list[Waiting], trial: Trial, now: datetime
+) -> int:
+    """Place people who waited past the limit in a formed group of a neighbouring band."""
+    arm, track, band = pool
+    labels = [b.label for b in trial.protocol.age_bands]
+    index = labels.index(band) if band in labels else -1
+    near = {band} | {labels[i] for i in (index - 1, index + 1) if 0 <= i < len(labels)}
+    sizes = await session.execute(
+        select(PeerGroup, func.count(GroupMember.id))
+        .outerjoin(
+            GroupMember,
+            (GroupMember.group_id == PeerGroup.id)
+            & GroupMember.status.in_((MemberStatus.ASSIGNED, MemberStatus.JOINED)),
+        )
+        .where(
+            PeerGroup.status.in_((GroupStatus.AWAITING_BIND, GroupStatus.ACTIVE)),
+            PeerGroup.arm == arm,
+            PeerGroup.track == track,
+        )
+        .group_by(PeerGroup.id)
+        .order_by(func.count(GroupMember.id), PeerGroup.id)
+    )
+    largest = trial.protocol.groups.max_size
+    for group, size in sizes:
+        if size + len(waiting) > largest or not near & set(group.age_band.split("+")):
+            continue
+        taken = list(waiting)
+        waiting.clear()
+        await _place(session, group, taken, now)
+        reason = f"{len(taken)} waited past the limit; joined a group of {size} in {group.age_band}"
+        await _decide(session, pool, "joined_group", reason, now, group, len(taken))
+        for person in taken:
+            intent = f"pool_joined_group:{person.entry.participant_id}"
+            await tell_waiting(session, person, "pool.merged", intent, now, size=size + len(taken))
+        if group.status is GroupStatus.ACTIVE and group.telegram_chat_id is not None:
+            await _links_for_new_members(session, group, now)
+        return len(taken)
+    return 0
+
+
+async def _links_for_new_members(session: AsyncSession, group: PeerGroup, now: datetime) -> None:
+    """Members added to a bound group get their personal join link (made by an outbox call)."""
+    assert group.telegram_chat_id is not None
+    members = await session.scalars(
+        select(GroupMember).where(
+            GroupMember.group_id == group.id,
+            GroupMember.status == MemberStatus.ASSIGNED,
+            GroupMember.invite_link.is_(None),
+        )
+    )
+    for member in members:
+        call = OutgoingCall(
+            chat_id=group.telegram_chat_id,
+            method="createChatInviteLink",
+            params={"name": member.tag, "creates_join_request": True},
+            kind=LINK_KIND,
+            intent_key=f"call:invite_link:{member.id}:late",
+            context={"member_id": member.id, "update_id": f"late-{member.id}"},
+        )
+        await enqueue(session, call, now)
+
+
 async def _waiting(session: AsyncSession) -> dict[Pool, list[Waiting]]:
     rows = await session.execute(
-        select(PoolEntry, Participant.language)
+        select(PoolEntry, Participant.language, Participant.telegram_user_id, Participant.status)
         .join(Participant, Participant.id == PoolEntry.participant_id)
         .where(
             PoolEntry.placed_at.is_(None),
@@ -111,8 +268,10 @@ async def _waiting(session: AsyncSession) -> dict[Pool, list[Waiting]]:
         .order_by(PoolEntry.entered_at, PoolEntry.participant_id)
     )
     pools: dict[Pool, list[Waiting]] = defaultdict(list)
-    for entry, language in rows:
-        pools[(entry.arm, entry.track, entry.age_band)].append(Waiting(entry, language))
+    for entry, language, telegram_user_id, status in rows:
+        pools[(entry.arm, entry.track, entry.age_band)].append(
+            Waiting(entry, language, telegram_user_id, status is ParticipantStatus.PAUSED)
+        )
     return pools
 
 
@@ -175,9 +334,16 @@ async def _past_wait_limit(
         pools[pool] = []
         reason = f"{waited}; no one waiting in a neighbouring band, so a smaller group"
         return await _form(session, pool, own, "formed_small", reason, now)
+    # Too few, with nobody nearby to merge with: a formed group of their arm and track, in
+    # their band or the next, takes them if it has room.
+    if await _join_running(session, pool, own, trial, now):
+        return None
     key = f"wait:{arm}:{track}:{band}:{own[0].entry.participant_id}"
     reason = f"{waited}; too few to form a group or merge, so they keep waiting"
     await _decide(session, pool, "waiting", reason, now, None, len(own), dedupe=key)
+    for person in own:
+        intent = f"pool_keep_waiting:{person.entry.participant_id}:{key}"
+        await tell_waiting(session, person, "pool.keep_waiting", intent, now)
     return None
 
 
@@ -206,6 +372,11 @@ async def _form(
     await session.flush()
     await _place(session, group, taken, now)
     await _decide(session, pool, decision, reason, now, group, len(taken))
+    if decision in ("merged", "formed_small"):
+        # They waited past the limit: say what the protocol's rule did about it.
+        for person in taken:
+            intent = f"pool_{decision}:{person.entry.participant_id}"
+            await tell_waiting(session, person, f"pool.{decision}", intent, now, size=len(taken))
     return group
 
 

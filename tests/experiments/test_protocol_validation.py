@@ -224,3 +224,28 @@ def test_escalation_must_come_after_the_reminder(study_data: dict[str, Any]) -> 
 def test_canned_replies_are_named_once(study_data: dict[str, Any]) -> None:
     study_data["inbox"]["canned"][1]["key"] = "received"
     assert problems(study_data) == ["inbox.canned: names a canned reply twice"]
+
+
+def test_curriculum_weeks_run_per_track(study_data: dict[str, Any]) -> None:
+    study_data["curriculum"] = [
+        {"track": "savings", "week": 1, "nl": "a", "en": "a"},
+        {"track": "jobsearch", "week": 1, "nl": "b", "en": "b"},
+        {"track": "jobsearch", "week": 3, "nl": "c", "en": "c"},
+    ]
+    assert problems(study_data) == ["curriculum[2].week: must be 2 (weeks run 1, 2, 3, …)"]
+
+
+def test_a_track_without_topics_is_warned_about_and_groups_get_their_tracks_list(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["curriculum"] = [
+        {"track": "savings", "week": 1, "nl": "Sparen", "en": "Saving"},
+        {"track": "savings", "week": 1, "age_bands": ["16-20"], "nl": "Jong", "en": "Young"},
+    ]
+    protocol = validate_protocol(study_data)
+    assert protocol.curriculum_warnings() == [
+        "curriculum: no topics for the jobsearch track, whose peer groups get the curriculum"
+    ]
+    assert [w.en for w in protocol.curriculum_for("savings", "26-35")] == ["Saving"]
+    assert [w.en for w in protocol.curriculum_for("savings", "16-20+21-25")] == ["Young"]
+    assert protocol.curriculum_for("jobsearch", "26-35") == ()

@@ -23,6 +23,7 @@ from tests.groups.world import (
     scan,
     settle,
     texts,
+    welcomed,
 )
 
 
@@ -77,10 +78,18 @@ async def test_bind_confirms_in_the_group_and_welcomes_each_member_with_rules(
         chat = await bind(sandbox, leader, bind_code(ready))
         await settle(runtime)
         await join(sandbox, chat, members)
-        await settle(runtime)
+        welcome = await welcomed(runtime, clock, chat, 3)
     posted = texts(chat.messages)
     assert "Ik heb 3 leden hun persoonlijke link gestuurd" in posted[0]
-    assert sum("Welkom in de groep!" in t and "Groepsregels" in t for t in posted) == 3
+    # one welcome for the burst of joins, naming the newcomers, with a pointer to /rules
+    assert sum("Welkom in de groep" in t for t in posted) == 1
+    assert not any("Groepsregels" in t for t in posted)
+    names = "Deelnemer 0, Deelnemer 1 en Deelnemer 2"
+    assert welcome["text"] == (
+        f"Welkom in de groep, {names}! Fijn dat jullie er zijn. De groepsregels staan onder /rules."
+    )
+    mentioned = [e["user"]["id"] for e in welcome["entities"] if e["type"] == "text_mention"]
+    assert mentioned == [m.id for m in members]
     assert "persoonlijke link" in members[0].messages[-1]["text"]
 
 

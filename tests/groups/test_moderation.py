@@ -86,7 +86,7 @@ async def test_mute_by_the_counsellor_restricts_the_target_and_is_logged(
         [answer] = await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
     [action] = await _actions(database)
-    assert answer == "2 uur stil gezet."
+    assert answer == "Deelnemer 0 is 2 uur stil gezet. Reden: reclame."
     assert (action.action, action.actor_role, action.actor_telegram_id) == (
         "mute",
         "counsellor",
@@ -111,8 +111,10 @@ async def test_third_warning_mutes_and_tells_the_counsellor(
             answers += await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
         [told] = await leader.wait_for_messages(count=1)
-    assert answers[0].startswith("Waarschuwing 1 van 3.")
-    assert answers[2].startswith("Dat was waarschuwing 3 van 3: 1 uur stil gezet.")
+    assert answers[0].startswith("Deelnemer 0, dit is waarschuwing 1 van 3.")
+    assert answers[2].startswith(
+        "Deelnemer 0, dit was waarschuwing 3 van 3: je bent 1 uur stil gezet."
+    )
     assert "3 waarschuwingen" in told["text"]
     assert "/unmute of /remove" in told["text"]
     assert [a.action for a in await _actions(database)] == ["warn", "warn", "warn", "limit_mute"]
@@ -223,7 +225,7 @@ async def test_a_mute_telegram_refuses_is_logged_as_failed_and_the_group_still_h
         bert.send_in_group(chat, "/rules")
         [rules] = await _bot_says(sandbox, chat, 1)
     [action] = await _actions(database)
-    assert answer == "1 uur stil gezet."
+    assert answer == "Deelnemer 0 is 1 uur stil gezet. Reden: niet opgegeven."
     assert not chat.is_muted(anna)
     assert action.action == "mute"
     assert action.failure is not None

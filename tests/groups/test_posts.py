@@ -61,7 +61,11 @@ async def test_progress_and_curriculum_arrive_weekly_without_backlog_or_flood_er
         "Deze week hebben 2 van de 4 groepsleden gespaard. Mooi samen! Wat helpt jou om te sparen?"
     ]
     assert len(after_downtime) == 2
-    assert after_downtime[0].startswith("Deze week hebben 0 van de 4 groepsleden gespaard.")
+    # a week nobody saved: a neutral prompt, no "0 of 4" and no praise
+    assert after_downtime[0] == (
+        "Een nieuwe week. Wat is jouw plan om deze week iets opzij te zetten? "
+        "Een klein bedrag telt ook."
+    )
     assert after_downtime[1].startswith("Onderwerp van week 2: Je geld op een rij.")
     assert _rejected(sandbox) == []
 
@@ -76,11 +80,31 @@ async def test_jobseekers_group_hears_how_many_took_a_step(
         )
         members[0].send("/applied")
         await members[0].wait_for_messages(count=1)
-        clock.advance(WEEK)
+        clock.advance(timedelta(days=1))
+        await scan(runtime)  # the first topic
+        clock.advance(WEEK - timedelta(days=1))
         await scan(runtime)
     summary = next(t for t in texts(chat.messages) if t.startswith("Deze week"))
     assert summary.startswith("Deze week hebben 1 van de 3 groepsleden een stap gezet")
-    assert "samen 1 sollicitaties" in summary
+    assert "samen 1 sollicitatie." in summary  # one application, in the singular
+    topics = [t for t in texts(chat.messages) if t.startswith("Onderwerp van week")]
+    assert topics[0].startswith("Onderwerp van week 1: Kennismaken. Wat voor werk zoek je")
+    assert not any("sparen" in t.lower() for t in topics)  # jobseekers get jobseekers' topics
+
+
+@SQLITE_ONLY
+async def test_a_week_without_job_search_steps_gets_a_neutral_prompt(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    async with group_bot(sandbox, database, clock) as runtime:
+        _leader, chat, _members = await ready_group(
+            sandbox, database, clock, runtime, size=3, track="jobsearch"
+        )
+        clock.advance(WEEK)
+        await scan(runtime)
+    said = texts(chat.messages)
+    assert "Een nieuwe week. Wat is jouw volgende stap in het zoeken naar werk?" in said[-1]
+    assert not any("0 van de" in t or "Goed bezig" in t for t in said)
 
 
 @SQLITE_ONLY

@@ -6,6 +6,7 @@ everything that happens in Telegram (binding, joining, talking) goes through the
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -14,16 +15,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from bot.db.groups import GroupMember, PeerGroup
+from bot.db.groups import GroupMember, MemberStatus, PeerGroup
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from bot.scheduler import scan_groups
+from bot.services.groups import WELCOME_BURST
 from bot.services.pools import enter_pool
 from bot.services.staff import create_invite
 from experiments.protocol import Protocol
@@ -105,6 +107,9 @@ async def peers(
             session.add(participant)
             await session.flush()
             assert await enter_pool(session, participant, runtime.trial, clock.now())
+    await settle(runtime)
+    for person in people:
+        await person.wait_for_messages(count=1)  # "you are waiting for a group", read
     return people
 
 
@@ -177,16 +182,38 @@ def link_of(person: SandboxUser) -> str:
 
 
 async def join(sandbox: TelegramSandbox, chat: SandboxGroup, people: Sequence[SandboxUser]) -> None:
-    """Each person asks to join with their own link; wait until they are in and welcomed."""
-    before = len(chat.messages)
+    """Each person asks to join with their own link; wait until they are in."""
     for person in people:
         person.request_join(link_of(person))
     await sandbox.wait_for(
-        lambda: (
-            all(chat.is_member(p) for p in people) and len(chat.messages) >= before + len(people)
-        ),
-        what="join requests approved and members welcomed",
+        lambda: all(chat.is_member(p) for p in people), what="join requests approved"
     )
+
+
+async def joined(database: Database, count: int) -> None:
+    """Wait until the bot has recorded `count` members as joined (it handles the joins as
+    Telegram's updates arrive, after the sandbox shows them in)."""
+    async with asyncio.timeout(5):
+        while True:
+            async with database.transaction() as session:
+                found = await session.scalar(
+                    select(func.count()).where(GroupMember.status == MemberStatus.JOINED)
+                )
+            if found is not None and found >= count:
+                return
+            await asyncio.sleep(0.01)  # the bot is still handling the join updates
+
+
+async def welcomed(
+    runtime: Runtime, clock: FakeClock, chat: SandboxGroup, members: int
+) -> dict[str, Any]:
+    """After a burst of joins: once the bot recorded them, the one welcome goes out."""
+    await joined(runtime.database, members)
+    before = len(chat.messages)
+    clock.advance(WELCOME_BURST)
+    await settle(runtime)
+    assert len(chat.messages) > before, "no welcome after the burst of joins"
+    return chat.messages[-1]
 
 
 async def ready_group(
@@ -207,7 +234,7 @@ async def ready_group(
     for member in members:
         await member.wait_for_messages(count=1)  # the join link, read before joining
     await join(sandbox, chat, members)
-    await settle(runtime)
+    await welcomed(runtime, clock, chat, len(members))
     return leader, chat, members
 
 

@@ -1,0 +1,93 @@
+"""Issue 15's acceptance, end to end over the sandbox: a 12-person peer pool where two never
+open their link (reminded twice, "never joined" in /group and in the report's group flow), a
+warning in the open with a private note, and a member who stops and leaves the group."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.db.engine import Database
+from bot.research import report_trial
+from bot.sandbox import TelegramSandbox
+from tests.groups.world import (
+    SQLITE_ONLY,
+    bind,
+    bind_code,
+    counsellor,
+    group_bot,
+    groups_in,
+    join,
+    peers,
+    scan,
+    settle,
+    texts,
+    welcomed,
+)
+
+
+@SQLITE_ONLY
+async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a_stop(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    async with group_bot(sandbox, database, clock, min_size=12, max_size=15) as runtime:
+        leader = await counsellor(sandbox, database, clock)
+        people = await peers(sandbox, database, clock, runtime, 12)
+        await scan(runtime)
+        [ready] = await leader.wait_for_messages(count=1)
+        chat = await bind(sandbox, leader, bind_code(ready))
+        await settle(runtime)
+        for person in people:
+            await person.wait_for_messages(count=1)  # the personal link
+        coming, never = people[:10], people[10:]
+        await join(sandbox, chat, coming)
+        await welcomed(runtime, clock, chat, 10)
+        reminded = []
+        for hours in (24, 48):
+            clock.advance(timedelta(hours=hours))
+            await scan(runtime)
+            reminded.append([await p.wait_for_messages(count=1) for p in never])
+        clock.advance(timedelta(days=7))
+        await scan(runtime)
+
+        anna, bert = coming[0], coming[1]
+        said = anna.send_in_group(chat, "Wie wil mijn fiets kopen?")
+        leader.send_in_group(chat, "/warn geen verkoop", reply_to=said)
+        await sandbox.wait_for(
+            lambda: any("waarschuwing 1 van 3" in t for t in texts(chat.messages)), what="warn"
+        )
+        warning = next(m for m in chat.messages if "waarschuwing 1 van 3" in m.get("text", ""))
+        [note] = await anna.wait_for_messages(count=1)
+
+        bert.send("/stop")
+        await bert.wait_for_messages(count=1)
+        await sandbox.wait_for(lambda: not chat.is_member(bert), what="bert out of the group")
+        await settle(runtime)
+
+        [(group, _members)] = await groups_in(database)
+        leader.send(f"/group {group.id}")
+        [shown] = await leader.wait_for_messages(count=1)
+        report = await report_trial(
+            database, tmp_path / "report", protocol=runtime.trial.protocol, as_of=clock.now()
+        )
+
+    # two never opened their link: reminded twice, each time with their link, then no more
+    assert all(len(batch) == 1 for round_ in reminded for batch in round_)
+    assert all("Je groep wacht op je!" in batch[0]["text"] for r in reminded for batch in r)
+    assert all(len(p.messages) == 4 for p in never)
+    assert shown["text"].count("nooit gekomen (2 herinneringen)") == 2
+    assert "2 nooit gekomen" in shown["text"]
+    html = report.read_text()
+    assert "joined 10, never joined 2" in html
+    # the warning replies to the message, names her, and she hears privately why
+    assert warning["reply_to_message"]["message_id"] == said["message_id"]
+    assert warning["text"].startswith(f"{anna.first_name}, dit is waarschuwing 1 van 3.")
+    assert any(
+        e["type"] == "text_mention" and e["user"]["id"] == anna.id for e in warning["entities"]
+    )
+    assert "Reden: geen verkoop." in note["text"]
+    # the member who stopped is out of the group, and not banned from it
+    assert not chat.is_member(bert)
+    assert not chat.is_banned(bert)
+    assert "vertrokken" in shown["text"]

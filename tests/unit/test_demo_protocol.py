@@ -1,0 +1,20 @@
+"""The demo's protocol: group sizes that can fill at the demo's size, said out loud."""
+
+from __future__ import annotations
+
+from bot.demo.run import demo_protocol
+from bot.paths import shipped_config
+from experiments.protocol import load_protocol
+
+
+def test_the_default_demo_lowers_the_group_minimum_and_says_so() -> None:
+    shipped = load_protocol(shipped_config("study.toml"))
+    protocol, said = demo_protocol(shipped, 150)
+    assert (protocol.groups.min_size, protocol.groups.max_size) == (5, 15)
+    assert said.startswith("groups of 5 to 15 (the protocol says 10 to 15")
+    assert protocol.curriculum == shipped.curriculum
+
+
+def test_a_demo_large_enough_to_fill_pools_keeps_the_protocols_groups() -> None:
+    shipped = load_protocol(shipped_config("study.toml"))
+    assert demo_protocol(shipped, 2000) == (shipped, "")
