@@ -213,9 +213,11 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant.period_start = turn.now
     participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
     surveys.schedule_first(participant, trial)
-    await enter_pool(turn.session, participant, trial, turn.now)
+    in_pool = await enter_pool(turn.session, participant, trial, turn.now, tell=False)
     await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
+    if in_pool:  # one message rather than two: the wait is part of what happens next
+        explanation = f"{explanation}\n\n{turn.t('pool.entered')}"
     await turn.say_text("intake.done", explanation=explanation)
 
 

@@ -29,6 +29,7 @@ from bot.db.study import Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language, plural, text
 from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.outbox.messages import Priority
 from bot.services.binding import LINK_KIND
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
@@ -67,9 +68,15 @@ def split_sizes(waiting: int, smallest: int, largest: int) -> list[int]:
 
 
 async def enter_pool(
-    session: AsyncSession, participant: Participant, trial: Trial, now: datetime
+    session: AsyncSession,
+    participant: Participant,
+    trial: Trial,
+    now: datetime,
+    *,
+    tell: bool = True,
 ) -> bool:
-    """Put a newly allocated participant in their pool if their arm has peer groups."""
+    """Put a newly allocated participant in their pool if their arm has peer groups; with
+    `tell`, say so in a message of its own (the intake says it in its last answer instead)."""
     arm = trial.protocol.arm(participant.arm or "")
     if not arm.has(Component.PEER_GROUP) or not participant.track or not participant.age_band:
         return False
@@ -81,7 +88,7 @@ async def enter_pool(
         "entered_at": now,
     }
     added = await insert_if_absent(session, PoolEntry, values, ["participant_id"])
-    if added:
+    if added and tell:
         waiting = Waiting(
             PoolEntry(participant_id=participant.id, entered_at=now),
             participant.language,
@@ -92,7 +99,13 @@ async def enter_pool(
 
 
 async def tell_waiting(
-    session: AsyncSession, waiting: Waiting, key: str, intent: str, now: datetime, **params: object
+    session: AsyncSession,
+    waiting: Waiting,
+    key: str,
+    intent: str,
+    now: datetime,
+    priority: Priority | None = None,
+    **params: object,
 ) -> bool:
     """A private word to someone in a pool, in their language (once per intent)."""
     if waiting.telegram_user_id is None:
@@ -103,6 +116,7 @@ async def tell_waiting(
         kind="pool_update",
         intent_key=intent,
         participant_id=waiting.entry.participant_id,
+        priority=priority,
     )
     return await enqueue(session, message, now)
 
