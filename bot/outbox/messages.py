@@ -51,6 +51,7 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "join_request": Priority.REPLY,
     "moderation": Priority.REPLY,
     "group_invite_link": Priority.REPLY,
+    "commands": Priority.REPLY,
     # personal messages nobody asked for just now
     "reminder": Priority.PERSONAL,
     "encouragement": Priority.PERSONAL,
@@ -116,9 +117,13 @@ class OutgoingMessage:
         None  # (file name, UTF-8 content), sent with `text` as caption
     )
     priority: Priority | None = None
+    # editMessageText of this earlier message of the bot (its inline buttons are removed)
+    edit_message_id: int | None = None
 
     @property
     def method(self) -> str:
+        if self.edit_message_id is not None:
+            return "editMessageText"
         return "sendMessage" if self.document is None else "sendDocument"
 
     @property
@@ -131,13 +136,13 @@ class OutgoingMessage:
             filename, content = self.document
             return {"filename": filename, "content": content, "caption": self.text}
         payload: dict[str, Any] = {"text": self.text}
+        if self.edit_message_id is not None:
+            payload["message_id"] = self.edit_message_id
+            if self.buttons:  # editMessageText takes only an inline keyboard
+                payload["reply_markup"] = _inline(self.buttons)
+            return payload
         if self.buttons:
-            payload["reply_markup"] = {
-                "inline_keyboard": [
-                    [{"text": button.label, "callback_data": button.data} for button in row]
-                    for row in self.buttons
-                ]
-            }
+            payload["reply_markup"] = _inline(self.buttons)
         elif self.reply_keyboard:
             payload["reply_markup"] = {
                 "keyboard": [[{"text": label} for label in row] for row in self.reply_keyboard],
@@ -145,6 +150,15 @@ class OutgoingMessage:
                 "resize_keyboard": True,
             }
         return payload
+
+
+def _inline(buttons: Sequence[Sequence[Button]]) -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": button.label, "callback_data": button.data} for button in row]
+            for row in buttons
+        ]
+    }
 
 
 # The calls the outbox performs (bot.outbox.telegram_transport), with the parameters each takes.
@@ -158,6 +172,7 @@ CALL_METHODS = frozenset(
         "pinChatMessage",  # message_id
         "deleteMessage",  # message_id
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
+        "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}
     }
 )
 

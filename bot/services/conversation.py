@@ -41,7 +41,14 @@ from bot.services.turns import Turn
 
 
 async def press(turn: Turn, data: str | None, trial: Trial) -> None:
-    """A tap on one of our inline buttons in the private chat."""
+    """A tap on one of our inline buttons in the private chat. An answered question is closed:
+    its message shows the choice and loses its buttons; a refused press leaves it as it was."""
+    await _press(turn, data, trial)
+    if not turn.press_refused:
+        await turn.close_question()
+
+
+async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
     request = callback_data.decode(data)
     if request is None or isinstance(request, ResolveFlag):  # staff buttons have their own route
         await turn.say_text("button.unknown")
