@@ -12,7 +12,15 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    ChatPermissions,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyKeyboardMarkup,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -111,6 +119,11 @@ class TelegramTransport:
                 creates_join_request=bool(params.get("creates_join_request")),
             )
             return Delivered(None, {"invite_link": link.invite_link})
+        elif method == "setMyCommands":
+            await bot.set_my_commands(
+                [BotCommand(c["command"], c["description"]) for c in params["commands"]],
+                scope=BotCommandScopeChat(params["scope"]["chat_id"]),
+            )
         else:
             raise ValueError(f"the outbox cannot perform {method!r}")
         return Delivered(None)

@@ -7,6 +7,7 @@ from bot.i18n import Language
 from bot.outbox import Button
 from bot.services import callback_data, questionnaire, surveys
 from bot.services.allocation import allocate
+from bot.services.languages import show_commands_in
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.pools import enter_pool
 from bot.services.trial import Trial
@@ -87,6 +88,7 @@ async def choose_language(turn: Turn, code: str, trial: Trial) -> None:
         return
     participant.language = code
     turn.language = Language(code)
+    await show_commands_in(turn, turn.language)
     if participant.step is IntakeStep.LANGUAGE:
         participant.step = IntakeStep.BIRTH_YEAR
         await prompt(turn, trial)
