@@ -129,6 +129,20 @@ class ContinueSurvey:
 
 
 @dataclass(frozen=True)
+class Later:
+    """ "Later" under a question of questionnaire wave `wave`: pause it for now."""
+
+    wave: str
+
+
+@dataclass(frozen=True)
+class GoOn:
+    """ "Go on with the questions" after a "later": the next open question of wave `wave`."""
+
+    wave: str
+
+
+@dataclass(frozen=True)
 class ResolveFlag:
     """A counsellor closes group report `report_id`."""
 
@@ -151,6 +165,8 @@ Press = (
     | Answer
     | ContinueSurvey
     | ResolveFlag
+    | Later
+    | GoOn
 )
 
 
@@ -207,6 +223,10 @@ def _encode(press: Press) -> str:
             return "survey:go"
         case ResolveFlag(report_id):
             return f"flag:{report_id}"
+        case Later(wave):
+            return f"later:{wave}"
+        case GoOn(wave):
+            return f"goon:{wave}"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -255,6 +275,10 @@ def decode(data: str | None) -> Press | None:
             return ContinueSurvey()
         case "flag", [report] if _positive(report):
             return ResolveFlag(int(report))
+        case "later", [wave] if _TOKEN.match(wave):
+            return Later(wave)
+        case "goon", [wave] if _TOKEN.match(wave):
+            return GoOn(wave)
     return None
 
 

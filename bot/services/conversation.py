@@ -16,6 +16,7 @@ from bot.services import (
     intents,
     menu,
     participation,
+    questionnaire,
     surveys,
 )
 from bot.services.callback_data import (
@@ -31,6 +32,8 @@ from bot.services.callback_data import (
     Deposit,
     Dismiss,
     Erase,
+    GoOn,
+    Later,
     ResolveFlag,
     Steps,
     TypeInstead,
@@ -87,6 +90,12 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
         case Answer(wave, instrument, item, value):
             await surveys.answer(turn, wave, instrument, item, value, trial)
         case ContinueSurvey():
+            await surveys.continue_survey(turn, trial)
+        case Later(wave):
+            await questionnaire.later(turn, wave)
+        case GoOn(wave) if wave == BASELINE:
+            await intake.go_on(turn, trial)
+        case GoOn():
             await surveys.continue_survey(turn, trial)
 
 

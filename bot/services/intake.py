@@ -49,7 +49,7 @@ async def prompt(turn: Turn, trial: Trial) -> None:
             participant.step = IntakeStep.COMMITMENT
             await prompt(turn, trial)
             return
-        await questionnaire.ask(turn, questionnaire.BASELINE, *question)
+        await questionnaire.ask(turn, questionnaire.BASELINE, *question, trial)
     elif step is IntakeStep.COMMITMENT:
         await ask_commitment(turn, participant)
 
@@ -135,6 +135,15 @@ async def answer_baseline(
     if participant.step is not IntakeStep.BASELINE or not await questionnaire.record_if_asked(
         turn, questionnaire.BASELINE, instrument_id, item_id, value, trial
     ):
+        await already_answered(turn, trial)
+        return
+    await prompt(turn, trial)
+
+
+async def go_on(turn: Turn, trial: Trial) -> None:
+    """ "Go on with the questions" after "later": the open baseline question, if any."""
+    participant = _participant(turn)
+    if participant.step is not IntakeStep.BASELINE:
         await already_answered(turn, trial)
         return
     await prompt(turn, trial)

@@ -18,6 +18,8 @@ from bot.services.callback_data import (
     ContinueSurvey,
     Deposit,
     Erase,
+    GoOn,
+    Later,
     Press,
     ResolveFlag,
     decode,
@@ -40,6 +42,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
     st.just(ContinueSurvey()),
     st.builds(ResolveFlag, amounts),
+    st.builds(Later, tokens),
+    st.builds(GoOn, tokens),
 )
 
 
