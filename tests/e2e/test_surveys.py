@@ -65,4 +65,4 @@ async def test_survey_command_without_an_open_questionnaire(
         await enroll(sam, await new_code(database, clock))
         sam.send("/survey")
         [answer] = await sam.wait_for_messages(count=1)
-    assert answer["text"] == "Er staat nu geen vragenlijst voor je klaar. Dank je wel!"
+    assert answer["text"] == text(Language.NL, "survey.none")
