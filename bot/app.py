@@ -24,28 +24,13 @@ from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services import binding, inbox, inbox_desk, moderation
+from bot.services.languages import MENU_COMMANDS
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
 
 # Opt in to python-telegram-bot 23's timedelta periods now (22.x warns on every 429 otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
-
-MENU_COMMANDS = (
-    "start",
-    "deposit",
-    "applied",
-    "progress",
-    "survey",
-    "goal",
-    "help",
-    "language",
-    "pause",
-    "resume",
-    "stop",
-    "mydata",
-    "delete",
-)
 
 
 def build_application(runtime: Runtime) -> LotgenootApplication:

@@ -209,6 +209,6 @@ class Person:
             return
         self.user.press(invitations[-1], "survey:go")
         question = await self._reply()
-        while (options := buttons(question)) and options[0].startswith("q:"):
+        while options := [data for data in buttons(question) if data.startswith("q:")]:
             self.user.press(question, self.rng.choice(options))
             question = await self._reply()

@@ -79,8 +79,8 @@ async def stop(update: Update, context: LotgenootContext) -> None:
 
 
 async def my_data(update: Update, context: LotgenootContext) -> None:
-    """/mydata: a JSON file of everything stored."""
-    await run_turn(update, context, _ignoring_trial(participation.my_data))
+    """/mydata: a short summary, then a JSON file of everything stored."""
+    await run_turn(update, context, participation.my_data)
 
 
 async def delete(update: Update, context: LotgenootContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.db.study import Role
@@ -21,6 +21,7 @@ def incoming_of(update: Update, context: LotgenootContext) -> Incoming | None:
     if user is None:
         return None
     in_group = chat is not None and chat.type != "private"
+    pressed_id, pressed_text, pressed_label = _pressed(update)
     return Incoming(
         user_id=user.id,
         first_name=user.first_name,
@@ -29,7 +30,26 @@ def incoming_of(update: Update, context: LotgenootContext) -> Incoming | None:
         wrote=context.hand_over_writer(),
         chat_id=chat.id if chat is not None and in_group else None,
         in_group=in_group,
+        pressed_message_id=pressed_id,
+        pressed_text=pressed_text,
+        pressed_label=pressed_label,
     )
+
+
+def _pressed(update: Update) -> tuple[int | None, str | None, str | None]:
+    """The message whose inline button was pressed: its id, its text, the button's label."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return None, None, None
+    message = query.message
+    markup = message.reply_markup
+    labels = [
+        button.text
+        for row in (markup.inline_keyboard if markup is not None else ())
+        for button in row
+        if button.callback_data == query.data
+    ]
+    return message.message_id, message.text, labels[0] if labels else None
 
 
 async def run_turn(

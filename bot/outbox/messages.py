@@ -51,6 +51,7 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "join_request": Priority.REPLY,
     "moderation": Priority.REPLY,
     "group_invite_link": Priority.REPLY,
+    "commands": Priority.REPLY,
     # personal messages nobody asked for just now
     "reminder": Priority.PERSONAL,
     "encouragement": Priority.PERSONAL,
@@ -127,9 +128,13 @@ class OutgoingMessage:
     reply_to_message_id: int | None = None
     # Bot API MessageEntity objects, such as a text_mention naming a member by first name
     entities: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    # editMessageText of this earlier message of the bot (its inline buttons are removed)
+    edit_message_id: int | None = None
 
     @property
     def method(self) -> str:
+        if self.edit_message_id is not None:
+            return "editMessageText"
         return "sendMessage" if self.document is None else "sendDocument"
 
     @property
@@ -149,13 +154,13 @@ class OutgoingMessage:
             }
         if self.entities:
             payload["entities"] = [dict(entity) for entity in self.entities]
+        if self.edit_message_id is not None:
+            payload["message_id"] = self.edit_message_id
+            if self.buttons:  # editMessageText takes only an inline keyboard
+                payload["reply_markup"] = _inline(self.buttons)
+            return payload
         if self.buttons:
-            payload["reply_markup"] = {
-                "inline_keyboard": [
-                    [{"text": button.label, "callback_data": button.data} for button in row]
-                    for row in self.buttons
-                ]
-            }
+            payload["reply_markup"] = _inline(self.buttons)
         elif self.reply_keyboard:
             payload["reply_markup"] = {
                 "keyboard": [[{"text": label} for label in row] for row in self.reply_keyboard],
@@ -163,6 +168,15 @@ class OutgoingMessage:
                 "resize_keyboard": True,
             }
         return payload
+
+
+def _inline(buttons: Sequence[Sequence[Button]]) -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": button.label, "callback_data": button.data} for button in row]
+            for row in buttons
+        ]
+    }
 
 
 # The calls the outbox performs (bot.outbox.telegram_transport), with the parameters each takes.
@@ -176,6 +190,7 @@ CALL_METHODS = frozenset(
         "pinChatMessage",  # message_id
         "deleteMessage",  # message_id
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
+        "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}
     }
 )
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     ChatPermissions,
     InlineKeyboardMarkup,
     InputFile,
@@ -119,6 +121,11 @@ class TelegramTransport:
                 creates_join_request=bool(params.get("creates_join_request")),
             )
             return Delivered(None, {"invite_link": link.invite_link})
+        elif method == "setMyCommands":
+            await bot.set_my_commands(
+                [BotCommand(c["command"], c["description"]) for c in params["commands"]],
+                scope=BotCommandScopeChat(params["scope"]["chat_id"]),
+            )
         else:
             raise ValueError(f"the outbox cannot perform {method!r}")
         return Delivered(None)

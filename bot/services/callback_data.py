@@ -131,6 +131,20 @@ class ContinueSurvey:
 
 
 @dataclass(frozen=True)
+class Later:
+    """ "Later" under a question of questionnaire wave `wave`: pause it for now."""
+
+    wave: str
+
+
+@dataclass(frozen=True)
+class GoOn:
+    """ "Go on with the questions" after a "later": the next open question of wave `wave`."""
+
+    wave: str
+
+
+@dataclass(frozen=True)
 class ResolveFlag:
     """A counsellor closes group report `report_id`."""
 
@@ -172,6 +186,8 @@ Press = (
     | ResolveFlag
     | TicketReply
     | CloseTicket
+    | Later
+    | GoOn
 )
 
 
@@ -232,6 +248,10 @@ def _encode(press: Press) -> str:
             return f"tkt:{ticket_id}:{choice}"
         case CloseTicket(ticket_id):
             return f"tktx:{ticket_id}"
+        case Later(wave):
+            return f"later:{wave}"
+        case GoOn(wave):
+            return f"goon:{wave}"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -284,6 +304,10 @@ def decode(data: str | None) -> Press | None:
             return TicketReply(int(ticket), int(choice))
         case "tktx", [ticket] if _positive(ticket):
             return CloseTicket(int(ticket))
+        case "later", [wave] if _TOKEN.match(wave):
+            return Later(wave)
+        case "goon", [wave] if _TOKEN.match(wave):
+            return GoOn(wave)
     return None
 
 

@@ -18,6 +18,7 @@ from bot.services import (
     intents,
     menu,
     participation,
+    questionnaire,
     surveys,
 )
 from bot.services.callback_data import (
@@ -34,6 +35,8 @@ from bot.services.callback_data import (
     Deposit,
     Dismiss,
     Erase,
+    GoOn,
+    Later,
     Steps,
     TypeInstead,
 )
@@ -43,7 +46,14 @@ from bot.services.turns import Turn
 
 
 async def press(turn: Turn, data: str | None, trial: Trial) -> None:
-    """A tap on one of our inline buttons in the private chat."""
+    """A tap on one of our inline buttons in the private chat. An answered question is closed:
+    its message shows the choice and loses its buttons; a refused press leaves it as it was."""
+    await _press(turn, data, trial)
+    if not turn.press_refused:
+        await turn.close_question()
+
+
+async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
     request = callback_data.decode(data)
     if request is None or isinstance(request, STAFF_PRESSES):  # staff buttons have their own route
         await turn.say_text("button.unknown")
@@ -82,6 +92,12 @@ async def press(turn: Turn, data: str | None, trial: Trial) -> None:
         case Answer(wave, instrument, item, value):
             await surveys.answer(turn, wave, instrument, item, value, trial)
         case ContinueSurvey():
+            await surveys.continue_survey(turn, trial)
+        case Later(wave):
+            await questionnaire.later(turn, wave)
+        case GoOn(wave) if wave == BASELINE:
+            await intake.go_on(turn, trial)
+        case GoOn():
             await surveys.continue_survey(turn, trial)
 
 

@@ -8,6 +8,7 @@ from bot.outbox import Button
 from bot.services import callback_data, questionnaire, surveys
 from bot.services.allocation import allocate
 from bot.services.inbox import assign_counsellor
+from bot.services.languages import show_commands_in
 from bot.services.money import InvalidAmount, format_amount, parse_amount
 from bot.services.pools import enter_pool
 from bot.services.trial import Trial
@@ -49,7 +50,7 @@ async def prompt(turn: Turn, trial: Trial) -> None:
             participant.step = IntakeStep.COMMITMENT
             await prompt(turn, trial)
             return
-        await questionnaire.ask(turn, questionnaire.BASELINE, *question)
+        await questionnaire.ask(turn, questionnaire.BASELINE, *question, trial)
     elif step is IntakeStep.COMMITMENT:
         await ask_commitment(turn, participant)
 
@@ -88,6 +89,7 @@ async def choose_language(turn: Turn, code: str, trial: Trial) -> None:
         return
     participant.language = code
     turn.language = Language(code)
+    await show_commands_in(turn, turn.language)
     if participant.step is IntakeStep.LANGUAGE:
         participant.step = IntakeStep.BIRTH_YEAR
         await prompt(turn, trial)
@@ -134,6 +136,15 @@ async def answer_baseline(
     if participant.step is not IntakeStep.BASELINE or not await questionnaire.record_if_asked(
         turn, questionnaire.BASELINE, instrument_id, item_id, value, trial
     ):
+        await already_answered(turn, trial)
+        return
+    await prompt(turn, trial)
+
+
+async def go_on(turn: Turn, trial: Trial) -> None:
+    """ "Go on with the questions" after "later": the open baseline question, if any."""
+    participant = _participant(turn)
+    if participant.step is not IntakeStep.BASELINE:
         await already_answered(turn, trial)
         return
     await prompt(turn, trial)

@@ -28,6 +28,8 @@ NUMBER_WORDS = {
 }  # fmt: skip
 _AMOUNT = re.compile(r"(?:€\s*)?(\d[\d.,]*)(?:\s*(?:euro|eur|€))?")
 _WORD = re.compile(r"[a-zà-ÿ]+")
+# only a number or an amount: what "another amount" and "more" ask for
+_BARE_NUMBER = re.compile(r"^(?:€\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:euro|eur|€)?$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,12 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     wish = read(typed)
     participant = turn.participant
     track = participant.track if participant is not None else None
-    if wish is None:
+    bare = _BARE_NUMBER.match(" ".join(typed.lower().split()))
+    if wish is None and bare is not None and track == "savings":
+        await _confirm_saving(turn, bare.group(1), trial)
+    elif wish is None and bare is not None and track == "jobsearch":
+        await _which_steps(turn, bare.group(1), trial)
+    elif wish is None:
         await turn.say_text("unknown.text")
     elif wish.what == "progress":
         await participation.progress(turn, trial)
@@ -115,6 +122,27 @@ async def _confirm_steps(
     what = turn.plural(activity.COUNTED[kind], count)
     offer = callback_data.Steps(kind, count, turn.incoming.update_id)
     await _confirm(turn, "intents.confirm_steps", offer, what=what)
+
+
+async def _which_steps(turn: Turn, number: str, trial: Trial) -> None:
+    """A bare number from a jobseeker (after "more"): one tap says what it counts."""
+    maximum = trial.protocol.limits.max_applications_per_log
+    count = int(number) if number.isdigit() and len(number) <= 3 else 0
+    if not 1 <= count <= maximum:
+        await turn.say_text("count.between", maximum=maximum)
+        return
+    offer = turn.incoming.update_id
+    rows = [
+        [
+            callback_data.button(
+                turn.plural(activity.COUNTED[kind], count),
+                callback_data.Steps(kind, count, offer),
+            )
+        ]
+        for kind in ("applied", "interview")
+    ]
+    rows.append([callback_data.button(turn.t("intents.no"), callback_data.Dismiss())])
+    await turn.say_text("intents.which_steps", buttons=rows)
 
 
 async def _confirm(turn: Turn, key: str, press: callback_data.Press, **params: object) -> None:

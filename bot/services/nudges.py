@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
 from bot.outbox import OutgoingMessage, enqueue_many
-from bot.services.ledger import Ledger, goal_of, ledgers
+from bot.services.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
 from bot.services.money import format_amount
 from bot.services.periods import advance_due
 from bot.services.trial import Trial
@@ -33,6 +33,9 @@ from experiments.protocol_sections import Component
 log = logging.getLogger(__name__)
 
 NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder", "prompt")
+# a reminder and an encouragement never arrive within this of each other (issue 14 point 7)
+APART = timedelta(hours=1)
+APART_KINDS = ("reminder", "encouragement")
 
 
 @dataclass
@@ -98,6 +101,7 @@ async def scan_periods(
         due_at = trial.protocol.next_allowed_time(end + schedule.reminder_delay)
         key = f"reminder:{participant.id}:{end.isoformat()}"
         reminders.append(_nudge(participant, "reminder", text, key, due_at))
+    reminders = await keep_apart(session, reminders, trial)
     result.enqueued = await enqueue_many(session, reminders, now)
     return result
 
@@ -153,6 +157,7 @@ async def scan_encouragements(
         )
         for participant, latest in encouraged
     ]
+    messages = await keep_apart(session, messages, trial)
     result.enqueued = await enqueue_many(session, messages, now)
     return result
 
@@ -184,6 +189,43 @@ def _streak(participant: Participant, logged: Ledger, trial: Trial) -> int:
     first = participant.allocated_at or participant.consented_at
     period = trial.protocol.schedule.commitment_period
     return logged.streak(goal_of(participant), first, participant.period_start, period)
+
+
+async def keep_apart(
+    session: AsyncSession, nudges: Sequence[OutgoingMessage], trial: Trial
+) -> list[OutgoingMessage]:
+    """`nudges` with each one deferred, if needed, to an hour after the person's other kind
+    (a reminder after an encouragement, or the reverse) planned for about the same time: two
+    messages nobody asked for in one hour feel like nagging."""
+    planned: dict[int, list[tuple[str, datetime]]] = {}
+    ids = sorted({n.participant_id for n in nudges if n.participant_id is not None})
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = await session.execute(
+            select(
+                OutboxMessage.participant_id, OutboxMessage.kind, OutboxMessage.not_before
+            ).where(
+                OutboxMessage.participant_id.in_(ids[start : start + IDS_PER_QUERY]),
+                OutboxMessage.kind.in_(APART_KINDS),
+                OutboxMessage.status != OutboxStatus.CANCELLED,
+            )
+        )
+        for participant_id, kind, at in rows:
+            if participant_id is not None:
+                planned.setdefault(participant_id, []).append((kind, at))
+    kept = []
+    for nudge in nudges:
+        if nudge.not_before is None:
+            kept.append(nudge)
+            continue
+        at = nudge.not_before
+        others = sorted(
+            when for kind, when in planned.get(nudge.participant_id or 0, []) if kind != nudge.kind
+        )
+        for when in others:
+            if abs(at - when) < APART:
+                at = trial.protocol.next_allowed_time(when + APART)
+        kept.append(nudge if at == nudge.not_before else replace(nudge, not_before=at))
+    return kept
 
 
 def _nudge(

@@ -7,18 +7,20 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, select, update
 
+from bot.db.groups import GroupMember, ModerationAction
 from bot.db.micro import MicroDecision
 from bot.db.models import OutboxMessage, UnreachableChat
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import callback_data, group_follow, inbox, intake
 from bot.services.erasure import Needles, forget_mentions
-from bot.services.ledger import ledger_of
+from bot.services.ledger import Ledger, ledger_of
 from bot.services.money import format_amount
 from bot.services.nudges import cancel_pending_nudges
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
+from experiments.protocol_sections import Component
 
 TurnOnly = Callable[[Turn], Awaitable[None]]
 TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
@@ -141,19 +143,42 @@ async def stop(turn: Turn) -> None:
     await turn.say_text("stop.done")
 
 
-async def my_data(turn: Turn) -> None:
-    """/mydata: everything stored about the participant, as a JSON file."""
+async def my_data(turn: Turn, trial: Trial) -> None:
+    """/mydata: first a short summary in plain words (what is stored, their arm, their
+    numbers), then everything stored about the participant as a JSON file, including their
+    group membership and the moderation actions taken about them (what, when, why; never who
+    reported them or which counsellor acted)."""
     participant = _enrolled(turn)
     if participant is None:
         await turn.say_text("mydata.nothing")
         return
     site = await turn.session.get(Site, participant.site_id)
-    events = await turn.session.scalars(
-        select(Event).where(Event.participant_id == participant.id).order_by(Event.id)
+    events = list(
+        await turn.session.scalars(
+            select(Event).where(Event.participant_id == participant.id).order_by(Event.id)
+        )
     )
-    answers = await turn.session.scalars(
-        select(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
+    answers = list(
+        await turn.session.scalars(
+            select(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
+        )
     )
+    member = await turn.session.scalar(
+        select(GroupMember).where(GroupMember.participant_id == participant.id)
+    )
+    actions = (
+        list(
+            await turn.session.scalars(
+                select(ModerationAction)
+                .where(ModerationAction.target_member_id == member.id)
+                .order_by(ModerationAction.at, ModerationAction.id)
+            )
+        )
+        if member is not None
+        else []
+    )
+    ledger = await ledger_of(turn.session, participant.id)
+    await turn.say(_summary(turn, participant, ledger, len(answers), member, trial))
     document = {
         "participant": {
             column.name: _plain(getattr(participant, column.key))
@@ -174,9 +199,79 @@ async def my_data(turn: Turn) -> None:
             {"wave": a.wave, "instrument": a.instrument, "item": a.item, "value": a.value}
             for a in answers
         ],
+        "group_membership": None
+        if member is None
+        else {
+            "group": member.group_id,
+            "your_tag": member.tag,
+            "status": _plain(member.status.value),
+            "link_sent_at": _plain(member.link_sent_at),
+            "joined_at": _plain(member.joined_at),
+            "left_at": _plain(member.left_at),
+            "last_active_at": _plain(member.last_active_at),
+            "warnings": member.warnings,
+            "muted_until": _plain(member.muted_until),
+        },
+        # what was done about them, when and why: never who reported them or who acted
+        "moderation_actions_about_you": [
+            {
+                "what": action.action,
+                "when": _plain(action.at),
+                "why": action.reason,
+                "until": _plain(action.until),
+            }
+            for action in actions
+        ],
     }
     content = json.dumps(document, indent=2, ensure_ascii=False)
     await turn.say(turn.t("mydata.caption"), document=("lotgenoot-mydata.json", content))
+
+
+def _summary(
+    turn: Turn,
+    participant: Participant,
+    ledger: Ledger,
+    answers: int,
+    member: GroupMember | None,
+    trial: Trial,
+) -> str:
+    """/mydata's first message: what is stored, in a few short lines."""
+    if participant.track == "savings":
+        numbers = turn.t(
+            "mydata.numbers_savings",
+            deposits=turn.plural("count.deposits", ledger.deposits_made()),
+            total=format_amount(ledger.saved(), turn.language),
+        )
+        goal = format_amount(participant.commitment_cents or 0, turn.language)
+    else:
+        numbers = turn.t(
+            "mydata.numbers_jobsearch",
+            applications=turn.plural("count.applications", ledger.counted(EventKind.APPLIED)),
+            interviews=turn.plural("count.interviews", ledger.counted(EventKind.INTERVIEW)),
+        )
+        goal = turn.plural("count.applications", participant.commitment_applications or 0)
+    return turn.t(
+        "mydata.summary",
+        goal=goal,
+        numbers=numbers,
+        answers=turn.plural("mydata.answers", answers),
+        group=turn.t("mydata.group_none")
+        if member is None
+        else turn.t("mydata.group", group=member.group_id),
+        arm=turn.t(_arm_in_words(participant, trial)),
+    )
+
+
+def _arm_in_words(participant: Participant, trial: Trial) -> str:
+    """The catalogue key that says in plain words what the draw gave this participant."""
+    if participant.arm is None:
+        return "mydata.arm_none"
+    components = set(trial.protocol.arm(participant.arm).components)
+    if Component.PEER_GROUP in components:
+        return "mydata.arm_group"
+    if components & {Component.REMINDER, Component.ENCOURAGEMENT, Component.CONGRATULATION}:
+        return "mydata.arm_messages"
+    return "mydata.arm_track_only"
 
 
 def _plain(value: object) -> object:

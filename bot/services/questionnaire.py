@@ -48,25 +48,52 @@ async def next_question(
     return None
 
 
-async def ask(turn: Turn, wave: str, instrument_id: str, item: Item) -> None:
-    """Show one item with a button per answer."""
+async def position(
+    session: AsyncSession, participant: Participant, wave: str, trial: Trial
+) -> tuple[int, int]:
+    """(number of the next question, questions in the whole wave) for this participant: the
+    progress a person sees is across every instrument of the wave, not within one."""
+    plan = trial.protocol.questionnaires
+    occasion: Occasion = "baseline" if wave == BASELINE else "follow_up"
+    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    answered = await _answers(session, participant.id, wave)
+    asked = [
+        f"{instrument_id}/{item_id}"
+        for instrument_id in plan.instruments_for(occasion, track)
+        for item_id in plan.items_for(instrument_id, participant.age_band)
+    ]
+    done = sum(1 for key in asked if key in answered)
+    return min(done + 1, len(asked)), len(asked)
+
+
+async def ask(turn: Turn, wave: str, instrument_id: str, item: Item, trial: Trial) -> None:
+    """Show one item with a button per answer, where it stands in the wave, and "later"."""
+    participant = turn.participant
+    assert participant is not None
     instrument = load_instrument(instrument_id)
     language = turn.language
     buttons = [
         [Button(option.label(language), _answer_data(wave, instrument_id, item.id, option.value))]
         for option in instrument.answers
     ]
-    number = instrument.item_ids.index(item.id) + 1
-    await turn.say(
-        turn.t(
-            "survey.item",
-            instructions=instrument.instructions.text(language),
-            number=number,
-            count=len(instrument.items),
-            item=item.text(language),
-        ),
-        buttons=buttons,
+    buttons.append([callback_data.button(turn.t("survey.later"), callback_data.Later(wave))])
+    number, count = await position(turn.session, participant, wave, trial)
+    words = turn.t(
+        "survey.item",
+        instructions=instrument.instructions.text(language),
+        number=number,
+        count=count,
+        item=item.text(language),
     )
+    if wave == BASELINE and number == 1:  # the baseline begins: what is coming, in one line
+        words = f"{turn.plural('intake.baseline_intro', count)}\n\n{words}"
+    await turn.say(words, buttons=buttons)
+
+
+async def later(turn: Turn, wave: str) -> None:
+    """ "Later": the questions wait; one button goes on with them."""
+    go_on = callback_data.button(turn.t("survey.go_on"), callback_data.GoOn(wave))
+    await turn.say_text("survey.paused", buttons=[[go_on]])
 
 
 def _answer_data(wave: str, instrument_id: str, item_id: str, value: int) -> str:

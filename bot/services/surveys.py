@@ -151,7 +151,7 @@ async def continue_survey(turn: Turn, trial: Trial) -> None:
         participant.survey_reminder_at = None
         await turn.say_text("survey.thanks")
         return
-    await questionnaire.ask(turn, wave_name(wave), *question)
+    await questionnaire.ask(turn, wave_name(wave), *question, trial)
 
 
 async def answer(

@@ -28,6 +28,11 @@ class Incoming:
     wrote: bool = False  # a message in the private chat, rather than a button press
     chat_id: int | None = None  # where the update came from; None: the person's private chat
     in_group: bool = False
+    # a button press: the message that carried the button, its text and the pressed button's
+    # label (to close the question once it is answered)
+    pressed_message_id: int | None = None
+    pressed_text: str | None = None
+    pressed_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Turn:
     staff: StaffDirectory = field(default_factory=StaffDirectory)
     _replies: int = field(default=0)
     _roles: frozenset[Role] | None = field(default=None)
+    # a press this turn turned away (stale, forged): its question stays as it was
+    press_refused: bool = field(default=False)
 
     @property
     def user_id(self) -> int:
@@ -117,7 +124,33 @@ class Turn:
         self, key: str, *, buttons: Sequence[Sequence[Button]] = (), **params: object
     ) -> None:
         """Queue the catalogue text `key` in this person's language."""
+        if key in REFUSED_PRESS:
+            self.press_refused = True
         await self.say(text(self.language, key, **params), buttons=buttons)
+
+    async def close_question(self, choice_label: str | None = None) -> None:
+        """Edit the message whose button was pressed: show the choice, remove its buttons.
+
+        Nothing happens when the update was no press on a message with text (a test's turn, a
+        press on a message Telegram no longer gives us)."""
+        incoming = self.incoming
+        if incoming.pressed_message_id is None or not incoming.pressed_text:
+            return
+        label = choice_label or incoming.pressed_label
+        words = (
+            incoming.pressed_text
+            if not label
+            else text(self.language, "button.chosen", question=incoming.pressed_text, choice=label)
+        )
+        message = OutgoingMessage(
+            chat_id=self.chat_id,
+            chat_type=ChatType.GROUP if incoming.in_group else ChatType.PRIVATE,
+            text=words[:4096],
+            kind="reply",
+            intent_key=f"close:{incoming.update_id}",
+            edit_message_id=incoming.pressed_message_id,
+        )
+        await enqueue(self.session, message, self.now, chat_is_talking=not incoming.in_group)
 
     def t(self, key: str, **params: object) -> str:
         return text(self.language, key, **params)
@@ -126,6 +159,9 @@ class Turn:
         """The plural text `key` in the form `count` needs in this person's language."""
         return plural(self.language, key, count, **params)
 
+
+# answers that turn a press away: the question it belonged to is not closed
+REFUSED_PRESS = frozenset({"button.answered", "button.unknown"})
 
 TurnAction = Callable[[Turn], Awaitable[None]]
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event
+from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 
@@ -34,18 +35,21 @@ async def test_applied_2_records_two_applications_and_says_so(
         [progress] = await joost.wait_for_messages(count=1)
     assert await _steps(database) == [("applied", 2), ("interview", 3)]
     assert "2 sollicitaties" in receipt["text"]
-    assert "2 van de 3" in receipt["text"]
+    assert "2 van de 3" in receipt["text"]  # the protocol's receipt template
     assert "2 sollicitaties en 3 sollicitatiegesprekken" in progress["text"]
 
 
 @pytest.mark.parametrize(
     ("typed", "explanation"),
     [
-        ("/applied 21", "hooguit 20 tegelijk"),
-        ("/applied 99999999999999999999999", "hooguit 20 tegelijk"),
-        ("/applied twee", "Dat aantal kon ik niet lezen"),
-        ("/applied 2,5", "Dat aantal kon ik niet lezen"),
-        ("/interview 0", "Nul kan ik niet noteren"),
+        ("/applied 21", text(Language.NL, "count.too_many", maximum=20, command="/applied")),
+        (
+            "/applied 99999999999999999999999",
+            text(Language.NL, "count.too_many", maximum=20, command="/applied"),
+        ),
+        ("/applied twee", text(Language.NL, "count.not_a_number", command="/applied")),
+        ("/applied 2,5", text(Language.NL, "count.not_a_number", command="/applied")),
+        ("/interview 0", text(Language.NL, "count.not_positive", command="/interview")),
     ],
 )
 async def test_a_count_above_the_maximum_or_not_a_number_is_refused_and_records_nothing(

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant
+from bot.i18n import Language, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 
-EDIT_ANSWER = "Een verandering tel ik niet mee"
+EDIT_ANSWER = text(Language.NL, "fallback.edit_not_counted")
 
 
 async def _recorded(database: Database) -> tuple[list[tuple[str, int | None, int | None]], int]:

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, ParticipantStatus
+from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
+from bot.services.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, button_for, enroll, new_code, offers
 
 
@@ -32,7 +34,9 @@ async def test_ik_heb_2_keer_gesolliciteerd_is_recorded_after_one_tap(
         recorded_before_the_tap = await _steps(database)
         joost.press(question, button_for(question, "steps:applied:2"))
         [receipt] = await joost.wait_for_messages(count=1)
-    assert question["text"] == "Wil je 2 sollicitaties noteren?"
+    assert question["text"] == text(
+        Language.NL, "intents.confirm_steps", what=plural(Language.NL, "count.applications", 2)
+    )
     assert offers(question) == ["steps:applied:2", "dismiss"]
     assert recorded_before_the_tap == []
     assert receipt["text"].startswith("Genoteerd: 2 sollicitaties.")
@@ -51,9 +55,17 @@ async def test_saved_10_asks_first_and_no_records_nothing(
         [nothing] = await emma.wait_for_messages(count=1)
         emma.send("how am I doing")
         [progress] = await emma.wait_for_messages(count=1)
-    assert question["text"] == "Do you want to record €10 as saved?"
-    assert nothing["text"] == "All right, I did not record anything."
-    assert progress["text"].startswith("Your savings so far: €0 in 0 deposits.")
+    zero, ten = format_amount(0, Language.EN), format_amount(1000, Language.EN)
+    assert question["text"] == text(Language.EN, "intents.confirm_saved", what=ten)
+    assert nothing["text"] == text(Language.EN, "intents.nothing")
+    assert progress["text"] == text(
+        Language.EN,
+        "progress.savings",
+        total=zero,
+        deposits=plural(Language.EN, "count.deposits", 0),
+        period_total=zero,
+        goal=ten,
+    )
     assert await _steps(database) == []
 
 
@@ -73,4 +85,4 @@ async def test_stop_in_words_stops_only_after_a_yes(
             after = await session.scalar(select(Participant.status))
     assert before is ParticipantStatus.ACTIVE
     assert after is ParticipantStatus.WITHDRAWN
-    assert "geen berichten meer" in done["text"]
+    assert done["text"] == text(Language.NL, "stop.done")

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Participant, SurveyAnswer
+from bot.i18n import Language, text
 from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.services.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code, scan_and_deliver
 
 WEEK = timedelta(days=7)
@@ -47,7 +49,13 @@ async def test_text_arm_saver_is_congratulated_on_every_deposit(
             sanne.send(typed)
             [answer] = await sanne.wait_for_messages(count=1)
             assert answer["text"].startswith("Goed gedaan!")
-    assert "Je totaal is nu €\u00a017,50" in answer["text"]
+    assert answer["text"] == text(
+        Language.NL,
+        "goal_reached.congratulation_deposit",
+        amount=format_amount(500, Language.NL),
+        total=format_amount(1750, Language.NL),
+        goal=format_amount(1000, Language.NL),
+    )
 
 
 async def test_control_saver_gets_only_neutral_confirmations(

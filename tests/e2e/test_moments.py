@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
+from bot.services.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 
 
@@ -21,7 +23,13 @@ async def test_reaching_the_savings_goal_is_celebrated_not_still_to_go_zero(
         sanne.send("/deposit 1")
         [beyond] = await sanne.wait_for_messages(count=1)
     assert "Nog nodig deze periode: €\u00a06" in halfway["text"]
-    assert "🎉 Je hebt je doel van €\u00a010 voor deze periode gehaald!" in reached["text"]
+    assert reached["text"] == text(
+        Language.NL,
+        "goal_reached.congratulation_deposit",
+        amount=format_amount(600, Language.NL),
+        total=format_amount(1000, Language.NL),
+        goal=format_amount(1000, Language.NL),
+    )
     assert reached["text"].startswith("Goed gedaan!")
     assert "Nog nodig" not in reached["text"]
     assert "Nog nodig" not in beyond["text"]
@@ -35,8 +43,9 @@ async def test_a_control_saver_reaching_the_goal_is_told_neutrally(
         await enroll(sam, await new_code(database, clock), language="en")
         sam.send("/deposit 10")
         [reached] = await sam.wait_for_messages(count=1)
-    assert reached["text"] == (
-        "Recorded: €10. Your total is now €10. You reached your goal of €10 for this period."
+    ten = format_amount(1000, Language.EN)
+    assert reached["text"] == text(
+        Language.EN, "goal_reached.confirmation_deposit", amount=ten, total=ten, goal=ten
     )
 
 
@@ -51,7 +60,13 @@ async def test_reaching_the_application_goal_is_celebrated(
         joost.send("/applied 3")
         [reached] = await joost.wait_for_messages(count=1)
     assert "3 sollicitaties" in reached["text"]
-    assert "🎉 Je hebt je doel voor deze periode gehaald!" in reached["text"]
+    assert reached["text"] == text(
+        Language.NL,
+        "goal_reached.congratulation_action",
+        action=plural(Language.NL, "count.applications", 3),
+        period_count="3",
+        goal="3",
+    )
 
 
 async def test_start_after_stop_says_messages_are_still_off_and_how_to_turn_them_on(
@@ -68,6 +83,6 @@ async def test_start_after_stop_says_messages_are_still_off_and_how_to_turn_them
         await sanne.wait_for_messages(count=1)
         sanne.send("/start")
         [after_resume] = await sanne.wait_for_messages(count=1)
-    assert "nog steeds geen berichten" in after_stop["text"]
-    assert "Stuur /resume" in after_stop["text"]
-    assert after_resume["text"] == "Welkom terug! Stuur /help om te zien wat je kunt doen."
+    assert after_stop["text"] == text(Language.NL, "start.welcome_back_stopped")
+    assert "/resume" in after_stop["text"]
+    assert after_resume["text"] == text(Language.NL, "start.welcome_back")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,8 +11,9 @@ from telegram import Update
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
+from bot.services.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
 
 
@@ -32,10 +34,10 @@ async def test_bad_amounts_are_explained_and_record_nothing(
             sanne.send(typed)
             [answer] = await sanne.wait_for_messages(count=1)
             answers.append(answer["text"])
-    assert "nul of minder" in answers[0]
-    assert "nul of minder" in answers[1]
-    assert "niet lezen" in answers[2]
-    assert "hoger dan dit onderzoek toestaat" in answers[3]
+    assert answers[0] == text(Language.NL, "amount.not_positive")
+    assert answers[1] == text(Language.NL, "amount.not_positive")
+    assert answers[2] == text(Language.NL, "amount.not_a_number")
+    assert answers[3] == text(Language.NL, "amount.too_large")
     assert await _events(database) == []
 
 
@@ -68,7 +70,12 @@ async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
         sanne.send("/undo")
         [undone] = await sanne.wait_for_messages(count=1)
     assert await _events(database) == [("deposit", 1000), ("deposit_correction", -1000)]
-    assert "Je totaal is nu €\u00a00" in undone["text"]
+    assert undone["text"] == text(
+        Language.NL,
+        "activity.undone",
+        amount=format_amount(1000, Language.NL),
+        total=format_amount(0, Language.NL),
+    )
 
 
 async def test_redelivered_deposit_is_recorded_once(
@@ -106,7 +113,7 @@ async def test_intake_continues_after_a_restart(
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
         sanne.send("1999")
         [next_question] = await sanne.wait_for_messages(count=1)
-    assert next_question["text"] == "What do you want to work on?"
+    assert next_question["text"] == text(Language.EN, "intake.track")
 
 
 async def test_paused_participant_gets_no_reminder_and_resume_restarts_the_period(
@@ -183,8 +190,16 @@ async def test_language_can_be_changed_later(
         [changed] = await sanne.wait_for_messages(count=1)
         sanne.send("/progress")
         [progress] = await sanne.wait_for_messages(count=1)
-    assert changed["text"] == "From now on I will write in English."
-    assert progress["text"].startswith("Your savings so far")
+    assert changed["text"] == text(Language.EN, "language.changed")
+    zero, ten = format_amount(0, Language.EN), format_amount(1000, Language.EN)
+    assert progress["text"] == text(
+        Language.EN,
+        "progress.savings",
+        total=zero,
+        deposits=plural(Language.EN, "count.deposits", 0),
+        period_total=zero,
+        goal=ten,
+    )
 
 
 async def test_goal_is_changed_by_button_or_by_typing(
@@ -203,7 +218,7 @@ async def test_goal_is_changed_by_button_or_by_typing(
         [by_typing] = await sanne.wait_for_messages(count=1)
         async with database.transaction() as session:
             after_typing = await session.scalar(select(Participant.commitment_cents))
-    assert by_button["text"] == by_typing["text"] == "Je doel is aangepast."
+    assert by_button["text"] == by_typing["text"] == text(Language.NL, "goal.changed")
     assert (after_button, after_typing) == (2000, 750)
 
 
@@ -217,5 +232,6 @@ async def test_quick_taps_of_one_person_are_handled_in_order(
             sanne.send(f"/deposit {euros}")
         replies = await sanne.wait_for_messages(count=6)
     assert await _events(database) == [("deposit", euros * 100) for euros in range(1, 7)]
-    totals = [r["text"].split("Je totaal is nu ")[1].split(".")[0] for r in replies]
+    # the receipt names the amount, then the total (the protocol's text, then the goal's)
+    totals = [re.findall(r"€\u00a0[0-9,]+", r["text"])[1] for r in replies]
     assert totals == [f"€\u00a0{euros}" for euros in (1, 3, 6, 10, 15, 21)]

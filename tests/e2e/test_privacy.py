@@ -9,8 +9,11 @@ from sqlalchemy.engine import Connection
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language
+from bot.i18n import text as catalogue_text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.services.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code
 
 
@@ -53,7 +56,7 @@ async def test_declining_consent_stores_only_a_refusal_count(
         [answer] = await weigert.wait_for_messages(count=1)
         await _settle(runtime)
     dump = await _dump(database)
-    assert "Er is niets over jou opgeslagen" in answer["text"]
+    assert answer["text"] == catalogue_text(Language.NL, "consent.declined")
     assert _traces_of(weigert, dump) == []
     assert dump["participants"] == []
     assert [row[1] for row in dump["consent_refusals"]] == [1]
@@ -67,7 +70,7 @@ async def test_start_without_a_valid_code_stores_nothing(
         gast.send("/start not-a-code")
         [answer] = await gast.wait_for_messages(count=1)
         await _settle(runtime)
-    assert "werkt niet" in answer["text"]
+    assert answer["text"] == catalogue_text(Language.NL, "enroll.invalid_code")
     dump = await _dump(database)
     assert _traces_of(gast, dump) == []
     assert dump["participants"] == []
@@ -86,7 +89,7 @@ async def test_after_delete_no_telegram_id_name_or_username_remains(
         sanne.press(confirm, "del:yes")
         [goodbye] = await sanne.wait_for_messages(count=1)
         await _settle(runtime)
-    assert goodbye["text"].startswith("Klaar.")
+    assert goodbye["text"] == catalogue_text(Language.NL, "delete.done_kept")
     dump = await _dump(database)
     assert _traces_of(sanne, dump) == []
     assert len(dump["events"]) == 1, "the consent allowed keeping the pseudonymized record"
@@ -101,7 +104,12 @@ async def test_mydata_sends_everything_stored_including_the_arm(
         sam.send("/deposit 3")
         await sam.wait_for_messages(count=1)
         sam.send("/mydata")
-        [document] = await sam.wait_for_messages(count=1)
+        [summary, document] = await sam.wait_for_messages(count=2)
+    assert catalogue_text(Language.NL, "mydata.arm_track_only") in summary["text"], (
+        "the arm in plain words"
+    )
+    assert format_amount(300, Language.NL) in summary["text"]
+    assert "document" in document, "the summary comes first, then the file"
     data = json.loads(sandbox.file_of(document).data)
     assert data["participant"]["arm"] == "control"
     assert [e["amount_cents"] for e in data["events"]] == [300]

@@ -27,7 +27,7 @@ from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
 
-ALREADY = "Je hebt al eens meegedaan aan dit onderzoek"
+ALREADY = text(Language.NL, "enroll.already_took_part")
 
 
 async def reusable_code(database: Database, clock: FakeClock) -> str:
@@ -191,8 +191,8 @@ def test_consent_text_says_in_both_languages_that_a_code_of_the_account_is_kept_
 
     english = text(Language.EN, "consent.text", version="1")
     dutch = text(Language.NL, "consent.text", version="1")
-    assert "we keep a code made from your Telegram account, also after /delete" in english
-    assert "een code die van je Telegram-account is gemaakt, ook na /delete" in dutch
+    assert "I keep a code. It is made from your Telegram. It stays, also after /delete." in english
+    assert "een code. Die code is gemaakt van je Telegram. Hij blijft, ook na /delete." in dutch
 
 
 def test_hash_of_a_telegram_id_is_keyed_and_apart_from_the_export_pseudonyms() -> None:

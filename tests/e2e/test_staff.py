@@ -9,6 +9,7 @@ from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Role
+from bot.i18n import Language, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.staff import create_invite
@@ -42,7 +43,9 @@ async def test_admin_makes_enrollment_links_that_work(
         [done] = await enroll(saver, _payload(first))
     assert first != second
     assert first.startswith(f"https://t.me/{sandbox.bot_user['username']}?start=")
-    assert "klaar om te beginnen" in done["text"]
+    assert done["text"].startswith(
+        text(Language.NL, "intake.done", explanation="").splitlines()[0]
+    ), "the intake ran to its end"
 
 
 async def test_participant_cannot_use_admin_commands(

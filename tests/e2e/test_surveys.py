@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import SurveyAnswer
+from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
 
@@ -29,11 +30,11 @@ async def test_follow_up_is_answered_by_buttons_in_every_arm(
         sanne.press(invitation, "survey:go")
         while True:
             [message] = await sanne.wait_for_messages(count=1)
-            options = buttons(message)
+            options = [data for data in buttons(message) if data.startswith("q:")]
             if not options:
                 break
             sanne.press(message, options[-1])
-    assert message["text"] == "Dank je wel voor het beantwoorden van alle vragen!"
+    assert message["text"] == text(Language.NL, "survey.thanks")
     async with database.transaction() as session:
         answered = await session.scalar(
             select(func.count()).where(SurveyAnswer.wave == "followup-1")
@@ -64,4 +65,4 @@ async def test_survey_command_without_an_open_questionnaire(
         await enroll(sam, await new_code(database, clock))
         sam.send("/survey")
         [answer] = await sam.wait_for_messages(count=1)
-    assert answer["text"] == "Er staat nu geen vragenlijst voor je klaar. Dank je wel!"
+    assert answer["text"] == text(Language.NL, "survey.none")

@@ -19,6 +19,8 @@ from bot.services.callback_data import (
     ContinueSurvey,
     Deposit,
     Erase,
+    GoOn,
+    Later,
     Press,
     ResolveFlag,
     TicketReply,
@@ -45,6 +47,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(ResolveFlag, amounts),
     st.builds(TicketReply, amounts, st.integers(min_value=0, max_value=5)),
     st.builds(CloseTicket, amounts),
+    st.builds(Later, tokens),
+    st.builds(GoOn, tokens),
 )
 
 
