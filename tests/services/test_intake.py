@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.db.study import AllocatedPerson, Allocation, IntakeStep, SurveyAnswer
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component
@@ -121,15 +121,20 @@ async def test_choosing_a_track_stores_it_and_starts_the_baseline(
     [question] = await person.press("track:jobsearch")
     instrument = load_instrument("gse")
     first = instrument.items[0]
-    assert question.text == nl(
+    # numbered across the whole baseline (gse and the job-search scale), with a one-line intro
+    whole = len(instrument.items) + len(load_instrument("jsse").items)
+    item = nl(
         "survey.item",
         instructions=instrument.instructions.text("nl"),
         number=1,
-        count=len(instrument.items),
+        count=whole,
         item=first.text("nl"),
     )
+    intro = plural(Language.NL, "intake.baseline_intro", whole)
+    assert question.text == f"{intro}\n\n{item}"
     assert question.buttons == [
-        f"q:baseline:gse:{first.id}:{option.value}" for option in instrument.answers
+        *(f"q:baseline:gse:{first.id}:{option.value}" for option in instrument.answers),
+        "later:baseline",
     ]
     participant = await participant_of(person)
     assert participant.track == "jobsearch"

@@ -277,7 +277,7 @@ async def test_resume_after_stop_turns_messages_back_on(runner: TurnRunner, pers
 
 
 async def _my_data(person: Person, database: Database) -> dict[str, Any]:
-    await person.run(lambda turn, _trial: participation.my_data(turn))
+    await person.run(lambda turn, trial: participation.my_data(turn, trial))
     async with database.snapshot() as session:
         found = (
             await session.execute(
@@ -317,7 +317,7 @@ async def test_mydata_sends_everything_stored_about_the_person(
 
 
 async def test_mydata_of_a_stranger_says_nothing_is_stored(person: Person) -> None:
-    [reply] = await person.run(lambda turn, _trial: participation.my_data(turn))
+    [reply] = await person.run(lambda turn, trial: participation.my_data(turn, trial))
     assert reply.text == nl("mydata.nothing")
 
 
@@ -364,7 +364,7 @@ async def test_erasure_keeps_the_research_record_when_the_protocol_says_so(
     assert await _count(database, Event, Event.participant_id == participant.id) == 1
     assert await _count(database, SurveyAnswer) == answers > 0
     assert await _count(database, AllocatedPerson) == 1
-    [reply] = await person.run(lambda turn, _trial: participation.my_data(turn))
+    [reply] = await person.run(lambda turn, trial: participation.my_data(turn, trial))
     assert reply.text == nl("mydata.nothing")
 
 
