@@ -22,8 +22,8 @@ from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.scheduler import scan_in_chunks
-from bot.services.nudges import scan_encouragements, scan_periods
-from bot.services.surveys import scan_surveys
+from bot.services.participants.nudges import scan_encouragements, scan_periods
+from bot.services.participants.surveys import scan_surveys
 from bot.services.trial import Trial
 
 TARGET_S = 2.0

@@ -23,9 +23,11 @@ from bot.outbox.telegram_transport import TelegramTransport
 from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
-from bot.services import binding, inbox, inbox_desk, moderation
-from bot.services.languages import MENU_COMMANDS
-from bot.services.reachability import participant_unreachable
+from bot.services.counsellor_inbox import desk as inbox_desk
+from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.participants.languages import MENU_COMMANDS
+from bot.services.participants.reachability import participant_unreachable
+from bot.services.peer_groups import binding, moderation
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
 

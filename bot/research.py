@@ -44,9 +44,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.micro import MicroDecision
-from bot.db.models import OutboxMessage
 from bot.db.study import (
     Allocation,
     ConsentRefusals,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base, string_enum
+from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
 
 

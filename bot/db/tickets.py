@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base, string_enum
+from bot.db.base import Base, string_enum
 
 __all__ = ["Ticket", "TicketMessage", "TicketStatus"]
 

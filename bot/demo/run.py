@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.study import Participant, ParticipantStatus
 from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects

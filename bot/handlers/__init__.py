@@ -13,8 +13,8 @@ from bot.handlers import (
     menu,
     participant,
     researcher,
-    updates,
 )
+from bot.handlers import redelivery as updates
 from bot.handlers.context import LotgenootApplication
 from bot.handlers.errors import on_error
 

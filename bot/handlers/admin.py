@@ -6,9 +6,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.db.study import Role
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import staff_commands
+from bot.services.staff import commands as staff_commands
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import conversation
+from bot.services.participants import conversation
 
 
 async def on_button(update: Update, context: LotgenootContext) -> None:

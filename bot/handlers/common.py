@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.handlers.replies import reply
-from bot.handlers.turns import run_turn
-from bot.services import guide
+from bot.services.participants import guide
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edit is not a new message
 

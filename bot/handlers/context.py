@@ -28,7 +28,7 @@ class LotgenootContext(CallbackContext[ExtBot[None], AnyData, AnyData, AnyData])
     """CallbackContext with the runtime (database, clock, outbox) as a typed attribute.
 
     python-telegram-bot makes one context per update and hands it to every handler group, so
-    the update's claim (see `bot.handlers.updates`) lives here until a turn commits it.
+    the update's claim (see `bot.handlers.redelivery`) lives here until a turn commits it.
     """
 
     claim: UpdateClaim | None = None

@@ -7,9 +7,9 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.db.study import Role
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import counsellor_desk
+from bot.services.staff import counsellor_desk
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import fallback
+from bot.services.participants import fallback
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -20,19 +20,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import (
-    binding,
-    counsellor_desk,
-    group_activity,
-    group_follow,
-    groups,
-    moderation,
-    reports,
-)
-from bot.services.binding import REQUIRED_RIGHTS, BotStanding
-from bot.services.moderation import GroupCommand
+from bot.services.peer_groups import binding, moderation
+from bot.services.peer_groups import chat_activity as group_activity
+from bot.services.peer_groups import flags as reports
+from bot.services.peer_groups import follow as group_follow
+from bot.services.peer_groups import membership as groups
+from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.peer_groups.moderation import GroupCommand
+from bot.services.staff import counsellor_desk
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -6,9 +6,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.db.study import Role
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import conversation, inbox, inbox_desk
+from bot.services.counsellor_inbox import desk as inbox_desk
+from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.participants import conversation
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import run_turn
-from bot.services import menu
-from bot.services.keyboard import all_labels
+from bot.services.participants import menu
+from bot.services.participants.keyboard import all_labels
 
 TAPPED = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.Text(all_labels())
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.handlers.adapter import argument_text, run_turn
 from bot.handlers.context import LotgenootContext
-from bot.handlers.turns import argument_text, run_turn
-from bot.services import activity, enrollment, participation, surveys
+from bot.services.participants import activity, enrollment, participation, surveys
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.db.models import ChatType
+from bot.db.delivery import ChatType
 from bot.handlers.context import LotgenootContext
 from bot.i18n import Language, language_from_code, text
 from bot.outbox import Button, OutgoingMessage, enqueue
-from bot.services.languages import chosen_language
+from bot.services.participants.languages import chosen_language
 
 
 def language_of(update: Update) -> Language:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db.models import ChatType
+from bot.db.delivery import ChatType
 
 
 class Priority(enum.IntEnum):

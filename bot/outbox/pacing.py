@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from aiolimiter import AsyncLimiter
 
-from bot.db.models import ChatType
+from bot.db.delivery import ChatType
 
 FORGET_EVERY_S = 5.0
 TELEGRAM_PER_SECOND = 30  # Telegram's overall limit for a bot, messages a second

@@ -15,8 +15,8 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, SystemClock
+from bot.db.delivery import ChatType
 from bot.db.engine import Database
-from bot.db.models import ChatType
 from bot.outbox import store
 from bot.outbox.outcomes import (
     Delivered,

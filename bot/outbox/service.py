@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import OutboxMessage, OutboxStatus, UnreachableChat
+from bot.db.delivery import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.upsert import insert_if_absent
 from bot.outbox.messages import LANE_GRACE, Outgoing, OutgoingCall, OutgoingMessage
 

@@ -22,13 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
+from bot.db.base import table_of
+from bot.db.delivery import (
     OUTBOX_UNFINISHED,
     ChatType,
     OutboxMessage,
     OutboxStatus,
     UnreachableChat,
-    table_of,
 )
 from bot.db.upsert import insert_if_absent
 from bot.outbox.messages import is_message

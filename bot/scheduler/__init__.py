@@ -11,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.runtime import Runtime
-from bot.services.binding import assign_counsellors, scan_join_reminders
-from bot.services.group_activity import prune_flood_windows
-from bot.services.group_alerts import scan_alerts
-from bot.services.group_posts import scan_curriculum, scan_group_progress
-from bot.services.inbox_scan import scan_inbox
-from bot.services.micro_nudges import MicroScan, scan_micro_decisions
-from bot.services.nudges import ScanResult, scan_encouragements, scan_periods
-from bot.services.pools import form_groups, scan_pool_updates
-from bot.services.surveys import scan_surveys
+from bot.services.counsellor_inbox.scan import scan_inbox
+from bot.services.participants.micro_nudges import MicroScan, scan_micro_decisions
+from bot.services.participants.nudges import ScanResult, scan_encouragements, scan_periods
+from bot.services.participants.surveys import scan_surveys
+from bot.services.peer_groups.alerts import scan_alerts
+from bot.services.peer_groups.binding import assign_counsellors, scan_join_reminders
+from bot.services.peer_groups.chat_activity import prune_flood_windows
+from bot.services.peer_groups.pools import form_groups, scan_pool_updates
+from bot.services.peer_groups.posts import scan_curriculum, scan_group_progress
+from bot.services.processed_updates import forget_old_updates
 from bot.services.trial import Trial
-from bot.services.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.study import Role
 from bot.db.transient import is_transient
+from bot.services.processed_updates import claim_update
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn, open_turn
-from bot.services.updates import claim_update
 
 log = logging.getLogger(__name__)
 

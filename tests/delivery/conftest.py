@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from telegram import Bot
 
 from bot.clock import Clock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.outbox import OutgoingMessage, enqueue_many
 from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.outbox.telegram_transport import TelegramTransport

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.outbox import OutgoingMessage
 from bot.sandbox import TelegramSandbox
 from tests.delivery.conftest import (

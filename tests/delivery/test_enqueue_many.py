@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.outbox import OutgoingMessage, enqueue, enqueue_many
 
 

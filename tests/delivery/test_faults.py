@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.outbox.sender import SenderSettings
 from bot.sandbox import TelegramSandbox
 from tests.delivery.conftest import (

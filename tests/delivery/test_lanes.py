@@ -14,14 +14,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import FakeClock
+from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.db.models import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.outbox import OutgoingCall, OutgoingMessage, Priority, enqueue
 from bot.outbox.messages import KIND_PRIORITY, LANE_GRACE
 from bot.outbox.outcomes import Delivered, Outcome, Unreachable
 from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.outbox.store import ClaimedMessage
-from bot.services.nudges import NUDGE_KINDS
+from bot.services.participants.nudges import NUDGE_KINDS
 from tests.conftest import ENGINES
 
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.outbox import OutgoingMessage
 from bot.outbox.outcomes import Delivered, Outcome, Transient
 from bot.outbox.sender import OutboxSender, SenderSettings

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.micro import MicroDecision
-from bot.db.models import OutboxMessage
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.outbox import OutgoingMessage, enqueue_many
 from bot.paths import shipped_config
 from bot.scheduler import scan_micro
-from bot.services.micro_nudges import decision_log, scan_micro_decisions
+from bot.services.participants.micro_nudges import decision_log, scan_micro_decisions
 from bot.services.trial import Trial
 from experiments.micro_randomization import check_decisions
 from experiments.protocol import load_protocol, validate_protocol

@@ -23,8 +23,9 @@ from telegram.error import TimedOut
 import bot.db.groups
 import bot.db.study  # noqa: F401  (registers the trial's tables on Base.metadata)
 from bot.clock import FakeClock
+from bot.db.base import Base
+from bot.db.delivery import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.db.models import Base, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.logs import configure_logging
 from bot.outbox import OutgoingMessage, enqueue_many
 from bot.outbox.sender import OutboxSender, SenderSettings

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FakeClock
+from bot.db.delivery import ChatType, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import ChatType, OutboxStatus
 from bot.outbox import OutgoingMessage
 from bot.outbox.outcomes import Delivered, Outcome, Unreachable
 from bot.outbox.recorder import Ending, EndingRecorder

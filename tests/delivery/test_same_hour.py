@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
-from bot.services.nudges import APART, scan_encouragements, scan_periods
+from bot.services.participants.nudges import APART, scan_encouragements, scan_periods
 from tests.delivery.test_scans import PERIOD, TRIAL
 
 

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.scheduler import scan_in_chunks
-from bot.services.ledger import Goal, Ledger, Logged
-from bot.services.nudges import ScanResult, scan_periods
+from bot.services.participants.ledger import Goal, Ledger, Logged
+from bot.services.participants.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 

@@ -12,10 +12,10 @@ import typer
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from bot.cli_status import status
+from bot.cli.status import status
 from bot.clock import SystemClock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.outbox import OutgoingMessage, enqueue_many
 

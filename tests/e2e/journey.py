@@ -16,7 +16,7 @@ from bot.handlers.context import LotgenootApplication
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_nudges
-from bot.services.enrollment import create_codes
+from bot.services.participants.enrollment import create_codes
 from experiments.protocol import Protocol
 from experiments.randomization import AllocationSequence
 from tests.e2e.conftest import runtime_for

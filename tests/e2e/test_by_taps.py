@@ -17,7 +17,7 @@ from bot.db.engine import Database
 from bot.db.study import Event, Participant, SurveyAnswer
 from bot.i18n import Language, plural, text
 from bot.sandbox import SandboxUser, TelegramSandbox
-from bot.services.money import format_amount
+from bot.services.participants.money import format_amount
 from tests.e2e.journey import buttons, new_code
 
 JSON = dict[str, Any]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 STUDY = Path(__file__).resolve().parents[2] / "config" / "study.toml"
-LOTGENOOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+LOTGENOOT = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 SEED = "cli-test-allocation-seed-0123456789"
 KEY = "cli-test-pseudonym-key-0123456789"
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import EnrollmentCode, Invite, Role, StaffMember
-from bot.services import staff
+from bot.services.staff import directory as staff
 
 
 @pytest.fixture(autouse=True)

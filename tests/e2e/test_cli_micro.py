@@ -13,7 +13,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.scheduler import scan_micro
-from bot.services.allocation import allocate
+from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 from tests.conftest import ENGINES

@@ -12,11 +12,11 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from bot.cli_study import StudyError, power, study_app
+from bot.cli.study import StudyError, power, study_app
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
-from bot.services.allocation import allocate, allocation_log
+from bot.services.participants.allocation import allocate, allocation_log
 from bot.services.trial import Trial
 from experiments.audit import append_record, record_hash
 from experiments.protocol import load_protocol
@@ -25,7 +25,7 @@ from tests.experiments.shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE
 
 SEED = "e2e-cli-allocation-seed"
 
-# The commands as bot.cli registers them: app.add_typer(study_app, name="study") and "power".
+# The commands as bot.cli.main registers them: app.add_typer(study_app, name="study") and "power".
 app = typer.Typer(pretty_exceptions_enable=False)
 app.add_typer(study_app, name="study")
 app.command("power")(power)

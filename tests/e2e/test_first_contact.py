@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.app import MENU_COMMANDS
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.handlers.context import LotgenootApplication, LotgenootContext
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox

@@ -14,15 +14,15 @@ from sqlalchemy import select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.study import Event, Participant, Role
 from bot.db.tickets import Ticket, TicketStatus
 from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_tickets
-from bot.services.staff import create_invite
+from bot.services.staff.directory import create_invite
 from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.conftest import runtime_for

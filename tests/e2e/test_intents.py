@@ -9,7 +9,7 @@ from bot.db.engine import Database
 from bot.db.study import Event, Participant, ParticipantStatus
 from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
-from bot.services.money import format_amount
+from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, button_for, enroll, new_code, offers
 
 

@@ -11,7 +11,7 @@ from bot.db.engine import Database
 from bot.db.study import Participant, SurveyAnswer
 from bot.i18n import Language, text
 from bot.sandbox import SandboxUser, TelegramSandbox
-from bot.services.money import format_amount
+from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code, scan_and_deliver
 
 WEEK = timedelta(days=7)

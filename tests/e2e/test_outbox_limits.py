@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.handlers.context import LotgenootApplication
 from bot.outbox import OutgoingMessage
 from bot.runtime import Runtime

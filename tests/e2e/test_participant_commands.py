@@ -13,7 +13,7 @@ from bot.db.engine import Database
 from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
-from bot.services.money import format_amount
+from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
 
 

@@ -13,7 +13,7 @@ from bot.i18n import Language
 from bot.i18n import text as catalogue_text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
-from bot.services.money import format_amount
+from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code
 
 

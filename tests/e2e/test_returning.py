@@ -21,8 +21,8 @@ from bot.i18n import Language, text
 from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
-from bot.services.enrollment import create_codes
-from bot.services.returning import person_hash
+from bot.services.participants.enrollment import create_codes
+from bot.services.participants.returning import person_hash
 from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code

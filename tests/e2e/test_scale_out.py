@@ -29,7 +29,7 @@ from bot.db.engine import Database
 from bot.db.study import Allocation, IntakeStep, Participant, Site
 from bot.paths import shipped_config
 from bot.sandbox import TelegramSandbox
-from bot.services.allocation import allocation_log
+from bot.services.participants.allocation import allocation_log
 from experiments.audit import verify
 from experiments.protocol import load_protocol
 from tests.e2e.conftest import TOKEN
@@ -123,7 +123,7 @@ def _start_bot(
         LOTGENOOT_PORT=str(port),
         LOTGENOOT_SCAN_INTERVAL_S="0.5",
     )
-    command = [sys.executable, "-c", "from bot.cli import main; main()", "run", "--webhook"]
+    command = [sys.executable, "-c", "from bot.cli.main import main; main()", "run", "--webhook"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from experiments.analysis_plan import follow_up_wave, resolve_outcome
 from experiments.protocol import ProtocolError, load_protocol, summarize, validate_protocol
 

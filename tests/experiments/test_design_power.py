@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from experiments.design_power import design_for, simulate_power
 from experiments.power import achieved_power
 from experiments.protocol import Protocol, validate_protocol

@@ -11,8 +11,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot.clock import FakeClock
+from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import ChatType, OutboxMessage, OutboxStatus
 from bot.outbox.messages import Priority
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import group_bot, ready_group, settle, texts

@@ -13,7 +13,7 @@ from bot.db.groups import GroupReport, ModerationAction
 from bot.db.study import Event
 from bot.i18n import Language
 from bot.sandbox import SandboxGroup, TelegramSandbox
-from bot.services.moderation import describe, parse_mute
+from bot.services.peer_groups.moderation import describe, parse_mute
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle, texts
 
 

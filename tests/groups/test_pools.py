@@ -15,8 +15,8 @@ from bot.db.engine import Database
 from bot.db.groups import FormationDecision, GroupMember, PeerGroup, PoolEntry
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
 from bot.paths import shipped_config
-from bot.services.binding import assign_counsellors
-from bot.services.pools import enter_pool, form_groups, split_sizes
+from bot.services.peer_groups.binding import assign_counsellors
+from bot.services.peer_groups.pools import enter_pool, form_groups, split_sizes
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 from tests.groups.world import SQLITE_ONLY, small_groups

@@ -10,11 +10,11 @@ import pytest
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_research import export, report
+from bot.cli.research import export, report
 from bot.clock import FakeClock
+from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
-from bot.db.models import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.study import (
     ConsentRefusals,
     Event,
@@ -25,7 +25,7 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.outbox.messages import Priority
-from bot.services.allocation import allocate
+from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 from tests.experiments.shipped import STUDY_FILE
@@ -38,7 +38,7 @@ FIRST_NAMES = ("Zebedeus", "Xantippe", "Quirinius", "Wolfhardt", "Yselmonde")
 USERNAMES = ("zebedeus_q9x", "xantippe_77k", "quirinius_zz", "wolfhardt_4u", "yselmonde_qq")
 GROUP_CHAT_ID = -1_003_918_264_507
 
-# The commands as bot.cli will register them.
+# The commands as bot.cli.main will register them.
 app = typer.Typer(pretty_exceptions_enable=False)
 app.command("export")(export)
 app.command("report")(report)

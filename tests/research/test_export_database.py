@@ -10,7 +10,7 @@ import pyreadstat
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from bot.cli_research import ResearchError
+from bot.cli.research import ResearchError
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.research import read_trial

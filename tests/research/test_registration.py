@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
-from bot.cli import app as lotgenoot
+from bot.cli.main import app as lotgenoot
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.registrations import latest_registration
@@ -111,7 +111,7 @@ def test_comments_and_layout_are_not_a_change() -> None:
 
 async def test_the_registration_table_matches_its_migration(database: Database) -> None:
     def differences(connection: Connection) -> list[Any]:
-        from bot.db.models import Base
+        from bot.db.base import Base
 
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return [

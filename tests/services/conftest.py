@@ -20,14 +20,14 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import OutboxMessage
 from bot.db.study import Event, Participant, Role
 from bot.i18n import Language, text
 from bot.paths import shipped_config
-from bot.services import conversation, enrollment
-from bot.services.enrollment import create_codes
+from bot.services.participants import conversation, enrollment
+from bot.services.participants.enrollment import create_codes
 from bot.services.runner import Service, TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.clock import FakeClock
-from bot.db.models import OutboxMessage
+from bot.db.delivery import OutboxMessage
 from bot.i18n import Language, plural
-from bot.services import activity
-from bot.services.money import format_amount
+from bot.services.participants import activity
+from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from experiments.protocol_sections import Component

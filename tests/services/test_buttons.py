@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from bot.db.study import SurveyAnswer
 from bot.i18n import Language
-from bot.services import activity, participation
-from bot.services.money import format_amount
+from bot.services.participants import activity, participation
+from bot.services.participants.money import format_amount
 from tests.services.conftest import Person, enroll, events_of, new_code, nl, participant_of
 
 

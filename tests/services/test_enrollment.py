@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import bot.db.groups  # noqa: F401  (its tables belong to the metadata scanned below)
 from bot.clock import FakeClock
-from bot.db.models import Base
+from bot.db.base import Base
 from bot.db.study import (
     AllocatedPerson,
     ConsentRefusals,
@@ -23,8 +23,8 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.i18n import Language, text
-from bot.services import participation
-from bot.services.enrollment import create_codes, revoke_codes
+from bot.services.participants import participation
+from bot.services.participants.enrollment import create_codes, revoke_codes
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from tests.services.conftest import SITE, Person, enroll, new_code, nl, participant_of

@@ -14,7 +14,7 @@ from bot.db.micro import MicroDecision
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.scheduler import scan_micro
-from bot.services import participation
+from bot.services.participants import participation
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory

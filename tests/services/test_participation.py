@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus
 from bot.db.study import (
     AllocatedPerson,
     Allocation,
@@ -21,8 +21,8 @@ from bot.db.study import (
 )
 from bot.i18n import Language, plural
 from bot.outbox import OutgoingMessage, enqueue
-from bot.services import activity, participation
-from bot.services.money import format_amount
+from bot.services.participants import activity, participation
+from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory

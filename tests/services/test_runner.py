@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db import engine as engine_module
 from bot.db import sqlite_driver
+from bot.db.delivery import ProcessedUpdate
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.models import ProcessedUpdate
 from bot.db.study import EnrollmentCode, Role
-from bot.services import activity, staff_commands
+from bot.services.participants import activity
 from bot.services.runner import AlreadyHandled, TurnRunner
+from bot.services.staff import commands as staff_commands
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn
 from tests.services.conftest import Person, enroll, events_of, nl

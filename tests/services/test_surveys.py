@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.study import SurveyAnswer
-from bot.services import participation
+from bot.services.participants import participation
+from bot.services.participants.surveys import scan_surveys
 from bot.services.runner import TurnRunner
-from bot.services.surveys import scan_surveys
 from bot.services.trial import Trial
 from tests.services.conftest import Person, Said, enroll, nl, participant_of
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Allocation, IntakeStep, Participant, ParticipantStatus, Site
-from bot.services.allocation import allocate, allocation_log
+from bot.services.participants.allocation import allocate, allocation_log
 from bot.services.trial import Trial
 from experiments.audit import verify
 from experiments.protocol import load_protocol

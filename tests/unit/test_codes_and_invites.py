@@ -10,13 +10,14 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from bot.clock import FakeClock
+from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.study import EnrollmentCode, Participant, Role, StaffMember
 from bot.i18n import Language
 from bot.i18n import text as catalogue
 from bot.paths import shipped_config
-from bot.services import enrollment, staff
+from bot.services.participants import enrollment
+from bot.services.staff import directory as staff
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, Turn, take_turn
 from experiments.protocol import load_protocol

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
+from bot.db.delivery import ProcessedUpdate
 from bot.db.engine import Database
 from bot.db.migrate import (
     DatabaseBehind,
@@ -14,7 +15,6 @@ from bot.db.migrate import (
     head_revision,
     upgrade,
 )
-from bot.db.models import ProcessedUpdate
 from tests.conftest import ENGINES
 
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)

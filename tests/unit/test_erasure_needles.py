@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.db.delivery import ChatType, OutboxMessage
 from bot.db.engine import Database
-from bot.db.models import ChatType, OutboxMessage
 from bot.outbox.messages import Priority
-from bot.services.erasure import REDACTED, Needles
+from bot.services.participants.erasure import REDACTED, Needles
 
 JOSE = Needles(100000042, "José")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.fallback import PARTICIPANT_COMMANDS, command_of, nearest_command
+from bot.services.participants.fallback import PARTICIPANT_COMMANDS, command_of, nearest_command
 
 
 @pytest.mark.parametrize(

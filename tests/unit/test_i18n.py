@@ -11,7 +11,7 @@ from bot.i18n import (
     plural,
     text,
 )
-from bot.services.money import format_amount
+from bot.services.participants.money import format_amount
 
 
 def test_every_text_exists_in_every_language() -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.intents import Wish, read
+from bot.services.participants.intents import Wish, read
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.i18n import Language, catalogue
-from bot.services.money import InvalidAmount, format_amount, parse_amount
+from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 
 MAX = 1_000_000
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.clock import FakeClock
+from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.db.models import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.outbox import OutgoingMessage, enqueue
 from bot.outbox.outcomes import Delivered, Outcome, Rejected, Transient, Unreachable
 from bot.outbox.sender import OutboxSender, SenderSettings

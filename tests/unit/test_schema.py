@@ -10,11 +10,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+import bot.db.delivery
 import bot.db.groups
 import bot.db.micro
 import bot.db.study
+from bot.db.base import Base
 from bot.db.engine import Database
-from bot.db.models import Base
 
 ALEMBIC_VERSION = "alembic_version"
 

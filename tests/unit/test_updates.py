@@ -6,7 +6,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from bot.services.updates import claim_update
+from bot.services.processed_updates import claim_update
 from tests.conftest import ENGINES
 
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)

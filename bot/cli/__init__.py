@@ -1,0 +1,5 @@
+"""The `lotgenoot` command."""
+
+from bot.cli.main import app, main
+
+__all__ = ["app", "main"]

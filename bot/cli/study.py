@@ -1,0 +1,246 @@
+"""`lotgenoot study check|verify` and `lotgenoot power`: protocol, allocation log, sample size."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sized
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.db.engine import Database
+from bot.db.migrate import ensure_up_to_date
+from bot.services.participants.allocation import allocation_log, participant_arms
+from bot.services.participants.micro_nudges import decision_log
+from bot.settings import load_settings
+from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
+from experiments.micro_randomization import LoggedDecision, check_decisions
+from experiments.power import format_power, participants_per_arm
+from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
+from experiments.registration import Registration
+
+__all__ = ["StudyError", "check", "power", "register", "study_app", "verify_log"]
+
+study_app = typer.Typer(
+    no_args_is_help=True, help="The study protocol and its hash-chained allocation log."
+)
+
+
+class StudyError(Exception):
+    """A study command failed for a reason a person can fix; main() prints it in one line."""
+
+
+@study_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="The protocol file (TOML) to validate.")],
+) -> None:
+    """Validate a protocol file and summarize it; list every problem if it is not valid, and
+    warn about what is valid but probably not meant (a track without curriculum topics)."""
+    protocol = _load(file)
+    typer.echo(summarize(protocol))
+    for warning in protocol.curriculum_warnings():
+        typer.echo(f"warning: {warning}")
+
+
+@study_app.command("verify")
+def verify_log(
+    study: Annotated[
+        Path | None,
+        typer.Option(help="The protocol file; default LOTGENOOT_STUDY_FILE.", show_default=False),
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option(help="The head hash a previous verify printed; catches a truncated log."),
+    ] = None,
+) -> None:
+    """Recompute the allocation log's keyed hash chain and sequence, and check the participants'
+    arms and strata against it; exit 1 on any tampering."""
+    settings = load_settings()
+    protocol = _load(study if study is not None else settings.study_file)
+    # Exactly as the bot uses it (not stripped): a different seed gives a different sequence.
+    secret = settings.allocation_seed
+    seed = secret.get_secret_value() if secret is not None else ""
+    if not seed:
+        raise StudyError(
+            "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
+        )
+    records, participants, decisions = asyncio.run(_read_log(settings.database_url))
+    checked = check_log(
+        records,
+        seed,
+        protocol.arm_weights(),
+        block_multiples=protocol.randomization.block_multiples,
+        expected_head=head,
+    )
+    flagged = {problem.sequence for problem in checked.problems if problem.sequence is not None}
+    problems: list[object] = [
+        *checked.problems,
+        *verify_participants(records, participants, already_reported=flagged),
+        *check_decisions(decisions, seed, protocol.micro_randomization),
+    ]
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        found = f"{_count(records, 'allocation')}, {_count(problems, 'problem')} found"
+        typer.echo(found, err=True)
+        raise typer.Exit(1)
+    intact = "chain and sequence intact"
+    if checked.legacy_records == len(records) and records:
+        intact += " (legacy, unkeyed chain)"
+    elif checked.legacy:
+        intact += f" (legacy, unkeyed chain for the first {checked.legacy_records}, keyed after)"
+    typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
+    if decisions:
+        made = _count(decisions, "micro-randomized decision")
+        typer.echo(f"{made}, every draw as the seed gives it")
+
+
+@study_app.command("register")
+def register(
+    out: Annotated[Path, typer.Option(help="Folder for the analysis plan and the hash.")],
+    study: Annotated[
+        Path | None,
+        typer.Option(help="The protocol file; default LOTGENOOT_STUDY_FILE.", show_default=False),
+    ] = None,
+) -> None:
+    """Write the statistical analysis plan (Markdown, HTML) and record the protocol's SHA-256."""
+    settings = load_settings()
+    file = study if study is not None else settings.study_file
+    protocol = _load(file)
+    if protocol.analysis is None:
+        raise StudyError(f"{file}: no [analysis] section, so there is no plan to register")
+    from experiments.sap import write_plan
+
+    now = datetime.now(UTC)
+    try:
+        sha256, paths = write_plan(protocol, file, out, now)
+    except OSError as error:
+        raise StudyError(f"cannot write to {out}: {error.strerror or error}") from None
+    text = protocol.source_text or ""
+    asyncio.run(_record(settings.database_url, Registration(sha256, text, now)))
+    typer.echo(f"registered {file} (sha256 {sha256})")
+    typer.echo(f"wrote {', '.join(path.name for path in paths)} to {out}")
+    typer.echo(f"check: cd {out} && sha256sum -c {file.name}.sha256")
+
+
+async def _record(database_url: str, registration: Registration) -> None:
+    from bot.registrations import record_registration
+
+    database = Database(database_url)
+    try:
+        await ensure_up_to_date(database)
+        await record_registration(database, registration)
+    finally:
+        await database.dispose()
+
+
+def power(
+    effect: Annotated[
+        float | None,
+        typer.Option(help="Standardized effect size (Cohen's d); with --protocol, the plan's."),
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
+    power: Annotated[float, typer.Option(help="Desired power.")] = 0.8,
+    arms: Annotated[int, typer.Option(help="Arms, control included.")] = 2,
+    icc: Annotated[
+        float | None, typer.Option(help="Intra-class correlation within groups.")
+    ] = None,
+    group_size: Annotated[int, typer.Option(help="Members per group (1: no groups).")] = 1,
+    protocol: Annotated[
+        Path | None,
+        typer.Option(help="Simulate this protocol's design and analysis plan instead."),
+    ] = None,
+    participants: Annotated[
+        int | None, typer.Option(help="With --protocol: participants (default: the plan's).")
+    ] = None,
+    simulations: Annotated[int, typer.Option(help="With --protocol: simulated trials.")] = 500,
+    seed: Annotated[int, typer.Option(help="With --protocol: random seed.")] = 1,
+    unclustered: Annotated[
+        bool, typer.Option("--unclustered", help="With --protocol: no peer groups (a check).")
+    ] = False,
+) -> None:
+    """Participants needed per arm to detect an effect against control, or (with --protocol)
+    the power of each contrast of the protocol's analysis plan, by simulation."""
+    if protocol is not None:
+        _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
+        return
+    if effect is None:
+        raise StudyError("give --effect (a standardized effect size), or --protocol FILE")
+    try:
+        result = participants_per_arm(effect, alpha, power, arms, icc or 0.0, group_size)
+    except ValueError as error:
+        raise StudyError(f"cannot compute a sample size: {error}") from None
+    groups = result.clusters_per_arm
+    extra = f"; {groups} groups of {group_size} per arm" if groups is not None else ""
+    typer.echo(f"{result.per_arm} per arm ({result.total} in total{extra})")
+    typer.echo(format_power(result))
+
+
+def _design_power(
+    file: Path,
+    effect: float | None,
+    icc: float | None,
+    participants: int | None,
+    simulations: int,
+    seed: int,
+    unclustered: bool,
+) -> None:
+    plan_protocol = _load(file)
+    plan = plan_protocol.analysis
+    if plan is None:
+        raise StudyError(f"{file}: no [analysis] section, so there is no design to simulate")
+    if simulations < 10:
+        raise StudyError("--simulations must be at least 10")
+    from experiments.design_power import format_design_power, simulate_power
+
+    updates: dict[str, float | int] = {}
+    if effect is not None:
+        updates["effect_size"] = effect
+    if icc is not None:
+        updates["icc"] = icc
+    if participants is not None:
+        updates["participants"] = participants
+    if updates:
+        plan = plan.model_copy(update=updates)
+        plan_protocol = plan_protocol.model_copy(update={"analysis": plan})
+    try:
+        rows = simulate_power(
+            plan_protocol, simulations=simulations, seed=seed, unclustered=unclustered
+        )
+    except ValueError as error:
+        raise StudyError(f"cannot simulate the design: {error}") from None
+    typer.echo(format_design_power(rows, plan_protocol, simulations, unclustered))
+
+
+def _load(file: Path) -> Protocol:
+    """The protocol in `file`, or every problem on stderr (one per line) and exit 1."""
+    try:
+        return load_protocol(file)
+    except ProtocolError as error:
+        for problem in error.problems:
+            # load_protocol names the file itself when it cannot read or parse it.
+            named = problem if problem.startswith(f"{file}:") else f"{file}: {problem}"
+            typer.echo(named, err=True)
+        raise typer.Exit(1) from None
+
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
+
+
+async def _read_log(
+    database_url: str,
+) -> tuple[list[AllocationRecord], list[tuple[int, str | None, str | None]], list[LoggedDecision]]:
+    database = Database(database_url)
+    try:
+        await ensure_up_to_date(database)
+        async with database.snapshot() as session:
+            return (
+                await allocation_log(session),
+                await participant_arms(session),
+                await decision_log(session),
+            )
+    finally:
+        await database.dispose()

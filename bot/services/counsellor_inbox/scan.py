@@ -1,0 +1,126 @@
+"""The inbox's scheduled scan: counsellors for whoever lacks one, reminders and escalations for
+unanswered tickets, and forgetting the text of tickets closed longer than the retention period.
+
+An open ticket nobody has answered yet is reminded to its counsellor once after
+`inbox.remind_after`, and escalated to the admins once after `inbox.escalate_after` (both
+counted from when it was asked); a ticket that has an answer waits quietly until it is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.study import Participant
+from bot.db.tickets import Ticket, TicketStatus
+from bot.i18n import Language, text
+from bot.services.counsellor_inbox.tickets import (
+    DRAFT_LIFETIME,
+    ESCALATION_KIND,
+    REMINDER_KIND,
+    active_counsellor,
+    assign_missing,
+    forget_text,
+    pseudonym_of,
+    record,
+    send_to_staff,
+)
+from bot.services.peer_groups.membership import admins
+from bot.services.trial import Trial
+from experiments.events import EventKind
+
+BATCH = 200  # tickets per kind of work per scan; the next scan takes the rest
+
+
+@dataclass
+class InboxScan:
+    assigned: int = 0
+    reminded: int = 0
+    escalated: int = 0
+    forgotten: int = 0
+
+
+async def scan_inbox(
+    session: AsyncSession, trial: Trial, now: datetime, admin_ids: Collection[int]
+) -> InboxScan:
+    """Assign counsellors, remind, escalate and forget what is due."""
+    inbox = trial.protocol.inbox
+    scan = InboxScan(assigned=await assign_missing(session, trial))
+    waiting = (
+        Ticket.status == TicketStatus.OPEN,
+        Ticket.answered_at.is_(None),
+    )
+    for ticket in await _tickets(
+        session,
+        *waiting,
+        Ticket.reminded_at.is_(None),
+        Ticket.opened_at <= now - inbox.remind_after,
+    ):
+        ticket.reminded_at = now
+        counsellor = await active_counsellor(session, ticket.counsellor_id)
+        to = [counsellor.telegram_user_id] if counsellor else await admins(session, admin_ids)
+        await _tell(session, ticket, to, REMINDER_KIND, "inbox.reminder", trial, now)
+        scan.reminded += 1
+    for ticket in await _tickets(
+        session,
+        *waiting,
+        Ticket.escalated_at.is_(None),
+        Ticket.opened_at <= now - inbox.escalate_after,
+    ):
+        ticket.escalated_at = now
+        record(session, ticket, EventKind.TICKET_ESCALATED, now, source="scheduler")
+        await _tell(
+            session, ticket, await admins(session, admin_ids), ESCALATION_KIND,
+            "inbox.escalation", trial, now,
+        )  # fmt: skip
+        scan.escalated += 1
+    closed = await _tickets(
+        session,
+        Ticket.status == TicketStatus.CLOSED,
+        Ticket.forgotten_at.is_(None),
+        Ticket.closed_at <= now - inbox.retention,
+    )
+    await forget_text(session, [ticket.id for ticket in closed], now)
+    scan.forgotten = len(closed)
+    await session.execute(
+        delete(Ticket).where(
+            Ticket.status == TicketStatus.DRAFT, Ticket.created_at <= now - DRAFT_LIFETIME
+        )
+    )
+    return scan
+
+
+async def _tickets(session: AsyncSession, *conditions: object) -> list[Ticket]:
+    return list(
+        await session.scalars(select(Ticket).where(*conditions).order_by(Ticket.id).limit(BATCH))  # type: ignore[arg-type]
+    )
+
+
+async def _tell(
+    session: AsyncSession,
+    ticket: Ticket,
+    to: list[int],
+    kind: str,
+    key: str,
+    trial: Trial,
+    now: datetime,
+) -> None:
+    participant = await session.get(Participant, ticket.participant_id)
+    assert participant is not None
+    language = Language(participant.language)
+    opened = ticket.opened_at or ticket.created_at
+    words = text(
+        language,
+        key,
+        ticket=ticket.id,
+        who=await pseudonym_of(session, participant),
+        hours=int((now - opened).total_seconds() // 3600),
+        staff=ticket.counsellor_id or "–",
+        question=ticket.text or "",
+    )
+    for chat_id in to:
+        await send_to_staff(session, ticket, chat_id, words, kind, language, trial, now=now)

@@ -1,0 +1,338 @@
+"""The counsellor inbox, participant side: who their counsellor is, and asking them a question.
+
+Arms with the `counsellor_contact` component give every participant a counsellor at allocation
+(round robin per site: the active counsellor with the fewest participants of that site), also
+while they wait in a pool and in arms without groups. A question (`/ask <question>`, or `/ask`
+or the menu button and then one message) becomes a ticket that reaches the counsellor privately
+(bot.services.counsellor_inbox.desk answers it). Only counts and times are research
+data (events); the question's text is kept until the ticket is closed plus the
+protocol's retention period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.delivery import OutboxMessage, OutboxStatus
+from bot.db.groups import GroupMember, PeerGroup, PoolEntry
+from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Role, StaffMember
+from bot.db.tickets import Ticket, TicketStatus
+from bot.i18n import Language, text
+from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.services import button_data
+from bot.services.peer_groups.membership import admins
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+from experiments.events import EventKind
+from experiments.protocol_sections import Component
+
+DRAFT_LIFETIME = timedelta(hours=1)  # a bare /ask waits this long for the question
+# the outbox kinds of messages about a ticket in a staff chat: a reply to any of them answers it
+TICKET_KIND = "ticket"
+REMINDER_KIND = "ticket_reminder"
+ESCALATION_KIND = "ticket_escalation"
+ANSWER_KIND = "ticket_answer"
+STAFF_KINDS = (TICKET_KIND, REMINDER_KIND, ESCALATION_KIND)
+
+
+def has_contact(participant: Participant | None, trial: Trial) -> bool:
+    """Whether this participant's arm lets them ask a counsellor."""
+    if participant is None or participant.arm is None:
+        return False
+    try:
+        return trial.protocol.arm(participant.arm).has(Component.COUNSELLOR_CONTACT)
+    except KeyError:
+        return False
+
+
+async def active_counsellor(session: AsyncSession, staff_id: int | None) -> StaffMember | None:
+    """The counsellor with this staff id, if they still are one."""
+    if staff_id is None:
+        return None
+    staff = await session.get(StaffMember, staff_id)
+    if staff is None or staff.role is not Role.COUNSELLOR or not staff.active:
+        return None
+    return staff
+
+
+async def assign_counsellor(
+    session: AsyncSession, participant: Participant, trial: Trial
+) -> StaffMember | None:
+    """The participant's counsellor: kept if still active, else the active counsellor with the
+    fewest participants of the same site (round robin); None without the component or without
+    any active counsellor."""
+    if not has_contact(participant, trial):
+        return None
+    current = await active_counsellor(session, participant.counsellor_id)
+    if current is not None:
+        return current
+    load = (
+        select(Participant.counsellor_id, func.count().label("n"))
+        .where(Participant.site_id == participant.site_id, Participant.id != participant.id)
+        .group_by(Participant.counsellor_id)
+        .subquery()
+    )
+    chosen = await session.scalar(
+        select(StaffMember)
+        .outerjoin(load, load.c.counsellor_id == StaffMember.id)
+        .where(StaffMember.role == Role.COUNSELLOR, StaffMember.active)
+        .order_by(func.coalesce(load.c.n, 0), StaffMember.id)
+        .limit(1)
+    )
+    participant.counsellor_id = chosen.id if chosen is not None else None
+    return chosen
+
+
+async def assign_missing(session: AsyncSession, trial: Trial, *, limit: int = 500) -> int:
+    """Give a counsellor to allocated participants of inbox arms who have none (or whose
+    counsellor left): counsellors invited after allocation take people on."""
+    arms = trial.protocol.arms_with(Component.COUNSELLOR_CONTACT)
+    if not arms:
+        return 0
+    active = select(StaffMember.id).where(StaffMember.role == Role.COUNSELLOR, StaffMember.active)
+    if await session.scalar(active.limit(1)) is None:
+        return 0
+    waiting = await session.scalars(
+        select(Participant)
+        .where(
+            Participant.arm.in_(arms),
+            Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
+            Participant.counsellor_id.is_(None) | Participant.counsellor_id.not_in(active),
+        )
+        .order_by(Participant.id)
+        .limit(limit)
+    )
+    assigned = 0
+    for participant in list(waiting):
+        participant.counsellor_id = None
+        if await assign_counsellor(session, participant, trial) is not None:
+            assigned += 1
+        await session.flush()  # the next choice sees this one's load
+    return assigned
+
+
+async def pseudonym_of(session: AsyncSession, participant: Participant) -> str:
+    """How staff see the participant: their group tag, else a number; never a Telegram id."""
+    tag = await session.scalar(
+        select(GroupMember.tag).where(GroupMember.participant_id == participant.id)
+    )
+    return tag or f"P{participant.id}"
+
+
+async def place_of(session: AsyncSession, participant: Participant, language: Language) -> str:
+    """The participant's group as staff call it: "#3", waiting in a pool, or no group."""
+    group_id = await session.scalar(
+        select(PeerGroup.id)
+        .join(GroupMember, GroupMember.group_id == PeerGroup.id)
+        .where(GroupMember.participant_id == participant.id)
+    )
+    if group_id is not None:
+        return f"#{group_id}"
+    pooled = await session.scalar(
+        select(PoolEntry.participant_id).where(PoolEntry.participant_id == participant.id)
+    )
+    return text(language, "inbox.place_pool" if pooled is not None else "inbox.place_none")
+
+
+async def ask(turn: Turn, question: str | None, trial: Trial) -> None:
+    """/ask <question> or the menu button: send the question, or ask for it first."""
+    participant = turn.participant
+    if participant is None or participant.step is not IntakeStep.DONE:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if not has_contact(participant, trial):
+        await turn.say_text("inbox.not_in_arm")
+        return
+    if question is None or not question.strip():
+        await _draft(turn, participant)
+        await turn.say_text("inbox.type_question")
+        return
+    await open_ticket(turn, participant, question.strip(), trial)
+
+
+async def typed(turn: Turn, words: str, trial: Trial) -> bool:
+    """Text after a bare /ask is the question; False when no question was asked for."""
+    participant = turn.participant
+    if participant is None or not has_contact(participant, trial):
+        return False
+    draft = await pending_draft(turn.session, participant.id, turn.now)
+    if draft is None:
+        return False
+    await open_ticket(turn, participant, words.strip(), trial, draft=draft)
+    return True
+
+
+async def pending_draft(session: AsyncSession, participant_id: int, now: datetime) -> Ticket | None:
+    """The participant's question being typed, if they asked to ask within the last hour."""
+    return await session.scalar(
+        select(Ticket).where(
+            Ticket.participant_id == participant_id,
+            Ticket.status == TicketStatus.DRAFT,
+            Ticket.created_at > now - DRAFT_LIFETIME,
+        )
+    )
+
+
+async def _draft(turn: Turn, participant: Participant) -> None:
+    draft = await pending_draft(turn.session, participant.id, turn.now)
+    if draft is not None:
+        draft.created_at = turn.now
+        return
+    await turn.session.execute(
+        delete(Ticket).where(
+            Ticket.participant_id == participant.id, Ticket.status == TicketStatus.DRAFT
+        )
+    )
+    turn.session.add(
+        Ticket(
+            participant_id=participant.id,
+            status=TicketStatus.DRAFT,
+            created_at=turn.now,
+            answers=0,
+        )
+    )
+
+
+async def open_ticket(
+    turn: Turn,
+    participant: Participant,
+    question: str,
+    trial: Trial,
+    *,
+    draft: Ticket | None = None,
+) -> None:
+    """Turn the question into an open ticket and send it to the counsellor (or the admins)."""
+    limit = trial.protocol.inbox.max_question_chars
+    if len(question) > limit:
+        await turn.say_text("inbox.too_long", limit=limit)
+        return
+    counsellor = await assign_counsellor(turn.session, participant, trial)
+    ticket = draft or Ticket(participant_id=participant.id, created_at=turn.now, answers=0)
+    ticket.status, ticket.text, ticket.opened_at = TicketStatus.OPEN, question, turn.now
+    ticket.counsellor_id = counsellor.id if counsellor is not None else None
+    if draft is None:
+        turn.session.add(ticket)
+    await turn.session.flush()
+    record(turn.session, ticket, EventKind.TICKET_OPENED, turn.now)
+    recipients = (
+        [counsellor.telegram_user_id]
+        if counsellor is not None
+        else await admins(turn.session, turn.staff.admin_ids)
+    )
+    language = turn.language
+    who = await pseudonym_of(turn.session, participant)
+    words = text(
+        language,
+        "inbox.ticket",
+        ticket=ticket.id,
+        name=turn.incoming.first_name,
+        who=who,
+        group=await place_of(turn.session, participant, language),
+        track=text(language, f"track.{participant.track}"),
+        question=question,
+    )
+    for chat_id in recipients:
+        await send_to_staff(turn.session, ticket, chat_id, words, TICKET_KIND, language, trial)
+    await turn.say_text("inbox.sent")
+
+
+def ticket_buttons(ticket: Ticket, language: Language, trial: Trial) -> list[list[Button]]:
+    """The canned replies of the protocol under a ticket, and a button that closes it."""
+    canned = [
+        button_data.button(reply.label.text(language), button_data.TicketReply(ticket.id, n))
+        for n, reply in enumerate(trial.protocol.inbox.canned)
+    ]
+    close = button_data.button(
+        text(language, "inbox.close_button"), button_data.CloseTicket(ticket.id)
+    )
+    return [row for row in (canned, [close]) if row]
+
+
+async def send_to_staff(
+    session: AsyncSession,
+    ticket: Ticket,
+    chat_id: int,
+    words: str,
+    kind: str,
+    language: Language,
+    trial: Trial,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """A message about `ticket` to a staff chat, with its buttons; a reply to it answers it."""
+    message = OutgoingMessage(
+        chat_id=chat_id,
+        text=words,
+        kind=kind,
+        intent_key=f"{kind}:{ticket.id}:{chat_id}",
+        buttons=ticket_buttons(ticket, language, trial),
+    )
+    await enqueue(session, message, now or ticket.opened_at or ticket.created_at)
+
+
+def record(
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: EventKind,
+    now: datetime,
+    detail: dict[str, object] | None = None,
+    *,
+    source: str = "telegram",
+) -> None:
+    """An inbox event: what happened to which ticket and when, never the words."""
+    session.add(
+        Event(
+            participant_id=ticket.participant_id,
+            kind=kind.value,
+            detail={"ticket": ticket.id, **(detail or {})},
+            occurred_at=now,
+            source=source,
+        )
+    )
+
+
+async def forget_text(session: AsyncSession, ticket_ids: list[int], now: datetime) -> None:
+    """Forget what was asked and answered in these tickets: their text and the copies in the
+    outbox. Which staff messages were about them stays (ids only), so a late reply to one is
+    told that the ticket is closed."""
+    if not ticket_ids:
+        return
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(ticket_ids))
+        .values(text=None, forgotten_at=func.coalesce(Ticket.forgotten_at, now))
+    )
+    for ticket_id in ticket_ids:
+        for kind in (*STAFF_KINDS, ANSWER_KIND):
+            # intent keys "<kind>:<ticket>:…": a range over the unique index, not a scan
+            about = (
+                OutboxMessage.intent_key >= f"{kind}:{ticket_id}:",
+                OutboxMessage.intent_key < f"{kind}:{ticket_id};",
+            )
+            # a row the sender holds is left to it; one still waiting is not sent at all
+            await session.execute(
+                update(OutboxMessage)
+                .where(*about, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.CANCELLED, last_error="forgotten")
+            )
+            await session.execute(update(OutboxMessage).where(*about).values(payload={}))
+
+
+async def forget_participant(session: AsyncSession, participant_id: int, now: datetime) -> None:
+    """/delete: every question of this participant loses its text; open ones are closed."""
+    await session.execute(
+        delete(Ticket).where(
+            Ticket.participant_id == participant_id, Ticket.status == TicketStatus.DRAFT
+        )
+    )
+    asked = select(Ticket.id).where(Ticket.participant_id == participant_id)
+    ids = list(await session.scalars(asked))
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.participant_id == participant_id, Ticket.status == TicketStatus.OPEN)
+        .values(status=TicketStatus.CLOSED, closed_at=now)
+    )
+    await forget_text(session, ids, now)

@@ -1,0 +1,1 @@
+"""Use cases of participants: enrollment, intake, logging, nudges, surveys, their data."""

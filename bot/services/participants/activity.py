@@ -1,0 +1,275 @@
+"""Logging what participants do: deposits (append-only, /undo corrects) and job-search steps."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import aliased
+
+from bot.db.base import table_of
+from bot.db.study import Event, IntakeStep, Participant
+from bot.services import button_data
+from bot.services.participants.ledger import ledger_of
+from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
+from bot.services.participants.periods import current_window
+from bot.services.peer_groups.posts import congratulate_deposit
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+from experiments.events import EventKind
+from experiments.protocol_sections import Component
+
+# on the table rather than the mapped class: one event per message, so the ORM's unit of work
+# would cost more than the insert
+RECORD_EVENT = insert(table_of(Event))
+ACTIONS = ("applied", "interview", "job", "training")
+# the steps one message may log several of, and the plural text that names them
+COUNTED = {"applied": "count.applications", "interview": "count.interviews"}
+ACTION_DETAILS = button_data.ACTION_DETAILS
+
+
+def _ready(turn: Turn) -> Participant | None:
+    participant = turn.participant
+    if participant is None or participant.step is not IntakeStep.DONE:
+        return None
+    return participant
+
+
+async def _saver(turn: Turn) -> Participant | None:
+    """The participant, if they may log savings now; otherwise they are told why not."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return None
+    if participant.track != "savings":
+        await turn.say_text("activity.deposit_for_savers")
+        return None
+    return participant
+
+
+async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
+    """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
+    participant = await _saver(turn)
+    if participant is None:
+        return
+    if not typed:
+        committed = participant.commitment_cents or 0
+        label = turn.t("activity.deposit_button", amount=format_amount(committed, turn.language))
+        offer = button_data.Deposit(committed, turn.incoming.update_id)
+        await turn.say_text("activity.deposit_how", buttons=[[button_data.button(label, offer)]])
+        return
+    try:
+        cents = parse_amount(typed, max_cents=trial.protocol.limits.max_deposit_cents)
+    except InvalidAmount as problem:
+        await turn.say_text(problem.reason)
+        return
+    await _deposit(turn, participant, cents, trial, f"update:{turn.incoming.update_id}")
+
+
+async def deposit_offered(turn: Turn, offer: button_data.Deposit, trial: Trial) -> None:
+    """The button under a /deposit question: records `offer.cents` once, however often pressed."""
+    participant = await _saver(turn)
+    if participant is None:
+        return
+    if not 0 < offer.cents <= trial.protocol.limits.max_deposit_cents:
+        await turn.say_text("button.unknown")
+        return
+    key = await _first_answer(turn, participant, offer.offer)
+    if key is not None:
+        await _deposit(turn, participant, offer.cents, trial, key)
+
+
+async def steps_offered(turn: Turn, offer: button_data.Steps, trial: Trial) -> None:
+    """A number under "how many applications?": records `offer.count` once, however often
+    pressed."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    if not 1 <= offer.count <= trial.protocol.limits.max_applications_per_log:
+        await turn.say_text("button.unknown")
+        return
+    key = await _first_answer(turn, participant, offer.offer)
+    if key is not None:
+        await _record(turn, participant, offer.kind, quantity=offer.count, dedupe_key=key)
+        await _action_feedback(turn, participant, offer.kind, offer.count, trial)
+
+
+async def _first_answer(turn: Turn, participant: Participant, offer: int) -> str | None:
+    """The dedupe key of the first answer to the question of update `offer`; None (and the
+    person told so) when that question was answered already."""
+    key = f"offer:{participant.id}:{offer}"
+    if await turn.session.scalar(select(exists().where(Event.dedupe_key == key))):
+        await turn.say_text("button.answered")
+        return None
+    return key
+
+
+async def _deposit(
+    turn: Turn, participant: Participant, cents: int, trial: Trial, dedupe_key: str
+) -> None:
+    await _deposit_feedback(turn, participant, cents, trial)
+    await _record(turn, participant, EventKind.DEPOSIT, amount_cents=cents, dedupe_key=dedupe_key)
+    await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
+
+
+async def undo(turn: Turn, trial: Trial) -> None:
+    """/undo: correct the last deposit that is not corrected yet (a new entry, never an edit)."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    correction = aliased(Event)
+    last = await turn.session.scalar(
+        select(Event)
+        .where(Event.participant_id == participant.id, Event.kind == EventKind.DEPOSIT)
+        .where(~select(correction.id).where(correction.corrects_event_id == Event.id).exists())
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+    )
+    if last is None or last.amount_cents is None:
+        await turn.say_text("activity.nothing_to_undo")
+        return
+    await _record(
+        turn,
+        participant,
+        EventKind.DEPOSIT_CORRECTION,
+        amount_cents=-last.amount_cents,
+        corrects=last.id,
+    )
+    total = (await ledger_of(turn.session, participant.id)).saved()
+    await turn.say_text(
+        "activity.undone",
+        amount=format_amount(last.amount_cents, turn.language),
+        total=format_amount(total, turn.language),
+    )
+
+
+async def action(
+    turn: Turn, kind: str, detail: str | None, trial: Trial, typed_count: str | None = None
+) -> None:
+    """/applied [n], /interview [n], /job, /training: record job-search steps (asking details
+    first); a count is honoured up to the protocol's maximum, anything else is refused."""
+    participant = _ready(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    count = 1
+    if kind in COUNTED:
+        found = await _count(turn, kind, typed_count, trial)
+        if found is None:
+            return
+        count = found
+    options = ACTION_DETAILS.get(kind, ())
+    if options and detail not in options:
+        buttons = [
+            [
+                button_data.button(
+                    turn.t(f"action.{kind}.{option}"), button_data.ActionDetail(kind, option)
+                )
+            ]
+            for option in options
+        ]
+        await turn.say_text(f"action.{kind}.question", buttons=buttons)
+        return
+    await _record(
+        turn, participant, kind, quantity=count, detail={"what": detail} if detail else {}
+    )
+    await _action_feedback(turn, participant, kind, count, trial)
+
+
+async def _count(turn: Turn, kind: str, typed: str | None, trial: Trial) -> int | None:
+    """How many steps `typed` says (1 when nothing was typed); None after a refusal was sent."""
+    words = (typed or "").strip()
+    if not words:
+        return 1
+    maximum = trial.protocol.limits.max_applications_per_log
+    command = f"/{kind}"
+    if not (words.isascii() and words.isdigit()):
+        await turn.say_text("count.not_a_number", command=command)
+        return None
+    # a long row of digits is a slip of the thumb; int() of thousands of digits is refused too
+    count = int(words) if len(words) <= len(str(maximum)) else maximum + 1
+    if count == 0:
+        await turn.say_text("count.not_positive", command=command)
+        return None
+    if count > maximum:
+        await turn.say_text("count.too_many", maximum=maximum, command=command)
+        return None
+    return count
+
+
+async def _record(
+    turn: Turn,
+    participant: Participant,
+    kind: str,
+    *,
+    amount_cents: int | None = None,
+    quantity: int | None = None,
+    detail: dict[str, object] | None = None,
+    corrects: int | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    await turn.session.execute(
+        RECORD_EVENT,
+        {
+            "participant_id": participant.id,
+            "kind": kind,
+            "amount_cents": amount_cents,
+            "quantity": quantity,
+            "detail": detail or {},
+            "occurred_at": turn.now,
+            "source": "telegram",
+            "dedupe_key": dedupe_key or f"update:{turn.incoming.update_id}",
+            "corrects_event_id": corrects,
+        },
+    )
+
+
+async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, trial: Trial) -> None:
+    """Answer a deposit of `cents` that is about to be recorded (the totals include it)."""
+    start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
+    ledger = await ledger_of(turn.session, participant.id)
+    total, period_total = ledger.saved() + cents, ledger.saved(start) + cents
+    goal = participant.commitment_cents or 0
+    money = {
+        "amount": format_amount(cents, turn.language),
+        "total": format_amount(total, turn.language),
+        "period_total": format_amount(period_total, turn.language),
+        "remaining": format_amount(max(0, goal - period_total), turn.language),
+        "goal": format_amount(goal, turn.language),
+    }
+    reached = 0 < goal <= period_total
+    await _feedback(turn, participant, "deposit", money, trial, reached=reached)
+
+
+async def _action_feedback(
+    turn: Turn, participant: Participant, kind: str, count: int, trial: Trial
+) -> None:
+    start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
+    applications = (await ledger_of(turn.session, participant.id)).counted(EventKind.APPLIED, start)
+    named = turn.plural(COUNTED[kind], count) if count > 1 else turn.t(f"action.{kind}.name")
+    goal = participant.commitment_applications or 0
+    params = {"action": named, "period_count": str(applications), "goal": str(goal)}
+    reached = kind == "applied" and 0 < goal <= applications
+    await _feedback(turn, participant, "action", params, trial, reached=reached)
+
+
+async def _feedback(
+    turn: Turn,
+    participant: Participant,
+    what: str,
+    params: dict[str, str],
+    trial: Trial,
+    *,
+    reached: bool = False,
+) -> None:
+    """Congratulate in arms with that component; everyone else gets a neutral confirmation.
+
+    Once the period's goal is reached, the same kind of answer says so (warm or neutral, as the
+    arm's), instead of the protocol's "still to go: €0".
+    """
+    arm = trial.protocol.arm(participant.arm or "")
+    kind = "congratulation" if arm.has(Component.CONGRATULATION) else "confirmation"
+    if reached:
+        await turn.say(turn.t(f"goal_reached.{kind}_{what}", **params), kind=kind)
+        return
+    template = trial.protocol.templates.get(f"{kind}_{what}")
+    await turn.say(template.render(turn.language, params), kind=kind)

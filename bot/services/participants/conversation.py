@@ -1,0 +1,119 @@
+"""A participant's private chat: which service a button press or typed text is meant for.
+
+The intake is a state machine over `Participant.step` (language → birth year → track → baseline →
+commitment → done). Buttons carry which question they answer (`callback_data`), typed text
+answers the step that expects typing; anything else gets an answer that says what to do.
+"""
+
+from __future__ import annotations
+
+from bot.db.study import IntakeStep
+from bot.services import button_data
+from bot.services.button_data import (
+    STAFF_PRESSES,
+    ActionDetail,
+    Answer,
+    ChangeGoal,
+    ChooseLanguage,
+    ChooseTrack,
+    Commit,
+    ConfirmStop,
+    Consent,
+    ContinueSurvey,
+    Deposit,
+    Dismiss,
+    Erase,
+    GoOn,
+    Later,
+    Steps,
+    TypeInstead,
+)
+from bot.services.counsellor_inbox import desk as inbox_desk
+from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.participants import (
+    activity,
+    enrollment,
+    intake,
+    intents,
+    menu,
+    participation,
+    questionnaire,
+    surveys,
+)
+from bot.services.participants.questionnaire import BASELINE
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+
+async def press(turn: Turn, data: str | None, trial: Trial) -> None:
+    """A tap on one of our inline buttons in the private chat. An answered question is closed:
+    its message shows the choice and loses its buttons; a refused press leaves it as it was."""
+    await _press(turn, data, trial)
+    if not turn.press_refused:
+        await turn.close_question()
+
+
+async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
+    request = button_data.decode(data)
+    if request is None or isinstance(request, STAFF_PRESSES):  # staff buttons have their own route
+        await turn.say_text("button.unknown")
+        return
+    if isinstance(request, Consent):
+        await enrollment.answer_consent(turn, request.code, request.agreed, trial)
+        return
+    if turn.participant is None:
+        await turn.say_text("activity.not_enrolled")
+        return
+    match request:
+        case ChooseLanguage(language):
+            await intake.choose_language(turn, language, trial)
+        case ChooseTrack(track):
+            await intake.choose_track(turn, track, trial)
+        case Commit(amount):
+            await intake.commit_amount(turn, amount, trial)
+        case ChangeGoal(amount):
+            await participation.change_goal_to(turn, amount, trial)
+        case Deposit():
+            await activity.deposit_offered(turn, request, trial)
+        case Steps():
+            await activity.steps_offered(turn, request, trial)
+        case TypeInstead(what):
+            await menu.type_instead(turn, what)
+        case ConfirmStop():
+            await participation.stop(turn)
+        case Dismiss():
+            await turn.say_text("intents.nothing")
+        case ActionDetail(kind, detail):
+            await activity.action(turn, kind, detail, trial)
+        case Erase(confirmed):
+            await participation.erase(turn, confirmed, trial)
+        case Answer(wave, instrument, item, value) if wave == BASELINE:
+            await intake.answer_baseline(turn, instrument, item, value, trial)
+        case Answer(wave, instrument, item, value):
+            await surveys.answer(turn, wave, instrument, item, value, trial)
+        case ContinueSurvey():
+            await surveys.continue_survey(turn, trial)
+        case Later(wave):
+            await questionnaire.later(turn, wave)
+        case GoOn(wave) if wave == BASELINE:
+            await intake.go_on(turn, trial)
+        case GoOn():
+            await surveys.continue_survey(turn, trial)
+
+
+async def typed(turn: Turn, words: str, trial: Trial) -> None:
+    """Text that is not a command: the answer to an intake step that asks for typing."""
+    participant = turn.participant
+    if participant is None:
+        if not await inbox_desk.explain_answering(turn):  # staff with open questions
+            await turn.say_text("start.welcome", name=turn.incoming.first_name)
+    elif participant.step is IntakeStep.BIRTH_YEAR:
+        await intake.give_birth_year(turn, words, trial)
+    elif participant.step is IntakeStep.COMMITMENT:
+        await intake.commit(turn, words, trial)
+    elif participant.step is IntakeStep.DONE:
+        if not await inbox.typed(turn, words, trial):  # the question after a bare /ask
+            await intents.answer(turn, words, trial)
+    else:
+        await turn.say_text("unknown.use_buttons")
+        await intake.prompt(turn, trial)

@@ -1,0 +1,145 @@
+"""Erasure beyond the participant's own rows: what others' messages and reports say about them.
+
+After /delete nothing may name or point at the person: not a report's text about them, not a
+group post that cheers them by name, not a mention (which carries the Telegram user id, as
+`tg://user?id=` or a text_mention entity) in a message sent or queued, not a moderation reason,
+not their flood-control window. The first name is the one Telegram sends with the /delete
+itself: Lotgenoot never stores names, so the words that may still hold one are searched for it.
+
+Queued messages that name them are cancelled (a cheer for someone who left should not go out);
+sent ones keep their row (delivery counts) with the naming parts replaced by "…".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.db.delivery import OutboxMessage, OutboxStatus
+from bot.db.groups import FloodWindow, GroupMember, GroupReport, ModerationAction
+
+REDACTED = "…"
+_TEXT_FIELDS = ("text", "caption")
+_ENTITY_FIELDS = ("entities", "caption_entities")
+
+
+class Needles:
+    """What identifies one person in free text: their Telegram id (also inside mention links)
+    and their first name as a whole word, in any case."""
+
+    def __init__(self, telegram_id: int, first_name: str | None) -> None:
+        self.telegram_id = telegram_id
+        name = (first_name or "").strip()
+        # A one-letter "name" would match everywhere; such a name identifies no one anyway.
+        self.first_name = name if len(name) >= 2 else None
+        patterns = [
+            rf"tg://user\?id={telegram_id}\b",
+            rf"(?<!\d){telegram_id}(?!\d)",
+        ]
+        if self.first_name:
+            patterns.append(rf"(?<!\w){re.escape(self.first_name)}(?!\w)")
+        self._pattern = re.compile("|".join(patterns), re.IGNORECASE)
+
+    def found_in(self, words: str | None) -> bool:
+        return bool(words) and self._pattern.search(words or "") is not None
+
+    def scrub(self, words: str) -> str:
+        return self._pattern.sub(REDACTED, words)
+
+    def prefilter(self, column: QueryableAttribute[Any]) -> ColumnElement[bool]:
+        """A SQL condition that holds for every row whose `column` (as text) may name them."""
+        as_text = func.lower(cast(column, Text))
+        forms = {str(self.telegram_id)}
+        if self.first_name:
+            lowered = self.first_name.lower()
+            forms |= {lowered, json.dumps(lowered)[1:-1]}  # stored JSON escapes non-ASCII
+        return or_(*(as_text.contains(form, autoescape=True) for form in sorted(forms)))
+
+    def mentions(self, entity: object) -> bool:
+        if not isinstance(entity, dict):
+            return False
+        user = entity.get("user")
+        if isinstance(user, dict) and user.get("id") == self.telegram_id:
+            return True
+        return self.found_in(str(entity.get("url") or ""))
+
+    def names_in_payload(self, payload: dict[str, Any]) -> bool:
+        if any(self.found_in(str(payload.get(field) or "")) for field in _TEXT_FIELDS):
+            return True
+        return any(
+            self.mentions(entity) for field in _ENTITY_FIELDS for entity in payload.get(field) or []
+        )
+
+    def scrub_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload with the person taken out: names and ids redacted, mentions dropped."""
+        cleaned = dict(payload)
+        for field in _TEXT_FIELDS:
+            if isinstance(cleaned.get(field), str):
+                cleaned[field] = self.scrub(cleaned[field])
+        for field in _ENTITY_FIELDS:
+            if field in cleaned:
+                # offsets no longer fit the redacted text; the message was sent already
+                cleaned[field] = [e for e in cleaned[field] or [] if not self.mentions(e)]
+        return cleaned
+
+
+async def forget_mentions(
+    session: AsyncSession, participant_id: int, needles: Needles, reason: str
+) -> None:
+    """Take the person out of reports, others' messages, moderation reasons and flood windows."""
+    members = select(GroupMember.id).where(GroupMember.participant_id == participant_id)
+    # A report about them: its text is their message, however it is worded.
+    await session.execute(
+        update(GroupReport)
+        .where(GroupReport.reported_member_id.in_(members), GroupReport.text.is_not(None))
+        .values(text=None)
+    )
+    for report in await session.scalars(
+        select(GroupReport).where(
+            GroupReport.text.is_not(None), needles.prefilter(GroupReport.text)
+        )
+    ):
+        if report.text is not None and needles.found_in(report.text):
+            report.text = needles.scrub(report.text)
+    for action in await session.scalars(
+        select(ModerationAction).where(
+            ModerationAction.reason.is_not(None), needles.prefilter(ModerationAction.reason)
+        )
+    ):
+        if action.reason is not None and needles.found_in(action.reason):
+            action.reason = needles.scrub(action.reason)
+    await session.execute(
+        delete(FloodWindow).where(FloodWindow.telegram_user_id == needles.telegram_id)
+    )
+    await _forget_in_outbox(session, needles, reason)
+
+
+async def _forget_in_outbox(session: AsyncSession, needles: Needles, reason: str) -> None:
+    """Messages not addressed to them (their own were emptied already) that name them."""
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.payload).where(
+            OutboxMessage.participant_id.is_(None), needles.prefilter(OutboxMessage.payload)
+        )
+    )
+    for row_id, status, payload in rows:
+        if not isinstance(payload, dict) or not needles.names_in_payload(payload):
+            continue
+        if status is OutboxStatus.PENDING:
+            cancelled = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(payload={}, status=OutboxStatus.CANCELLED, last_error=reason)
+            )
+            if cancelled.rowcount:  # type: ignore[attr-defined]
+                continue  # else the sender took it meanwhile: scrub it like a sent one
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(payload=needles.scrub_payload(payload))
+        )

@@ -1,0 +1,152 @@
+"""Everyday words after the intake: "gespaard 10", "ik heb 2 keer gesolliciteerd", "hoe sta ik
+ervoor", "help", "stop", in Dutch or English.
+
+A recognised wish to log is never recorded at once: the answer offers one tap to confirm it
+(the menu's own choices), so a misread sentence costs a "no", not a wrong number in the trial.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.services import button_data
+from bot.services.participants import activity, guide, menu, participation
+from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+# word stems, matched at the start of a word, lower case
+SAVED = ("gespaard", "spaar", "opzij", "saved", "save", "deposit")
+APPLIED = ("gesolliciteerd", "sollicit", "applied", "apply", "application")
+INTERVIEW = ("gesprek", "interview")
+PROGRESS = ("hoe sta ik ervoor", "voortgang", "hoe gaat het met mijn", "how am i doing", "progress")
+HELP = ("help", "hulp", "menu", "wat kan ik", "what can i")
+STOP = ("stop", "stoppen", "afmelden", "unsubscribe")
+NUMBER_WORDS = {
+    "een": 1, "één": 1, "once": 1, "one": 1, "twee": 2, "two": 2, "twice": 2, "drie": 3,
+    "three": 3, "vier": 4, "four": 4, "vijf": 5, "five": 5,
+}  # fmt: skip
+_AMOUNT = re.compile(r"(?:€\s*)?(\d[\d.,]*)(?:\s*(?:euro|eur|€))?")
+_WORD = re.compile(r"[a-zà-ÿ]+")
+# only a number or an amount: what "another amount" and "more" ask for
+_BARE_NUMBER = re.compile(r"^(?:€\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:euro|eur|€)?$")
+
+
+@dataclass(frozen=True)
+class Wish:
+    """What a sentence asks for: `what` (saved, applied, …) and a number, if one was said."""
+
+    what: str
+    number: str | None = None
+
+
+def read(typed: str) -> Wish | None:
+    """The wish in a short everyday sentence, or None when we do not recognise one."""
+    words = " ".join(typed.lower().split())
+    if _has(words, PROGRESS):
+        return Wish("progress")
+    if _has(words, SAVED):
+        return Wish("saved", _digits(words))  # "een keer gespaard" is no amount of one euro
+    for what, stems in (("applied", APPLIED), ("interview", INTERVIEW)):
+        if _has(words, stems):
+            return Wish(what, _digits(words) or _number_word(words))
+    if _has(words, HELP):
+        return Wish("help")
+    if _has(words, STOP):
+        return Wish("stop")
+    return None
+
+
+def _has(words: str, stems: tuple[str, ...]) -> bool:
+    return any(re.search(rf"(?<![a-z]){re.escape(stem)}", words) for stem in stems)
+
+
+def _digits(words: str) -> str | None:
+    found = _AMOUNT.search(words)
+    return found.group(1).rstrip(".,") if found else None
+
+
+def _number_word(words: str) -> str | None:
+    for word in _WORD.findall(words):
+        if word in NUMBER_WORDS:
+            return str(NUMBER_WORDS[word])
+    return None
+
+
+async def answer(turn: Turn, typed: str, trial: Trial) -> None:
+    """Text from a participant who finished the intake: act on a recognised wish, asking one
+    tap before anything is recorded; otherwise a pointer to /help."""
+    wish = read(typed)
+    participant = turn.participant
+    track = participant.track if participant is not None else None
+    bare = _BARE_NUMBER.match(" ".join(typed.lower().split()))
+    if wish is None and bare is not None and track == "savings":
+        await _confirm_saving(turn, bare.group(1), trial)
+    elif wish is None and bare is not None and track == "jobsearch":
+        await _which_steps(turn, bare.group(1), trial)
+    elif wish is None:
+        await turn.say_text("unknown.text")
+    elif wish.what == "progress":
+        await participation.progress(turn, trial)
+    elif wish.what == "help":
+        await guide.show_help(turn)
+    elif wish.what == "stop":
+        await _confirm(turn, "intents.confirm_stop", button_data.ConfirmStop())
+    elif wish.what == "saved" and track == "savings":
+        await _confirm_saving(turn, wish.number, trial)
+    elif (kind := button_data.counted_kind(wish.what)) is not None and track == "jobsearch":
+        await _confirm_steps(turn, kind, wish.number, trial)
+    else:
+        await turn.say_text("unknown.text")
+
+
+async def _confirm_saving(turn: Turn, number: str | None, trial: Trial) -> None:
+    try:
+        cents = parse_amount(number or "", max_cents=trial.protocol.limits.max_deposit_cents)
+    except InvalidAmount:
+        await menu.offer_amounts(turn, trial)
+        return
+    amount = format_amount(cents, turn.language)
+    offer = button_data.Deposit(cents, turn.incoming.update_id)
+    await _confirm(turn, "intents.confirm_saved", offer, what=amount)
+
+
+async def _confirm_steps(
+    turn: Turn, kind: button_data.CountedKind, number: str | None, trial: Trial
+) -> None:
+    maximum = trial.protocol.limits.max_applications_per_log
+    count = int(number) if number and number.isdigit() and len(number) <= 3 else 0
+    if not 1 <= count <= maximum:
+        await menu.offer_counts(turn, kind)
+        return
+    what = turn.plural(activity.COUNTED[kind], count)
+    offer = button_data.Steps(kind, count, turn.incoming.update_id)
+    await _confirm(turn, "intents.confirm_steps", offer, what=what)
+
+
+async def _which_steps(turn: Turn, number: str, trial: Trial) -> None:
+    """A bare number from a jobseeker (after "more"): one tap says what it counts."""
+    maximum = trial.protocol.limits.max_applications_per_log
+    count = int(number) if number.isdigit() and len(number) <= 3 else 0
+    if not 1 <= count <= maximum:
+        await turn.say_text("count.between", maximum=maximum)
+        return
+    offer = turn.incoming.update_id
+    rows = [
+        [
+            button_data.button(
+                turn.plural(activity.COUNTED[kind], count),
+                button_data.Steps(kind, count, offer),
+            )
+        ]
+        for kind in ("applied", "interview")
+    ]
+    rows.append([button_data.button(turn.t("intents.no"), button_data.Dismiss())])
+    await turn.say_text("intents.which_steps", buttons=rows)
+
+
+async def _confirm(turn: Turn, key: str, press: button_data.Press, **params: object) -> None:
+    yes = button_data.button(turn.t("intents.yes"), press)
+    no = button_data.button(turn.t("intents.no"), button_data.Dismiss())
+    await turn.say_text(key, buttons=[[yes, no]], **params)

@@ -1,0 +1,72 @@
+"""Which language to answer someone in: the one they chose, else Telegram's."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.delivery import ChatType
+from bot.db.study import Participant
+from bot.i18n import Language, language_from_code, text
+from bot.outbox import OutgoingCall, enqueue
+from bot.services.turns import Turn
+
+# the command list Telegram shows beside the text field
+MENU_COMMANDS = (
+    "start",
+    "deposit",
+    "applied",
+    "progress",
+    "survey",
+    "goal",
+    "help",
+    "language",
+    "pause",
+    "resume",
+    "stop",
+    "mydata",
+    "delete",
+)
+COMMANDS_KIND = "commands"
+
+CHOSEN_LANGUAGE = select(Participant.language).where(
+    Participant.telegram_user_id == bindparam("user_id")
+)
+
+
+async def chosen_language(
+    session: AsyncSession, telegram_user_id: int, language_code: str | None
+) -> Language:
+    """A participant's chosen language; for anyone else (staff, strangers) Telegram's."""
+    stored = await session.scalar(CHOSEN_LANGUAGE, {"user_id": telegram_user_id})
+    return Language(stored) if stored else language_from_code(language_code)
+
+
+def command_list(language: Language) -> list[dict[str, str]]:
+    """The command list with its descriptions in `language` (setMyCommands' `commands`)."""
+    return [
+        {"command": command, "description": text(language, f"commands.{command}")}
+        for command in MENU_COMMANDS
+    ]
+
+
+async def show_commands_in(turn: Turn, language: Language) -> None:
+    """Give this person's chat the command list in the language they chose
+    (BotCommandScopeChat), whatever language their Telegram app is set to."""
+    participant = turn.participant
+    await enqueue(
+        turn.session,
+        OutgoingCall(
+            chat_id=turn.user_id,
+            method="setMyCommands",
+            params={
+                "commands": command_list(language),
+                "scope": {"type": "chat", "chat_id": turn.user_id},
+            },
+            kind=COMMANDS_KIND,
+            intent_key=f"{COMMANDS_KIND}:{turn.incoming.update_id}",
+            participant_id=participant.id if participant is not None else None,
+            chat_type=ChatType.PRIVATE,
+        ),
+        turn.now,
+    )

@@ -1,0 +1,74 @@
+"""What a tap on the participant's menu does: log or look without typing a command.
+
+Logging asks one more tap first (an amount, a number), so nothing is recorded by a stray tap.
+"""
+
+from __future__ import annotations
+
+from bot.services import button_data
+from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.participants import activity, guide, participation
+from bot.services.participants.keyboard import ASK, label_meaning
+from bot.services.participants.money import format_amount
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+COUNT_CHOICES = (1, 2, 3)
+DEFAULT_AMOUNTS_CENTS = (500, 1000, 2000)
+
+
+async def tap(turn: Turn, label: str, trial: Trial) -> None:
+    """A menu button was tapped (its label arrives as text)."""
+    meaning = label_meaning(label)
+    if meaning == "saved":
+        await offer_amounts(turn, trial)
+    elif (counted := button_data.counted_kind(meaning or "")) is not None:
+        await offer_counts(turn, counted)
+    elif meaning in ("job", "training"):
+        await activity.action(turn, meaning, None, trial)
+    elif meaning == "progress":
+        await participation.progress(turn, trial)
+    elif meaning == ASK:
+        await inbox.ask(turn, None, trial)
+    else:
+        await guide.show_help(turn)
+
+
+def amounts_for(goal_cents: int, max_cents: int) -> list[int]:
+    """Half the goal, the goal and twice it, in whole euros of at least €1."""
+    if goal_cents < 100:
+        return list(DEFAULT_AMOUNTS_CENTS)
+    wanted = {max(100, round(goal_cents * share / 100) * 100) for share in (0.5, 1, 2)}
+    return sorted(cents for cents in wanted if cents <= max_cents) or [goal_cents]
+
+
+async def offer_amounts(turn: Turn, trial: Trial) -> None:
+    participant = turn.participant
+    if participant is None or participant.track != "savings":
+        await activity.deposit(turn, None, trial)  # explains who can record savings
+        return
+    amounts = amounts_for(
+        participant.commitment_cents or 0, trial.protocol.limits.max_deposit_cents
+    )
+    offer = turn.incoming.update_id
+    row = [
+        button_data.button(format_amount(c, turn.language), button_data.Deposit(c, offer))
+        for c in amounts
+    ]
+    other = [button_data.button(turn.t("menu.other_amount"), button_data.TypeInstead("dep"))]
+    await turn.say_text("menu.how_much", buttons=[row, other])
+
+
+async def offer_counts(turn: Turn, kind: button_data.CountedKind) -> None:
+    offer = turn.incoming.update_id
+    row = [button_data.button(str(n), button_data.Steps(kind, n, offer)) for n in COUNT_CHOICES]
+    row.append(button_data.button(turn.t("menu.more"), button_data.TypeInstead(kind)))
+    await turn.say_text(f"menu.how_many_{kind}", buttons=[row])
+
+
+async def type_instead(turn: Turn, what: str) -> None:
+    """ "Another amount" or "more": say how to type it."""
+    if what == "dep":
+        await turn.say_text("menu.type_amount")
+    else:
+        await turn.say_text("menu.type_count", command=f"/{what}")

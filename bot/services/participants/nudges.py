@@ -1,0 +1,255 @@
+"""Kast-design nudges found by set-based scans: reminders for missed periods, encouragements.
+
+Each participant row carries the start of their current commitment period and the time of their
+next encouragement (RapidPro's "store the next fire time"); a scan selects the rows that are due
+with one query, reads what they logged with one query per few hundred of them, enqueues at most
+one message each under a unique intent key in one statement, and moves the times forward past
+`now`. So a restart after downtime sends one reminder, not one per period missed, and nothing
+twice. A scan handles at most `limit` participants, so that the scheduler can commit in chunks
+and let people's own messages in between.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.delivery import OutboxMessage, OutboxStatus
+from bot.db.study import IntakeStep, Participant, ParticipantStatus
+from bot.i18n import Language
+from bot.outbox import OutgoingMessage, enqueue_many
+from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
+from bot.services.participants.money import format_amount
+from bot.services.participants.periods import advance_due
+from bot.services.trial import Trial
+from experiments.events import EventKind
+from experiments.protocol_sections import Component
+
+log = logging.getLogger(__name__)
+
+NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder", "prompt")
+# a reminder and an encouragement never arrive within this of each other (issue 14 point 7)
+APART = timedelta(hours=1)
+APART_KINDS = ("reminder", "encouragement")
+
+
+@dataclass
+class ScanResult:
+    due: int = 0
+    enqueued: int = 0
+    stale: int = 0
+
+    def add(self, other: ScanResult) -> None:
+        self.due += other.due
+        self.enqueued += other.enqueued
+        self.stale += other.stale
+
+
+async def due_participants(
+    session: AsyncSession, due: ColumnElement[bool], limit: int | None
+) -> Sequence[Participant]:
+    """Enrolled, active participants for whom `due` holds: the first `limit` by id."""
+    return (
+        await session.scalars(
+            select(Participant)
+            .where(
+                Participant.status == ParticipantStatus.ACTIVE,
+                Participant.step == IntakeStep.DONE,
+                due,
+            )
+            .order_by(Participant.id)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def scan_periods(
+    session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
+) -> ScanResult:
+    """Close every commitment period that has ended; remind once for a missed one."""
+    schedule = trial.protocol.schedule
+    period = schedule.commitment_period
+    reminded_arms = trial.protocol.arms_with(Component.REMINDER)
+    due = await due_participants(session, Participant.period_start <= now - period, limit)
+    result = ScanResult(due=len(due))
+    missed: list[tuple[Participant, datetime, datetime]] = []
+    for participant in due:
+        assert participant.period_start is not None
+        firing = advance_due(participant.period_start, now, period, schedule.stale_after)
+        last_end = participant.period_start = firing.latest
+        if participant.arm not in reminded_arms or participant.telegram_user_id is None:
+            continue
+        if firing.stale:
+            result.stale += 1
+            log.info(
+                "reminder skipped as stale participant=%s period_end=%s", participant.id, last_end
+            )
+            continue
+        missed.append((participant, last_end - period, last_end))
+    earliest = min((start for _, start, _ in missed), default=now)
+    logged = await ledgers(session, [participant.id for participant, _, _ in missed], earliest)
+    reminders = []
+    for participant, start, end in missed:
+        text = _reminder_text(participant, logged[participant.id], start, end, trial)
+        if text is None:
+            continue
+        due_at = trial.protocol.next_allowed_time(end + schedule.reminder_delay)
+        key = f"reminder:{participant.id}:{end.isoformat()}"
+        reminders.append(_nudge(participant, "reminder", text, key, due_at))
+    reminders = await keep_apart(session, reminders, trial)
+    result.enqueued = await enqueue_many(session, reminders, now)
+    return result
+
+
+def _reminder_text(
+    participant: Participant, logged: Ledger, start: datetime, end: datetime, trial: Trial
+) -> str | None:
+    """The reminder for a missed period, or None when the commitment was met."""
+    goal = goal_of(participant)
+    if logged.goal_met(goal, start, end):
+        return None
+    language = Language(participant.language)
+    templates = trial.protocol.templates
+    if goal.track == "savings":
+        values = {
+            "goal": format_amount(goal.cents, language),
+            "period_total": format_amount(logged.saved(start, end), language),
+        }
+        return templates.render("reminder_savings", language, values)
+    applied = logged.counted(EventKind.APPLIED, start, end)
+    values = {"goal": str(goal.applications), "period_count": str(applied)}
+    return templates.render("reminder_jobsearch", language, values)
+
+
+async def scan_encouragements(
+    session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
+) -> ScanResult:
+    """Send each due encouragement once, with the participant's own progress."""
+    schedule = trial.protocol.schedule
+    interval = schedule.encouragement_interval
+    arms = trial.protocol.arms_with(Component.ENCOURAGEMENT)
+    due = await due_participants(session, Participant.next_encouragement_at <= now, limit)
+    result = ScanResult(due=len(due))
+    encouraged: list[tuple[Participant, datetime]] = []
+    for participant in due:
+        assert participant.next_encouragement_at is not None
+        firing = advance_due(participant.next_encouragement_at, now, interval, schedule.stale_after)
+        participant.next_encouragement_at = firing.following
+        if participant.arm not in arms or participant.telegram_user_id is None:
+            continue
+        if firing.stale:
+            result.stale += 1
+            continue
+        encouraged.append((participant, firing.latest))
+    logged = await ledgers(session, [participant.id for participant, _ in encouraged])
+    messages = [
+        _nudge(
+            participant,
+            "encouragement",
+            _encouragement_text(participant, logged[participant.id], trial),
+            f"encouragement:{participant.id}:{latest.isoformat()}",
+            trial.protocol.next_allowed_time(latest),
+        )
+        for participant, latest in encouraged
+    ]
+    messages = await keep_apart(session, messages, trial)
+    result.enqueued = await enqueue_many(session, messages, now)
+    return result
+
+
+def _encouragement_text(participant: Participant, logged: Ledger, trial: Trial) -> str:
+    language = Language(participant.language)
+    templates = trial.protocol.templates
+    since = participant.consented_at
+    streak = str(_streak(participant, logged, trial))
+    if participant.track == "savings":
+        values = {
+            "deposits": str(logged.deposits_made()),
+            "total": format_amount(logged.saved(since), language),
+            "streak": streak,
+        }
+        return templates.render("encouragement_savings", language, values)
+    values = {
+        "actions": str(logged.steps(since)),
+        "applications": str(logged.counted(EventKind.APPLIED, since)),
+        "streak": streak,
+    }
+    return templates.render("encouragement_jobsearch", language, values)
+
+
+def _streak(participant: Participant, logged: Ledger, trial: Trial) -> int:
+    """Consecutive completed periods, counting back from the latest, that met the goal."""
+    if participant.period_start is None:
+        return 0
+    first = participant.allocated_at or participant.consented_at
+    period = trial.protocol.schedule.commitment_period
+    return logged.streak(goal_of(participant), first, participant.period_start, period)
+
+
+async def keep_apart(
+    session: AsyncSession, nudges: Sequence[OutgoingMessage], trial: Trial
+) -> list[OutgoingMessage]:
+    """`nudges` with each one deferred, if needed, to an hour after the person's other kind
+    (a reminder after an encouragement, or the reverse) planned for about the same time: two
+    messages nobody asked for in one hour feel like nagging."""
+    planned: dict[int, list[tuple[str, datetime]]] = {}
+    ids = sorted({n.participant_id for n in nudges if n.participant_id is not None})
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = await session.execute(
+            select(
+                OutboxMessage.participant_id, OutboxMessage.kind, OutboxMessage.not_before
+            ).where(
+                OutboxMessage.participant_id.in_(ids[start : start + IDS_PER_QUERY]),
+                OutboxMessage.kind.in_(APART_KINDS),
+                OutboxMessage.status != OutboxStatus.CANCELLED,
+            )
+        )
+        for participant_id, kind, at in rows:
+            if participant_id is not None:
+                planned.setdefault(participant_id, []).append((kind, at))
+    kept = []
+    for nudge in nudges:
+        if nudge.not_before is None:
+            kept.append(nudge)
+            continue
+        at = nudge.not_before
+        others = sorted(
+            when for kind, when in planned.get(nudge.participant_id or 0, []) if kind != nudge.kind
+        )
+        for when in others:
+            if abs(at - when) < APART:
+                at = trial.protocol.next_allowed_time(when + APART)
+        kept.append(nudge if at == nudge.not_before else replace(nudge, not_before=at))
+    return kept
+
+
+def _nudge(
+    participant: Participant, kind: str, text: str, intent_key: str, not_before: datetime
+) -> OutgoingMessage:
+    assert participant.telegram_user_id is not None
+    return OutgoingMessage(
+        chat_id=participant.telegram_user_id,
+        text=text,
+        kind=kind,
+        intent_key=intent_key,
+        participant_id=participant.id,
+        not_before=not_before,
+    )
+
+
+async def cancel_pending_nudges(session: AsyncSession, participant_id: int, reason: str) -> None:
+    """Withdraw nudges not yet sent (after /pause, /stop or /delete)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.participant_id == participant_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.kind.in_(NUDGE_KINDS),
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error=reason)
+    )

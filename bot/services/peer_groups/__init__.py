@@ -1,0 +1,1 @@
+"""The peer arm: pools, groups and their Telegram chats, posts, moderation, flags."""

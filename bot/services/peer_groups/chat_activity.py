@@ -1,0 +1,137 @@
+"""What members do in their group: each message counted (never its text), flood control, /rules.
+
+Flood control keeps a sliding window of Telegram timestamps per (group, sender) in the
+database, so several processes sharing updates count the same messages. Telegram's clock is
+used for the window because it says when a message was *sent*; the study clock says when it
+was *handled*, and a backlog handled after downtime is not a flood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import FloodWindow, PeerGroup
+from bot.db.upsert import insert_if_absent
+from bot.services.peer_groups.membership import (
+    active_group,
+    group_text,
+    language_of,
+    membership,
+    post,
+    record_event,
+    responsible,
+    staff_role,
+    tell,
+    touch_staff,
+)
+from bot.services.peer_groups.moderation import Actor, apply, describe, mute_member
+from bot.services.trial import Trial
+from experiments.events import EventKind
+
+
+async def group_message(
+    session: AsyncSession,
+    chat_id: int,
+    sender_id: int,
+    message_id: int,
+    sent_at: datetime,
+    trial: Trial,
+    admin_ids: Collection[int],
+    now: datetime,
+) -> None:
+    """Count a message for its sender and mute them if they are flooding the group (the
+    restriction is queued in the outbox)."""
+    group = await active_group(session, chat_id)
+    if group is None:
+        return
+    if await staff_role(session, group, sender_id, admin_ids) is not None:
+        await touch_staff(session, sender_id, now)
+        return  # counsellors and admins are exempt from flood control
+    member = await membership(session, sender_id)
+    if member is not None and member.group_id == group.id:
+        member.last_active_at = now
+        record_event(session, member, EventKind.GROUP_MESSAGE, now, f"gmsg:{chat_id}:{message_id}")
+    else:
+        member = None
+    settings = trial.protocol.groups
+    if not await _flooding(session, group, sender_id, sent_at.timestamp(), trial, now):
+        return
+    reason = f"{settings.flood_messages} messages within {settings.flood_window}"
+    sanction = await mute_member(
+        session,
+        group,
+        Actor("bot", None),
+        (member, sender_id),
+        settings.mute_duration,
+        reason,
+        (now, sent_at),
+        "flood_mute",
+    )
+    duration = describe(settings.mute_duration, language_of(group))
+    words = group_text(group, "moderation.flood_muted", duration=duration)
+    intent = f"flood:{chat_id}:{message_id}"
+    await apply(session, sanction, intent, now)
+    await post(session, group, words, kind="group_reply", intent=intent, now=now)
+    for recipient in await responsible(session, group, admin_ids):
+        await tell(
+            session,
+            recipient,
+            "moderation.flood_told",
+            kind="group_alert",
+            intent=intent,
+            now=now,
+            group=group.id,
+            tag=member.tag if member else "–",
+            count=settings.flood_messages,
+            seconds=int(settings.flood_window.total_seconds()),
+            duration=describe(settings.mute_duration, recipient.language),
+        )
+
+
+async def _flooding(
+    session: AsyncSession,
+    group: PeerGroup,
+    sender_id: int,
+    stamp: float,
+    trial: Trial,
+    now: datetime,
+) -> bool:
+    """Add `stamp` to the sender's window; True when the window holds `flood_messages`.
+
+    The row is locked (PostgreSQL) or the database is (SQLite's BEGIN IMMEDIATE), so two
+    processes handling the same person's messages cannot both miss the limit.
+    """
+    key = {"group_id": group.id, "telegram_user_id": sender_id}
+    await insert_if_absent(session, FloodWindow, {**key, "stamps": [], "last_at": now}, list(key))
+    window = await session.scalar(
+        select(FloodWindow)
+        .where(FloodWindow.group_id == group.id, FloodWindow.telegram_user_id == sender_id)
+        .with_for_update()
+    )
+    assert window is not None
+    settings = trial.protocol.groups
+    span = settings.flood_window.total_seconds()
+    recent = [s for s in window.stamps if s > stamp - span] + [stamp]
+    flooding = len(recent) >= settings.flood_messages
+    window.stamps = [] if flooding else recent
+    window.last_at = now
+    return flooding
+
+
+async def prune_flood_windows(session: AsyncSession, trial: Trial, now: datetime) -> int:
+    """Forget windows nobody wrote into for longer than the window: they count nothing."""
+    idle = now - trial.protocol.groups.flood_window - timedelta(minutes=1)
+    result = await session.execute(delete(FloodWindow).where(FloodWindow.last_at < idle))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def rules(session: AsyncSession, chat_id: int, update_id: int, now: datetime) -> None:
+    """/rules in a group: post the rules in the group's language."""
+    group = await active_group(session, chat_id)
+    if group is not None:
+        words = group_text(group, "groups.rules")
+        await post(session, group, words, kind="group_reply", intent=f"rules:{update_id}", now=now)

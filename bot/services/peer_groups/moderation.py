@@ -1,0 +1,444 @@
+"""Counsellor commands in a group, given as a reply: /warn, /mute, /unmute, /remove, /pin.
+
+Only the group's counsellor and admins may use them; anyone else gets a short refusal and
+nothing happens. Every action is logged (who, whom, why, when) in `moderation_actions`. The
+service decides, records and queues the Telegram call the action needs (restrict, ban, pin,
+delete) as an outbox row in the same transaction; when Telegram refuses it, `call_ended`
+notes the failure in the log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
+from bot.db.study import Participant
+from bot.i18n import Language, text
+from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.outbox.messages import CONTEXT_KEY
+from bot.outbox.outcomes import Delivered, Outcome
+from bot.outbox.store import ClaimedMessage
+from bot.services.peer_groups.membership import (
+    active_group,
+    group_text,
+    language_of,
+    membership,
+    mention,
+    post,
+    responsible,
+    staff_role,
+    tell,
+    touch_staff,
+)
+from bot.services.trial import Trial
+
+Act = Literal["warn", "mute", "unmute", "remove", "pin"]
+ACTS: tuple[Act, ...] = ("warn", "mute", "unmute", "remove", "pin")
+MAX_MUTE = timedelta(days=366)  # Telegram treats longer restrictions as forever
+_DURATION = re.compile(r"^(\d{1,4})([mhdu])$")
+_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "u": timedelta(hours=1)}
+_UNIT["d"] = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class GroupCommand:
+    """A command someone sent in a group, usually as a reply to another member's message."""
+
+    chat_id: int
+    sender_id: int
+    update_id: int
+    message_id: int
+    sent_at: datetime  # Telegram's own time, which its until_date is counted in
+    target_user_id: int | None = None
+    target_message_id: int | None = None
+    target_text: str | None = None
+    args: tuple[str, ...] = ()
+    # the first name Telegram shows for the target, only to name them in the reply (not stored)
+    target_first_name: str | None = None
+
+
+SanctionKind = Literal["restrict", "unrestrict", "ban", "unban", "pin", "delete"]
+CALL_KIND = "moderation"  # the outbox kind of these calls, whose follow-up is `call_ended`
+
+
+@dataclass(frozen=True)
+class Sanction:
+    """A moderation call Telegram must make; `action_id` lets a failure be logged."""
+
+    kind: SanctionKind
+    chat_id: int
+    user_id: int | None = None
+    message_id: int | None = None
+    until: datetime | None = None
+    action_id: int | None = None
+
+    def call(self, intent_key: str) -> OutgoingCall:
+        """The outbox row that carries this sanction out."""
+        params: dict[str, Any] = {}
+        if self.kind in ("restrict", "unrestrict"):
+            params["permissions"] = "none" if self.kind == "restrict" else "all"
+            if self.until is not None:
+                params["until_date"] = int(self.until.timestamp())
+        if self.user_id is not None:
+            params["user_id"] = self.user_id
+        if self.message_id is not None:
+            params["message_id"] = self.message_id
+        return OutgoingCall(
+            chat_id=self.chat_id,
+            method=_METHODS[self.kind],
+            params=params,
+            kind=CALL_KIND,
+            intent_key=intent_key,
+            context={} if self.action_id is None else {"action_id": self.action_id},
+        )
+
+
+_METHODS: dict[SanctionKind, str] = {
+    "restrict": "restrictChatMember",
+    "unrestrict": "restrictChatMember",
+    "ban": "banChatMember",
+    "unban": "unbanChatMember",
+    "pin": "pinChatMessage",
+    "delete": "deleteMessage",
+}
+
+
+async def apply(
+    session: AsyncSession, sanction: Sanction | None, intent: str, now: datetime
+) -> None:
+    """Queue the call `sanction` needs, in the caller's transaction (nothing when None).
+
+    `intent` names the decision (an action's or an update's id), so a redelivered update does
+    not repeat it; it never holds a Telegram id.
+    """
+    if sanction is not None:
+        await enqueue(session, sanction.call(f"call:{sanction.kind}:{intent}"), now)
+
+
+async def call_ended(
+    session: AsyncSession, message: ClaimedMessage, outcome: Outcome, now: datetime
+) -> None:
+    """A moderation call ended: when Telegram refused it, the action's log entry says so."""
+    action_id = message.payload.get(CONTEXT_KEY, {}).get("action_id")
+    if isinstance(outcome, Delivered) or action_id is None:
+        return
+    await sanction_failed(session, int(action_id), str(getattr(outcome, "reason", outcome)))
+
+
+def parse_mute(args: tuple[str, ...], default: timedelta) -> tuple[timedelta, str | None]:
+    """`/mute [30m|2h|1d] [reason]`: the duration (default when none is given) and reason."""
+    match = _DURATION.match(args[0].lower()) if args else None
+    if match is None:
+        return default, " ".join(args) or None
+    duration = min(int(match.group(1)) * _UNIT[match.group(2)], MAX_MUTE)
+    return max(duration, timedelta(minutes=1)), " ".join(args[1:]) or None
+
+
+def describe(duration: timedelta, language: Language) -> str:
+    """A duration in words, in the largest unit that fits: "2 hours", "30 minuten"."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        count, rest = divmod(int(duration.total_seconds()), size)
+        if count and not rest:
+            return text(language, f"duration.{unit}{'' if count == 1 else 's'}", n=count)
+    return text(language, "duration.minutes", n=max(1, int(duration.total_seconds() // 60)))
+
+
+async def moderate(
+    session: AsyncSession,
+    act: Act,
+    command: GroupCommand,
+    trial: Trial,
+    admin_ids: Collection[int],
+    now: datetime,
+) -> None:
+    """Carry out a counsellor command after checking who sent it and at whom it points; the
+    Telegram call it needs is queued in the outbox."""
+    sanction = await _decide(session, act, command, trial, admin_ids, now)
+    await apply(session, sanction, f"{command.update_id}", now)
+    if sanction is not None and sanction.kind == "ban":
+        # Out, not banned for good: a new invitation could let them in again (their join
+        # requests are declined meanwhile, as a removed member's).
+        unban = Sanction("unban", sanction.chat_id, sanction.user_id)
+        await apply(session, unban, f"{command.update_id}", now)
+
+
+async def _decide(
+    session: AsyncSession,
+    act: Act,
+    command: GroupCommand,
+    trial: Trial,
+    admin_ids: Collection[int],
+    now: datetime,
+) -> Sanction | None:
+    group = await active_group(session, command.chat_id)
+    if group is None:
+        return None
+    role = await staff_role(session, group, command.sender_id, admin_ids)
+    if role is None:
+        await _reply(session, group, command, now, "moderation.not_allowed")
+        return None
+    await touch_staff(session, command.sender_id, now)
+    if command.target_message_id is None:
+        await _reply(session, group, command, now, "moderation.reply_needed", command=act)
+        return None
+    target = await membership(session, command.target_user_id or 0)
+    if target is not None and target.group_id != group.id:
+        target = None
+    actor = Actor(role, command.sender_id)
+    if act == "pin":  # any message, the bot's own (say, the rules) included
+        action = await log_action(session, group, actor, "pin", target, now)
+        return Sanction(
+            "pin", chat_of(group), message_id=command.target_message_id, action_id=action
+        )
+    if target is None:
+        await _reply(session, group, command, now, "moderation.not_a_member")
+        return None
+    step = Step(session, group, command, actor, target, trial, now)
+    return await _SANCTIONS[act](step, admin_ids)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a counsellor or admin (their Telegram id), or the bot itself."""
+
+    role: str
+    telegram_id: int | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One moderation command being carried out."""
+
+    session: AsyncSession
+    group: PeerGroup
+    command: GroupCommand
+    actor: Actor
+    target: GroupMember
+    trial: Trial
+    now: datetime
+
+    async def mute(self, duration: timedelta, reason: str | None, action: str = "mute") -> Sanction:
+        assert self.command.target_user_id is not None
+        return await mute_member(
+            self.session,
+            self.group,
+            self.actor,
+            (self.target, self.command.target_user_id),
+            duration,
+            reason,
+            (self.now, self.command.sent_at),
+            action,
+        )
+
+    async def reply(self, key: str, **params: object) -> None:
+        await _reply(self.session, self.group, self.command, self.now, key, **params)
+
+    async def announce(self, key: str, reason: str | None, **params: object) -> None:
+        """Say in the group what was done, as a reply to the offending message, naming the
+        member by first name (a mention) and giving the reason."""
+        command = self.command
+        name = command.target_first_name or self.target.tag
+        because = reason or group_text(self.group, "join.no_reason")
+        words = group_text(self.group, key, name=name, reason=because, **params)
+        entities = (
+            mention(words, name, command.target_user_id)
+            if command.target_first_name and command.target_user_id
+            else []
+        )
+        await post(
+            self.session,
+            self.group,
+            words,
+            kind="group_reply",
+            intent=f"mod:{command.update_id}",
+            now=self.now,
+            reply_to=command.target_message_id,
+            entities=entities,
+        )
+
+    async def note(self, key: str, reason: str | None, **params: object) -> None:
+        """A private word to the member: what happened, why, for how long, whom to ask."""
+        participant = await self.session.get(Participant, self.target.participant_id)
+        if participant is None or participant.telegram_user_id is None:
+            return
+        language = Language(participant.language)
+        because = reason or text(language, "join.no_reason")
+        message = OutgoingMessage(
+            chat_id=participant.telegram_user_id,
+            text=text(language, key, reason=because, **params),
+            kind="moderation_note",
+            intent_key=f"mod_note:{self.command.update_id}:{key}",
+            participant_id=participant.id,
+        )
+        await enqueue(self.session, message, self.now)
+
+    async def language(self) -> Language:
+        participant = await self.session.get(Participant, self.target.participant_id)
+        return (
+            Language(participant.language) if participant is not None else language_of(self.group)
+        )
+
+    async def log(self, action: str, reason: str | None = None) -> int:
+        return await log_action(
+            self.session, self.group, self.actor, action, self.target, self.now, reason
+        )
+
+
+async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+    limit = step.trial.protocol.groups.warning_limit
+    target = step.target
+    target.warnings += 1
+    reason = " ".join(step.command.args) or None
+    await step.log("warn", reason)
+    await step.note("join.note_warned", reason, count=target.warnings, limit=limit)
+    if target.warnings < limit:
+        await step.announce("join.mod_warned", reason, count=target.warnings, limit=limit)
+        return None
+    duration = step.trial.protocol.groups.mute_duration
+    sanction = await step.mute(duration, f"warning {target.warnings} of {limit}", "limit_mute")
+    await step.announce(
+        "join.mod_warned_muted",
+        reason,
+        limit=limit,
+        duration=describe(duration, language_of(step.group)),
+    )
+    await step.note("join.note_muted", reason, duration=describe(duration, await step.language()))
+    for recipient in await responsible(step.session, step.group, admin_ids):
+        await tell(
+            step.session,
+            recipient,
+            "moderation.limit_reached",
+            kind="group_alert",
+            intent=f"limit:{step.command.update_id}",
+            now=step.now,
+            group=step.group.id,
+            tag=target.tag,
+            count=target.warnings,
+            duration=describe(duration, recipient.language),
+        )
+    return sanction
+
+
+async def _mute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+    duration, reason = parse_mute(step.command.args, step.trial.protocol.groups.mute_duration)
+    sanction = await step.mute(duration, reason)
+    await step.announce(
+        "join.mod_muted", reason, duration=describe(duration, language_of(step.group))
+    )
+    await step.note("join.note_muted", reason, duration=describe(duration, await step.language()))
+    return sanction
+
+
+async def _unmute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+    step.target.muted_until = None
+    step.target.warnings = 0  # a fresh start: the next warning is the first again
+    action = await step.log("unmute")
+    await step.announce("join.mod_unmuted", None)
+    return Sanction(
+        "unrestrict", chat_of(step.group), step.command.target_user_id, action_id=action
+    )
+
+
+async def _remove(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+    step.target.status = MemberStatus.REMOVED
+    reason = " ".join(step.command.args) or None
+    action = await step.log("remove", reason)
+    await step.announce("join.mod_removed", reason)
+    await step.note("join.note_removed", reason)
+    return Sanction("ban", chat_of(step.group), step.command.target_user_id, action_id=action)
+
+
+_SANCTIONS: dict[str, Callable[[Step, Collection[int]], Awaitable[Sanction | None]]] = {
+    "warn": _warn,
+    "mute": _mute,
+    "unmute": _unmute,
+    "remove": _remove,
+}
+
+
+async def mute_member(
+    session: AsyncSession,
+    group: PeerGroup,
+    actor: Actor,
+    target: tuple[GroupMember | None, int],
+    duration: timedelta,
+    reason: str | None,
+    times: tuple[datetime, datetime],
+    action: str = "mute",
+) -> Sanction:
+    """Record a mute and say how to apply it.
+
+    `times` is (study clock, Telegram's clock): our record uses the first, the restriction's
+    until_date the second, since Telegram counts it on its own clock.
+    """
+    member, telegram_user_id = target
+    now, telegram_now = times
+    if member is not None:
+        member.muted_until = now + duration
+    action_id = await log_action(session, group, actor, action, member, now, reason, now + duration)
+    return Sanction(
+        "restrict",
+        chat_of(group),
+        telegram_user_id,
+        until=telegram_now + duration,
+        action_id=action_id,
+    )
+
+
+def chat_of(group: PeerGroup) -> int:
+    assert group.telegram_chat_id is not None
+    return group.telegram_chat_id
+
+
+async def sanction_failed(session: AsyncSession, action_id: int, failure: str) -> None:
+    """Telegram refused the call an action needed: the log says so."""
+    action = await session.get(ModerationAction, action_id)
+    if action is not None:
+        action.failure = failure[:200]
+
+
+async def log_action(
+    session: AsyncSession,
+    group: PeerGroup,
+    actor: Actor,
+    action: str,
+    target: GroupMember | None,
+    now: datetime,
+    reason: str | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Append to the moderation log; returns the entry's id."""
+    row = ModerationAction(
+        group_id=group.id,
+        at=now,
+        actor_role=actor.role,
+        actor_telegram_id=actor.telegram_id,
+        action=action,
+        target_member_id=target.id if target else None,
+        reason=reason[:300] if reason else None,
+        until=until,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def _reply(
+    session: AsyncSession,
+    group: PeerGroup,
+    command: GroupCommand,
+    now: datetime,
+    key: str,
+    /,
+    **params: object,
+) -> None:
+    words = group_text(group, key, **params)
+    await post(
+        session, group, words, kind="group_reply", intent=f"mod:{command.update_id}", now=now
+    )

@@ -1,0 +1,193 @@
+"""Posts in the groups: weekly progress, curriculum topics, and (optionally) deposit cheers.
+
+Like the nudges, each group row stores when its next progress summary and next topic are due;
+a scan picks the due rows with one query, queues one post each under a unique intent key and
+moves the time past `now`, so downtime yields one post, not a backlog, and nothing twice.
+The sender paces group posts to 20 per minute per group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
+from bot.db.study import Event, Participant
+from bot.i18n import plural
+from bot.services.participants.periods import advance_due, current_window
+from bot.services.peer_groups.membership import group_text, language_of, post, protocol_language
+from bot.services.trial import Trial
+from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.protocol_sections import Component
+
+
+@dataclass
+class PostScan:
+    due: int = 0
+    posted: int = 0
+
+
+async def _active_groups_due(
+    session: AsyncSession, next_at: InstrumentedAttribute[datetime | None], now: datetime
+) -> Sequence[PeerGroup]:
+    """Active groups whose next post of one kind (`next_at`) is due by `now`."""
+    statement = select(PeerGroup).where(PeerGroup.status == GroupStatus.ACTIVE, next_at <= now)
+    return (await session.scalars(statement)).all()
+
+
+async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
+    """Post each due weekly summary: how many members saved (or took job-search steps)."""
+    schedule = trial.protocol.schedule
+    interval = schedule.group_progress_interval
+    arms = trial.protocol.arms_with(Component.GROUP_PROGRESS)
+    due = await _active_groups_due(session, PeerGroup.next_progress_at, now)
+    scan = PostScan()
+    for group in due:
+        scan.due += 1
+        assert group.next_progress_at is not None
+        firing = advance_due(group.next_progress_at, now, interval, schedule.stale_after)
+        group.next_progress_at, latest = firing.following, firing.latest
+        if group.arm not in arms or firing.stale:
+            continue
+        words = await progress_text(session, group, latest - interval, latest, trial)
+        if words is None:
+            continue
+        added = await post(
+            session,
+            group,
+            words,
+            kind="group_progress",
+            intent=f"group_progress:{group.id}:{latest.isoformat()}",
+            now=now,
+            not_before=trial.protocol.next_allowed_time(latest),
+        )
+        scan.posted += int(added)
+    return scan
+
+
+async def progress_text(
+    session: AsyncSession, group: PeerGroup, start: datetime, end: datetime, trial: Trial
+) -> str | None:
+    """ "9 of 12 of us saved this week": counts only, never who did or did not."""
+    joined = select(GroupMember.participant_id).where(
+        GroupMember.group_id == group.id, GroupMember.status == MemberStatus.JOINED
+    )
+    members = int(await session.scalar(select(func.count()).select_from(joined.subquery())) or 0)
+    if members == 0:
+        return None
+    window = (
+        Event.participant_id.in_(joined),
+        Event.occurred_at >= start,
+        Event.occurred_at < end,
+    )
+    language = protocol_language(group)
+    templates = trial.protocol.templates
+    if group.track == "savings":
+        savers = (
+            select(Event.participant_id)
+            .where(*window, Event.kind.in_(DEPOSIT_KINDS))
+            .group_by(Event.participant_id)
+            .having(func.sum(Event.amount_cents) > 0)
+        )
+        active = await session.scalar(select(func.count()).select_from(savers.subquery()))
+        if not active:
+            return quiet_week(group)
+        values = {"active": str(active), "members": str(members)}
+        return templates.render("group_progress_savings", language, values)
+    doers = select(func.count(func.distinct(Event.participant_id))).where(
+        *window, Event.kind.in_(JOB_SEARCH_KINDS)
+    )
+    applications = select(func.coalesce(func.sum(Event.quantity), 0)).where(
+        *window, Event.kind == EventKind.APPLIED
+    )
+    active = int(await session.scalar(doers) or 0)
+    if not active:
+        return quiet_week(group)
+    count = int(await session.scalar(applications) or 0)
+    values = {
+        "active": str(active),
+        "members": str(members),
+        "applications": plural(language_of(group), "count.applications", count),
+    }
+    return templates.render("group_progress_jobsearch", language, values)
+
+
+def quiet_week(group: PeerGroup) -> str:
+    """A week nobody logged anything: a neutral prompt, neither praise nor blame."""
+    return group_text(group, f"join.progress_quiet_{group.track}")
+
+
+async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
+    """Post each group's next curriculum topic when due, in order, one per interval."""
+    schedule = trial.protocol.schedule
+    interval = schedule.curriculum_interval
+    arms = trial.protocol.arms_with(Component.CURRICULUM)
+    due = await _active_groups_due(session, PeerGroup.next_curriculum_at, now)
+    scan = PostScan()
+    for group in due:
+        scan.due += 1
+        assert group.next_curriculum_at is not None
+        firing = advance_due(group.next_curriculum_at, now, interval, schedule.stale_after)
+        group.next_curriculum_at = firing.following
+        weeks = trial.protocol.curriculum_for(group.track, group.age_band)
+        if group.arm not in arms or group.curriculum_week > len(weeks):
+            group.next_curriculum_at = None
+            continue
+        if firing.stale:
+            continue  # the topic waits for the next slot rather than arriving late
+        week = weeks[group.curriculum_week - 1]
+        language = protocol_language(group)
+        values = {"week": str(week.week), "topic": week.topic(language)}
+        words = trial.protocol.templates.render("curriculum_prompt", language, values)
+        added = await post(
+            session,
+            group,
+            words,
+            kind="curriculum",
+            intent=f"curriculum:{group.id}:{week.week}",
+            now=now,
+            not_before=trial.protocol.next_allowed_time(firing.latest),
+        )
+        scan.posted += int(added)
+        group.curriculum_week += 1
+    return scan
+
+
+async def congratulate_deposit(
+    session: AsyncSession, participant: Participant, first_name: str, trial: Trial, now: datetime
+) -> bool:
+    """Cheer a member's deposit in their group, once per period, if the protocol wants it.
+
+    The first name is taken from the update and only written into the message itself.
+    """
+    arm = trial.protocol.arm(participant.arm or "")
+    if not trial.protocol.groups.public_deposit_congratulation:
+        return False
+    if not arm.has(Component.GROUP_PROGRESS):
+        return False
+    row = await session.execute(
+        select(GroupMember, PeerGroup)
+        .join(PeerGroup, PeerGroup.id == GroupMember.group_id)
+        .where(
+            GroupMember.participant_id == participant.id,
+            GroupMember.status == MemberStatus.JOINED,
+            PeerGroup.status == GroupStatus.ACTIVE,
+        )
+    )
+    found = row.first()
+    if found is None:
+        return False
+    member, group = found
+    period = trial.protocol.schedule.commitment_period
+    start, _end = current_window(participant, now, period)
+    language = protocol_language(group)
+    words = trial.protocol.templates.render(
+        "group_deposit_congratulation", language, {"member": first_name}
+    )
+    intent = f"deposit_cheer:{member.id}:{start.isoformat()}"
+    return await post(session, group, words, kind="group_deposit_cheer", intent=intent, now=now)

@@ -1,0 +1,270 @@
+"""What counsellors see in private chat: their groups, one group's members, and /post.
+
+Members are listed by their pseudonymous tag; the handler may add the first name Telegram
+shows for them right now (names are looked up for the reply, never stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
+from bot.db.study import Event, Participant
+from bot.i18n import Language, plural, text
+from bot.services.peer_groups.binding import reminders_sent
+from bot.services.peer_groups.membership import GroupError, post, staff_role, touch_staff
+from bot.services.peer_groups.pools import overdue_pools
+from bot.services.trial import Trial
+from experiments.events import JOB_SEARCH_KINDS, EventKind
+
+WEEK = timedelta(days=7)
+RECENT_ACTIONS = 5
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    tag: str
+    telegram_user_id: int | None
+    status: MemberStatus
+    last_active_at: datetime | None
+    silent: bool
+    reminders: int = 0  # join reminders had, while not joined
+    never_joined: bool = False  # not joined after every join reminder
+
+
+async def visible_groups(
+    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
+) -> list[PeerGroup]:
+    """The groups this counsellor leads (every group for an admin), oldest first."""
+    groups = await session.scalars(
+        select(PeerGroup).where(PeerGroup.status != GroupStatus.CLOSED).order_by(PeerGroup.id)
+    )
+    return [g for g in groups if await staff_role(session, g, telegram_user_id, admin_ids)]
+
+
+async def groups_overview(
+    session: AsyncSession,
+    telegram_user_id: int,
+    admin_ids: Collection[int],
+    language: Language,
+    now: datetime,
+    trial: Trial | None = None,
+) -> str:
+    """/groups: per group members joined/assigned, messages and deposits/steps this week."""
+    await touch_staff(session, telegram_user_id, now)
+    lines = []
+    for group in await visible_groups(session, telegram_user_id, admin_ids):
+        track = text(language, f"track.{group.track}")
+        head = f"#{group.id} · {track} · {group.age_band}"
+        if group.status is GroupStatus.AWAITING_BIND:
+            size = await _count(session, group, (MemberStatus.ASSIGNED,))
+            lines.append(
+                text(language, "counsellor.line_unbound", head=head, code=group.code, size=size)
+            )
+            continue
+        joined = await _count(session, group, (MemberStatus.JOINED,))
+        staying = await _count(session, group, (MemberStatus.ASSIGNED, MemberStatus.JOINED))
+        messages = await _events(session, group, (EventKind.GROUP_MESSAGE,), now - WEEK)
+        kinds = (EventKind.DEPOSIT,) if group.track == "savings" else JOB_SEARCH_KINDS
+        doing = await _events(session, group, kinds, now - WEEK, distinct=True)
+        key = f"counsellor.line_{group.track}"
+        lines.append(
+            text(
+                language,
+                key,
+                head=head,
+                joined=joined,
+                members=staying,
+                messages=messages,
+                doing=doing,
+            )
+        )
+    overview = text(language, "counsellor.groups", lines="\n".join(lines) or "–")
+    return overview + await overdue_lines(session, trial, language, now)
+
+
+async def overdue_lines(
+    session: AsyncSession, trial: Trial | None, language: Language, now: datetime
+) -> str:
+    """Pools waiting past the protocol's limit, as lines under /groups ('' when none)."""
+    if trial is None:
+        return ""
+    pools = await overdue_pools(session, trial, now)
+    if not pools:
+        return ""
+    lines = [
+        text(
+            language,
+            "join.overdue_line",
+            track=text(language, f"track.{pool.track}"),
+            band=pool.age_band,
+            arm=pool.arm,
+            people=plural(language, "join.people_waiting", pool.waiting),
+            days=pool.days,
+        )
+        for pool in pools
+    ]
+    head = text(language, "join.overdue_head", days=trial.protocol.schedule.pool_max_wait.days)
+    return "\n\n" + head + "\n" + "\n".join(lines)
+
+
+async def _count(
+    session: AsyncSession, group: PeerGroup, statuses: tuple[MemberStatus, ...]
+) -> int:
+    count = await session.scalar(
+        select(func.count()).where(
+            GroupMember.group_id == group.id, GroupMember.status.in_(statuses)
+        )
+    )
+    return int(count or 0)
+
+
+async def _events(
+    session: AsyncSession,
+    group: PeerGroup,
+    kinds: tuple[str, ...],
+    since: datetime,
+    *,
+    distinct: bool = False,
+) -> int:
+    counted = func.count(func.distinct(Event.participant_id)) if distinct else func.count()
+    members = select(GroupMember.participant_id).where(GroupMember.group_id == group.id)
+    count = await session.scalar(
+        select(counted).where(
+            Event.participant_id.in_(members), Event.kind.in_(kinds), Event.occurred_at >= since
+        )
+    )
+    return int(count or 0)
+
+
+async def group_members(
+    session: AsyncSession,
+    group_id: int,
+    telegram_user_id: int,
+    admin_ids: Collection[int],
+    trial: Trial,
+    now: datetime,
+) -> tuple[PeerGroup, list[MemberRow]]:
+    """/group <id>: its members with last activity; joined members quiet too long are silent."""
+    group = await session.get(PeerGroup, group_id)
+    if group is None or not await staff_role(session, group, telegram_user_id, admin_ids):
+        raise GroupError("counsellor.no_such_group", group=group_id)
+    await touch_staff(session, telegram_user_id, now)
+    quiet_since = now - trial.protocol.groups.silent_after
+    rows = await session.execute(
+        select(GroupMember, Participant.telegram_user_id)
+        .join(Participant, Participant.id == GroupMember.participant_id)
+        .where(GroupMember.group_id == group.id)
+        .order_by(GroupMember.id)
+    )
+    delays = trial.protocol.schedule.join_reminders
+    members = []
+    for member, telegram_id in rows:
+        waiting = member.status is MemberStatus.ASSIGNED
+        reminders = reminders_sent(member, delays, now) if waiting else 0
+        members.append(
+            MemberRow(
+                member.tag,
+                telegram_id,
+                member.status,
+                member.last_active_at,
+                member.status is MemberStatus.JOINED
+                and (member.last_active_at or member.joined_at or now) <= quiet_since,
+                reminders,
+                waiting and bool(delays) and reminders >= len(delays),
+            )
+        )
+    return group, members
+
+
+async def render_group(
+    session: AsyncSession,
+    group: PeerGroup,
+    members: list[MemberRow],
+    names: Mapping[int, str],
+    language: Language,
+    trial: Trial,
+) -> str:
+    """The /group reply: members (silent ones flagged) and the latest moderation actions."""
+    zone = trial.protocol.zone
+    lines = []
+    for row in members:
+        name = names.get(row.telegram_user_id or 0)
+        who = f"{name} ({row.tag})" if name else row.tag
+        when = (
+            row.last_active_at.astimezone(zone).strftime("%d-%m %H:%M")
+            if row.last_active_at
+            else "–"
+        )
+        key = "counsellor.member_silent" if row.silent else f"counsellor.member_{row.status.value}"
+        if row.never_joined:
+            reminders = plural(language, "join.reminders", row.reminders)
+            lines.append(text(language, "join.member_never_joined", who=who, reminders=reminders))
+            continue
+        lines.append(text(language, key, who=who, when=when))
+    actions = await session.scalars(
+        select(ModerationAction)
+        .where(ModerationAction.group_id == group.id)
+        .order_by(ModerationAction.at.desc(), ModerationAction.id.desc())
+        .limit(RECENT_ACTIONS)
+    )
+    tags = {
+        m.id: m.tag
+        for m in await session.scalars(select(GroupMember).where(GroupMember.group_id == group.id))
+    }
+    log = [
+        f"{a.at.astimezone(zone).strftime('%d-%m %H:%M')} {a.action} "
+        f"{tags.get(a.target_member_id or 0, '')} ({a.actor_role})"
+        + (f" ⚠ {a.failure}" if a.failure else "")
+        for a in actions
+    ]
+    joined = sum(1 for m in members if m.status is MemberStatus.JOINED)
+    staying = sum(1 for m in members if m.status in (MemberStatus.ASSIGNED, MemberStatus.JOINED))
+    never = sum(1 for m in members if m.never_joined)
+    waiting = sum(1 for m in members if m.status is MemberStatus.ASSIGNED) - never
+    summary = text(language, "join.not_joined", assigned=waiting, never=never)
+    return summary_after_head(
+        text(
+            language,
+            "counsellor.group",
+            group=group.id,
+            track=text(language, f"track.{group.track}"),
+            band=group.age_band,
+            joined=joined,
+            members=staying,
+            lines="\n".join(lines) or "–",
+            log="\n".join(log) or "–",
+        ),
+        summary,
+    )
+
+
+def summary_after_head(words: str, summary: str) -> str:
+    """`summary` as the second line of a /group reply (under its heading)."""
+    head, _, rest = words.partition("\n")
+    return f"{head}\n{summary}\n{rest}" if rest else f"{head}\n{summary}"
+
+
+async def post_to_group(
+    session: AsyncSession,
+    group_id: int,
+    telegram_user_id: int,
+    admin_ids: Collection[int],
+    words: str,
+    update_id: int,
+    now: datetime,
+) -> PeerGroup:
+    """/post <group> <text>: the counsellor's words in their group, through the outbox."""
+    group = await session.get(PeerGroup, group_id)
+    if group is None or not await staff_role(session, group, telegram_user_id, admin_ids):
+        raise GroupError("counsellor.no_such_group", group=group_id)
+    if group.status is not GroupStatus.ACTIVE:
+        raise GroupError("counsellor.not_bound", group=group_id, code=group.code)
+    await touch_staff(session, telegram_user_id, now)
+    await post(session, group, words, kind="counsellor_post", intent=f"post:{update_id}", now=now)
+    return group

@@ -1,0 +1,1 @@
+"""Staff: roles and invites, and the commands of admins, researchers and counsellors."""

@@ -1,0 +1,128 @@
+"""Counsellor commands in the private chat: /groups, /group, /flags, /post, and an admin's /assign.
+
+The runner has checked that the person is staff; which groups they may see is decided here,
+per group. A refusal (not your group, not bound yet) is answered with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import GroupMember, PeerGroup
+from bot.db.study import Participant
+from bot.services.counsellor_inbox import desk as inbox_desk
+from bot.services.peer_groups import binding
+from bot.services.peer_groups import flags as reports
+from bot.services.peer_groups import views as group_views
+from bot.services.peer_groups.membership import GroupError
+from bot.services.trial import Trial
+from bot.services.turns import Turn
+
+
+async def say_refusal(turn: Turn, refusal: GroupError) -> None:
+    await turn.say_text("groups.plain", words=turn.t(refusal.key, **refusal.params))
+
+
+async def refusing(turn: Turn, work: Awaitable[object]) -> bool:
+    """Await `work`; when it refuses, tell the person why. True when it went through."""
+    try:
+        await work
+    except GroupError as refusal:
+        await say_refusal(turn, refusal)
+        return False
+    return True
+
+
+async def list_groups(turn: Turn, trial: Trial | None = None) -> None:
+    """/groups: each group with members joined and this week's activity, and pools waiting
+    past the protocol's limit."""
+    words = await group_views.groups_overview(
+        turn.session, turn.user_id, turn.staff.admin_ids, turn.language, turn.now, trial
+    )
+    if (tickets := await inbox_desk.groups_summary(turn)) is not None:
+        words += "\n\n" + tickets
+    await turn.say_text("groups.plain", words=words)
+
+
+async def show_group(
+    turn: Turn, group_id: int | None, names: Mapping[int, str], trial: Trial
+) -> None:
+    """/group <id>: members with last activity (and `names` Telegram shows for them now)."""
+    if group_id is None:
+        await turn.say_text("counsellor.group_usage")
+        return
+    try:
+        group, members = await group_views.group_members(
+            turn.session, group_id, turn.user_id, turn.staff.admin_ids, trial, turn.now
+        )
+    except GroupError as refusal:
+        await say_refusal(turn, refusal)
+        return
+    words = await group_views.render_group(
+        turn.session, group, members, names, turn.language, trial
+    )
+    words += "\n\n" + await inbox_desk.group_summary(turn, group.id)
+    await turn.say_text("groups.plain", words=words)
+
+
+async def telegram_ids_in(session: AsyncSession, group_id: int) -> tuple[int | None, list[int]]:
+    """The group's chat and its members' Telegram ids, to look their names up before a turn."""
+    group = await session.get(PeerGroup, group_id)
+    if group is None:
+        return None, []
+    ids = await session.scalars(
+        select(Participant.telegram_user_id)
+        .join(GroupMember, GroupMember.participant_id == Participant.id)
+        .where(GroupMember.group_id == group_id, Participant.telegram_user_id.is_not(None))
+    )
+    return group.telegram_chat_id, [telegram_id for telegram_id in ids if telegram_id is not None]
+
+
+async def flags(turn: Turn, trial: Trial) -> None:
+    """/flags: open reports, each with a button to resolve it."""
+    words, buttons = await reports.open_reports_text(
+        turn.session, turn.user_id, turn.staff.admin_ids, turn.language, trial
+    )
+    await turn.say_text("groups.plain", words=words, buttons=buttons)
+
+
+async def resolve(turn: Turn, report_id: int) -> None:
+    """The "Resolved #n" button: close the report and forget the reported text."""
+    try:
+        row = await reports.resolve(
+            turn.session, report_id, turn.user_id, turn.staff.admin_ids, turn.now
+        )
+    except GroupError as refusal:
+        await say_refusal(turn, refusal)
+        return
+    await turn.say_text("reports.resolved", report=row.id)
+
+
+async def post(turn: Turn, group_id: int | None, words: str) -> None:
+    """/post <group> <text>: say something in one of your groups."""
+    if group_id is None or not words.strip():
+        await turn.say_text("counsellor.post_usage")
+        return
+    posting = group_views.post_to_group(
+        turn.session,
+        group_id,
+        turn.user_id,
+        turn.staff.admin_ids,
+        words.strip(),
+        turn.incoming.update_id,
+        turn.now,
+    )
+    if await refusing(turn, posting):
+        await turn.say_text("counsellor.posted", group=group_id)
+
+
+async def assign(turn: Turn, group_id: int | None, staff_id: int | None) -> None:
+    """/assign <group> <counsellor>: an admin chooses a group's counsellor."""
+    if group_id is None or staff_id is None:
+        await turn.say_text("counsellor.assign_usage")
+        return
+    if await refusing(turn, binding.reassign(turn.session, group_id, staff_id, turn.now)):
+        await turn.say_text("counsellor.assigned", group=group_id, staff=staff_id)

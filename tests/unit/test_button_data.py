@@ -1,0 +1,108 @@
+"""The button codec: every press the bot offers round-trips; anything else decodes to None."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.services import button_data
+from bot.services.button_data import (
+    ActionDetail,
+    Answer,
+    ChangeGoal,
+    ChooseLanguage,
+    ChooseTrack,
+    CloseTicket,
+    Commit,
+    Consent,
+    ContinueSurvey,
+    Deposit,
+    Erase,
+    GoOn,
+    Later,
+    Press,
+    ResolveFlag,
+    TicketReply,
+    decode,
+    encode,
+)
+from experiments.languages import Language
+
+tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
+amounts = st.integers(min_value=1, max_value=9_999_999_999)
+presses: st.SearchStrategy[Press] = st.one_of(
+    st.builds(Consent, st.booleans(), tokens),
+    st.builds(ChooseLanguage, st.sampled_from(tuple(Language))),
+    st.builds(ChooseTrack, st.sampled_from(button_data.TRACKS)),
+    st.builds(Commit, amounts),
+    st.builds(ChangeGoal, amounts),
+    st.builds(Deposit, amounts, st.integers(min_value=0, max_value=9_999_999_999)),
+    st.sampled_from(
+        [ActionDetail(kind, d) for kind, ds in button_data.ACTION_DETAILS.items() for d in ds]
+    ),
+    st.builds(Erase, st.booleans()),
+    st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
+    st.just(ContinueSurvey()),
+    st.builds(ResolveFlag, amounts),
+    st.builds(TicketReply, amounts, st.integers(min_value=0, max_value=5)),
+    st.builds(CloseTicket, amounts),
+    st.builds(Later, tokens),
+    st.builds(GoOn, tokens),
+)
+
+
+@given(presses)
+def test_every_press_the_bot_offers_comes_back_as_itself_within_64_bytes(press: Press) -> None:
+    data = encode(press)
+    assert len(data.encode()) <= button_data.MAX_BYTES
+    assert decode(data) == press
+
+
+def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
+    assert decode("dep:50:7") == Deposit(cents=50, offer=7)
+    assert decode("dep:99:7") == Deposit(cents=99, offer=7)
+    assert decode("commit:50") == Commit(50)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "",
+        "dep",
+        "dep:50",  # the old format, without the offer it answers
+        "dep:-50:1",
+        "dep:0:1",
+        "dep:0050:1",
+        "dep:1e3:1",
+        "dep:50:1:extra",
+        "act:applied:I applied at the bakery",
+        "act:job:astronaut",
+        "act:fly:away",
+        "q:baseline:gse:gse1:many",
+        "q:baseline:gse:gse1",
+        "q:baseline:../etc:gse1:1",
+        "consent:yes:code with spaces",
+        "consent:maybe:abc",
+        "lang:de",
+        "track:gardening",
+        "commit:-1",
+        "commit:0",
+        "del:perhaps",
+        "survey:later",
+        "flag:abc",
+        "tkt:1:6",  # more canned replies than a protocol may have
+        "tkt:0:1",
+        "tkt:1",
+        "tktx:-3",
+        "unknown:thing",
+        "q:" + "x" * 70,
+    ],
+)
+def test_forged_or_malformed_data_decodes_to_nothing(forged: str) -> None:
+    assert decode(forged) is None
+
+
+def test_data_over_telegrams_limit_is_refused_when_encoding() -> None:
+    with pytest.raises(button_data.TooLong):
+        encode(Consent(True, "c" * 60))
