@@ -253,6 +253,21 @@ async def cancel_pending_for_chat(session: AsyncSession, chat_id: int, reason: s
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def cancel_pending_for_participant(
+    session: AsyncSession, participant_id: int, kinds: Sequence[str], reason: str
+) -> None:
+    """Withdraw the participant's queued messages of `kinds` (after /pause, /stop or /delete)."""
+    await session.execute(
+        update(M)
+        .where(
+            M.participant_id == participant_id,
+            M.status == OutboxStatus.PENDING,
+            M.kind.in_(kinds),
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error=reason)
+    )
+
+
 async def mark_unreachable(
     session: AsyncSession, message: ClaimedMessage, reason: str, now: datetime
 ) -> int:

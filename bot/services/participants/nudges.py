@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
 from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox.store import cancel_pending_for_participant
 from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
 from bot.services.participants.periods import advance_due
@@ -244,12 +245,4 @@ def _nudge(
 
 async def cancel_pending_nudges(session: AsyncSession, participant_id: int, reason: str) -> None:
     """Withdraw nudges not yet sent (after /pause, /stop or /delete)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.participant_id == participant_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.kind.in_(NUDGE_KINDS),
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error=reason)
-    )
+    await cancel_pending_for_participant(session, participant_id, NUDGE_KINDS, reason)

@@ -14,12 +14,12 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.outbox import OutgoingCall, enqueue
+from bot.outbox.store import cancel_pending_for_participant
 from bot.services.peer_groups.binding import LINK_KIND
 from bot.services.peer_groups.membership import Recipient, admins, language_of, responsible, tell
 
@@ -32,15 +32,7 @@ GROUP_NOTE_KINDS = ("pool_update", "join_reminder", "group_link", "moderation_no
 async def cancel_group_notes(session: AsyncSession, participant_id: int, reason: str) -> None:
     """Withdraw the participant's queued pool updates, join reminders and links (after /stop
     or /delete: their row would otherwise wait for ever for a chat erasure forgot)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.participant_id == participant_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.kind.in_(GROUP_NOTE_KINDS),
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error=reason)
-    )
+    await cancel_pending_for_participant(session, participant_id, GROUP_NOTE_KINDS, reason)
 
 
 async def leave_group(
