@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Role, StaffMember
 from bot.i18n import Language, plural, text
-from bot.services.peer_groups.membership import Recipient, admins, language_of, tell
+from bot.services.peer_groups.membership import Recipient, admins, alert, language_of, tell
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.trial import Trial
 
@@ -97,17 +97,16 @@ async def _inactive_counsellors(
         group = await session.get(PeerGroup, first_group)
         assert group is not None
         days = (now - counsellor.last_active_at).days
-        for admin in to:
-            await tell(
-                session,
-                Recipient(admin, language_of(group)),
-                "alerts.counsellor_inactive",
-                kind="admin_alert",
-                intent=f"counsellor_inactive:{counsellor.id}:{counsellor.last_active_at.isoformat()}",
-                now=now,
-                staff=counsellor.id,
-                days=days,
-            )
+        await alert(
+            session,
+            to,
+            language_of(group),
+            "alerts.counsellor_inactive",
+            intent=f"counsellor_inactive:{counsellor.id}:{counsellor.last_active_at.isoformat()}",
+            now=now,
+            staff=counsellor.id,
+            days=days,
+        )
     return found
 
 
@@ -134,16 +133,15 @@ async def _small_groups(session: AsyncSession, trial: Trial, now: datetime, to: 
             continue
         small += 1
         group.below_min_since = group.below_min_since or now
-        for admin in to:
-            await tell(
-                session,
-                Recipient(admin, language_of(group)),
-                "alerts.group_small",
-                kind="admin_alert",
-                intent=f"group_small:{group.id}:{group.below_min_since.isoformat()}",
-                now=now,
-                group=group.id,
-                members=members,
-                minimum=floor,
-            )
+        await alert(
+            session,
+            to,
+            language_of(group),
+            "alerts.group_small",
+            intent=f"group_small:{group.id}:{group.below_min_since.isoformat()}",
+            now=now,
+            group=group.id,
+            members=members,
+            minimum=floor,
+        )
     return small

@@ -27,6 +27,7 @@ from bot.services.peer_groups.membership import (
     GroupError,
     Recipient,
     admins,
+    alert,
     group_text,
     language_of,
     post,
@@ -148,16 +149,15 @@ async def reassign(session: AsyncSession, group_id: int, staff_id: int, now: dat
 async def _no_counsellor(
     session: AsyncSession, group: PeerGroup, now: datetime, admin_ids: Collection[int]
 ) -> None:
-    for admin in await admins(session, admin_ids):
-        await tell(
-            session,
-            Recipient(admin, language_of(group)),
-            "groups.no_counsellor",
-            kind="admin_alert",
-            intent=f"no_counsellor:{group.id}",
-            now=now,
-            group=group.id,
-        )
+    await alert(
+        session,
+        await admins(session, admin_ids),
+        language_of(group),
+        "groups.no_counsellor",
+        intent=f"no_counsellor:{group.id}",
+        now=now,
+        group=group.id,
+    )
 
 
 async def member_count(session: AsyncSession, group_id: int) -> int:

@@ -7,7 +7,7 @@ member by their Telegram id, the staff who answer for a group, and queueing grou
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -141,6 +141,32 @@ async def tell(
         buttons=buttons,
     )
     await enqueue(session, message, now)
+
+
+async def alert(
+    session: AsyncSession,
+    chat_ids: Iterable[int],
+    language: Language,
+    key: str,
+    /,
+    *,
+    intent: str,
+    now: datetime,
+    **params: object,
+) -> None:
+    """The same admin alert to each of `chat_ids`, in `language`."""
+    for chat_id in chat_ids:
+        recipient = Recipient(chat_id, language)
+        await tell(
+            session,
+            recipient,
+            key,
+            kind="admin_alert",
+            intent=intent,
+            now=now,
+            buttons=(),
+            **params,
+        )
 
 
 async def post(
