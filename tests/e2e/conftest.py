@@ -19,11 +19,21 @@ from bot.settings import Settings
 from experiments.protocol import load_protocol
 
 TOKEN = "4242:E2E-TOKEN"
+# The journeys play a bot that Telegram allows 1,000 messages a second (paid broadcasts), so
+# that a test does not wait out 30/s between the many messages of an intake; the sandbox holds
+# the bot to that overall limit and to 20 a minute per group. The tests of pacing at Telegram's
+# ordinary 30/s set it themselves (test_outbox_limits, tests/delivery, bench).
+ALLOWED_PER_SECOND = 1000
+# ... and the sandbox does not enforce 1/s per private chat: tests need not wait it out
+PACING: dict[str, object] = {
+    "private_interval_s": 0.0,
+    "global_per_second": float(ALLOWED_PER_SECOND),
+}
 
 
 @pytest_asyncio.fixture
 async def sandbox() -> AsyncIterator[TelegramSandbox]:
-    async with TelegramSandbox(bot_token=TOKEN) as server:
+    async with TelegramSandbox(bot_token=TOKEN, global_limit_per_s=ALLOWED_PER_SECOND) as server:
         yield server
         assert server.internal_errors == [], "the sandbox produced something Telegram would not"
 
@@ -47,8 +57,7 @@ def runtime_for(
         database,
         clock,
         trial,
-        # the sandbox does not enforce Telegram's 1/s per private chat; tests need not wait it out
-        sender_settings=SenderSettings(**{"private_interval_s": 0.0, **sender}),  # type: ignore[arg-type]
+        sender_settings=SenderSettings(**{**PACING, **sender}),  # type: ignore[arg-type]
     )
 
 

@@ -18,12 +18,15 @@ from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from tests.e2e.conftest import runtime_for
 
+TELEGRAM_PER_SECOND = 30  # Telegram's ordinary overall limit, which the other e2e tests raise
+
 
 @pytest_asyncio.fixture
 async def unthrottled_bot(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> AsyncIterator[LotgenootApplication]:
     """A bot whose own limiter would allow 1000/s, so only Telegram's 429 holds it back."""
+    sandbox.limits.global_limit_per_s = TELEGRAM_PER_SECOND
     runtime = runtime_for(sandbox, database, clock, global_per_second=1000.0)
     application = build_application(runtime)
     async with running(application):
