@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Annotated, TypeVar
 
 import typer
-from telegram import Bot
 
 from bot.clock import SystemClock
 from bot.db.engine import Database
@@ -76,6 +75,8 @@ BotOption = Annotated[
 async def _bot_username(settings: Settings, given: str | None) -> str:
     if given:
         return given.lstrip("@")
+    from telegram import Bot  # only when the username is asked from Telegram
+
     token = settings.require_bot_token()
     async with Bot(token, base_url=f"{settings.telegram_api_url}/bot") as bot:
         return bot.username

@@ -7,24 +7,22 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
-from bot.app import Webhook, build_application, running
 from bot.cli.admin import codes_app, invite, invites_app, staff_app
 from bot.cli.research import ResearchError, export, report
 from bot.cli.status import status
 from bot.cli.study import StudyError, power, study_app
-from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import DatabaseBehind, ensure_up_to_date, upgrade
 from bot.logs import configure_logging
-from bot.outbox.sender import SenderSettings
-from bot.runtime import Runtime, trial_from_settings
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import Webhook
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -70,6 +68,10 @@ def run(
     ] = False,
 ) -> None:
     """Run the bot against Telegram (long polling, or a webhook with --webhook)."""
+    # The bot's modules (python-telegram-bot, the handlers) load only for the commands that
+    # run it: the research and admin commands start in a fraction of the time and memory.
+    from bot.runtime import trial_from_settings
+
     settings = load_settings()
     settings.require_bot_token()
     trial_from_settings(settings)
@@ -79,6 +81,8 @@ def run(
 
 
 def _webhook(settings: Settings) -> Webhook:
+    from bot.app import Webhook
+
     if not settings.webhook_url:
         raise SettingsError(
             "LOTGENOOT_WEBHOOK_URL is not set: set it to the public HTTPS address Telegram "
@@ -97,6 +101,13 @@ def _webhook(settings: Settings) -> Webhook:
 
 
 async def _serve(settings: Settings, webhook: Webhook | None) -> None:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application, running
+    from bot.clock import SystemClock
+    from bot.outbox.sender import SenderSettings
+    from bot.runtime import Runtime, trial_from_settings
+
     database = Database(settings.database_url)
     try:
         await ensure_up_to_date(database)

@@ -17,7 +17,6 @@ from bot.services.participants.micro_nudges import decision_log
 from bot.settings import load_settings
 from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
 from experiments.micro_randomization import LoggedDecision, check_decisions
-from experiments.power import format_power, participants_per_arm
 from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
 from experiments.registration import Registration
 
@@ -163,6 +162,8 @@ def power(
 ) -> None:
     """Participants needed per arm to detect an effect against control, or (with --protocol)
     the power of each contrast of the protocol's analysis plan, by simulation."""
+    from experiments.power import format_power, participants_per_arm  # statsmodels: slow
+
     if protocol is not None:
         _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
         return
