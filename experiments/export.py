@@ -118,7 +118,7 @@ def build_tables(
             columns=["prev_hash", "hash"] if shift_dates else []
         ),
         "events": _events(raw["events"]),
-        "survey_items": raw["survey_answers"].copy(),
+        "survey_items": raw["survey_answers"],
         "survey_scores": scores,
         "messages": raw["messages"].dropna(subset=["participant_id"]),
         "memberships": raw["memberships"][safe_columns(raw["memberships"].columns)],
@@ -310,12 +310,27 @@ def survey_scores(
 ) -> pd.DataFrame:
     """One score per participant, wave and instrument, as the instrument's manual says."""
     bands = dict(zip(participants["id"].tolist(), participants["age_band"].tolist(), strict=True))
-    ordered = answers.sort_values(["participant_id", "wave", "instrument"])
+    # Walked as plain Python values (far faster than rows), the texts as codes into their few
+    # distinct values: a text object per answer would weigh more than the answers themselves.
+    codes = {
+        k: pd.factorize(answers[k], sort=True, use_na_sentinel=False)
+        for k in ("wave", "instrument", "item")
+    }
+    ordered = pd.DataFrame(
+        {
+            "participant_id": answers["participant_id"].to_numpy(),
+            **{k: found for k, (found, _) in codes.items()},
+            "value": answers["value"].to_numpy(),
+        }
+    ).sort_values(["participant_id", "wave", "instrument"], kind="stable")
+    waves, instruments, items = (list(distinct) for _, distinct in codes.values())
     grouped: dict[tuple[int, str, str], dict[str, int]] = {}
     keys = ["participant_id", "wave", "instrument", "item", "value"]
-    values = (ordered[k].tolist() for k in keys)  # plain Python values: far faster to walk
+    values = (ordered[k].tolist() for k in keys)
     for pid, wave, instrument, item, value in zip(*values, strict=True):
-        grouped.setdefault((int(pid), wave, instrument), {})[item] = int(value)
+        grouped.setdefault((int(pid), waves[wave], instruments[instrument]), {})[items[item]] = int(
+            value
+        )
     rows = []
     selections: dict[tuple[str, str | None], _Selection] = {}  # one lookup per instrument, band
     for (pid, wave, instrument_id), given in grouped.items():

@@ -62,7 +62,7 @@ def decision_table(
             "sent": frame["sent"].astype(bool),
         }
     )
-    counted = _counts(events, kinds)
+    counted = _counts(events if len(table) else events.iloc[:0], kinds)
     pid = table["participant_id"].to_numpy()
     times = at.to_numpy(dtype="datetime64[us]")
     after = _in_window(counted, pid, times, times + np.timedelta64(window))
@@ -98,7 +98,9 @@ def _pid_map(by_id: pd.DataFrame, column: str, pid: np.ndarray) -> np.ndarray:
 
 def _counts(events: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
     """Per relevant event: participant, time and how many it counts (applications: quantity)."""
-    chosen = events[events["kind"].isin(kinds)]
+    # only the columns it needs: a million events' details would be copied for nothing
+    columns = ["participant_id", "kind", "quantity", "occurred_at"]
+    chosen = events.loc[events["kind"].isin(kinds), columns]
     quantity = chosen["quantity"].astype("Float64").fillna(1).clip(lower=1)
     amount = np.where(chosen["kind"] == "applied", quantity, 1.0)
     return pd.DataFrame(
