@@ -17,7 +17,7 @@ from bot.services.counsellor_inbox import desk as inbox_desk
 from bot.services.peer_groups import binding
 from bot.services.peer_groups import flags as reports
 from bot.services.peer_groups import views as group_views
-from bot.services.peer_groups.membership import GroupError
+from bot.services.peer_groups.lookups import GroupError
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
