@@ -1,8 +1,8 @@
 """Lookups the peer-group modules share: a group by its chat, a member's place by their
 Telegram id, the staff who answer for a group, and the group's language.
 
-Also the refusal every group command raises (GroupError) and the mark that a counsellor was
-active (touch_staff).
+Also the refusal the group services raise for the handler to translate (GroupError), and the
+mark that a counsellor was active (touch_staff).
 """
 
 from __future__ import annotations
