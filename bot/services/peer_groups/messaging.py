@@ -105,14 +105,7 @@ def mention(words: str, first_name: str, telegram_user_id: int) -> list[dict[str
     at = words.find(first_name)
     if at < 0 or not first_name:
         return []
-    return [
-        {
-            "type": "text_mention",
-            "offset": utf16_length(words[:at]),
-            "length": utf16_length(first_name),
-            "user": {"id": telegram_user_id, "is_bot": False, "first_name": first_name},
-        }
-    ]
+    return [text_mention(words, at, first_name, telegram_user_id)]
 
 
 def welcome_mentions(words: str, people: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
@@ -123,13 +116,16 @@ def welcome_mentions(words: str, people: Sequence[tuple[int, str]]) -> list[dict
         at = words.find(name, start)
         if at < 0:
             continue
-        entities.append(
-            {
-                "type": "text_mention",
-                "offset": utf16_length(words[:at]),
-                "length": utf16_length(name),
-                "user": {"id": telegram_user_id, "is_bot": False, "first_name": name},
-            }
-        )
+        entities.append(text_mention(words, at, name, telegram_user_id))
         start = at + len(name)
     return entities
+
+
+def text_mention(words: str, at: int, first_name: str, telegram_user_id: int) -> dict[str, Any]:
+    """The text_mention entity for `first_name` standing at index `at` of `words`."""
+    return {
+        "type": "text_mention",
+        "offset": utf16_length(words[:at]),
+        "length": utf16_length(first_name),
+        "user": {"id": telegram_user_id, "is_bot": False, "first_name": first_name},
+    }
