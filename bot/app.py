@@ -23,8 +23,7 @@ from bot.outbox.telegram_transport import TelegramTransport
 from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
-from bot.services.counsellor_inbox import desk as inbox_desk
-from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants.languages import MENU_COMMANDS
 from bot.services.participants.reachability import participant_unreachable
 from bot.services.peer_groups import binding, moderation
@@ -66,7 +65,7 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         follow_ups={
             binding.LINK_KIND: binding.invite_link_ended,
             moderation.CALL_KIND: moderation.call_ended,
-            **dict.fromkeys(inbox.STAFF_KINDS, inbox_desk.ticket_delivered),
+            **dict.fromkeys(tickets.STAFF_KINDS, desk.ticket_delivered),
         },
     )
     handlers.register(application)

@@ -12,9 +12,9 @@ from bot.handlers import (
     inbox,
     menu,
     participant,
+    redelivery,
     researcher,
 )
-from bot.handlers import redelivery as updates
 from bot.handlers.context import LotgenootApplication
 from bot.handlers.errors import on_error
 
@@ -23,7 +23,7 @@ BEFORE_ALL = -2
 
 def register(application: LotgenootApplication) -> None:
     """Attach every handler to `application`, in the order they must run."""
-    application.add_handler(updates.handler(), group=BEFORE_ALL)
+    application.add_handler(redelivery.handler(), group=BEFORE_ALL)
     application.add_handlers(fallback.edit_handlers(), group=fallback.EDITS)
     application.add_handlers(participant.handlers())
     application.add_handlers(common.handlers())

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.staff import commands as staff_commands
+from bot.services.staff import commands
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -20,7 +20,7 @@ async def codes(update: Update, context: LotgenootContext) -> None:
     args, username = tuple(context.args or ()), context.bot.username
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.make_codes(turn, args, username)
+        await commands.make_codes(turn, args, username)
 
     await run_turn(update, context, service, roles=ADMINS)
 
@@ -30,7 +30,7 @@ async def invite(update: Update, context: LotgenootContext) -> None:
     wanted, username = (context.args or [""])[0].lower(), context.bot.username
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.make_invite(turn, wanted, username)
+        await commands.make_invite(turn, wanted, username)
 
     await run_turn(update, context, service, roles=ADMINS)
 
@@ -40,7 +40,7 @@ async def staff_remove(update: Update, context: LotgenootContext) -> None:
     args = tuple(context.args or ())
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.remove(turn, args)
+        await commands.remove(turn, args)
 
     await run_turn(update, context, service, roles=ADMINS)
 

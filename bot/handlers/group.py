@@ -22,11 +22,7 @@ from telegram.ext import (
 
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.peer_groups import binding, moderation
-from bot.services.peer_groups import chat_activity as group_activity
-from bot.services.peer_groups import flags as reports
-from bot.services.peer_groups import follow as group_follow
-from bot.services.peer_groups import membership as groups
+from bot.services.peer_groups import binding, chat_activity, flags, follow, membership, moderation
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.peer_groups.moderation import GroupCommand
 from bot.services.staff import counsellor_desk
@@ -72,7 +68,7 @@ async def join_request(update: Update, context: LotgenootContext) -> None:
     chat_id, user_id = request.chat.id, request.from_user.id
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await groups.decide_join(
+        await membership.decide_join(
             turn.session, chat_id, user_id, turn.now, turn.staff.admin_ids,
             update_id=turn.incoming.update_id,
         )  # fmt: skip
@@ -89,13 +85,13 @@ async def member_update(update: Update, context: LotgenootContext) -> None:
     if was == now_in:
         return  # a restriction or promotion, not a join or leave
     user = change.new_chat_member.user
-    how: groups.Change = (
+    how: membership.Change = (
         "joined" if now_in else "left" if change.from_user.id == user.id else "removed"
     )
     chat_id, user_id, first_name = change.chat.id, user.id, user.first_name
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await groups.member_changed(
+        await membership.member_changed(
             turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now, first_name
         )
 
@@ -113,7 +109,7 @@ async def bot_member_update(update: Update, context: LotgenootContext) -> None:
     chat_id = change.chat.id
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await group_follow.bot_standing_changed(
+        await follow.bot_standing_changed(
             turn.session, chat_id, present, missing, turn.incoming.update_id, turn.now,
             turn.staff.admin_ids,
         )  # fmt: skip
@@ -129,7 +125,7 @@ async def activity(update: Update, context: LotgenootContext) -> None:
     chat_id, message_id, sent_at = message.chat.id, message.message_id, message.date
 
     async def service(turn: Turn, trial: Trial) -> None:
-        await group_activity.group_message(
+        await chat_activity.group_message(
             turn.session, chat_id, turn.user_id, message_id, sent_at, trial,
             turn.staff.admin_ids, turn.now,
         )  # fmt: skip
@@ -145,7 +141,7 @@ async def rules(update: Update, context: LotgenootContext) -> None:
     chat_id = chat.id
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await group_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
+        await chat_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
 
     await run_turn(update, context, service)
 
@@ -157,7 +153,7 @@ async def report(update: Update, context: LotgenootContext) -> None:
         return
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await reports.report(turn.session, command, turn.staff.admin_ids, turn.now)
+        await flags.report(turn.session, command, turn.staff.admin_ids, turn.now)
 
     await run_turn(update, context, service)
 

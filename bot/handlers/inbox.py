@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.counsellor_inbox import desk as inbox_desk
+from bot.services.counsellor_inbox import desk
 from bot.services.counsellor_inbox import tickets as inbox
 from bot.services.participants import conversation
 from bot.services.trial import Trial
@@ -29,7 +29,7 @@ async def ask(update: Update, context: LotgenootContext) -> None:
 
 async def tickets(update: Update, context: LotgenootContext) -> None:
     """/tickets: open questions, each with a close button."""
-    await run_turn(update, context, inbox_desk.list_tickets, roles=STAFF)
+    await run_turn(update, context, desk.list_tickets, roles=STAFF)
 
 
 async def on_reply(update: Update, context: LotgenootContext) -> None:
@@ -40,7 +40,7 @@ async def on_reply(update: Update, context: LotgenootContext) -> None:
     words, replied_to = message.text or "", message.reply_to_message.message_id
 
     async def service(turn: Turn, trial: Trial) -> None:
-        if not await inbox_desk.answer_by_reply(turn, replied_to, words, trial):
+        if not await desk.answer_by_reply(turn, replied_to, words, trial):
             await conversation.typed(turn, words, trial)
 
     await run_turn(update, context, service)
@@ -52,9 +52,7 @@ async def on_ticket_button(update: Update, context: LotgenootContext) -> None:
     assert query is not None
     await query.answer()
     data = query.data
-    await run_turn(
-        update, context, lambda turn, trial: inbox_desk.press(turn, data, trial), roles=STAFF
-    )
+    await run_turn(update, context, lambda turn, trial: desk.press(turn, data, trial), roles=STAFF)
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

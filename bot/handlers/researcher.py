@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.staff import commands as staff_commands
+from bot.services.staff import commands
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -17,7 +17,7 @@ async def trial(update: Update, context: LotgenootContext) -> None:
     """/trial: enrollment and allocation counts by stratum and arm."""
 
     async def service(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.show_trial(turn)
+        await commands.show_trial(turn)
 
     await run_turn(update, context, service, roles=(Role.RESEARCHER, Role.ADMIN))
 

@@ -18,7 +18,7 @@ from bot.db.migrate import upgrade
 from bot.db.study import EnrollmentCode, Role
 from bot.services.participants import activity
 from bot.services.runner import AlreadyHandled, TurnRunner
-from bot.services.staff import commands as staff_commands
+from bot.services.staff import commands
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn
 from tests.services.conftest import Person, enroll, events_of, nl
@@ -39,7 +39,7 @@ async def test_a_failing_role_gated_use_case_commits_nothing_and_leaves_its_upda
     runner: TurnRunner, database: Database
 ) -> None:
     async def make_codes_then_fail(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
+        await commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
         raise Boom
 
     incoming = Incoming(ADMIN, "Ada", "nl", update_id=77, wrote=True)
@@ -49,7 +49,7 @@ async def test_a_failing_role_gated_use_case_commits_nothing_and_leaves_its_upda
     assert await _count(database, ProcessedUpdate) == 0, "the update may be handled again"
 
     async def make_codes(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
+        await commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
 
     await runner.run(incoming, make_codes, claim=77, roles=(Role.ADMIN,))
     assert await _count(database, EnrollmentCode) == 3
@@ -61,7 +61,7 @@ async def test_someone_without_the_role_is_refused_and_the_use_case_does_not_run
     stranger = Person(runner, user_id=999)
 
     async def make_codes(turn: Turn, _trial: Trial) -> None:
-        await staff_commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
+        await commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
 
     [reply] = await stranger.run(make_codes, roles=(Role.ADMIN, Role.COUNSELLOR))
     assert reply.text == nl("staff.not_allowed")

@@ -17,7 +17,7 @@ from bot.i18n import Language
 from bot.i18n import text as catalogue
 from bot.paths import shipped_config
 from bot.services.participants import enrollment
-from bot.services.staff import directory as staff
+from bot.services.staff import directory
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, Turn, take_turn
 from experiments.protocol import load_protocol
@@ -167,12 +167,12 @@ async def test_revoked_code_no_longer_works(database: Database, clock: FakeClock
 
 async def invite(database: Database, clock: FakeClock, **options: timedelta | None) -> str:
     async with database.transaction() as session:
-        return await staff.create_invite(session, Role.COUNSELLOR, clock.now(), **options)
+        return await directory.create_invite(session, Role.COUNSELLOR, clock.now(), **options)
 
 
 async def roles(database: Database, telegram_user_id: int) -> set[Role]:
     async with database.transaction() as session:
-        return await staff.roles_of(session, telegram_user_id, admin_ids=frozenset())
+        return await directory.roles_of(session, telegram_user_id, admin_ids=frozenset())
 
 
 async def test_staff_invite_expires_after_seven_days_by_default(
@@ -180,7 +180,9 @@ async def test_staff_invite_expires_after_seven_days_by_default(
 ) -> None:
     token = await invite(database, clock)
     clock.advance(timedelta(days=7))
-    await turn_in(database, clock, person(2001, 1), lambda turn: staff.accept_invite(turn, token))
+    await turn_in(
+        database, clock, person(2001, 1), lambda turn: directory.accept_invite(turn, token)
+    )
     assert await replies_to(database, 1) == [catalogue(Language.NL, "staff.invite_invalid")]
     assert await roles(database, 2001) == set()
 
@@ -190,8 +192,12 @@ async def test_staff_invite_works_within_its_lifetime_and_only_once(
 ) -> None:
     token = await invite(database, clock, expires_in=timedelta(days=2))
     clock.advance(timedelta(days=1))
-    await turn_in(database, clock, person(2001, 1), lambda turn: staff.accept_invite(turn, token))
-    await turn_in(database, clock, person(2002, 2), lambda turn: staff.accept_invite(turn, token))
+    await turn_in(
+        database, clock, person(2001, 1), lambda turn: directory.accept_invite(turn, token)
+    )
+    await turn_in(
+        database, clock, person(2002, 2), lambda turn: directory.accept_invite(turn, token)
+    )
     assert await roles(database, 2001) == {Role.COUNSELLOR}
     assert await roles(database, 2002) == set()
 
@@ -199,8 +205,10 @@ async def test_staff_invite_works_within_its_lifetime_and_only_once(
 async def test_revoked_staff_invite_grants_nothing(database: Database, clock: FakeClock) -> None:
     token = await invite(database, clock)
     async with database.transaction() as session:
-        assert await staff.revoke_invites(session, [token], clock.now()) == []
-    await turn_in(database, clock, person(2001, 1), lambda turn: staff.accept_invite(turn, token))
+        assert await directory.revoke_invites(session, [token], clock.now()) == []
+    await turn_in(
+        database, clock, person(2001, 1), lambda turn: directory.accept_invite(turn, token)
+    )
     assert await roles(database, 2001) == set()
 
 
@@ -212,14 +220,17 @@ async def test_two_people_opening_one_staff_invite_at_once_only_one_gets_the_rol
     try:
         async with database.transaction() as first:
             await take_turn(
-                first, clock.now(), person(2001, 1), lambda turn: staff.accept_invite(turn, token)
+                first,
+                clock.now(),
+                person(2001, 1),
+                lambda turn: directory.accept_invite(turn, token),
             )
             second = asyncio.create_task(
                 turn_in(
                     other_process,
                     clock,
                     person(2002, 2),
-                    lambda turn: staff.accept_invite(turn, token),
+                    lambda turn: directory.accept_invite(turn, token),
                 )
             )
             if database.dialect == "postgresql":
@@ -248,9 +259,9 @@ async def test_removed_staff_member_loses_the_role_at_once(
                 )
             )
     async with database.transaction() as session:
-        assert await staff.remove_staff(session, 3001, Role.COUNSELLOR) == [Role.COUNSELLOR]
+        assert await directory.remove_staff(session, 3001, Role.COUNSELLOR) == [Role.COUNSELLOR]
     assert await roles(database, 3001) == {Role.RESEARCHER}
     async with database.transaction() as session:
-        assert await staff.remove_staff(session, 3001) == [Role.RESEARCHER]
-        assert await staff.remove_staff(session, 3001) == []
+        assert await directory.remove_staff(session, 3001) == [Role.RESEARCHER]
+        assert await directory.remove_staff(session, 3001) == []
     assert await roles(database, 3001) == set()

@@ -26,7 +26,7 @@ from bot.outbox.store import ClaimedMessage
 from bot.services import button_data
 from bot.services.button_data import CloseTicket, TicketReply
 from bot.services.counsellor_inbox.tickets import ANSWER_KIND, pseudonym_of, record
-from bot.services.peer_groups.membership import touch_staff
+from bot.services.peer_groups.lookups import touch_staff
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind

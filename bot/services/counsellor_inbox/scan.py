@@ -29,7 +29,7 @@ from bot.services.counsellor_inbox.tickets import (
     record,
     send_to_staff,
 )
-from bot.services.peer_groups.membership import admins
+from bot.services.peer_groups.lookups import admins
 from bot.services.trial import Trial
 from experiments.events import EventKind
 

@@ -23,7 +23,7 @@ from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingMessage, enqueue
 from bot.services import button_data
-from bot.services.peer_groups.membership import admins
+from bot.services.peer_groups.lookups import admins
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind

@@ -28,8 +28,7 @@ from bot.services.button_data import (
     Steps,
     TypeInstead,
 )
-from bot.services.counsellor_inbox import desk as inbox_desk
-from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants import (
     activity,
     enrollment,
@@ -105,14 +104,14 @@ async def typed(turn: Turn, words: str, trial: Trial) -> None:
     """Text that is not a command: the answer to an intake step that asks for typing."""
     participant = turn.participant
     if participant is None:
-        if not await inbox_desk.explain_answering(turn):  # staff with open questions
+        if not await desk.explain_answering(turn):  # staff with open questions
             await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
-        if not await inbox.typed(turn, words, trial):  # the question after a bare /ask
+        if not await tickets.typed(turn, words, trial):  # the question after a bare /ask
             await intents.answer(turn, words, trial)
     else:
         await turn.say_text("unknown.use_buttons")

@@ -19,7 +19,7 @@ from bot.db.study import (
 from bot.db.upsert import insert_if_absent
 from bot.services import button_data
 from bot.services.participants import intake, returning
-from bot.services.staff import directory as staff
+from bot.services.staff import directory
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -75,8 +75,8 @@ async def revoke_codes(session: AsyncSession, codes: list[str], now: datetime) -
 
 async def start(turn: Turn, code: str | None, trial: Trial) -> None:
     """/start: continue a participant's intake, or offer consent for a valid code."""
-    if code is not None and code.startswith(staff.INVITE_PREFIX):
-        await staff.accept_invite(turn, code)
+    if code is not None and code.startswith(directory.INVITE_PREFIX):
+        await directory.accept_invite(turn, code)
         return
     if turn.participant is not None:
         await _welcome_back(turn, trial)

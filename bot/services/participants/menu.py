@@ -6,7 +6,7 @@ Logging asks one more tap first (an amount, a number), so nothing is recorded by
 from __future__ import annotations
 
 from bot.services import button_data
-from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.counsellor_inbox import tickets
 from bot.services.participants import activity, guide, participation
 from bot.services.participants.keyboard import ASK, label_meaning
 from bot.services.participants.money import format_amount
@@ -29,7 +29,7 @@ async def tap(turn: Turn, label: str, trial: Trial) -> None:
     elif meaning == "progress":
         await participation.progress(turn, trial)
     elif meaning == ASK:
-        await inbox.ask(turn, None, trial)
+        await tickets.ask(turn, None, trial)
     else:
         await guide.show_help(turn)
 

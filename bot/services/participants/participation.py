@@ -12,14 +12,14 @@ from bot.db.groups import GroupMember, ModerationAction
 from bot.db.micro import MicroDecision
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
-from bot.services.counsellor_inbox import tickets as inbox
+from bot.services.counsellor_inbox import tickets
 from bot.services.participants import intake
 from bot.services.participants.erasure import Needles, forget_mentions
 from bot.services.participants.ledger import Ledger, ledger_of
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.participants.periods import current_window
-from bot.services.peer_groups import follow as group_follow
+from bot.services.peer_groups import follow
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
@@ -116,9 +116,7 @@ async def resume(turn: Turn, trial: Trial) -> None:
         return
     if participant.status is not ParticipantStatus.ACTIVE:
         if participant.status is ParticipantStatus.WITHDRAWN:
-            await group_follow.fresh_link(
-                turn.session, participant.id, turn.incoming.update_id, turn.now
-            )
+            await follow.fresh_link(turn.session, participant.id, turn.incoming.update_id, turn.now)
         participant.status = ParticipantStatus.ACTIVE
         if participant.step is IntakeStep.DONE:
             participant.period_start = turn.now
@@ -139,8 +137,8 @@ async def stop(turn: Turn) -> None:
         participant.withdrawn_at = turn.now
         _event(turn, participant, EventKind.WITHDRAWAL)
         await cancel_pending_nudges(turn.session, participant.id, "withdrawn")
-        await group_follow.cancel_group_notes(turn.session, participant.id, "withdrawn")
-        await group_follow.leave_group(
+        await follow.cancel_group_notes(turn.session, participant.id, "withdrawn")
+        await follow.leave_group(
             turn.session, participant.id, participant.telegram_user_id, turn.now
         )
     await turn.say_text("stop.done")
@@ -309,8 +307,8 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     telegram_id = participant.telegram_user_id
     keep = trial.protocol.study.keep_research_data_after_erasure
     await cancel_pending_nudges(turn.session, participant.id, "erased")
-    await inbox.forget_participant(turn.session, participant.id, turn.now)
-    await group_follow.cancel_group_notes(turn.session, participant.id, "erased")
+    await tickets.forget_participant(turn.session, participant.id, turn.now)
+    await follow.cancel_group_notes(turn.session, participant.id, "erased")
     await turn.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.participant_id == participant.id)
@@ -324,7 +322,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         needles = Needles(telegram_id, turn.incoming.first_name)
         await forget_mentions(turn.session, participant.id, needles, "erased")
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
-    await group_follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
+    await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
     if not keep:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
         await turn.session.execute(

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Role, StaffMember
 from bot.i18n import Language, plural, text
-from bot.services.peer_groups.membership import Recipient, admins, alert, language_of, tell
+from bot.services.peer_groups.lookups import Recipient, admins, language_of
+from bot.services.peer_groups.messaging import alert, tell
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.trial import Trial
 

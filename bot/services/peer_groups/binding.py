@@ -23,17 +23,15 @@ from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
-from bot.services.peer_groups.membership import (
+from bot.services.peer_groups.lookups import (
     GroupError,
     Recipient,
     admins,
-    alert,
     group_text,
     language_of,
-    post,
-    tell,
     touch_staff,
 )
+from bot.services.peer_groups.messaging import alert, post, tell
 from bot.services.trial import Trial
 
 # The admin rights the bot needs, in the order Telegram's admin screen lists them.

@@ -16,18 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import FloodWindow, PeerGroup
 from bot.db.upsert import insert_if_absent
-from bot.services.peer_groups.membership import (
+from bot.services.peer_groups.lookups import (
     active_group,
     group_text,
     language_of,
     membership,
-    post,
-    record_event,
     responsible,
     staff_role,
-    tell,
     touch_staff,
 )
+from bot.services.peer_groups.membership import record_event
+from bot.services.peer_groups.messaging import post, tell
 from bot.services.peer_groups.moderation import Actor, apply, describe, mute_member
 from bot.services.trial import Trial
 from experiments.events import EventKind

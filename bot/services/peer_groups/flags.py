@@ -18,17 +18,16 @@ from bot.db.study import Participant
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingMessage, enqueue
 from bot.services import button_data
-from bot.services.peer_groups.membership import (
+from bot.services.peer_groups.lookups import (
     GroupError,
     active_group,
     group_text,
     membership,
-    post,
     responsible,
     staff_role,
-    tell,
     touch_staff,
 )
+from bot.services.peer_groups.messaging import post, tell
 from bot.services.peer_groups.moderation import (
     Actor,
     GroupCommand,

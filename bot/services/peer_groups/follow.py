@@ -21,7 +21,8 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.outbox import OutgoingCall, enqueue
 from bot.outbox.store import cancel_pending_for_participant
 from bot.services.peer_groups.binding import LINK_KIND
-from bot.services.peer_groups.membership import Recipient, admins, language_of, responsible, tell
+from bot.services.peer_groups.lookups import Recipient, admins, language_of, responsible
+from bot.services.peer_groups.messaging import tell
 
 log = logging.getLogger(__name__)
 LEAVE_KIND = "moderation"  # ban and unban are moderation calls (their failures are logged)

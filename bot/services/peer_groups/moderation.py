@@ -24,18 +24,16 @@ from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
-from bot.services.peer_groups.membership import (
+from bot.services.peer_groups.lookups import (
     active_group,
     group_text,
     language_of,
     membership,
-    mention,
-    post,
     responsible,
     staff_role,
-    tell,
     touch_staff,
 )
+from bot.services.peer_groups.messaging import mention, post, tell
 from bot.services.trial import Trial
 
 Act = Literal["warn", "mute", "unmute", "remove", "pin"]

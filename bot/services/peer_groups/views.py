@@ -17,7 +17,8 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationActi
 from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.services.peer_groups.binding import reminders_sent
-from bot.services.peer_groups.membership import GroupError, post, staff_role, touch_staff
+from bot.services.peer_groups.lookups import GroupError, staff_role, touch_staff
+from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.trial import Trial
 from experiments.events import JOB_SEARCH_KINDS, EventKind

@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, PeerGroup
 from bot.db.study import Participant
 from bot.services.counsellor_inbox import desk as inbox_desk
-from bot.services.peer_groups import binding
+from bot.services.peer_groups import binding, views
 from bot.services.peer_groups import flags as reports
-from bot.services.peer_groups import views as group_views
-from bot.services.peer_groups.membership import GroupError
+from bot.services.peer_groups.lookups import GroupError
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -39,7 +38,7 @@ async def refusing(turn: Turn, work: Awaitable[object]) -> bool:
 async def list_groups(turn: Turn, trial: Trial | None = None) -> None:
     """/groups: each group with members joined and this week's activity, and pools waiting
     past the protocol's limit."""
-    words = await group_views.groups_overview(
+    words = await views.groups_overview(
         turn.session, turn.user_id, turn.staff.admin_ids, turn.language, turn.now, trial
     )
     if (tickets := await inbox_desk.groups_summary(turn)) is not None:
@@ -55,15 +54,13 @@ async def show_group(
         await turn.say_text("counsellor.group_usage")
         return
     try:
-        group, members = await group_views.group_members(
+        group, members = await views.group_members(
             turn.session, group_id, turn.user_id, turn.staff.admin_ids, trial, turn.now
         )
     except GroupError as refusal:
         await say_refusal(turn, refusal)
         return
-    words = await group_views.render_group(
-        turn.session, group, members, names, turn.language, trial
-    )
+    words = await views.render_group(turn.session, group, members, names, turn.language, trial)
     words += "\n\n" + await inbox_desk.group_summary(turn, group.id)
     await turn.say_text("groups.plain", words=words)
 
@@ -106,7 +103,7 @@ async def post(turn: Turn, group_id: int | None, words: str) -> None:
     if group_id is None or not words.strip():
         await turn.say_text("counsellor.post_usage")
         return
-    posting = group_views.post_to_group(
+    posting = views.post_to_group(
         turn.session,
         group_id,
         turn.user_id,

@@ -1,0 +1,112 @@
+"""Lookups the peer-group modules share: a group by its chat, a member's place by their
+Telegram id, the staff who answer for a group, and the group's language.
+
+Also the refusal the group services raise for the handler to translate (GroupError), and the
+mark that a counsellor was active (touch_staff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.groups import GroupMember, GroupStatus, PeerGroup
+from bot.db.study import Participant, Role, StaffMember
+from bot.i18n import Language, text
+from bot.services.staff.directory import roles_of
+
+StaffRole = Literal["counsellor", "admin"]
+
+
+class GroupError(Exception):
+    """A refusal with a user-facing message key, translated by the handler."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    language: Language
+
+
+def language_of(group: PeerGroup) -> Language:
+    return Language(group.language)
+
+
+def group_text(group: PeerGroup, key: str, /, **params: object) -> str:
+    return text(language_of(group), key, **params)
+
+
+def protocol_language(group: PeerGroup) -> Language:
+    """The group's language, for the protocol's templates."""
+    return language_of(group)
+
+
+async def active_group(session: AsyncSession, chat_id: int) -> PeerGroup | None:
+    """The bound group behind a Telegram chat, or None for any other chat."""
+    return await session.scalar(
+        select(PeerGroup).where(
+            PeerGroup.telegram_chat_id == chat_id, PeerGroup.status == GroupStatus.ACTIVE
+        )
+    )
+
+
+async def membership(session: AsyncSession, telegram_user_id: int) -> GroupMember | None:
+    """The group place of whoever has this Telegram id, if they are a participant with one."""
+    return await session.scalar(
+        select(GroupMember)
+        .join(Participant, Participant.id == GroupMember.participant_id)
+        .where(Participant.telegram_user_id == telegram_user_id)
+    )
+
+
+async def staff_role(
+    session: AsyncSession, group: PeerGroup, telegram_user_id: int, admin_ids: Collection[int]
+) -> StaffRole | None:
+    """'counsellor' for this group's counsellor, 'admin' for admins, None for everyone else."""
+    if group.counsellor_id is not None:
+        counsellor = await session.get(StaffMember, group.counsellor_id)
+        if counsellor and counsellor.active and counsellor.telegram_user_id == telegram_user_id:
+            return "counsellor"
+    if Role.ADMIN in await roles_of(session, telegram_user_id, admin_ids):
+        return "admin"
+    return None
+
+
+async def admins(session: AsyncSession, admin_ids: Collection[int]) -> list[int]:
+    """Telegram ids of every admin: from the settings and from invites."""
+    invited = await session.scalars(
+        select(StaffMember.telegram_user_id).where(
+            StaffMember.role == Role.ADMIN, StaffMember.active
+        )
+    )
+    return sorted(set(admin_ids) | set(invited))
+
+
+async def responsible(
+    session: AsyncSession, group: PeerGroup, admin_ids: Collection[int]
+) -> list[Recipient]:
+    """Who hears about a group's reports and alerts: its counsellor, or the admins if none."""
+    if group.counsellor_id is not None:
+        counsellor = await session.get(StaffMember, group.counsellor_id)
+        if counsellor is not None and counsellor.active:
+            return [Recipient(counsellor.telegram_user_id, language_of(group))]
+    return [Recipient(admin, language_of(group)) for admin in await admins(session, admin_ids)]
+
+
+async def touch_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:
+    """A counsellor did something: they are not inactive (admin alerts watch this)."""
+    await session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == telegram_user_id, StaffMember.active)
+        .values(last_active_at=now)
+    )
