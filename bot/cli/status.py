@@ -11,8 +11,10 @@ import typer
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
+from bot.outbox.messages import Priority
 from bot.outbox.status import (
     HeadCount,
+    LaneBacklog,
     OutboxCounts,
     groups_by_status_and_arm,
     outbox_counts,
@@ -56,6 +58,7 @@ def render(state: Status) -> str:
     lines = [
         "outbox",
         _line("pending, due now", outbox.pending_due),
+        *_lanes(outbox.lanes),
         _line("pending, later", outbox.pending_later),
         _line("sending", outbox.sending),
         _line("  of which lease expired", outbox.sending_expired),
@@ -72,6 +75,20 @@ def render(state: Status) -> str:
     if state.groups is not None:
         lines += ["", "peer groups (status, arm)", *_head_counts(state.groups)]
     return "\n".join(lines)
+
+
+_LANE_NAMES = {Priority.REPLY: "replies", Priority.PERSONAL: "personal", Priority.BULK: "bulk"}
+
+
+def _lanes(lanes: tuple[LaneBacklog, ...]) -> list[str]:
+    """Per lane: due now, and how long its oldest has waited."""
+    lines = []
+    for backlog in lanes:
+        name = f"{_LANE_NAMES[backlog.lane]} (lane {backlog.lane.value})"
+        lines.append(_line(f"  {name}", backlog.due))
+        if backlog.due:
+            lines.append(_line("    oldest waiting", _duration(backlog.oldest_waiting)))
+    return lines
 
 
 def _line(label: str, value: object) -> str:

@@ -15,8 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.study import Participant
+from bot.outbox.messages import Priority
 
 M = OutboxMessage
+
+
+@dataclass(frozen=True)
+class LaneBacklog:
+    """What is due and waiting in one priority lane: replies should never wait long, and a
+    broadcast draining shows here as a bulk backlog."""
+
+    lane: Priority
+    due: int = 0
+    oldest_waiting: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,7 @@ class OutboxCounts:
     retries: int = 0  # attempts beyond each message's first
     failed: Counter[str] = field(default_factory=Counter)  # by reason: unreachable, gave up, …
     cancelled: int = 0
+    lanes: tuple[LaneBacklog, ...] = tuple(LaneBacklog(lane) for lane in Priority)
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,23 @@ async def outbox_counts(
         retries=int(row[6]),
         failed=await _failures(session),
         cancelled=row[7],
+        lanes=await _lanes(session, now),
     )
+
+
+async def _lanes(session: AsyncSession, now: datetime) -> tuple[LaneBacklog, ...]:
+    """Due rows and the oldest one's wait, per lane (every lane, empty ones too)."""
+    due = and_(M.status == OutboxStatus.PENDING, M.not_before <= now)
+    rows = await session.execute(
+        select(M.priority, func.count(), func.min(M.not_before)).where(due).group_by(M.priority)
+    )
+    found = {lane: (count, oldest) for lane, count, oldest in rows}
+    backlog = []
+    for lane in Priority:
+        count, oldest = found.get(lane, (0, None))
+        waiting = None if oldest is None else max(now - oldest, timedelta(0))
+        backlog.append(LaneBacklog(lane, count, waiting))
+    return tuple(backlog)
 
 
 async def _failures(session: AsyncSession) -> Counter[str]:

@@ -114,3 +114,42 @@ async def test_status_shows_queue_counters_and_head_counts(
     assert figure(out, "active, text") == "2"
     assert figure(out, "active, control") == "1"
     assert figure(out, "withdrawn, text") == "1"
+
+
+async def test_status_shows_each_lanes_backlog_and_its_oldest_wait(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = SystemClock().now()
+    queued = [
+        (OutgoingMessage(chat_id=1, text="hi", kind="reply", intent_key="r"), 1),
+        *(
+            (
+                OutgoingMessage(
+                    chat_id=10 + n, text="hi", kind="group_welcome", intent_key=f"b{n}"
+                ),
+                7,
+            )
+            for n in range(3)
+        ),
+    ]
+    async with database.transaction() as session:
+        for outgoing, minutes_ago in queued:
+            await enqueue_many(session, [outgoing], now - timedelta(minutes=minutes_ago))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOTGENOOT_DATABASE_URL", database.url)
+    app = typer.Typer()
+    app.command("status")(status)
+    app.command("other")(lambda: None)
+
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["status"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    replies = lines.index(next(line for line in lines if "replies (lane 1)" in line))
+    assert lines[replies].split()[-1] == "1"
+    assert lines[replies + 1].split()[:2] == ["oldest", "waiting"]
+    assert lines[replies + 1].split()[-1].startswith("1m")
+    assert figure(result.output, "personal (lane 2)") == "0"
+    bulk = lines.index(next(line for line in lines if "bulk (lane 3)" in line))
+    assert lines[bulk].split()[-1] == "3"
+    assert lines[bulk + 1].split()[-1].startswith("7m")
