@@ -17,11 +17,12 @@ from functools import cache
 from babel import Locale
 from babel.numbers import format_decimal
 
-from bot.i18n import Language, MissingText, catalogue
+from bot.i18n import Language, MissingText, catalogue, text
 from bot.paths import shipped_config
 from experiments.protocol import Protocol, load_protocol
+from experiments.protocol_sections import Component
 
-__all__ = ["Language", "filled", "protocol_said", "said", "shipped_protocol"]
+__all__ = ["Language", "filled", "intake_done", "protocol_said", "said", "shipped_protocol"]
 
 
 def said(
@@ -64,6 +65,17 @@ def protocol_said(
 def shipped_protocol() -> Protocol:
     """The protocol the tests' bot runs on (see tests/e2e/conftest.runtime_for)."""
     return load_protocol(shipped_config("study.toml"))
+
+
+def intake_done(
+    arm: str, language: Language = Language.NL, protocol: Protocol | None = None
+) -> str:
+    """The intake's last answer: the arm in plain words, and for the peer arm the wait."""
+    allocated = (protocol or shipped_protocol()).arm(arm)
+    explanation = allocated.explanation.text(language)
+    if allocated.has(Component.PEER_GROUP):
+        explanation += "\n\n" + text(language, "pool.entered")
+    return text(language, "intake.done", explanation=explanation)
 
 
 def filled(template: str, *, within: bool = False, **params: object) -> re.Pattern[str]:
@@ -110,5 +122,9 @@ def _templates(language: Language, key: str, params: dict[str, object]) -> list[
         return list(forms.values())
     # as bot.i18n.plural does: the CLDR form for the count, which it writes as a locale number
     form = str(Locale.parse(language.locale).plural_form(abs(count)))
-    params["count"] = format_decimal(count, locale=language.locale)
-    return [forms.get(form, forms["other"])]
+    template = forms.get(form, forms["other"])
+    if "count" in _fields(template):
+        params["count"] = format_decimal(count, locale=language.locale)
+    else:
+        del params["count"]  # it chose the form; the text itself does not show it
+    return [template]

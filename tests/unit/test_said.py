@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import Language, MissingText, plural, text
-from tests.texts import filled, protocol_said, said, shipped_protocol
+from tests.texts import filled, intake_done, protocol_said, said, shipped_protocol
 
 
 def test_a_rendered_text_is_said_with_its_parameters_and_without() -> None:
@@ -82,3 +82,16 @@ def test_protocol_templates_are_said_by_their_kind() -> None:
 def test_filled_leaves_a_template_without_placeholders_as_written() -> None:
     assert filled("a.b (c)").fullmatch("a.b (c)")
     assert not filled("a.b (c)").fullmatch("axb (c)")
+
+
+def test_a_plural_whose_text_does_not_show_the_count_is_chosen_by_it() -> None:
+    many = plural(Language.NL, "join.welcome", 3, names="A, B en C")
+    assert said(many, "join.welcome", count=3, names="A, B en C")
+    assert not said(many, "join.welcome", count=1, names="A, B en C")
+    assert said(many, "join.welcome")
+
+
+def test_intake_done_is_the_arm_explained_and_for_the_peer_arm_the_wait() -> None:
+    peer = shipped_protocol().arm("peer").explanation.text(Language.NL)
+    done = intake_done("peer")
+    assert said(done, "intake.done", explanation=f"{peer}\n\n{text(Language.NL, 'pool.entered')}")
