@@ -22,7 +22,16 @@ from bot.paths import shipped_config
 from experiments.protocol import Protocol, load_protocol
 from experiments.protocol_sections import Component
 
-__all__ = ["Language", "filled", "intake_done", "protocol_said", "said", "shipped_protocol"]
+__all__ = [
+    "Language",
+    "filled",
+    "intake_done",
+    "protocol_said",
+    "protocol_text",
+    "said",
+    "shipped_protocol",
+    "topic",
+]
 
 
 def said(
@@ -59,6 +68,16 @@ def protocol_said(
     """Like `said`, for the shipped protocol's message template `kind` ("reminder_savings")."""
     template = shipped_protocol().templates.get(kind).text(language)
     return filled(template, within=within, **params).search(message) is not None
+
+
+def protocol_text(kind: str, language: Language = Language.NL, **params: object) -> str:
+    """The shipped protocol's message `kind` rendered, as `text` renders a catalogue key."""
+    return shipped_protocol().templates.render(kind, language, params)
+
+
+def topic(track: str, week: int, language: Language = Language.NL, band: str = "26-35") -> str:
+    """The shipped curriculum's topic of `week` for a group of `track` and `band`."""
+    return shipped_protocol().curriculum_for(track, band)[week - 1].topic(language)
 
 
 @cache

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import Language, MissingText, plural, text
-from tests.texts import filled, intake_done, protocol_said, said, shipped_protocol
+from tests.texts import (
+    filled,
+    intake_done,
+    protocol_said,
+    protocol_text,
+    said,
+    shipped_protocol,
+    topic,
+)
 
 
 def test_a_rendered_text_is_said_with_its_parameters_and_without() -> None:
@@ -95,3 +103,12 @@ def test_intake_done_is_the_arm_explained_and_for_the_peer_arm_the_wait() -> Non
     peer = shipped_protocol().arm("peer").explanation.text(Language.NL)
     done = intake_done("peer")
     assert said(done, "intake.done", explanation=f"{peer}\n\n{text(Language.NL, 'pool.entered')}")
+
+
+def test_protocol_text_renders_a_kind_and_topic_reads_the_curriculum() -> None:
+    week_one = topic("savings", 1)
+    prompt = protocol_text("curriculum_prompt", week=1, topic=week_one)
+    assert week_one in prompt
+    assert protocol_said(prompt, "curriculum_prompt", week=1, topic=week_one)
+    assert not protocol_said(prompt, "curriculum_prompt", week=2)
+    assert topic("jobsearch", 1) != week_one
