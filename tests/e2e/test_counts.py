@@ -8,9 +8,10 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+from tests.texts import protocol_text, said
 
 
 async def _steps(database: Database) -> list[tuple[str, int | None]]:
@@ -34,9 +35,17 @@ async def test_applied_2_records_two_applications_and_says_so(
         joost.send("/progress")
         [progress] = await joost.wait_for_messages(count=1)
     assert await _steps(database) == [("applied", 2), ("interview", 3)]
-    assert "2 sollicitaties" in receipt["text"]
-    assert "2 van de 3" in receipt["text"]  # the protocol's receipt template
-    assert "2 sollicitaties en 3 sollicitatiegesprekken" in progress["text"]
+    two_applications = plural(Language.NL, "count.applications", 2)
+    assert receipt["text"] == protocol_text(  # the protocol's receipt template
+        "confirmation_action", action=two_applications, period_count=2, goal=3
+    )
+    three_interviews = plural(Language.NL, "count.interviews", 3)
+    assert said(
+        progress["text"],
+        "progress.jobsearch",
+        applications=two_applications,
+        interviews=three_interviews,
+    )
 
 
 @pytest.mark.parametrize(
