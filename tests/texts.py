@@ -24,6 +24,7 @@ from experiments.protocol_sections import Component
 
 __all__ = [
     "Language",
+    "expected",
     "filled",
     "intake_done",
     "protocol_said",
@@ -56,6 +57,20 @@ def said(
     )
 
 
+def expected(key: str, /, *, language: Language = Language.NL, **params: object) -> str:
+    """The catalogue text `key` as `text` (or `plural`, given `count`) renders it, for `==`.
+
+    Unlike `text`, which ignores a parameter its template does not use, this refuses one: a
+    test that passes `count=1` then checks that the message says 1, even after the catalogue
+    is rewritten, as the literal "1 van 3" it replaces did.
+    """
+    templates = _templates(language, key, params)
+    if len(templates) != 1:
+        raise ValueError(f"{key} is a plural text: give its count")
+    _refuse_unused(templates[0], params)
+    return templates[0].format(**params)
+
+
 def protocol_said(
     message: str,
     kind: str,
@@ -71,8 +86,10 @@ def protocol_said(
 
 
 def protocol_text(kind: str, language: Language = Language.NL, **params: object) -> str:
-    """The shipped protocol's message `kind` rendered, as `text` renders a catalogue key."""
-    return shipped_protocol().templates.render(kind, language, params)
+    """The shipped protocol's message `kind` rendered, refusing unused `params` as `expected`."""
+    template = shipped_protocol().templates.get(kind)
+    _refuse_unused(template.text(language), params)
+    return template.render(language, params)
 
 
 def topic(track: str, week: int, language: Language = Language.NL, band: str = "26-35") -> str:
@@ -114,9 +131,7 @@ def filled(template: str, *, within: bool = False, **params: object) -> re.Patte
             parts.append(re.escape(placeholder.format(**{field: params[field]})))
         else:
             parts.append(".+?")
-    unknown = set(params) - _fields(template)
-    if unknown:
-        raise ValueError(f"the template has no placeholder {', '.join(sorted(unknown))}")
+    _refuse_unused(template, params)
     body = "".join(parts)
     return re.compile(body if within else rf"\A(?:{body})\Z", re.DOTALL)
 
@@ -126,6 +141,13 @@ _CLDR_FORMS = ("zero", "one", "two", "few", "many", "other")
 
 def _fields(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def _refuse_unused(template: str, params: dict[str, object]) -> None:
+    """A value the template does not show cannot be checked: the test (or the text) is wrong."""
+    unused = set(params) - _fields(template)
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
 
 
 def _templates(language: Language, key: str, params: dict[str, object]) -> list[str]:

@@ -12,6 +12,7 @@ from bot.i18n import Language, plural, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+from tests.texts import expected
 
 EDIT_ANSWER = text(Language.NL, "fallback.edit_not_counted")
 
@@ -91,8 +92,7 @@ async def test_editing_deposit_10_into_100_keeps_the_total_at_10(
     events, _goal = await _recorded(database)
     assert [(kind, cents) for kind, cents, _ in events] == [("deposit", 1000)]
     ten = format_amount(1000, Language.NL)
-    assert progress["text"] == text(
-        Language.NL,
+    assert progress["text"] == expected(
         "progress.savings",
         deposits=plural(Language.NL, "count.deposits", 1),
         total=ten,

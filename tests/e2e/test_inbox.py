@@ -28,7 +28,7 @@ from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import buttons, enroll, new_code, seed_for_first
-from tests.texts import said
+from tests.texts import expected, said
 
 QUESTION = "Hoe lang duurt het voordat mijn groep begint?"
 ANSWER = "Meestal een paar weken, ik houd je op de hoogte."
@@ -36,7 +36,7 @@ ASK_LABEL = text(Language.NL, "menu.ask")
 
 
 def nl(key: str, **params: object) -> str:
-    return text(Language.NL, key, **params)
+    return expected(key, **params)
 
 
 @asynccontextmanager

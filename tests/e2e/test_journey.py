@@ -13,7 +13,7 @@ from bot.i18n import Language, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code, scan_and_deliver
-from tests.texts import intake_done, protocol_said, protocol_text
+from tests.texts import expected, intake_done, protocol_said, protocol_text
 
 WEEK = timedelta(days=7)
 
@@ -51,8 +51,7 @@ async def test_text_arm_saver_is_congratulated_on_every_deposit(
             sanne.send(typed)
             answers += await sanne.wait_for_messages(count=1)
     assert [answer["text"] for answer in answers] == [
-        text(
-            Language.NL,
+        expected(
             "goal_reached.congratulation_deposit",
             amount=_euros(amount),
             total=_euros(total),
@@ -73,8 +72,7 @@ async def test_control_saver_gets_only_neutral_confirmations(
         before = len(sam.messages)
         clock.advance(WEEK * 3)  # three empty weeks, two encouragement dates
         await scan_and_deliver(runtime)
-    assert answer["text"] == text(
-        Language.NL,
+    assert answer["text"] == expected(
         "goal_reached.confirmation_deposit",
         amount=_euros(1000),
         total=_euros(1000),

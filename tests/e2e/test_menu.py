@@ -11,15 +11,15 @@ from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, button_for, enroll, new_code, offers
-from tests.texts import said
+from tests.texts import expected, said
 
 
 def nl(key: str, **params: object) -> str:
-    return text(Language.NL, key, **params)
+    return expected(key, **params)
 
 
 def en(key: str, **params: object) -> str:
-    return text(Language.EN, key, **params)
+    return expected(key, language=Language.EN, **params)
 
 
 async def _steps(database: Database) -> list[tuple[str, int | None, int | None]]:
@@ -74,8 +74,7 @@ async def test_a_saver_logs_and_checks_progress_by_taps_only(
         "goal_reached.confirmation_deposit", amount=ten, total=ten, goal=ten
     )
     assert type_it["text"] == text(Language.NL, "menu.type_amount"), "digits only, no command"
-    assert progress["text"] == text(
-        Language.NL,
+    assert progress["text"] == expected(
         "progress.savings",
         total=ten,
         deposits=plural(Language.NL, "count.deposits", 1),

@@ -8,7 +8,7 @@ from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
-from tests.texts import protocol_text
+from tests.texts import expected, protocol_text
 
 
 def _euros(cents: int) -> str:
@@ -32,8 +32,7 @@ async def test_reaching_the_savings_goal_is_celebrated_not_still_to_go_zero(
     )
     # celebrated, with no "still to go" (the protocol's receipts say that; this is another text)
     reached_and_beyond = [
-        text(
-            Language.NL,
+        expected(
             "goal_reached.congratulation_deposit",
             amount=_euros(amount),
             total=_euros(total),
@@ -53,8 +52,8 @@ async def test_a_control_saver_reaching_the_goal_is_told_neutrally(
         sam.send("/deposit 10")
         [reached] = await sam.wait_for_messages(count=1)
     ten = format_amount(1000, Language.EN)
-    assert reached["text"] == text(
-        Language.EN, "goal_reached.confirmation_deposit", amount=ten, total=ten, goal=ten
+    assert reached["text"] == expected(
+        "goal_reached.confirmation_deposit", language=Language.EN, amount=ten, total=ten, goal=ten
     )
 
 
@@ -68,8 +67,7 @@ async def test_reaching_the_application_goal_is_celebrated(
         )
         joost.send("/applied 3")
         [reached] = await joost.wait_for_messages(count=1)
-    assert reached["text"] == text(
-        Language.NL,
+    assert reached["text"] == expected(
         "goal_reached.congratulation_action",
         action=plural(Language.NL, "count.applications", 3),
         period_count="3",

@@ -14,7 +14,7 @@ from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
-from tests.texts import protocol_text
+from tests.texts import expected, protocol_text
 
 
 async def _events(database: Database) -> list[tuple[str, int | None]]:
@@ -70,8 +70,7 @@ async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
         sanne.send("/undo")
         [undone] = await sanne.wait_for_messages(count=1)
     assert await _events(database) == [("deposit", 1000), ("deposit_correction", -1000)]
-    assert undone["text"] == text(
-        Language.NL,
+    assert undone["text"] == expected(
         "activity.undone",
         amount=format_amount(1000, Language.NL),
         total=format_amount(0, Language.NL),
@@ -192,9 +191,9 @@ async def test_language_can_be_changed_later(
         [progress] = await sanne.wait_for_messages(count=1)
     assert changed["text"] == text(Language.EN, "language.changed")
     zero, ten = format_amount(0, Language.EN), format_amount(1000, Language.EN)
-    assert progress["text"] == text(
-        Language.EN,
+    assert progress["text"] == expected(
         "progress.savings",
+        language=Language.EN,
         total=zero,
         deposits=plural(Language.EN, "count.deposits", 0),
         period_total=zero,
@@ -243,8 +242,7 @@ async def test_quick_taps_of_one_person_are_handled_in_order(
             remaining=_euros(goal - total),
         )
         if total < goal
-        else text(
-            Language.NL,
+        else expected(
             "goal_reached.confirmation_deposit",
             amount=_euros(euros),
             total=_euros(total),

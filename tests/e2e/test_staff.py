@@ -15,7 +15,7 @@ from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.staff.directory import create_invite
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import enroll
-from tests.texts import said
+from tests.texts import expected, said
 
 NOT_ALLOWED = text(Language.NL, "staff.not_allowed")
 
@@ -46,9 +46,9 @@ async def test_admin_makes_enrollment_links_that_work(
         [done] = await enroll(saver, _payload(first))
     assert first != second
     assert first.startswith(f"https://t.me/{sandbox.bot_user['username']}?start=")
-    assert done["text"].startswith(
-        text(Language.NL, "intake.done", explanation="").splitlines()[0]
-    ), "the intake ran to its end"
+    assert done["text"].startswith(expected("intake.done", explanation="").splitlines()[0]), (
+        "the intake ran to its end"
+    )
 
 
 async def test_participant_cannot_use_admin_commands(
@@ -110,8 +110,8 @@ async def test_admin_removes_a_counsellor_whose_commands_stop_working_at_once(
         admin.send("/staff_remove someone")
         [usage] = await admin.wait_for_messages(count=1)
     assert allowed["text"] != NOT_ALLOWED
-    assert done["text"] == text(
-        Language.EN, "admin.staff_removed", id=carla.id, roles=Role.COUNSELLOR.value
+    assert done["text"] == expected(
+        "admin.staff_removed", language=Language.EN, id=carla.id, roles=Role.COUNSELLOR.value
     )
     assert refused["text"] == NOT_ALLOWED
     assert usage["text"] == text(Language.EN, "admin.staff_remove_usage")

@@ -19,7 +19,7 @@ from tests.groups.world import (
     scan,
     texts,
 )
-from tests.texts import said
+from tests.texts import expected, said
 
 pytestmark = SQLITE_ONLY
 
@@ -42,7 +42,7 @@ async def test_bind_by_someone_else_is_refused_with_the_reason(
         [ready] = await leader.wait_for_messages(count=1)
         other = await counsellor(sandbox, database, clock, name="Otto")
         chat = await bind(sandbox, other, bind_code(ready))
-    assert texts(chat.messages) == [text(Language.NL, "groups.bind_not_counsellor", group=1)]
+    assert texts(chat.messages) == [expected("groups.bind_not_counsellor", group=1)]
     assert await _group_status(database) == (GroupStatus.AWAITING_BIND, 0)
     assert chat.invite_links == []
 

@@ -13,7 +13,7 @@ from bot.db.study import Event
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import SQLITE_ONLY, counsellor, group_bot, peers, ready_group, scan, texts
-from tests.texts import said
+from tests.texts import expected, said
 
 
 @SQLITE_ONLY
@@ -33,8 +33,8 @@ async def test_groups_and_group_show_who_joined_who_is_silent_and_this_weeks_act
         leader.send("/group 1")
         [detail] = await leader.wait_for_messages(count=1)
     head = f"#1 · {text(Language.NL, 'track.savings')} · 26-35"
-    this_week = text(
-        Language.NL, "counsellor.line_savings", head=head, joined=4, members=4, messages=1, doing=1
+    this_week = expected(
+        "counsellor.line_savings", head=head, joined=4, members=4, messages=1, doing=1
     )
     assert overview["text"].endswith(this_week)
     assert f"{anna.first_name} (m-" in detail["text"]
@@ -58,7 +58,7 @@ async def test_post_puts_the_counsellors_words_in_their_group_only(
         stranger = sandbox.add_user("Piet")
         stranger.send("/post 1 Spam")
         [refusal] = await stranger.wait_for_messages(count=1)
-    assert done["text"] == text(Language.NL, "counsellor.posted", group=1)
+    assert done["text"] == expected("counsellor.posted", group=1)
     assert refusal["text"] == text(Language.NL, "staff.not_allowed")
     assert not [t for t in texts(chat.messages) if "Spam" in t]
 
@@ -99,8 +99,8 @@ async def test_admins_hear_of_an_inactive_counsellor_and_a_group_below_its_minim
         await scan(runtime)  # the same spells are not alerted twice
     alerts = texts(admin.messages)
     assert alerts == [
-        text(Language.NL, "alerts.counsellor_inactive", staff=1, days=8),
-        text(Language.NL, "alerts.group_small", group=1, members=2, minimum=3),
+        expected("alerts.counsellor_inactive", staff=1, days=8),
+        expected("alerts.group_small", group=1, members=2, minimum=3),
     ]
 
 
@@ -117,7 +117,7 @@ async def test_an_admin_hands_a_group_to_another_counsellor(
         admin.send("/assign 1 2")
         [done] = await admin.wait_for_messages(count=1)
         [told] = await other.wait_for_messages(count=1)
-    assert done["text"] == text(Language.NL, "counsellor.assigned", group=1, staff=2)
+    assert done["text"] == expected("counsellor.assigned", group=1, staff=2)
     assert said(told["text"], "groups.ready", group=1)
 
 

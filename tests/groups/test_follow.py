@@ -10,7 +10,6 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
-from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, TelegramSandbox
 from tests.groups.test_erasure import traces_of
 from tests.groups.world import (
@@ -28,7 +27,7 @@ from tests.groups.world import (
     settle,
     texts,
 )
-from tests.texts import said
+from tests.texts import expected, said
 
 
 async def _bot_says(sandbox: TelegramSandbox, chat: SandboxGroup, count: int) -> list[dict]:
@@ -63,13 +62,13 @@ async def test_a_warning_replies_to_the_message_names_the_member_and_tells_them_
 
     assert warning["reply_to_message"]["message_id"] == posted["message_id"]
     reason = "geen verkoop in de groep"
-    assert warning["text"] == text(
-        Language.NL, "join.mod_warned", name=anna.first_name, count=1, limit=3, reason=reason
+    assert warning["text"] == expected(
+        "join.mod_warned", name=anna.first_name, count=1, limit=3, reason=reason
     )
     [entity] = [e for e in warning["entities"] if e["type"] == "text_mention"]
     assert entity["user"]["id"] == anna.id
     assert (entity["offset"], entity["length"]) == (0, len(anna.first_name))
-    assert note["text"] == text(Language.NL, "join.note_warned", count=1, limit=3, reason=reason)
+    assert note["text"] == expected("join.note_warned", count=1, limit=3, reason=reason)
     assert "/ask" in note["text"]
     assert any(trace.startswith("outbox_messages.payload") for trace in named)
     assert left == []  # erasure scrubbed the mention (and its Telegram id) from the reply
@@ -93,11 +92,9 @@ async def test_a_mute_tells_the_member_how_long_and_unmute_resets_the_warnings(
         leader.send_in_group(chat, "/warn", reply_to=anna.send_in_group(chat, "Sorry"))
         [again] = await _bot_says(sandbox, chat, 1)
 
-    two_hours = text(Language.NL, "duration.hours", n=2)
-    assert notes[2]["text"] == text(
-        Language.NL, "join.note_muted", duration=two_hours, reason="schelden"
-    )
-    assert unmuted["text"] == text(Language.NL, "join.mod_unmuted", name=anna.first_name)
+    two_hours = expected("duration.hours", n=2)
+    assert notes[2]["text"] == expected("join.note_muted", duration=two_hours, reason="schelden")
+    assert unmuted["text"] == expected("join.mod_unmuted", name=anna.first_name)
     assert said(again["text"], "join.mod_warned", name=anna.first_name, count=1, limit=3)
 
 
@@ -123,7 +120,7 @@ async def test_who_stops_leaves_the_group_and_gets_a_fresh_link_on_resume(
 
     assert stopped[0] is MemberStatus.LEFT
     assert not banned  # out, but not banned: she could come back
-    assert text(Language.NL, "join.fresh_link", link=link_of(anna)) in texts(got)
+    assert expected("join.fresh_link", link=link_of(anna)) in texts(got)
     assert link_of(anna) != first_link
     assert back[0] is MemberStatus.JOINED
 
@@ -143,11 +140,11 @@ async def test_who_is_removed_leaves_the_group_unbanned_but_cannot_rejoin_by_lin
         anna.request_join(link_of(anna))
         await sandbox.wait_for(lambda: not chat.pending_join_requests, what="declined")
 
-    assert removed["text"] == text(
-        Language.NL, "join.mod_removed", name=anna.first_name, reason="blijft schelden"
+    assert removed["text"] == expected(
+        "join.mod_removed", name=anna.first_name, reason="blijft schelden"
     )
     assert removed["reply_to_message"]["message_id"] == posted["message_id"]
-    assert note["text"] == text(Language.NL, "join.note_removed", reason="blijft schelden")
+    assert note["text"] == expected("join.note_removed", reason="blijft schelden")
     assert not chat.is_banned(anna)
     assert not chat.is_member(anna)
 
@@ -165,7 +162,7 @@ async def test_the_counsellor_and_the_admin_hear_when_the_bot_is_removed_or_lose
         [removed] = await leader.wait_for_messages(count=1)
         await admin.wait_for_messages(count=2)
 
-    assert demoted["text"] == text(Language.NL, "alerts.bot_demoted", group=1)
+    assert demoted["text"] == expected("alerts.bot_demoted", group=1)
     assert said(removed["text"], "alerts.bot_removed", group=1)
     assert "/bind" in removed["text"]
     assert texts(admin.messages)[-2:] == [demoted["text"], removed["text"]]
@@ -194,7 +191,5 @@ async def test_a_small_group_alert_counts_members_who_joined_not_those_assigned(
         [(group, _)] = await groups_in(database)
 
     assert early == []  # members get their time to join first
-    assert texts(admin.messages) == [
-        text(Language.NL, "alerts.group_small", group=1, members=2, minimum=3)
-    ]
+    assert texts(admin.messages) == [expected("alerts.group_small", group=1, members=2, minimum=3)]
     assert group.formed_size == 5

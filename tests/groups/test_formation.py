@@ -26,7 +26,7 @@ from tests.groups.world import (
     texts,
     welcomed,
 )
-from tests.texts import intake_done, said
+from tests.texts import expected, intake_done, said
 
 
 async def test_25_peers_form_valid_groups_and_only_members_get_in(
@@ -83,7 +83,7 @@ async def test_bind_confirms_in_the_group_and_welcomes_each_member_with_rules(
         welcome = await welcomed(runtime, clock, chat, 3)
     posted = texts(chat.messages)
     [(group, _members)] = await groups_in(database)
-    assert posted[0] == text(Language.NL, "groups.bound", group=group.id, sent=3)
+    assert posted[0] == expected("groups.bound", group=group.id, sent=3)
     # one welcome for the burst of joins, naming the newcomers, with a pointer to /rules
     assert sum(said(t, "join.welcome") or said(t, "groups.welcome") for t in posted) == 1
     assert not any(said(t, "groups.rules", within=True) for t in posted)
@@ -91,7 +91,7 @@ async def test_bind_confirms_in_the_group_and_welcomes_each_member_with_rules(
     assert welcome["text"] == plural(Language.NL, "join.welcome", 3, names=names)
     mentioned = [e["user"]["id"] for e in welcome["entities"] if e["type"] == "text_mention"]
     assert mentioned == [m.id for m in members]
-    your_link = text(Language.NL, "groups.your_link", link=link_of(members[0]))
+    your_link = expected("groups.your_link", link=link_of(members[0]))
     assert members[0].messages[-1]["text"] == your_link
 
 

@@ -8,7 +8,7 @@ from bot.db.engine import Database
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle
-from tests.texts import said
+from tests.texts import expected, said
 
 QUESTION = "Mag ik mijn spaargeld ook voor een cursus gebruiken?"
 
@@ -33,10 +33,8 @@ async def test_a_members_question_names_their_group_and_is_counted_under_it(
     ticket_of_anna = {"ticket": 1, "name": anna.first_name, "question": QUESTION}
     assert said(ticket["text"], "inbox.ticket", group="#1", track=savings, **ticket_of_anna)
     assert f"{anna.first_name} (m-" in ticket["text"], "named with their pseudonym"
-    assert overview["text"].endswith(
-        text(Language.NL, "inbox.open_overview", count=1, parts="#1: 1")
-    )
-    assert detail["text"].endswith(text(Language.NL, "inbox.open_in_group", count=1))
+    assert overview["text"].endswith(expected("inbox.open_overview", count=1, parts="#1: 1"))
+    assert detail["text"].endswith(expected("inbox.open_in_group", count=1))
     assert keyboard is not None
     labels = [b["text"] for row in keyboard["keyboard"] for b in row]
     assert labels[-1] == text(Language.NL, "menu.ask"), "a counsellor now, so the button too"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from bot.i18n import Language, plural, text
+from bot.i18n import Language, plural
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import (
@@ -23,7 +23,7 @@ from tests.groups.world import (
     texts,
     welcomed,
 )
-from tests.texts import said
+from tests.texts import expected, said
 
 
 async def bound_group(
@@ -67,7 +67,7 @@ async def test_members_who_never_join_are_reminded_twice_and_shown_as_never_join
     assert early == [2, 2]  # "waiting" and the link; nothing before 24 hours
     for person, got in [*zip(late, first, strict=True), *zip(late, second, strict=True)]:
         assert len(got) == 1
-        assert got[0]["text"] == text(Language.NL, "join.reminder", link=link_of(person))
+        assert got[0]["text"] == expected("join.reminder", link=link_of(person))
     assert all(len(p.messages) == 4 for p in late)  # at most two reminders
     assert all(len(p.messages) == 2 for p in members[:2])  # who joined is never reminded
     twice = plural(Language.NL, "join.reminders", 2)
@@ -77,7 +77,7 @@ async def test_members_who_never_join_are_reminded_twice_and_shown_as_never_join
         if said(line, "join.member_never_joined", reminders=twice)
     ]
     assert len(never_joined) == 2
-    assert text(Language.NL, "join.not_joined", assigned=0, never=2) in shown["text"]
+    assert expected("join.not_joined", assigned=0, never=2) in shown["text"]
     assert all(not chat.is_member(p) for p in late)
     assert texts(late[0].messages)[2] == texts(late[0].messages)[3]
 

@@ -15,7 +15,7 @@ from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, TelegramSandbox
 from bot.services.peer_groups.moderation import describe, parse_mute
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle, texts
-from tests.texts import said
+from tests.texts import expected, said
 
 RUDE = "Wie wil mijn oude telefoon kopen? 50 euro!"
 NO_REASON = text(Language.NL, "join.no_reason")
@@ -23,7 +23,7 @@ NO_REASON = text(Language.NL, "join.no_reason")
 
 def _hours(n: int) -> str:
     """A mute of `n` hours, as the bot says it in Dutch."""
-    return text(Language.NL, "duration.hours", n=n)
+    return expected("duration.hours", n=n)
 
 
 async def _actions(database: Database) -> list[ModerationAction]:
@@ -60,7 +60,7 @@ async def test_report_reaches_the_counsellor_privately_and_resolving_forgets_the
     assert said(alert["text"], "reports.to_counsellor", report=1, group=1, words=RUDE, link=link)
     assert thanks["text"] == text(Language.NL, "reports.thanks")
     assert stored == RUDE
-    assert resolved["text"] == text(Language.NL, "reports.resolved", report=1)
+    assert resolved["text"] == expected("reports.resolved", report=1)
     async with database.transaction() as session:
         report = await session.scalar(select(GroupReport))
     assert report is not None
@@ -93,8 +93,8 @@ async def test_mute_by_the_counsellor_restricts_the_target_and_is_logged(
         [answer] = await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
     [action] = await _actions(database)
-    assert answer == text(
-        Language.NL, "join.mod_muted", name="Deelnemer 0", duration=_hours(2), reason="reclame"
+    assert answer == expected(
+        "join.mod_muted", name="Deelnemer 0", duration=_hours(2), reason="reclame"
     )
     assert (action.action, action.actor_role, action.actor_telegram_id) == (
         "mute",
@@ -121,9 +121,9 @@ async def test_third_warning_mutes_and_tells_the_counsellor(
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
         [told] = await leader.wait_for_messages(count=1)
     anna_warned = {"name": "Deelnemer 0", "reason": NO_REASON}
-    assert answers[0] == text(Language.NL, "join.mod_warned", count=1, limit=3, **anna_warned)
-    assert answers[2] == text(
-        Language.NL, "join.mod_warned_muted", limit=3, duration=_hours(1), **anna_warned
+    assert answers[0] == expected("join.mod_warned", count=1, limit=3, **anna_warned)
+    assert answers[2] == expected(
+        "join.mod_warned_muted", limit=3, duration=_hours(1), **anna_warned
     )
     assert said(told["text"], "moderation.limit_reached", group=1, count=3, duration=_hours(1))
     assert "/unmute" in told["text"]
@@ -159,7 +159,7 @@ async def test_flood_control_mutes_ten_messages_in_five_seconds_and_tells_the_co
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
         for n in range(10):
             anna.send_in_group(chat, f"bericht {n}")
-        flood_muted = text(Language.NL, "moderation.flood_muted", duration=_hours(1))
+        flood_muted = expected("moderation.flood_muted", duration=_hours(1))
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the flooder muted")
         [told] = await leader.wait_for_messages(count=1)
         await sandbox.wait_for(
@@ -220,11 +220,13 @@ def test_mute_takes_an_optional_duration_then_a_reason(
 
 
 def test_durations_are_said_in_the_largest_whole_unit() -> None:
-    assert describe(timedelta(hours=2), Language.NL) == text(Language.NL, "duration.hours", n=2)
-    assert describe(timedelta(minutes=90), Language.EN) == text(
-        Language.EN, "duration.minutes", n=90
+    assert describe(timedelta(hours=2), Language.NL) == expected("duration.hours", n=2)
+    assert describe(timedelta(minutes=90), Language.EN) == expected(
+        "duration.minutes", language=Language.EN, n=90
     )
-    assert describe(timedelta(days=1), Language.EN) == text(Language.EN, "duration.day", n=1)
+    assert describe(timedelta(days=1), Language.EN) == expected(
+        "duration.day", language=Language.EN, n=1
+    )
 
 
 @SQLITE_ONLY
@@ -241,8 +243,8 @@ async def test_a_mute_telegram_refuses_is_logged_as_failed_and_the_group_still_h
         bert.send_in_group(chat, "/rules")
         [rules] = await _bot_says(sandbox, chat, 1)
     [action] = await _actions(database)
-    assert answer == text(
-        Language.NL, "join.mod_muted", name="Deelnemer 0", duration=_hours(1), reason=NO_REASON
+    assert answer == expected(
+        "join.mod_muted", name="Deelnemer 0", duration=_hours(1), reason=NO_REASON
     )
     assert not chat.is_muted(anna)
     assert action.action == "mute"

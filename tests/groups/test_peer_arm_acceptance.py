@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from bot.i18n import Language, plural, text
+from bot.i18n import Language, plural
 from bot.research import report_trial
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import (
@@ -27,7 +27,7 @@ from tests.groups.world import (
     texts,
     welcomed,
 )
-from tests.texts import said
+from tests.texts import expected, said
 
 REASON = "geen verkoop"
 
@@ -81,7 +81,7 @@ async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a
     assert all(len(batch) == 1 for round_ in reminded for batch in round_)
     for round_ in reminded:
         for person, batch in zip(never, round_, strict=True):
-            assert batch[0]["text"] == text(Language.NL, "join.reminder", link=link_of(person))
+            assert batch[0]["text"] == expected("join.reminder", link=link_of(person))
     assert all(len(p.messages) == 4 for p in never)
     lines = shown["text"].splitlines()
     twice = plural(Language.NL, "join.reminders", 2)
@@ -91,13 +91,13 @@ async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a
     assert "joined 10, never joined 2" in html
     # the warning replies to the message, names her, and she hears privately why
     assert warning["reply_to_message"]["message_id"] == posted["message_id"]
-    assert warning["text"] == text(
-        Language.NL, "join.mod_warned", name=anna.first_name, count=1, limit=3, reason=REASON
+    assert warning["text"] == expected(
+        "join.mod_warned", name=anna.first_name, count=1, limit=3, reason=REASON
     )
     assert any(
         e["type"] == "text_mention" and e["user"]["id"] == anna.id for e in warning["entities"]
     )
-    assert note["text"] == text(Language.NL, "join.note_warned", count=1, limit=3, reason=REASON)
+    assert note["text"] == expected("join.note_warned", count=1, limit=3, reason=REASON)
     # the member who stopped is out of the group, and not banned from it
     assert not chat.is_member(bert)
     assert not chat.is_banned(bert)

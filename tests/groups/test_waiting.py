@@ -20,7 +20,7 @@ from tests.groups.world import (
     scan,
     texts,
 )
-from tests.texts import said
+from tests.texts import expected, said
 
 
 async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
@@ -42,8 +42,8 @@ async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
     assert len(update) == 1
     one_other = plural(Language.NL, "pool.people", 1)
     savings = text(Language.NL, "track.savings")
-    assert update[0]["text"] == text(
-        Language.NL, "pool.still_waiting", track=savings, others=one_other, needed=3
+    assert update[0]["text"] == expected(
+        "pool.still_waiting", track=savings, others=one_other, needed=3
     )
 
 
@@ -69,7 +69,7 @@ async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
     assert len(alerts) == 1
     assert said(alerts[0], "alerts.pool_overdue", **overdue)
     assert any(said(t, "alerts.pool_overdue", **overdue) for t in texts(replies))
-    assert text(Language.NL, "join.overdue_head", days=14) in replies[-1]["text"]
+    assert expected("join.overdue_head", days=14) in replies[-1]["text"]
     line = {"people": two_waiting, "days": 15}
     assert said(replies[-1]["text"], "join.overdue_line", within=True, **line)
 
@@ -87,7 +87,7 @@ async def test_a_pool_past_the_limit_forms_smaller_and_its_members_hear_it(
 
     [(_group, members)] = await groups_in(database)
     assert len(members) == 3
-    assert text(Language.NL, "pool.formed_small", size=3) in texts(told)
+    assert expected("pool.formed_small", size=3) in texts(told)
 
 
 async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_band(
@@ -101,8 +101,8 @@ async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_b
         told = await late.wait_for_messages(count=2)
         await join(sandbox, chat, [late])
 
-    assert told[0]["text"] == text(Language.NL, "pool.merged", size=4)
-    assert told[1]["text"] == text(Language.NL, "groups.your_link", link=link_of(late))
+    assert told[0]["text"] == expected("pool.merged", size=4)
+    assert told[1]["text"] == expected("groups.your_link", link=link_of(late))
     assert chat.is_member(late)
     [(_group, placed)] = await groups_in(database)
     assert len(placed) == len(members) + 1

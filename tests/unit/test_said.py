@@ -6,6 +6,7 @@ import pytest
 
 from bot.i18n import Language, MissingText, plural, text
 from tests.texts import (
+    expected,
     filled,
     intake_done,
     protocol_said,
@@ -112,3 +113,23 @@ def test_protocol_text_renders_a_kind_and_topic_reads_the_curriculum() -> None:
     assert protocol_said(prompt, "curriculum_prompt", week=1, topic=week_one)
     assert not protocol_said(prompt, "curriculum_prompt", week=2)
     assert topic("jobsearch", 1) != week_one
+
+
+def test_expected_is_text_but_refuses_a_value_the_text_does_not_show() -> None:
+    assert expected("alerts.group_small", group=1, members=2, minimum=3) == text(
+        Language.NL, "alerts.group_small", group=1, members=2, minimum=3
+    )
+    assert text(Language.NL, "inbox.sent", count=3) == text(Language.NL, "inbox.sent")
+    with pytest.raises(ValueError, match="no placeholder count"):
+        expected("inbox.sent", count=3)
+    with pytest.raises(ValueError, match="no placeholder amount"):
+        protocol_text("reminder_savings", goal="€ 10", amount="€ 5")
+
+
+def test_expected_takes_a_plural_by_its_count() -> None:
+    assert expected("join.reminders", count=2) == plural(Language.NL, "join.reminders", 2)
+    assert expected("join.welcome", count=1, names="A") == plural(
+        Language.NL, "join.welcome", 1, names="A"
+    )
+    with pytest.raises(ValueError, match="give its count"):
+        expected("join.reminders")
