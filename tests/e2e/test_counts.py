@@ -8,9 +8,10 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event
-from bot.i18n import Language, text
+from bot.i18n import Language, plural
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+from tests.texts import expected, protocol_text, said
 
 
 async def _steps(database: Database) -> list[tuple[str, int | None]]:
@@ -34,22 +35,30 @@ async def test_applied_2_records_two_applications_and_says_so(
         joost.send("/progress")
         [progress] = await joost.wait_for_messages(count=1)
     assert await _steps(database) == [("applied", 2), ("interview", 3)]
-    assert "2 sollicitaties" in receipt["text"]
-    assert "2 van de 3" in receipt["text"]  # the protocol's receipt template
-    assert "2 sollicitaties en 3 sollicitatiegesprekken" in progress["text"]
+    two_applications = plural(Language.NL, "count.applications", 2)
+    assert receipt["text"] == protocol_text(  # the protocol's receipt template
+        "confirmation_action", action=two_applications, period_count=2, goal=3
+    )
+    three_interviews = plural(Language.NL, "count.interviews", 3)
+    assert said(
+        progress["text"],
+        "progress.jobsearch",
+        applications=two_applications,
+        interviews=three_interviews,
+    )
 
 
 @pytest.mark.parametrize(
     ("typed", "explanation"),
     [
-        ("/applied 21", text(Language.NL, "count.too_many", maximum=20, command="/applied")),
+        ("/applied 21", expected("count.too_many", maximum=20, command="/applied")),
         (
             "/applied 99999999999999999999999",
-            text(Language.NL, "count.too_many", maximum=20, command="/applied"),
+            expected("count.too_many", maximum=20, command="/applied"),
         ),
-        ("/applied twee", text(Language.NL, "count.not_a_number", command="/applied")),
-        ("/applied 2,5", text(Language.NL, "count.not_a_number", command="/applied")),
-        ("/interview 0", text(Language.NL, "count.not_positive", command="/interview")),
+        ("/applied twee", expected("count.not_a_number", command="/applied")),
+        ("/applied 2,5", expected("count.not_a_number", command="/applied")),
+        ("/interview 0", expected("count.not_positive", command="/interview")),
     ],
 )
 async def test_a_count_above_the_maximum_or_not_a_number_is_refused_and_records_nothing(

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.sandbox import SandboxUser, TelegramSandbox
+from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+from tests.texts import expected
 
 EDIT_ANSWER = text(Language.NL, "fallback.edit_not_counted")
 
@@ -89,4 +91,12 @@ async def test_editing_deposit_10_into_100_keeps_the_total_at_10(
         [progress] = await sanne.wait_for_messages(count=1)
     events, _goal = await _recorded(database)
     assert [(kind, cents) for kind, cents, _ in events] == [("deposit", 1000)]
-    assert "€110" not in progress["text"]
+    ten = format_amount(1000, Language.NL)
+    assert progress["text"] == expected(
+        "progress.savings",
+        deposits=plural(Language.NL, "count.deposits", 1),
+        total=ten,
+        period_total=ten,
+        goal=ten,
+    )
+    assert format_amount(11000, Language.NL) not in progress["text"]

@@ -18,6 +18,7 @@ from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Role
 from bot.db.tickets import Ticket, TicketStatus
+from bot.i18n import Language, text
 from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
@@ -27,10 +28,15 @@ from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import buttons, enroll, new_code, seed_for_first
+from tests.texts import expected, said
 
 QUESTION = "Hoe lang duurt het voordat mijn groep begint?"
 ANSWER = "Meestal een paar weken, ik houd je op de hoogte."
-ASK_LABEL = "❓ Vraag aan mijn begeleider"
+ASK_LABEL = text(Language.NL, "menu.ask")
+
+
+def nl(key: str, **params: object) -> str:
+    return expected(key, **params)
 
 
 @asynccontextmanager
@@ -100,16 +106,16 @@ async def test_a_question_reaches_the_counsellor_and_a_reply_reaches_the_partici
         [answer] = await saver.wait_for_messages(count=1)
         [relayed] = await carla.wait_for_messages(count=1)
         await settle(runtime)
-    assert how_to["text"].startswith("Om een vraag te beantwoorden, reageer je erop")
+    assert how_to["text"] == nl("inbox.how_to_answer")
     assert menu[-1] == ASK_LABEL
-    assert prompt["text"].startswith("Wat wil je aan je begeleider vragen?")
-    assert receipt["text"].startswith("Verstuurd naar je begeleider")
-    assert "Sanne" in ticket["text"]
-    assert QUESTION in ticket["text"]
-    assert "wacht op een groep" in ticket["text"]  # a peer participant still in the pool
+    assert prompt["text"] == nl("inbox.type_question")
+    assert receipt["text"] == nl("inbox.sent")
+    in_the_pool = nl("inbox.place_pool")  # a peer participant still in the pool
+    of_sanne = {"ticket": 1, "name": "Sanne", "question": QUESTION}
+    assert said(ticket["text"], "inbox.ticket", group=in_the_pool, **of_sanne)
     assert str(saver.id) not in ticket["text"]
-    assert answer["text"] == f"Je begeleider antwoordt:\n\n{ANSWER}"
-    assert relayed["text"].startswith("Je antwoord op vraag #1")
+    assert answer["text"] == nl("inbox.answer", words=ANSWER)
+    assert relayed["text"] == nl("inbox.relayed", ticket=1)
     async with database.snapshot() as session:
         kinds = list(await session.scalars(select(Event.kind).order_by(Event.id)))
         counsellor_id = await session.scalar(select(Participant.counsellor_id))
@@ -170,12 +176,9 @@ async def test_an_unanswered_question_is_reminded_then_escalated_to_the_admin_on
         await settle(runtime)
         quiet_carla, quiet_admin = carla.messages, admin.messages
     assert len(early) == 2, "nothing before the protocol's 24 hours (invite welcome, ticket)"
-    assert reminder["text"].startswith("⏰ Vraag #1")
-    assert "25 uur" in reminder["text"]
-    assert QUESTION in reminder["text"]
-    assert escalation["text"].startswith("⚠ Vraag #1")
-    assert "73 uur" in escalation["text"]
-    assert ANSWER in answer["text"]
+    assert said(reminder["text"], "inbox.reminder", ticket=1, hours=25, question=QUESTION)
+    assert said(escalation["text"], "inbox.escalation", ticket=1, hours=73, question=QUESTION)
+    assert answer["text"] == nl("inbox.answer", words=ANSWER)
     assert len(quiet_carla) == 3
     assert len(quiet_admin) == 3  # help, the escalation and the "on its way" receipt
     async with database.snapshot() as session:
@@ -210,7 +213,7 @@ async def test_delete_erases_the_question_and_the_answer(
     assert words is None
     assert status is TicketStatus.CLOSED
     assert not [p for p in payloads if "groep begint" in p or "paar weken" in p]
-    assert "gesloten" in closed["text"]
+    assert closed["text"] == nl("inbox.already_closed", ticket=1)
 
 
 async def test_a_closed_question_is_forgotten_after_the_retention_period(
@@ -243,14 +246,16 @@ async def test_a_closed_question_is_forgotten_after_the_retention_period(
         carla.send("/tickets")
         [empty] = await carla.wait_for_messages(count=1)
     assert received.startswith("tkt:")
-    assert "Bel me gerust" in canned["text"]
-    assert listed["text"].startswith("Open vragen (1):")
-    assert "beantwoord" in listed["text"]
-    assert "Open vragen: 1" in overview["text"]
-    assert closed["text"] == "Vraag #1 is gesloten."
+    [call_me_text] = [c.text.nl for c in runtime.trial.protocol.inbox.canned if c.key == "call_me"]
+    assert canned["text"] == nl("inbox.answer", words=call_me_text)
+    assert said(listed["text"], "inbox.tickets", count=1)
+    answered = nl("inbox.state_answered")
+    assert said(listed["text"], "inbox.ticket_line", within=True, ticket=1, state=answered)
+    assert said(overview["text"], "inbox.open_overview", within=True, count=1)
+    assert closed["text"] == nl("inbox.closed", ticket=1)
     assert kept == QUESTION
     assert forgotten is None
-    assert empty["text"] == "Geen open vragen."
+    assert empty["text"] == nl("inbox.tickets_none")
 
 
 async def test_a_control_participant_has_no_counsellor_to_ask(
@@ -265,6 +270,6 @@ async def test_a_control_participant_has_no_counsellor_to_ask(
         saver.send(f"/ask {QUESTION}")
         [refusal] = await saver.wait_for_messages(count=1)
         still = carla.messages
-    assert menu == ["💶 Ik heb gespaard", "📊 Hoe sta ik ervoor?", "❓ Hulp"]
-    assert refusal["text"].startswith("Een vraag aan een begeleider stellen hoort niet")
+    assert menu == [nl("menu.saved"), nl("menu.progress"), nl("menu.help")]
+    assert refusal["text"] == nl("inbox.not_in_arm")
     assert len(still) == 1  # only the invite's welcome

@@ -11,6 +11,7 @@ from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, button_for, enroll, new_code, offers
+from tests.texts import expected, protocol_text
 
 
 async def _steps(database: Database) -> list[tuple[str, int | None, int | None]]:
@@ -34,12 +35,13 @@ async def test_ik_heb_2_keer_gesolliciteerd_is_recorded_after_one_tap(
         recorded_before_the_tap = await _steps(database)
         joost.press(question, button_for(question, "steps:applied:2"))
         [receipt] = await joost.wait_for_messages(count=1)
-    assert question["text"] == text(
-        Language.NL, "intents.confirm_steps", what=plural(Language.NL, "count.applications", 2)
-    )
+    two_applications = plural(Language.NL, "count.applications", 2)
+    assert question["text"] == expected("intents.confirm_steps", what=two_applications)
     assert offers(question) == ["steps:applied:2", "dismiss"]
     assert recorded_before_the_tap == []
-    assert receipt["text"].startswith("Genoteerd: 2 sollicitaties.")
+    assert receipt["text"] == protocol_text(
+        "confirmation_action", action=two_applications, period_count=2, goal=3
+    )
     assert await _steps(database) == [("applied", None, 2)]
 
 
@@ -56,11 +58,11 @@ async def test_saved_10_asks_first_and_no_records_nothing(
         emma.send("how am I doing")
         [progress] = await emma.wait_for_messages(count=1)
     zero, ten = format_amount(0, Language.EN), format_amount(1000, Language.EN)
-    assert question["text"] == text(Language.EN, "intents.confirm_saved", what=ten)
+    assert question["text"] == expected("intents.confirm_saved", language=Language.EN, what=ten)
     assert nothing["text"] == text(Language.EN, "intents.nothing")
-    assert progress["text"] == text(
-        Language.EN,
+    assert progress["text"] == expected(
         "progress.savings",
+        language=Language.EN,
         total=zero,
         deposits=plural(Language.EN, "count.deposits", 0),
         period_total=zero,

@@ -13,6 +13,7 @@ from bot.i18n import Language, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code, scan_and_deliver
+from tests.texts import expected, intake_done, protocol_said, protocol_text
 
 WEEK = timedelta(days=7)
 
@@ -27,7 +28,7 @@ async def test_intake_allocates_after_baseline_and_explains_the_arm(
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         [done] = await enroll(sanne, await new_code(database, clock))
-    assert "Je houdt hier je voortgang bij. Ik stuur je af en toe" in done["text"]
+    assert done["text"] == intake_done("text")
     async with database.transaction() as session:
         participant = await session.scalar(select(Participant))
         answers = await session.scalar(select(func.count()).select_from(SurveyAnswer))
@@ -45,17 +46,19 @@ async def test_text_arm_saver_is_congratulated_on_every_deposit(
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
+        answers = []
         for typed in ("/deposit 12,50", "/deposit €5"):
             sanne.send(typed)
-            [answer] = await sanne.wait_for_messages(count=1)
-            assert answer["text"].startswith("Goed gedaan!")
-    assert answer["text"] == text(
-        Language.NL,
-        "goal_reached.congratulation_deposit",
-        amount=format_amount(500, Language.NL),
-        total=format_amount(1750, Language.NL),
-        goal=format_amount(1000, Language.NL),
-    )
+            answers += await sanne.wait_for_messages(count=1)
+    assert [answer["text"] for answer in answers] == [
+        expected(
+            "goal_reached.congratulation_deposit",
+            amount=_euros(amount),
+            total=_euros(total),
+            goal=_euros(1000),
+        )
+        for amount, total in [(1250, 1250), (500, 1750)]
+    ]
 
 
 async def test_control_saver_gets_only_neutral_confirmations(
@@ -69,7 +72,12 @@ async def test_control_saver_gets_only_neutral_confirmations(
         before = len(sam.messages)
         clock.advance(WEEK * 3)  # three empty weeks, two encouragement dates
         await scan_and_deliver(runtime)
-    assert answer["text"].startswith("Genoteerd: €\u00a010.")
+    assert answer["text"] == expected(
+        "goal_reached.confirmation_deposit",
+        amount=_euros(1000),
+        total=_euros(1000),
+        goal=_euros(1000),
+    )
     assert len(sam.messages) == before, "control gets no reminders or encouragements"
 
 
@@ -82,8 +90,8 @@ async def test_missed_period_gets_exactly_one_reminder(
         clock.advance(WEEK + timedelta(hours=1))
         await scan_and_deliver(runtime)
         await scan_and_deliver(runtime)  # a second scan of the same period adds nothing
-    reminders = [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
-    assert len(reminders) == 1
+    reminders = [t for t in _texts(sanne) if _reminded(t)]
+    assert reminders == [protocol_text("reminder_savings", goal=_euros(1000))]
 
 
 async def test_saver_who_deposits_gets_no_reminder(
@@ -97,7 +105,7 @@ async def test_saver_who_deposits_gets_no_reminder(
         await sanne.wait_for_messages(count=1)
         clock.advance(timedelta(days=4, hours=1))
         await scan_and_deliver(runtime)
-    assert not [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
+    assert not [t for t in _texts(sanne) if _reminded(t)]
 
 
 async def test_three_missed_periods_during_downtime_give_one_reminder(
@@ -108,8 +116,8 @@ async def test_three_missed_periods_during_downtime_give_one_reminder(
         await enroll(sanne, await new_code(database, clock))
         clock.advance(WEEK * 3 + timedelta(hours=1))
         await scan_and_deliver(runtime)
-    reminders = [t for t in _texts(sanne) if "geen spaarbedrag genoteerd" in t]
-    assert len(reminders) == 1, _texts(sanne)[-3:]
+    reminders = [t for t in _texts(sanne) if _reminded(t)]
+    assert reminders == [protocol_text("reminder_savings", goal=_euros(1000))], _texts(sanne)[-3:]
 
 
 async def test_encouragement_with_own_progress_after_two_weeks(
@@ -122,11 +130,11 @@ async def test_encouragement_with_own_progress_after_two_weeks(
         await sanne.wait_for_messages(count=1)
         clock.advance(WEEK)
         await scan_and_deliver(runtime)
-        assert not [t for t in _texts(sanne) if "Even een tussenstand" in t]
+        assert not [t for t in _texts(sanne) if _encouraged(t)]
         clock.advance(WEEK + timedelta(hours=1))
         await scan_and_deliver(runtime)
-    [encouragement] = [t for t in _texts(sanne) if "Even een tussenstand" in t]
-    assert "1 keer gespaard, samen €\u00a010" in encouragement
+    [encouragement] = [t for t in _texts(sanne) if _encouraged(t)]
+    assert encouragement == protocol_text("encouragement_savings", deposits=1, total=_euros(1000))
 
 
 async def test_jobseeker_below_commitment_gets_one_reminder(
@@ -139,12 +147,15 @@ async def test_jobseeker_below_commitment_gets_one_reminder(
         )
         joost.send("/applied")
         [recorded] = await joost.wait_for_messages(count=1)
-        assert "Sollicitaties deze periode: 1 van de 3" in recorded["text"]  # counts this one
+        application = text(Language.NL, "action.applied.name")
+        assert recorded["text"] == protocol_text(
+            "congratulation_action", action=application, period_count=1, goal=3
+        )  # counts this one
         clock.advance(WEEK + timedelta(hours=1))
         await scan_and_deliver(runtime)
         await scan_and_deliver(runtime)
-    reminders = [t for t in _texts(joost) if "1 van de 3 sollicitaties" in t]
-    assert len(reminders) == 1
+    reminders = [t for t in _texts(joost) if protocol_said(t, "reminder_jobsearch", within=True)]
+    assert reminders == [protocol_text("reminder_jobsearch", period_count=1, goal=3)]
 
 
 async def test_reminder_due_at_23_arrives_at_9_next_morning(
@@ -156,7 +167,22 @@ async def test_reminder_due_at_23_arrives_at_9_next_morning(
         await enroll(sanne, await new_code(database, clock))
         clock.advance(WEEK + timedelta(minutes=1))  # the period ended at 23:00 local
         await scan_and_deliver(runtime)
-        assert not [t for t in _texts(sanne) if "geen spaarbedrag" in t], "quiet hours"
+        assert not [t for t in _texts(sanne) if _reminded(t)], "quiet hours"
         clock.set(datetime(2026, 1, 13, 8, 0, tzinfo=UTC))  # Tuesday 09:00 in Amsterdam
         await scan_and_deliver(runtime)
-    assert [t for t in _texts(sanne) if "geen spaarbedrag" in t]
+    assert [t for t in _texts(sanne) if _reminded(t)] == [
+        protocol_text("reminder_savings", goal=_euros(1000))
+    ]
+
+
+def _euros(cents: int) -> str:
+    return format_amount(cents, Language.NL)
+
+
+def _reminded(message: str) -> bool:
+    """Whether a message holds a savings reminder, whatever it says the goal is."""
+    return protocol_said(message, "reminder_savings", within=True)
+
+
+def _encouraged(message: str) -> bool:
+    return protocol_said(message, "encouragement_savings", within=True)

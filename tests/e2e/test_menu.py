@@ -11,6 +11,15 @@ from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
 from tests.e2e.journey import bot_with_first_arm, button_for, enroll, new_code, offers
+from tests.texts import expected, said
+
+
+def nl(key: str, **params: object) -> str:
+    return expected(key, **params)
+
+
+def en(key: str, **params: object) -> str:
+    return expected(key, language=Language.EN, **params)
 
 
 async def _steps(database: Database) -> list[tuple[str, int | None, int | None]]:
@@ -40,7 +49,7 @@ async def test_after_intake_a_saver_has_a_persistent_menu_in_her_language(
     assert keyboard is not None
     assert keyboard["is_persistent"] is True
     assert keyboard["resize_keyboard"] is True
-    assert _labels(keyboard) == [["💶 Ik heb gespaard"], ["📊 Hoe sta ik ervoor?", "❓ Hulp"]]
+    assert _labels(keyboard) == [[nl("menu.saved")], [nl("menu.progress"), nl("menu.help")]]
 
 
 async def test_a_saver_logs_and_checks_progress_by_taps_only(
@@ -49,22 +58,23 @@ async def test_a_saver_logs_and_checks_progress_by_taps_only(
     async with bot_with_first_arm(sandbox, database, clock, "control", "savings"):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))  # goal €10
-        sanne.tap("💶 Ik heb gespaard")
+        sanne.tap(nl("menu.saved"))
         [how_much] = await sanne.wait_for_messages(count=1)
         sanne.press(how_much, button_for(how_much, "dep:1000"))
         [receipt] = await sanne.wait_for_messages(count=1)
-        sanne.tap("💶 Ik heb gespaard")
+        sanne.tap(nl("menu.saved"))
         [again] = await sanne.wait_for_messages(count=1)
         sanne.press(again, "type:dep")
         [type_it] = await sanne.wait_for_messages(count=1)
-        sanne.tap("📊 Hoe sta ik ervoor?")
+        sanne.tap(nl("menu.progress"))
         [progress] = await sanne.wait_for_messages(count=1)
     assert offers(how_much) == ["dep:500", "dep:1000", "dep:2000", "type:dep"]
-    assert receipt["text"].startswith("Genoteerd: €\u00a010.")
-    assert type_it["text"] == text(Language.NL, "menu.type_amount"), "digits only, no command"
     ten = format_amount(1000, Language.NL)
-    assert progress["text"] == text(
-        Language.NL,
+    assert receipt["text"] == nl(
+        "goal_reached.confirmation_deposit", amount=ten, total=ten, goal=ten
+    )
+    assert type_it["text"] == text(Language.NL, "menu.type_amount"), "digits only, no command"
+    assert progress["text"] == expected(
         "progress.savings",
         total=ten,
         deposits=plural(Language.NL, "count.deposits", 1),
@@ -84,23 +94,23 @@ async def test_a_jobseeker_logs_three_kinds_of_steps_by_taps_only(
             language="en",
         )  # fmt: skip
         assert _labels(emma.reply_keyboard) == [
-            ["📨 I applied for a job", "🗣 I had an interview"],
-            ["💼 I found work", "🎓 Training"],
-            ["📊 How am I doing?", "❓ Help"],
+            [en("menu.applied"), en("menu.interview")],
+            [en("menu.job"), en("menu.training")],
+            [en("menu.progress"), en("menu.help")],
         ]
-        emma.tap("📨 I applied for a job")
+        emma.tap(en("menu.applied"))
         [how_many] = await emma.wait_for_messages(count=1)
         emma.press(how_many, button_for(how_many, "steps:applied:2"))
         await emma.wait_for_messages(count=1)
-        emma.tap("🗣 I had an interview")
+        emma.tap(en("menu.interview"))
         [how_many_interviews] = await emma.wait_for_messages(count=1)
         emma.press(how_many_interviews, button_for(how_many_interviews, "steps:interview:1"))
         await emma.wait_for_messages(count=1)
-        emma.tap("💼 I found work")
+        emma.tap(en("menu.job"))
         [what] = await emma.wait_for_messages(count=1)
         emma.press(what, "act:job:started_part_time")
         await emma.wait_for_messages(count=1)
-        emma.tap("📊 How am I doing?")
+        emma.tap(en("menu.progress"))
         [progress] = await emma.wait_for_messages(count=1)
     assert offers(how_many) == [
         "steps:applied:1",
@@ -108,7 +118,13 @@ async def test_a_jobseeker_logs_three_kinds_of_steps_by_taps_only(
         "steps:applied:3",
         "type:applied",
     ]
-    assert "2 applications and 1 job interview" in progress["text"]
+    assert said(
+        progress["text"],
+        "progress.jobsearch",
+        language=Language.EN,
+        applications=plural(Language.EN, "count.applications", 2),
+        interviews=plural(Language.EN, "count.interviews", 1),
+    )
     assert [(kind, quantity) for kind, _, quantity in await _steps(database)] == [
         ("applied", 2),
         ("interview", 1),
@@ -124,13 +140,13 @@ async def test_a_tap_alone_records_nothing_and_help_follows_the_track(
         await enroll(
             joost, await new_code(database, clock), track="jobsearch", commitment="commit:3"
         )
-        joost.tap("📨 Ik heb gesolliciteerd")
+        joost.tap(nl("menu.applied"))
         [question] = await joost.wait_for_messages(count=1)
         joost.press(question, "type:applied")
         [type_it] = await joost.wait_for_messages(count=1)
-        joost.tap("❓ Hulp")
+        joost.tap(nl("menu.help"))
         [help_text] = await joost.wait_for_messages(count=1)
-    assert "Hoeveel sollicitaties" in question["text"]
+    assert question["text"] == nl("menu.how_many_applied")
     assert type_it["text"] == text(Language.NL, "menu.type_count"), "digits only, no command"
     assert "/applied" in help_text["text"]
     assert await _steps(database) == []

@@ -98,7 +98,7 @@ async def test_returning_person_with_a_second_code_is_refused_and_the_code_stays
         await settle(runtime)
         async with database.transaction() as session:
             unused = await session.get(EnrollmentCode, second)
-    assert "took part in this study before" in answer["text"]
+    assert answer["text"] == text(Language.EN, "enroll.already_took_part")
     assert unused is not None
     assert unused.uses == 0, "another person can still use the code"
     assert (await counts(database))["participants"] == 1

@@ -15,6 +15,9 @@ from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.staff.directory import create_invite
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import enroll
+from tests.texts import expected, said
+
+NOT_ALLOWED = text(Language.NL, "staff.not_allowed")
 
 
 @asynccontextmanager
@@ -43,9 +46,9 @@ async def test_admin_makes_enrollment_links_that_work(
         [done] = await enroll(saver, _payload(first))
     assert first != second
     assert first.startswith(f"https://t.me/{sandbox.bot_user['username']}?start=")
-    assert done["text"].startswith(
-        text(Language.NL, "intake.done", explanation="").splitlines()[0]
-    ), "the intake ran to its end"
+    assert done["text"].startswith(expected("intake.done", explanation="").splitlines()[0]), (
+        "the intake ran to its end"
+    )
 
 
 async def test_participant_cannot_use_admin_commands(
@@ -58,11 +61,7 @@ async def test_participant_cannot_use_admin_commands(
         [refusal] = await someone.wait_for_messages(count=1)
         someone.send("/trial")
         [refusal_too] = await someone.wait_for_messages(count=1)
-    assert (
-        refusal["text"]
-        == refusal_too["text"]
-        == "Sorry, deze opdracht is niet voor jou beschikbaar."
-    )
+    assert refusal["text"] == refusal_too["text"] == NOT_ALLOWED
 
 
 async def test_invite_makes_a_researcher_who_sees_counts_only(
@@ -84,12 +83,12 @@ async def test_invite_makes_a_researcher_who_sees_counts_only(
         stranger = sandbox.add_user("Eve", language_code="en")
         stranger.send(f"/start {token}")
         [reused] = await stranger.wait_for_messages(count=1)
-    assert "researcher" in welcome["text"]
-    assert "Enrolled: 1" in counts["text"]
+    assert welcome["text"] == text(Language.EN, "staff.welcome_researcher")
+    assert said(counts["text"], "researcher.trial", language=Language.EN, enrolled=1)
     assert "site=utrecht" in counts["text"].lower()
     assert "Sanne" not in counts["text"]
     assert str(saver.id) not in counts["text"]
-    assert "does not work" in reused["text"]
+    assert reused["text"] == text(Language.EN, "staff.invite_invalid")
 
 
 async def test_admin_removes_a_counsellor_whose_commands_stop_working_at_once(
@@ -110,10 +109,12 @@ async def test_admin_removes_a_counsellor_whose_commands_stop_working_at_once(
         [refused] = await carla.wait_for_messages(count=1)
         admin.send("/staff_remove someone")
         [usage] = await admin.wait_for_messages(count=1)
-    assert allowed["text"] != "Sorry, deze opdracht is niet voor jou beschikbaar."
-    assert done["text"] == f"Done: {carla.id} is no longer counsellor. Their rights ended now."
-    assert refused["text"] == "Sorry, deze opdracht is niet voor jou beschikbaar."
-    assert usage["text"].startswith("Use: /staff_remove <Telegram id>")
+    assert allowed["text"] != NOT_ALLOWED
+    assert done["text"] == expected(
+        "admin.staff_removed", language=Language.EN, id=carla.id, roles=Role.COUNSELLOR.value
+    )
+    assert refused["text"] == NOT_ALLOWED
+    assert usage["text"] == text(Language.EN, "admin.staff_remove_usage")
 
 
 async def test_counsellor_cannot_remove_staff(
@@ -128,4 +129,4 @@ async def test_counsellor_cannot_remove_staff(
         await carla.wait_for_messages(count=1)
         carla.send(f"/staff_remove {admin.id}")
         [refused] = await carla.wait_for_messages(count=1)
-    assert refused["text"] == "Sorry, deze opdracht is niet voor jou beschikbaar."
+    assert refused["text"] == NOT_ALLOWED

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, GroupStatus, PeerGroup
+from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import (
     SQLITE_ONLY,
@@ -18,6 +19,7 @@ from tests.groups.world import (
     scan,
     texts,
 )
+from tests.texts import expected, said
 
 pytestmark = SQLITE_ONLY
 
@@ -40,7 +42,7 @@ async def test_bind_by_someone_else_is_refused_with_the_reason(
         [ready] = await leader.wait_for_messages(count=1)
         other = await counsellor(sandbox, database, clock, name="Otto")
         chat = await bind(sandbox, other, bind_code(ready))
-    assert texts(chat.messages) == ["Alleen de begeleider van groep #1 kan hem koppelen."]
+    assert texts(chat.messages) == [expected("groups.bind_not_counsellor", group=1)]
     assert await _group_status(database) == (GroupStatus.AWAITING_BIND, 0)
     assert chat.invite_links == []
 
@@ -57,10 +59,10 @@ async def test_bind_without_rights_names_each_missing_right(
             sandbox, leader, bind_code(ready), can_restrict_members=False, can_pin_messages=False
         )
     [refusal] = texts(chat.messages)
-    assert "Ik mis nog deze beheerdersrechten" in refusal
-    assert "Gebruikers verbannen" in refusal
-    assert "Berichten vastzetten" in refusal
-    assert "Berichten verwijderen" not in refusal
+    assert said(refusal, "groups.bind_missing_rights")
+    assert text(Language.NL, "groups.right.can_restrict_members") in refusal
+    assert text(Language.NL, "groups.right.can_pin_messages") in refusal
+    assert text(Language.NL, "groups.right.can_delete_messages") not in refusal
     assert await _group_status(database) == (GroupStatus.AWAITING_BIND, 0)
 
 
@@ -76,7 +78,7 @@ async def test_bind_with_the_bot_as_plain_member_asks_to_make_it_admin(
         chat.add_bot(admin=False)
         leader.send_in_group(chat, f"/bind {bind_code(ready)}")
         await sandbox.wait_for(lambda: len(chat.messages) == 1, what="the refusal")
-    assert "Ik ben hier nog geen beheerder" in chat.messages[0]["text"]
+    assert said(chat.messages[0]["text"], "groups.bind_not_admin")
 
 
 async def test_bind_with_an_unknown_code_says_so(
@@ -85,6 +87,4 @@ async def test_bind_with_an_unknown_code_says_so(
     async with group_bot(sandbox, database, clock):
         leader = await counsellor(sandbox, database, clock)
         chat = await bind(sandbox, leader, "zzzzzzzz")
-    assert texts(chat.messages) == [
-        "Deze code ken ik niet. Kijk hem na in mijn privébericht over de groep."
-    ]
+    assert texts(chat.messages) == [text(Language.NL, "groups.bind_unknown_code")]

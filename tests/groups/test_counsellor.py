@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event
+from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import SQLITE_ONLY, counsellor, group_bot, peers, ready_group, scan, texts
+from tests.texts import expected, said
 
 
 @SQLITE_ONLY
@@ -30,13 +32,17 @@ async def test_groups_and_group_show_who_joined_who_is_silent_and_this_weeks_act
         [overview] = await leader.wait_for_messages(count=1)
         leader.send("/group 1")
         [detail] = await leader.wait_for_messages(count=1)
-    assert overview["text"].endswith(
-        "#1 · Geld sparen · 26-35 · 4 van 4 doen mee · deze week 1 berichten, 1 hebben gespaard"
+    head = f"#1 · {text(Language.NL, 'track.savings')} · 26-35"
+    this_week = expected(
+        "counsellor.line_savings", head=head, joined=4, members=4, messages=1, doing=1
     )
+    assert overview["text"].endswith(this_week)
     assert f"{anna.first_name} (m-" in detail["text"]
-    assert detail["text"].count("⚠") == 3, "three members said nothing for more than 7 days"
+    lines = detail["text"].splitlines()
+    silent = [line for line in lines if said(line, "counsellor.member_silent")]
+    assert len(silent) == 3, "three members said nothing for more than 7 days"
     assert f"{bert.first_name} (m-" in next(
-        line for line in detail["text"].splitlines() if "laatst actief" in line
+        line for line in lines if said(line, "counsellor.member_joined")
     )
 
 
@@ -52,8 +58,8 @@ async def test_post_puts_the_counsellors_words_in_their_group_only(
         stranger = sandbox.add_user("Piet")
         stranger.send("/post 1 Spam")
         [refusal] = await stranger.wait_for_messages(count=1)
-    assert done["text"] == "Geplaatst in groep #1."
-    assert refusal["text"] == "Sorry, deze opdracht is niet voor jou beschikbaar."
+    assert done["text"] == expected("counsellor.posted", group=1)
+    assert refusal["text"] == text(Language.NL, "staff.not_allowed")
     assert not [t for t in texts(chat.messages) if "Spam" in t]
 
 
@@ -71,9 +77,8 @@ async def test_flags_lists_open_reports_with_a_button_to_resolve(
         await leader.wait_for_messages(count=1)
         leader.send("/flags")
         [empty] = await leader.wait_for_messages(count=1)
-    assert "#1 · groep #1" in flags["text"]
-    assert "Stom" in flags["text"]
-    assert empty["text"] == "Er zijn geen open meldingen."
+    assert said(flags["text"], "reports.line", within=True, report=1, group=1, words="Stom")
+    assert empty["text"] == text(Language.NL, "reports.none")
 
 
 async def test_admins_hear_of_an_inactive_counsellor_and_a_group_below_its_minimum(
@@ -87,14 +92,15 @@ async def test_admins_hear_of_an_inactive_counsellor_and_a_group_below_its_minim
         )
         anna.leave(chat)
         bert.send_in_group(chat, "/rules")  # handled after the leave: updates come in order
-        await sandbox.wait_for(lambda: texts(chat.messages)[-1].startswith("Groepsregels"))
+        rules = text(Language.NL, "groups.rules")
+        await sandbox.wait_for(lambda: texts(chat.messages)[-1] == rules)
         clock.advance(timedelta(days=8))
         await scan(runtime)
         await scan(runtime)  # the same spells are not alerted twice
     alerts = texts(admin.messages)
     assert alerts == [
-        "Begeleider #1 is al 8 dagen niet actief geweest, en begeleidt minstens één groep.",
-        "Groep #1 heeft nog maar 2 leden, minder dan het minimum van 3.",
+        expected("alerts.counsellor_inactive", staff=1, days=8),
+        expected("alerts.group_small", group=1, members=2, minimum=3),
     ]
 
 
@@ -111,8 +117,8 @@ async def test_an_admin_hands_a_group_to_another_counsellor(
         admin.send("/assign 1 2")
         [done] = await admin.wait_for_messages(count=1)
         [told] = await other.wait_for_messages(count=1)
-    assert done["text"] == "Groep #1 wordt nu begeleid door begeleider #2."
-    assert "Stuur in de groep: /bind" in told["text"]
+    assert done["text"] == expected("counsellor.assigned", group=1, staff=2)
+    assert said(told["text"], "groups.ready", group=1)
 
 
 async def _until_counted(database: Database, kind: str) -> None:

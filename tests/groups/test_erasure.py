@@ -16,6 +16,7 @@ from bot.db.engine import Database
 from bot.outbox.messages import Priority
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import group_bot, ready_group, settle, texts
+from tests.texts import protocol_said
 
 
 def _every_value(connection: Connection) -> list[tuple[str, str, str]]:
@@ -102,7 +103,8 @@ async def test_after_delete_no_column_of_any_table_names_the_member_or_holds_the
         await _delete(anna)
         await settle(runtime)
     assert anna.first_name in alert["text"]
-    assert any(f"{anna.first_name} heeft deze week gespaard" in t for t in texts(chat.messages))
+    cheer = "group_deposit_congratulation"
+    assert any(protocol_said(t, cheer, member=anna.first_name) for t in texts(chat.messages))
     assert {trace.split(":")[0] for trace in before} >= {
         "group_reports.text",
         "outbox_messages.payload",

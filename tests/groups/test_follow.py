@@ -27,6 +27,7 @@ from tests.groups.world import (
     settle,
     texts,
 )
+from tests.texts import expected, said
 
 
 async def _bot_says(sandbox: TelegramSandbox, chat: SandboxGroup, count: int) -> list[dict]:
@@ -46,8 +47,8 @@ async def test_a_warning_replies_to_the_message_names_the_member_and_tells_them_
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Koop mijn spullen!")
-        leader.send_in_group(chat, "/warn geen verkoop in de groep", reply_to=said)
+        posted = anna.send_in_group(chat, "Koop mijn spullen!")
+        leader.send_in_group(chat, "/warn geen verkoop in de groep", reply_to=posted)
         [warning] = await _bot_says(sandbox, chat, 1)
         [note] = await anna.wait_for_messages(count=1)
         await settle(runtime)
@@ -59,16 +60,15 @@ async def test_a_warning_replies_to_the_message_names_the_member_and_tells_them_
         await settle(runtime)
         left = await traces_of(database, anna)
 
-    assert warning["reply_to_message"]["message_id"] == said["message_id"]
-    assert warning["text"] == (
-        f"{anna.first_name}, dit is waarschuwing 1 van 3. Reden: geen verkoop in de groep. "
-        "Houd je alsjeblieft aan de groepsregels (/rules)."
+    assert warning["reply_to_message"]["message_id"] == posted["message_id"]
+    reason = "geen verkoop in de groep"
+    assert warning["text"] == expected(
+        "join.mod_warned", name=anna.first_name, count=1, limit=3, reason=reason
     )
     [entity] = [e for e in warning["entities"] if e["type"] == "text_mention"]
     assert entity["user"]["id"] == anna.id
     assert (entity["offset"], entity["length"]) == (0, len(anna.first_name))
-    assert "Reden: geen verkoop in de groep." in note["text"]
-    assert "(1 van 3)" in note["text"]
+    assert note["text"] == expected("join.note_warned", count=1, limit=3, reason=reason)
     assert "/ask" in note["text"]
     assert any(trace.startswith("outbox_messages.payload") for trace in named)
     assert left == []  # erasure scrubbed the mention (and its Telegram id) from the reply
@@ -80,21 +80,22 @@ async def test_a_mute_tells_the_member_how_long_and_unmute_resets_the_warnings(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Hoi")
-        leader.send_in_group(chat, "/warn", reply_to=said)
-        leader.send_in_group(chat, "/warn", reply_to=said)
-        leader.send_in_group(chat, "/mute 2h schelden", reply_to=said)
+        posted = anna.send_in_group(chat, "Hoi")
+        leader.send_in_group(chat, "/warn", reply_to=posted)
+        leader.send_in_group(chat, "/warn", reply_to=posted)
+        leader.send_in_group(chat, "/mute 2h schelden", reply_to=posted)
         await _bot_says(sandbox, chat, 3)
         notes = await anna.wait_for_messages(count=3)
-        leader.send_in_group(chat, "/unmute", reply_to=said)
+        leader.send_in_group(chat, "/unmute", reply_to=posted)
         [unmuted] = await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: not chat.is_muted(anna), what="unmuted")
         leader.send_in_group(chat, "/warn", reply_to=anna.send_in_group(chat, "Sorry"))
         [again] = await _bot_says(sandbox, chat, 1)
 
-    assert notes[2]["text"].startswith("Je bent 2 uur stil gezet in je groep. Reden: schelden.")
-    assert unmuted["text"].endswith("de waarschuwingen staan weer op nul.")
-    assert "dit is waarschuwing 1 van 3" in again["text"]
+    two_hours = expected("duration.hours", n=2)
+    assert notes[2]["text"] == expected("join.note_muted", duration=two_hours, reason="schelden")
+    assert unmuted["text"] == expected("join.mod_unmuted", name=anna.first_name)
+    assert said(again["text"], "join.mod_warned", name=anna.first_name, count=1, limit=3)
 
 
 @SQLITE_ONLY
@@ -119,7 +120,7 @@ async def test_who_stops_leaves_the_group_and_gets_a_fresh_link_on_resume(
 
     assert stopped[0] is MemberStatus.LEFT
     assert not banned  # out, but not banned: she could come back
-    assert any("nieuwe persoonlijke link" in t for t in texts(got))
+    assert expected("join.fresh_link", link=link_of(anna)) in texts(got)
     assert link_of(anna) != first_link
     assert back[0] is MemberStatus.JOINED
 
@@ -130,8 +131,8 @@ async def test_who_is_removed_leaves_the_group_unbanned_but_cannot_rejoin_by_lin
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Ruzie")
-        leader.send_in_group(chat, "/remove blijft schelden", reply_to=said)
+        posted = anna.send_in_group(chat, "Ruzie")
+        leader.send_in_group(chat, "/remove blijft schelden", reply_to=posted)
         [removed] = await _bot_says(sandbox, chat, 1)
         [note] = await anna.wait_for_messages(count=1)
         await sandbox.wait_for(lambda: not chat.is_member(anna), what="anna removed")
@@ -139,9 +140,11 @@ async def test_who_is_removed_leaves_the_group_unbanned_but_cannot_rejoin_by_lin
         anna.request_join(link_of(anna))
         await sandbox.wait_for(lambda: not chat.pending_join_requests, what="declined")
 
-    assert removed["text"].startswith(f"{anna.first_name} is uit de groep verwijderd.")
-    assert removed["reply_to_message"]["message_id"] == said["message_id"]
-    assert "Reden: blijft schelden." in note["text"]
+    assert removed["text"] == expected(
+        "join.mod_removed", name=anna.first_name, reason="blijft schelden"
+    )
+    assert removed["reply_to_message"]["message_id"] == posted["message_id"]
+    assert note["text"] == expected("join.note_removed", reason="blijft schelden")
     assert not chat.is_banned(anna)
     assert not chat.is_member(anna)
 
@@ -159,8 +162,8 @@ async def test_the_counsellor_and_the_admin_hear_when_the_bot_is_removed_or_lose
         [removed] = await leader.wait_for_messages(count=1)
         await admin.wait_for_messages(count=2)
 
-    assert "Ik ben in groep #1 geen beheerder meer, of ik mis rechten." in demoted["text"]
-    assert "Ik ben uit groep #1 gehaald." in removed["text"]
+    assert demoted["text"] == expected("alerts.bot_demoted", group=1)
+    assert said(removed["text"], "alerts.bot_removed", group=1)
     assert "/bind" in removed["text"]
     assert texts(admin.messages)[-2:] == [demoted["text"], removed["text"]]
 
@@ -182,12 +185,11 @@ async def test_a_small_group_alert_counts_members_who_joined_not_those_assigned(
             await member.wait_for_messages(count=1)
         await join(sandbox, chat, members[:2])
         await scan(runtime)
-        early = [t for t in texts(admin.messages) if t.startswith("Groep #1")]
+        early = texts(admin.messages)
         clock.advance(timedelta(hours=73))
         await scan(runtime)
         [(group, _)] = await groups_in(database)
 
     assert early == []  # members get their time to join first
-    alerts = [t for t in texts(admin.messages) if t.startswith("Groep #1")]
-    assert alerts == ["Groep #1 heeft nog maar 2 leden, minder dan het minimum van 3."]
+    assert texts(admin.messages) == [expected("alerts.group_small", group=1, members=2, minimum=3)]
     assert group.formed_size == 5

@@ -8,6 +8,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import FormationDecision, ModerationAction, PoolEntry
 from bot.db.study import Participant
+from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 from tests.groups.world import (
@@ -25,6 +26,7 @@ from tests.groups.world import (
     texts,
     welcomed,
 )
+from tests.texts import expected, intake_done, said
 
 
 async def test_25_peers_form_valid_groups_and_only_members_get_in(
@@ -50,14 +52,14 @@ async def test_25_peers_form_valid_groups_and_only_members_get_in(
 
     assert sorted([len(first_members), len(second_members)]) == [12, 13]
     assert len(people) == 25
-    assert "Stuur in de groep: /bind" in ready[0]["text"]
+    assert said(ready[0]["text"], "groups.ready", group=first.id, code=first.code)
     assert all(chat.is_member(member) for member in members)
     assert not chat.is_member(stranger)
     assert not chat.is_member(outsider)
     assert [link["name"] for link in chat.invite_links] == [m.tag for m in first_members]
     assert all(link["creates_join_request"] for link in chat.invite_links)
     notices = texts(leader.messages)
-    assert any("Iemand die geen lid is" in t for t in notices)
+    assert any(said(t, "groups.declined_stranger", group=first.id) for t in notices)
     async with database.transaction() as session:
         declines = list(await session.scalars(select(ModerationAction.reason)))
         decisions = list(await session.scalars(select(FormationDecision.decision)))
@@ -80,17 +82,17 @@ async def test_bind_confirms_in_the_group_and_welcomes_each_member_with_rules(
         await join(sandbox, chat, members)
         welcome = await welcomed(runtime, clock, chat, 3)
     posted = texts(chat.messages)
-    assert "Ik heb 3 leden hun persoonlijke link gestuurd" in posted[0]
+    [(group, _members)] = await groups_in(database)
+    assert posted[0] == expected("groups.bound", group=group.id, sent=3)
     # one welcome for the burst of joins, naming the newcomers, with a pointer to /rules
-    assert sum("Welkom in de groep" in t for t in posted) == 1
-    assert not any("Groepsregels" in t for t in posted)
-    names = "Deelnemer 0, Deelnemer 1 en Deelnemer 2"
-    assert welcome["text"] == (
-        f"Welkom in de groep, {names}! Fijn dat jullie er zijn. De groepsregels staan onder /rules."
-    )
+    assert sum(said(t, "join.welcome") or said(t, "groups.welcome") for t in posted) == 1
+    assert not any(said(t, "groups.rules", within=True) for t in posted)
+    names = f"Deelnemer 0, Deelnemer 1{text(Language.NL, 'join.and')}Deelnemer 2"
+    assert welcome["text"] == plural(Language.NL, "join.welcome", 3, names=names)
     mentioned = [e["user"]["id"] for e in welcome["entities"] if e["type"] == "text_mention"]
     assert mentioned == [m.id for m in members]
-    assert "persoonlijke link" in members[0].messages[-1]["text"]
+    your_link = expected("groups.your_link", link=link_of(members[0]))
+    assert members[0].messages[-1]["text"] == your_link
 
 
 @SQLITE_ONLY
@@ -102,7 +104,7 @@ async def test_peer_arm_participant_enters_the_pool_through_the_intake(
         [done] = await enroll(sanne, await new_code(database, clock))
     async with database.transaction() as session:
         entry = await session.scalar(select(PoolEntry))
-    assert "kleine groep" in done["text"]
+    assert done["text"] == intake_done("peer")
     assert entry is not None
     assert (entry.arm, entry.track, entry.age_band) == ("peer", "savings", "26-35")
 

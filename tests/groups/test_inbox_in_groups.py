@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle
+from tests.texts import expected, said
+
+QUESTION = "Mag ik mijn spaargeld ook voor een cursus gebruiken?"
 
 
 @SQLITE_ONLY
@@ -15,7 +19,7 @@ async def test_a_members_question_names_their_group_and_is_counted_under_it(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, _chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        anna.send("/ask Mag ik mijn spaargeld ook voor een cursus gebruiken?")
+        anna.send(f"/ask {QUESTION}")
         [receipt] = await anna.wait_for_messages(count=1)
         [ticket] = await leader.wait_for_messages(count=1)
         await settle(runtime)
@@ -24,11 +28,13 @@ async def test_a_members_question_names_their_group_and_is_counted_under_it(
         leader.send("/group 1")
         [detail] = await leader.wait_for_messages(count=1)
         keyboard = anna.reply_keyboard
-    assert receipt["text"].startswith("Verstuurd naar je begeleider")
-    assert ticket["text"].startswith(f"❓ Vraag #1 van {anna.first_name} (m-")
-    assert "Groep: #1 · Geld sparen" in ticket["text"]
-    assert overview["text"].endswith("Open vragen: 1 (#1: 1). /tickets toont ze.")
-    assert detail["text"].endswith("Open vragen uit deze groep: 1. /tickets toont ze.")
+    assert receipt["text"] == text(Language.NL, "inbox.sent")
+    savings = text(Language.NL, "track.savings")
+    ticket_of_anna = {"ticket": 1, "name": anna.first_name, "question": QUESTION}
+    assert said(ticket["text"], "inbox.ticket", group="#1", track=savings, **ticket_of_anna)
+    assert f"{anna.first_name} (m-" in ticket["text"], "named with their pseudonym"
+    assert overview["text"].endswith(expected("inbox.open_overview", count=1, parts="#1: 1"))
+    assert detail["text"].endswith(expected("inbox.open_in_group", count=1))
     assert keyboard is not None
     labels = [b["text"] for row in keyboard["keyboard"] for b in row]
-    assert labels[-1] == "❓ Vraag aan mijn begeleider", "a counsellor now, so the button too"
+    assert labels[-1] == text(Language.NL, "menu.ask"), "a counsellor now, so the button too"

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language, plural
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import (
@@ -22,6 +23,7 @@ from tests.groups.world import (
     texts,
     welcomed,
 )
+from tests.texts import expected, said
 
 
 async def bound_group(
@@ -65,12 +67,17 @@ async def test_members_who_never_join_are_reminded_twice_and_shown_as_never_join
     assert early == [2, 2]  # "waiting" and the link; nothing before 24 hours
     for person, got in [*zip(late, first, strict=True), *zip(late, second, strict=True)]:
         assert len(got) == 1
-        assert "Je groep wacht op je!" in got[0]["text"]
-        assert link_of(person) in got[0]["text"]
+        assert got[0]["text"] == expected("join.reminder", link=link_of(person))
     assert all(len(p.messages) == 4 for p in late)  # at most two reminders
     assert all(len(p.messages) == 2 for p in members[:2])  # who joined is never reminded
-    assert shown["text"].count("nooit gekomen (2 herinneringen)") == 2
-    assert "Niet in de groep: 0 nog niet gekomen, 2 nooit gekomen." in shown["text"]
+    twice = plural(Language.NL, "join.reminders", 2)
+    never_joined = [
+        line
+        for line in shown["text"].splitlines()
+        if said(line, "join.member_never_joined", reminders=twice)
+    ]
+    assert len(never_joined) == 2
+    assert expected("join.not_joined", assigned=0, never=2) in shown["text"]
     assert all(not chat.is_member(p) for p in late)
     assert texts(late[0].messages)[2] == texts(late[0].messages)[3]
 
@@ -86,7 +93,7 @@ async def test_a_burst_of_fifteen_joins_gets_one_welcome_within_the_group_rate_l
 
     posted = chat.messages[before:]
     assert posted == [welcome]
-    assert welcome["text"].endswith("Fijn dat jullie er zijn. De groepsregels staan onder /rules.")
+    assert said(welcome["text"], "join.welcome", count=15)
     mentioned = {e["user"]["id"] for e in welcome["entities"] if e["type"] == "text_mention"}
     assert mentioned == {m.id for m in members}
     assert [c.method for c in sandbox.calls if c.http_status == 429] == []

@@ -11,10 +11,19 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import GroupReport, ModerationAction
 from bot.db.study import Event
-from bot.i18n import Language
+from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, TelegramSandbox
 from bot.services.peer_groups.moderation import describe, parse_mute
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle, texts
+from tests.texts import expected, said
+
+RUDE = "Wie wil mijn oude telefoon kopen? 50 euro!"
+NO_REASON = text(Language.NL, "join.no_reason")
+
+
+def _hours(n: int) -> str:
+    """A mute of `n` hours, as the bot says it in Dutch."""
+    return expected("duration.hours", n=n)
 
 
 async def _actions(database: Database) -> list[ModerationAction]:
@@ -37,7 +46,7 @@ async def test_report_reaches_the_counsellor_privately_and_resolving_forgets_the
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
-        rude = anna.send_in_group(chat, "Wie wil mijn oude telefoon kopen? 50 euro!")
+        rude = anna.send_in_group(chat, RUDE)
         command = bert.send_in_group(chat, "/report", reply_to=rude)
         [alert] = await leader.wait_for_messages(count=1)
         [thanks] = await bert.wait_for_messages(count=1)
@@ -47,13 +56,11 @@ async def test_report_reaches_the_counsellor_privately_and_resolving_forgets_the
         leader.press(alert, alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
         [resolved] = await leader.wait_for_messages(count=1)
         await settle(runtime)
-    assert "Wie wil mijn oude telefoon kopen? 50 euro!" in alert["text"]
-    assert (
-        f"https://t.me/c/{str(chat.id).removeprefix('-100')}/{rude['message_id']}" in alert["text"]
-    )
-    assert thanks["text"] == "Dank je wel voor je melding. De begeleider kijkt ernaar."
-    assert stored == "Wie wil mijn oude telefoon kopen? 50 euro!"
-    assert resolved["text"] == "Melding #1 is afgehandeld; de tekst is gewist."
+    link = f"https://t.me/c/{str(chat.id).removeprefix('-100')}/{rude['message_id']}"
+    assert said(alert["text"], "reports.to_counsellor", report=1, group=1, words=RUDE, link=link)
+    assert thanks["text"] == text(Language.NL, "reports.thanks")
+    assert stored == RUDE
+    assert resolved["text"] == expected("reports.resolved", report=1)
     async with database.transaction() as session:
         report = await session.scalar(select(GroupReport))
     assert report is not None
@@ -67,10 +74,10 @@ async def test_mute_by_a_participant_is_refused_and_nothing_happens(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         _leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Hallo allemaal")
-        bert.send_in_group(chat, "/mute", reply_to=said)
+        posted = anna.send_in_group(chat, "Hallo allemaal")
+        bert.send_in_group(chat, "/mute", reply_to=posted)
         [refusal] = await _bot_says(sandbox, chat, 1)
-    assert refusal == "Sorry, alleen de begeleider kan dat doen."
+    assert refusal == text(Language.NL, "moderation.not_allowed")
     assert not chat.is_muted(anna)
     assert await _actions(database) == []
 
@@ -81,12 +88,14 @@ async def test_mute_by_the_counsellor_restricts_the_target_and_is_logged(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Koop nu!")
-        leader.send_in_group(chat, "/mute 2h reclame", reply_to=said)
+        posted = anna.send_in_group(chat, "Koop nu!")
+        leader.send_in_group(chat, "/mute 2h reclame", reply_to=posted)
         [answer] = await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
     [action] = await _actions(database)
-    assert answer == "Deelnemer 0 is 2 uur stil gezet. Reden: reclame."
+    assert answer == expected(
+        "join.mod_muted", name="Deelnemer 0", duration=_hours(2), reason="reclame"
+    )
     assert (action.action, action.actor_role, action.actor_telegram_id) == (
         "mute",
         "counsellor",
@@ -104,19 +113,21 @@ async def test_third_warning_mutes_and_tells_the_counsellor(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Dit is een test")
+        posted = anna.send_in_group(chat, "Dit is een test")
         answers = []
         for _ in range(3):
-            leader.send_in_group(chat, "/warn", reply_to=said)
+            leader.send_in_group(chat, "/warn", reply_to=posted)
             answers += await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
         [told] = await leader.wait_for_messages(count=1)
-    assert answers[0].startswith("Deelnemer 0, dit is waarschuwing 1 van 3.")
-    assert answers[2].startswith(
-        "Deelnemer 0, dit was waarschuwing 3 van 3: je bent 1 uur stil gezet."
+    anna_warned = {"name": "Deelnemer 0", "reason": NO_REASON}
+    assert answers[0] == expected("join.mod_warned", count=1, limit=3, **anna_warned)
+    assert answers[2] == expected(
+        "join.mod_warned_muted", limit=3, duration=_hours(1), **anna_warned
     )
-    assert "3 waarschuwingen" in told["text"]
-    assert "/unmute of /remove" in told["text"]
+    assert said(told["text"], "moderation.limit_reached", group=1, count=3, duration=_hours(1))
+    assert "/unmute" in told["text"]
+    assert "/remove" in told["text"]
     assert [a.action for a in await _actions(database)] == ["warn", "warn", "warn", "limit_mute"]
 
 
@@ -126,10 +137,10 @@ async def test_unmute_remove_and_pin_do_what_they_say(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
-        said = anna.send_in_group(chat, "Hoi")
-        leader.send_in_group(chat, "/mute", reply_to=said)
+        posted = anna.send_in_group(chat, "Hoi")
+        leader.send_in_group(chat, "/mute", reply_to=posted)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="muted")
-        leader.send_in_group(chat, "/unmute", reply_to=said)
+        leader.send_in_group(chat, "/unmute", reply_to=posted)
         await sandbox.wait_for(lambda: not chat.is_muted(anna), what="unmuted")
         leader.send_in_group(chat, "/remove", reply_to=bert.send_in_group(chat, "Hoi"))
         await sandbox.wait_for(lambda: chat.is_banned(bert), what="removed")
@@ -148,13 +159,16 @@ async def test_flood_control_mutes_ten_messages_in_five_seconds_and_tells_the_co
         leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
         for n in range(10):
             anna.send_in_group(chat, f"bericht {n}")
+        flood_muted = expected("moderation.flood_muted", duration=_hours(1))
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the flooder muted")
         [told] = await leader.wait_for_messages(count=1)
         await sandbox.wait_for(
-            lambda: "Te veel berichten in korte tijd: 1 uur stil gezet." in texts(chat.messages),
+            lambda: flood_muted in texts(chat.messages),
             what="the notice in the group",
         )
-    assert "10 berichten binnen 5 seconden" in told["text"]
+    assert said(
+        told["text"], "moderation.flood_told", group=1, count=10, seconds=5, duration=_hours(1)
+    )
     assert [a.action for a in await _actions(database)] == ["flood_mute"]
 
 
@@ -168,7 +182,7 @@ async def test_counsellor_is_exempt_from_flood_control(
             leader.send_in_group(chat, f"welkom {n}")
         anna.send_in_group(chat, "/rules")
         [rules] = await _bot_says(sandbox, chat, 1)
-    assert rules.startswith("Groepsregels:")
+    assert rules == text(Language.NL, "groups.rules")
     assert await _actions(database) == []
 
 
@@ -206,9 +220,13 @@ def test_mute_takes_an_optional_duration_then_a_reason(
 
 
 def test_durations_are_said_in_the_largest_whole_unit() -> None:
-    assert describe(timedelta(hours=2), Language.NL) == "2 uur"
-    assert describe(timedelta(minutes=90), Language.EN) == "90 minutes"
-    assert describe(timedelta(days=1), Language.EN) == "1 day"
+    assert describe(timedelta(hours=2), Language.NL) == expected("duration.hours", n=2)
+    assert describe(timedelta(minutes=90), Language.EN) == expected(
+        "duration.minutes", language=Language.EN, n=90
+    )
+    assert describe(timedelta(days=1), Language.EN) == expected(
+        "duration.day", language=Language.EN, n=1
+    )
 
 
 @SQLITE_ONLY
@@ -218,16 +236,18 @@ async def test_a_mute_telegram_refuses_is_logged_as_failed_and_the_group_still_h
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
         chat.add_bot(admin=True, can_restrict_members=False)  # someone took the right away
-        said = anna.send_in_group(chat, "Koop nu!")
-        leader.send_in_group(chat, "/mute", reply_to=said)
+        posted = anna.send_in_group(chat, "Koop nu!")
+        leader.send_in_group(chat, "/mute", reply_to=posted)
         [answer] = await _bot_says(sandbox, chat, 1)
         await settle(runtime)
         bert.send_in_group(chat, "/rules")
         [rules] = await _bot_says(sandbox, chat, 1)
     [action] = await _actions(database)
-    assert answer == "Deelnemer 0 is 1 uur stil gezet. Reden: niet opgegeven."
+    assert answer == expected(
+        "join.mod_muted", name="Deelnemer 0", duration=_hours(1), reason=NO_REASON
+    )
     assert not chat.is_muted(anna)
     assert action.action == "mute"
     assert action.failure is not None
     assert "rights" in action.failure
-    assert rules.startswith("Groepsregels:")  # a refused call never silences the chat
+    assert rules == text(Language.NL, "groups.rules")  # a refused call never silences the chat

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language, plural
 from bot.research import report_trial
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import (
@@ -19,12 +20,16 @@ from tests.groups.world import (
     group_bot,
     groups_in,
     join,
+    link_of,
     peers,
     scan,
     settle,
     texts,
     welcomed,
 )
+from tests.texts import expected, said
+
+REASON = "geen verkoop"
 
 
 @SQLITE_ONLY
@@ -52,12 +57,12 @@ async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a
         await scan(runtime)
 
         anna, bert = coming[0], coming[1]
-        said = anna.send_in_group(chat, "Wie wil mijn fiets kopen?")
-        leader.send_in_group(chat, "/warn geen verkoop", reply_to=said)
+        posted = anna.send_in_group(chat, "Wie wil mijn fiets kopen?")
+        leader.send_in_group(chat, "/warn geen verkoop", reply_to=posted)
         await sandbox.wait_for(
-            lambda: any("waarschuwing 1 van 3" in t for t in texts(chat.messages)), what="warn"
+            lambda: any(_first_warning(t) for t in texts(chat.messages)), what="warn"
         )
-        warning = next(m for m in chat.messages if "waarschuwing 1 van 3" in m.get("text", ""))
+        warning = next(m for m in chat.messages if _first_warning(m.get("text", "")))
         [note] = await anna.wait_for_messages(count=1)
 
         bert.send("/stop")
@@ -74,20 +79,30 @@ async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a
 
     # two never opened their link: reminded twice, each time with their link, then no more
     assert all(len(batch) == 1 for round_ in reminded for batch in round_)
-    assert all("Je groep wacht op je!" in batch[0]["text"] for r in reminded for batch in r)
+    for round_ in reminded:
+        for person, batch in zip(never, round_, strict=True):
+            assert batch[0]["text"] == expected("join.reminder", link=link_of(person))
     assert all(len(p.messages) == 4 for p in never)
-    assert shown["text"].count("nooit gekomen (2 herinneringen)") == 2
-    assert "2 nooit gekomen" in shown["text"]
+    lines = shown["text"].splitlines()
+    twice = plural(Language.NL, "join.reminders", 2)
+    assert sum(said(line, "join.member_never_joined", reminders=twice) for line in lines) == 2
+    assert said(shown["text"], "join.not_joined", within=True, never=2)
     html = report.read_text()
     assert "joined 10, never joined 2" in html
     # the warning replies to the message, names her, and she hears privately why
-    assert warning["reply_to_message"]["message_id"] == said["message_id"]
-    assert warning["text"].startswith(f"{anna.first_name}, dit is waarschuwing 1 van 3.")
+    assert warning["reply_to_message"]["message_id"] == posted["message_id"]
+    assert warning["text"] == expected(
+        "join.mod_warned", name=anna.first_name, count=1, limit=3, reason=REASON
+    )
     assert any(
         e["type"] == "text_mention" and e["user"]["id"] == anna.id for e in warning["entities"]
     )
-    assert "Reden: geen verkoop." in note["text"]
+    assert note["text"] == expected("join.note_warned", count=1, limit=3, reason=REASON)
     # the member who stopped is out of the group, and not banned from it
     assert not chat.is_member(bert)
     assert not chat.is_banned(bert)
-    assert "vertrokken" in shown["text"]
+    assert any(said(line, "counsellor.member_left") for line in lines)
+
+
+def _first_warning(message: str) -> bool:
+    return said(message, "join.mod_warned", count=1, limit=3)

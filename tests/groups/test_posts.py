@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language, plural, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import SQLITE_ONLY, WEEK, group_bot, ready_group, scan, texts
+from tests.texts import protocol_said, protocol_text, topic
 
 
 async def _deposit(person: SandboxUser, amount: str) -> None:
@@ -53,20 +56,13 @@ async def test_progress_and_curriculum_arrive_weekly_without_backlog_or_flood_er
         clock.advance(timedelta(days=1))  # a late topic waits for its slot, then comes in order
         await scan(runtime)
         after_downtime = texts(chat.messages)[start + len(first_topic) + len(first_week) :]
-    assert first_topic == [
-        "Onderwerp van week 1: Kennismaken. Wat wil jij bereiken, en waarom is dat belangrijk "
-        "voor je? Wie wil iets delen?"
-    ]
-    assert first_week == [
-        "Deze week hebben 2 van de 4 groepsleden gespaard. Mooi samen! Wat helpt jou om te sparen?"
-    ]
+    prompt = "curriculum_prompt"
+    assert first_topic == [protocol_text(prompt, week=1, topic=topic("savings", 1))]
+    assert first_week == [protocol_text("group_progress_savings", active=2, members=4)]
     assert len(after_downtime) == 2
     # a week nobody saved: a neutral prompt, no "0 of 4" and no praise
-    assert after_downtime[0] == (
-        "Een nieuwe week. Wat is jouw plan om deze week iets opzij te zetten? "
-        "Een klein bedrag telt ook."
-    )
-    assert after_downtime[1].startswith("Onderwerp van week 2: Je geld op een rij.")
+    assert after_downtime[0] == text(Language.NL, "join.progress_quiet_savings")
+    assert after_downtime[1] == protocol_text(prompt, week=2, topic=topic("savings", 2))
     assert _rejected(sandbox) == []
 
 
@@ -84,11 +80,13 @@ async def test_jobseekers_group_hears_how_many_took_a_step(
         await scan(runtime)  # the first topic
         clock.advance(WEEK - timedelta(days=1))
         await scan(runtime)
-    summary = next(t for t in texts(chat.messages) if t.startswith("Deze week"))
-    assert summary.startswith("Deze week hebben 1 van de 3 groepsleden een stap gezet")
-    assert "samen 1 sollicitatie." in summary  # one application, in the singular
-    topics = [t for t in texts(chat.messages) if t.startswith("Onderwerp van week")]
-    assert topics[0].startswith("Onderwerp van week 1: Kennismaken. Wat voor werk zoek je")
+    summary = next(t for t in texts(chat.messages) if protocol_said(t, "group_progress_jobsearch"))
+    one_application = plural(Language.NL, "count.applications", 1)  # in the singular
+    assert summary == protocol_text(
+        "group_progress_jobsearch", active=1, members=3, applications=one_application
+    )
+    topics = [t for t in texts(chat.messages) if protocol_said(t, "curriculum_prompt")]
+    assert topics[0] == protocol_text("curriculum_prompt", week=1, topic=topic("jobsearch", 1))
     assert not any("sparen" in t.lower() for t in topics)  # jobseekers get jobseekers' topics
 
 
@@ -102,9 +100,10 @@ async def test_a_week_without_job_search_steps_gets_a_neutral_prompt(
         )
         clock.advance(WEEK)
         await scan(runtime)
-    said = texts(chat.messages)
-    assert "Een nieuwe week. Wat is jouw volgende stap in het zoeken naar werk?" in said[-1]
-    assert not any("0 van de" in t or "Goed bezig" in t for t in said)
+    posted = texts(chat.messages)
+    assert posted[-1] == text(Language.NL, "join.progress_quiet_jobsearch")
+    summaries = ("group_progress_jobsearch", "group_progress_savings")
+    assert not any(protocol_said(t, kind) for t in posted for kind in summaries)
 
 
 @SQLITE_ONLY
@@ -116,8 +115,9 @@ async def test_deposit_is_cheered_in_the_group_once_a_week_when_the_protocol_say
         await _deposit(anna, "10")
         await _deposit(anna, "2")
         await _handled(sandbox, chat, anna)
-    cheers = [t for t in texts(chat.messages) if "heeft deze week gespaard" in t]
-    assert cheers == [f"{anna.first_name} heeft deze week gespaard. Goed gedaan!"]
+    cheer = "group_deposit_congratulation"
+    cheers = [t for t in texts(chat.messages) if protocol_said(t, cheer)]
+    assert cheers == [protocol_text(cheer, member=anna.first_name)]
 
 
 @SQLITE_ONLY
@@ -126,8 +126,11 @@ async def test_no_cheer_in_the_group_by_default(
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         _leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
+        before = len(chat.messages)
         await _deposit(anna, "10")
         await _handled(sandbox, chat, anna)
+    # nothing in the group after the deposit but the answer to /rules
+    assert texts(chat.messages)[before:] == [text(Language.NL, "groups.rules")]
     assert not [t for t in texts(chat.messages) if "gespaard" in t]
 
 
@@ -181,7 +184,7 @@ async def _busy_week(
 
 def _all_rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
     tables = inspect(connection).get_table_names()
-    return {t: list(connection.execute(text(f'SELECT * FROM "{t}"'))) for t in tables}
+    return {t: list(connection.execute(sql(f'SELECT * FROM "{t}"'))) for t in tables}
 
 
 async def _dump(database: Database) -> dict[str, list[tuple[object, ...]]]:

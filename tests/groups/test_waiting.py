@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import (
     WEEK,
@@ -19,6 +20,7 @@ from tests.groups.world import (
     scan,
     texts,
 )
+from tests.texts import expected, said
 
 
 async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
@@ -35,11 +37,14 @@ async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
         await scan(runtime)  # a second scan the same week sends nothing more
         update = await people[0].wait_for_messages(count=1)
 
-    assert "We wachten nog op een paar mensen van ongeveer jouw leeftijd" in first
+    assert first == text(Language.NL, "pool.entered")
     assert quiet == 1
     assert len(update) == 1
-    assert "Er wachten nu 1 ander met je mee" in update[0]["text"]
-    assert "een groep begint vanaf 3 mensen" in update[0]["text"]
+    one_other = plural(Language.NL, "pool.people", 1)
+    savings = text(Language.NL, "track.savings")
+    assert update[0]["text"] == expected(
+        "pool.still_waiting", track=savings, others=one_other, needed=3
+    )
 
 
 async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
@@ -57,13 +62,16 @@ async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
         replies = await leader.wait_for_messages(count=2)
 
     told = texts(people[1].messages)
-    assert any("te weinig mensen om een groep te beginnen" in t for t in told)
-    alerts = [t for t in texts(admin.messages) if t.startswith("Wachtrij")]
+    assert text(Language.NL, "pool.keep_waiting") in told
+    two_waiting = plural(Language.NL, "join.people_waiting", 2)
+    overdue = {"people": two_waiting, "days": 15, "limit": 14}
+    alerts = texts(admin.messages)
     assert len(alerts) == 1
-    assert "2 mensen wachten al 15 dagen" in alerts[0]
-    assert any(t.startswith("Wachtrij") for t in texts(replies))
-    assert "Wachtrijen langer dan 14 dagen:" in replies[-1]["text"]
-    assert "2 mensen wachten, al 15 dagen" in replies[-1]["text"]
+    assert said(alerts[0], "alerts.pool_overdue", **overdue)
+    assert any(said(t, "alerts.pool_overdue", **overdue) for t in texts(replies))
+    assert expected("join.overdue_head", days=14) in replies[-1]["text"]
+    line = {"people": two_waiting, "days": 15}
+    assert said(replies[-1]["text"], "join.overdue_line", within=True, **line)
 
 
 async def test_a_pool_past_the_limit_forms_smaller_and_its_members_hear_it(
@@ -79,7 +87,7 @@ async def test_a_pool_past_the_limit_forms_smaller_and_its_members_hear_it(
 
     [(_group, members)] = await groups_in(database)
     assert len(members) == 3
-    assert any("begint je groep kleiner, met 3 mensen" in t for t in texts(told))
+    assert expected("pool.formed_small", size=3) in texts(told)
 
 
 async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_band(
@@ -93,8 +101,8 @@ async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_b
         told = await late.wait_for_messages(count=2)
         await join(sandbox, chat, [late])
 
-    assert "je groep telt nu 4 mensen" in told[0]["text"]
-    assert link_of(late) in told[1]["text"]
+    assert told[0]["text"] == expected("pool.merged", size=4)
+    assert told[1]["text"] == expected("groups.your_link", link=link_of(late))
     assert chat.is_member(late)
     [(_group, placed)] = await groups_in(database)
     assert len(placed) == len(members) + 1

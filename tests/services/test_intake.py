@@ -11,9 +11,9 @@ from bot.db.study import AllocatedPerson, Allocation, IntakeStep, SurveyAnswer
 from bot.i18n import Language, plural, text
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Component
 from experiments.questionnaires import load_instrument
 from tests.services.conftest import Person, Said, new_code, nl, participant_of
+from tests.texts import intake_done
 
 
 async def _count(person: Person, model: type) -> int:
@@ -191,7 +191,7 @@ async def test_the_arm_is_drawn_only_after_the_commitment_and_only_once(
     assert participant.arm in {arm.name for arm in trial.protocol.arms}
     assert participant.allocated_at == clock.now()
     assert participant.period_start == clock.now()
-    assert done.text == _done_text(trial, participant.arm)
+    assert done.text == intake_done(participant.arm or "", protocol=trial.protocol)
     assert await _count(person, Allocation) == 1
     assert await _count(person, AllocatedPerson) == 1
     # the same button again, another goal typed, /start: no second draw
@@ -214,7 +214,7 @@ async def test_a_typed_savings_goal_in_euros_and_cents_finishes_the_intake(
     assert participant.commitment_cents == 750
     assert participant.step is IntakeStep.DONE
     assert participant.arm is not None
-    assert done.text == _done_text(trial, participant.arm)
+    assert done.text == intake_done(participant.arm or "", protocol=trial.protocol)
 
 
 async def test_a_bad_typed_savings_goal_is_explained_asked_again_and_draws_no_arm(
@@ -316,12 +316,3 @@ async def test_a_language_button_after_the_intake_switches_the_language(
     assert reply.text == text(Language.EN, "language.changed")
     participant = await participant_of(person)
     assert (participant.language, participant.step) == ("en", IntakeStep.DONE)
-
-
-def _done_text(trial: Trial, arm: str | None) -> str:
-    """The intake's last answer: the arm in plain words, and for the peer arm the wait."""
-    allocated = trial.protocol.arm(arm or "")
-    explanation = allocated.explanation.text("nl")
-    if allocated.has(Component.PEER_GROUP):
-        explanation += "\n\n" + nl("pool.entered")
-    return nl("intake.done", explanation=explanation)

@@ -1,0 +1,171 @@
+"""Whether a message the bot sent was rendered from a given text, so tests assert on keys.
+
+A test that asserts on a literal sentence breaks whenever the wording is improved, and a
+test that only knows "some text came back" proves too little. `said` sits in between: it
+checks that a message is (or contains) the text of a catalogue key, with the parameters the
+test knows filled in exactly, and any it does not know matching whatever the bot put there.
+`protocol_said` does the same for the message templates of the shipped study protocol (the
+receipts, reminders and group posts a study may reword), which the tests' bot runs on.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import cache
+
+from babel import Locale
+from babel.numbers import format_decimal
+
+from bot.i18n import Language, MissingText, catalogue, text
+from bot.paths import shipped_config
+from experiments.protocol import Protocol, load_protocol
+from experiments.protocol_sections import Component
+
+__all__ = [
+    "Language",
+    "expected",
+    "filled",
+    "intake_done",
+    "protocol_said",
+    "protocol_text",
+    "said",
+    "shipped_protocol",
+    "topic",
+]
+
+
+def said(
+    message: str,
+    key: str,
+    /,
+    *,
+    language: Language = Language.NL,
+    within: bool = False,
+    **params: object,
+) -> bool:
+    """Whether `message` is the catalogue text `key` (or, `within`, contains it).
+
+    Placeholders named in `params` must read exactly as `text(language, key, **params)` would
+    render them; the others may be any text. With every placeholder given this is the same as
+    comparing to `text(...)`. A plural key (a table of CLDR forms) takes the form `count`
+    chooses when `count` is given, and any of its forms otherwise.
+    """
+    return any(
+        filled(template, within=within, **params).search(message) is not None
+        for template in _templates(language, key, params)
+    )
+
+
+def expected(key: str, /, *, language: Language = Language.NL, **params: object) -> str:
+    """The catalogue text `key` as `text` (or `plural`, given `count`) renders it, for `==`.
+
+    Unlike `text`, which ignores a parameter its template does not use, this refuses one: a
+    test that passes `count=1` then checks that the message says 1, even after the catalogue
+    is rewritten, as the literal "1 van 3" it replaces did.
+    """
+    templates = _templates(language, key, params)
+    if len(templates) != 1:
+        raise ValueError(f"{key} is a plural text: give its count")
+    _refuse_unused(templates[0], params)
+    return templates[0].format(**params)
+
+
+def protocol_said(
+    message: str,
+    kind: str,
+    /,
+    *,
+    language: Language = Language.NL,
+    within: bool = False,
+    **params: object,
+) -> bool:
+    """Like `said`, for the shipped protocol's message template `kind` ("reminder_savings")."""
+    template = shipped_protocol().templates.get(kind).text(language)
+    return filled(template, within=within, **params).search(message) is not None
+
+
+def protocol_text(kind: str, language: Language = Language.NL, **params: object) -> str:
+    """The shipped protocol's message `kind` rendered, refusing unused `params` as `expected`."""
+    template = shipped_protocol().templates.get(kind)
+    _refuse_unused(template.text(language), params)
+    return template.render(language, params)
+
+
+def topic(track: str, week: int, language: Language = Language.NL, band: str = "26-35") -> str:
+    """The shipped curriculum's topic of `week` for a group of `track` and `band`."""
+    return shipped_protocol().curriculum_for(track, band)[week - 1].topic(language)
+
+
+@cache
+def shipped_protocol() -> Protocol:
+    """The protocol the tests' bot runs on (see tests/e2e/conftest.runtime_for)."""
+    return load_protocol(shipped_config("study.toml"))
+
+
+def intake_done(
+    arm: str, language: Language = Language.NL, protocol: Protocol | None = None
+) -> str:
+    """The intake's last answer: the arm in plain words, and for the peer arm the wait."""
+    allocated = (protocol or shipped_protocol()).arm(arm)
+    explanation = allocated.explanation.text(language)
+    if allocated.has(Component.PEER_GROUP):
+        explanation += "\n\n" + text(language, "pool.entered")
+    return text(language, "intake.done", explanation=explanation)
+
+
+def filled(template: str, *, within: bool = False, **params: object) -> re.Pattern[str]:
+    """A pattern for `template` with the given placeholders filled in and the rest open.
+
+    Without `within` the pattern must match the whole message (it is anchored at both ends);
+    with it, the text may stand anywhere in the message, among other parts.
+    """
+    parts: list[str] = []
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field is None:
+            continue
+        if field in params:
+            placeholder = "{" + field + (f"!{conversion}" if conversion else "")
+            placeholder += f":{spec}}}" if spec else "}"
+            parts.append(re.escape(placeholder.format(**{field: params[field]})))
+        else:
+            parts.append(".+?")
+    _refuse_unused(template, params)
+    body = "".join(parts)
+    return re.compile(body if within else rf"\A(?:{body})\Z", re.DOTALL)
+
+
+_CLDR_FORMS = ("zero", "one", "two", "few", "many", "other")
+
+
+def _fields(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def _refuse_unused(template: str, params: dict[str, object]) -> None:
+    """A value the template does not show cannot be checked: the test (or the text) is wrong."""
+    unused = set(params) - _fields(template)
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
+
+
+def _templates(language: Language, key: str, params: dict[str, object]) -> list[str]:
+    """The template(s) `key` may have been rendered from; `params["count"]` is formatted."""
+    texts = catalogue(language)
+    if key in texts:
+        return [texts[key]]
+    forms = {form: texts[f"{key}.{form}"] for form in _CLDR_FORMS if f"{key}.{form}" in texts}
+    if "other" not in forms:
+        raise MissingText(f"{language.value}:{key}")
+    count = params.get("count")
+    if not isinstance(count, int):
+        return list(forms.values())
+    # as bot.i18n.plural does: the CLDR form for the count, which it writes as a locale number
+    form = str(Locale.parse(language.locale).plural_form(abs(count)))
+    template = forms.get(form, forms["other"])
+    if "count" in _fields(template):
+        params["count"] = format_decimal(count, locale=language.locale)
+    else:
+        del params["count"]  # it chose the form; the text itself does not show it
+    return [template]
