@@ -183,7 +183,7 @@ async def test_a_small_group_alert_counts_members_who_joined_not_those_assigned(
         await settle(runtime)
         for member in members:
             await member.wait_for_messages(count=1)
-        await join(sandbox, chat, members[:2])
+        await join(sandbox, chat, members[:2], database)
         await scan(runtime)
         early = texts(admin.messages)
         clock.advance(timedelta(hours=73))

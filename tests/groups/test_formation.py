@@ -42,7 +42,7 @@ async def test_25_peers_form_valid_groups_and_only_members_get_in(
         await settle(runtime)
         by_participant = await _telegram_ids(database)
         members = [sandbox.user(by_participant[m.participant_id]) for m in first_members]
-        await join(sandbox, chat, members)
+        await join(sandbox, chat, members, database)
         stranger = sandbox.add_user("Vreemde")
         stranger.request_join(link_of(members[0]))
         outsider = sandbox.user(by_participant[second_members[0].participant_id])
@@ -79,7 +79,7 @@ async def test_bind_confirms_in_the_group_and_welcomes_each_member_with_rules(
         [ready] = await leader.wait_for_messages(count=1)
         chat = await bind(sandbox, leader, bind_code(ready))
         await settle(runtime)
-        await join(sandbox, chat, members)
+        await join(sandbox, chat, members, database)
         welcome = await welcomed(runtime, clock, chat, 3)
     posted = texts(chat.messages)
     [(group, _members)] = await groups_in(database)

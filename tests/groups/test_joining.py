@@ -46,7 +46,7 @@ async def test_members_who_never_join_are_reminded_twice_and_shown_as_never_join
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
         leader, chat, members = await bound_group(sandbox, database, clock, runtime, 4)
-        await join(sandbox, chat, members[:2])
+        await join(sandbox, chat, members[:2], database)
         late = members[2:]
         clock.advance(timedelta(hours=23))
         await scan(runtime)
@@ -88,7 +88,7 @@ async def test_a_burst_of_fifteen_joins_gets_one_welcome_within_the_group_rate_l
     async with group_bot(sandbox, database, clock, small=False) as runtime:
         _leader, chat, members = await bound_group(sandbox, database, clock, runtime, 15)
         before = len(chat.messages)
-        await join(sandbox, chat, members)
+        await join(sandbox, chat, members, database)
         welcome = await welcomed(runtime, clock, chat, 15)
 
     posted = chat.messages[before:]

@@ -46,7 +46,7 @@ async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a
         for person in people:
             await person.wait_for_messages(count=1)  # the personal link
         coming, never = people[:10], people[10:]
-        await join(sandbox, chat, coming)
+        await join(sandbox, chat, coming, database)
         await welcomed(runtime, clock, chat, 10)
         reminded = []
         for hours in (24, 48):

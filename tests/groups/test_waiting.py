@@ -99,7 +99,7 @@ async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_b
         clock.advance(timedelta(days=14))
         await scan(runtime)
         told = await late.wait_for_messages(count=2)
-        await join(sandbox, chat, [late])
+        await join(sandbox, chat, [late], database)
 
     assert told[0]["text"] == expected("pool.merged", size=4)
     assert told[1]["text"] == expected("groups.your_link", link=link_of(late))

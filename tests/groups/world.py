@@ -181,13 +181,18 @@ def link_of(person: SandboxUser) -> str:
     raise AssertionError(f"{person} got no join link")
 
 
-async def join(sandbox: TelegramSandbox, chat: SandboxGroup, people: Sequence[SandboxUser]) -> None:
-    """Each person asks to join with their own link; wait until they are in."""
+async def join(
+    sandbox: TelegramSandbox, chat: SandboxGroup, people: Sequence[SandboxUser], database: Database
+) -> None:
+    """Each person asks to join with their own link; wait until they are in, and until the bot
+    has recorded them as joined (a scan before that would still see them as not yet come)."""
+    before = await _joined_count(database)
     for person in people:
         person.request_join(link_of(person))
     await sandbox.wait_for(
         lambda: all(chat.is_member(p) for p in people), what="join requests approved"
     )
+    await joined(database, before + len(people))
 
 
 async def joined(database: Database, count: int) -> None:
@@ -195,13 +200,17 @@ async def joined(database: Database, count: int) -> None:
     Telegram's updates arrive, after the sandbox shows them in)."""
     async with asyncio.timeout(5):
         while True:
-            async with database.transaction() as session:
-                found = await session.scalar(
-                    select(func.count()).where(GroupMember.status == MemberStatus.JOINED)
-                )
-            if found is not None and found >= count:
+            if await _joined_count(database) >= count:
                 return
             await asyncio.sleep(0.01)  # the bot is still handling the join updates
+
+
+async def _joined_count(database: Database) -> int:
+    async with database.transaction() as session:
+        found = await session.scalar(
+            select(func.count()).where(GroupMember.status == MemberStatus.JOINED)
+        )
+    return found or 0
 
 
 async def welcomed(
@@ -233,7 +242,7 @@ async def ready_group(
     await settle(runtime)
     for member in members:
         await member.wait_for_messages(count=1)  # the join link, read before joining
-    await join(sandbox, chat, members)
+    await join(sandbox, chat, members, database)
     await welcomed(runtime, clock, chat, len(members))
     return leader, chat, members
 
