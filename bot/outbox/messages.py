@@ -120,6 +120,8 @@ class OutgoingMessage:
     # a persistent menu of big buttons (labels, rows); a message with inline buttons cannot
     # carry it as well, and Telegram keeps showing the last one sent
     reply_keyboard: Sequence[Sequence[str]] = field(default_factory=tuple)
+    # take that menu away (after /delete: nothing of the study should stay on their screen)
+    remove_keyboard: bool = False
     document: tuple[str, str] | None = (
         None  # (file name, UTF-8 content), sent with `text` as caption
     )
@@ -167,6 +169,8 @@ class OutgoingMessage:
                 "is_persistent": True,
                 "resize_keyboard": True,
             }
+        elif self.remove_keyboard:
+            payload["reply_markup"] = {"remove_keyboard": True}
         return payload
 
 

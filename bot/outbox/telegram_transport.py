@@ -21,6 +21,7 @@ from telegram import (
     InputFile,
     MessageEntity,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     ReplyParameters,
 )
 from telegram.error import (
@@ -133,9 +134,11 @@ class TelegramTransport:
     async def _send(self, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
         markup = payload.get("reply_markup")
         inline = None
-        reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+        reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
         if markup and "keyboard" in markup:  # the participant's menu (a reply keyboard)
             reply_markup = ReplyKeyboardMarkup.de_json(markup, self._bot)
+        elif markup and markup.get("remove_keyboard"):
+            reply_markup = ReplyKeyboardRemove()
         elif markup:
             inline = reply_markup = InlineKeyboardMarkup.de_json(markup, self._bot)
         if method == "sendMessage":

@@ -94,8 +94,10 @@ class Turn:
         kind: str = "reply",
         buttons: Sequence[Sequence[Button]] = (),
         document: tuple[str, str] | None = None,
+        remove_menu: bool = False,
     ) -> None:
-        """Answer in the chat the update came from; sent when the turn's transaction commits."""
+        """Answer in the chat the update came from; sent when the turn's transaction commits.
+        `remove_menu` takes the participant's menu of big buttons off their screen."""
         self._replies += 1
         participant_id = self.participant.id if self.participant is not None else None
         message = OutgoingMessage(
@@ -107,7 +109,8 @@ class Turn:
             buttons=buttons,
             participant_id=None if self.incoming.in_group else participant_id,
             document=document,
-            reply_keyboard=self._menu(kind, buttons, document),
+            reply_keyboard=() if remove_menu else self._menu(kind, buttons, document),
+            remove_keyboard=remove_menu,
         )
         await enqueue(self.session, message, self.now, chat_is_talking=not self.incoming.in_group)
 

@@ -84,12 +84,15 @@ async def test_after_delete_no_telegram_id_name_or_username_remains(
         await enroll(sanne, await new_code(database, clock))
         sanne.send("/deposit 12,50")
         await sanne.wait_for_messages(count=1)
+        menu_before = sanne.reply_keyboard
         sanne.send("/delete")
         [confirm] = await sanne.wait_for_messages(count=1)
         sanne.press(confirm, "del:yes")
         [goodbye] = await sanne.wait_for_messages(count=1)
         await _settle(runtime)
     assert goodbye["text"] == catalogue_text(Language.NL, "delete.done_kept")
+    assert menu_before is not None, "a participant has the menu of big buttons on screen"
+    assert sanne.reply_keyboard is None, "the goodbye takes the menu off their screen"
     dump = await _dump(database)
     assert _traces_of(sanne, dump) == []
     assert len(dump["events"]) == 1, "the consent allowed keeping the pseudonymized record"

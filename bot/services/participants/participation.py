@@ -339,7 +339,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     # The goodbye still has to reach them: it goes to the chat id we just forgot, and the
     # outbox forgets it again once sent (it is marked as a non-participant message).
     turn.participant = None
-    await turn.say_text("delete.done_kept" if keep else "delete.done_all")
+    await turn.say(turn.t("delete.done_kept" if keep else "delete.done_all"), remove_menu=True)
 
 
 def _event(turn: Turn, participant: Participant, kind: str) -> None:
