@@ -195,6 +195,7 @@ CALL_METHODS = frozenset(
         "deleteMessage",  # message_id
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
         "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}
+        "deleteMyCommands",  # scope {type: chat, chat_id}: the chat gets the bot's default list
     }
 )
 

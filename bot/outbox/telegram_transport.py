@@ -127,6 +127,8 @@ class TelegramTransport:
                 [BotCommand(c["command"], c["description"]) for c in params["commands"]],
                 scope=BotCommandScopeChat(params["scope"]["chat_id"]),
             )
+        elif method == "deleteMyCommands":
+            await bot.delete_my_commands(scope=BotCommandScopeChat(params["scope"]["chat_id"]))
         else:
             raise ValueError(f"the outbox cannot perform {method!r}")
         return Delivered(None)

@@ -85,6 +85,7 @@ async def test_after_delete_no_telegram_id_name_or_username_remains(
         sanne.send("/deposit 12,50")
         await sanne.wait_for_messages(count=1)
         menu_before = sanne.reply_keyboard
+        commands_before = sandbox.commands.get((f"chat:{sanne.chat_id}", ""))
         sanne.send("/delete")
         [confirm] = await sanne.wait_for_messages(count=1)
         sanne.press(confirm, "del:yes")
@@ -93,6 +94,8 @@ async def test_after_delete_no_telegram_id_name_or_username_remains(
     assert goodbye["text"] == catalogue_text(Language.NL, "delete.done_kept")
     assert menu_before is not None, "a participant has the menu of big buttons on screen"
     assert sanne.reply_keyboard is None, "the goodbye takes the menu off their screen"
+    assert commands_before, "a participant's chat has a command list of its own"
+    assert (f"chat:{sanne.chat_id}", "") not in sandbox.commands, "and it is gone"
     dump = await _dump(database)
     assert _traces_of(sanne, dump) == []
     assert len(dump["events"]) == 1, "the consent allowed keeping the pseudonymized record"

@@ -50,6 +50,23 @@ def command_list(language: Language) -> list[dict[str, str]]:
     ]
 
 
+async def hide_commands_in(turn: Turn) -> None:
+    """Take this chat's own command list away (after /delete): the chat shows the bot's
+    default list again. Sent as a stranger's, so the row forgets the chat once done."""
+    await enqueue(
+        turn.session,
+        OutgoingCall(
+            chat_id=turn.user_id,
+            method="deleteMyCommands",
+            params={"scope": {"type": "chat", "chat_id": turn.user_id}},
+            kind=COMMANDS_KIND,
+            intent_key=f"{COMMANDS_KIND}:{turn.incoming.update_id}",
+            chat_type=ChatType.PRIVATE,
+        ),
+        turn.now,
+    )
+
+
 async def show_commands_in(turn: Turn, language: Language) -> None:
     """Give this person's chat the command list in the language they chose
     (BotCommandScopeChat), whatever language their Telegram app is set to."""

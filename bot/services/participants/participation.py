@@ -15,6 +15,7 @@ from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
 from bot.services.participants import intake
 from bot.services.participants.erasure import Needles, forget_mentions
+from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.ledger import Ledger, ledger_of
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
@@ -340,6 +341,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     # outbox forgets it again once sent (it is marked as a non-participant message).
     turn.participant = None
     await turn.say(turn.t("delete.done_kept" if keep else "delete.done_all"), remove_menu=True)
+    await hide_commands_in(turn)
 
 
 def _event(turn: Turn, participant: Participant, kind: str) -> None:
