@@ -8,16 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Integer,
     Table,
     Update,
     and_,
     bindparam,
+    case,
     delete,
     func,
+    null,
     or_,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +35,7 @@ from bot.db.delivery import (
     UnreachableChat,
 )
 from bot.db.upsert import insert_if_absent
-from bot.outbox.messages import is_message
+from bot.outbox.messages import MESSAGE_METHODS, is_message
 
 M = OutboxMessage
 OUTBOX = table_of(OutboxMessage)
@@ -244,11 +248,25 @@ async def mark_failed(
 
 
 async def cancel_pending_for_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
-    """Cancel every message still waiting for `chat_id`; returns how many."""
+    """Cancel every message still waiting for `chat_id`; returns how many.
+
+    A cancelled row is done too, so it forgets what `_forget_personal` forgets of a row that
+    ended otherwise: a stranger's chat id (a goodbye after /delete, say, whose chat blocked the
+    bot) and the parameters of documents and calls.
+    """
+    stranger = and_(M.participant_id.is_(None), M.chat_type == ChatType.PRIVATE)
+    personal_payload = or_(stranger, M.method.not_in(MESSAGE_METHODS - {"sendDocument"}))
     result = await session.execute(
         update(M)
         .where(M.chat_id == chat_id, M.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
-        .values(status=OutboxStatus.CANCELLED, last_error=reason[:500], lease_until=None)
+        .values(
+            status=OutboxStatus.CANCELLED,
+            last_error=reason[:500],
+            lease_until=None,
+            chat_id=case((stranger, null()), else_=M.chat_id),
+            payload=case((personal_payload, type_coerce({}, JSON)), else_=M.payload),
+        )
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -101,6 +101,26 @@ async def test_after_delete_no_telegram_id_name_or_username_remains(
     assert len(dump["events"]) == 1, "the consent allowed keeping the pseudonymized record"
 
 
+async def test_delete_leaves_no_trace_when_the_person_blocks_the_bot_before_the_goodbye(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    """The goodbye then fails (403), which cancels what else was queued for the chat: cancelled
+    rows must forget the chat as sent ones do."""
+    async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
+        sanne = sandbox.add_user("Sanne", language_code="nl", username="sanne_spaart")
+        await enroll(sanne, await new_code(database, clock))
+        sanne.send("/delete")
+        [confirm] = await sanne.wait_for_messages(count=1)
+        sanne.press(confirm, "del:yes")
+        sanne.block()  # before the bot has even read the press
+        await sandbox.wait_for(
+            lambda: any(c.http_status == 403 for c in sandbox.calls), 5, "the goodbye refused"
+        )
+        await _settle(runtime)
+    dump = await _dump(database)
+    assert _traces_of(sanne, dump) == []
+
+
 async def test_mydata_sends_everything_stored_including_the_arm(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
