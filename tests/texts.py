@@ -118,7 +118,8 @@ def filled(template: str, *, within: bool = False, **params: object) -> re.Patte
     """A pattern for `template` with the given placeholders filled in and the rest open.
 
     Without `within` the pattern must match the whole message (it is anchored at both ends);
-    with it, the text may stand anywhere in the message, among other parts.
+    with it, the text may stand anywhere in the message, among other parts, but not inside a
+    word or a number: `count=1` must not be found in "21 …".
     """
     parts: list[str] = []
     for literal, field, spec, conversion in string.Formatter().parse(template):
@@ -133,7 +134,7 @@ def filled(template: str, *, within: bool = False, **params: object) -> re.Patte
             parts.append(".+?")
     _refuse_unused(template, params)
     body = "".join(parts)
-    return re.compile(body if within else rf"\A(?:{body})\Z", re.DOTALL)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)" if within else rf"\A(?:{body})\Z", re.DOTALL)
 
 
 _CLDR_FORMS = ("zero", "one", "two", "few", "many", "other")

@@ -46,6 +46,15 @@ def test_is_means_the_whole_message_and_within_means_a_part_of_it() -> None:
     assert not said(message, "inbox.closed", within=True, ticket=1)
 
 
+def test_within_a_message_a_value_is_not_found_inside_a_longer_word() -> None:
+    line = text(
+        Language.NL, "reports.line", report=1, group=1, when="nu", tag="A", words="Stomme vraag"
+    )
+    message = f"{text(Language.NL, 'reports.open')}\n{line}"
+    assert said(message, "reports.line", within=True, words="Stomme vraag")
+    assert not said(message, "reports.line", within=True, words="Stom")
+
+
 def test_an_open_placeholder_needs_some_text_and_regex_characters_are_literal() -> None:
     # "{rights}" stands for at least one character; "(" and "." in the text are not regex
     assert not said(text(Language.NL, "groups.bind_not_admin", rights=""), "groups.bind_not_admin")
