@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["ExportFormat", "ResearchError", "export", "report"]
+__all__ = ["ExportFormat", "ResearchError", "export", "report", "require_research_extra"]
 
 STUDY_HELP = "The protocol file; default LOTGENOOT_STUDY_FILE."
 
@@ -61,7 +61,7 @@ def export(
     settings = load_settings()
     key = _pseudonym_key(settings)
     protocol = _protocol(study or settings.study_file)
-    _require_research_extra()
+    require_research_extra()
     from bot.research import export_trial
 
     async def _export(database: Database) -> ExportResult:
@@ -90,7 +90,7 @@ def report(
     """Write the trial report: CONSORT flow, balance, sample ratio, ITT estimates, power."""
     settings = load_settings()
     protocol = _protocol(study or settings.study_file)
-    _require_research_extra()
+    require_research_extra()
     from bot.research import report_trial
 
     async def _report(database: Database) -> Path:
@@ -138,12 +138,14 @@ def _protocol(file: Path) -> Protocol:
         raise ResearchError(named + extra) from None
 
 
-def _require_research_extra() -> None:
-    # Looked up, not imported: the export would otherwise load the statistics stack it never
-    # uses (a second and 30 MB before the first row is read).
-    for module in ("matplotlib", "pandas", "pyarrow", "pyreadstat", "statsmodels"):
+def require_research_extra() -> None:
+    """One line naming the missing package of the research extra (pyproject.toml), rather than
+    a traceback later. Looked up, not imported: the export would otherwise load the statistics
+    stack it never uses (a second and 30 MB before the first row is read)."""
+    research = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "pyarrow", "pyreadstat")
+    for module in (*research, "jinja2"):
         if importlib.util.find_spec(module) is None:
             raise ResearchError(
-                f"export and report need the research extra ({module} is missing): "
+                f"export, report and power need the research extra ({module} is missing): "
                 "pip install 'lotgenoot[research]'"
             )

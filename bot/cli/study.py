@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.research import require_research_extra
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
 from bot.services.participants.allocation import allocation_log, participant_arms
@@ -162,6 +163,7 @@ def power(
 ) -> None:
     """Participants needed per arm to detect an effect against control, or (with --protocol)
     the power of each contrast of the protocol's analysis plan, by simulation."""
+    require_research_extra()
     from experiments.power import format_power, participants_per_arm  # statsmodels: slow
 
     if protocol is not None:
