@@ -88,6 +88,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+@asynccontextmanager
+async def bot_process(base_url: str, database_url: str, rate: float | None) -> AsyncIterator[None]:
+    """Lotgenoot in a process of its own (`--serve`) for the block; stopped as by SIGTERM."""
+    rate_option = [] if rate is None else ["--rate", str(rate)]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.reply_latency", "--serve", base_url, database_url, *rate_option
+    )
+    try:
+        yield
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(child.wait(), timeout=30)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
 async def measure(people_count: int, rate: float | None, folder: Path) -> list[object]:
     configured = sender_settings(rate).global_per_second
     database = await migrated(folder / "reply-latency.db")
@@ -114,24 +132,8 @@ async def measure(people_count: int, rate: float | None, folder: Path) -> list[o
         # the ones with a nudge queued are late in the queue, so it is still there when they ask
         queued = people[people_count - 2 * COMMANDERS : people_count - COMMANDERS]
         outside = people[people_count:]
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.reply_latency",
-            "--serve",
-            sandbox.base_url,
-            database.url,
-            *([] if rate is None else ["--rate", str(rate)]),
-        )
-        try:
+        async with bot_process(sandbox.base_url, database.url, rate):
             asked = await _commands(sandbox, queued, outside, people_count)
-        finally:
-            child.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(child.wait(), timeout=30)
-            except TimeoutError:
-                child.kill()
-                await child.wait()
         return _figures(sandbox, asked, configured, people_count)
 
 
@@ -157,16 +159,7 @@ async def measure_burst(count: int, rate: float | None, folder: Path, command: s
             await enroll(database, shipped_trial(), cohort)
         await database.dispose()
         polled = sum(1 for call in sandbox.world.calls if call.method == "getUpdates")
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.reply_latency",
-            "--serve",
-            sandbox.base_url,
-            database.url,
-            *([] if rate is None else ["--rate", str(rate)]),
-        )
-        try:
+        async with bot_process(sandbox.base_url, database.url, rate):
             await sandbox.wait_for(
                 lambda: sum(1 for c in sandbox.world.calls if c.method == "getUpdates") > polled,
                 timeout=60,
@@ -181,13 +174,6 @@ async def measure_burst(count: int, rate: float | None, folder: Path, command: s
                 timeout=60 + 2 * count / 25,
                 what="every reply delivered",
             )
-        finally:
-            child.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(child.wait(), timeout=30)
-            except TimeoutError:
-                child.kill()
-                await child.wait()
         answered = sorted(_replies(sandbox, asked).values())
         last = answered[-1] - min(asked.values())
         sending = (len(answered) - 1) / (answered[-1] - answered[0])
