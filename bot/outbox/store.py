@@ -176,19 +176,24 @@ async def renew_leases(session: AsyncSession, held_until: datetime, until: datet
     return {row.id for row in result}
 
 
+# The methods whose parameters may stay once the row is done: documents carry personal data,
+# and a call's parameters name a person (a join request's user id, a stranger's included) and
+# its result (an invite link) went to its follow-up.
+_PAYLOAD_KEPT = MESSAGE_METHODS - {"sendDocument"}
+
+
 def _forget_personal(message: ClaimedMessage) -> dict[str, Any]:
     """Columns to clear once a row is done, so the outbox keeps no more than it must.
 
     A private chat of someone who is not (yet) a participant must leave no trace of their
-    Telegram id (SPEC §2: no consent, nothing stored); documents carry personal data.
+    Telegram id (SPEC §2: no consent, nothing stored). `cancel_pending_for_chat` says the
+    same in SQL.
     """
     values: dict[str, Any] = {}
     if message.chat_type is ChatType.PRIVATE and message.participant_id is None:
         values["chat_id"] = None
         values["payload"] = {}
-    if message.method == "sendDocument" or not message.is_message:
-        # documents carry personal data; a call's parameters name a person (a join request's
-        # user id, a stranger's included) and its result (an invite link) went to its follow-up
+    if message.method not in _PAYLOAD_KEPT:
         values["payload"] = {}
     return values
 
@@ -255,7 +260,7 @@ async def cancel_pending_for_chat(session: AsyncSession, chat_id: int, reason: s
     bot) and the parameters of documents and calls.
     """
     stranger = and_(M.participant_id.is_(None), M.chat_type == ChatType.PRIVATE)
-    personal_payload = or_(stranger, M.method.not_in(MESSAGE_METHODS - {"sendDocument"}))
+    personal_payload = or_(stranger, M.method.not_in(_PAYLOAD_KEPT))
     result = await session.execute(
         update(M)
         .where(M.chat_id == chat_id, M.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
