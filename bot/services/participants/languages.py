@@ -52,34 +52,26 @@ def command_list(language: Language) -> list[dict[str, str]]:
 
 async def hide_commands_in(turn: Turn) -> None:
     """Take this chat's own command list away (after /delete): the chat shows the bot's
-    default list again. Sent as a stranger's, so the row forgets the chat once done."""
-    await enqueue(
-        turn.session,
-        OutgoingCall(
-            chat_id=turn.user_id,
-            method="deleteMyCommands",
-            params={"scope": {"type": "chat", "chat_id": turn.user_id}},
-            kind=COMMANDS_KIND,
-            intent_key=f"{COMMANDS_KIND}:{turn.incoming.update_id}",
-            chat_type=ChatType.PRIVATE,
-        ),
-        turn.now,
-    )
+    default list again. The erasure has forgotten the participant by now, so the row is a
+    stranger's and forgets the chat once done."""
+    await _for_this_chat(turn, "deleteMyCommands")
 
 
 async def show_commands_in(turn: Turn, language: Language) -> None:
     """Give this person's chat the command list in the language they chose
     (BotCommandScopeChat), whatever language their Telegram app is set to."""
+    await _for_this_chat(turn, "setMyCommands", commands=command_list(language))
+
+
+async def _for_this_chat(turn: Turn, method: str, **params: object) -> None:
+    """Queue a command-list call scoped to this person's chat."""
     participant = turn.participant
     await enqueue(
         turn.session,
         OutgoingCall(
             chat_id=turn.user_id,
-            method="setMyCommands",
-            params={
-                "commands": command_list(language),
-                "scope": {"type": "chat", "chat_id": turn.user_id},
-            },
+            method=method,
+            params={**params, "scope": {"type": "chat", "chat_id": turn.user_id}},
             kind=COMMANDS_KIND,
             intent_key=f"{COMMANDS_KIND}:{turn.incoming.update_id}",
             participant_id=participant.id if participant is not None else None,
