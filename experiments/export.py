@@ -328,9 +328,8 @@ def survey_scores(
     keys = ["participant_id", "wave", "instrument", "item", "value"]
     values = (ordered[k].tolist() for k in keys)
     for pid, wave, instrument, item, value in zip(*values, strict=True):
-        grouped.setdefault((int(pid), waves[wave], instruments[instrument]), {})[items[item]] = int(
-            value
-        )
+        key = (int(pid), waves[wave], instruments[instrument])
+        grouped.setdefault(key, {})[items[item]] = int(value)
     rows = []
     selections: dict[tuple[str, str | None], _Selection] = {}  # one lookup per instrument, band
     for (pid, wave, instrument_id), given in grouped.items():
