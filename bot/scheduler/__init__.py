@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -148,40 +148,20 @@ async def scan_tickets(runtime: Runtime) -> None:
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     """A scheduler with an in-memory job store (never shared between processes)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        housekeeping,
-        "interval",
-        hours=1,
-        args=[runtime],
-        id="housekeeping",
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        scan_nudges,
-        "interval",
-        seconds=runtime.scan_interval.total_seconds(),
-        args=[runtime],
-        id="scan_nudges",
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        scan_groups,
-        "interval",
-        seconds=runtime.scan_interval.total_seconds(),
-        args=[runtime],
-        id="scan_groups",
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        scan_tickets,
-        "interval",
-        seconds=runtime.scan_interval.total_seconds(),
-        args=[runtime],
-        id="scan_tickets",
-        coalesce=True,
-        max_instances=1,
-    )
+    jobs = [
+        (housekeeping, timedelta(hours=1)),
+        (scan_nudges, runtime.scan_interval),
+        (scan_groups, runtime.scan_interval),
+        (scan_tickets, runtime.scan_interval),
+    ]
+    for job, every in jobs:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=every.total_seconds(),
+            args=[runtime],
+            id=job.__name__,
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
