@@ -13,8 +13,8 @@ from bot.db.delivery import ChatType
 from bot.db.study import Participant, Role, StaffMember
 from bot.i18n import Language, language_from_code, plural, text
 from bot.outbox import Button, OutgoingMessage, enqueue
-from bot.services.participants.keyboard import menu_for
-from bot.services.participants.reachability import person_wrote
+from bot.services.keyboard import menu_for
+from bot.services.reachability import person_wrote
 
 
 @dataclass(frozen=True)

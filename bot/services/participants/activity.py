@@ -10,8 +10,8 @@ from bot.db.study import Event, IntakeStep, Participant
 from bot.services import button_data
 from bot.services.participants.ledger import ledger_of
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
-from bot.services.participants.periods import current_window
 from bot.services.peer_groups.posts import congratulate_deposit
+from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind

@@ -26,7 +26,7 @@ from bot.outbox import OutgoingMessage, enqueue_many
 from bot.outbox.store import cancel_pending_for_participant
 from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
-from bot.services.participants.periods import advance_due
+from bot.services.periods import advance_due
 from bot.services.trial import Trial
 from experiments.events import EventKind
 from experiments.protocol_sections import Component

@@ -19,9 +19,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, Participant
 from bot.i18n import plural
-from bot.services.participants.periods import advance_due, current_window
 from bot.services.peer_groups.lookups import group_text, language_of, protocol_language
 from bot.services.peer_groups.messaging import post
+from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
 from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
 from experiments.protocol_sections import Component
