@@ -286,7 +286,7 @@ def record(
     session.add(
         Event(
             participant_id=ticket.participant_id,
-            kind=kind.value,
+            kind=kind,
             detail={"ticket": ticket.id, **(detail or {})},
             occurred_at=now,
             source=source,

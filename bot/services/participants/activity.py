@@ -89,7 +89,9 @@ async def steps_offered(turn: Turn, offer: button_data.Steps, trial: Trial) -> N
         return
     key = await _first_answer(turn, participant, offer.offer)
     if key is not None:
-        await _record(turn, participant, offer.kind, quantity=offer.count, dedupe_key=key)
+        await _record(
+            turn, participant, EventKind(offer.kind), quantity=offer.count, dedupe_key=key
+        )
         await _action_feedback(turn, participant, offer.kind, offer.count, trial)
 
 
@@ -170,7 +172,11 @@ async def action(
         await turn.say_text(f"action.{kind}.question", buttons=buttons)
         return
     await _record(
-        turn, participant, kind, quantity=count, detail={"what": detail} if detail else {}
+        turn,
+        participant,
+        EventKind(kind),
+        quantity=count,
+        detail={"what": detail} if detail else {},
     )
     await _action_feedback(turn, participant, kind, count, trial)
 
@@ -199,7 +205,7 @@ async def _count(turn: Turn, kind: str, typed: str | None, trial: Trial) -> int 
 async def _record(
     turn: Turn,
     participant: Participant,
-    kind: str,
+    kind: EventKind,
     *,
     amount_cents: int | None = None,
     quantity: int | None = None,

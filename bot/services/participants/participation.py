@@ -344,7 +344,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     await hide_commands_in(turn)
 
 
-def _event(turn: Turn, participant: Participant, kind: str) -> None:
+def _event(turn: Turn, participant: Participant, kind: EventKind) -> None:
     turn.session.add(
         Event(
             participant_id=participant.id,

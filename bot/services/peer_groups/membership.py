@@ -36,7 +36,12 @@ WELCOME_BURST = timedelta(minutes=2)  # joins this close together get one welcom
 
 
 def record_event(
-    session: AsyncSession, member: GroupMember, kind: str, now: datetime, dedupe: str, **detail: str
+    session: AsyncSession,
+    member: GroupMember,
+    kind: EventKind,
+    now: datetime,
+    dedupe: str,
+    **detail: str,
 ) -> None:
     """An activity event (join, leave, message): counts and times only, never content."""
     session.add(
