@@ -20,7 +20,6 @@ from experiments.protocol_sections import Component
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
 RECORD_EVENT = insert(table_of(Event))
-ACTIONS = ("applied", "interview", "job", "training")
 # the steps one message may log several of, and the plural text that names them
 COUNTED = {"applied": "count.applications", "interview": "count.interviews"}
 ACTION_DETAILS = button_data.ACTION_DETAILS

@@ -9,24 +9,9 @@ from bot.db.delivery import ChatType
 from bot.db.study import Participant
 from bot.i18n import Language, language_from_code, text
 from bot.outbox import OutgoingCall, enqueue
+from bot.services.participants.commands import MENU_COMMANDS
 from bot.services.turns import Turn
 
-# the command list Telegram shows beside the text field
-MENU_COMMANDS = (
-    "start",
-    "deposit",
-    "applied",
-    "progress",
-    "survey",
-    "goal",
-    "help",
-    "language",
-    "pause",
-    "resume",
-    "stop",
-    "mydata",
-    "delete",
-)
 COMMANDS_KIND = "commands"
 
 CHOSEN_LANGUAGE = select(Participant.language).where(
