@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.base import table_of
 from bot.db.study import Event, IntakeStep, Participant
+from bot.outbox import OutboxKind
 from bot.services import button_data
 from bot.services.participants.ledger import ledger_of
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
@@ -272,7 +273,9 @@ async def _feedback(
     arm's), instead of the protocol's "still to go: €0".
     """
     arm = trial.protocol.arm(participant.arm or "")
-    kind = "congratulation" if arm.has(Component.CONGRATULATION) else "confirmation"
+    kind = (
+        OutboxKind.CONGRATULATION if arm.has(Component.CONGRATULATION) else OutboxKind.CONFIRMATION
+    )
     if reached:
         await turn.say(turn.t(f"goal_reached.{kind}_{what}", **params), kind=kind)
         return
