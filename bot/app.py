@@ -24,9 +24,9 @@ from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services.counsellor_inbox import desk, tickets
-from bot.services.participants.languages import MENU_COMMANDS
-from bot.services.participants.reachability import participant_unreachable
+from bot.services.participants.commands import MENU_COMMANDS
 from bot.services.peer_groups import binding, moderation
+from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
 

@@ -15,14 +15,14 @@ from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
 from bot.db.study import Role
-from bot.services.participants.enrollment import create_codes, revoke_codes
-from bot.services.staff.directory import (
+from bot.services.directory import (
     DEFAULT_INVITE_LIFETIME,
     create_invite,
     deep_link,
     remove_staff,
     revoke_invites,
 )
+from bot.services.participants.enrollment import create_codes, revoke_codes
 from bot.settings import Settings, load_settings
 
 codes_app = typer.Typer(no_args_is_help=True, help="Enrollment codes (deep links).")

@@ -34,11 +34,16 @@ def table_of(model: type[DeclarativeBase]) -> Table:
     return table
 
 
-def string_enum(enum_class: type[enum.StrEnum]) -> Enum:
-    """Enums stored as their values in a plain string column: no PostgreSQL ENUM to migrate."""
+def string_enum(enum_class: type[enum.StrEnum], length: int = 16) -> Enum:
+    """Enums stored as their values in a plain string column: no PostgreSQL ENUM to migrate.
+
+    A value that is not a member is refused when it is written (LookupError), a plain string
+    included, so a misspelt kind never reaches the table.
+    """
     return Enum(
         enum_class,
         native_enum=False,
-        length=16,
+        length=length,
+        validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )

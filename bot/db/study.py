@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
+from experiments.events import EventKind
 
 
 class Site(Base):
@@ -137,7 +138,8 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    # stored as the kind's string (no migration of old rows); an unknown kind is refused
+    kind: Mapped[EventKind] = mapped_column(string_enum(EventKind, length=40))
     amount_cents: Mapped[int | None]
     quantity: Mapped[int | None]
     detail: Mapped[dict[str, Any]]
@@ -149,6 +151,32 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_participant_kind_time", "participant_id", "kind", "occurred_at"),
     )
+
+    def __init__(
+        self,
+        *,
+        participant_id: int,
+        kind: EventKind,
+        occurred_at: datetime,
+        source: str,
+        amount_cents: int | None = None,
+        quantity: int | None = None,
+        detail: dict[str, Any] | None = None,
+        dedupe_key: str | None = None,
+        corrects_event_id: int | None = None,
+    ) -> None:
+        """The one way an event is made in Python: typed, so mypy refuses a misspelt kind."""
+        super().__init__(
+            participant_id=participant_id,
+            kind=kind,
+            occurred_at=occurred_at,
+            source=source,
+            amount_cents=amount_cents,
+            quantity=quantity,
+            detail=detail if detail is not None else {},
+            dedupe_key=dedupe_key,
+            corrects_event_id=corrects_event_id,
+        )
 
 
 class SurveyAnswer(Base):

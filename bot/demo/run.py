@@ -24,7 +24,7 @@ from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
-from bot.db.study import Participant, ParticipantStatus
+from bot.db.study import Event, Participant, ParticipantStatus
 from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
@@ -37,6 +37,7 @@ from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.trial import Trial
 from bot.settings import Settings
+from experiments.events import EventKind
 from experiments.protocol import Protocol, load_protocol
 from experiments.protocol_sections import Component
 
@@ -302,7 +303,6 @@ async def _nudge_counts(database: Database) -> dict[str, int]:
 async def _summarize(
     database: Database, options: DemoOptions, database_file: Path, trial: Trial
 ) -> DemoResult:
-    from bot.db.study import Event
 
     peer_arms = trial.protocol.arms_with(Component.PEER_GROUP)
 
@@ -317,7 +317,7 @@ async def _summarize(
         deposits = await session.execute(
             select(Participant.arm, func.count())
             .join(Event, Event.participant_id == Participant.id)
-            .where(Event.kind == "deposit")
+            .where(Event.kind == EventKind.DEPOSIT)
             .group_by(Participant.arm)
         )
         result.deposits = {str(arm): int(count) for arm, count in deposits}

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.handlers.context import LotgenootContext
 from bot.handlers.replies import reply
+from bot.outbox import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,6 @@ async def on_error(update: object, context: LotgenootContext) -> None:
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await reply(update, context, "error.generic", kind="error")
+            await reply(update, context, "error.generic", kind=OutboxKind.ERROR)
         except Exception:
             log.exception("could not tell the person about the error update_id=%s", update_id)

@@ -7,8 +7,8 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
+from bot.services.keyboard import all_labels
 from bot.services.participants import menu
-from bot.services.participants.keyboard import all_labels
 
 TAPPED = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.Text(all_labels())
 

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.db.delivery import ChatType
 from bot.handlers.context import LotgenootContext
 from bot.i18n import Language, language_from_code, text
-from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services.participants.languages import chosen_language
 
 
@@ -31,7 +31,7 @@ async def reply(
     context: LotgenootContext,
     key: str,
     *,
-    kind: str = "reply",
+    kind: OutboxKind = OutboxKind.REPLY,
     buttons: Sequence[Sequence[Button]] = (),
     part: int = 0,
     **params: object,

@@ -36,55 +36,103 @@ LANE_GRACE: Mapping[Priority, timedelta] = {
     Priority.BULK: timedelta(minutes=30),
 }
 
-# The lane of every kind the bot sends. A kind not listed is PERSONAL; a test checks that every
-# kind named in the code is listed, so a new kind gets its lane on purpose.
-KIND_PRIORITY: Mapping[str, Priority] = {
+
+class OutboxKind(enum.StrEnum):
+    """What a row in the outbox is for: its lane, and what `lotgenoot status` counts.
+
+    Stored as its string in `outbox.kind`.
+    """
+
+    REPLY = "reply"
+    ERROR = "error"
+    CONGRATULATION = "congratulation"
+    CONFIRMATION = "confirmation"
+    GROUP_REPLY = "group_reply"
+    GROUP_BOUND = "group_bound"
+    REPORT_THANKS = "report_thanks"
+    JOIN_REQUEST = "join_request"
+    MODERATION = "moderation"
+    GROUP_INVITE_LINK = "group_invite_link"
+    COMMANDS = "commands"
+    REMINDER = "reminder"
+    ENCOURAGEMENT = "encouragement"
+    SURVEY_INVITATION = "survey_invitation"
+    SURVEY_REMINDER = "survey_reminder"
+    PROMPT = "prompt"
+    TICKET_ANSWER = "ticket_answer"
+    GROUP_LINK = "group_link"
+    GROUP_READY = "group_ready"
+    GROUP_ALERT = "group_alert"
+    GROUP_REPORT = "group_report"
+    GROUP_DECLINED = "group_declined"
+    ADMIN_ALERT = "admin_alert"
+    TICKET = "ticket"
+    TICKET_REMINDER = "ticket_reminder"
+    TICKET_ESCALATION = "ticket_escalation"
+    POOL_UPDATE = "pool_update"
+    JOIN_REMINDER = "join_reminder"
+    MODERATION_NOTE = "moderation_note"
+    GROUP_WELCOME = "group_welcome"
+    GROUP_PROGRESS = "group_progress"
+    CURRICULUM = "curriculum"
+    GROUP_DEPOSIT_CHEER = "group_deposit_cheer"
+    COUNSELLOR_POST = "counsellor_post"
+    BROADCAST = "broadcast"
+
+    @property
+    def lane(self) -> Priority:
+        return KIND_PRIORITY[self]
+
+
+# The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
+# gets its lane on purpose.
+KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     # answers to a command, a button or a join: the person is waiting for them
-    "reply": Priority.REPLY,
-    "error": Priority.REPLY,
-    "congratulation": Priority.REPLY,
-    "confirmation": Priority.REPLY,
-    "group_reply": Priority.REPLY,
-    "group_bound": Priority.REPLY,
-    "report_thanks": Priority.REPLY,
+    OutboxKind.REPLY: Priority.REPLY,
+    OutboxKind.ERROR: Priority.REPLY,
+    OutboxKind.CONGRATULATION: Priority.REPLY,
+    OutboxKind.CONFIRMATION: Priority.REPLY,
+    OutboxKind.GROUP_REPLY: Priority.REPLY,
+    OutboxKind.GROUP_BOUND: Priority.REPLY,
+    OutboxKind.REPORT_THANKS: Priority.REPLY,
     # calls that are not messages (their lane is REPLY whatever the kind)
-    "join_request": Priority.REPLY,
-    "moderation": Priority.REPLY,
-    "group_invite_link": Priority.REPLY,
-    "commands": Priority.REPLY,
+    OutboxKind.JOIN_REQUEST: Priority.REPLY,
+    OutboxKind.MODERATION: Priority.REPLY,
+    OutboxKind.GROUP_INVITE_LINK: Priority.REPLY,
+    OutboxKind.COMMANDS: Priority.REPLY,
     # personal messages nobody asked for just now
-    "reminder": Priority.PERSONAL,
-    "encouragement": Priority.PERSONAL,
-    "survey_invitation": Priority.PERSONAL,
-    "survey_reminder": Priority.PERSONAL,
-    "prompt": Priority.PERSONAL,  # a micro-randomized check-in
-    "ticket_answer": Priority.PERSONAL,
-    "group_link": Priority.PERSONAL,
-    "group_ready": Priority.PERSONAL,
-    "group_alert": Priority.PERSONAL,
-    "group_report": Priority.PERSONAL,
-    "group_declined": Priority.PERSONAL,
-    "admin_alert": Priority.PERSONAL,
-    "ticket": Priority.PERSONAL,  # a participant's question, to their counsellor
-    "ticket_reminder": Priority.PERSONAL,
-    "ticket_escalation": Priority.PERSONAL,
-    "pool_update": Priority.PERSONAL,
-    "join_reminder": Priority.PERSONAL,
-    "moderation_note": Priority.PERSONAL,
+    OutboxKind.REMINDER: Priority.PERSONAL,
+    OutboxKind.ENCOURAGEMENT: Priority.PERSONAL,
+    OutboxKind.SURVEY_INVITATION: Priority.PERSONAL,
+    OutboxKind.SURVEY_REMINDER: Priority.PERSONAL,
+    OutboxKind.PROMPT: Priority.PERSONAL,  # a micro-randomized check-in
+    OutboxKind.TICKET_ANSWER: Priority.PERSONAL,
+    OutboxKind.GROUP_LINK: Priority.PERSONAL,
+    OutboxKind.GROUP_READY: Priority.PERSONAL,
+    OutboxKind.GROUP_ALERT: Priority.PERSONAL,
+    OutboxKind.GROUP_REPORT: Priority.PERSONAL,
+    OutboxKind.GROUP_DECLINED: Priority.PERSONAL,
+    OutboxKind.ADMIN_ALERT: Priority.PERSONAL,
+    OutboxKind.TICKET: Priority.PERSONAL,  # a participant's question, to their counsellor
+    OutboxKind.TICKET_REMINDER: Priority.PERSONAL,
+    OutboxKind.TICKET_ESCALATION: Priority.PERSONAL,
+    OutboxKind.POOL_UPDATE: Priority.PERSONAL,
+    OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
+    OutboxKind.MODERATION_NOTE: Priority.PERSONAL,
     # group posts and broadcasts
-    "group_welcome": Priority.BULK,
-    "group_progress": Priority.BULK,
-    "curriculum": Priority.BULK,
-    "group_deposit_cheer": Priority.BULK,
-    "counsellor_post": Priority.BULK,
-    "broadcast": Priority.BULK,
+    OutboxKind.GROUP_WELCOME: Priority.BULK,
+    OutboxKind.GROUP_PROGRESS: Priority.BULK,
+    OutboxKind.CURRICULUM: Priority.BULK,
+    OutboxKind.GROUP_DEPOSIT_CHEER: Priority.BULK,
+    OutboxKind.COUNSELLOR_POST: Priority.BULK,
+    OutboxKind.BROADCAST: Priority.BULK,
 }
 
 # Bot API methods that send a message; every other method the outbox performs is a call.
 MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "editMessageText"})
 
 
-def priority_of(kind: str) -> Priority:
+def priority_of(kind: OutboxKind) -> Priority:
     """The lane of a message of this kind."""
     return KIND_PRIORITY.get(kind, Priority.PERSONAL)
 
@@ -111,7 +159,7 @@ class OutgoingMessage:
 
     chat_id: int
     text: str
-    kind: str
+    kind: OutboxKind
     intent_key: str
     chat_type: ChatType = ChatType.PRIVATE
     buttons: Sequence[Sequence[Button]] = field(default_factory=tuple)
@@ -213,7 +261,7 @@ class OutgoingCall:
     chat_id: int
     method: str
     params: Mapping[str, Any]
-    kind: str
+    kind: OutboxKind
     intent_key: str
     context: Mapping[str, Any] = field(default_factory=dict)
     participant_id: int | None = None

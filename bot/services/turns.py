@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import ChatType
 from bot.db.study import Participant, Role, StaffMember
 from bot.i18n import Language, language_from_code, plural, text
-from bot.outbox import Button, OutgoingMessage, enqueue
-from bot.services.participants.keyboard import menu_for
-from bot.services.participants.reachability import person_wrote
+from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
+from bot.services.keyboard import menu_for
+from bot.services.reachability import person_wrote
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Turn:
         self,
         words: str,
         *,
-        kind: str = "reply",
+        kind: OutboxKind = OutboxKind.REPLY,
         buttons: Sequence[Sequence[Button]] = (),
         document: tuple[str, str] | None = None,
         remove_menu: bool = False,
@@ -149,7 +149,7 @@ class Turn:
             chat_id=self.chat_id,
             chat_type=ChatType.GROUP if incoming.in_group else ChatType.PRIVATE,
             text=words[:4096],
-            kind="reply",
+            kind=OutboxKind.REPLY,
             intent_key=f"close:{incoming.update_id}",
             edit_message_id=incoming.pressed_message_id,
         )

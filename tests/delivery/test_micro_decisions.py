@@ -16,6 +16,7 @@ from bot.paths import shipped_config
 from bot.scheduler import scan_micro
 from bot.services.participants.micro_nudges import decision_log, scan_micro_decisions
 from bot.services.trial import Trial
+from experiments.events import EventKind
 from experiments.micro_randomization import check_decisions
 from experiments.protocol import load_protocol, validate_protocol
 
@@ -204,7 +205,7 @@ async def test_a_randomized_reminder_goes_only_to_savers_who_have_not_met_their_
             session.add(
                 Event(
                     participant_id=pid,
-                    kind="deposit",
+                    kind=EventKind.DEPOSIT,
                     amount_cents=500,
                     detail={},
                     occurred_at=ALLOCATED + timedelta(hours=2),

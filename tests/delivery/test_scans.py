@@ -16,6 +16,7 @@ from bot.scheduler import scan_in_chunks
 from bot.services.participants.ledger import Goal, Ledger, Logged
 from bot.services.participants.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
+from experiments.events import EventKind
 from experiments.protocol import load_protocol
 
 TRIAL = Trial(
@@ -56,7 +57,7 @@ async def savers(database: Database, now: datetime, *, missed: int, saved: int) 
 def deposit(participant_id: int, at: datetime) -> Event:
     return Event(
         participant_id=participant_id,
-        kind="deposit",
+        kind=EventKind.DEPOSIT,
         amount_cents=500,
         detail={},
         occurred_at=at,

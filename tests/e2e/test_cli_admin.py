@@ -16,7 +16,7 @@ from bot.cli.main import app
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import EnrollmentCode, Invite, Role, StaffMember
-from bot.services.staff import directory
+from bot.services import directory
 
 
 @pytest.fixture(autouse=True)

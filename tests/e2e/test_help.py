@@ -11,7 +11,7 @@ from bot.db.study import Role
 from bot.handlers.context import LotgenootContext
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
-from bot.services.staff.directory import create_invite
+from bot.services.directory import create_invite
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 from tests.e2e.test_staff import bot_with_admin
 

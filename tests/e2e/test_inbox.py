@@ -23,7 +23,7 @@ from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_tickets
-from bot.services.staff.directory import create_invite
+from bot.services.directory import create_invite
 from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.conftest import runtime_for

@@ -12,7 +12,7 @@ from bot.db.study import Role
 from bot.i18n import Language, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
-from bot.services.staff.directory import create_invite
+from bot.services.directory import create_invite
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import enroll
 from tests.texts import expected, said

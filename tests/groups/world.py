@@ -25,9 +25,9 @@ from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from bot.scheduler import scan_groups
+from bot.services.directory import create_invite
 from bot.services.peer_groups.membership import WELCOME_BURST
 from bot.services.peer_groups.pools import enter_pool
-from bot.services.staff.directory import create_invite
 from experiments.protocol import Protocol
 from experiments.protocol_sections import Groups
 from tests.conftest import ENGINES

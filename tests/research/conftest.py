@@ -27,6 +27,7 @@ from bot.db.study import (
 from bot.outbox.messages import Priority
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
+from experiments.events import EventKind
 from experiments.protocol import load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
@@ -114,7 +115,9 @@ def _activity(session: AsyncSession, person: Participant, index: int) -> None:
             "what": "school",
             "streak": day,
         }
-        kind, cents, quantity = ("deposit", 1250, None) if index % 2 == 0 else ("applied", None, 1)
+        kind, cents, quantity = (
+            (EventKind.DEPOSIT, 1250, None) if index % 2 == 0 else (EventKind.APPLIED, None, 1)
+        )
         session.add(
             Event(
                 participant_id=person.id,

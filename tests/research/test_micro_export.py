@@ -17,6 +17,7 @@ from bot.paths import shipped_config
 from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
+from experiments.events import EventKind
 from experiments.protocol import load_protocol
 
 TRIAL = Trial(
@@ -75,7 +76,7 @@ async def study_of_ten_days(database: Database, people: int = 4) -> None:
                     session.add(
                         Event(
                             participant_id=person.id,
-                            kind="deposit",
+                            kind=EventKind.DEPOSIT,
                             amount_cents=500,
                             detail={},
                             occurred_at=at,
@@ -103,7 +104,7 @@ async def deposits_after_prompts(database: Database, day: int) -> None:
                 session.add(
                     Event(
                         participant_id=pid,
-                        kind="deposit",
+                        kind=EventKind.DEPOSIT,
                         amount_cents=100,
                         detail={},
                         occurred_at=point + timedelta(hours=2),

@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Site
 from bot.research import read_trial
+from experiments.events import EventKind
 
 from .conftest import populate
 
@@ -29,14 +30,15 @@ async def test_texts_with_quotes_commas_newlines_and_null_are_read_as_written(
     async with database.transaction() as session:
         await session.execute(update(Site).values(name=AWKWARD_SITE))
         await session.execute(
-            update(Event).where(Event.id == 1).values(kind="NULL", source="", detail=AWKWARD_DETAIL)
+            update(Event).where(Event.id == 1).values(source="NULL", detail=AWKWARD_DETAIL)
         )
         await session.execute(update(Event).where(Event.id == 2).values(source="'", detail={}))
+        await session.execute(update(Event).where(Event.id == 3).values(source=""))
     raw = await read_trial(database, clock.now())
     assert list(raw["sites"]["name"]) == [AWKWARD_SITE]
     events = raw["events"].set_index("id")
-    assert events.loc[1, "kind"] == "NULL"
-    assert events.loc[1, "source"] == ""
+    assert events.loc[1, "source"] == "NULL"  # the text, not a missing value
+    assert events.loc[3, "source"] == ""
     assert events.loc[1, "detail"] == AWKWARD_DETAIL
     assert events.loc[2, "source"] == "'"
     assert events.loc[2, "detail"] is None
@@ -87,7 +89,7 @@ async def test_rows_written_while_reading_are_not_read(
                 session.add(
                     Event(
                         participant_id=ids[0],
-                        kind="deposit",
+                        kind=EventKind.DEPOSIT,
                         amount_cents=1,
                         detail={},
                         occurred_at=clock.now(),

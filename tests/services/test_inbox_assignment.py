@@ -9,7 +9,7 @@ from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
 from bot.i18n import Language
 from bot.services.counsellor_inbox.tickets import assign_counsellor, assign_missing
-from bot.services.participants.keyboard import menu_for
+from bot.services.keyboard import menu_for
 from bot.services.trial import Trial
 
 

@@ -16,8 +16,8 @@ from bot.db.study import EnrollmentCode, Participant, Role, StaffMember
 from bot.i18n import Language
 from bot.i18n import text as catalogue
 from bot.paths import shipped_config
+from bot.services import directory
 from bot.services.participants import enrollment
-from bot.services.staff import directory
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, Turn, take_turn
 from experiments.protocol import load_protocol

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.participants.fallback import PARTICIPANT_COMMANDS, command_of, nearest_command
+from bot.services.participants.commands import COMMAND_NAMES
+from bot.services.participants.fallback import command_of, nearest_command
 
 
 @pytest.mark.parametrize(
@@ -19,11 +20,11 @@ from bot.services.participants.fallback import PARTICIPANT_COMMANDS, command_of,
     ],
 )
 def test_a_typo_is_matched_to_the_nearest_command(typed: str, expected: str) -> None:
-    assert nearest_command(typed, PARTICIPANT_COMMANDS) == expected
+    assert nearest_command(typed, COMMAND_NAMES) == expected
 
 
 def test_a_word_far_from_every_command_has_no_suggestion() -> None:
-    assert nearest_command("xyzzy", PARTICIPANT_COMMANDS) is None
+    assert nearest_command("xyzzy", COMMAND_NAMES) is None
 
 
 def test_command_of_splits_name_and_arguments() -> None:

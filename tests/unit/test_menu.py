@@ -5,7 +5,7 @@ import pytest
 from bot.i18n import Language, text
 from bot.outbox import Button, OutgoingMessage
 from bot.sandbox import TelegramSandbox
-from bot.services.participants.keyboard import LAYOUTS, all_labels, label_meaning
+from bot.services.keyboard import LAYOUTS, all_labels, label_meaning
 from bot.services.participants.menu import amounts_for
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.study import Participant
 from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
+from bot.outbox import OutboxKind
 from bot.services.counsellor_inbox.tickets import (
     DRAFT_LIFETIME,
     ESCALATION_KIND,
@@ -104,7 +105,7 @@ async def _tell(
     session: AsyncSession,
     ticket: Ticket,
     to: list[int],
-    kind: str,
+    kind: OutboxKind,
     key: str,
     trial: Trial,
     now: datetime,

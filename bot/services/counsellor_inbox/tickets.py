@@ -21,7 +21,7 @@ from bot.db.groups import GroupMember, PeerGroup, PoolEntry
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Role, StaffMember
 from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
 from bot.services.peer_groups.lookups import admins
 from bot.services.trial import Trial
@@ -31,10 +31,10 @@ from experiments.protocol_sections import Component
 
 DRAFT_LIFETIME = timedelta(hours=1)  # a bare /ask waits this long for the question
 # the outbox kinds of messages about a ticket in a staff chat: a reply to any of them answers it
-TICKET_KIND = "ticket"
-REMINDER_KIND = "ticket_reminder"
-ESCALATION_KIND = "ticket_escalation"
-ANSWER_KIND = "ticket_answer"
+TICKET_KIND = OutboxKind.TICKET
+REMINDER_KIND = OutboxKind.TICKET_REMINDER
+ESCALATION_KIND = OutboxKind.TICKET_ESCALATION
+ANSWER_KIND = OutboxKind.TICKET_ANSWER
 STAFF_KINDS = (TICKET_KIND, REMINDER_KIND, ESCALATION_KIND)
 
 
@@ -256,7 +256,7 @@ async def send_to_staff(
     ticket: Ticket,
     chat_id: int,
     words: str,
-    kind: str,
+    kind: OutboxKind,
     language: Language,
     trial: Trial,
     *,
@@ -286,7 +286,7 @@ def record(
     session.add(
         Event(
             participant_id=ticket.participant_id,
-            kind=kind.value,
+            kind=kind,
             detail={"ticket": ticket.id, **(detail or {})},
             occurred_at=now,
             source=source,

@@ -7,11 +7,12 @@ from sqlalchemy.orm import aliased
 
 from bot.db.base import table_of
 from bot.db.study import Event, IntakeStep, Participant
+from bot.outbox import OutboxKind
 from bot.services import button_data
 from bot.services.participants.ledger import ledger_of
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
-from bot.services.participants.periods import current_window
 from bot.services.peer_groups.posts import congratulate_deposit
+from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
@@ -20,7 +21,6 @@ from experiments.protocol_sections import Component
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
 RECORD_EVENT = insert(table_of(Event))
-ACTIONS = ("applied", "interview", "job", "training")
 # the steps one message may log several of, and the plural text that names them
 COUNTED = {"applied": "count.applications", "interview": "count.interviews"}
 ACTION_DETAILS = button_data.ACTION_DETAILS
@@ -89,7 +89,9 @@ async def steps_offered(turn: Turn, offer: button_data.Steps, trial: Trial) -> N
         return
     key = await _first_answer(turn, participant, offer.offer)
     if key is not None:
-        await _record(turn, participant, offer.kind, quantity=offer.count, dedupe_key=key)
+        await _record(
+            turn, participant, EventKind(offer.kind), quantity=offer.count, dedupe_key=key
+        )
         await _action_feedback(turn, participant, offer.kind, offer.count, trial)
 
 
@@ -170,7 +172,11 @@ async def action(
         await turn.say_text(f"action.{kind}.question", buttons=buttons)
         return
     await _record(
-        turn, participant, kind, quantity=count, detail={"what": detail} if detail else {}
+        turn,
+        participant,
+        EventKind(kind),
+        quantity=count,
+        detail={"what": detail} if detail else {},
     )
     await _action_feedback(turn, participant, kind, count, trial)
 
@@ -199,7 +205,7 @@ async def _count(turn: Turn, kind: str, typed: str | None, trial: Trial) -> int 
 async def _record(
     turn: Turn,
     participant: Participant,
-    kind: str,
+    kind: EventKind,
     *,
     amount_cents: int | None = None,
     quantity: int | None = None,
@@ -267,7 +273,9 @@ async def _feedback(
     arm's), instead of the protocol's "still to go: €0".
     """
     arm = trial.protocol.arm(participant.arm or "")
-    kind = "congratulation" if arm.has(Component.CONGRATULATION) else "confirmation"
+    kind = (
+        OutboxKind.CONGRATULATION if arm.has(Component.CONGRATULATION) else OutboxKind.CONFIRMATION
+    )
     if reached:
         await turn.say(turn.t(f"goal_reached.{kind}_{what}", **params), kind=kind)
         return

@@ -17,9 +17,8 @@ from bot.db.study import (
     Site,
 )
 from bot.db.upsert import insert_if_absent
-from bot.services import button_data
+from bot.services import button_data, directory
 from bot.services.participants import intake, returning
-from bot.services.staff import directory
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

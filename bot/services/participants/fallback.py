@@ -9,32 +9,13 @@ import difflib
 from collections.abc import Awaitable, Callable, Collection
 
 from bot.db.study import Role
+from bot.services.participants.commands import COMMAND_NAMES
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 TurnService = Callable[[Turn], Awaitable[None]]
 TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
 
-PARTICIPANT_COMMANDS = (
-    "start",
-    "help",
-    "deposit",
-    "undo",
-    "applied",
-    "interview",
-    "job",
-    "training",
-    "progress",
-    "survey",
-    "goal",
-    "language",
-    "pause",
-    "resume",
-    "stop",
-    "mydata",
-    "delete",
-    "ask",
-)
 STAFF_COMMANDS = {
     Role.COUNSELLOR: ("groups", "group", "flags", "post", "tickets"),
     Role.RESEARCHER: ("trial",),
@@ -70,7 +51,7 @@ def nearest_command(name: str, known: Collection[str]) -> str | None:
 
 async def commands_for(turn: Turn) -> set[str]:
     """The private-chat commands this person may use: participants' ones plus their roles'."""
-    known = set(PARTICIPANT_COMMANDS)
+    known = set(COMMAND_NAMES)
     for role in await turn.roles():
         known.update(STAFF_COMMANDS[role])
     return known

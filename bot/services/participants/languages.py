@@ -8,26 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import ChatType
 from bot.db.study import Participant
 from bot.i18n import Language, language_from_code, text
-from bot.outbox import OutgoingCall, enqueue
+from bot.outbox import OutboxKind, OutgoingCall, enqueue
+from bot.services.participants.commands import MENU_COMMANDS
 from bot.services.turns import Turn
 
-# the command list Telegram shows beside the text field
-MENU_COMMANDS = (
-    "start",
-    "deposit",
-    "applied",
-    "progress",
-    "survey",
-    "goal",
-    "help",
-    "language",
-    "pause",
-    "resume",
-    "stop",
-    "mydata",
-    "delete",
-)
-COMMANDS_KIND = "commands"
+COMMANDS_KIND = OutboxKind.COMMANDS
 
 CHOSEN_LANGUAGE = select(Participant.language).where(
     Participant.telegram_user_id == bindparam("user_id")

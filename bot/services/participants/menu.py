@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
+from bot.services.keyboard import ASK, label_meaning
 from bot.services.participants import activity, guide, participation
-from bot.services.participants.keyboard import ASK, label_meaning
 from bot.services.participants.money import format_amount
 from bot.services.trial import Trial
 from bot.services.turns import Turn

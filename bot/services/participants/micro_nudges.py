@@ -28,7 +28,7 @@ from bot.db.micro import MicroDecision
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, ledgers
 from bot.services.participants.nudges import (
     NUDGE_KINDS,
@@ -183,7 +183,7 @@ def _decide(
         message = OutgoingMessage(
             chat_id=person.telegram_user_id,
             text=text,
-            kind=item.component,
+            kind=OutboxKind(item.component),
             intent_key=key_text,
             participant_id=person.id,
             not_before=point,

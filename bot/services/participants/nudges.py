@@ -22,18 +22,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.store import cancel_pending_for_participant
 from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
-from bot.services.participants.periods import advance_due
+from bot.services.periods import advance_due
 from bot.services.trial import Trial
 from experiments.events import EventKind
 from experiments.protocol_sections import Component
 
 log = logging.getLogger(__name__)
 
-NUDGE_KINDS = ("reminder", "encouragement", "survey_invitation", "survey_reminder", "prompt")
+NUDGE_KINDS = (
+    OutboxKind.REMINDER,
+    OutboxKind.ENCOURAGEMENT,
+    OutboxKind.SURVEY_INVITATION,
+    OutboxKind.SURVEY_REMINDER,
+    OutboxKind.PROMPT,
+)
 # a reminder and an encouragement never arrive within this of each other (issue 14 point 7)
 APART = timedelta(hours=1)
 APART_KINDS = ("reminder", "encouragement")
@@ -101,7 +107,7 @@ async def scan_periods(
             continue
         due_at = trial.protocol.next_allowed_time(end + schedule.reminder_delay)
         key = f"reminder:{participant.id}:{end.isoformat()}"
-        reminders.append(_nudge(participant, "reminder", text, key, due_at))
+        reminders.append(_nudge(participant, OutboxKind.REMINDER, text, key, due_at))
     reminders = await keep_apart(session, reminders, trial)
     result.enqueued = await enqueue_many(session, reminders, now)
     return result
@@ -151,7 +157,7 @@ async def scan_encouragements(
     messages = [
         _nudge(
             participant,
-            "encouragement",
+            OutboxKind.ENCOURAGEMENT,
             _encouragement_text(participant, logged[participant.id], trial),
             f"encouragement:{participant.id}:{latest.isoformat()}",
             trial.protocol.next_allowed_time(latest),
@@ -230,7 +236,11 @@ async def keep_apart(
 
 
 def _nudge(
-    participant: Participant, kind: str, text: str, intent_key: str, not_before: datetime
+    participant: Participant,
+    kind: OutboxKind,
+    text: str,
+    intent_key: str,
+    not_before: datetime,
 ) -> OutgoingMessage:
     assert participant.telegram_user_id is not None
     return OutgoingMessage(

@@ -19,8 +19,8 @@ from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.ledger import Ledger, ledger_of
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
-from bot.services.participants.periods import current_window
 from bot.services.peer_groups import follow
+from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
@@ -344,7 +344,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     await hide_commands_in(turn)
 
 
-def _event(turn: Turn, participant: Participant, kind: str) -> None:
+def _event(turn: Turn, participant: Participant, kind: EventKind) -> None:
     turn.session.add(
         Event(
             participant_id=participant.id,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Participant, ParticipantStatus
 from bot.i18n import Language, text
-from bot.outbox import OutgoingMessage, enqueue, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue, enqueue_many
 from bot.services import button_data
 from bot.services.participants import questionnaire
 from bot.services.participants.nudges import ScanResult, due_participants
@@ -47,7 +47,7 @@ def _item_count(participant: Participant, trial: Trial) -> int:
 
 
 def _invitation(
-    participant: Participant, trial: Trial, kind: str, key: str, at: datetime
+    participant: Participant, trial: Trial, kind: OutboxKind, key: str, at: datetime
 ) -> OutgoingMessage:
     assert participant.telegram_user_id is not None
     language = Language(participant.language)
@@ -107,7 +107,7 @@ async def scan_surveys(
         if participant.telegram_user_id is None:
             continue
         key = f"survey_invitation:{participant.id}:{wave}"
-        invitations.append(_invitation(participant, trial, "survey_invitation", key, at))
+        invitations.append(_invitation(participant, trial, OutboxKind.SURVEY_INVITATION, key, at))
     result.enqueued += await enqueue_many(session, invitations, now)
     reminders = await session.scalars(
         select(Participant)
@@ -134,7 +134,9 @@ async def scan_surveys(
             continue
         key = f"survey_reminder:{participant.id}:{open_wave}:{left}"
         result.enqueued += int(
-            await enqueue(session, _invitation(participant, trial, "survey_reminder", key, at), now)
+            await enqueue(
+                session, _invitation(participant, trial, OutboxKind.SURVEY_REMINDER, key, at), now
+            )
         )
     return result
 

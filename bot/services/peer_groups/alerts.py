@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Role, StaffMember
 from bot.i18n import Language, plural, text
+from bot.outbox import OutboxKind
 from bot.services.peer_groups.lookups import Recipient, admins, language_of
 from bot.services.peer_groups.messaging import alert, tell
 from bot.services.peer_groups.pools import overdue_pools
@@ -63,7 +64,7 @@ async def _overdue_pools(session: AsyncSession, trial: Trial, now: datetime, to:
                 session,
                 recipient,
                 "alerts.pool_overdue",
-                kind="admin_alert",
+                kind=OutboxKind.ADMIN_ALERT,
                 intent=f"pool_overdue:{pool.arm}:{pool.track}:{pool.age_band}:{pool.since}",
                 now=now,
                 track=text(recipient.language, f"track.{pool.track}"),

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import FormationDecision, GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Participant, ParticipantStatus, Role, StaffMember
 from bot.i18n import Language, text
-from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
@@ -42,7 +42,7 @@ REQUIRED_RIGHTS = (
     "can_pin_messages",
 )
 FIRST_TOPIC_DELAY = timedelta(days=1)  # members get a day to join before the first topic
-LINK_KIND = "group_invite_link"  # the outbox kind of the calls that make join links
+LINK_KIND = OutboxKind.GROUP_INVITE_LINK  # the outbox kind of the calls that make join links
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ async def assign(
         session,
         recipient,
         key,
-        kind="group_ready",
+        kind=OutboxKind.GROUP_READY,
         intent=f"group_ready:{group.id}:{counsellor.id}",
         now=now,
         group=group.id,
@@ -222,7 +222,9 @@ async def bind(
         await enqueue(session, call, now)
     sent = len(needed) + await _linked(session, group.id)
     words = group_text(group, "groups.bound", group=group.id, sent=sent)
-    await post(session, group, words, kind="group_bound", intent=f"bound:{update_id}", now=now)
+    await post(
+        session, group, words, kind=OutboxKind.GROUP_BOUND, intent=f"bound:{update_id}", now=now
+    )
     return group
 
 
@@ -279,7 +281,7 @@ async def invite_link_ended(
         needed = made + len(await _links_needed(session, group))
         words = group_text(group, "groups.links_failed", made=made, needed=needed)
         intent = f"links_failed:{context.get('update_id')}"
-        await post(session, group, words, kind="group_reply", intent=intent, now=now)
+        await post(session, group, words, kind=OutboxKind.GROUP_REPLY, intent=intent, now=now)
         return
     participant = await session.get(Participant, member.participant_id)
     if member.invite_link is not None or participant is None:
@@ -292,7 +294,7 @@ async def invite_link_ended(
     personal = OutgoingMessage(
         chat_id=participant.telegram_user_id,
         text=text(language, "join.fresh_link" if fresh else "groups.your_link", link=link),
-        kind="group_link",
+        kind=OutboxKind.GROUP_LINK,
         intent_key=f"group_link:{member.id}:{group.telegram_chat_id}"
         + (f":{context.get('update_id')}" if fresh else ""),
         participant_id=participant.id,
@@ -331,7 +333,7 @@ async def scan_join_reminders(session: AsyncSession, trial: Trial, now: datetime
         reminder = OutgoingMessage(
             chat_id=participant.telegram_user_id,
             text=text(Language(participant.language), "join.reminder", link=member.invite_link),
-            kind="join_reminder",
+            kind=OutboxKind.JOIN_REMINDER,
             intent_key=f"join_reminder:{member.id}:{member.link_sent_at.isoformat()}:{due}",
             participant_id=participant.id,
         )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import FloodWindow, PeerGroup
 from bot.db.upsert import insert_if_absent
+from bot.outbox import OutboxKind
 from bot.services.peer_groups.lookups import (
     active_group,
     group_text,
@@ -74,13 +75,13 @@ async def group_message(
     words = group_text(group, "moderation.flood_muted", duration=duration)
     intent = f"flood:{chat_id}:{message_id}"
     await apply(session, sanction, intent, now)
-    await post(session, group, words, kind="group_reply", intent=intent, now=now)
+    await post(session, group, words, kind=OutboxKind.GROUP_REPLY, intent=intent, now=now)
     for recipient in await responsible(session, group, admin_ids):
         await tell(
             session,
             recipient,
             "moderation.flood_told",
-            kind="group_alert",
+            kind=OutboxKind.GROUP_ALERT,
             intent=intent,
             now=now,
             group=group.id,
@@ -133,4 +134,6 @@ async def rules(session: AsyncSession, chat_id: int, update_id: int, now: dateti
     group = await active_group(session, chat_id)
     if group is not None:
         words = group_text(group, "groups.rules")
-        await post(session, group, words, kind="group_reply", intent=f"rules:{update_id}", now=now)
+        await post(
+            session, group, words, kind=OutboxKind.GROUP_REPLY, intent=f"rules:{update_id}", now=now
+        )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupReport, PeerGroup
 from bot.db.study import Participant
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
 from bot.services.peer_groups.lookups import (
     GroupError,
@@ -57,7 +57,12 @@ async def report(
     if command.target_message_id is None:
         words = group_text(group, "reports.how")
         await post(
-            session, group, words, kind="group_reply", intent=f"report:{command.update_id}", now=now
+            session,
+            group,
+            words,
+            kind=OutboxKind.GROUP_REPLY,
+            intent=f"report:{command.update_id}",
+            now=now,
         )
         return
     reporter = await membership(session, command.sender_id)
@@ -79,7 +84,7 @@ async def report(
             session,
             recipient,
             "reports.to_counsellor",
-            kind="group_report",
+            kind=OutboxKind.GROUP_REPORT,
             intent=f"report:{command.update_id}",
             now=now,
             buttons=[[button_data.button(label, button_data.ResolveFlag(row.id))]],
@@ -105,7 +110,7 @@ async def _thank(
     message = OutgoingMessage(
         chat_id=command.sender_id,
         text=text(language, "reports.thanks"),
-        kind="report_thanks",
+        kind=OutboxKind.REPORT_THANKS,
         intent_key=f"report_thanks:{command.update_id}",
         participant_id=participant.id if participant else None,
     )

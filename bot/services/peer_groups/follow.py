@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
-from bot.outbox import OutgoingCall, enqueue
+from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.outbox.store import cancel_pending_for_participant
 from bot.services.peer_groups.binding import LINK_KIND
 from bot.services.peer_groups.lookups import Recipient, admins, language_of, responsible
 from bot.services.peer_groups.messaging import tell
 
 log = logging.getLogger(__name__)
-LEAVE_KIND = "moderation"  # ban and unban are moderation calls (their failures are logged)
+LEAVE_KIND = OutboxKind.MODERATION  # ban and unban are moderation calls (their failures are logged)
 # Private group messages that lose their point once someone stops or erases their data.
 GROUP_NOTE_KINDS = ("pool_update", "join_reminder", "group_link", "moderation_note")
 
@@ -132,7 +132,7 @@ async def bot_standing_changed(
             session,
             recipient,
             key,
-            kind="admin_alert",
+            kind=OutboxKind.ADMIN_ALERT,
             intent=f"bot_standing:{group.id}:{update_id}",
             now=now,
             group=group.id,

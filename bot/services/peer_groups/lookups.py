@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, PeerGroup
 from bot.db.study import Participant, Role, StaffMember
 from bot.i18n import Language, text
-from bot.services.staff.directory import roles_of
+from bot.services.directory import roles_of
 
 StaffRole = Literal["counsellor", "admin"]
 

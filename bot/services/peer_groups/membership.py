@@ -17,7 +17,7 @@ from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event
 from bot.i18n import plural
-from bot.outbox import OutgoingCall, enqueue
+from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.services.peer_groups.lookups import (
     active_group,
     group_text,
@@ -36,7 +36,12 @@ WELCOME_BURST = timedelta(minutes=2)  # joins this close together get one welcom
 
 
 def record_event(
-    session: AsyncSession, member: GroupMember, kind: str, now: datetime, dedupe: str, **detail: str
+    session: AsyncSession,
+    member: GroupMember,
+    kind: EventKind,
+    now: datetime,
+    dedupe: str,
+    **detail: str,
 ) -> None:
     """An activity event (join, leave, message): counts and times only, never content."""
     session.add(
@@ -78,7 +83,7 @@ async def decide_join(
         chat_id=chat_id,
         method="approveChatJoinRequest" if approve else "declineChatJoinRequest",
         params={"user_id": telegram_user_id},
-        kind="join_request",
+        kind=OutboxKind.JOIN_REQUEST,
         intent_key=f"call:join:{update_id}",
     )
     await enqueue(session, call, now)
@@ -97,7 +102,7 @@ async def decide_join(
             session,
             recipient,
             f"groups.declined_{why}",
-            kind="group_declined",
+            kind=OutboxKind.GROUP_DECLINED,
             intent=f"declined:{group.id}:{bucket}",
             now=now,
             group=group.id,
@@ -193,7 +198,7 @@ async def welcome(
         session,
         group,
         words,
-        kind="group_welcome",
+        kind=OutboxKind.GROUP_WELCOME,
         intent=f"welcome:{update_id}",
         now=now,
         not_before=now + WELCOME_BURST,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import ChatType
 from bot.db.groups import PeerGroup
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage, enqueue
+from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services.peer_groups.lookups import Recipient
 
 
@@ -23,7 +23,7 @@ async def tell(
     key: str,
     /,
     *,
-    kind: str,
+    kind: OutboxKind,
     intent: str,
     now: datetime,
     buttons: Sequence[Sequence[Button]] = (),
@@ -58,7 +58,7 @@ async def alert(
             session,
             recipient,
             key,
-            kind="admin_alert",
+            kind=OutboxKind.ADMIN_ALERT,
             intent=intent,
             now=now,
             buttons=(),
@@ -71,7 +71,7 @@ async def post(
     group: PeerGroup,
     words: str,
     *,
-    kind: str,
+    kind: OutboxKind,
     intent: str,
     now: datetime,
     not_before: datetime | None = None,

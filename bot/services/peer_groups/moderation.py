@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Participant
 from bot.i18n import Language, text
-from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
@@ -62,7 +62,7 @@ class GroupCommand:
 
 
 SanctionKind = Literal["restrict", "unrestrict", "ban", "unban", "pin", "delete"]
-CALL_KIND = "moderation"  # the outbox kind of these calls, whose follow-up is `call_ended`
+CALL_KIND = OutboxKind.MODERATION  # the outbox kind of these calls, whose follow-up is `call_ended`
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ class Step:
             self.session,
             self.group,
             words,
-            kind="group_reply",
+            kind=OutboxKind.GROUP_REPLY,
             intent=f"mod:{command.update_id}",
             now=self.now,
             reply_to=command.target_message_id,
@@ -270,7 +270,7 @@ class Step:
         message = OutgoingMessage(
             chat_id=participant.telegram_user_id,
             text=text(language, key, reason=because, **params),
-            kind="moderation_note",
+            kind=OutboxKind.MODERATION_NOTE,
             intent_key=f"mod_note:{self.command.update_id}:{key}",
             participant_id=participant.id,
         )
@@ -312,7 +312,7 @@ async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
             step.session,
             recipient,
             "moderation.limit_reached",
-            kind="group_alert",
+            kind=OutboxKind.GROUP_ALERT,
             intent=f"limit:{step.command.update_id}",
             now=step.now,
             group=step.group.id,
@@ -438,5 +438,10 @@ async def _reply(
 ) -> None:
     words = group_text(group, key, **params)
     await post(
-        session, group, words, kind="group_reply", intent=f"mod:{command.update_id}", now=now
+        session,
+        group,
+        words,
+        kind=OutboxKind.GROUP_REPLY,
+        intent=f"mod:{command.update_id}",
+        now=now,
     )

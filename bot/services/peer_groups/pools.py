@@ -28,7 +28,7 @@ from bot.db.groups import (
 from bot.db.study import Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language, plural, text
-from bot.outbox import OutgoingCall, OutgoingMessage, enqueue
+from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import Priority
 from bot.services.peer_groups.binding import LINK_KIND
 from bot.services.trial import Trial
@@ -113,7 +113,7 @@ async def tell_waiting(
     message = OutgoingMessage(
         chat_id=waiting.telegram_user_id,
         text=text(Language(waiting.language), key, **params),
-        kind="pool_update",
+        kind=OutboxKind.POOL_UPDATE,
         intent_key=intent,
         participant_id=waiting.entry.participant_id,
         priority=priority,

@@ -19,9 +19,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, Participant
 from bot.i18n import plural
-from bot.services.participants.periods import advance_due, current_window
+from bot.outbox import OutboxKind
 from bot.services.peer_groups.lookups import group_text, language_of, protocol_language
 from bot.services.peer_groups.messaging import post
+from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
 from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
 from experiments.protocol_sections import Component
@@ -62,7 +63,7 @@ async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime
             session,
             group,
             words,
-            kind="group_progress",
+            kind=OutboxKind.GROUP_PROGRESS,
             intent=f"group_progress:{group.id}:{latest.isoformat()}",
             now=now,
             not_before=trial.protocol.next_allowed_time(latest),
@@ -149,7 +150,7 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
             session,
             group,
             words,
-            kind="curriculum",
+            kind=OutboxKind.CURRICULUM,
             intent=f"curriculum:{group.id}:{week.week}",
             now=now,
             not_before=trial.protocol.next_allowed_time(firing.latest),
@@ -191,4 +192,6 @@ async def congratulate_deposit(
         "group_deposit_congratulation", language, {"member": first_name}
     )
     intent = f"deposit_cheer:{member.id}:{start.isoformat()}"
-    return await post(session, group, words, kind="group_deposit_cheer", intent=intent, now=now)
+    return await post(
+        session, group, words, kind=OutboxKind.GROUP_DEPOSIT_CHEER, intent=intent, now=now
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
+from bot.outbox import OutboxKind
 from bot.services.peer_groups.binding import reminders_sent
 from bot.services.peer_groups.lookups import GroupError, staff_role, touch_staff
 from bot.services.peer_groups.messaging import post
@@ -267,5 +268,7 @@ async def post_to_group(
     if group.status is not GroupStatus.ACTIVE:
         raise GroupError("counsellor.not_bound", group=group_id, code=group.code)
     await touch_staff(session, telegram_user_id, now)
-    await post(session, group, words, kind="counsellor_post", intent=f"post:{update_id}", now=now)
+    await post(
+        session, group, words, kind=OutboxKind.COUNSELLOR_POST, intent=f"post:{update_id}", now=now
+    )
     return group

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.db.study import Role
+from bot.services.directory import create_invite, deep_link, remove_staff, trial_counts
 from bot.services.participants.enrollment import create_codes
-from bot.services.staff.directory import create_invite, deep_link, remove_staff, trial_counts
 from bot.services.turns import Turn
 
 MAX_CODES_IN_CHAT = 50
