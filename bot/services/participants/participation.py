@@ -320,7 +320,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         )
         # What others' messages, reports and logs say about them goes too.
         needles = Needles(telegram_id, turn.incoming.first_name)
-        await forget_mentions(turn.session, participant.id, needles, "erased")
+        await forget_mentions(turn.session, participant.id, needles, "erased", turn.now)
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
     await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
     if not keep:
