@@ -77,6 +77,7 @@ KIND_PRIORITY: Mapping[str, Priority] = {
     "curriculum": Priority.BULK,
     "group_deposit_cheer": Priority.BULK,
     "counsellor_post": Priority.BULK,
+    "erasure_edit": Priority.BULK,  # a group message edited after /delete took a name out
     "broadcast": Priority.BULK,
 }
 
@@ -132,6 +133,8 @@ class OutgoingMessage:
     entities: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     # editMessageText of this earlier message of the bot (its inline buttons are removed)
     edit_message_id: int | None = None
+    # kept beside the text for the follow-up of its kind (as a call's), never sent to Telegram
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def method(self) -> str:
@@ -149,6 +152,8 @@ class OutgoingMessage:
             filename, content = self.document
             return {"filename": filename, "content": content, "caption": self.text}
         payload: dict[str, Any] = {"text": self.text}
+        if self.context:
+            payload[CONTEXT_KEY] = dict(self.context)
         if self.reply_to_message_id is not None:
             payload["reply_parameters"] = {
                 "message_id": self.reply_to_message_id,
