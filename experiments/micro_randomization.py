@@ -218,6 +218,12 @@ class LoggedDecision:
     probability: float
     draw: float
     sent: bool
+    # where it stands in the keyed chain (experiments.micro_audit); None before the chain began
+    unavailable_reason: str | None = None
+    sequence: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    row_id: int | None = None  # the order rows were written in, to tell legacy from added
 
 
 def check_decisions(

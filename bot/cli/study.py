@@ -14,9 +14,11 @@ from bot.cli.research import require_research_extra
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
 from bot.services.participants.allocation import allocation_log, participant_arms
+from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
 from bot.settings import load_settings
 from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
+from experiments.micro_audit import Tombstone, check_chain, erased_summary
 from experiments.micro_randomization import LoggedDecision, check_decisions
 from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
 from experiments.registration import Registration
@@ -54,9 +56,18 @@ def verify_log(
         str | None,
         typer.Option(help="The head hash a previous verify printed; catches a truncated log."),
     ] = None,
+    micro_head: Annotated[
+        str | None,
+        typer.Option(
+            help="The decision chain's head hash a previous verify printed; catches decisions "
+            "cut off its end."
+        ),
+    ] = None,
 ) -> None:
     """Recompute the allocation log's keyed hash chain and sequence, and check the participants'
-    arms and strata against it; exit 1 on any tampering."""
+    arms and strata against it; recompute the micro-randomized decisions' keyed chain (deleted,
+    added or changed decisions, lawful erasures), their draws and weeks; exit 1 on any
+    tampering."""
     settings = load_settings()
     protocol = _load(study if study is not None else settings.study_file)
     # Exactly as the bot uses it (not stripped): a different seed gives a different sequence.
@@ -66,7 +77,7 @@ def verify_log(
         raise StudyError(
             "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
         )
-    records, participants, decisions = asyncio.run(_read_log(settings.database_url))
+    records, participants, decisions, erased = asyncio.run(_read_log(settings.database_url))
     checked = check_log(
         records,
         seed,
@@ -75,9 +86,12 @@ def verify_log(
         expected_head=head,
     )
     flagged = {problem.sequence for problem in checked.problems if problem.sequence is not None}
+    allocated_at = {record.participant_id: record.allocated_at for record in records}
+    chain = check_chain(decisions, erased, seed, allocated_at, expected_head=micro_head)
     problems: list[object] = [
         *checked.problems,
         *verify_participants(records, participants, already_reported=flagged),
+        *chain.problems,
         *check_decisions(decisions, seed, protocol.micro_randomization),
     ]
     if problems:
@@ -92,9 +106,14 @@ def verify_log(
     elif checked.legacy:
         intact += f" (legacy, unkeyed chain for the first {checked.legacy_records}, keyed after)"
     typer.echo(f"{_count(records, 'allocation')}, {intact} (head {head_hash(records)})")
-    if decisions:
+    if decisions or erased:
         made = _count(decisions, "micro-randomized decision")
-        typer.echo(f"{made}, every draw as the seed gives it")
+        notes = [f"chain intact (head {chain.head})"]
+        if chain.legacy:
+            notes.append(f"{chain.legacy} from before the chain (legacy, unchained)")
+        if summary := erased_summary(chain):
+            notes.append(summary)
+        typer.echo(f"{made}, every draw as the seed gives it, {', '.join(notes)}")
 
 
 @study_app.command("register")
@@ -235,7 +254,12 @@ def _count(items: Sized, noun: str) -> str:
 
 async def _read_log(
     database_url: str,
-) -> tuple[list[AllocationRecord], list[tuple[int, str | None, str | None]], list[LoggedDecision]]:
+) -> tuple[
+    list[AllocationRecord],
+    list[tuple[int, str | None, str | None]],
+    list[LoggedDecision],
+    list[Tombstone],
+]:
     database = Database(database_url)
     try:
         await ensure_up_to_date(database)
@@ -244,6 +268,7 @@ async def _read_log(
                 await allocation_log(session),
                 await participant_arms(session),
                 await decision_log(session),
+                await tombstones(session),
             )
     finally:
         await database.dispose()

@@ -77,6 +77,7 @@ class OutboxKind(enum.StrEnum):
     CURRICULUM = "curriculum"
     GROUP_DEPOSIT_CHEER = "group_deposit_cheer"
     COUNSELLOR_POST = "counsellor_post"
+    ERASURE_EDIT = "erasure_edit"
     BROADCAST = "broadcast"
 
     @property
@@ -125,6 +126,7 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.CURRICULUM: Priority.BULK,
     OutboxKind.GROUP_DEPOSIT_CHEER: Priority.BULK,
     OutboxKind.COUNSELLOR_POST: Priority.BULK,
+    OutboxKind.ERASURE_EDIT: Priority.BULK,  # a group message edited after /delete took a name out
     OutboxKind.BROADCAST: Priority.BULK,
 }
 
@@ -180,6 +182,8 @@ class OutgoingMessage:
     entities: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     # editMessageText of this earlier message of the bot (its inline buttons are removed)
     edit_message_id: int | None = None
+    # kept beside the text for the follow-up of its kind (as a call's), never sent to Telegram
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def method(self) -> str:
@@ -197,6 +201,8 @@ class OutgoingMessage:
             filename, content = self.document
             return {"filename": filename, "content": content, "caption": self.text}
         payload: dict[str, Any] = {"text": self.text}
+        if self.context:
+            payload[CONTEXT_KEY] = dict(self.context)
         if self.reply_to_message_id is not None:
             payload["reply_parameters"] = {
                 "message_id": self.reply_to_message_id,

@@ -75,3 +75,21 @@ async def test_verify_re_derives_every_draw_and_names_an_edited_one(
     assert result.exit_code == 1
     lines = error_lines(result)
     assert any("draw 0.01 is not the seed's" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+async def test_verify_names_a_deleted_decision_and_prints_the_chain_head(
+    database: Database, clock: FakeClock
+) -> None:
+    await decided(database, clock, people=3, days=2)
+    result = await verify(database)
+    assert result.exit_code == 0, result.output
+    assert "6 micro-randomized decisions, every draw as the seed gives it, chain intact" in (
+        result.stdout
+    )
+    async with database.transaction() as session:
+        await session.execute(text("DELETE FROM micro_decisions WHERE sequence = 4"))
+    result = await verify(database)
+    assert result.exit_code == 1
+    lines = error_lines(result)
+    assert any("decision #4 is missing from the chain" in line for line in lines), lines

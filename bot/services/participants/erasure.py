@@ -7,13 +7,16 @@ not their flood-control window. The first name is the one Telegram sends with th
 itself: Lotgenoot never stores names, so the words that may still hold one are searched for it.
 
 Queued messages that name them are cancelled (a cheer for someone who left should not go out);
-sent ones keep their row (delivery counts) with the naming parts replaced by "…".
+sent ones keep their row (delivery counts) with the naming parts replaced by "…", and the bot
+edits its own sent group messages the same way (editMessageText through the outbox), so the
+group chat no longer shows the name either.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, or_, select, update
@@ -21,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db.delivery import OutboxMessage, OutboxStatus
+from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus
 from bot.db.groups import FloodWindow, GroupMember, GroupReport, ModerationAction
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue
 
 REDACTED = "…"
 _TEXT_FIELDS = ("text", "caption")
@@ -90,9 +94,10 @@ class Needles:
 
 
 async def forget_mentions(
-    session: AsyncSession, participant_id: int, needles: Needles, reason: str
+    session: AsyncSession, participant_id: int, needles: Needles, reason: str, now: datetime
 ) -> None:
-    """Take the person out of reports, others' messages, moderation reasons and flood windows."""
+    """Take the person out of reports, others' messages, moderation reasons and flood windows;
+    the bot's own group messages that named them are edited in the chat too."""
     members = select(GroupMember.id).where(GroupMember.participant_id == participant_id)
     # A report about them: its text is their message, however it is worded.
     await session.execute(
@@ -117,17 +122,29 @@ async def forget_mentions(
     await session.execute(
         delete(FloodWindow).where(FloodWindow.telegram_user_id == needles.telegram_id)
     )
-    await _forget_in_outbox(session, needles, reason)
+    await _forget_in_outbox(session, needles, reason, now)
 
 
-async def _forget_in_outbox(session: AsyncSession, needles: Needles, reason: str) -> None:
-    """Messages not addressed to them (their own were emptied already) that name them."""
+async def _forget_in_outbox(
+    session: AsyncSession, needles: Needles, reason: str, now: datetime
+) -> None:
+    """Messages not addressed to them (their own were emptied already) that name them.
+
+    A group message the bot sent is edited in the chat as well (a bot may edit its own
+    messages at any age): its Telegram message id is read here, before the row is scrubbed.
+    """
     rows = await session.execute(
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.payload).where(
-            OutboxMessage.participant_id.is_(None), needles.prefilter(OutboxMessage.payload)
-        )
+        select(
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.payload,
+            OutboxMessage.chat_id,
+            OutboxMessage.chat_type,
+            OutboxMessage.method,
+            OutboxMessage.telegram_message_id,
+        ).where(OutboxMessage.participant_id.is_(None), needles.prefilter(OutboxMessage.payload))
     )
-    for row_id, status, payload in rows:
+    for row_id, status, payload, chat_id, chat_type, method, message_id in rows:
         if not isinstance(payload, dict) or not needles.names_in_payload(payload):
             continue
         if status is OutboxStatus.PENDING:
@@ -138,8 +155,31 @@ async def _forget_in_outbox(session: AsyncSession, needles: Needles, reason: str
             )
             if cancelled.rowcount:  # type: ignore[attr-defined]
                 continue  # else the sender took it meanwhile: scrub it like a sent one
+        scrubbed = needles.scrub_payload(payload)
         await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(payload=needles.scrub_payload(payload))
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(payload=scrubbed)
         )
+        shown = chat_type is ChatType.GROUP and method in _EDITABLE and chat_id is not None
+        if shown and message_id is not None and isinstance(scrubbed.get("text"), str):
+            await _edit_in_chat(session, row_id, chat_id, message_id, scrubbed["text"], now)
+
+
+_EDITABLE = frozenset({"sendMessage", "editMessageText"})
+ERASURE_EDIT_KIND = OutboxKind.ERASURE_EDIT
+
+
+async def _edit_in_chat(
+    session: AsyncSession, row_id: int, chat_id: int, message_id: int, words: str, now: datetime
+) -> None:
+    """Replace the text of the bot's message in the group with `words` (the name taken out).
+
+    Without entities: the remaining ones' offsets no longer fit the shortened text."""
+    edit = OutgoingMessage(
+        chat_id=chat_id,
+        chat_type=ChatType.GROUP,
+        text=words,
+        kind=ERASURE_EDIT_KIND,
+        intent_key=f"erasure_edit:{row_id}",
+        edit_message_id=message_id,
+    )
+    await enqueue(session, edit, now)

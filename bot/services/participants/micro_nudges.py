@@ -29,6 +29,7 @@ from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
+from bot.services.participants import micro_chain
 from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, ledgers
 from bot.services.participants.nudges import (
     NUDGE_KINDS,
@@ -37,6 +38,7 @@ from bot.services.participants.nudges import (
     _reminder_text,
 )
 from bot.services.trial import Trial
+from experiments.micro_audit import ChainLink, link_decision
 from experiments.micro_randomization import (
     LoggedDecision,
     MicroComponent,
@@ -79,11 +81,18 @@ async def scan_micro_decisions(
     if micro is None:
         return result
     horizon = now - timedelta(days=micro.days + 1)
+    erased_for_good = (
+        Participant.status == ParticipantStatus.ERASED
+        if not trial.protocol.study.keep_research_data_after_erasure
+        else None
+    )
     people = (
         await session.scalars(
             select(Participant)
             .where(
                 Participant.id > after_id,
+                # nothing new is recorded of someone whose research data /delete removed
+                *([] if erased_for_good is None else [~erased_for_good]),
                 Participant.step == IntakeStep.DONE,
                 Participant.arm.in_(micro.arms),
                 Participant.allocated_at.is_not(None),
@@ -115,11 +124,15 @@ async def scan_micro_decisions(
     needs_history = any(item.component != "prompt" for item in micro.components)
     logged = await ledgers(session, ids) if needs_history else {}
     key = draw_key(trial.allocation_seed)
+    chain_key = micro_chain.key_of(trial.allocation_seed)
+    await micro_chain.lock(session)
+    head = await micro_chain.chain_head(session)
     messages: list[OutgoingMessage] = []
     for person, points in due:
         for point in points:
             for item in micro.components:
                 decision = _decide(micro, item, person, point, now, recent, logged, trial, key)
+                link = _chained(decision, chain_key, head)
                 inserted = await insert_if_absent(
                     session,
                     MicroDecision,
@@ -128,6 +141,7 @@ async def scan_micro_decisions(
                 )
                 if not inserted:
                     continue
+                head = link
                 result.decided += 1
                 if decision.message is not None:
                     messages.append(decision.message)
@@ -136,8 +150,30 @@ async def scan_micro_decisions(
     return result
 
 
+def _chained(decision: _Decision, key: bytes, head: ChainLink | None) -> ChainLink:
+    """Give the decision's row its place in the keyed chain, after `head`."""
+    link = link_decision(key, decision.logged, head)
+    decision.row.update(sequence=link.sequence, prev_hash=link.prev_hash, hash=link.hash)
+    return link
+
+
+# The columns of a decision's row that LoggedDecision holds (the rest is the chain's).
+_LOGGED_COLUMNS = (
+    "participant_id",
+    "component",
+    "decision_at",
+    "week",
+    "available",
+    "unavailable_reason",
+    "probability",
+    "draw",
+    "sent",
+)
+
+
 @dataclass(frozen=True)
 class _Decision:
+    logged: LoggedDecision
     row: dict[str, object]
     message: OutgoingMessage | None
 
@@ -165,19 +201,19 @@ def _decide(
             reason = "goal_met"
     sent = reason is None and value < probability
     key_text = intent_key(item.component, person.id, point) if sent else None
-    row: dict[str, object] = {
-        "participant_id": person.id,
-        "component": item.component,
-        "decision_at": point,
-        "week": week,
-        "available": reason is None,
-        "unavailable_reason": reason,
-        "probability": probability,
-        "draw": value,
-        "sent": sent,
-        "intent_key": key_text,
-        "recorded_at": now,
-    }
+    made = LoggedDecision(
+        participant_id=person.id,
+        component=item.component,
+        decision_at=point,
+        week=week,
+        available=reason is None,
+        probability=probability,
+        draw=value,
+        sent=sent,
+        unavailable_reason=reason,
+    )
+    row: dict[str, object] = {name: getattr(made, name) for name in _LOGGED_COLUMNS}
+    row.update(intent_key=key_text, recorded_at=now)
     message = None
     if sent and text is not None and key_text is not None and person.telegram_user_id:
         message = OutgoingMessage(
@@ -188,7 +224,7 @@ def _decide(
             participant_id=person.id,
             not_before=point,
         )
-    return _Decision(row, message)
+    return _Decision(made, row, message)
 
 
 def _unavailable(
@@ -278,6 +314,11 @@ async def decision_log(session: AsyncSession) -> list[LoggedDecision]:
             MicroDecision.probability,
             MicroDecision.draw,
             MicroDecision.sent,
+            MicroDecision.unavailable_reason,
+            MicroDecision.sequence,
+            MicroDecision.prev_hash,
+            MicroDecision.hash,
+            MicroDecision.id,
         ).order_by(MicroDecision.id)
     )
     return [LoggedDecision(*row) for row in rows]

@@ -9,11 +9,10 @@ from sqlalchemy import delete, select, update
 
 from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.groups import GroupMember, ModerationAction
-from bot.db.micro import MicroDecision
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
-from bot.services.participants import intake
+from bot.services.participants import intake, micro_chain
 from bot.services.participants.erasure import Needles, forget_mentions
 from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.ledger import Ledger, ledger_of
@@ -321,7 +320,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         )
         # What others' messages, reports and logs say about them goes too.
         needles = Needles(telegram_id, turn.incoming.first_name)
-        await forget_mentions(turn.session, participant.id, needles, "erased")
+        await forget_mentions(turn.session, participant.id, needles, "erased", turn.now)
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
     await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
     if not keep:
@@ -329,9 +328,10 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         await turn.session.execute(
             delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
         )
-        # Their micro-randomized decisions are research data too (their outcomes just went).
-        await turn.session.execute(
-            delete(MicroDecision).where(MicroDecision.participant_id == participant.id)
+        # Their micro-randomized decisions are research data too (their outcomes just went);
+        # each leaves a keyed tombstone, so `study verify` sees a lawful erasure, not a gap.
+        await micro_chain.erase_decisions(
+            turn.session, participant.id, trial.allocation_seed, turn.now
         )
         participant.birth_year = None
     participant.telegram_user_id = None

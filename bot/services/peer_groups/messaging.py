@@ -77,8 +77,10 @@ async def post(
     not_before: datetime | None = None,
     reply_to: int | None = None,
     entities: Sequence[Mapping[str, Any]] = (),
+    context: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Queue a message in the group's chat; the sender paces it within 20 per minute."""
+    """Queue a message in the group's chat; the sender paces it within 20 per minute.
+    `context` goes to the follow-up of its kind (bot.services.peer_groups.outcomes)."""
     assert group.telegram_chat_id is not None
     message = OutgoingMessage(
         chat_id=group.telegram_chat_id,
@@ -89,6 +91,7 @@ async def post(
         not_before=not_before,
         reply_to_message_id=reply_to,
         entities=entities,
+        context=context or {},
     )
     return await enqueue(session, message, now)
 

@@ -3,20 +3,23 @@
 Only the group's counsellor and admins may use them; anyone else gets a short refusal and
 nothing happens. Every action is logged (who, whom, why, when) in `moderation_actions`. The
 service decides, records and queues the Telegram call the action needs (restrict, ban, pin,
-delete) as an outbox row in the same transaction; when Telegram refuses it, `call_ended`
-notes the failure in the log.
+delete) as an outbox row in the same transaction. What the action says (the announcement in
+the group, the note to the member) rides in the call's context and goes out only once Telegram
+carried the call out; when Telegram refuses it, `call_ended` notes the failure in the log,
+undoes the mute or removal in our records, and tells the counsellor why in plain words.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.delivery import ChatType
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Participant
 from bot.i18n import Language, text
@@ -24,6 +27,7 @@ from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
+from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.lookups import (
     active_group,
     group_text,
@@ -75,6 +79,9 @@ class Sanction:
     message_id: int | None = None
     until: datetime | None = None
     action_id: int | None = None
+    # sent only once the call succeeded (announcement, note), and whom to tell if it fails
+    then: tuple[OutgoingMessage, ...] = ()
+    tell: Mapping[str, Any] | None = None
 
     def call(self, intent_key: str) -> OutgoingCall:
         """The outbox row that carries this sanction out."""
@@ -93,8 +100,18 @@ class Sanction:
             params=params,
             kind=CALL_KIND,
             intent_key=intent_key,
-            context={} if self.action_id is None else {"action_id": self.action_id},
+            context=self._context(),
         )
+
+    def _context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {}
+        if self.action_id is not None:
+            context["action_id"] = self.action_id
+        if self.then:
+            context["then"] = [outcomes.deferred(message) for message in self.then]
+        if self.tell is not None:
+            context["tell"] = dict(self.tell)
+        return context
 
 
 _METHODS: dict[SanctionKind, str] = {
@@ -122,11 +139,13 @@ async def apply(
 async def call_ended(
     session: AsyncSession, message: ClaimedMessage, outcome: Outcome, now: datetime
 ) -> None:
-    """A moderation call ended: when Telegram refused it, the action's log entry says so."""
-    action_id = message.payload.get(CONTEXT_KEY, {}).get("action_id")
-    if isinstance(outcome, Delivered) or action_id is None:
-        return
-    await sanction_failed(session, int(action_id), str(getattr(outcome, "reason", outcome)))
+    """A moderation call ended: on success what the action says goes out; when Telegram
+    refused it, the action's log entry says so and the counsellor hears why."""
+    context = message.payload.get(CONTEXT_KEY, {})
+    action_id = context.get("action_id")
+    if not isinstance(outcome, Delivered) and action_id is not None:
+        await sanction_failed(session, int(action_id), outcomes.reason_of(outcome))
+    await outcomes.report(session, context, outcome, now)
 
 
 def parse_mute(args: tuple[str, ...], default: timedelta) -> tuple[timedelta, str | None]:
@@ -157,7 +176,12 @@ async def moderate(
 ) -> None:
     """Carry out a counsellor command after checking who sent it and at whom it points; the
     Telegram call it needs is queued in the outbox."""
-    sanction = await _decide(session, act, command, trial, admin_ids, now)
+    said: list[OutgoingMessage] = []
+    sanction = await _decide(session, act, command, trial, admin_ids, now, said)
+    if sanction is None:
+        # nothing for Telegram to do (a warning): what it says is true at once
+        for message in said:
+            await enqueue(session, message, now)
     await apply(session, sanction, f"{command.update_id}", now)
     if sanction is not None and sanction.kind == "ban":
         # Out, not banned for good: a new invitation could let them in again (their join
@@ -173,7 +197,10 @@ async def _decide(
     trial: Trial,
     admin_ids: Collection[int],
     now: datetime,
+    said: list[OutgoingMessage],
 ) -> Sanction | None:
+    """The call the command needs, carrying what it will say (`said`) and whom to tell if it
+    fails; replies that need no call (refusals) are queued at once."""
     group = await active_group(session, command.chat_id)
     if group is None:
         return None
@@ -189,16 +216,27 @@ async def _decide(
     if target is not None and target.group_id != group.id:
         target = None
     actor = Actor(role, command.sender_id)
+    name = command.target_first_name or (target.tag if target is not None else "")
+    tell = outcomes.asker(
+        command.sender_id, language_of(group), group.id, act, f"mod:{command.update_id}", name=name
+    )
     if act == "pin":  # any message, the bot's own (say, the rules) included
         action = await log_action(session, group, actor, "pin", target, now)
         return Sanction(
-            "pin", chat_of(group), message_id=command.target_message_id, action_id=action
+            "pin",
+            chat_of(group),
+            message_id=command.target_message_id,
+            action_id=action,
+            tell=tell,
         )
     if target is None:
         await _reply(session, group, command, now, "moderation.not_a_member")
         return None
-    step = Step(session, group, command, actor, target, trial, now)
-    return await _SANCTIONS[act](step, admin_ids)
+    step = Step(session, group, command, actor, target, trial, now, said)
+    sanction = await _SANCTIONS[act](step, admin_ids)
+    if sanction is None:
+        return None
+    return replace(sanction, then=tuple(said), tell=tell)
 
 
 @dataclass(frozen=True)
@@ -220,6 +258,7 @@ class Step:
     target: GroupMember
     trial: Trial
     now: datetime
+    said: list[OutgoingMessage] = field(default_factory=list)  # sent once the call succeeded
 
     async def mute(self, duration: timedelta, reason: str | None, action: str = "mute") -> Sanction:
         assert self.command.target_user_id is not None
@@ -249,15 +288,16 @@ class Step:
             if command.target_first_name and command.target_user_id
             else []
         )
-        await post(
-            self.session,
-            self.group,
-            words,
-            kind=OutboxKind.GROUP_REPLY,
-            intent=f"mod:{command.update_id}",
-            now=self.now,
-            reply_to=command.target_message_id,
-            entities=entities,
+        self.said.append(
+            OutgoingMessage(
+                chat_id=chat_of(self.group),
+                chat_type=ChatType.GROUP,
+                text=words,
+                kind=OutboxKind.GROUP_REPLY,
+                intent_key=f"mod:{command.update_id}",
+                reply_to_message_id=command.target_message_id,
+                entities=entities,
+            )
         )
 
     async def note(self, key: str, reason: str | None, **params: object) -> None:
@@ -274,7 +314,7 @@ class Step:
             intent_key=f"mod_note:{self.command.update_id}:{key}",
             participant_id=participant.id,
         )
-        await enqueue(self.session, message, self.now)
+        self.said.append(message)
 
     async def language(self) -> Language:
         participant = await self.session.get(Participant, self.target.participant_id)
@@ -395,10 +435,23 @@ def chat_of(group: PeerGroup) -> int:
 
 
 async def sanction_failed(session: AsyncSession, action_id: int, failure: str) -> None:
-    """Telegram refused the call an action needed: the log says so."""
+    """Telegram refused the call an action needed: the log says so, and our record of the
+    member no longer claims a mute or removal that did not happen."""
     action = await session.get(ModerationAction, action_id)
-    if action is not None:
-        action.failure = failure[:200]
+    if action is None:
+        return
+    action.failure = failure[:200]
+    member = (
+        await session.get(GroupMember, action.target_member_id)
+        if action.target_member_id is not None
+        else None
+    )
+    if member is None:
+        return
+    if action.action in ("mute", "limit_mute") and member.muted_until == action.until:
+        member.muted_until = None
+    elif action.action == "remove" and member.status is MemberStatus.REMOVED:
+        member.status = MemberStatus.JOINED
 
 
 async def log_action(

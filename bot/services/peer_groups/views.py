@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
-from bot.outbox import OutboxKind
+from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.binding import reminders_sent
 from bot.services.peer_groups.lookups import GroupError, staff_role, touch_staff
 from bot.services.peer_groups.messaging import post
@@ -260,15 +260,25 @@ async def post_to_group(
     words: str,
     update_id: int,
     now: datetime,
+    language: Language,
 ) -> PeerGroup:
-    """/post <group> <text>: the counsellor's words in their group, through the outbox."""
+    """/post <group> <text>: the counsellor's words in their group, through the outbox; they
+    are told how it went once Telegram answered (in `language`)."""
     group = await session.get(PeerGroup, group_id)
     if group is None or not await staff_role(session, group, telegram_user_id, admin_ids):
         raise GroupError("counsellor.no_such_group", group=group_id)
     if group.status is not GroupStatus.ACTIVE:
         raise GroupError("counsellor.not_bound", group=group_id, code=group.code)
     await touch_staff(session, telegram_user_id, now)
+    # The counsellor hears "posted" (or why not) once Telegram answered: outcomes.post_ended.
+    who = outcomes.asker(telegram_user_id, language, group.id, "post", f"posted:{update_id}")
     await post(
-        session, group, words, kind=OutboxKind.COUNSELLOR_POST, intent=f"post:{update_id}", now=now
+        session,
+        group,
+        words,
+        kind=outcomes.POST_KIND,
+        intent=f"post:{update_id}",
+        now=now,
+        context={"tell": who},
     )
     return group

@@ -111,9 +111,10 @@ async def post(turn: Turn, group_id: int | None, words: str) -> None:
         words.strip(),
         turn.incoming.update_id,
         turn.now,
+        turn.language,
     )
-    if await refusing(turn, posting):
-        await turn.say_text("counsellor.posted", group=group_id)
+    # "Posted" comes once Telegram took it (bot.services.peer_groups.outcomes), never before.
+    await refusing(turn, posting)
 
 
 async def assign(turn: Turn, group_id: int | None, staff_id: int | None) -> None:
