@@ -21,8 +21,8 @@ from pydantic import (
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
 from experiments.analysis_plan import AnalysisPlan, plan_problems
-from experiments.micro_randomization import MicroRandomization
 from experiments.ledger import Window, group_week
+from experiments.micro_randomization import MicroRandomization
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,

@@ -27,7 +27,6 @@ from bot.services.trial import Trial
 from experiments.ledger import Done, Window
 from experiments.protocol_sections import Component
 
-
 TICK = timedelta(microseconds=1)
 
 
@@ -52,7 +51,8 @@ async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime
     arms = protocol.arms_with(Component.GROUP_PROGRESS)
     due = await _active_groups_due(session, PeerGroup.next_progress_at, now)
     current = protocol.group_week(now)
-    assert current.start is not None and current.end is not None
+    assert current.start is not None
+    assert current.end is not None
     ended = protocol.group_week(current.start - TICK)
     assert ended.end is not None
     scan = PostScan()
