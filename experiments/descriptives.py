@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
+from experiments.ledger_frames import contribution_frame
 from experiments.trial_design import OUTCOMES, Design
 
 __all__ = [
@@ -214,29 +215,15 @@ def _share(mask: pd.Series, total: int) -> str:
 
 
 def _outcome_events(events: pd.DataFrame, people: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
-    """Events from allocation up to `as_of`, with what each adds to every outcome."""
-    if events.empty or people.empty:  # pandas cannot map an empty series through datetimes
-        start = pd.Series(dtype="datetime64[ns, UTC]")
-        keep = pd.Series(dtype=bool)
-    else:
-        start = events["pseudonym"].map(people.set_index("pseudonym")["allocated_at"])
-        keep = start.notna() & (events["occurred_at"] >= start) & (events["occurred_at"] <= as_of)
-    kept = events[keep] if len(keep) else events.iloc[0:0]
-    kind = kept["kind"]
-    signed = (kind == "deposit").astype(int) - (kind == "deposit_correction").astype(int)
-    return pd.DataFrame(
-        {
-            "pseudonym": kept["pseudonym"],
-            "week": ((kept["occurred_at"] - start[keep]) / _WEEK).astype(int),
-            "deposits": signed,
-            "saved_eur": kept["amount_cents"].astype("float64").where(signed != 0, 0).fillna(0)
-            / 100,
-            "applications": kept["quantity"]
-            .astype("float64")
-            .fillna(1)
-            .where(kind == "applied", 0),
-        }
-    )
+    """What each event adds to every outcome, counted from allocation up to `as_of` at the
+    moment `experiments.ledger` says it counts (a correction: that of the entry it corrects)."""
+    counted = contribution_frame(events)
+    if counted.empty or people.empty:  # pandas cannot map an empty series through datetimes
+        return counted.iloc[0:0].assign(week=pd.Series(dtype=int))
+    start = counted["pseudonym"].map(people.set_index("pseudonym")["allocated_at"])
+    keep = start.notna() & (counted["at"] >= start) & (counted["at"] <= as_of)
+    kept = counted[keep]
+    return kept.assign(week=((kept["at"] - start[keep]) / _WEEK).astype(int))
 
 
 def weekly_outcomes(

@@ -43,11 +43,11 @@ class OutcomeSpec:
 # Built from events as experiments/export.py exports them (events.kind, amount_cents, quantity).
 EVENT_OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec(
-        "deposits", "Deposits", "count", "savings", "events: deposit minus deposit_correction"
+        "deposits", "Deposits", "count", "savings", "events: deposits less corrections (ledger.did)"
     ),
     OutcomeSpec("saved_eur", "Total saved (€)", "money", "savings", "events: deposit amount_cents"),
     OutcomeSpec("applications", "Applications", "count", "jobsearch", "events: applied quantity"),
-    OutcomeSpec("interviews", "Interviews", "count", "jobsearch", "events: interview"),
+    OutcomeSpec("interviews", "Interviews", "count", "jobsearch", "events: interview quantity"),
     OutcomeSpec(
         "placement", "Placement (job or training)", "binary", "jobsearch", "events: job, training"
     ),

@@ -15,6 +15,7 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from experiments.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
 from experiments.descriptives import analysed
+from experiments.ledger_frames import done_frame
 from experiments.models import ContrastValue, Fitted, fit_model, holm, max_t_adjust
 from experiments.outcomes import EVENT_OUTCOMES, OutcomeSpec
 from experiments.protocol import Protocol
@@ -192,28 +193,10 @@ def outcome_frame(
 def _event_sums(
     events: pd.DataFrame, allocated: pd.Series, until: pd.Series
 ) -> dict[str, pd.Series]:
+    """Each person's outcomes from allocation up to `until`, counted by `experiments.ledger`."""
     if events.empty:
         return {}
-    start = events["pseudonym"].map(allocated)
-    stop = events["pseudonym"].map(until)
-    kept = events[
-        start.notna() & (events["occurred_at"] >= start) & (events["occurred_at"] <= stop)
-    ]
-    kind = kept["kind"]
-    signed = (kind == "deposit").astype(int) - (kind == "deposit_correction").astype(int)
-    amounts = kept["amount_cents"].astype("float64").where(signed != 0, 0).fillna(0) / 100
-    applied = kept["quantity"].astype("float64").fillna(1).where(kind == "applied", 0)
-    parts = pd.DataFrame(
-        {
-            "pseudonym": kept["pseudonym"],
-            "deposits": signed,
-            "saved_eur": amounts,
-            "applications": applied,
-            "interviews": (kind == "interview").astype(int),
-            "placement": kind.isin(["job", "training"]).astype(int),
-        }
-    )
-    totals = parts.groupby("pseudonym").sum()
+    totals = done_frame(events, allocated.to_dict(), until.to_dict())
     return {name: totals[name] for name in totals.columns}
 
 

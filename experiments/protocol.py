@@ -21,6 +21,7 @@ from pydantic import (
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
 from experiments.analysis_plan import AnalysisPlan, plan_problems
+from experiments.ledger import Window, group_week
 from experiments.micro_randomization import MicroRandomization
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
@@ -173,6 +174,11 @@ class Protocol(BaseModel):
     def next_allowed_time(self, moment_utc: datetime) -> datetime:
         """The moment, moved out of this study's quiet hours if it falls inside them."""
         return next_allowed_time(moment_utc, self.quiet_hours, self.zone)
+
+    def group_week(self, moment: datetime) -> Window:
+        """The peer groups' week holding `moment` (what their progress post counts)."""
+        schedule = self.schedule
+        return group_week(moment, schedule.group_progress_interval, self.zone, schedule.week_starts)
 
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from experiments.durations import NonNegativeDuration, PositiveDuration
+from experiments.ledger import Weekday
 from experiments.protocol_errors import problem
 from experiments.templates import Language, LocalizedText
 
@@ -150,6 +151,8 @@ class Schedule(_Section):
     stale_after: PositiveDuration = timedelta(days=2)
     pool_max_wait: PositiveDuration = timedelta(days=14)
     group_progress_interval: PositiveDuration = timedelta(days=7)
+    # a group's week (its progress post, /groups, /group) starts at midnight on this day
+    week_starts: Weekday = "monday"
     curriculum_interval: PositiveDuration = timedelta(days=7)
     pool_update_interval: PositiveDuration = timedelta(days=7)
     join_reminders: tuple[PositiveDuration, ...] = Field(

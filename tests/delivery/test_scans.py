@@ -13,7 +13,7 @@ from bot.db.engine import Database
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.scheduler import scan_in_chunks
-from bot.services.participants.ledger import Goal, Ledger, Logged
+from bot.services.ledger import Goal, Ledger, Logged
 from bot.services.participants.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
 from experiments.events import EventKind

@@ -9,7 +9,7 @@ from bot.db.base import table_of
 from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import OutboxKind
 from bot.services import button_data
-from bot.services.participants.ledger import ledger_of
+from bot.services.ledger import ledger_of
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.peer_groups.posts import congratulate_deposit
 from bot.services.periods import current_window

@@ -10,7 +10,8 @@ from sqlalchemy import delete, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.micro import MicroDecision, MicroErasure
-from experiments.micro_audit import ChainLink, Tombstone, chain_key, tombstone
+from experiments.audit import chain_key
+from experiments.micro_audit import ChainLink, Tombstone, tombstone
 
 __all__ = ["MICRO_CHAIN_LOCK", "chain_head", "erase_decisions", "key_of", "lock", "tombstones"]
 

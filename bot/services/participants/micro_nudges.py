@@ -29,8 +29,8 @@ from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
+from bot.services.ledger import IDS_PER_QUERY, Ledger, ledgers
 from bot.services.participants import micro_chain
-from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, ledgers
 from bot.services.participants.nudges import (
     NUDGE_KINDS,
     ScanResult,

@@ -24,7 +24,7 @@ from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.store import cancel_pending_for_participant
-from bot.services.participants.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
+from bot.services.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
 from bot.services.periods import advance_due
 from bot.services.trial import Trial

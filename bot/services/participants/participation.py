@@ -12,10 +12,10 @@ from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
+from bot.services.ledger import Ledger, ledger_of
 from bot.services.participants import intake, micro_chain
 from bot.services.participants.erasure import Needles, forget_mentions
 from bot.services.participants.languages import hide_commands_in
-from bot.services.participants.ledger import Ledger, ledger_of
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.peer_groups import follow

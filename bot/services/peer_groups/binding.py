@@ -233,7 +233,8 @@ def _start(group: PeerGroup, chat_id: int, trial: Trial, now: datetime) -> None:
     group.telegram_chat_id = chat_id
     group.status = GroupStatus.ACTIVE
     group.bound_at = now
-    group.next_progress_at = now + schedule.group_progress_interval
+    # the first post counts the group's week the binding falls in, when that week is over
+    group.next_progress_at = trial.protocol.group_week(now).end
     group.next_curriculum_at = now + min(FIRST_TOPIC_DELAY, schedule.curriculum_interval)
 
 

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
-from bot.db.study import Event, Participant
+from bot.db.study import Participant
 from bot.i18n import plural
 from bot.outbox import OutboxKind
+from bot.services.ledger import ledgers
 from bot.services.peer_groups.lookups import group_text, language_of, protocol_language
 from bot.services.peer_groups.messaging import post
 from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
-from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.ledger import Done, Window
 from experiments.protocol_sections import Component
+
+TICK = timedelta(microseconds=1)
 
 
 @dataclass
@@ -43,20 +46,24 @@ async def _active_groups_due(
 
 
 async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
-    """Post each due weekly summary: how many members saved (or took job-search steps)."""
-    schedule = trial.protocol.schedule
-    interval = schedule.group_progress_interval
-    arms = trial.protocol.arms_with(Component.GROUP_PROGRESS)
+    """Post each due weekly summary: how many members saved (or took job-search steps) in the
+    group's week that ended last (`Protocol.group_week`)."""
+    protocol = trial.protocol
+    arms = protocol.arms_with(Component.GROUP_PROGRESS)
     due = await _active_groups_due(session, PeerGroup.next_progress_at, now)
+    current = protocol.group_week(now)
+    assert current.start is not None
+    assert current.end is not None
+    ended = protocol.group_week(current.start - TICK)
+    assert ended.end is not None
     scan = PostScan()
     for group in due:
         scan.due += 1
-        assert group.next_progress_at is not None
-        firing = advance_due(group.next_progress_at, now, interval, schedule.stale_after)
-        group.next_progress_at, latest = firing.following, firing.latest
-        if group.arm not in arms or firing.stale:
+        # one post for the week that ended last, however long the bot was down
+        group.next_progress_at = current.end
+        if group.arm not in arms or now - ended.end > protocol.schedule.stale_after:
             continue
-        words = await progress_text(session, group, latest - interval, latest, trial)
+        words = await progress_text(session, group, ended, trial)
         if words is None:
             continue
         added = await post(
@@ -64,58 +71,42 @@ async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime
             group,
             words,
             kind=OutboxKind.GROUP_PROGRESS,
-            intent=f"group_progress:{group.id}:{latest.isoformat()}",
+            intent=f"group_progress:{group.id}:{ended.end.isoformat()}",
             now=now,
-            not_before=trial.protocol.next_allowed_time(latest),
+            not_before=protocol.next_allowed_time(ended.end),
         )
         scan.posted += int(added)
     return scan
 
 
+async def week_done(session: AsyncSession, group: PeerGroup, week: Window) -> list[Done]:
+    """What each joined member did in `week` (by `experiments.ledger.did`), in no order."""
+    joined = await session.scalars(
+        select(GroupMember.participant_id).where(
+            GroupMember.group_id == group.id, GroupMember.status == MemberStatus.JOINED
+        )
+    )
+    found = await ledgers(session, list(joined), week.start)
+    return [ledger.done(week) for ledger in found.values()]
+
+
 async def progress_text(
-    session: AsyncSession, group: PeerGroup, start: datetime, end: datetime, trial: Trial
+    session: AsyncSession, group: PeerGroup, week: Window, trial: Trial
 ) -> str | None:
     """ "9 of 12 of us saved this week": counts only, never who did or did not."""
-    joined = select(GroupMember.participant_id).where(
-        GroupMember.group_id == group.id, GroupMember.status == MemberStatus.JOINED
-    )
-    members = int(await session.scalar(select(func.count()).select_from(joined.subquery())) or 0)
-    if members == 0:
+    done = await week_done(session, group, week)
+    if not done:
         return None
-    window = (
-        Event.participant_id.in_(joined),
-        Event.occurred_at >= start,
-        Event.occurred_at < end,
-    )
     language = protocol_language(group)
     templates = trial.protocol.templates
-    if group.track == "savings":
-        savers = (
-            select(Event.participant_id)
-            .where(*window, Event.kind.in_(DEPOSIT_KINDS))
-            .group_by(Event.participant_id)
-            .having(func.sum(Event.amount_cents) > 0)
-        )
-        active = await session.scalar(select(func.count()).select_from(savers.subquery()))
-        if not active:
-            return quiet_week(group)
-        values = {"active": str(active), "members": str(members)}
-        return templates.render("group_progress_savings", language, values)
-    doers = select(func.count(func.distinct(Event.participant_id))).where(
-        *window, Event.kind.in_(JOB_SEARCH_KINDS)
-    )
-    applications = select(func.coalesce(func.sum(Event.quantity), 0)).where(
-        *window, Event.kind == EventKind.APPLIED
-    )
-    active = int(await session.scalar(doers) or 0)
+    active = sum(1 for d in done if (d.saved if group.track == "savings" else d.took_step))
     if not active:
         return quiet_week(group)
-    count = int(await session.scalar(applications) or 0)
-    values = {
-        "active": str(active),
-        "members": str(members),
-        "applications": plural(language_of(group), "count.applications", count),
-    }
+    values = {"active": str(active), "members": str(len(done))}
+    if group.track == "savings":
+        return templates.render("group_progress_savings", language, values)
+    count = sum(d.applications for d in done)
+    values["applications"] = plural(language_of(group), "count.applications", count)
     return templates.render("group_progress_jobsearch", language, values)
 
 

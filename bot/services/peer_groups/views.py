@@ -21,8 +21,10 @@ from bot.services.peer_groups.binding import reminders_sent
 from bot.services.peer_groups.lookups import GroupError, staff_role, touch_staff
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.pools import overdue_pools
+from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
-from experiments.events import JOB_SEARCH_KINDS, EventKind
+from experiments.events import EventKind
+from experiments.ledger import Window
 
 WEEK = timedelta(days=7)
 RECENT_ACTIONS = 5
@@ -57,7 +59,8 @@ async def groups_overview(
     now: datetime,
     trial: Trial | None = None,
 ) -> str:
-    """/groups: per group members joined/assigned, messages and deposits/steps this week."""
+    """/groups: per group members joined/assigned, messages, and who saved (or took a step)
+    in the group's week so far (the week its next progress post counts)."""
     await touch_staff(session, telegram_user_id, now)
     lines = []
     for group in await visible_groups(session, telegram_user_id, admin_ids):
@@ -71,9 +74,8 @@ async def groups_overview(
             continue
         joined = await _count(session, group, (MemberStatus.JOINED,))
         staying = await _count(session, group, (MemberStatus.ASSIGNED, MemberStatus.JOINED))
-        messages = await _events(session, group, (EventKind.GROUP_MESSAGE,), now - WEEK)
-        kinds = (EventKind.DEPOSIT,) if group.track == "savings" else JOB_SEARCH_KINDS
-        doing = await _events(session, group, kinds, now - WEEK, distinct=True)
+        week = _week(trial, now)
+        messages = await _messages(session, group, week.start or now - WEEK)
         key = f"counsellor.line_{group.track}"
         lines.append(
             text(
@@ -83,7 +85,7 @@ async def groups_overview(
                 joined=joined,
                 members=staying,
                 messages=messages,
-                doing=doing,
+                doing=await doing_this_week(session, group, week),
             )
         )
     overview = text(language, "counsellor.groups", lines="\n".join(lines) or "–")
@@ -126,22 +128,37 @@ async def _count(
     return int(count or 0)
 
 
-async def _events(
-    session: AsyncSession,
-    group: PeerGroup,
-    kinds: tuple[str, ...],
-    since: datetime,
-    *,
-    distinct: bool = False,
-) -> int:
-    counted = func.count(func.distinct(Event.participant_id)) if distinct else func.count()
+async def _messages(session: AsyncSession, group: PeerGroup, since: datetime) -> int:
     members = select(GroupMember.participant_id).where(GroupMember.group_id == group.id)
     count = await session.scalar(
-        select(counted).where(
-            Event.participant_id.in_(members), Event.kind.in_(kinds), Event.occurred_at >= since
+        select(func.count()).where(
+            Event.participant_id.in_(members),
+            Event.kind == EventKind.GROUP_MESSAGE,
+            Event.occurred_at >= since,
         )
     )
     return int(count or 0)
+
+
+def _week(trial: Trial | None, now: datetime) -> Window:
+    """The group's week holding `now` (the last seven days without a protocol at hand)."""
+    return trial.protocol.group_week(now) if trial is not None else Window(now - WEEK)
+
+
+async def doing_this_week(session: AsyncSession, group: PeerGroup, week: Window) -> int:
+    """How many joined members saved (savings) or took a job-search step in `week`."""
+    done = await week_done(session, group, week)
+    return sum(1 for d in done if (d.saved if group.track == "savings" else d.took_step))
+
+
+async def week_line(
+    session: AsyncSession, group: PeerGroup, language: Language, trial: Trial, now: datetime
+) -> str:
+    """/group's line on the group's week so far: how many of the joined members did it."""
+    week = trial.protocol.group_week(now)
+    joined = await _count(session, group, (MemberStatus.JOINED,))
+    doing = await doing_this_week(session, group, week)
+    return text(language, f"counsellor.week_{group.track}", doing=doing, joined=joined)
 
 
 async def group_members(

@@ -49,7 +49,8 @@ async def list_groups(turn: Turn, trial: Trial | None = None) -> None:
 async def show_group(
     turn: Turn, group_id: int | None, names: Mapping[int, str], trial: Trial
 ) -> None:
-    """/group <id>: members with last activity (and `names` Telegram shows for them now)."""
+    """/group <id>: who saved (or took a step) this week, members with last activity (and
+    `names` Telegram shows for them now)."""
     if group_id is None:
         await turn.say_text("counsellor.group_usage")
         return
@@ -61,6 +62,8 @@ async def show_group(
         await say_refusal(turn, refusal)
         return
     words = await views.render_group(turn.session, group, members, names, turn.language, trial)
+    week = await views.week_line(turn.session, group, turn.language, trial, turn.now)
+    words = views.summary_after_head(words, week)
     words += "\n\n" + await inbox_desk.group_summary(turn, group.id)
     await turn.say_text("groups.plain", words=words)
 
