@@ -10,8 +10,9 @@ update handling, `(session, trial, now)` for scans): the call sites to change ar
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,32 +80,49 @@ async def enter_pool(
 async def scan(world: World) -> None:
     """One tick of the scheduler's group job: formation, counsellors, pool updates, join
     reminders, group posts and admin alerts."""
-    settings = Settings(
-        _env_file=None,
-        admin_ids=world.runner.staff.admin_ids,
-    )
+    settings = _settings(world.runner.staff.admin_ids)
     await scan_groups(Runtime(settings, world.database, world.clock, world.trial))
+
+
+@cache
+def _settings(admin_ids: frozenset[int]) -> Settings:
+    """The settings a scan reads (the admins), made once: reading them costs a few ms."""
+    return Settings(_env_file=None, admin_ids=admin_ids)
 
 
 # the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
 
 
-async def call_ended(world: World, outbox_id: int, outcome: Outcome) -> None:
-    """Record how a join link's call ended and run its follow-up, in one transaction."""
+async def calls_ended(world: World, endings: Sequence[tuple[int, Outcome]]) -> None:
+    """Record how join link calls (outbox ids) ended and run each one's follow-up, in one
+    transaction, as the sender records a batch of endings."""
     now = world.clock.now()
     async with world.database.transaction() as session:
-        row = await session.get(OutboxMessage, outbox_id)
-        assert row is not None
-        assert row.method == "createChatInviteLink"
-        claimed = store.ClaimedMessage(
-            row.id, row.chat_id or 0, row.chat_type, row.method, dict(row.payload),
-            row.participant_id, row.kind, now, row.priority, row.rank_at,
-        )  # fmt: skip
-        if isinstance(outcome, Delivered):
-            await store.mark_sent(session, [store.Sent(claimed, outcome.message_id, 1)], now=now)
-        else:
-            await store.mark_failed(session, claimed, reason=repr(outcome), tries=1)
-        await binding.invite_link_ended(session, claimed, outcome, now)
+        ended = [
+            (await _claimed(session, outbox_id, now), outcome) for outbox_id, outcome in endings
+        ]
+        delivered = [
+            store.Sent(message, outcome.message_id, 1)
+            for message, outcome in ended
+            if isinstance(outcome, Delivered)
+        ]
+        await store.mark_sent(session, delivered, now=now)
+        for message, outcome in ended:
+            if not isinstance(outcome, Delivered):
+                await store.mark_failed(session, message, reason=repr(outcome), tries=1)
+        for message, outcome in ended:
+            await binding.invite_link_ended(session, message, outcome, now)
+
+
+async def _claimed(session: AsyncSession, outbox_id: int, now: datetime) -> store.ClaimedMessage:
+    """A join link call as the sender holds it while Telegram makes the link."""
+    row = await session.get(OutboxMessage, outbox_id)
+    assert row is not None
+    assert row.method == "createChatInviteLink"
+    return store.ClaimedMessage(
+        row.id, row.chat_id or 0, row.chat_type, row.method, dict(row.payload),
+        row.participant_id, row.kind, now, row.priority, row.rank_at,
+    )  # fmt: skip
 
 
 # group chats (bot/handlers/group.py)

@@ -80,9 +80,9 @@ async def test_links_telegram_would_not_make_are_counted_in_the_group_once(
     await calls.bind(world, group.leader.user_id, chat, group.code)
     first, *others = await outbox(world, chat_id=chat, method="createChatInviteLink")
 
-    await calls.call_ended(world, first.id, Delivered(None, {"invite_link": "https://t.me/+a"}))
-    for call in others:
-        await calls.call_ended(world, call.id, Rejected("not enough rights"))
+    made = Delivered(None, {"invite_link": "https://t.me/+a"})
+    await calls.calls_ended(world, [(first.id, made)])
+    await calls.calls_ended(world, [(call.id, Rejected("not enough rights")) for call in others])
 
     [failed] = await outbox(world, chat_id=chat, kind="group_reply")
     assert failed.text == expected("groups.links_failed", made=1, needed=3)

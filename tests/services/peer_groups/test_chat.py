@@ -10,6 +10,7 @@ from experiments.events import EventKind
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     World,
+    bound_group,
     events_of,
     joined_group,
     members_of,
@@ -43,7 +44,7 @@ async def test_a_members_message_is_counted_for_them_and_its_text_is_not_kept(
 
 
 async def test_rules_in_the_group_posts_the_rules_there(world: World) -> None:
-    group = await joined_group(world, 3)
+    group = await bound_group(world, 3)
 
     await calls.rules(world, group.chat_id, group.members[0].user_id)
 

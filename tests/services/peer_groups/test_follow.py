@@ -77,7 +77,7 @@ async def test_who_resumes_after_stopping_gets_a_fresh_link_of_their_own(world: 
 
 
 async def test_staff_hear_when_the_bot_is_taken_out_or_loses_its_rights(world: World) -> None:
-    group = await joined_group(world, 3)
+    group = await bound_group(world, 3)
     someone = new_user()
 
     await calls.bot_standing_changed(

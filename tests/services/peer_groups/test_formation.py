@@ -22,10 +22,10 @@ from tests.texts import expected, said
 PAST_THE_LIMIT = timedelta(days=14)  # the shipped pool_max_wait
 
 
-async def test_a_scan_forms_one_group_per_age_band_and_leaves_too_few_waiting(
+async def test_a_scan_forms_even_groups_per_age_band_and_leaves_too_few_waiting(
     world: World,
 ) -> None:
-    young = await peers(world, 4, band="21-25")
+    young = await peers(world, 7, band="21-25")  # groups of 3 to 5: 4 + 3, not 5 + 2
     older = await peers(world, 3, band="36-49")
     alone = await peers(world, 2, band="50-67")
 
@@ -34,20 +34,19 @@ async def test_a_scan_forms_one_group_per_age_band_and_leaves_too_few_waiting(
     groups = await rows(world, PeerGroup)
     assert [(g.age_band, g.formed_size, g.status) for g in groups] == [
         ("21-25", 4, GroupStatus.AWAITING_BIND),
+        ("21-25", 3, GroupStatus.AWAITING_BIND),
         ("36-49", 3, GroupStatus.AWAITING_BIND),
     ]
-    by_band = {
-        g.age_band: {m.participant_id for m in await members_of(world, g.id)} for g in groups
-    }
-    assert by_band == {
-        "21-25": {p.participant_id for p in young},
-        "36-49": {p.participant_id for p in older},
-    }
+    placed = {g.id: {m.participant_id for m in await members_of(world, g.id)} for g in groups}
+    first, second, third = groups
+    assert placed[first.id] | placed[second.id] == {p.participant_id for p in young}
+    assert placed[third.id] == {p.participant_id for p in older}
     waiting = await rows(world, PoolEntry, PoolEntry.placed_at.is_(None))
     assert [entry.participant_id for entry in waiting] == [p.participant_id for p in alone]
     decisions = await rows(world, FormationDecision)
     assert [(d.decision, d.age_band, d.size) for d in decisions] == [
         ("formed", "21-25", 4),
+        ("formed", "21-25", 3),
         ("formed", "36-49", 3),
     ]
 
@@ -63,14 +62,6 @@ async def test_savers_and_jobseekers_of_one_band_get_groups_of_their_own(world: 
     for track, people in (("savings", savers), ("jobsearch", jobseekers)):
         placed = {m.participant_id for m in await members_of(world, groups[track].id)}
         assert placed == {p.participant_id for p in people}
-
-
-async def test_more_than_the_maximum_are_split_into_even_groups(world: World) -> None:
-    await peers(world, 7)  # groups of 3 to 5: 4 + 3, not 5 + 2
-
-    await calls.scan(world)
-
-    assert sorted(g.formed_size for g in await rows(world, PeerGroup)) == [3, 4]
 
 
 async def test_a_formed_group_goes_to_a_counsellor_who_is_told_how_to_bind_it(

@@ -9,6 +9,7 @@ from bot.i18n import Language, plural
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     World,
+    bound_group,
     counsellor,
     formed_group,
     joined_group,
@@ -41,14 +42,18 @@ async def test_the_weekly_post_counts_the_members_who_saved_and_names_nobody(
     assert await outbox(world, kind="group_deposit_cheer") == []  # the shipped study cheers no one
 
 
-async def test_a_week_nobody_saved_gets_a_neutral_prompt(world: World) -> None:
+async def test_a_quiet_week_gets_a_neutral_prompt_and_downtime_one_post_not_three(
+    world: World,
+) -> None:
     group = await joined_group(world, 3)
-
     world.clock.advance(WEEK)
     await calls.scan(world)
 
+    world.clock.advance(WEEK * 3)
+    await calls.scan(world)
+
     progress = await _posts(world, group.chat_id, "group_progress")
-    assert progress == [expected("join.progress_quiet_savings")]
+    assert progress == [expected("join.progress_quiet_savings")] * 2
 
 
 async def test_jobseekers_hear_how_many_took_a_step_and_applied_together(world: World) -> None:
@@ -64,17 +69,6 @@ async def test_jobseekers_hear_how_many_took_a_step_and_applied_together(world: 
     assert progress == [
         protocol_text("group_progress_jobsearch", active=2, members=3, applications=applications)
     ]
-
-
-async def test_after_three_weeks_of_downtime_one_progress_post_not_three(world: World) -> None:
-    group = await joined_group(world, 3)
-    world.clock.advance(WEEK)
-    await calls.scan(world)
-
-    world.clock.advance(WEEK * 3)
-    await calls.scan(world)
-
-    assert len(await _posts(world, group.chat_id, "group_progress")) == 2
 
 
 async def test_topics_come_one_a_week_in_order_from_the_day_after_binding(world: World) -> None:
@@ -111,7 +105,7 @@ async def test_a_deposit_is_cheered_in_the_group_once_a_period_when_the_protocol
 
 
 async def test_a_counsellors_post_reaches_their_bound_group_only(world: World) -> None:
-    group = await joined_group(world, 3, band="21-25")
+    group = await bound_group(world, 3, band="21-25")
     unbound = await formed_group(world, 3, band="36-49")
     other = await counsellor(world)
 

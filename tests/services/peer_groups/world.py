@@ -224,16 +224,24 @@ async def formed_group(
     leader = await counsellor(world)
     members = await peers(world, size, band=band, track=track)
     await calls.scan(world)
-    [group] = await rows(world, PeerGroup, PeerGroup.track == track, PeerGroup.age_band == band)
+    [place] = await rows(
+        world, GroupMember, GroupMember.participant_id == members[0].participant_id
+    )
+    group = await group_row(world, place.group_id)
     return Group(group.id, group.code, leader, members)
 
 
 async def links_made(world: World) -> None:
     """Telegram made every join link the bot asked for: each call's follow-up runs."""
-    for call in await outbox(world, kind=LINK_KIND, method="createChatInviteLink"):
-        if call.status is OutboxStatus.PENDING:
-            link = f"https://t.me/+{call.params['name']}-{call.id}"
-            await calls.call_ended(world, call.id, Delivered(None, {"invite_link": link}))
+    calls_made = await outbox(world, kind=LINK_KIND, method="createChatInviteLink")
+    await calls.calls_ended(
+        world,
+        [
+            (call.id, Delivered(None, {"invite_link": f"https://t.me/+{call.params['name']}"}))
+            for call in calls_made
+            if call.status is OutboxStatus.PENDING
+        ],
+    )
 
 
 async def bound_group(
@@ -250,10 +258,9 @@ async def bound_group(
 async def joined_group(
     world: World, size: int = 4, *, band: str = BAND, track: str = "savings"
 ) -> Group:
-    """A bound group every member joined with their link."""
+    """A bound group every member joined with their link (Telegram let them in)."""
     group = await bound_group(world, size, band=band, track=track)
     for member in group.members:
-        await calls.request_join(world, group.chat_id, member.user_id)
         await calls.member_changed(world, group.chat_id, member, "joined")
     return group
 
