@@ -1,0 +1,263 @@
+"""Every call these tests make into the peer-group services, made the way the bot makes it.
+
+Updates run as a turn of the use-case runner, with the service call the handler makes
+(bot/handlers/group.py, counsellor.py, participant.py); scans run as the scheduler runs them
+(`scan_groups`); a join link's follow-up runs as the outbox sender runs it when the link's call
+has ended. The services' signatures are about to change (issue 23: `(turn, trial, …)` for
+update handling, `(session, trial, now)` for scans): the call sites to change are all here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.delivery import OutboxMessage
+from bot.db.study import Participant, Role
+from bot.outbox import store
+from bot.outbox.outcomes import Delivered, Outcome
+from bot.runtime import Runtime
+from bot.scheduler import scan_groups
+from bot.services.participants import activity, participation
+from bot.services.peer_groups import binding, chat_activity, follow, membership, pools
+from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.runner import Service
+from bot.services.staff import counsellor_desk
+from bot.services.trial import Trial
+from bot.services.turns import Incoming, Turn
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.services.peer_groups.world import Peer, World
+
+STAFF = (Role.COUNSELLOR, Role.ADMIN)  # who may use the counsellor's commands
+FULL_RIGHTS = BotStanding(True, frozenset(REQUIRED_RIGHTS))
+_update_ids = itertools.count(60_000)
+
+
+async def _turn(
+    world: World,
+    user_id: int,
+    service: Service,
+    *,
+    chat_id: int | None = None,
+    first_name: str = "Sanne",
+    roles: Collection[Role] = (),
+) -> int:
+    """One update from `user_id` (in group `chat_id`, or their private chat) through the runner;
+    returns its update id, which names the replies it queued."""
+    update_id = next(_update_ids)
+    incoming = Incoming(
+        user_id,
+        first_name,
+        "nl",
+        update_id,
+        wrote=chat_id is None,
+        chat_id=chat_id,
+        in_group=chat_id is not None,
+    )
+    await world.runner.run(incoming, service, claim=update_id, roles=roles)
+    return update_id
+
+
+# the intake's last step (bot/services/participants/intake.py)
+
+
+async def enter_pool(
+    session: AsyncSession, participant: Participant, trial: Trial, now: datetime
+) -> bool:
+    return await pools.enter_pool(session, participant, trial, now, tell=False)
+
+
+# the scheduler (bot/scheduler/__init__.py)
+
+
+async def scan(world: World) -> None:
+    """One tick of the scheduler's group job: formation, counsellors, pool updates, join
+    reminders, group posts and admin alerts."""
+    settings = _settings(world.runner.staff.admin_ids)
+    await scan_groups(Runtime(settings, world.database, world.clock, world.trial))
+
+
+@cache
+def _settings(admin_ids: frozenset[int]) -> Settings:
+    """The settings a scan reads (the admins), made once: reading them costs a few ms."""
+    return Settings(_env_file=None, admin_ids=admin_ids)
+
+
+# the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
+
+
+async def calls_ended(world: World, endings: Sequence[tuple[int, Outcome]]) -> None:
+    """Record how join link calls (outbox ids) ended and run each one's follow-up, in one
+    transaction, as the sender records a batch of endings."""
+    now = world.clock.now()
+    async with world.database.transaction() as session:
+        ended = [
+            (await _claimed(session, outbox_id, now), outcome) for outbox_id, outcome in endings
+        ]
+        delivered = [
+            store.Sent(message, outcome.message_id, 1)
+            for message, outcome in ended
+            if isinstance(outcome, Delivered)
+        ]
+        await store.mark_sent(session, delivered, now=now)
+        for message, outcome in ended:
+            if not isinstance(outcome, Delivered):
+                await store.mark_failed(session, message, reason=repr(outcome), tries=1)
+        for message, outcome in ended:
+            await binding.invite_link_ended(session, message, outcome, now)
+
+
+async def _claimed(session: AsyncSession, outbox_id: int, now: datetime) -> store.ClaimedMessage:
+    """A join link call as the sender holds it while Telegram makes the link."""
+    row = await session.get(OutboxMessage, outbox_id)
+    assert row is not None
+    assert row.method == "createChatInviteLink"
+    return store.ClaimedMessage(
+        row.id, row.chat_id or 0, row.chat_type, row.method, dict(row.payload),
+        row.participant_id, row.kind, now, row.priority, row.rank_at,
+    )  # fmt: skip
+
+
+# group chats (bot/handlers/group.py)
+
+
+async def bind(
+    world: World,
+    user_id: int,
+    chat_id: int,
+    code: str | None,
+    *,
+    supergroup: bool = True,
+    standing: BotStanding = FULL_RIGHTS,
+) -> int:
+    """/bind <code> in a group whose bot has `standing`; without a code, a bare /bind."""
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        if code is None:
+            await turn.say_text("groups.bind_usage")
+            return
+        binding_it = binding.bind(
+            turn.session, code, chat_id, supergroup, turn.user_id, standing, trial, turn.now,
+            update_id=turn.incoming.update_id,
+        )  # fmt: skip
+        await counsellor_desk.refusing(turn, binding_it)
+
+    return await _turn(world, user_id, service, chat_id=chat_id)
+
+
+async def request_join(world: World, chat_id: int, user_id: int) -> int:
+    """Someone asks to join the group's chat with a link."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await membership.decide_join(
+            turn.session, chat_id, user_id, turn.now, turn.staff.admin_ids,
+            update_id=turn.incoming.update_id,
+        )  # fmt: skip
+
+    return await _turn(world, user_id, service, chat_id=chat_id)
+
+
+async def member_changed(
+    world: World, chat_id: int, member: Peer, change: membership.Change
+) -> int:
+    """Telegram says `member` joined, left, or was removed from the chat."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await membership.member_changed(
+            turn.session, chat_id, member.user_id, change, turn.incoming.update_id, turn.now,
+            member.first_name,
+        )  # fmt: skip
+
+    return await _turn(world, member.user_id, service, chat_id=chat_id)
+
+
+async def bot_standing_changed(
+    world: World, chat_id: int, by: int, *, present: bool, missing_rights: bool
+) -> int:
+    """The bot was taken out of the chat, or its admin rights changed, by `by`."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await follow.bot_standing_changed(
+            turn.session, chat_id, present, missing_rights, turn.incoming.update_id, turn.now,
+            turn.staff.admin_ids,
+        )  # fmt: skip
+
+    return await _turn(world, by, service, chat_id=chat_id)
+
+
+async def group_message(world: World, chat_id: int, user_id: int, message_id: int) -> int:
+    """Someone writes a message in the group (counted, never kept)."""
+    sent_at = world.clock.now()
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        await chat_activity.group_message(
+            turn.session, chat_id, turn.user_id, message_id, sent_at, trial,
+            turn.staff.admin_ids, turn.now,
+        )  # fmt: skip
+
+    return await _turn(world, user_id, service, chat_id=chat_id)
+
+
+async def rules(world: World, chat_id: int, user_id: int) -> int:
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await chat_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
+
+    return await _turn(world, user_id, service, chat_id=chat_id)
+
+
+# the counsellor's private chat (bot/handlers/counsellor.py)
+
+
+async def post(world: World, user_id: int, group_id: int, words: str) -> int:
+    """/post <group> <words>."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await counsellor_desk.post(turn, group_id, words)
+
+    return await _turn(world, user_id, service, roles=STAFF)
+
+
+# the participant's private chat (bot/handlers/participant.py)
+
+
+async def pause(world: World, peer: Peer) -> int:
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await participation.pause(turn)
+
+    return await _turn(world, peer.user_id, service)
+
+
+async def stop(world: World, peer: Peer) -> int:
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await participation.stop(turn)
+
+    return await _turn(world, peer.user_id, service)
+
+
+async def resume(world: World, peer: Peer) -> int:
+    return await _turn(world, peer.user_id, participation.resume)
+
+
+async def deposit(world: World, peer: Peer, typed: str) -> int:
+    """/deposit <amount>, from a member (whose first name the update carries)."""
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        await activity.deposit(turn, typed, trial)
+
+    return await _turn(world, peer.user_id, service, first_name=peer.first_name)
+
+
+async def applied(world: World, peer: Peer, count: str) -> int:
+    """/applied <count>, from a jobseeker."""
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        await activity.action(turn, "applied", None, trial, count)
+
+    return await _turn(world, peer.user_id, service)

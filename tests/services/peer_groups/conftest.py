@@ -1,0 +1,25 @@
+"""Peer-group services on the shipped protocol with groups of 3 to 5 (quicker to fill)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.paths import shipped_config
+from bot.services.runner import TurnRunner
+from bot.services.trial import Trial
+from experiments.protocol import load_protocol
+from tests.groups.world import small_groups
+from tests.services.peer_groups.world import World
+
+
+@pytest.fixture
+def trial() -> Trial:
+    """The shipped study with groups of 3 to 5; the runner fixture runs on it."""
+    protocol = small_groups(load_protocol(shipped_config("study.toml")))
+    return Trial(protocol, "peer-group-tests-seed", "peer-group-tests-key")
+
+
+@pytest.fixture
+def world(runner: TurnRunner, clock: FakeClock) -> World:
+    return World(runner, clock)

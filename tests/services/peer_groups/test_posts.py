@@ -1,0 +1,126 @@
+"""Posts in a group: the weekly count of who saved (or took a step), a topic a week, a cheer
+for a deposit when the protocol wants one, and the counsellor's own words with /post."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.i18n import Language, plural
+from tests.services.peer_groups import calls
+from tests.services.peer_groups.world import (
+    World,
+    bound_group,
+    counsellor,
+    formed_group,
+    joined_group,
+    outbox,
+    replies,
+)
+from tests.texts import expected, protocol_text, topic
+
+WEEK = timedelta(days=7)  # the shipped group_progress_interval and curriculum_interval
+
+
+async def _posts(world: World, chat_id: int, kind: str) -> list[str]:
+    return [post.text for post in await outbox(world, chat_id=chat_id, kind=kind)]
+
+
+async def test_the_weekly_post_counts_the_members_who_saved_and_names_nobody(
+    world: World,
+) -> None:
+    group = await joined_group(world, 4)
+    await calls.deposit(world, group.members[0], "10")
+    await calls.deposit(world, group.members[1], "5,50")
+    await calls.deposit(world, group.members[1], "2")
+
+    world.clock.advance(WEEK)
+    await calls.scan(world)
+    await calls.scan(world)  # the next tick adds nothing
+
+    progress = await _posts(world, group.chat_id, "group_progress")
+    assert progress == [protocol_text("group_progress_savings", active=2, members=4)]
+    assert await outbox(world, kind="group_deposit_cheer") == []  # the shipped study cheers no one
+
+
+async def test_a_quiet_week_gets_a_neutral_prompt_and_downtime_one_post_not_three(
+    world: World,
+) -> None:
+    group = await joined_group(world, 3)
+    world.clock.advance(WEEK)
+    await calls.scan(world)
+
+    world.clock.advance(WEEK * 3)
+    await calls.scan(world)
+
+    progress = await _posts(world, group.chat_id, "group_progress")
+    assert progress == [expected("join.progress_quiet_savings")] * 2
+
+
+async def test_jobseekers_hear_how_many_took_a_step_and_applied_together(world: World) -> None:
+    group = await joined_group(world, 3, track="jobsearch")
+    await calls.applied(world, group.members[0], "3")
+    await calls.applied(world, group.members[1], "2")
+
+    world.clock.advance(WEEK)
+    await calls.scan(world)
+
+    applications = plural(Language.NL, "count.applications", 5)
+    progress = await _posts(world, group.chat_id, "group_progress")
+    assert progress == [
+        protocol_text("group_progress_jobsearch", active=2, members=3, applications=applications)
+    ]
+
+
+async def test_topics_come_one_a_week_in_order_from_the_day_after_binding(world: World) -> None:
+    group = await joined_group(world, 3)
+    await calls.scan(world)
+    assert await _posts(world, group.chat_id, "curriculum") == []  # members get a day to join
+
+    world.clock.advance(timedelta(days=1))
+    await calls.scan(world)
+    world.clock.advance(WEEK)
+    await calls.scan(world)
+    await calls.scan(world)
+
+    assert await _posts(world, group.chat_id, "curriculum") == [
+        protocol_text("curriculum_prompt", week=week, topic=topic("savings", week))
+        for week in (1, 2)
+    ]
+
+
+async def test_a_deposit_is_cheered_in_the_group_once_a_period_when_the_protocol_says_so(
+    world: World,
+) -> None:
+    world = world.with_groups(public_deposit_congratulation=True)
+    group = await joined_group(world, 3)
+    saver = group.members[0]
+
+    await calls.deposit(world, saver, "10")
+    await calls.deposit(world, saver, "10")
+    world.clock.advance(WEEK)
+    await calls.deposit(world, saver, "10")
+
+    cheer = protocol_text("group_deposit_congratulation", member=saver.first_name)
+    assert await _posts(world, group.chat_id, "group_deposit_cheer") == [cheer] * 2
+
+
+async def test_a_counsellors_post_reaches_their_bound_group_only(world: World) -> None:
+    group = await bound_group(world, 3, band="21-25")
+    unbound = await formed_group(world, 3, band="36-49")
+    other = await counsellor(world)
+
+    posted = await calls.post(world, group.leader.user_id, group.id, "Fijne week allemaal!")
+    not_theirs = await calls.post(world, other.user_id, group.id, "Hallo")
+    not_yet = await calls.post(world, unbound.leader.user_id, unbound.id, "Hallo")
+
+    assert await _posts(world, group.chat_id, "counsellor_post") == ["Fijne week allemaal!"]
+    assert [r.text for r in await replies(world, posted)] == [
+        expected("counsellor.posted", group=group.id)
+    ]
+    assert [r.text for r in await replies(world, not_theirs)] == [
+        expected("counsellor.no_such_group", group=group.id)
+    ]
+    assert [r.text for r in await replies(world, not_yet)] == [
+        expected("counsellor.not_bound", group=unbound.id, code=unbound.code)
+    ]
+    assert len(await outbox(world, kind="counsellor_post")) == 1
