@@ -41,7 +41,8 @@ async def test_the_counsellors_bind_starts_the_group_and_asks_a_join_link_per_me
     row = await group_row(world, group.id)
     assert (row.status, row.telegram_chat_id, row.bound_at) == (GroupStatus.ACTIVE, chat, now)
     assert row.next_curriculum_at == now + timedelta(days=1)  # a day to join before a topic
-    assert row.next_progress_at == now + timedelta(days=7)
+    # the first count comes at the end of the group's week it was bound in
+    assert row.next_progress_at == world.trial.protocol.group_week(now).end
     members = await members_of(world, group.id)
     links = await outbox(world, chat_id=chat, method="createChatInviteLink")
     assert [(call.params["name"], call.params["creates_join_request"]) for call in links] == [
