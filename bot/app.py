@@ -116,6 +116,7 @@ async def running(
         finally:
             scheduler.shutdown(wait=False)
 
+    await _initialize(application)
     async with application:
         await set_command_menus(application)
         await application.start()
@@ -134,6 +135,19 @@ async def running(
             stop.set()
             await leading
             await application.stop()
+
+
+async def _initialize(application: LotgenootApplication) -> None:
+    """Open the HTTP sessions and ask Telegram who the bot is; a failure closes them again.
+
+    python-telegram-bot's own clean-up skips a bot that never finished initializing, so a start
+    without Telegram (unreachable, wrong token) would leave both sessions open and logged.
+    """
+    try:
+        await application.initialize()
+    except BaseException:
+        await application.bot.shutdown()
+        raise
 
 
 async def _take_updates(

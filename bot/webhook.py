@@ -68,20 +68,25 @@ class WebhookServer:
             return _refuse(413, "body too large")
         except TimeoutError:
             return _refuse(408, "body too slow")
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return _refuse(400, "body is not JSON")
-        if not isinstance(data, dict):
-            return _refuse(400, "body is not a JSON object")
-        try:
-            update = Update.de_json(data, self._application.bot)
-        except Exception as error:  # whatever it is, its content stays out of the log
-            # answered 200: Telegram would redeliver it forever, holding up the updates behind
-            log.error("malformed update dropped error=%s", type(error).__name__)
-            return web.Response()
+        update = self._parse(body)
+        if update is None:
+            return _refuse(400, "body is not a Telegram update")
         await self._application.update_queue.put(update)
         return web.Response()
+
+    def _parse(self, body: bytes) -> Update | None:
+        """The update in `body`; None (and one warning, without the content) for anything else:
+        invalid or deeply nested JSON, another shape, an update python-telegram-bot refuses."""
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            return Update.de_json(data, self._application.bot)
+        except Exception as error:  # RecursionError too: whatever it is, its content stays out
+            log.warning(
+                "webhook body refused: not a Telegram update error=%s", type(error).__name__
+            )
+            return None
 
 
 def _refuse(status: int, reason: str) -> web.Response:
