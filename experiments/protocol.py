@@ -22,6 +22,7 @@ from pydantic import (
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
 from experiments.analysis_plan import AnalysisPlan, plan_problems
 from experiments.micro_randomization import MicroRandomization
+from experiments.person_limits import PersonLimits
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,
@@ -68,6 +69,7 @@ class Protocol(BaseModel):
     groups: Groups = Groups()
     quiet_hours: QuietHours = QuietHours()
     limits: Limits = Limits()
+    person_limits: PersonLimits = PersonLimits()
     templates: Templates
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()

@@ -14,6 +14,7 @@ from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
+from bot.services.flood import FloodGate
 from bot.services.trial import Trial
 from bot.settings import Settings
 from experiments.protocol import load_protocol
@@ -44,8 +45,15 @@ async def sandbox() -> AsyncIterator[TelegramSandbox]:
 
 
 def runtime_for(
-    sandbox: TelegramSandbox, database: Database, clock: FakeClock, **sender: object
+    sandbox: TelegramSandbox,
+    database: Database,
+    clock: FakeClock,
+    *,
+    flood: FloodGate | None = None,
+    **sender: object,
 ) -> Runtime:
+    """The bot's runtime on the shipped protocol. The journeys' clock stands still, so all of a
+    person's messages arrive in one "minute": only tests of the limit per person pass `flood`."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
@@ -63,6 +71,7 @@ def runtime_for(
         clock,
         trial,
         sender_settings=SenderSettings(**{**PACING, **sender}),  # type: ignore[arg-type]
+        flood=flood,
     )
 
 
