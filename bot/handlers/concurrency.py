@@ -3,6 +3,9 @@
 python-telegram-bot processes one update at a time by default, so one slow database write holds
 up everyone. Its concurrent mode would let two taps of one person overtake each other; this
 processor keeps each chat's updates in arrival order and lets different chats run side by side.
+
+An update first waits for its chat, then for one of the shared slots: a person who sends 500
+messages at once holds one slot, not all of them, so everyone else is still answered at once.
 """
 
 from __future__ import annotations
@@ -20,27 +23,33 @@ MAX_CONCURRENT_UPDATES = 64
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Serializes updates per chat (or per user, for updates without a chat)."""
 
-    __slots__ = ("_locks", "_users")
+    __slots__ = ("_locks", "_slots", "_users")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat (its earlier updates), then for a slot; then handle the update."""
         key = _key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await self.do_process_update(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
-                await coroutine
+            async with lock, self._slots:
+                await self.do_process_update(update, coroutine)
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:  # forget idle chats: memory stays flat with many users
                 del self._users[key], self._locks[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
