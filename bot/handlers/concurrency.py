@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 MAX_CONCURRENT_UPDATES = 64
+WAITING_UPDATES = 1_000_000  # updates waiting for their chat: bounded by what Telegram sends
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -26,30 +27,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     __slots__ = ("_locks", "_slots", "_users")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        # python-telegram-bot takes its semaphore before do_process_update, that is before the
+        # chat's lock: a flood's waiting updates would hold every slot. Its semaphore is made
+        # too wide to matter; the slots below are taken once the chat's turn has come.
+        super().__init__(WAITING_UPDATES)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat (its earlier updates), then for a slot; then handle the update."""
         key = _key(update)
         if key is None:
             async with self._slots:
-                await self.do_process_update(update, coroutine)
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await self.do_process_update(update, coroutine)
+                await coroutine
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:  # forget idle chats: memory stays flat with many users
                 del self._users[key], self._locks[key]
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
