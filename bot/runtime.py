@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.inbound import InboundLog
 from bot.outbox import OutgoingMessage, enqueue
 from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.services.flood import FloodGate
@@ -29,6 +30,7 @@ class Runtime:
     sender_settings: SenderSettings = field(default_factory=SenderSettings)
     scan_interval: timedelta = timedelta(seconds=60)
     sender: OutboxSender | None = None
+    inbound: InboundLog | None = None  # made with the application (bot.app)
     # None: nobody is limited (the demo, whose clock jumps a day of messages into one instant)
     flood: FloodGate | None = field(default_factory=FloodGate)
 

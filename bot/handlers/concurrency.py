@@ -11,7 +11,7 @@ messages at once holds one slot, not all of them, so everyone else is still answ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -24,9 +24,14 @@ WAITING_UPDATES = 1_000_000  # updates waiting for their chat: bounded by what T
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Serializes updates per chat (or per user, for updates without a chat)."""
 
-    __slots__ = ("_locks", "_slots", "_users")
+    __slots__ = ("_locks", "_on_done", "_slots", "_users")
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        *,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
         # python-telegram-bot takes its semaphore before do_process_update, that is before the
         # chat's lock: a flood's waiting updates would hold every slot. Its semaphore is made
         # too wide to matter; the slots below are taken once the chat's turn has come.
@@ -34,9 +39,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self._on_done = on_done  # told each update's id once its handling has finished
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat (its earlier updates), then for a slot; then handle the update."""
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            if self._on_done is not None and isinstance(update, Update):
+                self._on_done(update.update_id)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
             async with self._slots:
