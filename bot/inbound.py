@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -45,6 +45,9 @@ class InboundLog:
         self._finished: set[int] = set()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._in_hand: set[int] = set()  # stored or replayed, not yet handled
+        self._all_handled = asyncio.Event()
+        self._all_handled.set()
 
     async def keep(self, updates: Sequence[dict[str, Any]]) -> None:
         """Return once `updates` (as Telegram sent them) are committed; raises when they could
@@ -54,6 +57,7 @@ class InboundLog:
         future = asyncio.get_running_loop().create_future()
         for update in updates:
             self._to_keep.append((update, future))
+        self._take_in_hand(update["update_id"] for update in updates)
         self._start()
         self._wake.set()
         await asyncio.shield(future)
@@ -61,6 +65,9 @@ class InboundLog:
     def done(self, update_id: int) -> None:
         """The update was handled: its row goes in the next write."""
         self._finished.add(update_id)
+        self._in_hand.discard(update_id)
+        if not self._in_hand:
+            self._all_handled.set()
         self._start()
         self._wake.set()
 
@@ -74,10 +81,21 @@ class InboundLog:
             )
             rows = await session.scalars(select(InboundUpdate).order_by(InboundUpdate.update_id))
             payloads = [row.payload for row in rows]
+        self._take_in_hand(payload["update_id"] for payload in payloads)
         forgotten = int(stale.rowcount)  # type: ignore[attr-defined]
         if forgotten:
             log.warning("%d stored updates were older than a day and are not replayed", forgotten)
         return payloads
+
+    async def settled(self, within_s: float = 10.0) -> None:
+        """Return once every update this process took has been handled (tests, the demo)."""
+        async with asyncio.timeout(within_s):
+            await self._all_handled.wait()
+
+    def _take_in_hand(self, update_ids: Iterable[int]) -> None:
+        self._in_hand.update(update_ids)
+        if self._in_hand:
+            self._all_handled.clear()
 
     async def close(self) -> None:
         """Write what is waiting, then stop the background task."""

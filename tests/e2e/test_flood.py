@@ -46,6 +46,12 @@ async def test_500_messages_from_one_person_queue_a_handful_of_replies_and_other
             timeout=30,
             what="the flooder told to slow down",
         )
+        # every update taken and handled, every reply sent: nothing more comes
+        await sandbox.wait_for(lambda: not sandbox.world.updates.pending, what="all updates taken")
+        assert runtime.inbound is not None
+        assert runtime.sender is not None
+        await runtime.inbound.settled()
+        await runtime.sender.settle()
         flooder_rows = await _outbox_rows(database) - 1  # the other person's answer
     print(f"other person waited {other_waited_s:.3f} s; flooder rows {flooder_rows}")
     assert answer["text"] == help_text
