@@ -17,9 +17,11 @@ from bot import handlers
 from bot.handlers.concurrency import PerChatUpdateProcessor
 from bot.handlers.context import RUNTIME_KEY, LotgenootApplication, LotgenootContext
 from bot.i18n import Language, text
-from bot.leadership import lead_while_possible, lease_for
+from bot.inbound import InboundLog
+from bot.leadership import POLLER, lead_while_possible, lease_for, poller_lease_for
 from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
+from bot.polling import poll, replay
 from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
@@ -39,18 +41,21 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
     token = runtime.settings.require_bot_token()
     keep_secret(token)  # redacted from every log line and error text from now on
     api = runtime.settings.telegram_api_url
+    inbound = InboundLog(runtime.database, runtime.clock)
     application: LotgenootApplication = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=LotgenootContext))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(on_done=inbound.done))
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .updater(None)  # bot.polling takes the updates: each is stored before it is confirmed
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime
+    runtime.inbound = inbound
     clock = runtime.clock
 
     async def on_unreachable(session: AsyncSession, chat_id: int, _reason: str) -> None:
@@ -102,12 +107,15 @@ async def running(
     """Take updates (long polling or webhook) until the block ends; lead when elected.
 
     Every process handles updates; only the elected leader runs the scheduler and the sender,
-    so several processes can share one PostgreSQL database (bot.leadership).
+    so several processes can share one PostgreSQL database (bot.leadership). Only one process
+    polls a bot: another waits as a standby. Updates a crashed process stored but did not
+    handle are handled first (bot.inbound).
     """
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
-    sender = runtime.sender
+    sender, inbound = runtime.sender, runtime.inbound
     assert sender is not None
-    stop = asyncio.Event()
+    assert inbound is not None
+    stop, stop_taking = asyncio.Event(), asyncio.Event()
 
     async def duties(until: asyncio.Event) -> None:
         scheduler = build_scheduler(runtime)
@@ -117,39 +125,64 @@ async def running(
         finally:
             scheduler.shutdown(wait=False)
 
+    await _initialize(application)
     async with application:
         await set_command_menus(application)
         await application.start()
-        server = await _take_updates(application, webhook)
+        taking = await _take_updates(application, inbound, webhook, stop_taking)
         leading = asyncio.create_task(
             lead_while_possible(lease_for(runtime.database), duties, stop), name="leadership"
         )
         try:
             yield application
         finally:
-            if server is not None:
-                await server.stop()
+            stop_taking.set()
+            if isinstance(taking, WebhookServer):
+                await taking.stop()
             else:
-                assert application.updater is not None
-                await application.updater.stop()
+                await taking
             stop.set()
             await leading
             await application.stop()
+            await inbound.close()
+
+
+async def _initialize(application: LotgenootApplication) -> None:
+    """Open the HTTP sessions and ask Telegram who the bot is; a failure closes them again.
+
+    python-telegram-bot's own clean-up skips a bot that never finished initializing, so a start
+    without Telegram (unreachable, wrong token) would leave both sessions open and logged.
+    """
+    try:
+        await application.initialize()
+    except BaseException:
+        await application.bot.shutdown()
+        raise
 
 
 async def _take_updates(
-    application: LotgenootApplication, webhook: Webhook | None
-) -> WebhookServer | None:
-    """Start long polling, or serve the webhook and tell Telegram where it is."""
+    application: LotgenootApplication,
+    inbound: InboundLog,
+    webhook: Webhook | None,
+    stop: asyncio.Event,
+) -> WebhookServer | asyncio.Task[None]:
+    """Poll (as the one poller of this bot, or its standby), or serve the webhook and tell
+    Telegram where it is; either way, stored updates a crash left unhandled go first."""
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
     if webhook is None:
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+
+        async def polling(until: asyncio.Event) -> None:
+            await poll(application, inbound, until)
+
+        lease = poller_lease_for(runtime.database, application.bot.id)
+        return asyncio.create_task(
+            lead_while_possible(lease, polling, stop, role=POLLER), name="polling"
         )
-        return None
     keep_secret(webhook.secret)
+    await replay(application, inbound)
     server = WebhookServer(
         application,
+        inbound,
         secret=webhook.secret,
         path=webhook.path,
         listen=webhook.listen,

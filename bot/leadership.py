@@ -1,5 +1,8 @@
 """Exactly one process schedules and sends; if it dies another takes over within seconds.
 
+The same leases keep a second process from polling the same bot (bot.polling): it waits as a
+standby, with one line in its log, and takes over when the poller stops.
+
 On PostgreSQL the leader holds a session-level advisory lock on a connection of its own: when
 the process dies, PostgreSQL closes that connection and frees the lock at once. On SQLite all
 processes share one machine, so an exclusive `flock` on a file beside the database does the same
@@ -25,6 +28,10 @@ from bot.db.engine import Database
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 7_404_212
+LEADER = "the leader (scheduler and sender)"
+# the poller's advisory lock: this base plus the bot's id, so bots sharing a server don't collide
+POLLER_LOCK_BASE = 7_404_213 * 10**11
+POLLER = "the poller (takes this bot's updates from Telegram)"
 
 
 class Lease(Protocol):
@@ -40,15 +47,16 @@ class Lease(Protocol):
 class PostgresLease:
     """pg_try_advisory_lock on a dedicated connection."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, key: int = LEADER_LOCK_KEY) -> None:
         self._database = database
+        self._key = key
         self._connection: AsyncConnection | None = None
 
     async def try_acquire(self) -> bool:
         connection = await self._database.engine.connect()
         try:
             got = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
             )
             await connection.commit()
         except Exception:
@@ -76,7 +84,7 @@ class PostgresLease:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY}
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": self._key}
                 )
                 await self._connection.commit()
             await self._connection.close()
@@ -117,25 +125,47 @@ def lease_for(database: Database) -> Lease:
     """The right kind of lease for the database's engine."""
     if database.dialect == "postgresql":
         return PostgresLease(database)
+    return FileLease(_beside(database, "leader"))
+
+
+def poller_lease_for(database: Database, bot_id: int) -> Lease:
+    """The lease that lets one process at a time poll the bot with this id."""
+    if database.dialect == "postgresql":
+        return PostgresLease(database, POLLER_LOCK_BASE + bot_id)
+    return FileLease(_beside(database, f"poller-{bot_id}"))
+
+
+def _beside(database: Database, suffix: str) -> Path:
     database_file = database.engine.url.database or "lotgenoot.db"
-    return FileLease(Path(f"{database_file}.leader"))
+    return Path(f"{database_file}.{suffix}")
 
 
 async def lead_while_possible(
-    lease: Lease, duties: DutiesFactory, stop: asyncio.Event, *, retry_s: float = 1.0
+    lease: Lease,
+    duties: DutiesFactory,
+    stop: asyncio.Event,
+    *,
+    retry_s: float = 1.0,
+    role: str = LEADER,
 ) -> None:
-    """Until `stop`: wait to become leader, run the duties while the lease holds, repeat."""
+    """Until `stop`: wait to take the `role`, run the duties while the lease holds, repeat.
+    Waiting is said once in the log, each time this process becomes a standby."""
+    standing_by = False
     while not stop.is_set():
         try:
             elected = await lease.try_acquire()
         except Exception:
-            log.exception("could not ask for leadership")
+            log.exception("could not ask to be %s", role)
             elected = False
         if elected:
-            log.info("this process is now the leader (scheduler and sender)")
+            log.info("this process is now %s", role)
+            standing_by = False
             await _serve_term(lease, duties, stop, retry_s)
             await lease.release()
             continue
+        if not standing_by:
+            log.info("another process is %s; this one waits as a standby", role)
+            standing_by = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=retry_s)
 

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.inbound import InboundLog
 from bot.outbox import OutgoingMessage, enqueue
 from bot.outbox.sender import OutboxSender, SenderSettings
+from bot.services.flood import FloodGate
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
@@ -18,7 +20,8 @@ from experiments.protocol import ProtocolError, load_protocol
 
 @dataclass
 class Runtime:
-    """Shared by handlers and jobs through the application; holds no per-user state."""
+    """Shared by handlers and jobs through the application; per person it holds only the flood
+    gate's counts of the last minute (in memory, never stored)."""
 
     settings: Settings
     database: Database
@@ -27,6 +30,9 @@ class Runtime:
     sender_settings: SenderSettings = field(default_factory=SenderSettings)
     scan_interval: timedelta = timedelta(seconds=60)
     sender: OutboxSender | None = None
+    inbound: InboundLog | None = None  # made with the application (bot.app)
+    # None: nobody is limited (the demo, whose clock jumps a day of messages into one instant)
+    flood: FloodGate | None = field(default_factory=FloodGate)
 
     @property
     def staff(self) -> StaffDirectory:
@@ -35,7 +41,7 @@ class Runtime:
     @property
     def runner(self) -> TurnRunner:
         """Runs every update's use case (one transaction, retried when the database was busy)."""
-        return TurnRunner(self.database, self.clock, self.trial, self.staff)
+        return TurnRunner(self.database, self.clock, self.trial, self.staff, flood=self.flood)
 
     async def send(self, *messages: OutgoingMessage) -> None:
         """Put messages in the outbox in one transaction and wake the sender."""

@@ -5,6 +5,8 @@ runs, so anyone could make it buffer 90 MB without knowing the secret. Here the 
 is checked first, in constant time, and a refused request is answered and its connection
 closed without reading the body. A body over 1 MB is refused by its Content-Length and, when
 that is missing or lies, by the streamed read itself. Telegram's updates are a few kilobytes.
+Telegram hears 200 only once the update is stored (bot.inbound); a body that is not an update
+gets 400.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.handlers.context import LotgenootApplication
+from bot.inbound import InboundLog
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
@@ -32,6 +35,7 @@ class WebhookServer:
     def __init__(
         self,
         application: LotgenootApplication,
+        inbound: InboundLog,
         *,
         secret: str,
         path: str,
@@ -39,6 +43,7 @@ class WebhookServer:
         port: int,
     ) -> None:
         self._application = application
+        self._inbound = inbound
         self._secret = secret.encode()
         self._listen, self._port = listen, port
         # aiohttp refuses a read that reaches client_max_size: exactly MAX_BODY_BYTES passes
@@ -68,20 +73,30 @@ class WebhookServer:
             return _refuse(413, "body too large")
         except TimeoutError:
             return _refuse(408, "body too slow")
+        update = self._parse(body)
+        if update is None:
+            return _refuse(400, "body is not a Telegram update")
+        try:
+            await self._inbound.keep([update.to_dict()])
+        except Exception as error:  # not stored: Telegram must send it again
+            log.warning("could not store an update error=%s", type(error).__name__)
+            return web.Response(status=503, text="try again")
+        await self._application.update_queue.put(update)
+        return web.Response()  # 200 only now: the update is stored and will be handled
+
+    def _parse(self, body: bytes) -> Update | None:
+        """The update in `body`; None (and one warning, without the content) for anything else:
+        invalid or deeply nested JSON, another shape, an update python-telegram-bot refuses."""
         try:
             data = json.loads(body)
-        except ValueError:
-            return _refuse(400, "body is not JSON")
-        if not isinstance(data, dict):
-            return _refuse(400, "body is not a JSON object")
-        try:
-            update = Update.de_json(data, self._application.bot)
-        except Exception as error:  # whatever it is, its content stays out of the log
-            # answered 200: Telegram would redeliver it forever, holding up the updates behind
-            log.error("malformed update dropped error=%s", type(error).__name__)
-            return web.Response()
-        await self._application.update_queue.put(update)
-        return web.Response()
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            return Update.de_json(data, self._application.bot)
+        except Exception as error:  # RecursionError too: whatever it is, its content stays out
+            log.warning(
+                "webhook body refused: not a Telegram update error=%s", type(error).__name__
+            )
+            return None
 
 
 def _refuse(status: int, reason: str) -> web.Response:

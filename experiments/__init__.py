@@ -27,6 +27,7 @@ PUBLIC: dict[str, str] = {
     "Tombstone": "micro_audit",
     "check_chain": "micro_audit",
     "erased_summary": "micro_audit",
+    "micro_chain_key": "micro_audit",
     "link_decision": "micro_audit",
     "tombstone": "micro_audit",
     "build_codebook": "codebook",

@@ -40,9 +40,9 @@ __all__ = [
     "MicroProblem",
     "MicroProblemKind",
     "Tombstone",
-    "chain_key",
     "check_chain",
     "link_decision",
+    "micro_chain_key",
     "tombstone",
     "tombstone_mac",
 ]
@@ -51,7 +51,7 @@ CHAIN_LABEL = b"lotgenoot/micro-chain/v1"
 GENESIS_HASH = "0" * 64
 
 
-def chain_key(seed: bytes | str) -> bytes:
+def micro_chain_key(seed: bytes | str) -> bytes:
     """The key of the decision chain, derived from the allocation seed under its own label."""
     raw = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
     if not raw:
@@ -184,7 +184,7 @@ def check_chain(
 ) -> ChainCheck:
     """Walk decisions and tombstones in sequence order: every hash, link and number, every
     tombstone's key and every week against the allocation (`allocated_at` per participant)."""
-    walker = _Walker(chain_key(seed), allocated_at)
+    walker = _Walker(micro_chain_key(seed), allocated_at)
     rows = list(decisions)
     chained_ids = [d.row_id for d in rows if d.sequence is not None and d.row_id is not None]
     first_chained = min(chained_ids, default=None)

@@ -23,6 +23,7 @@ from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, chec
 from experiments.analysis_plan import AnalysisPlan, plan_problems
 from experiments.ledger import Window, group_week
 from experiments.micro_randomization import MicroRandomization
+from experiments.person_limits import PersonLimits
 from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,
@@ -69,6 +70,7 @@ class Protocol(BaseModel):
     groups: Groups = Groups()
     quiet_hours: QuietHours = QuietHours()
     limits: Limits = Limits()
+    person_limits: PersonLimits = PersonLimits()
     templates: Templates
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()

@@ -93,6 +93,18 @@ class ProcessedUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class InboundUpdate(Base):
+    """An update taken from Telegram and not yet handled: stored before Telegram is told it
+    arrived (the polling offset, the webhook's 200), removed once handled, replayed after a
+    crash (bot.inbound). Rows live for seconds; personal data in them is not kept."""
+
+    __tablename__ = "inbound_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+
+
 class UnreachableChat(Base):
     """A participant's chat that answered 403 or "chat not found": nothing is sent until they
     write again. Only participants' chats are kept; a stranger's block leaves no trace."""

@@ -31,6 +31,19 @@ async def insert_if_absent(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def insert_all_if_absent(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: list[dict[str, Any]],
+    conflict_columns: list[str],
+) -> None:
+    """`insert_if_absent` for many rows of one shape, in one executemany."""
+    if rows:
+        dialect = session.get_bind().dialect.name
+        statement = _insert_ignoring(table_of(model), dialect, tuple(conflict_columns))
+        await session.execute(statement, rows)
+
+
 @cache
 def _insert_ignoring(table: Table, dialect: str, conflict_columns: tuple[str, ...]) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

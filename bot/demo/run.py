@@ -146,6 +146,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     private_interval_s=0.0,  # the sandbox does not enforce 1/s per chat
                 ),
                 scan_interval=timedelta(seconds=1),
+                flood=None,  # the clock jumps: a simulated day's messages arrive in one instant
             )
             async with running(build_application(runtime)):
                 counsellor = Counsellor(sandbox.add_user("Kees (begeleider)", language_code="nl"))

@@ -9,7 +9,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.db.study import Role
 from bot.handlers.context import LotgenootContext
-from bot.services.runner import AlreadyHandled, Service
+from bot.services.runner import AlreadyHandled, Service, Throttled
 from bot.services.turns import Incoming
 
 __all__ = ["Service", "argument_text", "incoming_of", "run_turn"]
@@ -69,6 +69,9 @@ async def run_turn(
     try:
         await runtime.runner.run(incoming, service, claim=claim, roles=roles)
     except AlreadyHandled:
+        raise ApplicationHandlerStop from None
+    except Throttled:
+        runtime.wake_sender()  # the one "slow down", when this was it
         raise ApplicationHandlerStop from None
     context.claim = None
     runtime.wake_sender()

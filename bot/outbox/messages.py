@@ -69,6 +69,7 @@ class OutboxKind(enum.StrEnum):
     TICKET = "ticket"
     TICKET_REMINDER = "ticket_reminder"
     TICKET_ESCALATION = "ticket_escalation"
+    TICKET_ADDED = "ticket_added"
     POOL_UPDATE = "pool_update"
     JOIN_REMINDER = "join_reminder"
     MODERATION_NOTE = "moderation_note"
@@ -117,6 +118,7 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.TICKET: Priority.PERSONAL,  # a participant's question, to their counsellor
     OutboxKind.TICKET_REMINDER: Priority.PERSONAL,
     OutboxKind.TICKET_ESCALATION: Priority.PERSONAL,
+    OutboxKind.TICKET_ADDED: Priority.PERSONAL,  # a question added to an open ticket
     OutboxKind.POOL_UPDATE: Priority.PERSONAL,
     OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
     OutboxKind.MODERATION_NOTE: Priority.PERSONAL,

@@ -8,6 +8,9 @@ fails leaves no half-done work behind, and its update is not marked handled.
 A transient database error (a lock held past SQLite's busy timeout, a PostgreSQL serialization
 failure, a dropped connection) runs the whole turn again: the claim makes that safe, and the
 person's command is kept rather than dropped with an apology.
+
+With a flood gate, a person over the protocol's messages a minute gets one "slow down" turn and
+then no turns at all until the minute has passed (bot.services.flood).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.study import Role
 from bot.db.transient import is_transient
+from bot.services.flood import FloodGate, Verdict
 from bot.services.processed_updates import claim_update
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn, open_turn
@@ -36,6 +40,10 @@ ATTEMPTS = 3
 
 class AlreadyHandled(Exception):
     """This update's id was claimed before: Telegram delivered it again."""
+
+
+class Throttled(Exception):
+    """The person sent more than the protocol allows a minute: nothing they asked was done."""
 
 
 async def _pause_before_retry(attempt: int) -> None:
@@ -53,6 +61,7 @@ class TurnRunner:
     staff: StaffDirectory = field(default_factory=StaffDirectory)
     attempts: int = ATTEMPTS
     backoff: Backoff = _pause_before_retry
+    flood: FloodGate | None = None  # None: no limit per person (service tests)
 
     async def run(
         self,
@@ -65,9 +74,43 @@ class TurnRunner:
         """Run `service` for `incoming`; `claim` is the update id to record as handled.
 
         With `roles`, only a person holding one of them gets the service; others are told so.
-        Raises AlreadyHandled for a re-delivered update, and the service's own error (after
-        retries, when it was transient) for the caller to report.
+        Raises AlreadyHandled for a re-delivered update, Throttled for one over the person's
+        limit, and the service's own error (after retries, when it was transient) for the
+        caller to report.
         """
+        verdict = self._verdict(incoming)
+        if verdict is Verdict.IGNORE:
+            raise Throttled(incoming.update_id)  # not even claimed: a flood costs no writes
+        if verdict is Verdict.SLOW_DOWN:
+            service = self._slow_down(service)
+        await self._attempts(incoming, service, claim, roles)
+        if self._verdict(incoming) is not Verdict.ANSWER:
+            raise Throttled(incoming.update_id)
+
+    def _verdict(self, incoming: Incoming) -> Verdict:
+        """Whether this update of a person in their private chat is within their limit."""
+        if self.flood is None or incoming.in_group:
+            return Verdict.ANSWER
+        per_minute = self.trial.protocol.person_limits.messages_per_minute
+        return self.flood.admit(incoming.user_id, incoming.update_id, self.clock.now(), per_minute)
+
+    def _slow_down(self, service: Service) -> Service:
+        """The one answer to a burst; staff are not limited and get `service` itself."""
+        flood = self.flood
+        assert flood is not None
+
+        async def slow_down(turn: Turn, trial: Trial) -> None:
+            if await turn.roles():
+                flood.exempt(turn.user_id)
+                await service(turn, trial)
+                return
+            await turn.say_text("flood.slow_down")
+
+        return slow_down
+
+    async def _attempts(
+        self, incoming: Incoming, service: Service, claim: int | None, roles: Collection[Role]
+    ) -> None:
         for attempt in range(self.attempts):
             try:
                 await self._once(incoming, service, claim, roles)

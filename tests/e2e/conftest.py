@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import signal
+import subprocess
+from collections.abc import AsyncIterator, Iterator
 
+import pytest
 import pytest_asyncio
 
 from bot.app import build_application, running
@@ -14,6 +17,7 @@ from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
+from bot.services.flood import FloodGate
 from bot.services.trial import Trial
 from bot.settings import Settings
 from experiments.protocol import load_protocol
@@ -44,8 +48,15 @@ async def sandbox() -> AsyncIterator[TelegramSandbox]:
 
 
 def runtime_for(
-    sandbox: TelegramSandbox, database: Database, clock: FakeClock, **sender: object
+    sandbox: TelegramSandbox,
+    database: Database,
+    clock: FakeClock,
+    *,
+    flood: FloodGate | None = None,
+    **sender: object,
 ) -> Runtime:
+    """The bot's runtime on the shipped protocol. The journeys' clock stands still, so all of a
+    person's messages arrive in one "minute": only tests of the limit per person pass `flood`."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
@@ -63,6 +74,7 @@ def runtime_for(
         clock,
         trial,
         sender_settings=SenderSettings(**{**PACING, **sender}),  # type: ignore[arg-type]
+        flood=flood,
     )
 
 
@@ -73,3 +85,18 @@ async def bot(
     application = build_application(runtime_for(sandbox, database, clock))
     async with running(application):
         yield application
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Bot processes a test starts (tests.e2e.processes); stopped, or killed, when it ends."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in started:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

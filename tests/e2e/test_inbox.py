@@ -24,6 +24,7 @@ from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_tickets
 from bot.services.directory import create_invite
+from experiments.events import TICKET_KINDS
 from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
 from tests.e2e.conftest import runtime_for
@@ -182,7 +183,7 @@ async def test_an_unanswered_question_is_reminded_then_escalated_to_the_admin_on
     assert len(quiet_carla) == 3
     assert len(quiet_admin) == 3  # help, the escalation and the "on its way" receipt
     async with database.snapshot() as session:
-        ticket_events = select(Event.kind).where(Event.kind.like("ticket%")).order_by(Event.id)
+        ticket_events = select(Event.kind).where(Event.kind.in_(TICKET_KINDS)).order_by(Event.id)
         kinds = list(await session.scalars(ticket_events))
     assert kinds == ["ticket_opened", "ticket_escalated", "ticket_answered"]
 

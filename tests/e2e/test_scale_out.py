@@ -6,16 +6,12 @@ each to one of two real `lotgenoot run --webhook` processes.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,38 +22,27 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from bot.db.engine import Database
-from bot.db.study import Allocation, IntakeStep, Participant, Site
-from bot.paths import shipped_config
+from bot.db.study import Allocation, Participant
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.allocation import allocation_log
 from experiments.audit import verify
 from experiments.protocol import load_protocol
-from tests.e2e.conftest import TOKEN
+from tests.e2e.processes import (
+    PILOT,
+    SEED,
+    free_port,
+    people_waiting_for_allocation,
+    start_bot,
+    until,
+)
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
 
-PILOT = shipped_config("pilot.toml")
-SEED = "scale-out-allocation-seed"
-KEY = "scale-out-pseudonym-key"
-SECRET = "scale-out-webhook-secret"
 PEOPLE = 100
 LEADER_LINE = "this process is now the leader"
-
-
-async def _until(condition: Callable[[], bool], within_s: float) -> None:
-    """Wait for another process to show something (its log): look every 50 ms."""
-    async with asyncio.timeout(within_s):
-        while not condition():  # noqa: ASYNC110  (another process: nothing to await)
-            await asyncio.sleep(0.05)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest_asyncio.fixture
@@ -86,67 +71,11 @@ async def proxy_port() -> AsyncIterator[tuple[int, list[int]]]:
     app.router.add_post("/{tail:.*}", forward)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield port, targets
     await runner.cleanup()
     await session.close()
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _start_bot(
-    sandbox: TelegramSandbox, database: Database, proxy: int, port: int, log: Path
-) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOTGENOOT_")}
-    env.update(
-        LOTGENOOT_BOT_TOKEN=TOKEN,
-        LOTGENOOT_TELEGRAM_API_URL=sandbox.base_url,
-        LOTGENOOT_DATABASE_URL=database.url,
-        LOTGENOOT_STUDY_FILE=str(PILOT),
-        LOTGENOOT_ALLOCATION_SEED=SEED,
-        LOTGENOOT_PSEUDONYM_KEY=KEY,
-        LOTGENOOT_WEBHOOK_URL=f"http://127.0.0.1:{proxy}/telegram",
-        LOTGENOOT_WEBHOOK_SECRET=SECRET,
-        LOTGENOOT_PORT=str(port),
-        LOTGENOOT_SCAN_INTERVAL_S="0.5",
-    )
-    command = [sys.executable, "-c", "from bot.cli.main import main; main()", "run", "--webhook"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-
-
-async def _people_waiting_for_allocation(database: Database, ids: list[int]) -> None:
-    now = datetime.now(UTC)
-    async with database.transaction() as session:
-        site = Site(name="Utrecht", created_at=now)
-        session.add(site)
-        await session.flush()
-        session.add_all(
-            Participant(
-                telegram_user_id=user_id,
-                site_id=site.id,
-                language="nl",
-                consent_version="test",
-                consented_at=now,
-                step=IntakeStep.COMMITMENT,
-                birth_year=2000,
-                age_band="26-35",
-                track="savings",
-            )
-            for user_id in ids
-        )
 
 
 async def test_two_webhook_processes_allocate_validly_and_hand_over_sending(
@@ -159,15 +88,15 @@ async def test_two_webhook_processes_allocate_validly_and_hand_over_sending(
     proxy, targets = proxy_port
     logs = [tmp_path / "bot-a.log", tmp_path / "bot-b.log"]
     for log in logs:
-        port = _free_port()
+        port = free_port()
         targets.append(port)
-        processes.append(_start_bot(sandbox, database, proxy, port, log))
+        processes.append(start_bot(sandbox, database, log, webhook=(proxy, port)))
     await sandbox.wait_for(
         lambda: sum(c.method == "setWebhook" and c.ok for c in sandbox.calls) >= 2, timeout=60
     )
 
     people = [sandbox.add_user(f"Deelnemer {n}", language_code="nl") for n in range(PEOPLE)]
-    await _people_waiting_for_allocation(database, [p.id for p in people])
+    await people_waiting_for_allocation(database, [p.id for p in people])
     for person in people:
         person.send("10")  # the weekly savings commitment: the last intake step
     try:
@@ -195,7 +124,7 @@ async def test_two_webhook_processes_allocate_validly_and_hand_over_sending(
             (await session.scalars(select(Participant.id).where(Participant.arm == "text"))).all()
         )
     follower_log = logs[1 - leader]
-    await _until(lambda: LEADER_LINE in follower_log.read_text(), within_s=15)
+    await until(lambda: LEADER_LINE in follower_log.read_text(), within_s=15)
     took_over_after = time.monotonic() - killed_at
 
     marker = protocol.templates.get("reminder_savings").text("nl")[:20]

@@ -150,7 +150,11 @@ async def scan(runtime: Runtime) -> None:
 
 
 async def settle(runtime: Runtime) -> None:
+    """Every update the bot took is handled and every message it queued is delivered."""
     assert runtime.sender is not None
+    assert runtime.inbound is not None
+    await runtime.sender.settle()
+    await runtime.inbound.settled()
     await runtime.sender.settle()
 
 

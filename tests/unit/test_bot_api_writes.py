@@ -1,7 +1,8 @@
 """Only the outbox transport makes Bot API writes (issue 17): everything else queues them.
 
 Three kinds of call stay direct: answerCallbackQuery (it must answer within seconds),
-setMyCommands (and, in webhook mode, setWebhook) at start-up, and reads (get*). The test reads
+setMyCommands (and, in webhook mode, setWebhook; in polling mode deleteWebhook) at start-up,
+and reads (get*). The test reads
 the source of `bot/` (the sandbox, which plays Telegram's side, aside) and looks for calls of a
 write method, by its
 python-telegram-bot name, on anything that is a bot (`bot.x`, `context.bot.x`, `self._bot.x`),
@@ -21,7 +22,7 @@ SPEC = ROOT.parent / "shared" / "telegram" / "bot-api-10.0.json"
 LOCAL_SPEC = ROOT / "bot" / "sandbox" / "bot-api-10.0.json"
 TRANSPORT = ROOT / "bot" / "outbox" / "telegram_transport.py"
 # start-up configuration is not a use case's write: there is no update to answer yet
-DIRECT = {"answerCallbackQuery", "setMyCommands", "setWebhook"}
+DIRECT = {"answerCallbackQuery", "setMyCommands", "setWebhook", "deleteWebhook"}
 # python-telegram-bot's shortcuts on Message, CallbackQuery, ChatJoinRequest, Chat and User that
 # make a write; `answer` (answerCallbackQuery) is allowed
 SHORTCUTS = {

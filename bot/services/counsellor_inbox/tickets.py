@@ -7,6 +7,10 @@ or the menu button and then one message) becomes a ticket that reaches the couns
 (bot.services.counsellor_inbox.desk answers it). Only counts and times are research
 data (events); the question's text is kept until the ticket is closed plus the
 protocol's retention period.
+
+A participant has at most the protocol's `person_limits.open_tickets` open at a time: a further
+question is added to their newest open ticket, and its counsellor hears of additions once per
+round of answers, so a burst of questions does not fill the counsellor's chat.
 """
 
 from __future__ import annotations
@@ -35,7 +39,11 @@ TICKET_KIND = OutboxKind.TICKET
 REMINDER_KIND = OutboxKind.TICKET_REMINDER
 ESCALATION_KIND = OutboxKind.TICKET_ESCALATION
 ANSWER_KIND = OutboxKind.TICKET_ANSWER
-STAFF_KINDS = (TICKET_KIND, REMINDER_KIND, ESCALATION_KIND)
+ADDED_KIND = OutboxKind.TICKET_ADDED
+STAFF_KINDS = (TICKET_KIND, REMINDER_KIND, ESCALATION_KIND, ADDED_KIND)
+# a ticket's questions together stay well inside a Telegram message (4,096 characters) when a
+# reminder or escalation quotes them
+MAX_TICKET_CHARS = 3000
 
 
 def has_contact(participant: Participant | None, trial: Trial) -> bool:
@@ -209,6 +217,10 @@ async def open_ticket(
     if len(question) > limit:
         await turn.say_text("inbox.too_long", limit=limit)
         return
+    newest = await _open_at_limit(turn.session, participant, trial)
+    if newest is not None:
+        await add_question(turn, newest, question, trial, draft=draft)
+        return
     counsellor = await assign_counsellor(turn.session, participant, trial)
     ticket = draft or Ticket(participant_id=participant.id, created_at=turn.now, answers=0)
     ticket.status, ticket.text, ticket.opened_at = TicketStatus.OPEN, question, turn.now
@@ -217,26 +229,74 @@ async def open_ticket(
         turn.session.add(ticket)
     await turn.session.flush()
     record(turn.session, ticket, EventKind.TICKET_OPENED, turn.now)
-    recipients = (
-        [counsellor.telegram_user_id]
-        if counsellor is not None
-        else await admins(turn.session, turn.staff.admin_ids)
-    )
     language = turn.language
-    who = await pseudonym_of(turn.session, participant)
     words = text(
         language,
         "inbox.ticket",
         ticket=ticket.id,
         name=turn.incoming.first_name,
-        who=who,
+        who=await pseudonym_of(turn.session, participant),
         group=await place_of(turn.session, participant, language),
         track=text(language, f"track.{participant.track}"),
         question=question,
     )
-    for chat_id in recipients:
+    for chat_id in await _staff_chats(turn, counsellor):
         await send_to_staff(turn.session, ticket, chat_id, words, TICKET_KIND, language, trial)
     await turn.say_text("inbox.sent")
+
+
+async def _open_at_limit(
+    session: AsyncSession, participant: Participant, trial: Trial
+) -> Ticket | None:
+    """The participant's newest open ticket when they hold as many as the protocol allows."""
+    open_ones = list(
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.participant_id == participant.id, Ticket.status == TicketStatus.OPEN)
+            .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+        )
+    )
+    if len(open_ones) < trial.protocol.person_limits.open_tickets:
+        return None
+    return open_ones[0]
+
+
+async def add_question(
+    turn: Turn, ticket: Ticket, question: str, trial: Trial, *, draft: Ticket | None = None
+) -> None:
+    """A question beyond the open-ticket limit joins `ticket`; its counsellor (or the admins)
+    hear of it once until they answer, so a burst does not fill their chat."""
+    if draft is not None:
+        await turn.session.delete(draft)
+    asked = ticket.text or ""
+    if len(asked) + len(question) + 2 > MAX_TICKET_CHARS:
+        await turn.say_text("inbox.ticket_full", ticket=ticket.id)
+        return
+    ticket.text = f"{asked}\n\n{question}" if asked else question
+    participant = turn.participant
+    assert participant is not None
+    counsellor = await active_counsellor(turn.session, ticket.counsellor_id)
+    language = turn.language
+    words = text(
+        language,
+        "inbox.added",
+        ticket=ticket.id,
+        who=await pseudonym_of(turn.session, participant),
+        question=question,
+    )
+    for chat_id in await _staff_chats(turn, counsellor):
+        once_a_round = f"{ADDED_KIND}:{ticket.id}:{chat_id}:{ticket.answers}"
+        await send_to_staff(
+            turn.session, ticket, chat_id, words, ADDED_KIND, language, trial, key=once_a_round
+        )
+    await turn.say_text("inbox.added_to_open", ticket=ticket.id)
+
+
+async def _staff_chats(turn: Turn, counsellor: StaffMember | None) -> list[int]:
+    """Who hears of a ticket: its counsellor, or the admins while it has none."""
+    if counsellor is not None:
+        return [counsellor.telegram_user_id]
+    return await admins(turn.session, turn.staff.admin_ids)
 
 
 def ticket_buttons(ticket: Ticket, language: Language, trial: Trial) -> list[list[Button]]:
@@ -261,13 +321,15 @@ async def send_to_staff(
     trial: Trial,
     *,
     now: datetime | None = None,
+    key: str | None = None,
 ) -> None:
-    """A message about `ticket` to a staff chat, with its buttons; a reply to it answers it."""
+    """A message about `ticket` to a staff chat, with its buttons; a reply to it answers it.
+    Its intent key is "<kind>:<ticket>:<chat>" unless `key` (of that form, extended) is given."""
     message = OutgoingMessage(
         chat_id=chat_id,
         text=words,
         kind=kind,
-        intent_key=f"{kind}:{ticket.id}:{chat_id}",
+        intent_key=key or f"{kind}:{ticket.id}:{chat_id}",
         buttons=ticket_buttons(ticket, language, trial),
     )
     await enqueue(session, message, now or ticket.opened_at or ticket.created_at)

@@ -10,8 +10,7 @@ from sqlalchemy import delete, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.micro import MicroDecision, MicroErasure
-from experiments.audit import chain_key
-from experiments.micro_audit import ChainLink, Tombstone, tombstone
+from experiments.micro_audit import ChainLink, Tombstone, micro_chain_key, tombstone
 
 __all__ = ["MICRO_CHAIN_LOCK", "chain_head", "erase_decisions", "key_of", "lock", "tombstones"]
 
@@ -22,7 +21,7 @@ MICRO_CHAIN_LOCK = 7_404_212
 
 @lru_cache(maxsize=16)
 def key_of(seed: str) -> bytes:
-    return chain_key(seed)
+    return micro_chain_key(seed)
 
 
 async def lock(session: AsyncSession) -> None:
