@@ -55,6 +55,8 @@ async def test_500_messages_from_one_person_queue_a_handful_of_replies_and_other
         flooder_rows = await _outbox_rows(database) - 1  # the other person's answer
     print(f"other person waited {other_waited_s:.3f} s; flooder rows {flooder_rows}")
     assert answer["text"] == help_text
-    assert other_waited_s < 1.0
+    # the figure (under 1 s on an idle machine) is for the benchmark; here only a bound that a
+    # queue behind the flood (480 replies at 1 a second) would break, also on a loaded machine
+    assert other_waited_s < 5.0
     assert flooder_rows <= LIMIT + 1, "20 answers and one 'slow down'"
     assert [m["text"] for m in flooder.messages] == [help_text] * LIMIT + [slow_down]
