@@ -11,7 +11,7 @@ change are all here.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
@@ -36,8 +36,9 @@ from bot.services.peer_groups import (
     pools,
 )
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.peer_groups.ownership import ChatOwner
 from bot.services.runner import Service
-from bot.services.staff import counsellor_desk
+from bot.services.staff import commands, counsellor_desk
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, Turn
 from bot.settings import Settings
@@ -262,6 +263,30 @@ async def post(world: World, user_id: int, group_id: int, words: str) -> int:
         await counsellor_desk.post(turn, group_id, words)
 
     return await _turn(world, user_id, service, roles=STAFF)
+
+
+async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
+    """/assign <group> <counsellor>, from an admin."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await counsellor_desk.assign(turn, group_id, staff_id)
+
+    return await _turn(world, user_id, service, roles=(Role.ADMIN,))
+
+
+# the admin's private chat (bot/handlers/admin.py)
+
+
+async def staff_remove(
+    world: World, user_id: int, args: tuple[str, ...], owners: Mapping[int, ChatOwner]
+) -> int:
+    """/staff_remove <telegram id> [role], with what Telegram said about each group's owner
+    (the handler reads it before the turn)."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await commands.remove(turn, args, owners)
+
+    return await _turn(world, user_id, service, roles=(Role.ADMIN,))
 
 
 # the participant's private chat (bot/handlers/participant.py)
