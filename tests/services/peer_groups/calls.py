@@ -2,15 +2,16 @@
 
 Updates run as a turn of the use-case runner, with the service call the handler makes
 (bot/handlers/group.py, counsellor.py, participant.py); scans run as the scheduler runs them
-(`scan_groups`); a join link's follow-up runs as the outbox sender runs it when the link's call
-has ended. The services' signatures are about to change (issue 23: `(turn, trial, …)` for
-update handling, `(session, trial, now)` for scans): the call sites to change are all here.
+(`scan_groups`); a call that has ended (a join link, a mute, a post) runs the follow-up the
+outbox sender runs for its kind. The services' signatures are about to change (issue 23:
+`(turn, trial, …)` for update handling, `(session, trial, now)` for scans): the call sites to
+change are all here.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
@@ -21,13 +22,23 @@ from bot.db.delivery import OutboxMessage
 from bot.db.study import Participant, Role
 from bot.outbox import store
 from bot.outbox.outcomes import Delivered, Outcome
+from bot.outbox.sender import FollowUp
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
 from bot.services.participants import activity, participation
-from bot.services.peer_groups import binding, chat_activity, follow, membership, pools
+from bot.services.peer_groups import (
+    binding,
+    chat_activity,
+    follow,
+    membership,
+    moderation,
+    outcomes,
+    pools,
+)
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.peer_groups.ownership import ChatOwner
 from bot.services.runner import Service
-from bot.services.staff import counsellor_desk
+from bot.services.staff import commands, counsellor_desk
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, Turn
 from bot.settings import Settings
@@ -93,9 +104,17 @@ def _settings(admin_ids: frozenset[int]) -> Settings:
 # the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
 
 
+# what the sender runs when a row of these kinds has ended, as bot/app.py wires it
+_FOLLOW_UPS: dict[str, FollowUp] = {
+    binding.LINK_KIND: binding.invite_link_ended,
+    moderation.CALL_KIND: moderation.call_ended,
+    outcomes.POST_KIND: outcomes.post_ended,
+}
+
+
 async def calls_ended(world: World, endings: Sequence[tuple[int, Outcome]]) -> None:
-    """Record how join link calls (outbox ids) ended and run each one's follow-up, in one
-    transaction, as the sender records a batch of endings."""
+    """Record how calls (outbox ids) ended and run each one's follow-up, in one transaction,
+    as the sender records a batch of endings."""
     now = world.clock.now()
     async with world.database.transaction() as session:
         ended = [
@@ -111,14 +130,13 @@ async def calls_ended(world: World, endings: Sequence[tuple[int, Outcome]]) -> N
             if not isinstance(outcome, Delivered):
                 await store.mark_failed(session, message, reason=repr(outcome), tries=1)
         for message, outcome in ended:
-            await binding.invite_link_ended(session, message, outcome, now)
+            await _FOLLOW_UPS[message.kind](session, message, outcome, now)
 
 
 async def _claimed(session: AsyncSession, outbox_id: int, now: datetime) -> store.ClaimedMessage:
-    """A join link call as the sender holds it while Telegram makes the link."""
+    """A row as the sender holds it while Telegram carries it out."""
     row = await session.get(OutboxMessage, outbox_id)
     assert row is not None
-    assert row.method == "createChatInviteLink"
     return store.ClaimedMessage(
         row.id, row.chat_id or 0, row.chat_type, row.method, dict(row.payload),
         row.participant_id, row.kind, now, row.priority, row.rank_at,
@@ -205,6 +223,29 @@ async def group_message(world: World, chat_id: int, user_id: int, message_id: in
     return await _turn(world, user_id, service, chat_id=chat_id)
 
 
+async def moderate(
+    world: World,
+    act: moderation.Act,
+    chat_id: int,
+    user_id: int,
+    target: Peer,
+    *,
+    message_id: int = 1,
+    args: tuple[str, ...] = (),
+) -> int:
+    """`/<act> [args]` from `user_id`, as a reply to `target`'s message `message_id`."""
+    sent_at = world.clock.now()
+
+    async def service(turn: Turn, trial: Trial) -> None:
+        command = moderation.GroupCommand(
+            chat_id, turn.user_id, turn.incoming.update_id, message_id + 1, sent_at,
+            target.user_id, message_id, None, args, target.first_name,
+        )  # fmt: skip
+        await moderation.moderate(turn.session, act, command, trial, turn.staff.admin_ids, turn.now)
+
+    return await _turn(world, user_id, service, chat_id=chat_id)
+
+
 async def rules(world: World, chat_id: int, user_id: int) -> int:
     async def service(turn: Turn, _trial: Trial) -> None:
         await chat_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
@@ -222,6 +263,30 @@ async def post(world: World, user_id: int, group_id: int, words: str) -> int:
         await counsellor_desk.post(turn, group_id, words)
 
     return await _turn(world, user_id, service, roles=STAFF)
+
+
+async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
+    """/assign <group> <counsellor>, from an admin."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await counsellor_desk.assign(turn, group_id, staff_id)
+
+    return await _turn(world, user_id, service, roles=(Role.ADMIN,))
+
+
+# the admin's private chat (bot/handlers/admin.py)
+
+
+async def staff_remove(
+    world: World, user_id: int, args: tuple[str, ...], owners: Mapping[int, ChatOwner]
+) -> int:
+    """/staff_remove <telegram id> [role], with what Telegram said about each group's owner
+    (the handler reads it before the turn)."""
+
+    async def service(turn: Turn, _trial: Trial) -> None:
+        await commands.remove(turn, args, owners)
+
+    return await _turn(world, user_id, service, roles=(Role.ADMIN,))
 
 
 # the participant's private chat (bot/handlers/participant.py)
