@@ -35,6 +35,7 @@ from experiments.protocol_sections import (
     Stratification,
     Study,
     Track,
+    Tracks,
 )
 from experiments.questionnaire_plan import QuestionnairePlan
 from experiments.quiet_hours import QuietHours, next_allowed_time
@@ -68,6 +69,7 @@ class Protocol(BaseModel):
     groups: Groups = Groups()
     quiet_hours: QuietHours = QuietHours()
     limits: Limits = Limits()
+    tracks: Tracks = Tracks()
     templates: Templates
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()
