@@ -30,7 +30,10 @@ NUMBER_WORDS = {
 }  # fmt: skip
 # A number as typed, with a sign or exponent stuck to it: "-5" and "1e6" are read whole, so they
 # are refused as amounts and counts rather than read as 5 and 1.
-_AMOUNT = re.compile(r"(?:[-+−–—]\s*)?(?:€\s*)?(?:[-+−–—])?\d[\d.,]*(?:e[-+−]?\d+)?")
+_AMOUNT = re.compile(
+    r"(?P<sign>[-+−–—])?\s*(?:€\s*)?(?P<inner>[-+−–—])?"
+    r"(?P<digits>\d[\d.,]*)(?P<exponent>e[-+−]?\d+)?"
+)
 _WORD = re.compile(r"[a-zà-ÿ]+")
 # only a number or an amount: what "another amount" and "more" ask for
 _BARE_NUMBER = re.compile(r"^(?:€\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:euro|eur|€)?$")
@@ -67,7 +70,10 @@ def _has(words: str, stems: tuple[str, ...]) -> bool:
 
 def _digits(words: str) -> str | None:
     found = _AMOUNT.search(words)
-    return found.group(0).rstrip(".,") if found else None
+    if found is None:
+        return None
+    sign = found.group("sign") or found.group("inner") or ""
+    return sign + found.group("digits").rstrip(".,") + (found.group("exponent") or "")
 
 
 def amount_of(number: str, max_cents: int) -> int:
