@@ -42,7 +42,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Deposit, amounts, offer_ids),
     st.builds(Steps, st.sampled_from(("applied", "interview")), st.integers(1, 999), offer_ids),
     st.builds(
-        lambda kind_detail, offer: ActionDetail(*kind_detail, offer),
+        lambda pair, offer: ActionDetail(pair[0], pair[1], offer),
         st.sampled_from([(kind, d) for kind, ds in button_data.ACTION_DETAILS.items() for d in ds]),
         offer_ids,
     ),

@@ -36,7 +36,10 @@ _AMOUNT = re.compile(
 )
 _WORD = re.compile(r"[a-zà-ÿ]+")
 # only a number or an amount: what "another amount" and "more" ask for
-_BARE_NUMBER = re.compile(r"^(?:€\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:euro|eur|€)?$")
+# (a sign or exponent is read with it, to be refused)
+_BARE_NUMBER = re.compile(
+    r"^(?:€\s*)?([-+−–—]?\s*(?:€\s*)?\d+(?:[.,]\d{1,2})?(?:e[-+−]?\d+)?)\s*(?:euro|eur|€)?$"
+)
 
 
 @dataclass(frozen=True)
