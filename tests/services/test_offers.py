@@ -92,12 +92,27 @@ async def test_another_persons_offer_records_nothing_for_either(
 async def test_a_button_made_before_offers_were_stored_records_nothing(
     runner: TurnRunner, person: Person
 ) -> None:
-    await enroll(person, runner, track="jobsearch", commitment="commit:3")
-    # the old formats: the asking update's id, or no offer at all
-    for old in ("dep:1000:123456", "steps:applied:2:123457", "act:job:started_full_time"):
-        [reply] = await person.press(old)
-        assert reply.text in (nl("button.unknown"), nl("activity.deposit_for_savers")), old
+    """The old formats named the asking update, or no offer at all."""
+    await enroll(person, runner)
+    jobseeker = Person(runner, user_id=5002, first_name="Joost")
+    await enroll(jobseeker, runner, track="jobsearch", commitment="commit:3")
+    [reply] = await person.press("dep:1000:123456")
+    assert reply.text == nl("button.unknown")
+    for old in ("steps:applied:2:123457", "act:job:started_full_time"):
+        [reply] = await jobseeker.press(old)
+        assert reply.text == nl("button.unknown"), old
     assert await events_of(person) == []
+    assert await events_of(jobseeker) == []
+
+
+async def test_erasure_forgets_what_the_bot_offered(
+    runner: TurnRunner, person: Person, database: Database
+) -> None:
+    await enroll(person, runner)
+    await person.tap(nl("menu.saved"))
+    assert await _offers(database) > 0
+    await person.press("del:yes")
+    assert await _offers(database) == 0
 
 
 async def test_one_answer_per_question_whichever_of_its_buttons_is_tapped(
