@@ -34,6 +34,7 @@ PUBLIC: dict[str, str] = {
     "format_design_power": "design_power",
     "simulate_power": "design_power",
     "EventKind": "events",
+    "JOB_SEARCH_KINDS": "events",
     "LOGGED_KINDS": "events",
     "ExportFormat": "export",
     "RAW_COLUMNS": "export",

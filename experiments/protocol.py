@@ -37,6 +37,7 @@ from experiments.protocol_sections import (
     Stratification,
     Study,
     Track,
+    Tracks,
 )
 from experiments.questionnaire_plan import QuestionnairePlan
 from experiments.quiet_hours import QuietHours, next_allowed_time
@@ -71,6 +72,7 @@ class Protocol(BaseModel):
     quiet_hours: QuietHours = QuietHours()
     limits: Limits = Limits()
     person_limits: PersonLimits = PersonLimits()
+    tracks: Tracks = Tracks()
     templates: Templates
     questionnaires: QuestionnairePlan
     curriculum: tuple[CurriculumWeek, ...] = ()

@@ -30,6 +30,8 @@ __all__ = [
     "Stratifier",
     "Study",
     "Track",
+    "TrackRules",
+    "Tracks",
 ]
 
 Track = Literal["savings", "jobsearch"]
@@ -201,6 +203,35 @@ class Limits(_Section):
 
     max_deposit_cents: int = Field(default=1_000_000, ge=1)
     max_applications_per_log: int = Field(default=20, ge=1)
+
+
+class TrackRules(_Section):
+    """What the participants of one track keep track of in the bot."""
+
+    # "savings": deposits (and /undo); "jobsearch": applications, interviews, a job, a training
+    logs: tuple[Track, ...] = Field(min_length=1)
+
+    @field_validator("logs")
+    @classmethod
+    def _each_once(cls, value: tuple[Track, ...]) -> tuple[Track, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists a logbook twice")
+        return tuple(track for track in TRACKS if track in value)
+
+
+class Tracks(_Section):
+    """What each track may log: its own logbook, unless the protocol lists both."""
+
+    savings: TrackRules = TrackRules(logs=("savings",))
+    jobsearch: TrackRules = TrackRules(logs=("jobsearch",))
+
+    def may_log(self, track: str | None, logbook: Track) -> bool:
+        """Whether a participant of `track` may record what belongs to `logbook`."""
+        if track == "savings":
+            return logbook in self.savings.logs
+        if track == "jobsearch":
+            return logbook in self.jobsearch.logs
+        return False
 
 
 class CurriculumWeek(_Section):

@@ -24,6 +24,7 @@ def summarize(protocol: Protocol) -> str:
             *_schedule(protocol),
             *_groups(protocol),
             _quiet_hours(protocol),
+            _tracks(protocol),
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
@@ -122,6 +123,14 @@ def _curriculum(protocol: Protocol) -> str:
     tracks = sorted({w.track for w in protocol.curriculum if w.track is not None})
     per = f" ({', '.join(tracks)})" if tracks else ""
     return f"Curriculum: {weeks} topics{per}"
+
+
+def _tracks(protocol: Protocol) -> str:
+    tracks = protocol.tracks
+    return (
+        f"What a track logs: savers {' and '.join(tracks.savings.logs)}; jobseekers "
+        f"{' and '.join(tracks.jobsearch.logs)}"
+    )
 
 
 def _inbox(protocol: Protocol) -> str:

@@ -37,9 +37,7 @@ async def job_search(update: Update, context: LotgenootContext) -> None:
     command = message.text if message is not None and message.text else "/applied"
     kind = command.split()[0].lstrip("/").split("@")[0].lower()
     typed = argument_text(context)
-    await run_turn(
-        update, context, lambda turn, trial: activity.action(turn, kind, None, trial, typed)
-    )
+    await run_turn(update, context, lambda turn, trial: activity.action(turn, kind, trial, typed))
 
 
 async def progress(update: Update, context: LotgenootContext) -> None:

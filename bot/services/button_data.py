@@ -5,7 +5,10 @@ forged update), so a press is decoded here into one of a few typed requests, eac
 shape: an unknown prefix, a missing part, a number where none belongs or a value outside what the
 bot ever offers decodes to None and changes nothing. Amounts are integer cents, never guessed from
 the number of digits. Each request names the question it answers (the intake step, the survey
-item, the offer a deposit button came with), so a service can tell a stale button from a live one.
+item), so a service can tell a stale button from a live one. A button that would record a deposit
+or a step names its offer (a row the bot stored when it made the button, see
+`participants/offers.py`) and repeats the offer's value: the row decides what is recorded, and a
+button whose value differs from its row's is refused as altered.
 
 Telegram allows 1-64 bytes of callback data; `encode` refuses anything longer.
 """
@@ -70,7 +73,7 @@ class ChangeGoal:
 
 @dataclass(frozen=True)
 class Deposit:
-    """A deposit of `cents` offered by the /deposit of update `offer` (one press records one)."""
+    """A deposit of `cents`, stored as offer `offer` (one press of its question records one)."""
 
     cents: int
     offer: int
@@ -78,7 +81,7 @@ class Deposit:
 
 @dataclass(frozen=True)
 class Steps:
-    """`count` job-search steps of `kind`, offered by the menu question of update `offer`."""
+    """`count` job-search steps of `kind`, stored as offer `offer`."""
 
     kind: CountedKind
     count: int
@@ -104,10 +107,11 @@ class Dismiss:
 
 @dataclass(frozen=True)
 class ActionDetail:
-    """What kind of job or training a /job or /training was."""
+    """What kind of job or training a /job or /training was, stored as offer `offer`."""
 
     kind: str
     detail: str
+    offer: int
 
 
 @dataclass(frozen=True)
@@ -234,8 +238,8 @@ def _encode(press: Press) -> str:
             return "stop:yes"
         case Dismiss():
             return "dismiss"
-        case ActionDetail(kind, detail):
-            return f"act:{kind}:{detail}"
+        case ActionDetail(kind, detail, offer):
+            return f"act:{kind}:{detail}:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
@@ -276,11 +280,11 @@ def decode(data: str | None) -> Press | None:
             return Commit(int(amount))
         case "goal", [amount] if _positive(amount):
             return ChangeGoal(int(amount))
-        case "dep", [cents, offer] if _positive(cents) and _NUMBER.match(offer):
+        case "dep", [cents, offer] if _positive(cents) and _positive(offer):
             return Deposit(int(cents), int(offer))
         case "steps", [("applied" | "interview") as kind, count, offer] if _positive(
             count
-        ) and _NUMBER.match(offer):
+        ) and _positive(offer):
             return Steps(kind, int(count), int(offer))
         case "type", [("dep" | "applied" | "interview") as what]:
             return TypeInstead(what)
@@ -288,8 +292,10 @@ def decode(data: str | None) -> Press | None:
             return ConfirmStop()
         case "dismiss", []:
             return Dismiss()
-        case "act", [action, detail] if detail in ACTION_DETAILS.get(action, ()):
-            return ActionDetail(action, detail)
+        case "act", [action, detail, offer] if detail in ACTION_DETAILS.get(
+            action, ()
+        ) and _positive(offer):
+            return ActionDetail(action, detail, int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
         case "q", [wave, instrument, item, value] if all(

@@ -26,8 +26,8 @@ BIRTH_YEAR = 2000
 
 
 def offers(message: dict[str, Any]) -> list[str]:
-    """Button data without the id of the question that deposit and step buttons carry."""
-    return [re.sub(r"^((?:dep|steps):.*):\d+$", r"\1", data) for data in buttons(message)]
+    """Button data without the offer id that deposit, step and detail buttons carry."""
+    return [re.sub(r"^((?:dep|steps|act):.*):\d+$", r"\1", data) for data in buttons(message)]
 
 
 def button_for(message: dict[str, Any], offer: str) -> str:

@@ -108,7 +108,7 @@ async def test_a_jobseeker_logs_three_kinds_of_steps_by_taps_only(
         await emma.wait_for_messages(count=1)
         emma.tap(en("menu.job"))
         [what] = await emma.wait_for_messages(count=1)
-        emma.press(what, "act:job:started_part_time")
+        emma.press(what, button_for(what, "act:job:started_part_time"))
         await emma.wait_for_messages(count=1)
         emma.tap(en("menu.progress"))
         [progress] = await emma.wait_for_messages(count=1)

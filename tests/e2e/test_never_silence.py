@@ -41,9 +41,11 @@ PHRASES = {
 ANSWERS = {
     "media": ("fallback.not_text",),
     "typo": ("fallback.did_you_mean", "fallback.unknown_command"),
-    # savers' everyday words: recognised wishes ask a tap first, the rest gets a pointer
+    # savers' everyday words: recognised wishes ask a tap first (applications are not theirs to
+    # log: they are told what they keep track of), the rest gets a pointer
     "phrase": (
         "unknown.text",
+        "activity.steps_for_jobseekers",
         "intents.confirm_saved",
         "intents.confirm_stop",
         "menu.how_much",

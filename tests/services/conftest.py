@@ -26,7 +26,7 @@ from bot.db.migrate import upgrade
 from bot.db.study import Event, Participant, Role
 from bot.i18n import Language, text
 from bot.paths import shipped_config
-from bot.services.participants import conversation, enrollment
+from bot.services.participants import conversation, enrollment, menu
 from bot.services.participants.enrollment import create_codes
 from bot.services.runner import Service, TurnRunner
 from bot.services.trial import Trial
@@ -78,6 +78,10 @@ class Person:
 
     async def type(self, words: str) -> list[Said]:
         return await self.run(lambda turn, trial: conversation.typed(turn, words, trial))
+
+    async def tap(self, label: str) -> list[Said]:
+        """A tap on the menu of big buttons: its label arrives as text."""
+        return await self.run(lambda turn, trial: menu.tap(turn, label, trial))
 
     async def start(self, code: str | None) -> list[Said]:
         return await self.run(lambda turn, trial: enrollment.start(turn, code, trial))

@@ -27,7 +27,7 @@ async def _deposit(person: Person, typed: str | None) -> list[Said]:
 
 
 async def _log(person: Person, kind: str, typed: str | None = None) -> list[Said]:
-    return await person.run(lambda turn, trial: activity.action(turn, kind, None, trial, typed))
+    return await person.run(lambda turn, trial: activity.action(turn, kind, trial, typed))
 
 
 async def _undo(person: Person) -> list[Said]:
@@ -257,15 +257,16 @@ async def test_a_job_asks_what_happened_then_records_that_detail(
     await enroll(person, runner, track="jobsearch", commitment="commit:3")
     [question] = await _log(person, "job")
     assert question.text == nl("action.job.question")
-    assert question.buttons == [
+    assert [data.rsplit(":", 1)[0] for data in question.buttons] == [
         "act:job:offer_part_time",
         "act:job:offer_full_time",
         "act:job:started_part_time",
         "act:job:started_full_time",
     ]
     assert await events_of(person) == [], "nothing before the detail is chosen"
-    await person.press("act:job:offer_part_time")
-    await person.press("act:training:course")
+    await person.press(question.buttons[0])
+    [training] = await _log(person, "training")
+    await person.press(training.buttons[2])
     assert [(e.kind, e.quantity, e.detail) for e in await events_of(person)] == [
         ("job", 1, {"what": "offer_part_time"}),
         ("training", 1, {"what": "course"}),
@@ -276,10 +277,14 @@ async def test_a_number_button_under_how_many_records_once_however_often_pressed
     runner: TurnRunner, person: Person
 ) -> None:
     await enroll(person, runner, track="jobsearch", commitment="commit:3")
-    await person.press("steps:applied:2:777")
-    [again] = await person.press("steps:applied:2:777")
+    [applied] = await person.tap(nl("menu.applied"))
+    await person.press(applied.buttons[1])
+    [again] = await person.press(applied.buttons[1])
+    [other] = await person.press(applied.buttons[2])
     assert again.text == nl("button.answered")
-    await person.press("steps:interview:1:778")
+    assert other.text == nl("button.answered"), "one question, one answer"
+    [interview] = await person.tap(nl("menu.interview"))
+    await person.press(interview.buttons[0])
     assert [(e.kind, e.quantity) for e in await events_of(person)] == [
         ("applied", 2),
         ("interview", 1),

@@ -118,9 +118,9 @@ async def test_an_answered_baseline_button_pressed_again_is_not_stored_twice(
 
 
 async def test_unknown_or_free_text_actions_record_nothing(runner, person: Person) -> None:
-    await enroll(person, runner, track="savings")
+    await enroll(person, runner, track="jobsearch", commitment="commit:3")
     before = len(await events_of(person))
-    for forged in ("act:applied:I applied at the bakery", "act:fly:away", "dep:50", "xyz"):
+    for forged in ("act:applied:I applied at the bakery:1", "act:fly:away:1", "dep:50", "xyz"):
         [reply] = await person.press(forged)
         assert reply.text == nl("button.unknown")
     assert len(await events_of(person)) == before
@@ -128,6 +128,7 @@ async def test_unknown_or_free_text_actions_record_nothing(runner, person: Perso
 
 async def test_a_job_detail_button_records_that_step(runner, person: Person) -> None:
     await enroll(person, runner, track="jobsearch", commitment="commit:3")
-    await person.press("act:job:started_full_time")
+    [question] = await person.run(lambda turn, trial: activity.action(turn, "job", trial))
+    await person.press(question.buttons[3])
     [job] = [e for e in await events_of(person) if e.kind == "job"]
     assert job.detail == {"what": "started_full_time"}

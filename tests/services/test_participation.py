@@ -38,7 +38,7 @@ async def _deposit(person: Person, typed: str) -> None:
 
 
 async def _log(person: Person, kind: str, typed: str | None = None) -> None:
-    await person.run(lambda turn, trial: activity.action(turn, kind, None, trial, typed))
+    await person.run(lambda turn, trial: activity.action(turn, kind, trial, typed))
 
 
 async def _progress(person: Person) -> str:

@@ -98,7 +98,7 @@ async def test_the_group_post_groups_group_progress_and_analysis_agree_on_one_we
     await _deposit(ben, "5")
     await _deposit(cas, "3")
     await _undo(cas)
-    await dan.run(lambda turn, trial: activity.action(turn, "applied", None, trial, "2"))
+    await dan.run(lambda turn, trial: activity.action(turn, "applied", trial, "2"))
     clock.advance(timedelta(days=2))
 
     admin = Person(runner, ADMIN)

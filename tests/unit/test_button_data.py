@@ -23,6 +23,7 @@ from bot.services.button_data import (
     Later,
     Press,
     ResolveFlag,
+    Steps,
     TicketReply,
     decode,
     encode,
@@ -31,15 +32,19 @@ from experiments.languages import Language
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
+offer_ids = st.integers(min_value=1, max_value=9_999_999_999)
 presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Consent, st.booleans(), tokens),
     st.builds(ChooseLanguage, st.sampled_from(tuple(Language))),
     st.builds(ChooseTrack, st.sampled_from(button_data.TRACKS)),
     st.builds(Commit, amounts),
     st.builds(ChangeGoal, amounts),
-    st.builds(Deposit, amounts, st.integers(min_value=0, max_value=9_999_999_999)),
-    st.sampled_from(
-        [ActionDetail(kind, d) for kind, ds in button_data.ACTION_DETAILS.items() for d in ds]
+    st.builds(Deposit, amounts, offer_ids),
+    st.builds(Steps, st.sampled_from(("applied", "interview")), st.integers(1, 999), offer_ids),
+    st.builds(
+        lambda pair, offer: ActionDetail(pair[0], pair[1], offer),
+        st.sampled_from([(kind, d) for kind, ds in button_data.ACTION_DETAILS.items() for d in ds]),
+        offer_ids,
     ),
     st.builds(Erase, st.booleans()),
     st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
@@ -76,6 +81,10 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "dep:0050:1",
         "dep:1e3:1",
         "dep:50:1:extra",
+        "dep:50:0",  # offers are numbered from 1
+        "steps:applied:2:-1",
+        "act:job:started_full_time",  # the old format, without the offer it answers
+        "act:job:started_full_time:0",
         "act:applied:I applied at the bakery",
         "act:job:astronaut",
         "act:fly:away",

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 # Registers the trial's, the groups', the registrations', the inbox's and the micro-randomized
 # decisions' tables.
-from bot.db import delivery, groups, micro, registration, study, tickets  # noqa: F401
+from bot.db import delivery, groups, micro, offers, registration, study, tickets  # noqa: F401
 from bot.db.base import Base
 from bot.db.engine import create_engine
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, insert, select
+from typing import Final
+
+from sqlalchemy import insert, select
 from sqlalchemy.orm import aliased
 
 from bot.db.base import table_of
@@ -10,13 +12,15 @@ from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import OutboxKind
 from bot.services import button_data
 from bot.services.ledger import ledger_of
+from bot.services.participants import offers
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
+from bot.services.participants.offers import Offered
 from bot.services.peer_groups.posts import congratulate_deposit
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.events import JOB_SEARCH_KINDS, EventKind
+from experiments.protocol_sections import Component, Track
 
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
@@ -24,6 +28,17 @@ RECORD_EVENT = insert(table_of(Event))
 # the steps one message may log several of, and the plural text that names them
 COUNTED = {"applied": "count.applications", "interview": "count.interviews"}
 ACTION_DETAILS = button_data.ACTION_DETAILS
+DEPOSIT = EventKind.DEPOSIT.value
+# the protocol's logbook (`[tracks]`) each kind a participant logs belongs to
+LOGBOOK: Final[dict[str, Track]] = {
+    EventKind.DEPOSIT: "savings",
+    **{kind: "jobsearch" for kind in JOB_SEARCH_KINDS},
+}
+# the refusal when a track does not keep that logbook: it says what they keep instead
+NOT_YOURS: Final[dict[Track, str]] = {
+    "savings": "activity.deposit_for_savers",
+    "jobsearch": "activity.steps_for_jobseekers",
+}
 
 
 def _ready(turn: Turn) -> Participant | None:
@@ -33,28 +48,34 @@ def _ready(turn: Turn) -> Participant | None:
     return participant
 
 
-async def _saver(turn: Turn) -> Participant | None:
-    """The participant, if they may log savings now; otherwise they are told why not."""
+async def may_log(turn: Turn, kind: str, trial: Trial) -> Participant | None:
+    """The participant, if the protocol lets their track log `kind` now; otherwise None, and
+    they are told why (not enrolled yet, or what they keep track of instead).
+
+    The one rule every way of logging asks: commands, menu taps, everyday words and buttons.
+    """
     participant = _ready(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
         return None
-    if participant.track != "savings":
-        await turn.say_text("activity.deposit_for_savers")
+    logbook = LOGBOOK[kind]
+    if not trial.protocol.tracks.may_log(participant.track, logbook):
+        await turn.say_text(NOT_YOURS[logbook])
         return None
     return participant
 
 
 async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
     """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
-    participant = await _saver(turn)
+    participant = await may_log(turn, EventKind.DEPOSIT, trial)
     if participant is None:
         return
     if not typed:
         committed = participant.commitment_cents or 0
         label = turn.t("activity.deposit_button", amount=format_amount(committed, turn.language))
-        offer = button_data.Deposit(committed, turn.incoming.update_id)
-        await turn.say_text("activity.deposit_how", buttons=[[button_data.button(label, offer)]])
+        [offer] = await offers.make(turn, participant, [Offered(DEPOSIT, amount_cents=committed)])
+        press = button_data.Deposit(committed, offer)
+        await turn.say_text("activity.deposit_how", buttons=[[button_data.button(label, press)]])
         return
     try:
         cents = parse_amount(typed, max_cents=trial.protocol.limits.max_deposit_cents)
@@ -64,45 +85,52 @@ async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
     await _deposit(turn, participant, cents, trial, f"update:{turn.incoming.update_id}")
 
 
-async def deposit_offered(turn: Turn, offer: button_data.Deposit, trial: Trial) -> None:
-    """The button under a /deposit question: records `offer.cents` once, however often pressed."""
-    participant = await _saver(turn)
+async def deposit_offered(turn: Turn, press: button_data.Deposit, trial: Trial) -> None:
+    """A deposit button: records its offer's amount once per question, however often pressed;
+    a button that is no offer of theirs records nothing."""
+    participant = await may_log(turn, EventKind.DEPOSIT, trial)
     if participant is None:
         return
-    if not 0 < offer.cents <= trial.protocol.limits.max_deposit_cents:
-        await turn.say_text("button.unknown")
-        return
-    key = await _first_answer(turn, participant, offer.offer)
-    if key is not None:
-        await _deposit(turn, participant, offer.cents, trial, key)
+    pressed = Offered(DEPOSIT, amount_cents=press.cents)
+    question = await offers.take(turn, participant, press.offer, pressed)
+    if question is not None:
+        await _deposit(turn, participant, press.cents, trial, _answer_key(participant, question))
 
 
-async def steps_offered(turn: Turn, offer: button_data.Steps, trial: Trial) -> None:
-    """A number under "how many applications?": records `offer.count` once, however often
-    pressed."""
-    participant = _ready(turn)
+async def steps_offered(turn: Turn, press: button_data.Steps, trial: Trial) -> None:
+    """A number under "how many applications?": records its offer's count once per question."""
+    participant = await may_log(turn, press.kind, trial)
     if participant is None:
-        await turn.say_text("activity.not_enrolled")
         return
-    if not 1 <= offer.count <= trial.protocol.limits.max_applications_per_log:
-        await turn.say_text("button.unknown")
-        return
-    key = await _first_answer(turn, participant, offer.offer)
-    if key is not None:
+    pressed = Offered(press.kind, quantity=press.count)
+    question = await offers.take(turn, participant, press.offer, pressed)
+    if question is not None:
+        key = _answer_key(participant, question)
         await _record(
-            turn, participant, EventKind(offer.kind), quantity=offer.count, dedupe_key=key
+            turn, participant, EventKind(press.kind), quantity=press.count, dedupe_key=key
         )
-        await _action_feedback(turn, participant, offer.kind, offer.count, trial)
+        await _action_feedback(turn, participant, press.kind, press.count, trial)
 
 
-async def _first_answer(turn: Turn, participant: Participant, offer: int) -> str | None:
-    """The dedupe key of the first answer to the question of update `offer`; None (and the
-    person told so) when that question was answered already."""
-    key = f"offer:{participant.id}:{offer}"
-    if await turn.session.scalar(select(exists().where(Event.dedupe_key == key))):
-        await turn.say_text("button.answered")
-        return None
-    return key
+async def detail_offered(turn: Turn, press: button_data.ActionDetail, trial: Trial) -> None:
+    """What kind of job or training it was: records its offer once per question."""
+    participant = await may_log(turn, press.kind, trial)
+    if participant is None:
+        return
+    pressed = Offered(press.kind, quantity=1, detail=press.detail)
+    question = await offers.take(turn, participant, press.offer, pressed)
+    if question is not None:
+        key = _answer_key(participant, question)
+        detail: dict[str, object] = {"what": press.detail}
+        await _record(
+            turn, participant, EventKind(press.kind), quantity=1, detail=detail, dedupe_key=key
+        )
+        await _action_feedback(turn, participant, press.kind, 1, trial)
+
+
+def _answer_key(participant: Participant, question: int) -> str:
+    """The dedupe key of the answer to one question: a second one cannot be stored."""
+    return f"offer:{participant.id}:{question}"
 
 
 async def _deposit(
@@ -144,40 +172,32 @@ async def undo(turn: Turn, trial: Trial) -> None:
     )
 
 
-async def action(
-    turn: Turn, kind: str, detail: str | None, trial: Trial, typed_count: str | None = None
-) -> None:
-    """/applied [n], /interview [n], /job, /training: record job-search steps (asking details
-    first); a count is honoured up to the protocol's maximum, anything else is refused."""
-    participant = _ready(turn)
+async def action(turn: Turn, kind: str, trial: Trial, typed_count: str | None = None) -> None:
+    """/applied [n], /interview [n], /job, /training: record job-search steps (a job or
+    training asks what it was first); a count is honoured up to the protocol's maximum,
+    anything else is refused."""
+    participant = await may_log(turn, kind, trial)
     if participant is None:
-        await turn.say_text("activity.not_enrolled")
         return
-    count = 1
-    if kind in COUNTED:
-        found = await _count(turn, kind, typed_count, trial)
-        if found is None:
-            return
-        count = found
     options = ACTION_DETAILS.get(kind, ())
-    if options and detail not in options:
+    if options:
+        values = [Offered(kind, quantity=1, detail=option) for option in options]
+        made = await offers.make(turn, participant, values)
         buttons = [
             [
                 button_data.button(
-                    turn.t(f"action.{kind}.{option}"), button_data.ActionDetail(kind, option)
+                    turn.t(f"action.{kind}.{option}"),
+                    button_data.ActionDetail(kind, option, offer),
                 )
             ]
-            for option in options
+            for option, offer in zip(options, made, strict=True)
         ]
         await turn.say_text(f"action.{kind}.question", buttons=buttons)
         return
-    await _record(
-        turn,
-        participant,
-        EventKind(kind),
-        quantity=count,
-        detail={"what": detail} if detail else {},
-    )
+    count = await _count(turn, kind, typed_count, trial) if kind in COUNTED else 1
+    if count is None:
+        return
+    await _record(turn, participant, EventKind(kind), quantity=count)
     await _action_feedback(turn, participant, kind, count, trial)
 
 

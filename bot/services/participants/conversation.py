@@ -77,13 +77,13 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
         case Steps():
             await activity.steps_offered(turn, request, trial)
         case TypeInstead(what):
-            await menu.type_instead(turn, what)
+            await menu.type_instead(turn, what, trial)
         case ConfirmStop():
             await participation.stop(turn)
         case Dismiss():
             await turn.say_text("intents.nothing")
-        case ActionDetail(kind, detail):
-            await activity.action(turn, kind, detail, trial)
+        case ActionDetail():
+            await activity.detail_offered(turn, request, trial)
         case Erase(confirmed):
             await participation.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 
 from bot.services import button_data
-from bot.services.participants import activity, guide, menu, participation
+from bot.services.participants import activity, guide, menu, offers, participation
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
+from bot.services.participants.offers import Offered
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -27,10 +28,18 @@ NUMBER_WORDS = {
     "een": 1, "één": 1, "once": 1, "one": 1, "twee": 2, "two": 2, "twice": 2, "drie": 3,
     "three": 3, "vier": 4, "four": 4, "vijf": 5, "five": 5,
 }  # fmt: skip
-_AMOUNT = re.compile(r"(?:€\s*)?(\d[\d.,]*)(?:\s*(?:euro|eur|€))?")
+# A number as typed, with a sign or exponent stuck to it: "-5" and "1e6" are read whole, so they
+# are refused as amounts and counts rather than read as 5 and 1.
+_AMOUNT = re.compile(
+    r"(?P<sign>[-+−–—])?\s*(?:€\s*)?(?P<inner>[-+−–—])?"
+    r"(?P<digits>\d[\d.,]*)(?P<exponent>e[-+−]?\d+)?"
+)
 _WORD = re.compile(r"[a-zà-ÿ]+")
 # only a number or an amount: what "another amount" and "more" ask for
-_BARE_NUMBER = re.compile(r"^(?:€\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:euro|eur|€)?$")
+# (a sign or exponent is read with it, to be refused)
+_BARE_NUMBER = re.compile(
+    r"^(?:€\s*)?([-+−–—]?\s*(?:€\s*)?\d+(?:[.,]\d{1,2})?(?:e[-+−]?\d+)?)\s*(?:euro|eur|€)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,24 @@ def _has(words: str, stems: tuple[str, ...]) -> bool:
 
 def _digits(words: str) -> str | None:
     found = _AMOUNT.search(words)
-    return found.group(1).rstrip(".,") if found else None
+    if found is None:
+        return None
+    sign = found.group("sign") or found.group("inner") or ""
+    return sign + found.group("digits").rstrip(".,") + (found.group("exponent") or "")
+
+
+def amount_of(number: str, max_cents: int) -> int:
+    """The cents a wish's number says; InvalidAmount (with the reason to tell) for anything
+    signed, in exponent notation or otherwise not an amount the protocol allows."""
+    return parse_amount(number, max_cents=max_cents)
+
+
+def count_of(number: str, maximum: int) -> int | None:
+    """How many steps a wish's number says, if it is a plain count from 1 to `maximum`."""
+    if not (number.isascii() and number.isdigit()) or len(number) > len(str(maximum)):
+        return None
+    count = int(number)
+    return count if 1 <= count <= maximum else None
 
 
 def _number_word(words: str) -> str | None:
@@ -93,54 +119,71 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
         await guide.show_help(turn)
     elif wish.what == "stop":
         await _confirm(turn, "intents.confirm_stop", button_data.ConfirmStop())
-    elif wish.what == "saved" and track == "savings":
+    elif wish.what == "saved":
         await _confirm_saving(turn, wish.number, trial)
-    elif (kind := button_data.counted_kind(wish.what)) is not None and track == "jobsearch":
+    elif (kind := button_data.counted_kind(wish.what)) is not None:
         await _confirm_steps(turn, kind, wish.number, trial)
     else:
         await turn.say_text("unknown.text")
 
 
 async def _confirm_saving(turn: Turn, number: str | None, trial: Trial) -> None:
-    try:
-        cents = parse_amount(number or "", max_cents=trial.protocol.limits.max_deposit_cents)
-    except InvalidAmount:
+    """ "Record €10 as saved?" once the track may log savings; the amounts to tap when no number
+    was said, the reason when the number is no amount."""
+    participant = await activity.may_log(turn, activity.DEPOSIT, trial)
+    if participant is None:
+        return
+    if number is None:
         await menu.offer_amounts(turn, trial)
         return
+    try:
+        cents = amount_of(number, trial.protocol.limits.max_deposit_cents)
+    except InvalidAmount as problem:
+        await turn.say_text(problem.reason)
+        return
+    [offer] = await offers.make(turn, participant, [Offered(activity.DEPOSIT, amount_cents=cents)])
     amount = format_amount(cents, turn.language)
-    offer = button_data.Deposit(cents, turn.incoming.update_id)
-    await _confirm(turn, "intents.confirm_saved", offer, what=amount)
+    await _confirm(turn, "intents.confirm_saved", button_data.Deposit(cents, offer), what=amount)
 
 
 async def _confirm_steps(
     turn: Turn, kind: button_data.CountedKind, number: str | None, trial: Trial
 ) -> None:
-    maximum = trial.protocol.limits.max_applications_per_log
-    count = int(number) if number and number.isdigit() and len(number) <= 3 else 0
-    if not 1 <= count <= maximum:
-        await menu.offer_counts(turn, kind)
+    participant = await activity.may_log(turn, kind, trial)
+    if participant is None:
         return
+    if number is None:
+        await menu.offer_counts(turn, kind, trial)
+        return
+    maximum = trial.protocol.limits.max_applications_per_log
+    count = count_of(number, maximum)
+    if count is None:
+        await turn.say_text("count.between", maximum=maximum)
+        return
+    [offer] = await offers.make(turn, participant, [Offered(kind, quantity=count)])
     what = turn.plural(activity.COUNTED[kind], count)
-    offer = button_data.Steps(kind, count, turn.incoming.update_id)
-    await _confirm(turn, "intents.confirm_steps", offer, what=what)
+    await _confirm(turn, "intents.confirm_steps", button_data.Steps(kind, count, offer), what=what)
 
 
 async def _which_steps(turn: Turn, number: str, trial: Trial) -> None:
     """A bare number from a jobseeker (after "more"): one tap says what it counts."""
+    participant = await activity.may_log(turn, "applied", trial)
+    if participant is None:
+        return
     maximum = trial.protocol.limits.max_applications_per_log
-    count = int(number) if number.isdigit() and len(number) <= 3 else 0
-    if not 1 <= count <= maximum:
+    count = count_of(number, maximum)
+    if count is None:
         await turn.say_text("count.between", maximum=maximum)
         return
-    offer = turn.incoming.update_id
+    kinds: tuple[button_data.CountedKind, ...] = ("applied", "interview")
+    made = await offers.make(turn, participant, [Offered(kind, quantity=count) for kind in kinds])
     rows = [
         [
             button_data.button(
-                turn.plural(activity.COUNTED[kind], count),
-                button_data.Steps(kind, count, offer),
+                turn.plural(activity.COUNTED[kind], count), button_data.Steps(kind, count, offer)
             )
         ]
-        for kind in ("applied", "interview")
+        for kind, offer in zip(kinds, made, strict=True)
     ]
     rows.append([button_data.button(turn.t("intents.no"), button_data.Dismiss())])
     await turn.say_text("intents.which_steps", buttons=rows)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
 from bot.services.keyboard import ASK, label_meaning
-from bot.services.participants import activity, guide, participation
+from bot.services.participants import activity, guide, offers, participation
 from bot.services.participants.money import format_amount
+from bot.services.participants.offers import Offered
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -23,9 +24,9 @@ async def tap(turn: Turn, label: str, trial: Trial) -> None:
     if meaning == "saved":
         await offer_amounts(turn, trial)
     elif (counted := button_data.counted_kind(meaning or "")) is not None:
-        await offer_counts(turn, counted)
+        await offer_counts(turn, counted, trial)
     elif meaning in ("job", "training"):
-        await activity.action(turn, meaning, None, trial)
+        await activity.action(turn, meaning, trial)
     elif meaning == "progress":
         await participation.progress(turn, trial)
     elif meaning == ASK:
@@ -43,31 +44,41 @@ def amounts_for(goal_cents: int, max_cents: int) -> list[int]:
 
 
 async def offer_amounts(turn: Turn, trial: Trial) -> None:
-    participant = turn.participant
-    if participant is None or participant.track != "savings":
-        await activity.deposit(turn, None, trial)  # explains who can record savings
+    """ "How much did you save?" with a few amounts to tap, each stored as an offer."""
+    participant = await activity.may_log(turn, activity.DEPOSIT, trial)
+    if participant is None:
         return
     amounts = amounts_for(
         participant.commitment_cents or 0, trial.protocol.limits.max_deposit_cents
     )
-    offer = turn.incoming.update_id
+    values = [Offered(activity.DEPOSIT, amount_cents=cents) for cents in amounts]
+    made = await offers.make(turn, participant, values)
     row = [
-        button_data.button(format_amount(c, turn.language), button_data.Deposit(c, offer))
-        for c in amounts
+        button_data.button(format_amount(cents, turn.language), button_data.Deposit(cents, offer))
+        for cents, offer in zip(amounts, made, strict=True)
     ]
     other = [button_data.button(turn.t("menu.other_amount"), button_data.TypeInstead("dep"))]
     await turn.say_text("menu.how_much", buttons=[row, other])
 
 
-async def offer_counts(turn: Turn, kind: button_data.CountedKind) -> None:
-    offer = turn.incoming.update_id
-    row = [button_data.button(str(n), button_data.Steps(kind, n, offer)) for n in COUNT_CHOICES]
+async def offer_counts(turn: Turn, kind: button_data.CountedKind, trial: Trial) -> None:
+    """ "How many?" with 1, 2, 3 to tap, each stored as an offer, and "more"."""
+    participant = await activity.may_log(turn, kind, trial)
+    if participant is None:
+        return
+    made = await offers.make(turn, participant, [Offered(kind, quantity=n) for n in COUNT_CHOICES])
+    row = [
+        button_data.button(str(n), button_data.Steps(kind, n, offer))
+        for n, offer in zip(COUNT_CHOICES, made, strict=True)
+    ]
     row.append(button_data.button(turn.t("menu.more"), button_data.TypeInstead(kind)))
     await turn.say_text(f"menu.how_many_{kind}", buttons=[row])
 
 
-async def type_instead(turn: Turn, what: str) -> None:
+async def type_instead(turn: Turn, what: str, trial: Trial) -> None:
     """ "Another amount" or "more": say how to type it."""
+    if await activity.may_log(turn, activity.DEPOSIT if what == "dep" else what, trial) is None:
+        return
     if what == "dep":
         await turn.say_text("menu.type_amount")
     else:

@@ -13,7 +13,7 @@ from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
 from bot.services.ledger import Ledger, ledger_of
-from bot.services.participants import intake, micro_chain
+from bot.services.participants import intake, micro_chain, offers
 from bot.services.participants.erasure import Needles, forget_mentions
 from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.money import format_amount
@@ -308,6 +308,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     keep = trial.protocol.study.keep_research_data_after_erasure
     await cancel_pending_nudges(turn.session, participant.id, "erased")
     await tickets.forget_participant(turn.session, participant.id, turn.now)
+    await offers.forget(turn.session, participant.id)
     await follow.cancel_group_notes(turn.session, participant.id, "erased")
     await turn.session.execute(
         update(OutboxMessage)

@@ -323,6 +323,6 @@ async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
 
     async def service(turn: Turn, trial: Trial) -> None:
-        await activity.action(turn, "applied", None, trial, count)
+        await activity.action(turn, "applied", trial, count)
 
     return await _turn(world, peer.user_id, service)
