@@ -58,9 +58,7 @@ class NotEstimable:
         return f"not estimable ({self.reason})"
 
 
-UNBOUNDED = NotEstimable(
-    "the confidence interval is unbounded: too little information in a group compared"
-)
+UNBOUNDED = NotEstimable("no finite confidence interval: too few people or events in a group")
 
 
 def reporting_scale(

@@ -474,7 +474,7 @@ def _adjust(results: list[Result], plan: AnalysisPlan) -> None:
     secondary = [i for i, r in enumerate(results) if r.family == "secondary"]
     adjusted = holm([results[i].p_value for i in secondary])
     for i, p in zip(secondary, adjusted, strict=True):
-        results[i] = replace(results[i], p_adjusted=p, adjustment="Holm")
+        results[i] = replace(results[i], p_adjusted=p, adjustment="Holm" if p is not None else "")
 
 
 def adjust_primary(

@@ -138,7 +138,8 @@ def estimates_table(analysis: ps.TrialAnalysis, as_of: datetime) -> pd.DataFrame
         }
         for r in analysis.results
     ]
-    return pd.DataFrame(rows, columns=_ESTIMATE_COLUMNS)
+    table = pd.DataFrame(rows, columns=_ESTIMATE_COLUMNS)
+    return table.astype({"df": "Int64", "groups": "Int64"})
 
 
 _ESTIMATE_COLUMNS = [
