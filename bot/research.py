@@ -351,9 +351,8 @@ def _placed(
         return members
     rows = connection.execute(select(table.c.participant_id, table.c.placed_at)).all()
     placed = pd.DataFrame.from_records(rows, columns=["participant_id", "placed_at"])
-    times = pd.to_datetime(placed.set_index("participant_id")["placed_at"], utc=True)
-    members = members.copy()
-    members["placed_at"] = members["participant_id"].map(times)
+    members = members.merge(placed, on="participant_id", how="left")
+    members["placed_at"] = pd.to_datetime(members["placed_at"], utc=True)
     return members
 
 
