@@ -148,5 +148,5 @@ async def test_the_report_command_prints_its_data_date_and_refuses_a_future_one(
 
 @pytest.mark.parametrize("text", ["yesterday", "2026-13-01"])
 def test_an_unreadable_data_date_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="isoformat|must be in"):
+    with pytest.raises(ValueError, match=r"isoformat|must be in"):
         parse_as_of(text, "Europe/Amsterdam")
