@@ -59,6 +59,7 @@ from bot.db.study import (
 from bot.db.types import UTCDateTime
 from bot.registrations import latest_registration
 from experiments.codebook import build_codebook
+from experiments.data_date import cut_at
 from experiments.export import (
     RAW_COLUMNS,
     ExportFormat,
@@ -85,6 +86,7 @@ __all__ = [
 # Reflected rather than imported, so the export works on any schema revision that has them.
 GROUP_TABLES = ("peer_groups",)
 MEMBERSHIP_TABLES = ("group_members",)
+PLACEMENT_TABLES = ("pool_entries",)
 _SLICE = 50_000  # rows per page: bigger texts grow glibc's heap in pieces it cannot give back
 _SIMPLE_TYPES = (Integer, Boolean, DateTime, Date, Float, Numeric, String)
 pc: Any = compute  # its kernels are generated at import time, unseen by mypy
@@ -166,7 +168,8 @@ def _cell(column: Any, dialect: str) -> Any:
 
 
 async def read_trial(database: Database, as_of: datetime) -> RawTrial:
-    """Every research table in one transaction, so the tables agree with each other."""
+    """Every research table in one transaction, so the tables agree with each other, as they
+    stood at `as_of` (the data date: later rows left out, later changes undone)."""
     frames: dict[str, pd.DataFrame] = {}
     async with database.snapshot() as session:
         connection = await session.connection()
@@ -182,7 +185,7 @@ async def read_trial(database: Database, as_of: datetime) -> RawTrial:
             # next table's parsing adds to it (a million events: 40 MB less at the peak)
             pa.default_memory_pool().release_unused()
         frames.update(await session.run_sync(_group_frames))
-    return RawTrial(as_of=as_of, frames=frames)
+    return cut_at(RawTrial(as_of=as_of, frames=frames))
 
 
 async def _driver(connection: AsyncConnection) -> Any:
@@ -328,10 +331,29 @@ def _group_frames(session: Session) -> dict[str, pd.DataFrame]:
     if groups is not None:
         frames["groups"] = _reflected(connection, groups, required=("id",))
     if members is not None:
-        frames["memberships"] = _reflected(
-            connection, members, required=("group_id", "participant_id")
+        frames["memberships"] = _placed(
+            connection,
+            _reflected(connection, members, required=("group_id", "participant_id")),
+            PLACEMENT_TABLES if PLACEMENT_TABLES[0] in present else (),
         )
     return {name: frame for name, frame in frames.items() if frame is not None}
+
+
+def _placed(
+    connection: Connection, members: pd.DataFrame | None, placements: Sequence[str]
+) -> pd.DataFrame | None:
+    """Memberships with when each member was placed in the group (from the pool), if known:
+    the data date leaves out placements made after it."""
+    if members is None or not placements:
+        return members
+    table = Table(placements[0], MetaData(), autoload_with=connection)
+    if not {"participant_id", "placed_at"} <= set(table.c.keys()):
+        return members
+    rows = connection.execute(select(table.c.participant_id, table.c.placed_at)).all()
+    placed = pd.DataFrame.from_records(rows, columns=["participant_id", "placed_at"])
+    members = members.merge(placed, on="participant_id", how="left")
+    members["placed_at"] = pd.to_datetime(members["placed_at"], utc=True)
+    return members
 
 
 def _reflected(connection: Connection, name: str, required: Sequence[str]) -> pd.DataFrame | None:

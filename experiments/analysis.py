@@ -8,7 +8,6 @@ unadjusted `itt_estimates` remain for the demo's console summary.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,6 +32,7 @@ from experiments.descriptives import (
     sample_ratio,
     weekly_outcomes,
 )
+from experiments.models import NotEstimable, fit_quietly, reporting_scale
 from experiments.power import achieved_power
 from experiments.prespecified import Result, TrialAnalysis, analyse, outcome_frame
 from experiments.trial_design import OUTCOMES, Design, Outcome
@@ -83,9 +83,9 @@ class Estimate:
     p_value: float | None = None
     clusters: int | None = None  # the arm's peer groups, when standard errors are clustered
     icc: float | None = None
-    note: str = ""
     mean_arm: float | None = None
     mean_control: float | None = None
+    not_estimable: NotEstimable | None = None  # set exactly when there is no estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +156,7 @@ def _estimate(people: pd.DataFrame, outcome: Outcome, arm: str, design: Design) 
     base = Estimate(outcome, arm, design.control, n_arm, n_control, measure)
     if n_arm < 2 or n_control < 2:
         counts = f"{n_arm} in {arm}, {n_control} in {design.control}"
-        return _note(base, f"too little data: {counts} (need at least 2 in each)")
+        return _not_estimable(base, f"too little data: {counts} (need at least 2 in each)")
     grouped = arm in design.grouped_arms and data["group"].notna().any()
     in_groups = data[(data["arm"] == arm) & data["group"].notna()]
     rate = in_groups[outcome.name] / in_groups["weeks"]
@@ -164,9 +164,9 @@ def _estimate(people: pd.DataFrame, outcome: Outcome, arm: str, design: Design) 
     means = float(y[treated == 1].mean()), float(y[treated == 0].mean())
     base = replace(base, icc=group_icc, mean_arm=means[0], mean_control=means[1])
     if outcome.model == "count" and (y[treated == 1].sum() == 0 or y[treated == 0].sum() == 0):
-        return _note(base, f"not estimable: no {outcome.label.lower()} in one of the arms")
-    if outcome.model == "continuous" and np.var(y) == 0:
-        return _note(base, "not estimable: every participant has the same value")
+        return _not_estimable(base, f"no {outcome.label.lower()} in one of the arms")
+    if outcome.model == "continuous" and not np.var(y) > 0:
+        return _not_estimable(base, "every participant has the same value")
     clusters = _clusters(data) if grouped else None
     if grouped:
         base = replace(base, clusters=int(in_groups["group"].nunique()))
@@ -192,19 +192,17 @@ def _fit(
         cov: dict[str, object] = {"cov_type": "cluster", "cov_kwds": {"groups": clusters}}
     else:
         cov = {"cov_type": "HC1"}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if base.outcome.model == "count":
-                model = sm.GLM(y, exog, family=sm.families.Poisson(), offset=np.log(weeks))
-            else:
-                model = sm.OLS(y, exog)
-            result = model.fit(**cov)
-    except (ValueError, np.linalg.LinAlgError) as error:
-        return _note(base, f"not estimable: {error}")
+    count = base.outcome.model == "count"
+    result = fit_quietly(
+        (lambda: sm.GLM(y, exog, family=sm.families.Poisson(), offset=np.log(weeks)).fit(**cov))
+        if count
+        else (lambda: sm.OLS(y, exog).fit(**cov))
+    )
+    if isinstance(result, NotEstimable):
+        return replace(base, not_estimable=result)
     coef, se = float(result.params[1]), float(result.bse[1])
-    if not (math.isfinite(coef) and math.isfinite(se)):
-        return _note(base, "not estimable: the model did not converge")
+    if not (math.isfinite(coef) and math.isfinite(se)) or se <= 0:
+        return _not_estimable(base, "the model did not converge")
     # With clusters, the arm's information comes from its few groups: t with G − 1 degrees of
     # freedom (G = the arm's clusters) keeps the interval honest (Cameron & Miller 2015).
     # G counts formed groups only: peer participants not (yet) in a group are clusters of one
@@ -213,14 +211,15 @@ def _fit(
     df = formed - 1 if clusters is not None and formed >= 2 else None
     critical = float(stats.t.ppf(0.975, df)) if df else float(stats.norm.ppf(0.975))
     tail = stats.t.sf(abs(coef / se), df) if df else stats.norm.sf(abs(coef / se))
-    low, high, p_value = coef - critical * se, coef + critical * se, min(1.0, 2 * float(tail))
-    if base.outcome.model == "count":
-        coef, low, high = math.exp(coef), math.exp(low), math.exp(high)
-    return replace(base, estimate=coef, low=low, high=high, p_value=p_value)
+    shown = reporting_scale(coef, coef - critical * se, coef + critical * se, ratio=count)
+    if isinstance(shown, NotEstimable):
+        return replace(base, not_estimable=shown)
+    estimate, low, high = shown
+    return replace(base, estimate=estimate, low=low, high=high, p_value=min(1.0, 2 * float(tail)))
 
 
-def _note(estimate: Estimate, note: str) -> Estimate:
-    return replace(estimate, note=note)
+def _not_estimable(estimate: Estimate, reason: str) -> Estimate:
+    return replace(estimate, not_estimable=NotEstimable(reason))
 
 
 def power_rows(

@@ -82,6 +82,7 @@ _TABLE_LABELS = {
     ("groups", "formed_size"): "Members when the group was formed",
     ("memberships", "status"): "Membership status",
     ("memberships", "id"): "Membership number",
+    ("memberships", "placed_at"): "When the participant was placed in the group",
     (
         "micro_decisions",
         "component",

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.analysis_plan import AnalysisPlan
-from experiments.models import ContrastValue, fit_model, max_t_adjust
+from experiments.models import ContrastValue, NotEstimable, fit_model, max_t_adjust
 from experiments.outcomes import OutcomeKind
 from experiments.power import achieved_power
 from experiments.prespecified import _contrasts, _treatments
@@ -123,7 +123,7 @@ def analyse_design(
             np.mean([effects.get(a, 0.0) for a in others])
         )
         family = override or "primary"
-        if isinstance(fit, str):
+        if isinstance(fit, NotEstimable):
             rows.append(SimulatedContrast(label, family, truth, None, None, None, None, None))
             continue
         value = fit.contrast(weights)
@@ -134,7 +134,7 @@ def analyse_design(
         low, high = value.interval(1 - plan.alpha)
         p = value.p_value()
         rows.append(SimulatedContrast(label, family, truth, value.estimate, low, high, p, p))
-    if not isinstance(fit, str):
+    if not isinstance(fit, NotEstimable):
         primary = [i for i, r in enumerate(rows) if r.family == "primary"]
         family_values = [values[i] for i in primary]
         if all(v.estimate is not None and v.weights is not None for v in family_values):

@@ -10,6 +10,7 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.durations import describe_duration
 from experiments.excursion import METHOD_CITATIONS, ExcursionEstimate, analyse_decisions
+from experiments.models import FIT_ERRORS, NotEstimable, reporting_scale
 from experiments.protocol import Protocol
 
 __all__ = ["micro_context"]
@@ -41,7 +42,12 @@ def micro_context(
         if usable["participant"].nunique() < len(controls) + 4 or usable["sent"].nunique() < 2:
             sections.append({"component": item.component, "too_few": len(usable)})
             continue
-        result = analyse_decisions(rows, micro.scale, controls)
+        try:
+            result = analyse_decisions(rows, micro.scale, controls)
+        except FIT_ERRORS as error:
+            failed = f"the excursion model could not be fitted ({error})"
+            sections.append({"component": item.component, "too_few": None, "not_estimable": failed})
+            continue
         binary = result.method == "EMEE"
         estimates = [result.marginal, result.week_one, result.per_week]
         check = result.check
@@ -49,6 +55,7 @@ def micro_context(
             {
                 "component": item.component,
                 "too_few": None,
+                "not_estimable": None,
                 "method": result.method,
                 "scale": "relative risk (exp of the log relative risk)" if binary else "difference",
                 "header": [
@@ -103,23 +110,18 @@ def micro_context(
 
 
 def _row(estimate: ExcursionEstimate, binary: bool, truth: Mapping[str, float] | None) -> list[str]:
-    if binary and estimate.term != "change per week":
-        value, low, high = estimate.ratio()
-        cells = [estimate.term, f"{value:.2f}", f"{low:.2f} to {high:.2f}"]
-    elif binary:
-        value, low, high = estimate.ratio()
-        cells = [
-            f"{estimate.term} (ratio of relative risks)",
-            f"{value:.3f}",
-            f"{low:.3f} to {high:.3f}",
-        ]
+    ratio = binary and estimate.term == "change per week"
+    term = f"{estimate.term} (ratio of relative risks)" if ratio else estimate.term
+    digits = 2 if binary and not ratio else 3
+    shown = reporting_scale(estimate.estimate, estimate.low, estimate.high, ratio=binary)
+    if not (estimate.se > 0 and math.isfinite(estimate.p_value)):
+        shown = NotEstimable("no variation left to estimate a standard error")
+    if isinstance(shown, NotEstimable):
+        cells = [term, "not estimable", shown.reason, "–"]
     else:
-        cells = [
-            estimate.term,
-            f"{estimate.estimate:.3f}",
-            f"{estimate.low:.3f} to {estimate.high:.3f}",
-        ]
-    cells.append(f"{estimate.p_value:.3f}" if estimate.p_value >= 0.001 else "<0.001")
+        value, low, high = shown
+        cells = [term, f"{value:.{digits}f}", f"{low:.{digits}f} to {high:.{digits}f}"]
+        cells.append(f"{estimate.p_value:.3f}" if estimate.p_value >= 0.001 else "<0.001")
     if truth:
         known = truth.get(estimate.term)
         if known is None:

@@ -15,23 +15,65 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 import statsmodels.api as sm  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
+from statsmodels.tools.sm_exceptions import (  # type: ignore[import-untyped]
+    ConvergenceWarning,
+    MissingDataError,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
 
 from experiments.outcomes import OutcomeKind
 
+T = TypeVar("T")
+
 __all__ = [
+    "FIT_ERRORS",
+    "UNBOUNDED",
     "ContrastValue",
     "Fitted",
+    "NotEstimable",
     "fit_model",
+    "fit_quietly",
     "holm",
     "max_t_adjust",
+    "reporting_scale",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class NotEstimable:
+    """Why a contrast has no estimate with finite bounds, in words a researcher can act on."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"not estimable ({self.reason})"
+
+
+UNBOUNDED = NotEstimable("no finite confidence interval: too few people or events in a group")
+
+
+def reporting_scale(
+    estimate: float, low: float, high: float, *, ratio: bool
+) -> tuple[float, float, float] | NotEstimable:
+    """Estimate and bounds as reported (exponentiated for ratios), or not estimable when a
+    bound is not a finite number there (a ratio's bound of 0 or infinity included)."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        values = np.array([estimate, low, high], dtype=float)
+        shown = np.exp(values) if ratio else values
+    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(shown))):
+        return UNBOUNDED
+    if ratio and np.any(shown <= 0):
+        return UNBOUNDED
+    return float(shown[0]), float(shown[1]), float(shown[2])
 
 
 @dataclass(frozen=True)
@@ -52,30 +94,33 @@ class Fitted:
         w = np.array([weights.get(name, 0.0) for name in names])
         if any(name not in names for name in weights):
             missing = ", ".join(n for n in weights if n not in names)
-            return ContrastValue(None, None, None, f"not estimable: {missing} dropped")
+            return ContrastValue(None, None, None, NotEstimable(f"{missing} dropped"))
         estimate = float(w @ self.params.to_numpy())
         variance = float(w @ self.cov.to_numpy() @ w)
         if not (math.isfinite(estimate) and math.isfinite(variance)) or variance <= 0:
-            return ContrastValue(None, None, None, "not estimable: the model did not converge")
+            return ContrastValue(None, None, None, _NOT_CONVERGED)
         involved = any(weights.get(name, 0.0) != 0 for name in self.grouped)
         if involved and self.groups == 1:
-            note = "only 1 peer group formed: clustered inference needs at least 2"
+            single = NotEstimable("only 1 peer group formed: clustered inference needs at least 2")
             return ContrastValue(
-                estimate, math.sqrt(variance), None, note, unreliable=True, clustered=True
+                estimate, math.sqrt(variance), None, single, unreliable=True, clustered=True
             )
         clustered = involved and self.groups >= 2
         df = self.groups - 1 if clustered else self.resid_df
-        return ContrastValue(estimate, math.sqrt(variance), df, "", weights=w, clustered=clustered)
+        return ContrastValue(
+            estimate, math.sqrt(variance), df, None, weights=w, clustered=clustered
+        )
 
 
 @dataclass(frozen=True)
 class ContrastValue:
-    """One contrast on the model's scale (log for ratios); df None means the normal reference."""
+    """One contrast on the model's scale (log for ratios); df None means the normal reference.
+    `not_estimable` says why it has no interval (an `unreliable` one keeps its estimate)."""
 
     estimate: float | None
     se: float | None
     df: int | None
-    note: str
+    not_estimable: NotEstimable | None
     unreliable: bool = False
     weights: np.ndarray | None = None
     clustered: bool = False  # involves an arm with peer groups (df = G − 1)
@@ -96,6 +141,34 @@ class ContrastValue:
         return min(1.0, 2 * float(tail))
 
 
+_NOT_CONVERGED = NotEstimable("the model did not converge")
+# What a statsmodels fit raises on data it cannot fit (ArithmeticError: overflow, division).
+FIT_ERRORS = (
+    ValueError,
+    ArithmeticError,
+    np.linalg.LinAlgError,
+    MissingDataError,
+    PerfectSeparationError,
+)
+
+
+def fit_quietly(fit: Callable[[], T]) -> T | NotEstimable:
+    """Run a statsmodels fit with its warnings caught: an error, or a warning that it did not
+    converge or separated perfectly, makes the fit not estimable rather than a number."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fit()
+        except FIT_ERRORS as error:
+            return NotEstimable(f"the model could not be fitted: {error}")
+    for warning in caught:
+        if issubclass(warning.category, PerfectSeparationWarning):
+            return NotEstimable("perfect separation: the outcome is fully predicted in a group")
+        if issubclass(warning.category, ConvergenceWarning):
+            return _NOT_CONVERGED
+    return result
+
+
 def _critical(alpha: float, df: int | None) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2))
 
@@ -111,10 +184,10 @@ def fit_model(
     numeric: Sequence[str] = (),
     exposure: str | None = None,
     group: str | None = "group",
-) -> Fitted | str:
+) -> Fitted | NotEstimable:
     """Fit one outcome's model; `treatments` are 0/1 columns (arm dummies or factorial factors).
 
-    Returns the fit, or a sentence saying why there is none.
+    Returns the fit, or why there is none.
     """
     data = data.reset_index(drop=True)
     y = data[outcome].to_numpy(dtype=float)
@@ -125,11 +198,13 @@ def fit_model(
     for name in treatment_names:
         values = columns[name]
         if values.sum() < 2 or (1 - values).sum() < 2:
-            return f"too little data: fewer than 2 participants in {name} or without it"
+            return NotEstimable(
+                f"too little data: fewer than 2 participants in {name} or without it"
+            )
         if kind in ("count", "binary") and (y[values == 1].sum() == 0 or y[values == 0].sum() == 0):
-            return "not estimable: no events in one of the groups compared"
-    if kind in ("money", "questionnaire") and np.var(y) == 0:
-        return "not estimable: every participant has the same value"
+            return NotEstimable("no events in one of the groups compared")
+    if kind in ("money", "questionnaire") and not np.var(y) > 0:
+        return NotEstimable("every participant has the same value")
     for factor in factors:
         dummies = pd.get_dummies(data[factor].astype("str"), prefix=factor, drop_first=True)
         for name in dummies.columns:
@@ -140,7 +215,7 @@ def fit_model(
         columns[name] = data[name].to_numpy(dtype=float)
     matrix = _full_rank(pd.DataFrame(columns), keep=["const", *treatment_names])
     if matrix is None:
-        return "not estimable: the treatment columns are collinear"
+        return NotEstimable("the treatment columns are collinear")
     memberships = data[group] if group and group in data.columns else None
     formed = int(memberships.dropna().nunique()) if memberships is not None else 0
     involved = frozenset(name for name in treatment_names if name in grouped)
@@ -151,25 +226,23 @@ def fit_model(
         codes = np.asarray(pd.factorize(pd.Series(labels))[0])
     else:
         codes = np.arange(len(data))
-    mean: np.ndarray | None = None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if kind in ("count", "binary"):
-                offset = np.log(data[exposure].to_numpy(dtype=float)) if exposure else None
-                model = sm.GLM(y, matrix, family=sm.families.Poisson(), offset=offset)
-                result = model.fit()
-                mean = np.asarray(result.fittedvalues, dtype=float)
-            else:
-                result = sm.OLS(y, matrix).fit()
-    except (ValueError, np.linalg.LinAlgError) as error:
-        return f"not estimable: {error}"
+    offset = np.log(data[exposure].to_numpy(dtype=float)) if exposure else None
+    poisson = sm.families.Poisson()
+    result = fit_quietly(
+        (lambda: sm.GLM(y, matrix, family=poisson, offset=offset).fit())
+        if kind in ("count", "binary")
+        else (lambda: sm.OLS(y, matrix).fit())
+    )
+    if isinstance(result, NotEstimable):
+        return result
+    fitted = np.asarray(result.fittedvalues, dtype=float)
+    mean = fitted if kind in ("count", "binary") else None
     params = pd.Series(np.asarray(result.params), index=matrix.columns)
     n, k = matrix.shape
     x = matrix.to_numpy(dtype=float)
-    sandwich = _cr2(x, y, np.asarray(result.fittedvalues, dtype=float), mean, codes)
-    if sandwich is None:
-        return "not estimable: the model did not converge"
+    sandwich = _cr2(x, y, fitted, mean, codes)
+    if sandwich is None or not np.all(np.isfinite(sandwich)):
+        return _NOT_CONVERGED
     covariance = pd.DataFrame(sandwich, index=matrix.columns, columns=matrix.columns)
     return Fitted(
         params,

@@ -16,7 +16,16 @@ from scipy import stats  # type: ignore[import-untyped]
 from experiments.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
 from experiments.descriptives import analysed
 from experiments.ledger_frames import done_frame
-from experiments.models import ContrastValue, Fitted, fit_model, holm, max_t_adjust
+from experiments.models import (
+    FIT_ERRORS,
+    ContrastValue,
+    Fitted,
+    NotEstimable,
+    fit_model,
+    holm,
+    max_t_adjust,
+    reporting_scale,
+)
 from experiments.outcomes import EVENT_OUTCOMES, OutcomeSpec
 from experiments.protocol import Protocol
 from experiments.protocol_sections import Component
@@ -26,6 +35,7 @@ __all__ = [
     "Completion",
     "IccEstimate",
     "LeeBounds",
+    "NotEstimable",
     "Result",
     "TrialAnalysis",
     "analyse",
@@ -59,7 +69,8 @@ class Result:
     adjustment: str = ""
     df: int | None = None
     groups: int | None = None
-    note: str = ""
+    note: str = ""  # a caveat of an estimate (never why there is none: that is not_estimable)
+    not_estimable: NotEstimable | None = None  # set exactly when there is no estimate
 
     @property
     def measure(self) -> str:
@@ -105,7 +116,7 @@ class LeeBounds:
     low: float | None
     high: float | None
     scale: str
-    note: str = ""
+    not_estimable: NotEstimable | None = None
 
 
 @dataclass(frozen=True)
@@ -340,10 +351,8 @@ def outcome_results(
 ) -> list[Result]:
     """Every contrast of one outcome: each arm vs control (or main effects), then the rest."""
     rows, values, fit = _outcome(frame, protocol, plan, spec, family, wave, prespecified, loss)
-    if family == "primary":
-        first = [v for r, v in zip(rows, values, strict=True) if r.family == "primary"]
-        if isinstance(fit, Fitted) and all(v is not None for v in first):
-            adjust_primary(rows, [v for v in first if v is not None], fit, plan)
+    if family == "primary" and isinstance(fit, Fitted):
+        adjust_primary(rows, values, fit, plan)
     return rows
 
 
@@ -356,7 +365,7 @@ def _outcome(
     wave: int | None,
     prespecified: bool,
     loss: bool,
-) -> tuple[list[Result], list[ContrastValue | None], Fitted | str | None]:
+) -> tuple[list[Result], list[ContrastValue | None], Fitted | NotEstimable | None]:
     data, column = _sample(frame, spec, wave)
     if loss:
         column = f"{spec.name}_loss"
@@ -365,9 +374,9 @@ def _outcome(
     numeric = [f"baseline_{spec.name}"] if spec.kind == "questionnaire" else []
     numeric = [c for c in numeric if c in data.columns and plan.baseline_covariate]
     exposure = ("exposure_loss" if loss else "exposure") if spec.kind == "count" else None
-    fits: dict[bool, Fitted | str] = {}
+    fits: dict[bool, Fitted | NotEstimable] = {}
 
-    def fitted(interaction: bool) -> Fitted | str:
+    def fitted(interaction: bool) -> Fitted | NotEstimable:
         if interaction not in fits:
             treatments, grouped = _treatments(data, protocol, plan, interaction)
             fits[interaction] = fit_model(
@@ -401,15 +410,16 @@ def _outcome(
         )
         base = Result(spec, text, mine, label, prespecified, n, summary)
         fit = fitted(interaction)
-        if isinstance(fit, str):
+        if isinstance(fit, NotEstimable):
             if spec.kind == "questionnaire" and data.empty:
-                fit = f"no follow-up {wave} scores with a baseline score yet"
-            rows.append(replace(base, note=fit))
+                fit = NotEstimable(f"no follow-up {wave} scores with a baseline score yet")
+            rows.append(replace(base, not_estimable=fit))
             values.append(None)
             continue
         value = fit.contrast(weights)
-        rows.append(_finish(base, value, plan.alpha, fit))
-        values.append(None if interaction else value)
+        row = _finish(base, value, plan.alpha, fit)
+        rows.append(row)
+        values.append(None if interaction or row.not_estimable else value)
     return rows, values, fits.get(False)
 
 
@@ -422,17 +432,16 @@ def _analysis_label(spec: OutcomeSpec, plan: AnalysisPlan, wave: int | None, los
 
 
 def _finish(base: Result, value: ContrastValue, alpha: float, fit: Fitted) -> Result:
+    """The contrast as reported, or not estimable when it has no finite interval."""
     # Groups only for contrasts that involve an arm with peer groups.
-    groups = fit.groups if value.clustered else None
-    if value.estimate is None or value.se is None:
-        return replace(base, note=value.note, groups=groups)
-    if value.unreliable:
-        shown = math.exp(value.estimate) if fit.ratio else value.estimate
-        return replace(base, estimate=shown, note=value.note, groups=groups)
+    base = replace(base, groups=fit.groups if value.clustered else None)
+    if value.not_estimable is not None or value.estimate is None or value.se is None:
+        return replace(base, not_estimable=value.not_estimable or NotEstimable("no estimate"))
     low, high = value.interval(1 - alpha)
-    estimate = value.estimate
-    if fit.ratio:
-        estimate, low, high = math.exp(estimate), math.exp(low), math.exp(high)
+    shown = reporting_scale(value.estimate, low, high, ratio=fit.ratio)
+    if isinstance(shown, NotEstimable):
+        return replace(base, not_estimable=shown)
+    estimate, low, high = shown
     return replace(
         base,
         estimate=estimate,
@@ -440,8 +449,6 @@ def _finish(base: Result, value: ContrastValue, alpha: float, fit: Fitted) -> Re
         high=high,
         p_value=value.p_value(),
         df=value.df if value.clustered else None,
-        groups=groups,
-        note=value.note,
     )
 
 
@@ -450,26 +457,54 @@ def _adjust(results: list[Result], plan: AnalysisPlan) -> None:
     secondary = [i for i, r in enumerate(results) if r.family == "secondary"]
     adjusted = holm([results[i].p_value for i in secondary])
     for i, p in zip(secondary, adjusted, strict=True):
-        results[i] = replace(results[i], p_adjusted=p, adjustment="Holm")
+        results[i] = replace(results[i], p_adjusted=p, adjustment="Holm" if p is not None else "")
 
 
 def adjust_primary(
-    results: list[Result], values: Sequence[ContrastValue], fit: Fitted, plan: AnalysisPlan
+    results: list[Result],
+    values: Sequence[ContrastValue | None],
+    fit: Fitted,
+    plan: AnalysisPlan,
 ) -> None:
-    """Dunnett or Bonferroni over the primary family: adjusted p and simultaneous CIs."""
-    primary = [i for i, r in enumerate(results) if r.family == "primary"]
-    if len(primary) != len(values):
+    """Dunnett or Bonferroni over the primary family's estimable contrasts (`values` beside
+    `results`, None where there is none): adjusted p and simultaneous CIs."""
+    family = [
+        (i, v)
+        for i, (r, v) in enumerate(zip(results, values, strict=True))
+        if r.family == "primary" and v is not None
+    ]
+    if not family:
         return
-    adjusted, critical = max_t_adjust(values, fit.cov.to_numpy(), plan.alpha, plan.multiplicity)
-    rule = plan.multiplicity.capitalize()
-    for i, v, p, c in zip(primary, values, adjusted, critical, strict=True):
-        row = replace(results[i], p_adjusted=p, adjustment=rule)
+    rule = plan.multiplicity
+    estimable = [v for _i, v in family]
+    try:
+        adjusted, critical = max_t_adjust(estimable, fit.cov.to_numpy(), plan.alpha, rule)
+    except FIT_ERRORS:  # a degenerate correlation of the contrasts: Bonferroni always works
+        rule = "bonferroni"
+        adjusted, critical = max_t_adjust(estimable, fit.cov.to_numpy(), plan.alpha, rule)
+    for (i, v), p, c in zip(family, adjusted, critical, strict=True):
+        row = replace(results[i], p_adjusted=p, adjustment=rule.capitalize())
         if c is not None and v.estimate is not None and v.se is not None:
             low, high = v.estimate - c * v.se, v.estimate + c * v.se
-            if fit.ratio:
-                low, high = math.exp(low), math.exp(high)
-            row = replace(row, low=low, high=high)
+            shown = reporting_scale(v.estimate, low, high, ratio=fit.ratio)
+            if isinstance(shown, NotEstimable):
+                row = _without_estimate(row, shown)
+            else:
+                row = replace(row, low=shown[1], high=shown[2])
         results[i] = row
+
+
+def _without_estimate(row: Result, reason: NotEstimable) -> Result:
+    return replace(
+        row,
+        estimate=None,
+        low=None,
+        high=None,
+        p_value=None,
+        p_adjusted=None,
+        df=None,
+        not_estimable=reason,
+    )
 
 
 def mice_results(
@@ -499,7 +534,8 @@ def mice_results(
         n = (int(data["arm"].isin(ones).sum()), int(data["arm"].isin(others).sum()))
         rows.append(Result(spec, text, family, label, prespecified, n, (None, None)))
     if empty or observed < 10 or len(data) < 20:
-        return [replace(r, note="too little data for multiple imputation") for r in rows]
+        too_little = NotEstimable("too little data for multiple imputation")
+        return [replace(r, not_estimable=too_little) for r in rows]
     table = pd.DataFrame({"y": data[column].to_numpy(float), "b": data[base_col].to_numpy(float)})
     for name, values in treatments.items():
         table[names[name]] = values.to_numpy(float)
@@ -518,8 +554,9 @@ def mice_results(
             # With only the outcome missing there is no chain to settle: one cycle suffices.
             burn_in = 3 if table["b"].isna().any() else 1
             result = MICE(formula, sm.OLS, imputed).fit(n_burnin=burn_in, n_imputations=imputations)
-    except (ValueError, np.linalg.LinAlgError) as error:
-        return [replace(r, note=f"multiple imputation failed: {error}") for r in rows]
+    except FIT_ERRORS as error:
+        failed = NotEstimable(f"multiple imputation failed: {error}")
+        return [replace(r, not_estimable=failed) for r in rows]
     params = pd.Series(np.asarray(result.params), index=result.model.exog_names)
     cov = pd.DataFrame(np.asarray(result.cov_params()), index=params.index, columns=params.index)
     fit = Fitted(params, cov, 0, frozenset(), len(table), False)
@@ -527,9 +564,8 @@ def mice_results(
     for row, (_t, weights, *_rest) in zip(rows, contrasts, strict=True):
         value = fit.contrast({names[k]: w for k, w in weights.items() if k in names})
         done = _finish(row, value, plan.alpha, fit)
-        finished.append(
-            replace(done, note="errors not clustered by group" if _grouped else done.note)
-        )
+        unclustered = _grouped and done.not_estimable is None
+        finished.append(replace(done, note="errors not clustered by group" if unclustered else ""))
     return finished
 
 
@@ -623,15 +659,21 @@ def lee_bounds(
         treated, control = data["arm"] == arm, data["arm"] == design.control
         label = f"{arm} vs {design.control}"
         if treated.sum() < 2 or control.sum() < 2:
-            rows.append(LeeBounds(spec, label, (0.0, 0.0), None, None, scale, "too little data"))
+            too_little = NotEstimable("too little data: fewer than 2 in an arm")
+            rows.append(LeeBounds(spec, label, (0.0, 0.0), None, None, scale, too_little))
             continue
         q_t, q_c = float(seen[treated].mean()), float(seen[control].mean())
         y_t = np.sort(values[treated & seen].to_numpy(float))
         y_c = np.sort(values[control & seen].to_numpy(float))
         if len(y_t) < 2 or len(y_c) < 2:
-            rows.append(LeeBounds(spec, label, (q_t, q_c), None, None, scale, "too few observed"))
+            too_few = NotEstimable("fewer than 2 observed in an arm")
+            rows.append(LeeBounds(spec, label, (q_t, q_c), None, None, scale, too_few))
             continue
         low, high = _lee(y_t, y_c, q_t, q_c)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            unbounded = NotEstimable("the bounds are not finite numbers")
+            rows.append(LeeBounds(spec, label, (q_t, q_c), None, None, scale, unbounded))
+            continue
         rows.append(LeeBounds(spec, label, (q_t, q_c), low, high, scale))
     return rows
 

@@ -25,17 +25,19 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullForm
 
 from experiments import analysis as an
 from experiments import prespecified as ps
+from experiments.data_date import as_of_flag, data_date_text
 from experiments.descriptives import _outcome_events
 from experiments.micro_report import micro_context
 from experiments.power import achieved_power
 from experiments.protocol import Protocol
 from experiments.registration import Registration, registration_status
 
-__all__ = ["ARM_COLOURS", "arm_colours", "write_report"]
+__all__ = ["ARM_COLOURS", "ESTIMATES_FILE", "arm_colours", "estimates_table", "write_report"]
 
 ARM_COLOURS = ("#1f77b4", "#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e")
 _CONTROL_COLOUR = "#555555"
 _TEMPLATES = Path(__file__).with_name("report_templates")
+ESTIMATES_FILE = "estimates.csv"  # beside report.html: every result, estimated or not
 _RATIO_TICKS = (0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0)
 _WIDE_RATIO_TICKS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 _POWER_GRID = tuple(float(d) for d in np.round(np.arange(0.1, 1.21, 0.05), 2))
@@ -102,7 +104,49 @@ def write_report(
     )
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
+    estimates_table(analysis, as_of).to_csv(out / ESTIMATES_FILE, index=False)
     return path
+
+
+def estimates_table(analysis: ps.TrialAnalysis, as_of: datetime) -> pd.DataFrame:
+    """Every result of the analysis as one row, for reading by program: `status` says whether
+    it was estimated, `reason` why not."""
+    rows = [
+        {
+            "data_date": data_date_text(as_of),
+            "family": r.family,
+            "outcome": r.outcome.name,
+            "measure": r.measure,
+            "contrast": r.contrast,
+            "analysis": r.analysis,
+            "prespecified": r.prespecified,
+            "n_first": r.n[0],
+            "n_second": r.n[1],
+            "observed_first": r.summary[0],
+            "observed_second": r.summary[1],
+            "status": "not estimable" if r.not_estimable else "estimated",
+            "estimate": r.estimate,
+            "low": r.low,
+            "high": r.high,
+            "p_value": r.p_value,
+            "p_adjusted": r.p_adjusted,
+            "adjustment": r.adjustment,
+            "df": r.df,
+            "groups": r.groups,
+            "note": r.note,
+            "reason": r.not_estimable.reason if r.not_estimable else "",
+        }
+        for r in analysis.results
+    ]
+    table = pd.DataFrame(rows, columns=_ESTIMATE_COLUMNS)
+    return table.astype({"df": "Int64", "groups": "Int64"})
+
+
+_ESTIMATE_COLUMNS = [
+    "data_date", "family", "outcome", "measure", "contrast", "analysis", "prespecified",
+    "n_first", "n_second", "observed_first", "observed_second", "status", "estimate", "low",
+    "high", "p_value", "p_adjusted", "adjustment", "df", "groups", "note", "reason",
+]  # fmt: skip
 
 
 def _context(
@@ -123,7 +167,8 @@ def _context(
         "title": f"{protocol.study.name}: trial report",
         "study_name": protocol.study.name,
         "study_version": protocol.study.version,
-        "as_of": as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        "as_of": data_date_text(as_of),
+        "as_of_flag": as_of_flag(as_of),
         "analysed": len(analysis.people),
         "control": design.control,
         "control_reason": design.control_reason,
@@ -189,8 +234,11 @@ def _context(
                 b.contrast,
                 f"{b.observed[0]:.0%} / {b.observed[1]:.0%}",
                 b.scale,
-                _number(b.low),
-                _number(b.high) if b.note == "" else b.note,
+                *(
+                    (_number(b.low), _number(b.high))
+                    if b.not_estimable is None
+                    else ("not estimable", b.not_estimable.reason)
+                ),
             ]
             for b in analysis.lee
         ],
@@ -209,7 +257,7 @@ def _context(
                 _number(i.icc, 3),
                 f"{_number(i.low, 3)} to {_number(i.high, 3)}"
                 if i.icc is not None
-                else "too few groups",
+                else "not estimable (fewer than 2 groups with 2 or more members)",
             ]
             for i in analysis.iccs
         ],
@@ -262,18 +310,19 @@ def _row(r: ps.Result) -> dict[str, Any]:
     observed = " / ".join(_number(v, digits) for v in r.summary)
     if r.outcome.kind == "binary":
         observed = " / ".join("–" if v is None else f"{v:.0%}" for v in r.summary)
-    ci = f"{_number(r.low)} to {_number(r.high)}" if r.low is not None else r.note or "–"
+    missing = r.not_estimable
+    ci = f"{_number(r.low)} to {_number(r.high)}" if missing is None else missing.reason
     groups = "" if r.groups is None else f"{r.groups} ({r.df if r.df is not None else '–'})"
     return {
         "outcome": r.outcome.label,
         "contrast": r.contrast,
-        "analysis": r.analysis + (f" ({r.note})" if r.note and r.low is not None else ""),
+        "analysis": r.analysis + (f" ({r.note})" if r.note else ""),
         "n": f"{r.n[0]} / {r.n[1]}",
         "observed": observed,
         "measure": r.measure,
-        "estimate": _number(r.estimate),
+        "estimate": "not estimable" if missing else _number(r.estimate),
         "ci": ci,
-        "ci_is_note": r.low is None,
+        "ci_is_note": missing is not None,
         "p": _p(r.p_value),
         "p_adjusted": _p(r.p_adjusted)
         + (f" ({r.adjustment})" if r.adjustment and r.p_adjusted is not None else ""),

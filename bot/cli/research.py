@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -29,6 +30,11 @@ T = TypeVar("T")
 __all__ = ["ExportFormat", "ResearchError", "export", "report", "require_research_extra"]
 
 STUDY_HELP = "The protocol file; default LOTGENOOT_STUDY_FILE."
+AS_OF_HELP = (
+    "The data date: read the trial as it stood then (rows made later left out), so a re-run "
+    "later gives the same numbers. A date (through its end, in the study's time zone) or an ISO "
+    "time such as 2026-03-01T12:00:00Z; default now."
+)
 
 
 class ResearchError(Exception):
@@ -56,6 +62,7 @@ def export(
         ),
     ] = False,
     study: Annotated[Path | None, typer.Option(help=STUDY_HELP, show_default=False)] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP, show_default=False)] = None,
 ) -> None:
     """Write pseudonymized research tables and a codebook; no Telegram id ever leaves."""
     settings = load_settings()
@@ -63,6 +70,8 @@ def export(
     protocol = _protocol(study or settings.study_file)
     require_research_extra()
     from bot.research import export_trial
+
+    moment = _data_date(as_of, protocol)
 
     async def _export(database: Database) -> ExportResult:
         return await export_trial(
@@ -72,7 +81,7 @@ def export(
             protocol=protocol,
             file_format=file_format.value,
             shift_dates=shift_dates,
-            as_of=SystemClock().now(),
+            as_of=moment,
         )
 
     result = _run(settings.database_url, _export, out)
@@ -81,11 +90,13 @@ def export(
         f"wrote {len(result.paths) - 2} tables ({result.participants} participants, "
         f"{result.events} events) and a codebook to {out} as {file_format.value}{shifted}"
     )
+    typer.echo(_data_date_line(moment, "export"))
 
 
 def report(
     out: Annotated[Path, typer.Option(help="Folder for report.html and its figures.")],
     study: Annotated[Path | None, typer.Option(help=STUDY_HELP, show_default=False)] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP, show_default=False)] = None,
 ) -> None:
     """Write the trial report: CONSORT flow, balance, sample ratio, ITT estimates, power."""
     settings = load_settings()
@@ -93,10 +104,43 @@ def report(
     require_research_extra()
     from bot.research import report_trial
 
+    moment = _data_date(as_of, protocol)
+
     async def _report(database: Database) -> Path:
-        return await report_trial(database, out, protocol=protocol, as_of=SystemClock().now())
+        return await report_trial(database, out, protocol=protocol, as_of=moment)
 
     typer.echo(f"wrote {_run(settings.database_url, _report, out)}")
+    typer.echo(_data_date_line(moment, "report"))
+
+
+def _data_date(text: str | None, protocol: Protocol) -> datetime:
+    """`--as-of` as a UTC moment, never later than now; now (to the second) without it."""
+    from experiments.data_date import parse_as_of
+
+    now = SystemClock().now()
+    if text is None:
+        return now.replace(microsecond=0)
+    try:
+        moment = parse_as_of(text, protocol.study.timezone)
+    except ValueError:
+        raise ResearchError(
+            f"--as-of {text}: not a date or time; give e.g. 2026-03-01 or 2026-03-01T12:00:00Z"
+        ) from None
+    if moment > now:
+        raise ResearchError(
+            f"--as-of {text} is in the future (a date means through its end): the data date "
+            "can be now at most"
+        )
+    return moment
+
+
+def _data_date_line(moment: datetime, command: str) -> str:
+    from experiments.data_date import as_of_flag, data_date_text
+
+    return (
+        f"data date {data_date_text(moment)}: `lotgenoot {command} --as-of "
+        f"{as_of_flag(moment)}` reads the same data again"
+    )
 
 
 def _run(database_url: str, work: Callable[[Database], Awaitable[T]], out: Path) -> T:

@@ -48,22 +48,17 @@ class DemoConsole:
 
     def _print_estimates(self, result: DemoResult) -> None:
         table = Table(title="Intention-to-treat estimates against control (95% CI)")
-        for column in ("outcome", "arm", "estimate", "95% CI", "note"):
+        for column in ("outcome", "arm", "estimate", "95% CI"):
             table.add_column(column)
         for estimate in result.estimates:
-            value = "–" if estimate.estimate is None else f"{estimate.estimate:.2f}"
-            interval = (
-                "–"
-                if estimate.low is None or estimate.high is None
-                else f"{estimate.low:.2f} to {estimate.high:.2f}"
-            )
-            table.add_row(
-                f"{estimate.outcome.label} ({estimate.measure})",
-                estimate.arm,
-                value,
-                interval,
-                estimate.note,
-            )
+            label = f"{estimate.outcome.label} ({estimate.measure})"
+            missing = estimate.not_estimable
+            if missing is not None or estimate.low is None or estimate.high is None:
+                reason = missing.reason if missing is not None else "no estimate"
+                table.add_row(label, estimate.arm, "not estimable", reason)
+                continue
+            interval = f"{estimate.low:.2f} to {estimate.high:.2f}"
+            table.add_row(label, estimate.arm, f"{estimate.estimate:.2f}", interval)
         if result.estimates:
             self._console.print(table)
 

@@ -94,3 +94,16 @@ async def test_the_micro_randomized_demo_reports_the_nudge_effect_beside_its_tru
     share = sum(float(r["outcome"]) for r in prompted) / len(prompted)
     baseline = sum(float(r["outcome"]) for r in quiet) / len(quiet)
     assert share > 1.5 * baseline, (share, baseline)  # a relative risk of 2.5 was simulated
+
+
+async def test_report_on_two_week_trial_says_not_estimable_instead_of_crashing(
+    tmp_path: Path,
+) -> None:
+    options = DemoOptions(participants=24, weeks=2, seed=3, out=tmp_path, quiet=True)
+    result = await run_demo(options)
+    assert result.report is not None
+    page = result.report.read_text(encoding="utf-8")
+    primary = page[page.index("Primary outcome") : page.index("Participant flow")]
+    assert 'class="text na">not estimable: ' in primary
+    assert "Data date: <b>" in page
+    assert any(e.not_estimable is not None for e in result.estimates)

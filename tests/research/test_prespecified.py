@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments.export import build_tables
-from experiments.models import fit_model, holm
+from experiments.models import Fitted, fit_model, holm
 from experiments.prespecified import Result, TrialAnalysis, analyse, icc_with_ci
 from experiments.protocol import Protocol, load_protocol
 from experiments.pseudonyms import Pseudonymizer
@@ -61,7 +61,7 @@ def test_ancova_recovers_a_planted_effect() -> None:
         treatments={arm: (data["arm"] == arm).astype(float) for arm in ("a", "b")},
         factors=["stratum"], numeric=["baseline"], group=None,
     )  # fmt: skip
-    assert not isinstance(fit, str)
+    assert isinstance(fit, Fitted)
     a, b = fit.contrast({"a": 1.0}), fit.contrast({"b": 1.0})
     assert a.estimate == pytest.approx(3.0, abs=0.35)
     low, high = a.interval(0.95)

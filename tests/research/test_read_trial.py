@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -18,6 +18,12 @@ from bot.research import read_trial
 from experiments.events import EventKind
 
 from .conftest import populate
+
+
+def after_populate(clock: FakeClock) -> datetime:
+    """A data date after everything `populate` writes (its people enrol on later days)."""
+    return clock.now() + timedelta(days=60)
+
 
 AWKWARD_SITE = "O'Brien, \"de Ruyter\"\nNULL 'x'"
 AWKWARD_DETAIL = {"what": "it's \"quoted\"\n, and 'more'", "count": 3, "none": None}
@@ -34,7 +40,7 @@ async def test_texts_with_quotes_commas_newlines_and_null_are_read_as_written(
         )
         await session.execute(update(Event).where(Event.id == 2).values(source="'", detail={}))
         await session.execute(update(Event).where(Event.id == 3).values(source=""))
-    raw = await read_trial(database, clock.now())
+    raw = await read_trial(database, after_populate(clock))
     assert list(raw["sites"]["name"]) == [AWKWARD_SITE]
     events = raw["events"].set_index("id")
     assert events.loc[1, "source"] == "NULL"  # the text, not a missing value
@@ -56,7 +62,7 @@ async def test_columns_keep_the_types_the_export_expects(
         await session.execute(
             update(Participant).where(Participant.id == ids[0]).values(paused_at=moment)
         )
-    raw = await read_trial(database, clock.now())
+    raw = await read_trial(database, after_populate(clock))
     people, events = raw["participants"], raw["events"]
     assert str(people["id"].dtype) == "int64"
     assert str(people["consented_at"].dtype) == "datetime64[us, UTC]"
@@ -108,18 +114,18 @@ async def test_rows_written_while_reading_are_not_read(
         return parsed(lines, table, **options)
 
     monkeypatch.setattr(research, "_parsed", parse_then_write)
-    assert len((await read_trial(database, clock.now()))["events"]) == 25
+    assert len((await read_trial(database, after_populate(clock)))["events"]) == 25
     monkeypatch.setattr(research, "_parsed", parsed)
-    assert len((await read_trial(database, clock.now()))["events"]) == 26
+    assert len((await read_trial(database, after_populate(clock)))["events"]) == 26
 
 
 async def test_small_pages_read_the_same_rows_in_the_same_order(
     database: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await populate(database, clock)
-    whole = await read_trial(database, clock.now())
+    whole = await read_trial(database, after_populate(clock))
     monkeypatch.setattr(research, "_SLICE", 7)  # 25 events: four pages, the last one short
-    paged = await read_trial(database, clock.now())
+    paged = await read_trial(database, after_populate(clock))
     for name, frame in whole.frames.items():
         pd.testing.assert_frame_equal(paged[name], frame)
     assert list(paged["events"]["id"]) == sorted(paged["events"]["id"])
