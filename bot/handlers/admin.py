@@ -9,40 +9,27 @@ from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.staff import commands
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 ADMINS = (Role.ADMIN,)
 
 
 async def codes(update: Update, context: LotgenootContext) -> None:
     """/codes <site> [count]: enrollment deep links for a site."""
-    args, username = tuple(context.args or ()), context.bot.username
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.make_codes(turn, args, username)
-
-    await run_turn(update, context, service, roles=ADMINS)
+    args = tuple(context.args or ())
+    await run_turn(update, context, commands.make_codes, args, context.bot.username, roles=ADMINS)
 
 
 async def invite(update: Update, context: LotgenootContext) -> None:
     """/invite counsellor|researcher|admin: a one-time link granting that role."""
-    wanted, username = (context.args or [""])[0].lower(), context.bot.username
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.make_invite(turn, wanted, username)
-
-    await run_turn(update, context, service, roles=ADMINS)
+    wanted = (context.args or [""])[0].lower()
+    await run_turn(
+        update, context, commands.make_invite, wanted, context.bot.username, roles=ADMINS
+    )
 
 
 async def staff_remove(update: Update, context: LotgenootContext) -> None:
     """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once."""
-    args = tuple(context.args or ())
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.remove(turn, args)
-
-    await run_turn(update, context, service, roles=ADMINS)
+    await run_turn(update, context, commands.remove, tuple(context.args or ()), roles=ADMINS)
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

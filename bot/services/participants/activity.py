@@ -45,7 +45,7 @@ async def _saver(turn: Turn) -> Participant | None:
     return participant
 
 
-async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
+async def deposit(turn: Turn, trial: Trial, typed: str | None) -> None:
     """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
     participant = await _saver(turn)
     if participant is None:
@@ -145,7 +145,7 @@ async def undo(turn: Turn, trial: Trial) -> None:
 
 
 async def action(
-    turn: Turn, kind: str, detail: str | None, trial: Trial, typed_count: str | None = None
+    turn: Turn, trial: Trial, kind: str, detail: str | None = None, typed_count: str | None = None
 ) -> None:
     """/applied [n], /interview [n], /job, /training: record job-search steps (asking details
     first); a count is honoured up to the protocol's maximum, anything else is refused."""

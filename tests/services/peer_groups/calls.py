@@ -3,17 +3,17 @@
 Updates run as a turn of the use-case runner, with the service call the handler makes
 (bot/handlers/group.py, counsellor.py, participant.py); scans run as the scheduler runs them
 (`scan_groups`); a join link's follow-up runs as the outbox sender runs it when the link's call
-has ended. The services' signatures are about to change (issue 23: `(turn, trial, …)` for
-update handling, `(session, trial, now)` for scans): the call sites to change are all here.
+has ended. Services that handle an update take `(turn, trial, …)`, as the handlers pass
+them to the runner; scans take `(session, trial, now)`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVarTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,6 @@ from bot.scheduler import scan_groups
 from bot.services.participants import activity, participation
 from bot.services.peer_groups import binding, chat_activity, follow, membership, pools
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
-from bot.services.runner import Service
 from bot.services.staff import counsellor_desk
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, Turn
@@ -38,13 +37,14 @@ if TYPE_CHECKING:
 STAFF = (Role.COUNSELLOR, Role.ADMIN)  # who may use the counsellor's commands
 FULL_RIGHTS = BotStanding(True, frozenset(REQUIRED_RIGHTS))
 _update_ids = itertools.count(60_000)
+Ts = TypeVarTuple("Ts")
 
 
 async def _turn(
     world: World,
     user_id: int,
-    service: Service,
-    *,
+    service: Callable[[Turn, Trial, *Ts], Awaitable[None]],
+    *args: *Ts,
     chat_id: int | None = None,
     first_name: str = "Sanne",
     roles: Collection[Role] = (),
@@ -61,7 +61,7 @@ async def _turn(
         chat_id=chat_id,
         in_group=chat_id is not None,
     )
-    await world.runner.run(incoming, service, claim=update_id, roles=roles)
+    await world.runner.run(incoming, service, *args, claim=update_id, roles=roles)
     return update_id
 
 
@@ -80,14 +80,14 @@ async def enter_pool(
 async def scan(world: World) -> None:
     """One tick of the scheduler's group job: formation, counsellors, pool updates, join
     reminders, group posts and admin alerts."""
-    settings = _settings(world.runner.staff.admin_ids)
-    await scan_groups(Runtime(settings, world.database, world.clock, world.trial))
+    await scan_groups(Runtime(_settings(), world.database, world.clock, world.trial))
 
 
 @cache
-def _settings(admin_ids: frozenset[int]) -> Settings:
-    """The settings a scan reads (the admins), made once: reading them costs a few ms."""
-    return Settings(_env_file=None, admin_ids=admin_ids)
+def _settings() -> Settings:
+    """The settings a runtime holds (a scan reads the staff from the trial), made once:
+    reading them costs a few ms."""
+    return Settings(_env_file=None)
 
 
 # the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
@@ -138,78 +138,39 @@ async def bind(
     standing: BotStanding = FULL_RIGHTS,
 ) -> int:
     """/bind <code> in a group whose bot has `standing`; without a code, a bare /bind."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        if code is None:
-            await turn.say_text("groups.bind_usage")
-            return
-        binding_it = binding.bind(
-            turn.session, code, chat_id, supergroup, turn.user_id, standing, trial, turn.now,
-            update_id=turn.incoming.update_id,
-        )  # fmt: skip
-        await counsellor_desk.refusing(turn, binding_it)
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    request = binding.BindRequest(code, supergroup, standing if code is not None else None)
+    return await _turn(world, user_id, binding.bind, request, chat_id=chat_id)
 
 
 async def request_join(world: World, chat_id: int, user_id: int) -> int:
     """Someone asks to join the group's chat with a link."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await membership.decide_join(
-            turn.session, chat_id, user_id, turn.now, turn.staff.admin_ids,
-            update_id=turn.incoming.update_id,
-        )  # fmt: skip
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    return await _turn(world, user_id, membership.decide_join, chat_id=chat_id)
 
 
 async def member_changed(
     world: World, chat_id: int, member: Peer, change: membership.Change
 ) -> int:
     """Telegram says `member` joined, left, or was removed from the chat."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await membership.member_changed(
-            turn.session, chat_id, member.user_id, change, turn.incoming.update_id, turn.now,
-            member.first_name,
-        )  # fmt: skip
-
-    return await _turn(world, member.user_id, service, chat_id=chat_id)
+    changed = membership.MemberChange(member.user_id, member.first_name, change)
+    return await _turn(world, member.user_id, membership.member_changed, changed, chat_id=chat_id)
 
 
 async def bot_standing_changed(
     world: World, chat_id: int, by: int, *, present: bool, missing_rights: bool
 ) -> int:
     """The bot was taken out of the chat, or its admin rights changed, by `by`."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await follow.bot_standing_changed(
-            turn.session, chat_id, present, missing_rights, turn.incoming.update_id, turn.now,
-            turn.staff.admin_ids,
-        )  # fmt: skip
-
-    return await _turn(world, by, service, chat_id=chat_id)
+    change = follow.BotChange(present, missing_rights)
+    return await _turn(world, by, follow.bot_standing_changed, change, chat_id=chat_id)
 
 
 async def group_message(world: World, chat_id: int, user_id: int, message_id: int) -> int:
     """Someone writes a message in the group (counted, never kept)."""
-    sent_at = world.clock.now()
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await chat_activity.group_message(
-            turn.session, chat_id, turn.user_id, message_id, sent_at, trial,
-            turn.staff.admin_ids, turn.now,
-        )  # fmt: skip
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    message = chat_activity.GroupMessage(message_id, world.clock.now())
+    return await _turn(world, user_id, chat_activity.group_message, message, chat_id=chat_id)
 
 
 async def rules(world: World, chat_id: int, user_id: int) -> int:
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await chat_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    return await _turn(world, user_id, chat_activity.rules, chat_id=chat_id)
 
 
 # the counsellor's private chat (bot/handlers/counsellor.py)
@@ -217,28 +178,18 @@ async def rules(world: World, chat_id: int, user_id: int) -> int:
 
 async def post(world: World, user_id: int, group_id: int, words: str) -> int:
     """/post <group> <words>."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.post(turn, group_id, words)
-
-    return await _turn(world, user_id, service, roles=STAFF)
+    return await _turn(world, user_id, counsellor_desk.post, group_id, words, roles=STAFF)
 
 
 # the participant's private chat (bot/handlers/participant.py)
 
 
 async def pause(world: World, peer: Peer) -> int:
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await participation.pause(turn)
-
-    return await _turn(world, peer.user_id, service)
+    return await _turn(world, peer.user_id, participation.pause)
 
 
 async def stop(world: World, peer: Peer) -> int:
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await participation.stop(turn)
-
-    return await _turn(world, peer.user_id, service)
+    return await _turn(world, peer.user_id, participation.stop)
 
 
 async def resume(world: World, peer: Peer) -> int:
@@ -247,17 +198,9 @@ async def resume(world: World, peer: Peer) -> int:
 
 async def deposit(world: World, peer: Peer, typed: str) -> int:
     """/deposit <amount>, from a member (whose first name the update carries)."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await activity.deposit(turn, typed, trial)
-
-    return await _turn(world, peer.user_id, service, first_name=peer.first_name)
+    return await _turn(world, peer.user_id, activity.deposit, typed, first_name=peer.first_name)
 
 
 async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await activity.action(turn, "applied", None, trial, count)
-
-    return await _turn(world, peer.user_id, service)
+    return await _turn(world, peer.user_id, activity.action, "applied", None, count)
