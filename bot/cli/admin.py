@@ -10,11 +10,13 @@ from datetime import timedelta
 from typing import Annotated, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import ensure_up_to_date
 from bot.db.study import Role
+from bot.i18n import Language
 from bot.services.directory import (
     DEFAULT_INVITE_LIFETIME,
     create_invite,
@@ -23,7 +25,8 @@ from bot.services.directory import (
     revoke_invites,
 )
 from bot.services.participants.enrollment import create_codes, revoke_codes
-from bot.settings import Settings, load_settings
+from bot.services.peer_groups.ownership import ChatOwner, chats_of, handover_notes
+from bot.settings import Settings, SettingsError, load_settings
 
 codes_app = typer.Typer(no_args_is_help=True, help="Enrollment codes (deep links).")
 invites_app = typer.Typer(no_args_is_help=True, help="Staff invites (one-time deep links).")
@@ -161,13 +164,28 @@ def remove(
         Role | None, typer.Option(help="Only this role; default every role.", show_default=False)
     ] = None,
 ) -> None:
-    """End a staff member's rights at once."""
+    """End a staff member's rights at once; for a counsellor, say who owns their groups."""
     settings = load_settings()
-    removed = _in_database(settings, lambda session: remove_staff(session, telegram_id, role))
+    chat_ids = (
+        _in_database(settings, lambda session: chats_of(session, telegram_id))
+        if role in (None, Role.COUNSELLOR)
+        else []
+    )
+    owners = asyncio.run(_owners(settings, chat_ids)) if chat_ids else {}
+
+    async def _remove(session: AsyncSession) -> tuple[list[Role], list[str]]:
+        removed = await remove_staff(session, telegram_id, role)
+        if Role.COUNSELLOR not in removed:
+            return removed, []
+        return removed, await handover_notes(session, telegram_id, owners, Language.EN)
+
+    removed, notes = _in_database(settings, _remove)
     if not removed:
         typer.echo(f"{telegram_id} holds no such staff role", err=True)
         raise typer.Exit(1)
     typer.echo(f"removed {telegram_id} as {', '.join(r.value for r in removed)}")
+    for note in notes:
+        typer.echo(f"\n{note}")
     from bot.runtime import staff_directory  # the one place that reads the operators
 
     if telegram_id in staff_directory(settings).operators:
@@ -175,6 +193,25 @@ def remove(
             f"{telegram_id} is still an operator through LOTGENOOT_ADMIN_IDS: remove it there",
             err=True,
         )
+
+
+async def _owners(settings: Settings, chat_ids: list[int]) -> dict[int, ChatOwner]:
+    """Who owns each chat, asked from Telegram outside the transaction; without a token or a
+    connection, each chat says why it is not known."""
+    from telegram import Bot  # only when there are groups to ask about
+    from telegram.error import TelegramError
+
+    from bot.handlers.owners import read_owners, unread
+
+    try:
+        token = settings.require_bot_token()
+    except SettingsError:
+        return unread(chat_ids, "LOTGENOOT_BOT_TOKEN is not set here")
+    try:
+        async with Bot(token, base_url=f"{settings.telegram_api_url}/bot") as bot:
+            return await read_owners(bot, chat_ids)
+    except TelegramError as error:
+        return unread(chat_ids, error.message)
 
 
 def invite(

@@ -63,6 +63,8 @@ class PeerGroup(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     formed_at: Mapped[datetime]
     bound_at: Mapped[datetime | None]
+    # who sent /bind: they may own the Telegram group after handing the group over
+    bound_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
     next_progress_at: Mapped[datetime | None]
     next_curriculum_at: Mapped[datetime | None]
     curriculum_week: Mapped[int] = mapped_column(default=1)

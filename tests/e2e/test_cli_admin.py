@@ -15,7 +15,9 @@ from typer.testing import CliRunner, Result
 from bot.cli.main import app
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.db.groups import GroupStatus, PeerGroup
 from bot.db.study import EnrollmentCode, Invite, Role, StaffMember
+from bot.i18n import Language, text
 from bot.services.turns import StaffDirectory
 
 
@@ -134,3 +136,34 @@ async def test_staff_remove_ends_the_rights_at_once(database: Database, clock: F
     assert "holds no such staff role" in again.stderr
     async with database.transaction() as session:
         assert await StaffDirectory().roles_of(session, 4242) == set()
+
+
+async def test_staff_remove_without_telegram_says_which_groups_the_counsellor_may_still_own(
+    database: Database, clock: FakeClock
+) -> None:
+    async with database.transaction() as session:
+        leader = StaffMember(
+            telegram_user_id=4343,
+            role=Role.COUNSELLOR,
+            joined_at=clock.now(),
+            last_active_at=clock.now(),
+        )
+        session.add(leader)
+        await session.flush()
+        group = PeerGroup(
+            code="abc123", arm="peer", track="savings", age_band="26-35", language="nl",
+            formed_size=4, status=GroupStatus.ACTIVE, formed_at=clock.now(),
+            counsellor_id=leader.id, bound_by_id=leader.id, telegram_chat_id=-1001234,
+            bound_at=clock.now(),
+        )  # fmt: skip
+        session.add(group)
+        await session.flush()
+        group_id = group.id
+    result = await lotgenoot(database, "staff", "remove", "4343")
+    assert result.exit_code == 0, result.output
+    who = text(Language.EN, "handover.counsellor", id=4343)
+    unknown = text(
+        Language.EN, "handover.unknown", group=group_id, who=who,
+        why="LOTGENOOT_BOT_TOKEN is not set here", steps=text(Language.EN, "handover.steps"),
+    )  # fmt: skip
+    assert unknown in result.stdout

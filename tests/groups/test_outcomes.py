@@ -38,3 +38,22 @@ async def test_post_after_the_bot_was_removed_is_never_called_posted(
     assert answers[-1]["text"] == told
     assert text(Language.NL, "counsellor.posted", group=1) not in [a["text"] for a in answers]
     assert "Goedemorgen allemaal!" not in [m.get("text") for m in chat.history[shown:]]
+
+
+async def test_removing_the_counsellor_who_made_the_group_tells_the_admin_they_still_own_it(
+    sandbox: TelegramSandbox, database: Database, clock: FakeClock
+) -> None:
+    admin = sandbox.add_user("Anna Admin")
+    admin.record.started = True
+    async with group_bot(sandbox, database, clock, admins=[admin]) as runtime:
+        leader, _chat, _members = await ready_group(sandbox, database, clock, runtime, size=3)
+        admin.send(f"/staff_remove {leader.id}")
+        done, note = await admin.wait_for_messages(count=2)
+        await settle(runtime)
+    who = text(Language.NL, "handover.counsellor", id=leader.id)
+    steps = text(Language.NL, "handover.steps")
+    theirs = text(Language.NL, "handover.theirs", group=1, who=who, steps=steps)
+    assert done["text"] == text(
+        Language.NL, "admin.staff_removed", id=leader.id, roles="counsellor"
+    )
+    assert note["text"].startswith(theirs)  # the group chat's creator, as Telegram says

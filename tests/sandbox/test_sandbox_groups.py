@@ -43,6 +43,8 @@ async def test_bot_joins_as_admin(
     assert isinstance(owner, telegram.ChatMemberOwner)
     admins = await bot.get_chat_administrators(group.id)
     assert {a.user.id for a in admins} == {alice.id, 123456}
+    [creator] = [a for a in admins if isinstance(a, telegram.ChatMemberOwner)]
+    assert creator.user.id == alice.id  # who made the group owns it, whoever else is admin
     chat = await bot.get_chat(group.id)
     assert chat.title == "Spaarders 21-25"
     assert chat.type == "supergroup"

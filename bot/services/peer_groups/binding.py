@@ -218,6 +218,7 @@ async def _bind(
     await touch_staff(session, sender_id, now)
     if group.status is GroupStatus.AWAITING_BIND:
         _start(group, chat_id, trial, now)
+        group.bound_by_id = counsellor.id  # the first binder, who likely made the chat
     needed = await _links_needed(session, group)
     for member in needed:
         call = OutgoingCall(

@@ -3,21 +3,26 @@
 Flood control keeps a sliding window of Telegram timestamps per (group, sender) in the
 database, so several processes sharing updates count the same messages. Telegram's clock is
 used for the window because it says when a message was *sent*; the study clock says when it
-was *handled*, and a backlog handled after downtime is not a flood.
+was *handled*, and a backlog handled after downtime is not a flood. The notice in the group and
+the alert to staff ride on the mute's call (`moderation.call_ended`): said once Telegram muted
+the member; when it refuses, the staff who answer for the group hear why and the group nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.delivery import ChatType
 from bot.db.groups import FloodWindow, PeerGroup
 from bot.db.upsert import insert_if_absent
-from bot.outbox import OutboxKind
+from bot.outbox import OutboxKind, OutgoingMessage
+from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.lookups import (
+    Recipient,
     group_text,
     language_of,
     membership,
@@ -25,8 +30,8 @@ from bot.services.peer_groups.lookups import (
     touch_staff,
 )
 from bot.services.peer_groups.membership import record_event
-from bot.services.peer_groups.messaging import post, tell
-from bot.services.peer_groups.moderation import Actor, apply, describe, mute_member
+from bot.services.peer_groups.messaging import post, staff_message
+from bot.services.peer_groups.moderation import Actor, apply, chat_of, describe, mute_member
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
@@ -42,7 +47,7 @@ class GroupMessage:
 
 async def group_message(turn: Turn, trial: Trial, message: GroupMessage) -> None:
     """Count a message for its sender and mute them if they are flooding the group (the
-    restriction is queued in the outbox)."""
+    restriction is queued in the outbox; what says "muted" waits until Telegram did it)."""
     session, now, chat_id, sender_id = turn.session, turn.now, turn.chat_id, turn.user_id
     message_id, sent_at = message.message_id, message.sent_at
     group = await turn.group()
@@ -71,25 +76,55 @@ async def group_message(turn: Turn, trial: Trial, message: GroupMessage) -> None
         (now, sent_at),
         "flood_mute",
     )
-    duration = describe(settings.mute_duration, language_of(group))
-    words = group_text(group, "moderation.flood_muted", duration=duration)
     intent = f"flood:{chat_id}:{message_id}"
-    await apply(session, sanction, intent, now)
-    await post(session, group, words, kind=OutboxKind.GROUP_REPLY, intent=intent, now=now)
-    for recipient in await responsible(session, group, turn.staff):
-        await tell(
-            session,
-            recipient,
-            "moderation.flood_told",
-            kind=OutboxKind.GROUP_ALERT,
-            intent=intent,
-            now=now,
-            group=group.id,
-            tag=member.tag if member else "–",
-            count=settings.flood_messages,
-            seconds=int(settings.flood_window.total_seconds()),
-            duration=describe(settings.mute_duration, recipient.language),
+    tag = member.tag if member else "–"
+    staff = await responsible(session, group, turn.staff)
+    # the notice and the alerts say "muted": they go out once Telegram muted them; when it
+    # refuses, the staff who answer for the group hear why instead
+    said = [_flood_notice(group, settings.mute_duration, intent)]
+    said += [_flood_alert(group, person, tag, trial, intent) for person in staff]
+    tell = tuple(
+        outcomes.asker(
+            person.chat_id,
+            person.language,
+            group.id,
+            "flood",
+            f"{intent}:{person.chat_id}",
+            name=tag,
         )
+        for person in staff
+    )
+    await apply(session, replace(sanction, then=tuple(said), tell=tell), intent, now)
+
+
+def _flood_notice(group: PeerGroup, duration: timedelta, intent: str) -> OutgoingMessage:
+    words = group_text(
+        group, "moderation.flood_muted", duration=describe(duration, language_of(group))
+    )
+    return OutgoingMessage(
+        chat_id=chat_of(group),
+        chat_type=ChatType.GROUP,
+        text=words,
+        kind=OutboxKind.GROUP_REPLY,
+        intent_key=intent,
+    )
+
+
+def _flood_alert(
+    group: PeerGroup, recipient: Recipient, tag: str, trial: Trial, intent: str
+) -> OutgoingMessage:
+    settings = trial.protocol.groups
+    return staff_message(
+        recipient,
+        "moderation.flood_told",
+        kind=OutboxKind.GROUP_ALERT,
+        intent=intent,
+        group=group.id,
+        tag=tag,
+        count=settings.flood_messages,
+        seconds=int(settings.flood_window.total_seconds()),
+        duration=describe(settings.mute_duration, recipient.language),
+    )
 
 
 async def _flooding(

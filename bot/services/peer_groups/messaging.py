@@ -30,14 +30,28 @@ async def tell(
     **params: object,
 ) -> None:
     """Queue a private message to a staff member (catalogue text in their language)."""
-    message = OutgoingMessage(
+    message = staff_message(recipient, key, kind=kind, intent=intent, buttons=buttons, **params)
+    await enqueue(session, message, now)
+
+
+def staff_message(
+    recipient: Recipient,
+    key: str,
+    /,
+    *,
+    kind: OutboxKind,
+    intent: str,
+    buttons: Sequence[Sequence[Button]] = (),
+    **params: object,
+) -> OutgoingMessage:
+    """A private message to a staff member, to queue now or once a call succeeded."""
+    return OutgoingMessage(
         chat_id=recipient.chat_id,
         text=text(recipient.language, key, **params),
         kind=kind,
         intent_key=f"{intent}:{recipient.chat_id}",
         buttons=buttons,
     )
-    await enqueue(session, message, now)
 
 
 async def alert(

@@ -36,7 +36,7 @@ from bot.services.peer_groups.lookups import (
     responsible,
     touch_staff,
 )
-from bot.services.peer_groups.messaging import mention, tell
+from bot.services.peer_groups.messaging import mention, staff_message
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -66,6 +66,7 @@ class GroupCommand:
 
 
 SanctionKind = Literal["restrict", "unrestrict", "ban", "unban", "pin", "delete"]
+MUTES = ("mute", "limit_mute", "flood_mute")  # the logged actions that restrict a member
 CALL_KIND = OutboxKind.MODERATION  # the outbox kind of these calls, whose follow-up is `call_ended`
 
 
@@ -79,9 +80,9 @@ class Sanction:
     message_id: int | None = None
     until: datetime | None = None
     action_id: int | None = None
-    # sent only once the call succeeded (announcement, note), and whom to tell if it fails
+    # sent only once the call succeeded (announcement, note, alerts), and whom to tell if it fails
     then: tuple[OutgoingMessage, ...] = ()
-    tell: Mapping[str, Any] | None = None
+    tell: tuple[Mapping[str, Any], ...] = ()
 
     def call(self, intent_key: str) -> OutgoingCall:
         """The outbox row that carries this sanction out."""
@@ -109,8 +110,8 @@ class Sanction:
             context["action_id"] = self.action_id
         if self.then:
             context["then"] = [outcomes.deferred(message) for message in self.then]
-        if self.tell is not None:
-            context["tell"] = dict(self.tell)
+        if self.tell:
+            context["tell"] = [dict(who) for who in self.tell]
         return context
 
 
@@ -213,7 +214,7 @@ async def _decide(
             chat_of(group),
             message_id=command.target_message_id,
             action_id=action,
-            tell=tell,
+            tell=(tell,),
         )
     if target is None:
         await _reply(turn, group, "moderation.not_a_member")
@@ -222,7 +223,7 @@ async def _decide(
     sanction = await _SANCTIONS[act](step)
     if sanction is None:
         return None
-    return replace(sanction, then=tuple(said), tell=tell)
+    return replace(sanction, then=tuple(said), tell=(tell,))
 
 
 @dataclass(frozen=True)
@@ -338,19 +339,19 @@ async def _warn(step: Step) -> Sanction | None:
         duration=describe(duration, language_of(step.group)),
     )
     await step.note("join.note_muted", reason, duration=describe(duration, await step.language()))
+    # "… is muted" to staff is true only once Telegram muted them: it waits for the call too
     for recipient in await responsible(step.session, step.group, step.turn.staff):
-        await tell(
-            step.session,
+        alert = staff_message(
             recipient,
             "moderation.limit_reached",
             kind=OutboxKind.GROUP_ALERT,
             intent=f"limit:{step.command.update_id}",
-            now=step.now,
             group=step.group.id,
             tag=target.tag,
             count=target.warnings,
             duration=describe(duration, recipient.language),
         )
+        step.said.append(alert)
     return sanction
 
 
@@ -439,7 +440,7 @@ async def sanction_failed(session: AsyncSession, action_id: int, failure: str) -
     )
     if member is None:
         return
-    if action.action in ("mute", "limit_mute") and member.muted_until == action.until:
+    if action.action in MUTES and member.muted_until == action.until:
         member.muted_until = None
     elif action.action == "remove" and member.status is MemberStatus.REMOVED:
         member.status = MemberStatus.JOINED

@@ -93,19 +93,28 @@ async def report(
     *,
     success_key: str | None = None,
 ) -> None:
-    """Send what waited for the call (on success) or tell the asker it failed, and why."""
+    """Send what waited for the call (on success) or tell each asker it failed, and why."""
     if isinstance(outcome, Delivered):
         then: Sequence[Mapping[str, Any]] = context.get("then") or ()
         for item in then:
             await enqueue(session, _restored(item), now)
-    who = context.get("tell")
-    if not isinstance(who, Mapping):
-        return
+    told = context.get("tell")
+    # one asker (a command's sender), or several (the staff who answer for what the bot did)
+    for who in [told] if isinstance(told, Mapping) else told or ():
+        message = _told(who, outcome, success_key)
+        if message is not None:
+            await enqueue(session, message, now)
+
+
+def _told(
+    who: Mapping[str, Any], outcome: Outcome, success_key: str | None
+) -> OutgoingMessage | None:
+    """What one asker hears: that it is done (when `success_key`), or that it is not, and why."""
     language = Language(who["language"])
     params = dict(who.get("params") or {})
     if isinstance(outcome, Delivered):
         if success_key is None:
-            return
+            return None
         words = text(language, success_key, group=who["group"])
         intent = f"{who['intent']}:done"
     else:
@@ -114,10 +123,9 @@ async def report(
         because = text(language, why(reason), reason=reason[:120])
         words = text(language, "outcome.not_done", what=what, group=who["group"], why=because)
         intent = f"{who['intent']}:failed"
-    message = OutgoingMessage(
+    return OutgoingMessage(
         chat_id=int(who["chat_id"]), text=words, kind=OutboxKind.GROUP_ALERT, intent_key=intent
     )
-    await enqueue(session, message, now)
 
 
 async def forget_context(session: AsyncSession, message: ClaimedMessage) -> None:

@@ -4,11 +4,12 @@ The runner has checked the role before any of these run (see `bot.handlers.admin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.db.study import Role
 from bot.services.directory import create_invite, deep_link, remove_staff, trial_counts
 from bot.services.participants.enrollment import create_codes
+from bot.services.peer_groups.ownership import ChatOwner, handover_notes
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -36,15 +37,28 @@ async def make_invite(turn: Turn, _trial: Trial, wanted: str, bot_username: str)
     await turn.say_text("admin.invite_made", role=wanted, link=deep_link(bot_username, token))
 
 
-async def remove(turn: Turn, _trial: Trial, args: Sequence[str]) -> None:
-    """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once."""
+def removal(args: Sequence[str]) -> tuple[int, Role | None] | None:
+    """`<telegram id> [role]` as the Telegram id and the role (None: every role), or None."""
     wanted = args[1].lower() if len(args) == 2 else None
     roles = {role.value for role in Role}
     if not 1 <= len(args) <= 2 or not args[0].isdigit() or (wanted and wanted not in roles):
+        return None
+    return int(args[0]), Role(wanted) if wanted else None
+
+
+async def remove(
+    turn: Turn, _trial: Trial, args: Sequence[str], owners: Mapping[int, ChatOwner] | None = None
+) -> None:
+    """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once.
+
+    For a counsellor, the admin also hears who owns each of their Telegram groups and how to
+    hand one over (`owners`: what Telegram said, read before the transaction)."""
+    parsed = removal(args)
+    if parsed is None:
         await turn.say_text("admin.staff_remove_usage")
         return
-    telegram_id = int(args[0])
-    removed = await remove_staff(turn.session, telegram_id, Role(wanted) if wanted else None)
+    telegram_id, role = parsed
+    removed = await remove_staff(turn.session, telegram_id, role)
     if not removed:
         await turn.say_text("admin.staff_remove_none", id=telegram_id)
         return
@@ -54,6 +68,9 @@ async def remove(turn: Turn, _trial: Trial, args: Sequence[str]) -> None:
         id=telegram_id,
         roles=", ".join(role.value for role in removed),
     )
+    if Role.COUNSELLOR in removed:
+        for note in await handover_notes(turn.session, telegram_id, owners or {}, turn.language):
+            await turn.say(note)
 
 
 async def show_trial(turn: Turn, _trial: Trial) -> None:

@@ -2,15 +2,15 @@
 
 Updates run as a turn of the use-case runner, with the service call the handler makes
 (bot/handlers/group.py, counsellor.py, participant.py); scans run as the scheduler runs them
-(`scan_groups`); a join link's follow-up runs as the outbox sender runs it when the link's call
-has ended. Services that handle an update take `(turn, trial, …)`, as the handlers pass
-them to the runner; scans take `(session, trial, now)`.
+(`scan_groups`); a call that has ended (a join link, a mute, a post) runs the follow-up the
+outbox sender runs for its kind. Services that handle an update take `(turn, trial, …)`, as
+the handlers pass them to the runner; scans take `(session, trial, now)`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, TypeVarTuple
@@ -21,20 +21,31 @@ from bot.db.delivery import OutboxMessage
 from bot.db.study import Participant, Role
 from bot.outbox import store
 from bot.outbox.outcomes import Delivered, Outcome
+from bot.outbox.sender import FollowUp
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
 from bot.services.participants import activity, participation
-from bot.services.peer_groups import binding, chat_activity, follow, membership, pools
+from bot.services.peer_groups import (
+    binding,
+    chat_activity,
+    follow,
+    membership,
+    moderation,
+    outcomes,
+    pools,
+)
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
-from bot.services.staff import counsellor_desk
+from bot.services.peer_groups.ownership import ChatOwner
+from bot.services.staff import commands, counsellor_desk
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, Turn
+from bot.services.turns import AnyRole, Incoming, PlaceRole, Turn
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from tests.services.peer_groups.world import Peer, World
 
 STAFF = (Role.COUNSELLOR, Role.ADMIN)  # who may use the counsellor's commands
+GROUP_STAFF = (PlaceRole.GROUP_COUNSELLOR, Role.ADMIN)  # who may moderate a group
 FULL_RIGHTS = BotStanding(True, frozenset(REQUIRED_RIGHTS))
 _update_ids = itertools.count(60_000)
 Ts = TypeVarTuple("Ts")
@@ -47,11 +58,12 @@ async def _turn(
     *args: *Ts,
     chat_id: int | None = None,
     first_name: str = "Sanne",
-    roles: Collection[Role] = (),
+    roles: Collection[AnyRole] = (),
+    update_id: int | None = None,
 ) -> int:
     """One update from `user_id` (in group `chat_id`, or their private chat) through the runner;
     returns its update id, which names the replies it queued."""
-    update_id = next(_update_ids)
+    update_id = next(_update_ids) if update_id is None else update_id
     incoming = Incoming(
         user_id,
         first_name,
@@ -93,9 +105,17 @@ def _settings() -> Settings:
 # the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
 
 
+# what the sender runs when a row of these kinds has ended, as bot/app.py wires it
+_FOLLOW_UPS: dict[str, FollowUp] = {
+    binding.LINK_KIND: binding.invite_link_ended,
+    moderation.CALL_KIND: moderation.call_ended,
+    outcomes.POST_KIND: outcomes.post_ended,
+}
+
+
 async def calls_ended(world: World, endings: Sequence[tuple[int, Outcome]]) -> None:
-    """Record how join link calls (outbox ids) ended and run each one's follow-up, in one
-    transaction, as the sender records a batch of endings."""
+    """Record how calls (outbox ids) ended and run each one's follow-up, in one transaction,
+    as the sender records a batch of endings."""
     now = world.clock.now()
     async with world.database.transaction() as session:
         ended = [
@@ -111,14 +131,13 @@ async def calls_ended(world: World, endings: Sequence[tuple[int, Outcome]]) -> N
             if not isinstance(outcome, Delivered):
                 await store.mark_failed(session, message, reason=repr(outcome), tries=1)
         for message, outcome in ended:
-            await binding.invite_link_ended(session, message, outcome, now)
+            await _FOLLOW_UPS[message.kind](session, message, outcome, now)
 
 
 async def _claimed(session: AsyncSession, outbox_id: int, now: datetime) -> store.ClaimedMessage:
-    """A join link call as the sender holds it while Telegram makes the link."""
+    """A row as the sender holds it while Telegram carries it out."""
     row = await session.get(OutboxMessage, outbox_id)
     assert row is not None
-    assert row.method == "createChatInviteLink"
     return store.ClaimedMessage(
         row.id, row.chat_id or 0, row.chat_type, row.method, dict(row.payload),
         row.participant_id, row.kind, now, row.priority, row.rank_at,
@@ -169,6 +188,28 @@ async def group_message(world: World, chat_id: int, user_id: int, message_id: in
     return await _turn(world, user_id, chat_activity.group_message, message, chat_id=chat_id)
 
 
+async def moderate(
+    world: World,
+    act: moderation.Act,
+    chat_id: int,
+    user_id: int,
+    target: Peer,
+    *,
+    message_id: int = 1,
+    args: tuple[str, ...] = (),
+) -> int:
+    """`/<act> [args]` from `user_id`, as a reply to `target`'s message `message_id`."""
+    update_id = next(_update_ids)
+    command = moderation.GroupCommand(
+        chat_id, user_id, update_id, message_id + 1, world.clock.now(),
+        target.user_id, message_id, None, args, target.first_name,
+    )  # fmt: skip
+    return await _turn(
+        world, user_id, moderation.moderate, act, command,
+        chat_id=chat_id, roles=GROUP_STAFF, update_id=update_id,
+    )  # fmt: skip
+
+
 async def rules(world: World, chat_id: int, user_id: int) -> int:
     return await _turn(world, user_id, chat_activity.rules, chat_id=chat_id)
 
@@ -179,6 +220,24 @@ async def rules(world: World, chat_id: int, user_id: int) -> int:
 async def post(world: World, user_id: int, group_id: int, words: str) -> int:
     """/post <group> <words>."""
     return await _turn(world, user_id, counsellor_desk.post, group_id, words, roles=STAFF)
+
+
+async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
+    """/assign <group> <counsellor>, from an admin."""
+    return await _turn(
+        world, user_id, counsellor_desk.assign, group_id, staff_id, roles=(Role.ADMIN,)
+    )
+
+
+# the admin's private chat (bot/handlers/admin.py)
+
+
+async def staff_remove(
+    world: World, user_id: int, args: tuple[str, ...], owners: Mapping[int, ChatOwner]
+) -> int:
+    """/staff_remove <telegram id> [role], with what Telegram said about each group's owner
+    (the handler reads it before the turn)."""
+    return await _turn(world, user_id, commands.remove, args, owners, roles=(Role.ADMIN,))
 
 
 # the participant's private chat (bot/handlers/participant.py)
