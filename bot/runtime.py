@@ -35,13 +35,9 @@ class Runtime:
     flood: FloodGate | None = field(default_factory=FloodGate)
 
     @property
-    def staff(self) -> StaffDirectory:
-        return StaffDirectory(self.settings.admin_ids)
-
-    @property
     def runner(self) -> TurnRunner:
         """Runs every update's use case (one transaction, retried when the database was busy)."""
-        return TurnRunner(self.database, self.clock, self.trial, self.staff, flood=self.flood)
+        return TurnRunner(self.database, self.clock, self.trial, flood=self.flood)
 
     async def send(self, *messages: OutgoingMessage) -> None:
         """Put messages in the outbox in one transaction and wake the sender."""
@@ -73,4 +69,10 @@ def trial_from_settings(settings: Settings) -> Trial:
         protocol=protocol,
         allocation_seed=require_allocation_seed(settings),
         pseudonym_key=require_pseudonym_key(settings),
+        staff=staff_directory(settings),
     )
+
+
+def staff_directory(settings: Settings) -> StaffDirectory:
+    """Who holds which role: the operators the settings name (LOTGENOOT_ADMIN_IDS) are admins."""
+    return StaffDirectory(settings.admin_ids)

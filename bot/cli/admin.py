@@ -186,7 +186,9 @@ def remove(
     typer.echo(f"removed {telegram_id} as {', '.join(r.value for r in removed)}")
     for note in notes:
         typer.echo(f"\n{note}")
-    if telegram_id in settings.admin_ids:
+    from bot.runtime import staff_directory  # the one place that reads the operators
+
+    if telegram_id in staff_directory(settings).operators:
         typer.echo(
             f"{telegram_id} is still an operator through LOTGENOOT_ADMIN_IDS: remove it there",
             err=True,

@@ -36,6 +36,7 @@ from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.trial import Trial
+from bot.services.turns import StaffDirectory
 from bot.settings import Settings
 from experiments.events import EventKind
 from experiments.protocol import Protocol, load_protocol
@@ -124,7 +125,6 @@ async def run_demo(options: DemoOptions) -> DemoResult:
             bot_token=DEMO_TOKEN,
             telegram_api_url=sandbox.base_url,
             database_url=f"sqlite+aiosqlite:///{database_file}",
-            admin_ids=frozenset({admin.user.id}),
         )
         database = Database(settings.database_url)
         try:
@@ -134,7 +134,10 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                 options.participants,
             )
             trial = Trial(
-                protocol, f"demo-allocation-seed-{options.seed}", demo_pseudonym_key(options.seed)
+                protocol,
+                f"demo-allocation-seed-{options.seed}",
+                demo_pseudonym_key(options.seed),
+                staff=StaffDirectory(frozenset({admin.user.id})),  # the demo's operator
             )
             runtime = Runtime(
                 settings,

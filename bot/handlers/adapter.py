@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
+from typing import TypeVarTuple
 
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.db.study import Role
 from bot.handlers.context import LotgenootContext
 from bot.services.runner import AlreadyHandled, Service, Throttled
-from bot.services.turns import Incoming
+from bot.services.trial import Trial
+from bot.services.turns import AnyRole, Incoming, Turn
 
 __all__ = ["Service", "argument_text", "incoming_of", "run_turn"]
+
+Ts = TypeVarTuple("Ts")
 
 
 def incoming_of(update: Update, context: LotgenootContext) -> Incoming | None:
@@ -55,19 +58,19 @@ def _pressed(update: Update) -> tuple[int | None, str | None, str | None]:
 async def run_turn(
     update: Update,
     context: LotgenootContext,
-    service: Service,
-    *,
-    roles: Collection[Role] = (),
+    service: Callable[[Turn, Trial, *Ts], Awaitable[None]],
+    *args: *Ts,
+    roles: Collection[AnyRole] = (),
 ) -> None:
-    """Run `service` for the person behind `update` (only if they hold one of `roles`, when
-    given) in one transaction with the update's claim, then wake the sender for its messages."""
+    """Run `service(turn, trial, *args)` for the person behind `update` (only if they hold one
+    of `roles`, when given) in one transaction with the update's claim, then wake the sender."""
     incoming = incoming_of(update, context)
     if incoming is None:
         return
     runtime = context.runtime
     claim = context.claim.update_id if context.claim is not None else None
     try:
-        await runtime.runner.run(incoming, service, claim=claim, roles=roles)
+        await runtime.runner.run(incoming, service, *args, claim=claim, roles=roles)
     except AlreadyHandled:
         raise ApplicationHandlerStop from None
     except Throttled:

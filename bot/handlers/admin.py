@@ -12,41 +12,29 @@ from bot.handlers.owners import read_owners
 from bot.services.peer_groups import ownership
 from bot.services.peer_groups.ownership import ChatOwner
 from bot.services.staff import commands
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 ADMINS = (Role.ADMIN,)
 
 
 async def codes(update: Update, context: LotgenootContext) -> None:
     """/codes <site> [count]: enrollment deep links for a site."""
-    args, username = tuple(context.args or ()), context.bot.username
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.make_codes(turn, args, username)
-
-    await run_turn(update, context, service, roles=ADMINS)
+    args = tuple(context.args or ())
+    await run_turn(update, context, commands.make_codes, args, context.bot.username, roles=ADMINS)
 
 
 async def invite(update: Update, context: LotgenootContext) -> None:
     """/invite counsellor|researcher|admin: a one-time link granting that role."""
-    wanted, username = (context.args or [""])[0].lower(), context.bot.username
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.make_invite(turn, wanted, username)
-
-    await run_turn(update, context, service, roles=ADMINS)
+    wanted = (context.args or [""])[0].lower()
+    await run_turn(
+        update, context, commands.make_invite, wanted, context.bot.username, roles=ADMINS
+    )
 
 
 async def staff_remove(update: Update, context: LotgenootContext) -> None:
     """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once."""
     args = tuple(context.args or ())
     owners = await _owners(update, context, args)
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.remove(turn, args, owners)
-
-    await run_turn(update, context, service, roles=ADMINS)
+    await run_turn(update, context, commands.remove, args, owners, roles=ADMINS)
 
 
 async def _owners(
@@ -59,7 +47,7 @@ async def _owners(
         return {}
     runtime = context.runtime
     async with runtime.database.snapshot() as session:
-        if Role.ADMIN not in await runtime.staff.roles_of(session, user.id):
+        if Role.ADMIN not in await runtime.trial.staff.roles_of(session, user.id):
             return {}
         chat_ids = await ownership.chats_of(session, parsed[0])
     return await read_owners(context.bot, chat_ids)

@@ -15,15 +15,13 @@ async def on_button(update: Update, context: LotgenootContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    data = query.data
-    await run_turn(update, context, lambda turn, trial: conversation.press(turn, data, trial))
+    await run_turn(update, context, conversation.press, query.data)
 
 
 async def on_text(update: Update, context: LotgenootContext) -> None:
     """Typed text answers the question of the current intake step, if it expects typing."""
     assert update.effective_message is not None
-    words = update.effective_message.text or ""
-    await run_turn(update, context, lambda turn, trial: conversation.typed(turn, words, trial))
+    await run_turn(update, context, conversation.typed, update.effective_message.text or "")
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

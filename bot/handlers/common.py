@@ -19,7 +19,7 @@ async def help_command(update: Update, context: LotgenootContext) -> None:
     if chat is None or chat.type != "private":
         await reply(update, context, "help.text")
         return
-    await run_turn(update, context, lambda turn, _trial: guide.show_help(turn))
+    await run_turn(update, context, guide.show_help)
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

@@ -10,19 +10,13 @@ from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.staff import counsellor_desk
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 STAFF = (Role.COUNSELLOR, Role.ADMIN)
 
 
 async def list_groups(update: Update, context: LotgenootContext) -> None:
     """/groups: each group with members joined and this week's activity."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await counsellor_desk.list_groups(turn, trial)
-
-    await run_turn(update, context, service, roles=STAFF)
+    await run_turn(update, context, counsellor_desk.list_groups, roles=STAFF)
 
 
 async def show_group(update: Update, context: LotgenootContext) -> None:
@@ -36,15 +30,11 @@ async def show_group(update: Update, context: LotgenootContext) -> None:
     if group_id is not None and user is not None:
         runtime = context.runtime
         async with runtime.database.snapshot() as session:
-            staff = not (await runtime.staff.roles_of(session, user.id)).isdisjoint(STAFF)
+            staff = not (await runtime.trial.staff.roles_of(session, user.id)).isdisjoint(STAFF)
             chat_id, ids = await counsellor_desk.telegram_ids_in(session, group_id)
         if staff:
             names = await _names(context, chat_id, ids)
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await counsellor_desk.show_group(turn, group_id, names, trial)
-
-    await run_turn(update, context, service, roles=STAFF)
+    await run_turn(update, context, counsellor_desk.show_group, group_id, names, roles=STAFF)
 
 
 async def flags(update: Update, context: LotgenootContext) -> None:
@@ -59,11 +49,7 @@ async def resolve(update: Update, context: LotgenootContext) -> None:
         return
     await query.answer()
     report_id = _number([(query.data or "").removeprefix("flag:")], 0) or 0
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.resolve(turn, report_id)
-
-    await run_turn(update, context, service, roles=STAFF)
+    await run_turn(update, context, counsellor_desk.resolve, report_id, roles=STAFF)
 
 
 async def post(update: Update, context: LotgenootContext) -> None:
@@ -72,21 +58,13 @@ async def post(update: Update, context: LotgenootContext) -> None:
     group_id = _number(context.args, 0)
     typed = message.text if message is not None and message.text else ""
     words = typed.split(maxsplit=2)[2] if group_id is not None and len(typed.split()) > 2 else ""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.post(turn, group_id, words)
-
-    await run_turn(update, context, service, roles=STAFF)
+    await run_turn(update, context, counsellor_desk.post, group_id, words, roles=STAFF)
 
 
 async def assign(update: Update, context: LotgenootContext) -> None:
     """/assign <group> <counsellor>: an admin chooses a group's counsellor."""
     group_id, staff_id = _number(context.args, 0), _number(context.args, 1)
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.assign(turn, group_id, staff_id)
-
-    await run_turn(update, context, service, roles=(Role.ADMIN,))
+    await run_turn(update, context, counsellor_desk.assign, group_id, staff_id, roles=(Role.ADMIN,))
 
 
 def _number(args: list[str] | None, index: int) -> int | None:

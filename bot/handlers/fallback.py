@@ -13,8 +13,6 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, fi
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.participants import fallback
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 EDITS = -1
 PRIVATE = filters.ChatType.PRIVATE
@@ -23,29 +21,21 @@ NEW_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
 
 async def on_edit(update: Update, context: LotgenootContext) -> None:
     """A changed message: say it is not counted, and let no other handler act on it."""
-    await run_turn(update, context, _without_trial(fallback.edited))
+    await run_turn(update, context, fallback.edited)
     raise ApplicationHandlerStop
 
 
 async def on_unknown_command(update: Update, context: LotgenootContext) -> None:
     """A command no handler knows: "did you mean …?"."""
     assert update.effective_message is not None
-    typed = update.effective_message.text or ""
-    await run_turn(update, context, lambda turn, _trial: fallback.unknown_command(turn, typed))
+    await run_turn(update, context, fallback.unknown_command, update.effective_message.text or "")
 
 
 async def on_anything_else(update: Update, context: LotgenootContext) -> None:
     """Voice, photo, sticker … get "I can only read text"; stray text gets a pointer to /help."""
     message = update.effective_message
     service = fallback.other_text if message is not None and message.text else fallback.not_text
-    await run_turn(update, context, _without_trial(service))
-
-
-def _without_trial(service: fallback.TurnService) -> fallback.TurnAndTrial:
-    async def call(turn: Turn, _trial: Trial) -> None:
-        await service(turn)
-
-    return call
+    await run_turn(update, context, service)
 
 
 def edit_handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

@@ -20,18 +20,18 @@ from telegram.ext import (
     filters,
 )
 
+from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.peer_groups import binding, chat_activity, flags, follow, membership, moderation
-from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
+from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BindRequest, BotStanding
 from bot.services.peer_groups.moderation import GroupCommand
-from bot.services.staff import counsellor_desk
-from bot.services.trial import Trial
-from bot.services.turns import Turn
+from bot.services.turns import PlaceRole
 
 log = logging.getLogger(__name__)
 GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # an edit is not a new message
 ACTIVITY = 1  # a handler group of its own, so commands are counted as well as handled
+GROUP_STAFF = (PlaceRole.GROUP_COUNSELLOR, Role.ADMIN)  # who may moderate a group
 
 
 async def bind(update: Update, context: LotgenootContext) -> None:
@@ -46,34 +46,14 @@ async def bind(update: Update, context: LotgenootContext) -> None:
         _standing(await context.bot.get_chat_member(chat.id, context.bot.id)) if args else None
     )
     supergroup = chat.type == ChatType.SUPERGROUP
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        if standing is None:
-            await turn.say_text("groups.bind_usage")
-            return
-        binding_it = binding.bind(
-            turn.session, args[0], chat.id, supergroup, turn.user_id, standing, trial, turn.now,
-            update_id=turn.incoming.update_id,
-        )  # fmt: skip
-        await counsellor_desk.refusing(turn, binding_it)
-
-    await run_turn(update, context, service)
+    request = BindRequest(args[0] if args else None, supergroup, standing)
+    await run_turn(update, context, binding.bind, request)
 
 
 async def join_request(update: Update, context: LotgenootContext) -> None:
     """Approve a member of this group's join request; decline everyone else's."""
-    request = update.chat_join_request
-    if request is None:
-        return
-    chat_id, user_id = request.chat.id, request.from_user.id
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await membership.decide_join(
-            turn.session, chat_id, user_id, turn.now, turn.staff.admin_ids,
-            update_id=turn.incoming.update_id,
-        )  # fmt: skip
-
-    await run_turn(update, context, service)
+    if update.chat_join_request is not None:
+        await run_turn(update, context, membership.decide_join)
 
 
 async def member_update(update: Update, context: LotgenootContext) -> None:
@@ -88,14 +68,8 @@ async def member_update(update: Update, context: LotgenootContext) -> None:
     how: membership.Change = (
         "joined" if now_in else "left" if change.from_user.id == user.id else "removed"
     )
-    chat_id, user_id, first_name = change.chat.id, user.id, user.first_name
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await membership.member_changed(
-            turn.session, chat_id, user_id, how, turn.incoming.update_id, turn.now, first_name
-        )
-
-    await run_turn(update, context, service)
+    changed = membership.MemberChange(user.id, user.first_name, how)
+    await run_turn(update, context, membership.member_changed, changed)
 
 
 async def bot_member_update(update: Update, context: LotgenootContext) -> None:
@@ -103,18 +77,10 @@ async def bot_member_update(update: Update, context: LotgenootContext) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return  # in a private chat this is someone blocking the bot: the outbox notices that
-    present = _present(change.new_chat_member)
     standing = _standing(change.new_chat_member)
     missing = not standing.is_admin or len(standing.rights) < len(REQUIRED_RIGHTS)
-    chat_id = change.chat.id
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await follow.bot_standing_changed(
-            turn.session, chat_id, present, missing, turn.incoming.update_id, turn.now,
-            turn.staff.admin_ids,
-        )  # fmt: skip
-
-    await run_turn(update, context, service)
+    standing_now = follow.BotChange(_present(change.new_chat_member), missing)
+    await run_turn(update, context, follow.bot_standing_changed, standing_now)
 
 
 async def activity(update: Update, context: LotgenootContext) -> None:
@@ -122,55 +88,32 @@ async def activity(update: Update, context: LotgenootContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or user.is_bot:
         return
-    chat_id, message_id, sent_at = message.chat.id, message.message_id, message.date
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await chat_activity.group_message(
-            turn.session, chat_id, turn.user_id, message_id, sent_at, trial,
-            turn.staff.admin_ids, turn.now,
-        )  # fmt: skip
-
-    await run_turn(update, context, service)
+    counted = chat_activity.GroupMessage(message.message_id, message.date)
+    await run_turn(update, context, chat_activity.group_message, counted)
 
 
 async def rules(update: Update, context: LotgenootContext) -> None:
     """/rules: the group rules."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    chat_id = chat.id
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await chat_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
-
-    await run_turn(update, context, service)
+    if update.effective_chat is not None:
+        await run_turn(update, context, chat_activity.rules)
 
 
 async def report(update: Update, context: LotgenootContext) -> None:
     """/report as a reply: tell the counsellor privately and thank the reporter."""
     command = _command(update, context)
-    if command is None:
-        return
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await flags.report(turn.session, command, turn.staff.admin_ids, turn.now)
-
-    await run_turn(update, context, service)
+    if command is not None:
+        await run_turn(update, context, flags.report, command)
 
 
 async def moderate(update: Update, context: LotgenootContext) -> None:
-    """/warn, /mute [duration], /unmute, /remove, /pin as a reply; staff only."""
+    """/warn, /mute [duration], /unmute, /remove, /pin as a reply; the group's counsellor and
+    admins only."""
     command, message = _command(update, context), update.effective_message
     if command is None or message is None or not message.text:
         return
     act = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    if act not in moderation.ACTS:
-        return
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await moderation.moderate(turn.session, act, command, trial, turn.staff.admin_ids, turn.now)
-
-    await run_turn(update, context, service)
+    if act in moderation.ACTS:
+        await run_turn(update, context, moderation.moderate, act, command, roles=GROUP_STAFF)
 
 
 def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:

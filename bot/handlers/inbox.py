@@ -11,8 +11,6 @@ from bot.handlers.context import LotgenootContext
 from bot.services.counsellor_inbox import desk
 from bot.services.counsellor_inbox import tickets as inbox
 from bot.services.participants import conversation
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 STAFF = (Role.COUNSELLOR, Role.ADMIN)
@@ -24,7 +22,7 @@ async def ask(update: Update, context: LotgenootContext) -> None:
     typed = (message.text or "") if message is not None else ""
     parts = typed.split(maxsplit=1)
     question = parts[1] if len(parts) > 1 else None
-    await run_turn(update, context, lambda turn, trial: inbox.ask(turn, question, trial))
+    await run_turn(update, context, inbox.ask, question)
 
 
 async def tickets(update: Update, context: LotgenootContext) -> None:
@@ -37,13 +35,8 @@ async def on_reply(update: Update, context: LotgenootContext) -> None:
     message = update.effective_message
     assert message is not None
     assert message.reply_to_message is not None
-    words, replied_to = message.text or "", message.reply_to_message.message_id
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        if not await desk.answer_by_reply(turn, replied_to, words, trial):
-            await conversation.typed(turn, words, trial)
-
-    await run_turn(update, context, service)
+    replied_to = message.reply_to_message.message_id
+    await run_turn(update, context, conversation.replied, replied_to, message.text or "")
 
 
 async def on_ticket_button(update: Update, context: LotgenootContext) -> None:
@@ -51,8 +44,7 @@ async def on_ticket_button(update: Update, context: LotgenootContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    data = query.data
-    await run_turn(update, context, lambda turn, trial: desk.press(turn, data, trial), roles=STAFF)
+    await run_turn(update, context, desk.press, query.data, roles=STAFF)
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

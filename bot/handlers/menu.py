@@ -16,8 +16,7 @@ TAPPED = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.Text(al
 async def on_tap(update: Update, context: LotgenootContext) -> None:
     """A menu button: its label arrives as the message text."""
     assert update.effective_message is not None
-    label = update.effective_message.text or ""
-    await run_turn(update, context, lambda turn, trial: menu.tap(turn, label, trial))
+    await run_turn(update, context, menu.tap, update.effective_message.text or "")
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

@@ -26,7 +26,7 @@ async def read_owners(bot: Bot, chat_ids: Iterable[int]) -> dict[int, ChatOwner]
         admins = frozenset(m.user.id for m in members if isinstance(m, ChatMemberAdministrator))
         owner = next((m for m in members if isinstance(m, ChatMemberOwner)), None)
         if owner is None:  # an owner who left the group is not listed
-            owners[chat_id] = ChatOwner(admin_ids=admins, unread="Telegram lists no owner")
+            owners[chat_id] = ChatOwner(chat_admins=admins, unread="Telegram lists no owner")
         else:
             owners[chat_id] = ChatOwner(owner.user.id, owner.user.first_name, admins)
     return owners

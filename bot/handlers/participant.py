@@ -8,8 +8,6 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.handlers.adapter import argument_text, run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.participants import activity, enrollment, participation, surveys
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 
@@ -17,13 +15,12 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is no
 async def start(update: Update, context: LotgenootContext) -> None:
     """/start [code]: enroll with a deep-link code, or continue where the person stopped."""
     code = context.args[0] if context.args else None
-    await run_turn(update, context, lambda turn, trial: enrollment.start(turn, code, trial))
+    await run_turn(update, context, enrollment.start, code)
 
 
 async def deposit(update: Update, context: LotgenootContext) -> None:
     """/deposit [amount]: record savings."""
-    typed = argument_text(context)
-    await run_turn(update, context, lambda turn, trial: activity.deposit(turn, typed, trial))
+    await run_turn(update, context, activity.deposit, argument_text(context))
 
 
 async def undo(update: Update, context: LotgenootContext) -> None:
@@ -36,8 +33,7 @@ async def job_search(update: Update, context: LotgenootContext) -> None:
     message = update.effective_message
     command = message.text if message is not None and message.text else "/applied"
     kind = command.split()[0].lstrip("/").split("@")[0].lower()
-    typed = argument_text(context)
-    await run_turn(update, context, lambda turn, trial: activity.action(turn, kind, trial, typed))
+    await run_turn(update, context, activity.action, kind, argument_text(context))
 
 
 async def progress(update: Update, context: LotgenootContext) -> None:
@@ -52,18 +48,17 @@ async def survey(update: Update, context: LotgenootContext) -> None:
 
 async def goal(update: Update, context: LotgenootContext) -> None:
     """/goal [amount or number]: change the commitment."""
-    typed = argument_text(context)
-    await run_turn(update, context, lambda turn, trial: participation.goal(turn, typed, trial))
+    await run_turn(update, context, participation.goal, argument_text(context))
 
 
 async def language(update: Update, context: LotgenootContext) -> None:
     """/language: choose Dutch or English."""
-    await run_turn(update, context, _ignoring_trial(participation.ask_language))
+    await run_turn(update, context, participation.ask_language)
 
 
 async def pause(update: Update, context: LotgenootContext) -> None:
     """/pause: no nudges for a while."""
-    await run_turn(update, context, _ignoring_trial(participation.pause))
+    await run_turn(update, context, participation.pause)
 
 
 async def resume(update: Update, context: LotgenootContext) -> None:
@@ -73,7 +68,7 @@ async def resume(update: Update, context: LotgenootContext) -> None:
 
 async def stop(update: Update, context: LotgenootContext) -> None:
     """/stop: no more messages."""
-    await run_turn(update, context, _ignoring_trial(participation.stop))
+    await run_turn(update, context, participation.stop)
 
 
 async def my_data(update: Update, context: LotgenootContext) -> None:
@@ -83,14 +78,7 @@ async def my_data(update: Update, context: LotgenootContext) -> None:
 
 async def delete(update: Update, context: LotgenootContext) -> None:
     """/delete: erasure, after confirmation."""
-    await run_turn(update, context, _ignoring_trial(participation.ask_delete))
-
-
-def _ignoring_trial(service: participation.TurnOnly) -> participation.TurnAndTrial:
-    async def call(turn: Turn, _trial: Trial) -> None:
-        await service(turn)
-
-    return call
+    await run_turn(update, context, participation.ask_delete)
 
 
 COMMANDS = {

@@ -9,17 +9,11 @@ from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.staff import commands
-from bot.services.trial import Trial
-from bot.services.turns import Turn
 
 
 async def trial(update: Update, context: LotgenootContext) -> None:
     """/trial: enrollment and allocation counts by stratum and arm."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.show_trial(turn)
-
-    await run_turn(update, context, service, roles=(Role.RESEARCHER, Role.ADMIN))
+    await run_turn(update, context, commands.show_trial, roles=(Role.RESEARCHER, Role.ADMIN))
 
 
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:

@@ -98,17 +98,17 @@ async def scan_in_chunks(
 
 async def scan_groups(runtime: Runtime) -> None:
     """Form groups from the pools, assign counsellors, queue due group posts and admin alerts."""
-    now, admin_ids = runtime.clock.now(), runtime.settings.admin_ids
+    now = runtime.clock.now()
     async with runtime.database.transaction(background=True) as session:
         formation = await form_groups(session, runtime.trial, now)
-        assigned = await assign_counsellors(session, now, admin_ids)
+        assigned = await assign_counsellors(session, runtime.trial, now)
         pool_updates = await scan_pool_updates(session, runtime.trial, now)
         join_reminders = await scan_join_reminders(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
-        alerts = await scan_alerts(session, runtime.trial, now, admin_ids)
+        alerts = await scan_alerts(session, runtime.trial, now)
         await prune_flood_windows(session, runtime.trial, now)
     runtime.wake_sender()
     log.info(
@@ -132,8 +132,7 @@ async def scan_tickets(runtime: Runtime) -> None:
     """The counsellor inbox: counsellors for whoever lacks one, reminders, escalations, and
     forgetting the text of tickets closed longer than the retention period."""
     async with runtime.database.transaction(background=True) as session:
-        now, admin_ids = runtime.clock.now(), runtime.settings.admin_ids
-        scan = await scan_inbox(session, runtime.trial, now, admin_ids)
+        scan = await scan_inbox(session, runtime.trial, runtime.clock.now())
     if scan.reminded or scan.escalated:
         runtime.wake_sender()
     log.info(

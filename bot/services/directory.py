@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Invite, Participant, Role, StaffMember
-from bot.services.turns import StaffDirectory, Turn
+from bot.services.turns import Turn
 
 INVITE_PREFIX = "staff_"
 # A staff invite grants rights to whoever opens it first, so it should not lie around for ever.
@@ -54,7 +54,8 @@ async def remove_staff(
 ) -> list[Role]:
     """End a staff member's rights at once (one role, or all); the roles that were removed.
 
-    The row stays (moderation logs refer to it) but is inactive, and `roles_of` reads `active`.
+    The row stays (moderation logs refer to it) but is inactive, and
+    `StaffDirectory.roles_of` reads `active`.
     Operators from LOTGENOOT_ADMIN_IDS are not in this table: remove them from the setting.
     """
     query = select(StaffMember).where(
@@ -67,14 +68,6 @@ async def remove_staff(
         member.active = False
         removed.append(member.role)
     return sorted(removed)
-
-
-async def roles_of(
-    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
-) -> set[Role]:
-    """The roles a Telegram user holds: from invites, plus admin from the settings."""
-    directory = StaffDirectory(frozenset(admin_ids))
-    return set(await directory.roles_of(session, telegram_user_id))
 
 
 async def accept_invite(turn: Turn, token: str) -> None:

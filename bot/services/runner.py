@@ -19,19 +19,20 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TypeVarTuple
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.study import Role
 from bot.db.transient import is_transient
 from bot.services.flood import FloodGate, Verdict
 from bot.services.processed_updates import claim_update
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, StaffDirectory, Turn, open_turn
+from bot.services.turns import AnyRole, Incoming, Turn, open_turn
 
 log = logging.getLogger(__name__)
 
+Ts = TypeVarTuple("Ts")
 Service = Callable[[Turn, Trial], Awaitable[None]]
 Backoff = Callable[[int], Awaitable[None]]
 
@@ -58,7 +59,6 @@ class TurnRunner:
     database: Database
     clock: Clock
     trial: Trial
-    staff: StaffDirectory = field(default_factory=StaffDirectory)
     attempts: int = ATTEMPTS
     backoff: Backoff = _pause_before_retry
     flood: FloodGate | None = None  # None: no limit per person (service tests)
@@ -66,12 +66,13 @@ class TurnRunner:
     async def run(
         self,
         incoming: Incoming,
-        service: Service,
-        *,
+        service: Callable[[Turn, Trial, *Ts], Awaitable[None]],
+        *args: *Ts,
         claim: int | None = None,
-        roles: Collection[Role] = (),
+        roles: Collection[AnyRole] = (),
     ) -> None:
-        """Run `service` for `incoming`; `claim` is the update id to record as handled.
+        """Run `service(turn, trial, *args)` for `incoming`; `claim` is the update id to record
+        as handled.
 
         With `roles`, only a person holding one of them gets the service; others are told so.
         Raises AlreadyHandled for a re-delivered update, Throttled for one over the person's
@@ -81,9 +82,12 @@ class TurnRunner:
         verdict = self._verdict(incoming)
         if verdict is Verdict.IGNORE:
             raise Throttled(incoming.update_id)  # not even claimed: a flood costs no writes
-        if verdict is Verdict.SLOW_DOWN:
-            service = self._slow_down(service)
-        await self._attempts(incoming, service, claim, roles)
+
+        async def call(turn: Turn, trial: Trial) -> None:
+            await service(turn, trial, *args)
+
+        wanted = self._slow_down(call) if verdict is Verdict.SLOW_DOWN else call
+        await self._attempts(incoming, wanted, claim, roles)
         if self._verdict(incoming) is not Verdict.ANSWER:
             raise Throttled(incoming.update_id)
 
@@ -109,7 +113,7 @@ class TurnRunner:
         return slow_down
 
     async def _attempts(
-        self, incoming: Incoming, service: Service, claim: int | None, roles: Collection[Role]
+        self, incoming: Incoming, service: Service, claim: int | None, roles: Collection[AnyRole]
     ) -> None:
         for attempt in range(self.attempts):
             try:
@@ -126,14 +130,14 @@ class TurnRunner:
                 await self.backoff(attempt)
 
     async def _once(
-        self, incoming: Incoming, service: Service, claim: int | None, roles: Collection[Role]
+        self, incoming: Incoming, service: Service, claim: int | None, roles: Collection[AnyRole]
     ) -> None:
         now = self.clock.now()
         async with self.database.transaction() as session:
             if claim is not None and not await claim_update(session, claim, now):
                 raise AlreadyHandled(claim)
-            turn = await open_turn(session, now, incoming, self.staff)
+            turn = await open_turn(session, now, incoming, self.trial.staff)
             if roles and not await turn.holds(roles):
-                await turn.say_text("staff.not_allowed")
+                await turn.refuse()
                 return
             await service(turn, self.trial)

@@ -1,17 +1,20 @@
-"""The study a running bot serves: its protocol and the secrets behind its allocation."""
+"""The study a running bot serves: its protocol, the secrets behind its allocation, its staff."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.services.turns import StaffDirectory
 from experiments.protocol import Protocol
 
 
 @dataclass(frozen=True)
 class Trial:
     """`allocation_seed` draws and keys the allocation log; `pseudonym_key` (the export's key)
-    also keys the hashes by which a returning person is recognised."""
+    also keys the hashes by which a returning person is recognised; `staff` says who holds
+    which role, for turns and for scheduled scans alike."""
 
     protocol: Protocol
     allocation_seed: str
     pseudonym_key: str
+    staff: StaffDirectory = field(default_factory=StaffDirectory)

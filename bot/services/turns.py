@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import ChatType
+from bot.db.groups import GroupStatus, PeerGroup
 from bot.db.study import Participant, Role, StaffMember
 from bot.i18n import Language, language_from_code, plural, text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
@@ -37,9 +40,10 @@ class Incoming:
 
 @dataclass(frozen=True)
 class StaffDirectory:
-    """Who holds which role: staff invited in the database, plus operators from the settings."""
+    """Who holds which role: staff invited in the database, plus operators from the settings
+    (LOTGENOOT_ADMIN_IDS), who are admins without an invite."""
 
-    admin_ids: frozenset[int] = frozenset()
+    operators: frozenset[int] = frozenset()
 
     async def roles_of(self, session: AsyncSession, telegram_user_id: int) -> frozenset[Role]:
         held = set(
@@ -49,9 +53,41 @@ class StaffDirectory:
                 )
             )
         )
-        if telegram_user_id in self.admin_ids:
+        if telegram_user_id in self.operators:
             held.add(Role.ADMIN)
         return frozenset(held)
+
+    async def admins(self, session: AsyncSession) -> list[int]:
+        """Telegram ids of every admin: the operators and the admins invited."""
+        invited = await session.scalars(
+            select(StaffMember.telegram_user_id).where(
+                StaffMember.role == Role.ADMIN, StaffMember.active
+            )
+        )
+        return sorted(self.operators | set(invited))
+
+
+class PlaceRole(enum.StrEnum):
+    """A role held in one place rather than by invite, resolved on the turn."""
+
+    GROUP_COUNSELLOR = "group_counsellor"  # the counsellor of the group the update came from
+
+
+AnyRole = Role | PlaceRole
+# how someone answers for a group: as its counsellor, or as an admin (of every group)
+StaffRole = Literal["counsellor", "admin"]
+
+
+async def counsellor_of(session: AsyncSession, group: PeerGroup, telegram_user_id: int) -> bool:
+    """Whether this person is the group's (active) counsellor."""
+    if group.counsellor_id is None:
+        return False
+    counsellor = await session.get(StaffMember, group.counsellor_id)
+    return (
+        counsellor is not None
+        and counsellor.active
+        and counsellor.telegram_user_id == (telegram_user_id)
+    )
 
 
 @dataclass
@@ -84,8 +120,41 @@ class Turn:
             self._roles = await self.staff.roles_of(self.session, self.user_id)
         return self._roles
 
-    async def holds(self, allowed: Collection[Role]) -> bool:
-        return not (await self.roles()).isdisjoint(allowed)
+    async def holds(self, allowed: Collection[AnyRole]) -> bool:
+        """Whether the person holds one of `allowed`, "the counsellor of this group" included."""
+        if not (await self.roles()).isdisjoint(allowed):
+            return True
+        if PlaceRole.GROUP_COUNSELLOR not in allowed:
+            return False
+        group = await self.group()
+        return group is not None and await counsellor_of(self.session, group, self.user_id)
+
+    async def group(self) -> PeerGroup | None:
+        """The bound peer group whose chat this update came from (None in a private chat)."""
+        if not self.incoming.in_group:
+            return None
+        return await self.session.scalar(
+            select(PeerGroup).where(
+                PeerGroup.telegram_chat_id == self.chat_id, PeerGroup.status == GroupStatus.ACTIVE
+            )
+        )
+
+    async def role_in(self, group: PeerGroup) -> StaffRole | None:
+        """'counsellor' for the group's counsellor, 'admin' for admins, None for everyone else."""
+        if await counsellor_of(self.session, group, self.user_id):
+            return "counsellor"
+        return "admin" if Role.ADMIN in await self.roles() else None
+
+    async def refuse(self) -> None:
+        """Tell the person this was not theirs to ask: in private, or in the group's own
+        language in a group (nothing in a chat that is no bound group)."""
+        if not self.incoming.in_group:
+            await self.say_text("staff.not_allowed")
+            return
+        group = await self.group()
+        if group is not None:
+            words = text(Language(group.language), "moderation.not_allowed")
+            await self.say(words, kind=OutboxKind.GROUP_REPLY)
 
     async def say(
         self,

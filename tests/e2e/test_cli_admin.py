@@ -18,7 +18,7 @@ from bot.db.engine import Database
 from bot.db.groups import GroupStatus, PeerGroup
 from bot.db.study import EnrollmentCode, Invite, Role, StaffMember
 from bot.i18n import Language, text
-from bot.services import directory
+from bot.services.turns import StaffDirectory
 
 
 @pytest.fixture(autouse=True)
@@ -128,14 +128,14 @@ async def test_staff_remove_ends_the_rights_at_once(database: Database, clock: F
     assert one.exit_code == 0, one.output
     assert one.stdout.strip() == "removed 4242 as counsellor"
     async with database.transaction() as session:
-        assert await directory.roles_of(session, 4242, frozenset()) == {Role.RESEARCHER}
+        assert await StaffDirectory().roles_of(session, 4242) == {Role.RESEARCHER}
     rest = await lotgenoot(database, "staff", "remove", "4242")
     again = await lotgenoot(database, "staff", "remove", "4242")
     assert rest.stdout.strip() == "removed 4242 as researcher"
     assert again.exit_code == 1
     assert "holds no such staff role" in again.stderr
     async with database.transaction() as session:
-        assert await directory.roles_of(session, 4242, frozenset()) == set()
+        assert await StaffDirectory().roles_of(session, 4242) == set()
 
 
 async def test_staff_remove_without_telegram_says_which_groups_the_counsellor_may_still_own(

@@ -24,6 +24,7 @@ from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_tickets
 from bot.services.directory import create_invite
+from bot.services.turns import StaffDirectory
 from experiments.events import TICKET_KINDS
 from experiments.export import build_tables
 from experiments.pseudonyms import Pseudonymizer
@@ -51,8 +52,8 @@ async def inbox_bot(
     """A running bot with `admin` as operator whose first saver (Utrecht, 26-35) gets `arm`."""
     runtime = runtime_for(sandbox, database, clock)
     seed = seed_for_first(arm, "savings", runtime.trial.protocol, clock.now().date())
-    runtime.trial = replace(runtime.trial, allocation_seed=seed)
-    runtime.settings = runtime.settings.model_copy(update={"admin_ids": frozenset({admin.id})})
+    staff = StaffDirectory(frozenset({admin.id}))
+    runtime.trial = replace(runtime.trial, allocation_seed=seed, staff=staff)
     async with running(build_application(runtime)):
         yield runtime
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
@@ -13,6 +14,7 @@ from bot.i18n import Language, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.directory import create_invite
+from bot.services.turns import StaffDirectory
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import enroll
 from tests.texts import expected, said
@@ -25,7 +27,7 @@ async def bot_with_admin(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock, admin: SandboxUser
 ) -> AsyncIterator[Runtime]:
     runtime = runtime_for(sandbox, database, clock)
-    runtime.settings = runtime.settings.model_copy(update={"admin_ids": frozenset({admin.id})})
+    runtime.trial = replace(runtime.trial, staff=StaffDirectory(frozenset({admin.id})))
     async with running(build_application(runtime)):
         yield runtime
 

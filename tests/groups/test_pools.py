@@ -178,6 +178,6 @@ async def test_groups_go_to_active_counsellors_in_turn(
     await _waiting(database, clock, trial, 15)
     await _form(database, clock, trial)
     async with database.transaction() as session:
-        await assign_counsellors(session, clock.now(), admin_ids=())
+        await assign_counsellors(session, trial, clock.now())
         chosen = list(await session.scalars(select(PeerGroup.counsellor_id).order_by(PeerGroup.id)))
     assert chosen == [staff[0].id, staff[2].id, staff[0].id]

@@ -28,6 +28,7 @@ from bot.scheduler import scan_groups
 from bot.services.directory import create_invite
 from bot.services.peer_groups.membership import WELCOME_BURST
 from bot.services.peer_groups.pools import enter_pool
+from bot.services.turns import StaffDirectory
 from experiments.protocol import Protocol
 from experiments.protocol_sections import Groups
 from tests.conftest import ENGINES
@@ -61,9 +62,8 @@ async def group_bot(
     protocol = runtime.trial.protocol
     if small or group_settings:
         protocol = small_groups(protocol, **group_settings)
-    runtime.trial = replace(runtime.trial, protocol=protocol)
-    ids = frozenset(a.id for a in admins)
-    runtime.settings = runtime.settings.model_copy(update={"admin_ids": ids})
+    staff = StaffDirectory(frozenset(a.id for a in admins))
+    runtime.trial = replace(runtime.trial, protocol=protocol, staff=staff)
     async with running(build_application(runtime)):
         yield runtime
 

@@ -74,17 +74,17 @@ class Person:
         return said
 
     async def press(self, data: str) -> list[Said]:
-        return await self.run(lambda turn, trial: conversation.press(turn, data, trial))
+        return await self.run(lambda turn, trial: conversation.press(turn, trial, data))
 
     async def type(self, words: str) -> list[Said]:
-        return await self.run(lambda turn, trial: conversation.typed(turn, words, trial))
+        return await self.run(lambda turn, trial: conversation.typed(turn, trial, words))
 
     async def tap(self, label: str) -> list[Said]:
         """A tap on the menu of big buttons: its label arrives as text."""
-        return await self.run(lambda turn, trial: menu.tap(turn, label, trial))
+        return await self.run(lambda turn, trial: menu.tap(turn, trial, label))
 
     async def start(self, code: str | None) -> list[Said]:
-        return await self.run(lambda turn, trial: enrollment.start(turn, code, trial))
+        return await self.run(lambda turn, trial: enrollment.start(turn, trial, code))
 
 
 def _buttons(payload: dict[str, Any]) -> list[str]:
@@ -102,12 +102,13 @@ def trial() -> Trial:
         load_protocol(shipped_config("study.toml")),
         allocation_seed="service-tests-allocation-seed",
         pseudonym_key="service-tests-pseudonym-key",
+        staff=StaffDirectory(frozenset({1})),
     )
 
 
 @pytest.fixture
 def runner(database: Database, clock: FakeClock, trial: Trial) -> TurnRunner:
-    return TurnRunner(database, clock, trial, StaffDirectory(frozenset({1})))
+    return TurnRunner(database, clock, trial)
 
 
 @pytest.fixture

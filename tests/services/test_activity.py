@@ -23,11 +23,11 @@ def _money(cents: int) -> str:
 
 
 async def _deposit(person: Person, typed: str | None) -> list[Said]:
-    return await person.run(lambda turn, trial: activity.deposit(turn, typed, trial))
+    return await person.run(lambda turn, trial: activity.deposit(turn, trial, typed))
 
 
 async def _log(person: Person, kind: str, typed: str | None = None) -> list[Said]:
-    return await person.run(lambda turn, trial: activity.action(turn, kind, trial, typed))
+    return await person.run(lambda turn, trial: activity.action(turn, trial, kind, typed))
 
 
 async def _undo(person: Person) -> list[Said]:

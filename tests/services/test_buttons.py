@@ -18,7 +18,7 @@ async def _answers(person: Person) -> int:
 
 
 async def _deposit_offer(person: Person) -> str:
-    [offer] = await person.run(lambda turn, trial: activity.deposit(turn, None, trial))
+    [offer] = await person.run(lambda turn, trial: activity.deposit(turn, trial, None))
     [data] = offer.buttons
     return data
 
@@ -54,7 +54,7 @@ async def test_an_intake_goal_button_pressed_after_intake_changes_nothing(
 
 async def test_the_goal_buttons_of_goal_change_the_goal(runner, person: Person) -> None:
     await enroll(person, runner, commitment="commit:1000")
-    [offer] = await person.run(lambda turn, trial: participation.goal(turn, None, trial))
+    [offer] = await person.run(lambda turn, trial: participation.goal(turn, trial, None))
     assert "goal:2000" in offer.buttons
     [reply] = await person.press("goal:2000")
     assert reply.text == nl("goal.changed")
@@ -128,7 +128,7 @@ async def test_unknown_or_free_text_actions_record_nothing(runner, person: Perso
 
 async def test_a_job_detail_button_records_that_step(runner, person: Person) -> None:
     await enroll(person, runner, track="jobsearch", commitment="commit:3")
-    [question] = await person.run(lambda turn, trial: activity.action(turn, "job", trial))
+    [question] = await person.run(lambda turn, trial: activity.action(turn, trial, "job"))
     await person.press(question.buttons[3])
     [job] = [e for e in await events_of(person) if e.kind == "job"]
     assert job.detail == {"what": "started_full_time"}

@@ -268,10 +268,10 @@ async def test_start_after_pause_or_stop_says_messages_are_still_off(
     runner: TurnRunner, person: Person
 ) -> None:
     await enroll(person, runner)
-    await person.run(lambda turn, _trial: participation.pause(turn))
+    await person.run(participation.pause)
     [reply] = await person.start(None)
     assert reply.text == nl("start.welcome_back_paused")
-    await person.run(lambda turn, _trial: participation.stop(turn))
+    await person.run(participation.stop)
     [reply] = await person.start(None)
     assert reply.text == nl("start.welcome_back_stopped")
     assert (await participant_of(person)).status is ParticipantStatus.WITHDRAWN

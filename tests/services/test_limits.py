@@ -38,11 +38,11 @@ async def _send(runner: TurnRunner, user_id: int, service: Service) -> bool:
 
 
 def _deposit(typed: str) -> Service:
-    return lambda turn, trial: activity.deposit(turn, typed, trial)
+    return lambda turn, trial: activity.deposit(turn, trial, typed)
 
 
 def _ask(question: str) -> Service:
-    return lambda turn, trial: tickets.ask(turn, question, trial)
+    return lambda turn, trial: tickets.ask(turn, trial, question)
 
 
 async def _texts_to(database: Database, chat_id: int, since_id: int = 0) -> list[str]:
@@ -184,7 +184,7 @@ async def test_after_an_answer_the_counsellor_hears_of_the_next_addition_again(
         await person.run(_ask(f"vraag {n}"))
     [ticket] = await _tickets_of(database)
     canned = button_data.encode(button_data.TicketReply(ticket.id, 0))
-    await counsellor.run(lambda turn, trial: desk.press(turn, canned, trial))
+    await counsellor.run(lambda turn, trial: desk.press(turn, trial, canned))
     before = await _last_outbox_id(database)
     for n in range(3, 6):
         await person.run(_ask(f"vraag {n}"))

@@ -4,6 +4,7 @@ re-weeked decision, and tells a lawful erasure (keyed tombstones) apart from tam
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -151,7 +152,8 @@ async def erase_participant(database: Database, clock: FakeClock, participant_id
         assert person.telegram_user_id is not None
         user_id = person.telegram_user_id
     clock.advance(timedelta(days=DAYS))
-    runner = TurnRunner(database, clock, erasing_trial(), StaffDirectory(frozenset({1})))
+    erasing = replace(erasing_trial(), staff=StaffDirectory(frozenset({1})))
+    runner = TurnRunner(database, clock, erasing)
     await Person(runner, user_id=user_id).run(
         lambda turn, trial: participation.erase(turn, True, trial)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,7 +74,7 @@ async def test_delete_keeps_the_decisions_only_when_the_consent_keeps_research_d
         )
     assert await decisions_of(database, participant_id) == 3
     clock.set(datetime(2026, 1, 8, 9, tzinfo=UTC))
-    runner = TurnRunner(database, clock, trial, StaffDirectory(frozenset({1})))
+    runner = TurnRunner(database, clock, replace(trial, staff=StaffDirectory(frozenset({1}))))
     await Person(runner, user_id=6001).run(
         lambda turn, trial: participation.erase(turn, True, trial)
     )

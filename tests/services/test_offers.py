@@ -14,7 +14,7 @@ from bot.db.offers import Offer
 from bot.services.participants import activity, conversation
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, StaffDirectory, take_turn
+from bot.services.turns import Incoming, take_turn
 from tests.services.conftest import Person, Said, enroll, events_of, nl
 from tests.unit.test_codes_and_invites import replies_to, someone_waits_for_a_lock, until
 
@@ -30,7 +30,7 @@ async def _offers(database: Database) -> int:
 
 async def _deposit_offer(person: Person) -> str:
     """The data of the one button under a bare /deposit (the goal, €10)."""
-    [offer] = await person.run(lambda turn, trial: activity.deposit(turn, None, trial))
+    [offer] = await person.run(lambda turn, trial: activity.deposit(turn, trial, None))
     [data] = offer.buttons
     return data
 
@@ -140,19 +140,19 @@ async def test_two_taps_of_one_offer_at_once_record_one_deposit(
     await enroll(person, runner)
     data = await _deposit_offer(person)
     other_process = Database(database.url)
-    second_runner = TurnRunner(other_process, clock, trial, StaffDirectory())
+    second_runner = TurnRunner(other_process, clock, trial)
     try:
         async with database.transaction() as first:
             await take_turn(
                 first,
                 clock.now(),
                 _tap(person, 900001),
-                lambda t: conversation.press(t, data, trial),
+                lambda t: conversation.press(t, trial, data),
             )
             second = asyncio.create_task(
                 second_runner.run(
                     _tap(person, 900002),
-                    lambda t, tr: conversation.press(t, data, tr),
+                    lambda t, tr: conversation.press(t, tr, data),
                     claim=900002,
                 )
             )

@@ -25,7 +25,6 @@ from bot.services.participants import activity, participation
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from bot.services.turns import StaffDirectory
 from tests.services.conftest import SITE, Person, Said, enroll, events_of, nl, participant_of
 
 
@@ -34,11 +33,11 @@ def _money(cents: int) -> str:
 
 
 async def _deposit(person: Person, typed: str) -> None:
-    await person.run(lambda turn, trial: activity.deposit(turn, typed, trial))
+    await person.run(lambda turn, trial: activity.deposit(turn, trial, typed))
 
 
 async def _log(person: Person, kind: str, typed: str | None = None) -> None:
-    await person.run(lambda turn, trial: activity.action(turn, kind, trial, typed))
+    await person.run(lambda turn, trial: activity.action(turn, trial, kind, typed))
 
 
 async def _progress(person: Person) -> str:
@@ -47,11 +46,11 @@ async def _progress(person: Person) -> str:
 
 
 async def _goal(person: Person, typed: str | None) -> list[Said]:
-    return await person.run(lambda turn, trial: participation.goal(turn, typed, trial))
+    return await person.run(lambda turn, trial: participation.goal(turn, trial, typed))
 
 
 async def _pause(person: Person) -> list[Said]:
-    return await person.run(lambda turn, _trial: participation.pause(turn))
+    return await person.run(participation.pause)
 
 
 async def _resume(person: Person) -> list[Said]:
@@ -59,7 +58,7 @@ async def _resume(person: Person) -> list[Said]:
 
 
 async def _stop(person: Person) -> list[Said]:
-    return await person.run(lambda turn, _trial: participation.stop(turn))
+    return await person.run(participation.stop)
 
 
 async def _count(database: Database, model: type, *where: Any) -> int:
@@ -323,7 +322,7 @@ async def test_mydata_of_a_stranger_says_nothing_is_stored(person: Person) -> No
 
 async def test_delete_asks_first_and_no_erases_nothing(runner: TurnRunner, person: Person) -> None:
     await enroll(person, runner)
-    [ask] = await person.run(lambda turn, _trial: participation.ask_delete(turn))
+    [ask] = await person.run(participation.ask_delete)
     assert ask.text == nl("delete.confirm")
     assert ask.buttons == ["del:yes", "del:no"]
     [reply] = await person.press("del:no")
@@ -376,8 +375,9 @@ async def test_erasure_forgets_the_research_record_when_the_protocol_says_so(
         trial.protocol.model_copy(update={"study": study}),
         allocation_seed=trial.allocation_seed,
         pseudonym_key=trial.pseudonym_key,
+        staff=trial.staff,
     )
-    runner = TurnRunner(database, clock, forgetting, StaffDirectory(frozenset({1})))
+    runner = TurnRunner(database, clock, forgetting)
     someone = Person(runner, user_id=person.user_id)
     await enroll(someone, runner)
     await _deposit(someone, "5")

@@ -20,7 +20,7 @@ from bot.services.participants import activity
 from bot.services.runner import AlreadyHandled, TurnRunner
 from bot.services.staff import commands
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, StaffDirectory, Turn
+from bot.services.turns import Incoming, Turn
 from tests.services.conftest import Person, enroll, events_of, nl
 
 ADMIN = 1
@@ -39,7 +39,7 @@ async def test_a_failing_role_gated_use_case_commits_nothing_and_leaves_its_upda
     runner: TurnRunner, database: Database
 ) -> None:
     async def make_codes_then_fail(turn: Turn, _trial: Trial) -> None:
-        await commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
+        await commands.make_codes(turn, _trial, ["Utrecht", "3"], "lotgenoot_bot")
         raise Boom
 
     incoming = Incoming(ADMIN, "Ada", "nl", update_id=77, wrote=True)
@@ -49,7 +49,7 @@ async def test_a_failing_role_gated_use_case_commits_nothing_and_leaves_its_upda
     assert await _count(database, ProcessedUpdate) == 0, "the update may be handled again"
 
     async def make_codes(turn: Turn, _trial: Trial) -> None:
-        await commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
+        await commands.make_codes(turn, _trial, ["Utrecht", "3"], "lotgenoot_bot")
 
     await runner.run(incoming, make_codes, claim=77, roles=(Role.ADMIN,))
     assert await _count(database, EnrollmentCode) == 3
@@ -61,7 +61,7 @@ async def test_someone_without_the_role_is_refused_and_the_use_case_does_not_run
     stranger = Person(runner, user_id=999)
 
     async def make_codes(turn: Turn, _trial: Trial) -> None:
-        await commands.make_codes(turn, ["Utrecht", "3"], "lotgenoot_bot")
+        await commands.make_codes(turn, _trial, ["Utrecht", "3"], "lotgenoot_bot")
 
     [reply] = await stranger.run(make_codes, roles=(Role.ADMIN, Role.COUNSELLOR))
     assert reply.text == nl("staff.not_allowed")
@@ -73,7 +73,7 @@ async def test_a_redelivered_update_is_handled_once(runner: TurnRunner, person: 
     incoming = Incoming(person.user_id, "Sanne", "nl", update_id=4242, wrote=True)
 
     async def deposit(turn: Turn, trial: Trial) -> None:
-        await activity.deposit(turn, "5", trial)
+        await activity.deposit(turn, trial, "5")
 
     await runner.run(incoming, deposit, claim=4242)
     with pytest.raises(AlreadyHandled):
@@ -98,12 +98,12 @@ async def test_a_lock_held_past_the_busy_timeout_retries_the_command_instead_of_
         retries.append(attempt)
         other_process.execute("COMMIT")
 
-    runner = TurnRunner(database, clock, trial, StaffDirectory(), backoff=release_the_lock)
+    runner = TurnRunner(database, clock, trial, backoff=release_the_lock)
     person = Person(runner, user_id=5001)
     try:
         await enroll(person, runner)
         other_process.execute("BEGIN IMMEDIATE")
-        said = await person.run(lambda turn, trial: activity.deposit(turn, "12,50", trial))
+        said = await person.run(lambda turn, trial: activity.deposit(turn, trial, "12,50"))
         assert retries == [0]
         assert [e.amount_cents for e in await events_of(person) if e.kind == "deposit"] == [1250]
         assert len(said) == 1

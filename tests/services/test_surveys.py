@@ -224,7 +224,7 @@ async def test_no_reminder_after_stop(
     runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
 ) -> None:
     due = await _invited(person, runner, database, trial, clock)
-    await person.run(lambda turn, _trial: participation.stop(turn))
+    await person.run(participation.stop)
     clock.set(due + trial.protocol.schedule.survey_reminder_after)
     assert await _scan(database, trial, clock) == 0
     assert await _sent(database, "survey_reminder") == []
@@ -234,7 +234,7 @@ async def test_a_paused_participant_is_invited_only_after_resuming(
     runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
 ) -> None:
     await enroll(person, runner)
-    await person.run(lambda turn, _trial: participation.pause(turn))
+    await person.run(participation.pause)
     clock.advance(trial.protocol.schedule.survey_times[0])
     assert await _scan(database, trial, clock) == 0
     await person.run(lambda turn, trial: participation.resume(turn, trial))
@@ -270,7 +270,7 @@ async def test_an_invitation_sent_late_is_not_followed_by_a_reminder_in_the_same
     """Someone paused when the wave fell due is invited on resuming, days later; the reminder
     still waits its interval after that invitation."""
     await enroll(person, runner)
-    await person.run(lambda turn, _trial: participation.pause(turn))
+    await person.run(participation.pause)
     clock.advance(trial.protocol.schedule.survey_times[0] + timedelta(days=10))
     await person.run(lambda turn, trial: participation.resume(turn, trial))
     await _scan(database, trial, clock)

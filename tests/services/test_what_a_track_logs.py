@@ -13,7 +13,6 @@ from bot.db.engine import Database
 from bot.services.participants import activity
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from bot.services.turns import StaffDirectory
 from experiments.protocol_sections import TrackRules, Tracks
 from tests.services.conftest import Person, Said, enroll, events_of, nl
 
@@ -23,8 +22,8 @@ Attempt = Callable[[Person], Awaitable[list[Said]]]
 def _command(kind: str, typed: str | None) -> Attempt:
     def attempt(person: Person) -> Awaitable[list[Said]]:
         if kind == "deposit":
-            return person.run(lambda turn, trial: activity.deposit(turn, typed, trial))
-        return person.run(lambda turn, trial: activity.action(turn, kind, trial, typed))
+            return person.run(lambda turn, trial: activity.deposit(turn, trial, typed))
+        return person.run(lambda turn, trial: activity.action(turn, trial, kind, typed))
 
     return attempt
 
@@ -92,21 +91,18 @@ async def test_a_protocol_that_lets_savers_log_both_records_their_applications(
     both = Tracks(savings=TrackRules(logs=("savings", "jobsearch")))
     protocol = trial.protocol.model_copy(update={"tracks": both})
     lenient = TurnRunner(
-        database,
-        clock,
-        Trial(protocol, trial.allocation_seed, trial.pseudonym_key),
-        StaffDirectory(),
+        database, clock, Trial(protocol, trial.allocation_seed, trial.pseudonym_key, trial.staff)
     )
     saver = Person(lenient, user_id=5003)
     await enroll(saver, lenient)
     [how_many] = await saver.tap(nl("menu.applied"))
     await saver.press(how_many.buttons[1])
-    await saver.run(lambda turn, trial: activity.deposit(turn, "5", trial))
+    await saver.run(lambda turn, trial: activity.deposit(turn, trial, "5"))
     assert [(e.kind, e.quantity, e.amount_cents) for e in await events_of(saver)] == [
         ("applied", 2, None),
         ("deposit", None, 500),
     ]
     jobseeker = Person(lenient, user_id=5004)
     await enroll(jobseeker, lenient, track="jobsearch", commitment="commit:3")
-    [reply] = await jobseeker.run(lambda turn, trial: activity.deposit(turn, "5", trial))
+    [reply] = await jobseeker.run(lambda turn, trial: activity.deposit(turn, trial, "5"))
     assert reply.text == nl("activity.deposit_for_savers"), "jobseekers still log only steps"

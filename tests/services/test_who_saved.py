@@ -30,7 +30,7 @@ ADMIN = 1
 
 
 async def _deposit(person: Person, typed: str) -> None:
-    await person.run(lambda turn, trial: activity.deposit(turn, typed, trial))
+    await person.run(lambda turn, trial: activity.deposit(turn, trial, typed))
 
 
 async def _undo(person: Person) -> None:
@@ -98,12 +98,12 @@ async def test_the_group_post_groups_group_progress_and_analysis_agree_on_one_we
     await _deposit(ben, "5")
     await _deposit(cas, "3")
     await _undo(cas)
-    await dan.run(lambda turn, trial: activity.action(turn, "applied", trial, "2"))
+    await dan.run(lambda turn, trial: activity.action(turn, trial, "applied", "2"))
     clock.advance(timedelta(days=2))
 
     admin = Person(runner, ADMIN)
     [overview] = await admin.run(counsellor_desk.list_groups)
-    [shown] = await admin.run(lambda turn, t: counsellor_desk.show_group(turn, savers, {}, t))
+    [shown] = await admin.run(lambda turn, t: counsellor_desk.show_group(turn, t, savers, {}))
     [progress] = await anna.run(participation.progress)
     clock.advance(timedelta(days=5))  # Monday morning: the week is over
     async with runner.database.transaction() as session:

@@ -19,7 +19,7 @@ from bot.paths import shipped_config
 from bot.services import directory
 from bot.services.participants import enrollment
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, Turn, take_turn
+from bot.services.turns import Incoming, StaffDirectory, Turn, take_turn
 from experiments.protocol import load_protocol
 
 TRIAL = Trial(load_protocol(shipped_config("study.toml")), "codes-seed", "codes-pseudonym-key")
@@ -124,7 +124,7 @@ async def test_expired_code_gets_the_invalid_code_answer_and_stores_nothing(
     code = await make_code(database, clock, expires_in=timedelta(days=30))
     clock.advance(timedelta(days=30))
     await turn_in(
-        database, clock, person(1001, 1), lambda turn: enrollment.start(turn, code, TRIAL)
+        database, clock, person(1001, 1), lambda turn: enrollment.start(turn, TRIAL, code)
     )
     await turn_in(
         database,
@@ -172,7 +172,7 @@ async def invite(database: Database, clock: FakeClock, **options: timedelta | No
 
 async def roles(database: Database, telegram_user_id: int) -> set[Role]:
     async with database.transaction() as session:
-        return await directory.roles_of(session, telegram_user_id, admin_ids=frozenset())
+        return set(await StaffDirectory().roles_of(session, telegram_user_id))
 
 
 async def test_staff_invite_expires_after_seven_days_by_default(

@@ -61,7 +61,7 @@ async def explain_answering(turn: Turn) -> bool:
     return True
 
 
-async def press(turn: Turn, data: str | None, trial: Trial) -> None:
+async def press(turn: Turn, trial: Trial, data: str | None) -> None:
     """A canned-reply or close button under a ticket."""
     request = button_data.decode(data)
     if isinstance(request, TicketReply):

@@ -8,7 +8,6 @@ counted from when it was asked); a ticket that has an answer waits quietly until
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,7 +29,6 @@ from bot.services.counsellor_inbox.tickets import (
     record,
     send_to_staff,
 )
-from bot.services.peer_groups.lookups import admins
 from bot.services.trial import Trial
 from experiments.events import EventKind
 
@@ -45,9 +43,7 @@ class InboxScan:
     forgotten: int = 0
 
 
-async def scan_inbox(
-    session: AsyncSession, trial: Trial, now: datetime, admin_ids: Collection[int]
-) -> InboxScan:
+async def scan_inbox(session: AsyncSession, trial: Trial, now: datetime) -> InboxScan:
     """Assign counsellors, remind, escalate and forget what is due."""
     inbox = trial.protocol.inbox
     scan = InboxScan(assigned=await assign_missing(session, trial))
@@ -63,7 +59,7 @@ async def scan_inbox(
     ):
         ticket.reminded_at = now
         counsellor = await active_counsellor(session, ticket.counsellor_id)
-        to = [counsellor.telegram_user_id] if counsellor else await admins(session, admin_ids)
+        to = [counsellor.telegram_user_id] if counsellor else await trial.staff.admins(session)
         await _tell(session, ticket, to, REMINDER_KIND, "inbox.reminder", trial, now)
         scan.reminded += 1
     for ticket in await _tickets(
@@ -75,7 +71,7 @@ async def scan_inbox(
         ticket.escalated_at = now
         record(session, ticket, EventKind.TICKET_ESCALATED, now, source="scheduler")
         await _tell(
-            session, ticket, await admins(session, admin_ids), ESCALATION_KIND,
+            session, ticket, await trial.staff.admins(session), ESCALATION_KIND,
             "inbox.escalation", trial, now,
         )  # fmt: skip
         scan.escalated += 1

@@ -27,7 +27,6 @@ from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
-from bot.services.peer_groups.lookups import admins
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
@@ -145,7 +144,7 @@ async def place_of(session: AsyncSession, participant: Participant, language: La
     return text(language, "inbox.place_pool" if pooled is not None else "inbox.place_none")
 
 
-async def ask(turn: Turn, question: str | None, trial: Trial) -> None:
+async def ask(turn: Turn, trial: Trial, question: str | None) -> None:
     """/ask <question> or the menu button: send the question, or ask for it first."""
     participant = turn.participant
     if participant is None or participant.step is not IntakeStep.DONE:
@@ -296,7 +295,7 @@ async def _staff_chats(turn: Turn, counsellor: StaffMember | None) -> list[int]:
     """Who hears of a ticket: its counsellor, or the admins while it has none."""
     if counsellor is not None:
         return [counsellor.telegram_user_id]
-    return await admins(turn.session, turn.staff.admin_ids)
+    return await turn.staff.admins(turn.session)
 
 
 def ticket_buttons(ticket: Ticket, language: Language, trial: Trial) -> list[list[Button]]:

@@ -65,7 +65,7 @@ async def may_log(turn: Turn, kind: str, trial: Trial) -> Participant | None:
     return participant
 
 
-async def deposit(turn: Turn, typed: str | None, trial: Trial) -> None:
+async def deposit(turn: Turn, trial: Trial, typed: str | None) -> None:
     """/deposit [amount]: record a saving and answer with a receipt (or congratulation)."""
     participant = await may_log(turn, EventKind.DEPOSIT, trial)
     if participant is None:
@@ -172,7 +172,7 @@ async def undo(turn: Turn, trial: Trial) -> None:
     )
 
 
-async def action(turn: Turn, kind: str, trial: Trial, typed_count: str | None = None) -> None:
+async def action(turn: Turn, trial: Trial, kind: str, typed_count: str | None = None) -> None:
     """/applied [n], /interview [n], /job, /training: record job-search steps (a job or
     training asks what it was first); a count is honoured up to the protocol's maximum,
     anything else is refused."""

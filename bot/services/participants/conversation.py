@@ -44,7 +44,7 @@ from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 
-async def press(turn: Turn, data: str | None, trial: Trial) -> None:
+async def press(turn: Turn, trial: Trial, data: str | None) -> None:
     """A tap on one of our inline buttons in the private chat. An answered question is closed:
     its message shows the choice and loses its buttons; a refused press leaves it as it was."""
     await _press(turn, data, trial)
@@ -79,7 +79,7 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
         case TypeInstead(what):
             await menu.type_instead(turn, what, trial)
         case ConfirmStop():
-            await participation.stop(turn)
+            await participation.stop(turn, trial)
         case Dismiss():
             await turn.say_text("intents.nothing")
         case ActionDetail():
@@ -100,7 +100,7 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await surveys.continue_survey(turn, trial)
 
 
-async def typed(turn: Turn, words: str, trial: Trial) -> None:
+async def typed(turn: Turn, trial: Trial, words: str) -> None:
     """Text that is not a command: the answer to an intake step that asks for typing."""
     participant = turn.participant
     if participant is None:
@@ -116,3 +116,9 @@ async def typed(turn: Turn, words: str, trial: Trial) -> None:
     else:
         await turn.say_text("unknown.use_buttons")
         await intake.prompt(turn, trial)
+
+
+async def replied(turn: Turn, trial: Trial, replied_to: int | None, words: str) -> None:
+    """Text that replies to one of our messages: staff answering a ticket, else typed text."""
+    if not await desk.answer_by_reply(turn, replied_to, words, trial):
+        await typed(turn, trial, words)

@@ -72,7 +72,7 @@ async def revoke_codes(session: AsyncSession, codes: list[str], now: datetime) -
     return unknown
 
 
-async def start(turn: Turn, code: str | None, trial: Trial) -> None:
+async def start(turn: Turn, trial: Trial, code: str | None) -> None:
     """/start: continue a participant's intake, or offer consent for a valid code."""
     if code is not None and code.startswith(directory.INVITE_PREFIX):
         await directory.accept_invite(turn, code)

@@ -6,15 +6,12 @@ Nothing here records anything: a typo, a voice note or an edited message only ge
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 
 from bot.db.study import Role
 from bot.services.participants.commands import COMMAND_NAMES
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-
-TurnService = Callable[[Turn], Awaitable[None]]
-TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
 
 STAFF_COMMANDS = {
     Role.COUNSELLOR: ("groups", "group", "flags", "post", "tickets"),
@@ -57,7 +54,7 @@ async def commands_for(turn: Turn) -> set[str]:
     return known
 
 
-async def unknown_command(turn: Turn, typed: str) -> None:
+async def unknown_command(turn: Turn, _trial: Trial, typed: str) -> None:
     """A command no handler knows: suggest the nearest one, else point at /help."""
     name, rest = command_of(typed)
     if name in GROUP_ONLY_COMMANDS:
@@ -70,16 +67,16 @@ async def unknown_command(turn: Turn, typed: str) -> None:
     await turn.say_text("fallback.did_you_mean", command=f"/{suggestion} {rest}".strip())
 
 
-async def not_text(turn: Turn) -> None:
+async def not_text(turn: Turn, _trial: Trial) -> None:
     """A voice note, photo, video, sticker, document or location: we read only text."""
     await turn.say_text("fallback.not_text")
 
 
-async def edited(turn: Turn) -> None:
+async def edited(turn: Turn, _trial: Trial) -> None:
     """A change to a message already sent: never counted again, and the person is told."""
     await turn.say_text("fallback.edit_not_counted")
 
 
-async def other_text(turn: Turn) -> None:
+async def other_text(turn: Turn, _trial: Trial) -> None:
     """Text no one else answered: a short pointer to /help."""
     await turn.say_text("unknown.text")

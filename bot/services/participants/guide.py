@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.db.study import Role
+from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 # which roles see which section: admins may use every staff command
@@ -13,7 +14,7 @@ STAFF_SECTIONS = (
 )
 
 
-async def show_help(turn: Turn) -> None:
+async def show_help(turn: Turn, _trial: Trial) -> None:
     """Participants get their commands; staff get their roles' commands (and, when they also
     take part, the participant's ones first)."""
     roles = await turn.roles()

@@ -116,7 +116,7 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     elif wish.what == "progress":
         await participation.progress(turn, trial)
     elif wish.what == "help":
-        await guide.show_help(turn)
+        await guide.show_help(turn, trial)
     elif wish.what == "stop":
         await _confirm(turn, "intents.confirm_stop", button_data.ConfirmStop())
     elif wish.what == "saved":

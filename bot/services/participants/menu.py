@@ -18,7 +18,7 @@ COUNT_CHOICES = (1, 2, 3)
 DEFAULT_AMOUNTS_CENTS = (500, 1000, 2000)
 
 
-async def tap(turn: Turn, label: str, trial: Trial) -> None:
+async def tap(turn: Turn, trial: Trial, label: str) -> None:
     """A menu button was tapped (its label arrives as text)."""
     meaning = label_meaning(label)
     if meaning == "saved":
@@ -26,13 +26,13 @@ async def tap(turn: Turn, label: str, trial: Trial) -> None:
     elif (counted := button_data.counted_kind(meaning or "")) is not None:
         await offer_counts(turn, counted, trial)
     elif meaning in ("job", "training"):
-        await activity.action(turn, meaning, trial)
+        await activity.action(turn, trial, meaning)
     elif meaning == "progress":
         await participation.progress(turn, trial)
     elif meaning == ASK:
-        await tickets.ask(turn, None, trial)
+        await tickets.ask(turn, trial, None)
     else:
-        await guide.show_help(turn)
+        await guide.show_help(turn, trial)
 
 
 def amounts_for(goal_cents: int, max_cents: int) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, select, update
 
@@ -24,9 +23,6 @@ from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
 from experiments.protocol_sections import Component
-
-TurnOnly = Callable[[Turn], Awaitable[None]]
-TurnAndTrial = Callable[[Turn, Trial], Awaitable[None]]
 
 
 def _enrolled(turn: Turn) -> Participant | None:
@@ -63,7 +59,7 @@ async def progress(turn: Turn, trial: Trial) -> None:
     )
 
 
-async def goal(turn: Turn, typed: str | None, trial: Trial) -> None:
+async def goal(turn: Turn, trial: Trial, typed: str | None) -> None:
     """/goal [new]: offer new commitments as buttons, or set the one typed."""
     participant = _enrolled(turn)
     if participant is None or participant.step is not IntakeStep.DONE:
@@ -90,11 +86,11 @@ async def change_goal_to(turn: Turn, amount: int, trial: Trial) -> None:
         await turn.say_text("goal.changed")
 
 
-async def ask_language(turn: Turn) -> None:
+async def ask_language(turn: Turn, _trial: Trial) -> None:
     await turn.say_text("language.ask", buttons=[intake.language_buttons()])
 
 
-async def pause(turn: Turn) -> None:
+async def pause(turn: Turn, _trial: Trial) -> None:
     """/pause: no nudges until /resume; logging still works."""
     participant = _enrolled(turn)
     if participant is None:
@@ -126,7 +122,7 @@ async def resume(turn: Turn, trial: Trial) -> None:
     await turn.say_text("resume.done")
 
 
-async def stop(turn: Turn) -> None:
+async def stop(turn: Turn, _trial: Trial) -> None:
     """/stop: withdraw from all messages; the data stay unless /delete is used."""
     participant = _enrolled(turn)
     if participant is None:
@@ -281,7 +277,7 @@ def _plain(value: object) -> object:
     return value
 
 
-async def ask_delete(turn: Turn) -> None:
+async def ask_delete(turn: Turn, _trial: Trial) -> None:
     """/delete: ask for confirmation first."""
     if _enrolled(turn) is None:
         await turn.say_text("mydata.nothing")

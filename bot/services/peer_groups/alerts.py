@@ -6,7 +6,6 @@ every minute does not repeat it, and a new spell is alerted again.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +16,7 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Role, StaffMember
 from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind
-from bot.services.peer_groups.lookups import Recipient, admins, language_of
+from bot.services.peer_groups.lookups import Recipient, language_of
 from bot.services.peer_groups.messaging import alert, tell
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.trial import Trial
@@ -32,12 +31,10 @@ class AlertScan:
     overdue_pools: int = 0
 
 
-async def scan_alerts(
-    session: AsyncSession, trial: Trial, now: datetime, admin_ids: Collection[int]
-) -> AlertScan:
+async def scan_alerts(session: AsyncSession, trial: Trial, now: datetime) -> AlertScan:
     """Tell the admins about inactive counsellors and groups below their minimum size."""
     scan = AlertScan()
-    to = await admins(session, admin_ids)
+    to = await trial.staff.admins(session)
     scan.inactive_counsellors = await _inactive_counsellors(session, trial, now, to)
     scan.small_groups = await _small_groups(session, trial, now, to)
     scan.overdue_pools = await _overdue_pools(session, trial, now, to)

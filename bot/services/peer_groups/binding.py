@@ -9,7 +9,6 @@ member once Telegram has made it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,13 +25,14 @@ from bot.outbox.store import ClaimedMessage
 from bot.services.peer_groups.lookups import (
     GroupError,
     Recipient,
-    admins,
     group_text,
     language_of,
+    refusing,
     touch_staff,
 )
 from bot.services.peer_groups.messaging import alert, post, tell
 from bot.services.trial import Trial
+from bot.services.turns import StaffDirectory, Turn
 
 # The admin rights the bot needs, in the order Telegram's admin screen lists them.
 REQUIRED_RIGHTS = (
@@ -54,14 +54,22 @@ class BotStanding:
 
 
 @dataclass(frozen=True)
+class BindRequest:
+    """`/bind <code>` in a chat: the code typed (None: none), whether the chat is a
+    supergroup, and the bot's own standing there (read from Telegram when a code was typed)."""
+
+    code: str | None
+    supergroup: bool
+    standing: BotStanding | None
+
+
+@dataclass(frozen=True)
 class LinkNeeded:
     member_id: int
     tag: str
 
 
-async def assign_counsellors(
-    session: AsyncSession, now: datetime, admin_ids: Collection[int]
-) -> int:
+async def assign_counsellors(session: AsyncSession, trial: Trial, now: datetime) -> int:
     """Give every unassigned group a counsellor, round robin over the active counsellors."""
     waiting = list(
         await session.scalars(
@@ -79,7 +87,7 @@ async def assign_counsellors(
     )
     for group in waiting:
         if not counsellors:
-            await _no_counsellor(session, group, now, admin_ids)
+            await _no_counsellor(session, group, now, trial.staff)
             continue
         last = await session.scalar(
             select(PeerGroup.counsellor_id)
@@ -145,11 +153,11 @@ async def reassign(session: AsyncSession, group_id: int, staff_id: int, now: dat
 
 
 async def _no_counsellor(
-    session: AsyncSession, group: PeerGroup, now: datetime, admin_ids: Collection[int]
+    session: AsyncSession, group: PeerGroup, now: datetime, staff: StaffDirectory
 ) -> None:
     await alert(
         session,
-        await admins(session, admin_ids),
+        await staff.admins(session),
         language_of(group),
         "groups.no_counsellor",
         intent=f"no_counsellor:{group.id}",
@@ -169,23 +177,24 @@ async def member_count(session: AsyncSession, group_id: int) -> int:
     return int(count or 0)
 
 
-async def bind(
-    session: AsyncSession,
-    code: str,
-    chat_id: int,
-    supergroup: bool,
-    sender_id: int,
-    standing: BotStanding,
-    trial: Trial,
-    now: datetime,
-    *,
-    update_id: int,
+async def bind(turn: Turn, trial: Trial, request: BindRequest) -> None:
+    """/bind <code>: link the chat, or tell the sender what is missing (or how to use it)."""
+    if request.code is None or request.standing is None:
+        await turn.say_text("groups.bind_usage")
+        return
+    await refusing(turn, _bind(turn, trial, request.code, request.supergroup, request.standing))
+
+
+async def _bind(
+    turn: Turn, trial: Trial, code: str, supergroup: bool, standing: BotStanding
 ) -> PeerGroup:
     """Link the group with this code to the chat, or raise GroupError saying what is missing.
 
     A join link for every member who has none is queued (an outbox call each), and the binding
     is confirmed in the group.
     """
+    session, now, sender_id = turn.session, turn.now, turn.user_id
+    chat_id, update_id = turn.chat_id, turn.incoming.update_id
     group = await session.scalar(select(PeerGroup).where(PeerGroup.code == code.strip().lower()))
     if group is None or group.status is GroupStatus.CLOSED:
         raise GroupError("groups.bind_unknown_code")

@@ -10,8 +10,7 @@ the member; when it refuses, the staff who answer for the group hear why and the
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -24,37 +23,37 @@ from bot.outbox import OutboxKind, OutgoingMessage
 from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.lookups import (
     Recipient,
-    active_group,
     group_text,
     language_of,
     membership,
     responsible,
-    staff_role,
     touch_staff,
 )
 from bot.services.peer_groups.membership import record_event
 from bot.services.peer_groups.messaging import post, staff_message
 from bot.services.peer_groups.moderation import Actor, apply, chat_of, describe, mute_member
 from bot.services.trial import Trial
+from bot.services.turns import Turn
 from experiments.events import EventKind
 
 
-async def group_message(
-    session: AsyncSession,
-    chat_id: int,
-    sender_id: int,
-    message_id: int,
-    sent_at: datetime,
-    trial: Trial,
-    admin_ids: Collection[int],
-    now: datetime,
-) -> None:
+@dataclass(frozen=True)
+class GroupMessage:
+    """A message someone sent in a group: its id and when Telegram says it was sent."""
+
+    message_id: int
+    sent_at: datetime
+
+
+async def group_message(turn: Turn, trial: Trial, message: GroupMessage) -> None:
     """Count a message for its sender and mute them if they are flooding the group (the
     restriction is queued in the outbox; what says "muted" waits until Telegram did it)."""
-    group = await active_group(session, chat_id)
+    session, now, chat_id, sender_id = turn.session, turn.now, turn.chat_id, turn.user_id
+    message_id, sent_at = message.message_id, message.sent_at
+    group = await turn.group()
     if group is None:
         return
-    if await staff_role(session, group, sender_id, admin_ids) is not None:
+    if await turn.role_in(group) is not None:
         await touch_staff(session, sender_id, now)
         return  # counsellors and admins are exempt from flood control
     member = await membership(session, sender_id)
@@ -79,7 +78,7 @@ async def group_message(
     )
     intent = f"flood:{chat_id}:{message_id}"
     tag = member.tag if member else "–"
-    staff = await responsible(session, group, admin_ids)
+    staff = await responsible(session, group, turn.staff)
     # the notice and the alerts say "muted": they go out once Telegram muted them; when it
     # refuses, the staff who answer for the group hear why instead
     said = [_flood_notice(group, settings.mute_duration, intent)]
@@ -165,11 +164,12 @@ async def prune_flood_windows(session: AsyncSession, trial: Trial, now: datetime
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def rules(session: AsyncSession, chat_id: int, update_id: int, now: datetime) -> None:
+async def rules(turn: Turn, _trial: Trial) -> None:
     """/rules in a group: post the rules in the group's language."""
-    group = await active_group(session, chat_id)
+    group = await turn.group()
     if group is not None:
         words = group_text(group, "groups.rules")
+        intent = f"rules:{turn.incoming.update_id}"
         await post(
-            session, group, words, kind=OutboxKind.GROUP_REPLY, intent=f"rules:{update_id}", now=now
+            turn.session, group, words, kind=OutboxKind.GROUP_REPLY, intent=intent, now=turn.now
         )

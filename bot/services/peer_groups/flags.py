@@ -7,7 +7,6 @@ reported; the reporter is thanked in private.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -24,7 +23,6 @@ from bot.services.peer_groups.lookups import (
     group_text,
     membership,
     responsible,
-    staff_role,
     touch_staff,
 )
 from bot.services.peer_groups.messaging import post, tell
@@ -37,6 +35,7 @@ from bot.services.peer_groups.moderation import (
     log_action,
 )
 from bot.services.trial import Trial
+from bot.services.turns import Turn
 
 PREVIEW = 600  # characters of a reported message shown to the counsellor
 
@@ -46,11 +45,10 @@ def message_link(chat_id: int, message_id: int) -> str:
     return f"https://t.me/c/{str(chat_id).removeprefix('-100')}/{message_id}"
 
 
-async def report(
-    session: AsyncSession, command: GroupCommand, admin_ids: Collection[int], now: datetime
-) -> None:
+async def report(turn: Turn, _trial: Trial, command: GroupCommand) -> None:
     """/report as a reply: store the report, tell the counsellor, thank the reporter, and
     queue the deletion of the /report from the group."""
+    session, now = turn.session, turn.now
     group = await active_group(session, command.chat_id)
     if group is None:
         return
@@ -78,7 +76,7 @@ async def report(
     session.add(row)
     await session.flush()
     link = message_link(command.chat_id, command.target_message_id)
-    for recipient in await responsible(session, group, admin_ids):
+    for recipient in await responsible(session, group, turn.staff):
         label = text(recipient.language, "reports.resolve_button", report=row.id)
         await tell(
             session,
@@ -123,29 +121,22 @@ def _preview(words: str | None, language: Language) -> str:
     return words if len(words) <= PREVIEW else words[:PREVIEW] + "…"
 
 
-async def open_reports(
-    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
-) -> list[GroupReport]:
+async def open_reports(turn: Turn) -> list[GroupReport]:
     """Unresolved reports of the groups this person answers for (every group for admins)."""
     query = select(GroupReport).where(GroupReport.resolved_at.is_(None)).order_by(GroupReport.id)
-    reports = list(await session.scalars(query))
+    reports = list(await turn.session.scalars(query))
     visible = []
     for row in reports:
-        group = await session.get(PeerGroup, row.group_id)
-        if group and await staff_role(session, group, telegram_user_id, admin_ids):
+        group = await turn.session.get(PeerGroup, row.group_id)
+        if group and await turn.role_in(group):
             visible.append(row)
     return visible
 
 
-async def open_reports_text(
-    session: AsyncSession,
-    telegram_user_id: int,
-    admin_ids: Collection[int],
-    language: Language,
-    trial: Trial,
-) -> tuple[str, list[list[Button]]]:
+async def open_reports_text(turn: Turn, trial: Trial) -> tuple[str, list[list[Button]]]:
     """/flags: the open reports as text, with one "Resolved" button each."""
-    rows = await open_reports(session, telegram_user_id, admin_ids)
+    session, language = turn.session, turn.language
+    rows = await open_reports(turn)
     if not rows:
         return text(language, "reports.none"), []
     lines = [text(language, "reports.open")]
@@ -168,17 +159,12 @@ async def open_reports_text(
     return "\n".join(lines), buttons
 
 
-async def resolve(
-    session: AsyncSession,
-    report_id: int,
-    telegram_user_id: int,
-    admin_ids: Collection[int],
-    now: datetime,
-) -> GroupReport:
+async def resolve(turn: Turn, report_id: int) -> GroupReport:
     """Mark a report resolved and forget the reported text; GroupError if not theirs."""
+    session, now, telegram_user_id = turn.session, turn.now, turn.user_id
     row = await session.get(GroupReport, report_id)
     group = await session.get(PeerGroup, row.group_id) if row else None
-    role = await staff_role(session, group, telegram_user_id, admin_ids) if group else None
+    role = await turn.role_in(group) if group else None
     if row is None or group is None or role is None:
         raise GroupError("reports.not_yours", report=report_id)
     if row.resolved_at is None:

@@ -11,7 +11,7 @@ does not cancel its own leaving.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,8 +21,10 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.outbox.store import cancel_pending_for_participant
 from bot.services.peer_groups.binding import LINK_KIND
-from bot.services.peer_groups.lookups import Recipient, admins, language_of, responsible
+from bot.services.peer_groups.lookups import Recipient, language_of, responsible
 from bot.services.peer_groups.messaging import tell
+from bot.services.trial import Trial
+from bot.services.turns import Turn
 
 log = logging.getLogger(__name__)
 LEAVE_KIND = OutboxKind.MODERATION  # ban and unban are moderation calls (their failures are logged)
@@ -103,29 +105,31 @@ async def fresh_link(
     return True
 
 
-async def bot_standing_changed(
-    session: AsyncSession,
-    chat_id: int,
-    present: bool,
-    missing_rights: bool,
-    update_id: int,
-    now: datetime,
-    admin_ids: Collection[int],
-) -> bool:
+@dataclass(frozen=True)
+class BotChange:
+    """A my_chat_member update about the bot itself in a group chat."""
+
+    present: bool  # still in the chat
+    missing_rights: bool  # not an admin, or without a right it needs
+
+
+async def bot_standing_changed(turn: Turn, _trial: Trial, change: BotChange) -> None:
     """A my_chat_member update: the bot was taken out of a bound group or lost its rights.
 
-    The group's counsellor and every admin are told what to do. True when they were.
+    The group's counsellor and every admin are told what to do.
     """
-    group = await session.scalar(
-        select(PeerGroup).where(
-            PeerGroup.telegram_chat_id == chat_id, PeerGroup.status == GroupStatus.ACTIVE
-        )
+    session, now, update_id, present = (
+        turn.session,
+        turn.now,
+        turn.incoming.update_id,
+        change.present,
     )
-    if group is None or (present and not missing_rights):
-        return False
+    group = await turn.group()
+    if group is None or (present and not change.missing_rights):
+        return
     key = "alerts.bot_removed" if not present else "alerts.bot_demoted"
-    to = {r.chat_id: r for r in await responsible(session, group, admin_ids)}
-    for admin in await admins(session, admin_ids):
+    to = {r.chat_id: r for r in await responsible(session, group, turn.staff)}
+    for admin in await turn.staff.admins(session):
         to.setdefault(admin, Recipient(admin, language_of(group)))
     for recipient in to.values():
         await tell(
@@ -139,4 +143,3 @@ async def bot_standing_changed(
             code=group.code,
         )
     log.warning("bot %s in group %s", "removed" if not present else "lost rights", group.id)
-    return True

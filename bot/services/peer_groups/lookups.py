@@ -1,26 +1,23 @@
 """Lookups the peer-group modules share: a group by its chat, a member's place by their
 Telegram id, the staff who answer for a group, and the group's language.
 
-Also the refusal the group services raise for the handler to translate (GroupError), and the
+Also the refusal the group services raise and say (GroupError, refusing), and the
 mark that a counsellor was active (touch_staff).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, PeerGroup
-from bot.db.study import Participant, Role, StaffMember
+from bot.db.study import Participant, StaffMember
 from bot.i18n import Language, text
-from bot.services.directory import roles_of
-
-StaffRole = Literal["counsellor", "admin"]
+from bot.services.turns import StaffDirectory, Turn
 
 
 class GroupError(Exception):
@@ -30,6 +27,20 @@ class GroupError(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+async def say_refusal(turn: Turn, refusal: GroupError) -> None:
+    await turn.say_text("groups.plain", words=turn.t(refusal.key, **refusal.params))
+
+
+async def refusing(turn: Turn, work: Awaitable[object]) -> bool:
+    """Await `work`; when it refuses, tell the person why. True when it went through."""
+    try:
+        await work
+    except GroupError as refusal:
+        await say_refusal(turn, refusal)
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -69,38 +80,15 @@ async def membership(session: AsyncSession, telegram_user_id: int) -> GroupMembe
     )
 
 
-async def staff_role(
-    session: AsyncSession, group: PeerGroup, telegram_user_id: int, admin_ids: Collection[int]
-) -> StaffRole | None:
-    """'counsellor' for this group's counsellor, 'admin' for admins, None for everyone else."""
-    if group.counsellor_id is not None:
-        counsellor = await session.get(StaffMember, group.counsellor_id)
-        if counsellor and counsellor.active and counsellor.telegram_user_id == telegram_user_id:
-            return "counsellor"
-    if Role.ADMIN in await roles_of(session, telegram_user_id, admin_ids):
-        return "admin"
-    return None
-
-
-async def admins(session: AsyncSession, admin_ids: Collection[int]) -> list[int]:
-    """Telegram ids of every admin: from the settings and from invites."""
-    invited = await session.scalars(
-        select(StaffMember.telegram_user_id).where(
-            StaffMember.role == Role.ADMIN, StaffMember.active
-        )
-    )
-    return sorted(set(admin_ids) | set(invited))
-
-
 async def responsible(
-    session: AsyncSession, group: PeerGroup, admin_ids: Collection[int]
+    session: AsyncSession, group: PeerGroup, staff: StaffDirectory
 ) -> list[Recipient]:
     """Who hears about a group's reports and alerts: its counsellor, or the admins if none."""
     if group.counsellor_id is not None:
         counsellor = await session.get(StaffMember, group.counsellor_id)
         if counsellor is not None and counsellor.active:
             return [Recipient(counsellor.telegram_user_id, language_of(group))]
-    return [Recipient(admin, language_of(group)) for admin in await admins(session, admin_ids)]
+    return [Recipient(admin, language_of(group)) for admin in await staff.admins(session)]
 
 
 async def touch_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:

@@ -6,7 +6,7 @@ Each join and leave (and, from chat_activity, each message) is recorded as an ac
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -19,13 +19,14 @@ from bot.db.study import Event
 from bot.i18n import plural
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.services.peer_groups.lookups import (
-    active_group,
     group_text,
     language_of,
     membership,
     responsible,
 )
 from bot.services.peer_groups.messaging import post, tell, welcome_mentions
+from bot.services.trial import Trial
+from bot.services.turns import Turn
 from experiments.events import EventKind
 
 log = logging.getLogger(__name__)
@@ -56,25 +57,29 @@ def record_event(
     )
 
 
-async def decide_join(
-    session: AsyncSession,
-    chat_id: int,
-    telegram_user_id: int,
-    now: datetime,
-    admin_ids: Collection[int],
-    *,
-    update_id: int,
-) -> bool | None:
-    """Approve (True) a member of this group, decline (False) anyone else; None: not our chat.
+@dataclass(frozen=True)
+class MemberChange:
+    """A chat_member update: who (their Telegram id and first name) joined, left or was
+    removed; the update's sender is whoever made the change."""
+
+    telegram_user_id: int
+    first_name: str | None
+    change: Change
+
+
+async def decide_join(turn: Turn, _trial: Trial) -> None:
+    """Approve a join request of a member of this group, decline anyone else's.
 
     The approval or decline is queued in the outbox (a call, in the highest lane). A declined
     person leaves no identity behind: the log and the counsellor's notice say only when it
     happened and whether it was a participant of another group or someone else, and the call's
     row forgets their id once it is done.
     """
-    group = await active_group(session, chat_id)
+    session, now, update_id = turn.session, turn.now, turn.incoming.update_id
+    chat_id, telegram_user_id = turn.chat_id, turn.user_id
+    group = await turn.group()
     if group is None:
-        return None
+        return
     member = await membership(session, telegram_user_id)
     approve = member is not None and member.group_id == group.id
     if approve and member is not None and member.status is MemberStatus.REMOVED:
@@ -88,7 +93,7 @@ async def decide_join(
     )
     await enqueue(session, call, now)
     if approve:
-        return True
+        return
     if member is not None and member.group_id == group.id:
         why = "removed"
     else:
@@ -97,7 +102,7 @@ async def decide_join(
         ModerationAction(group_id=group.id, at=now, actor_role="bot", action="decline", reason=why)
     )
     bucket = int(now.timestamp() // DECLINE_NOTICE_BUCKET.total_seconds())
-    for recipient in await responsible(session, group, admin_ids):
+    for recipient in await responsible(session, group, turn.staff):
         await tell(
             session,
             recipient,
@@ -108,24 +113,21 @@ async def decide_join(
             group=group.id,
         )
     log.info("join request declined group=%s reason=%s", group.id, why)
-    return False
 
 
-async def member_changed(
-    session: AsyncSession,
-    chat_id: int,
-    telegram_user_id: int,
-    change: Change,
-    update_id: int,
-    now: datetime,
-    first_name: str | None = None,
-) -> None:
+async def member_changed(turn: Turn, _trial: Trial, changed: MemberChange) -> None:
     """A chat_member update: record a member's join (and welcome them) or their leaving.
 
     "removed" is someone else taking them out (our /remove, or an admin in Telegram's own
     member list); such a member's later join requests are declined.
     """
-    group = await active_group(session, chat_id)
+    session, now, update_id = turn.session, turn.now, turn.incoming.update_id
+    telegram_user_id, first_name, change = (
+        changed.telegram_user_id,
+        changed.first_name,
+        changed.change,
+    )
+    group = await turn.group()
     member = await membership(session, telegram_user_id)
     if group is None or member is None or member.group_id != group.id:
         return  # staff, strangers added by hand, or a chat that is not ours: nothing to record

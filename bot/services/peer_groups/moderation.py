@@ -1,18 +1,19 @@
 """Counsellor commands in a group, given as a reply: /warn, /mute, /unmute, /remove, /pin.
 
-Only the group's counsellor and admins may use them; anyone else gets a short refusal and
-nothing happens. Every action is logged (who, whom, why, when) in `moderation_actions`. The
-service decides, records and queues the Telegram call the action needs (restrict, ban, pin,
-delete) as an outbox row in the same transaction. What the action says (the announcement in
-the group, the note to the member) rides in the call's context and goes out only once Telegram
-carried the call out; when Telegram refuses it, `call_ended` notes the failure in the log,
-undoes the mute or removal in our records, and tells the counsellor why in plain words.
+Only the group's counsellor and admins may use them (the handler declares it; the runner
+refuses anyone else, and nothing happens). Every action is logged (who, whom, why, when) in
+`moderation_actions`. The service decides, records and queues the Telegram call the action
+needs (restrict, ban, pin, delete) as an outbox row in the same transaction. What the action
+says (the announcement in the group, the note to the member) rides in the call's context and
+goes out only once Telegram carried the call out; when Telegram refuses it, `call_ended` notes
+the failure in the log, undoes the mute or removal in our records, and tells the counsellor why
+in plain words.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -29,16 +30,15 @@ from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
 from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.lookups import (
-    active_group,
     group_text,
     language_of,
     membership,
     responsible,
-    staff_role,
     touch_staff,
 )
-from bot.services.peer_groups.messaging import mention, post, staff_message
+from bot.services.peer_groups.messaging import mention, staff_message
 from bot.services.trial import Trial
+from bot.services.turns import Turn
 
 Act = Literal["warn", "mute", "unmute", "remove", "pin"]
 ACTS: tuple[Act, ...] = ("warn", "mute", "unmute", "remove", "pin")
@@ -167,18 +167,12 @@ def describe(duration: timedelta, language: Language) -> str:
     return text(language, "duration.minutes", n=max(1, int(duration.total_seconds() // 60)))
 
 
-async def moderate(
-    session: AsyncSession,
-    act: Act,
-    command: GroupCommand,
-    trial: Trial,
-    admin_ids: Collection[int],
-    now: datetime,
-) -> None:
-    """Carry out a counsellor command after checking who sent it and at whom it points; the
-    Telegram call it needs is queued in the outbox."""
+async def moderate(turn: Turn, trial: Trial, act: Act, command: GroupCommand) -> None:
+    """Carry out a counsellor command after checking at whom it points; the Telegram call it
+    needs is queued in the outbox."""
+    session, now = turn.session, turn.now
     said: list[OutgoingMessage] = []
-    sanction = await _decide(session, act, command, trial, admin_ids, now, said)
+    sanction = await _decide(turn, trial, act, command, said)
     if sanction is None:
         # nothing for Telegram to do (a warning): what it says is true at once
         for message in said:
@@ -192,26 +186,18 @@ async def moderate(
 
 
 async def _decide(
-    session: AsyncSession,
-    act: Act,
-    command: GroupCommand,
-    trial: Trial,
-    admin_ids: Collection[int],
-    now: datetime,
-    said: list[OutgoingMessage],
+    turn: Turn, trial: Trial, act: Act, command: GroupCommand, said: list[OutgoingMessage]
 ) -> Sanction | None:
     """The call the command needs, carrying what it will say (`said`) and whom to tell if it
     fails; replies that need no call (refusals) are queued at once."""
-    group = await active_group(session, command.chat_id)
-    if group is None:
-        return None
-    role = await staff_role(session, group, command.sender_id, admin_ids)
-    if role is None:
-        await _reply(session, group, command, now, "moderation.not_allowed")
-        return None
+    session, now = turn.session, turn.now
+    group = await turn.group()
+    role = await turn.role_in(group) if group is not None else None
+    if group is None or role is None:
+        return None  # not a bound group, or the runner refused them already
     await touch_staff(session, command.sender_id, now)
     if command.target_message_id is None:
-        await _reply(session, group, command, now, "moderation.reply_needed", command=act)
+        await _reply(turn, group, "moderation.reply_needed", command=act)
         return None
     target = await membership(session, command.target_user_id or 0)
     if target is not None and target.group_id != group.id:
@@ -231,10 +217,10 @@ async def _decide(
             tell=(tell,),
         )
     if target is None:
-        await _reply(session, group, command, now, "moderation.not_a_member")
+        await _reply(turn, group, "moderation.not_a_member")
         return None
-    step = Step(session, group, command, actor, target, trial, now, said)
-    sanction = await _SANCTIONS[act](step, admin_ids)
+    step = Step(turn, group, command, actor, target, trial, said)
+    sanction = await _SANCTIONS[act](step)
     if sanction is None:
         return None
     return replace(sanction, then=tuple(said), tell=(tell,))
@@ -250,16 +236,24 @@ class Actor:
 
 @dataclass(frozen=True)
 class Step:
-    """One moderation command being carried out."""
+    """One moderation command being carried out in the turn of its update: who acts, at whom,
+    and what it will say once Telegram carried its call out."""
 
-    session: AsyncSession
+    turn: Turn
     group: PeerGroup
     command: GroupCommand
     actor: Actor
     target: GroupMember
     trial: Trial
-    now: datetime
     said: list[OutgoingMessage] = field(default_factory=list)  # sent once the call succeeded
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.turn.session
+
+    @property
+    def now(self) -> datetime:
+        return self.turn.now
 
     async def mute(self, duration: timedelta, reason: str | None, action: str = "mute") -> Sanction:
         assert self.command.target_user_id is not None
@@ -273,9 +267,6 @@ class Step:
             (self.now, self.command.sent_at),
             action,
         )
-
-    async def reply(self, key: str, **params: object) -> None:
-        await _reply(self.session, self.group, self.command, self.now, key, **params)
 
     async def announce(self, key: str, reason: str | None, **params: object) -> None:
         """Say in the group what was done, as a reply to the offending message, naming the
@@ -329,7 +320,7 @@ class Step:
         )
 
 
-async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+async def _warn(step: Step) -> Sanction | None:
     limit = step.trial.protocol.groups.warning_limit
     target = step.target
     target.warnings += 1
@@ -349,7 +340,7 @@ async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     )
     await step.note("join.note_muted", reason, duration=describe(duration, await step.language()))
     # "… is muted" to staff is true only once Telegram muted them: it waits for the call too
-    for recipient in await responsible(step.session, step.group, admin_ids):
+    for recipient in await responsible(step.session, step.group, step.turn.staff):
         alert = staff_message(
             recipient,
             "moderation.limit_reached",
@@ -364,7 +355,7 @@ async def _warn(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     return sanction
 
 
-async def _mute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+async def _mute(step: Step) -> Sanction | None:
     duration, reason = parse_mute(step.command.args, step.trial.protocol.groups.mute_duration)
     sanction = await step.mute(duration, reason)
     await step.announce(
@@ -374,7 +365,7 @@ async def _mute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     return sanction
 
 
-async def _unmute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+async def _unmute(step: Step) -> Sanction | None:
     step.target.muted_until = None
     step.target.warnings = 0  # a fresh start: the next warning is the first again
     action = await step.log("unmute")
@@ -384,7 +375,7 @@ async def _unmute(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     )
 
 
-async def _remove(step: Step, admin_ids: Collection[int]) -> Sanction | None:
+async def _remove(step: Step) -> Sanction | None:
     step.target.status = MemberStatus.REMOVED
     reason = " ".join(step.command.args) or None
     action = await step.log("remove", reason)
@@ -393,7 +384,7 @@ async def _remove(step: Step, admin_ids: Collection[int]) -> Sanction | None:
     return Sanction("ban", chat_of(step.group), step.command.target_user_id, action_id=action)
 
 
-_SANCTIONS: dict[str, Callable[[Step, Collection[int]], Awaitable[Sanction | None]]] = {
+_SANCTIONS: dict[str, Callable[[Step], Awaitable[Sanction | None]]] = {
     "warn": _warn,
     "mute": _mute,
     "unmute": _unmute,
@@ -481,21 +472,6 @@ async def log_action(
     return row.id
 
 
-async def _reply(
-    session: AsyncSession,
-    group: PeerGroup,
-    command: GroupCommand,
-    now: datetime,
-    key: str,
-    /,
-    **params: object,
-) -> None:
-    words = group_text(group, key, **params)
-    await post(
-        session,
-        group,
-        words,
-        kind=OutboxKind.GROUP_REPLY,
-        intent=f"mod:{command.update_id}",
-        now=now,
-    )
+async def _reply(turn: Turn, group: PeerGroup, key: str, /, **params: object) -> None:
+    """A short answer in the group, in the group's language."""
+    await turn.say(group_text(group, key, **params), kind=OutboxKind.GROUP_REPLY)

@@ -28,7 +28,7 @@ class ChatOwner:
 
     owner_id: int | None = None  # the creator's Telegram id
     owner_name: str = ""  # their first name as Telegram shows it (for this message only)
-    admin_ids: frozenset[int] = frozenset()  # the other administrators, the bot included
+    chat_admins: frozenset[int] = frozenset()  # the chat's other administrators, the bot included
     unread: str | None = None  # why the owner is not known
 
 
@@ -87,6 +87,6 @@ def _owner_note(
         language, "handover.other", group=group, who=who, owner=owner.owner_name,
         owner_id=owner.owner_id,
     )  # fmt: skip
-    if telegram_user_id in owner.admin_ids:
+    if telegram_user_id in owner.chat_admins:
         note += "\n" + text(language, "handover.still_admin", who=who)
     return note

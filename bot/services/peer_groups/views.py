@@ -6,7 +6,7 @@ shows for them right now (names are looked up for the reply, never stored).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,11 +18,12 @@ from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.binding import reminders_sent
-from bot.services.peer_groups.lookups import GroupError, staff_role, touch_staff
+from bot.services.peer_groups.lookups import GroupError, touch_staff
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
+from bot.services.turns import Turn
 from experiments.events import EventKind
 from experiments.ledger import Window
 
@@ -41,29 +42,21 @@ class MemberRow:
     never_joined: bool = False  # not joined after every join reminder
 
 
-async def visible_groups(
-    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
-) -> list[PeerGroup]:
+async def visible_groups(turn: Turn) -> list[PeerGroup]:
     """The groups this counsellor leads (every group for an admin), oldest first."""
-    groups = await session.scalars(
+    groups = await turn.session.scalars(
         select(PeerGroup).where(PeerGroup.status != GroupStatus.CLOSED).order_by(PeerGroup.id)
     )
-    return [g for g in groups if await staff_role(session, g, telegram_user_id, admin_ids)]
+    return [g for g in groups if await turn.role_in(g)]
 
 
-async def groups_overview(
-    session: AsyncSession,
-    telegram_user_id: int,
-    admin_ids: Collection[int],
-    language: Language,
-    now: datetime,
-    trial: Trial | None = None,
-) -> str:
+async def groups_overview(turn: Turn, trial: Trial | None = None) -> str:
     """/groups: per group members joined/assigned, messages, and who saved (or took a step)
     in the group's week so far (the week its next progress post counts)."""
-    await touch_staff(session, telegram_user_id, now)
+    session, language, now = turn.session, turn.language, turn.now
+    await touch_staff(session, turn.user_id, now)
     lines = []
-    for group in await visible_groups(session, telegram_user_id, admin_ids):
+    for group in await visible_groups(turn):
         track = text(language, f"track.{group.track}")
         head = f"#{group.id} · {track} · {group.age_band}"
         if group.status is GroupStatus.AWAITING_BIND:
@@ -162,18 +155,14 @@ async def week_line(
 
 
 async def group_members(
-    session: AsyncSession,
-    group_id: int,
-    telegram_user_id: int,
-    admin_ids: Collection[int],
-    trial: Trial,
-    now: datetime,
+    turn: Turn, trial: Trial, group_id: int
 ) -> tuple[PeerGroup, list[MemberRow]]:
     """/group <id>: its members with last activity; joined members quiet too long are silent."""
+    session, now = turn.session, turn.now
     group = await session.get(PeerGroup, group_id)
-    if group is None or not await staff_role(session, group, telegram_user_id, admin_ids):
+    if group is None or not await turn.role_in(group):
         raise GroupError("counsellor.no_such_group", group=group_id)
-    await touch_staff(session, telegram_user_id, now)
+    await touch_staff(session, turn.user_id, now)
     quiet_since = now - trial.protocol.groups.silent_after
     rows = await session.execute(
         select(GroupMember, Participant.telegram_user_id)
@@ -269,20 +258,13 @@ def summary_after_head(words: str, summary: str) -> str:
     return f"{head}\n{summary}\n{rest}" if rest else f"{head}\n{summary}"
 
 
-async def post_to_group(
-    session: AsyncSession,
-    group_id: int,
-    telegram_user_id: int,
-    admin_ids: Collection[int],
-    words: str,
-    update_id: int,
-    now: datetime,
-    language: Language,
-) -> PeerGroup:
+async def post_to_group(turn: Turn, group_id: int, words: str) -> PeerGroup:
     """/post <group> <text>: the counsellor's words in their group, through the outbox; they
-    are told how it went once Telegram answered (in `language`)."""
+    are told how it went once Telegram answered (in their language)."""
+    session, now, telegram_user_id = turn.session, turn.now, turn.user_id
+    update_id, language = turn.incoming.update_id, turn.language
     group = await session.get(PeerGroup, group_id)
-    if group is None or not await staff_role(session, group, telegram_user_id, admin_ids):
+    if group is None or not await turn.role_in(group):
         raise GroupError("counsellor.no_such_group", group=group_id)
     if group.status is not GroupStatus.ACTIVE:
         raise GroupError("counsellor.not_bound", group=group_id, code=group.code)

@@ -10,12 +10,13 @@ from bot.db.study import Role
 from bot.services.directory import create_invite, deep_link, remove_staff, trial_counts
 from bot.services.participants.enrollment import create_codes
 from bot.services.peer_groups.ownership import ChatOwner, handover_notes
+from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 MAX_CODES_IN_CHAT = 50
 
 
-async def make_codes(turn: Turn, args: Sequence[str], bot_username: str) -> None:
+async def make_codes(turn: Turn, _trial: Trial, args: Sequence[str], bot_username: str) -> None:
     """/codes <site> [count]: enrollment deep links for a site."""
     count = int(args[-1]) if len(args) > 1 and args[-1].isdigit() else 1
     site = " ".join(args[:-1] if len(args) > 1 and args[-1].isdigit() else args).strip()
@@ -27,7 +28,7 @@ async def make_codes(turn: Turn, args: Sequence[str], bot_username: str) -> None
     await turn.say_text("admin.codes_made", site=site, links=links)
 
 
-async def make_invite(turn: Turn, wanted: str, bot_username: str) -> None:
+async def make_invite(turn: Turn, _trial: Trial, wanted: str, bot_username: str) -> None:
     """/invite counsellor|researcher|admin: a one-time link granting that role."""
     if wanted not in {role.value for role in Role}:
         await turn.say_text("admin.invite_usage")
@@ -46,7 +47,7 @@ def removal(args: Sequence[str]) -> tuple[int, Role | None] | None:
 
 
 async def remove(
-    turn: Turn, args: Sequence[str], owners: Mapping[int, ChatOwner] | None = None
+    turn: Turn, _trial: Trial, args: Sequence[str], owners: Mapping[int, ChatOwner] | None = None
 ) -> None:
     """/staff_remove <telegram id> [role]: end someone's staff rights (one role, or all) at once.
 
@@ -61,7 +62,7 @@ async def remove(
     if not removed:
         await turn.say_text("admin.staff_remove_none", id=telegram_id)
         return
-    operator = telegram_id in turn.staff.admin_ids
+    operator = telegram_id in turn.staff.operators
     await turn.say_text(
         "admin.staff_removed_operator" if operator else "admin.staff_removed",
         id=telegram_id,
@@ -72,7 +73,7 @@ async def remove(
             await turn.say(note)
 
 
-async def show_trial(turn: Turn) -> None:
+async def show_trial(turn: Turn, _trial: Trial) -> None:
     """/trial: enrollment and allocation counts by stratum and arm, never who."""
     enrolled, rows = await trial_counts(turn.session)
     lines = "\n".join(f"{stratum} · {arm}: {count}" for stratum, arm, count in rows) or "–"

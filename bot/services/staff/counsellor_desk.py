@@ -6,7 +6,7 @@ per group. A refusal (not your group, not bound yet) is answered with its reason
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,38 +16,22 @@ from bot.db.study import Participant
 from bot.services.counsellor_inbox import desk as inbox_desk
 from bot.services.peer_groups import binding, views
 from bot.services.peer_groups import flags as reports
-from bot.services.peer_groups.lookups import GroupError
+from bot.services.peer_groups.lookups import GroupError, refusing, say_refusal
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 
-async def say_refusal(turn: Turn, refusal: GroupError) -> None:
-    await turn.say_text("groups.plain", words=turn.t(refusal.key, **refusal.params))
-
-
-async def refusing(turn: Turn, work: Awaitable[object]) -> bool:
-    """Await `work`; when it refuses, tell the person why. True when it went through."""
-    try:
-        await work
-    except GroupError as refusal:
-        await say_refusal(turn, refusal)
-        return False
-    return True
-
-
-async def list_groups(turn: Turn, trial: Trial | None = None) -> None:
+async def list_groups(turn: Turn, trial: Trial) -> None:
     """/groups: each group with members joined and this week's activity, and pools waiting
     past the protocol's limit."""
-    words = await views.groups_overview(
-        turn.session, turn.user_id, turn.staff.admin_ids, turn.language, turn.now, trial
-    )
+    words = await views.groups_overview(turn, trial)
     if (tickets := await inbox_desk.groups_summary(turn)) is not None:
         words += "\n\n" + tickets
     await turn.say_text("groups.plain", words=words)
 
 
 async def show_group(
-    turn: Turn, group_id: int | None, names: Mapping[int, str], trial: Trial
+    turn: Turn, trial: Trial, group_id: int | None, names: Mapping[int, str]
 ) -> None:
     """/group <id>: who saved (or took a step) this week, members with last activity (and
     `names` Telegram shows for them now)."""
@@ -55,9 +39,7 @@ async def show_group(
         await turn.say_text("counsellor.group_usage")
         return
     try:
-        group, members = await views.group_members(
-            turn.session, group_id, turn.user_id, turn.staff.admin_ids, trial, turn.now
-        )
+        group, members = await views.group_members(turn, trial, group_id)
     except GroupError as refusal:
         await say_refusal(turn, refusal)
         return
@@ -83,44 +65,31 @@ async def telegram_ids_in(session: AsyncSession, group_id: int) -> tuple[int | N
 
 async def flags(turn: Turn, trial: Trial) -> None:
     """/flags: open reports, each with a button to resolve it."""
-    words, buttons = await reports.open_reports_text(
-        turn.session, turn.user_id, turn.staff.admin_ids, turn.language, trial
-    )
+    words, buttons = await reports.open_reports_text(turn, trial)
     await turn.say_text("groups.plain", words=words, buttons=buttons)
 
 
-async def resolve(turn: Turn, report_id: int) -> None:
+async def resolve(turn: Turn, _trial: Trial, report_id: int) -> None:
     """The "Resolved #n" button: close the report and forget the reported text."""
     try:
-        row = await reports.resolve(
-            turn.session, report_id, turn.user_id, turn.staff.admin_ids, turn.now
-        )
+        row = await reports.resolve(turn, report_id)
     except GroupError as refusal:
         await say_refusal(turn, refusal)
         return
     await turn.say_text("reports.resolved", report=row.id)
 
 
-async def post(turn: Turn, group_id: int | None, words: str) -> None:
+async def post(turn: Turn, _trial: Trial, group_id: int | None, words: str) -> None:
     """/post <group> <text>: say something in one of your groups."""
     if group_id is None or not words.strip():
         await turn.say_text("counsellor.post_usage")
         return
-    posting = views.post_to_group(
-        turn.session,
-        group_id,
-        turn.user_id,
-        turn.staff.admin_ids,
-        words.strip(),
-        turn.incoming.update_id,
-        turn.now,
-        turn.language,
-    )
+    posting = views.post_to_group(turn, group_id, words.strip())
     # "Posted" comes once Telegram took it (bot.services.peer_groups.outcomes), never before.
     await refusing(turn, posting)
 
 
-async def assign(turn: Turn, group_id: int | None, staff_id: int | None) -> None:
+async def assign(turn: Turn, _trial: Trial, group_id: int | None, staff_id: int | None) -> None:
     """/assign <group> <counsellor>: an admin chooses a group's counsellor."""
     if group_id is None or staff_id is None:
         await turn.say_text("counsellor.assign_usage")

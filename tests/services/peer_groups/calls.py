@@ -3,18 +3,17 @@
 Updates run as a turn of the use-case runner, with the service call the handler makes
 (bot/handlers/group.py, counsellor.py, participant.py); scans run as the scheduler runs them
 (`scan_groups`); a call that has ended (a join link, a mute, a post) runs the follow-up the
-outbox sender runs for its kind. The services' signatures are about to change (issue 23:
-`(turn, trial, …)` for update handling, `(session, trial, now)` for scans): the call sites to
-change are all here.
+outbox sender runs for its kind. Services that handle an update take `(turn, trial, …)`, as
+the handlers pass them to the runner; scans take `(session, trial, now)`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVarTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,32 +36,34 @@ from bot.services.peer_groups import (
 )
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.peer_groups.ownership import ChatOwner
-from bot.services.runner import Service
 from bot.services.staff import commands, counsellor_desk
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, Turn
+from bot.services.turns import AnyRole, Incoming, PlaceRole, Turn
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from tests.services.peer_groups.world import Peer, World
 
 STAFF = (Role.COUNSELLOR, Role.ADMIN)  # who may use the counsellor's commands
+GROUP_STAFF = (PlaceRole.GROUP_COUNSELLOR, Role.ADMIN)  # who may moderate a group
 FULL_RIGHTS = BotStanding(True, frozenset(REQUIRED_RIGHTS))
 _update_ids = itertools.count(60_000)
+Ts = TypeVarTuple("Ts")
 
 
 async def _turn(
     world: World,
     user_id: int,
-    service: Service,
-    *,
+    service: Callable[[Turn, Trial, *Ts], Awaitable[None]],
+    *args: *Ts,
     chat_id: int | None = None,
     first_name: str = "Sanne",
-    roles: Collection[Role] = (),
+    roles: Collection[AnyRole] = (),
+    update_id: int | None = None,
 ) -> int:
     """One update from `user_id` (in group `chat_id`, or their private chat) through the runner;
     returns its update id, which names the replies it queued."""
-    update_id = next(_update_ids)
+    update_id = next(_update_ids) if update_id is None else update_id
     incoming = Incoming(
         user_id,
         first_name,
@@ -72,7 +73,7 @@ async def _turn(
         chat_id=chat_id,
         in_group=chat_id is not None,
     )
-    await world.runner.run(incoming, service, claim=update_id, roles=roles)
+    await world.runner.run(incoming, service, *args, claim=update_id, roles=roles)
     return update_id
 
 
@@ -91,14 +92,14 @@ async def enter_pool(
 async def scan(world: World) -> None:
     """One tick of the scheduler's group job: formation, counsellors, pool updates, join
     reminders, group posts and admin alerts."""
-    settings = _settings(world.runner.staff.admin_ids)
-    await scan_groups(Runtime(settings, world.database, world.clock, world.trial))
+    await scan_groups(Runtime(_settings(), world.database, world.clock, world.trial))
 
 
 @cache
-def _settings(admin_ids: frozenset[int]) -> Settings:
-    """The settings a scan reads (the admins), made once: reading them costs a few ms."""
-    return Settings(_env_file=None, admin_ids=admin_ids)
+def _settings() -> Settings:
+    """The settings a runtime holds (a scan reads the staff from the trial), made once:
+    reading them costs a few ms."""
+    return Settings(_env_file=None)
 
 
 # the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
@@ -156,71 +157,35 @@ async def bind(
     standing: BotStanding = FULL_RIGHTS,
 ) -> int:
     """/bind <code> in a group whose bot has `standing`; without a code, a bare /bind."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        if code is None:
-            await turn.say_text("groups.bind_usage")
-            return
-        binding_it = binding.bind(
-            turn.session, code, chat_id, supergroup, turn.user_id, standing, trial, turn.now,
-            update_id=turn.incoming.update_id,
-        )  # fmt: skip
-        await counsellor_desk.refusing(turn, binding_it)
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    request = binding.BindRequest(code, supergroup, standing if code is not None else None)
+    return await _turn(world, user_id, binding.bind, request, chat_id=chat_id)
 
 
 async def request_join(world: World, chat_id: int, user_id: int) -> int:
     """Someone asks to join the group's chat with a link."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await membership.decide_join(
-            turn.session, chat_id, user_id, turn.now, turn.staff.admin_ids,
-            update_id=turn.incoming.update_id,
-        )  # fmt: skip
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    return await _turn(world, user_id, membership.decide_join, chat_id=chat_id)
 
 
 async def member_changed(
     world: World, chat_id: int, member: Peer, change: membership.Change
 ) -> int:
     """Telegram says `member` joined, left, or was removed from the chat."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await membership.member_changed(
-            turn.session, chat_id, member.user_id, change, turn.incoming.update_id, turn.now,
-            member.first_name,
-        )  # fmt: skip
-
-    return await _turn(world, member.user_id, service, chat_id=chat_id)
+    changed = membership.MemberChange(member.user_id, member.first_name, change)
+    return await _turn(world, member.user_id, membership.member_changed, changed, chat_id=chat_id)
 
 
 async def bot_standing_changed(
     world: World, chat_id: int, by: int, *, present: bool, missing_rights: bool
 ) -> int:
     """The bot was taken out of the chat, or its admin rights changed, by `by`."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await follow.bot_standing_changed(
-            turn.session, chat_id, present, missing_rights, turn.incoming.update_id, turn.now,
-            turn.staff.admin_ids,
-        )  # fmt: skip
-
-    return await _turn(world, by, service, chat_id=chat_id)
+    change = follow.BotChange(present, missing_rights)
+    return await _turn(world, by, follow.bot_standing_changed, change, chat_id=chat_id)
 
 
 async def group_message(world: World, chat_id: int, user_id: int, message_id: int) -> int:
     """Someone writes a message in the group (counted, never kept)."""
-    sent_at = world.clock.now()
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await chat_activity.group_message(
-            turn.session, chat_id, turn.user_id, message_id, sent_at, trial,
-            turn.staff.admin_ids, turn.now,
-        )  # fmt: skip
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    message = chat_activity.GroupMessage(message_id, world.clock.now())
+    return await _turn(world, user_id, chat_activity.group_message, message, chat_id=chat_id)
 
 
 async def moderate(
@@ -234,23 +199,19 @@ async def moderate(
     args: tuple[str, ...] = (),
 ) -> int:
     """`/<act> [args]` from `user_id`, as a reply to `target`'s message `message_id`."""
-    sent_at = world.clock.now()
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        command = moderation.GroupCommand(
-            chat_id, turn.user_id, turn.incoming.update_id, message_id + 1, sent_at,
-            target.user_id, message_id, None, args, target.first_name,
-        )  # fmt: skip
-        await moderation.moderate(turn.session, act, command, trial, turn.staff.admin_ids, turn.now)
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    update_id = next(_update_ids)
+    command = moderation.GroupCommand(
+        chat_id, user_id, update_id, message_id + 1, world.clock.now(),
+        target.user_id, message_id, None, args, target.first_name,
+    )  # fmt: skip
+    return await _turn(
+        world, user_id, moderation.moderate, act, command,
+        chat_id=chat_id, roles=GROUP_STAFF, update_id=update_id,
+    )  # fmt: skip
 
 
 async def rules(world: World, chat_id: int, user_id: int) -> int:
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await chat_activity.rules(turn.session, chat_id, turn.incoming.update_id, turn.now)
-
-    return await _turn(world, user_id, service, chat_id=chat_id)
+    return await _turn(world, user_id, chat_activity.rules, chat_id=chat_id)
 
 
 # the counsellor's private chat (bot/handlers/counsellor.py)
@@ -258,20 +219,14 @@ async def rules(world: World, chat_id: int, user_id: int) -> int:
 
 async def post(world: World, user_id: int, group_id: int, words: str) -> int:
     """/post <group> <words>."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.post(turn, group_id, words)
-
-    return await _turn(world, user_id, service, roles=STAFF)
+    return await _turn(world, user_id, counsellor_desk.post, group_id, words, roles=STAFF)
 
 
 async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
     """/assign <group> <counsellor>, from an admin."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await counsellor_desk.assign(turn, group_id, staff_id)
-
-    return await _turn(world, user_id, service, roles=(Role.ADMIN,))
+    return await _turn(
+        world, user_id, counsellor_desk.assign, group_id, staff_id, roles=(Role.ADMIN,)
+    )
 
 
 # the admin's private chat (bot/handlers/admin.py)
@@ -282,28 +237,18 @@ async def staff_remove(
 ) -> int:
     """/staff_remove <telegram id> [role], with what Telegram said about each group's owner
     (the handler reads it before the turn)."""
-
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await commands.remove(turn, args, owners)
-
-    return await _turn(world, user_id, service, roles=(Role.ADMIN,))
+    return await _turn(world, user_id, commands.remove, args, owners, roles=(Role.ADMIN,))
 
 
 # the participant's private chat (bot/handlers/participant.py)
 
 
 async def pause(world: World, peer: Peer) -> int:
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await participation.pause(turn)
-
-    return await _turn(world, peer.user_id, service)
+    return await _turn(world, peer.user_id, participation.pause)
 
 
 async def stop(world: World, peer: Peer) -> int:
-    async def service(turn: Turn, _trial: Trial) -> None:
-        await participation.stop(turn)
-
-    return await _turn(world, peer.user_id, service)
+    return await _turn(world, peer.user_id, participation.stop)
 
 
 async def resume(world: World, peer: Peer) -> int:
@@ -312,17 +257,9 @@ async def resume(world: World, peer: Peer) -> int:
 
 async def deposit(world: World, peer: Peer, typed: str) -> int:
     """/deposit <amount>, from a member (whose first name the update carries)."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await activity.deposit(turn, typed, trial)
-
-    return await _turn(world, peer.user_id, service, first_name=peer.first_name)
+    return await _turn(world, peer.user_id, activity.deposit, typed, first_name=peer.first_name)
 
 
 async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
-
-    async def service(turn: Turn, trial: Trial) -> None:
-        await activity.action(turn, "applied", trial, count)
-
-    return await _turn(world, peer.user_id, service)
+    return await _turn(world, peer.user_id, activity.action, "applied", count)

@@ -8,6 +8,7 @@ from bot.clock import FakeClock
 from bot.paths import shipped_config
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
+from bot.services.turns import StaffDirectory
 from experiments.protocol import load_protocol
 from tests.groups.world import small_groups
 from tests.services.peer_groups.world import World
@@ -17,7 +18,9 @@ from tests.services.peer_groups.world import World
 def trial() -> Trial:
     """The shipped study with groups of 3 to 5; the runner fixture runs on it."""
     protocol = small_groups(load_protocol(shipped_config("study.toml")))
-    return Trial(protocol, "peer-group-tests-seed", "peer-group-tests-key")
+    return Trial(
+        protocol, "peer-group-tests-seed", "peer-group-tests-key", StaffDirectory(frozenset({1}))
+    )
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests.groups.world import small_groups
 from tests.services.conftest import SITE
 from tests.services.peer_groups import calls
 
-ADMIN = 1  # the operator the runner fixture's StaffDirectory names
+ADMIN = 1  # the operator the trial fixture's StaffDirectory names
 BAND = "26-35"
 _user_ids = itertools.count(7_000_001)
 _chat_ids = itertools.count(-1_001_000_000_001, -1)
