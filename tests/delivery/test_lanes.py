@@ -49,7 +49,9 @@ def say(chat_id: int, key: str, kind: str, **kwargs: Any) -> OutgoingMessage:
     return OutgoingMessage(chat_id=chat_id, text=key, kind=kind, intent_key=key, **kwargs)
 
 
-async def put(database: Database, clock: FakeClock, *messages: OutgoingMessage | OutgoingCall):
+async def put(
+    database: Database, clock: FakeClock, *messages: OutgoingMessage | OutgoingCall
+) -> None:
     async with database.transaction() as session:
         for message in messages:
             await enqueue(session, message, clock.now())

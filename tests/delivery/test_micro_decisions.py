@@ -228,4 +228,4 @@ async def test_a_randomized_reminder_goes_only_to_savers_who_have_not_met_their_
     assert {reasons[pid] for pid in range(1, 11)} == {"goal_met"}
     assert {reasons[pid] for pid in range(11, 21)} == {None}
     assert reminders  # at 0.9, nearly all of the other ten
-    assert all(pid > 10 for pid in reminders)
+    assert all(pid is not None and pid > 10 for pid in reminders)

@@ -6,6 +6,7 @@ import asyncio
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -35,7 +36,7 @@ async def outbox_in_every_state(database: Database) -> None:
     messages[2] = message(2, "later", not_before=now + timedelta(hours=2))
     async with database.transaction() as session:
         await enqueue_many(session, messages, now - timedelta(minutes=5))
-        endings = {
+        endings: dict[str, dict[str, Any]] = {
             "held": {"status": OutboxStatus.SENDING, "lease_until": now - timedelta(seconds=1)},
             "sent": {"status": OutboxStatus.SENT, "attempts": 3},
             "blocked": {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd  # type: ignore[import-untyped]
-import pyreadstat  # type: ignore[import-untyped]
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
+import pyreadstat
 import pytest
 from sqlalchemy import select
 
