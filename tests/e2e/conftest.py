@@ -47,7 +47,7 @@ def runtime_for(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock, **sender: object
 ) -> Runtime:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=sandbox.base_url,
         database_url=database.url,

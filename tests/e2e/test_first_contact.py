@@ -7,12 +7,12 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.app import MENU_COMMANDS
 from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.handlers.context import LotgenootApplication, LotgenootContext
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
+from bot.services.participants.languages import MENU_COMMANDS
 
 
 async def test_dutch_user_gets_dutch_welcome(

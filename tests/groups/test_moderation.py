@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -120,7 +121,7 @@ async def test_third_warning_mutes_and_tells_the_counsellor(
             answers += await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
         [told] = await leader.wait_for_messages(count=1)
-    anna_warned = {"name": "Deelnemer 0", "reason": NO_REASON}
+    anna_warned: dict[str, Any] = {"name": "Deelnemer 0", "reason": NO_REASON}
     assert answers[0] == expected("join.mod_warned", count=1, limit=3, **anna_warned)
     assert answers[2] == expected(
         "join.mod_warned_muted", limit=3, duration=_hours(1), **anna_warned
