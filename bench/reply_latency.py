@@ -59,7 +59,7 @@ async def lotgenoot_running(
 ) -> AsyncIterator[None]:
     database = Database(database_url)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=base_url,
         database_url=database_url,
@@ -281,6 +281,7 @@ if __name__ == "__main__":
     parser.add_argument("--serve", nargs=2, metavar=("BASE_URL", "DATABASE_URL"))
     arguments = parser.parse_args()
     if arguments.serve:
-        asyncio.run(serve(*arguments.serve, arguments.rate))
+        base_url, database_url = arguments.serve
+        asyncio.run(serve(base_url, database_url, arguments.rate))
     else:
         asyncio.run(main(arguments.people, arguments.burst, arguments.rate))

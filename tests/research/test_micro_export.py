@@ -17,6 +17,7 @@ from bot.paths import shipped_config
 from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
+from experiments.export import ExportFormat
 from experiments.protocol import load_protocol
 
 TRIAL = Trial(
@@ -115,7 +116,7 @@ async def deposits_after_prompts(database: Database, day: int) -> None:
 
 @pytest.mark.parametrize("file_format", ["csv", "parquet", "spss", "stata"])
 async def test_every_format_exports_the_decisions_with_outcome_and_covariates(
-    database: Database, tmp_path: Path, file_format: str
+    database: Database, tmp_path: Path, file_format: ExportFormat
 ) -> None:
     await study_of_ten_days(database)
     as_of = FIRST_POINT + timedelta(days=9, hours=2)  # the last point's 24 h are still open
@@ -124,7 +125,7 @@ async def test_every_format_exports_the_decisions_with_outcome_and_covariates(
         tmp_path,
         key=TRIAL.pseudonym_key,
         protocol=TRIAL.protocol,
-        file_format=file_format,  # type: ignore[arg-type]
+        file_format=file_format,
         as_of=as_of,
     )
     suffix = {"csv": "csv", "parquet": "parquet", "spss": "sav", "stata": "dta"}[file_format]
