@@ -103,7 +103,9 @@ async def _outbox_times_out(database: Database, clock: FakeClock, api_url: str) 
         pool_timeout=0.2,
     )
     await request.initialize()
-    telegram_bot = Bot(CANARY_TOKEN, base_url=f"{api_url}/bot", request=request)
+    telegram_bot = Bot(
+        CANARY_TOKEN, base_url=f"{api_url}/bot", request=request, get_updates_request=request
+    )
     messages = [
         OutgoingMessage(chat_id=chat, text="hello", kind="reply", intent_key=f"reply:{chat}")
         for chat in (11, 12, 13)
@@ -125,7 +127,10 @@ async def _outbox_times_out(database: Database, clock: FakeClock, api_url: str) 
 async def _malformed_update_arrives(api_url: str) -> None:
     request = AiohttpRequest()
     await request.initialize()
-    telegram_bot = Bot(CANARY_TOKEN, base_url=f"{api_url}/bot", request=request)
+    # getUpdates too goes through aiohttp, as in the bot (else an httpx pool is left open)
+    telegram_bot = Bot(
+        CANARY_TOKEN, base_url=f"{api_url}/bot", request=request, get_updates_request=request
+    )
     try:
         with pytest.raises(TypeError):
             await telegram_bot.get_updates()
