@@ -42,7 +42,6 @@ from pathlib import Path
 
 from telegram import Update  # noqa: TID251 - the echo bot is a bare python-telegram-bot bot
 from telegram.ext import (  # noqa: TID251
-    Application,
     ApplicationBuilder,
     CommandHandler,
     ContextTypes,
@@ -81,9 +80,7 @@ async def echo_running(base_url: str) -> AsyncIterator[None]:
         assert update.message is not None
         await update.message.reply_text("ok")
 
-    application: Application = (  # type: ignore[type-arg]
-        ApplicationBuilder().token(TOKEN).base_url(f"{base_url}/bot").build()
-    )
+    application = ApplicationBuilder().token(TOKEN).base_url(f"{base_url}/bot").build()
     application.add_handler(CommandHandler("deposit", deposit))
     async with application:
         await application.start()
@@ -101,7 +98,7 @@ async def lotgenoot_running(base_url: str, database_url: str) -> AsyncIterator[N
     """Lotgenoot as `lotgenoot run` builds it, its sender raised to 1000/s overall."""
     database = Database(database_url)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=base_url,
         database_url=database_url,

@@ -60,7 +60,7 @@ async def run_bot(api_url: str, database_url: str) -> None:
 
     report("imported")
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=api_url,
         database_url=database_url,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench._study import migrated, table
 from bot.clock import SystemClock
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.sender import DEFAULT_SEND_RATE
 from bot.sandbox import TelegramSandbox
 
@@ -54,7 +54,10 @@ async def drain(run: Run, folder: Path) -> list[object]:
                 session,
                 [
                     OutgoingMessage(
-                        chat_id=person.id, text=f"bericht {n}", kind="bench", intent_key=f"b:{n}"
+                        chat_id=person.id,
+                        text=f"bericht {n}",
+                        kind=OutboxKind.REMINDER,
+                        intent_key=f"b:{n}",
                     )
                     for n, person in enumerate(people)
                 ],

@@ -36,7 +36,7 @@ from bench._study import Cohort, enroll, migrated, shipped_trial, table
 from bot.app import build_application, running
 from bot.clock import SystemClock
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.sender import SenderSettings
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
@@ -59,7 +59,7 @@ async def lotgenoot_running(
 ) -> AsyncIterator[None]:
     database = Database(database_url)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=base_url,
         database_url=database_url,
@@ -120,7 +120,7 @@ async def measure(people_count: int, rate: float | None, folder: Path) -> list[o
             OutgoingMessage(
                 chat_id=person.id,
                 text=f"{NUDGE} {n}",
-                kind="reminder",
+                kind=OutboxKind.REMINDER,
                 intent_key=f"bench-nudge:{n}",
                 participant_id=n + 1,
             )
@@ -281,6 +281,7 @@ if __name__ == "__main__":
     parser.add_argument("--serve", nargs=2, metavar=("BASE_URL", "DATABASE_URL"))
     arguments = parser.parse_args()
     if arguments.serve:
-        asyncio.run(serve(*arguments.serve, arguments.rate))
+        base_url, database_url = arguments.serve
+        asyncio.run(serve(base_url, database_url, arguments.rate))
     else:
         asyncio.run(main(arguments.people, arguments.burst, arguments.rate))

@@ -40,7 +40,7 @@ def _core(tables: dict[str, Any], protocol: Protocol, as_of: datetime) -> None:
     analysis.flow(tables, design)
     analysis.baseline_table(tables, design)
     real_mice = prespecified.mice_results
-    prespecified.mice_results = lambda *args, **kwargs: []  # type: ignore[assignment]
+    prespecified.mice_results = lambda *args, **kwargs: []
     try:
         prespecified.analyse(tables, protocol, as_of)
     finally:

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.clock import Clock
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.sandbox import SandboxUser, TelegramSandbox
@@ -34,7 +34,7 @@ def nudge(person: SandboxUser, n: int, *, participant_id: int | None = None) -> 
     return OutgoingMessage(
         chat_id=person.id,
         text=f"nudge {n}",
-        kind="reminder",
+        kind=OutboxKind.REMINDER,
         intent_key=f"reminder:{person.id}:{n}",
         participant_id=participant_id,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.clock import SystemClock
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage
+from bot.outbox import OutboxKind, OutgoingMessage
 from bot.sandbox import TelegramSandbox
 from tests.delivery.conftest import (
     TOKEN,
@@ -121,7 +121,10 @@ async def test_a_reply_cut_off_by_a_kill_arrives_within_seconds_of_the_restart(
     async with TelegramSandbox(bot_token=TOKEN, latency_s=1.0) as sandbox:
         [person] = people_who_wrote(sandbox, 1)
         reply = OutgoingMessage(
-            chat_id=person.id, text="Welkom!", kind="reply", intent_key=f"reply:{person.id}:0"
+            chat_id=person.id,
+            text="Welkom!",
+            kind=OutboxKind.REPLY,
+            intent_key=f"reply:{person.id}:0",
         )
         await put(database, SystemClock(), [reply])
         first = await start_sender(sandbox, database, lease=False)

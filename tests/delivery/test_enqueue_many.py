@@ -9,11 +9,11 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage, enqueue, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue, enqueue_many
 
 
 def message(chat_id: int, key: str) -> OutgoingMessage:
-    return OutgoingMessage(chat_id=chat_id, text=key, kind="reminder", intent_key=key)
+    return OutgoingMessage(chat_id=chat_id, text=key, kind=OutboxKind.REMINDER, intent_key=key)
 
 
 async def rows(database: Database) -> dict[str, tuple[OutboxStatus, str | None]]:
@@ -52,7 +52,9 @@ async def test_message_for_a_blocked_chat_is_kept_as_cancelled(
 
 async def test_message_is_due_when_it_says(database: Database, clock: FakeClock) -> None:
     later = clock.now() + timedelta(hours=3)
-    timed = OutgoingMessage(chat_id=1, text="x", kind="k", intent_key="t", not_before=later)
+    timed = OutgoingMessage(
+        chat_id=1, text="x", kind=OutboxKind.REMINDER, intent_key="t", not_before=later
+    )
     async with database.transaction() as session:
         await enqueue_many(session, [timed, message(2, "now")], clock.now())
         due = await session.execute(select(OutboxMessage.intent_key, OutboxMessage.not_before))

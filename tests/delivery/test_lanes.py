@@ -45,10 +45,14 @@ class Recording:
 
 
 def say(chat_id: int, key: str, kind: str, **kwargs: Any) -> OutgoingMessage:
-    return OutgoingMessage(chat_id=chat_id, text=key, kind=kind, intent_key=key, **kwargs)
+    return OutgoingMessage(
+        chat_id=chat_id, text=key, kind=OutboxKind(kind), intent_key=key, **kwargs
+    )
 
 
-async def put(database: Database, clock: FakeClock, *messages: OutgoingMessage | OutgoingCall):
+async def put(
+    database: Database, clock: FakeClock, *messages: OutgoingMessage | OutgoingCall
+) -> None:
     async with database.transaction() as session:
         for message in messages:
             await enqueue(session, message, clock.now())
@@ -131,7 +135,7 @@ async def test_every_kind_the_bot_sends_has_its_lane_and_every_row_a_priority(
             chat_id=-5,
             method="pinChatMessage",
             params={"message_id": 1},
-            kind="moderation",
+            kind=OutboxKind.MODERATION,
             intent_key="e",
         ),
     )
@@ -180,7 +184,7 @@ async def test_a_refused_call_ends_only_itself_and_never_silences_the_chat(
             chat_id=group,
             method="restrictChatMember",
             params={"user_id": 5, "permissions": "none"},
-            kind="moderation",
+            kind=OutboxKind.MODERATION,
             intent_key="mute",
         ),
         say(group, "muted for an hour", "group_reply", chat_type=ChatType.GROUP),
@@ -223,14 +227,14 @@ async def test_a_call_is_not_held_back_by_the_groups_message_limit(
             chat_id=group,
             method="approveChatJoinRequest",
             params={"user_id": 5},
-            kind="join_request",
+            kind=OutboxKind.JOIN_REQUEST,
             intent_key="approve",
         ),
         OutgoingCall(
             chat_id=group,
             method="pinChatMessage",
             params={"message_id": 1},
-            kind="moderation",
+            kind=OutboxKind.MODERATION,
             intent_key="pin",
         ),
     )
@@ -269,7 +273,7 @@ async def test_a_calls_result_is_recorded_and_its_follow_up_queued_in_the_same_t
             chat_id=group,
             method="createChatInviteLink",
             params={"name": "A1", "creates_join_request": True},
-            kind="group_invite_link",
+            kind=OutboxKind.GROUP_INVITE_LINK,
             intent_key="link",
             context={"member": 42},
         ),

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage
+from bot.outbox import OutboxKind, OutgoingMessage
 from bot.outbox.outcomes import Delivered, Outcome, Transient
 from bot.outbox.sender import OutboxSender, SenderSettings
 from tests.delivery.conftest import put
@@ -48,7 +48,11 @@ async def status_of_the_one(database: Database) -> OutboxStatus:
 
 
 async def deliver(database: Database, clock: FakeClock, transport: SlowFirstAttempt) -> None:
-    await put(database, clock, [OutgoingMessage(chat_id=1, text="x", kind="k", intent_key="k")])
+    await put(
+        database,
+        clock,
+        [OutgoingMessage(chat_id=1, text="x", kind=OutboxKind.REMINDER, intent_key="k")],
+    )
     sender = OutboxSender(database, transport, clock, settings=SETTINGS, wall_clock=transport.wall)
     await sender.deliver_due()
 
@@ -99,14 +103,18 @@ async def test_a_running_sender_keeps_the_lease_of_a_slow_message_and_sends_it_o
     )
     transport = SlowTelegram(takes=1.5)
     await put(
-        database, clock, [OutgoingMessage(chat_id=1, text="x", kind="reply", intent_key="slow")]
+        database,
+        clock,
+        [OutgoingMessage(chat_id=1, text="x", kind=OutboxKind.REPLY, intent_key="slow")],
     )
     sender = OutboxSender(database, transport, clock, settings=settings)
     stop = asyncio.Event()
     running = asyncio.create_task(sender.run(stop))
     try:
         for n in range(2, 12):  # other work keeps the sender claiming meanwhile
-            message = OutgoingMessage(chat_id=n, text="y", kind="reply", intent_key=f"k{n}")
+            message = OutgoingMessage(
+                chat_id=n, text="y", kind=OutboxKind.REPLY, intent_key=f"k{n}"
+            )
             await put(database, clock, [message])
             sender.wake()
             await asyncio.sleep(0.15)

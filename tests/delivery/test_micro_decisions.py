@@ -11,7 +11,7 @@ from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.micro import MicroDecision
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.paths import shipped_config
 from bot.scheduler import scan_micro
 from bot.services.participants.micro_nudges import decision_log, scan_micro_decisions
@@ -139,7 +139,7 @@ async def test_another_nudge_within_the_minimum_gap_makes_the_point_unavailable(
         reminder = OutgoingMessage(
             chat_id=900,
             text="reminder",
-            kind="reminder",
+            kind=OutboxKind.REMINDER,
             intent_key="reminder:1:test",
             participant_id=1,
             not_before=FIRST_POINT - timedelta(hours=3),
@@ -229,4 +229,4 @@ async def test_a_randomized_reminder_goes_only_to_savers_who_have_not_met_their_
     assert {reasons[pid] for pid in range(1, 11)} == {"goal_met"}
     assert {reasons[pid] for pid in range(11, 21)} == {None}
     assert reminders  # at 0.9, nearly all of the other ten
-    assert all(pid > 10 for pid in reminders)
+    assert all(pid is not None and pid > 10 for pid in reminders)

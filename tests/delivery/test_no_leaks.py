@@ -27,7 +27,7 @@ from bot.db.base import Base
 from bot.db.delivery import OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
 from bot.logs import configure_logging
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.telegram_request import AiohttpRequest
@@ -103,9 +103,13 @@ async def _outbox_times_out(database: Database, clock: FakeClock, api_url: str) 
         pool_timeout=0.2,
     )
     await request.initialize()
-    telegram_bot = Bot(CANARY_TOKEN, base_url=f"{api_url}/bot", request=request)
+    telegram_bot = Bot(
+        CANARY_TOKEN, base_url=f"{api_url}/bot", request=request, get_updates_request=request
+    )
     messages = [
-        OutgoingMessage(chat_id=chat, text="hello", kind="reply", intent_key=f"reply:{chat}")
+        OutgoingMessage(
+            chat_id=chat, text="hello", kind=OutboxKind.REPLY, intent_key=f"reply:{chat}"
+        )
         for chat in (11, 12, 13)
     ]
     async with database.transaction() as session:
@@ -125,7 +129,10 @@ async def _outbox_times_out(database: Database, clock: FakeClock, api_url: str) 
 async def _malformed_update_arrives(api_url: str) -> None:
     request = AiohttpRequest()
     await request.initialize()
-    telegram_bot = Bot(CANARY_TOKEN, base_url=f"{api_url}/bot", request=request)
+    # getUpdates too goes through aiohttp, as in the bot (else an httpx pool is left open)
+    telegram_bot = Bot(
+        CANARY_TOKEN, base_url=f"{api_url}/bot", request=request, get_updates_request=request
+    )
     try:
         with pytest.raises(TypeError):
             await telegram_bot.get_updates()

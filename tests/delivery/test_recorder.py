@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxStatus
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage
+from bot.outbox import OutboxKind, OutgoingMessage
 from bot.outbox.outcomes import Delivered, Outcome, Unreachable
 from bot.outbox.recorder import Ending, EndingRecorder
 from bot.outbox.sender import OutboxSender, SenderSettings
@@ -42,7 +42,9 @@ async def test_failing_unreachable_hook_leaves_other_deliveries_recorded(
     database: Database, clock: FakeClock
 ) -> None:
     messages = [
-        OutgoingMessage(chat_id=n, text="hi", kind="t", intent_key=f"m{n}", participant_id=n)
+        OutgoingMessage(
+            chat_id=n, text="hi", kind=OutboxKind.REMINDER, intent_key=f"m{n}", participant_id=n
+        )
         for n in range(1, 31)
     ]
     await put(database, clock, messages)

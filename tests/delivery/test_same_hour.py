@@ -3,7 +3,7 @@ planned second is deferred to an hour after the other."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -40,10 +40,10 @@ async def _saver_due_for_both(database: Database, clock: FakeClock) -> None:
         )
 
 
-async def _planned(database: Database) -> dict[str, list]:
+async def _planned(database: Database) -> dict[str, list[datetime]]:
     async with database.snapshot() as session:
         rows = await session.execute(select(OutboxMessage.kind, OutboxMessage.not_before))
-        planned: dict[str, list] = {}
+        planned: dict[str, list[datetime]] = {}
         for kind, at in rows:
             planned.setdefault(kind, []).append(at)
         return planned

@@ -13,10 +13,11 @@ from bot.db.engine import Database
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.scheduler import scan_in_chunks
-from bot.services.ledger import Goal, Ledger, Logged
+from bot.services.ledger import Goal, Ledger
 from bot.services.participants.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
 from experiments.events import EventKind
+from experiments.ledger import Logged
 from experiments.protocol import load_protocol
 
 TRIAL = Trial(
@@ -66,7 +67,7 @@ def deposit(participant_id: int, at: datetime) -> Event:
     )
 
 
-async def reminded(database: Database) -> list[int]:
+async def reminded(database: Database) -> list[int | None]:
     async with database.transaction() as session:
         found = await session.scalars(
             select(OutboxMessage.chat_id)
@@ -84,9 +85,9 @@ async def test_a_scan_larger_than_a_chunk_reminds_each_missed_saver_once(
     chunks: list[ScanResult] = []
 
     async def counted_scan(
-        session: AsyncSession, trial: Trial, moment: datetime, *, limit: int | None = None
+        session: AsyncSession, trial: Trial, now: datetime, *, limit: int | None = None
     ) -> ScanResult:
-        chunks.append(await scan_periods(session, trial, moment, limit=limit))
+        chunks.append(await scan_periods(session, trial, now, limit=limit))
         return chunks[-1]
 
     result = await scan_in_chunks(database, TRIAL, counted_scan, now, chunk=3)

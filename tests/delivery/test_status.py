@@ -6,6 +6,7 @@ import asyncio
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -17,14 +18,14 @@ from bot.clock import SystemClock
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
-from bot.outbox import OutgoingMessage, enqueue_many
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 
 M = OutboxMessage
 
 
 def message(n: int, key: str, not_before: datetime | None = None) -> OutgoingMessage:
     return OutgoingMessage(
-        chat_id=1000 + n, text="hi", kind="t", intent_key=key, not_before=not_before
+        chat_id=1000 + n, text="hi", kind=OutboxKind.REMINDER, intent_key=key, not_before=not_before
     )
 
 
@@ -35,7 +36,7 @@ async def outbox_in_every_state(database: Database) -> None:
     messages[2] = message(2, "later", not_before=now + timedelta(hours=2))
     async with database.transaction() as session:
         await enqueue_many(session, messages, now - timedelta(minutes=5))
-        endings = {
+        endings: dict[str, dict[str, Any]] = {
             "held": {"status": OutboxStatus.SENDING, "lease_until": now - timedelta(seconds=1)},
             "sent": {"status": OutboxStatus.SENT, "attempts": 3},
             "blocked": {
@@ -121,11 +122,11 @@ async def test_status_shows_each_lanes_backlog_and_its_oldest_wait(
 ) -> None:
     now = SystemClock().now()
     queued = [
-        (OutgoingMessage(chat_id=1, text="hi", kind="reply", intent_key="r"), 1),
+        (OutgoingMessage(chat_id=1, text="hi", kind=OutboxKind.REPLY, intent_key="r"), 1),
         *(
             (
                 OutgoingMessage(
-                    chat_id=10 + n, text="hi", kind="group_welcome", intent_key=f"b{n}"
+                    chat_id=10 + n, text="hi", kind=OutboxKind.GROUP_WELCOME, intent_key=f"b{n}"
                 ),
                 7,
             )

@@ -58,7 +58,7 @@ def runtime_for(
     """The bot's runtime on the shipped protocol. The journeys' clock stands still, so all of a
     person's messages arrive in one "minute": only tests of the limit per person pass `flood`."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=sandbox.base_url,
         database_url=database.url,

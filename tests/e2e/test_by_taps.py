@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, SurveyAnswer
+from bot.handlers.context import LotgenootApplication
 from bot.i18n import Language, plural, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.money import format_amount
@@ -116,7 +117,7 @@ async def _intake(player: Player, code: str, birth_year: int, track: str, goal: 
 
 
 async def test_a_dutch_jobseeker_of_nineteen_does_everything_by_taps(
-    sandbox: TelegramSandbox, bot, database: Database, clock: FakeClock
+    sandbox: TelegramSandbox, bot: LotgenootApplication, database: Database, clock: FakeClock
 ) -> None:
     joost = Player(sandbox.add_user("Joost", language_code="nl"), Language.NL)
     await _intake(joost, await new_code(database, clock), clock.now().year - 19, "jobsearch", "3")
@@ -185,7 +186,7 @@ def _numbered(player: Player, number: int, count: int) -> bool:
 
 
 async def test_an_english_saver_of_fifty_two_does_everything_by_taps(
-    sandbox: TelegramSandbox, bot, database: Database, clock: FakeClock
+    sandbox: TelegramSandbox, bot: LotgenootApplication, database: Database, clock: FakeClock
 ) -> None:
     sanne = Player(sandbox.add_user("Sanne", language_code="en"), Language.EN)
     ten = format_amount(1000, Language.EN)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.handlers.context import LotgenootApplication
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import buttons, new_code
 
 
 async def test_an_answered_question_shows_the_choice_and_loses_its_buttons(
-    sandbox: TelegramSandbox, bot, database: Database, clock: FakeClock
+    sandbox: TelegramSandbox, bot: LotgenootApplication, database: Database, clock: FakeClock
 ) -> None:
     joost = sandbox.add_user("Joost", language_code="nl")
     joost.send(f"/start {await new_code(database, clock)}")
@@ -21,7 +24,7 @@ async def test_an_answered_question_shows_the_choice_and_loses_its_buttons(
     joost.press(ask_language, "lang:nl")
     await joost.wait_for_messages(count=1)
 
-    def now(message: dict) -> dict:
+    def now(message: dict[str, Any]) -> dict[str, Any]:
         [current] = [m for m in joost.messages if m["message_id"] == message["message_id"]]
         return current
 

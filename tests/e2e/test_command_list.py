@@ -4,8 +4,11 @@ their Telegram app uses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.clock import FakeClock
 from bot.db.engine import Database
+from bot.handlers.context import LotgenootApplication
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from tests.e2e.journey import buttons, new_code
@@ -13,7 +16,7 @@ from tests.e2e.journey import buttons, new_code
 
 async def _choose(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock, app: str, chosen: str
-):
+) -> list[dict[str, Any]]:
     person = sandbox.add_user("Fenna", language_code=app)
     person.send(f"/start {await new_code(database, clock)}")
     [consent] = await person.wait_for_messages(count=1)
@@ -27,7 +30,7 @@ async def _choose(
 
 
 async def test_choosing_dutch_in_an_english_app_gives_the_chat_dutch_commands(
-    sandbox: TelegramSandbox, bot, database: Database, clock: FakeClock
+    sandbox: TelegramSandbox, bot: LotgenootApplication, database: Database, clock: FakeClock
 ) -> None:
     commands = await _choose(sandbox, database, clock, app="en", chosen="nl")
     described = {c["command"]: c["description"] for c in commands}
@@ -37,7 +40,7 @@ async def test_choosing_dutch_in_an_english_app_gives_the_chat_dutch_commands(
 
 
 async def test_choosing_english_in_a_dutch_app_gives_the_chat_english_commands(
-    sandbox: TelegramSandbox, bot, database: Database, clock: FakeClock
+    sandbox: TelegramSandbox, bot: LotgenootApplication, database: Database, clock: FakeClock
 ) -> None:
     commands = await _choose(sandbox, database, clock, app="nl", chosen="en")
     described = {c["command"]: c["description"] for c in commands}

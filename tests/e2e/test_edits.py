@@ -11,13 +11,16 @@ from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.money import format_amount
+from experiments.events import EventKind
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 from tests.texts import expected
 
 EDIT_ANSWER = text(Language.NL, "fallback.edit_not_counted")
 
 
-async def _recorded(database: Database) -> tuple[list[tuple[str, int | None, int | None]], int]:
+async def _recorded(
+    database: Database,
+) -> tuple[list[tuple[EventKind, int | None, int | None]], int]:
     """Every event (kind, cents, quantity) and the participant's goal."""
     async with database.transaction() as session:
         rows = await session.execute(

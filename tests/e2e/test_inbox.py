@@ -38,7 +38,7 @@ ASK_LABEL = text(Language.NL, "menu.ask")
 
 
 def nl(key: str, **params: object) -> str:
-    return expected(key, **params)
+    return expected(key, language=Language.NL, **params)
 
 
 @asynccontextmanager
@@ -113,7 +113,7 @@ async def test_a_question_reaches_the_counsellor_and_a_reply_reaches_the_partici
     assert prompt["text"] == nl("inbox.type_question")
     assert receipt["text"] == nl("inbox.sent")
     in_the_pool = nl("inbox.place_pool")  # a peer participant still in the pool
-    of_sanne = {"ticket": 1, "name": "Sanne", "question": QUESTION}
+    of_sanne: dict[str, Any] = {"ticket": 1, "name": "Sanne", "question": QUESTION}
     assert said(ticket["text"], "inbox.ticket", group=in_the_pool, **of_sanne)
     assert str(saver.id) not in ticket["text"]
     assert answer["text"] == nl("inbox.answer", words=ANSWER)

@@ -15,7 +15,7 @@ from tests.texts import expected, said
 
 
 def nl(key: str, **params: object) -> str:
-    return expected(key, **params)
+    return expected(key, language=Language.NL, **params)
 
 
 def en(key: str, **params: object) -> str:

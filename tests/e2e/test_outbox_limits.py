@@ -13,7 +13,7 @@ from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.handlers.context import LotgenootApplication
-from bot.outbox import OutgoingMessage
+from bot.outbox import OutboxKind, OutgoingMessage
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from tests.e2e.conftest import runtime_for
@@ -43,7 +43,9 @@ async def test_sender_waits_out_429_and_delivers_all_40_once(
 
     await runtime.send(
         *(
-            OutgoingMessage(chat_id=p.id, text=f"bericht {n}", kind="test", intent_key=f"t:{n}")
+            OutgoingMessage(
+                chat_id=p.id, text=f"bericht {n}", kind=OutboxKind.REMINDER, intent_key=f"t:{n}"
+            )
             for n, p in enumerate(people)
         )
     )

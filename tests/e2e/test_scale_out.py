@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from bot.db.engine import Database
 from bot.db.study import Allocation, Participant
+from bot.i18n import Language
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.allocation import allocation_log
 from experiments.audit import verify
@@ -127,7 +128,7 @@ async def test_two_webhook_processes_allocate_validly_and_hand_over_sending(
     await until(lambda: LEADER_LINE in follower_log.read_text(), within_s=15)
     took_over_after = time.monotonic() - killed_at
 
-    marker = protocol.templates.get("reminder_savings").text("nl")[:20]
+    marker = protocol.templates.get("reminder_savings").text(Language.NL)[:20]
 
     def reminded() -> Counter[int]:
         return Counter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -78,6 +80,6 @@ def test_design_effect_lowers_achieved_power() -> None:
     ],
     ids=lambda arguments: ",".join(arguments),
 )
-def test_impossible_inputs_are_refused(arguments: dict[str, float]) -> None:
+def test_impossible_inputs_are_refused(arguments: dict[str, Any]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each input has its own message
         participants_per_arm(**arguments)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from experiments.languages import Language
 from experiments.protocol import Protocol, load_protocol, summarize, validate_protocol
 from experiments.protocol_sections import Component
 
@@ -104,7 +105,9 @@ def test_quiet_hours_apply_in_the_study_time_zone(study: Protocol) -> None:
 
 def test_templates_render_from_the_protocol(study: Protocol) -> None:
     text = study.templates.render(
-        "curriculum_prompt", "en", {"week": 2, "topic": study.curriculum[1].topic("en")}
+        "curriculum_prompt",
+        Language.EN,
+        {"week": 2, "topic": study.curriculum[1].topic(Language.EN)},
     )
     assert text.startswith("Topic for week 2: Your money in order.")
 

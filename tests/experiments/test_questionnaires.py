@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from experiments.languages import Language
 from experiments.protocol_errors import ProtocolError
 from experiments.questionnaires import (
     Instrument,
@@ -78,7 +79,7 @@ def test_fse_higher_score_means_more_self_efficacy() -> None:
 
 def test_fse_answer_four_is_not_at_all_true() -> None:
     assert FSE.answers[-1].value == 4
-    assert FSE.answers[-1].label("en") == "Not at all true"
+    assert FSE.answers[-1].label(Language.EN) == "Not at all true"
 
 
 def test_jsse_score_is_the_mean_answer() -> None:

@@ -15,8 +15,8 @@ AMSTERDAM = "Europe/Amsterdam"
 NIGHT = QuietHours(start=time(21), end=time(9))
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_late_evening_moves_to_the_next_morning() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from experiments.languages import Language
 from experiments.templates import PLACEHOLDERS, Template, Templates, placeholders_in
 
 
@@ -23,13 +24,13 @@ def test_unbalanced_braces_are_refused() -> None:
 
 def test_render_fills_in_the_chosen_language() -> None:
     template = Template(nl="Je spaarde {amount}.", en="You saved {amount}.")
-    assert template.render("nl", {"amount": "€12,50"}) == "Je spaarde €12,50."
+    assert template.render(Language.NL, {"amount": "€12,50"}) == "Je spaarde €12,50."
 
 
 def test_render_names_a_missing_value() -> None:
     template = Template(nl="{amount} van {goal}", en="{amount} of {goal}")
     with pytest.raises(KeyError, match="goal"):
-        template.render("en", {"amount": "€5,00"})
+        template.render(Language.EN, {"amount": "€5,00"})
 
 
 def test_languages_with_different_placeholders_are_refused() -> None:

@@ -4,6 +4,7 @@ and the bot noticing when it is taken out of a group or loses its rights."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -30,7 +31,9 @@ from tests.groups.world import (
 from tests.texts import expected, said
 
 
-async def _bot_says(sandbox: TelegramSandbox, chat: SandboxGroup, count: int) -> list[dict]:
+async def _bot_says(
+    sandbox: TelegramSandbox, chat: SandboxGroup, count: int
+) -> list[dict[str, Any]]:
     before = len(chat.messages)
     await sandbox.wait_for(lambda: len(chat.messages) >= before + count, what="the bot says")
     return list(chat.messages[before:])

@@ -3,6 +3,8 @@ and /group count the group's open questions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.i18n import Language, text
@@ -30,7 +32,7 @@ async def test_a_members_question_names_their_group_and_is_counted_under_it(
         keyboard = anna.reply_keyboard
     assert receipt["text"] == text(Language.NL, "inbox.sent")
     savings = text(Language.NL, "track.savings")
-    ticket_of_anna = {"ticket": 1, "name": anna.first_name, "question": QUESTION}
+    ticket_of_anna: dict[str, Any] = {"ticket": 1, "name": anna.first_name, "question": QUESTION}
     assert said(ticket["text"], "inbox.ticket", group="#1", track=savings, **ticket_of_anna)
     assert f"{anna.first_name} (m-" in ticket["text"], "named with their pseudonym"
     assert overview["text"].endswith(expected("inbox.open_overview", count=1, parts="#1: 1"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from bot.db.study import Event
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, TelegramSandbox
 from bot.services.peer_groups.moderation import describe, parse_mute
+from experiments.events import EventKind
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle, texts
 from tests.texts import expected, said
 
@@ -120,7 +122,7 @@ async def test_third_warning_mutes_and_tells_the_counsellor(
             answers += await _bot_says(sandbox, chat, 1)
         await sandbox.wait_for(lambda: chat.is_muted(anna), what="the member muted")
         [told] = await leader.wait_for_messages(count=1)
-    anna_warned = {"name": "Deelnemer 0", "reason": NO_REASON}
+    anna_warned: dict[str, Any] = {"name": "Deelnemer 0", "reason": NO_REASON}
     assert answers[0] == expected("join.mod_warned", count=1, limit=3, **anna_warned)
     assert answers[2] == expected(
         "join.mod_warned_muted", limit=3, duration=_hours(1), **anna_warned
@@ -197,8 +199,8 @@ async def test_leaving_is_recorded_as_an_event(
         await _bot_says(sandbox, chat, 1)
     async with database.transaction() as session:
         kinds = list(await session.scalars(select(Event.kind).where(Event.source == "group")))
-    assert kinds.count("group_join") == 4
-    assert kinds.count("group_leave") == 1
+    assert kinds.count(EventKind.GROUP_JOIN) == 4
+    assert kinds.count(EventKind.GROUP_LEAVE) == 1
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ async def _decisions(database: Database) -> list[tuple[str, str, int | None]]:
                 FormationDecision.decision, FormationDecision.age_band, FormationDecision.size
             ).order_by(FormationDecision.id)
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [(decision, band, size) for decision, band, size in rows]
 
 
 @SQLITE_ONLY

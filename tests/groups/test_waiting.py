@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
@@ -64,13 +65,13 @@ async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
     told = texts(people[1].messages)
     assert text(Language.NL, "pool.keep_waiting") in told
     two_waiting = plural(Language.NL, "join.people_waiting", 2)
-    overdue = {"people": two_waiting, "days": 15, "limit": 14}
+    overdue: dict[str, Any] = {"people": two_waiting, "days": 15, "limit": 14}
     alerts = texts(admin.messages)
     assert len(alerts) == 1
     assert said(alerts[0], "alerts.pool_overdue", **overdue)
     assert any(said(t, "alerts.pool_overdue", **overdue) for t in texts(replies))
     assert expected("join.overdue_head", days=14) in replies[-1]["text"]
-    line = {"people": two_waiting, "days": 15}
+    line: dict[str, Any] = {"people": two_waiting, "days": 15}
     assert said(replies[-1]["text"], "join.overdue_line", within=True, **line)
 
 

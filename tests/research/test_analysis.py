@@ -6,7 +6,7 @@ import tomllib
 from datetime import timedelta
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
 from experiments import analysis as an

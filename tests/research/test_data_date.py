@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
@@ -18,6 +18,7 @@ from bot.db.study import Event, Participant, ParticipantStatus, SurveyAnswer
 from bot.outbox.messages import Priority
 from bot.research import read_trial, report_trial
 from experiments.data_date import cut_at, parse_as_of
+from experiments.events import EventKind
 from experiments.export import RawTrial
 from experiments.protocol import load_protocol
 from experiments.report import ESTIMATES_FILE
@@ -69,7 +70,7 @@ async def _later_activity(database: Database, ids: list[int], after: datetime) -
             session.add(
                 Event(
                     participant_id=pid,
-                    kind="deposit",
+                    kind=EventKind.DEPOSIT,
                     amount_cents=5000,
                     detail={},
                     occurred_at=moment,

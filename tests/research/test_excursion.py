@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 
 from experiments.excursion import analyse_decisions, randomization_check
 from experiments.mrt_simulate import MrtDesign, excursion_validity, simulate_decisions

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd  # type: ignore[import-untyped]
-import pyreadstat  # type: ignore[import-untyped]
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
+import pyreadstat
 import pytest
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
 from experiments.events import EventKind
+from experiments.export import ExportFormat
 from experiments.protocol import load_protocol
 
 TRIAL = Trial(
@@ -116,7 +117,7 @@ async def deposits_after_prompts(database: Database, day: int) -> None:
 
 @pytest.mark.parametrize("file_format", ["csv", "parquet", "spss", "stata"])
 async def test_every_format_exports_the_decisions_with_outcome_and_covariates(
-    database: Database, tmp_path: Path, file_format: str
+    database: Database, tmp_path: Path, file_format: ExportFormat
 ) -> None:
     await study_of_ten_days(database)
     as_of = FIRST_POINT + timedelta(days=9, hours=2)  # the last point's 24 h are still open
@@ -125,7 +126,7 @@ async def test_every_format_exports_the_decisions_with_outcome_and_covariates(
         tmp_path,
         key=TRIAL.pseudonym_key,
         protocol=TRIAL.protocol,
-        file_format=file_format,  # type: ignore[arg-type]
+        file_format=file_format,
         as_of=as_of,
     )
     suffix = {"csv": "csv", "parquet": "parquet", "spss": "sav", "stata": "dta"}[file_format]

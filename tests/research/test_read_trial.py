@@ -6,7 +6,7 @@ import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 from sqlalchemy import update
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest_asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,10 +15,22 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    ExtBot,
+    JobQueue,
 )
 
 from bot.sandbox import TelegramSandbox, load_spec
 from bot.sandbox.updates import update_kind
+
+# what ApplicationBuilder().build() gives: python-telegram-bot's default bot, context and data
+DefaultApplication = Application[
+    ExtBot[None],
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ContextTypes.DEFAULT_TYPE],
+]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,7 +63,7 @@ async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 @pytest_asyncio.fixture
-async def application(sandbox: TelegramSandbox) -> AsyncIterator[Application]:
+async def application(sandbox: TelegramSandbox) -> AsyncIterator[DefaultApplication]:
     app = ApplicationBuilder().token(sandbox.bot_token).base_url(sandbox.api_url).build()
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CallbackQueryHandler(pressed))
@@ -66,7 +79,7 @@ async def application(sandbox: TelegramSandbox) -> AsyncIterator[Application]:
 
 
 async def test_conversation_through_a_real_application(
-    application: Application,
+    application: DefaultApplication,
     sandbox: TelegramSandbox,
 ) -> None:
     alice = sandbox.add_user("Alice", username="alice")
@@ -83,7 +96,7 @@ async def test_conversation_through_a_real_application(
 
 
 async def test_join_flow_through_a_real_application(
-    application: Application,
+    application: DefaultApplication,
     sandbox: TelegramSandbox,
 ) -> None:
     alice = sandbox.add_user("Alice")

@@ -31,12 +31,15 @@ async def test_bot_joins_as_admin(
     group.add_bot(admin=True, can_pin_messages=False)
     updates = await bot.get_updates()
     mine = updates[0].my_chat_member
+    assert mine is not None
     assert mine.old_chat_member.status == "left"
-    assert mine.new_chat_member.status == "administrator"
+    assert isinstance(mine.new_chat_member, telegram.ChatMemberAdministrator)
     assert mine.new_chat_member.can_invite_users
     assert not mine.new_chat_member.can_pin_messages
     assert mine.from_user.id == alice.id
-    assert updates[1].message.new_chat_members[0].id == 123456
+    joined = updates[1].message
+    assert joined is not None
+    assert joined.new_chat_members[0].id == 123456
     me = await bot.get_chat_member(group.id, 123456)
     assert isinstance(me, telegram.ChatMemberAdministrator)
     owner = await bot.get_chat_member(group.id, alice.id)
@@ -69,6 +72,7 @@ async def test_group_messages_and_commands(
     command = next(u.message for u in updates if u.message and u.message.text)
     assert command.entities[0].type == "bot_command"
     reply = next(u.message for u in updates if u.message and u.message.reply_to_message)
+    assert reply.reply_to_message is not None
     assert reply.reply_to_message.message_id == first["message_id"]
     assert [u.chat_member.new_chat_member.status for u in updates if u.chat_member] == ["member"]
 
@@ -92,10 +96,12 @@ async def test_invite_link_join_request_approve(
     assert bob in group.members
     updates = await bot.get_updates()
     join_request = next(u.chat_join_request for u in updates if u.chat_join_request)
+    assert join_request.invite_link is not None
     assert join_request.invite_link.name == "ronde 1"
     member = next(u.chat_member for u in updates if u.chat_member)
     assert member.new_chat_member.status == "member"
     assert member.via_join_request
+    assert member.invite_link is not None
     assert member.invite_link.invite_link == link.invite_link
     joined = [u.message.new_chat_members[0].id for u in updates if u.message]
     assert joined == [123456, bob.id]  # the bot's own join, then Bob's
@@ -188,7 +194,9 @@ async def test_ban_and_unban(
     member = await bot.get_chat_member(group.id, bob.id)
     assert isinstance(member, telegram.ChatMemberBanned)
     updates = await bot.get_updates()
-    assert updates[-1].chat_member.new_chat_member.status == "kicked"
+    banned = updates[-1].chat_member
+    assert banned is not None
+    assert banned.new_chat_member.status == "kicked"
     assert await bot.unban_chat_member(group.id, bob.id, only_if_banned=True)
     assert group.status(bob) == "left"
     with pytest.raises(BadRequest, match="User not found"):
@@ -242,7 +250,9 @@ async def test_bot_leaves(bot: telegram.Bot, sandbox: TelegramSandbox, group: Sa
     with pytest.raises(Forbidden, match="not a member"):
         await bot.send_message(group.id, "nog iemand?")
     updates = await bot.get_updates()
-    assert updates[-1].my_chat_member.new_chat_member.status == "left"
+    left = updates[-1].my_chat_member
+    assert left is not None
+    assert left.new_chat_member.status == "left"
 
 
 async def test_every_update_kind_parses_with_ptb(

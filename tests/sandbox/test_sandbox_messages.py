@@ -27,6 +27,10 @@ async def test_user_command_gets_bot_command_entity(
     alice.send("👋 gewoon tekst")
     updates = await bot.get_updates()
     start, help_, plain = (u.message for u in updates)
+    assert start is not None
+    assert help_ is not None
+    assert plain is not None
+    assert start.from_user is not None
     assert start.text == "/start abc123"
     assert start.parse_entities(["bot_command"]) == {start.entities[0]: "/start"}
     assert help_.entities[0].length == len("/help@lotgenoot_sandbox_bot")
@@ -46,6 +50,7 @@ async def test_send_message_to_someone_who_never_wrote(
     alice.send("/start")
     message = await bot.send_message(alice.id, "Welkom!")
     assert message.chat_id == alice.chat_id
+    assert message.from_user is not None
     assert message.from_user.id == 123456
 
 
@@ -59,6 +64,7 @@ async def test_blocked_user(bot: telegram.Bot, sandbox: TelegramSandbox) -> None
         await bot.send_document(alice.id, b"x", filename="a.txt")
     updates = await bot.get_updates()
     change = updates[-1].my_chat_member
+    assert change is not None
     assert change.old_chat_member.status == "member"
     assert change.new_chat_member.status == "kicked"
     assert change.new_chat_member.user.id == 123456
@@ -120,6 +126,7 @@ async def test_callback_press_and_answer(bot: telegram.Bot, sandbox: TelegramSan
     assert isinstance(callback, telegram.CallbackQuery)
     assert callback.data == "ja"
     assert callback.from_user.id == alice.id
+    assert callback.message is not None
     assert callback.message.message_id == message["message_id"]
     assert alice.callback_answer(query) is None
     await callback.answer("Top!")  # CallbackQuery carries the bot from get_updates
@@ -173,6 +180,7 @@ async def test_send_document_keeps_the_bytes(bot: telegram.Bot, sandbox: Telegra
     sent = await bot.send_document(
         alice.id, io.BytesIO(data), filename="overzicht.csv", caption="Je overzicht"
     )
+    assert sent.document is not None
     assert sent.document.file_name == "overzicht.csv"
     assert sent.document.file_size == len(data)
     message = alice.last_message
@@ -183,6 +191,7 @@ async def test_send_document_keeps_the_bytes(bot: telegram.Bot, sandbox: Telegra
     assert upload.filename == "overzicht.csv"
     assert message["document"]["mime_type"] == "text/csv"
     again = await bot.send_document(alice.id, sent.document.file_id)  # resend by file_id
+    assert again.document is not None
     assert again.document.file_unique_id == sent.document.file_unique_id
     call = sandbox.calls[-2]
     assert call.method == "sendDocument"

@@ -76,10 +76,10 @@ async def test_a_typed_deposit_is_recorded_in_cents_with_the_receipt_of_the_arm(
         "remaining": _money(750),
         "goal": _money(2000),
     }
-    assert receipt.text == trial.protocol.templates.render(f"{kind}_deposit", "nl", values)
+    assert receipt.text == trial.protocol.templates.render(f"{kind}_deposit", Language.NL, values)
     [receipt] = await _deposit(person, "5")
     values |= {"amount": _money(500), "total": _money(1750), "remaining": _money(250)}
-    assert receipt.text == trial.protocol.templates.render(f"{kind}_deposit", "nl", values)
+    assert receipt.text == trial.protocol.templates.render(f"{kind}_deposit", Language.NL, values)
 
 
 async def test_amounts_are_read_as_people_write_them(runner: TurnRunner, person: Person) -> None:
@@ -199,10 +199,10 @@ async def test_applications_are_logged_with_their_count_and_a_receipt(
         "period_count": "3",
         "goal": "5",
     }
-    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", "nl", values)
+    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", Language.NL, values)
     [receipt] = await _log(person, "applied")
     values = {"action": nl("action.applied.name"), "period_count": "4", "goal": "5"}
-    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", "nl", values)
+    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", Language.NL, values)
     assert [(e.kind, e.quantity) for e in await events_of(person)] == [
         ("applied", 3),
         ("applied", 1),
@@ -220,7 +220,7 @@ async def test_interviews_are_logged_but_do_not_count_as_applications(
         "period_count": "0",
         "goal": "5",
     }
-    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", "nl", values)
+    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", Language.NL, values)
     assert [(e.kind, e.quantity) for e in await events_of(person)] == [("interview", 2)]
 
 
@@ -299,7 +299,7 @@ async def test_a_saver_reaching_the_periods_goal_is_told_so(
     [receipt] = await _deposit(person, "4")
     assert receipt.text == trial.protocol.templates.render(
         f"{kind}_deposit",
-        "nl",
+        Language.NL,
         {"amount": _money(400), "total": _money(400), "remaining": _money(600)},
     )
     [receipt] = await _deposit(person, "6")
@@ -325,4 +325,4 @@ async def test_a_jobseeker_reaching_the_periods_goal_is_told_so_and_a_new_period
     clock.advance(trial.protocol.schedule.commitment_period)
     [receipt] = await _log(person, "applied")
     values = {"action": nl("action.applied.name"), "period_count": "1", "goal": "3"}
-    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", "nl", values)
+    assert receipt.text == trial.protocol.templates.render(f"{kind}_action", Language.NL, values)

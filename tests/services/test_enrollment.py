@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 import bot.db.groups  # noqa: F401  (its tables belong to the metadata scanned below)
 from bot.clock import FakeClock
 from bot.db.base import Base
+from bot.db.engine import Database
 from bot.db.study import (
     AllocatedPerson,
     ConsentRefusals,
@@ -48,9 +49,11 @@ async def _refusals(
         return {name: count for name, count in rows}
 
 
-async def _code(runner: TurnRunner, **options) -> str:
+async def _code(runner: TurnRunner, *, reusable: bool, expires_in: timedelta | None = None) -> str:
     async with runner.database.transaction() as session:
-        [code] = await create_codes(session, SITE, 1, now=runner.clock.now(), **options)
+        [code] = await create_codes(
+            session, SITE, 1, reusable=reusable, now=runner.clock.now(), expires_in=expires_in
+        )
     return code
 
 
@@ -186,7 +189,7 @@ async def test_consent_in_an_english_telegram_starts_in_english(runner: TurnRunn
 
 
 async def test_a_declined_consent_stores_nothing_about_the_person_only_a_count_per_site(
-    runner: TurnRunner, person: Person, database
+    runner: TurnRunner, person: Person, database: Database
 ) -> None:
     code = await new_code(runner)
     [consent] = await person.start(code)

@@ -11,6 +11,7 @@ from bot.db.study import AllocatedPerson, Allocation, IntakeStep, SurveyAnswer
 from bot.i18n import Language, plural, text
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
+from experiments.protocol_sections import Track
 from experiments.questionnaires import load_instrument
 from tests.services.conftest import Person, Said, new_code, nl, participant_of
 from tests.texts import intake_done
@@ -43,11 +44,11 @@ async def _through_baseline(person: Person, track: str) -> tuple[list[tuple[str,
     return asked, question
 
 
-def _plan(trial: Trial, track: str, age_band: str) -> list[tuple[str, str]]:
+def _plan(trial: Trial, track: Track, age_band: str) -> list[tuple[str, str]]:
     plan = trial.protocol.questionnaires
     return [
         (instrument, item)
-        for instrument in plan.instruments_for("baseline", track)  # type: ignore[arg-type]
+        for instrument in plan.instruments_for("baseline", track)
         for item in plan.items_for(instrument, age_band)
     ]
 
@@ -125,10 +126,10 @@ async def test_choosing_a_track_stores_it_and_starts_the_baseline(
     whole = len(instrument.items) + len(load_instrument("jsse").items)
     item = nl(
         "survey.item",
-        instructions=instrument.instructions.text("nl"),
+        instructions=instrument.instructions.text(Language.NL),
         number=1,
         count=whole,
-        item=first.text("nl"),
+        item=first.text(Language.NL),
     )
     intro = plural(Language.NL, "intake.baseline_intro", whole)
     assert question.text == f"{intro}\n\n{item}"

@@ -20,7 +20,7 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.i18n import Language, plural
-from bot.outbox import OutgoingMessage, enqueue
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue
 from bot.services.participants import activity, participation
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
@@ -67,7 +67,7 @@ async def _count(database: Database, model: type, *where: Any) -> int:
         return int(await session.scalar(query) or 0)
 
 
-async def _pending_nudge(person: Person, kind: str = "encouragement") -> int:
+async def _pending_nudge(person: Person, kind: OutboxKind = OutboxKind.ENCOURAGEMENT) -> int:
     participant = await participant_of(person)
     async with person.runner.database.transaction() as session:
         await enqueue(
@@ -249,7 +249,7 @@ async def test_stop_withdraws_cancels_nudges_but_not_replies_and_keeps_the_data(
 ) -> None:
     await enroll(person, runner)
     await _deposit(person, "5")
-    nudge = await _pending_nudge(person, "survey_invitation")
+    nudge = await _pending_nudge(person, OutboxKind.SURVEY_INVITATION)
     [reply] = await _stop(person)
     assert reply.text == nl("stop.done")
     await _stop(person)

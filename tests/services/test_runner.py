@@ -83,7 +83,11 @@ async def test_a_redelivered_update_is_handled_once(runner: TurnRunner, person: 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_lock_held_past_the_busy_timeout_retries_the_command_instead_of_dropping_it(
-    database_url: str, tmp_path: Path, clock: FakeClock, trial: Trial, monkeypatch
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    trial: Trial,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SQLite only: PostgreSQL waits for row locks without a timeout, so it never drops one."""
     # a busy timeout of 50 ms stands in for 15 s; the lock is held until the runner gives up once

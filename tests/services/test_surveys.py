@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -13,10 +14,12 @@ from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.study import SurveyAnswer
+from bot.i18n import Language
 from bot.services.participants import participation
 from bot.services.participants.surveys import scan_surveys
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
+from experiments.protocol_sections import Track
 from tests.services.conftest import Person, Said, enroll, nl, participant_of
 
 WAVE_1 = "followup-1"
@@ -28,7 +31,9 @@ async def _scan(database: Database, trial: Trial, clock: FakeClock) -> int:
     return result.enqueued
 
 
-async def _sent(database: Database, kind: str) -> list[tuple[str, int | None, datetime, dict]]:
+async def _sent(
+    database: Database, kind: str
+) -> list[tuple[str, int | None, datetime, dict[str, Any]]]:
     async with database.snapshot() as session:
         rows = await session.execute(
             select(
@@ -43,11 +48,11 @@ async def _sent(database: Database, kind: str) -> list[tuple[str, int | None, da
         return [(key, chat, at, payload) for key, chat, at, payload in rows]
 
 
-def _items(trial: Trial, track: str = "savings", age_band: str = "26-35") -> int:
+def _items(trial: Trial, track: Track = "savings", age_band: str = "26-35") -> int:
     plan = trial.protocol.questionnaires
     return sum(
         len(plan.items_for(instrument, age_band))
-        for instrument in plan.instruments_for("follow_up", track)  # type: ignore[arg-type]
+        for instrument in plan.instruments_for("follow_up", track)
     )
 
 
@@ -100,7 +105,9 @@ async def test_the_due_invitation_says_how_many_questions_and_offers_a_start_but
     assert chat == person.user_id
     assert not_before == trial.protocol.next_allowed_time(due)
     values = {"questions": str(questions), "minutes": str(math.ceil(questions / 4))}
-    assert payload["text"] == trial.protocol.templates.render("survey_invitation", "nl", values)
+    assert payload["text"] == trial.protocol.templates.render(
+        "survey_invitation", Language.NL, values
+    )
     [[button]] = payload["reply_markup"]["inline_keyboard"]
     assert (button["text"], button["callback_data"]) == (nl("survey.start_button"), "survey:go")
     schedule = trial.protocol.schedule
@@ -188,7 +195,9 @@ async def test_an_unfinished_wave_gets_one_reminder_only(
     [(_key, chat, _at, payload)] = await _sent(database, "survey_reminder")
     questions = _items(trial)
     values = {"questions": str(questions), "minutes": str(math.ceil(questions / 4))}
-    assert payload["text"] == trial.protocol.templates.render("survey_reminder", "nl", values)
+    assert payload["text"] == trial.protocol.templates.render(
+        "survey_reminder", Language.NL, values
+    )
     assert chat == person.user_id
     after = await participant_of(person)
     assert (after.survey_reminder_at, after.survey_reminders_left) == (None, 0), "none planned"

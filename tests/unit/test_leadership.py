@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.db.engine import Database
-from bot.leadership import FileLease, lead_while_possible, lease_for
+from bot.leadership import DutiesFactory, FileLease, lead_while_possible, lease_for
 from tests.conftest import ENGINES
 
 
@@ -25,7 +25,7 @@ async def test_one_leader_and_the_other_takes_over_when_it_stops(database: Datab
     working: list[str] = []
     elected, handed_over = asyncio.Event(), asyncio.Event()
 
-    def duties_of(name: str):  # type: ignore[no-untyped-def]
+    def duties_of(name: str) -> DutiesFactory:
         async def duties(until: asyncio.Event) -> None:
             working.append(name)
             elected.set()

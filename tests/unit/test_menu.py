@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import Language, text
-from bot.outbox import Button, OutgoingMessage
+from bot.outbox import Button, OutboxKind, OutgoingMessage
 from bot.sandbox import TelegramSandbox
 from bot.services.keyboard import LAYOUTS, all_labels, label_meaning
 from bot.services.participants.menu import amounts_for
@@ -38,10 +38,10 @@ def test_every_label_means_its_key_in_both_languages() -> None:
 def test_a_menu_travels_as_a_persistent_reply_keyboard_unless_inline_buttons_come_along() -> None:
     menu = (("💶 Ik heb gespaard",), ("📊 Hoe sta ik ervoor?", "❓ Hulp"))
     plain = OutgoingMessage(
-        chat_id=1, text="hoi", kind="reply", intent_key="k", reply_keyboard=menu
+        chat_id=1, text="hoi", kind=OutboxKind.REPLY, intent_key="k", reply_keyboard=menu
     )
     with_buttons = OutgoingMessage(
-        chat_id=1, text="hoi", kind="reply", intent_key="k", reply_keyboard=menu,
+        chat_id=1, text="hoi", kind=OutboxKind.REPLY, intent_key="k", reply_keyboard=menu,
         buttons=[[Button("ja", "x")]],
     )  # fmt: skip
     assert plain.payload()["reply_markup"] == {

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.outbox import OutgoingMessage, enqueue
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue
 from bot.outbox.outcomes import Delivered, Outcome, Rejected, Transient, Unreachable
 from bot.outbox.sender import OutboxSender, SenderSettings
 from bot.outbox.store import mark_reachable
@@ -41,7 +41,7 @@ class ScriptedTransport:
 
 def message(chat_id: int, key: str, **kwargs: Any) -> OutgoingMessage:
     return OutgoingMessage(
-        chat_id=chat_id, text=f"hello {key}", kind="test", intent_key=key, **kwargs
+        chat_id=chat_id, text=f"hello {key}", kind=OutboxKind.REMINDER, intent_key=key, **kwargs
     )
 
 

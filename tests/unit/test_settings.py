@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -9,10 +11,10 @@ STRONG = "3f9c2a7d41e08b6c5d2e9f1a0b7c4d8e"  # 32 hex characters, as token_hex(1
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("LOTGENOOT_BOT_TOKEN", "LOTGENOOT_ADMIN_IDS", "LOTGENOOT_PORT", *SECRETS):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+    monkeypatch.chdir(tmp_path)
 
 
 def test_missing_token_names_the_variable_and_the_demo() -> None:
@@ -39,9 +41,7 @@ def test_malformed_setting_is_one_line_naming_the_variable(
     assert "\n" not in message
 
 
-def test_dotenv_file_is_read(tmp_path: object) -> None:
-    from pathlib import Path
-
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
     Path(".env").write_text("LOTGENOOT_BOT_TOKEN=123:abc\n", encoding="utf-8")
     assert load_settings().require_bot_token() == "123:abc"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Result, event, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.engine import Database
@@ -35,14 +35,19 @@ async def _bodies(database: Database) -> list[str]:
         return list((await session.execute(text("SELECT body FROM notes ORDER BY id"))).scalars())
 
 
+def _rowcount(result: Result[Any]) -> int:
+    assert isinstance(result, CursorResult)  # as SQLAlchemy's own driver gives for a write
+    return result.rowcount
+
+
 async def test_rows_counts_and_ids_come_back(db: Database) -> None:
     async with db.transaction() as session:
         inserted = await session.execute(text("INSERT INTO notes (body) VALUES ('a'), ('b')"))
-        assert inserted.rowcount == 2
+        assert _rowcount(inserted) == 2
         changed = await session.execute(text("UPDATE notes SET body = body || '!'"))
-        assert changed.rowcount == 2
+        assert _rowcount(changed) == 2
         missing = await session.execute(text("DELETE FROM notes WHERE body = 'nobody'"))
-        assert missing.rowcount == 0
+        assert _rowcount(missing) == 0
         returned = await session.execute(
             text("INSERT INTO notes (body) VALUES (:body) RETURNING id"), {"body": "c"}
         )
