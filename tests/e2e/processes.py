@@ -65,7 +65,8 @@ def start_bot(
             LOTGENOOT_PORT=str(port),
         )
         command.append("--webhook")
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 async def people_waiting_for_allocation(database: Database, ids: list[int]) -> None:
