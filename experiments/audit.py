@@ -51,12 +51,17 @@ FIRST_SEQUENCE = 1
 CHAIN_LABEL = b"lotgenoot/allocation-chain/v1"
 
 
-def chain_key(seed: bytes | str) -> bytes:
-    """The key of the allocation log's hashes, derived from the allocation seed."""
+def derive_key(seed: bytes | str, label: bytes) -> bytes:
+    """A key derived from the allocation seed under `label`, one label per keyed log."""
     raw = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
     if not raw:
         raise ValueError("the allocation seed must not be empty")
-    return hmac.digest(raw, CHAIN_LABEL, "sha256")
+    return hmac.digest(raw, label, "sha256")
+
+
+def chain_key(seed: bytes | str) -> bytes:
+    """The key of the allocation log's hashes, derived from the allocation seed."""
+    return derive_key(seed, CHAIN_LABEL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +103,20 @@ class Problem:
         return self.message
 
 
-def _timestamp(moment: datetime) -> str:
+def hashed_time(moment: datetime, what: str = "allocated_at") -> str:
+    """`moment` as it enters a hash; `what` names it when it is not timezone-aware."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("allocated_at must be timezone-aware")
+        raise ValueError(f"{what} must be timezone-aware")
     # Fixed precision: isoformat() drops zero microseconds, which would change the hash.
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def fields_hash(fields: Mapping[str, object], key: bytes | None) -> str:
+    """HMAC-SHA256 of `fields` as canonical JSON under `key`; plain SHA-256 when key is None."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if key is None:
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def record_hash(record: AllocationRecord, key: bytes | None = None) -> str:
@@ -114,13 +128,10 @@ def record_hash(record: AllocationRecord, key: bytes | None = None) -> str:
         "stratum": record.stratum,
         "position": record.position,
         "arm": record.arm,
-        "allocated_at": _timestamp(record.allocated_at),
+        "allocated_at": hashed_time(record.allocated_at),
         "prev_hash": record.prev_hash,
     }
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if key is None:
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    return fields_hash(fields, key)
 
 
 def append_record(
@@ -136,7 +147,7 @@ def append_record(
     """The next record of the log, chained to `previous` (None for the first record).
 
     The bot passes `key=chain_key(seed)`; without a key the record is hashed the legacy way."""
-    _timestamp(allocated_at)
+    hashed_time(allocated_at)
     unsigned = AllocationRecord(
         sequence=FIRST_SEQUENCE if previous is None else previous.sequence + 1,
         participant_id=participant_id,

@@ -22,14 +22,12 @@ only against a head hash kept elsewhere (`expected_head`), as for the allocation
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from experiments.audit import derive_key, fields_hash, hashed_time
 from experiments.micro_randomization import LoggedDecision, week_of
 
 __all__ = [
@@ -53,10 +51,7 @@ GENESIS_HASH = "0" * 64
 
 def micro_chain_key(seed: bytes | str) -> bytes:
     """The key of the decision chain, derived from the allocation seed under its own label."""
-    raw = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
-    if not raw:
-        raise ValueError("the allocation seed must not be empty")
-    return hmac.digest(raw, CHAIN_LABEL, "sha256")
+    return derive_key(seed, CHAIN_LABEL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +98,11 @@ class MicroProblem:
 
 
 def _moment(value: datetime) -> str:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("times in the decision chain must be timezone-aware")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return hashed_time(value, "times in the decision chain")
 
 
 def _mac(key: bytes, fields: Mapping[str, object]) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    return fields_hash(fields, key)
 
 
 def decision_hash(key: bytes, decision: LoggedDecision, sequence: int, prev_hash: str) -> str:
