@@ -38,7 +38,8 @@ LANE_GRACE: Mapping[Priority, timedelta] = {
 
 
 class OutboxKind(enum.StrEnum):
-    """What a row in the outbox is for: its lane, and what `lotgenoot status` counts.
+    """What a row in the outbox is for: its lane (KIND_PRIORITY), and what `lotgenoot status`
+    counts.
 
     Stored as its string in `outbox.kind`.
     """
@@ -80,10 +81,6 @@ class OutboxKind(enum.StrEnum):
     COUNSELLOR_POST = "counsellor_post"
     ERASURE_EDIT = "erasure_edit"
     BROADCAST = "broadcast"
-
-    @property
-    def lane(self) -> Priority:
-        return KIND_PRIORITY[self]
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
