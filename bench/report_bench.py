@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.export_bench import STUDY_FILE, insert_trial, migrated_sqlite, read_database, timed
-from experiments import analysis, prespecified
-from experiments.export import build_tables
-from experiments.protocol import Protocol, load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.report import write_report
-from experiments.simulate import TrialSettings, simulate_trial
+from experiments.allocation.pseudonyms import Pseudonymizer
+from experiments.analysis import console_summary, prespecified
+from experiments.outputs.export import build_tables
+from experiments.outputs.report import write_report
+from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
+from experiments.protocol.document import Protocol, load_protocol
 
 
 def _fill(path: Path, participants: int) -> None:
@@ -36,9 +36,9 @@ def _fill(path: Path, participants: int) -> None:
 def _core(tables: dict[str, Any], protocol: Protocol, as_of: datetime) -> None:
     """The report's core: the CONSORT flow, the baseline table and the pre-specified models,
     without multiple imputation (a sensitivity analysis with a time line of its own)."""
-    design = analysis.Design.from_protocol(protocol)
-    analysis.flow(tables, design)
-    analysis.baseline_table(tables, design)
+    design = console_summary.Design.from_protocol(protocol)
+    console_summary.flow(tables, design)
+    console_summary.baseline_table(tables, design)
     real_mice = prespecified.mice_results
     prespecified.mice_results = lambda *args, **kwargs: []
     try:
@@ -69,9 +69,9 @@ def main() -> None:
         with timed("pseudonymize and tidy", figures):
             tables = build_tables(raw, Pseudonymizer("bench-key"), protocol=protocol)
         with timed("estimates alone (ITT, ICC, power)", figures):
-            design = analysis.Design.from_protocol(protocol)
-            people = analysis.per_participant(tables, design, raw.as_of)
-            estimates = analysis.itt_estimates(people, design)
+            design = console_summary.Design.from_protocol(protocol)
+            people = console_summary.per_participant(tables, design, raw.as_of)
+            estimates = console_summary.itt_estimates(people, design)
             analysis.power_rows(people, design, estimates)
         with timed("core: CONSORT, baseline, ITT and ANCOVA models", figures):
             _core(tables, protocol, raw.as_of)

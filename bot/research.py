@@ -58,9 +58,10 @@ from bot.db.study import (
 )
 from bot.db.types import UTCDateTime
 from bot.registrations import latest_registration
-from experiments.codebook import build_codebook
-from experiments.data_date import cut_at
-from experiments.export import (
+from experiments.allocation.pseudonyms import Pseudonymizer
+from experiments.outputs.codebook import build_codebook
+from experiments.outputs.data_date import cut_at
+from experiments.outputs.export import (
     RAW_COLUMNS,
     ExportFormat,
     RawTrial,
@@ -68,11 +69,10 @@ from experiments.export import (
     safe_columns,
     write_export,
 )
-from experiments.protocol import Protocol
-from experiments.pseudonyms import Pseudonymizer
+from experiments.protocol.document import Protocol
 
 if TYPE_CHECKING:
-    from experiments.analysis import Estimate
+    from experiments.analysis.console_summary import Estimate
 
 __all__ = [
     "GROUP_TABLES",
@@ -420,7 +420,7 @@ async def report_trial(
 ) -> Path:
     """Read the database and write report.html with its figures into `out`; its path.
     `micro_truth`: a simulation's known excursion effects, shown beside the estimates."""
-    from experiments.report import write_report  # the statistics stack: not for exports
+    from experiments.outputs.report import write_report  # the statistics stack: not for exports
 
     raw = await read_trial(database, as_of)
     registration = await latest_registration(database)
@@ -439,7 +439,7 @@ async def estimate_trial(
     database: Database, *, protocol: Protocol, as_of: datetime
 ) -> list[Estimate]:
     """The intention-to-treat estimates the report shows, for a headline on the console."""
-    from experiments.analysis import Design, itt_estimates, per_participant
+    from experiments.analysis.console_summary import Design, itt_estimates, per_participant
 
     raw = await read_trial(database, as_of)
 

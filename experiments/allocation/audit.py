@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from experiments.randomization import AllocationSequence
+from experiments.allocation.randomization import AllocationSequence
 
 __all__ = [
     "CHAIN_LABEL",

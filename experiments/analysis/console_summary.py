@@ -1,7 +1,7 @@
 """Trial analysis on the export tables: flow, balance, sample ratio, ITT estimates, ICC, power.
 
 The pre-specified analysis (models per outcome type, contrasts, multiplicity, missing data) is
-`analyse`, from `experiments.prespecified` with the models in `experiments.models`; the
+`analyse`, from `experiments.analysis.prespecified` with the models in `experiments.analysis.models`; the
 unadjusted `itt_estimates` remain for the demo's console summary.
 """
 
@@ -17,7 +17,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import statsmodels.api as sm  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
-from experiments.descriptives import (
+from experiments.analysis.descriptives import (
     _NAMES,
     _WEEK,
     SRM_THRESHOLD,
@@ -32,10 +32,10 @@ from experiments.descriptives import (
     sample_ratio,
     weekly_outcomes,
 )
-from experiments.models import NotEstimable, fit_quietly, reporting_scale
-from experiments.power import achieved_power
-from experiments.prespecified import Result, TrialAnalysis, analyse, outcome_frame
-from experiments.trial_design import OUTCOMES, Design, Outcome
+from experiments.analysis.design import OUTCOMES, Design, Outcome
+from experiments.analysis.models import NotEstimable, fit_quietly, reporting_scale
+from experiments.analysis.power import achieved_power
+from experiments.analysis.prespecified import Result, TrialAnalysis, analyse, outcome_frame
 
 __all__ = [
     "EFFECT_SIZES",

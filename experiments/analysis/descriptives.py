@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
-from experiments.ledger_frames import contribution_frame
-from experiments.trial_design import OUTCOMES, Design
+from experiments.analysis.design import OUTCOMES, Design
+from experiments.records.ledger_frames import contribution_frame
 
 __all__ = [
     "SRM_THRESHOLD",
@@ -216,7 +216,7 @@ def _share(mask: pd.Series, total: int) -> str:
 
 def _outcome_events(events: pd.DataFrame, people: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
     """What each event adds to every outcome, counted from allocation up to `as_of` at the
-    moment `experiments.ledger` says it counts (a correction: that of the entry it corrects)."""
+    moment `experiments.records.ledger` says it counts (a correction: that of the entry it corrects)."""
     counted = contribution_frame(events)
     if counted.empty or people.empty:  # pandas cannot map an empty series through datetimes
         return counted.iloc[0:0].assign(week=pd.Series(dtype=int))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from experiments.protocol import Protocol
-from experiments.protocol_sections import Component
+from experiments.protocol.document import Protocol
+from experiments.protocol.sections import Component
 
 __all__ = ["OUTCOMES", "Design", "Outcome"]
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.analysis_plan import AnalysisPlan
-from experiments.models import ContrastValue, NotEstimable, fit_model, max_t_adjust
-from experiments.outcomes import OutcomeKind
-from experiments.power import achieved_power
-from experiments.prespecified import _contrasts, _treatments
-from experiments.protocol import Protocol
-from experiments.simulate import DesignSimulation, simulate_design
-from experiments.trial_design import Design
+from experiments.analysis.design import Design
+from experiments.analysis.models import ContrastValue, NotEstimable, fit_model, max_t_adjust
+from experiments.analysis.power import achieved_power
+from experiments.analysis.prespecified import _contrasts, _treatments
+from experiments.outputs.simulated_trial import DesignSimulation, simulate_design
+from experiments.protocol.analysis_plan import AnalysisPlan
+from experiments.protocol.document import Protocol
+from experiments.protocol.outcomes import OutcomeKind
 
 __all__ = [
     "ContrastPower",

@@ -30,7 +30,7 @@ from statsmodels.tools.sm_exceptions import (  # type: ignore[import-untyped]
     PerfectSeparationWarning,
 )
 
-from experiments.outcomes import OutcomeKind
+from experiments.protocol.outcomes import OutcomeKind
 
 T = TypeVar("T")
 

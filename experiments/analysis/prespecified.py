@@ -13,10 +13,9 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
-from experiments.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
-from experiments.descriptives import analysed
-from experiments.ledger_frames import done_frame
-from experiments.models import (
+from experiments.analysis.descriptives import analysed
+from experiments.analysis.design import Design
+from experiments.analysis.models import (
     FIT_ERRORS,
     ContrastValue,
     Fitted,
@@ -26,10 +25,11 @@ from experiments.models import (
     max_t_adjust,
     reporting_scale,
 )
-from experiments.outcomes import EVENT_OUTCOMES, OutcomeSpec
-from experiments.protocol import Protocol
-from experiments.protocol_sections import Component
-from experiments.trial_design import Design
+from experiments.protocol.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
+from experiments.protocol.document import Protocol
+from experiments.protocol.outcomes import EVENT_OUTCOMES, OutcomeSpec
+from experiments.protocol.sections import Component
+from experiments.records.ledger_frames import done_frame
 
 __all__ = [
     "Completion",
@@ -204,7 +204,7 @@ def outcome_frame(
 def _event_sums(
     events: pd.DataFrame, allocated: pd.Series, until: pd.Series
 ) -> dict[str, pd.Series]:
-    """Each person's outcomes from allocation up to `until`, counted by `experiments.ledger`."""
+    """Each person's outcomes from allocation up to `until`, counted by `experiments.records.ledger`."""
     if events.empty:
         return {}
     totals = done_frame(events, allocated.to_dict(), until.to_dict())

@@ -1,6 +1,6 @@
 """The micro-randomized decision log as a whole: a keyed hash chain, erasure tombstones, weeks.
 
-`check_decisions` (experiments.micro_randomization) checks each decision on its own: its draw,
+`check_decisions` (experiments.micro.randomization) checks each decision on its own: its draw,
 probability and sent. It cannot see a decision that is gone, one that was added, or a week that
 was changed. This chain can: every decision gets a sequence number and a hash, HMAC-SHA256 over
 the compact, key-sorted JSON of its fields and the previous decision's hash, under a key derived
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from experiments.audit import derive_key, fields_hash, hashed_time
-from experiments.micro_randomization import LoggedDecision, week_of
+from experiments.allocation.audit import derive_key, fields_hash, hashed_time
+from experiments.micro.randomization import LoggedDecision, week_of
 
 __all__ = [
     "CHAIN_LABEL",

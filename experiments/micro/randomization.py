@@ -4,7 +4,7 @@ A micro-randomized trial (Klasnja et al. 2015; HeartSteps) randomizes a nudge an
 decision point of every participant: when the person is available, the nudge goes with a known
 probability (which may vary by week). The effect of the nudge on a proximal outcome (a deposit or
 an application within the next 24 or 72 hours) is then estimated within persons
-(`experiments.excursion`).
+(`experiments.micro.excursion`).
 
 The draw for a decision is a uniform number in [0, 1) from HMAC-SHA256 under a key derived from
 the allocation seed with a label of its own (`DRAW_LABEL`), over the participant, the component
@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.durations import PositiveDuration
-from experiments.protocol_errors import problem
-from experiments.templates import Language, LocalizedText
+from experiments.protocol.durations import PositiveDuration
+from experiments.protocol.errors import problem
+from experiments.protocol.templates import Language, LocalizedText
 
 __all__ = [
     "COVARIATES",
@@ -218,7 +218,7 @@ class LoggedDecision:
     probability: float
     draw: float
     sent: bool
-    # where it stands in the keyed chain (experiments.micro_audit); None before the chain began
+    # where it stands in the keyed chain (experiments.micro.audit); None before the chain began
     unavailable_reason: str | None = None
     sequence: int | None = None
     prev_hash: str | None = None

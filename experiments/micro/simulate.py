@@ -154,7 +154,7 @@ def excursion_validity(
 ) -> list[ExcursionValidity]:
     """Simulate `trials` MRTs and analyse each with EMEE (binary) or WCLS (continuous):
     marginal, week 1, change per week."""
-    from experiments.excursion import analyse_decisions
+    from experiments.micro.excursion import analyse_decisions
 
     rng = np.random.default_rng(seed)
     binary = design.scale == "binary"

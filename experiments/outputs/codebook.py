@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.events import EventKind
-from experiments.protocol import Protocol
-from experiments.questionnaires import InstrumentNotFound, load_instrument
+from experiments.protocol.document import Protocol
+from experiments.protocol.questionnaires import InstrumentNotFound, load_instrument
+from experiments.records.events import EventKind
 
 __all__ = ["Variable", "build_codebook", "codebook_frame", "codebook_markdown", "labelled"]
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.export import RawTrial
+from experiments.outputs.export import RawTrial
 
 __all__ = ["as_of_flag", "cut_at", "data_date_text", "parse_as_of"]
 

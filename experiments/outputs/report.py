@@ -1,6 +1,6 @@
 """The HTML trial report, from Jinja2 templates: primary headline, flow, plan, figures.
 
-Every number is computed in `experiments.prespecified` and `experiments.descriptives`; this
+Every number is computed in `experiments.analysis.prespecified` and `experiments.analysis.descriptives`; this
 module formats them, draws the figures (the same colour per arm in each) and renders
 `report_templates/report.html.j2` with autoescaping on.
 """
@@ -23,14 +23,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
-from experiments import analysis as an
-from experiments import prespecified as ps
-from experiments.data_date import as_of_flag, data_date_text
-from experiments.descriptives import _outcome_events
-from experiments.micro_report import micro_context
-from experiments.power import achieved_power
-from experiments.protocol import Protocol
-from experiments.registration import Registration, registration_status
+from experiments.analysis import console_summary as an
+from experiments.analysis import prespecified as ps
+from experiments.analysis.descriptives import _outcome_events
+from experiments.analysis.power import achieved_power
+from experiments.micro.report import micro_context
+from experiments.outputs.data_date import as_of_flag, data_date_text
+from experiments.protocol.document import Protocol
+from experiments.protocol.registration import Registration, registration_status
 
 __all__ = ["ARM_COLOURS", "ESTIMATES_FILE", "arm_colours", "estimates_table", "write_report"]
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from experiments.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
-from experiments.durations import describe_duration
-from experiments.outcomes import OutcomeSpec
-from experiments.power import participants_per_arm
-from experiments.protocol import Protocol
-from experiments.registration import protocol_sha256
-from experiments.trial_design import Design
+from experiments.analysis.design import Design
+from experiments.analysis.power import participants_per_arm
+from experiments.protocol.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
+from experiments.protocol.document import Protocol
+from experiments.protocol.durations import describe_duration
+from experiments.protocol.outcomes import OutcomeSpec
+from experiments.protocol.registration import protocol_sha256
 
 __all__ = ["Section", "plan_sections", "render_html", "render_markdown", "write_plan"]
 
@@ -264,7 +264,7 @@ def render_markdown(protocol: Protocol, sha256: str, when: datetime) -> str:
 
 def render_html(protocol: Protocol, sha256: str, when: datetime) -> str:
     """The plan as an HTML page (Jinja2, autoescaped)."""
-    from experiments.report import environment
+    from experiments.outputs.report import environment
 
     template = environment().get_template("sap.html.j2")
     return template.render(

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.audit import AllocationRecord, append_record
-from experiments.export import RawTrial
-from experiments.questionnaires import load_instrument
-from experiments.randomization import AllocationSequence, stratum_key
+from experiments.allocation.audit import AllocationRecord, append_record
+from experiments.allocation.randomization import AllocationSequence, stratum_key
+from experiments.outputs.export import RawTrial
+from experiments.protocol.questionnaires import load_instrument
 
 __all__ = [
     "DesignSimulation",

@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from experiments.protocol_errors import problem
+from experiments.protocol.errors import problem
 
 __all__ = ["DEFAULT_AGE_BANDS", "AgeBand", "age_band_for", "age_in_year", "check_contiguous"]
 

@@ -8,13 +8,18 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from experiments.durations import PositiveDuration
-from experiments.outcomes import EVENT_OUTCOMES, QUESTIONNAIRE_LABELS, OutcomeSpec, event_outcome
-from experiments.protocol_errors import problem
-from experiments.protocol_sections import Component, Stratifier
+from experiments.protocol.durations import PositiveDuration
+from experiments.protocol.errors import problem
+from experiments.protocol.outcomes import (
+    EVENT_OUTCOMES,
+    QUESTIONNAIRE_LABELS,
+    OutcomeSpec,
+    event_outcome,
+)
+from experiments.protocol.sections import Component, Stratifier
 
 if TYPE_CHECKING:
-    from experiments.protocol import Protocol
+    from experiments.protocol.document import Protocol
 
 __all__ = ["AnalysisPlan", "Factorial", "follow_up_wave", "plan_problems", "resolve_outcome"]
 

@@ -19,13 +19,20 @@ from pydantic import (
     model_validator,
 )
 
-from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
-from experiments.analysis_plan import AnalysisPlan, plan_problems
-from experiments.ledger import Window, group_week
-from experiments.micro_randomization import MicroRandomization
-from experiments.person_limits import PersonLimits
-from experiments.protocol_errors import ProtocolError, problem, problems_from
-from experiments.protocol_sections import (
+from experiments.allocation.randomization import stratum_key
+from experiments.micro.randomization import MicroRandomization
+from experiments.protocol.age_bands import (
+    DEFAULT_AGE_BANDS,
+    AgeBand,
+    age_band_for,
+    check_contiguous,
+)
+from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.person_limits import PersonLimits
+from experiments.protocol.questionnaire_plan import QuestionnairePlan
+from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
+from experiments.protocol.sections import (
     Arm,
     Component,
     CurriculumWeek,
@@ -39,11 +46,9 @@ from experiments.protocol_sections import (
     Track,
     Tracks,
 )
-from experiments.questionnaire_plan import QuestionnairePlan
-from experiments.quiet_hours import QuietHours, next_allowed_time
-from experiments.randomization import stratum_key
-from experiments.summary import summarize
-from experiments.templates import Templates
+from experiments.protocol.summary import summarize
+from experiments.protocol.templates import Templates
+from experiments.records.ledger import Window, group_week
 
 __all__ = [
     "Protocol",

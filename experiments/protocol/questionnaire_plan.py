@@ -6,9 +6,9 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from experiments.protocol_errors import problem
-from experiments.protocol_sections import TRACKS, Track
-from experiments.questionnaires import Instrument, InstrumentNotFound, load_instrument
+from experiments.protocol.errors import problem
+from experiments.protocol.questionnaires import Instrument, InstrumentNotFound, load_instrument
+from experiments.protocol.sections import TRACKS, Track
 
 __all__ = ["ItemOmission", "Occasion", "QuestionnairePlan"]
 

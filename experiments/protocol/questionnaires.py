@@ -13,8 +13,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from experiments.protocol_errors import ProtocolError, problem, problems_from
-from experiments.templates import Language, LocalizedText
+from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.templates import Language, LocalizedText
 
 __all__ = [
     "AnswerOption",
@@ -205,8 +205,8 @@ def _check_answers(instrument: Instrument, answers: Mapping[str, int | None]) ->
 
 
 def available_instruments() -> list[str]:
-    """Ids of the instruments shipped in `experiments/instruments/`."""
-    folder = resources.files("experiments.instruments")
+    """Ids of the instruments shipped in `experiments/protocol/instruments/`."""
+    folder = resources.files("experiments.protocol.instruments")
     return sorted(
         entry.name.removesuffix(".toml")
         for entry in folder.iterdir()
@@ -220,7 +220,7 @@ def load_instrument(instrument_id: str) -> Instrument:
     if instrument_id not in available_instruments():
         known = ", ".join(available_instruments())
         raise InstrumentNotFound(f"no instrument {instrument_id!r} (available: {known})")
-    resource = resources.files("experiments.instruments").joinpath(f"{instrument_id}.toml")
+    resource = resources.files("experiments.protocol.instruments").joinpath(f"{instrument_id}.toml")
     instrument = _parse(resource.read_text(encoding="utf-8"), f"{instrument_id}.toml")
     if instrument.id != instrument_id:
         raise ProtocolError([f"{instrument_id}.toml: id: must match the file name"])

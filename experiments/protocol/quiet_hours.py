@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from experiments.protocol_errors import problem
+from experiments.protocol.errors import problem
 
 __all__ = ["QuietHours", "is_quiet", "next_allowed_time"]
 

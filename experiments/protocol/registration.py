@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from experiments.protocol import Protocol
+from experiments.protocol.document import Protocol
 
 __all__ = ["Registration", "changed_sections", "protocol_sha256", "registration_status"]
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.durations import NonNegativeDuration, PositiveDuration
-from experiments.ledger import Weekday
-from experiments.protocol_errors import problem
-from experiments.templates import Language, LocalizedText
+from experiments.protocol.durations import NonNegativeDuration, PositiveDuration
+from experiments.protocol.errors import problem
+from experiments.protocol.templates import Language, LocalizedText
+from experiments.records.ledger import Weekday
 
 __all__ = [
     "STRATIFIERS",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from experiments.durations import describe_duration as words
-from experiments.protocol_sections import Component
+from experiments.protocol.durations import describe_duration as words
+from experiments.protocol.sections import Component
 
 if TYPE_CHECKING:
     # protocol.py re-exports summarize, so the model is imported for type checking only.
-    from experiments.protocol import Protocol
+    from experiments.protocol.document import Protocol
 
 __all__ = ["summarize"]
 

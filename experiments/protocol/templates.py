@@ -8,8 +8,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from experiments.languages import LANGUAGES, Language
-from experiments.protocol_errors import problem
+from experiments.protocol.errors import problem
+from experiments.protocol.languages import LANGUAGES, Language
 
 __all__ = [
     "LANGUAGES",

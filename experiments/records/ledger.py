@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
-from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.records.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: Final[tuple[Weekday, ...]] = (

@@ -1,4 +1,4 @@
-"""The exported events table counted by `experiments.ledger`, for the analysis and the report.
+"""The exported events table counted by `experiments.records.ledger`, for the analysis and the report.
 
 The bot counts a person's week with `did`; the analysis counts their follow-up with the same
 function over the same events (corrections in the window of the entry they correct), so the
@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.events import LOGGED_KINDS
-from experiments.ledger import Done, Logged, Window, contributions, did
+from experiments.records.events import LOGGED_KINDS
+from experiments.records.ledger import Done, Logged, Window, contributions, did
 
 __all__ = ["OUTCOME_COLUMNS", "by_person", "contribution_frame", "done_frame", "outcomes_of"]
 

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from experiments.analysis_plan import follow_up_wave, resolve_outcome
-from experiments.protocol import ProtocolError, load_protocol, summarize, validate_protocol
+from experiments.protocol.analysis_plan import follow_up_wave, resolve_outcome
+from experiments.protocol.document import ProtocolError, load_protocol, summarize, validate_protocol
 
 from .shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from experiments.audit import (
+from experiments.allocation.audit import (
     GENESIS_HASH,
     AllocationRecord,
     ProblemKind,
@@ -20,7 +20,7 @@ from experiments.audit import (
     verify,
     verify_participants,
 )
-from experiments.randomization import AllocationSequence
+from experiments.allocation.randomization import AllocationSequence
 
 SEED = "audit-test-seed"
 WEIGHTS = {"peer": 1, "text": 1, "control": 1}

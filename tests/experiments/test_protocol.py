@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from experiments.languages import Language
-from experiments.protocol import Protocol, load_protocol, summarize, validate_protocol
-from experiments.protocol_sections import Component
+from experiments.protocol.document import Protocol, load_protocol, summarize, validate_protocol
+from experiments.protocol.languages import Language
+from experiments.protocol.sections import Component
 
 from .shipped import FACTORIAL_FILE, PILOT_FILE
 

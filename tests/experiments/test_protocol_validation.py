@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from experiments.protocol import (
+from experiments.protocol.document import (
     ProtocolError,
     load_protocol,
     parse_protocol,
     summarize,
     validate_protocol,
 )
-from experiments.protocol_sections import Component
+from experiments.protocol.sections import Component
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 

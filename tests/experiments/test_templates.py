@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from experiments.languages import Language
-from experiments.templates import PLACEHOLDERS, Template, Templates, placeholders_in
+from experiments.protocol.languages import Language
+from experiments.protocol.templates import PLACEHOLDERS, Template, Templates, placeholders_in
 
 
 def test_placeholders_are_found_and_escaped_braces_ignored() -> None:

@@ -9,11 +9,11 @@ import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hint
 import pyreadstat
 import pytest
 
-from experiments.codebook import build_codebook, codebook_markdown
-from experiments.export import RawTrial, build_tables, safe_columns, write_export
-from experiments.protocol import load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
+from experiments.allocation.pseudonyms import Pseudonymizer
+from experiments.outputs.codebook import build_codebook, codebook_markdown
+from experiments.outputs.export import RawTrial, build_tables, safe_columns, write_export
+from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
+from experiments.protocol.document import load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 PROTOCOL = load_protocol(STUDY_FILE)

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.analysis import Design, itt_estimates, per_participant
-from experiments.export import RawTrial, build_tables
-from experiments.models import NotEstimable, reporting_scale
-from experiments.prespecified import Result, analyse
-from experiments.protocol import load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.report import ESTIMATES_FILE, write_report
-from experiments.simulate import TrialSettings, simulate_trial
+from experiments.allocation.pseudonyms import Pseudonymizer
+from experiments.analysis.console_summary import Design, itt_estimates, per_participant
+from experiments.analysis.models import NotEstimable, reporting_scale
+from experiments.analysis.prespecified import Result, analyse
+from experiments.outputs.export import RawTrial, build_tables
+from experiments.outputs.report import ESTIMATES_FILE, write_report
+from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
+from experiments.protocol.document import load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 PROTOCOL = load_protocol(STUDY_FILE)

@@ -24,8 +24,8 @@ from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.ledger import Window
+from experiments.records.events import EventKind
+from experiments.records.ledger import Window
 
 WEEK = timedelta(days=7)
 RECENT_ACTIONS = 5
