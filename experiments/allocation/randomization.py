@@ -18,34 +18,17 @@ import hmac
 import json
 import secrets
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["AllocationSequence", "generate_seed", "stratum_key"]
+__all__ = ["AllocationSequence", "generate_seed"]
 
 _LABEL = "lotgenoot-allocation-v1"
 _TWO_64 = 1 << 64
-_FACTORS = ("track", "age_band", "site")
 
 
 def generate_seed() -> str:
     """A fresh secret seed (64 hex characters, 256 bits) for LOTGENOOT_ALLOCATION_SEED."""
     return secrets.token_hex(32)
-
-
-def stratum_key(track: str, age_band: str, site: str, by: Iterable[str]) -> str:
-    """A stable text key such as `track=savings|age_band=16-20|site=utrecht` ("all" if none)."""
-    chosen = set(by)
-    unknown = chosen - set(_FACTORS)
-    if unknown:
-        raise ValueError(f"cannot stratify by {', '.join(sorted(unknown))}")
-    values = {"track": track, "age_band": age_band, "site": site}
-    parts = [f"{factor}={_escape(values[factor])}" for factor in _FACTORS if factor in chosen]
-    return "|".join(parts) if parts else "all"
-
-
-def _escape(value: str) -> str:
-    # A site named "a|b" must not collide with another key, so the separators are escaped.
-    return value.replace("%", "%25").replace("|", "%7C").replace("=", "%3D")
 
 
 class AllocationSequence:
