@@ -1,8 +1,7 @@
-"""Trial analysis on the export tables: flow, balance, sample ratio, ITT estimates, ICC, power.
+"""The console's quick look: unadjusted ITT estimates per arm, and the power they achieved.
 
-The pre-specified analysis (models per outcome type, contrasts, multiplicity, missing data) is
-`analyse`, from `experiments.analysis.prespecified` with the models in `experiments.analysis.models`; the
-unadjusted `itt_estimates` remain for the demo's console summary.
+The report's pre-specified analysis is `experiments.analysis.prespecified`; both fit with
+`experiments.analysis.models.fit_model` (this one with CR1/HC1 errors, the report with CR2).
 """
 
 from __future__ import annotations
@@ -14,55 +13,21 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
-import statsmodels.api as sm  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
 from experiments.analysis.descriptives import (
     _NAMES,
     _WEEK,
-    SRM_THRESHOLD,
-    ArmFlow,
-    Flow,
-    GroupFlow,
-    SampleRatio,
     _outcome_events,
     analysed,
-    baseline_table,
-    flow,
-    sample_ratio,
-    weekly_outcomes,
+    member_groups,
 )
 from experiments.analysis.design import OUTCOMES, Design, Outcome
-from experiments.analysis.models import NotEstimable, fit_quietly, reporting_scale
+from experiments.analysis.icc import icc
+from experiments.analysis.models import NotEstimable, fit_model, reporting_scale
 from experiments.analysis.power import achieved_power
-from experiments.analysis.prespecified import Result, TrialAnalysis, analyse, outcome_frame
 
-__all__ = [
-    "EFFECT_SIZES",
-    "OUTCOMES",
-    "SRM_THRESHOLD",
-    "ArmFlow",
-    "Design",
-    "Estimate",
-    "Flow",
-    "GroupFlow",
-    "Outcome",
-    "PowerRow",
-    "Result",
-    "SampleRatio",
-    "TrialAnalysis",
-    "analyse",
-    "analysed",
-    "baseline_table",
-    "flow",
-    "icc",
-    "itt_estimates",
-    "outcome_frame",
-    "per_participant",
-    "power_rows",
-    "sample_ratio",
-    "weekly_outcomes",
-]
+__all__ = ["EFFECT_SIZES", "Estimate", "PowerRow", "itt_estimates", "per_participant", "power_rows"]
 
 EFFECT_SIZES = (0.2, 0.3, 0.4, 0.5, 0.8)
 
@@ -112,32 +77,8 @@ def per_participant(
     for column in _NAMES:
         frame[column] = frame["pseudonym"].map(totals[column]).fillna(0).astype("float64")
     frame["deposits"] = frame["deposits"].clip(lower=0)
-    frame["group"] = _groups_of(tables, frame)
+    frame["group"] = member_groups(tables, frame)
     return frame.reset_index(drop=True)
-
-
-def _groups_of(tables: Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> pd.Series:
-    members = tables.get("memberships")
-    if members is None or members.empty or "group_id" not in members.columns:
-        return pd.Series([pd.NA] * len(frame), index=frame.index, dtype="Int64")
-    first = members.dropna(subset=["group_id"]).drop_duplicates("pseudonym")
-    return frame["pseudonym"].map(first.set_index("pseudonym")["group_id"]).astype("Int64")
-
-
-def icc(values: Sequence[float] | pd.Series, groups: Sequence[object] | pd.Series) -> float | None:
-    """One-way ANOVA intra-class correlation ICC(1); None with fewer than 2 groups of 2+."""
-    frame = pd.DataFrame({"y": np.asarray(values, dtype=float), "g": list(groups)}).dropna()
-    sizes = frame.groupby("g")["y"].size()
-    k, n = len(sizes), len(frame)
-    if k < 2 or n <= k or (sizes >= 2).sum() < 2:
-        return None
-    means = frame.groupby("g")["y"].transform("mean")
-    ssb = float(((means - frame["y"].mean()) ** 2).sum())
-    ssw = float(((frame["y"] - means) ** 2).sum())
-    msb, msw = ssb / (k - 1), ssw / (n - k)
-    n0 = (n - float((sizes**2).sum()) / n) / (k - 1)
-    denominator = msb + (n0 - 1) * msw
-    return None if denominator <= 0 else (msb - msw) / denominator
 
 
 def itt_estimates(people: pd.DataFrame, design: Design) -> list[Estimate]:
@@ -157,7 +98,7 @@ def _estimate(people: pd.DataFrame, outcome: Outcome, arm: str, design: Design) 
     if n_arm < 2 or n_control < 2:
         counts = f"{n_arm} in {arm}, {n_control} in {design.control}"
         return _not_estimable(base, f"too little data: {counts} (need at least 2 in each)")
-    grouped = arm in design.grouped_arms and data["group"].notna().any()
+    grouped = arm in design.grouped_arms and bool(data["group"].notna().any())
     in_groups = data[(data["arm"] == arm) & data["group"].notna()]
     rate = in_groups[outcome.name] / in_groups["weeks"]
     group_icc = icc(rate, in_groups["group"]) if grouped else None
@@ -167,40 +108,26 @@ def _estimate(people: pd.DataFrame, outcome: Outcome, arm: str, design: Design) 
         return _not_estimable(base, f"no {outcome.label.lower()} in one of the arms")
     if outcome.model == "continuous" and not np.var(y) > 0:
         return _not_estimable(base, "every participant has the same value")
-    clusters = _clusters(data) if grouped else None
     if grouped:
         base = replace(base, clusters=int(in_groups["group"].nunique()))
-    return _fit(base, y, treated, data["weeks"].to_numpy(dtype=float), clusters)
+    return _fit(base, data, arm, grouped)
 
 
-def _clusters(data: pd.DataFrame) -> np.ndarray:
-    """Group ids for group members, a cluster of one for everyone else."""
-    labels = [f"g{g}" if pd.notna(g) else f"p{i}" for i, g in enumerate(data["group"])]
-    codes, _uniques = pd.factorize(pd.Series(labels))
-    return np.asarray(codes)
-
-
-def _fit(
-    base: Estimate,
-    y: np.ndarray,
-    treated: np.ndarray,
-    weeks: np.ndarray,
-    clusters: np.ndarray | None,
-) -> Estimate:
-    exog = sm.add_constant(treated, has_constant="add")
-    if clusters is not None:
-        cov: dict[str, object] = {"cov_type": "cluster", "cov_kwds": {"groups": clusters}}
-    else:
-        cov = {"cov_type": "HC1"}
+def _fit(base: Estimate, data: pd.DataFrame, arm: str, grouped: bool) -> Estimate:
     count = base.outcome.model == "count"
-    result = fit_quietly(
-        (lambda: sm.GLM(y, exog, family=sm.families.Poisson(), offset=np.log(weeks)).fit(**cov))
-        if count
-        else (lambda: sm.OLS(y, exog).fit(**cov))
+    fitted = fit_model(
+        data,
+        kind="count" if count else "money",
+        outcome=base.outcome.name,
+        treatments={"arm": data["arm"] == arm},
+        grouped=("arm",) if grouped else (),
+        exposure="weeks" if count else None,
+        errors="CR1",
     )
-    if isinstance(result, NotEstimable):
-        return replace(base, not_estimable=result)
-    coef, se = float(result.params[1]), float(result.bse[1])
+    if isinstance(fitted, NotEstimable):
+        return replace(base, not_estimable=fitted)
+    coef, variance = float(fitted.params["arm"]), float(fitted.cov.loc["arm", "arm"])
+    se = math.sqrt(variance) if math.isfinite(variance) and variance > 0 else math.nan
     if not (math.isfinite(coef) and math.isfinite(se)) or se <= 0:
         return _not_estimable(base, "the model did not converge")
     # With clusters, the arm's information comes from its few groups: t with G − 1 degrees of
@@ -208,7 +135,7 @@ def _fit(
     # G counts formed groups only: peer participants not (yet) in a group are clusters of one
     # for the errors, but add no degrees of freedom.
     formed = base.clusters or 0
-    df = formed - 1 if clusters is not None and formed >= 2 else None
+    df = formed - 1 if grouped and formed >= 2 else None
     critical = float(stats.t.ppf(0.975, df)) if df else float(stats.norm.ppf(0.975))
     tail = stats.t.sf(abs(coef / se), df) if df else stats.norm.sf(abs(coef / se))
     shown = reporting_scale(coef, coef - critical * se, coef + critical * se, ratio=count)

@@ -216,7 +216,8 @@ def _share(mask: pd.Series, total: int) -> str:
 
 def _outcome_events(events: pd.DataFrame, people: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
     """What each event adds to every outcome, counted from allocation up to `as_of` at the
-    moment `experiments.records.ledger` says it counts (a correction: that of the entry it corrects)."""
+    moment `experiments.records.ledger` says it counts (a correction: that of the entry it
+    corrects)."""
     counted = contribution_frame(events)
     if counted.empty or people.empty:  # pandas cannot map an empty series through datetimes
         return counted.iloc[0:0].assign(week=pd.Series(dtype=int))
@@ -246,3 +247,11 @@ def weekly_outcomes(
                     total = sums[outcome.name].get((arm, w), 0.0)
                     rows.append((outcome.name, arm, w + 1, at_risk, float(total) / at_risk))
     return pd.DataFrame(rows, columns=["outcome", "arm", "week", "participants", "mean"])
+
+
+def member_groups(tables: Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> pd.Series:
+    members = tables.get("memberships")
+    if members is None or members.empty or "group_id" not in members.columns:
+        return pd.Series([pd.NA] * len(frame), index=frame.index, dtype="Int64")
+    first = members.dropna(subset=["group_id"]).drop_duplicates("pseudonym")
+    return frame["pseudonym"].map(first.set_index("pseudonym")["group_id"]).astype("Int64")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from experiments.protocol.document import Protocol
-from experiments.protocol.sections import Component
+from experiments.protocol import Component, Protocol
 
 __all__ = ["OUTCOMES", "Design", "Outcome"]
 

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.analysis.contrasts import planned_contrasts, treatment_columns
 from experiments.analysis.design import Design
+from experiments.analysis.design_simulation import DesignSimulation, simulate_design
 from experiments.analysis.models import ContrastValue, NotEstimable, fit_model, max_t_adjust
 from experiments.analysis.power import achieved_power
-from experiments.analysis.prespecified import _contrasts, _treatments
-from experiments.outputs.simulated_trial import DesignSimulation, simulate_design
-from experiments.protocol.analysis_plan import AnalysisPlan
-from experiments.protocol.document import Protocol
-from experiments.protocol.outcomes import OutcomeKind
+from experiments.protocol import AnalysisPlan, OutcomeKind, Protocol
 
 __all__ = [
     "ContrastPower",
@@ -102,7 +100,7 @@ def analyse_design(
     kind: OutcomeKind,
 ) -> tuple[list[SimulatedContrast], int]:
     """The pre-specified contrasts of one simulated trial, and the formed groups (G)."""
-    treatments, grouped = _treatments(frame, protocol, plan)
+    treatments, grouped = treatment_columns(frame, protocol, plan)
     numeric = ["baseline"] if kind == "questionnaire" else []
     fit = fit_model(
         frame,
@@ -114,7 +112,7 @@ def analyse_design(
         numeric=numeric,
         exposure="exposure" if kind == "count" else None,
     )
-    contrasts = _contrasts(protocol, plan)
+    contrasts = planned_contrasts(protocol, plan)
     effects = simulation.effects
     rows: list[SimulatedContrast] = []
     values: list[ContrastValue] = []
@@ -198,7 +196,7 @@ def _closed_forms(
 ) -> dict[str, float]:
     """Two-sided t-test power, unclustered, Bonferroni over the primary family (Dunnett is a
     little less strict, so the simulation may come out slightly higher)."""
-    contrasts = _contrasts(protocol, plan)
+    contrasts = planned_contrasts(protocol, plan)
     weights = simulation.weights
     total = sum(weights.values())
     k = sum(1 for c in contrasts if c[2] is None)

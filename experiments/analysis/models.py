@@ -17,7 +17,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -30,7 +30,7 @@ from statsmodels.tools.sm_exceptions import (  # type: ignore[import-untyped]
     PerfectSeparationWarning,
 )
 
-from experiments.protocol.outcomes import OutcomeKind
+from experiments.protocol import OutcomeKind
 
 T = TypeVar("T")
 
@@ -184,10 +184,12 @@ def fit_model(
     numeric: Sequence[str] = (),
     exposure: str | None = None,
     group: str | None = "group",
+    errors: Literal["CR2", "CR1"] = "CR2",
 ) -> Fitted | NotEstimable:
     """Fit one outcome's model; `treatments` are 0/1 columns (arm dummies or factorial factors).
 
-    Returns the fit, or why there is none.
+    `errors`: CR2 (the report's, below), or statsmodels' CR1 over the groups (HC1 without
+    them) for the console's quick look. Returns the fit, or why there is none.
     """
     data = data.reset_index(drop=True)
     y = data[outcome].to_numpy(dtype=float)
@@ -228,10 +230,14 @@ def fit_model(
         codes = np.arange(len(data))
     offset = np.log(data[exposure].to_numpy(dtype=float)) if exposure else None
     poisson = sm.families.Poisson()
+    robust: dict[str, object] = {}
+    if errors == "CR1":
+        robust = {"cov_type": "cluster", "cov_kwds": {"groups": codes}} if clustered else {}
+        robust = robust or {"cov_type": "HC1"}
     result = fit_quietly(
-        (lambda: sm.GLM(y, matrix, family=poisson, offset=offset).fit())
+        (lambda: sm.GLM(y, matrix, family=poisson, offset=offset).fit(**robust))
         if kind in ("count", "binary")
-        else (lambda: sm.OLS(y, matrix).fit())
+        else (lambda: sm.OLS(y, matrix).fit(**robust))
     )
     if isinstance(result, NotEstimable):
         return result
@@ -240,7 +246,7 @@ def fit_model(
     params = pd.Series(np.asarray(result.params), index=matrix.columns)
     n, k = matrix.shape
     x = matrix.to_numpy(dtype=float)
-    sandwich = _cr2(x, y, fitted, mean, codes)
+    sandwich = np.asarray(result.cov_params()) if robust else _cr2(x, y, fitted, mean, codes)
     if sandwich is None or not np.all(np.isfinite(sandwich)):
         return _NOT_CONVERGED
     covariance = pd.DataFrame(sandwich, index=matrix.columns, columns=matrix.columns)
