@@ -13,14 +13,15 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from bench.export_bench import STUDY_FILE, insert_trial, migrated_sqlite, read_database, timed
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.analysis import console_summary, prespecified
-from experiments.outputs.export import build_tables
+from experiments import analysis
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import prespecified
+from experiments.outputs import TrialSettings, build_tables, simulate_trial
 from experiments.outputs.report import write_report
-from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
-from experiments.protocol.document import Protocol, load_protocol
+from experiments.protocol import Protocol, load_protocol
 
 
 def _fill(path: Path, participants: int) -> None:
@@ -36,15 +37,12 @@ def _fill(path: Path, participants: int) -> None:
 def _core(tables: dict[str, Any], protocol: Protocol, as_of: datetime) -> None:
     """The report's core: the CONSORT flow, the baseline table and the pre-specified models,
     without multiple imputation (a sensitivity analysis with a time line of its own)."""
-    design = console_summary.Design.from_protocol(protocol)
-    console_summary.flow(tables, design)
-    console_summary.baseline_table(tables, design)
-    real_mice = prespecified.mice_results
-    prespecified.mice_results = lambda *args, **kwargs: []
-    try:
-        prespecified.analyse(tables, protocol, as_of)
-    finally:
-        prespecified.mice_results = real_mice
+    design = analysis.Design.from_protocol(protocol)
+    analysis.flow(tables, design)
+    analysis.baseline_table(tables, design)
+    # prespecified.analyse calls mice_results by the name it imported
+    with mock.patch.object(prespecified, "mice_results", return_value=[]):
+        analysis.analyse(tables, protocol, as_of)
 
 
 def main() -> None:
@@ -69,14 +67,14 @@ def main() -> None:
         with timed("pseudonymize and tidy", figures):
             tables = build_tables(raw, Pseudonymizer("bench-key"), protocol=protocol)
         with timed("estimates alone (ITT, ICC, power)", figures):
-            design = console_summary.Design.from_protocol(protocol)
-            people = console_summary.per_participant(tables, design, raw.as_of)
-            estimates = console_summary.itt_estimates(people, design)
+            design = analysis.Design.from_protocol(protocol)
+            people = analysis.per_participant(tables, design, raw.as_of)
+            estimates = analysis.itt_estimates(people, design)
             analysis.power_rows(people, design, estimates)
         with timed("core: CONSORT, baseline, ITT and ANCOVA models", figures):
             _core(tables, protocol, raw.as_of)
         with timed("the whole analysis, multiple imputation included", figures):
-            prespecified.analyse(tables, protocol, raw.as_of)
+            analysis.analyse(tables, protocol, raw.as_of)
         micro = "none in this protocol" if protocol.micro_randomization is None else "in report"
         print(f"  micro-randomized analysis: {micro}")
         with timed("report (analysis, figures, HTML)", figures):

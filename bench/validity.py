@@ -2,11 +2,12 @@
 
 For every cell (scenario null or alternative × 5 or 8 peer groups per track × ICC .05 or .12)
 and every outcome type (count, money, binary, questionnaire), simulate trials as the default
-three-arm protocol designs them (`experiments.outputs.simulated_trial.simulate_design`: a partially nested
-peer arm, groups of 10–15 of random size, 5% of the peer arm never placed) and analyse each with
-the report's own models (`experiments.analysis.design_power.analyse_design`: strata adjustment, CR1 with
-t(G − 1) over formed groups). Per contrast: the rejection rate at .05 (type-I error under the
-null, power under the alternative), the coverage of the 95% CI, each with its Monte Carlo SE.
+three-arm protocol designs them (`experiments.analysis.design_simulation.simulate_design`: a
+partially nested peer arm, groups of 10–15 of random size, 5% of the peer arm never placed) and
+analyse each with the report's own models (`experiments.analysis.design_power.analyse_design`:
+strata adjustment, CR1 with t(G − 1) over formed groups). Per contrast: the rejection rate at .05
+(type-I error under the null, power under the alternative), the coverage of the 95% CI, each
+with its Monte Carlo SE.
 
 Targets: type-I error ≤ 5% + 2 MC SE (conservative is acceptable, and reported), coverage
 ≥ 95% − 2 MC SE.
@@ -34,11 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.analysis.design_power import analyse_design, design_for
+from experiments.analysis import analyse_design, design_for, simulate_design
 from experiments.micro.simulate import MrtDesign, excursion_validity
-from experiments.outputs.simulated_trial import simulate_design
-from experiments.protocol.document import Protocol, load_protocol
-from experiments.protocol.outcomes import OutcomeKind
+from experiments.protocol import OutcomeKind, Protocol, load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 KINDS: tuple[OutcomeKind, ...] = ("count", "money", "binary", "questionnaire")

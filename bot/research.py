@@ -58,21 +58,21 @@ from bot.db.study import (
 )
 from bot.db.types import UTCDateTime
 from bot.registrations import latest_registration
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.outputs.codebook import build_codebook
-from experiments.outputs.data_date import cut_at
-from experiments.outputs.export import (
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import (
     RAW_COLUMNS,
     ExportFormat,
     RawTrial,
+    build_codebook,
     build_tables,
+    cut_at,
     safe_columns,
     write_export,
 )
-from experiments.protocol.document import Protocol
+from experiments.protocol import Protocol
 
 if TYPE_CHECKING:
-    from experiments.analysis.console_summary import Estimate
+    from experiments.analysis import Estimate
 
 __all__ = [
     "GROUP_TABLES",
@@ -439,7 +439,7 @@ async def estimate_trial(
     database: Database, *, protocol: Protocol, as_of: datetime
 ) -> list[Estimate]:
     """The intention-to-treat estimates the report shows, for a headline on the console."""
-    from experiments.analysis.console_summary import Design, itt_estimates, per_participant
+    from experiments.analysis import Design, itt_estimates, per_participant
 
     raw = await read_trial(database, as_of)
 

@@ -15,7 +15,7 @@ from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings, SettingsError, require_allocation_seed, require_pseudonym_key
-from experiments.protocol.document import ProtocolError, load_protocol
+from experiments.protocol import ProtocolError, load_protocol
 
 
 @dataclass

@@ -190,7 +190,7 @@ def demo(
         protocol=protocol,
     )
     if protocol is not None:
-        from experiments.protocol.document import load_protocol
+        from experiments.protocol import load_protocol
 
         load_protocol(protocol)  # a problem in the file is reported before anything starts
     result = asyncio.run(run_demo(options))

@@ -17,11 +17,15 @@ from bot.services.participants.allocation import allocation_log, participant_arm
 from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
 from bot.settings import load_settings
-from experiments.allocation.audit import AllocationRecord, check_log, head_hash, verify_participants
-from experiments.micro.audit import Tombstone, check_chain, erased_summary
-from experiments.micro.randomization import LoggedDecision, check_decisions
-from experiments.protocol.document import Protocol, ProtocolError, load_protocol, summarize
-from experiments.protocol.registration import Registration
+from experiments.allocation import AllocationRecord, check_log, head_hash, verify_participants
+from experiments.micro import (
+    LoggedDecision,
+    Tombstone,
+    check_chain,
+    check_decisions,
+    erased_summary,
+)
+from experiments.protocol import Protocol, ProtocolError, Registration, load_protocol, summarize
 
 __all__ = ["StudyError", "check", "power", "register", "study_app", "verify_log"]
 
@@ -183,7 +187,7 @@ def power(
     """Participants needed per arm to detect an effect against control, or (with --protocol)
     the power of each contrast of the protocol's analysis plan, by simulation."""
     require_research_extra()
-    from experiments.analysis.power import format_power, participants_per_arm  # statsmodels: slow
+    from experiments.analysis import format_power, participants_per_arm
 
     if protocol is not None:
         _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
@@ -215,7 +219,7 @@ def _design_power(
         raise StudyError(f"{file}: no [analysis] section, so there is no design to simulate")
     if simulations < 10:
         raise StudyError("--simulations must be at least 10")
-    from experiments.analysis.design_power import format_design_power, simulate_power
+    from experiments.analysis import format_design_power, simulate_power
 
     updates: dict[str, float | int] = {}
     if effect is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
-from experiments.records.events import EventKind
+from experiments.records import EventKind
 
 
 class Site(Base):

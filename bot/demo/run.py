@@ -38,9 +38,8 @@ from bot.scheduler import scan_nudges
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
-from experiments.protocol.document import Protocol, load_protocol
-from experiments.protocol.sections import Component
-from experiments.records.events import EventKind
+from experiments.protocol import Component, Protocol, load_protocol
+from experiments.records import EventKind
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam

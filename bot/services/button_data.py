@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
-from experiments.protocol.languages import Language
+from experiments.protocol import Language
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates

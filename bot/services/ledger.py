@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.study import Event, Participant
-from experiments.records.events import LOGGED_KINDS, EventKind
-from experiments.records.ledger import Done, Logged, Window, did
+from experiments.records import LOGGED_KINDS, Done, EventKind, Logged, Window, did
 
 IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
 MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"

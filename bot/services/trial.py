@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.turns import StaffDirectory
-from experiments.protocol.document import Protocol
+from experiments.protocol import Protocol
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ __all__ = [
     "MicroProblemKind",
     "Tombstone",
     "check_chain",
+    "erased_summary",
     "link_decision",
     "micro_chain_key",
     "tombstone",

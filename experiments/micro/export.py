@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.micro.randomization import COVARIATES, MicroRandomization
+from experiments.protocol import COVARIATES, MicroRandomization
 
 __all__ = ["DECISION_COLUMNS", "decision_table"]
 

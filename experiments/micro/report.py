@@ -8,10 +8,9 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.analysis.models import FIT_ERRORS, NotEstimable, reporting_scale
+from experiments.analysis import FIT_ERRORS, NotEstimable, reporting_scale
 from experiments.micro.excursion import METHOD_CITATIONS, ExcursionEstimate, analyse_decisions
-from experiments.protocol.document import Protocol
-from experiments.protocol.durations import describe_duration
+from experiments.protocol import Protocol, describe_duration
 
 __all__ = ["micro_context"]
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.protocol.document import Protocol
-from experiments.protocol.questionnaires import InstrumentNotFound, load_instrument
-from experiments.records.events import EventKind
+from experiments.protocol import InstrumentNotFound, Protocol, load_instrument
+from experiments.records import EventKind
 
 __all__ = ["Variable", "build_codebook", "codebook_frame", "codebook_markdown", "labelled"]
 

@@ -13,17 +13,11 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 import pyreadstat
 
-from experiments.allocation.pseudonyms import Pseudonymizer
+from experiments.allocation import Pseudonymizer
 from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.outputs.csv_writer import write_csv
-from experiments.protocol.document import Protocol
-from experiments.protocol.questionnaires import (
-    Instrument,
-    InstrumentNotFound,
-    load_instrument,
-    score,
-)
+from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
 
 __all__ = [
     "FORMATS",

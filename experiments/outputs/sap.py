@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from experiments.analysis.design import Design
-from experiments.analysis.power import participants_per_arm
-from experiments.protocol.analysis_plan import AnalysisPlan, follow_up_wave, resolve_outcome
-from experiments.protocol.document import Protocol
-from experiments.protocol.durations import describe_duration
-from experiments.protocol.outcomes import OutcomeSpec
-from experiments.protocol.registration import protocol_sha256
+from experiments.analysis import Design, participants_per_arm
+from experiments.protocol import (
+    AnalysisPlan,
+    OutcomeSpec,
+    Protocol,
+    describe_duration,
+    follow_up_wave,
+    protocol_sha256,
+    resolve_outcome,
+)
 
 __all__ = ["Section", "plan_sections", "render_html", "render_markdown", "write_plan"]
 

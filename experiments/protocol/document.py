@@ -19,8 +19,6 @@ from pydantic import (
     model_validator,
 )
 
-from experiments.allocation.randomization import stratum_key
-from experiments.micro.randomization import MicroRandomization
 from experiments.protocol.age_bands import (
     DEFAULT_AGE_BANDS,
     AgeBand,
@@ -29,6 +27,7 @@ from experiments.protocol.age_bands import (
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import QuestionnairePlan
 from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
@@ -46,9 +45,10 @@ from experiments.protocol.sections import (
     Track,
     Tracks,
 )
+from experiments.protocol.strata import stratum_key
 from experiments.protocol.summary import summarize
 from experiments.protocol.templates import Templates
-from experiments.records.ledger import Window, group_week
+from experiments.records import Window, group_week
 
 __all__ = [
     "Protocol",

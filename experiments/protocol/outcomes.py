@@ -40,7 +40,8 @@ class OutcomeSpec:
         return self.kind in ("count", "binary")
 
 
-# Built from events as experiments/outputs/export.py exports them (events.kind, amount_cents, quantity).
+# Built from events as experiments/outputs/export.py exports them (events.kind, amount_cents,
+# quantity).
 EVENT_OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec(
         "deposits", "Deposits", "count", "savings", "events: deposits less corrections (ledger.did)"

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from experiments.protocol.durations import NonNegativeDuration, PositiveDuration
 from experiments.protocol.errors import problem
 from experiments.protocol.templates import Language, LocalizedText
-from experiments.records.ledger import Weekday
+from experiments.records import Weekday
 
 __all__ = [
     "STRATIFIERS",

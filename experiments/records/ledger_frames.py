@@ -1,4 +1,4 @@
-"""The exported events table counted by `experiments.records.ledger`, for the analysis and the report.
+"""The exported events table counted by `experiments.records.ledger`, for analysis and report.
 
 The bot counts a person's week with `did`; the analysis counts their follow-up with the same
 function over the same events (corrections in the window of the entry they correct), so the

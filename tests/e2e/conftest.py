@@ -20,7 +20,7 @@ from bot.sandbox import TelegramSandbox
 from bot.services.flood import FloodGate
 from bot.services.trial import Trial
 from bot.settings import Settings
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 
 TOKEN = "4242:E2E-TOKEN"
 # The journeys play a bot that Telegram allows 1,000 messages a second (paid broadcasts), so

@@ -17,8 +17,8 @@ from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.participants.enrollment import create_codes
-from experiments.allocation.randomization import AllocationSequence
-from experiments.protocol.document import Protocol
+from experiments.allocation import AllocationSequence
+from experiments.protocol import Protocol
 from tests.e2e.conftest import runtime_for
 
 SITE = "Utrecht"

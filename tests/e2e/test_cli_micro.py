@@ -15,7 +15,7 @@ from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.scheduler import scan_micro
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 from tests.conftest import ENGINES
 from tests.e2e.test_cli_study import error_lines, lotgenoot
 from tests.experiments.shipped import CONFIG_DIR

@@ -25,9 +25,9 @@ from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_tickets
 from bot.services.directory import create_invite
 from bot.services.turns import StaffDirectory
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.outputs.export import build_tables
-from experiments.records.events import TICKET_KINDS
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import build_tables
+from experiments.records import TICKET_KINDS
 from tests.e2e.conftest import runtime_for
 from tests.e2e.journey import buttons, enroll, new_code, seed_for_first
 from tests.texts import expected, said

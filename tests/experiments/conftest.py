@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from experiments.protocol.document import Protocol, load_protocol
+from experiments.protocol import Protocol, load_protocol
 
 from .shipped import STUDY_FILE
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 from experiments.outputs.codebook import EVENT_LABELS
-from experiments.records.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.records import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
 
 ROOT = Path(__file__).resolve().parents[2]
 

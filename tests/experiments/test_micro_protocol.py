@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from experiments.allocation.audit import chain_key
-from experiments.micro.randomization import decision_points, draw, draw_key
-from experiments.protocol.document import ProtocolError, load_protocol, validate_protocol
+from experiments.allocation import chain_key
+from experiments.micro import decision_points, draw, draw_key
+from experiments.protocol import ProtocolError, load_protocol, validate_protocol
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 

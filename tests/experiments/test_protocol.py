@@ -7,9 +7,14 @@ from typing import Any
 
 import pytest
 
-from experiments.protocol.document import Protocol, load_protocol, summarize, validate_protocol
-from experiments.protocol.languages import Language
-from experiments.protocol.sections import Component
+from experiments.protocol import (
+    Component,
+    Language,
+    Protocol,
+    load_protocol,
+    summarize,
+    validate_protocol,
+)
 
 from .shipped import FACTORIAL_FILE, PILOT_FILE
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from experiments.protocol.document import (
+from experiments.protocol import (
+    Component,
     ProtocolError,
     load_protocol,
     parse_protocol,
     summarize,
     validate_protocol,
 )
-from experiments.protocol.sections import Component
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 

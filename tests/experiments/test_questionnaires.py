@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.protocol.errors import ProtocolError
-from experiments.protocol.languages import Language
-from experiments.protocol.questionnaires import (
+from experiments.protocol import (
     Instrument,
     InstrumentNotFound,
+    Language,
+    ProtocolError,
     available_instruments,
     load_instrument,
     load_instrument_file,

@@ -18,7 +18,7 @@ from bot.paths import shipped_config
 from bot.services.peer_groups.binding import assign_counsellors
 from bot.services.peer_groups.pools import enter_pool, form_groups, split_sizes
 from bot.services.trial import Trial
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 from tests.groups.world import SQLITE_ONLY, small_groups
 
 _ids = itertools.count(900_000_001)

@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.analysis import console_summary as an
-from experiments.outputs.export import build_tables
-from experiments.outputs.simulated_trial import SimulatedTrial, TrialSettings, simulate_trial
-from experiments.protocol.document import load_protocol, validate_protocol
+from experiments import analysis as an
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import SimulatedTrial, TrialSettings, build_tables, simulate_trial
+from experiments.protocol import load_protocol, validate_protocol
 from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 
 DESIGN = an.Design.from_protocol(load_protocol(STUDY_FILE))

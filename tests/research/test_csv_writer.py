@@ -8,11 +8,9 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.outputs.csv_writer import write_csv
-from experiments.outputs.export import build_tables
-from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
-from experiments.protocol.document import load_protocol
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import TrialSettings, build_tables, simulate_trial, write_csv
+from experiments.protocol import load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 

@@ -17,12 +17,16 @@ from bot.db.engine import Database
 from bot.db.study import Event, Participant, ParticipantStatus, SurveyAnswer
 from bot.outbox.messages import Priority
 from bot.research import read_trial, report_trial
-from experiments.outputs.data_date import cut_at, parse_as_of
-from experiments.outputs.export import RawTrial
-from experiments.outputs.report import ESTIMATES_FILE
-from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
-from experiments.protocol.document import load_protocol
-from experiments.records.events import EventKind
+from experiments.outputs import (
+    ESTIMATES_FILE,
+    RawTrial,
+    TrialSettings,
+    cut_at,
+    parse_as_of,
+    simulate_trial,
+)
+from experiments.protocol import load_protocol
+from experiments.records import EventKind
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import add_peer_group, app, populate

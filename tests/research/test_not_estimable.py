@@ -10,14 +10,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.analysis.console_summary import Design, itt_estimates, per_participant
-from experiments.analysis.models import NotEstimable, reporting_scale
-from experiments.analysis.prespecified import Result, analyse
-from experiments.outputs.export import RawTrial, build_tables
-from experiments.outputs.report import ESTIMATES_FILE, write_report
-from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
-from experiments.protocol.document import load_protocol
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import (
+    Design,
+    NotEstimable,
+    Result,
+    analyse,
+    itt_estimates,
+    per_participant,
+    reporting_scale,
+)
+from experiments.outputs import (
+    ESTIMATES_FILE,
+    RawTrial,
+    TrialSettings,
+    build_tables,
+    simulate_trial,
+)
+from experiments.outputs.report import write_report
+from experiments.protocol import load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 PROTOCOL = load_protocol(STUDY_FILE)

@@ -8,12 +8,18 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.analysis.models import Fitted, fit_model, holm
-from experiments.analysis.prespecified import Result, TrialAnalysis, analyse, icc_with_ci
-from experiments.outputs.export import build_tables
-from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
-from experiments.protocol.document import Protocol, load_protocol
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import (
+    Fitted,
+    Result,
+    TrialAnalysis,
+    analyse,
+    fit_model,
+    holm,
+    icc_with_ci,
+)
+from experiments.outputs import TrialSettings, build_tables, simulate_trial
+from experiments.protocol import Protocol, load_protocol
 from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 
 STUDY = load_protocol(STUDY_FILE)
@@ -203,7 +209,7 @@ def test_the_icc_comes_with_a_confidence_interval_that_holds_it() -> None:
 def test_without_a_plan_every_result_is_exploratory() -> None:
     data = STUDY.model_dump(mode="json")
     data.pop("analysis")
-    from experiments.protocol.document import validate_protocol
+    from experiments.protocol import validate_protocol
 
     bare = validate_protocol(data)
     analysis = analysis_of(TrialSettings(participants=200, seed=8), bare)

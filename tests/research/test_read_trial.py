@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Site
 from bot.research import read_trial
-from experiments.records.events import EventKind
+from experiments.records import EventKind
 
 from .conftest import populate
 

@@ -12,11 +12,10 @@ from typer.testing import CliRunner
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from experiments.allocation.pseudonyms import Pseudonymizer
-from experiments.outputs.export import RawTrial, build_tables
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import RawTrial, TrialSettings, build_tables, simulate_trial
 from experiments.outputs.report import write_report
-from experiments.outputs.simulated_trial import TrialSettings, simulate_trial
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import add_peer_group, app, needles, populate
@@ -111,7 +110,7 @@ def test_the_report_shows_questionnaire_ancova_and_completion_by_arm(tmp_path: P
 def test_the_report_escapes_what_the_protocol_says(tmp_path: Path) -> None:
     data = PROTOCOL.model_dump(mode="json")
     data["study"]["name"] = "<script>alert(1)</script>"
-    from experiments.protocol.document import validate_protocol
+    from experiments.protocol import validate_protocol
 
     protocol = validate_protocol(data)
     raw = simulate_trial(TrialSettings(participants=60)).raw

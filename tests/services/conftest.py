@@ -31,7 +31,7 @@ from bot.services.participants.enrollment import create_codes
 from bot.services.runner import Service, TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 from tests.conftest import ENGINES, POSTGRES_URL_VARIABLE
 
 SITE = "Utrecht"

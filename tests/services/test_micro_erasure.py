@@ -19,7 +19,7 @@ from bot.services.participants import participation
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from experiments.protocol.document import validate_protocol
+from experiments.protocol import validate_protocol
 
 from .conftest import Person
 

@@ -28,7 +28,7 @@ from bot.services.button_data import (
     decode,
     encode,
 )
-from experiments.protocol.languages import Language
+from experiments.protocol import Language
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)

@@ -20,7 +20,7 @@ from bot.services import directory
 from bot.services.participants import enrollment
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn, take_turn
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 
 TRIAL = Trial(load_protocol(shipped_config("study.toml")), "codes-seed", "codes-pseudonym-key")
 INVALID = catalogue(Language.NL, "enroll.invalid_code")

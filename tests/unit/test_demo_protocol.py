@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.demo.run import demo_protocol
 from bot.paths import shipped_config
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 
 
 def test_the_default_demo_lowers_the_group_minimum_and_says_so() -> None:

@@ -19,8 +19,8 @@ from bot.services.peer_groups.posts import congratulate_deposit
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol.sections import Component, Track
-from experiments.records.events import JOB_SEARCH_KINDS, EventKind
+from experiments.protocol import Component, Track
+from experiments.records import JOB_SEARCH_KINDS, EventKind
 
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert

@@ -10,7 +10,7 @@ from sqlalchemy import delete, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.micro import MicroDecision, MicroErasure
-from experiments.micro.audit import ChainLink, Tombstone, micro_chain_key, tombstone
+from experiments.micro import ChainLink, Tombstone, micro_chain_key, tombstone
 
 __all__ = ["MICRO_CHAIN_LOCK", "chain_head", "erase_decisions", "key_of", "lock", "tombstones"]
 

@@ -38,17 +38,16 @@ from bot.services.participants.nudges import (
     _reminder_text,
 )
 from bot.services.trial import Trial
-from experiments.micro.audit import ChainLink, link_decision
-from experiments.micro.randomization import (
+from experiments.micro import (
+    ChainLink,
     LoggedDecision,
-    MicroComponent,
-    MicroRandomization,
     decision_points,
     draw,
     draw_key,
+    link_decision,
     week_of,
 )
-from experiments.protocol.quiet_hours import is_quiet
+from experiments.protocol import MicroComponent, MicroRandomization, is_quiet
 
 __all__ = ["LATE_AFTER", "MicroScan", "decision_log", "intent_key", "scan_micro_decisions"]
 

@@ -21,8 +21,8 @@ from bot.services.peer_groups import follow
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol.sections import Component
-from experiments.records.events import EventKind
+from experiments.protocol import Component
+from experiments.records import EventKind
 
 
 def _enrolled(turn: Turn) -> Participant | None:

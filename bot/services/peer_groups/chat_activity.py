@@ -34,7 +34,7 @@ from bot.services.peer_groups.messaging import post, staff_message
 from bot.services.peer_groups.moderation import Actor, apply, chat_of, describe, mute_member
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.records.events import EventKind
+from experiments.records import EventKind
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import Priority
 from bot.services.peer_groups.binding import LINK_KIND
 from bot.services.trial import Trial
-from experiments.protocol.sections import Component
+from experiments.protocol import Component
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 MIN_VIABLE = 3  # fewer people than this are not a group, however long they waited

@@ -25,8 +25,8 @@ from bot.services.peer_groups.lookups import group_text, language_of, protocol_l
 from bot.services.peer_groups.messaging import post
 from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
-from experiments.protocol.sections import Component
-from experiments.records.ledger import Done, Window
+from experiments.protocol import Component
+from experiments.records import Done, Window
 
 TICK = timedelta(microseconds=1)
 

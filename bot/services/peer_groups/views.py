@@ -24,8 +24,7 @@ from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.records.events import EventKind
-from experiments.records.ledger import Window
+from experiments.records import EventKind, Window
 
 WEEK = timedelta(days=7)
 RECENT_ACTIONS = 5

@@ -1,1 +1,1 @@
-"""Shipped questionnaires, one TOML file per instrument, loaded by `experiments.protocol.questionnaires`."""
+"""Shipped questionnaires, one TOML file per instrument (`experiments.protocol.questionnaires`)."""

@@ -9,7 +9,7 @@ from bot.paths import shipped_config
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from experiments.protocol.document import load_protocol
+from experiments.protocol import load_protocol
 from tests.groups.world import small_groups
 from tests.services.peer_groups.world import World
 
