@@ -234,10 +234,13 @@ def fit_model(
     if errors == "CR1":
         robust = {"cov_type": "cluster", "cov_kwds": {"groups": codes}} if clustered else {}
         robust = robust or {"cov_type": "HC1"}
+    # CR1 reads a row-ordered array, as the console always has: BLAS sums its products in an
+    # order of its own, so its errors stay the same to the last bit
+    exog = np.ascontiguousarray(matrix.to_numpy(dtype=float)) if robust else matrix
     result = fit_quietly(
-        (lambda: sm.GLM(y, matrix, family=poisson, offset=offset).fit(**robust))
+        (lambda: sm.GLM(y, exog, family=poisson, offset=offset).fit(**robust))
         if kind in ("count", "binary")
-        else (lambda: sm.OLS(y, matrix).fit(**robust))
+        else (lambda: sm.OLS(y, exog).fit(**robust))
     )
     if isinstance(result, NotEstimable):
         return result
