@@ -112,6 +112,22 @@ class FormationDecision(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
 
+class GroupIngredients(Base):
+    """A group's group-factorial draw (SPEC §11.9): its stratum, its position there, its cell.
+
+    Drawn once at formation from the allocation seed; `study verify` recomputes every cell."""
+
+    __tablename__ = "group_ingredients"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("peer_groups.id"), primary_key=True)
+    stratum: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int]
+    cell: Mapped[str] = mapped_column(String(120))
+    drawn_at: Mapped[datetime]
+
+    __table_args__ = (Index("ux_group_ingredients_position", "stratum", "position", unique=True),)
+
+
 class ModerationAction(Base):
     """Who did what to whom in a group, why and when; the actor is staff or the bot itself."""
 
