@@ -33,6 +33,7 @@ from bot.services.peer_groups import (
     moderation,
     outcomes,
     pools,
+    sanctions,
 )
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.peer_groups.ownership import ChatOwner
@@ -108,7 +109,7 @@ def _settings() -> Settings:
 # what the sender runs when a row of these kinds has ended, as bot/app.py wires it
 _FOLLOW_UPS: dict[str, FollowUp] = {
     binding.LINK_KIND: binding.invite_link_ended,
-    moderation.CALL_KIND: moderation.call_ended,
+    sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
 }
 
