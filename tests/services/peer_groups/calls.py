@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import OutboxMessage
 from bot.db.study import Participant, Role
 from bot.outbox import store
+from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
-from bot.outbox.sender import FollowUp
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
 from bot.services.participants import activity, participation
@@ -103,7 +103,7 @@ def _settings() -> Settings:
     return Settings(_env_file=None)
 
 
-# the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
+# the outbox sender, when a call has ended (bot/outbox/endings.py, follow-ups from bot/app.py)
 
 
 # what the sender runs when a row of these kinds has ended, as bot/app.py wires it
