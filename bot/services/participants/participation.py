@@ -20,7 +20,7 @@ from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.protocol_sections import Component, Track
 
 
 def enrolled(turn: Turn) -> Participant | None:
@@ -40,7 +40,7 @@ async def progress(turn: Turn, trial: Trial) -> None:
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
     since = participant.consented_at
     ledger = await ledger_of(turn.session, participant.id)
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         await turn.say_text(
             "progress.savings",
             total=format_amount(ledger.saved(since), turn.language),
@@ -232,7 +232,7 @@ def _summary(
     trial: Trial,
 ) -> str:
     """/mydata's first message: what is stored, in a few short lines."""
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         numbers = turn.t(
             "mydata.numbers_savings",
             deposits=turn.plural("count.deposits", ledger.deposits_made()),
