@@ -6,7 +6,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Self, get_args
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -152,7 +152,7 @@ class Protocol(BaseModel):
             return []
         return [
             f"curriculum: no topics for the {track} track, whose peer groups get the curriculum"
-            for track in get_args(Track)
+            for track in Track
             if not any(w.track in (None, track) for w in self.curriculum)
         ]
 

@@ -36,8 +36,15 @@ __all__ = [
     "Tracks",
 ]
 
-Track = Literal["savings", "jobsearch"]
-TRACKS: tuple[Track, ...] = ("savings", "jobsearch")
+
+class Track(StrEnum):
+    """What a participant keeps track of, chosen at intake: saving, or looking for work."""
+
+    SAVINGS = "savings"
+    JOBSEARCH = "jobsearch"
+
+
+TRACKS: tuple[Track, ...] = tuple(Track)
 Stratifier = Literal["track", "age_band", "site"]
 STRATIFIERS: tuple[Stratifier, ...] = ("track", "age_band", "site")
 

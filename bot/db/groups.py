@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
+from experiments.protocol_sections import Track
 
 
 class GroupStatus(enum.StrEnum):
@@ -38,7 +39,7 @@ class PoolEntry(Base):
 
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
     arm: Mapped[str] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(string_enum(Track, length=20))
     age_band: Mapped[str] = mapped_column(String(32))
     entered_at: Mapped[datetime]
     placed_at: Mapped[datetime | None]
@@ -54,7 +55,7 @@ class PeerGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     arm: Mapped[str] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(string_enum(Track, length=20))
     age_band: Mapped[str] = mapped_column(String(80))  # "26-35", or "21-25+26-35" when merged
     language: Mapped[str] = mapped_column(String(2))
     formed_size: Mapped[int]
@@ -103,7 +104,7 @@ class FormationDecision(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
     arm: Mapped[str] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(string_enum(Track, length=20))
     age_band: Mapped[str] = mapped_column(String(80))
     decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(400))

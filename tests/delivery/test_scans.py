@@ -19,6 +19,7 @@ from bot.services.trial import Trial
 from experiments.events import EventKind
 from experiments.ledger import Logged
 from experiments.protocol import load_protocol
+from experiments.protocol_sections import Track
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("study.toml")),
@@ -140,7 +141,7 @@ def test_a_streak_counts_back_the_periods_that_met_the_goal() -> None:
             Logged("applied", 0, 3, first + 3 * PERIOD + timedelta(days=6)),  # week 4: met
         ]
     )
-    goal = Goal("jobsearch", cents=0, applications=2)
+    goal = Goal(Track.JOBSEARCH, cents=0, applications=2)
     assert ledger.streak(goal, first, first + 4 * PERIOD, PERIOD) == 2
     assert ledger.streak(goal, first, first + 2 * PERIOD, PERIOD) == 0
-    assert ledger.goal_met(Goal("savings", 1000, 0), first, first + PERIOD) is False
+    assert ledger.goal_met(Goal(Track.SAVINGS, 1000, 0), first, first + PERIOD) is False
