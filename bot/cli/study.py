@@ -16,8 +16,16 @@ from bot.db.migrate import ensure_up_to_date
 from bot.services.participants.allocation import allocation_log, participant_arms
 from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
+from bot.services.peer_groups.ingredients import group_draws
 from bot.settings import load_settings
-from experiments.allocation import AllocationRecord, check_log, head_hash, verify_participants
+from experiments.allocation import (
+    AllocationRecord,
+    GroupDraw,
+    check_log,
+    head_hash,
+    verify_draws,
+    verify_participants,
+)
 from experiments.micro import (
     LoggedDecision,
     Tombstone,
@@ -81,7 +89,7 @@ def verify_log(
         raise StudyError(
             "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
         )
-    records, participants, decisions, erased = asyncio.run(_read_log(settings.database_url))
+    records, participants, decisions, erased, draws = asyncio.run(_read_log(settings.database_url))
     checked = check_log(
         records,
         seed,
@@ -97,6 +105,7 @@ def verify_log(
         *verify_participants(records, participants, already_reported=flagged),
         *chain.problems,
         *check_decisions(decisions, seed, protocol.micro_randomization),
+        *_group_draw_problems(draws, seed, protocol),
     ]
     if problems:
         for problem in problems:
@@ -118,6 +127,16 @@ def verify_log(
         if summary := erased_summary(chain):
             notes.append(summary)
         typer.echo(f"{made}, every draw as the seed gives it, {', '.join(notes)}")
+    if draws:
+        typer.echo(f"{_count(draws, 'group draw')}, every ingredient set as the seed gives it")
+
+
+def _group_draw_problems(draws: list[GroupDraw], seed: str, protocol: Protocol) -> list[str]:
+    if not draws:
+        return []
+    if protocol.group_factorial is None:
+        return [f"{_count(draws, 'group draw')} recorded, but the protocol has no group_factorial"]
+    return verify_draws(seed, protocol.group_factorial, draws)
 
 
 @study_app.command("register")
@@ -263,6 +282,7 @@ async def _read_log(
     list[tuple[int, str | None, str | None]],
     list[LoggedDecision],
     list[Tombstone],
+    list[GroupDraw],
 ]:
     database = Database(database_url)
     try:
@@ -273,6 +293,7 @@ async def _read_log(
                 await participant_arms(session),
                 await decision_log(session),
                 await tombstones(session),
+                await group_draws(session),
             )
     finally:
         await database.dispose()

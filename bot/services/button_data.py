@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
-from experiments.protocol import Language
+from experiments.protocol import TRACKS, Language, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
 _SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
-TRACKS: Final = ("savings", "jobsearch")
 ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
     "training": ("apprenticeship", "school", "course"),
@@ -35,7 +34,6 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
 
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
-Track = Literal["savings", "jobsearch"]
 CountedKind = Literal["applied", "interview"]
 
 
@@ -274,8 +272,8 @@ def decode(data: str | None) -> Press | None:
             return Consent(answer == "yes", code)
         case "lang", [("nl" | "en") as language]:
             return ChooseLanguage(Language(language))
-        case "track", [("savings" | "jobsearch") as track]:
-            return ChooseTrack(track)
+        case "track", [track] if track in TRACKS:
+            return ChooseTrack(Track(track))
         case "commit", [amount] if _positive(amount):
             return Commit(int(amount))
         case "goal", [amount] if _positive(amount):

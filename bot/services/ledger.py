@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.study import Event, Participant
+from experiments.protocol import Track
 from experiments.records import LOGGED_KINDS, Done, EventKind, Logged, Window, did
 
 IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
@@ -27,14 +28,14 @@ MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
 class Goal:
     """A commitment per period: cents for savers, applications for jobseekers."""
 
-    track: str
+    track: Track | None
     cents: int
     applications: int
 
 
 def goal_of(participant: Participant) -> Goal:
     return Goal(
-        participant.track or "",
+        participant.track,
         participant.commitment_cents or 0,
         participant.commitment_applications or 0,
     )
@@ -75,7 +76,7 @@ class Ledger:
     def goal_met(self, goal: Goal, start: datetime, end: datetime) -> bool:
         """Whether the period [start, end) met the commitment (any saving counts for savers)."""
         done = self.done(Window(start, end))
-        if goal.track == "savings":
+        if goal.track == Track.SAVINGS:
             return done.saved
         return done.applications >= goal.applications
 

@@ -6,7 +6,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Self, get_args
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -35,6 +35,7 @@ from experiments.protocol.sections import (
     Arm,
     Component,
     CurriculumWeek,
+    GroupFactorial,
     Groups,
     Inbox,
     Limits,
@@ -84,6 +85,7 @@ class Protocol(BaseModel):
     analysis: AnalysisPlan | None = None
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
+    group_factorial: GroupFactorial | None = None
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -155,13 +157,18 @@ class Protocol(BaseModel):
             return []
         return [
             f"curriculum: no topics for the {track} track, whose peer groups get the curriculum"
-            for track in get_args(Track)
+            for track in Track
             if not any(w.track in (None, track) for w in self.curriculum)
         ]
 
     def arm_weights(self) -> dict[str, int]:
         """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
         return {arm.name: arm.weight for arm in self.arms}
+
+    def group_components(self, arm: str, drawn: tuple[str, ...] = ()) -> frozenset[Component]:
+        """What a peer group of `arm` gets: the arm's components and the ingredients its
+        group-factorial draw switched on."""
+        return frozenset(self.arm(arm).components) | {Component(name) for name in drawn}
 
     def arms_with(self, component: Component) -> tuple[str, ...]:
         """Names of the arms that get a component."""
@@ -215,6 +222,23 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 yield f"curriculum[{index}].age_bands", f"no age band {band!r}"
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
+    yield from _factorial_problems(protocol)
+
+
+def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    factorial = protocol.group_factorial
+    if factorial is None:
+        return
+    if not protocol.arms_with(Component.PEER_GROUP):
+        yield "group_factorial", "no arm has peer groups, so there is nothing to draw by group"
+    for arm in protocol.arms:
+        for factor in factorial.factors:
+            if arm.has(factor):
+                yield (
+                    "group_factorial.factors",
+                    f"arm {arm.name!r} gets {factor} for every group: take it out of the arm's "
+                    "components, or out of the group factorial",
+                )
 
 
 def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

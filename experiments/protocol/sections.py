@@ -15,12 +15,14 @@ from experiments.protocol.templates import Language, LocalizedText
 from experiments.records import Weekday
 
 __all__ = [
+    "GROUP_INGREDIENTS",
     "STRATIFIERS",
     "TRACKS",
     "Arm",
     "CannedReply",
     "Component",
     "CurriculumWeek",
+    "GroupFactorial",
     "Groups",
     "Inbox",
     "Limits",
@@ -34,8 +36,15 @@ __all__ = [
     "Tracks",
 ]
 
-Track = Literal["savings", "jobsearch"]
-TRACKS: tuple[Track, ...] = ("savings", "jobsearch")
+
+class Track(StrEnum):
+    """What a participant keeps track of, chosen at intake: saving, or looking for work."""
+
+    SAVINGS = "savings"
+    JOBSEARCH = "jobsearch"
+
+
+TRACKS: tuple[Track, ...] = tuple(Track)
 Stratifier = Literal["track", "age_band", "site"]
 STRATIFIERS: tuple[Stratifier, ...] = ("track", "age_band", "site")
 
@@ -54,10 +63,23 @@ class Component(StrEnum):
     ENCOURAGEMENT = "encouragement"
     CURRICULUM = "curriculum"
     COUNSELLOR_CONTACT = "counsellor_contact"
+    CHECKIN = "checkin"
+    GROUP_GOAL = "group_goal"
+    PROGRESS_SHARING = "progress_sharing"
+    BUDDY = "buddy"
+    HOST_ROTATION = "host_rotation"
 
 
-# Group progress and the curriculum are posted in a peer group, so they need one.
-_NEEDS_PEER_GROUP = (Component.GROUP_PROGRESS, Component.CURRICULUM)
+# These act in a peer group, so they need one; they are also the ones a group factorial may draw.
+GROUP_INGREDIENTS = (
+    Component.GROUP_PROGRESS,
+    Component.CURRICULUM,
+    Component.CHECKIN,
+    Component.GROUP_GOAL,
+    Component.PROGRESS_SHARING,
+    Component.BUDDY,
+    Component.HOST_ROTATION,
+)
 
 
 class Study(_Section):
@@ -102,7 +124,7 @@ class Arm(_Section):
 
     @model_validator(mode="after")
     def _peer_group_first(self) -> Self:
-        for component in _NEEDS_PEER_GROUP:
+        for component in GROUP_INGREDIENTS:
             if component in self.components and Component.PEER_GROUP not in self.components:
                 raise problem(f"{component} needs peer_group", "components")
         return self
@@ -196,6 +218,31 @@ class Groups(_Section):
         if self.min_size > self.max_size:
             raise problem("must not be less than min_size", "max_size")
         return self
+
+
+class GroupFactorial(_Section):
+    """Ingredients drawn per peer group at its formation, each on or off (SPEC §11.9)."""
+
+    factors: tuple[Component, ...] = Field(min_length=1, max_length=3)
+    block_multiples: tuple[int, ...] = (1, 2)
+
+    @field_validator("factors")
+    @classmethod
+    def _group_ingredients_once(cls, value: tuple[Component, ...]) -> tuple[Component, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists a factor twice")
+        outside = [str(f) for f in value if f not in GROUP_INGREDIENTS]
+        if outside:
+            allowed = ", ".join(GROUP_INGREDIENTS)
+            raise problem(f"{', '.join(outside)} cannot be drawn by group (allowed: {allowed})")
+        return tuple(component for component in Component if component in value)
+
+    @field_validator("block_multiples")
+    @classmethod
+    def _sensible_blocks(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(m < 1 or m > 10 for m in value) or len(set(value)) != len(value):
+            raise problem("must be distinct whole numbers from 1 to 10")
+        return value
 
 
 class Limits(_Section):

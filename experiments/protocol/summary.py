@@ -92,6 +92,19 @@ def _groups(protocol: Protocol) -> list[str]:
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
         f"{words(groups.counsellor_inactive_after)}",
+        *_group_factorial(protocol),
+    ]
+
+
+def _group_factorial(protocol: Protocol) -> list[str]:
+    factorial = protocol.group_factorial
+    if factorial is None:
+        return []
+    combinations = 2 ** len(factorial.factors)
+    return [
+        f"  drawn by group at formation: {' × '.join(factorial.factors)} (on/off, {combinations} "
+        f"combinations equally often per arm and track; blocks of "
+        f"{', '.join(str(m) for m in factorial.block_multiples)} × each)"
     ]
 
 

@@ -18,7 +18,7 @@ from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.participants.enrollment import create_codes
 from experiments.allocation import AllocationSequence
-from experiments.protocol import Protocol
+from experiments.protocol import Protocol, Track
 from tests.e2e.conftest import runtime_for
 
 SITE = "Utrecht"
@@ -48,7 +48,7 @@ def seed_for_first(arm: str, track: str, protocol: Protocol, on: date) -> str:
     """A seed whose allocation sequence gives `arm` to the first person of the stratum."""
     band = protocol.age_band_for(BIRTH_YEAR, on)
     assert band is not None
-    stratum = protocol.stratum_key("savings" if track == "savings" else "jobsearch", band, SITE)
+    stratum = protocol.stratum_key(Track(track), band, SITE)
     for n in range(1000):
         seed = f"test-seed-{n}"
         sequence = AllocationSequence(

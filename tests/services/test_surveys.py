@@ -48,7 +48,7 @@ async def _sent(
         return [(key, chat, at, payload) for key, chat, at, payload in rows]
 
 
-def _items(trial: Trial, track: Track = "savings", age_band: str = "26-35") -> int:
+def _items(trial: Trial, track: Track = Track.SAVINGS, age_band: str = "26-35") -> int:
     plan = trial.protocol.questionnaires
     return sum(
         len(plan.items_for(instrument, age_band))

@@ -21,7 +21,7 @@ from tests.experiments.shipped import STUDY_FILE
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 
 SEED = "unit-test-allocation-seed"
-TRACK: Track = "savings"
+TRACK = Track.SAVINGS
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from bot.services.button_data import (
     decode,
     encode,
 )
-from experiments.protocol import Language
+from experiments.protocol import Language, Track
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
@@ -36,7 +36,7 @@ offer_ids = st.integers(min_value=1, max_value=9_999_999_999)
 presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Consent, st.booleans(), tokens),
     st.builds(ChooseLanguage, st.sampled_from(tuple(Language))),
-    st.builds(ChooseTrack, st.sampled_from(button_data.TRACKS)),
+    st.builds(ChooseTrack, st.sampled_from(tuple(Track))),
     st.builds(Commit, amounts),
     st.builds(ChangeGoal, amounts),
     st.builds(Deposit, amounts, offer_ids),

@@ -54,11 +54,7 @@ async def allocate(
     assert site is not None
     assert participant.track is not None
     assert participant.age_band is not None
-    stratum = protocol.stratum_key(
-        "savings" if participant.track == "savings" else "jobsearch",
-        participant.age_band,
-        site.name,
-    )
+    stratum = protocol.stratum_key(participant.track, participant.age_band, site.name)
     position = await session.scalar(
         select(func.count()).select_from(Allocation).where(Allocation.stratum == stratum)
     )

@@ -31,6 +31,7 @@ from bot.services.button_data import (
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants import (
     activity,
+    deletion,
     enrollment,
     intake,
     intents,
@@ -85,7 +86,7 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
         case ActionDetail():
             await activity.detail_offered(turn, request, trial)
         case Erase(confirmed):
-            await participation.erase(turn, confirmed, trial)
+            await deletion.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:
             await intake.answer_baseline(turn, instrument, item, value, trial)
         case Answer(wave, instrument, item, value):

@@ -16,6 +16,7 @@ from bot.services.participants.money import InvalidAmount, format_amount, parse_
 from bot.services.participants.offers import Offered
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+from experiments.protocol import Track
 
 # word stems, matched at the start of a word, lower case
 SAVED = ("gespaard", "spaar", "opzij", "saved", "save", "deposit")
@@ -107,9 +108,9 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     participant = turn.participant
     track = participant.track if participant is not None else None
     bare = _BARE_NUMBER.match(" ".join(typed.lower().split()))
-    if wish is None and bare is not None and track == "savings":
+    if wish is None and bare is not None and track == Track.SAVINGS:
         await _confirm_saving(turn, bare.group(1), trial)
-    elif wish is None and bare is not None and track == "jobsearch":
+    elif wish is None and bare is not None and track == Track.JOBSEARCH:
         await _which_steps(turn, bare.group(1), trial)
     elif wish is None:
         await turn.say_text("unknown.text")

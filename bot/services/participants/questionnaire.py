@@ -31,7 +31,7 @@ async def next_question(
     """The first unanswered (instrument, item) of this wave, or None when it is complete."""
     plan = trial.protocol.questionnaires
     occasion: Occasion = "baseline" if wave == BASELINE else "follow_up"
-    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    track = participant.track or Track.JOBSEARCH
     answered = await _answers(session, participant.id, wave)
     for instrument_id in plan.instruments_for(occasion, track):
         instrument = load_instrument(instrument_id)
@@ -53,7 +53,7 @@ async def position(
     progress a person sees is across every instrument of the wave, not within one."""
     plan = trial.protocol.questionnaires
     occasion: Occasion = "baseline" if wave == BASELINE else "follow_up"
-    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    track = participant.track or Track.JOBSEARCH
     answered = await _answers(session, participant.id, wave)
     asked = [
         f"{instrument_id}/{item_id}"

@@ -1,4 +1,4 @@
-"""Erasure beyond the participant's own rows: what others' messages and reports say about them.
+"""What others' messages, reports and logs say about a person who used /delete, scrubbed.
 
 After /delete nothing may name or point at the person: not a report's text about them, not a
 group post that cheers them by name, not a mention (which carries the Telegram user id, as
