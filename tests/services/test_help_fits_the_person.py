@@ -13,7 +13,7 @@ from bot.outbox import OutboxKind
 from bot.services.participants import fallback, guide, participation
 from bot.services.participants.commands import COMMAND_NAMES
 from bot.services.runner import TurnRunner
-from tests.services.conftest import Person, Said, enroll, nl, participant_of
+from tests.services.conftest import Person, Said, enroll, new_code, nl, participant_of
 from tests.texts import said
 
 JOBSEEKER_LABELS = ("applied", "interview", "job", "training")
@@ -231,3 +231,18 @@ async def test_start_while_paused_offers_messages_again_by_a_tap(
     [welcome] = await person.start(None)
     assert welcome.text == nl("start.welcome_back_paused")
     assert welcome.buttons == ["do:resume"]
+
+
+async def test_help_during_the_intake_says_to_answer_and_repeats_the_open_question(
+    person: Person, runner: TurnRunner
+) -> None:
+    [consent] = await person.start(await new_code(runner))
+    await person.press(consent.buttons[0])
+    await person.press("lang:nl")
+    answers = await person.run(guide.show_help)
+    assert [answer.text for answer in answers] == [nl("help.intake"), nl("intake.birth_year")]
+
+
+async def test_help_for_someone_not_taking_part_says_how_to_join(person: Person) -> None:
+    [answer] = await person.run(guide.show_help)
+    assert answer.text == nl("start.welcome", name=person.first_name)

@@ -130,7 +130,7 @@ def _number_word(words: str) -> str | None:
 
 async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     """Text from a participant who finished the intake: act on a recognised wish, asking one
-    tap before anything is recorded; otherwise a pointer to /help."""
+    tap before anything is recorded; small talk a kind word; otherwise a pointer to the buttons."""
     wish = read(typed)
     participant = turn.participant
     track = participant.track if participant is not None else None
