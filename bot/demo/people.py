@@ -130,7 +130,9 @@ class Person:
             self.status = "blocked"
             return
         if self.rng.random() < 0.002:
-            await self._say("/stop")
+            self.user.send("/stop")
+            self.user.press(await self._reply("stop:"), "stop:yes")  # the confirming tap
+            await self._reply()
             self.status = "withdrawn"
             return
         if self.status == "enrolled" and self.rng.random() < 0.003:

@@ -67,8 +67,8 @@ async def resume(update: Update, context: LotgenootContext) -> None:
 
 
 async def stop(update: Update, context: LotgenootContext) -> None:
-    """/stop: no more messages."""
-    await run_turn(update, context, participation.stop)
+    """/stop: no more messages, after one confirming tap."""
+    await run_turn(update, context, participation.ask_stop)
 
 
 async def my_data(update: Update, context: LotgenootContext) -> None:

@@ -32,6 +32,10 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "training": ("apprenticeship", "school", "course"),
 }
 
+# what a person can do by one tap besides logging (participants/shortcuts.py): the same service
+# as the command of that name
+SHORTCUTS: Final = ("survey", "goal", "language", "pause", "resume", "stop", "mydata", "delete")
+
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
 CountedKind = Literal["applied", "interview"]
@@ -96,6 +100,13 @@ class TypeInstead:
 @dataclass(frozen=True)
 class ConfirmStop:
     """Yes to "do you want to stop?" asked after everyday words such as "stop"."""
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A tap that does what the command `name` does (one of SHORTCUTS), for those who tap."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,7 @@ Press = (
     | Steps
     | TypeInstead
     | ConfirmStop
+    | Shortcut
     | Dismiss
     | ActionDetail
     | Erase
@@ -234,6 +246,8 @@ def _encode(press: Press) -> str:
             return f"type:{what}"
         case ConfirmStop():
             return "stop:yes"
+        case Shortcut(name):
+            return f"do:{name}"
         case Dismiss():
             return "dismiss"
         case ActionDetail(kind, detail, offer):
@@ -288,6 +302,8 @@ def decode(data: str | None) -> Press | None:
             return TypeInstead(what)
         case "stop", ["yes"]:
             return ConfirmStop()
+        case "do", [name] if name in SHORTCUTS:
+            return Shortcut(name)
         case "dismiss", []:
             return Dismiss()
         case "act", [action, detail, offer] if detail in ACTION_DETAILS.get(

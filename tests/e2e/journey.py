@@ -112,3 +112,12 @@ async def enroll(
         person.press(question, answer(options))
     person.press(question, commitment)
     return await person.wait_for_messages(count=1)
+
+
+async def stop(person: SandboxUser) -> dict[str, Any]:
+    """/stop and the tap that confirms it; the answer that messages are off."""
+    person.send("/stop")
+    [question] = await person.wait_for_messages(count=1)
+    person.press(question, "stop:yes")
+    [done] = await person.wait_for_messages(count=1)
+    return done

@@ -23,6 +23,7 @@ from bot.services.button_data import (
     Later,
     Press,
     ResolveFlag,
+    Shortcut,
     Steps,
     TicketReply,
     decode,
@@ -54,6 +55,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
 )
 
 
@@ -104,6 +106,9 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "tkt:0:1",
         "tkt:1",
         "tktx:-3",
+        "do:undo",  # not a shortcut: only what the help offers to tap
+        "do:",
+        "do:pause:now",
         "unknown:thing",
         "q:" + "x" * 70,
     ],

@@ -25,6 +25,7 @@ from bot.services.button_data import (
     Erase,
     GoOn,
     Later,
+    Shortcut,
     Steps,
     TypeInstead,
 )
@@ -41,8 +42,21 @@ from bot.services.participants import (
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
+from bot.services.runner import Service
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+
+# what a shortcut button does: the service of the command of that name
+SHORTCUT_SERVICES: dict[str, Service] = {
+    "survey": surveys.continue_survey,
+    "goal": lambda turn, trial: participation.goal(turn, trial, None),
+    "language": participation.ask_language,
+    "pause": participation.pause,
+    "resume": participation.resume,
+    "stop": participation.ask_stop,
+    "mydata": participation.my_data,
+    "delete": deletion.ask_delete,
+}
 
 
 async def press(turn: Turn, trial: Trial, data: str | None) -> None:
@@ -81,6 +95,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await menu.type_instead(turn, what, trial)
         case ConfirmStop():
             await participation.stop(turn, trial)
+        case Shortcut(name):
+            await SHORTCUT_SERVICES[name](turn, trial)
         case Dismiss():
             await turn.say_text("intents.nothing")
         case ActionDetail():
