@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
 from experiments.protocol import Track
+from experiments.records import GroupEventKind
 
 
 class GroupStatus(enum.StrEnum):
@@ -70,10 +71,16 @@ class PeerGroup(Base):
     next_curriculum_at: Mapped[datetime | None]
     curriculum_week: Mapped[int] = mapped_column(default=1)
     below_min_since: Mapped[datetime | None]
+    # the counsellor's next weekly digest of this group, and the cycle's next step (mid-point,
+    # closing week, close), both set by their scans; when the cycle closed the group
+    next_digest_at: Mapped[datetime | None]
+    next_cycle_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_peer_groups_progress", "status", "next_progress_at"),
         Index("ix_peer_groups_curriculum", "status", "next_curriculum_at"),
+        Index("ix_peer_groups_digest", "status", "next_digest_at"),
     )
 
 
@@ -127,6 +134,24 @@ class GroupIngredients(Base):
     drawn_at: Mapped[datetime]
 
     __table_args__ = (Index("ux_group_ingredients_position", "stratum", "position", unique=True),)
+
+
+class GroupEvent(Base):
+    """Something that happened to a group as a whole, without a person (SPEC §11.5): a
+    counsellor's post or answer, a digest, a step of the cycle. Appended, never edited."""
+
+    __tablename__ = "group_events"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("peer_groups.id"))
+    kind: Mapped[GroupEventKind] = mapped_column(string_enum(GroupEventKind, length=40))
+    occurred_at: Mapped[datetime]
+    # how (a post by /post, a tap on a suggestion, in the chat; an answer typed or canned)
+    via: Mapped[str | None] = mapped_column(String(20))
+    quantity: Mapped[int | None]  # a count the kind explains (members, deposits, ...)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+    __table_args__ = (Index("ix_group_events_group_kind", "group_id", "kind", "occurred_at"),)
 
 
 class ModerationAction(Base):

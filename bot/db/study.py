@@ -215,6 +215,10 @@ class StaffMember(Base):
     joined_at: Mapped[datetime]
     last_active_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+    # what participants see (SPEC §11.4): the name accepted with the invite, and the language
+    # the bot speaks with them; changeable, and emptied when the role is removed
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (UniqueConstraint("telegram_user_id", "role"),)
 

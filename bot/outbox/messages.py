@@ -79,6 +79,11 @@ class OutboxKind(enum.StrEnum):
     CURRICULUM = "curriculum"
     GROUP_DEPOSIT_CHEER = "group_deposit_cheer"
     COUNSELLOR_POST = "counsellor_post"
+    COUNSELLOR_DIGEST = "counsellor_digest"
+    GROUP_CYCLE = "group_cycle"
+    GROUP_FAREWELL = "group_farewell"
+    GROUP_LEAVE = "group_leave"
+    GROUP_ENDED = "group_ended"
     ERASURE_EDIT = "erasure_edit"
     BROADCAST = "broadcast"
 
@@ -99,6 +104,7 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.MODERATION: Priority.REPLY,
     OutboxKind.GROUP_INVITE_LINK: Priority.REPLY,
     OutboxKind.COMMANDS: Priority.REPLY,
+    OutboxKind.GROUP_LEAVE: Priority.REPLY,  # the bot leaves a closed group's chat
     # personal messages nobody asked for just now
     OutboxKind.REMINDER: Priority.PERSONAL,
     OutboxKind.ENCOURAGEMENT: Priority.PERSONAL,
@@ -119,12 +125,16 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.POOL_UPDATE: Priority.PERSONAL,
     OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
     OutboxKind.MODERATION_NOTE: Priority.PERSONAL,
+    OutboxKind.COUNSELLOR_DIGEST: Priority.PERSONAL,  # a counsellor's weekly digest of a group
+    OutboxKind.GROUP_ENDED: Priority.PERSONAL,  # a group that never started has ended
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,
     OutboxKind.CURRICULUM: Priority.BULK,
     OutboxKind.GROUP_DEPOSIT_CHEER: Priority.BULK,
     OutboxKind.COUNSELLOR_POST: Priority.BULK,
+    OutboxKind.GROUP_CYCLE: Priority.BULK,  # the cycle's mid-point and closing week
+    OutboxKind.GROUP_FAREWELL: Priority.BULK,  # the last post, before the bot leaves
     OutboxKind.ERASURE_EDIT: Priority.BULK,  # a group message edited after /delete took a name out
     OutboxKind.BROADCAST: Priority.BULK,
 }
@@ -249,6 +259,7 @@ CALL_METHODS = frozenset(
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
         "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}
         "deleteMyCommands",  # scope {type: chat, chat_id}: the chat gets the bot's default list
+        "leaveChat",  # the bot leaves a group's chat (a closed group)
     }
 )
 

@@ -2,7 +2,8 @@
 
 This is the one module that makes Bot API writes (tests/unit/test_bot_api_writes.py checks
 it): messages, and the calls that are not messages (join requests, restrictions, bans, pins,
-deletions, invite links). Elsewhere only answerCallbackQuery, setMyCommands and reads remain.
+deletions, invite links, leaving a chat). Elsewhere only answerCallbackQuery, setMyCommands
+and reads remain.
 """
 
 from __future__ import annotations
@@ -129,6 +130,8 @@ class TelegramTransport:
             )
         elif method == "deleteMyCommands":
             await bot.delete_my_commands(scope=BotCommandScopeChat(params["scope"]["chat_id"]))
+        elif method == "leaveChat":
+            await bot.leave_chat(chat_id)
         else:
             raise ValueError(f"the outbox cannot perform {method!r}")
         return Delivered(None)

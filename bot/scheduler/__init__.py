@@ -18,6 +18,8 @@ from bot.services.participants.surveys import scan_surveys
 from bot.services.peer_groups.alerts import scan_alerts
 from bot.services.peer_groups.binding import assign_counsellors, scan_join_reminders
 from bot.services.peer_groups.chat_activity import prune_flood_windows
+from bot.services.peer_groups.cycle import scan_cycles
+from bot.services.peer_groups.digest import scan_digests
 from bot.services.peer_groups.pools import form_groups, scan_pool_updates
 from bot.services.peer_groups.posts import scan_curriculum, scan_group_progress
 from bot.services.processed_updates import forget_old_updates
@@ -105,8 +107,11 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates = await scan_pool_updates(session, runtime.trial, now)
         join_reminders = await scan_join_reminders(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
+        # the cycle first: a group that closes now gets no weekly post after its farewell
+        cycles = await scan_cycles(session, runtime.trial, now)
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
+        digests = await scan_digests(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
         alerts = await scan_alerts(session, runtime.trial, now)
         await prune_flood_windows(session, runtime.trial, now)
@@ -114,7 +119,7 @@ async def scan_groups(runtime: Runtime) -> None:
     log.info(
         "group scan formed=%d filled=%d assigned=%d progress=%d curriculum=%d "
         "inactive_counsellors=%d small_groups=%d pool_updates=%d join_reminders=%d "
-        "overdue_pools=%d",
+        "overdue_pools=%d midpoints=%d closing_weeks=%d closed=%d digests=%d",
         len(formation.formed),
         formation.filled,
         assigned,
@@ -125,6 +130,10 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates,
         join_reminders,
         alerts.overdue_pools,
+        cycles.midpoints,
+        cycles.closing_weeks,
+        cycles.closed,
+        digests,
     )
 
 

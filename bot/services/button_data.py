@@ -179,7 +179,33 @@ class CloseTicket:
     ticket_id: int
 
 
-STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
+@dataclass(frozen=True)
+class SendSuggestion:
+    """A counsellor sends the digest's suggested post `suggestion` to group `group_id`, once per
+    digest (`week`: the group week the digest was about, as its ISO date, e.g. 20261207)."""
+
+    group_id: int
+    week: int
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class StaffLanguage:
+    """A staff member chooses the language the bot speaks with them."""
+
+    language: Language
+
+
+# what a counsellor's digest may suggest posting (peer_groups/digest.py)
+SUGGESTIONS: Final = ("quiet", "celebrate", "question", "thanks")
+
+STAFF_PRESSES: Final = (
+    ResolveFlag,
+    TicketReply,
+    CloseTicket,
+    SendSuggestion,
+    StaffLanguage,
+)  # routed by staff handlers
 
 Press = (
     Consent
@@ -202,6 +228,8 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
+    | SendSuggestion
+    | StaffLanguage
 )
 
 
@@ -268,6 +296,10 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
+        case SendSuggestion(group_id, week, suggestion):
+            return f"sug:{group_id}:{week}:{suggestion}"
+        case StaffLanguage(language):
+            return f"slang:{language}"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -328,6 +360,12 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
+        case "sug", [group, week, suggestion] if (
+            _positive(group) and _positive(week) and suggestion in SUGGESTIONS
+        ):
+            return SendSuggestion(int(group), int(week), suggestion)
+        case "slang", [("nl" | "en") as language]:
+            return StaffLanguage(Language(language))
     return None
 
 

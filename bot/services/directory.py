@@ -10,6 +10,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Invite, Participant, Role, StaffMember
+from bot.i18n import Language
+from bot.services.button_data import StaffLanguage, button
 from bot.services.turns import Turn
 
 INVITE_PREFIX = "staff_"
@@ -66,6 +68,7 @@ async def remove_staff(
     removed = []
     for member in await session.scalars(query):
         member.active = False
+        member.display_name = member.language = None  # the name goes with the role (SPEC §11.4)
         removed.append(member.role)
     return sorted(removed)
 
@@ -92,7 +95,26 @@ async def accept_invite(turn: Turn, token: str) -> None:
         await turn.session.flush()
     member.active = True
     invite.staff_member_id = member.id
+    # the name and language they accept with the invite: Telegram's, until they change them
+    member.display_name = member.display_name or turn.incoming.first_name.strip()[:64] or None
+    member.language = member.language or turn.language.value
     await turn.say_text(f"staff.welcome_{invite.role.value}")
+    await say_profile(turn, member.display_name, member.language)
+
+
+async def say_profile(turn: Turn, display_name: str | None, language: str | None) -> None:
+    """How participants see this staff member, with buttons to choose the language."""
+    await turn.say_text(
+        "staff.card.shown",
+        name=display_name or "–",
+        language=turn.t(f"staff.card.language_{language or turn.language.value}"),
+        buttons=[
+            [
+                button(turn.t("staff.card.language_nl"), StaffLanguage(Language.NL)),
+                button(turn.t("staff.card.language_en"), StaffLanguage(Language.EN)),
+            ]
+        ],
+    )
 
 
 async def _claim(turn: Turn, token: str) -> bool:

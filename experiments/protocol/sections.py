@@ -200,6 +200,10 @@ class Schedule(_Section):
         return value
 
 
+# the shortest group cycle: a first week and a closing week
+MIN_CYCLE = timedelta(days=14)
+
+
 class Groups(_Section):
     """Peer-group sizes and moderation settings."""
 
@@ -212,12 +216,24 @@ class Groups(_Section):
     silent_after: PositiveDuration = timedelta(days=7)
     counsellor_inactive_after: PositiveDuration = timedelta(days=7)
     public_deposit_congratulation: bool = False
+    # A group's cycle runs this long from its formation (SPEC §11.3): a mid-point message, a
+    # closing week, then the group is closed. None: groups never end.
+    cycle_length: PositiveDuration | None = None
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> Self:
         if self.min_size > self.max_size:
             raise problem("must not be less than min_size", "max_size")
         return self
+
+    @field_validator("cycle_length")
+    @classmethod
+    def _room_for_a_closing_week(cls, value: timedelta | None) -> timedelta | None:
+        if value is None:
+            return None
+        if value < MIN_CYCLE or value % timedelta(days=1):
+            raise problem("must be whole days, at least P14D (a first week and a closing week)")
+        return value
 
 
 class GroupFactorial(_Section):

@@ -92,6 +92,8 @@ def _groups(protocol: Protocol) -> list[str]:
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
         f"{words(groups.counsellor_inactive_after)}",
+        "  each group's cycle: "
+        + (f"{words(groups.cycle_length)} from its formation" if groups.cycle_length else "no end"),
         *_group_factorial(protocol),
     ]
 

@@ -13,6 +13,7 @@ from experiments.records.events import (
     TICKET_KINDS,
     EventKind,
 )
+from experiments.records.group_events import GroupEventKind
 from experiments.records.ledger import (
     CORRECTS,
     EVER,
@@ -41,6 +42,7 @@ __all__ = [
     "Counted",
     "Done",
     "EventKind",
+    "GroupEventKind",
     "Logged",
     "Step",
     "Weekday",

@@ -23,7 +23,9 @@ from bot.services.button_data import (
     Later,
     Press,
     ResolveFlag,
+    SendSuggestion,
     Shortcut,
+    StaffLanguage,
     Steps,
     TicketReply,
     decode,
@@ -56,6 +58,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
     st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
+    st.builds(SendSuggestion, amounts, amounts, st.sampled_from(button_data.SUGGESTIONS)),
+    st.builds(StaffLanguage, st.sampled_from(tuple(Language))),
 )
 
 

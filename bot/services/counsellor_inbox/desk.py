@@ -27,6 +27,7 @@ from bot.services import button_data
 from bot.services.button_data import CloseTicket, TicketReply
 from bot.services.counsellor_inbox.tickets import ANSWER_KIND, pseudonym_of, record
 from bot.services.peer_groups.lookups import touch_staff
+from bot.services.peer_groups.presence import counsellor_answered, staff_name
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.records import EventKind
@@ -119,11 +120,17 @@ async def relay(
         "reply": canned or "typed",  # a canned reply's key from the protocol, or typed
     }
     ticket.answered_at = ticket.answered_at or turn.now
+    # the answer carries the counsellor's first name (issue 26.6) and counts for the group
+    name = await staff_name(turn.session, turn.user_id)
+    key = "inbox.answer" if name is None else "inbox.named.answer"
+    intent = f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}"
+    via = "typed" if canned is None else "canned"
+    await counsellor_answered(turn.session, participant.id, via, turn.now, intent)
     message = OutgoingMessage(
         chat_id=participant.telegram_user_id,
-        text=text(Language(participant.language), "inbox.answer", words=words),
+        text=text(Language(participant.language), key, words=words, name=name),
         kind=ANSWER_KIND,
-        intent_key=f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}",
+        intent_key=intent,
         participant_id=participant.id,
     )
     await enqueue(turn.session, message, turn.now)

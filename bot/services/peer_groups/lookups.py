@@ -87,7 +87,9 @@ async def responsible(
     if group.counsellor_id is not None:
         counsellor = await session.get(StaffMember, group.counsellor_id)
         if counsellor is not None and counsellor.active:
-            return [Recipient(counsellor.telegram_user_id, language_of(group))]
+            # in the language they chose with their invite (SPEC §11.4), else the group's
+            language = Language(counsellor.language) if counsellor.language else language_of(group)
+            return [Recipient(counsellor.telegram_user_id, language)]
     return [Recipient(admin, language_of(group)) for admin in await staff.admins(session)]
 
 

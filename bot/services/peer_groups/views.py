@@ -17,11 +17,13 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationActi
 from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.services.peer_groups import outcomes
+from bot.services.peer_groups.bilingual import group_languages
 from bot.services.peer_groups.binding import reminders_sent
 from bot.services.peer_groups.lookups import GroupError, touch_staff
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
+from bot.services.peer_groups.presence import counsellor_posted, signed, staff_name
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Track
@@ -271,6 +273,10 @@ async def post_to_group(turn: Turn, group_id: int, words: str) -> PeerGroup:
     await touch_staff(session, telegram_user_id, now)
     # The counsellor hears "posted" (or why not) once Telegram answered: outcomes.post_ended.
     who = outcomes.asker(telegram_user_id, language, group.id, "post", f"posted:{update_id}")
+    if await turn.role_in(group) == "counsellor":  # under their name, and counted (issue 26.6)
+        name = await staff_name(session, telegram_user_id)
+        words = signed(name, words, await group_languages(session, group))
+        await counsellor_posted(session, group.id, "post", now, f"post:{update_id}")
     await post(
         session,
         group,

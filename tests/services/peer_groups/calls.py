@@ -28,6 +28,8 @@ from bot.services.participants import activity, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
+    cycle,
+    digest,
     follow,
     membership,
     moderation,
@@ -37,7 +39,7 @@ from bot.services.peer_groups import (
 )
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.peer_groups.ownership import ChatOwner
-from bot.services.staff import commands, counsellor_desk
+from bot.services.staff import commands, counsellor_desk, profile
 from bot.services.trial import Trial
 from bot.services.turns import AnyRole, Incoming, PlaceRole, Turn
 from bot.settings import Settings
@@ -111,6 +113,7 @@ _FOLLOW_UPS: dict[str, FollowUp] = {
     binding.LINK_KIND: binding.invite_link_ended,
     sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
+    cycle.FAREWELL_KIND: cycle.farewell_ended,
 }
 
 
@@ -221,6 +224,16 @@ async def rules(world: World, chat_id: int, user_id: int) -> int:
 async def post(world: World, user_id: int, group_id: int, words: str) -> int:
     """/post <group> <words>."""
     return await _turn(world, user_id, counsellor_desk.post, group_id, words, roles=STAFF)
+
+
+async def press_suggestion(world: World, user_id: int, data: str) -> int:
+    """The button under a weekly digest (or the closing week's note)."""
+    return await _turn(world, user_id, digest.send_suggestion, data, roles=STAFF)
+
+
+async def rename(world: World, user_id: int, name: str | None) -> int:
+    """/name [display name], from any staff member."""
+    return await _turn(world, user_id, profile.rename, name, roles=tuple(Role))
 
 
 async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
