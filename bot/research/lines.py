@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 
 from bot.db.delivery import OutboxMessage
+from bot.db.groups import GroupEvent
 from bot.db.micro import MicroDecision
 from bot.db.study import (
     Allocation,
@@ -46,6 +47,7 @@ MODELS: dict[str, Any] = {
     "survey_answers": SurveyAnswer,
     "messages": OutboxMessage,
     "micro_decisions": MicroDecision,
+    "group_events": GroupEvent,
 }
 
 

@@ -107,7 +107,7 @@ async def say_profile(turn: Turn, display_name: str | None, language: str | None
     await turn.say_text(
         "staff.card.shown",
         name=display_name or "–",
-        language=turn.t(f"staff.card.language_{language or turn.language.value}"),
+        spoken=turn.t(f"staff.card.language_{language or turn.language.value}"),
         buttons=[
             [
                 button(turn.t("staff.card.language_nl"), StaffLanguage(Language.NL)),

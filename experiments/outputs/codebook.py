@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
 from experiments.protocol import InstrumentNotFound, Protocol, load_instrument
 from experiments.records import EventKind
 
@@ -82,6 +83,11 @@ _TABLE_LABELS = {
     ("memberships", "status"): "Membership status",
     ("memberships", "id"): "Membership number",
     ("memberships", "placed_at"): "When the participant was placed in the group",
+    ("groups", "closed_at"): "When the group's cycle ended and it closed, UTC",
+    ("group_events", "group_event_id"): "Group event number",
+    ("group_events", "kind"): "What happened to the group (an event without a person)",
+    ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
+    ("group_events", "quantity"): "Members in the chat (cycle steps); quiet members (digest)",
     (
         "micro_decisions",
         "component",
@@ -125,6 +131,8 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "cancelled": "Cancelled before sending",
     },
     "events.kind": {str(kind): label for kind, label in EVENT_LABELS.items()},
+    "group_events.kind": {str(kind): label for kind, label in GROUP_EVENT_LABELS.items()},
+    "group_events.via": GROUP_EVENT_VIA,
     "groups.status": {
         "awaiting_bind": "Formed, waiting for its Telegram group",
         "active": "Active",
@@ -157,7 +165,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
 _CATEGORICAL = {
     "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
     "kind", "source", "wave", "instrument", "method", "chat_type", "component",
-    "unavailable_reason",
+    "unavailable_reason", "via",
 }  # fmt: skip
 
 

@@ -130,6 +130,11 @@ def _groups(frame: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
         unbound = bound_later.to_numpy() & (groups["status"] == "active").to_numpy()
         groups["status"] = groups["status"].mask(unbound, "awaiting_bind")
     groups = _forget(groups, bound_later, "bound_at")
+    closed_later = _later(groups, "closed_at", moment)
+    if "status" in groups.columns and bool(closed_later.any()):
+        groups = groups.copy()
+        groups["status"] = groups["status"].mask(closed_later.to_numpy(), "active")
+    groups = _forget(groups, closed_later, "closed_at")
     return _forget(groups, _later(groups, "below_min_since", moment), "below_min_since")
 
 
@@ -160,4 +165,5 @@ _CUTS: dict[str, _Cut] = {
     "micro_decisions": _rows_until("decision_at"),
     "groups": _groups,
     "memberships": _memberships,
+    "group_events": _rows_until("occurred_at"),
 }

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from experiments.allocation import Pseudonymizer
 from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.outputs.csv_writer import write_csv
+from experiments.outputs.group_events import group_event_table
 from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
 
 __all__ = [
@@ -51,6 +53,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "messages": "participant_id kind status chat_type created_at sent_at",
         "groups": "id",
         "memberships": "group_id participant_id",
+        "group_events": "id group_id kind via quantity occurred_at",
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
     }.items()
@@ -65,6 +68,7 @@ TABLES = (
     "messages",
     "groups",
     "memberships",
+    "group_events",
     "micro_decisions",
 )
 
@@ -135,6 +139,8 @@ def build_tables(
         for name, frame in tables.items()
     }
     tables["groups"] = _groups(raw["groups"], shift)
+    by_group = partial(shift.apply, offset=shift.pseudonymizer.group_offset)
+    tables["group_events"] = group_event_table(raw["group_events"], by_group)
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:

@@ -14,7 +14,8 @@ class GroupEventKind(enum.StrEnum):
 
     COUNSELLOR_POST = "counsellor_post"  # the counsellor posted in the group (`via` says how)
     COUNSELLOR_ANSWER = "counsellor_answer"  # the counsellor answered a member's question
-    DIGEST_SENT = "digest_sent"  # the counsellor's weekly digest of the group went out
+    DIGEST_SENT = "digest_sent"  # the counsellor's weekly digest went out (quantity: quiet members)
+    # the steps of a group's cycle (quantity: members in the chat then)
     CYCLE_MIDPOINT = "cycle_midpoint"  # halfway through the group's cycle
     CLOSING_WEEK = "closing_week"  # the cycle's last week began
     CYCLE_CLOSED = "cycle_closed"  # the cycle ended: the group closed and the bot left

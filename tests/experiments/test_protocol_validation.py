@@ -176,6 +176,26 @@ def test_minimum_group_size_may_not_exceed_the_maximum(study_data: dict[str, Any
     assert problems(study_data) == ["groups.max_size: must not be less than min_size"]
 
 
+@pytest.mark.parametrize("length", ["P10D", "P14DT12H"])
+def test_a_group_cycle_needs_whole_days_and_room_for_a_closing_week(
+    study_data: dict[str, Any], length: str
+) -> None:
+    study_data["groups"]["cycle_length"] = length
+    assert problems(study_data) == [
+        "groups.cycle_length: must be whole days, at least P14D (a first week and a closing week)"
+    ]
+
+
+def test_the_shipped_study_closes_its_groups_within_the_follow_up_window(
+    study_data: dict[str, Any],
+) -> None:
+    protocol = validate_protocol(study_data)
+    length = protocol.groups.cycle_length
+    assert length is not None
+    assert length + protocol.schedule.pool_max_wait <= protocol.analysis.follow_up
+    assert "each group's cycle: 70 days from its formation" in summarize(protocol)
+
+
 def test_unknown_time_zone_is_refused(study_data: dict[str, Any]) -> None:
     study_data["study"]["timezone"] = "Mars/Olympus"
     (line,) = problems(study_data)

@@ -14,7 +14,7 @@ from bot.cli.research import export, report
 from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
-from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
+from bot.db.groups import GroupEvent, GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import (
     ConsentRefusals,
     Event,
@@ -28,7 +28,7 @@ from bot.outbox.messages import Priority
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
-from experiments.records import EventKind
+from experiments.records import EventKind, GroupEventKind
 from tests.experiments.shipped import STUDY_FILE
 
 SEED = "research-test-allocation-seed"
@@ -196,3 +196,13 @@ async def add_peer_group(database: Database, participant_ids: list[int], clock: 
                     warnings=0,
                 )
             )
+        # what happened to the group as a whole (SPEC §11.5); the key names the chat
+        session.add(
+            GroupEvent(
+                group_id=group.id,
+                kind=GroupEventKind.COUNSELLOR_POST,
+                occurred_at=now + timedelta(days=13),
+                via="chat",
+                dedupe_key=f"cpost:{GROUP_CHAT_ID}:7",
+            )
+        )

@@ -83,7 +83,7 @@ async def test_no_telegram_id_name_or_username_in_any_format(
     for file_format in FORMATS:
         out = tmp_path / file_format
         await export_to(database, out, "--format", file_format)
-        assert len(list(out.iterdir())) == 11
+        assert len(list(out.iterdir())) == 12  # 10 tables, 2 codebook files
         assert leaks(out) == []
 
 
@@ -119,6 +119,14 @@ async def test_export_keeps_outcomes_and_simple_details(
     assert {"pseudonym", "group_id", "status", "joined_at"} <= set(members.columns)
     assert set(members["pseudonym"]) <= set(people["pseudonym"])
     assert sorted(messages["status"]) == ["failed"] * 5 + ["sent"] * 5
+    group_events = pd.read_csv(tmp_path / "group_events.csv")
+    assert list(group_events.columns) == [
+        "group_event_id", "group_id", "kind", "via", "quantity", "occurred_at"
+    ]  # fmt: skip
+    assert list(group_events[["kind", "via"]].itertuples(index=False, name=None)) == [
+        ("counsellor_post", "chat")
+    ]
+    assert set(group_events["group_id"]) == set(groups["group_id"])
     assert list(messages.columns) == [
         "pseudonym", "kind", "status", "chat_type", "created_at", "sent_at"
     ]  # fmt: skip

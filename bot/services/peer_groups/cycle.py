@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from babel.dates import format_date
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
@@ -85,14 +85,24 @@ async def scan_cycles(session: AsyncSession, trial: Trial, now: datetime) -> Cyc
         if not passed:
             continue
         step, _at = passed[-1]
-        dedupe = f"cycle:{step}:{group.id}"
+        dedupe, joined = f"cycle:{step}:{group.id}", await _joined(session, group)
         if step == "close":
             scan.closed += int(await close_group(session, group, trial, now, length))
-        elif await record(session, group.id, _KINDS[step], now, dedupe=dedupe):
+        elif await record(session, group.id, _KINDS[step], now, quantity=joined, dedupe=dedupe):
             await _announce(session, group, step, trial, now, length)
             scan.midpoints += step == "midpoint"
             scan.closing_weeks += step == "closing_week"
     return scan
+
+
+async def _joined(session: AsyncSession, group: PeerGroup) -> int:
+    """How many members are in the group's chat (the group events' `quantity`)."""
+    count = await session.scalar(
+        select(func.count()).where(
+            GroupMember.group_id == group.id, GroupMember.status == MemberStatus.JOINED
+        )
+    )
+    return int(count or 0)
 
 
 def _day(moment: datetime, trial: Trial, language: Language) -> str:
@@ -168,6 +178,7 @@ async def close_group(
         GroupEventKind.CYCLE_CLOSED,
         now,
         via="bound" if group.telegram_chat_id is not None else "unbound",
+        quantity=await _joined(session, group),
         dedupe=f"cycle:close:{group.id}",
     ):
         return False

@@ -110,8 +110,9 @@ async def send_digest(
         buttons=[[suggestion_button(language, group, stamp, choice)]],
         words=words,
     )
-    kind = GroupEventKind.DIGEST_SENT
-    return await record(session, group.id, kind, now, dedupe=f"digest:{group.id}:{stamp}")
+    kind, quiet = GroupEventKind.DIGEST_SENT, len(facts.quiet)
+    dedupe = f"digest:{group.id}:{stamp}"
+    return await record(session, group.id, kind, now, quantity=quiet, dedupe=dedupe)
 
 
 async def week_facts(session: AsyncSession, group: PeerGroup, week: Window) -> Week:

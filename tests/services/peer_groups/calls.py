@@ -24,7 +24,9 @@ from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
-from bot.services.participants import activity, participation
+from bot.services import directory
+from bot.services.counsellor_inbox import desk
+from bot.services.participants import activity, guide, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
@@ -243,6 +245,20 @@ async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> in
     )
 
 
+async def ticket_button(world: World, user_id: int, data: str) -> int:
+    """A canned-reply or close button under a question (bot/handlers/inbox.py)."""
+    return await _turn(world, user_id, desk.press, data, roles=STAFF)
+
+
+async def accept_invite(world: World, user_id: int, token: str, first_name: str) -> int:
+    """Someone opens a staff invite link (/start <token>), as Telegram's `first_name`."""
+
+    async def accepting(turn: Turn, _trial: Trial) -> None:
+        await directory.accept_invite(turn, token)
+
+    return await _turn(world, user_id, accepting, first_name=first_name)
+
+
 # the admin's private chat (bot/handlers/admin.py)
 
 
@@ -272,6 +288,11 @@ async def resume(world: World, peer: Peer) -> int:
 async def deposit(world: World, peer: Peer, typed: str) -> int:
     """/deposit <amount>, from a member (whose first name the update carries)."""
     return await _turn(world, peer.user_id, activity.deposit, typed, first_name=peer.first_name)
+
+
+async def ask(world: World, peer: Peer, question: str) -> int:
+    """/ask <question>: a member's question for their counsellor."""
+    return await _turn(world, peer.user_id, guide.ask_counsellor, question)
 
 
 async def applied(world: World, peer: Peer, count: str) -> int:
