@@ -98,16 +98,22 @@ async def accept_invite(turn: Turn, token: str) -> None:
     # the name and language they accept with the invite: Telegram's, until they change them
     member.display_name = member.display_name or turn.incoming.first_name.strip()[:64] or None
     member.language = member.language or turn.language.value
-    await turn.say_text(f"staff.welcome_{invite.role.value}")
-    await say_profile(turn, member.display_name, member.language)
+    welcome = turn.t(f"staff.welcome_{invite.role.value}")
+    await say_profile(turn, member.display_name, member.language, before=welcome)
 
 
-async def say_profile(turn: Turn, display_name: str | None, language: str | None) -> None:
-    """How participants see this staff member, with buttons to choose the language."""
-    await turn.say_text(
+async def say_profile(
+    turn: Turn, display_name: str | None, language: str | None, *, before: str = ""
+) -> None:
+    """How participants see this staff member (after `before`, in one message), with buttons
+    to choose the language."""
+    card = turn.t(
         "staff.card.shown",
         name=display_name or "–",
         spoken=turn.t(f"staff.card.language_{language or turn.language.value}"),
+    )
+    await turn.say(
+        f"{before}\n\n{card}" if before else card,
         buttons=[
             [
                 button(turn.t("staff.card.language_nl"), StaffLanguage(Language.NL)),

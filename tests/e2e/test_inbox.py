@@ -116,7 +116,8 @@ async def test_a_question_reaches_the_counsellor_and_a_reply_reaches_the_partici
     of_sanne: dict[str, Any] = {"ticket": 1, "name": "Sanne", "question": QUESTION}
     assert said(ticket["text"], "inbox.ticket", group=in_the_pool, **of_sanne)
     assert str(saver.id) not in ticket["text"]
-    assert answer["text"] == nl("inbox.answer", words=ANSWER)
+    # the answer carries the counsellor's first name (issue 26.6)
+    assert answer["text"] == nl("inbox.named.answer", name="Carla", words=ANSWER)
     assert relayed["text"] == nl("inbox.relayed", ticket=1)
     async with database.snapshot() as session:
         kinds = list(await session.scalars(select(Event.kind).order_by(Event.id)))
@@ -249,7 +250,7 @@ async def test_a_closed_question_is_forgotten_after_the_retention_period(
         [empty] = await carla.wait_for_messages(count=1)
     assert received.startswith("tkt:")
     [call_me_text] = [c.text.nl for c in runtime.trial.protocol.inbox.canned if c.key == "call_me"]
-    assert canned["text"] == nl("inbox.answer", words=call_me_text)
+    assert canned["text"] == nl("inbox.named.answer", name="Carla", words=call_me_text)
     assert said(listed["text"], "inbox.tickets", count=1)
     answered = nl("inbox.state_answered")
     assert said(listed["text"], "inbox.ticket_line", within=True, ticket=1, state=answered)

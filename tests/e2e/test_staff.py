@@ -85,7 +85,9 @@ async def test_invite_makes_a_researcher_who_sees_counts_only(
         stranger = sandbox.add_user("Eve", language_code="en")
         stranger.send(f"/start {token}")
         [reused] = await stranger.wait_for_messages(count=1)
-    assert welcome["text"] == text(Language.EN, "staff.welcome_researcher")
+    # with the name and language participants would see, accepted with the invite (SPEC §11.4)
+    card = text(Language.EN, "staff.card.shown", name="Rob", spoken="English")
+    assert welcome["text"] == text(Language.EN, "staff.welcome_researcher") + "\n\n" + card
     assert said(counts["text"], "researcher.trial", language=Language.EN, enrolled=1)
     assert "site=utrecht" in counts["text"].lower()
     assert "Sanne" not in counts["text"]

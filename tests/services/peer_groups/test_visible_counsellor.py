@@ -62,8 +62,9 @@ async def test_staff_accept_their_telegram_name_with_the_invite_and_may_change_i
 
     [staff] = await rows(world, StaffMember, StaffMember.telegram_user_id == user_id)
     assert (staff.display_name, staff.language) == ("Sanne de Vries", "nl")
-    card = [r.text for r in await replies(world, accepted)][-1]
-    assert card == expected("staff.card.shown", name="Sanne", spoken="Nederlands")
+    [welcome] = [r.text for r in await replies(world, accepted)]
+    card = expected("staff.card.shown", name="Sanne", spoken="Nederlands")
+    assert welcome == expected("staff.welcome_counsellor") + "\n\n" + card
     assert [r.text for r in await replies(world, renamed)] == [
         expected("staff.card.shown", name="Sanne de Vries", spoken="Nederlands")
     ]
