@@ -36,7 +36,7 @@ from bot.services.peer_groups.lookups import responsible
 from bot.services.peer_groups.messaging import post, tell
 from bot.services.peer_groups.presence import record
 from bot.services.trial import Trial
-from experiments.protocol import Track
+from experiments.protocol import Protocol, Track
 from experiments.records import Done, GroupEventKind, Window
 
 CLOSING_WEEK = timedelta(days=7)
@@ -64,6 +64,12 @@ def plan(group: PeerGroup, length: timedelta) -> list[tuple[Step, datetime]]:
         ("closing_week", start + length - CLOSING_WEEK),
         ("close", start + length),
     ]
+
+
+def open_for_newcomers(group: PeerGroup, protocol: Protocol, now: datetime) -> bool:
+    """Whether someone may still be placed in the group: not once its closing week began."""
+    length = protocol.groups.cycle_length
+    return length is None or now < group.formed_at + length - CLOSING_WEEK
 
 
 async def scan_cycles(session: AsyncSession, trial: Trial, now: datetime) -> CycleScan:
@@ -147,8 +153,8 @@ async def _announce(
             now=now,
             not_before=trial.protocol.next_allowed_time(now),
         )
-    if step != "closing_week":
-        return
+    if step != "closing_week" or group.status is not GroupStatus.ACTIVE:
+        return  # the thank-you is for a group that has its chat
     stamp = int(end.astimezone(trial.protocol.zone).strftime("%Y%m%d"))
     for recipient in await responsible(session, group, trial.staff):
         language = recipient.language

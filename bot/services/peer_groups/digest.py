@@ -254,7 +254,9 @@ async def send_suggestion(turn: Turn, trial: Trial, data: str | None) -> None:
     languages = await group_languages(session, group)
     words = in_languages(languages, lambda lang: text(lang, f"presence.suggest.{press.suggestion}"))
     name = await staff_name(session, turn.user_id)
-    intent = f"suggested:{group.id}:{press.week}:{press.suggestion}"
+    # one thank-you per group, whether tapped under a digest or under the closing week's note
+    once = "last" if press.suggestion == "thanks" else press.week
+    intent = f"suggested:{group.id}:{once}:{press.suggestion}"
     who = outcomes.asker(turn.user_id, turn.language, group.id, "post", intent)
     added = await post(
         session,

@@ -31,6 +31,7 @@ from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import Priority
 from bot.services.peer_groups.binding import LINK_KIND
+from bot.services.peer_groups.cycle import open_for_newcomers
 from bot.services.peer_groups.ingredients import draw_ingredients
 from bot.services.trial import Trial
 from experiments.protocol import Component
@@ -234,7 +235,8 @@ async def _join_running(
     )
     largest = trial.protocol.groups.max_size
     for group, size in sizes:
-        if size + len(waiting) > largest or not near & set(group.age_band.split("+")):
+        fits = size + len(waiting) <= largest and near & set(group.age_band.split("+"))
+        if not fits or not open_for_newcomers(group, trial.protocol, now):  # not in its last week
             continue
         taken = list(waiting)
         waiting.clear()

@@ -22,7 +22,9 @@ from tests.services.peer_groups.world import (
     formed_group,
     group_row,
     joined_group,
+    members_of,
     outbox,
+    peers,
     replies,
     rows,
 )
@@ -30,6 +32,7 @@ from tests.texts import expected, said
 
 DAY = timedelta(days=1)
 CYCLE = 70 * DAY  # the shipped study's groups.cycle_length
+PAST_THE_LIMIT = 15 * DAY  # longer than the shipped pool_max_wait
 
 
 async def _posts(world: World, group: Group, kind: str) -> list[str]:
@@ -168,3 +171,16 @@ async def test_after_downtime_only_the_step_due_now_is_taken(world: World) -> No
 
     [closing] = await _posts(world, group, "group_cycle")
     assert said(closing, "cycle.closing_week")
+
+
+async def test_nobody_is_placed_in_a_group_in_its_last_week(world: World) -> None:
+    group = await bound_group(world, 3, band="26-35")
+    formed = (await group_row(world, group.id)).formed_at
+    world.clock.set(formed + 50 * DAY)
+    [late] = await peers(world, 1, band="36-49")
+
+    world.clock.set(formed + 50 * DAY + PAST_THE_LIMIT)  # day 65: the group's closing week
+    await calls.scan(world)
+
+    members = await members_of(world, group.id)
+    assert late.participant_id not in {m.participant_id for m in members}
