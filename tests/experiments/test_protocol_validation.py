@@ -190,9 +190,10 @@ def test_the_shipped_study_closes_its_groups_within_the_follow_up_window(
     study_data: dict[str, Any],
 ) -> None:
     protocol = validate_protocol(study_data)
-    length = protocol.groups.cycle_length
+    length, plan = protocol.groups.cycle_length, protocol.analysis
     assert length is not None
-    assert length + protocol.schedule.pool_max_wait <= protocol.analysis.follow_up
+    assert plan is not None
+    assert length + protocol.schedule.pool_max_wait <= plan.follow_up
     assert "each group's cycle: 70 days from its formation" in summarize(protocol)
 
 
