@@ -10,6 +10,7 @@ from bot.services import button_data
 from bot.services.button_data import (
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -54,6 +55,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.just(AskAboutPlacement()),
 )
 
 
