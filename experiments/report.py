@@ -403,7 +403,19 @@ def _group_text(groups: an.GroupFlow | None) -> str:
     if groups.never_joined is not None:
         joined += f", never joined {groups.never_joined}"
     listed = f" ({states})" if states else ""
-    return f"groups: {groups.groups}{listed}; in a group: {groups.assigned}{joined}"
+    return f"groups: {groups.groups}{listed}; in a group: {groups.assigned}{joined}" + _placing(
+        groups
+    )
+
+
+def _placing(groups: an.GroupFlow) -> str:
+    """Never placed (of whom not placeable) and the median days to a group."""
+    if groups.never_placed is None:
+        return ""
+    said = f"; never placed {groups.never_placed} (not placeable {groups.not_placeable or 0})"
+    if groups.days_to_group is not None:
+        said += f"; median days to a group {groups.days_to_group:.1f}"
+    return said
 
 
 def _save(figure: Figure, path: Path) -> None:
@@ -475,9 +487,12 @@ def _consort_figure(
             spread = f", size {sizes.min()}–{sizes.max()}" if len(sizes) else ""
             lines.append(f"groups formed: {arm.groups.groups}{spread}")
             lines.append(
-                f"in a group: {arm.groups.assigned}; not placed: "
-                f"{arm.allocated - arm.groups.assigned}"
+                f"in a group: {arm.groups.assigned}; never placed: "
+                f"{arm.allocated - arm.groups.assigned} "
+                f"(not placeable: {arm.groups.not_placeable or 0})"
             )
+            if arm.groups.days_to_group is not None:
+                lines.append(f"median days to a group: {arm.groups.days_to_group:.1f}")
             if arm.groups.never_joined is not None:
                 lines.append(
                     f"joined: {arm.groups.joined}; never joined: {arm.groups.never_joined}"
