@@ -38,10 +38,10 @@ __all__ = [
 Track = Literal["savings", "jobsearch"]
 TRACKS: tuple[Track, ...] = ("savings", "jobsearch")
 Stratifier = Literal["track", "age_band", "site"]
+STRATIFIERS: tuple[Stratifier, ...] = ("track", "age_band", "site")
 # What the group scan tries, in the protocol's order, for someone waiting past `pool_max_wait`:
 # a running group of their arm and track, or a smaller group from every age band of both.
 PlacementStep = Literal["running_group", "smaller_group"]
-STRATIFIERS: tuple[Stratifier, ...] = ("track", "age_band", "site")
 
 
 class _Section(BaseModel):

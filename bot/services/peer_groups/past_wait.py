@@ -55,11 +55,15 @@ async def place_overdue(
     limit = trial.protocol.schedule.pool_max_wait
     result = PastWait()
     overdue_first = sorted(
-        (pool for pool, waiting in pools.items() if waiting),
-        key=lambda pool: (pools[pool][0].entry.entered_at, pools[pool][0].participant_id),
+        (
+            pool
+            for pool, waiting in pools.items()
+            if waiting and now - waiting[0].entered_at >= limit
+        ),
+        key=lambda pool: (pools[pool][0].entered_at, pools[pool][0].participant_id),
     )
     for pool in overdue_first:
-        overdue = [w for w in pools[pool] if now - w.entry.entered_at >= limit]
+        overdue = [w for w in pools[pool] if now - w.entered_at >= limit]
         for step in trial.protocol.groups.placement_order:
             if not overdue:
                 break

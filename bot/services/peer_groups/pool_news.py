@@ -38,6 +38,10 @@ class Waiting:
     def participant_id(self) -> int:
         return self.entry.participant_id
 
+    @property
+    def entered_at(self) -> datetime:
+        return self.entry.entered_at
+
 
 async def tell_waiting(
     session: AsyncSession,
