@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import PoolEntry
 from bot.db.study import Event, Participant, ParticipantStatus
-from experiments.events import EventKind
+from experiments.records import EventKind
 from experiments.protocol import Protocol
 
 GRACE = timedelta(days=7)  # the week past the wait limit the target allows

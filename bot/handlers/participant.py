@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.handlers.adapter import argument_text, run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.participants import activity, enrollment, participation, surveys
+from bot.services.participants import activity, deletion, enrollment, participation, surveys
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 
@@ -67,8 +67,8 @@ async def resume(update: Update, context: LotgenootContext) -> None:
 
 
 async def stop(update: Update, context: LotgenootContext) -> None:
-    """/stop: no more messages."""
-    await run_turn(update, context, participation.stop)
+    """/stop: no more messages, after one confirming tap."""
+    await run_turn(update, context, participation.ask_stop)
 
 
 async def my_data(update: Update, context: LotgenootContext) -> None:
@@ -78,7 +78,7 @@ async def my_data(update: Update, context: LotgenootContext) -> None:
 
 async def delete(update: Update, context: LotgenootContext) -> None:
     """/delete: erasure, after confirmation."""
-    await run_turn(update, context, participation.ask_delete)
+    await run_turn(update, context, deletion.ask_delete)
 
 
 COMMANDS = {

@@ -17,9 +17,9 @@ from bot.paths import shipped_config
 from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.export import ExportFormat
+from experiments.outputs import ExportFormat
 from experiments.protocol import load_protocol
+from experiments.records import EventKind
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("mrt.toml")),

@@ -8,10 +8,9 @@ from datetime import timedelta
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 
 from experiments import analysis as an
-from experiments.events import EventKind
-from experiments.export import build_tables
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
+from experiments.records import EventKind
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import TrialSettings, build_tables, simulate_trial
 from tests.research.test_analysis import DESIGN
 
 

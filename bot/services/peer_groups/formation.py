@@ -51,7 +51,9 @@ async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> For
         for size in split_sizes(len(pools[pool]), groups.min_size, groups.max_size):
             taken, pools[pool] = pools[pool][:size], pools[pool][size:]
             reason = f"{size + len(pools[pool])} waiting, at least {groups.min_size} needed"
-            result.formed.append(await new_group(session, pool, taken, "formed", reason, now))
+            result.formed.append(
+                await new_group(session, trial, pool, taken, "formed", reason, now)
+            )
     result.past_wait = await place_overdue(session, pools, trial, now)
     result.formed += result.past_wait.formed
     return result

@@ -35,8 +35,8 @@ from bot.services.peer_groups.placing import (
 from bot.services.peer_groups.pool_news import Placement, tell_not_placeable, tell_placed
 from bot.services.peer_groups.pools import Pool, Waiting
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.records import EventKind
+from experiments.protocol import Component
 
 
 @dataclass
@@ -153,7 +153,7 @@ async def _smaller_group(
         f"waited past {trial.protocol.schedule.pool_max_wait}; {len(taken)} from "
         f"{', '.join(sorted(used))} (at least {groups.smallest})"
     )
-    group = await new_group(session, (arm, track, merged), taken, decision, reason, now)
+    group = await new_group(session, trial, (arm, track, merged), taken, decision, reason, now)
     for person in taken:
         await tell_placed(session, person, decision, len(taken), now)
     return group

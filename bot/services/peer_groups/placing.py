@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import FormationDecision, GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event
 from bot.db.upsert import insert_if_absent
+from bot.services.peer_groups.ingredients import draw_ingredients
 from bot.services.peer_groups.pool_news import Waiting
 from bot.services.peer_groups.pools import Pool
-from experiments.events import EventKind
+from bot.services.trial import Trial
+from experiments.records import EventKind
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 RUNNING = (GroupStatus.AWAITING_BIND, GroupStatus.ACTIVE)  # groups that may still take people
@@ -28,13 +30,15 @@ RUNNING = (GroupStatus.AWAITING_BIND, GroupStatus.ACTIVE)  # groups that may sti
 
 async def new_group(
     session: AsyncSession,
+    trial: Trial,
     pool: Pool,
     taken: list[Waiting],
     decision: str,
     reason: str,
     now: datetime,
 ) -> PeerGroup:
-    """A group formed from `taken`, waiting for its counsellor to bind a chat."""
+    """A group formed from `taken`, waiting for its counsellor to bind a chat; its group-level
+    ingredients are drawn now (SPEC §11.9)."""
     arm, track, band = pool
     languages = Counter(w.language for w in taken)
     language = "nl" if languages["nl"] >= languages["en"] else "en"
@@ -50,6 +54,7 @@ async def new_group(
     )
     session.add(group)
     await session.flush()
+    await draw_ingredients(session, trial, group, now)
     await place(session, group, taken, decision, now)
     await decide(session, pool, decision, reason, now, group, len(taken))
     return group

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.db.delivery import OutboxStatus
 from bot.db.groups import FormationDecision, GroupStatus, PeerGroup
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     World,

@@ -10,7 +10,7 @@ from bot.db.groups import FormationDecision, PeerGroup
 from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, plural, text
 from bot.services import button_data
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     ADMIN,

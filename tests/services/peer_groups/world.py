@@ -27,8 +27,7 @@ from bot.outbox.outcomes import Delivered
 from bot.services.peer_groups.binding import LINK_KIND
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol import Protocol
-from experiments.protocol_sections import Schedule
+from experiments.protocol import Protocol, Schedule
 from tests.groups.world import small_groups
 from tests.services.conftest import SITE
 from tests.services.peer_groups import calls
