@@ -15,7 +15,7 @@ from bot.services import button_data
 from bot.services.keyboard import LAYOUTS
 from bot.services.participants.conversation import SHORTCUT_SERVICES
 from experiments.protocol import load_protocol
-from experiments.templates import PLACEHOLDERS
+from experiments.protocol.templates import PLACEHOLDERS
 
 # "Stuur /x", "stuur dan /x", "Send /x", "then send /x", "typ /x", "type /x"
 SEND_A_COMMAND = re.compile(r"\b(stuur|send|typ|type)\b(\s+(dan|then))?\s+/[a-z]", re.IGNORECASE)

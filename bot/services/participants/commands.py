@@ -14,7 +14,7 @@ from typing import Final, Literal
 from bot.db.study import Participant
 from bot.services.counsellor_inbox.tickets import has_contact
 from bot.services.trial import Trial
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 
 # what a command needs: a track that keeps that logbook, or a counsellor to ask
 Needs = Literal["savings", "jobsearch", "counsellor"]
