@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import PoolEntry
 from bot.db.study import Event, Participant, ParticipantStatus
-from experiments.records import EventKind
 from experiments.protocol import Protocol
+from experiments.records import EventKind
 
 GRACE = timedelta(days=7)  # the week past the wait limit the target allows
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 
 from experiments import analysis as an
-from experiments.records import EventKind
 from experiments.allocation import Pseudonymizer
 from experiments.outputs import TrialSettings, build_tables, simulate_trial
+from experiments.records import EventKind
 from tests.research.test_analysis import DESIGN
 
 

@@ -35,8 +35,8 @@ from bot.services.peer_groups.placing import (
 from bot.services.peer_groups.pool_news import Placement, tell_not_placeable, tell_placed
 from bot.services.peer_groups.pools import Pool, Waiting
 from bot.services.trial import Trial
-from experiments.records import EventKind
 from experiments.protocol import Component
+from experiments.records import EventKind
 
 
 @dataclass

@@ -23,8 +23,8 @@ from bot.db.study import Event, Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.services.peer_groups.pool_news import Waiting, tell_update, tell_waiting
 from bot.services.trial import Trial
-from experiments.records import EventKind
 from experiments.protocol import Component
+from experiments.records import EventKind
 
 Pool = tuple[str, str, str]  # arm, track, age band
 DAY = timedelta(days=1)
