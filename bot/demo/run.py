@@ -29,6 +29,7 @@ from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
+from bot.demo.placement import Placement, placement_counts
 from bot.demo.staff import Admin, Counsellor
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
@@ -67,7 +68,8 @@ class DemoResult:
     peer_staying: int = 0  # peer-arm participants who did not stop or erase
     peer_in_group: int = 0  # … of whom in their Telegram group at the end
     join_reminders: int = 0  # join reminders sent
-    pool_updates: int = 0  # "still waiting" updates and wait-limit news sent
+    pool_updates: int = 0  # "still waiting" updates sent
+    placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
 
     @property
@@ -158,7 +160,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
                 )
                 await _simulate(sandbox, runtime, clock, options, console, staff, micro)
-            result = await _summarize(database, options, database_file, trial)
+            result = await _summarize(database, options, database_file, trial, clock.now())
             result.group_bounds = bounds
             if trial.protocol.micro_randomization is not None:
                 result.micro_truth = await true_effects(runtime, micro.effect)
@@ -304,7 +306,7 @@ async def _nudge_counts(database: Database) -> dict[str, int]:
 
 
 async def _summarize(
-    database: Database, options: DemoOptions, database_file: Path, trial: Trial
+    database: Database, options: DemoOptions, database_file: Path, trial: Trial, end: datetime
 ) -> DemoResult:
 
     peer_arms = trial.protocol.arms_with(Component.PEER_GROUP)
@@ -339,6 +341,7 @@ async def _summarize(
             )
             or 0
         )
+        result.placement = await placement_counts(session, trial.protocol, end)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

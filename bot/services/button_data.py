@@ -158,6 +158,11 @@ class GoOn:
 
 
 @dataclass(frozen=True)
+class AskAboutPlacement:
+    """ "Ask my counsellor" under the word that no group can take someone in yet."""
+
+
+@dataclass(frozen=True)
 class ResolveFlag:
     """A counsellor closes group report `report_id`."""
 
@@ -202,6 +207,7 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
+    | AskAboutPlacement
 )
 
 
@@ -268,6 +274,8 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
+        case AskAboutPlacement():
+            return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -328,6 +336,8 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
+        case "pool", ["ask"]:
+            return AskAboutPlacement()
     return None
 
 

@@ -70,6 +70,10 @@ _LABELS = {
     "day": "Participant's day of the decision point (1 = allocation day)",
     "prior_outcome": "The proximal outcome in the same window before the decision point",
     "prior_sent": "The previous decision point sent the nudge",
+    "detail_decision": "Placement: formed, filled, merged, formed_small or joined_group",
+    "detail_waited_days": "Placement: whole days waited in the pool",
+    "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
+    "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -103,6 +107,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.GROUP_JOIN: "Joined their peer group",
     EventKind.GROUP_LEAVE: "Left (or was removed from) their peer group",
     EventKind.GROUP_MESSAGE: "Wrote a message in their peer group (its text is never kept)",
+    EventKind.GROUP_PLACED: "Placed in a peer group (detail_group, detail_decision, "
+    "detail_waited_days)",
+    EventKind.POOL_NOT_PLACEABLE: "Waited past the limit and could not be placed in any group "
+    "(detail_waiting, detail_needed); told once",
     EventKind.TICKET_OPENED: "Asked their counsellor a question (counsellor inbox)",
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",

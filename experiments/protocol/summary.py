@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from experiments.protocol.durations import describe_duration as words
-from experiments.protocol.sections import Component
+from experiments.protocol.sections import Component, Groups
 
 if TYPE_CHECKING:
     # protocol.py re-exports summarize, so the model is imported for type checking only.
@@ -92,6 +92,7 @@ def _groups(protocol: Protocol) -> list[str]:
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
         f"{words(groups.counsellor_inactive_after)}",
+        f"  past the wait limit: {_placement_steps(groups)}",
         *_group_factorial(protocol),
     ]
 
@@ -106,6 +107,15 @@ def _group_factorial(protocol: Protocol) -> list[str]:
         f"combinations equally often per arm and track; blocks of "
         f"{', '.join(str(m) for m in factorial.block_multiples)} × each)"
     ]
+
+
+def _placement_steps(groups: Groups) -> str:
+    steps = {
+        "running_group": f"a running group of the arm and track (up to {groups.size_slack} "
+        "over the maximum)",
+        "smaller_group": f"a smaller group from every age band (at least {groups.smallest})",
+    }
+    return ", else ".join(steps[step] for step in groups.placement_order)
 
 
 def _quiet_hours(protocol: Protocol) -> str:

@@ -22,6 +22,8 @@ class EventKind(enum.StrEnum):
     GROUP_JOIN = "group_join"
     GROUP_LEAVE = "group_leave"
     GROUP_MESSAGE = "group_message"
+    GROUP_PLACED = "group_placed"
+    POOL_NOT_PLACEABLE = "pool_not_placeable"
     TICKET_OPENED = "ticket_opened"
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"

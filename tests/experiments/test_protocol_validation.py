@@ -176,6 +176,15 @@ def test_minimum_group_size_may_not_exceed_the_maximum(study_data: dict[str, Any
     assert problems(study_data) == ["groups.max_size: must not be less than min_size"]
 
 
+def test_a_placement_step_is_named_once_and_known(study_data: dict[str, Any]) -> None:
+    study_data["groups"]["placement_order"] = ["smaller_group", "smaller_group"]
+    assert problems(study_data) == ["groups.placement_order: lists a step twice"]
+    study_data["groups"]["placement_order"] = ["merge"]
+    assert "groups.placement_order[0]: must be one of 'running_group' or 'smaller_group'" in (
+        problems(study_data)
+    )
+
+
 def test_unknown_time_zone_is_refused(study_data: dict[str, Any]) -> None:
     study_data["study"]["timezone"] = "Mars/Olympus"
     (line,) = problems(study_data)

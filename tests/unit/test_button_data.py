@@ -10,6 +10,7 @@ from bot.services import button_data
 from bot.services.button_data import (
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -55,6 +56,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.just(AskAboutPlacement()),
     st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
 )
 

@@ -13,6 +13,7 @@ from bot.services.button_data import (
     STAFF_PRESSES,
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -30,6 +31,7 @@ from bot.services.button_data import (
     TypeInstead,
 )
 from bot.services.counsellor_inbox import desk, tickets
+from bot.services.counsellor_inbox.about_placement import ask_about_placement
 from bot.services.participants import (
     activity,
     deletion,
@@ -115,6 +117,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await intake.go_on(turn, trial)
         case GoOn():
             await surveys.continue_survey(turn, trial)
+        case AskAboutPlacement():
+            await ask_about_placement(turn, trial)
 
 
 async def typed(turn: Turn, trial: Trial, words: str) -> None:
