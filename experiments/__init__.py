@@ -37,6 +37,8 @@ PUBLIC: dict[str, str] = {
     "parse_as_of": "data_date",
     "format_design_power": "design_power",
     "simulate_power": "design_power",
+    "CORRECTION_OF": "events",
+    "ENTRY_KINDS": "events",
     "EventKind": "events",
     "JOB_SEARCH_KINDS": "events",
     "LOGGED_KINDS": "events",

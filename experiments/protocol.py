@@ -28,6 +28,7 @@ from experiments.protocol_errors import ProtocolError, problem, problems_from
 from experiments.protocol_sections import (
     Arm,
     Component,
+    Corrections,
     CurriculumWeek,
     Groups,
     Inbox,
@@ -71,6 +72,7 @@ class Protocol(BaseModel):
     groups: Groups = Groups()
     quiet_hours: QuietHours = QuietHours()
     limits: Limits = Limits()
+    corrections: Corrections = Corrections()
     person_limits: PersonLimits = PersonLimits()
     tracks: Tracks = Tracks()
     templates: Templates

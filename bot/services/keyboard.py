@@ -13,9 +13,15 @@ from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language, text
 
 ASK = "ask"  # the counsellor inbox: shown only to someone with a counsellor (see menu_for)
+UNDO = "undo"  # take back the last entry: beside the logging buttons
 LAYOUTS = {
-    "savings": (("saved",), ("progress", "help"), (ASK,)),
-    "jobsearch": (("applied", "interview"), ("job", "training"), ("progress", "help"), (ASK,)),
+    "savings": (("saved", UNDO), ("progress", "help"), (ASK,)),
+    "jobsearch": (
+        ("applied", "interview"),
+        ("job", "training", UNDO),
+        ("progress", "help"),
+        (ASK,),
+    ),
 }
 
 

@@ -24,13 +24,16 @@ from bot.services.button_data import (
     Dismiss,
     Erase,
     GoOn,
+    Keep,
     Later,
     Steps,
     TypeInstead,
+    Undo,
 )
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants import (
     activity,
+    corrections,
     enrollment,
     intake,
     intents,
@@ -84,6 +87,10 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await turn.say_text("intents.nothing")
         case ActionDetail():
             await activity.detail_offered(turn, request, trial)
+        case Undo():
+            await corrections.confirmed(turn, request, trial)
+        case Keep(offer):
+            await corrections.kept(turn, offer)
         case Erase(confirmed):
             await participation.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:
