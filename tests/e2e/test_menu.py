@@ -49,7 +49,10 @@ async def test_after_intake_a_saver_has_a_persistent_menu_in_her_language(
     assert keyboard is not None
     assert keyboard["is_persistent"] is True
     assert keyboard["resize_keyboard"] is True
-    assert _labels(keyboard) == [[nl("menu.saved")], [nl("menu.progress"), nl("menu.help")]]
+    assert _labels(keyboard) == [
+        [nl("menu.saved"), nl("menu.undo")],
+        [nl("menu.progress"), nl("menu.help")],
+    ]
 
 
 async def test_a_saver_logs_and_checks_progress_by_taps_only(
@@ -95,7 +98,7 @@ async def test_a_jobseeker_logs_three_kinds_of_steps_by_taps_only(
         )  # fmt: skip
         assert _labels(emma.reply_keyboard) == [
             [en("menu.applied"), en("menu.interview")],
-            [en("menu.job"), en("menu.training")],
+            [en("menu.job"), en("menu.training"), en("menu.undo")],
             [en("menu.progress"), en("menu.help")],
         ]
         emma.tap(en("menu.applied"))

@@ -101,7 +101,7 @@ async def test_a_jobseeker_corrects_a_wrong_count_by_taps_and_every_count_agrees
         "undo.done_applied",
         what=_what(3),
         period_count="0",
-        goal="3",
+        goal=_what(3),
         button=nl("menu.applied"),
     )
     await _applied(ria, 1)

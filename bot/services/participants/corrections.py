@@ -167,7 +167,7 @@ async def _receipt(turn: Turn, participant: Participant, entry: Event, trial: Tr
         "undo.done_applied",
         what=what,
         period_count=str(ledger.counted(EventKind.APPLIED, start)),
-        goal=str(participant.commitment_applications or 0),
+        goal=turn.plural("count.applications", participant.commitment_applications or 0),
         button=button,
     )
 
