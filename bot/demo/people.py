@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, SandboxUser
+from experiments.protocol import Track
 
 REPLY_TIMEOUT_S = 30.0
 JOIN_LINK = re.compile(r"https://t\.me/\+\S+")
@@ -51,7 +52,7 @@ class Person:
     """One simulated participant and what they have done so far."""
 
     user: SandboxUser
-    track: str
+    track: Track
     birth_year: int
     language: str
     rng: random.Random
@@ -132,13 +133,15 @@ class Person:
             self.status = "blocked"
             return
         if self.rng.random() < 0.002:
-            await self._say("/stop")
+            self.user.send("/stop")
+            self.user.press(await self._reply("stop:"), "stop:yes")  # the confirming tap
+            await self._reply()
             self.status = "withdrawn"
             return
         if self.status == "enrolled" and self.rng.random() < 0.003:
             await self._say("/pause")
             self.status, self.resume_on_day = "paused", day + self.rng.randint(3, 10)
-        if self.track == "savings":
+        if self.track == Track.SAVINGS:
             if self.rng.random() < 1 - (1 - weekly) ** (1 / 7):
                 await self._save()
             return
@@ -150,7 +153,7 @@ class Person:
 
     async def act_on_prompt(self) -> None:
         """After a check-in (or on their own): save, or send one application."""
-        if self.track == "savings":
+        if self.track == Track.SAVINGS:
             await self._save()
         else:
             await self._log_steps("applied", 1)

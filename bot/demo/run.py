@@ -39,9 +39,8 @@ from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
-from experiments.events import CORRECTION_KINDS
-from experiments.protocol import Protocol, load_protocol
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Protocol, Track, load_protocol
+from experiments.records import CORRECTION_KINDS
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
@@ -88,7 +87,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
         people.append(
             Person(
                 user=user,
-                track="savings" if index % 2 == 0 else "jobsearch",
+                track=Track.SAVINGS if index % 2 == 0 else Track.JOBSEARCH,
                 birth_year=2026 - master.randint(17, 60),
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
@@ -231,7 +230,7 @@ def _weekly(person: Person, options: DemoOptions) -> float:
     arm = person.arm or "control"
     table = (
         options.effects.deposit_probability
-        if person.track == "savings"
+        if person.track == Track.SAVINGS
         else options.effects.applications_per_week
     )
     return table.get(arm, table["control"])

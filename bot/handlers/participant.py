@@ -10,6 +10,7 @@ from bot.handlers.context import LotgenootContext
 from bot.services.participants import (
     activity,
     corrections,
+    deletion,
     enrollment,
     participation,
     surveys,
@@ -73,8 +74,8 @@ async def resume(update: Update, context: LotgenootContext) -> None:
 
 
 async def stop(update: Update, context: LotgenootContext) -> None:
-    """/stop: no more messages."""
-    await run_turn(update, context, participation.stop)
+    """/stop: no more messages, after one confirming tap."""
+    await run_turn(update, context, participation.ask_stop)
 
 
 async def my_data(update: Update, context: LotgenootContext) -> None:
@@ -84,7 +85,7 @@ async def my_data(update: Update, context: LotgenootContext) -> None:
 
 async def delete(update: Update, context: LotgenootContext) -> None:
     """/delete: erasure, after confirmation."""
-    await run_turn(update, context, participation.ask_delete)
+    await run_turn(update, context, deletion.ask_delete)
 
 
 COMMANDS = {

@@ -20,22 +20,24 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
-from experiments.languages import Language
+from experiments.protocol import TRACKS, Language, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
 _SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
-TRACKS: Final = ("savings", "jobsearch")
 ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
     "training": ("apprenticeship", "school", "course"),
 }
 
+# what a person can do by one tap besides logging (participants/shortcuts.py): the same service
+# as the command of that name
+SHORTCUTS: Final = ("survey", "goal", "language", "pause", "resume", "stop", "mydata", "delete")
+
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
-Track = Literal["savings", "jobsearch"]
 CountedKind = Literal["applied", "interview"]
 
 
@@ -98,6 +100,13 @@ class TypeInstead:
 @dataclass(frozen=True)
 class ConfirmStop:
     """Yes to "do you want to stop?" asked after everyday words such as "stop"."""
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A tap that does what the command `name` does (one of SHORTCUTS), for those who tap."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,7 @@ Press = (
     | Steps
     | TypeInstead
     | ConfirmStop
+    | Shortcut
     | Dismiss
     | ActionDetail
     | Undo
@@ -254,6 +264,8 @@ def _encode(press: Press) -> str:
             return f"type:{what}"
         case ConfirmStop():
             return "stop:yes"
+        case Shortcut(name):
+            return f"do:{name}"
         case Dismiss():
             return "dismiss"
         case ActionDetail(kind, detail, offer):
@@ -296,8 +308,8 @@ def decode(data: str | None) -> Press | None:
             return Consent(answer == "yes", code)
         case "lang", [("nl" | "en") as language]:
             return ChooseLanguage(Language(language))
-        case "track", [("savings" | "jobsearch") as track]:
-            return ChooseTrack(track)
+        case "track", [track] if track in TRACKS:
+            return ChooseTrack(Track(track))
         case "commit", [amount] if _positive(amount):
             return Commit(int(amount))
         case "goal", [amount] if _positive(amount):
@@ -312,6 +324,8 @@ def decode(data: str | None) -> Press | None:
             return TypeInstead(what)
         case "stop", ["yes"]:
             return ConfirmStop()
+        case "do", [name] if name in SHORTCUTS:
+            return Shortcut(name)
         case "dismiss", []:
             return Dismiss()
         case "act", [action, detail, offer] if detail in ACTION_DETAILS.get(

@@ -151,5 +151,6 @@ async def test_a_tap_alone_records_nothing_and_help_follows_the_track(
         [help_text] = await joost.wait_for_messages(count=1)
     assert question["text"] == nl("menu.how_many_applied")
     assert type_it["text"] == text(Language.NL, "menu.type_count"), "digits only, no command"
-    assert "/applied" in help_text["text"]
+    assert nl("menu.applied") in help_text["text"], "the help names the button, not /applied"
+    assert "/applied" not in help_text["text"]
     assert await _steps(database) == []

@@ -13,7 +13,14 @@ from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
-from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
+from tests.e2e.journey import (
+    bot_with_first_arm,
+    buttons,
+    enroll,
+    new_code,
+    scan_and_deliver,
+    stop,
+)
 from tests.texts import expected, protocol_text
 
 
@@ -146,8 +153,7 @@ async def test_stopped_participant_gets_no_more_nudges(
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
-        sanne.send("/stop")
-        [answer] = await sanne.wait_for_messages(count=1)
+        answer = await stop(sanne)
         before = len(sanne.messages)
         clock.advance(timedelta(days=30))
         await scan_and_deliver(runtime)

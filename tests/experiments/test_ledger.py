@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from experiments.events import CORRECTION_OF, EventKind
-from experiments.ledger import Done, Logged, Window, did, group_week
+from experiments.records import CORRECTION_OF, Done, EventKind, Logged, Window, did, group_week
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WEEK = timedelta(days=7)

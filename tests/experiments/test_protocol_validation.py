@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from experiments.protocol import (
+    Component,
     ProtocolError,
     load_protocol,
     parse_protocol,
     summarize,
     validate_protocol,
 )
-from experiments.protocol_sections import Component
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 

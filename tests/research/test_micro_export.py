@@ -17,10 +17,10 @@ from bot.paths import shipped_config
 from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.export import ExportFormat
-from experiments.micro_export import decision_table
+from experiments.micro.export import decision_table
+from experiments.outputs import ExportFormat
 from experiments.protocol import load_protocol
+from experiments.records import EventKind
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("mrt.toml")),
@@ -175,8 +175,8 @@ async def test_the_report_shows_the_excursion_effect_beside_the_simulated_truth(
 
 
 def test_a_corrected_entry_is_no_proximal_outcome() -> None:
-    """The decision table counts through `experiments.ledger`: an application taken back with
-    ↩️ Undo after a decision point is no outcome of it; a deposit kept is."""
+    """The decision table counts through `experiments.records.ledger`: an application taken back
+    with ↩️ Undo after a decision point is no outcome of it; a deposit kept is."""
     point = FIRST_POINT
     decisions = pd.DataFrame(
         {

@@ -8,12 +8,18 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
-from experiments.export import build_tables
-from experiments.models import Fitted, fit_model, holm
-from experiments.prespecified import Result, TrialAnalysis, analyse, icc_with_ci
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import (
+    Fitted,
+    Result,
+    TrialAnalysis,
+    analyse,
+    fit_model,
+    holm,
+    icc_with_ci,
+)
+from experiments.outputs import TrialSettings, build_tables, simulate_trial
 from experiments.protocol import Protocol, load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
 from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 
 STUDY = load_protocol(STUDY_FILE)

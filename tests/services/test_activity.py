@@ -12,7 +12,7 @@ from bot.services.participants import activity, corrections
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Component
+from experiments.protocol import Component
 from tests.services.conftest import Person, Said, enroll, events_of, new_code, nl, participant_of
 
 

@@ -21,12 +21,12 @@ from bot.services.participants.money import format_amount
 from bot.services.peer_groups.posts import scan_group_progress
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.export import build_tables
-from experiments.ledger import NOTHING, Window
-from experiments.ledger_frames import done_frame
-from experiments.prespecified import outcome_frame
-from experiments.protocol_sections import Corrections
-from experiments.pseudonyms import Pseudonymizer
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import outcome_frame
+from experiments.outputs import build_tables
+from experiments.protocol import Corrections
+from experiments.records import NOTHING, Window
+from experiments.records.ledger_frames import done_frame
 from tests.services.conftest import (
     Person,
     Said,

@@ -21,7 +21,7 @@ from bot.db.study import (
 )
 from bot.i18n import Language, plural
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue
-from bot.services.participants import activity, participation
+from bot.services.participants import activity, deletion, participation
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
@@ -331,7 +331,7 @@ async def test_mydata_of_a_stranger_says_nothing_is_stored(person: Person) -> No
 
 async def test_delete_asks_first_and_no_erases_nothing(runner: TurnRunner, person: Person) -> None:
     await enroll(person, runner)
-    [ask] = await person.run(participation.ask_delete)
+    [ask] = await person.run(deletion.ask_delete)
     assert ask.text == nl("delete.confirm")
     assert ask.buttons == ["del:yes", "del:no"]
     [reply] = await person.press("del:no")

@@ -1,6 +1,7 @@
 """One week with a deposit, a correction and a job-search step: the group's weekly post, the
 counsellor's /groups and /group, the participant's /progress and the analysis all count it the
-same way (`experiments.ledger.did`: a correction counts in the week of the entry it corrects)."""
+same way (`experiments.records.ledger.did`: a correction counts in the week of the entry it
+corrects)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from bot.services.peer_groups.posts import scan_group_progress
 from bot.services.runner import TurnRunner
 from bot.services.staff import counsellor_desk
 from bot.services.trial import Trial
-from experiments.export import build_tables
-from experiments.ledger_frames import done_frame
-from experiments.prespecified import outcome_frame
-from experiments.pseudonyms import Pseudonymizer
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import outcome_frame
+from experiments.outputs import build_tables
+from experiments.records.ledger_frames import done_frame
 from tests.services.conftest import Person, enroll, nl, participant_of, undo
 
 ADMIN = 1

@@ -24,13 +24,14 @@ from bot.services.button_data import (
     Later,
     Press,
     ResolveFlag,
+    Shortcut,
     Steps,
     TicketReply,
     Undo,
     decode,
     encode,
 )
-from experiments.languages import Language
+from experiments.protocol import Language, Track
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
@@ -38,7 +39,7 @@ offer_ids = st.integers(min_value=1, max_value=9_999_999_999)
 presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Consent, st.booleans(), tokens),
     st.builds(ChooseLanguage, st.sampled_from(tuple(Language))),
-    st.builds(ChooseTrack, st.sampled_from(button_data.TRACKS)),
+    st.builds(ChooseTrack, st.sampled_from(tuple(Track))),
     st.builds(Commit, amounts),
     st.builds(ChangeGoal, amounts),
     st.builds(Deposit, amounts, offer_ids),
@@ -58,6 +59,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
 )
 
 
@@ -113,6 +115,9 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "tkt:0:1",
         "tkt:1",
         "tktx:-3",
+        "do:undo",  # not a shortcut: only what the help offers to tap
+        "do:",
+        "do:pause:now",
         "unknown:thing",
         "q:" + "x" * 70,
     ],

@@ -19,8 +19,8 @@ from bot.services.peer_groups.posts import congratulate_deposit
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import JOB_SEARCH_KINDS, EventKind
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Track
+from experiments.records import JOB_SEARCH_KINDS, EventKind
 
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
@@ -31,13 +31,13 @@ ACTION_DETAILS = button_data.ACTION_DETAILS
 DEPOSIT = EventKind.DEPOSIT.value
 # the protocol's logbook (`[tracks]`) each kind a participant logs belongs to
 LOGBOOK: Final[dict[str, Track]] = {
-    EventKind.DEPOSIT: "savings",
-    **{kind: "jobsearch" for kind in JOB_SEARCH_KINDS},
+    EventKind.DEPOSIT: Track.SAVINGS,
+    **{kind: Track.JOBSEARCH for kind in JOB_SEARCH_KINDS},
 }
 # the refusal when a track does not keep that logbook: it says what they keep instead
 NOT_YOURS: Final[dict[Track, str]] = {
-    "savings": "activity.deposit_for_savers",
-    "jobsearch": "activity.steps_for_jobseekers",
+    Track.SAVINGS: "activity.deposit_for_savers",
+    Track.JOBSEARCH: "activity.steps_for_jobseekers",
 }
 
 

@@ -26,6 +26,7 @@ from bot.services.button_data import (
     GoOn,
     Keep,
     Later,
+    Shortcut,
     Steps,
     TypeInstead,
     Undo,
@@ -34,6 +35,7 @@ from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants import (
     activity,
     corrections,
+    deletion,
     enrollment,
     intake,
     intents,
@@ -43,8 +45,21 @@ from bot.services.participants import (
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
+from bot.services.runner import Service
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+
+# what a shortcut button does: the service of the command of that name
+SHORTCUT_SERVICES: dict[str, Service] = {
+    "survey": surveys.continue_survey,
+    "goal": lambda turn, trial: participation.goal(turn, trial, None),
+    "language": participation.ask_language,
+    "pause": participation.pause,
+    "resume": participation.resume,
+    "stop": participation.ask_stop,
+    "mydata": participation.my_data,
+    "delete": deletion.ask_delete,
+}
 
 
 async def press(turn: Turn, trial: Trial, data: str | None) -> None:
@@ -83,6 +98,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await menu.type_instead(turn, what, trial)
         case ConfirmStop():
             await participation.stop(turn, trial)
+        case Shortcut(name):
+            await SHORTCUT_SERVICES[name](turn, trial)
         case Dismiss():
             await turn.say_text("intents.nothing")
         case ActionDetail():
@@ -92,7 +109,7 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
         case Keep(offer):
             await corrections.kept(turn, offer)
         case Erase(confirmed):
-            await participation.erase(turn, confirmed, trial)
+            await deletion.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:
             await intake.answer_baseline(turn, instrument, item, value, trial)
         case Answer(wave, instrument, item, value):

@@ -1,9 +1,10 @@
 """↩️ Undo (the menu's button, or /undo): a participant takes back their last entry of any kind
 (a saving, applications, an interview, a job, a training) with one confirming tap.
 
-A correction is a new event of the entry's correction kind (`events.CORRECTION_OF`) that names
-the entry and carries minus its amount or count; nothing is edited or deleted, and every count
-(`experiments.ledger.did`: receipts, /progress, group posts, the analysis) leaves the entry out.
+A correction is a new event of the entry's correction kind (`experiments.records.CORRECTION_OF`)
+that names the entry and carries minus its amount or count; nothing is edited or deleted, and
+every count (`experiments.records.ledger.did`: receipts, /progress, group posts, the analysis)
+leaves the entry out.
 Only an entry within the protocol's `corrections.window` can be undone; an older one stays, and
 the person is told so. The confirming button is a stored offer, so a tap records once, and an
 entry is corrected at most once (the correction's dedupe key names it).
@@ -28,7 +29,7 @@ from bot.services.participants.offers import Offered
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import CORRECTION_OF, ENTRY_KINDS, EventKind
+from experiments.records import CORRECTION_OF, ENTRY_KINDS, EventKind
 
 _CORRECTION = aliased(Event)
 # built once: the participant's newest entry that no correction names yet

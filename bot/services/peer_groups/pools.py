@@ -31,8 +31,9 @@ from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import Priority
 from bot.services.peer_groups.binding import LINK_KIND
+from bot.services.peer_groups.ingredients import draw_ingredients
 from bot.services.trial import Trial
-from experiments.protocol_sections import Component
+from experiments.protocol import Component
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 MIN_VIABLE = 3  # fewer people than this are not a group, however long they waited
@@ -196,7 +197,7 @@ async def form_groups(session: AsyncSession, trial: Trial, now: datetime) -> For
         for size in split_sizes(len(pools[pool]), groups.min_size, groups.max_size):
             taken, pools[pool] = pools[pool][:size], pools[pool][size:]
             reason = f"{size + len(pools[pool])} waiting, at least {groups.min_size} needed"
-            result.formed.append(await _form(session, pool, taken, "formed", reason, now))
+            result.formed.append(await _form(session, trial, pool, taken, "formed", reason, now))
     for pool in sorted(pools):
         if (
             pools[pool]
@@ -343,11 +344,11 @@ async def _past_wait_limit(
         merged = "+".join(b for b in labels if b in (band, neighbour))
         reason = f"{waited}; merged with {len(taken)} from {neighbour}"
         pools[pool] = []
-        return await _form(session, (arm, track, merged), own + taken, "merged", reason, now)
+        return await _form(session, trial, (arm, track, merged), own + taken, "merged", reason, now)
     if len(own) >= MIN_VIABLE:
         pools[pool] = []
         reason = f"{waited}; no one waiting in a neighbouring band, so a smaller group"
-        return await _form(session, pool, own, "formed_small", reason, now)
+        return await _form(session, trial, pool, own, "formed_small", reason, now)
     # Too few, with nobody nearby to merge with: a formed group of their arm and track, in
     # their band or the next, takes them if it has room.
     if await _join_running(session, pool, own, trial, now):
@@ -363,6 +364,7 @@ async def _past_wait_limit(
 
 async def _form(
     session: AsyncSession,
+    trial: Trial,
     pool: Pool,
     taken: list[Waiting],
     decision: str,
@@ -384,6 +386,7 @@ async def _form(
     )
     session.add(group)
     await session.flush()
+    await draw_ingredients(session, trial, group, now)
     await _place(session, group, taken, now)
     await _decide(session, pool, decision, reason, now, group, len(taken))
     if decision in ("merged", "formed_small"):

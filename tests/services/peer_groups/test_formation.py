@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.db.groups import FormationDecision, GroupStatus, MemberStatus, PeerGroup, PoolEntry
 from bot.i18n import Language, text
+from experiments.protocol import Track
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     ADMIN,
@@ -59,7 +60,7 @@ async def test_savers_and_jobseekers_of_one_band_get_groups_of_their_own(world: 
 
     groups = {g.track: g for g in await rows(world, PeerGroup)}
     assert sorted(groups) == ["jobsearch", "savings"]
-    for track, people in (("savings", savers), ("jobsearch", jobseekers)):
+    for track, people in ((Track.SAVINGS, savers), (Track.JOBSEARCH, jobseekers)):
         placed = {m.participant_id for m in await members_of(world, groups[track].id)}
         assert placed == {p.participant_id for p in people}
 
