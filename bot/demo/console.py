@@ -93,6 +93,7 @@ class DemoConsole:
             self._console.print(f"report: {result.report}")
         if result.export is not None:
             self._console.print(f"export: {result.export}")
+        self._console.print(f"entries corrected (↩️ Herstel): {result.corrections}")
         self._console.print(f"database: {result.database_file}")
         self._console.print(
             f"Bot API calls the sandbox does not know: {result.unknown_calls}; "

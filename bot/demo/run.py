@@ -36,11 +36,12 @@ from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
+from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
 from experiments.protocol import Component, Protocol, Track, load_protocol
-from experiments.records import EventKind
+from experiments.records import CORRECTION_KINDS
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
@@ -71,6 +72,7 @@ class DemoResult:
     pool_updates: int = 0  # "still waiting" updates sent
     placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
+    corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -91,6 +93,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
                 birth_year=2026 - master.randint(17, 60),
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
+                slips=random.Random(f"{options.seed}:{index}:slips"),
             )
         )
     return people
@@ -319,13 +322,14 @@ async def _summarize(
             .group_by(Participant.arm)
         )
         result.arms = {str(arm): int(count) for arm, count in arms}
-        deposits = await session.execute(
-            select(Participant.arm, func.count())
-            .join(Event, Event.participant_id == Participant.id)
-            .where(Event.kind == EventKind.DEPOSIT)
-            .group_by(Participant.arm)
+        arm_of = select(Participant.id, Participant.arm).where(Participant.arm.is_not(None))
+        allocated = {person: str(arm) for person, arm in await session.execute(arm_of)}
+        for person, ledger in (await ledgers(session, list(allocated))).items():
+            arm = allocated[person]
+            result.deposits[arm] = result.deposits.get(arm, 0) + ledger.deposits_made()
+        result.corrections = int(
+            await session.scalar(select(func.count()).where(Event.kind.in_(CORRECTION_KINDS))) or 0
         )
-        result.deposits = {str(arm): int(count) for arm, count in deposits}
         peer = select(Participant.id).where(
             Participant.arm.in_(peer_arms),
             Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),

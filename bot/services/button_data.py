@@ -124,6 +124,22 @@ class ActionDetail:
 
 
 @dataclass(frozen=True)
+class Undo:
+    """Yes to "remove your last entry?": the correction of entry `event`, stored as offer
+    `offer` (the row decides what is recorded; one tap of its question records one)."""
+
+    event: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class Keep:
+    """No to "remove your last entry?" (offer `offer`): it stays, and the question is answered."""
+
+    offer: int
+
+
+@dataclass(frozen=True)
 class Erase:
     confirmed: bool
 
@@ -199,6 +215,8 @@ Press = (
     | Shortcut
     | Dismiss
     | ActionDetail
+    | Undo
+    | Keep
     | Erase
     | Answer
     | ContinueSurvey
@@ -258,6 +276,10 @@ def _encode(press: Press) -> str:
             return "dismiss"
         case ActionDetail(kind, detail, offer):
             return f"act:{kind}:{detail}:{offer}"
+        case Undo(event, offer):
+            return f"undo:{event}:{offer}"
+        case Keep(offer):
+            return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
@@ -318,6 +340,10 @@ def decode(data: str | None) -> Press | None:
             action, ()
         ) and _positive(offer):
             return ActionDetail(action, detail, int(offer))
+        case "undo", [event, offer] if _positive(event) and _positive(offer):
+            return Undo(int(event), int(offer))
+        case "keep", [offer] if _positive(offer):
+            return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
         case "q", [wave, instrument, item, value] if all(

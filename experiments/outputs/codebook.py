@@ -42,10 +42,10 @@ _LABELS = {
     "event_id": "Event number",
     "kind": "What happened",
     "amount_cents": "Amount (euro cents; negative for a correction)",
-    "quantity": "Number of actions",
+    "quantity": "Number of actions (negative for a correction)",
     "occurred_at": "When it happened, UTC",
     "source": "Where the record came from",
-    "corrects_event_id": "The event this correction undoes",
+    "corrects_event_id": "The entry (event_id) this correction takes back",
     "wave": "Questionnaire wave",
     "instrument": "Questionnaire instrument",
     "item": "Questionnaire item",
@@ -93,10 +93,15 @@ _TABLE_LABELS = {
     ("micro_decisions", "week"): "Participant's week of the decision point (1 = first)",
     ("micro_decisions", "site"): "Site where the participant enrolled",
 }
-# every kind of event the bot records, in words (a test checks none is missing)
+# every kind of event the bot records, in words (a test checks none is missing); new kinds go
+# last, so the SPSS and Stata codes of the ones before them stay the same.
+# A correction (the participant's Undo) is an event of its own, never a deletion: it names the
+# entry in corrects_event_id and carries minus its amount_cents or quantity, so summing an
+# entry kind with its correction kind gives what the participant did (experiments.records.ledger.did
+# counts a correction in the period of the entry it corrects).
 EVENT_LABELS: dict[EventKind, str] = {
     EventKind.DEPOSIT: "Deposit (self-reported saving)",
-    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (/undo)",
+    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (Undo; minus its amount)",
     EventKind.APPLIED: "Job application",
     EventKind.INTERVIEW: "Job interview",
     EventKind.JOB: "Job offer or start",
@@ -115,6 +120,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",
     EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.APPLIED_CORRECTION: "Correction of job applications (Undo; minus their quantity)",
+    EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
+    EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
+    EventKind.TRAINING_CORRECTION: "Correction of a training (Undo; quantity -1)",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {

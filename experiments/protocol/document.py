@@ -34,6 +34,7 @@ from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
 from experiments.protocol.sections import (
     Arm,
     Component,
+    Corrections,
     CurriculumWeek,
     GroupFactorial,
     Groups,
@@ -77,6 +78,7 @@ class Protocol(BaseModel):
     groups: Groups = Groups()
     quiet_hours: QuietHours = QuietHours()
     limits: Limits = Limits()
+    corrections: Corrections = Corrections()
     person_limits: PersonLimits = PersonLimits()
     tracks: Tracks = Tracks()
     templates: Templates

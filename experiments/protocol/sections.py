@@ -21,6 +21,7 @@ __all__ = [
     "Arm",
     "CannedReply",
     "Component",
+    "Corrections",
     "CurriculumWeek",
     "GroupFactorial",
     "Groups",
@@ -274,6 +275,13 @@ class Limits(_Section):
 
     max_deposit_cents: int = Field(default=1_000_000, ge=1)
     max_applications_per_log: int = Field(default=20, ge=1)
+
+
+class Corrections(_Section):
+    """How far back a participant may take back what they logged (↩️ Undo, /undo)."""
+
+    # an entry older than this stays: the undo button explains, and says what to do instead
+    window: PositiveDuration = timedelta(days=7)
 
 
 class TrackRules(_Section):

@@ -152,7 +152,8 @@ def _tracks(protocol: Protocol) -> str:
     tracks = protocol.tracks
     return (
         f"What a track logs: savers {' and '.join(tracks.savings.logs)}; jobseekers "
-        f"{' and '.join(tracks.jobsearch.logs)}"
+        f"{' and '.join(tracks.jobsearch.logs)}; the last entry can be undone for "
+        f"{words(protocol.corrections.window)}"
     )
 
 
