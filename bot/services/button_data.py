@@ -124,6 +124,22 @@ class ActionDetail:
 
 
 @dataclass(frozen=True)
+class Undo:
+    """Yes to "remove your last entry?": the correction of entry `event`, stored as offer
+    `offer` (the row decides what is recorded; one tap of its question records one)."""
+
+    event: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class Keep:
+    """No to "remove your last entry?" (offer `offer`): it stays, and the question is answered."""
+
+    offer: int
+
+
+@dataclass(frozen=True)
 class Erase:
     confirmed: bool
 
@@ -158,6 +174,11 @@ class GoOn:
 
 
 @dataclass(frozen=True)
+class AskAboutPlacement:
+    """ "Ask my counsellor" under the word that no group can take someone in yet."""
+
+
+@dataclass(frozen=True)
 class ResolveFlag:
     """A counsellor closes group report `report_id`."""
 
@@ -181,12 +202,11 @@ class CloseTicket:
 
 @dataclass(frozen=True)
 class SendSuggestion:
-    """A counsellor sends the digest's suggested post `suggestion` to group `group_id`, once per
-    digest (`week`: the group week the digest was about, as its ISO date, e.g. 20261207)."""
+    """A counsellor posts a digest's suggestion in a group, once per `week` (its last day)."""
 
     group_id: int
     week: int
-    suggestion: str
+    suggestion: str  # one of SUGGESTIONS (peer_groups/digest.py)
 
 
 @dataclass(frozen=True)
@@ -196,16 +216,8 @@ class StaffLanguage:
     language: Language
 
 
-# what a counsellor's digest may suggest posting (peer_groups/digest.py)
 SUGGESTIONS: Final = ("quiet", "celebrate", "question", "thanks")
-
-STAFF_PRESSES: Final = (
-    ResolveFlag,
-    TicketReply,
-    CloseTicket,
-    SendSuggestion,
-    StaffLanguage,
-)  # routed by staff handlers
+STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket, SendSuggestion, StaffLanguage)
 
 Press = (
     Consent
@@ -220,6 +232,8 @@ Press = (
     | Shortcut
     | Dismiss
     | ActionDetail
+    | Undo
+    | Keep
     | Erase
     | Answer
     | ContinueSurvey
@@ -230,6 +244,7 @@ Press = (
     | GoOn
     | SendSuggestion
     | StaffLanguage
+    | AskAboutPlacement
 )
 
 
@@ -280,6 +295,10 @@ def _encode(press: Press) -> str:
             return "dismiss"
         case ActionDetail(kind, detail, offer):
             return f"act:{kind}:{detail}:{offer}"
+        case Undo(event, offer):
+            return f"undo:{event}:{offer}"
+        case Keep(offer):
+            return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
@@ -300,6 +319,8 @@ def _encode(press: Press) -> str:
             return f"sug:{group_id}:{week}:{suggestion}"
         case StaffLanguage(language):
             return f"slang:{language}"
+        case AskAboutPlacement():
+            return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -342,6 +363,10 @@ def decode(data: str | None) -> Press | None:
             action, ()
         ) and _positive(offer):
             return ActionDetail(action, detail, int(offer))
+        case "undo", [event, offer] if _positive(event) and _positive(offer):
+            return Undo(int(event), int(offer))
+        case "keep", [offer] if _positive(offer):
+            return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
         case "q", [wave, instrument, item, value] if all(
@@ -360,12 +385,14 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
-        case "sug", [group, week, suggestion] if (
-            _positive(group) and _positive(week) and suggestion in SUGGESTIONS
+        case "sug", [group, week, tip] if (
+            _positive(group) and _positive(week) and tip in SUGGESTIONS
         ):
-            return SendSuggestion(int(group), int(week), suggestion)
+            return SendSuggestion(int(group), int(week), tip)
         case "slang", [("nl" | "en") as language]:
             return StaffLanguage(Language(language))
+        case "pool", ["ask"]:
+            return AskAboutPlacement()
     return None
 
 

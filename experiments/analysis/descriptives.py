@@ -10,6 +10,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
 from experiments.analysis.design import OUTCOMES, Design
+from experiments.records import EventKind
 from experiments.records.ledger_frames import contribution_frame
 
 __all__ = [
@@ -91,13 +92,17 @@ class ArmFlow:
 
 @dataclass(frozen=True, slots=True)
 class GroupFlow:
-    """An arm's peer groups: how many (by status), members assigned and joined."""
+    """An arm's peer groups: how many (by status), members assigned and joined; who was never
+    placed (of whom told that no group could take them) and the median days to placement."""
 
     groups: int
     by_status: dict[str, int]
     assigned: int
     joined: int | None
     never_joined: int | None = None
+    never_placed: int | None = None
+    not_placeable: int | None = None
+    days_to_group: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +132,71 @@ def group_counts(memberships: pd.DataFrame) -> GroupCounts:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """The CONSORT flow: refused, enrolled (consented), not allocated (why), then per arm."""
+    """The CONSORT flow: refused, enrolled (consented), not allocated (why), then per arm;
+    before it, the reach per site (codes issued to people allocated)."""
 
     refused: int
     enrolled: int
     not_allocated: dict[str, int]
     arms: tuple[ArmFlow, ...]
+    reach: tuple[SiteReach, ...] = ()
+
+    @property
+    def codes_issued(self) -> int:
+        return sum(site.codes_issued for site in self.reach)
+
+
+REACH_COLUMNS = (
+    "codes_issued",
+    "reusable_links",
+    "link_opens",
+    "consent_shown",
+    "consented",
+    "consent_refusals",
+    "allocated",
+    "reenrollment_refusals",
+)
+
+
+@dataclass(frozen=True)
+class SiteReach:
+    """One site's reach funnel, in the order of REACH_COLUMNS."""
+
+    site: str
+    codes_issued: int
+    reusable_links: int
+    link_opens: int
+    consent_shown: int
+    consented: int
+    declined: int
+    allocated: int
+    refused_returning: int
+
+    def counts(self) -> tuple[int, ...]:
+        return (
+            self.codes_issued,
+            self.reusable_links,
+            self.link_opens,
+            self.consent_shown,
+            self.consented,
+            self.declined,
+            self.allocated,
+            self.refused_returning,
+        )
+
+
+def reach(sites: pd.DataFrame) -> tuple[SiteReach, ...]:
+    """Each site's funnel from the exported sites table (zeros where a count is missing)."""
+    return tuple(
+        SiteReach(
+            str(row["site"]),
+            *(
+                int(row[c]) if c in sites.columns and not pd.isna(row[c]) else 0
+                for c in REACH_COLUMNS
+            ),
+        )
+        for _, row in sites.iterrows()
+    )
 
 
 def flow(tables: Mapping[str, pd.DataFrame], design: Design) -> Flow:
@@ -162,7 +226,13 @@ def flow(tables: Mapping[str, pd.DataFrame], design: Design) -> Flow:
             )
         )
     refused = int(tables["sites"]["consent_refusals"].sum())
-    return Flow(refused, len(people), not_allocated.astype(int).to_dict(), tuple(arms))
+    return Flow(
+        refused,
+        len(people),
+        not_allocated.astype(int).to_dict(),
+        tuple(arms),
+        reach(tables["sites"]),
+    )
 
 
 def _group_flow(
@@ -178,7 +248,26 @@ def _group_flow(
     statuses = groups.loc[groups["group_id"].isin(ids)].get("status", pd.Series(dtype=str))
     counts = group_counts(assigned)
     by_status = {str(k): int(v) for k, v in statuses.value_counts().items()}
-    return GroupFlow(len(ids), by_status, counts.assigned, counts.joined, counts.never_joined)
+    placed = set(assigned["pseudonym"])
+    never = mine[~mine["pseudonym"].isin(placed)]
+    events = tables["events"]
+    told = events.loc[events["kind"] == EventKind.POOL_NOT_PLACEABLE, "pseudonym"]
+    return GroupFlow(
+        len(ids), by_status, counts.assigned, counts.joined, counts.never_joined,
+        never_placed=len(never),
+        not_placeable=int(never["pseudonym"].isin(set(told)).sum()),
+        days_to_group=_days_to_group(events, mine),
+    )  # fmt: skip
+
+
+def _days_to_group(events: pd.DataFrame, people: pd.DataFrame) -> float | None:
+    """Median days from allocation to placement in a group (`group_placed` events)."""
+    placed = events[events["kind"] == EventKind.GROUP_PLACED].drop_duplicates("pseudonym")
+    if placed.empty or people.empty:  # pandas cannot map an empty series through datetimes
+        return None
+    start = placed["pseudonym"].map(people.set_index("pseudonym")["allocated_at"])
+    days = ((placed["occurred_at"] - start) / pd.Timedelta(days=1)).dropna()
+    return float(days.median()) if len(days) else None
 
 
 def baseline_table(tables: Mapping[str, pd.DataFrame], design: Design) -> pd.DataFrame:

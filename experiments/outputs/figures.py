@@ -62,11 +62,18 @@ def consort_figure(flow: an.Flow, analysis: an.TrialAnalysis, colours: Mapping[s
     pending = sum(flow.not_allocated.values())
     reasons = "".join(f"\n  {k}: {v}" for k, v in flow.not_allocated.items())
     _stage(ax, 0.95, "Enrollment")
+    reached = ""
+    totals = [sum(c) for c in zip(*(site.counts() for site in flow.reach), strict=True)]
+    if totals and totals[0] + totals[1] > 0:
+        reached = (
+            f"Codes issued n = {totals[0]} (+ {totals[1]} reusable links)\n"
+            f"Links opened {totals[2]}, consent shown {totals[3]}\n"
+        )
     _box(
         ax,
         0.5,
         0.95,
-        f"Assessed (answered the consent question)\nn = {flow.enrolled + flow.refused}",
+        f"{reached}Assessed (answered the consent question)\nn = {flow.enrolled + flow.refused}",
     )
     _box(
         ax,
@@ -99,9 +106,12 @@ def consort_figure(flow: an.Flow, analysis: an.TrialAnalysis, colours: Mapping[s
             spread = f", size {sizes.min()}–{sizes.max()}" if len(sizes) else ""
             lines.append(f"groups formed: {arm.groups.groups}{spread}")
             lines.append(
-                f"in a group: {arm.groups.assigned}; not placed: "
-                f"{arm.allocated - arm.groups.assigned}"
+                f"in a group: {arm.groups.assigned}; never placed: "
+                f"{arm.allocated - arm.groups.assigned} "
+                f"(not placeable: {arm.groups.not_placeable or 0})"
             )
+            if arm.groups.days_to_group is not None:
+                lines.append(f"median days to a group: {arm.groups.days_to_group:.1f}")
             if arm.groups.never_joined is not None:
                 lines.append(
                     f"joined: {arm.groups.joined}; never joined: {arm.groups.never_joined}"

@@ -13,6 +13,7 @@ from bot.services.button_data import (
     STAFF_PRESSES,
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -24,14 +25,18 @@ from bot.services.button_data import (
     Dismiss,
     Erase,
     GoOn,
+    Keep,
     Later,
     Shortcut,
     Steps,
     TypeInstead,
+    Undo,
 )
 from bot.services.counsellor_inbox import desk, tickets
+from bot.services.counsellor_inbox.about_placement import ask_about_placement
 from bot.services.participants import (
     activity,
+    corrections,
     deletion,
     enrollment,
     intake,
@@ -101,6 +106,10 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await turn.say_text("intents.nothing")
         case ActionDetail():
             await activity.detail_offered(turn, request, trial)
+        case Undo():
+            await corrections.confirmed(turn, request, trial)
+        case Keep(offer):
+            await corrections.kept(turn, offer)
         case Erase(confirmed):
             await deletion.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:
@@ -115,6 +124,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await intake.go_on(turn, trial)
         case GoOn():
             await surveys.continue_survey(turn, trial)
+        case AskAboutPlacement():
+            await ask_about_placement(turn, trial)
 
 
 async def typed(turn: Turn, trial: Trial, words: str) -> None:

@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.scheduler import scan_groups
 from bot.services import directory
 from bot.services.counsellor_inbox import desk
-from bot.services.participants import activity, guide, participation
+from bot.services.participants import activity, conversation, guide, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
@@ -271,6 +271,11 @@ async def staff_remove(
 
 
 # the participant's private chat (bot/handlers/participant.py)
+
+
+async def press(world: World, peer: Peer, data: str) -> int:
+    """A tap on one of the bot's inline buttons in the private chat."""
+    return await _turn(world, peer.user_id, conversation.press, data)
 
 
 async def pause(world: World, peer: Peer) -> int:

@@ -5,8 +5,8 @@ the counsellor gets a weekly digest of each group; what happens to a group as a 
 a person (SPEC §11.5), goes to `group_events`. Staff accept a display name and a language with
 their invite (SPEC §11.4).
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
