@@ -216,7 +216,11 @@ def build_codebook(
 
 
 def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | None) -> Variable:
-    label = _TABLE_LABELS.get((table, column)) or _LABELS.get(column) or _dynamic_label(column)
+    label = (
+        _TABLE_LABELS.get((table, column))
+        or _LABELS.get(column)
+        or _dynamic_label(column, protocol)
+    )
     if table in ("groups", "memberships") and column not in _LABELS:
         label = f"Peer group{' membership' if table == 'memberships' else ''}: {label}"
     values: tuple[tuple[str, str], ...] = ()
@@ -225,11 +229,15 @@ def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | N
     return Variable(table, column, _type(series), label[:80], values)
 
 
-def _dynamic_label(column: str) -> str:
+def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     if column.startswith("baseline_"):
         instrument_id = column.removeprefix("baseline_")
         try:
-            instrument = load_instrument(instrument_id)
+            instrument = (
+                protocol.questionnaires.instrument(instrument_id)
+                if protocol is not None
+                else load_instrument(instrument_id)
+            )
         except InstrumentNotFound:
             return f"Baseline score: {instrument_id}"
         low, high = instrument.score_range()

@@ -377,7 +377,11 @@ def _score(
     age_band = band if isinstance(band, str) else None
     try:
         if (instrument_id, age_band) not in selections:
-            instrument = load_instrument(instrument_id)
+            instrument = (
+                protocol.questionnaires.instrument(instrument_id)
+                if protocol is not None
+                else load_instrument(instrument_id)
+            )
             selected: Collection[str] | None = None
             if protocol is not None:
                 selected = protocol.questionnaires.items_for(instrument_id, age_band)

@@ -140,6 +140,11 @@ def _questionnaires(protocol: Protocol) -> list[str]:
     for omission in plan.omit:
         who = ", ".join(omission.age_bands) if omission.age_bands else "everyone"
         lines.append(f"  leaving out {', '.join(omission.items)} for {who}")
+    for entry in plan.study_instruments:
+        lines.append(
+            f"  the study's own instrument {entry.instrument.id}: {entry.path} "
+            f"(sha256 {entry.sha256[:12]}, in the registered hash)"
+        )
     return lines
 
 
