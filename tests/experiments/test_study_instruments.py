@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.protocol import ProtocolError, load_protocol
+from experiments.protocol import ProtocolError, Track, load_protocol
 
 from .shipped import STUDY_FILE
 
@@ -62,7 +62,7 @@ def _study_with(folder: Path, instrument: str, *, file: str = "instruments/hope.
 def test_a_protocol_asks_an_instrument_file_of_its_own_beside_it(tmp_path: Path) -> None:
     protocol = load_protocol(_study_with(tmp_path, HOPE))
     plan = protocol.questionnaires
-    assert plan.instruments_for("baseline", "savings") == ("gse", "fse", "hope")
+    assert plan.instruments_for("baseline", Track.SAVINGS) == ("gse", "fse", "hope")
     assert plan.instrument("hope").item_ids == ("hope_1", "hope_2")
     assert plan.instrument("gse").id == "gse", "shipped instruments stay available by id"
     assert list(plan.file_hashes()) == ["instruments/hope.toml"]
