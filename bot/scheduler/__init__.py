@@ -20,6 +20,7 @@ from bot.services.peer_groups.binding import assign_counsellors, scan_join_remin
 from bot.services.peer_groups.chat_activity import prune_flood_windows
 from bot.services.peer_groups.pools import form_groups, scan_pool_updates
 from bot.services.peer_groups.posts import scan_curriculum, scan_group_progress
+from bot.services.peer_groups.together.scan import scan_together
 from bot.services.processed_updates import forget_old_updates
 from bot.services.trial import Trial
 
@@ -105,6 +106,9 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates = await scan_pool_updates(session, runtime.trial, now)
         join_reminders = await scan_join_reminders(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
+        # before the topics: a week's host takes its topic from the bot's own post
+        together = await scan_together(session, runtime.trial, now)
+    async with runtime.database.transaction(background=True) as session:
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
@@ -114,7 +118,7 @@ async def scan_groups(runtime: Runtime) -> None:
     log.info(
         "group scan formed=%d filled=%d assigned=%d progress=%d curriculum=%d "
         "inactive_counsellors=%d small_groups=%d pool_updates=%d join_reminders=%d "
-        "overdue_pools=%d",
+        "overdue_pools=%d invited=%d buddy_lines=%d hosts=%d",
         len(formation.formed),
         formation.filled,
         assigned,
@@ -125,6 +129,9 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates,
         join_reminders,
         alerts.overdue_pools,
+        together.invited,
+        together.buddy_lines,
+        together.hosts,
     )
 
 
