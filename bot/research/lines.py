@@ -33,6 +33,7 @@ from bot.db.study import (
     Site,
     SurveyAnswer,
 )
+from bot.db.together import GroupEvent
 from bot.db.types import UTCDateTime
 from experiments.outputs import RAW_COLUMNS
 
@@ -46,6 +47,7 @@ MODELS: dict[str, Any] = {
     "survey_answers": SurveyAnswer,
     "messages": OutboxMessage,
     "micro_decisions": MicroDecision,
+    "group_events": GroupEvent,
 }
 
 

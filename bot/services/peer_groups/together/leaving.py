@@ -4,16 +4,18 @@ gone) and paired again; /delete also forgets the name they chose."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, MemberStatus
-from bot.db.study import Participant
+from bot.db.study import Event, Participant
 from bot.db.together import MemberChoices
 from bot.services.peer_groups.together import buddies, sharing
 from bot.services.peer_groups.together.places import TAKING_PART
+from experiments.records import EventKind
 
 
 async def tidy_buddies(session: AsyncSession, now: datetime) -> int:
@@ -40,17 +42,41 @@ async def tidy_buddies(session: AsyncSession, now: datetime) -> int:
     return ended
 
 
-async def forget(session: AsyncSession, participant_id: int, now: datetime) -> str | None:
+@dataclass(frozen=True)
+class Forgotten:
+    """What /delete still has to scrub: the chosen name, and everyone who was ever their buddy
+    (messages to them may name the person)."""
+
+    name: str | None = None
+    buddies: frozenset[int] = frozenset()
+
+
+async def forget(session: AsyncSession, participant_id: int, now: datetime) -> Forgotten:
     """/delete: out of their pair (the buddy told without their name), shared posts still
-    waiting withdrawn, their choices and chosen name erased. Returns the name they had chosen,
-    so that messages which already show it can be scrubbed too."""
+    waiting withdrawn, their choices and chosen name erased."""
     choices = await session.get(MemberChoices, participant_id)
     if choices is None:
-        return None
+        return Forgotten()
     name = choices.shown_name
+    paired_with = await _ever_paired_with(session, participant_id, choices.group_id)
     if choices.buddy_since is not None or choices.buddy_pair_id is not None:
         await buddies.stop(session, choices, now, how="erased", named=False)
     await sharing.withdraw_waiting(session, participant_id, "erased")
     await session.delete(choices)
     await session.flush()
-    return name
+    return Forgotten(name, paired_with)
+
+
+async def _ever_paired_with(
+    session: AsyncSession, participant_id: int, group_id: int
+) -> frozenset[int]:
+    """Everyone in their group who shared a buddy pair with the person (the pairing events)."""
+    members = select(GroupMember.participant_id).where(GroupMember.group_id == group_id)
+    paired = await session.execute(
+        select(Event.participant_id, Event.detail).where(
+            Event.kind == EventKind.BUDDY_PAIRED, Event.participant_id.in_(members)
+        )
+    )
+    seats = [(person, (detail or {}).get("pair")) for person, detail in paired]
+    theirs = {pair for person, pair in seats if person == participant_id}
+    return frozenset(p for p, pair in seats if pair in theirs and p != participant_id)

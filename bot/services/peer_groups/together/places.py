@@ -54,6 +54,9 @@ async def place_of(session: AsyncSession, trial: Trial, participant: Participant
     member, group = found
     components = await group_components(session, trial, group)
     offered = frozenset(component for component in OPT_INS if component in components)
+    if not offered:  # nothing to choose: nothing is stored either
+        choices = MemberChoices(participant_id=participant.id, group_id=group.id, hosted=0)
+        return Place(participant, member, group, offered, choices)
     return Place(participant, member, group, offered, await choices_of(session, member))
 
 
