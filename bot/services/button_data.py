@@ -134,6 +134,22 @@ class ActionDetail:
 
 
 @dataclass(frozen=True)
+class Undo:
+    """Yes to "remove your last entry?": the correction of entry `event`, stored as offer
+    `offer` (the row decides what is recorded; one tap of its question records one)."""
+
+    event: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class Keep:
+    """No to "remove your last entry?" (offer `offer`): it stays, and the question is answered."""
+
+    offer: int
+
+
+@dataclass(frozen=True)
 class Erase:
     confirmed: bool
 
@@ -165,6 +181,11 @@ class GoOn:
     """ "Go on with the questions" after a "later": the next open question of wave `wave`."""
 
     wave: str
+
+
+@dataclass(frozen=True)
+class AskAboutPlacement:
+    """ "Ask my counsellor" under the word that no group can take someone in yet."""
 
 
 @dataclass(frozen=True)
@@ -234,6 +255,8 @@ Press = (
     | Shortcut
     | Dismiss
     | ActionDetail
+    | Undo
+    | Keep
     | Erase
     | Answer
     | ContinueSurvey
@@ -243,6 +266,7 @@ Press = (
     | Later
     | GoOn
     | Together
+    | AskAboutPlacement
 )
 
 
@@ -293,6 +317,10 @@ def _encode(press: Press) -> str:
             return "dismiss"
         case ActionDetail(kind, detail, offer):
             return f"act:{kind}:{detail}:{offer}"
+        case Undo(event, offer):
+            return f"undo:{event}:{offer}"
+        case Keep(offer):
+            return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
@@ -311,6 +339,8 @@ def _encode(press: Press) -> str:
             return f"goon:{wave}"
         case Together(action, numbers):
             return ":".join(["tg", action, *(str(number) for number in numbers)])
+        case AskAboutPlacement():
+            return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -353,6 +383,10 @@ def decode(data: str | None) -> Press | None:
             action, ()
         ) and _positive(offer):
             return ActionDetail(action, detail, int(offer))
+        case "undo", [event, offer] if _positive(event) and _positive(offer):
+            return Undo(int(event), int(offer))
+        case "keep", [offer] if _positive(offer):
+            return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
         case "q", [wave, instrument, item, value] if all(
@@ -373,6 +407,8 @@ def decode(data: str | None) -> Press | None:
             return GoOn(wave)
         case "tg", [action, *numbers] if _together(action, numbers):
             return Together(_TOGETHER[action], tuple(int(number) for number in numbers))
+        case "pool", ["ask"]:
+            return AskAboutPlacement()
     return None
 
 

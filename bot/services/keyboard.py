@@ -14,9 +14,15 @@ from bot.i18n import Language, text
 from experiments.protocol import Track
 
 ASK = "ask"  # the counsellor inbox: shown only to someone with a counsellor (see menu_for)
+UNDO = "undo"  # take back the last entry: beside the logging buttons
 LAYOUTS = {
-    Track.SAVINGS: (("saved",), ("progress", "help"), (ASK,)),
-    Track.JOBSEARCH: (("applied", "interview"), ("job", "training"), ("progress", "help"), (ASK,)),
+    Track.SAVINGS: (("saved", UNDO), ("progress", "help"), (ASK,)),
+    Track.JOBSEARCH: (
+        ("applied", "interview"),
+        ("job", "training", UNDO),
+        ("progress", "help"),
+        (ASK,),
+    ),
 }
 
 

@@ -10,6 +10,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
 from experiments.analysis.design import OUTCOMES, Design
+from experiments.records import EventKind
 from experiments.records.ledger_frames import contribution_frame
 
 __all__ = [
@@ -91,13 +92,17 @@ class ArmFlow:
 
 @dataclass(frozen=True, slots=True)
 class GroupFlow:
-    """An arm's peer groups: how many (by status), members assigned and joined."""
+    """An arm's peer groups: how many (by status), members assigned and joined; who was never
+    placed (of whom told that no group could take them) and the median days to placement."""
 
     groups: int
     by_status: dict[str, int]
     assigned: int
     joined: int | None
     never_joined: int | None = None
+    never_placed: int | None = None
+    not_placeable: int | None = None
+    days_to_group: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +183,26 @@ def _group_flow(
     statuses = groups.loc[groups["group_id"].isin(ids)].get("status", pd.Series(dtype=str))
     counts = group_counts(assigned)
     by_status = {str(k): int(v) for k, v in statuses.value_counts().items()}
-    return GroupFlow(len(ids), by_status, counts.assigned, counts.joined, counts.never_joined)
+    placed = set(assigned["pseudonym"])
+    never = mine[~mine["pseudonym"].isin(placed)]
+    events = tables["events"]
+    told = events.loc[events["kind"] == EventKind.POOL_NOT_PLACEABLE, "pseudonym"]
+    return GroupFlow(
+        len(ids), by_status, counts.assigned, counts.joined, counts.never_joined,
+        never_placed=len(never),
+        not_placeable=int(never["pseudonym"].isin(set(told)).sum()),
+        days_to_group=_days_to_group(events, mine),
+    )  # fmt: skip
+
+
+def _days_to_group(events: pd.DataFrame, people: pd.DataFrame) -> float | None:
+    """Median days from allocation to placement in a group (`group_placed` events)."""
+    placed = events[events["kind"] == EventKind.GROUP_PLACED].drop_duplicates("pseudonym")
+    if placed.empty or people.empty:  # pandas cannot map an empty series through datetimes
+        return None
+    start = placed["pseudonym"].map(people.set_index("pseudonym")["allocated_at"])
+    days = ((placed["occurred_at"] - start) / pd.Timedelta(days=1)).dropna()
+    return float(days.median()) if len(days) else None
 
 
 def baseline_table(tables: Mapping[str, pd.DataFrame], design: Design) -> pd.DataFrame:

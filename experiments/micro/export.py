@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.protocol import COVARIATES, MicroRandomization
+from experiments.records.ledger_frames import contribution_frame
 
 __all__ = ["DECISION_COLUMNS", "decision_table"]
 
@@ -31,7 +32,13 @@ DECISION_COLUMNS = (
     "sent",
     "outcome",
 )
-_KINDS = {"deposit": ("deposit",), "application": ("applied",), "either": ("deposit", "applied")}
+# what each proximal outcome counts, of what `experiments.records.ledger` says an event adds
+_COUNTS = {
+    "deposit": ("deposits",),
+    "application": ("applications",),
+    "either": ("deposits", "applications"),
+}
+_RAW = ["id", "participant_id", "kind", "amount_cents", "quantity", "occurred_at"]
 
 
 def decision_table(
@@ -44,7 +51,7 @@ def decision_table(
 ) -> pd.DataFrame:
     """The decisions with their proximal outcome and the protocol's covariates."""
     window = micro.window if micro is not None else timedelta(hours=24)
-    kinds = _KINDS[micro.outcome if micro is not None else "either"]
+    counts = _COUNTS[micro.outcome if micro is not None else "either"]
     binary = micro is None or micro.scale == "binary"
     covariates = micro.covariates if micro is not None else COVARIATES
     frame = decisions.sort_values(["participant_id", "component", "decision_at"], kind="stable")
@@ -62,7 +69,7 @@ def decision_table(
             "sent": frame["sent"].astype(bool),
         }
     )
-    counted = _counts(events if len(table) else events.iloc[:0], kinds)
+    counted = _counts(events if len(table) else events.iloc[:0], counts)
     pid = table["participant_id"].to_numpy()
     times = at.to_numpy(dtype="datetime64[us]")
     after = _in_window(counted, pid, times, times + np.timedelta64(window))
@@ -96,18 +103,18 @@ def _pid_map(by_id: pd.DataFrame, column: str, pid: np.ndarray) -> np.ndarray:
     return found
 
 
-def _counts(events: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
-    """Per relevant event: participant, time and how many it counts (applications: quantity)."""
+def _counts(events: pd.DataFrame, counts: tuple[str, ...]) -> pd.DataFrame:
+    """Per logged event: participant, the moment it counts at and how much it adds to the
+    outcome (deposits; applications by quantity), counted by `experiments.records.ledger`: a
+    corrected entry adds nothing, its correction taking it back at the entry's moment."""
     # only the columns it needs: a million events' details would be copied for nothing
-    columns = ["participant_id", "kind", "quantity", "occurred_at"]
-    chosen = events.loc[events["kind"].isin(kinds), columns]
-    quantity = chosen["quantity"].astype("Float64").fillna(1).clip(lower=1)
-    amount = np.where(chosen["kind"] == "applied", quantity, 1.0)
+    columns = [column for column in (*_RAW, "corrects_event_id") if column in events.columns]
+    added = contribution_frame(events[columns], person="participant_id", event_id="id")
     return pd.DataFrame(
         {
-            "participant_id": chosen["participant_id"].astype("int64").to_numpy(),
-            "at": pd.to_datetime(chosen["occurred_at"], utc=True).to_numpy(dtype="datetime64[us]"),
-            "count": amount.astype(float),
+            "participant_id": added["participant_id"].astype("int64").to_numpy(),
+            "at": added["at"].to_numpy(dtype="datetime64[us]"),
+            "count": added[list(counts)].sum(axis=1).to_numpy(dtype=float),
         }
     ).sort_values(["participant_id", "at"], kind="stable")
 

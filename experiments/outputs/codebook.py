@@ -33,6 +33,7 @@ _LABELS = {
     "commitment_applications": "Applications committed per period",
     "goal_target_cents": "Savings target (euro cents)",
     "consent_version": "Version of the consent text agreed to",
+    "consent_sha256": "SHA-256 of the consent's words agreed to (the protocol's [consent])",
     "intake_step": "Intake step reached",
     "unreachable": "Bot blocked or chat gone (lost to follow-up)",
     "enrolled_at": "Consent given (enrollment), UTC",
@@ -50,10 +51,10 @@ _LABELS = {
     "event_id": "Event number",
     "kind": "What happened",
     "amount_cents": "Amount (euro cents; negative for a correction)",
-    "quantity": "Number of actions",
+    "quantity": "Number of actions (negative for a correction)",
     "occurred_at": "When it happened, UTC",
     "source": "Where the record came from",
-    "corrects_event_id": "The event this correction undoes",
+    "corrects_event_id": "The entry (event_id) this correction takes back",
     "wave": "Questionnaire wave",
     "instrument": "Questionnaire instrument",
     "item": "Questionnaire item",
@@ -78,6 +79,10 @@ _LABELS = {
     "day": "Participant's day of the decision point (1 = allocation day)",
     "prior_outcome": "The proximal outcome in the same window before the decision point",
     "prior_sent": "The previous decision point sent the nudge",
+    "detail_decision": "Placement: formed, filled, merged, formed_small or joined_group",
+    "detail_waited_days": "Placement: whole days waited in the pool",
+    "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
+    "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -101,10 +106,15 @@ _TABLE_LABELS = {
     ("group_events", "week_start"): "Start of the group's week it is about, UTC",
     ("group_events", "quantity"): "How many (see the kind)",
 }
-# every kind of event the bot records, in words (a test checks none is missing)
+# every kind of event the bot records, in words (a test checks none is missing); new kinds go
+# last, so the SPSS and Stata codes of the ones before them stay the same.
+# A correction (the participant's Undo) is an event of its own, never a deletion: it names the
+# entry in corrects_event_id and carries minus its amount_cents or quantity, so summing an
+# entry kind with its correction kind gives what the participant did (experiments.records.ledger.did
+# counts a correction in the period of the entry it corrects).
 EVENT_LABELS: dict[EventKind, str] = {
     EventKind.DEPOSIT: "Deposit (self-reported saving)",
-    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (/undo)",
+    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (Undo; minus its amount)",
     EventKind.APPLIED: "Job application",
     EventKind.INTERVIEW: "Job interview",
     EventKind.JOB: "Job offer or start",
@@ -115,10 +125,18 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.GROUP_JOIN: "Joined their peer group",
     EventKind.GROUP_LEAVE: "Left (or was removed from) their peer group",
     EventKind.GROUP_MESSAGE: "Wrote a message in their peer group (its text is never kept)",
+    EventKind.GROUP_PLACED: "Placed in a peer group (detail_group, detail_decision, "
+    "detail_waited_days)",
+    EventKind.POOL_NOT_PLACEABLE: "Waited past the limit and could not be placed in any group "
+    "(detail_waiting, detail_needed); told once",
     EventKind.TICKET_OPENED: "Asked their counsellor a question (counsellor inbox)",
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",
     EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.APPLIED_CORRECTION: "Correction of job applications (Undo; minus their quantity)",
+    EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
+    EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
+    EventKind.TRAINING_CORRECTION: "Correction of a training (Undo; quantity -1)",
     EventKind.SHARING_ON: "Chose to have their steps shown in their group (name confirmed)",
     EventKind.SHARING_OFF: "Stopped having their steps shown in their group",
     EventKind.PROGRESS_SHARED: "A step of theirs shown in their group (detail_step)",

@@ -99,9 +99,12 @@ def consort_figure(flow: an.Flow, analysis: an.TrialAnalysis, colours: Mapping[s
             spread = f", size {sizes.min()}–{sizes.max()}" if len(sizes) else ""
             lines.append(f"groups formed: {arm.groups.groups}{spread}")
             lines.append(
-                f"in a group: {arm.groups.assigned}; not placed: "
-                f"{arm.allocated - arm.groups.assigned}"
+                f"in a group: {arm.groups.assigned}; never placed: "
+                f"{arm.allocated - arm.groups.assigned} "
+                f"(not placeable: {arm.groups.not_placeable or 0})"
             )
+            if arm.groups.days_to_group is not None:
+                lines.append(f"median days to a group: {arm.groups.days_to_group:.1f}")
             if arm.groups.never_joined is not None:
                 lines.append(
                     f"joined: {arm.groups.joined}; never joined: {arm.groups.never_joined}"

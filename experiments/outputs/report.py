@@ -360,4 +360,16 @@ def _group_text(groups: an.GroupFlow | None) -> str:
     if groups.never_joined is not None:
         joined += f", never joined {groups.never_joined}"
     listed = f" ({states})" if states else ""
-    return f"groups: {groups.groups}{listed}; in a group: {groups.assigned}{joined}"
+    return f"groups: {groups.groups}{listed}; in a group: {groups.assigned}{joined}" + _placing(
+        groups
+    )
+
+
+def _placing(groups: an.GroupFlow) -> str:
+    """Never placed (of whom not placeable) and the median days to a group."""
+    if groups.never_placed is None:
+        return ""
+    said = f"; never placed {groups.never_placed} (not placeable {groups.not_placeable or 0})"
+    if groups.days_to_group is not None:
+        said += f"; median days to a group {groups.days_to_group:.1f}"
+    return said

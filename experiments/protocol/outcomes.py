@@ -46,11 +46,25 @@ EVENT_OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec(
         "deposits", "Deposits", "count", "savings", "events: deposits less corrections (ledger.did)"
     ),
-    OutcomeSpec("saved_eur", "Total saved (€)", "money", "savings", "events: deposit amount_cents"),
-    OutcomeSpec("applications", "Applications", "count", "jobsearch", "events: applied quantity"),
-    OutcomeSpec("interviews", "Interviews", "count", "jobsearch", "events: interview quantity"),
     OutcomeSpec(
-        "placement", "Placement (job or training)", "binary", "jobsearch", "events: job, training"
+        "saved_eur",
+        "Total saved (€)",
+        "money",
+        "savings",
+        "events: deposit amount_cents, corrected",
+    ),
+    OutcomeSpec(
+        "applications", "Applications", "count", "jobsearch", "events: applied quantity, corrected"
+    ),
+    OutcomeSpec(
+        "interviews", "Interviews", "count", "jobsearch", "events: interview quantity, corrected"
+    ),
+    OutcomeSpec(
+        "placement",
+        "Placement (job or training)",
+        "binary",
+        "jobsearch",
+        "events: job, training, corrected",
     ),
 )
 

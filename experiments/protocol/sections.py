@@ -21,11 +21,13 @@ __all__ = [
     "Arm",
     "CannedReply",
     "Component",
+    "Corrections",
     "CurriculumWeek",
     "GroupFactorial",
     "Groups",
     "Inbox",
     "Limits",
+    "PlacementStep",
     "Randomization",
     "Schedule",
     "Stratification",
@@ -47,6 +49,9 @@ class Track(StrEnum):
 TRACKS: tuple[Track, ...] = tuple(Track)
 Stratifier = Literal["track", "age_band", "site"]
 STRATIFIERS: tuple[Stratifier, ...] = ("track", "age_band", "site")
+# What the group scan tries, in the protocol's order, for someone waiting past `pool_max_wait`:
+# a running group of their arm and track, or a smaller group from every age band of both.
+PlacementStep = Literal["running_group", "smaller_group"]
 
 
 class _Section(BaseModel):
@@ -178,7 +183,8 @@ class Schedule(_Section):
     # a group's week (its progress post, /groups, /group) starts at midnight on this day
     week_starts: Weekday = "monday"
     curriculum_interval: PositiveDuration = timedelta(days=7)
-    pool_update_interval: PositiveDuration = timedelta(days=7)
+    # at most one "still waiting" update per person per interval (SPEC: one per two weeks)
+    pool_update_interval: PositiveDuration = timedelta(days=14)
     join_reminders: tuple[PositiveDuration, ...] = Field(
         default=(timedelta(hours=24), timedelta(hours=72)), max_length=2
     )
@@ -219,6 +225,13 @@ class Groups(_Section):
     warning_limit: int = Field(default=3, ge=1)
     silent_after: PositiveDuration = timedelta(days=7)
     counsellor_inactive_after: PositiveDuration = timedelta(days=7)
+    # Past `pool_max_wait`: the smallest group that may form (counted as min_size if larger),
+    # how far a running group may grow past max_size to take someone in, and which comes first.
+    smallest_size: int = Field(default=3, ge=2)
+    size_slack: int = Field(default=2, ge=0)
+    placement_order: tuple[PlacementStep, ...] = Field(
+        default=("running_group", "smaller_group"), min_length=1
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -232,6 +245,18 @@ class Groups(_Section):
         if self.min_size > self.max_size:
             raise problem("must not be less than min_size", "max_size")
         return self
+
+    @field_validator("placement_order")
+    @classmethod
+    def _each_step_once(cls, value: tuple[PlacementStep, ...]) -> tuple[PlacementStep, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists a step twice")
+        return value
+
+    @property
+    def smallest(self) -> int:
+        """The smallest group that may form for people past the wait limit."""
+        return min(self.smallest_size, self.min_size)
 
 
 class GroupFactorial(_Section):
@@ -264,6 +289,13 @@ class Limits(_Section):
 
     max_deposit_cents: int = Field(default=1_000_000, ge=1)
     max_applications_per_log: int = Field(default=20, ge=1)
+
+
+class Corrections(_Section):
+    """How far back a participant may take back what they logged (↩️ Undo, /undo)."""
+
+    # an entry older than this stays: the undo button explains, and says what to do instead
+    window: PositiveDuration = timedelta(days=7)
 
 
 class TrackRules(_Section):

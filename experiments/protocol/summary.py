@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from experiments.protocol.durations import describe_duration as words
-from experiments.protocol.sections import Component
+from experiments.protocol.sections import Component, Groups
 
 if TYPE_CHECKING:
     # protocol.py re-exports summarize, so the model is imported for type checking only.
@@ -38,7 +38,11 @@ def _study(protocol: Protocol) -> list[str]:
     study = protocol.study
     kept = "kept (pseudonymized)" if study.keep_research_data_after_erasure else "deleted"
     return [
-        f"Study: {study.name}, version {study.version}, consent text {study.consent_version}",
+        f"Study: {study.name}, version {study.version}, consent text {study.consent_version} "
+        f"(sha256 {protocol.consent.sha256()[:12]})",
+        f"  consent by {protocol.consent.information.controller}, ethics approval "
+        f"{protocol.consent.information.ethics_approval}; questions to "
+        f"{protocol.consent.information.contact}",
         f"Time zone: {study.timezone}; research data after /delete: {kept}",
     ]
 
@@ -90,6 +94,7 @@ def _groups(protocol: Protocol) -> list[str]:
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
         f"{words(groups.counsellor_inactive_after)}",
+        f"  past the wait limit: {_placement_steps(groups)}",
         *_group_factorial(protocol),
     ]
 
@@ -104,6 +109,15 @@ def _group_factorial(protocol: Protocol) -> list[str]:
         f"combinations equally often per arm and track; blocks of "
         f"{', '.join(str(m) for m in factorial.block_multiples)} × each)"
     ]
+
+
+def _placement_steps(groups: Groups) -> str:
+    steps = {
+        "running_group": f"a running group of the arm and track (up to {groups.size_slack} "
+        "over the maximum)",
+        "smaller_group": f"a smaller group from every age band (at least {groups.smallest})",
+    }
+    return ", else ".join(steps[step] for step in groups.placement_order)
 
 
 def _quiet_hours(protocol: Protocol) -> str:
@@ -140,7 +154,8 @@ def _tracks(protocol: Protocol) -> str:
     tracks = protocol.tracks
     return (
         f"What a track logs: savers {' and '.join(tracks.savings.logs)}; jobseekers "
-        f"{' and '.join(tracks.jobsearch.logs)}"
+        f"{' and '.join(tracks.jobsearch.logs)}; the last entry can be undone for "
+        f"{words(protocol.corrections.window)}"
     )
 
 

@@ -7,7 +7,10 @@ a window (SPEC §11.2), for the bot's counts and, through `experiments.records.l
 """
 
 from experiments.records.events import (
+    CORRECTION_KINDS,
+    CORRECTION_OF,
     DEPOSIT_KINDS,
+    ENTRY_KINDS,
     JOB_SEARCH_KINDS,
     LOGGED_KINDS,
     TICKET_KINDS,
@@ -32,8 +35,11 @@ from experiments.records.ledger import (
 )
 
 __all__ = [
+    "CORRECTION_KINDS",
+    "CORRECTION_OF",
     "CORRECTS",
     "DEPOSIT_KINDS",
+    "ENTRY_KINDS",
     "EVER",
     "JOB_SEARCH_KINDS",
     "LOGGED_KINDS",

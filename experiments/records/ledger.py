@@ -9,6 +9,9 @@ so the corrected record is what the person did and when they did it: undoing las
 deposit takes it out of last week, and never makes this week's savings negative. The price is
 that a past window's count can change after the fact (a group post already sent does not);
 the analysis, which always reads the corrected record, is the one that must be right.
+
+Every kind of entry has a correction kind of its own (`CORRECTION_OF` in `events`); `did` counts
+them all, so a corrected application leaves every count that asks about applications.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
-from experiments.records.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.records.events import (
+    CORRECTION_OF,
+    DEPOSIT_KINDS,
+    JOB_SEARCH_KINDS,
+    EventKind,
+)
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: Final[tuple[Weekday, ...]] = (
@@ -37,7 +45,9 @@ _EPOCH = date(2024, 1, 1)
 _DAY = timedelta(days=1)
 
 # each correction kind and the kind of entry it corrects (used when that entry is not at hand)
-CORRECTS: Final[dict[str, EventKind]] = {EventKind.DEPOSIT_CORRECTION: EventKind.DEPOSIT}
+CORRECTS: Final[dict[str, EventKind]] = {
+    correction: entry for entry, correction in CORRECTION_OF.items()
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,16 +28,24 @@ def outcomes_of(done: Done) -> tuple[float, ...]:
     return done.deposits, done.saved_cents / 100, done.applications, done.interviews, placement
 
 
-def by_person(events: pd.DataFrame) -> dict[Any, list[Logged]]:
-    """Each pseudonym's logged events (deposits, job-search steps, corrections)."""
+def by_person(
+    events: pd.DataFrame, person: str = "pseudonym", event_id: str = "event_id"
+) -> dict[Any, list[Logged]]:
+    """Each person's logged events (deposits, job-search steps, corrections): by pseudonym in
+    the exported table, by `participant_id` (and `id`) in the raw one."""
     kept = events[events["kind"].isin([str(kind) for kind in LOGGED_KINDS])]
     columns = {
-        name: _plain(kept[name]) if name in kept else [None] * len(kept)
-        for name in ("amount_cents", "quantity", "event_id", "corrects_event_id")
+        name: _plain(kept[column]) if column in kept else [None] * len(kept)
+        for name, column in (
+            ("amount_cents", "amount_cents"),
+            ("quantity", "quantity"),
+            ("event_id", event_id),
+            ("corrects_event_id", "corrects_event_id"),
+        )
     }
     found: dict[Any, list[Logged]] = {}
     for row in zip(
-        kept["pseudonym"],
+        kept[person],
         kept["kind"],
         columns["amount_cents"],
         columns["quantity"],
@@ -62,14 +70,17 @@ def done_frame(
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(OUTCOME_COLUMNS))
 
 
-def contribution_frame(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per logged event: its pseudonym, the moment it counts at and what it adds."""
+def contribution_frame(
+    events: pd.DataFrame, person: str = "pseudonym", event_id: str = "event_id"
+) -> pd.DataFrame:
+    """One row per logged event: its person (`person` column), the moment it counts at and what
+    it adds (a correction: minus what it takes back, at the moment of the entry it corrects)."""
     rows = [
-        (person, counted.at, *outcomes_of(counted.done))
-        for person, logged in by_person(events).items()
+        (who, counted.at, *outcomes_of(counted.done))
+        for who, logged in by_person(events, person, event_id).items()
         for counted in contributions(logged)
     ]
-    frame = pd.DataFrame(rows, columns=["pseudonym", "at", *OUTCOME_COLUMNS])
+    frame = pd.DataFrame(rows, columns=[person, "at", *OUTCOME_COLUMNS])
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame
 

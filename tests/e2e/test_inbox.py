@@ -272,6 +272,6 @@ async def test_a_control_participant_has_no_counsellor_to_ask(
         saver.send(f"/ask {QUESTION}")
         [refusal] = await saver.wait_for_messages(count=1)
         still = carla.messages
-    assert menu == [nl("menu.saved"), nl("menu.progress"), nl("menu.help")]
+    assert menu == [nl("menu.saved"), nl("menu.undo"), nl("menu.progress"), nl("menu.help")]
     assert refusal["text"].startswith(nl("help.no_counsellor"))  # and what she can do instead
     assert len(still) == 1  # only the invite's welcome

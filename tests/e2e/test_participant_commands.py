@@ -74,13 +74,18 @@ async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
         [offer] = await sanne.wait_for_messages(count=1)
         sanne.press(offer, buttons(offer)[0])
         await sanne.wait_for_messages(count=1)
-        sanne.send("/undo")
+        sanne.send("/undo")  # typed still works: it asks the same one tap as ↩️ Herstel
+        [question] = await sanne.wait_for_messages(count=1)
+        sanne.press(question, buttons(question)[0])
         [undone] = await sanne.wait_for_messages(count=1)
+    saved = expected("undo.what_deposit", amount=format_amount(1000, Language.NL))
+    assert question["text"] == expected("undo.confirm", what=saved, when=expected("undo.today"))
     assert await _events(database) == [("deposit", 1000), ("deposit_correction", -1000)]
     assert undone["text"] == expected(
-        "activity.undone",
-        amount=format_amount(1000, Language.NL),
+        "undo.done_deposit",
+        what=saved,
         total=format_amount(0, Language.NL),
+        button=expected("menu.saved"),
     )
 
 

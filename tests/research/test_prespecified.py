@@ -130,6 +130,21 @@ def test_questionnaires_have_a_multiple_imputation_sensitivity_analysis() -> Non
     assert gse.low > 0
 
 
+def test_the_multiple_imputation_gives_the_same_numbers_when_the_report_is_run_again() -> None:
+    settings = TrialSettings(participants=150, completion_by_arm={"control": 0.6}, seed=5)
+    first, again = analysis_of(settings), analysis_of(settings)
+
+    def imputed(analysis: TrialAnalysis) -> list[tuple[str, str, float | None]]:
+        return [
+            (r.outcome.name, r.contrast, r.estimate)
+            for r in analysis.results
+            if "multiple imputation" in r.analysis
+        ]
+
+    assert imputed(first)
+    assert imputed(first) == imputed(again)
+
+
 def test_completion_by_arm_and_wave_follows_who_answered() -> None:
     analysis = three_arm()
     shares = {(c.arm, c.wave): c.share for c in analysis.completion}

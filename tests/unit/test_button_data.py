@@ -10,6 +10,7 @@ from bot.services import button_data
 from bot.services.button_data import (
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -20,6 +21,7 @@ from bot.services.button_data import (
     Deposit,
     Erase,
     GoOn,
+    Keep,
     Later,
     Press,
     ResolveFlag,
@@ -27,6 +29,7 @@ from bot.services.button_data import (
     Steps,
     TicketReply,
     Together,
+    Undo,
     decode,
     encode,
 )
@@ -50,6 +53,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
         offer_ids,
     ),
     st.builds(Erase, st.booleans()),
+    st.builds(Undo, offer_ids, offer_ids),
+    st.builds(Keep, offer_ids),
     st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
     st.just(ContinueSurvey()),
     st.builds(ResolveFlag, amounts),
@@ -57,6 +62,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.just(AskAboutPlacement()),
     st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
     st.builds(
         lambda action, numbers: Together(action, tuple(numbers[: _NUMBERS.get(action, 0)])),
@@ -107,6 +113,11 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "commit:-1",
         "commit:0",
         "del:perhaps",
+        "undo:12",  # an undo names the entry and the offer
+        "undo:0:1",
+        "undo:12:-1",
+        "keep",
+        "keep:0",
         "survey:later",
         "flag:abc",
         "tkt:1:6",  # more canned replies than a protocol may have

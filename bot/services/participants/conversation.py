@@ -13,6 +13,7 @@ from bot.services.button_data import (
     STAFF_PRESSES,
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -24,15 +25,19 @@ from bot.services.button_data import (
     Dismiss,
     Erase,
     GoOn,
+    Keep,
     Later,
     Shortcut,
     Steps,
     Together,
     TypeInstead,
+    Undo,
 )
 from bot.services.counsellor_inbox import desk, tickets
+from bot.services.counsellor_inbox.about_placement import ask_about_placement
 from bot.services.participants import (
     activity,
+    corrections,
     deletion,
     enrollment,
     intake,
@@ -104,6 +109,10 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await turn.say_text("intents.nothing")
         case ActionDetail():
             await activity.detail_offered(turn, request, trial)
+        case Undo():
+            await corrections.confirmed(turn, request, trial)
+        case Keep(offer):
+            await corrections.kept(turn, offer)
         case Erase(confirmed):
             await deletion.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:
@@ -120,6 +129,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await surveys.continue_survey(turn, trial)
         case Together():
             await together.press(turn, trial, request)
+        case AskAboutPlacement():
+            await ask_about_placement(turn, trial)
 
 
 async def typed(turn: Turn, trial: Trial, words: str) -> None:

@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Collection
 
 from bot.db.study import Role
+from bot.services.keyboard import menu_for
 from bot.services.participants.commands import COMMAND_NAMES, usable_by
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -77,8 +78,12 @@ async def not_text(turn: Turn, _trial: Trial) -> None:
 
 
 async def edited(turn: Turn, _trial: Trial) -> None:
-    """A change to a message already sent: never counted again, and the person is told."""
-    await turn.say_text("fallback.edit_not_counted")
+    """A change to a message already sent: never counted again, and the person is told (with
+    the menu's undo button, for someone who logs)."""
+    if not menu_for(turn.participant, turn.language):
+        await turn.say_text("fallback.edit_not_counted")
+        return
+    await turn.say_text("fallback.edit_not_counted_undo", button=turn.t("menu.undo"))
 
 
 async def other_text(turn: Turn, _trial: Trial) -> None:
