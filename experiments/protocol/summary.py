@@ -88,10 +88,8 @@ def _schedule(protocol: Protocol) -> list[str]:
 
 def _groups(protocol: Protocol) -> list[str]:
     groups = protocol.groups
-    public = "on" if groups.public_deposit_congratulation else "off"
     return [
-        f"Groups: {groups.min_size}–{groups.max_size} members; public deposit congratulations "
-        f"{public}",
+        f"Groups: {groups.min_size}–{groups.max_size} members",
         f"  flood control {groups.flood_messages} messages in {words(groups.flood_window)} → "
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "

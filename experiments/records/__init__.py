@@ -14,8 +14,10 @@ from experiments.records.events import (
     JOB_SEARCH_KINDS,
     LOGGED_KINDS,
     TICKET_KINDS,
+    TOGETHER_KINDS,
     EventKind,
 )
+from experiments.records.group_events import GroupEventKind
 from experiments.records.ledger import (
     CORRECTS,
     EVER,
@@ -43,10 +45,12 @@ __all__ = [
     "LOGGED_KINDS",
     "NOTHING",
     "TICKET_KINDS",
+    "TOGETHER_KINDS",
     "WEEKDAYS",
     "Counted",
     "Done",
     "EventKind",
+    "GroupEventKind",
     "Logged",
     "Step",
     "Weekday",
