@@ -6,8 +6,8 @@ holds what each member chose and the one name they confirmed (never exported, er
 /delete); `buddy_pairs` and `host_weeks` run the buddies and the host rotation;
 `group_events` records what happened to a group without a person (SPEC §11.5).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
