@@ -108,6 +108,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",
     EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.TICKET_REOPENED: "Participant wrote again about an answered question",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {

@@ -26,6 +26,7 @@ class EventKind(enum.StrEnum):
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
+    TICKET_REOPENED = "ticket_reopened"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -42,4 +43,5 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_ANSWERED,
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
+    EventKind.TICKET_REOPENED,
 )

@@ -18,6 +18,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from bot.i18n import Language, MissingText, catalogue, text
+from bot.i18n.counts import chooser
 from bot.paths import shipped_config
 from experiments.protocol import Protocol, load_protocol
 from experiments.protocol_sections import Component
@@ -159,14 +160,15 @@ def _templates(language: Language, key: str, params: dict[str, object]) -> list[
     forms = {form: texts[f"{key}.{form}"] for form in _CLDR_FORMS if f"{key}.{form}" in texts}
     if "other" not in forms:
         raise MissingText(f"{language.value}:{key}")
-    count = params.get("count")
+    by = chooser(key)  # the placeholder whose number chooses the form ("count" mostly)
+    count = params.get(by)
     if not isinstance(count, int):
         return list(forms.values())
-    # as bot.i18n.plural does: the CLDR form for the count, which it writes as a locale number
+    # as bot.i18n.text does: the CLDR form for the count, which it writes as a locale number
     form = str(Locale.parse(language.locale).plural_form(abs(count)))
     template = forms.get(form, forms["other"])
-    if "count" in _fields(template):
-        params["count"] = format_decimal(count, locale=language.locale)
+    if by in _fields(template):
+        params[by] = format_decimal(count, locale=language.locale)
     else:
-        del params["count"]  # it chose the form; the text itself does not show it
+        del params[by]  # it chose the form; the text itself does not show it
     return [template]

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import ChatType
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Participant
-from bot.i18n import Language, text
+from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
 from bot.outbox.messages import CONTEXT_KEY
 from bot.outbox.outcomes import Delivered, Outcome
@@ -163,8 +163,8 @@ def describe(duration: timedelta, language: Language) -> str:
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         count, rest = divmod(int(duration.total_seconds()), size)
         if count and not rest:
-            return text(language, f"duration.{unit}{'' if count == 1 else 's'}", n=count)
-    return text(language, "duration.minutes", n=max(1, int(duration.total_seconds() // 60)))
+            return plural(language, f"duration.{unit}s", count)
+    return plural(language, "duration.minutes", max(1, int(duration.total_seconds() // 60)))
 
 
 async def moderate(turn: Turn, trial: Trial, act: Act, command: GroupCommand) -> None:

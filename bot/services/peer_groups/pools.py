@@ -136,7 +136,6 @@ async def scan_pool_updates(session: AsyncSession, trial: Trial, now: datetime) 
             if intervals < 1 or person.paused:
                 continue
             language = Language(person.language)
-            others = plural(language, "pool.people", len(waiting) - 1)
             intent = f"pool_wait:{person.entry.participant_id}:{intervals}"
             sent += await tell_waiting(
                 session,
@@ -144,8 +143,8 @@ async def scan_pool_updates(session: AsyncSession, trial: Trial, now: datetime) 
                 "pool.still_waiting",
                 intent,
                 now,
-                others=others,
-                needed=trial.protocol.groups.min_size,
+                others=len(waiting) - 1,
+                needed=plural(language, "pool.people_needed", trial.protocol.groups.min_size),
                 track=text(language, f"track.{pool[1]}"),
             )
     return sent
@@ -162,6 +161,7 @@ class OverduePool:
     days: int
     since: str  # when the oldest waiter entered (ISO): one alert per spell
     language: str  # the oldest waiter's, for staff messages about the pool
+    participant_ids: tuple[int, ...] = ()  # who waits, oldest first (staff see "P12")
 
 
 async def overdue_pools(session: AsyncSession, trial: Trial, now: datetime) -> list[OverduePool]:
@@ -181,6 +181,7 @@ async def overdue_pools(session: AsyncSession, trial: Trial, now: datetime) -> l
                     days,
                     oldest.entry.entered_at.isoformat(),
                     oldest.language,
+                    tuple(person.entry.participant_id for person in waiting),
                 )
             )
     return sorted(found, key=lambda pool: -pool.days)
