@@ -29,6 +29,7 @@ __all__ = [
     "Template",
     "Templates",
     "placeholders_in",
+    "plain_forms",
     "whole_number",
 ]
 
@@ -192,6 +193,33 @@ def _names(parts: tuple[_Part, ...], *, selectors: bool = False) -> frozenset[st
 def placeholders_in(text: str) -> frozenset[str]:
     """The `{names}` a template uses; raise ValueError for malformed or unsafe fields."""
     return _names(_parse(text))
+
+
+def plain_forms(text: str) -> list[tuple[dict[str, str], str]]:
+    """Every plain `{placeholder}` text a template can read as, with the plural form each
+    choosing placeholder took in it (`#` becomes that placeholder)."""
+    return [(dict(choice), "".join(pieces)) for choice, pieces in _expand(_parse(text), "")]
+
+
+def _expand(
+    parts: tuple[_Part, ...], number: str
+) -> list[tuple[tuple[tuple[str, str], ...], list[str]]]:
+    readings: list[tuple[tuple[tuple[str, str], ...], list[str]]] = [((), [])]
+    for part in parts:
+        if isinstance(part, str):
+            options = [((), [part.replace("{", "{{").replace("}", "}}")])]
+        elif isinstance(part, _Number):
+            options = [((), ["{" + number + "}"])]
+        elif isinstance(part, _Field):
+            options = [((), ["{" + part.name + "}"])]
+        else:
+            options = [
+                (((part.name, form), *choice), pieces)
+                for form, body in part.forms.items()
+                for choice, pieces in _expand(body, part.name)
+            ]
+        readings = [(c + d, p + q) for c, p in readings for d, q in options]
+    return readings
 
 
 def whole_number(name: str, value: object) -> int:

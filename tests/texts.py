@@ -22,6 +22,7 @@ from bot.i18n.counts import chooser
 from bot.paths import shipped_config
 from experiments.protocol import Protocol, load_protocol
 from experiments.protocol_sections import Component
+from experiments.templates import plain_forms
 
 __all__ = [
     "Language",
@@ -81,15 +82,36 @@ def protocol_said(
     within: bool = False,
     **params: object,
 ) -> bool:
-    """Like `said`, for the shipped protocol's message template `kind` ("reminder_savings")."""
-    template = shipped_protocol().templates.get(kind).text(language)
-    return filled(template, within=within, **params).search(message) is not None
+    """Like `said`, for the shipped protocol's message template `kind` ("reminder_savings");
+    a count given chooses its plural form, the others may be any of theirs."""
+    template = shipped_protocol().templates.get(kind)
+    unused = set(params) - template.placeholders
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
+    for choice, plain in plain_forms(template.text(language)):
+        if not all(_chooses(language, form, params.get(name)) for name, form in choice.items()):
+            continue
+        shown = {name: value for name, value in params.items() if name in _fields(plain)}
+        if filled(plain, within=within, **shown).search(message) is not None:
+            return True
+    return False
+
+
+def _chooses(language: Language, form: str, value: object) -> bool:
+    """Whether a count of `value` (None: unknown) takes the plural form `form`."""
+    if not isinstance(value, int):
+        return True
+    if form.startswith("="):
+        return form == f"={value}"
+    return form == str(Locale.parse(language.locale).plural_form(abs(value)))
 
 
 def protocol_text(kind: str, language: Language = Language.NL, **params: object) -> str:
     """The shipped protocol's message `kind` rendered, refusing unused `params` as `expected`."""
     template = shipped_protocol().templates.get(kind)
-    _refuse_unused(template.text(language), params)
+    unused = set(params) - template.placeholders
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
     return template.render(language, params)
 
 

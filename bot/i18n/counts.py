@@ -47,7 +47,7 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 
 WORDS: Final = frozenset(
     {
-        "action", "amount", "answers", "applications", "arm", "band", "choice", "code",
+        "action", "amount", "answers", "applications", "arm", "band", "by", "choice", "code",
         "command", "deposits", "duration", "explanation", "goal", "gone", "groups", "head", "instructions",
         "interviews", "item", "lead", "lines", "link", "links", "log", "missing", "name", "names",
         "numbers",

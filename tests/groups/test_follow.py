@@ -95,7 +95,7 @@ async def test_a_mute_tells_the_member_how_long_and_unmute_resets_the_warnings(
         leader.send_in_group(chat, "/warn", reply_to=anna.send_in_group(chat, "Sorry"))
         [again] = await _bot_says(sandbox, chat, 1)
 
-    two_hours = expected("duration.hours", n=2)
+    two_hours = expected("duration.hours", count=2)
     assert notes[2]["text"] == expected("join.note_muted", duration=two_hours, reason="schelden")
     assert unmuted["text"] == expected("join.mod_unmuted", name=anna.first_name)
     assert said(again["text"], "join.mod_warned", name=anna.first_name, count=1, limit=3)

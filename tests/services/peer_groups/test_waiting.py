@@ -29,8 +29,8 @@ PAST_THE_LIMIT = timedelta(days=14)  # the shipped pool_max_wait
 def _still_waiting(others: int) -> str:
     return expected(
         "pool.still_waiting",
-        others=plural(Language.NL, "pool.people", others),
-        needed=3,
+        others=others,
+        needed=plural(Language.NL, "pool.people_needed", 3),
         track=text(Language.NL, "track.savings"),
     )
 
@@ -102,8 +102,8 @@ async def test_too_few_past_the_limit_keep_waiting_are_told_once_and_staff_hear_
             band="16-20",
             arm="peer",
             people=plural(Language.NL, "join.people_waiting", 2),
+            who=", ".join(f"P{person.participant_id}" for person in people),
             days=14,
-            limit=14,
         )
 
 
