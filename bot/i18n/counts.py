@@ -48,9 +48,9 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 WORDS: Final = frozenset(
     {
         "action", "amount", "answers", "applications", "arm", "band", "by", "choice", "code",
-        "command", "deposits", "duration", "explanation", "goal", "gone", "groups", "head", "instructions",
-        "interviews", "item", "lead", "lines", "link", "links", "log", "missing", "name", "names",
-        "numbers",
+        "command", "deposits", "duration", "explanation", "goal", "gone", "groups", "head",
+        "instructions", "interviews", "item", "lead", "lines", "link", "links", "log", "missing",
+        "name", "names", "numbers",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",
         "version", "what", "when", "who", "why", "words",

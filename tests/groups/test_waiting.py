@@ -41,10 +41,10 @@ async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
     assert first == text(Language.NL, "pool.entered")
     assert quiet == 1
     assert len(update) == 1
-    one_other = plural(Language.NL, "pool.people", 1)
     savings = text(Language.NL, "track.savings")
+    needed = plural(Language.NL, "pool.people_needed", 3)
     assert update[0]["text"] == expected(
-        "pool.still_waiting", track=savings, others=one_other, needed=3
+        "pool.still_waiting", track=savings, others=1, needed=needed
     )
 
 
@@ -65,7 +65,7 @@ async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
     told = texts(people[1].messages)
     assert text(Language.NL, "pool.keep_waiting") in told
     two_waiting = plural(Language.NL, "join.people_waiting", 2)
-    overdue: dict[str, Any] = {"people": two_waiting, "days": 15, "limit": 14}
+    overdue: dict[str, Any] = {"people": two_waiting, "days": 15}
     alerts = texts(admin.messages)
     assert len(alerts) == 1
     assert said(alerts[0], "alerts.pool_overdue", **overdue)

@@ -209,7 +209,8 @@ async def reopen(
             who=await pseudonym_of(turn.session, participant),
             question=question,
         )
-        key = f"{ADDED_KIND}:{ticket.id}:{chat_id}:reopened:{ticket.answers}"
+        # the round's one note: what the participant adds before the next answer is not told
+        key = f"{ADDED_KIND}:{ticket.id}:{chat_id}:{ticket.answers}"
         await send_to_staff(
             turn.session, ticket, chat_id, words, ADDED_KIND, language, trial, key=key
         )
