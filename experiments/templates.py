@@ -201,11 +201,13 @@ def plain_forms(text: str) -> list[tuple[dict[str, str], str]]:
     return [(dict(choice), "".join(pieces)) for choice, pieces in _expand(_parse(text), "")]
 
 
-def _expand(
-    parts: tuple[_Part, ...], number: str
-) -> list[tuple[tuple[tuple[str, str], ...], list[str]]]:
-    readings: list[tuple[tuple[tuple[str, str], ...], list[str]]] = [((), [])]
+_Reading = tuple[tuple[tuple[str, str], ...], list[str]]  # the forms chosen, and the pieces
+
+
+def _expand(parts: tuple[_Part, ...], number: str) -> list[_Reading]:
+    readings: list[_Reading] = [((), [])]
     for part in parts:
+        options: list[_Reading]
         if isinstance(part, str):
             options = [((), [part.replace("{", "{{").replace("}", "}}")])]
         elif isinstance(part, _Number):
