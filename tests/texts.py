@@ -20,9 +20,7 @@ from babel.numbers import format_decimal
 from bot.i18n import Language, MissingText, catalogue, text
 from bot.i18n.counts import chooser
 from bot.paths import shipped_config
-from experiments.protocol import Protocol, load_protocol
-from experiments.protocol_sections import Component
-from experiments.templates import plain_forms
+from experiments.protocol import Component, Protocol, load_protocol, plain_forms
 
 __all__ = [
     "Language",

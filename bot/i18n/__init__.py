@@ -12,7 +12,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from bot.i18n.counts import NUMBERS, chooser
-from experiments.languages import Language
+from experiments.protocol import Language
 
 __all__ = [
     "Language",

@@ -28,8 +28,8 @@ CHOSEN_BY: Final[dict[str, str]] = {
     "join.overdue_head": "days",
     "join.overdue_line": "days",
     "pool.formed_small": "size",
+    "pool.joined_group": "size",
     "pool.merged": "size",
-    "pool.still_waiting": "others",
     "alerts.counsellor_inactive": "days",
     "alerts.group_small": "members",
     "alerts.pool_overdue": "days",
@@ -47,13 +47,16 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 
 WORDS: Final = frozenset(
     {
-        "action", "amount", "answers", "applications", "arm", "band", "by", "choice", "code",
-        "command", "deposits", "duration", "explanation", "goal", "gone", "groups", "head",
-        "instructions", "interviews", "item", "lead", "lines", "link", "links", "log", "missing",
+        "action", "amount", "answers", "applications", "arm", "band", "button", "by", "choice",
+        "code",
+        "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
+        "head",
+        "instructions", "interviews", "item", "label", "lead", "lines", "link", "links", "log",
+        "missing", "more",
         "name", "names", "numbers",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",
-        "version", "what", "when", "who", "why", "words",
+        "version", "what", "when", "who", "why", "window", "words",
     }
 )  # fmt: skip
 

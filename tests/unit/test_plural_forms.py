@@ -12,11 +12,10 @@ import pytest
 from babel.numbers import format_decimal
 from pydantic import ValidationError
 
-from bot.i18n import Language, catalogue, placeholders, text
+from bot.i18n import Language, catalogue, placeholders, plural, text
 from bot.i18n.counts import CHOSEN_BY, IDENTIFIERS, NUMBERS, WORDS, chooser
 from bot.paths import shipped_config
-from experiments.protocol import load_protocol
-from experiments.templates import COUNTS, PLACEHOLDERS, Template, Templates
+from experiments.protocol import COUNTS, PLACEHOLDERS, Template, Templates, load_protocol
 
 COUNTS_TRIED = (0, 1, 2, 5)
 OTHER_NUMBER = 7  # the other numbers in a text, while one is tried
@@ -181,10 +180,12 @@ def test_every_count_of_a_message_kind_is_one_it_offers() -> None:
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [(Language.NL, "Er wacht nu 1 ander met je mee"), (Language.EN, "1 other person is waiting")],
+    [(Language.NL, "nog 1 persoon van"), (Language.EN, "1 more person of")],
 )
-def test_one_other_person_waiting_reads_singular(language: Language, expected: str) -> None:
-    words = text(language, "pool.still_waiting", track="X", others=1, needed="10")
+def test_one_more_person_needed_reads_singular(language: Language, expected: str) -> None:
+    more = plural(language, "pool.more", 1)
+    days = plural(language, "pool.days", 1)
+    words = text(language, "pool.still_waiting", track="X", more=more, days=days)
     assert expected in words
 
 

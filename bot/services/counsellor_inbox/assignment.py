@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Participant, ParticipantStatus, Role, StaffMember
 from bot.services.trial import Trial
-from experiments.protocol_sections import Component
+from experiments.protocol import Component
 
 
 def has_contact(participant: Participant | None, trial: Trial) -> bool:

@@ -32,7 +32,7 @@ from bot.services.counsellor_inbox.tickets import (
 )
 from bot.services.trial import Trial
 from bot.services.turns import staff_language
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 BATCH = 200  # tickets per kind of work per scan; the next scan takes the rest
 

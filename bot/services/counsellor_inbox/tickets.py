@@ -33,7 +33,7 @@ from bot.services.counsellor_inbox.assignment import assign_missing as assign_mi
 from bot.services.counsellor_inbox.assignment import has_contact as has_contact
 from bot.services.trial import Trial
 from bot.services.turns import Turn, staff_language
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 DRAFT_LIFETIME = timedelta(hours=1)  # a bare /ask waits this long for the question
 # the outbox kinds of messages about a ticket in a staff chat: a reply to any of them answers it
