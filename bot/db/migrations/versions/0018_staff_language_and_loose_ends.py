@@ -5,8 +5,8 @@ counsellor of a group got it (their inactivity counts from there, not from when 
 when an offer was superseded by a newer question of the same person (only the latest is
 honoured).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 17:30:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from bot.db.types import UTCDateTime
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
