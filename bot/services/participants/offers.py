@@ -117,7 +117,10 @@ async def _claim(turn: Turn, participant: Participant, offer: Offer) -> bool:
 
 def expired(offer: Offer, participant: Participant, trial: Trial, now: datetime) -> bool:
     """Whether an unanswered question is too old to answer: older than the protocol allows, or
-    asked in an earlier commitment period than the one a tap now would count in."""
+    asked in an earlier commitment period than the one a tap now would count in. A correction's
+    question is about an entry already made: `corrections.window` bounds it instead."""
+    if offer.corrects_event_id is not None:
+        return False
     if now - offer.offered_at > trial.protocol.limits.question_lifetime:
         return True
     if participant.period_start is None:
