@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CHOSEN_BY", "IDENTIFIERS", "NUMBERS", "WORDS", "chooser"]
+__all__ = ["CHOSEN_BY", "CHOSEN_BY_A_LIST", "IDENTIFIERS", "NUMBERS", "WORDS", "chooser"]
 
 # the placeholder whose number chooses the form of a plural text, when it is not `count`
 CHOSEN_BY: Final[dict[str, str]] = {
@@ -33,13 +33,20 @@ CHOSEN_BY: Final[dict[str, str]] = {
     "alerts.counsellor_inactive": "days",
     "alerts.group_small": "members",
     "alerts.pool_overdue": "days",
+    "together.name.type": "limit",
+    "together.name.refused": "limit",
 }
+
+# plural texts whose form follows how many names a list holds (the caller passes that count;
+# the text shows the names, not the number)
+CHOSEN_BY_A_LIST: Final = ("join.welcome", "together.buddy.paired")
 
 NUMBERS: Final = frozenset(
     {
-        "assigned", "count", "days", "doing", "enrolled", "high", "hours", "joined", "limit",
+        "allocated", "assigned", "codes", "consented", "count", "days", "declined", "doing",
+        "enrolled", "high", "hours", "joined", "limit",
         "low", "made", "maximum", "members", "messages", "minimum", "n", "needed", "never",
-        "number", "others", "period_count", "seconds", "sent", "size",
+        "number", "opens", "others", "period_count", "seconds", "sent", "shown", "size",
     }
 )  # fmt: skip
 
@@ -53,7 +60,7 @@ WORDS: Final = frozenset(
         "head",
         "instructions", "interviews", "item", "label", "lead", "lines", "link", "links", "log",
         "missing", "more",
-        "name", "names", "numbers",
+        "name", "names", "numbers", "options", "prompt", "reach", "topic",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",
         "version", "what", "when", "who", "why", "window", "words",
