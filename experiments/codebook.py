@@ -108,6 +108,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",
     EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.CHECKIN_PLAN: "Chose a plan for the week in the group check-in (the last one counts)",
+    EventKind.CHECKIN_REVIEW: "Said whether the week's plan worked out (the last answer counts)",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {

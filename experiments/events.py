@@ -26,6 +26,8 @@ class EventKind(enum.StrEnum):
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
+    CHECKIN_PLAN = "checkin_plan"
+    CHECKIN_REVIEW = "checkin_review"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -43,3 +45,7 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
 )
+# The weekly check-in of a peer group (component `checkin`): a member's plan for the week (its
+# kind in detail["plan"], cents in amount_cents or steps in quantity) and their answer to "did it
+# work out?" (detail["result"]). A changed plan or answer is a new event: the last one counts.
+CHECKIN_KINDS: Final = (EventKind.CHECKIN_PLAN, EventKind.CHECKIN_REVIEW)

@@ -21,6 +21,7 @@ from pydantic import (
 
 from experiments.age_bands import DEFAULT_AGE_BANDS, AgeBand, age_band_for, check_contiguous
 from experiments.analysis_plan import AnalysisPlan, plan_problems
+from experiments.checkin_section import Checkin, checkin_problems
 from experiments.ledger import Window, group_week
 from experiments.micro_randomization import MicroRandomization
 from experiments.person_limits import PersonLimits
@@ -81,6 +82,7 @@ class Protocol(BaseModel):
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
+    checkin: Checkin = Checkin()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -218,6 +220,7 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
+    yield from checkin_problems(protocol)
 
 
 def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
+from experiments.checkin_section import PlanChoice, PlanKind, ReviewResult
 from experiments.languages import Language
 from experiments.protocol_sections import TRACKS, Track
 
@@ -169,7 +170,24 @@ class CloseTicket:
     ticket_id: int
 
 
+@dataclass(frozen=True)
+class CheckinPlan:
+    """A group member's plan for group week `week` (a `group_weeks` row), tapped in the group."""
+
+    week: int
+    choice: PlanChoice
+
+
+@dataclass(frozen=True)
+class CheckinReview:
+    """A group member's answer to "did it work out?" for group week `week`."""
+
+    week: int
+    result: ReviewResult
+
+
 STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
+GROUP_PRESSES: Final = (CheckinPlan, CheckinReview)  # routed by the group handlers
 
 Press = (
     Consent
@@ -191,6 +209,8 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
+    | CheckinPlan
+    | CheckinReview
 )
 
 
@@ -255,6 +275,10 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
+        case CheckinPlan(week, PlanChoice(kind, amount)):
+            return f"cip:{week}:{kind}:{amount}"
+        case CheckinReview(week, result):
+            return f"cir:{week}:{result}"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -313,7 +337,18 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
+        case "cip", [week, kind, amount] if _positive(week) and _plan(kind, amount):
+            return CheckinPlan(int(week), PlanChoice(PlanKind(kind), int(amount)))
+        case "cir", [week, result] if _positive(week) and result in set(ReviewResult):
+            return CheckinReview(int(week), ReviewResult(result))
     return None
+
+
+def _plan(kind: str, amount: str) -> bool:
+    """A plan's kind and amount: "other" has none (0), every other kind a positive one."""
+    if kind not in set(PlanKind):
+        return False
+    return amount == "0" if kind == PlanKind.OTHER else _positive(amount)
 
 
 def _positive(number: str) -> bool:

@@ -28,7 +28,10 @@ from bot.services.participants import activity, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
+    checkin,
+    checkin_taps,
     follow,
+    group_goal,
     membership,
     moderation,
     outcomes,
@@ -111,6 +114,8 @@ _FOLLOW_UPS: dict[str, FollowUp] = {
     binding.LINK_KIND: binding.invite_link_ended,
     sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
+    **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
+    group_goal.POST_KIND: group_goal.post_ended,
 }
 
 
@@ -209,6 +214,14 @@ async def moderate(
         world, user_id, moderation.moderate, act, command,
         chat_id=chat_id, roles=GROUP_STAFF, update_id=update_id,
     )  # fmt: skip
+
+
+async def checkin_tap(
+    world: World, chat_id: int, user_id: int, data: str, *, query_id: str = "tap"
+) -> int:
+    """A tap on a check-in button (its callback data) in the group's chat; the handler hands
+    the service the tap's id (to answer it) and its data."""
+    return await _turn(world, user_id, checkin_taps.tap, query_id, data, chat_id=chat_id)
 
 
 async def rules(world: World, chat_id: int, user_id: int) -> int:
