@@ -71,6 +71,8 @@ _LABELS = {
     "day": "Participant's day of the decision point (1 = allocation day)",
     "prior_outcome": "The proximal outcome in the same window before the decision point",
     "prior_sent": "The previous decision point sent the nudge",
+    "detail_plan": "Check-in: the plan chosen for the week",
+    "detail_result": "Check-in: whether the week's plan worked out",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -89,6 +91,21 @@ _TABLE_LABELS = {
     ): "Micro-randomized component (reminder, encouragement, prompt)",
     ("micro_decisions", "week"): "Participant's week of the decision point (1 = first)",
     ("micro_decisions", "site"): "Site where the participant enrolled",
+    ("group_weeks", "week_start"): "Start of the group's week (check-in), UTC",
+    ("group_weeks", "week_end"): "End of the group's week, UTC",
+    ("group_weeks", "members"): "Members joined (at the last count of the week)",
+    ("group_weeks", "plans"): "Members with a plan for the week",
+    ("group_weeks", "reviews_yes"): "Members who said their plan worked out",
+    ("group_weeks", "reviews_partly"): "Members who said it partly worked out",
+    ("group_weeks", "reviews_no"): "Members who said it did not work out",
+    ("group_weeks", "plan_posted_at"): "Plan prompt posted in the group, UTC",
+    ("group_weeks", "review_posted_at"): "Review prompt (did it work out?) posted, UTC",
+    ("group_weeks", "closed_at"): "Week closed, UTC",
+    ("group_weeks", "goal_unit"): "Unit of the group goal",
+    ("group_weeks", "goal_target"): "Group goal: the sum of the members' plans (in goal_unit)",
+    ("group_weeks", "goal_progress"): "Group goal: what the members logged in the week",
+    ("group_weeks", "goal_posted_at"): "Group goal first posted (and pinned), UTC",
+    ("group_weeks", "goal_reached_at"): "Group goal reached (celebrated), UTC",
 }
 # every kind of event the bot records, in words (a test checks none is missing)
 EVENT_LABELS: dict[EventKind, str] = {
@@ -147,6 +164,14 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "encouragement": "Encouragement with own progress",
         "prompt": "Check-in: did you save or apply today?",
     },
+    "goal_unit": {"cents": "Euro cents saved", "steps": "Job-search steps"},
+    "detail_plan": {
+        "save": "Save an amount (amount_cents)",
+        "apply": "Send applications (quantity)",
+        "interview": "Go to interviews (quantity)",
+        "other": "Something else",
+    },
+    "detail_result": {"yes": "Worked out", "partly": "Partly", "no": "Did not work out"},
     "unavailable_reason": {
         "paused": "Paused nudges (/pause)",
         "stopped": "Withdrew (/stop) or erased",
@@ -160,7 +185,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
 _CATEGORICAL = {
     "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
     "kind", "source", "wave", "instrument", "method", "chat_type", "component",
-    "unavailable_reason",
+    "unavailable_reason", "goal_unit", "detail_plan", "detail_result",
 }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import pyreadstat
 
 from experiments.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.csv_writer import write_csv
+from experiments.group_week_export import group_week_table
 from experiments.micro_export import decision_table
 from experiments.protocol import Protocol
 from experiments.pseudonyms import Pseudonymizer
@@ -66,6 +67,7 @@ TABLES = (
     "messages",
     "groups",
     "memberships",
+    "group_weeks",
     "micro_decisions",
 )
 
@@ -136,6 +138,9 @@ def build_tables(
         for name, frame in tables.items()
     }
     tables["groups"] = _groups(raw["groups"], shift)
+    weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
+    if weeks is not None:
+        tables["group_weeks"] = weeks
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:

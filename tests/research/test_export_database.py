@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.research import read_trial
 from experiments.export import build_tables
+from experiments.group_week_export import GROUP_WEEK_COLUMNS
 from experiments.pseudonyms import Pseudonymizer
 from tests.experiments.shipped import STUDY_FILE
 
@@ -83,7 +84,7 @@ async def test_no_telegram_id_name_or_username_in_any_format(
     for file_format in FORMATS:
         out = tmp_path / file_format
         await export_to(database, out, "--format", file_format)
-        assert len(list(out.iterdir())) == 11
+        assert len(list(out.iterdir())) == 12
         assert leaks(out) == []
 
 
@@ -118,6 +119,9 @@ async def test_export_keeps_outcomes_and_simple_details(
     assert {"tag", "invite_link"}.isdisjoint(members.columns)
     assert {"pseudonym", "group_id", "status", "joined_at"} <= set(members.columns)
     assert set(members["pseudonym"]) <= set(people["pseudonym"])
+    weeks = pd.read_csv(tmp_path / "group_weeks.csv")
+    assert list(weeks.columns) == list(GROUP_WEEK_COLUMNS)
+    assert weeks[["plans", "reviews_yes", "goal_target"]].to_numpy().tolist() == [[2, 1, 3500]]
     assert sorted(messages["status"]) == ["failed"] * 5 + ["sent"] * 5
     assert list(messages.columns) == [
         "pseudonym", "kind", "status", "chat_type", "created_at", "sent_at"

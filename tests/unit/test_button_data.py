@@ -11,6 +11,8 @@ from bot.services.button_data import (
     ActionDetail,
     Answer,
     ChangeGoal,
+    CheckinPlan,
+    CheckinReview,
     ChooseLanguage,
     ChooseTrack,
     CloseTicket,
@@ -28,6 +30,7 @@ from bot.services.button_data import (
     decode,
     encode,
 )
+from experiments.checkin_section import PlanChoice, PlanKind, ReviewResult
 from experiments.languages import Language
 from experiments.protocol_sections import Track
 
@@ -55,6 +58,17 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.builds(
+        CheckinPlan,
+        offer_ids,
+        st.one_of(
+            st.builds(PlanChoice, st.just(PlanKind.SAVE), amounts),
+            st.builds(PlanChoice, st.just(PlanKind.APPLY), st.integers(1, 99)),
+            st.builds(PlanChoice, st.just(PlanKind.INTERVIEW), st.integers(1, 99)),
+            st.just(PlanChoice(PlanKind.OTHER)),
+        ),
+    ),
+    st.builds(CheckinReview, offer_ids, st.sampled_from(tuple(ReviewResult))),
 )
 
 
@@ -107,6 +121,11 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "tktx:-3",
         "unknown:thing",
         "q:" + "x" * 70,
+        "cip:1:save:0",  # a plan to save nothing
+        "cip:1:other:5",  # "something else" has no amount
+        "cip:0:apply:2",
+        "cip:1:sleep:8",
+        "cir:1:maybe",
     ],
 )
 def test_forged_or_malformed_data_decodes_to_nothing(forged: str) -> None:
