@@ -37,8 +37,7 @@ GROUP_WEEK_COLUMNS = (
     "goal_posted_at",
     "goal_reached_at",
 )
-_TIMES = ("week_start", "week_end", "plan_posted_at", "review_posted_at", "closed_at")
-_TIMES += ("goal_posted_at", "goal_reached_at")
+_TIMES = tuple(c for c in GROUP_WEEK_COLUMNS if c.startswith("week_") or c.endswith("_at"))
 
 
 class _Shift(Protocol):
