@@ -19,8 +19,7 @@ from bot.db.migrate import upgrade
 from bot.db.study import Allocation, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.services.trial import Trial
-from experiments.protocol import load_protocol
-from experiments.protocol_sections import Track
+from experiments.protocol import Track, load_protocol
 
 CHUNK = 5_000
 

@@ -19,8 +19,7 @@ from babel.numbers import format_decimal
 
 from bot.i18n import Language, MissingText, catalogue, text
 from bot.paths import shipped_config
-from experiments.protocol import Protocol, load_protocol
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Protocol, load_protocol
 
 __all__ = [
     "Language",

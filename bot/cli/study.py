@@ -18,12 +18,22 @@ from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
 from bot.services.peer_groups.ingredients import group_draws
 from bot.settings import load_settings
-from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
-from experiments.group_factorial import GroupDraw, verify_draws
-from experiments.micro_audit import Tombstone, check_chain, erased_summary
-from experiments.micro_randomization import LoggedDecision, check_decisions
-from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
-from experiments.registration import Registration
+from experiments.allocation import (
+    AllocationRecord,
+    GroupDraw,
+    check_log,
+    head_hash,
+    verify_draws,
+    verify_participants,
+)
+from experiments.micro import (
+    LoggedDecision,
+    Tombstone,
+    check_chain,
+    check_decisions,
+    erased_summary,
+)
+from experiments.protocol import Protocol, ProtocolError, Registration, load_protocol, summarize
 
 __all__ = ["StudyError", "check", "power", "register", "study_app", "verify_log"]
 
@@ -143,7 +153,7 @@ def register(
     protocol = _load(file)
     if protocol.analysis is None:
         raise StudyError(f"{file}: no [analysis] section, so there is no plan to register")
-    from experiments.sap import write_plan
+    from experiments.outputs.sap import write_plan
 
     now = datetime.now(UTC)
     try:
@@ -196,7 +206,7 @@ def power(
     """Participants needed per arm to detect an effect against control, or (with --protocol)
     the power of each contrast of the protocol's analysis plan, by simulation."""
     require_research_extra()
-    from experiments.power import format_power, participants_per_arm  # statsmodels: slow
+    from experiments.analysis import format_power, participants_per_arm
 
     if protocol is not None:
         _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
@@ -228,7 +238,7 @@ def _design_power(
         raise StudyError(f"{file}: no [analysis] section, so there is no design to simulate")
     if simulations < 10:
         raise StudyError("--simulations must be at least 10")
-    from experiments.design_power import format_design_power, simulate_power
+    from experiments.analysis import format_design_power, simulate_power
 
     updates: dict[str, float | int] = {}
     if effect is not None:

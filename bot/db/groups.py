@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 
 
 class GroupStatus(enum.StrEnum):

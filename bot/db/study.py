@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
-from experiments.events import EventKind
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
+from experiments.records import EventKind
 
 
 class Site(Base):

@@ -80,10 +80,20 @@ class DemoConsole:
                 f"{result.peer_staying} who did not stop ({share:.0%}); join reminders sent: "
                 f"{result.join_reminders}, pool updates sent: {result.pool_updates}"
             )
+        placement = result.placement
+        if placement.due or placement.not_placeable:
+            rate = f"{placement.share:.0%}" if placement.share is not None else "–"
+            self._console.print(
+                f"peer participants in a group by the wait limit + 1 week "
+                f"({placement.deadline.days} days): {placement.in_time} of {placement.due} "
+                f"placeable who did not stop ({rate}, target 100%); not placeable: "
+                f"{placement.not_placeable}"
+            )
         if result.report is not None:
             self._console.print(f"report: {result.report}")
         if result.export is not None:
             self._console.print(f"export: {result.export}")
+        self._console.print(f"entries corrected (↩️ Herstel): {result.corrections}")
         self._console.print(f"database: {result.database_file}")
         self._console.print(
             f"Bot API calls the sandbox does not know: {result.unknown_calls}; "

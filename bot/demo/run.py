@@ -29,18 +29,19 @@ from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
+from bot.demo.placement import Placement, placement_counts
 from bot.demo.staff import Admin, Counsellor
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
+from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
-from experiments.events import EventKind
-from experiments.protocol import Protocol, load_protocol
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Protocol, Track, load_protocol
+from experiments.records import CORRECTION_KINDS
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
@@ -68,8 +69,10 @@ class DemoResult:
     peer_staying: int = 0  # peer-arm participants who did not stop or erase
     peer_in_group: int = 0  # … of whom in their Telegram group at the end
     join_reminders: int = 0  # join reminders sent
-    pool_updates: int = 0  # "still waiting" updates and wait-limit news sent
+    pool_updates: int = 0  # "still waiting" updates sent
+    placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
+    corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -90,6 +93,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
                 birth_year=2026 - master.randint(17, 60),
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
+                slips=random.Random(f"{options.seed}:{index}:slips"),
             )
         )
     return people
@@ -159,7 +163,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
                 )
                 await _simulate(sandbox, runtime, clock, options, console, staff, micro)
-            result = await _summarize(database, options, database_file, trial)
+            result = await _summarize(database, options, database_file, trial, clock.now())
             result.group_bounds = bounds
             if trial.protocol.micro_randomization is not None:
                 result.micro_truth = await true_effects(runtime, micro.effect)
@@ -305,7 +309,7 @@ async def _nudge_counts(database: Database) -> dict[str, int]:
 
 
 async def _summarize(
-    database: Database, options: DemoOptions, database_file: Path, trial: Trial
+    database: Database, options: DemoOptions, database_file: Path, trial: Trial, end: datetime
 ) -> DemoResult:
 
     peer_arms = trial.protocol.arms_with(Component.PEER_GROUP)
@@ -318,13 +322,14 @@ async def _summarize(
             .group_by(Participant.arm)
         )
         result.arms = {str(arm): int(count) for arm, count in arms}
-        deposits = await session.execute(
-            select(Participant.arm, func.count())
-            .join(Event, Event.participant_id == Participant.id)
-            .where(Event.kind == EventKind.DEPOSIT)
-            .group_by(Participant.arm)
+        arm_of = select(Participant.id, Participant.arm).where(Participant.arm.is_not(None))
+        allocated = {person: str(arm) for person, arm in await session.execute(arm_of)}
+        for person, ledger in (await ledgers(session, list(allocated))).items():
+            arm = allocated[person]
+            result.deposits[arm] = result.deposits.get(arm, 0) + ledger.deposits_made()
+        result.corrections = int(
+            await session.scalar(select(func.count()).where(Event.kind.in_(CORRECTION_KINDS))) or 0
         )
-        result.deposits = {str(arm): int(count) for arm, count in deposits}
         peer = select(Participant.id).where(
             Participant.arm.in_(peer_arms),
             Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
@@ -340,6 +345,7 @@ async def _summarize(
             )
             or 0
         )
+        result.placement = await placement_counts(session, trial.protocol, end)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

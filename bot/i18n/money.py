@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 from babel import Locale
 from babel.numbers import format_currency
 
-from experiments.languages import Language
+from experiments.protocol import Language
 
 __all__ = ["format_amount"]
 

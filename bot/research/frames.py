@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, Float, Integer, String
 
 from bot.db.types import UTCDateTime
 from bot.research.lines import MODELS
-from experiments.export import RAW_COLUMNS
+from experiments.outputs import RAW_COLUMNS
 
 pc: Any = compute  # its kernels are generated at import time, unseen by mypy
 pa_csv: Any = csv

@@ -34,7 +34,7 @@ from bot.db.study import (
     SurveyAnswer,
 )
 from bot.db.types import UTCDateTime
-from experiments.export import RAW_COLUMNS
+from experiments.outputs import RAW_COLUMNS
 
 MODELS: dict[str, Any] = {
     "sites": Site,

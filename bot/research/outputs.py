@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 from bot.db.engine import Database
 from bot.registrations import latest_registration
 from bot.research.reading import read_trial
-from experiments.codebook import build_codebook
-from experiments.export import ExportFormat, build_tables, write_export
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import ExportFormat, build_codebook, build_tables, write_export
 from experiments.protocol import Protocol
-from experiments.pseudonyms import Pseudonymizer
 
 if TYPE_CHECKING:
     from experiments.analysis import Estimate
@@ -64,7 +63,7 @@ async def report_trial(
 ) -> Path:
     """Read the database and write report.html with its figures into `out`; its path.
     `micro_truth`: a simulation's known excursion effects, shown beside the estimates."""
-    from experiments.report import write_report  # the statistics stack: not for exports
+    from experiments.outputs.report import write_report  # the statistics stack: not for exports
 
     raw = await read_trial(database, as_of)
     registration = await latest_registration(database)

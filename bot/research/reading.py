@@ -15,8 +15,7 @@ from bot.db.engine import Database
 from bot.research.frames import frame, parsed
 from bot.research.lines import MODELS, csv_line, filtered, lines_query, table_key
 from bot.research.reflected import group_frames
-from experiments.data_date import cut_at
-from experiments.export import RawTrial
+from experiments.outputs import RawTrial, cut_at
 
 _SLICE = 50_000  # rows per page: bigger texts grow glibc's heap in pieces it cannot give back
 

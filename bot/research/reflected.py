@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from experiments.export import safe_columns
+from experiments.outputs import safe_columns
 
 GROUP_TABLES = ("peer_groups",)
 MEMBERSHIP_TABLES = ("group_members",)

@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
-from experiments.checkin_section import PlanChoice, PlanKind, ReviewResult
-from experiments.languages import Language
-from experiments.protocol_sections import TRACKS, Track
+from experiments.protocol import TRACKS, Language, PlanChoice, PlanKind, ReviewResult, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
@@ -33,6 +31,10 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
     "training": ("apprenticeship", "school", "course"),
 }
+
+# what a person can do by one tap besides logging (participants/shortcuts.py): the same service
+# as the command of that name
+SHORTCUTS: Final = ("survey", "goal", "language", "pause", "resume", "stop", "mydata", "delete")
 
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
@@ -101,6 +103,13 @@ class ConfirmStop:
 
 
 @dataclass(frozen=True)
+class Shortcut:
+    """A tap that does what the command `name` does (one of SHORTCUTS), for those who tap."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Dismiss:
     """No to a question that would have recorded something: nothing is recorded."""
 
@@ -111,6 +120,22 @@ class ActionDetail:
 
     kind: str
     detail: str
+    offer: int
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Yes to "remove your last entry?": the correction of entry `event`, stored as offer
+    `offer` (the row decides what is recorded; one tap of its question records one)."""
+
+    event: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class Keep:
+    """No to "remove your last entry?" (offer `offer`): it stays, and the question is answered."""
+
     offer: int
 
 
@@ -146,6 +171,11 @@ class GoOn:
     """ "Go on with the questions" after a "later": the next open question of wave `wave`."""
 
     wave: str
+
+
+@dataclass(frozen=True)
+class AskAboutPlacement:
+    """ "Ask my counsellor" under the word that no group can take someone in yet."""
 
 
 @dataclass(frozen=True)
@@ -199,8 +229,11 @@ Press = (
     | Steps
     | TypeInstead
     | ConfirmStop
+    | Shortcut
     | Dismiss
     | ActionDetail
+    | Undo
+    | Keep
     | Erase
     | Answer
     | ContinueSurvey
@@ -211,6 +244,7 @@ Press = (
     | GoOn
     | CheckinPlan
     | CheckinReview
+    | AskAboutPlacement
 )
 
 
@@ -255,10 +289,16 @@ def _encode(press: Press) -> str:
             return f"type:{what}"
         case ConfirmStop():
             return "stop:yes"
+        case Shortcut(name):
+            return f"do:{name}"
         case Dismiss():
             return "dismiss"
         case ActionDetail(kind, detail, offer):
             return f"act:{kind}:{detail}:{offer}"
+        case Undo(event, offer):
+            return f"undo:{event}:{offer}"
+        case Keep(offer):
+            return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
@@ -279,6 +319,8 @@ def _encode(press: Press) -> str:
             return f"cip:{week}:{kind}:{amount}"
         case CheckinReview(week, result):
             return f"cir:{week}:{result}"
+        case AskAboutPlacement():
+            return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -313,12 +355,18 @@ def decode(data: str | None) -> Press | None:
             return TypeInstead(what)
         case "stop", ["yes"]:
             return ConfirmStop()
+        case "do", [name] if name in SHORTCUTS:
+            return Shortcut(name)
         case "dismiss", []:
             return Dismiss()
         case "act", [action, detail, offer] if detail in ACTION_DETAILS.get(
             action, ()
         ) and _positive(offer):
             return ActionDetail(action, detail, int(offer))
+        case "undo", [event, offer] if _positive(event) and _positive(offer):
+            return Undo(int(event), int(offer))
+        case "keep", [offer] if _positive(offer):
+            return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
         case "q", [wave, instrument, item, value] if all(
@@ -341,6 +389,8 @@ def decode(data: str | None) -> Press | None:
             return CheckinPlan(int(week), PlanChoice(PlanKind(kind), int(amount)))
         case "cir", [week, result] if _positive(week) and result in set(ReviewResult):
             return CheckinReview(int(week), ReviewResult(result))
+        case "pool", ["ask"]:
+            return AskAboutPlacement()
     return None
 
 

@@ -16,10 +16,8 @@ from bot.scheduler import scan_in_chunks
 from bot.services.ledger import Goal, Ledger
 from bot.services.participants.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.ledger import Logged
-from experiments.protocol import load_protocol
-from experiments.protocol_sections import Track
+from experiments.protocol import Track, load_protocol
+from experiments.records import EventKind, Logged
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("study.toml")),

@@ -8,9 +8,17 @@ from typing import Any
 
 import pytest
 
-from experiments.checkin_section import Checkin, PlanChoice, PlanKind
-from experiments.protocol import Protocol, ProtocolError, summarize, validate_protocol
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import (
+    Checkin,
+    Component,
+    PlanChoice,
+    PlanKind,
+    Protocol,
+    ProtocolError,
+    Track,
+    summarize,
+    validate_protocol,
+)
 
 
 def problems(data: dict[str, Any]) -> list[str]:

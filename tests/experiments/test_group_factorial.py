@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from experiments.group_factorial import (
+from experiments.allocation import (
     GroupDraw,
     cell_components,
     cells,
@@ -15,8 +15,13 @@ from experiments.group_factorial import (
     group_stratum,
     verify_draws,
 )
-from experiments.protocol import ProtocolError, load_protocol, validate_protocol
-from experiments.protocol_sections import Component, GroupFactorial
+from experiments.protocol import (
+    Component,
+    GroupFactorial,
+    ProtocolError,
+    load_protocol,
+    validate_protocol,
+)
 
 from .shipped import CONFIG_DIR
 
@@ -51,7 +56,7 @@ def test_the_same_seed_gives_the_same_draws_and_another_seed_other_draws() -> No
 
 def test_the_group_draws_are_not_the_person_allocation_stream() -> None:
     # A label of its own: knowing one stream tells nothing about the other.
-    from experiments.randomization import AllocationSequence
+    from experiments.allocation import AllocationSequence
 
     stratum = group_stratum("peer", "savings")
     weights = dict.fromkeys(cells(TWO_BY_TWO), 1)

@@ -7,9 +7,15 @@ from typing import Any
 
 import pytest
 
-from experiments.languages import Language
-from experiments.protocol import Protocol, load_protocol, summarize, validate_protocol
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import (
+    Component,
+    Language,
+    Protocol,
+    Track,
+    load_protocol,
+    summarize,
+    validate_protocol,
+)
 
 from .shipped import FACTORIAL_FILE, PILOT_FILE
 

@@ -15,7 +15,7 @@ from bot.db.study import Event
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, TelegramSandbox
 from bot.services.peer_groups.mute_durations import describe, parse_mute
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle, texts
 from tests.texts import expected, said
 

@@ -14,9 +14,9 @@ from bot.cli.research import ResearchError
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.research import read_trial
-from experiments.export import build_tables
-from experiments.group_week_export import GROUP_WEEK_COLUMNS
-from experiments.pseudonyms import Pseudonymizer
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import build_tables
+from experiments.outputs.group_week_export import GROUP_WEEK_COLUMNS
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import (

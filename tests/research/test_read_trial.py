@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Site
 from bot.research import frames, read_trial, reading
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 from .conftest import populate
 

@@ -11,8 +11,7 @@ from bot.db.study import AllocatedPerson, Allocation, IntakeStep, SurveyAnswer
 from bot.i18n import Language, plural, text
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Track
-from experiments.questionnaires import load_instrument
+from experiments.protocol import Track, load_instrument
 from tests.services.conftest import Person, Said, new_code, nl, participant_of
 from tests.texts import intake_done
 

@@ -22,7 +22,7 @@ from bot.services.participants.micro_nudges import decision_log
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from experiments.micro_audit import ChainCheck, MicroProblemKind, check_chain
+from experiments.micro import ChainCheck, MicroProblemKind, check_chain
 from experiments.protocol import validate_protocol
 from tests.e2e.test_cli_micro import SEED, decided
 

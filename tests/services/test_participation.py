@@ -25,7 +25,16 @@ from bot.services.participants import activity, deletion, participation
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from tests.services.conftest import SITE, Person, Said, enroll, events_of, nl, participant_of
+from tests.services.conftest import (
+    SITE,
+    Person,
+    Said,
+    enroll,
+    events_of,
+    nl,
+    participant_of,
+    undo,
+)
 
 
 def _money(cents: int) -> str:
@@ -123,7 +132,7 @@ async def test_an_undone_deposit_leaves_the_progress(runner: TurnRunner, person:
     await enroll(person, runner, commitment="commit:1000")
     await _deposit(person, "5")
     await _deposit(person, "8")
-    await person.run(lambda turn, trial: activity.undo(turn, trial))
+    await undo(person)
     assert await _progress(person) == nl(
         "progress.savings",
         total=_money(500),
@@ -139,7 +148,7 @@ async def test_undoing_last_periods_deposit_never_makes_this_periods_savings_neg
     await enroll(person, runner, commitment="commit:1000")
     await _deposit(person, "10")
     clock.advance(trial.protocol.schedule.commitment_period)
-    await person.run(lambda turn, trial: activity.undo(turn, trial))
+    await undo(person)
     assert await _progress(person) == nl(
         "progress.savings",
         total=_money(0),

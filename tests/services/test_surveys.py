@@ -19,7 +19,7 @@ from bot.services.participants import participation
 from bot.services.participants.surveys import scan_surveys
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 from tests.services.conftest import Person, Said, enroll, nl, participant_of
 
 WAVE_1 = "followup-1"

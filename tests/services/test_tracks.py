@@ -8,7 +8,7 @@ from sqlalchemy.exc import StatementError
 
 from bot.db.engine import Database
 from bot.db.study import Participant
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 from tests.services.conftest import Person, enroll, participant_of
 
 

@@ -10,6 +10,7 @@ from bot.services import button_data
 from bot.services.button_data import (
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     CheckinPlan,
     CheckinReview,
@@ -22,17 +23,18 @@ from bot.services.button_data import (
     Deposit,
     Erase,
     GoOn,
+    Keep,
     Later,
     Press,
     ResolveFlag,
+    Shortcut,
     Steps,
     TicketReply,
+    Undo,
     decode,
     encode,
 )
-from experiments.checkin_section import PlanChoice, PlanKind, ReviewResult
-from experiments.languages import Language
-from experiments.protocol_sections import Track
+from experiments.protocol import Language, PlanChoice, PlanKind, ReviewResult, Track
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
@@ -51,6 +53,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
         offer_ids,
     ),
     st.builds(Erase, st.booleans()),
+    st.builds(Undo, offer_ids, offer_ids),
+    st.builds(Keep, offer_ids),
     st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
     st.just(ContinueSurvey()),
     st.builds(ResolveFlag, amounts),
@@ -69,6 +73,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
         ),
     ),
     st.builds(CheckinReview, offer_ids, st.sampled_from(tuple(ReviewResult))),
+    st.just(AskAboutPlacement()),
+    st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
 )
 
 
@@ -113,12 +119,20 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "commit:-1",
         "commit:0",
         "del:perhaps",
+        "undo:12",  # an undo names the entry and the offer
+        "undo:0:1",
+        "undo:12:-1",
+        "keep",
+        "keep:0",
         "survey:later",
         "flag:abc",
         "tkt:1:6",  # more canned replies than a protocol may have
         "tkt:0:1",
         "tkt:1",
         "tktx:-3",
+        "do:undo",  # not a shortcut: only what the help offers to tap
+        "do:",
+        "do:pause:now",
         "unknown:thing",
         "q:" + "x" * 70,
         "cip:1:save:0",  # a plan to save nothing

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.study import Allocation, Participant, Site
 from bot.services.participants.returning import remember_allocated
 from bot.services.trial import Trial
-from experiments.audit import AllocationRecord, append_record, chain_key
-from experiments.randomization import AllocationSequence
+from experiments.allocation import AllocationRecord, AllocationSequence, append_record, chain_key
 
 # Any constant will do: every allocating transaction takes the same PostgreSQL advisory lock.
 ALLOCATION_LOCK = 7_404_211

@@ -14,7 +14,7 @@ from bot.services.participants.money import InvalidAmount, format_amount, parse_
 from bot.services.peer_groups.pools import enter_pool
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 
 SAVINGS_CHOICES_CENTS = (500, 1000, 2000, 5000)
 APPLICATION_CHOICES = (1, 2, 3, 5, 10)
@@ -91,7 +91,7 @@ async def choose_language(turn: Turn, code: str, trial: Trial) -> None:
         return
     participant.language = code
     turn.language = Language(code)
-    await show_commands_in(turn, turn.language)
+    await show_commands_in(turn, trial)
     if participant.step is IntakeStep.LANGUAGE:
         participant.step = IntakeStep.BIRTH_YEAR
         await prompt(turn, trial)
@@ -228,6 +228,7 @@ async def finish(turn: Turn, trial: Trial) -> None:
     surveys.schedule_first(participant, trial)
     in_pool = await enter_pool(turn.session, participant, trial, turn.now, tell=False)
     await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
+    await show_commands_in(turn, trial)  # now without the logbook their track does not keep
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
     if in_pool:  # one message rather than two: the wait is part of what happens next
         explanation = f"{explanation}\n\n{turn.t('pool.entered')}"

@@ -28,8 +28,8 @@ from bot.services.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
 from bot.services.periods import advance_due
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Track
+from experiments.records import EventKind
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,17 @@ from sqlalchemy import select
 
 from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
+from bot.services import button_data
 from bot.services.ledger import Ledger, ledger_of
-from bot.services.participants import intake
+from bot.services.participants import intake, shortcuts
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.peer_groups import follow
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Track
+from experiments.records import EventKind
 
 
 def enrolled(turn: Turn) -> Participant | None:
@@ -100,7 +101,7 @@ async def pause(turn: Turn, _trial: Trial) -> None:
         participant.paused_at = turn.now
         _event(turn, participant, EventKind.PAUSE)
         await cancel_pending_nudges(turn.session, participant.id, "paused")
-    await turn.say_text("pause.done")
+    await turn.say_text("pause.done", buttons=shortcuts.resume_row(turn))
 
 
 async def resume(turn: Turn, trial: Trial) -> None:
@@ -121,6 +122,19 @@ async def resume(turn: Turn, trial: Trial) -> None:
     await turn.say_text("resume.done")
 
 
+async def ask_stop(turn: Turn, _trial: Trial) -> None:
+    """/stop, 🛑 or "ik wil stoppen": one tap confirms it (then `stop`), as with any words."""
+    participant = enrolled(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+    elif participant.status is ParticipantStatus.WITHDRAWN:
+        await turn.say_text("stop.done", buttons=shortcuts.resume_row(turn))
+    else:
+        yes = button_data.button(turn.t("intents.yes"), button_data.ConfirmStop())
+        no = button_data.button(turn.t("intents.no"), button_data.Dismiss())
+        await turn.say_text("intents.confirm_stop", buttons=[[yes, no]])
+
+
 async def stop(turn: Turn, _trial: Trial) -> None:
     """/stop: withdraw from all messages; the data stay unless /delete is used."""
     participant = enrolled(turn)
@@ -136,7 +150,7 @@ async def stop(turn: Turn, _trial: Trial) -> None:
         await follow.leave_group(
             turn.session, participant.id, participant.telegram_user_id, turn.now
         )
-    await turn.say_text("stop.done")
+    await turn.say_text("stop.done", buttons=shortcuts.resume_row(turn))
 
 
 async def my_data(turn: Turn, trial: Trial) -> None:

@@ -11,9 +11,7 @@ from bot.outbox import Button
 from bot.services import button_data
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol_sections import Track
-from experiments.questionnaire_plan import Occasion
-from experiments.questionnaires import Item, load_instrument, next_item
+from experiments.protocol import Item, Occasion, Track, load_instrument, next_item
 
 BASELINE = "baseline"
 

@@ -20,7 +20,7 @@ from bot.services.participants import questionnaire
 from bot.services.participants.nudges import ScanResult, due_participants
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 
 ITEMS_PER_MINUTE = 4
 

@@ -36,7 +36,7 @@ from bot.services.peer_groups.mute_durations import describe
 from bot.services.peer_groups.sanctions import apply, chat_of, mute_member
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 
 @dataclass(frozen=True)

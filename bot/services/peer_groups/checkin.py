@@ -35,8 +35,7 @@ from bot.services.peer_groups.checkin_week import (
 )
 from bot.services.peer_groups.ingredients import group_has
 from bot.services.trial import Trial
-from experiments.checkin_section import uses_checkin
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, uses_checkin
 
 __all__ = ["POST_KINDS", "CheckinScan", "post_ended", "scan_checkins"]
 

@@ -30,8 +30,8 @@ from bot.services.peer_groups.checkin_week import (
 )
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.checkin_section import PlanKind
-from experiments.events import EventKind
+from experiments.protocol import PlanKind
+from experiments.records import EventKind
 
 __all__ = ["tap"]
 

@@ -32,10 +32,8 @@ from bot.services import button_data
 from bot.services.peer_groups.lookups import language_of
 from bot.services.peer_groups.outcomes import forget_context
 from bot.services.trial import Trial
-from experiments.checkin_section import PlanChoice, PlanKind, ReviewResult
-from experiments.events import CHECKIN_KINDS, EventKind
-from experiments.ledger import Window
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, PlanChoice, PlanKind, ReviewResult
+from experiments.records import CHECKIN_KINDS, EventKind, Window
 
 __all__ = [
     "Answers",

@@ -1,7 +1,7 @@
 """The group goal (component `group_goal`): one shared target a week, the sum of the members'
 plans (euros to save, or job-search steps), in one pinned message edited as the week goes on.
 
-Progress is counted by the one ledger rule (`experiments.ledger.did` over the group's week,
+Progress is counted by the one ledger rule (`experiments.records.did` over the group's week,
 `posts.week_done`), as `/groups` and the weekly progress post count it, corrections included:
 everything the joined members logged in the week, whoever made a plan. When the group first
 reaches its target a short celebration follows, once a week. No money moves.
@@ -40,8 +40,8 @@ from bot.services.peer_groups.lookups import language_of
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
-from experiments.events import LOGGED_KINDS
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Track
+from experiments.records import LOGGED_KINDS
 
 __all__ = ["POST_KIND", "GoalScan", "close", "goal_text", "post_ended", "scan_group_goals"]
 

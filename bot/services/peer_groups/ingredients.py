@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupIngredients, PeerGroup
 from bot.services.trial import Trial
-from experiments.group_factorial import GroupDraw, cell_components, draw_cell, group_stratum
-from experiments.protocol_sections import Component
+from experiments.allocation import GroupDraw, cell_components, draw_cell, group_stratum
+from experiments.protocol import Component
 
 __all__ = ["draw_ingredients", "group_components", "group_draws", "group_has"]
 

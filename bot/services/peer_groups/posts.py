@@ -25,8 +25,8 @@ from bot.services.peer_groups.lookups import group_text, language_of, protocol_l
 from bot.services.peer_groups.messaging import post
 from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
-from experiments.ledger import Done, Window
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Track
+from experiments.records import Done, Window
 
 TICK = timedelta(microseconds=1)
 
@@ -80,7 +80,7 @@ async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime
 
 
 async def week_done(session: AsyncSession, group: PeerGroup, week: Window) -> list[Done]:
-    """What each joined member did in `week` (by `experiments.ledger.did`), in no order."""
+    """What each joined member did in `week` (by `experiments.records.ledger.did`), in no order."""
     joined = await session.scalars(
         select(GroupMember.participant_id).where(
             GroupMember.group_id == group.id, GroupMember.status == MemberStatus.JOINED

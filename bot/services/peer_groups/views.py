@@ -24,9 +24,8 @@ from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.ledger import Window
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
+from experiments.records import EventKind, Window
 
 WEEK = timedelta(days=7)
 RECENT_ACTIONS = 5

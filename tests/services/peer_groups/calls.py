@@ -24,7 +24,7 @@ from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
-from bot.services.participants import activity, participation
+from bot.services.participants import activity, conversation, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
@@ -255,6 +255,11 @@ async def staff_remove(
 
 
 # the participant's private chat (bot/handlers/participant.py)
+
+
+async def press(world: World, peer: Peer, data: str) -> int:
+    """A tap on one of the bot's inline buttons in the private chat."""
+    return await _turn(world, peer.user_id, conversation.press, data)
 
 
 async def pause(world: World, peer: Peer) -> int:

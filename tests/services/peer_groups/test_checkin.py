@@ -14,8 +14,8 @@ from bot.db.group_weeks import GroupWeek
 from bot.db.study import Event
 from bot.i18n import Language, plural
 from bot.outbox.outcomes import Delivered
-from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.protocol import Component
+from experiments.records import EventKind
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.weeks import (
     PLAN_AT,

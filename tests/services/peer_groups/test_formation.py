@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.db.groups import FormationDecision, GroupStatus, MemberStatus, PeerGroup, PoolEntry
 from bot.i18n import Language, text
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     ADMIN,
@@ -146,7 +146,7 @@ async def test_past_the_wait_limit_a_small_pool_merges_with_its_neighbour_band(
     assert merged.group_id == group.id
     for person in mine + neighbours:
         [told] = await outbox(world, chat_id=person.user_id)
-        assert (told.kind, told.text) == ("pool_update", expected("pool.merged", size=4))
+        assert (told.kind, told.text) == ("pool_placement", expected("pool.merged", size=4))
 
 
 async def test_past_the_wait_limit_a_pool_alone_starts_smaller_and_hears_why(
@@ -165,4 +165,4 @@ async def test_past_the_wait_limit_a_pool_alone_starts_smaller_and_hears_why(
     assert small.group_id == group.id
     for person in people:
         [told] = await outbox(world, chat_id=person.user_id)
-        assert (told.kind, told.text) == ("pool_update", expected("pool.formed_small", size=3))
+        assert (told.kind, told.text) == ("pool_placement", expected("pool.formed_small", size=3))

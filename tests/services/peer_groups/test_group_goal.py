@@ -9,7 +9,7 @@ from bot.db.groups import GroupIngredients
 from bot.i18n import Language, plural
 from bot.i18n.money import format_amount
 from bot.outbox.outcomes import Delivered
-from experiments.protocol_sections import Component, GroupFactorial
+from experiments.protocol import Component, GroupFactorial
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.weeks import (
     WEEK_END,

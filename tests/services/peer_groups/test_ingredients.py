@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from bot.db.groups import GroupIngredients, PeerGroup
 from bot.services.peer_groups.ingredients import group_components, group_draws
-from experiments.group_factorial import draw_cell, verify_draws
-from experiments.protocol_sections import Component, GroupFactorial
+from experiments.allocation import draw_cell, verify_draws
+from experiments.protocol import Component, GroupFactorial
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import World, peers, rows
 
