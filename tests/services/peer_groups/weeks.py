@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +27,13 @@ def saving(euros: int) -> str:
 
 
 def buttons(sent: Sent) -> dict[str, str]:
-    """A message's inline buttons: label -> callback data."""
-    markup: dict[str, Any] = sent.params.get("reply_markup") or {}
+    """A queued message's inline buttons: label -> callback data."""
+    return buttons_of(sent.params)
+
+
+def buttons_of(message: Mapping[str, Any]) -> dict[str, str]:
+    """The inline buttons of a message (as Telegram shows it, or as queued): label -> data."""
+    markup: Mapping[str, Any] = message.get("reply_markup") or {}
     return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
 
 
