@@ -201,23 +201,16 @@ class CloseTicket:
 
 
 @dataclass(frozen=True)
-class CheckinPlan:
-    """A group member's plan for group week `week` (a `group_weeks` row), tapped in the group."""
+class Checkin:
+    """A group member's plan for group week `week` (a `group_weeks` row), or their answer to
+    "did it work out?", tapped in the group."""
 
     week: int
-    choice: PlanChoice
-
-
-@dataclass(frozen=True)
-class CheckinReview:
-    """A group member's answer to "did it work out?" for group week `week`."""
-
-    week: int
-    result: ReviewResult
+    answer: PlanChoice | ReviewResult
 
 
 STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
-GROUP_PRESSES: Final = (CheckinPlan, CheckinReview)  # routed by the group handlers
+GROUP_PRESSES: Final = (Checkin,)  # routed by the group handlers
 
 Press = (
     Consent
@@ -242,8 +235,7 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
-    | CheckinPlan
-    | CheckinReview
+    | Checkin
     | AskAboutPlacement
 )
 
@@ -315,9 +307,9 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
-        case CheckinPlan(week, PlanChoice(kind, amount)):
+        case Checkin(week, PlanChoice(kind, amount)):
             return f"cip:{week}:{kind}:{amount}"
-        case CheckinReview(week, result):
+        case Checkin(week, result):
             return f"cir:{week}:{result}"
         case AskAboutPlacement():
             return "pool:ask"
@@ -386,9 +378,9 @@ def decode(data: str | None) -> Press | None:
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
         case "cip", [week, kind, amount] if _positive(week) and _plan(kind, amount):
-            return CheckinPlan(int(week), PlanChoice(PlanKind(kind), int(amount)))
+            return Checkin(int(week), PlanChoice(PlanKind(kind), int(amount)))
         case "cir", [week, result] if _positive(week) and result in set(ReviewResult):
-            return CheckinReview(int(week), ReviewResult(result))
+            return Checkin(int(week), ReviewResult(result))
         case "pool", ["ask"]:
             return AskAboutPlacement()
     return None

@@ -12,8 +12,7 @@ from bot.services.button_data import (
     Answer,
     AskAboutPlacement,
     ChangeGoal,
-    CheckinPlan,
-    CheckinReview,
+    Checkin,
     ChooseLanguage,
     ChooseTrack,
     CloseTicket,
@@ -63,7 +62,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
     st.builds(
-        CheckinPlan,
+        Checkin,
         offer_ids,
         st.one_of(
             st.builds(PlanChoice, st.just(PlanKind.SAVE), amounts),
@@ -72,7 +71,7 @@ presses: st.SearchStrategy[Press] = st.one_of(
             st.just(PlanChoice(PlanKind.OTHER)),
         ),
     ),
-    st.builds(CheckinReview, offer_ids, st.sampled_from(tuple(ReviewResult))),
+    st.builds(Checkin, offer_ids, st.sampled_from(tuple(ReviewResult))),
     st.just(AskAboutPlacement()),
     st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
 )

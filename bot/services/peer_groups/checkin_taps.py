@@ -19,7 +19,7 @@ from bot.db.study import Event
 from bot.i18n import text
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.services import button_data
-from bot.services.button_data import CheckinPlan, CheckinReview
+from bot.services.button_data import Checkin
 from bot.services.peer_groups.checkin_week import (
     choice_label,
     plan_message,
@@ -30,7 +30,7 @@ from bot.services.peer_groups.checkin_week import (
 )
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol import PlanKind
+from experiments.protocol import PlanChoice, PlanKind, ReviewResult
 from experiments.records import EventKind
 
 __all__ = ["tap"]
@@ -41,7 +41,7 @@ SOURCE = "group"  # events.source of what a member taps in their group
 async def tap(turn: Turn, trial: Trial, query_id: str, data: str | None) -> None:
     """A check-in button tapped in a group chat (`query_id`: the tap, to answer it)."""
     press = button_data.decode(data)
-    if not isinstance(press, CheckinPlan | CheckinReview):
+    if not isinstance(press, Checkin):
         await _toast(turn, query_id, "checkin.unknown")
         return
     group = await turn.group()
@@ -57,10 +57,10 @@ async def tap(turn: Turn, trial: Trial, query_id: str, data: str | None) -> None
         await _toast(turn, query_id, "checkin.not_member")
         return
     member.last_active_at = turn.now  # a tap is taking part, as a message is
-    if isinstance(press, CheckinPlan):
-        await _plan(turn, trial, query_id, group, row, member.participant_id, press)
+    if isinstance(press.answer, PlanChoice):
+        await _plan(turn, trial, query_id, group, row, member.participant_id, press.answer)
     else:
-        await _review(turn, query_id, group, row, member.participant_id, press)
+        await _review(turn, query_id, group, row, member.participant_id, press.answer)
 
 
 async def _member(turn: Turn, group: PeerGroup) -> GroupMember | None:
@@ -83,9 +83,8 @@ async def _plan(
     group: PeerGroup,
     row: GroupWeek,
     participant_id: int,
-    press: CheckinPlan,
+    choice: PlanChoice,
 ) -> None:
-    choice = press.choice
     if row.review_posted_at is not None:
         await _toast(turn, query_id, "checkin.plans_over")
         return
@@ -125,7 +124,7 @@ async def _review(
     group: PeerGroup,
     row: GroupWeek,
     participant_id: int,
-    press: CheckinReview,
+    result: ReviewResult,
 ) -> None:
     if row.review_posted_at is None:
         await _toast(turn, query_id, "checkin.unknown")
@@ -134,14 +133,14 @@ async def _review(
     if participant_id not in before.plans:
         await _toast(turn, query_id, "checkin.no_plan")
         return
-    if before.reviews.get(participant_id) != press.result:
+    if before.reviews.get(participant_id) != result:
         turn.session.add(
             Event(
                 participant_id=participant_id,
                 kind=EventKind.CHECKIN_REVIEW,
                 occurred_at=turn.now,
                 source=SOURCE,
-                detail={"result": press.result.value},
+                detail={"result": result.value},
             )
         )
         await turn.session.flush()
@@ -157,7 +156,7 @@ async def _review(
         kind=OutboxKind.CHECKIN_EDIT,
         now=turn.now,
     )
-    await _toast(turn, query_id, f"checkin.reviewed_{press.result}")
+    await _toast(turn, query_id, f"checkin.reviewed_{result}")
 
 
 async def _toast(turn: Turn, query_id: str, key: str, **params: object) -> None:

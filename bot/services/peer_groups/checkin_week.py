@@ -148,7 +148,7 @@ def plan_message(
         return f"{head}\n{count}", ()
     choices = trial.protocol.checkin.choices(group.track)
     labelled = [
-        button_data.button(choice_label(language, c), button_data.CheckinPlan(row.id, c))
+        button_data.button(choice_label(language, c), button_data.Checkin(row.id, c))
         for c in choices
     ]
     return f"{head}\n\n{count}", [labelled[i : i + 2] for i in range(0, len(labelled), 2)]
@@ -170,9 +170,7 @@ def review_message(group: PeerGroup, row: GroupWeek, *, open_: bool) -> tuple[st
     if not open_:
         return words, ()
     row_of_buttons = [
-        button_data.button(
-            text(language, f"checkin.{result}"), button_data.CheckinReview(row.id, result)
-        )
+        button_data.button(text(language, f"checkin.{result}"), button_data.Checkin(row.id, result))
         for result in ReviewResult
     ]
     return words, [row_of_buttons]

@@ -92,9 +92,8 @@ async def _update(
             Event.occurred_at >= row.week_start,
         )
     )
-    unchanged = newest == row.goal_event_id and not row.goal_stale
-    if unchanged and (row.goal_posted_at is not None or row.plans == 0):
-        return
+    if newest == row.goal_event_id and not row.goal_stale:
+        return  # no plan changed and nothing was logged since the last count
     answers = await week_answers(session, row, members)
     savings = group.track == Track.SAVINGS
     row.goal_unit = "cents" if savings else "steps"
