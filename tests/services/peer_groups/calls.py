@@ -24,7 +24,7 @@ from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
-from bot.services.participants import activity, conversation, participation
+from bot.services.participants import activity, conversation, corrections, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
@@ -282,3 +282,8 @@ async def deposit(world: World, peer: Peer, typed: str) -> int:
 async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
     return await _turn(world, peer.user_id, activity.action, "applied", count)
+
+
+async def undo(world: World, peer: Peer) -> int:
+    """↩️ Undo: the bot names the member's last entry and asks to take it back."""
+    return await _turn(world, peer.user_id, corrections.offer)

@@ -18,7 +18,7 @@ from tests.services.peer_groups.weeks import (
     posts,
     saving,
 )
-from tests.services.peer_groups.world import Group, World, joined_group, rows
+from tests.services.peer_groups.world import Group, World, joined_group, replies, rows
 from tests.texts import expected
 
 NL = Language.NL
@@ -94,6 +94,25 @@ async def test_reaching_the_goal_is_celebrated_once(world: World) -> None:
     assert last.text == expected(
         "checkin.goal_reached_savings", progress=euros(21), target=euros(10)
     )
+
+
+async def test_an_undone_deposit_is_taken_out_of_the_goals_progress(world: World) -> None:
+    group = await joined_group(world, 3)
+    await asked(world, group)
+    await plan(world, group, 0, saving(25))
+    await calls.deposit(world, group.members[0], "10")
+    await calls.deposit(world, group.members[1], "5")
+    await calls.scan(world)
+    await goal_delivered(world, group)
+
+    asked_to_undo = await calls.undo(world, group.members[0])
+    [question] = await replies(world, asked_to_undo)
+    await calls.press(world, group.members[0], buttons(question)[expected("undo.yes")])
+    await calls.scan(world)
+
+    [posted] = await posts(world, group, "group_goal")
+    assert posted.text == goal(25, 15)
+    assert [e.text for e in await posts(world, group, "group_goal_edit")] == [goal(25, 5)]
 
 
 async def test_jobseekers_share_a_goal_in_steps(world: World) -> None:
