@@ -76,6 +76,8 @@ class Participant(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     language: Mapped[str] = mapped_column(String(2))
     consent_version: Mapped[str] = mapped_column(String(40))
+    # the SHA-256 of the consent's words the person agreed to (NULL before consent was hashed)
+    consent_sha256: Mapped[str | None] = mapped_column(String(64))
     consented_at: Mapped[datetime]
     step: Mapped[IntakeStep] = mapped_column(string_enum(IntakeStep))
     birth_year: Mapped[int | None]

@@ -25,6 +25,7 @@ _LABELS = {
     "commitment_applications": "Applications committed per period",
     "goal_target_cents": "Savings target (euro cents)",
     "consent_version": "Version of the consent text agreed to",
+    "consent_sha256": "SHA-256 of the consent's words agreed to (the protocol's [consent])",
     "intake_step": "Intake step reached",
     "unreachable": "Bot blocked or chat gone (lost to follow-up)",
     "enrolled_at": "Consent given (enrollment), UTC",

@@ -42,7 +42,8 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "sites": "id name",
         "consent_refusals": "site_id count",
         "reenrollment_refusals": "site_id count",
-        "participants": "id site_id language consent_version consented_at step birth_year "
+        "participants": "id site_id language consent_version consent_sha256 consented_at step "
+        "birth_year "
         "age_band track commitment_cents commitment_applications goal_target_cents stratum arm "
         "allocated_at status paused_at withdrawn_at unreachable_since erased_at",
         "allocations": "sequence participant_id stratum position arm allocated_at prev_hash hash",
@@ -214,6 +215,7 @@ def _participants(
             "commitment_applications": people["commitment_applications"].astype("Int64"),
             "goal_target_cents": people["goal_target_cents"].astype("Int64"),
             "consent_version": people["consent_version"],
+            "consent_sha256": people.get("consent_sha256"),
             "intake_step": people["step"],
             "status": people["status"],
             "unreachable": people["unreachable_since"].notna(),

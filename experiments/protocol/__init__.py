@@ -28,6 +28,7 @@ from experiments.protocol.checkin_section import (
     describe_checkin,
     uses_checkin,
 )
+from experiments.protocol.consent import Consent, ConsentInformation
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -124,6 +125,8 @@ __all__ = [
     "CannedReply",
     "Checkin",
     "Component",
+    "Consent",
+    "ConsentInformation",
     "Corrections",
     "CurriculumWeek",
     "Duration",

@@ -90,9 +90,8 @@ async def start(turn: Turn, trial: Trial, code: str | None) -> None:
     if await returning.was_allocated(turn.session, trial, turn.user_id):
         await _refuse_returning(turn, enrollment_code.site_id)
         return
-    await turn.say_text(
-        "consent.text",
-        version=trial.protocol.study.consent_version,
+    await turn.say(
+        trial.protocol.consent.text(turn.language, trial.protocol.study.consent_version),
         buttons=[
             [button_data.button(turn.t("consent.yes"), button_data.Consent(True, code))],
             [button_data.button(turn.t("consent.no"), button_data.Consent(False, code))],
@@ -125,6 +124,7 @@ async def answer_consent(turn: Turn, code: str, agreed: bool, trial: Trial) -> N
         site_id=enrollment_code.site_id,
         language=turn.language.value,
         consent_version=trial.protocol.study.consent_version,
+        consent_sha256=trial.protocol.consent.sha256(),
         consented_at=turn.now,
         step=IntakeStep.LANGUAGE,
         status=ParticipantStatus.ACTIVE,

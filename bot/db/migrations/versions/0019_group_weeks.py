@@ -3,8 +3,8 @@
 One row per group and group week (SPEC §11.5): counts of plans and answers, the group goal and
 how far the group got, and which of the bot's messages in the chat to edit.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
