@@ -25,6 +25,7 @@ from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
 from bot.db.study import Event, Participant, ParticipantStatus
+from bot.demo.checkins import GroupCheckins, check_in, checkin_counts
 from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
@@ -71,6 +72,7 @@ class DemoResult:
     join_reminders: int = 0  # join reminders sent
     pool_updates: int = 0  # "still waiting" updates sent
     placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
+    checkins: list[GroupCheckins] = field(default_factory=list)  # per group, its check-in weeks
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
     corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
 
@@ -217,6 +219,7 @@ async def _simulate(
         for person in people:
             if person.join_requested and person.group is None:
                 person.group = counsellor.group_of(person.user)
+        await check_in(sandbox, runtime, people)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:
@@ -346,6 +349,7 @@ async def _summarize(
             or 0
         )
         result.placement = await placement_counts(session, trial.protocol, end)
+        result.checkins = await checkin_counts(session)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

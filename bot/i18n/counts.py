@@ -46,7 +46,8 @@ NUMBERS: Final = frozenset(
         "allocated", "assigned", "codes", "consented", "count", "days", "declined", "doing",
         "enrolled", "high", "hours", "joined", "limit",
         "low", "made", "maximum", "members", "messages", "minimum", "n", "needed", "never",
-        "number", "opens", "others", "period_count", "seconds", "sent", "shown", "size",
+        "number", "opens", "others", "partly", "planners", "period_count", "seconds", "sent",
+        "shown", "size", "yes",
     }
 )  # fmt: skip
 
@@ -60,7 +61,8 @@ WORDS: Final = frozenset(
         "head",
         "instructions", "interviews", "item", "label", "lead", "lines", "link", "links", "log",
         "missing", "more",
-        "name", "names", "numbers", "options", "prompt", "reach", "topic",
+        "name", "names", "numbers", "options", "plan", "progress", "prompt", "reach", "target",
+        "topic",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",
         "version", "what", "when", "who", "why", "window", "words",

@@ -89,6 +89,14 @@ class OutboxKind(enum.StrEnum):
     BUDDY_CHEER = "buddy_cheer"
     HOST_TOPIC = "host_topic"
     HOST_POST = "host_post"
+    CHECKIN_PLAN = "checkin_plan"
+    CHECKIN_REVIEW = "checkin_review"
+    CHECKIN_EDIT = "checkin_edit"
+    CHECKIN_TOAST = "checkin_toast"
+    GROUP_GOAL = "group_goal"
+    GROUP_GOAL_EDIT = "group_goal_edit"
+    GROUP_GOAL_PIN = "group_goal_pin"
+    GROUP_GOAL_REACHED = "group_goal_reached"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -107,6 +115,8 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.MODERATION: Priority.REPLY,
     OutboxKind.GROUP_INVITE_LINK: Priority.REPLY,
     OutboxKind.COMMANDS: Priority.REPLY,
+    OutboxKind.CHECKIN_TOAST: Priority.REPLY,  # "Genoteerd" on a member's check-in tap
+    OutboxKind.GROUP_GOAL_PIN: Priority.REPLY,
     # personal messages nobody asked for just now
     OutboxKind.REMINDER: Priority.PERSONAL,
     OutboxKind.ENCOURAGEMENT: Priority.PERSONAL,
@@ -142,6 +152,13 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.COUNSELLOR_POST: Priority.BULK,
     OutboxKind.ERASURE_EDIT: Priority.BULK,  # a group message edited after /delete took a name out
     OutboxKind.BROADCAST: Priority.BULK,
+    # the weekly check-in and group goal: posts, and edits of them as answers and progress come
+    OutboxKind.CHECKIN_PLAN: Priority.BULK,
+    OutboxKind.CHECKIN_REVIEW: Priority.BULK,
+    OutboxKind.CHECKIN_EDIT: Priority.BULK,
+    OutboxKind.GROUP_GOAL: Priority.BULK,
+    OutboxKind.GROUP_GOAL_EDIT: Priority.BULK,
+    OutboxKind.GROUP_GOAL_REACHED: Priority.BULK,
 }
 
 # Bot API methods that send a message; every other method the outbox performs is a call.
@@ -260,6 +277,8 @@ CALL_METHODS = frozenset(
         "banChatMember",  # user_id
         "unbanChatMember",  # user_id
         "pinChatMessage",  # message_id
+        "unpinChatMessage",  # message_id
+        "answerCallbackQuery",  # callback_query_id, text: the toast a tap gets
         "deleteMessage",  # message_id
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
         "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 from bot.outbox import Button
-from experiments.protocol import TRACKS, Language, Track
+from experiments.protocol import TRACKS, Language, PlanChoice, PlanKind, ReviewResult, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
@@ -240,7 +240,17 @@ class Together:
     numbers: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Checkin:
+    """A group member's plan for group week `week` (a `group_weeks` row), or their answer to
+    "did it work out?", tapped in the group."""
+
+    week: int
+    answer: PlanChoice | ReviewResult
+
+
 STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
+GROUP_PRESSES: Final = (Checkin,)  # routed by the group handlers
 
 Press = (
     Consent
@@ -266,6 +276,7 @@ Press = (
     | Later
     | GoOn
     | Together
+    | Checkin
     | AskAboutPlacement
 )
 
@@ -339,6 +350,10 @@ def _encode(press: Press) -> str:
             return f"goon:{wave}"
         case Together(action, numbers):
             return ":".join(["tg", action, *(str(number) for number in numbers)])
+        case Checkin(week, PlanChoice(kind, amount)):
+            return f"cip:{week}:{kind}:{amount}"
+        case Checkin(week, result):
+            return f"cir:{week}:{result}"
         case AskAboutPlacement():
             return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
@@ -407,6 +422,10 @@ def decode(data: str | None) -> Press | None:
             return GoOn(wave)
         case "tg", [action, *numbers] if _together(action, numbers):
             return Together(_TOGETHER[action], tuple(int(number) for number in numbers))
+        case "cip", [week, kind, amount] if _positive(week) and _plan(kind, amount):
+            return Checkin(int(week), PlanChoice(PlanKind(kind), int(amount)))
+        case "cir", [week, result] if _positive(week) and result in set(ReviewResult):
+            return Checkin(int(week), ReviewResult(result))
         case "pool", ["ask"]:
             return AskAboutPlacement()
     return None
@@ -422,6 +441,13 @@ def _together(action: str, numbers: list[str]) -> bool:
         and len(numbers) == expected
         and all(_positive(number) for number in numbers)
     )
+
+
+def _plan(kind: str, amount: str) -> bool:
+    """A plan's kind and amount: "other" has none (0), every other kind a positive one."""
+    if kind not in set(PlanKind):
+        return False
+    return amount == "0" if kind == PlanKind.OTHER else _positive(amount)
 
 
 def _positive(number: str) -> bool:

@@ -19,6 +19,15 @@ from experiments.protocol.analysis_plan import (
     plan_problems,
     resolve_outcome,
 )
+from experiments.protocol.checkin_section import (
+    Checkin,
+    PlanChoice,
+    PlanKind,
+    ReviewResult,
+    checkin_problems,
+    describe_checkin,
+    uses_checkin,
+)
 from experiments.protocol.consent import Consent, ConsentInformation
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
@@ -117,6 +126,7 @@ __all__ = [
     "AnswerOption",
     "Arm",
     "CannedReply",
+    "Checkin",
     "Component",
     "Consent",
     "ConsentInformation",
@@ -141,6 +151,8 @@ __all__ = [
     "OutcomeKind",
     "OutcomeSpec",
     "PersonLimits",
+    "PlanChoice",
+    "PlanKind",
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
@@ -148,6 +160,7 @@ __all__ = [
     "QuietHours",
     "Randomization",
     "Registration",
+    "ReviewResult",
     "Schedule",
     "Score",
     "Scoring",
@@ -164,6 +177,8 @@ __all__ = [
     "available_instruments",
     "changed_sections",
     "check_contiguous",
+    "checkin_problems",
+    "describe_checkin",
     "describe_duration",
     "event_outcome",
     "follow_up_wave",
@@ -185,5 +200,6 @@ __all__ = [
     "score",
     "stratum_key",
     "summarize",
+    "uses_checkin",
     "validate_protocol",
 ]

@@ -27,6 +27,7 @@ from experiments.protocol.age_bands import (
     check_contiguous,
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
 from experiments.protocol.micro_section import MicroRandomization
@@ -91,6 +92,7 @@ class Protocol(BaseModel):
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
+    checkin: Checkin = Checkin()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -239,6 +241,7 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
+    yield from checkin_problems(protocol)
     yield from _consent_problems(protocol)
 
 

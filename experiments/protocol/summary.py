@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from experiments.protocol.checkin_section import describe_checkin
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.sections import Component, Groups
 
@@ -28,6 +29,7 @@ def summarize(protocol: Protocol) -> str:
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
+            *describe_checkin(protocol),
             *_analysis(protocol),
             *_micro(protocol),
         ]

@@ -7,6 +7,7 @@ a window (SPEC §11.2), for the bot's counts and, through `experiments.records.l
 """
 
 from experiments.records.events import (
+    CHECKIN_KINDS,
     CORRECTION_KINDS,
     CORRECTION_OF,
     DEPOSIT_KINDS,
@@ -35,6 +36,7 @@ from experiments.records.ledger import (
 )
 
 __all__ = [
+    "CHECKIN_KINDS",
     "CORRECTION_KINDS",
     "CORRECTION_OF",
     "CORRECTS",

@@ -51,6 +51,8 @@ class EventKind(enum.StrEnum):
     HOST_WEEK = "host_week"
     HOST_TOPIC_POSTED = "host_topic_posted"
     HOST_PIN = "host_pin"
+    CHECKIN_PLAN = "checkin_plan"
+    CHECKIN_REVIEW = "checkin_review"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -97,3 +99,7 @@ TOGETHER_KINDS: Final = (
     EventKind.HOST_TOPIC_POSTED,
     EventKind.HOST_PIN,
 )
+# The weekly check-in of a peer group (component `checkin`): a member's plan for the week (its
+# kind in detail["plan"], cents in amount_cents or steps in quantity) and their answer to "did it
+# work out?" (detail["result"]). A changed plan or answer is a new event: the last one counts.
+CHECKIN_KINDS: Final = (EventKind.CHECKIN_PLAN, EventKind.CHECKIN_REVIEW)

@@ -7,10 +7,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-# Registers the trial's, the groups' (with their opt-in ingredients'), the registrations', the
-# inbox's and the micro-randomized decisions' tables.
+# Registers the trial's, the groups' (with their check-in weeks and opt-in ingredients'), the
+# registrations', the inbox's and the micro-randomized decisions' tables.
 from bot.db import (  # noqa: F401
     delivery,
+    group_weeks,
     groups,
     micro,
     offers,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.db.study import IntakeStep
 from bot.services import button_data, directory
 from bot.services.button_data import (
+    GROUP_PRESSES,
     STAFF_PRESSES,
     ActionDetail,
     Answer,
@@ -77,7 +78,8 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
 
 async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
     request = button_data.decode(data)
-    if request is None or isinstance(request, STAFF_PRESSES):  # staff buttons have their own route
+    # staff buttons and the group check-in's have their own routes
+    if request is None or isinstance(request, STAFF_PRESSES + GROUP_PRESSES):
         await turn.say_text("button.unknown")
         return
     if isinstance(request, Consent):
