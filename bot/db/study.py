@@ -55,6 +55,7 @@ class IntakeStep(enum.StrEnum):
     BIRTH_YEAR = "birth_year"
     TRACK = "track"
     BASELINE = "baseline"
+    BALANCE = "balance"  # savers' optional starting balance, where the protocol asks it
     COMMITMENT = "commitment"
     DONE = "done"
 

@@ -82,6 +82,8 @@ class OutboxKind(enum.StrEnum):
     COUNSELLOR_POST = "counsellor_post"
     ERASURE_EDIT = "erasure_edit"
     BROADCAST = "broadcast"
+    INTERVENTION_END = "intervention_end"  # told once: what continues after the end, how to stop
+    RETENTION_QUESTION = "retention_question"  # "do you still have this work?"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -121,6 +123,8 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.POOL_PLACEMENT: Priority.PERSONAL,  # placed past the wait limit, or cannot be
     OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
     OutboxKind.MODERATION_NOTE: Priority.PERSONAL,
+    OutboxKind.INTERVENTION_END: Priority.PERSONAL,
+    OutboxKind.RETENTION_QUESTION: Priority.PERSONAL,
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,

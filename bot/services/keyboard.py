@@ -15,8 +15,9 @@ from experiments.protocol import Track
 
 ASK = "ask"  # the counsellor inbox: shown only to someone with a counsellor (see menu_for)
 UNDO = "undo"  # take back the last entry: beside the logging buttons
+TOOK_OUT = "took_out"  # money taken out of savings (participants/money_out.py)
 LAYOUTS = {
-    Track.SAVINGS: (("saved", UNDO), ("progress", "help"), (ASK,)),
+    Track.SAVINGS: (("saved", TOOK_OUT, UNDO), ("progress", "help"), (ASK,)),
     Track.JOBSEARCH: (
         ("applied", "interview"),
         ("job", "training", UNDO),

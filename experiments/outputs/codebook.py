@@ -74,6 +74,11 @@ _LABELS = {
     "detail_waited_days": "Placement: whole days waited in the pool",
     "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
     "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
+    "phase": "Phase of the person's study when it happened: intervention, or follow_up after "
+    "schedule.intervention_length",
+    "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
+    "detail_answer": "Retention answer: yes, no or other",
+    "detail_start_kind": "Retention: the start asked about (job or training)",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -124,6 +129,13 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
     EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
     EventKind.TRAINING_CORRECTION: "Correction of a training (Undo; quantity -1)",
+    EventKind.MONEY_OUT: "Money taken out of savings (self-reported; amount_cents; not a deposit)",
+    EventKind.MONEY_OUT_CORRECTION: "Correction of money taken out (Undo; minus its amount)",
+    EventKind.STARTING_BALANCE: "Savings at intake (optional; amount_cents; savers only)",
+    EventKind.WORK_KEPT: "Answer to 'do you still have this work?' after a job or training start "
+    "(quantity 1 yes, 0 no or other; detail_check, detail_answer, detail_start_kind)",
+    EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
+    "allocation): told what continues; nudges stop, logging and follow-up go on",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {

@@ -30,6 +30,18 @@ from experiments.protocol.durations import (
 )
 from experiments.protocol.errors import ProtocolError
 from experiments.protocol.languages import LANGUAGES, Language
+from experiments.protocol.lasting import (
+    BALANCE_OUTCOMES,
+    Balance,
+    Phase,
+    Retention,
+    RetentionCheck,
+    intervention_end,
+    lasting_outcome,
+    phase_at,
+    retention_outcome_name,
+    wave_times,
+)
 from experiments.protocol.micro_section import (
     COVARIATES,
     MICRO_COMPONENTS,
@@ -98,6 +110,7 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "BALANCE_OUTCOMES",
     "COVARIATES",
     "DEFAULT_AGE_BANDS",
     "EVENT_OUTCOMES",
@@ -112,6 +125,7 @@ __all__ = [
     "AnalysisPlan",
     "AnswerOption",
     "Arm",
+    "Balance",
     "CannedReply",
     "Component",
     "Corrections",
@@ -135,6 +149,7 @@ __all__ = [
     "OutcomeKind",
     "OutcomeSpec",
     "PersonLimits",
+    "Phase",
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
@@ -142,6 +157,8 @@ __all__ = [
     "QuietHours",
     "Randomization",
     "Registration",
+    "Retention",
+    "RetentionCheck",
     "Schedule",
     "Score",
     "Scoring",
@@ -162,7 +179,9 @@ __all__ = [
     "event_outcome",
     "follow_up_wave",
     "format_duration",
+    "intervention_end",
     "is_quiet",
+    "lasting_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
@@ -170,13 +189,16 @@ __all__ = [
     "next_item",
     "parse_duration",
     "parse_protocol",
+    "phase_at",
     "placeholders_in",
     "plan_problems",
     "protocol_sha256",
     "registration_status",
     "resolve_outcome",
+    "retention_outcome_name",
     "score",
     "stratum_key",
     "summarize",
     "validate_protocol",
+    "wave_times",
 ]

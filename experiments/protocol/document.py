@@ -27,6 +27,7 @@ from experiments.protocol.age_bands import (
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import QuestionnairePlan
@@ -88,6 +89,8 @@ class Protocol(BaseModel):
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
+    balance: Balance = Balance()
+    retention: Retention = Retention()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -200,6 +203,7 @@ class Protocol(BaseModel):
 
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    yield from lasting_problems(protocol)
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:

@@ -13,6 +13,8 @@ from experiments.records.events import (
     ENTRY_KINDS,
     JOB_SEARCH_KINDS,
     LOGGED_KINDS,
+    MONEY_ENTRY_KINDS,
+    MONEY_OUT_KINDS,
     TICKET_KINDS,
     EventKind,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "EVER",
     "JOB_SEARCH_KINDS",
     "LOGGED_KINDS",
+    "MONEY_ENTRY_KINDS",
+    "MONEY_OUT_KINDS",
     "NOTHING",
     "TICKET_KINDS",
     "WEEKDAYS",

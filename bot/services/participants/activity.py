@@ -32,6 +32,7 @@ DEPOSIT = EventKind.DEPOSIT.value
 # the protocol's logbook (`[tracks]`) each kind a participant logs belongs to
 LOGBOOK: Final[dict[str, Track]] = {
     EventKind.DEPOSIT: Track.SAVINGS,
+    EventKind.MONEY_OUT: Track.SAVINGS,
     **{kind: Track.JOBSEARCH for kind in JOB_SEARCH_KINDS},
 }
 # the refusal when a track does not keep that logbook: it says what they keep instead

@@ -28,9 +28,11 @@ from bot.services.button_data import (
     Keep,
     Later,
     Shortcut,
+    StartingBalance,
     Steps,
     TypeInstead,
     Undo,
+    Withdraw,
 )
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.counsellor_inbox.about_placement import ask_about_placement
@@ -42,6 +44,7 @@ from bot.services.participants import (
     intake,
     intents,
     menu,
+    money_out,
     participation,
     questionnaire,
     surveys,
@@ -94,6 +97,10 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await participation.change_goal_to(turn, amount, trial)
         case Deposit():
             await activity.deposit_offered(turn, request, trial)
+        case StartingBalance(cents):
+            await intake.answer_balance(turn, cents, trial)
+        case Withdraw():
+            await money_out.withdrawal_offered(turn, request, trial)
         case Steps():
             await activity.steps_offered(turn, request, trial)
         case TypeInstead(what):
@@ -136,6 +143,8 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
+    elif participant.step is IntakeStep.BALANCE:
+        await intake.give_balance(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
