@@ -37,7 +37,8 @@ def menu_keys(participant: Participant | None) -> tuple[tuple[str, ...], ...]:
     ):
         return ()
     layout = LAYOUTS.get(participant.track, ()) if participant.track is not None else ()
-    if participant.counsellor_id is None:  # only arms with counsellor_contact get one
+    # only arms with counsellor_contact get one, and only until their intervention ends
+    if participant.counsellor_id is None or participant.ended_at is not None:
         layout = tuple(row for row in layout if ASK not in row)
     return layout
 

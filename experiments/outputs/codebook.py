@@ -166,6 +166,10 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "removed": "Removed by a counsellor",
     },
     "language": {"nl": "Dutch", "en": "English"},
+    "phase": {
+        "intervention": "During the person's intervention",
+        "follow_up": "After the intervention ended (follow-up phase)",
+    },
     "chat_type": {"private": "Private chat", "group": "Group chat"},
     "method": {"sum": "Sum of items", "mean": "Mean of items"},
     "component": {
@@ -181,12 +185,13 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "recent_nudge": "Another nudge within the minimum gap",
         "missed": "Decision point passed while the bot was down",
         "goal_met": "Reminder: the period's goal was already met",
+        "ended": "The person's intervention had ended (schedule.intervention_length)",
     },
 }
 _CATEGORICAL = {
     "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
     "kind", "source", "wave", "instrument", "method", "chat_type", "component",
-    "unavailable_reason",
+    "unavailable_reason", "phase",
 }  # fmt: skip
 
 

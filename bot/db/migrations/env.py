@@ -9,7 +9,16 @@ from sqlalchemy.engine import Connection
 
 # Registers the trial's, the groups', the registrations', the inbox's and the micro-randomized
 # decisions' tables.
-from bot.db import delivery, groups, micro, offers, registration, study, tickets  # noqa: F401
+from bot.db import (  # noqa: F401
+    delivery,
+    groups,
+    lasting,
+    micro,
+    offers,
+    registration,
+    study,
+    tickets,
+)
 from bot.db.base import Base
 from bot.db.engine import create_engine
 

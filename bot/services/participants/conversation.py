@@ -27,6 +27,7 @@ from bot.services.button_data import (
     GoOn,
     Keep,
     Later,
+    Retained,
     Shortcut,
     StartingBalance,
     Steps,
@@ -47,6 +48,7 @@ from bot.services.participants import (
     money_out,
     participation,
     questionnaire,
+    retention,
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
@@ -97,6 +99,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await participation.change_goal_to(turn, amount, trial)
         case Deposit():
             await activity.deposit_offered(turn, request, trial)
+        case Retained():
+            await retention.answer(turn, request, trial)
         case StartingBalance(cents):
             await intake.answer_balance(turn, cents, trial)
         case Withdraw():
