@@ -77,7 +77,7 @@ _LABELS = {
     "phase": "Phase of the person's study when it happened: intervention, or follow_up after "
     "schedule.intervention_length",
     "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
-    "detail_answer": "Retention answer: yes, no or other",
+    "detail_retained": "Retention answer: yes, no or other",
     "detail_start_kind": "Retention: the start asked about (job or training)",
 }
 _TABLE_LABELS = {
@@ -133,7 +133,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.MONEY_OUT_CORRECTION: "Correction of money taken out (Undo; minus its amount)",
     EventKind.STARTING_BALANCE: "Savings at intake (optional; amount_cents; savers only)",
     EventKind.WORK_KEPT: "Answer to 'do you still have this work?' after a job or training start "
-    "(quantity 1 yes, 0 no or other; detail_check, detail_answer, detail_start_kind)",
+    "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
     EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
     "allocation): told what continues; nudges stop, logging and follow-up go on",
 }

@@ -23,6 +23,8 @@ from bot.services.participants.surveys import scan_surveys
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from experiments.allocation import Pseudonymizer
+from experiments.analysis import analyse
+from experiments.analysis.persistence import NO_FOLLOW_UP
 from experiments.outputs import build_tables
 from experiments.protocol import Component
 from tests.services.conftest import Person, enroll, events_of, nl, participant_of
@@ -141,3 +143,23 @@ async def test_after_the_end_logging_stays_open_and_the_export_says_follow_up(
 async def _deposit(person: Person) -> None:
     [how_much] = await person.tap(nl("menu.saved"))
     await person.press(how_much.buttons[0])
+
+
+async def test_persistence_is_not_estimable_until_someone_has_a_follow_up_phase(
+    runner: TurnRunner, database: Database, clock: FakeClock, trial: Trial
+) -> None:
+    for number in range(6):
+        await enroll(Person(runner, 5410 + number, "Sanne"), runner)
+    clock.advance(timedelta(days=14))
+    tables = build_tables(
+        await read_trial(database, clock.now()), Pseudonymizer("k"), protocol=trial.protocol
+    )
+
+    rows = [
+        r for r in analyse(tables, trial.protocol, clock.now()).results if "after" in r.outcome.name
+    ]
+
+    assert [r.outcome.name for r in rows] == ["deposits_after_end"] * len(rows)
+    assert rows
+    assert {r.family for r in rows} == {"exploratory"}
+    assert {r.not_estimable for r in rows} == {NO_FOLLOW_UP}

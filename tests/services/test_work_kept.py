@@ -87,8 +87,8 @@ async def test_a_job_start_gets_the_retention_questions_at_the_protocol_times(
     assert [said.text for said in again] == [nl("button.answered")]
     kept = [(e.quantity, e.detail) for e in await events_of(ria) if e.kind == "work_kept"]
     assert kept == [
-        (1, {"check": "1m", "answer": "yes", "start_kind": "job"}),
-        (0, {"check": "3m", "answer": "no", "start_kind": "job"}),
+        (1, {"check": "1m", "retained": "yes", "start_kind": "job"}),
+        (0, {"check": "3m", "retained": "no", "start_kind": "job"}),
     ]
     protocol = trial.protocol.model_copy(
         update={"analysis": AnalysisPlan(primary="applications", secondary=("job_retained_3m",))}

@@ -145,7 +145,7 @@ async def answer(turn: Turn, press: button_data.Retained, trial: Trial) -> None:
         "quantity": 1 if press.answer == "yes" else 0,
         "detail": {
             "check": check.check_name,
-            "answer": press.answer,
+            "retained": press.answer,
             "start_kind": str(start.kind) if start is not None else None,
         },
         "occurred_at": turn.now,
