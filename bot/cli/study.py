@@ -54,7 +54,7 @@ def check(
     warn about what is valid but probably not meant (a track without curriculum topics)."""
     protocol = _load(file)
     typer.echo(summarize(protocol))
-    for warning in protocol.curriculum_warnings():
+    for warning in [*protocol.curriculum_warnings(), *protocol.consent.warnings()]:
         typer.echo(f"warning: {warning}")
 
 

@@ -26,6 +26,7 @@ from experiments.protocol.age_bands import (
     check_contiguous,
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.micro_section import MicroRandomization
@@ -71,6 +72,7 @@ class Protocol(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     study: Study
+    consent: Consent
     arms: tuple[Arm, ...] = Field(min_length=1)
     stratification: Stratification = Stratification()
     randomization: Randomization = Randomization()
@@ -229,6 +231,23 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
+    yield from _consent_problems(protocol)
+
+
+def _consent_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    kept = protocol.consent.research_record_kept
+    if protocol.study.keep_research_data_after_erasure and kept is None:
+        yield (
+            "consent.research_record_kept",
+            "the study keeps the research record after /delete "
+            "(study.keep_research_data_after_erasure), so the consent must say so",
+        )
+    if not protocol.study.keep_research_data_after_erasure and kept is not None:
+        yield (
+            "consent.research_record_kept",
+            "the study deletes the research record on /delete, so the consent must not say it "
+            "is kept",
+        )
 
 
 def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

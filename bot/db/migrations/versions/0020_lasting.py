@@ -4,8 +4,8 @@
 `retention_checks`: "do you still have this work?" at the protocol's times after a job or
 training start, each asked once and answered once.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-09 10:00:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
