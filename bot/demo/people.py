@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.demo import lasting
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, SandboxUser
 from experiments.protocol import Track
@@ -67,6 +68,13 @@ class Person:
     checked_in: set[int] = field(default_factory=set)  # check-in messages seen in the group
     # slips of the thumb: a generator of their own, so the rest of what they do stays the same
     slips: random.Random | None = None
+    # balance, money out and retention answers (a demo with a follow-up phase): their own too
+    later: random.Random | None = None
+    enrolled_day: int = 0
+
+    async def next_reply(self, wanted: str = "") -> dict[str, Any]:
+        """The next bot message (whose first button starts with `wanted`, if given)."""
+        return await self._reply(wanted)
 
     async def _reply(self, wanted: str = "") -> dict[str, Any]:
         """The next bot message (whose first button starts with `wanted`, if given)."""
@@ -104,6 +112,9 @@ class Person:
             options = buttons(question)
             self.user.press(question, options[min(len(options) - 1, self.rng.randrange(1, 4))])
             question = await self._reply("")
+            if self.later is not None and (buttons(question) or [""])[0].startswith("bal:"):
+                lasting.answer_balance(self, question, self.later)
+                question = await self._reply("commit:")
             if not (buttons(question) or [""])[0].startswith("q:"):
                 return question
 
@@ -124,6 +135,8 @@ class Person:
         unread = await self._collect()
         self._join_group(unread)
         await self._answer_surveys(unread)
+        await lasting.answer_retention(self, unread)
+        await lasting.maybe_take_out(self)
         if self._has_counsellor() and self.rng.random() < ASK_PER_DAY:
             await self._ask()
         if self.group is not None and self.rng.random() < 0.25:

@@ -55,14 +55,15 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 
 WORDS: Final = frozenset(
     {
-        "action", "amount", "answers", "applications", "arm", "band", "button", "by", "choice",
+        "action", "amount", "answers", "applications", "arm", "balance", "band", "button", "by",
+        "choice", "counsellor", "date",
         "code",
         "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
         "head",
         "instructions", "interviews", "item", "label", "lead", "lines", "link", "links", "log",
         "missing", "more",
-        "name", "names", "numbers", "options", "plan", "progress", "prompt", "reach", "target",
-        "topic",
+        "name", "names", "net", "numbers", "options", "out", "plan", "progress", "prompt",
+        "reach", "target", "topic",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",
         "version", "what", "when", "who", "why", "window", "words",

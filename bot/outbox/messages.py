@@ -97,6 +97,8 @@ class OutboxKind(enum.StrEnum):
     GROUP_GOAL_EDIT = "group_goal_edit"
     GROUP_GOAL_PIN = "group_goal_pin"
     GROUP_GOAL_REACHED = "group_goal_reached"
+    INTERVENTION_END = "intervention_end"  # told once: what continues after the end, how to stop
+    RETENTION_QUESTION = "retention_question"  # "do you still have this work?"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -143,6 +145,8 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.BUDDY_LINE: Priority.PERSONAL,  # the week's line about one's buddy
     OutboxKind.BUDDY_CHEER: Priority.PERSONAL,  # an encouragement a buddy chose to send
     OutboxKind.HOST_TOPIC: Priority.PERSONAL,  # the week's topic, to its host
+    OutboxKind.INTERVENTION_END: Priority.PERSONAL,
+    OutboxKind.RETENTION_QUESTION: Priority.PERSONAL,
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,

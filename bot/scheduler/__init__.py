@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.engine import Database
 from bot.runtime import Runtime
 from bot.services.counsellor_inbox.scan import scan_inbox
+from bot.services.participants.ending import scan_endings
 from bot.services.participants.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.participants.nudges import ScanResult, scan_encouragements, scan_periods
+from bot.services.participants.retention import scan_retention
 from bot.services.participants.surveys import scan_surveys
 from bot.services.peer_groups.alerts import scan_alerts
 from bot.services.peer_groups.binding import assign_counsellors, scan_join_reminders
@@ -43,14 +45,17 @@ async def scan_nudges(runtime: Runtime) -> None:
     """Find due reminders and encouragements and put them in the outbox."""
     now = runtime.clock.now()
     database, trial = runtime.database, runtime.trial
+    endings = await scan_in_chunks(database, trial, scan_endings, now)  # before any nudge
     periods = await scan_in_chunks(database, trial, scan_periods, now)
     encouragements = await scan_in_chunks(database, trial, scan_encouragements, now)
     invitations = await scan_in_chunks(database, trial, scan_surveys, now)
+    invitations.add(await scan_in_chunks(database, trial, scan_retention, now))
     micro = await scan_micro(database, trial, now)
-    if periods.enqueued or encouragements.enqueued or invitations.enqueued or micro.enqueued:
+    if any(s.enqueued for s in (endings, periods, encouragements, invitations, micro)):
         runtime.wake_sender()
     log.info(
-        "nudge scan reminders=%d encouragements=%d surveys=%d stale=%d micro=%d/%d",
+        "nudge scan ended=%d reminders=%d encouragements=%d surveys=%d stale=%d micro=%d/%d",
+        endings.due,
         periods.enqueued,
         encouragements.enqueued,
         invitations.enqueued,

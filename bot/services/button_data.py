@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 from bot.outbox import Button
+from bot.services.lasting_presses import Retained as Retained
+from bot.services.lasting_presses import StartingBalance as StartingBalance
+from bot.services.lasting_presses import Withdraw as Withdraw
 from experiments.protocol import TRACKS, Language, PlanChoice, PlanKind, ReviewResult, Track
 
 MAX_BYTES: Final = 64
@@ -102,9 +105,10 @@ class Steps:
 
 @dataclass(frozen=True)
 class TypeInstead:
-    """ "Another amount" or "more": the person will type it (`what` is dep, applied, interview)."""
+    """ "Another amount" or "more": the person will type it (`what` is dep, out, applied,
+    interview)."""
 
-    what: Literal["dep", "applied", "interview"]
+    what: Literal["dep", "out", "applied", "interview"]
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,9 @@ Press = (
     | Commit
     | ChangeGoal
     | Deposit
+    | Withdraw
+    | StartingBalance
+    | Retained
     | Steps
     | TypeInstead
     | ConfirmStop
@@ -316,6 +323,12 @@ def _encode(press: Press) -> str:
             return f"goal:{amount}"
         case Deposit(cents, offer):
             return f"dep:{cents}:{offer}"
+        case Withdraw(cents, offer):
+            return f"out:{cents}:{offer}"
+        case StartingBalance(cents):
+            return f"bal:{'skip' if cents is None else cents}"
+        case Retained(check, answer):
+            return f"kept:{check}:{answer}"
         case Steps(kind, count, offer):
             return f"steps:{kind}:{count}:{offer}"
         case TypeInstead(what):
@@ -382,11 +395,19 @@ def decode(data: str | None) -> Press | None:
             return ChangeGoal(int(amount))
         case "dep", [cents, offer] if _positive(cents) and _positive(offer):
             return Deposit(int(cents), int(offer))
+        case "out", [cents, offer] if _positive(cents) and _positive(offer):
+            return Withdraw(int(cents), int(offer))
+        case "bal", ["skip"]:
+            return StartingBalance(None)
+        case "bal", ["0"]:
+            return StartingBalance(0)
+        case "kept", [check, ("yes" | "no" | "other") as answer] if _positive(check):
+            return Retained(int(check), answer)
         case "steps", [("applied" | "interview") as kind, count, offer] if _positive(
             count
         ) and _positive(offer):
             return Steps(kind, int(count), int(offer))
-        case "type", [("dep" | "applied" | "interview") as what]:
+        case "type", [("dep" | "out" | "applied" | "interview") as what]:
             return TypeInstead(what)
         case "stop", ["yes"]:
             return ConfirmStop()

@@ -91,6 +91,11 @@ _LABELS = {
     "detail_waited_days": "Placement: whole days waited in the pool",
     "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
     "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
+    "phase": "Phase of the person's study when it happened: intervention, or follow_up after "
+    "schedule.intervention_length",
+    "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
+    "detail_retained": "Retention answer: yes, no or other",
+    "detail_start_kind": "Retention: the start asked about (job or training)",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -177,6 +182,13 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.HOST_TOPIC_POSTED: "As host, had the bot post the week's topic naming them",
     EventKind.HOST_PIN: "As host, had a message pinned in their group",
     EventKind.TICKET_REOPENED: "Participant wrote again about an answered question",
+    EventKind.MONEY_OUT: "Money taken out of savings (self-reported; amount_cents; not a deposit)",
+    EventKind.MONEY_OUT_CORRECTION: "Correction of money taken out (Undo; minus its amount)",
+    EventKind.STARTING_BALANCE: "Savings at intake (optional; amount_cents; savers only)",
+    EventKind.WORK_KEPT: "Answer to 'do you still have this work?' after a job or training start "
+    "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
+    EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
+    "allocation): told what continues; nudges stop, logging and follow-up go on",
 }
 # every kind of group event, in words (a test checks none is missing)
 GROUP_EVENT_LABELS: dict[GroupEventKind, str] = {
@@ -217,6 +229,10 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "removed": "Removed by a counsellor",
     },
     "language": {"nl": "Dutch", "en": "English"},
+    "phase": {
+        "intervention": "During the person's intervention",
+        "follow_up": "After the intervention ended (follow-up phase)",
+    },
     "chat_type": {"private": "Private chat", "group": "Group chat"},
     "method": {"sum": "Sum of items", "mean": "Mean of items"},
     "component": {
@@ -240,12 +256,14 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "recent_nudge": "Another nudge within the minimum gap",
         "missed": "Decision point passed while the bot was down",
         "goal_met": "Reminder: the period's goal was already met",
+        "ended": "The person's intervention had ended (schedule.intervention_length)",
     },
 }
 _CATEGORICAL = {
     "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
     "kind", "source", "wave", "instrument", "method", "chat_type", "component",
     "unavailable_reason", "goal_unit", "detail_plan", "detail_result",
+    "phase",
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.outputs.csv_writer import write_csv
 from experiments.outputs.group_week_export import group_week_table
+from experiments.outputs.phases import with_phase
 from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
 
 __all__ = [
@@ -122,7 +123,7 @@ def build_tables(
         "allocations": raw["allocations"].drop(
             columns=["prev_hash", "hash"] if shift_dates else []
         ),
-        "events": _events(raw["events"]),
+        "events": with_phase(_events(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
         "messages": raw["messages"].dropna(subset=["participant_id"]),

@@ -40,6 +40,18 @@ from experiments.protocol.durations import (
 )
 from experiments.protocol.errors import ProtocolError
 from experiments.protocol.languages import LANGUAGES, Language
+from experiments.protocol.lasting import (
+    BALANCE_OUTCOMES,
+    Balance,
+    Phase,
+    Retention,
+    RetentionCheck,
+    intervention_end,
+    lasting_outcome,
+    phase_at,
+    retention_outcome_name,
+    wave_times,
+)
 from experiments.protocol.micro_section import (
     COVARIATES,
     MICRO_COMPONENTS,
@@ -110,6 +122,7 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "BALANCE_OUTCOMES",
     "COUNTS",
     "COVARIATES",
     "DEFAULT_AGE_BANDS",
@@ -125,6 +138,7 @@ __all__ = [
     "AnalysisPlan",
     "AnswerOption",
     "Arm",
+    "Balance",
     "CannedReply",
     "Checkin",
     "Component",
@@ -151,6 +165,7 @@ __all__ = [
     "OutcomeKind",
     "OutcomeSpec",
     "PersonLimits",
+    "Phase",
     "PlanChoice",
     "PlanKind",
     "PositiveDuration",
@@ -160,6 +175,8 @@ __all__ = [
     "QuietHours",
     "Randomization",
     "Registration",
+    "Retention",
+    "RetentionCheck",
     "ReviewResult",
     "Schedule",
     "Score",
@@ -183,7 +200,9 @@ __all__ = [
     "event_outcome",
     "follow_up_wave",
     "format_duration",
+    "intervention_end",
     "is_quiet",
+    "lasting_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
@@ -191,15 +210,18 @@ __all__ = [
     "next_item",
     "parse_duration",
     "parse_protocol",
+    "phase_at",
     "placeholders_in",
     "plain_forms",
     "plan_problems",
     "protocol_sha256",
     "registration_status",
     "resolve_outcome",
+    "retention_outcome_name",
     "score",
     "stratum_key",
     "summarize",
     "uses_checkin",
     "validate_protocol",
+    "wave_times",
 ]

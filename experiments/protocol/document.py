@@ -30,6 +30,7 @@ from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import INSTRUMENT_FOLDER, QuestionnairePlan
@@ -93,6 +94,8 @@ class Protocol(BaseModel):
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
     checkin: Checkin = Checkin()
+    balance: Balance = Balance()
+    retention: Retention = Retention()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -216,6 +219,7 @@ class Protocol(BaseModel):
 
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    yield from lasting_problems(protocol)
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:

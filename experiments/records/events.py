@@ -53,9 +53,21 @@ class EventKind(enum.StrEnum):
     HOST_PIN = "host_pin"
     CHECKIN_PLAN = "checkin_plan"
     CHECKIN_REVIEW = "checkin_review"
+    # a saver took money out of their savings (not a withdrawal from the study: `WITHDRAWAL`)
+    MONEY_OUT = "money_out"
+    MONEY_OUT_CORRECTION = "money_out_correction"
+    # what a saver had put aside when they enrolled (one optional intake question)
+    STARTING_BALANCE = "starting_balance"
+    # "do you still have this work?" at a protocol time after a job or training start:
+    # quantity 1 yes, 0 no or something else (detail: answer, check, start)
+    WORK_KEPT = "work_kept"
+    # the person was told their intervention ended: nudges stop, follow-up and logging go on
+    INTERVENTION_ENDED = "intervention_ended"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
+# money taken out of savings, and its correction: never a deposit, always its own count
+MONEY_OUT_KINDS: Final = (EventKind.MONEY_OUT, EventKind.MONEY_OUT_CORRECTION)
 JOB_SEARCH_KINDS: Final = (
     EventKind.APPLIED,
     EventKind.INTERVIEW,
@@ -63,17 +75,20 @@ JOB_SEARCH_KINDS: Final = (
     EventKind.TRAINING,
 )
 # what a person logs (an entry), and the kind of event that corrects each
-ENTRY_KINDS: Final = (EventKind.DEPOSIT, *JOB_SEARCH_KINDS)
+ENTRY_KINDS: Final = (EventKind.DEPOSIT, *JOB_SEARCH_KINDS, EventKind.MONEY_OUT)
+# entries that carry an amount of money (the others carry a count)
+MONEY_ENTRY_KINDS: Final = (EventKind.DEPOSIT, EventKind.MONEY_OUT)
 CORRECTION_OF: Final[dict[EventKind, EventKind]] = {
     EventKind.DEPOSIT: EventKind.DEPOSIT_CORRECTION,
+    EventKind.MONEY_OUT: EventKind.MONEY_OUT_CORRECTION,
     EventKind.APPLIED: EventKind.APPLIED_CORRECTION,
     EventKind.INTERVIEW: EventKind.INTERVIEW_CORRECTION,
     EventKind.JOB: EventKind.JOB_CORRECTION,
     EventKind.TRAINING: EventKind.TRAINING_CORRECTION,
 }
 CORRECTION_KINDS: Final = tuple(CORRECTION_OF.values())
-# everything the ledger counts: entries and their corrections
-LOGGED_KINDS: Final = (*ENTRY_KINDS, *CORRECTION_KINDS)
+# everything the ledger counts: entries, their corrections, and a saver's starting balance
+LOGGED_KINDS: Final = (*ENTRY_KINDS, *CORRECTION_KINDS, EventKind.STARTING_BALANCE)
 # The counsellor inbox: counted and timed per arm, never what was asked or answered.
 TICKET_KINDS: Final = (
     EventKind.TICKET_OPENED,

@@ -28,11 +28,14 @@ from bot.services.button_data import (
     GoOn,
     Keep,
     Later,
+    Retained,
     Shortcut,
+    StartingBalance,
     Steps,
     Together,
     TypeInstead,
     Undo,
+    Withdraw,
 )
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.counsellor_inbox.about_placement import ask_about_placement
@@ -44,8 +47,10 @@ from bot.services.participants import (
     intake,
     intents,
     menu,
+    money_out,
     participation,
     questionnaire,
+    retention,
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
@@ -103,6 +108,12 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await participation.change_goal_to(turn, amount, trial)
         case Deposit():
             await activity.deposit_offered(turn, request, trial)
+        case Retained():
+            await retention.answer(turn, request, trial)
+        case StartingBalance(cents):
+            await intake.answer_balance(turn, cents, trial)
+        case Withdraw():
+            await money_out.withdrawal_offered(turn, request, trial)
         case Steps():
             await activity.steps_offered(turn, request, trial)
         case TypeInstead(what):
@@ -147,6 +158,8 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
+    elif participant.step is IntakeStep.BALANCE:
+        await intake.give_balance(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:

@@ -13,7 +13,7 @@ from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
 from bot.services.ledger import Ledger, ledger_of
-from bot.services.participants import intake, shortcuts
+from bot.services.participants import intake, money_out, shortcuts
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.peer_groups import follow
@@ -42,13 +42,14 @@ async def progress(turn: Turn, trial: Trial) -> None:
     since = participant.consented_at
     ledger = await ledger_of(turn.session, participant.id)
     if participant.track == Track.SAVINGS:
-        await turn.say_text(
+        saved = turn.t(
             "progress.savings",
             total=format_amount(ledger.saved(since), turn.language),
             deposits=turn.plural("count.deposits", ledger.deposits_made()),
             period_total=format_amount(ledger.saved(start), turn.language),
             goal=format_amount(participant.commitment_cents or 0, turn.language),
         )
+        await turn.say("\n".join([saved, *money_out.money_lines(turn, ledger)]))
         return
     await turn.say_text(
         "progress.jobsearch",
