@@ -108,6 +108,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",
     EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
+    "detail_reason, detail_until)",
+    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
+    "detail_reason)",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {
@@ -151,6 +155,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "unreachable": "Bot blocked or chat gone",
         "quiet_hours": "Decision point in quiet hours",
         "recent_nudge": "Another nudge within the minimum gap",
+        "budget_spent": "The day's messages nobody asked for were already sent",
         "missed": "Decision point passed while the bot was down",
         "goal_met": "Reminder: the period's goal was already met",
     },

@@ -26,6 +26,10 @@ class EventKind(enum.StrEnum):
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
+    # an unsolicited private message that waited (the day's budget was spent, quiet hours, a
+    # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
+    MESSAGE_DEFERRED = "message_deferred"
+    MESSAGE_DROPPED = "message_dropped"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -43,3 +47,6 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
 )
+# What became of the bot's own messages nobody asked for: detail_message (its kind),
+# detail_reason, and for a deferral detail_until.
+MESSAGE_BUDGET_KINDS: Final = (EventKind.MESSAGE_DEFERRED, EventKind.MESSAGE_DROPPED)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self, get_args
 from zoneinfo import ZoneInfo
@@ -32,7 +33,9 @@ from experiments.protocol_sections import (
     Groups,
     Inbox,
     Limits,
+    MessageBudget,
     Randomization,
+    ReminderVariant,
     Schedule,
     Stratification,
     Study,
@@ -43,7 +46,7 @@ from experiments.questionnaire_plan import QuestionnairePlan
 from experiments.quiet_hours import QuietHours, next_allowed_time
 from experiments.randomization import stratum_key
 from experiments.summary import summarize
-from experiments.templates import Templates
+from experiments.templates import Language, Template, Templates
 
 __all__ = [
     "Protocol",
@@ -55,6 +58,24 @@ __all__ = [
 ]
 
 _COLLECT = "collect_problems"
+# Nobody should read the same reminder week after week (issue 25): each track needs this many.
+MIN_REMINDER_WORDINGS = 3
+# The templates that speak of the person's own commitment period, and the words for it.
+_PERIOD_TEMPLATES = (
+    "confirmation_deposit",
+    "confirmation_action",
+    "congratulation_deposit",
+    "congratulation_action",
+    "reminder_savings",
+    "reminder_jobsearch",
+    "encouragement_savings",
+    "encouragement_jobsearch",
+)
+_PERIOD_WORD = {
+    Language.NL: re.compile(r"\bperiode\b", re.I),
+    Language.EN: re.compile(r"\bperiod\b", re.I),
+}
+_WEEK_WORD = re.compile(r"\bweek\b", re.I)
 
 
 class Protocol(BaseModel):
@@ -79,6 +100,8 @@ class Protocol(BaseModel):
     analysis: AnalysisPlan | None = None
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
+    message_budget: MessageBudget = MessageBudget()
+    reminder_variants: tuple[ReminderVariant, ...] = ()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -154,6 +177,40 @@ class Protocol(BaseModel):
             if not any(w.track in (None, track) for w in self.curriculum)
         ]
 
+    def reminders_for(self, track: str) -> tuple[Template, ...]:
+        """A track's reminder wordings, in turn: the template first, then its variants."""
+        first = self.templates.get(f"reminder_{track}")
+        return (first, *(v for v in self.reminder_variants if v.track == track))
+
+    def sends_reminders(self) -> bool:
+        """Whether anyone gets reminders: an arm on schedule or a micro-randomized component."""
+        micro = self.micro_randomization
+        return bool(self.arms_with(Component.REMINDER)) or (
+            micro is not None and micro.component("reminder") is not None
+        )
+
+    def period_wording_warnings(self) -> list[str]:
+        """Templates whose word for the commitment period does not fit it (for `study check`):
+        the bot's own texts say "week", so a weekly protocol should too."""
+        weekly = self.schedule.commitment_period == timedelta(days=7)
+        found = []
+        wordings = [(kind, self.templates.get(kind)) for kind in _PERIOD_TEMPLATES]
+        wordings += [(f"reminder_variants[{n}]", v) for n, v in enumerate(self.reminder_variants)]
+        for where, template in wordings:
+            for language, period_word in _PERIOD_WORD.items():
+                words = template.text(language)
+                if weekly and period_word.search(words):
+                    found.append(
+                        f"templates.{where}.{language}: the commitment period is a week; "
+                        "say week, as the bot's own texts do"
+                    )
+                elif not weekly and _WEEK_WORD.search(words):
+                    found.append(
+                        f"templates.{where}.{language}: says week, but the commitment period "
+                        "is not a week"
+                    )
+        return found
+
     def arm_weights(self) -> dict[str, int]:
         """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
         return {arm.name: arm.weight for arm in self.arms}
@@ -210,6 +267,21 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 yield f"curriculum[{index}].age_bands", f"no age band {band!r}"
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
+    yield from _reminder_problems(protocol)
+
+
+def _reminder_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    if not protocol.sends_reminders():
+        return
+    for track in get_args(Track):
+        wordings = len(protocol.reminders_for(track))
+        if wordings < MIN_REMINDER_WORDINGS:
+            yield (
+                "reminder_variants",
+                f"the {track} track has {wordings} reminder wording(s); give at least "
+                f"{MIN_REMINDER_WORDINGS} (templates.reminder_{track} and [[reminder_variants]] "
+                f'with track = "{track}"), so nobody reads the same reminder week after week',
+            )
 
 
 def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

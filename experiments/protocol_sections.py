@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from experiments.durations import NonNegativeDuration, PositiveDuration
 from experiments.ledger import Weekday
 from experiments.protocol_errors import problem
-from experiments.templates import Language, LocalizedText
+from experiments.templates import PLACEHOLDERS, Language, LocalizedText, Template
 
 __all__ = [
     "STRATIFIERS",
@@ -24,7 +24,9 @@ __all__ = [
     "Groups",
     "Inbox",
     "Limits",
+    "MessageBudget",
     "Randomization",
+    "ReminderVariant",
     "Schedule",
     "Stratification",
     "Stratifier",
@@ -195,6 +197,37 @@ class Groups(_Section):
     def _sizes_ordered(self) -> Self:
         if self.min_size > self.max_size:
             raise problem("must not be less than min_size", "max_size")
+        return self
+
+
+class MessageBudget(_Section):
+    """How many private messages nobody asked for a person may get (SPEC §11.1).
+
+    Counted per local day of the study: reminders, encouragements, check-ins, invitations, pool
+    updates. Exempt: answers to what the person did, what a counsellor wrote, group posts. A
+    message over the budget waits for the next allowed day; one waiting longer than
+    `stale_after` past its due time is dropped, except invitations (a follow-up questionnaire,
+    a group link), which wait for as long as it takes.
+    """
+
+    per_day: int = Field(default=1, ge=1)
+    min_gap: NonNegativeDuration = timedelta(hours=1)
+    stale_after: PositiveDuration = timedelta(days=2)
+
+
+class ReminderVariant(Template):
+    """Another wording of a track's reminder; missed periods take the wordings in turn."""
+
+    track: Track
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> Self:
+        allowed = PLACEHOLDERS[f"reminder_{self.track}"]
+        unknown = self.placeholders - allowed
+        if unknown:
+            names = ", ".join(f"{{{name}}}" for name in sorted(unknown))
+            offered = ", ".join(f"{{{name}}}" for name in sorted(allowed))
+            raise problem(f"unknown placeholder {names}; a reminder offers {offered}")
         return self
 
 

@@ -42,7 +42,7 @@ def check(
     warn about what is valid but probably not meant (a track without curriculum topics)."""
     protocol = _load(file)
     typer.echo(summarize(protocol))
-    for warning in protocol.curriculum_warnings():
+    for warning in [*protocol.curriculum_warnings(), *protocol.period_wording_warnings()]:
         typer.echo(f"warning: {warning}")
 
 

@@ -80,6 +80,11 @@ class DemoConsole:
                 f"{result.peer_staying} who did not stop ({share:.0%}); join reminders sent: "
                 f"{result.join_reminders}, pool updates sent: {result.pool_updates}"
             )
+        self._console.print(
+            f"most messages nobody asked for that one person got in one day: "
+            f"{result.most_unsolicited} (the protocol allows {result.unsolicited_per_day}); "
+            f"corrections made: {result.corrections}"
+        )
         if result.report is not None:
             self._console.print(f"report: {result.report}")
         if result.export is not None:

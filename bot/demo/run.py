@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
@@ -30,6 +30,7 @@ from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
 from bot.demo.staff import Admin, Counsellor
+from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
@@ -39,6 +40,7 @@ from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
 from experiments.events import EventKind
+from experiments.ledger import CORRECTS
 from experiments.protocol import Protocol, load_protocol
 from experiments.protocol_sections import Component
 
@@ -70,6 +72,9 @@ class DemoResult:
     join_reminders: int = 0  # join reminders sent
     pool_updates: int = 0  # "still waiting" updates and wait-limit news sent
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
+    most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
+    unsolicited_per_day: int = 1  # … and what the protocol allows
+    corrections: int = 0  # corrections people made to what they had logged
 
     @property
     def duplicate_nudges(self) -> int:
@@ -336,6 +341,16 @@ async def _summarize(
             await session.scalar(
                 select(func.count()).where(
                     GroupMember.participant_id.in_(peer), GroupMember.status == MemberStatus.JOINED
+                )
+            )
+            or 0
+        )
+        result.most_unsolicited = await most_unsolicited_in_a_day(session, trial.protocol.zone)
+        result.unsolicited_per_day = trial.protocol.message_budget.per_day
+        result.corrections = int(
+            await session.scalar(
+                select(func.count()).where(
+                    or_(Event.kind.in_(CORRECTS), Event.corrects_event_id.is_not(None))
                 )
             )
             or 0

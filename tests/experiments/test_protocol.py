@@ -75,6 +75,7 @@ def test_each_track_answers_its_own_scale(study: Protocol) -> None:
 def test_minimal_protocol_takes_the_documented_defaults(study_data: dict[str, Any]) -> None:
     minimal = {key: study_data[key] for key in ("study", "arms", "templates", "questionnaires")}
     minimal["curriculum"] = study_data["curriculum"]
+    minimal["reminder_variants"] = study_data["reminder_variants"]  # the text arm reminds
     protocol = validate_protocol(minimal)
     assert [band.label for band in protocol.age_bands] == [
         "16-20",
@@ -88,6 +89,12 @@ def test_minimal_protocol_takes_the_documented_defaults(study_data: dict[str, An
     assert protocol.schedule.commitment_period == timedelta(days=7)
     assert protocol.groups.min_size == 10
     assert protocol.study.timezone == "Europe/Amsterdam"
+    budget = protocol.message_budget
+    assert (budget.per_day, budget.min_gap, budget.stale_after) == (
+        1,
+        timedelta(hours=1),
+        timedelta(days=2),
+    )
 
 
 def test_protocol_round_trips_through_its_json_form(study: Protocol) -> None:

@@ -1,0 +1,116 @@
+"""Which messages count against a person's daily budget of unsolicited messages, and in what
+order they go when two compete (SPEC §11.1).
+
+Every OutboxKind is either ranked (a private message the bot starts on its own) or exempt, with
+the reason. `budget_of` matches every kind, so mypy refuses a new kind until it is placed here;
+a test holds the same at run time.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import assert_never
+
+from bot.outbox.messages import OutboxKind
+
+
+class Rank(enum.IntEnum):
+    """An unsolicited private message's rank: the lowest number goes first."""
+
+    # an invitation to take part: a follow-up questionnaire and its reminders, a retention
+    # question, the link to one's peer group; these are never dropped, only delayed
+    INVITATION = 1
+    CHECK_IN = 2  # a check-in prompt sent privately (the micro-randomized prompt)
+    CURRICULUM = 3  # the curriculum sent privately
+    REMINDER = 4  # a missed period's reminder; a reminder to join one's group
+    ENCOURAGEMENT = 5
+    POOL_UPDATE = 6  # how the wait for a peer group stands
+
+
+class Exempt(enum.StrEnum):
+    """Why a kind is outside the budget."""
+
+    REPLY = "reply"  # answers what the person just did
+    HUMAN = "human"  # a counsellor, moderator or admin wrote or decided it
+    STAFF = "staff"  # goes to staff, not to a participant
+    GROUP = "group"  # a post in a peer group: seen by the group, not pushed to one person
+    CALL = "call"  # a Bot API call that is not a message
+
+
+def budget_of(kind: OutboxKind) -> Rank | Exempt:
+    """Where a kind stands with the daily budget."""
+    match kind:
+        case OutboxKind.SURVEY_INVITATION | OutboxKind.SURVEY_REMINDER | OutboxKind.GROUP_LINK:
+            return Rank.INVITATION
+        case OutboxKind.PROMPT:
+            return Rank.CHECK_IN
+        case OutboxKind.REMINDER | OutboxKind.JOIN_REMINDER:
+            return Rank.REMINDER
+        case OutboxKind.ENCOURAGEMENT:
+            return Rank.ENCOURAGEMENT
+        case OutboxKind.POOL_UPDATE:
+            return Rank.POOL_UPDATE
+        case (
+            OutboxKind.REPLY
+            | OutboxKind.ERROR
+            | OutboxKind.CONGRATULATION
+            | OutboxKind.CONFIRMATION
+            | OutboxKind.REPORT_THANKS
+            | OutboxKind.GROUP_REPLY
+            | OutboxKind.GROUP_BOUND
+            | OutboxKind.ERASURE_EDIT
+        ):
+            return Exempt.REPLY
+        case OutboxKind.TICKET_ANSWER | OutboxKind.MODERATION_NOTE | OutboxKind.BROADCAST:
+            return Exempt.HUMAN
+        case (
+            OutboxKind.GROUP_READY
+            | OutboxKind.GROUP_ALERT
+            | OutboxKind.GROUP_REPORT
+            | OutboxKind.GROUP_DECLINED
+            | OutboxKind.ADMIN_ALERT
+            | OutboxKind.TICKET
+            | OutboxKind.TICKET_REMINDER
+            | OutboxKind.TICKET_ESCALATION
+            | OutboxKind.TICKET_ADDED
+        ):
+            return Exempt.STAFF
+        case (
+            OutboxKind.GROUP_WELCOME
+            | OutboxKind.GROUP_PROGRESS
+            | OutboxKind.CURRICULUM
+            | OutboxKind.GROUP_DEPOSIT_CHEER
+            | OutboxKind.COUNSELLOR_POST
+        ):
+            return Exempt.GROUP
+        case (
+            OutboxKind.JOIN_REQUEST
+            | OutboxKind.MODERATION
+            | OutboxKind.GROUP_INVITE_LINK
+            | OutboxKind.COMMANDS
+        ):
+            return Exempt.CALL
+        case _:
+            assert_never(kind)
+
+
+def rank_of(kind: str) -> Rank | None:
+    """The rank of a stored kind, or None when it is exempt (or not a kind at all)."""
+    try:
+        placed = budget_of(OutboxKind(kind))
+    except ValueError:
+        return None
+    return placed if isinstance(placed, Rank) else None
+
+
+# The group posts the bot makes on its own (not a human's, not an answer): like unsolicited
+# private messages they wait out quiet hours, since every member's phone would buzz at night.
+QUIET_GROUP_POSTS = frozenset(
+    {
+        OutboxKind.GROUP_WELCOME,
+        OutboxKind.GROUP_PROGRESS,
+        OutboxKind.CURRICULUM,
+        OutboxKind.GROUP_DEPOSIT_CHEER,
+    }
+)
+RANKED_KINDS = tuple(str(kind) for kind in OutboxKind if isinstance(budget_of(kind), Rank))
