@@ -4,7 +4,6 @@ pause, resume and stop (and the events they leave), /mydata, and erasure as the 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
@@ -91,7 +92,7 @@ def _no_reminder_came_in_quiet_hours_and_they_varied(got: list[Arrived]) -> None
     for person in (1, 2):  # a saver and a jobseeker who never log: a reminder every week
         theirs = [a.text for a in reminders if a.participant_id == person]
         assert len(theirs) == 6
-        assert all(one != following for one, following in zip(theirs, theirs[1:], strict=False))
+        assert all(one != following for one, following in pairwise(theirs))
         assert len(set(theirs)) == 3
 
 
