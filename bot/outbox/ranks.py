@@ -18,7 +18,7 @@ class Rank(enum.IntEnum):
     """An unsolicited private message's rank: the lowest number goes first."""
 
     # an invitation to take part: a follow-up questionnaire and its reminders, a retention
-    # question, the link to one's peer group; these are never dropped, only delayed
+    # question; these are never dropped, only delayed
     INVITATION = 1
     CHECK_IN = 2  # a check-in prompt sent privately (the micro-randomized prompt)
     CURRICULUM = 3  # the curriculum sent privately
@@ -40,7 +40,7 @@ class Exempt(enum.StrEnum):
 def budget_of(kind: OutboxKind) -> Rank | Exempt:
     """Where a kind stands with the daily budget."""
     match kind:
-        case OutboxKind.SURVEY_INVITATION | OutboxKind.SURVEY_REMINDER | OutboxKind.GROUP_LINK:
+        case OutboxKind.SURVEY_INVITATION | OutboxKind.SURVEY_REMINDER:
             return Rank.INVITATION
         case OutboxKind.PROMPT:
             return Rank.CHECK_IN
@@ -61,7 +61,14 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             | OutboxKind.ERASURE_EDIT
         ):
             return Exempt.REPLY
-        case OutboxKind.TICKET_ANSWER | OutboxKind.MODERATION_NOTE | OutboxKind.BROADCAST:
+        case (
+            OutboxKind.TICKET_ANSWER
+            | OutboxKind.MODERATION_NOTE
+            | OutboxKind.BROADCAST
+            # the group link goes the moment a counsellor sets the group up: what the person
+            # was promised when they joined the pool, not a nudge
+            | OutboxKind.GROUP_LINK
+        ):
             return Exempt.HUMAN
         case (
             OutboxKind.GROUP_READY
