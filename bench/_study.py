@@ -19,7 +19,7 @@ from bot.db.migrate import upgrade
 from bot.db.study import Allocation, IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.services.trial import Trial
-from experiments.protocol import load_protocol
+from experiments.protocol import Track, load_protocol
 
 CHUNK = 5_000
 
@@ -77,7 +77,7 @@ async def enroll(database: Database, trial: Trial, cohort: Cohort) -> None:
     now = cohort.now
     period = trial.protocol.schedule.commitment_period
     band = trial.protocol.age_bands[1].label
-    stratum = trial.protocol.stratum_key("savings", band, "bench")
+    stratum = trial.protocol.stratum_key(Track.SAVINGS, band, "bench")
     due_every = round(1 / cohort.due_share) if cohort.due_share else 0
     async with database.transaction() as session:
         site = Site(name="bench", created_at=now)

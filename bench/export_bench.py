@@ -35,11 +35,16 @@ import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hint
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.research import read_trial
-from experiments.codebook import build_codebook
-from experiments.export import RawTrial, build_tables, write_export
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import (
+    RawTrial,
+    TrialSettings,
+    build_codebook,
+    build_tables,
+    simulate_trial,
+    write_export,
+)
 from experiments.protocol import Protocol, load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
 
 PSEUDONYM_KEY = "bench-pseudonym-key-0123456789abcdef"
 STUDY_FILE = Path(__file__).resolve().parents[1] / "config" / "study.toml"

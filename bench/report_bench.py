@@ -13,14 +13,15 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from bench.export_bench import STUDY_FILE, insert_trial, migrated_sqlite, read_database, timed
-from experiments import analysis, prespecified
-from experiments.export import build_tables
+from experiments import analysis
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import prespecified
+from experiments.outputs import TrialSettings, build_tables, simulate_trial
+from experiments.outputs.report import write_report
 from experiments.protocol import Protocol, load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.report import write_report
-from experiments.simulate import TrialSettings, simulate_trial
 
 
 def _fill(path: Path, participants: int) -> None:
@@ -39,12 +40,9 @@ def _core(tables: dict[str, Any], protocol: Protocol, as_of: datetime) -> None:
     design = analysis.Design.from_protocol(protocol)
     analysis.flow(tables, design)
     analysis.baseline_table(tables, design)
-    real_mice = prespecified.mice_results
-    prespecified.mice_results = lambda *args, **kwargs: []
-    try:
-        prespecified.analyse(tables, protocol, as_of)
-    finally:
-        prespecified.mice_results = real_mice
+    # prespecified.analyse calls mice_results by the name it imported
+    with mock.patch.object(prespecified, "mice_results", return_value=[]):
+        analysis.analyse(tables, protocol, as_of)
 
 
 def main() -> None:
@@ -76,7 +74,7 @@ def main() -> None:
         with timed("core: CONSORT, baseline, ITT and ANCOVA models", figures):
             _core(tables, protocol, raw.as_of)
         with timed("the whole analysis, multiple imputation included", figures):
-            prespecified.analyse(tables, protocol, raw.as_of)
+            analysis.analyse(tables, protocol, raw.as_of)
         micro = "none in this protocol" if protocol.micro_randomization is None else "in report"
         print(f"  micro-randomized analysis: {micro}")
         with timed("report (analysis, figures, HTML)", figures):

@@ -2,11 +2,12 @@
 
 For every cell (scenario null or alternative × 5 or 8 peer groups per track × ICC .05 or .12)
 and every outcome type (count, money, binary, questionnaire), simulate trials as the default
-three-arm protocol designs them (`experiments.simulate.simulate_design`: a partially nested
-peer arm, groups of 10–15 of random size, 5% of the peer arm never placed) and analyse each with
-the report's own models (`experiments.design_power.analyse_design`: strata adjustment, CR1 with
-t(G − 1) over formed groups). Per contrast: the rejection rate at .05 (type-I error under the
-null, power under the alternative), the coverage of the 95% CI, each with its Monte Carlo SE.
+three-arm protocol designs them (`experiments.analysis.design_simulation.simulate_design`: a
+partially nested peer arm, groups of 10–15 of random size, 5% of the peer arm never placed) and
+analyse each with the report's own models (`experiments.analysis.design_power.analyse_design`:
+strata adjustment, CR1 with t(G − 1) over formed groups). Per contrast: the rejection rate at .05
+(type-I error under the null, power under the alternative), the coverage of the 95% CI, each
+with its Monte Carlo SE.
 
 Targets: type-I error ≤ 5% + 2 MC SE (conservative is acceptable, and reported), coverage
 ≥ 95% − 2 MC SE.
@@ -14,7 +15,7 @@ Targets: type-I error ≤ 5% + 2 MC SE (conservative is acceptable, and reported
 Run with `.venv/bin/python -m bench.validity [--trials 1000] [--csv FILE]`; 1,000 trials per
 cell take about half an hour on one core.
 
-`--mrt` runs the micro-randomized nudges' validity instead (`experiments.mrt_simulate`): trials
+`--mrt` runs the micro-randomized nudges' validity instead (`experiments.micro.simulate`): trials
 of 60 people × 42 daily decision points, probability 0.6/0.5/0.4 by fortnight, 80% available,
 a deposit within 24 h with base chance 10–30% and a nudge's relative risk 1.3 in week 1, its log
 falling 0.05 a week (and a null scenario, RR 1), each analysed with EMEE (marginal effect, week 1
@@ -34,11 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.design_power import analyse_design, design_for
-from experiments.mrt_simulate import MrtDesign, excursion_validity
-from experiments.outcomes import OutcomeKind
-from experiments.protocol import Protocol, load_protocol
-from experiments.simulate import simulate_design
+from experiments.analysis import analyse_design, design_for, simulate_design
+from experiments.micro.simulate import MrtDesign, excursion_validity
+from experiments.protocol import OutcomeKind, Protocol, load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 KINDS: tuple[OutcomeKind, ...] = ("count", "money", "binary", "questionnaire")

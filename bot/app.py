@@ -28,7 +28,7 @@ from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants.commands import MENU_COMMANDS
-from bot.services.peer_groups import binding, moderation, outcomes
+from bot.services.peer_groups import binding, outcomes, sanctions
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
@@ -70,7 +70,7 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
         on_unreachable=on_unreachable,
         follow_ups={
             binding.LINK_KIND: binding.invite_link_ended,
-            moderation.CALL_KIND: moderation.call_ended,
+            sanctions.CALL_KIND: sanctions.call_ended,
             outcomes.POST_KIND: outcomes.post_ended,
             **dict.fromkeys(tickets.STAFF_KINDS, desk.ticket_delivered),
         },

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.db.engine import Database
 from bot.db.registration import ProtocolRegistration
-from experiments.registration import Registration
+from experiments.protocol import Registration
 
 __all__ = ["latest_registration", "record_registration"]
 

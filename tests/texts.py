@@ -21,8 +21,7 @@ from babel.numbers import format_decimal
 
 from bot.i18n import Language, MissingText, catalogue, text
 from bot.paths import shipped_config
-from experiments.protocol import Protocol, load_protocol
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Protocol, Track, load_protocol
 
 __all__ = [
     "Language",
@@ -97,7 +96,7 @@ def protocol_text(kind: str, language: Language = Language.NL, **params: object)
 def reminder_text(track: str, n: int, language: Language = Language.NL, **params: object) -> str:
     """The shipped protocol's `n`-th wording (0: the template) of a track's reminder, rendered:
     the reminder for a person's `n`-th period (missed periods take the wordings in turn)."""
-    wordings = shipped_protocol().reminders_for(track)
+    wordings = shipped_protocol().reminders_for(Track(track))
     wording = wordings[n % len(wordings)]
     _refuse_unused(wording.text(language), params)
     return wording.render(language, params)
@@ -107,7 +106,7 @@ def is_reminder(message: str, track: str, language: Language = Language.NL) -> b
     """Whether a message holds one of the track's reminder wordings, whatever its numbers."""
     return any(
         filled(wording.text(language), within=True).search(message) is not None
-        for wording in shipped_protocol().reminders_for(track)
+        for wording in shipped_protocol().reminders_for(Track(track))
     )
 
 

@@ -115,7 +115,7 @@ def report(
 
 def _data_date(text: str | None, protocol: Protocol) -> datetime:
     """`--as-of` as a UTC moment, never later than now; now (to the second) without it."""
-    from experiments.data_date import parse_as_of
+    from experiments.outputs import parse_as_of
 
     now = SystemClock().now()
     if text is None:
@@ -135,7 +135,7 @@ def _data_date(text: str | None, protocol: Protocol) -> datetime:
 
 
 def _data_date_line(moment: datetime, command: str) -> str:
-    from experiments.data_date import as_of_flag, data_date_text
+    from experiments.outputs import as_of_flag, data_date_text
 
     return (
         f"data date {data_date_text(moment)}: `lotgenoot {command} --as-of "

@@ -16,12 +16,24 @@ from bot.db.migrate import ensure_up_to_date
 from bot.services.participants.allocation import allocation_log, participant_arms
 from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
+from bot.services.peer_groups.ingredients import group_draws
 from bot.settings import load_settings
-from experiments.audit import AllocationRecord, check_log, head_hash, verify_participants
-from experiments.micro_audit import Tombstone, check_chain, erased_summary
-from experiments.micro_randomization import LoggedDecision, check_decisions
-from experiments.protocol import Protocol, ProtocolError, load_protocol, summarize
-from experiments.registration import Registration
+from experiments.allocation import (
+    AllocationRecord,
+    GroupDraw,
+    check_log,
+    head_hash,
+    verify_draws,
+    verify_participants,
+)
+from experiments.micro import (
+    LoggedDecision,
+    Tombstone,
+    check_chain,
+    check_decisions,
+    erased_summary,
+)
+from experiments.protocol import Protocol, ProtocolError, Registration, load_protocol, summarize
 
 __all__ = ["StudyError", "check", "power", "register", "study_app", "verify_log"]
 
@@ -77,7 +89,7 @@ def verify_log(
         raise StudyError(
             "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
         )
-    records, participants, decisions, erased = asyncio.run(_read_log(settings.database_url))
+    records, participants, decisions, erased, draws = asyncio.run(_read_log(settings.database_url))
     checked = check_log(
         records,
         seed,
@@ -93,6 +105,7 @@ def verify_log(
         *verify_participants(records, participants, already_reported=flagged),
         *chain.problems,
         *check_decisions(decisions, seed, protocol.micro_randomization),
+        *_group_draw_problems(draws, seed, protocol),
     ]
     if problems:
         for problem in problems:
@@ -114,6 +127,16 @@ def verify_log(
         if summary := erased_summary(chain):
             notes.append(summary)
         typer.echo(f"{made}, every draw as the seed gives it, {', '.join(notes)}")
+    if draws:
+        typer.echo(f"{_count(draws, 'group draw')}, every ingredient set as the seed gives it")
+
+
+def _group_draw_problems(draws: list[GroupDraw], seed: str, protocol: Protocol) -> list[str]:
+    if not draws:
+        return []
+    if protocol.group_factorial is None:
+        return [f"{_count(draws, 'group draw')} recorded, but the protocol has no group_factorial"]
+    return verify_draws(seed, protocol.group_factorial, draws)
 
 
 @study_app.command("register")
@@ -130,7 +153,7 @@ def register(
     protocol = _load(file)
     if protocol.analysis is None:
         raise StudyError(f"{file}: no [analysis] section, so there is no plan to register")
-    from experiments.sap import write_plan
+    from experiments.outputs.sap import write_plan
 
     now = datetime.now(UTC)
     try:
@@ -183,7 +206,7 @@ def power(
     """Participants needed per arm to detect an effect against control, or (with --protocol)
     the power of each contrast of the protocol's analysis plan, by simulation."""
     require_research_extra()
-    from experiments.power import format_power, participants_per_arm  # statsmodels: slow
+    from experiments.analysis import format_power, participants_per_arm
 
     if protocol is not None:
         _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
@@ -215,7 +238,7 @@ def _design_power(
         raise StudyError(f"{file}: no [analysis] section, so there is no design to simulate")
     if simulations < 10:
         raise StudyError("--simulations must be at least 10")
-    from experiments.design_power import format_design_power, simulate_power
+    from experiments.analysis import format_design_power, simulate_power
 
     updates: dict[str, float | int] = {}
     if effect is not None:
@@ -259,6 +282,7 @@ async def _read_log(
     list[tuple[int, str | None, str | None]],
     list[LoggedDecision],
     list[Tombstone],
+    list[GroupDraw],
 ]:
     database = Database(database_url)
     try:
@@ -269,6 +293,7 @@ async def _read_log(
                 await participant_arms(session),
                 await decision_log(session),
                 await tombstones(session),
+                await group_draws(session),
             )
     finally:
         await database.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
+from experiments.protocol import Track
 
 
 class GroupStatus(enum.StrEnum):
@@ -38,7 +39,7 @@ class PoolEntry(Base):
 
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
     arm: Mapped[str] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(string_enum(Track, length=20))
     age_band: Mapped[str] = mapped_column(String(32))
     entered_at: Mapped[datetime]
     placed_at: Mapped[datetime | None]
@@ -54,7 +55,7 @@ class PeerGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     arm: Mapped[str] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(string_enum(Track, length=20))
     age_band: Mapped[str] = mapped_column(String(80))  # "26-35", or "21-25+26-35" when merged
     language: Mapped[str] = mapped_column(String(2))
     formed_size: Mapped[int]
@@ -103,13 +104,29 @@ class FormationDecision(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
     arm: Mapped[str] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(string_enum(Track, length=20))
     age_band: Mapped[str] = mapped_column(String(80))
     decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(400))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("peer_groups.id"))
     size: Mapped[int | None]
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+
+class GroupIngredients(Base):
+    """A group's group-factorial draw (SPEC §11.9): its stratum, its position there, its cell.
+
+    Drawn once at formation from the allocation seed; `study verify` recomputes every cell."""
+
+    __tablename__ = "group_ingredients"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("peer_groups.id"), primary_key=True)
+    stratum: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int]
+    cell: Mapped[str] = mapped_column(String(120))
+    drawn_at: Mapped[datetime]
+
+    __table_args__ = (Index("ux_group_ingredients_position", "stratum", "position", unique=True),)
 
 
 class ModerationAction(Base):

@@ -1,5 +1,5 @@
 """The append-only log of micro-randomized decisions (one row per decision point), keyed as one
-hash chain (experiments.micro_audit), and the tombstones lawful erasure leaves in it."""
+hash chain (experiments.micro.audit), and the tombstones lawful erasure leaves in it."""
 
 from __future__ import annotations
 

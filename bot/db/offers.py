@@ -2,7 +2,8 @@
 
 A tap names the offer's id; what is recorded is this row's value, never what the button's data
 says, so an altered or made-up button records nothing. A question's offers (the amounts under
-"how much?") share `question`, and answering one answers them all, once.
+"how much?") share `question`, and answering one answers them all, once. An offered correction
+(the undo button) names the entry it would take back in `corrects_event_id`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ __all__ = ["Offer"]
 
 
 class Offer(Base):
-    """One button that records `kind` with this amount, count or detail, for one person."""
+    """One button that records `kind` with this amount, count or detail (or the correction of
+    one entry), for one person."""
 
     __tablename__ = "offers"
 
@@ -31,6 +33,7 @@ class Offer(Base):
     amount_cents: Mapped[int | None]
     quantity: Mapped[int | None]
     detail: Mapped[str | None] = mapped_column(String(40))
+    corrects_event_id: Mapped[int | None] = mapped_column(BigInteger)
     offered_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
-from experiments.events import EventKind
+from experiments.protocol import Track
+from experiments.records import EventKind
 
 
 class Site(Base):
@@ -79,7 +80,7 @@ class Participant(Base):
     step: Mapped[IntakeStep] = mapped_column(string_enum(IntakeStep))
     birth_year: Mapped[int | None]
     age_band: Mapped[str | None] = mapped_column(String(20))
-    track: Mapped[str | None] = mapped_column(String(20))
+    track: Mapped[Track | None] = mapped_column(string_enum(Track, length=20))
     commitment_cents: Mapped[int | None]
     commitment_applications: Mapped[int | None]
     goal_target_cents: Mapped[int | None]

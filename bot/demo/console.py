@@ -82,13 +82,22 @@ class DemoConsole:
             )
         self._console.print(
             f"most messages nobody asked for that one person got in one day: "
-            f"{result.most_unsolicited} (the protocol allows {result.unsolicited_per_day}); "
-            f"corrections made: {result.corrections}"
+            f"{result.most_unsolicited} (the protocol allows {result.unsolicited_per_day})"
         )
+        placement = result.placement
+        if placement.due or placement.not_placeable:
+            rate = f"{placement.share:.0%}" if placement.share is not None else "–"
+            self._console.print(
+                f"peer participants in a group by the wait limit + 1 week "
+                f"({placement.deadline.days} days): {placement.in_time} of {placement.due} "
+                f"placeable who did not stop ({rate}, target 100%); not placeable: "
+                f"{placement.not_placeable}"
+            )
         if result.report is not None:
             self._console.print(f"report: {result.report}")
         if result.export is not None:
             self._console.print(f"export: {result.export}")
+        self._console.print(f"entries corrected (↩️ Herstel): {result.corrections}")
         self._console.print(f"database: {result.database_file}")
         self._console.print(
             f"Bot API calls the sandbox does not know: {result.unknown_calls}; "

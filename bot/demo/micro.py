@@ -25,7 +25,7 @@ from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.trial import Trial
-from experiments.micro_randomization import decision_points
+from experiments.micro import decision_points
 
 __all__ = ["MicroWorld", "NudgeEffect", "true_effects"]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, SandboxUser
+from experiments.protocol import Track
 
 REPLY_TIMEOUT_S = 30.0
 JOIN_LINK = re.compile(r"https://t\.me/\+\S+")
@@ -24,6 +25,7 @@ AMOUNTS_CENTS = (500, 1000, 2000, 5000)
 MENU_SHARE = 0.7  # of logging done by tapping the menu rather than typing a command
 MENU_COUNTS = 3  # the menu offers 1, 2 and 3 (and "more", which asks to type)
 ASK_PER_DAY = 0.01  # chance that someone with a counsellor asks them a question on a day
+SLIP = 0.03  # chance that a tap on the menu logs the wrong number, taken back with ↩️ Herstel
 QUESTIONS = {
     "nl": ("Wanneer begint mijn groep?", "Mag ik ook sparen als ik schulden heb?"),
     "en": ("When does my group start?", "Can I save while I have debts?"),
@@ -50,7 +52,7 @@ class Person:
     """One simulated participant and what they have done so far."""
 
     user: SandboxUser
-    track: str
+    track: Track
     birth_year: int
     language: str
     rng: random.Random
@@ -60,6 +62,8 @@ class Person:
     inbox: list[dict[str, Any]] = field(default_factory=list)
     group: SandboxGroup | None = None
     join_requested: bool = False
+    # slips of the thumb: a generator of their own, so the rest of what they do stays the same
+    slips: random.Random | None = None
 
     async def _reply(self, wanted: str = "") -> dict[str, Any]:
         """The next bot message (whose first button starts with `wanted`, if given)."""
@@ -129,13 +133,15 @@ class Person:
             self.status = "blocked"
             return
         if self.rng.random() < 0.002:
-            await self._say("/stop")
+            self.user.send("/stop")
+            self.user.press(await self._reply("stop:"), "stop:yes")  # the confirming tap
+            await self._reply()
             self.status = "withdrawn"
             return
         if self.status == "enrolled" and self.rng.random() < 0.003:
             await self._say("/pause")
             self.status, self.resume_on_day = "paused", day + self.rng.randint(3, 10)
-        if self.track == "savings":
+        if self.track == Track.SAVINGS:
             if self.rng.random() < 1 - (1 - weekly) ** (1 / 7):
                 await self._save()
             return
@@ -147,7 +153,7 @@ class Person:
 
     async def act_on_prompt(self) -> None:
         """After a check-in (or on their own): save, or send one application."""
-        if self.track == "savings":
+        if self.track == Track.SAVINGS:
             await self._save()
         else:
             await self._log_steps("applied", 1)
@@ -158,7 +164,12 @@ class Person:
             await self._tap("saved")
             offer = await self._reply("dep:")
             amounts = [data for data in buttons(offer) if data.startswith("dep:")]
-            self.user.press(offer, self.rng.choice(amounts))
+            meant = self.rng.choice(amounts)
+            if len(amounts) > 1 and self._slipped():  # the wrong amount: take it back first
+                offer = await self._mistake(offer, next(a for a in amounts if a != meant))
+                cents = meant.split(":")[1]
+                meant = next(d for d in buttons(offer) if d.split(":")[1] == cents)
+            self.user.press(offer, meant)
             await self._reply()
             return
         amount = self.rng.choice(AMOUNTS_CENTS)
@@ -167,13 +178,37 @@ class Person:
     async def _log_steps(self, kind: str, count: int) -> None:
         """`count` applications or interviews: by the menu's numbers, or typed as /applied 4."""
         if count <= MENU_COUNTS and self.rng.random() < MENU_SHARE:
-            await self._tap(kind)
-            offer = await self._reply(f"steps:{kind}:")
-            [choice] = [d for d in buttons(offer) if d.startswith(f"steps:{kind}:{count}:")]
-            self.user.press(offer, choice)
-            await self._reply()
+            if self._slipped():  # the wrong number: take it back, then log the one meant
+                await self._menu_steps(kind, count % MENU_COUNTS + 1)
+                await self._undo()
+            await self._menu_steps(kind, count)
             return
         await self._say(f"/{kind} {count}" if count > 1 else f"/{kind}")
+
+    async def _menu_steps(self, kind: str, count: int) -> None:
+        await self._tap(kind)
+        offer = await self._reply(f"steps:{kind}:")
+        [choice] = [d for d in buttons(offer) if d.startswith(f"steps:{kind}:{count}:")]
+        self.user.press(offer, choice)
+        await self._reply()
+
+    async def _mistake(self, offer: dict[str, Any], wrong: str) -> dict[str, Any]:
+        """Tap `wrong`, take it back with ↩️ Herstel, and ask for the amounts again."""
+        self.user.press(offer, wrong)
+        await self._reply()
+        await self._undo()
+        await self._tap("saved")
+        return await self._reply("dep:")
+
+    def _slipped(self) -> bool:
+        return self.slips is not None and self.slips.random() < SLIP
+
+    async def _undo(self) -> None:
+        """↩️ Herstel, then "yes, remove it"."""
+        await self._tap("undo")
+        question = await self._reply("undo:")
+        self.user.press(question, buttons(question)[0])
+        await self._reply()
 
     def _has_counsellor(self) -> bool:
         """Whether the menu offers to ask a counsellor (arms with counsellor_contact)."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
@@ -29,6 +29,7 @@ from bot.demo.console import DemoConsole
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
+from bot.demo.placement import Placement, placement_counts
 from bot.demo.staff import Admin, Counsellor
 from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.outbox.sender import SenderSettings
@@ -36,13 +37,12 @@ from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_nudges
+from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
-from experiments.events import EventKind
-from experiments.ledger import CORRECTS
-from experiments.protocol import Protocol, load_protocol
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Protocol, Track, load_protocol
+from experiments.records import CORRECTION_KINDS
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
@@ -70,11 +70,12 @@ class DemoResult:
     peer_staying: int = 0  # peer-arm participants who did not stop or erase
     peer_in_group: int = 0  # … of whom in their Telegram group at the end
     join_reminders: int = 0  # join reminders sent
-    pool_updates: int = 0  # "still waiting" updates and wait-limit news sent
+    pool_updates: int = 0  # "still waiting" updates sent
+    placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
     most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
     unsolicited_per_day: int = 1  # … and what the protocol allows
-    corrections: int = 0  # corrections people made to what they had logged
+    corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -91,10 +92,11 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
         people.append(
             Person(
                 user=user,
-                track="savings" if index % 2 == 0 else "jobsearch",
+                track=Track.SAVINGS if index % 2 == 0 else Track.JOBSEARCH,
                 birth_year=2026 - master.randint(17, 60),
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
+                slips=random.Random(f"{options.seed}:{index}:slips"),
             )
         )
     return people
@@ -164,7 +166,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
                 )
                 await _simulate(sandbox, runtime, clock, options, console, staff, micro)
-            result = await _summarize(database, options, database_file, trial)
+            result = await _summarize(database, options, database_file, trial, clock.now())
             result.group_bounds = bounds
             if trial.protocol.micro_randomization is not None:
                 result.micro_truth = await true_effects(runtime, micro.effect)
@@ -233,7 +235,7 @@ def _weekly(person: Person, options: DemoOptions) -> float:
     arm = person.arm or "control"
     table = (
         options.effects.deposit_probability
-        if person.track == "savings"
+        if person.track == Track.SAVINGS
         else options.effects.applications_per_week
     )
     return table.get(arm, table["control"])
@@ -310,7 +312,7 @@ async def _nudge_counts(database: Database) -> dict[str, int]:
 
 
 async def _summarize(
-    database: Database, options: DemoOptions, database_file: Path, trial: Trial
+    database: Database, options: DemoOptions, database_file: Path, trial: Trial, end: datetime
 ) -> DemoResult:
 
     peer_arms = trial.protocol.arms_with(Component.PEER_GROUP)
@@ -323,13 +325,14 @@ async def _summarize(
             .group_by(Participant.arm)
         )
         result.arms = {str(arm): int(count) for arm, count in arms}
-        deposits = await session.execute(
-            select(Participant.arm, func.count())
-            .join(Event, Event.participant_id == Participant.id)
-            .where(Event.kind == EventKind.DEPOSIT)
-            .group_by(Participant.arm)
+        arm_of = select(Participant.id, Participant.arm).where(Participant.arm.is_not(None))
+        allocated = {person: str(arm) for person, arm in await session.execute(arm_of)}
+        for person, ledger in (await ledgers(session, list(allocated))).items():
+            arm = allocated[person]
+            result.deposits[arm] = result.deposits.get(arm, 0) + ledger.deposits_made()
+        result.corrections = int(
+            await session.scalar(select(func.count()).where(Event.kind.in_(CORRECTION_KINDS))) or 0
         )
-        result.deposits = {str(arm): int(count) for arm, count in deposits}
         peer = select(Participant.id).where(
             Participant.arm.in_(peer_arms),
             Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
@@ -347,14 +350,7 @@ async def _summarize(
         )
         result.most_unsolicited = await most_unsolicited_in_a_day(session, trial.protocol.zone)
         result.unsolicited_per_day = trial.protocol.message_budget.per_day
-        result.corrections = int(
-            await session.scalar(
-                select(func.count()).where(
-                    or_(Event.kind.in_(CORRECTS), Event.corrects_event_id.is_not(None))
-                )
-            )
-            or 0
-        )
+        result.placement = await placement_counts(session, trial.protocol, end)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

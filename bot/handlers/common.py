@@ -17,7 +17,7 @@ async def help_command(update: Update, context: LotgenootContext) -> None:
     """List what the bot can do: in private per role and in the person's chosen language."""
     chat = update.effective_chat
     if chat is None or chat.type != "private":
-        await reply(update, context, "help.text")
+        await reply(update, context, "help.group")
         return
     await run_turn(update, context, guide.show_help)
 

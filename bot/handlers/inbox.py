@@ -9,8 +9,7 @@ from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
 from bot.services.counsellor_inbox import desk
-from bot.services.counsellor_inbox import tickets as inbox
-from bot.services.participants import conversation
+from bot.services.participants import conversation, guide
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 STAFF = (Role.COUNSELLOR, Role.ADMIN)
@@ -22,7 +21,7 @@ async def ask(update: Update, context: LotgenootContext) -> None:
     typed = (message.text or "") if message is not None else ""
     parts = typed.split(maxsplit=1)
     question = parts[1] if len(parts) > 1 else None
-    await run_turn(update, context, inbox.ask, question)
+    await run_turn(update, context, guide.ask_counsellor, question)
 
 
 async def tickets(update: Update, context: LotgenootContext) -> None:

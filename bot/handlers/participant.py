@@ -7,7 +7,14 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.handlers.adapter import argument_text, run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.participants import activity, enrollment, participation, surveys
+from bot.services.participants import (
+    activity,
+    corrections,
+    deletion,
+    enrollment,
+    participation,
+    surveys,
+)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
 
@@ -24,8 +31,8 @@ async def deposit(update: Update, context: LotgenootContext) -> None:
 
 
 async def undo(update: Update, context: LotgenootContext) -> None:
-    """/undo: correct the last deposit."""
-    await run_turn(update, context, activity.undo)
+    """/undo: offer to take back the last entry, of any kind."""
+    await run_turn(update, context, corrections.offer)
 
 
 async def job_search(update: Update, context: LotgenootContext) -> None:
@@ -67,8 +74,8 @@ async def resume(update: Update, context: LotgenootContext) -> None:
 
 
 async def stop(update: Update, context: LotgenootContext) -> None:
-    """/stop: no more messages."""
-    await run_turn(update, context, participation.stop)
+    """/stop: no more messages, after one confirming tap."""
+    await run_turn(update, context, participation.ask_stop)
 
 
 async def my_data(update: Update, context: LotgenootContext) -> None:
@@ -78,7 +85,7 @@ async def my_data(update: Update, context: LotgenootContext) -> None:
 
 async def delete(update: Update, context: LotgenootContext) -> None:
     """/delete: erasure, after confirmation."""
-    await run_turn(update, context, participation.ask_delete)
+    await run_turn(update, context, deletion.ask_delete)
 
 
 COMMANDS = {

@@ -11,7 +11,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_decimal
 
-from experiments.languages import Language
+from experiments.protocol import Language
 
 __all__ = [
     "Language",

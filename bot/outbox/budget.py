@@ -32,9 +32,8 @@ from bot.db.study import Event
 from bot.outbox.messages import CONTEXT_KEY, LANE_GRACE, OutboxKind, Priority
 from bot.outbox.ranks import QUIET_GROUP_POSTS, RANKED_KINDS, Rank, rank_of
 from bot.outbox.store import ClaimedMessage
-from experiments.events import EventKind
-from experiments.protocol import Protocol
-from experiments.protocol_sections import MessageBudget
+from experiments.protocol import MessageBudget, Protocol
+from experiments.records import EventKind
 
 __all__ = [
     "DECIDED",

@@ -72,6 +72,7 @@ class OutboxKind(enum.StrEnum):
     TICKET_ESCALATION = "ticket_escalation"
     TICKET_ADDED = "ticket_added"
     POOL_UPDATE = "pool_update"
+    POOL_PLACEMENT = "pool_placement"
     JOIN_REMINDER = "join_reminder"
     MODERATION_NOTE = "moderation_note"
     GROUP_WELCOME = "group_welcome"
@@ -116,7 +117,8 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.TICKET_REMINDER: Priority.PERSONAL,
     OutboxKind.TICKET_ESCALATION: Priority.PERSONAL,
     OutboxKind.TICKET_ADDED: Priority.PERSONAL,  # a question added to an open ticket
-    OutboxKind.POOL_UPDATE: Priority.PERSONAL,
+    OutboxKind.POOL_UPDATE: Priority.PERSONAL,  # "still waiting": the least urgent of all
+    OutboxKind.POOL_PLACEMENT: Priority.PERSONAL,  # placed past the wait limit, or cannot be
     OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
     OutboxKind.MODERATION_NOTE: Priority.PERSONAL,
     # group posts and broadcasts

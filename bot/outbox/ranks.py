@@ -18,7 +18,7 @@ class Rank(enum.IntEnum):
     """An unsolicited private message's rank: the lowest number goes first."""
 
     # an invitation to take part: a follow-up questionnaire and its reminders, a retention
-    # question; these are never dropped, only delayed
+    # question, the news of one's place in a group; these are never dropped, only delayed
     INVITATION = 1
     CHECK_IN = 2  # a check-in prompt sent privately (the micro-randomized prompt)
     CURRICULUM = 3  # the curriculum sent privately
@@ -40,7 +40,7 @@ class Exempt(enum.StrEnum):
 def budget_of(kind: OutboxKind) -> Rank | Exempt:
     """Where a kind stands with the daily budget."""
     match kind:
-        case OutboxKind.SURVEY_INVITATION | OutboxKind.SURVEY_REMINDER:
+        case OutboxKind.SURVEY_INVITATION | OutboxKind.SURVEY_REMINDER | OutboxKind.POOL_PLACEMENT:
             return Rank.INVITATION
         case OutboxKind.PROMPT:
             return Rank.CHECK_IN

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,24 +19,13 @@ from bot.db.delivery import ChatType
 from bot.db.engine import Database
 from bot.outbox import store
 from bot.outbox.budget import Gate
-from bot.outbox.outcomes import (
-    Delivered,
-    Outcome,
-    RateLimited,
-    Rejected,
-    Transient,
-    Transport,
-    Unreachable,
-)
+from bot.outbox.endings import FollowUp, UnreachableHook, failure_reason, write_endings
+from bot.outbox.outcomes import Delivered, Outcome, RateLimited, Transient, Transport
 from bot.outbox.pacing import Pacer
 from bot.outbox.recorder import Ending, EndingRecorder
 
 log = logging.getLogger(__name__)
 
-UnreachableHook = Callable[[AsyncSession, int, str], Awaitable[None]]
-# What happens next once a row of some kind has ended (an invite link made: send it to its
-# member), in the transaction that records the ending: (session, row, outcome, study time).
-FollowUp = Callable[[AsyncSession, store.ClaimedMessage, Outcome, datetime], Awaitable[None]]
 DEFAULT_SEND_RATE = 29.0  # messages/s overall, against Telegram's 30/s (LOTGENOOT_SEND_RATE)
 
 
@@ -348,59 +337,20 @@ class OutboxSender:
 
     async def _write_endings(self, session: AsyncSession, endings: Sequence[Ending]) -> None:
         """Record a batch of endings, in the one transaction the recorder opened for them."""
-        now = self._clock.now()
-        delivered = [
-            store.Sent(ending.message, ending.outcome.message_id, ending.tries)
-            for ending in endings
-            if isinstance(ending.outcome, Delivered)
-        ]
-        await store.mark_sent(session, delivered, now=now)
-        for ending in endings:
-            message, outcome = ending.message, ending.outcome
-            if isinstance(outcome, Delivered):
-                continue
-            reason = _reason(outcome)
-            log.warning(
-                "not delivered outbox_id=%s participant=%s kind=%s attempts=%d reason=%r",
-                message.id,
-                message.participant_id,
-                message.kind,
-                ending.tries,
-                reason,
-            )
-            await store.mark_failed(session, message, reason=reason, tries=ending.tries)
-            if isinstance(outcome, Unreachable) and message.is_message:
-                # a call that fails (no rights to restrict, a user who left) ends only itself
-                cancelled = await store.mark_unreachable(session, message, reason, now)
-                log.info(
-                    "chat unreachable outbox_id=%s participant=%s cancelled=%d",
-                    message.id,
-                    message.participant_id,
-                    cancelled,
-                )
-                if self._on_unreachable is not None:
-                    await self._on_unreachable(session, message.chat_id, outcome.reason)
-        for ending in endings:
-            follow_up = self._follow_ups.get(ending.message.kind)
-            if follow_up is not None:
-                await follow_up(session, ending.message, ending.outcome, now)
+        await write_endings(
+            session,
+            endings,
+            self._clock.now(),
+            on_unreachable=self._on_unreachable,
+            follow_ups=self._follow_ups,
+        )
 
 
 def _tally(stats: SenderStats, outcome: Outcome) -> None:
     if isinstance(outcome, Delivered):
         stats.sent += 1
     else:
-        stats.failed.update([_reason(outcome).split(":")[0]])
-
-
-def _reason(outcome: Outcome) -> str:
-    if isinstance(outcome, Unreachable):
-        return f"unreachable: {outcome.reason}"
-    if isinstance(outcome, Rejected):
-        return f"rejected: {outcome.reason}"
-    if isinstance(outcome, Transient):
-        return f"gave up: {outcome.reason}"
-    return f"unexpected: {outcome!r}"
+        stats.failed.update([failure_reason(outcome).split(":")[0]])
 
 
 async def _wait_any(*events: asyncio.Event, idle_s: float) -> None:

@@ -18,7 +18,8 @@ from bot.services.participants.surveys import scan_surveys
 from bot.services.peer_groups.alerts import scan_alerts
 from bot.services.peer_groups.binding import assign_counsellors, scan_join_reminders
 from bot.services.peer_groups.chat_activity import prune_flood_windows
-from bot.services.peer_groups.pools import form_groups, scan_pool_updates
+from bot.services.peer_groups.formation import form_groups
+from bot.services.peer_groups.pools import scan_pool_updates
 from bot.services.peer_groups.posts import scan_curriculum, scan_group_progress
 from bot.services.processed_updates import forget_old_updates
 from bot.services.trial import Trial
@@ -112,11 +113,14 @@ async def scan_groups(runtime: Runtime) -> None:
         await prune_flood_windows(session, runtime.trial, now)
     runtime.wake_sender()
     log.info(
-        "group scan formed=%d filled=%d assigned=%d progress=%d curriculum=%d "
+        "group scan formed=%d filled=%d joined_running=%d not_placeable=%d assigned=%d "
+        "progress=%d curriculum=%d "
         "inactive_counsellors=%d small_groups=%d pool_updates=%d join_reminders=%d "
         "overdue_pools=%d",
         len(formation.formed),
         formation.filled,
+        formation.past_wait.joined,
+        formation.past_wait.not_placeable,
         assigned,
         progress.posted,
         curriculum.posted,

@@ -20,22 +20,24 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
-from experiments.languages import Language
+from experiments.protocol import TRACKS, Language, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
 _SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
-TRACKS: Final = ("savings", "jobsearch")
 ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
     "training": ("apprenticeship", "school", "course"),
 }
 
+# what a person can do by one tap besides logging (participants/shortcuts.py): the same service
+# as the command of that name
+SHORTCUTS: Final = ("survey", "goal", "language", "pause", "resume", "stop", "mydata", "delete")
+
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
-Track = Literal["savings", "jobsearch"]
 CountedKind = Literal["applied", "interview"]
 
 
@@ -101,6 +103,13 @@ class ConfirmStop:
 
 
 @dataclass(frozen=True)
+class Shortcut:
+    """A tap that does what the command `name` does (one of SHORTCUTS), for those who tap."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Dismiss:
     """No to a question that would have recorded something: nothing is recorded."""
 
@@ -111,6 +120,22 @@ class ActionDetail:
 
     kind: str
     detail: str
+    offer: int
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Yes to "remove your last entry?": the correction of entry `event`, stored as offer
+    `offer` (the row decides what is recorded; one tap of its question records one)."""
+
+    event: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class Keep:
+    """No to "remove your last entry?" (offer `offer`): it stays, and the question is answered."""
+
     offer: int
 
 
@@ -149,6 +174,11 @@ class GoOn:
 
 
 @dataclass(frozen=True)
+class AskAboutPlacement:
+    """ "Ask my counsellor" under the word that no group can take someone in yet."""
+
+
+@dataclass(frozen=True)
 class ResolveFlag:
     """A counsellor closes group report `report_id`."""
 
@@ -182,8 +212,11 @@ Press = (
     | Steps
     | TypeInstead
     | ConfirmStop
+    | Shortcut
     | Dismiss
     | ActionDetail
+    | Undo
+    | Keep
     | Erase
     | Answer
     | ContinueSurvey
@@ -192,6 +225,7 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
+    | AskAboutPlacement
 )
 
 
@@ -236,10 +270,16 @@ def _encode(press: Press) -> str:
             return f"type:{what}"
         case ConfirmStop():
             return "stop:yes"
+        case Shortcut(name):
+            return f"do:{name}"
         case Dismiss():
             return "dismiss"
         case ActionDetail(kind, detail, offer):
             return f"act:{kind}:{detail}:{offer}"
+        case Undo(event, offer):
+            return f"undo:{event}:{offer}"
+        case Keep(offer):
+            return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
@@ -256,6 +296,8 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
+        case AskAboutPlacement():
+            return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -274,8 +316,8 @@ def decode(data: str | None) -> Press | None:
             return Consent(answer == "yes", code)
         case "lang", [("nl" | "en") as language]:
             return ChooseLanguage(Language(language))
-        case "track", [("savings" | "jobsearch") as track]:
-            return ChooseTrack(track)
+        case "track", [track] if track in TRACKS:
+            return ChooseTrack(Track(track))
         case "commit", [amount] if _positive(amount):
             return Commit(int(amount))
         case "goal", [amount] if _positive(amount):
@@ -290,12 +332,18 @@ def decode(data: str | None) -> Press | None:
             return TypeInstead(what)
         case "stop", ["yes"]:
             return ConfirmStop()
+        case "do", [name] if name in SHORTCUTS:
+            return Shortcut(name)
         case "dismiss", []:
             return Dismiss()
         case "act", [action, detail, offer] if detail in ACTION_DETAILS.get(
             action, ()
         ) and _positive(offer):
             return ActionDetail(action, detail, int(offer))
+        case "undo", [event, offer] if _positive(event) and _positive(offer):
+            return Undo(int(event), int(offer))
+        case "keep", [offer] if _positive(offer):
+            return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
         case "q", [wave, instrument, item, value] if all(
@@ -314,6 +362,8 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
+        case "pool", ["ask"]:
+            return AskAboutPlacement()
     return None
 
 

@@ -11,26 +11,41 @@ from functools import cache
 
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language, text
+from experiments.protocol import Track
 
 ASK = "ask"  # the counsellor inbox: shown only to someone with a counsellor (see menu_for)
+UNDO = "undo"  # take back the last entry: beside the logging buttons
 LAYOUTS = {
-    "savings": (("saved",), ("progress", "help"), (ASK,)),
-    "jobsearch": (("applied", "interview"), ("job", "training"), ("progress", "help"), (ASK,)),
+    Track.SAVINGS: (("saved", UNDO), ("progress", "help"), (ASK,)),
+    Track.JOBSEARCH: (
+        ("applied", "interview"),
+        ("job", "training", UNDO),
+        ("progress", "help"),
+        (ASK,),
+    ),
 }
 
 
-def menu_for(participant: Participant | None, language: Language) -> tuple[tuple[str, ...], ...]:
-    """The menu's rows of labels for this person, or () before the intake is done."""
+def menu_keys(participant: Participant | None) -> tuple[tuple[str, ...], ...]:
+    """The menu's rows of keys (saved, progress, …) for this person, or () before the intake
+    is done."""
     if (
         participant is None
         or participant.step is not IntakeStep.DONE
         or participant.status is ParticipantStatus.ERASED
     ):
         return ()
-    layout = LAYOUTS.get(participant.track or "", ())
+    layout = LAYOUTS.get(participant.track, ()) if participant.track is not None else ()
     if participant.counsellor_id is None:  # only arms with counsellor_contact get one
         layout = tuple(row for row in layout if ASK not in row)
-    return tuple(tuple(text(language, f"menu.{key}") for key in row) for row in layout)
+    return layout
+
+
+def menu_for(participant: Participant | None, language: Language) -> tuple[tuple[str, ...], ...]:
+    """The menu's rows of labels for this person, or () before the intake is done."""
+    return tuple(
+        tuple(text(language, f"menu.{key}") for key in row) for row in menu_keys(participant)
+    )
 
 
 @cache

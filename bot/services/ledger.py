@@ -3,7 +3,7 @@
 Receipts in the chat, /progress, reminders, encouragements, the group's weekly post and the
 counsellor's /groups and /group all ask the same questions (saved this period, applications so
 far, deposits made, was the goal met, how long a streak); the answers all come from
-`experiments.ledger.did`, which the analysis uses too, corrections included.
+`experiments.records.ledger.did`, which the analysis uses too, corrections included.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.study import Event, Participant
-from experiments.events import LOGGED_KINDS, EventKind
-from experiments.ledger import Done, Logged, Window, did
+from experiments.protocol import Track
+from experiments.records import LOGGED_KINDS, Done, EventKind, Logged, Window, did
 
 IDS_PER_QUERY = 500  # keeps an IN list under every engine's parameter limit
 MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
@@ -28,14 +28,14 @@ MAX_STREAK = 104  # two years of weekly periods: enough to say "a long time"
 class Goal:
     """A commitment per period: cents for savers, applications for jobseekers."""
 
-    track: str
+    track: Track | None
     cents: int
     applications: int
 
 
 def goal_of(participant: Participant) -> Goal:
     return Goal(
-        participant.track or "",
+        participant.track,
         participant.commitment_cents or 0,
         participant.commitment_applications or 0,
     )
@@ -76,7 +76,7 @@ class Ledger:
     def goal_met(self, goal: Goal, start: datetime, end: datetime) -> bool:
         """Whether the period [start, end) met the commitment (any saving counts for savers)."""
         done = self.done(Window(start, end))
-        if goal.track == "savings":
+        if goal.track == Track.SAVINGS:
             return done.saved
         return done.applications >= goal.applications
 

@@ -16,9 +16,9 @@ from bot.paths import shipped_config
 from bot.scheduler import scan_micro
 from bot.services.participants.micro_nudges import decision_log, scan_micro_decisions
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.micro_randomization import check_decisions
+from experiments.micro import check_decisions
 from experiments.protocol import load_protocol, validate_protocol
+from experiments.records import EventKind
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("mrt.toml")),

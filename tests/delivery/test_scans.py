@@ -16,9 +16,8 @@ from bot.scheduler import scan_in_chunks
 from bot.services.ledger import Goal, Ledger
 from bot.services.participants.nudges import ScanResult, scan_periods
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.ledger import Logged
-from experiments.protocol import load_protocol
+from experiments.protocol import Track, load_protocol
+from experiments.records import EventKind, Logged
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("study.toml")),
@@ -140,7 +139,7 @@ def test_a_streak_counts_back_the_periods_that_met_the_goal() -> None:
             Logged("applied", 0, 3, first + 3 * PERIOD + timedelta(days=6)),  # week 4: met
         ]
     )
-    goal = Goal("jobsearch", cents=0, applications=2)
+    goal = Goal(Track.JOBSEARCH, cents=0, applications=2)
     assert ledger.streak(goal, first, first + 4 * PERIOD, PERIOD) == 2
     assert ledger.streak(goal, first, first + 2 * PERIOD, PERIOD) == 0
-    assert ledger.goal_met(Goal("savings", 1000, 0), first, first + PERIOD) is False
+    assert ledger.goal_met(Goal(Track.SAVINGS, 1000, 0), first, first + PERIOD) is False

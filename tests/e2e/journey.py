@@ -17,8 +17,8 @@ from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.scheduler import scan_nudges
 from bot.services.participants.enrollment import create_codes
-from experiments.protocol import Protocol
-from experiments.randomization import AllocationSequence
+from experiments.allocation import AllocationSequence
+from experiments.protocol import Protocol, Track
 from tests.e2e.conftest import runtime_for
 
 SITE = "Utrecht"
@@ -48,7 +48,7 @@ def seed_for_first(arm: str, track: str, protocol: Protocol, on: date) -> str:
     """A seed whose allocation sequence gives `arm` to the first person of the stratum."""
     band = protocol.age_band_for(BIRTH_YEAR, on)
     assert band is not None
-    stratum = protocol.stratum_key("savings" if track == "savings" else "jobsearch", band, SITE)
+    stratum = protocol.stratum_key(Track(track), band, SITE)
     for n in range(1000):
         seed = f"test-seed-{n}"
         sequence = AllocationSequence(
@@ -112,3 +112,12 @@ async def enroll(
         person.press(question, answer(options))
     person.press(question, commitment)
     return await person.wait_for_messages(count=1)
+
+
+async def stop(person: SandboxUser) -> dict[str, Any]:
+    """/stop and the tap that confirms it; the answer that messages are off."""
+    person.send("/stop")
+    [question] = await person.wait_for_messages(count=1)
+    person.press(question, "stop:yes")
+    [done] = await person.wait_for_messages(count=1)
+    return done

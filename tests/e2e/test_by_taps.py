@@ -1,7 +1,8 @@
 """Issue 14's acceptance: a low-literacy Dutch jobseeker of 19 and an English saver of 52 do
 everything by taps after `/start <code>`: consent, intake, the whole baseline (with a pause),
-logging three kinds of activity, and their progress. No command is typed; the only typing is
-digits where a number is asked (the birth year, and "another amount" / "more").
+logging three kinds of activity, correcting a wrong count (issue 25), and their progress. No
+command is typed; the only typing is digits where a number is asked (the birth year, and
+"another amount" / "more").
 
 Run with `-s` to read the transcript as the person sees it."""
 
@@ -142,16 +143,27 @@ async def test_a_dutch_jobseeker_of_nineteen_does_everything_by_taps(
     [which] = await joost.read()
     joost.press(which, plural(Language.NL, "count.applications", 4))
     await joost.read()
+    joost.tap_menu("undo")  # it was 3, not 4: take it back and log it again, by taps
+    [remove] = await joost.read()
+    joost.press(remove, joost.t("undo.yes"))
+    [removed] = await joost.read()
+    joost.tap_menu("applied")
+    [how_many] = await joost.read()
+    joost.press(how_many, "3")
+    await joost.read()
     joost.tap_menu("progress")
     [progress] = await joost.read()
     print("\n".join(joost.transcript))
 
-    six_applications = plural(Language.NL, "count.applications", 6)
+    four = plural(Language.NL, "count.applications", 4)
+    assert remove["text"] == joost.t("undo.confirm", what=four, when=joost.t("undo.today"))
+    assert said(removed["text"], "undo.done_applied", what=four, button=joost.t("menu.applied"))
+    five_applications = plural(Language.NL, "count.applications", 5)
     one_interview = plural(Language.NL, "count.interviews", 1)
     assert said(
         progress["text"],
         "progress.jobsearch",
-        applications=six_applications,
+        applications=five_applications,
         interviews=one_interview,
     )
     assert [w for w in joost.typed if w.startswith("/")] == [joost.typed[0]]
@@ -166,6 +178,8 @@ async def test_a_dutch_jobseeker_of_nineteen_does_everything_by_taps(
         ("interview", 1),
         ("training", 1),
         ("applied", 4),
+        ("applied_correction", -4),
+        ("applied", 3),
     ]
     size = _baseline_size(joost)
     assert answers == size, "every question of the baseline, counted in full"

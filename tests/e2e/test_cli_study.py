@@ -18,7 +18,7 @@ from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.services.participants.allocation import allocate, allocation_log
 from bot.services.trial import Trial
-from experiments.audit import append_record, record_hash
+from experiments.allocation import append_record, record_hash
 from experiments.protocol import load_protocol
 from tests.conftest import ENGINES
 from tests.experiments.shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE

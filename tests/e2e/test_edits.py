@@ -11,7 +11,7 @@ from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.money import format_amount
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 from tests.texts import expected
 

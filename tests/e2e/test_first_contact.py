@@ -41,7 +41,7 @@ async def test_help_lists_the_commands_in_the_users_language(
     ahmed = sandbox.add_user("Ahmed", language_code="nl-BE")
     ahmed.send("/help")
     [answer] = await ahmed.wait_for_messages(count=1)
-    assert answer["text"] == text(Language.NL, "help.text")
+    assert answer["text"] == text(Language.NL, "start.welcome", name="Ahmed")
 
 
 async def test_command_menu_is_set_per_language(

@@ -14,6 +14,7 @@ from bot.sandbox import TelegramSandbox
 from bot.services.directory import create_invite
 from tests.e2e.journey import bot_with_first_arm, enroll, new_code
 from tests.e2e.test_staff import bot_with_admin
+from tests.texts import said
 
 
 async def test_help_follows_the_chosen_language_not_telegrams(
@@ -24,7 +25,7 @@ async def test_help_follows_the_chosen_language_not_telegrams(
         await enroll(sanne, await new_code(database, clock), language="nl")
         sanne.send("/help")
         [answer] = await sanne.wait_for_messages(count=1)
-    assert answer["text"] == text(Language.NL, "help.text")
+    assert said(answer["text"], "help.participant", language=Language.NL)
 
 
 async def test_an_error_apologises_in_the_chosen_language(

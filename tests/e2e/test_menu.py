@@ -49,7 +49,10 @@ async def test_after_intake_a_saver_has_a_persistent_menu_in_her_language(
     assert keyboard is not None
     assert keyboard["is_persistent"] is True
     assert keyboard["resize_keyboard"] is True
-    assert _labels(keyboard) == [[nl("menu.saved")], [nl("menu.progress"), nl("menu.help")]]
+    assert _labels(keyboard) == [
+        [nl("menu.saved"), nl("menu.undo")],
+        [nl("menu.progress"), nl("menu.help")],
+    ]
 
 
 async def test_a_saver_logs_and_checks_progress_by_taps_only(
@@ -95,7 +98,7 @@ async def test_a_jobseeker_logs_three_kinds_of_steps_by_taps_only(
         )  # fmt: skip
         assert _labels(emma.reply_keyboard) == [
             [en("menu.applied"), en("menu.interview")],
-            [en("menu.job"), en("menu.training")],
+            [en("menu.job"), en("menu.training"), en("menu.undo")],
             [en("menu.progress"), en("menu.help")],
         ]
         emma.tap(en("menu.applied"))
@@ -148,5 +151,6 @@ async def test_a_tap_alone_records_nothing_and_help_follows_the_track(
         [help_text] = await joost.wait_for_messages(count=1)
     assert question["text"] == nl("menu.how_many_applied")
     assert type_it["text"] == text(Language.NL, "menu.type_count"), "digits only, no command"
-    assert "/applied" in help_text["text"]
+    assert nl("menu.applied") in help_text["text"], "the help names the button, not /applied"
+    assert "/applied" not in help_text["text"]
     assert await _steps(database) == []

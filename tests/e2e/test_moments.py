@@ -7,7 +7,7 @@ from bot.db.engine import Database
 from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
-from tests.e2e.journey import bot_with_first_arm, enroll, new_code
+from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, stop
 from tests.texts import expected, protocol_text
 
 
@@ -81,8 +81,7 @@ async def test_start_after_stop_says_messages_are_still_off_and_how_to_turn_them
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings"):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
-        sanne.send("/stop")
-        await sanne.wait_for_messages(count=1)
+        await stop(sanne)
         sanne.send("/start")
         [after_stop] = await sanne.wait_for_messages(count=1)
         sanne.send("/resume")
@@ -90,5 +89,5 @@ async def test_start_after_stop_says_messages_are_still_off_and_how_to_turn_them
         sanne.send("/start")
         [after_resume] = await sanne.wait_for_messages(count=1)
     assert after_stop["text"] == text(Language.NL, "start.welcome_back_stopped")
-    assert "/resume" in after_stop["text"]
+    assert buttons(after_stop) == ["do:resume"]
     assert after_resume["text"] == text(Language.NL, "start.welcome_back")

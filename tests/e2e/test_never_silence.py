@@ -50,7 +50,10 @@ ANSWERS = {
         "intents.confirm_stop",
         "menu.how_much",
         "progress.savings",
-        "help.text",
+        "help.participant",
+        "smalltalk.greeting",
+        "smalltalk.thanks",
+        "smalltalk.ok",
     ),
 }
 

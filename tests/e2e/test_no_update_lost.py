@@ -18,7 +18,7 @@ from bot.db.engine import Database
 from bot.db.study import Allocation
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.allocation import allocation_log
-from experiments.audit import verify
+from experiments.allocation import verify
 from experiments.protocol import load_protocol
 from tests.e2e.processes import (
     PILOT,

@@ -13,7 +13,14 @@ from bot.db.study import Event, Participant
 from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.money import format_amount
-from tests.e2e.journey import bot_with_first_arm, buttons, enroll, new_code, scan_and_deliver
+from tests.e2e.journey import (
+    bot_with_first_arm,
+    buttons,
+    enroll,
+    new_code,
+    scan_and_deliver,
+    stop,
+)
 from tests.texts import expected, protocol_text, reminder_text
 
 
@@ -67,13 +74,18 @@ async def test_deposit_button_records_the_committed_amount_and_undo_corrects_it(
         [offer] = await sanne.wait_for_messages(count=1)
         sanne.press(offer, buttons(offer)[0])
         await sanne.wait_for_messages(count=1)
-        sanne.send("/undo")
+        sanne.send("/undo")  # typed still works: it asks the same one tap as ↩️ Herstel
+        [question] = await sanne.wait_for_messages(count=1)
+        sanne.press(question, buttons(question)[0])
         [undone] = await sanne.wait_for_messages(count=1)
+    saved = expected("undo.what_deposit", amount=format_amount(1000, Language.NL))
+    assert question["text"] == expected("undo.confirm", what=saved, when=expected("undo.today"))
     assert await _events(database) == [("deposit", 1000), ("deposit_correction", -1000)]
     assert undone["text"] == expected(
-        "activity.undone",
-        amount=format_amount(1000, Language.NL),
+        "undo.done_deposit",
+        what=saved,
         total=format_amount(0, Language.NL),
+        button=expected("menu.saved"),
     )
 
 
@@ -143,8 +155,7 @@ async def test_stopped_participant_gets_no_more_nudges(
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
         sanne = sandbox.add_user("Sanne", language_code="nl")
         await enroll(sanne, await new_code(database, clock))
-        sanne.send("/stop")
-        [answer] = await sanne.wait_for_messages(count=1)
+        answer = await stop(sanne)
         before = len(sanne.messages)
         clock.advance(timedelta(days=30))
         await scan_and_deliver(runtime)

@@ -23,8 +23,8 @@ from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.enrollment import create_codes
 from bot.services.participants.returning import person_hash
-from experiments.export import build_tables
-from experiments.pseudonyms import Pseudonymizer
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import build_tables
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
 
 ALREADY = text(Language.NL, "enroll.already_took_part")

@@ -26,7 +26,7 @@ from bot.db.study import Allocation, Participant
 from bot.i18n import Language
 from bot.sandbox import TelegramSandbox
 from bot.services.participants.allocation import allocation_log
-from experiments.audit import verify
+from experiments.allocation import verify
 from experiments.protocol import load_protocol
 from tests.e2e.processes import (
     PILOT,

@@ -8,8 +8,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from experiments.analysis_plan import follow_up_wave, resolve_outcome
-from experiments.protocol import ProtocolError, load_protocol, summarize, validate_protocol
+from experiments.protocol import (
+    ProtocolError,
+    follow_up_wave,
+    load_protocol,
+    resolve_outcome,
+    summarize,
+    validate_protocol,
+)
 
 from .shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from experiments.audit import (
+from experiments.allocation import (
     GENESIS_HASH,
     AllocationRecord,
+    AllocationSequence,
     ProblemKind,
     append_record,
     chain_key,
@@ -20,7 +21,6 @@ from experiments.audit import (
     verify,
     verify_participants,
 )
-from experiments.randomization import AllocationSequence
 
 SEED = "audit-test-seed"
 WEIGHTS = {"peer": 1, "text": 1, "control": 1}

@@ -9,10 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from experiments.design_power import design_for, simulate_power
-from experiments.power import achieved_power
+from experiments.analysis import achieved_power, design_for, simulate_design, simulate_power
 from experiments.protocol import Protocol, validate_protocol
-from experiments.simulate import simulate_design
 
 from .shipped import STUDY_FILE
 

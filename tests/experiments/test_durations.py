@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.durations import describe_duration, format_duration, parse_duration
+from experiments.protocol import describe_duration, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

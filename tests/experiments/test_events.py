@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from experiments.codebook import EVENT_LABELS
-from experiments.events import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.outputs.codebook import EVENT_LABELS
+from experiments.records import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 
-from experiments.descriptives import GroupCounts, group_counts
+from experiments.analysis import GroupCounts, group_counts
 
 
 def test_members_without_a_join_time_count_as_never_joined() -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from experiments.events import EventKind
-from experiments.ledger import Done, Logged, Window, did, group_week
+from experiments.records import CORRECTION_OF, Done, EventKind, Logged, Window, did, group_week
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WEEK = timedelta(days=7)
@@ -58,6 +57,24 @@ def test_a_correction_of_any_kind_counts_against_the_entry_it_corrects() -> None
 
     assert did([applied, fixed, interview, undone], LAST_WEEK).applications == 1
     assert did([applied, fixed, interview, undone], THIS_WEEK) == Done()
+
+
+def test_every_kind_of_entry_has_a_correction_that_takes_it_back() -> None:
+    for number, (entry, correction) in enumerate(CORRECTION_OF.items(), start=1):
+        logged = Logged(entry, 500 if entry is EventKind.DEPOSIT else None, 2, MONDAY, number)
+        undone = Logged(correction, None, None, MONDAY + timedelta(hours=1), None, number)
+        assert did([logged]) != Done(), entry
+        assert did([logged, undone]) == Done(), correction
+
+
+def test_a_job_search_correction_whose_entry_is_not_at_hand_still_knows_its_kind() -> None:
+    """An export cut at a data date keeps both, but a reader may filter: the kind says what."""
+    events = [
+        Logged(EventKind.APPLIED_CORRECTION, None, -3, MONDAY, None, corrects=99),
+        Logged(EventKind.JOB_CORRECTION, None, None, MONDAY, None, corrects=98),
+    ]
+
+    assert did(events, THIS_WEEK) == Done(applications=-3, jobs=-1)
 
 
 def test_steps_count_by_quantity_and_a_step_without_one_counts_once() -> None:

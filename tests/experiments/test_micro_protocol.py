@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from experiments.audit import chain_key
-from experiments.micro_randomization import decision_points, draw, draw_key
+from experiments.allocation import chain_key
+from experiments.micro import decision_points, draw, draw_key
 from experiments.protocol import ProtocolError, load_protocol, validate_protocol
 
 from .shipped import CONFIG_DIR, STUDY_FILE

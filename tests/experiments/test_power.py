@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.power import achieved_power, format_power, participants_per_arm
+from experiments.analysis import achieved_power, format_power, participants_per_arm
 
 
 @pytest.mark.parametrize(

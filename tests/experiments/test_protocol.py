@@ -7,9 +7,15 @@ from typing import Any
 
 import pytest
 
-from experiments.languages import Language
-from experiments.protocol import Protocol, load_protocol, summarize, validate_protocol
-from experiments.protocol_sections import Component
+from experiments.protocol import (
+    Component,
+    Language,
+    Protocol,
+    Track,
+    load_protocol,
+    summarize,
+    validate_protocol,
+)
 
 from .shipped import FACTORIAL_FILE, PILOT_FILE
 
@@ -59,7 +65,7 @@ def test_age_band_uses_the_age_reached_this_year(
 def test_stratum_key_follows_the_stratification(study_data: dict[str, Any]) -> None:
     study_data["stratification"]["by"] = ["site", "track"]
     protocol = validate_protocol(study_data)
-    assert protocol.stratum_key("savings", "16-20", "Utrecht") == "track=savings|site=Utrecht"
+    assert protocol.stratum_key(Track.SAVINGS, "16-20", "Utrecht") == "track=savings|site=Utrecht"
 
 
 def test_youths_are_not_asked_about_retirement(study: Protocol) -> None:
@@ -68,8 +74,8 @@ def test_youths_are_not_asked_about_retirement(study: Protocol) -> None:
 
 
 def test_each_track_answers_its_own_scale(study: Protocol) -> None:
-    assert study.questionnaires.instruments_for("baseline", "savings") == ("gse", "fse")
-    assert study.questionnaires.instruments_for("follow_up", "jobsearch") == ("gse", "jsse")
+    assert study.questionnaires.instruments_for("baseline", Track.SAVINGS) == ("gse", "fse")
+    assert study.questionnaires.instruments_for("follow_up", Track.JOBSEARCH) == ("gse", "jsse")
 
 
 def test_minimal_protocol_takes_the_documented_defaults(study_data: dict[str, Any]) -> None:

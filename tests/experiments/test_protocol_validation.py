@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 
 from experiments.protocol import (
+    Component,
     ProtocolError,
+    Track,
     load_protocol,
     parse_protocol,
     summarize,
     validate_protocol,
 )
-from experiments.protocol_sections import Component
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 
@@ -176,6 +177,15 @@ def test_minimum_group_size_may_not_exceed_the_maximum(study_data: dict[str, Any
     assert problems(study_data) == ["groups.max_size: must not be less than min_size"]
 
 
+def test_a_placement_step_is_named_once_and_known(study_data: dict[str, Any]) -> None:
+    study_data["groups"]["placement_order"] = ["smaller_group", "smaller_group"]
+    assert problems(study_data) == ["groups.placement_order: lists a step twice"]
+    study_data["groups"]["placement_order"] = ["merge"]
+    assert "groups.placement_order[0]: must be one of 'running_group' or 'smaller_group'" in (
+        problems(study_data)
+    )
+
+
 def test_unknown_time_zone_is_refused(study_data: dict[str, Any]) -> None:
     study_data["study"]["timezone"] = "Mars/Olympus"
     (line,) = problems(study_data)
@@ -251,6 +261,30 @@ def test_a_track_without_topics_is_warned_about_and_groups_get_their_tracks_list
     assert protocol.curriculum_for("jobsearch", "26-35") == ()
 
 
+def test_the_undo_window_is_the_protocols_and_study_check_says_it(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["corrections"] = {"window": "P3D"}
+    protocol = validate_protocol(study_data)
+    assert protocol.corrections.window.days == 3
+    assert "the last entry can be undone for 3 days" in summarize(protocol)
+
+
+@pytest.mark.parametrize(
+    ("window", "problem"),
+    [
+        ("PT0S", "corrections.window: must be longer than zero"),
+        ("7 dagen", "corrections.window: not an ISO-8601 duration (e.g. P7D, PT30S)"),
+        (7, 'corrections.window: not an ISO-8601 duration; write it as text, e.g. "P7D"'),
+    ],
+)
+def test_a_window_that_is_no_positive_duration_is_refused_in_plain_words(
+    study_data: dict[str, Any], window: object, problem: str
+) -> None:
+    study_data["corrections"] = {"window": window}
+    assert problems(study_data) == [problem]
+
+
 def test_a_study_that_reminds_needs_three_wordings_of_each_tracks_reminder(
     study_data: dict[str, Any],
 ) -> None:
@@ -270,7 +304,7 @@ def test_a_study_that_reminds_needs_three_wordings_of_each_tracks_reminder(
 def test_a_study_without_reminders_needs_no_more_wordings(study_data: dict[str, Any]) -> None:
     del study_data["reminder_variants"]
     study_data["arms"][1]["components"] = ["congratulation", "encouragement"]
-    assert validate_protocol(study_data).reminders_for("savings")
+    assert validate_protocol(study_data).reminders_for(Track.SAVINGS)
 
 
 def test_a_reminder_wording_offers_only_the_reminders_placeholders(

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.languages import Language
-from experiments.protocol_errors import ProtocolError
-from experiments.questionnaires import (
+from experiments.protocol import (
     Instrument,
     InstrumentNotFound,
+    Language,
+    ProtocolError,
     available_instruments,
     load_instrument,
     load_instrument_file,
@@ -194,9 +194,9 @@ def test_unknown_instrument_is_not_found() -> None:
 
 
 def test_instrument_file_with_a_repeated_item_is_refused(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[2] / "experiments/instruments/fse.toml").read_text(
-        encoding="utf-8"
-    )
+    text = (
+        Path(__file__).resolve().parents[2] / "experiments/protocol/instruments/fse.toml"
+    ).read_text(encoding="utf-8")
     broken = tmp_path / "fse.toml"
     broken.write_text(text.replace('id = "fse2"', 'id = "fse1"'), encoding="utf-8")
     with pytest.raises(ProtocolError, match=r"items\[1\]\.id: 'fse1' is used twice"):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.quiet_hours import QuietHours, is_quiet, next_allowed_time
+from experiments.protocol import QuietHours, is_quiet, next_allowed_time
 
 AMSTERDAM = "Europe/Amsterdam"
 NIGHT = QuietHours(start=time(21), end=time(9))

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from experiments.randomization import AllocationSequence, generate_seed, stratum_key
+from experiments.allocation import AllocationSequence, generate_seed
+from experiments.protocol import stratum_key
 
 SEEDS = st.binary(min_size=1, max_size=64)
 STRATA = st.text(min_size=1, max_size=40)

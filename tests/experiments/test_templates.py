@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from experiments.languages import Language
-from experiments.templates import PLACEHOLDERS, Template, Templates, placeholders_in
+from experiments.protocol import PLACEHOLDERS, Language, Template, Templates, placeholders_in
 
 
 def test_placeholders_are_found_and_escaped_braces_ignored() -> None:

@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
 from bot.sandbox import SandboxGroup, TelegramSandbox
+from tests.e2e.journey import stop
 from tests.groups.test_erasure import traces_of
 from tests.groups.world import (
     SQLITE_ONLY,
@@ -72,7 +73,7 @@ async def test_a_warning_replies_to_the_message_names_the_member_and_tells_them_
     assert entity["user"]["id"] == anna.id
     assert (entity["offset"], entity["length"]) == (0, len(anna.first_name))
     assert note["text"] == expected("join.note_warned", count=1, limit=3, reason=reason)
-    assert "/ask" in note["text"]
+    assert expected("menu.ask") in note["text"]  # the button to tap, not a command to type
     assert any(trace.startswith("outbox_messages.payload") for trace in named)
     assert left == []  # erasure scrubbed the mention (and its Telegram id) from the reply
 
@@ -108,8 +109,7 @@ async def test_who_stops_leaves_the_group_and_gets_a_fresh_link_on_resume(
     async with group_bot(sandbox, database, clock) as runtime:
         _leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
         first_link = link_of(anna)
-        anna.send("/stop")
-        await anna.wait_for_messages(count=1)
+        await stop(anna)
         await sandbox.wait_for(lambda: not chat.is_member(anna), what="anna out of the group")
         await settle(runtime)
         stopped = await _statuses(database)

@@ -14,8 +14,8 @@ from bot.db.groups import GroupReport, ModerationAction
 from bot.db.study import Event
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, TelegramSandbox
-from bot.services.peer_groups.moderation import describe, parse_mute
-from experiments.events import EventKind
+from bot.services.peer_groups.mute_durations import describe, parse_mute
+from experiments.records import EventKind
 from tests.groups.world import SQLITE_ONLY, group_bot, ready_group, settle, texts
 from tests.texts import expected, said
 

@@ -12,6 +12,7 @@ from bot.db.engine import Database
 from bot.i18n import Language, plural
 from bot.research import report_trial
 from bot.sandbox import TelegramSandbox
+from tests.e2e.journey import stop
 from tests.groups.world import (
     SQLITE_ONLY,
     bind,
@@ -65,8 +66,7 @@ async def test_a_twelve_person_peer_pool_reminds_warns_in_the_open_and_follows_a
         warning = next(m for m in chat.messages if _first_warning(m.get("text", "")))
         [note] = await anna.wait_for_messages(count=1)
 
-        bert.send("/stop")
-        await bert.wait_for_messages(count=1)
+        await stop(bert)
         await sandbox.wait_for(lambda: not chat.is_member(bert), what="bert out of the group")
         await settle(runtime)
 

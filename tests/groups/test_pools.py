@@ -16,7 +16,8 @@ from bot.db.groups import FormationDecision, GroupMember, PeerGroup, PoolEntry
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
 from bot.paths import shipped_config
 from bot.services.peer_groups.binding import assign_counsellors
-from bot.services.peer_groups.pools import enter_pool, form_groups, split_sizes
+from bot.services.peer_groups.formation import form_groups, split_sizes
+from bot.services.peer_groups.pools import enter_pool
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
 from tests.groups.world import SQLITE_ONLY, small_groups
@@ -153,7 +154,7 @@ async def test_past_the_wait_limit_a_pool_alone_forms_a_smaller_group(
 
 
 @SQLITE_ONLY
-async def test_one_person_past_the_wait_limit_keeps_waiting_logged_once(
+async def test_one_person_past_the_wait_limit_is_not_placeable_logged_once(
     database: Database, clock: FakeClock, trial: Trial
 ) -> None:
     await _waiting(database, clock, trial, 1)
@@ -161,7 +162,7 @@ async def test_one_person_past_the_wait_limit_keeps_waiting_logged_once(
     await _form(database, clock, trial)
     clock.advance(timedelta(hours=1))
     await _form(database, clock, trial)
-    assert [d for d, _b, _s in await _decisions(database)] == ["waiting"]
+    assert [d for d, _b, _s in await _decisions(database)] == ["not_placeable"]
 
 
 @SQLITE_ONLY

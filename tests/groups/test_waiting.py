@@ -1,4 +1,5 @@
-"""Waiting in a pool: told in plain words, updated weekly, told what the wait limit did."""
+"""Waiting in a pool, through the sandbox: told what the wait limit did, or that no group can
+take them yet (updates while waiting are tested at the service layer)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from bot.db.engine import Database
 from bot.i18n import Language, plural, text
 from bot.sandbox import TelegramSandbox
 from tests.groups.world import (
-    WEEK,
     counsellor,
     group_bot,
     groups_in,
@@ -20,35 +20,12 @@ from tests.groups.world import (
     ready_group,
     scan,
     texts,
+    welcomed,
 )
 from tests.texts import expected, said
 
 
-async def test_a_person_put_in_a_pool_hears_why_they_wait_and_a_weekly_update(
-    sandbox: TelegramSandbox, database: Database, clock: FakeClock
-) -> None:
-    async with group_bot(sandbox, database, clock) as runtime:
-        people = await peers(sandbox, database, clock, runtime, 2)
-        first = people[0].messages[-1]["text"]
-        await scan(runtime)
-        await scan(runtime)
-        quiet = len(people[0].messages)
-        clock.advance(WEEK)
-        await scan(runtime)
-        await scan(runtime)  # a second scan the same week sends nothing more
-        update = await people[0].wait_for_messages(count=1)
-
-    assert first == text(Language.NL, "pool.entered")
-    assert quiet == 1
-    assert len(update) == 1
-    one_other = plural(Language.NL, "pool.people", 1)
-    savings = text(Language.NL, "track.savings")
-    assert update[0]["text"] == expected(
-        "pool.still_waiting", track=savings, others=one_other, needed=3
-    )
-
-
-async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
+async def test_two_who_cannot_be_placed_past_the_limit_are_told_and_staff_see_the_pool(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     admin = sandbox.add_user("Anna", language_code="nl")
@@ -63,7 +40,8 @@ async def test_two_left_waiting_past_the_limit_are_told_and_staff_see_the_pool(
         replies = await leader.wait_for_messages(count=2)
 
     told = texts(people[1].messages)
-    assert text(Language.NL, "pool.keep_waiting") in told
+    savings = text(Language.NL, "track.savings")
+    assert sum(said(t, "pool.not_placeable", within=True, track=savings) for t in told) == 1
     two_waiting = plural(Language.NL, "join.people_waiting", 2)
     overdue: dict[str, Any] = {"people": two_waiting, "days": 15, "limit": 14}
     alerts = texts(admin.messages)
@@ -91,7 +69,7 @@ async def test_a_pool_past_the_limit_forms_smaller_and_its_members_hear_it(
     assert expected("pool.formed_small", size=3) in texts(told)
 
 
-async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_band(
+async def test_one_left_alone_past_the_limit_joins_a_running_group_and_is_welcomed(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
@@ -101,9 +79,11 @@ async def test_one_left_alone_past_the_limit_joins_a_running_group_of_the_next_b
         await scan(runtime)
         told = await late.wait_for_messages(count=2)
         await join(sandbox, chat, [late], database)
+        welcome = await welcomed(runtime, clock, chat, len(members) + 1)
 
-    assert told[0]["text"] == expected("pool.merged", size=4)
+    assert told[0]["text"] == expected("pool.joined_group", size=4)
     assert told[1]["text"] == expected("groups.your_link", link=link_of(late))
     assert chat.is_member(late)
+    assert welcome["text"] == plural(Language.NL, "join.welcome", 1, names=late.first_name)
     [(_group, placed)] = await groups_in(database)
     assert len(placed) == len(members) + 1

@@ -29,8 +29,7 @@ from bot.services.directory import create_invite
 from bot.services.peer_groups.membership import WELCOME_BURST
 from bot.services.peer_groups.pools import enter_pool
 from bot.services.turns import StaffDirectory
-from experiments.protocol import Protocol
-from experiments.protocol_sections import Groups
+from experiments.protocol import Groups, Protocol
 from tests.conftest import ENGINES
 from tests.e2e.conftest import runtime_for
 

@@ -27,8 +27,8 @@ from bot.db.study import (
 from bot.outbox.messages import Priority
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
-from experiments.events import EventKind
 from experiments.protocol import load_protocol
+from experiments.records import EventKind
 from tests.experiments.shipped import STUDY_FILE
 
 SEED = "research-test-allocation-seed"

@@ -10,10 +10,9 @@ import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hint
 import pytest
 
 from experiments import analysis as an
-from experiments.export import build_tables
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import SimulatedTrial, TrialSettings, build_tables, simulate_trial
 from experiments.protocol import load_protocol, validate_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import SimulatedTrial, TrialSettings, simulate_trial
 from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 
 DESIGN = an.Design.from_protocol(load_protocol(STUDY_FILE))

@@ -8,11 +8,9 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
-from experiments.csv_writer import write_csv
-from experiments.export import build_tables
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import TrialSettings, build_tables, simulate_trial, write_csv
 from experiments.protocol import load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
 from tests.experiments.shipped import STUDY_FILE
 
 

@@ -17,12 +17,16 @@ from bot.db.engine import Database
 from bot.db.study import Event, Participant, ParticipantStatus, SurveyAnswer
 from bot.outbox.messages import Priority
 from bot.research import read_trial, report_trial
-from experiments.data_date import cut_at, parse_as_of
-from experiments.events import EventKind
-from experiments.export import RawTrial
+from experiments.outputs import (
+    ESTIMATES_FILE,
+    RawTrial,
+    TrialSettings,
+    cut_at,
+    parse_as_of,
+    simulate_trial,
+)
 from experiments.protocol import load_protocol
-from experiments.report import ESTIMATES_FILE
-from experiments.simulate import TrialSettings, simulate_trial
+from experiments.records import EventKind
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import add_peer_group, app, populate

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 
-from experiments.excursion import analyse_decisions, randomization_check
-from experiments.mrt_simulate import MrtDesign, excursion_validity, simulate_decisions
+from experiments.micro.excursion import analyse_decisions, randomization_check
+from experiments.micro.simulate import MrtDesign, excursion_validity, simulate_decisions
 
 
 def test_emee_recovers_a_planted_relative_risk_of_1_5() -> None:

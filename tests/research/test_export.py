@@ -9,11 +9,18 @@ import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hint
 import pyreadstat
 import pytest
 
-from experiments.codebook import build_codebook, codebook_markdown
-from experiments.export import RawTrial, build_tables, safe_columns, write_export
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import (
+    RawTrial,
+    TrialSettings,
+    build_codebook,
+    build_tables,
+    codebook_markdown,
+    safe_columns,
+    simulate_trial,
+    write_export,
+)
 from experiments.protocol import load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
 from tests.experiments.shipped import STUDY_FILE
 
 PROTOCOL = load_protocol(STUDY_FILE)

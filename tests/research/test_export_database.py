@@ -14,8 +14,8 @@ from bot.cli.research import ResearchError
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.research import read_trial
-from experiments.export import build_tables
-from experiments.pseudonyms import Pseudonymizer
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import build_tables
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import (

@@ -17,9 +17,10 @@ from bot.paths import shipped_config
 from bot.research import export_trial, report_trial
 from bot.scheduler import scan_micro
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.export import ExportFormat
+from experiments.micro.export import decision_table
+from experiments.outputs import ExportFormat
 from experiments.protocol import load_protocol
+from experiments.records import EventKind
 
 TRIAL = Trial(
     protocol=load_protocol(shipped_config("mrt.toml")),
@@ -28,6 +29,7 @@ TRIAL = Trial(
 )
 ALLOCATED = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 FIRST_POINT = datetime(2026, 1, 5, 17, 0, tzinfo=UTC)  # 18:00 in Amsterdam
+DAY = timedelta(days=1)
 COLUMNS = [
     "pseudonym",
     "component",
@@ -170,3 +172,46 @@ async def test_the_report_shows_the_excursion_effect_beside_the_simulated_truth(
     assert "Qian T, Yoo H, Klasnja P, Almirall D, Murphy SA (2021)" in page
     assert "2.000" in page  # the truth, as a relative risk
     assert "Per-decision randomization check" in page
+
+
+def test_a_corrected_entry_is_no_proximal_outcome() -> None:
+    """The decision table counts through `experiments.records.ledger`: an application taken back
+    with ↩️ Undo after a decision point is no outcome of it; a deposit kept is."""
+    point = FIRST_POINT
+    decisions = pd.DataFrame(
+        {
+            "participant_id": [1, 2],
+            "component": ["prompt", "prompt"],
+            "decision_at": [point, point],
+            "week": [1, 1],
+            "available": [True, True],
+            "unavailable_reason": [None, None],
+            "probability": [0.5, 0.5],
+            "sent": [True, True],
+        }
+    )
+    hour = timedelta(hours=1)
+    events = pd.DataFrame(
+        {
+            "id": [10, 11, 12],
+            "participant_id": [1, 1, 2],
+            "kind": ["applied", "applied_correction", "deposit"],
+            "amount_cents": [None, None, 500],
+            "quantity": [3, -3, None],
+            "detail": [{}, {}, {}],
+            "occurred_at": [point + hour, point + 2 * hour, point + hour],
+            "source": ["telegram"] * 3,
+            "corrects_event_id": [None, 10, None],
+        }
+    )
+    people = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "allocated_at": [ALLOCATED, ALLOCATED],
+            "track": ["jobsearch", "savings"],
+            "age_band": ["21-25", "21-25"],
+            "site_id": [1, 1],
+        }
+    )
+    table = decision_table(decisions, events, people, {1: "Utrecht"}, None, point + 2 * DAY)
+    assert table["outcome"].tolist() == [0.0, 1.0]

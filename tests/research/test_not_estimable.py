@@ -10,14 +10,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.analysis import Design, itt_estimates, per_participant
-from experiments.export import RawTrial, build_tables
-from experiments.models import NotEstimable, reporting_scale
-from experiments.prespecified import Result, analyse
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import (
+    Design,
+    NotEstimable,
+    Result,
+    analyse,
+    itt_estimates,
+    per_participant,
+    reporting_scale,
+)
+from experiments.outputs import (
+    ESTIMATES_FILE,
+    RawTrial,
+    TrialSettings,
+    build_tables,
+    simulate_trial,
+)
+from experiments.outputs.report import write_report
 from experiments.protocol import load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.report import ESTIMATES_FILE, write_report
-from experiments.simulate import TrialSettings, simulate_trial
 from tests.experiments.shipped import STUDY_FILE
 
 PROTOCOL = load_protocol(STUDY_FILE)

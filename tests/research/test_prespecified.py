@@ -8,12 +8,18 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
 import pytest
 
-from experiments.export import build_tables
-from experiments.models import Fitted, fit_model, holm
-from experiments.prespecified import Result, TrialAnalysis, analyse, icc_with_ci
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import (
+    Fitted,
+    Result,
+    TrialAnalysis,
+    analyse,
+    fit_model,
+    holm,
+    icc_with_ci,
+)
+from experiments.outputs import TrialSettings, build_tables, simulate_trial
 from experiments.protocol import Protocol, load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.simulate import TrialSettings, simulate_trial
 from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 
 STUDY = load_protocol(STUDY_FILE)
@@ -122,6 +128,21 @@ def test_questionnaires_have_a_multiple_imputation_sensitivity_analysis() -> Non
     gse = next(r for r in imputed if r.outcome.name == "gse" and r.contrast == "peer vs control")
     assert gse.low is not None
     assert gse.low > 0
+
+
+def test_the_multiple_imputation_gives_the_same_numbers_when_the_report_is_run_again() -> None:
+    settings = TrialSettings(participants=150, completion_by_arm={"control": 0.6}, seed=5)
+    first, again = analysis_of(settings), analysis_of(settings)
+
+    def imputed(analysis: TrialAnalysis) -> list[tuple[str, str, float | None]]:
+        return [
+            (r.outcome.name, r.contrast, r.estimate)
+            for r in analysis.results
+            if "multiple imputation" in r.analysis
+        ]
+
+    assert imputed(first)
+    assert imputed(first) == imputed(again)
 
 
 def test_completion_by_arm_and_wave_follows_who_answered() -> None:

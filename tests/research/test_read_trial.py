@@ -10,12 +10,11 @@ import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hint
 import pytest
 from sqlalchemy import update
 
-from bot import research
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Site
-from bot.research import read_trial
-from experiments.events import EventKind
+from bot.research import frames, read_trial, reading
+from experiments.records import EventKind
 
 from .conftest import populate
 
@@ -86,7 +85,7 @@ async def test_rows_written_while_reading_are_not_read(
 ) -> None:
     """All tables come from one snapshot: an event added after the read began is not in it."""
     ids = await populate(database, clock)
-    parsed = research._parsed
+    parsed = frames.parsed
 
     async def add_event() -> None:
         other = Database(database.url)  # another process, as it were
@@ -113,9 +112,9 @@ async def test_rows_written_while_reading_are_not_read(
             writer.join()  # committed before the events are read
         return parsed(lines, table, **options)
 
-    monkeypatch.setattr(research, "_parsed", parse_then_write)
+    monkeypatch.setattr(reading, "parsed", parse_then_write)
     assert len((await read_trial(database, after_populate(clock)))["events"]) == 25
-    monkeypatch.setattr(research, "_parsed", parsed)
+    monkeypatch.setattr(reading, "parsed", parsed)
     assert len((await read_trial(database, after_populate(clock)))["events"]) == 26
 
 
@@ -124,7 +123,7 @@ async def test_small_pages_read_the_same_rows_in_the_same_order(
 ) -> None:
     await populate(database, clock)
     whole = await read_trial(database, after_populate(clock))
-    monkeypatch.setattr(research, "_SLICE", 7)  # 25 events: four pages, the last one short
+    monkeypatch.setattr(reading, "_SLICE", 7)  # 25 events: four pages, the last one short
     paged = await read_trial(database, after_populate(clock))
     for name, frame in whole.frames.items():
         pd.testing.assert_frame_equal(paged[name], frame)
@@ -133,6 +132,6 @@ async def test_small_pages_read_the_same_rows_in_the_same_order(
 
 def test_a_page_joined_out_of_order_is_put_in_key_order() -> None:
     lines = "\n".join(f"{key},{key},'Site {key}'" for key in (3, 1, 2))
-    page = research._parsed(lines, "sites", keyed=True)
+    page = frames.parsed(lines, "sites", keyed=True)
     assert page.column_names == ["id", "name"]
     assert page.column("name").to_pylist() == ["Site 1", "Site 2", "Site 3"]

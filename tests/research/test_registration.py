@@ -18,7 +18,7 @@ from bot.cli.main import app as lotgenoot
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.registrations import latest_registration
-from experiments.registration import changed_sections
+from experiments.protocol import changed_sections
 from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 
 from .conftest import add_peer_group, app, populate

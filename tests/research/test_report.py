@@ -12,11 +12,10 @@ from typer.testing import CliRunner
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
-from experiments.export import RawTrial, build_tables
+from experiments.allocation import Pseudonymizer
+from experiments.outputs import RawTrial, TrialSettings, build_tables, simulate_trial
+from experiments.outputs.report import write_report
 from experiments.protocol import load_protocol
-from experiments.pseudonyms import Pseudonymizer
-from experiments.report import write_report
-from experiments.simulate import TrialSettings, simulate_trial
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import add_peer_group, app, needles, populate

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.validity import KINDS, run_cell
-from experiments.outcomes import OutcomeKind
-from experiments.protocol import load_protocol
+from experiments.protocol import OutcomeKind, load_protocol
 from tests.experiments.shipped import STUDY_FILE
 
 PROTOCOL = load_protocol(STUDY_FILE)

@@ -22,8 +22,8 @@ from bot.paths import shipped_config
 from bot.services.participants import surveys
 from bot.services.periods import first_period_start
 from bot.services.trial import Trial
-from experiments.events import MESSAGE_BUDGET_KINDS, EventKind
 from experiments.protocol import load_protocol
+from experiments.records import MESSAGE_BUDGET_KINDS, EventKind
 
 TRIAL = Trial(
     load_protocol(shipped_config("study.toml")),

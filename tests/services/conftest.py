@@ -136,6 +136,12 @@ async def enroll(
     return await person.press(commitment)
 
 
+async def undo(person: Person) -> list[Said]:
+    """↩️ Herstel and "yes, remove it": the replies to the tap that takes the last entry back."""
+    [question] = await person.tap(nl("menu.undo"))
+    return await person.press(question.buttons[0])
+
+
 async def participant_of(person: Person) -> Participant:
     async with person.runner.database.snapshot() as session:
         found = await session.scalar(

@@ -1,20 +1,18 @@
-"""Logging at service level: typed deposits (and the ones refused), /undo, job-search steps with
-their counts and details, and the answer once the period's goal is reached."""
+"""Logging at service level: typed deposits (and the ones refused), job-search steps with their
+counts and details, and the answer once the period's goal is reached (undo: test_corrections)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage
 from bot.i18n import Language, plural
-from bot.services.participants import activity
+from bot.services.participants import activity, corrections
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Component
+from experiments.protocol import Component
 from tests.services.conftest import Person, Said, enroll, events_of, new_code, nl, participant_of
 
 
@@ -31,7 +29,7 @@ async def _log(person: Person, kind: str, typed: str | None = None) -> list[Said
 
 
 async def _undo(person: Person) -> list[Said]:
-    return await person.run(lambda turn, trial: activity.undo(turn, trial))
+    return await person.run(lambda turn, trial: corrections.offer(turn, trial))
 
 
 async def _last_kind(person: Person) -> str:
@@ -157,35 +155,6 @@ async def test_logging_before_the_intake_is_finished_is_refused(
     ):
         assert [s.text for s in said] == [nl("activity.not_enrolled")]
     assert await events_of(person) == []
-
-
-async def test_undo_corrects_the_last_deposit_with_a_new_entry_then_the_one_before(
-    runner: TurnRunner, person: Person, clock: FakeClock
-) -> None:
-    await enroll(person, runner)
-    await _deposit(person, "5")
-    clock.advance(timedelta(minutes=1))
-    await _deposit(person, "12,50")
-    [reply] = await _undo(person)
-    assert reply.text == nl("activity.undone", amount=_money(1250), total=_money(500))
-    [reply] = await _undo(person)
-    assert reply.text == nl("activity.undone", amount=_money(500), total=_money(0))
-    [reply] = await _undo(person)
-    assert reply.text == nl("activity.nothing_to_undo")
-    deposits = [e for e in await events_of(person) if e.kind == "deposit"]
-    corrections = [e for e in await events_of(person) if e.kind == "deposit_correction"]
-    assert [d.amount_cents for d in deposits] == [500, 1250], "the deposits stay as they were"
-    assert [(c.amount_cents, c.corrects_event_id) for c in corrections] == [
-        (-1250, deposits[1].id),
-        (-500, deposits[0].id),
-    ]
-
-
-async def test_undo_with_nothing_logged_changes_nothing(runner: TurnRunner, person: Person) -> None:
-    await enroll(person, runner)
-    [reply] = await _undo(person)
-    assert reply.text == nl("activity.nothing_to_undo")
-    assert await _deposits(person) == []
 
 
 async def test_applications_are_logged_with_their_count_and_a_receipt(

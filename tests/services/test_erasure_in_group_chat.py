@@ -9,7 +9,7 @@ from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.outbox.messages import Priority
-from bot.services.participants import participation
+from bot.services.participants import deletion
 from bot.services.runner import TurnRunner
 
 from .conftest import Person, enroll
@@ -58,7 +58,7 @@ async def test_delete_edits_the_bots_group_messages_that_named_the_person(
     await enroll(person, runner)
     await sent_in_group(database, clock, "Goed gedaan, Sanne! Je spaarde.", 41, key="cheer:1")
     await sent_in_group(database, clock, "Goed gedaan, Kees!", 42, key="cheer:2")
-    await person.run(lambda turn, trial: participation.erase(turn, True, trial))
+    await person.run(lambda turn, trial: deletion.erase(turn, True, trial))
     assert await edits(database) == [(GROUP_CHAT, "Goed gedaan, …! Je spaarde.", 41)]
 
 
@@ -67,5 +67,5 @@ async def test_delete_edits_nothing_in_a_group_when_no_message_named_the_person(
 ) -> None:
     await enroll(person, runner)
     await sent_in_group(database, clock, "Goed gedaan, Kees!", 42, key="cheer:2")
-    await person.run(lambda turn, trial: participation.erase(turn, True, trial))
+    await person.run(lambda turn, trial: deletion.erase(turn, True, trial))
     assert await edits(database) == []

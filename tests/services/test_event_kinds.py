@@ -10,7 +10,7 @@ from bot.clock import FakeClock
 from bot.db.base import table_of
 from bot.db.engine import Database
 from bot.db.study import Event
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.services.conftest import Person, enroll, participant_of
 
 

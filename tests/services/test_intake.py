@@ -13,8 +13,7 @@ from bot.db.study import AllocatedPerson, Allocation, IntakeStep, SurveyAnswer
 from bot.i18n import Language, plural, text
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Track
-from experiments.questionnaires import load_instrument
+from experiments.protocol import Track, load_instrument
 from tests.services.conftest import Person, Said, new_code, nl, participant_of
 from tests.texts import intake_done
 
@@ -149,7 +148,7 @@ async def test_a_saver_answers_the_baseline_in_the_protocols_order_then_is_asked
 ) -> None:
     await _at_track(person, runner, "2000")
     asked, last = await _through_baseline(person, "savings")
-    assert asked == _plan(trial, "savings", "26-35")
+    assert asked == _plan(trial, Track.SAVINGS, "26-35")
     assert [instrument for instrument, _ in asked][-1] == "fse"
     assert "jsse" not in {instrument for instrument, _ in asked}
     assert last.text == nl("intake.commitment_savings")
@@ -163,7 +162,7 @@ async def test_a_jobseeker_answers_the_job_search_scale_and_is_asked_for_applica
 ) -> None:
     await _at_track(person, runner, "2000")
     asked, last = await _through_baseline(person, "jobsearch")
-    assert asked == _plan(trial, "jobsearch", "26-35")
+    assert asked == _plan(trial, Track.JOBSEARCH, "26-35")
     assert "fse" not in {instrument for instrument, _ in asked}
     assert last.text == nl("intake.commitment_jobsearch")
     assert last.buttons == ["commit:1", "commit:2", "commit:3", "commit:5", "commit:10"]
@@ -176,7 +175,7 @@ async def test_a_young_saver_is_not_asked_the_retirement_item(
     await _at_track(person, runner, "2008")
     asked, _last = await _through_baseline(person, "savings")
     assert ("fse", "fse6") not in asked
-    assert asked == _plan(trial, "savings", "16-20")
+    assert asked == _plan(trial, Track.SAVINGS, "16-20")
     assert ("fse", "fse5") in asked
 
 

@@ -97,23 +97,23 @@ async def test_a_flooded_person_is_answered_again_once_the_minute_has_passed(
 
 async def test_staff_are_not_limited(runner: TurnRunner) -> None:
     async def say_help(turn: Turn, _trial: Trial) -> None:
-        await turn.say_text("help.text")
+        await turn.say_text("unknown.text")
 
     gated = dataclasses.replace(runner, flood=FloodGate())
     handled = [await _send(gated, ADMIN, say_help) for _ in range(2 * LIMIT)]
     assert all(handled)
-    assert await _texts_to(runner.database, ADMIN) == [nl("help.text")] * (2 * LIMIT)
+    assert await _texts_to(runner.database, ADMIN) == [nl("unknown.text")] * (2 * LIMIT)
 
 
 async def test_one_persons_flood_leaves_another_person_answered(runner: TurnRunner) -> None:
     async def say_help(turn: Turn, _trial: Trial) -> None:
-        await turn.say_text("help.text")
+        await turn.say_text("unknown.text")
 
     gated = dataclasses.replace(runner, flood=FloodGate())
     for _ in range(3 * LIMIT):
         await _send(gated, 7001, say_help)
     assert await _send(gated, 7002, say_help)
-    assert await _texts_to(runner.database, 7002) == [nl("help.text")]
+    assert await _texts_to(runner.database, 7002) == [nl("unknown.text")]
 
 
 COUNSELLOR = 8001

@@ -11,8 +11,8 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.outbox import OutboxKind, Priority
 from bot.outbox.ranks import Exempt, Rank, budget_of
-from experiments.events import EventKind
-from experiments.quiet_hours import is_quiet
+from experiments.protocol import is_quiet
+from experiments.records import EventKind
 from tests.services.budget_world import (
     DAY,
     PROTOCOL,

@@ -15,14 +15,14 @@ from bot.db.micro import MicroDecision, MicroErasure
 from bot.db.study import Participant
 from bot.paths import shipped_config
 from bot.scheduler import scan_micro
-from bot.services.participants import participation
+from bot.services.participants import deletion
 from bot.services.participants.allocation import allocation_log
 from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from experiments.micro_audit import ChainCheck, MicroProblemKind, check_chain
+from experiments.micro import ChainCheck, MicroProblemKind, check_chain
 from experiments.protocol import validate_protocol
 from tests.e2e.test_cli_micro import SEED, decided
 
@@ -154,9 +154,7 @@ async def erase_participant(database: Database, clock: FakeClock, participant_id
     clock.advance(timedelta(days=DAYS))
     erasing = replace(erasing_trial(), staff=StaffDirectory(frozenset({1})))
     runner = TurnRunner(database, clock, erasing)
-    await Person(runner, user_id=user_id).run(
-        lambda turn, trial: participation.erase(turn, True, trial)
-    )
+    await Person(runner, user_id=user_id).run(lambda turn, trial: deletion.erase(turn, True, trial))
 
 
 async def test_lawful_erasure_leaves_keyed_tombstones_and_verifies(

@@ -15,7 +15,7 @@ from bot.db.micro import MicroDecision
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.paths import shipped_config
 from bot.scheduler import scan_micro
-from bot.services.participants import participation
+from bot.services.participants import deletion
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
@@ -75,7 +75,5 @@ async def test_delete_keeps_the_decisions_only_when_the_consent_keeps_research_d
     assert await decisions_of(database, participant_id) == 3
     clock.set(datetime(2026, 1, 8, 9, tzinfo=UTC))
     runner = TurnRunner(database, clock, replace(trial, staff=StaffDirectory(frozenset({1}))))
-    await Person(runner, user_id=6001).run(
-        lambda turn, trial: participation.erase(turn, True, trial)
-    )
+    await Person(runner, user_id=6001).run(lambda turn, trial: deletion.erase(turn, True, trial))
     assert await decisions_of(database, participant_id) == (3 if keep else 0)

@@ -20,11 +20,20 @@ from bot.db.study import (
 )
 from bot.i18n import Language, plural
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue
-from bot.services.participants import activity, participation
+from bot.services.participants import activity, deletion, participation
 from bot.services.participants.money import format_amount
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from tests.services.conftest import SITE, Person, Said, enroll, events_of, nl, participant_of
+from tests.services.conftest import (
+    SITE,
+    Person,
+    Said,
+    enroll,
+    events_of,
+    nl,
+    participant_of,
+    undo,
+)
 
 
 def _money(cents: int) -> str:
@@ -125,7 +134,7 @@ async def test_an_undone_deposit_leaves_the_progress(runner: TurnRunner, person:
     await enroll(person, runner, commitment="commit:1000")
     await _deposit(person, "5")
     await _deposit(person, "8")
-    await person.run(lambda turn, trial: activity.undo(turn, trial))
+    await undo(person)
     assert await _progress(person) == nl(
         "progress.savings",
         total=_money(500),
@@ -141,7 +150,7 @@ async def test_undoing_last_periods_deposit_never_makes_this_periods_savings_neg
     await enroll(person, runner, commitment="commit:1000")
     await _deposit(person, "10")
     clock.advance(trial.protocol.schedule.commitment_period)
-    await person.run(lambda turn, trial: activity.undo(turn, trial))
+    await undo(person)
     assert await _progress(person) == nl(
         "progress.savings",
         total=_money(0),
@@ -308,7 +317,7 @@ async def test_mydata_of_a_stranger_says_nothing_is_stored(person: Person) -> No
 
 async def test_delete_asks_first_and_no_erases_nothing(runner: TurnRunner, person: Person) -> None:
     await enroll(person, runner)
-    [ask] = await person.run(participation.ask_delete)
+    [ask] = await person.run(deletion.ask_delete)
     assert ask.text == nl("delete.confirm")
     assert ask.buttons == ["del:yes", "del:no"]
     [reply] = await person.press("del:no")

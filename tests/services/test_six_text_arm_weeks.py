@@ -15,8 +15,8 @@ from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.scheduler import scan_in_chunks
 from bot.services.participants.nudges import scan_encouragements, scan_periods
 from bot.services.participants.surveys import scan_surveys
-from experiments.events import EventKind
-from experiments.quiet_hours import is_quiet
+from experiments.protocol import is_quiet
+from experiments.records import EventKind
 from tests.services.budget_world import (
     PROTOCOL,
     TRIAL,

@@ -19,7 +19,7 @@ from bot.services.participants import participation
 from bot.services.participants.surveys import scan_surveys
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 from tests.services.conftest import Person, Said, enroll, nl, participant_of
 
 WAVE_1 = "followup-1"
@@ -48,7 +48,7 @@ async def _sent(
         return [(key, chat, at, payload) for key, chat, at, payload in rows]
 
 
-def _items(trial: Trial, track: Track = "savings", age_band: str = "26-35") -> int:
+def _items(trial: Trial, track: Track = Track.SAVINGS, age_band: str = "26-35") -> int:
     plan = trial.protocol.questionnaires
     return sum(
         len(plan.items_for(instrument, age_band))

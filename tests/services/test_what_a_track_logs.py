@@ -13,7 +13,7 @@ from bot.db.engine import Database
 from bot.services.participants import activity
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
-from experiments.protocol_sections import TrackRules, Tracks
+from experiments.protocol import TrackRules, Tracks
 from tests.services.conftest import Person, Said, enroll, events_of, nl
 
 Attempt = Callable[[Person], Awaitable[list[Said]]]

@@ -1,6 +1,7 @@
 """One week with a deposit, a correction and a job-search step: the group's weekly post, the
 counsellor's /groups and /group, the participant's /progress and the analysis all count it the
-same way (`experiments.ledger.did`: a correction counts in the week of the entry it corrects)."""
+same way (`experiments.records.ledger.did`: a correction counts in the week of the entry it
+corrects)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from bot.services.peer_groups.posts import scan_group_progress
 from bot.services.runner import TurnRunner
 from bot.services.staff import counsellor_desk
 from bot.services.trial import Trial
-from experiments.export import build_tables
-from experiments.ledger_frames import done_frame
-from experiments.prespecified import outcome_frame
-from experiments.pseudonyms import Pseudonymizer
-from tests.services.conftest import Person, enroll, nl, participant_of
+from experiments.allocation import Pseudonymizer
+from experiments.analysis import outcome_frame
+from experiments.outputs import build_tables
+from experiments.records.ledger_frames import done_frame
+from tests.services.conftest import Person, enroll, nl, participant_of, undo
 
-WEEK = timedelta(days=7)
 ADMIN = 1
 
 
@@ -34,7 +34,7 @@ async def _deposit(person: Person, typed: str) -> None:
 
 
 async def _undo(person: Person) -> None:
-    await person.run(lambda turn, trial: activity.undo(turn, trial))
+    await undo(person)
 
 
 async def _group(runner: TurnRunner, track: str, members: list[Person], chat: int) -> int:
@@ -89,8 +89,9 @@ async def test_the_group_post_groups_group_progress_and_analysis_agree_on_one_we
         await enroll(jobseeker, runner, track="jobsearch", commitment="commit:2")
     savers = await _group(runner, "savings", [anna, ben, cas], chat=71)
     await _group(runner, "jobsearch", [dan, eve], chat=72)
-    await _deposit(anna, "10")  # the week before
-    clock.advance(WEEK + timedelta(hours=1))
+    clock.advance(timedelta(days=6))
+    await _deposit(anna, "10")  # the week before (on Sunday: undone within the protocol's window)
+    clock.advance(timedelta(days=1, hours=1))
     week = trial.protocol.group_week(clock.now())
     # Anna undoes last week's €10 and saves €4; Ben saves €5; Cas saves €3 and undoes it.
     await _undo(anna)

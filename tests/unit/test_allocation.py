@@ -13,17 +13,15 @@ from bot.db.engine import Database
 from bot.db.study import Allocation, IntakeStep, Participant, ParticipantStatus, Site
 from bot.services.participants.allocation import allocate, allocation_log
 from bot.services.trial import Trial
-from experiments.audit import verify
-from experiments.protocol import load_protocol
-from experiments.protocol_sections import Track
-from experiments.randomization import AllocationSequence
+from experiments.allocation import AllocationSequence, verify
+from experiments.protocol import Track, load_protocol
 from tests.conftest import ENGINES
 from tests.experiments.shipped import STUDY_FILE
 
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 
 SEED = "unit-test-allocation-seed"
-TRACK: Track = "savings"
+TRACK = Track.SAVINGS
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from bot.services import button_data
 from bot.services.button_data import (
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -20,15 +21,18 @@ from bot.services.button_data import (
     Deposit,
     Erase,
     GoOn,
+    Keep,
     Later,
     Press,
     ResolveFlag,
+    Shortcut,
     Steps,
     TicketReply,
+    Undo,
     decode,
     encode,
 )
-from experiments.languages import Language
+from experiments.protocol import Language, Track
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
@@ -36,7 +40,7 @@ offer_ids = st.integers(min_value=1, max_value=9_999_999_999)
 presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Consent, st.booleans(), tokens),
     st.builds(ChooseLanguage, st.sampled_from(tuple(Language))),
-    st.builds(ChooseTrack, st.sampled_from(button_data.TRACKS)),
+    st.builds(ChooseTrack, st.sampled_from(tuple(Track))),
     st.builds(Commit, amounts),
     st.builds(ChangeGoal, amounts),
     st.builds(Deposit, amounts, offer_ids),
@@ -47,6 +51,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
         offer_ids,
     ),
     st.builds(Erase, st.booleans()),
+    st.builds(Undo, offer_ids, offer_ids),
+    st.builds(Keep, offer_ids),
     st.builds(Answer, tokens, tokens, tokens, st.integers(min_value=-9999, max_value=9999)),
     st.just(ContinueSurvey()),
     st.builds(ResolveFlag, amounts),
@@ -54,6 +60,8 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.just(AskAboutPlacement()),
+    st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
 )
 
 
@@ -98,12 +106,20 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "commit:-1",
         "commit:0",
         "del:perhaps",
+        "undo:12",  # an undo names the entry and the offer
+        "undo:0:1",
+        "undo:12:-1",
+        "keep",
+        "keep:0",
         "survey:later",
         "flag:abc",
         "tkt:1:6",  # more canned replies than a protocol may have
         "tkt:0:1",
         "tkt:1",
         "tktx:-3",
+        "do:undo",  # not a shortcut: only what the help offers to tap
+        "do:",
+        "do:pause:now",
         "unknown:thing",
         "q:" + "x" * 70,
     ],

@@ -9,7 +9,7 @@ from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxMessage
 from bot.db.engine import Database
 from bot.outbox.messages import Priority
-from bot.services.participants.erasure import REDACTED, Needles
+from bot.services.participants.mention_scrub import REDACTED, Needles
 
 JOSE = Needles(100000042, "José")
 

@@ -39,10 +39,10 @@ def test_some_parameters_known_and_the_rest_open() -> None:
 
 def test_is_means_the_whole_message_and_within_means_a_part_of_it() -> None:
     part = text(Language.NL, "inbox.sent")
-    message = f"{part}\n\n{text(Language.NL, 'help.text')}"
+    message = f"{part}\n\n{text(Language.NL, 'help.counsellor')}"
     assert not said(message, "inbox.sent")
     assert said(message, "inbox.sent", within=True)
-    assert said(message, "help.text", within=True)
+    assert said(message, "help.counsellor", within=True)
     assert not said(message, "inbox.closed", within=True, ticket=1)
 
 

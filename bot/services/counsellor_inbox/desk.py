@@ -29,7 +29,7 @@ from bot.services.counsellor_inbox.tickets import ANSWER_KIND, pseudonym_of, rec
 from bot.services.peer_groups.lookups import touch_staff
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 STAFF = (Role.COUNSELLOR, Role.ADMIN)
 LISTED = 20  # /tickets shows the oldest this many open tickets

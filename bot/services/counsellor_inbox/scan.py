@@ -30,7 +30,7 @@ from bot.services.counsellor_inbox.tickets import (
     send_to_staff,
 )
 from bot.services.trial import Trial
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 BATCH = 200  # tickets per kind of work per scan; the next scan takes the rest
 

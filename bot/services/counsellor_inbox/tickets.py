@@ -29,8 +29,8 @@ from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.protocol import Component
+from experiments.records import EventKind
 
 DRAFT_LIFETIME = timedelta(hours=1)  # a bare /ask waits this long for the question
 # the outbox kinds of messages about a ticket in a staff chat: a reply to any of them answers it

@@ -1,11 +1,11 @@
-"""Logging what participants do: deposits (append-only, /undo corrects) and job-search steps."""
+"""Logging what participants do: deposits and job-search steps (append-only; ↩️ Undo, in
+`corrections`, takes the last entry back with an event of its own)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import insert
 
 from bot.db.base import table_of
 from bot.db.study import Event, IntakeStep, Participant
@@ -19,8 +19,8 @@ from bot.services.peer_groups.posts import congratulate_deposit
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import JOB_SEARCH_KINDS, EventKind
-from experiments.protocol_sections import Component, Track
+from experiments.protocol import Component, Track
+from experiments.records import JOB_SEARCH_KINDS, EventKind
 
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
@@ -31,13 +31,13 @@ ACTION_DETAILS = button_data.ACTION_DETAILS
 DEPOSIT = EventKind.DEPOSIT.value
 # the protocol's logbook (`[tracks]`) each kind a participant logs belongs to
 LOGBOOK: Final[dict[str, Track]] = {
-    EventKind.DEPOSIT: "savings",
-    **{kind: "jobsearch" for kind in JOB_SEARCH_KINDS},
+    EventKind.DEPOSIT: Track.SAVINGS,
+    **{kind: Track.JOBSEARCH for kind in JOB_SEARCH_KINDS},
 }
 # the refusal when a track does not keep that logbook: it says what they keep instead
 NOT_YOURS: Final[dict[Track, str]] = {
-    "savings": "activity.deposit_for_savers",
-    "jobsearch": "activity.steps_for_jobseekers",
+    Track.SAVINGS: "activity.deposit_for_savers",
+    Track.JOBSEARCH: "activity.steps_for_jobseekers",
 }
 
 
@@ -141,37 +141,6 @@ async def _deposit(
     await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
 
 
-async def undo(turn: Turn, trial: Trial) -> None:
-    """/undo: correct the last deposit that is not corrected yet (a new entry, never an edit)."""
-    participant = _ready(turn)
-    if participant is None:
-        await turn.say_text("activity.not_enrolled")
-        return
-    correction = aliased(Event)
-    last = await turn.session.scalar(
-        select(Event)
-        .where(Event.participant_id == participant.id, Event.kind == EventKind.DEPOSIT)
-        .where(~select(correction.id).where(correction.corrects_event_id == Event.id).exists())
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-    )
-    if last is None or last.amount_cents is None:
-        await turn.say_text("activity.nothing_to_undo")
-        return
-    await _record(
-        turn,
-        participant,
-        EventKind.DEPOSIT_CORRECTION,
-        amount_cents=-last.amount_cents,
-        corrects=last.id,
-    )
-    total = (await ledger_of(turn.session, participant.id)).saved()
-    await turn.say_text(
-        "activity.undone",
-        amount=format_amount(last.amount_cents, turn.language),
-        total=format_amount(total, turn.language),
-    )
-
-
 async def action(turn: Turn, trial: Trial, kind: str, typed_count: str | None = None) -> None:
     """/applied [n], /interview [n], /job, /training: record job-search steps (a job or
     training asks what it was first); a count is honoured up to the protocol's maximum,
@@ -230,7 +199,6 @@ async def _record(
     amount_cents: int | None = None,
     quantity: int | None = None,
     detail: dict[str, object] | None = None,
-    corrects: int | None = None,
     dedupe_key: str | None = None,
 ) -> None:
     await turn.session.execute(
@@ -244,7 +212,7 @@ async def _record(
             "occurred_at": turn.now,
             "source": "telegram",
             "dedupe_key": dedupe_key or f"update:{turn.incoming.update_id}",
-            "corrects_event_id": corrects,
+            "corrects_event_id": None,
         },
     )
 

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.study import Allocation, Participant, Site
 from bot.services.participants.returning import remember_allocated
 from bot.services.trial import Trial
-from experiments.audit import AllocationRecord, append_record, chain_key
-from experiments.randomization import AllocationSequence
+from experiments.allocation import AllocationRecord, AllocationSequence, append_record, chain_key
 
 # Any constant will do: every allocating transaction takes the same PostgreSQL advisory lock.
 ALLOCATION_LOCK = 7_404_211
@@ -55,11 +54,7 @@ async def allocate(
     assert site is not None
     assert participant.track is not None
     assert participant.age_band is not None
-    stratum = protocol.stratum_key(
-        "savings" if participant.track == "savings" else "jobsearch",
-        participant.age_band,
-        site.name,
-    )
+    stratum = protocol.stratum_key(participant.track, participant.age_band, site.name)
     position = await session.scalar(
         select(func.count()).select_from(Allocation).where(Allocation.stratum == stratum)
     )

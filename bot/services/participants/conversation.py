@@ -13,6 +13,7 @@ from bot.services.button_data import (
     STAFF_PRESSES,
     ActionDetail,
     Answer,
+    AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
     ChooseTrack,
@@ -24,13 +25,19 @@ from bot.services.button_data import (
     Dismiss,
     Erase,
     GoOn,
+    Keep,
     Later,
+    Shortcut,
     Steps,
     TypeInstead,
+    Undo,
 )
 from bot.services.counsellor_inbox import desk, tickets
+from bot.services.counsellor_inbox.about_placement import ask_about_placement
 from bot.services.participants import (
     activity,
+    corrections,
+    deletion,
     enrollment,
     intake,
     intents,
@@ -40,8 +47,21 @@ from bot.services.participants import (
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
+from bot.services.runner import Service
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+
+# what a shortcut button does: the service of the command of that name
+SHORTCUT_SERVICES: dict[str, Service] = {
+    "survey": surveys.continue_survey,
+    "goal": lambda turn, trial: participation.goal(turn, trial, None),
+    "language": participation.ask_language,
+    "pause": participation.pause,
+    "resume": participation.resume,
+    "stop": participation.ask_stop,
+    "mydata": participation.my_data,
+    "delete": deletion.ask_delete,
+}
 
 
 async def press(turn: Turn, trial: Trial, data: str | None) -> None:
@@ -80,12 +100,18 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await menu.type_instead(turn, what, trial)
         case ConfirmStop():
             await participation.stop(turn, trial)
+        case Shortcut(name):
+            await SHORTCUT_SERVICES[name](turn, trial)
         case Dismiss():
             await turn.say_text("intents.nothing")
         case ActionDetail():
             await activity.detail_offered(turn, request, trial)
+        case Undo():
+            await corrections.confirmed(turn, request, trial)
+        case Keep(offer):
+            await corrections.kept(turn, offer)
         case Erase(confirmed):
-            await participation.erase(turn, confirmed, trial)
+            await deletion.erase(turn, confirmed, trial)
         case Answer(wave, instrument, item, value) if wave == BASELINE:
             await intake.answer_baseline(turn, instrument, item, value, trial)
         case Answer(wave, instrument, item, value):
@@ -98,6 +124,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await intake.go_on(turn, trial)
         case GoOn():
             await surveys.continue_survey(turn, trial)
+        case AskAboutPlacement():
+            await ask_about_placement(turn, trial)
 
 
 async def typed(turn: Turn, trial: Trial, words: str) -> None:

@@ -18,7 +18,7 @@ from bot.db.study import (
 )
 from bot.db.upsert import insert_if_absent
 from bot.services import button_data, directory
-from bot.services.participants import intake, returning
+from bot.services.participants import intake, returning, shortcuts
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -140,7 +140,11 @@ async def _welcome_back(turn: Turn, trial: Trial) -> None:
     participant = turn.participant
     assert participant is not None
     if participant.step is IntakeStep.DONE:
-        await turn.say_text(WELCOME_BACK.get(participant.status, "start.welcome_back"))
+        key = WELCOME_BACK.get(participant.status)
+        if key is None:
+            await turn.say_text("start.welcome_back")
+        else:  # messages are off: one tap turns them on again
+            await turn.say_text(key, buttons=shortcuts.resume_row(turn))
         return
     await turn.say_text("start.continue_intake")
     await intake.prompt(turn, trial)

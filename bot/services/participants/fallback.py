@@ -9,7 +9,8 @@ import difflib
 from collections.abc import Collection
 
 from bot.db.study import Role
-from bot.services.participants.commands import COMMAND_NAMES
+from bot.services.keyboard import menu_for
+from bot.services.participants.commands import COMMAND_NAMES, usable_by
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -46,22 +47,26 @@ def nearest_command(name: str, known: Collection[str]) -> str | None:
     return found[0] if found else None
 
 
-async def commands_for(turn: Turn) -> set[str]:
-    """The private-chat commands this person may use: participants' ones plus their roles'."""
-    known = set(COMMAND_NAMES)
+async def commands_for(turn: Turn, trial: Trial) -> set[str]:
+    """The private-chat commands this person may use: their participant commands (those their
+    track and arm have) plus their roles'."""
+    known = set(usable_by(turn.participant, trial))
     for role in await turn.roles():
         known.update(STAFF_COMMANDS[role])
     return known
 
 
-async def unknown_command(turn: Turn, _trial: Trial, typed: str) -> None:
-    """A command no handler knows: suggest the nearest one, else point at /help."""
+async def unknown_command(turn: Turn, trial: Trial, typed: str) -> None:
+    """A command no handler knows: suggest the nearest one, else point at the buttons. A slip
+    nearest to a command this person cannot use ("/deposti" from a jobseeker) gets no
+    suggestion: neither that command nor a stranger one."""
     name, rest = command_of(typed)
     if name in GROUP_ONLY_COMMANDS:
         await turn.say_text("fallback.group_only", command=f"/{name}")
         return
-    suggestion = nearest_command(name, await commands_for(turn))
-    if suggestion is None:
+    usable = await commands_for(turn, trial)
+    suggestion = nearest_command(name, usable | set(COMMAND_NAMES))
+    if suggestion is None or suggestion not in usable:
         await turn.say_text("fallback.unknown_command")
         return
     await turn.say_text("fallback.did_you_mean", command=f"/{suggestion} {rest}".strip())
@@ -73,10 +78,14 @@ async def not_text(turn: Turn, _trial: Trial) -> None:
 
 
 async def edited(turn: Turn, _trial: Trial) -> None:
-    """A change to a message already sent: never counted again, and the person is told."""
-    await turn.say_text("fallback.edit_not_counted")
+    """A change to a message already sent: never counted again, and the person is told (with
+    the menu's undo button, for someone who logs)."""
+    if not menu_for(turn.participant, turn.language):
+        await turn.say_text("fallback.edit_not_counted")
+        return
+    await turn.say_text("fallback.edit_not_counted_undo", button=turn.t("menu.undo"))
 
 
 async def other_text(turn: Turn, _trial: Trial) -> None:
-    """Text no one else answered: a short pointer to /help."""
+    """Text no one else answered: a short pointer to the buttons."""
     await turn.say_text("unknown.text")

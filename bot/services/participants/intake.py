@@ -15,6 +15,7 @@ from bot.services.peer_groups.pools import enter_pool
 from bot.services.periods import first_period_start, week_starts
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+from experiments.protocol import Track
 
 SAVINGS_CHOICES_CENTS = (500, 1000, 2000, 5000)
 APPLICATION_CHOICES = (1, 2, 3, 5, 10)
@@ -41,7 +42,7 @@ async def prompt(turn: Turn, trial: Trial) -> None:
             "intake.track",
             buttons=[
                 [button_data.button(turn.t(f"track.{track}"), button_data.ChooseTrack(track))]
-                for track in button_data.TRACKS
+                for track in Track
             ],
         )
     elif step is IntakeStep.BASELINE:
@@ -75,7 +76,7 @@ async def ask_commitment(turn: Turn, participant: Participant, key: str | None =
             return button_data.encode(button_data.Commit(amount))
         return button_data.encode(button_data.ChangeGoal(amount))
 
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         buttons = [
             [Button(format_amount(c, turn.language), press(c)) for c in SAVINGS_CHOICES_CENTS]
         ]
@@ -91,7 +92,7 @@ async def choose_language(turn: Turn, code: str, trial: Trial) -> None:
         return
     participant.language = code
     turn.language = Language(code)
-    await show_commands_in(turn, turn.language)
+    await show_commands_in(turn, trial)
     if participant.step is IntakeStep.LANGUAGE:
         participant.step = IntakeStep.BIRTH_YEAR
         await prompt(turn, trial)
@@ -120,9 +121,9 @@ async def give_birth_year(turn: Turn, typed: str, trial: Trial) -> None:
     await prompt(turn, trial)
 
 
-async def choose_track(turn: Turn, track: str, trial: Trial) -> None:
+async def choose_track(turn: Turn, track: Track, trial: Trial) -> None:
     participant = _participant(turn)
-    if participant.step is not IntakeStep.TRACK or track not in button_data.TRACKS:
+    if participant.step is not IntakeStep.TRACK:
         await already_answered(turn, trial)
         return
     participant.track = track
@@ -187,7 +188,7 @@ async def set_commitment(turn: Turn, typed: str, trial: Trial) -> bool:
     """Store the commitment per period from typed text; explain when invalid."""
     participant = _participant(turn)
     limits = trial.protocol.limits
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         try:
             cents = parse_amount(typed, max_cents=limits.max_deposit_cents)
         except InvalidAmount as problem:
@@ -205,7 +206,7 @@ async def store_commitment(turn: Turn, amount: int, trial: Trial) -> bool:
     """Keep `amount` (cents for savers, applications for jobseekers) if the protocol allows it."""
     participant = _participant(turn)
     limits = trial.protocol.limits
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         if not 0 < amount <= limits.max_deposit_cents:
             await turn.say_text("amount.too_large" if amount > 0 else "amount.not_positive")
             return False
@@ -229,6 +230,7 @@ async def finish(turn: Turn, trial: Trial) -> None:
     surveys.schedule_first(participant, trial)
     in_pool = await enter_pool(turn.session, participant, trial, turn.now, tell=False)
     await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
+    await show_commands_in(turn, trial)  # now without the logbook their track does not keep
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
     week = week_starts(turn.language, participant, schedule.commitment_period, zone)
     if week is not None:

@@ -1,8 +1,10 @@
 """Everyday words after the intake: "gespaard 10", "ik heb 2 keer gesolliciteerd", "hoe sta ik
-ervoor", "help", "stop", in Dutch or English.
+ervoor", "ik heb werk gevonden!!", "help", "dank je", "👍", "stop", in Dutch or English.
 
 A recognised wish to log is never recorded at once: the answer offers one tap to confirm it
 (the menu's own choices), so a misread sentence costs a "no", not a wrong number in the trial.
+Greetings, thanks and "ok" get a short kind answer with the menu. The words themselves are in
+`phrases.py`.
 """
 
 from __future__ import annotations
@@ -14,16 +16,27 @@ from bot.services import button_data
 from bot.services.participants import activity, guide, menu, offers, participation
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.participants.offers import Offered
+from bot.services.participants.phrases import (
+    APPLIED,
+    GREETING,
+    HELP,
+    INTERVIEW,
+    JOB,
+    NEGATION,
+    NOT_A_JOB,
+    OK,
+    PROGRESS,
+    SAVED,
+    STOP,
+    THANKS,
+    normal,
+    says,
+    short,
+)
 from bot.services.trial import Trial
 from bot.services.turns import Turn
+from experiments.protocol import Track
 
-# word stems, matched at the start of a word, lower case
-SAVED = ("gespaard", "spaar", "opzij", "saved", "save", "deposit")
-APPLIED = ("gesolliciteerd", "sollicit", "applied", "apply", "application")
-INTERVIEW = ("gesprek", "interview")
-PROGRESS = ("hoe sta ik ervoor", "voortgang", "hoe gaat het met mijn", "how am i doing", "progress")
-HELP = ("help", "hulp", "menu", "wat kan ik", "what can i")
-STOP = ("stop", "stoppen", "afmelden", "unsubscribe")
 NUMBER_WORDS = {
     "een": 1, "één": 1, "once": 1, "one": 1, "twee": 2, "two": 2, "twice": 2, "drie": 3,
     "three": 3, "vier": 4, "four": 4, "vijf": 5, "five": 5,
@@ -52,23 +65,38 @@ class Wish:
 
 def read(typed: str) -> Wish | None:
     """The wish in a short everyday sentence, or None when we do not recognise one."""
-    words = " ".join(typed.lower().split())
-    if _has(words, PROGRESS):
-        return Wish("progress")
-    if _has(words, SAVED):
-        return Wish("saved", _digits(words))  # "een keer gespaard" is no amount of one euro
-    for what, stems in (("applied", APPLIED), ("interview", INTERVIEW)):
-        if _has(words, stems):
-            return Wish(what, _digits(words) or _number_word(words))
-    if _has(words, HELP):
+    words = " ".join(typed.lower().split())  # for numbers and amounts, as typed
+    plain = normal(typed)  # for words
+    if typed.strip() and not typed.strip(" ?¿"):  # "?" or "???"
         return Wish("help")
-    if _has(words, STOP):
+    if says(plain, PROGRESS):
+        return Wish("progress")
+    if says(plain, SAVED):
+        return Wish("saved", _digits(words))  # "een keer gespaard" is no amount of one euro
+    if says(plain, JOB) and not says(plain, NOT_A_JOB):
+        return Wish("job")
+    for what, known in (("interview", INTERVIEW), ("applied", APPLIED)):
+        if says(plain, known):
+            return Wish(what, _digits(words) or _number_word(words))
+    if says(plain, HELP):
+        return Wish("help")
+    if says(plain, STOP):
         return Wish("stop")
+    return _small_talk(plain)
+
+
+def _small_talk(plain: str) -> Wish | None:
+    """Thanks, a greeting or "ok", when that is all a short message says."""
+    if not short(plain):
+        return None
+    denied = says(plain, NEGATION)  # "niet goed", "no thanks" are not a friendly "ok"
+    if says(plain, THANKS) and not denied:
+        return Wish("thanks")
+    if says(plain, GREETING):
+        return Wish("greeting")
+    if says(plain, OK) and not denied:
+        return Wish("ok")
     return None
-
-
-def _has(words: str, stems: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![a-z]){re.escape(stem)}", words) for stem in stems)
 
 
 def _digits(words: str) -> str | None:
@@ -102,14 +130,14 @@ def _number_word(words: str) -> str | None:
 
 async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     """Text from a participant who finished the intake: act on a recognised wish, asking one
-    tap before anything is recorded; otherwise a pointer to /help."""
+    tap before anything is recorded; small talk a kind word; otherwise a pointer to the buttons."""
     wish = read(typed)
     participant = turn.participant
     track = participant.track if participant is not None else None
     bare = _BARE_NUMBER.match(" ".join(typed.lower().split()))
-    if wish is None and bare is not None and track == "savings":
+    if wish is None and bare is not None and track == Track.SAVINGS:
         await _confirm_saving(turn, bare.group(1), trial)
-    elif wish is None and bare is not None and track == "jobsearch":
+    elif wish is None and bare is not None and track == Track.JOBSEARCH:
         await _which_steps(turn, bare.group(1), trial)
     elif wish is None:
         await turn.say_text("unknown.text")
@@ -118,13 +146,30 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     elif wish.what == "help":
         await guide.show_help(turn, trial)
     elif wish.what == "stop":
-        await _confirm(turn, "intents.confirm_stop", button_data.ConfirmStop())
+        await participation.ask_stop(turn, trial)
+    elif wish.what == "job":
+        await _found_work(turn, trial)
+    elif wish.what == "greeting":
+        await turn.say_text("smalltalk.greeting", name=turn.incoming.first_name)
+    elif wish.what in ("thanks", "ok"):
+        await turn.say_text(f"smalltalk.{wish.what}")
     elif wish.what == "saved":
         await _confirm_saving(turn, wish.number, trial)
     elif (kind := button_data.counted_kind(wish.what)) is not None:
         await _confirm_steps(turn, kind, wish.number, trial)
     else:
         await turn.say_text("unknown.text")
+
+
+async def _found_work(turn: Turn, trial: Trial) -> None:
+    """ "Ik heb werk gevonden!": what kind of job, one tap, where a job is recorded; a kind
+    word where the person's track keeps no job-search logbook."""
+    participant = turn.participant
+    track = participant.track if participant is not None else None
+    if trial.protocol.tracks.may_log(track, Track.JOBSEARCH):
+        await activity.action(turn, trial, "job")
+    else:
+        await turn.say_text("smalltalk.job_for_savers")
 
 
 async def _confirm_saving(turn: Turn, number: str | None, trial: Trial) -> None:

@@ -9,7 +9,8 @@ from bot.db.delivery import ChatType
 from bot.db.study import Participant
 from bot.i18n import Language, language_from_code, text
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
-from bot.services.participants.commands import MENU_COMMANDS
+from bot.services.participants.commands import MENU_COMMANDS, listed_for
+from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 COMMANDS_KIND = OutboxKind.COMMANDS
@@ -27,11 +28,13 @@ async def chosen_language(
     return Language(stored) if stored else language_from_code(language_code)
 
 
-def command_list(language: Language) -> list[dict[str, str]]:
+def command_list(
+    language: Language, names: tuple[str, ...] = MENU_COMMANDS
+) -> list[dict[str, str]]:
     """The command list with its descriptions in `language` (setMyCommands' `commands`)."""
     return [
         {"command": command, "description": text(language, f"commands.{command}")}
-        for command in MENU_COMMANDS
+        for command in names
     ]
 
 
@@ -42,10 +45,12 @@ async def hide_commands_in(turn: Turn) -> None:
     await _for_this_chat(turn, "deleteMyCommands")
 
 
-async def show_commands_in(turn: Turn, language: Language) -> None:
+async def show_commands_in(turn: Turn, trial: Trial) -> None:
     """Give this person's chat the command list in the language they chose
-    (BotCommandScopeChat), whatever language their Telegram app is set to."""
-    await _for_this_chat(turn, "setMyCommands", commands=command_list(language))
+    (BotCommandScopeChat), whatever language their Telegram app is set to, with only the
+    commands their track and arm have (none for a logbook they do not keep)."""
+    names = listed_for(turn.participant, trial)
+    await _for_this_chat(turn, "setMyCommands", commands=command_list(turn.language, names))
 
 
 async def _for_this_chat(turn: Turn, method: str, **params: object) -> None:

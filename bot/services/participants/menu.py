@@ -6,9 +6,8 @@ Logging asks one more tap first (an amount, a number), so nothing is recorded by
 from __future__ import annotations
 
 from bot.services import button_data
-from bot.services.counsellor_inbox import tickets
-from bot.services.keyboard import ASK, label_meaning
-from bot.services.participants import activity, guide, offers, participation
+from bot.services.keyboard import ASK, UNDO, label_meaning
+from bot.services.participants import activity, corrections, guide, offers, participation
 from bot.services.participants.money import format_amount
 from bot.services.participants.offers import Offered
 from bot.services.trial import Trial
@@ -29,8 +28,10 @@ async def tap(turn: Turn, trial: Trial, label: str) -> None:
         await activity.action(turn, trial, meaning)
     elif meaning == "progress":
         await participation.progress(turn, trial)
+    elif meaning == UNDO:
+        await corrections.offer(turn, trial)
     elif meaning == ASK:
-        await tickets.ask(turn, trial, None)
+        await guide.ask_counsellor(turn, trial, None)
     else:
         await guide.show_help(turn, trial)
 

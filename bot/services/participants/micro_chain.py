@@ -1,5 +1,5 @@
 """The micro-randomized decision log's keyed chain in the database: its head, its lock, and the
-tombstones lawful erasure leaves (experiments.micro_audit says what is hashed and why)."""
+tombstones lawful erasure leaves (experiments.micro.audit says what is hashed and why)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import delete, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.micro import MicroDecision, MicroErasure
-from experiments.micro_audit import ChainLink, Tombstone, micro_chain_key, tombstone
+from experiments.micro import ChainLink, Tombstone, micro_chain_key, tombstone
 
 __all__ = ["MICRO_CHAIN_LOCK", "chain_head", "erase_decisions", "key_of", "lock", "tombstones"]
 

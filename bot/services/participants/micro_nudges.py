@@ -3,7 +3,7 @@
 For every participant of an arm named in the protocol's `[micro_randomization]`, each decision
 point (the day's decision times, local to the study, for the protocol's number of days after
 allocation) gets one row per component in `micro_decisions`: whether the person was available,
-the probability, the draw (`experiments.micro_randomization.draw`, from the allocation seed under
+the probability, the draw (`experiments.micro.randomization.draw`, from the allocation seed under
 a label of its own) and whether the nudge was sent. The row and the message's outbox row (intent
 key `micro:<component>:<participant>:<decision time>`) are written in one transaction; both are
 unique per decision point, so a scan repeated after a crash or a restart finds the decision made
@@ -41,17 +41,16 @@ from bot.services.participants.nudges import (
     _reminder_text,
 )
 from bot.services.trial import Trial
-from experiments.micro_audit import ChainLink, link_decision
-from experiments.micro_randomization import (
+from experiments.micro import (
+    ChainLink,
     LoggedDecision,
-    MicroComponent,
-    MicroRandomization,
     decision_points,
     draw,
     draw_key,
+    link_decision,
     week_of,
 )
-from experiments.quiet_hours import is_quiet
+from experiments.protocol import MicroComponent, MicroRandomization, is_quiet
 
 __all__ = ["LATE_AFTER", "MicroScan", "decision_log", "intent_key", "scan_micro_decisions"]
 

@@ -31,8 +31,8 @@ from bot.services.ledger import Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
 from bot.services.periods import advance_due
 from bot.services.trial import Trial
-from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Track
+from experiments.records import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +122,10 @@ def _reminder_text(
     if logged.goal_met(goal, start, end):
         return None
     language = Language(participant.language)
-    wordings = trial.protocol.reminders_for(goal.track)
+    track = Track.SAVINGS if goal.track == Track.SAVINGS else Track.JOBSEARCH
+    wordings = trial.protocol.reminders_for(track)
     wording = wordings[_period_number(participant, end, trial) % len(wordings)]
-    if goal.track == "savings":
+    if goal.track == Track.SAVINGS:
         values = {
             "goal": format_amount(goal.cents, language),
             "period_total": format_amount(logged.saved(start, end), language),
@@ -190,7 +191,7 @@ def _encouragement_text(participant: Participant, logged: Ledger, trial: Trial) 
     templates = trial.protocol.templates
     since = participant.consented_at
     streak = str(_streak(participant, logged, trial))
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         values = {
             "deposits": str(logged.deposits_made()),
             "total": format_amount(logged.saved(since), language),

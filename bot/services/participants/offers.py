@@ -24,12 +24,14 @@ _MAKE = insert(_OFFERS).returning(_OFFERS.c.id)
 
 @dataclass(frozen=True)
 class Offered:
-    """What one button records: `kind` with an amount (cents), a count, or a detail."""
+    """What one button records: `kind` with an amount (cents), a count, or a detail; for a
+    correction, also the entry it corrects."""
 
     kind: str
     amount_cents: int | None = None
     quantity: int | None = None
     detail: str | None = None
+    corrects: int | None = None
 
 
 async def make(turn: Turn, participant: Participant, values: Sequence[Offered]) -> list[int]:
@@ -43,6 +45,7 @@ async def make(turn: Turn, participant: Participant, values: Sequence[Offered]) 
             "amount_cents": value.amount_cents,
             "quantity": value.quantity,
             "detail": value.detail,
+            "corrects_event_id": value.corrects,
             "offered_at": turn.now,
         }
         ids.append((await turn.session.execute(_MAKE, row)).scalar_one())
@@ -56,6 +59,20 @@ async def take(turn: Turn, participant: Participant, offer_id: int, pressed: Off
     if offer is None or offer.participant_id != participant.id or _value(offer) != pressed:
         await turn.say_text("button.unknown")
         return None
+    return offer.question if await _claim(turn, participant, offer) else None
+
+
+async def decline(turn: Turn, participant: Participant, offer_id: int) -> bool:
+    """Answer offer `offer_id`'s question with "no", so none of its buttons records any more;
+    False (the person told why) when it is not this person's offer or was answered already."""
+    offer = await turn.session.get(Offer, offer_id)
+    if offer is None or offer.participant_id != participant.id:
+        await turn.say_text("button.unknown")
+        return False
+    return await _claim(turn, participant, offer)
+
+
+async def _claim(turn: Turn, participant: Participant, offer: Offer) -> bool:
     claimed = await turn.session.execute(
         update(_OFFERS)
         .where(
@@ -67,12 +84,14 @@ async def take(turn: Turn, participant: Participant, offer_id: int, pressed: Off
     )
     if claimed.rowcount == 0:  # type: ignore[attr-defined]
         await turn.say_text("button.answered")
-        return None
-    return offer.question
+        return False
+    return True
 
 
 def _value(offer: Offer) -> Offered:
-    return Offered(offer.kind, offer.amount_cents, offer.quantity, offer.detail)
+    return Offered(
+        offer.kind, offer.amount_cents, offer.quantity, offer.detail, offer.corrects_event_id
+    )
 
 
 async def forget(session: AsyncSession, participant_id: int) -> None:

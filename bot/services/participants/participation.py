@@ -1,31 +1,31 @@
-"""What participants control themselves: progress, goal, language, pause, stop, data, erasure."""
+"""What participants control themselves: progress, goal, language, pause, stop, their data.
+
+/delete, which erases them, is in deletion.py.
+"""
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
-from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
-from bot.services.counsellor_inbox import tickets
 from bot.services.ledger import Ledger, ledger_of
-from bot.services.participants import intake, micro_chain, offers
-from bot.services.participants.erasure import Needles, forget_mentions
-from bot.services.participants.languages import hide_commands_in
+from bot.services.participants import intake, shortcuts
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.peer_groups import follow
 from bot.services.periods import current_window, resumed_period_start, start_day, week_starts
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Track
+from experiments.records import EventKind
 
 
-def _enrolled(turn: Turn) -> Participant | None:
+def enrolled(turn: Turn) -> Participant | None:
+    """The turn's participant, unless there is none or they erased themselves."""
     participant = turn.participant
     if participant is None or participant.status is ParticipantStatus.ERASED:
         return None
@@ -34,14 +34,14 @@ def _enrolled(turn: Turn) -> Participant | None:
 
 async def progress(turn: Turn, trial: Trial) -> None:
     """/progress: the participant's own totals, this period and overall."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None or participant.step is not IntakeStep.DONE:
         await turn.say_text("activity.not_enrolled")
         return
     start, _end = current_window(participant, turn.now, trial.protocol.schedule.commitment_period)
     since = participant.consented_at
     ledger = await ledger_of(turn.session, participant.id)
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         words = turn.t(
             "progress.savings",
             total=format_amount(ledger.saved(since), turn.language),
@@ -66,7 +66,7 @@ async def progress(turn: Turn, trial: Trial) -> None:
 
 async def goal(turn: Turn, trial: Trial, typed: str | None) -> None:
     """/goal [new]: offer new commitments as buttons, or set the one typed."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None or participant.step is not IntakeStep.DONE:
         await turn.say_text("activity.not_enrolled")
         return
@@ -83,7 +83,7 @@ async def _change_goal(turn: Turn, typed: str, trial: Trial) -> None:
 
 async def change_goal_to(turn: Turn, amount: int, trial: Trial) -> None:
     """A /goal button: the new commitment, in cents for savers and applications for jobseekers."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None or participant.step is not IntakeStep.DONE:
         await turn.say_text("activity.not_enrolled")
         return
@@ -97,7 +97,7 @@ async def ask_language(turn: Turn, _trial: Trial) -> None:
 
 async def pause(turn: Turn, _trial: Trial) -> None:
     """/pause: no nudges until /resume; logging still works."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
         return
@@ -106,12 +106,12 @@ async def pause(turn: Turn, _trial: Trial) -> None:
         participant.paused_at = turn.now
         _event(turn, participant, EventKind.PAUSE)
         await cancel_pending_nudges(turn.session, participant.id, "paused")
-    await turn.say_text("pause.done")
+    await turn.say_text("pause.done", buttons=shortcuts.resume_row(turn))
 
 
 async def resume(turn: Turn, trial: Trial) -> None:
     """/resume: nudges again, on the person's own grid of periods (it says so)."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
         return
@@ -132,9 +132,22 @@ async def resume(turn: Turn, trial: Trial) -> None:
     await turn.say(words)
 
 
+async def ask_stop(turn: Turn, _trial: Trial) -> None:
+    """/stop, 🛑 or "ik wil stoppen": one tap confirms it (then `stop`), as with any words."""
+    participant = enrolled(turn)
+    if participant is None:
+        await turn.say_text("activity.not_enrolled")
+    elif participant.status is ParticipantStatus.WITHDRAWN:
+        await turn.say_text("stop.done", buttons=shortcuts.resume_row(turn))
+    else:
+        yes = button_data.button(turn.t("intents.yes"), button_data.ConfirmStop())
+        no = button_data.button(turn.t("intents.no"), button_data.Dismiss())
+        await turn.say_text("intents.confirm_stop", buttons=[[yes, no]])
+
+
 async def stop(turn: Turn, _trial: Trial) -> None:
     """/stop: withdraw from all messages; the data stay unless /delete is used."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
         return
@@ -147,7 +160,7 @@ async def stop(turn: Turn, _trial: Trial) -> None:
         await follow.leave_group(
             turn.session, participant.id, participant.telegram_user_id, turn.now
         )
-    await turn.say_text("stop.done")
+    await turn.say_text("stop.done", buttons=shortcuts.resume_row(turn))
 
 
 async def my_data(turn: Turn, trial: Trial) -> None:
@@ -155,7 +168,7 @@ async def my_data(turn: Turn, trial: Trial) -> None:
     numbers), then everything stored about the participant as a JSON file, including their
     group membership and the moderation actions taken about them (what, when, why; never who
     reported them or which counsellor acted)."""
-    participant = _enrolled(turn)
+    participant = enrolled(turn)
     if participant is None:
         await turn.say_text("mydata.nothing")
         return
@@ -243,7 +256,7 @@ def _summary(
     trial: Trial,
 ) -> str:
     """/mydata's first message: what is stored, in a few short lines."""
-    if participant.track == "savings":
+    if participant.track == Track.SAVINGS:
         numbers = turn.t(
             "mydata.numbers_savings",
             deposits=turn.plural("count.deposits", ledger.deposits_made()),
@@ -285,70 +298,6 @@ def _plain(value: object) -> object:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-async def ask_delete(turn: Turn, _trial: Trial) -> None:
-    """/delete: ask for confirmation first."""
-    if _enrolled(turn) is None:
-        await turn.say_text("mydata.nothing")
-        return
-    await turn.say_text(
-        "delete.confirm",
-        buttons=[
-            [button_data.button(turn.t("delete.yes"), button_data.Erase(True))],
-            [button_data.button(turn.t("delete.no"), button_data.Erase(False))],
-        ],
-    )
-
-
-async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
-    """Erase the person: Telegram id and chat link always; the research record if consent says."""
-    participant = _enrolled(turn)
-    if participant is None:
-        await turn.say_text("mydata.nothing")
-        return
-    if not confirmed:
-        await turn.say_text("delete.cancelled")
-        return
-    telegram_id = participant.telegram_user_id
-    keep = trial.protocol.study.keep_research_data_after_erasure
-    await cancel_pending_nudges(turn.session, participant.id, "erased")
-    await tickets.forget_participant(turn.session, participant.id, turn.now)
-    await offers.forget(turn.session, participant.id)
-    await follow.cancel_group_notes(turn.session, participant.id, "erased")
-    await turn.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.participant_id == participant.id)
-        .values(chat_id=None, payload={})
-    )
-    if telegram_id is not None:
-        await turn.session.execute(
-            delete(UnreachableChat).where(UnreachableChat.chat_id == telegram_id)
-        )
-        # What others' messages, reports and logs say about them goes too.
-        needles = Needles(telegram_id, turn.incoming.first_name)
-        await forget_mentions(turn.session, participant.id, needles, "erased", turn.now)
-    # Out of their group's chat too (queued after the scrub above, which would cancel it).
-    await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
-    if not keep:
-        await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
-        await turn.session.execute(
-            delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
-        )
-        # Their micro-randomized decisions are research data too (their outcomes just went);
-        # each leaves a keyed tombstone, so `study verify` sees a lawful erasure, not a gap.
-        await micro_chain.erase_decisions(
-            turn.session, participant.id, trial.allocation_seed, turn.now
-        )
-        participant.birth_year = None
-    participant.telegram_user_id = None
-    participant.status = ParticipantStatus.ERASED
-    participant.erased_at = turn.now
-    # The goodbye still has to reach them: it goes to the chat id we just forgot, and the
-    # outbox forgets it again once sent (it is marked as a non-participant message).
-    turn.participant = None
-    await turn.say(turn.t("delete.done_kept" if keep else "delete.done_all"), remove_menu=True)
-    await hide_commands_in(turn)
 
 
 def _event(turn: Turn, participant: Participant, kind: EventKind) -> None:

@@ -11,9 +11,7 @@ from bot.outbox import Button
 from bot.services import button_data
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol_sections import Track
-from experiments.questionnaire_plan import Occasion
-from experiments.questionnaires import Item, load_instrument, next_item
+from experiments.protocol import Item, Occasion, Track, load_instrument, next_item
 
 BASELINE = "baseline"
 
@@ -33,7 +31,7 @@ async def next_question(
     """The first unanswered (instrument, item) of this wave, or None when it is complete."""
     plan = trial.protocol.questionnaires
     occasion: Occasion = "baseline" if wave == BASELINE else "follow_up"
-    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    track = participant.track or Track.JOBSEARCH
     answered = await _answers(session, participant.id, wave)
     for instrument_id in plan.instruments_for(occasion, track):
         instrument = load_instrument(instrument_id)
@@ -55,7 +53,7 @@ async def position(
     progress a person sees is across every instrument of the wave, not within one."""
     plan = trial.protocol.questionnaires
     occasion: Occasion = "baseline" if wave == BASELINE else "follow_up"
-    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    track = participant.track or Track.JOBSEARCH
     answered = await _answers(session, participant.id, wave)
     asked = [
         f"{instrument_id}/{item_id}"

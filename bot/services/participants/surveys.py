@@ -20,7 +20,7 @@ from bot.services.participants import questionnaire
 from bot.services.participants.nudges import ScanResult, due_participants
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol_sections import Track
+from experiments.protocol import Track
 
 ITEMS_PER_MINUTE = 4
 
@@ -39,7 +39,7 @@ def schedule_first(participant: Participant, trial: Trial) -> None:
 
 def _item_count(participant: Participant, trial: Trial) -> int:
     plan = trial.protocol.questionnaires
-    track: Track = "savings" if participant.track == "savings" else "jobsearch"
+    track = participant.track or Track.JOBSEARCH
     return sum(
         len(plan.items_for(instrument, participant.age_band))
         for instrument in plan.instruments_for("follow_up", track)

@@ -219,18 +219,8 @@ async def _bind(
     if group.status is GroupStatus.AWAITING_BIND:
         _start(group, chat_id, trial, now)
         group.bound_by_id = counsellor.id  # the first binder, who likely made the chat
-    needed = await _links_needed(session, group)
-    for member in needed:
-        call = OutgoingCall(
-            chat_id=chat_id,
-            method="createChatInviteLink",
-            params={"name": member.tag, "creates_join_request": True},  # a tag, never a name
-            kind=LINK_KIND,
-            intent_key=f"call:invite_link:{member.member_id}:{update_id}",
-            context={"member_id": member.member_id, "update_id": update_id},
-        )
-        await enqueue(session, call, now)
-    sent = len(needed) + await _linked(session, group.id)
+    sent = await request_links(session, group, now, batch=update_id)
+    sent += await _linked(session, group.id)
     words = group_text(group, "groups.bound", group=group.id, sent=sent)
     await post(
         session, group, words, kind=OutboxKind.GROUP_BOUND, intent=f"bound:{update_id}", now=now
@@ -246,6 +236,27 @@ def _start(group: PeerGroup, chat_id: int, trial: Trial, now: datetime) -> None:
     # the first post counts the group's week the binding falls in, when that week is over
     group.next_progress_at = trial.protocol.group_week(now).end
     group.next_curriculum_at = now + min(FIRST_TOPIC_DELAY, schedule.curriculum_interval)
+
+
+async def request_links(
+    session: AsyncSession, group: PeerGroup, now: datetime, *, batch: int | str
+) -> int:
+    """A join link for every member of a bound group who has none: an outbox call each, whose
+    follow-up (`invite_link_ended`) sends the link privately. `batch` names the occasion (the
+    /bind update, or "late" for someone placed in the group after it was bound)."""
+    assert group.telegram_chat_id is not None
+    needed = await _links_needed(session, group)
+    for member in needed:
+        call = OutgoingCall(
+            chat_id=group.telegram_chat_id,
+            method="createChatInviteLink",
+            params={"name": member.tag, "creates_join_request": True},  # a tag, never a name
+            kind=LINK_KIND,
+            intent_key=f"call:invite_link:{member.member_id}:{batch}",
+            context={"member_id": member.member_id, "update_id": batch},
+        )
+        await enqueue(session, call, now)
+    return len(needed)
 
 
 async def _links_needed(session: AsyncSession, group: PeerGroup) -> list[LinkNeeded]:

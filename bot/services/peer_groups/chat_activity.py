@@ -4,7 +4,7 @@ Flood control keeps a sliding window of Telegram timestamps per (group, sender) 
 database, so several processes sharing updates count the same messages. Telegram's clock is
 used for the window because it says when a message was *sent*; the study clock says when it
 was *handled*, and a backlog handled after downtime is not a flood. The notice in the group and
-the alert to staff ride on the mute's call (`moderation.call_ended`): said once Telegram muted
+the alert to staff ride on the mute's call (`sanctions.call_ended`): said once Telegram muted
 the member; when it refuses, the staff who answer for the group hear why and the group nothing.
 """
 
@@ -31,10 +31,12 @@ from bot.services.peer_groups.lookups import (
 )
 from bot.services.peer_groups.membership import record_event
 from bot.services.peer_groups.messaging import post, staff_message
-from bot.services.peer_groups.moderation import Actor, apply, chat_of, describe, mute_member
+from bot.services.peer_groups.moderation_log import Actor
+from bot.services.peer_groups.mute_durations import describe
+from bot.services.peer_groups.sanctions import apply, chat_of, mute_member
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 
 @dataclass(frozen=True)

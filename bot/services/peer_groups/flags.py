@@ -26,14 +26,9 @@ from bot.services.peer_groups.lookups import (
     touch_staff,
 )
 from bot.services.peer_groups.messaging import post, tell
-from bot.services.peer_groups.moderation import (
-    Actor,
-    GroupCommand,
-    Sanction,
-    apply,
-    chat_of,
-    log_action,
-)
+from bot.services.peer_groups.moderation import GroupCommand
+from bot.services.peer_groups.moderation_log import Actor, log_action
+from bot.services.peer_groups.sanctions import Sanction, apply, chat_of
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 

@@ -29,7 +29,13 @@ from bot.services.turns import Turn
 log = logging.getLogger(__name__)
 LEAVE_KIND = OutboxKind.MODERATION  # ban and unban are moderation calls (their failures are logged)
 # Private group messages that lose their point once someone stops or erases their data.
-GROUP_NOTE_KINDS = ("pool_update", "join_reminder", "group_link", "moderation_note")
+GROUP_NOTE_KINDS = (
+    "pool_update",
+    "pool_placement",
+    "join_reminder",
+    "group_link",
+    "moderation_note",
+)
 
 
 async def cancel_group_notes(session: AsyncSession, participant_id: int, reason: str) -> None:

@@ -27,7 +27,7 @@ from bot.services.peer_groups.lookups import (
 from bot.services.peer_groups.messaging import post, tell, welcome_mentions
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
+from experiments.records import EventKind
 
 log = logging.getLogger(__name__)
 

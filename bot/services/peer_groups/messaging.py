@@ -118,7 +118,7 @@ def utf16_length(words: str) -> int:
 def mention(words: str, first_name: str, telegram_user_id: int) -> list[dict[str, Any]]:
     """A text_mention entity on the first occurrence of `first_name` in `words` (a Telegram
     mention that works without a username). It carries the Telegram id into the outbox row;
-    erasure drops such entities (bot.services.participants.erasure)."""
+    erasure drops such entities (bot.services.participants.mention_scrub)."""
     at = words.find(first_name)
     if at < 0 or not first_name:
         return []

@@ -5,29 +5,25 @@ refuses anyone else, and nothing happens). Every action is logged (who, whom, wh
 `moderation_actions`. The service decides, records and queues the Telegram call the action
 needs (restrict, ban, pin, delete) as an outbox row in the same transaction. What the action
 says (the announcement in the group, the note to the member) rides in the call's context and
-goes out only once Telegram carried the call out; when Telegram refuses it, `call_ended` notes
-the failure in the log, undoes the mute or removal in our records, and tells the counsellor why
-in plain words.
+goes out only once Telegram carried the call out; when Telegram refuses it, `call_ended`
+(sanctions.py) notes the failure in the log, undoes the mute or removal in our records, and
+tells the counsellor why in plain words. How long a mute lasts is read in mute_durations.py.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import ChatType
-from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
+from bot.db.groups import GroupMember, MemberStatus, PeerGroup
 from bot.db.study import Participant
 from bot.i18n import Language, text
-from bot.outbox import OutboxKind, OutgoingCall, OutgoingMessage, enqueue
-from bot.outbox.messages import CONTEXT_KEY
-from bot.outbox.outcomes import Delivered, Outcome
-from bot.outbox.store import ClaimedMessage
+from bot.outbox import OutboxKind, OutgoingMessage, enqueue
 from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.lookups import (
     group_text,
@@ -37,15 +33,14 @@ from bot.services.peer_groups.lookups import (
     touch_staff,
 )
 from bot.services.peer_groups.messaging import mention, staff_message
+from bot.services.peer_groups.moderation_log import Actor, log_action
+from bot.services.peer_groups.mute_durations import describe, parse_mute
+from bot.services.peer_groups.sanctions import Sanction, apply, chat_of, mute_member
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
 Act = Literal["warn", "mute", "unmute", "remove", "pin"]
 ACTS: tuple[Act, ...] = ("warn", "mute", "unmute", "remove", "pin")
-MAX_MUTE = timedelta(days=366)  # Telegram treats longer restrictions as forever
-_DURATION = re.compile(r"^(\d{1,4})([mhdu])$")
-_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "u": timedelta(hours=1)}
-_UNIT["d"] = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -63,108 +58,6 @@ class GroupCommand:
     args: tuple[str, ...] = ()
     # the first name Telegram shows for the target, only to name them in the reply (not stored)
     target_first_name: str | None = None
-
-
-SanctionKind = Literal["restrict", "unrestrict", "ban", "unban", "pin", "delete"]
-MUTES = ("mute", "limit_mute", "flood_mute")  # the logged actions that restrict a member
-CALL_KIND = OutboxKind.MODERATION  # the outbox kind of these calls, whose follow-up is `call_ended`
-
-
-@dataclass(frozen=True)
-class Sanction:
-    """A moderation call Telegram must make; `action_id` lets a failure be logged."""
-
-    kind: SanctionKind
-    chat_id: int
-    user_id: int | None = None
-    message_id: int | None = None
-    until: datetime | None = None
-    action_id: int | None = None
-    # sent only once the call succeeded (announcement, note, alerts), and whom to tell if it fails
-    then: tuple[OutgoingMessage, ...] = ()
-    tell: tuple[Mapping[str, Any], ...] = ()
-
-    def call(self, intent_key: str) -> OutgoingCall:
-        """The outbox row that carries this sanction out."""
-        params: dict[str, Any] = {}
-        if self.kind in ("restrict", "unrestrict"):
-            params["permissions"] = "none" if self.kind == "restrict" else "all"
-            if self.until is not None:
-                params["until_date"] = int(self.until.timestamp())
-        if self.user_id is not None:
-            params["user_id"] = self.user_id
-        if self.message_id is not None:
-            params["message_id"] = self.message_id
-        return OutgoingCall(
-            chat_id=self.chat_id,
-            method=_METHODS[self.kind],
-            params=params,
-            kind=CALL_KIND,
-            intent_key=intent_key,
-            context=self._context(),
-        )
-
-    def _context(self) -> dict[str, Any]:
-        context: dict[str, Any] = {}
-        if self.action_id is not None:
-            context["action_id"] = self.action_id
-        if self.then:
-            context["then"] = [outcomes.deferred(message) for message in self.then]
-        if self.tell:
-            context["tell"] = [dict(who) for who in self.tell]
-        return context
-
-
-_METHODS: dict[SanctionKind, str] = {
-    "restrict": "restrictChatMember",
-    "unrestrict": "restrictChatMember",
-    "ban": "banChatMember",
-    "unban": "unbanChatMember",
-    "pin": "pinChatMessage",
-    "delete": "deleteMessage",
-}
-
-
-async def apply(
-    session: AsyncSession, sanction: Sanction | None, intent: str, now: datetime
-) -> None:
-    """Queue the call `sanction` needs, in the caller's transaction (nothing when None).
-
-    `intent` names the decision (an action's or an update's id), so a redelivered update does
-    not repeat it; it never holds a Telegram id.
-    """
-    if sanction is not None:
-        await enqueue(session, sanction.call(f"call:{sanction.kind}:{intent}"), now)
-
-
-async def call_ended(
-    session: AsyncSession, message: ClaimedMessage, outcome: Outcome, now: datetime
-) -> None:
-    """A moderation call ended: on success what the action says goes out; when Telegram
-    refused it, the action's log entry says so and the counsellor hears why."""
-    context = message.payload.get(CONTEXT_KEY, {})
-    action_id = context.get("action_id")
-    if not isinstance(outcome, Delivered) and action_id is not None:
-        await sanction_failed(session, int(action_id), outcomes.reason_of(outcome))
-    await outcomes.report(session, context, outcome, now)
-
-
-def parse_mute(args: tuple[str, ...], default: timedelta) -> tuple[timedelta, str | None]:
-    """`/mute [30m|2h|1d] [reason]`: the duration (default when none is given) and reason."""
-    match = _DURATION.match(args[0].lower()) if args else None
-    if match is None:
-        return default, " ".join(args) or None
-    duration = min(int(match.group(1)) * _UNIT[match.group(2)], MAX_MUTE)
-    return max(duration, timedelta(minutes=1)), " ".join(args[1:]) or None
-
-
-def describe(duration: timedelta, language: Language) -> str:
-    """A duration in words, in the largest unit that fits: "2 hours", "30 minuten"."""
-    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        count, rest = divmod(int(duration.total_seconds()), size)
-        if count and not rest:
-            return text(language, f"duration.{unit}{'' if count == 1 else 's'}", n=count)
-    return text(language, "duration.minutes", n=max(1, int(duration.total_seconds() // 60)))
 
 
 async def moderate(turn: Turn, trial: Trial, act: Act, command: GroupCommand) -> None:
@@ -224,14 +117,6 @@ async def _decide(
     if sanction is None:
         return None
     return replace(sanction, then=tuple(said), tell=(tell,))
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acted: a counsellor or admin (their Telegram id), or the bot itself."""
-
-    role: str
-    telegram_id: int | None
 
 
 @dataclass(frozen=True)
@@ -390,86 +275,6 @@ _SANCTIONS: dict[str, Callable[[Step], Awaitable[Sanction | None]]] = {
     "unmute": _unmute,
     "remove": _remove,
 }
-
-
-async def mute_member(
-    session: AsyncSession,
-    group: PeerGroup,
-    actor: Actor,
-    target: tuple[GroupMember | None, int],
-    duration: timedelta,
-    reason: str | None,
-    times: tuple[datetime, datetime],
-    action: str = "mute",
-) -> Sanction:
-    """Record a mute and say how to apply it.
-
-    `times` is (study clock, Telegram's clock): our record uses the first, the restriction's
-    until_date the second, since Telegram counts it on its own clock.
-    """
-    member, telegram_user_id = target
-    now, telegram_now = times
-    if member is not None:
-        member.muted_until = now + duration
-    action_id = await log_action(session, group, actor, action, member, now, reason, now + duration)
-    return Sanction(
-        "restrict",
-        chat_of(group),
-        telegram_user_id,
-        until=telegram_now + duration,
-        action_id=action_id,
-    )
-
-
-def chat_of(group: PeerGroup) -> int:
-    assert group.telegram_chat_id is not None
-    return group.telegram_chat_id
-
-
-async def sanction_failed(session: AsyncSession, action_id: int, failure: str) -> None:
-    """Telegram refused the call an action needed: the log says so, and our record of the
-    member no longer claims a mute or removal that did not happen."""
-    action = await session.get(ModerationAction, action_id)
-    if action is None:
-        return
-    action.failure = failure[:200]
-    member = (
-        await session.get(GroupMember, action.target_member_id)
-        if action.target_member_id is not None
-        else None
-    )
-    if member is None:
-        return
-    if action.action in MUTES and member.muted_until == action.until:
-        member.muted_until = None
-    elif action.action == "remove" and member.status is MemberStatus.REMOVED:
-        member.status = MemberStatus.JOINED
-
-
-async def log_action(
-    session: AsyncSession,
-    group: PeerGroup,
-    actor: Actor,
-    action: str,
-    target: GroupMember | None,
-    now: datetime,
-    reason: str | None = None,
-    until: datetime | None = None,
-) -> int:
-    """Append to the moderation log; returns the entry's id."""
-    row = ModerationAction(
-        group_id=group.id,
-        at=now,
-        actor_role=actor.role,
-        actor_telegram_id=actor.telegram_id,
-        action=action,
-        target_member_id=target.id if target else None,
-        reason=reason[:300] if reason else None,
-        until=until,
-    )
-    session.add(row)
-    await session.flush()
-    return row.id
 
 
 async def _reply(turn: Turn, group: PeerGroup, key: str, /, **params: object) -> None:

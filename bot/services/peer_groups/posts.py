@@ -25,8 +25,8 @@ from bot.services.peer_groups.lookups import group_text, language_of, protocol_l
 from bot.services.peer_groups.messaging import post
 from bot.services.periods import advance_due, current_window
 from bot.services.trial import Trial
-from experiments.ledger import Done, Window
-from experiments.protocol_sections import Component
+from experiments.protocol import Component, Track
+from experiments.records import Done, Window
 
 TICK = timedelta(microseconds=1)
 
@@ -80,7 +80,7 @@ async def scan_group_progress(session: AsyncSession, trial: Trial, now: datetime
 
 
 async def week_done(session: AsyncSession, group: PeerGroup, week: Window) -> list[Done]:
-    """What each joined member did in `week` (by `experiments.ledger.did`), in no order."""
+    """What each joined member did in `week` (by `experiments.records.ledger.did`), in no order."""
     joined = await session.scalars(
         select(GroupMember.participant_id).where(
             GroupMember.group_id == group.id, GroupMember.status == MemberStatus.JOINED
@@ -99,11 +99,11 @@ async def progress_text(
         return None
     language = protocol_language(group)
     templates = trial.protocol.templates
-    active = sum(1 for d in done if (d.saved if group.track == "savings" else d.took_step))
+    active = sum(1 for d in done if (d.saved if group.track == Track.SAVINGS else d.took_step))
     if not active:
         return quiet_week(group)
     values = {"active": str(active), "members": str(len(done))}
-    if group.track == "savings":
+    if group.track == Track.SAVINGS:
         return templates.render("group_progress_savings", language, values)
     count = sum(d.applications for d in done)
     values["applications"] = plural(language_of(group), "count.applications", count)

@@ -24,8 +24,8 @@ from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.events import EventKind
-from experiments.ledger import Window
+from experiments.protocol import Track
+from experiments.records import EventKind, Window
 
 WEEK = timedelta(days=7)
 RECENT_ACTIONS = 5
@@ -141,7 +141,7 @@ def _week(trial: Trial | None, now: datetime) -> Window:
 async def doing_this_week(session: AsyncSession, group: PeerGroup, week: Window) -> int:
     """How many joined members saved (savings) or took a job-search step in `week`."""
     done = await week_done(session, group, week)
-    return sum(1 for d in done if (d.saved if group.track == "savings" else d.took_step))
+    return sum(1 for d in done if (d.saved if group.track == Track.SAVINGS else d.took_step))
 
 
 async def week_line(

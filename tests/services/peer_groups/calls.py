@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import OutboxMessage
 from bot.db.study import Participant, Role
 from bot.outbox import store
+from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
-from bot.outbox.sender import FollowUp
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
-from bot.services.participants import activity, participation
+from bot.services.participants import activity, conversation, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
@@ -33,6 +33,7 @@ from bot.services.peer_groups import (
     moderation,
     outcomes,
     pools,
+    sanctions,
 )
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.peer_groups.ownership import ChatOwner
@@ -102,13 +103,13 @@ def _settings() -> Settings:
     return Settings(_env_file=None)
 
 
-# the outbox sender, when a call has ended (bot/outbox/sender.py, follow-ups from bot/app.py)
+# the outbox sender, when a call has ended (bot/outbox/endings.py, follow-ups from bot/app.py)
 
 
 # what the sender runs when a row of these kinds has ended, as bot/app.py wires it
 _FOLLOW_UPS: dict[str, FollowUp] = {
     binding.LINK_KIND: binding.invite_link_ended,
-    moderation.CALL_KIND: moderation.call_ended,
+    sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
 }
 
@@ -241,6 +242,11 @@ async def staff_remove(
 
 
 # the participant's private chat (bot/handlers/participant.py)
+
+
+async def press(world: World, peer: Peer, data: str) -> int:
+    """A tap on one of the bot's inline buttons in the private chat."""
+    return await _turn(world, peer.user_id, conversation.press, data)
 
 
 async def pause(world: World, peer: Peer) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db.study import StaffMember
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     World,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.db.groups import FormationDecision, GroupStatus, MemberStatus, PeerGroup, PoolEntry
 from bot.i18n import Language, text
+from experiments.protocol import Track
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     ADMIN,
@@ -59,7 +60,7 @@ async def test_savers_and_jobseekers_of_one_band_get_groups_of_their_own(world: 
 
     groups = {g.track: g for g in await rows(world, PeerGroup)}
     assert sorted(groups) == ["jobsearch", "savings"]
-    for track, people in (("savings", savers), ("jobsearch", jobseekers)):
+    for track, people in ((Track.SAVINGS, savers), (Track.JOBSEARCH, jobseekers)):
         placed = {m.participant_id for m in await members_of(world, groups[track].id)}
         assert placed == {p.participant_id for p in people}
 
@@ -145,7 +146,7 @@ async def test_past_the_wait_limit_a_small_pool_merges_with_its_neighbour_band(
     assert merged.group_id == group.id
     for person in mine + neighbours:
         [told] = await outbox(world, chat_id=person.user_id)
-        assert (told.kind, told.text) == ("pool_update", expected("pool.merged", size=4))
+        assert (told.kind, told.text) == ("pool_placement", expected("pool.merged", size=4))
 
 
 async def test_past_the_wait_limit_a_pool_alone_starts_smaller_and_hears_why(
@@ -164,4 +165,4 @@ async def test_past_the_wait_limit_a_pool_alone_starts_smaller_and_hears_why(
     assert small.group_id == group.id
     for person in people:
         [told] = await outbox(world, chat_id=person.user_id)
-        assert (told.kind, told.text) == ("pool_update", expected("pool.formed_small", size=3))
+        assert (told.kind, told.text) == ("pool_placement", expected("pool.formed_small", size=3))

@@ -9,7 +9,7 @@ from bot.db.delivery import OutboxStatus
 from bot.db.groups import MemberStatus, ModerationAction
 from bot.i18n import Language, plural
 from bot.services.peer_groups.membership import WELCOME_BURST
-from experiments.events import EventKind
+from experiments.records import EventKind
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     World,

@@ -27,6 +27,7 @@ from bot.outbox.outcomes import Delivered
 from bot.services.peer_groups.binding import LINK_KIND
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
+from experiments.protocol import Protocol, Schedule
 from tests.groups.world import small_groups
 from tests.services.conftest import SITE
 from tests.services.peer_groups import calls
@@ -55,7 +56,15 @@ class World:
 
     def with_groups(self, **settings: Any) -> World:
         """The same world on a protocol whose `[groups]` section has `settings` changed."""
-        protocol = small_groups(self.trial.protocol, **settings)
+        return self._on(small_groups(self.trial.protocol, **settings))
+
+    def with_schedule(self, **settings: Any) -> World:
+        """The same world on a protocol whose `[schedule]` section has `settings` changed."""
+        protocol = self.trial.protocol
+        schedule = Schedule(**{**protocol.schedule.model_dump(), **settings})
+        return self._on(protocol.model_copy(update={"schedule": schedule}))
+
+    def _on(self, protocol: Protocol) -> World:
         return replace(
             self, runner=replace(self.runner, trial=replace(self.trial, protocol=protocol))
         )

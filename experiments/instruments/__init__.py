@@ -1,1 +1,0 @@
-"""Shipped questionnaires, one TOML file per instrument, loaded by `experiments.questionnaires`."""

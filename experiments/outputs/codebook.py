@@ -1,0 +1,324 @@
+"""The codebook: every exported variable's type, label and value labels, and SPSS/Stata coding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd  # type: ignore[import-untyped]
+
+from experiments.protocol import InstrumentNotFound, Protocol, load_instrument
+from experiments.records import EventKind
+
+__all__ = ["Variable", "build_codebook", "codebook_frame", "codebook_markdown", "labelled"]
+
+_LABELS = {
+    "pseudonym": "Participant pseudonym (keyed HMAC of the internal id)",
+    "site": "Site where the participant enrolled",
+    "arm": "Allocated arm",
+    "stratum": "Randomization stratum",
+    "track": "Track chosen at intake",
+    "age_band": "Age band at enrollment",
+    "birth_year": "Year of birth",
+    "language": "Language of the conversation",
+    "commitment_cents": "Savings commitment per period (euro cents)",
+    "commitment_applications": "Applications committed per period",
+    "goal_target_cents": "Savings target (euro cents)",
+    "consent_version": "Version of the consent text agreed to",
+    "intake_step": "Intake step reached",
+    "unreachable": "Bot blocked or chat gone (lost to follow-up)",
+    "enrolled_at": "Consent given (enrollment), UTC",
+    "allocated_at": "Allocated to an arm, UTC",
+    "paused_at": "Paused nudges since, UTC",
+    "withdrawn_at": "Withdrew (/stop), UTC",
+    "erased_at": "Asked for erasure (/delete), UTC",
+    "unreachable_since": "Unreachable since, UTC",
+    "consent_refusals": "People who declined consent at this site",
+    "reenrollment_refusals": "Refused attempts to enroll again after an allocation, at this site",
+    "sequence": "Position in the hash-chained allocation log",
+    "position": "Position within the stratum's allocation sequence (0-based)",
+    "prev_hash": "Hash of the previous allocation record",
+    "hash": "Hash of this allocation record (HMAC-SHA256 keyed with the seed; SHA-256 if legacy)",
+    "event_id": "Event number",
+    "kind": "What happened",
+    "amount_cents": "Amount (euro cents; negative for a correction)",
+    "quantity": "Number of actions (negative for a correction)",
+    "occurred_at": "When it happened, UTC",
+    "source": "Where the record came from",
+    "corrects_event_id": "The entry (event_id) this correction takes back",
+    "wave": "Questionnaire wave",
+    "instrument": "Questionnaire instrument",
+    "item": "Questionnaire item",
+    "value": "Answer as given (before reverse keying)",
+    "answered_at": "Answered, UTC",
+    "score": "Scale score (prorated when items are missing)",
+    "method": "Scoring method",
+    "answered": "Items answered",
+    "missing": "Selected items not answered",
+    "prorated": "Score prorated for missing items",
+    "status": "Status",
+    "chat_type": "Chat type",
+    "created_at": "Queued, UTC",
+    "sent_at": "Delivered to Telegram, UTC",
+    "group_id": "Peer group number",
+    "decision_at": "Decision point (micro-randomization), UTC",
+    "available": "Available at the decision point (could be nudged)",
+    "unavailable_reason": "Why unavailable (paused, stopped, unreachable, quiet hours, ...)",
+    "probability": "Randomization probability of sending at this decision point",
+    "sent": "Nudge sent at this decision point (the draw was below the probability)",
+    "outcome": "Proximal outcome in the protocol's window after the decision (missing: open)",
+    "day": "Participant's day of the decision point (1 = allocation day)",
+    "prior_outcome": "The proximal outcome in the same window before the decision point",
+    "prior_sent": "The previous decision point sent the nudge",
+    "detail_decision": "Placement: formed, filled, merged, formed_small or joined_group",
+    "detail_waited_days": "Placement: whole days waited in the pool",
+    "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
+    "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
+}
+_TABLE_LABELS = {
+    ("participants", "status"): "Participation status",
+    ("messages", "status"): "Delivery status",
+    ("messages", "kind"): "Message kind",
+    ("allocations", "arm"): "Arm drawn",
+    ("groups", "status"): "Group status",
+    ("groups", "arm"): "Arm of the group's members",
+    ("groups", "formed_size"): "Members when the group was formed",
+    ("memberships", "status"): "Membership status",
+    ("memberships", "id"): "Membership number",
+    ("memberships", "placed_at"): "When the participant was placed in the group",
+    (
+        "micro_decisions",
+        "component",
+    ): "Micro-randomized component (reminder, encouragement, prompt)",
+    ("micro_decisions", "week"): "Participant's week of the decision point (1 = first)",
+    ("micro_decisions", "site"): "Site where the participant enrolled",
+}
+# every kind of event the bot records, in words (a test checks none is missing); new kinds go
+# last, so the SPSS and Stata codes of the ones before them stay the same.
+# A correction (the participant's Undo) is an event of its own, never a deletion: it names the
+# entry in corrects_event_id and carries minus its amount_cents or quantity, so summing an
+# entry kind with its correction kind gives what the participant did (experiments.records.ledger.did
+# counts a correction in the period of the entry it corrects).
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.DEPOSIT: "Deposit (self-reported saving)",
+    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (Undo; minus its amount)",
+    EventKind.APPLIED: "Job application",
+    EventKind.INTERVIEW: "Job interview",
+    EventKind.JOB: "Job offer or start",
+    EventKind.TRAINING: "Apprenticeship, school or course",
+    EventKind.PAUSE: "Paused nudges",
+    EventKind.RESUME: "Resumed nudges",
+    EventKind.WITHDRAWAL: "Withdrew from messages",
+    EventKind.GROUP_JOIN: "Joined their peer group",
+    EventKind.GROUP_LEAVE: "Left (or was removed from) their peer group",
+    EventKind.GROUP_MESSAGE: "Wrote a message in their peer group (its text is never kept)",
+    EventKind.GROUP_PLACED: "Placed in a peer group (detail_group, detail_decision, "
+    "detail_waited_days)",
+    EventKind.POOL_NOT_PLACEABLE: "Waited past the limit and could not be placed in any group "
+    "(detail_waiting, detail_needed); told once",
+    EventKind.TICKET_OPENED: "Asked their counsellor a question (counsellor inbox)",
+    EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
+    EventKind.TICKET_CLOSED: "Question closed",
+    EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.APPLIED_CORRECTION: "Correction of job applications (Undo; minus their quantity)",
+    EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
+    EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
+    EventKind.TRAINING_CORRECTION: "Correction of a training (Undo; quantity -1)",
+    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
+    "detail_reason, detail_until)",
+    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
+    "detail_reason)",
+}
+
+_KNOWN_VALUES: dict[str, dict[str, str]] = {
+    "track": {"savings": "Saving (deposits)", "jobsearch": "Job search (applications)"},
+    "participants.status": {
+        "active": "Active",
+        "paused": "Paused nudges (/pause)",
+        "withdrawn": "Withdrew from messages (/stop)",
+        "erased": "Identity erased (/delete)",
+    },
+    "messages.status": {
+        "pending": "Waiting to be sent",
+        "sending": "Being sent",
+        "sent": "Delivered (an exposure)",
+        "failed": "Failed",
+        "cancelled": "Cancelled before sending",
+    },
+    "events.kind": {str(kind): label for kind, label in EVENT_LABELS.items()},
+    "groups.status": {
+        "awaiting_bind": "Formed, waiting for its Telegram group",
+        "active": "Active",
+        "closed": "Closed",
+    },
+    "memberships.status": {
+        "assigned": "Assigned, not joined yet",
+        "joined": "Joined the group",
+        "left": "Left the group",
+        "removed": "Removed by a counsellor",
+    },
+    "language": {"nl": "Dutch", "en": "English"},
+    "chat_type": {"private": "Private chat", "group": "Group chat"},
+    "method": {"sum": "Sum of items", "mean": "Mean of items"},
+    "component": {
+        "reminder": "Reminder of the period's goal",
+        "encouragement": "Encouragement with own progress",
+        "prompt": "Check-in: did you save or apply today?",
+    },
+    "unavailable_reason": {
+        "paused": "Paused nudges (/pause)",
+        "stopped": "Withdrew (/stop) or erased",
+        "unreachable": "Bot blocked or chat gone",
+        "quiet_hours": "Decision point in quiet hours",
+        "recent_nudge": "Another nudge within the minimum gap",
+        "budget_spent": "The day's messages nobody asked for were already sent",
+        "missed": "Decision point passed while the bot was down",
+        "goal_met": "Reminder: the period's goal was already met",
+    },
+}
+_CATEGORICAL = {
+    "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
+    "kind", "source", "wave", "instrument", "method", "chat_type", "component",
+    "unavailable_reason",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One exported variable; `values` are (value, meaning), coded 1, 2, … in SPSS and Stata."""
+
+    table: str
+    name: str
+    type: str
+    label: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def value_labels(self) -> str:
+        """Codes and meanings as one line, e.g. `1 = control; 2 = text`."""
+        return "; ".join(
+            f"{code} = {value}" + (f" ({meaning})" if meaning != value else "")
+            for code, (value, meaning) in enumerate(self.values, start=1)
+        )
+
+
+def build_codebook(
+    tables: Mapping[str, pd.DataFrame], protocol: Protocol | None = None
+) -> list[Variable]:
+    """A Variable for every column of every table, in table order."""
+    return [
+        _variable(name, column, frame[column], protocol)
+        for name, frame in tables.items()
+        for column in frame.columns
+    ]
+
+
+def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | None) -> Variable:
+    label = _TABLE_LABELS.get((table, column)) or _LABELS.get(column) or _dynamic_label(column)
+    if table in ("groups", "memberships") and column not in _LABELS:
+        label = f"Peer group{' membership' if table == 'memberships' else ''}: {label}"
+    values: tuple[tuple[str, str], ...] = ()
+    if column in _CATEGORICAL:
+        values = _categories(table, column, series, protocol)
+    return Variable(table, column, _type(series), label[:80], values)
+
+
+def _dynamic_label(column: str) -> str:
+    if column.startswith("baseline_"):
+        instrument_id = column.removeprefix("baseline_")
+        try:
+            instrument = load_instrument(instrument_id)
+        except InstrumentNotFound:
+            return f"Baseline score: {instrument_id}"
+        low, high = instrument.score_range()
+        return f"Baseline {instrument.id.upper()} ({instrument.scoring.method}, {low:g}-{high:g})"
+    if column.startswith("detail_"):
+        return f"Event detail: {column.removeprefix('detail_')}"
+    return column.replace("_", " ").capitalize()
+
+
+def _categories(
+    table: str, column: str, series: pd.Series, protocol: Protocol | None
+) -> tuple[tuple[str, str], ...]:
+    known = dict(_KNOWN_VALUES.get(f"{table}.{column}") or _KNOWN_VALUES.get(column) or {})
+    if column == "arm" and protocol is not None:
+        for arm in protocol.arms:
+            parts = ", ".join(arm.components) or "no components"
+            known[arm.name] = f"{arm.name}: {parts}"
+    present = sorted(str(value) for value in series.dropna().unique() if str(value) != "")
+    ordered = list(known) + [value for value in present if value not in known]
+    return tuple((value, known.get(value, value)) for value in ordered)
+
+
+def _type(series: pd.Series) -> str:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return "datetime"
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "number"
+    return "string"
+
+
+def codebook_frame(variables: Sequence[Variable]) -> pd.DataFrame:
+    """The codebook as a table (for codebook.csv)."""
+    return pd.DataFrame(
+        {
+            "table": [v.table for v in variables],
+            "variable": [v.name for v in variables],
+            "type": [v.type for v in variables],
+            "label": [v.label for v in variables],
+            "value_labels": [v.value_labels for v in variables],
+        }
+    )
+
+
+def codebook_markdown(variables: Sequence[Variable], title: str = "Codebook") -> str:
+    """The codebook as Markdown, one section per table."""
+    lines = [
+        f"# {title}",
+        "",
+        "Dates are UTC. Categorical variables hold their text in CSV and Parquet files and the",
+        "numeric code (with value labels) in SPSS and Stata files.",
+    ]
+    table = ""
+    for variable in variables:
+        if variable.table != table:
+            table = variable.table
+            lines += [
+                "",
+                f"## {table}",
+                "",
+                "| variable | type | label | values |",
+                "|---|---|---|---|",
+            ]
+        cells = [variable.name, variable.type, variable.label, variable.value_labels]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def labelled(
+    frame: pd.DataFrame, variables: Sequence[Variable]
+) -> tuple[pd.DataFrame, dict[str, str | None], dict[str, dict[int | float, str]]]:
+    """The frame as SPSS/Stata want it: coded categories, naive UTC dates, no nullable types."""
+    by_name = {variable.name: variable for variable in variables}
+    out = pd.DataFrame(index=frame.index)
+    value_labels: dict[str, dict[int | float, str]] = {}
+    for column in frame.columns:
+        series, variable = frame[column], by_name[column]
+        if variable.values:
+            codes = {value: code for code, (value, _m) in enumerate(variable.values, start=1)}
+            out[column] = series.astype("object").map(codes).astype("float64")
+            value_labels[column] = {codes[value]: value for value, _m in variable.values}
+        elif variable.type == "datetime":
+            out[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif variable.type in ("boolean", "integer"):
+            out[column] = series.astype("int64" if series.notna().all() else "float64")
+        elif variable.type == "number":
+            out[column] = series.astype("float64")
+        else:
+            out[column] = series.astype("object").where(series.notna(), "").astype("str")
+    labels: dict[str, str | None] = {variable.name: variable.label for variable in variables}
+    return out, labels, value_labels

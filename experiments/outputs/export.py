@@ -1,0 +1,394 @@
+"""Tidy, pseudonymized research tables built from the trial's raw rows (plain DataFrames)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+import pyreadstat
+
+from experiments.allocation import Pseudonymizer
+from experiments.micro.export import decision_table
+from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
+from experiments.outputs.csv_writer import write_csv
+from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
+
+__all__ = [
+    "FORMATS",
+    "RAW_COLUMNS",
+    "TABLES",
+    "ExportFormat",
+    "RawTrial",
+    "build_tables",
+    "safe_columns",
+    "survey_scores",
+    "write_export",
+]
+
+ExportFormat = Literal["csv", "parquet", "spss", "stata"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "parquet", "spss", "stata")
+_SUFFIXES = {"csv": "csv", "parquet": "parquet", "spss": "sav", "stata": "dta"}
+
+RAW_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(columns.split())
+    for name, columns in {
+        "sites": "id name",
+        "consent_refusals": "site_id count",
+        "reenrollment_refusals": "site_id count",
+        "participants": "id site_id language consent_version consented_at step birth_year "
+        "age_band track commitment_cents commitment_applications goal_target_cents stratum arm "
+        "allocated_at status paused_at withdrawn_at unreachable_since erased_at",
+        "allocations": "sequence participant_id stratum position arm allocated_at prev_hash hash",
+        "events": "id participant_id kind amount_cents quantity detail occurred_at source "
+        "corrects_event_id",
+        "survey_answers": "participant_id wave instrument item value answered_at",
+        "messages": "participant_id kind status chat_type created_at sent_at",
+        "groups": "id",
+        "memberships": "group_id participant_id",
+        "micro_decisions": "id participant_id component decision_at week available "
+        "unavailable_reason probability sent",
+    }.items()
+}
+TABLES = (
+    "participants",
+    "sites",
+    "allocations",
+    "events",
+    "survey_items",
+    "survey_scores",
+    "messages",
+    "groups",
+    "memberships",
+    "micro_decisions",
+)
+
+# Column names (and event detail keys) that could hold who someone is rather than what they did.
+_IDENTIFYING = re.compile(
+    r"name|user|chat|telegram|phone|mail|text|link|title|address|token|code|invite|from|tag|"
+    r"(^|_)ids?$|payload|error",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,39}$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+
+
+@dataclass(frozen=True)
+class RawTrial:
+    """The trial's rows as read from the database (internal ids; see RAW_COLUMNS)."""
+
+    as_of: datetime
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """One raw table, empty (with its known columns) when absent."""
+        frame = self.frames.get(name)
+        return frame if frame is not None else pd.DataFrame(columns=list(RAW_COLUMNS[name]))
+
+
+def safe_columns(columns: Iterable[str], keep: Iterable[str] = ("id", "group_id")) -> list[str]:
+    """The columns of a reflected table that cannot identify anyone (by name)."""
+    kept = set(keep)
+    return [c for c in columns if c in kept or c == "participant_id" or not _IDENTIFYING.search(c)]
+
+
+def build_tables(
+    raw: RawTrial,
+    pseudonymizer: Pseudonymizer,
+    *,
+    shift_dates: bool = False,
+    protocol: Protocol | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The export tables: participants appear only under pseudonyms, dates shifted on request."""
+    people = raw["participants"]
+    names = pseudonymizer.pseudonyms(people["id"].astype("int64"))
+    shift = _Shifter(pseudonymizer, shift_dates)
+    scores = survey_scores(raw["survey_answers"], people, protocol)
+    sites = dict(zip(raw["sites"]["id"], raw["sites"]["name"], strict=True))
+    tables = {
+        "participants": _participants(people, sites, scores),
+        "sites": _sites(raw, sites),
+        "allocations": raw["allocations"].drop(
+            columns=["prev_hash", "hash"] if shift_dates else []
+        ),
+        "events": _events(raw["events"]),
+        "survey_items": raw["survey_answers"],
+        "survey_scores": scores,
+        "messages": raw["messages"].dropna(subset=["participant_id"]),
+        "memberships": raw["memberships"][safe_columns(raw["memberships"].columns)],
+        "micro_decisions": decision_table(
+            raw["micro_decisions"],
+            raw["events"],
+            people,
+            sites,
+            protocol.micro_randomization if protocol is not None else None,
+            raw.as_of,
+        ),
+    }
+    tables = {
+        name: _personal(frame, names, shift, id_column="id" if name == "participants" else None)
+        for name, frame in tables.items()
+    }
+    tables["groups"] = _groups(raw["groups"], shift)
+    # The decision-level table exists in micro-randomized trials (or once decisions were made).
+    micro = protocol is not None and protocol.micro_randomization is not None
+    if not micro and tables["micro_decisions"].empty:
+        del tables["micro_decisions"]
+    return {name: tables[name].reset_index(drop=True) for name in TABLES if name in tables}
+
+
+class _Shifter:
+    """Moves each participant's (or group's) dates back by their own keyed offset."""
+
+    def __init__(self, pseudonymizer: Pseudonymizer, active: bool) -> None:
+        self.pseudonymizer = pseudonymizer
+        self.active = active
+        self._days: dict[tuple[str, int], int] = {}  # each person's offset, once for all tables
+
+    def apply(self, frame: pd.DataFrame, ids: pd.Series, offset: Callable[[int], Any]) -> None:
+        if not self.active:
+            return
+        days = {pid: self._offset_days(offset, pid) for pid in ids.dropna().unique()}
+        delta = pd.to_timedelta(ids.map(days), unit="D")
+        for column in _date_columns(frame):
+            frame[column] = frame[column] - delta
+
+    def _offset_days(self, offset: Callable[[int], Any], pid: int) -> int:
+        key = (offset.__name__, int(pid))
+        if key not in self._days:
+            self._days[key] = offset(pid).days
+        return self._days[key]
+
+
+def _date_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+
+
+def _personal(
+    frame: pd.DataFrame, names: Mapping[int, str], shift: _Shifter, id_column: str | None
+) -> pd.DataFrame:
+    """Swap the internal participant id for the pseudonym (first column); shift dates."""
+    column = id_column or "participant_id"
+    if column not in frame.columns:
+        return frame
+    frame = _utc(frame.copy(deep=False))  # copy-on-write: the caller's frame stays as it was
+    ids = frame[column].astype("Int64")
+    shift.apply(frame, ids, shift.pseudonymizer.date_offset)
+    pseudonyms = ids.map(names).astype("str")
+    frame = frame.drop(columns=[column])
+    frame.insert(0, "pseudonym", pseudonyms)
+    return frame
+
+
+def _utc(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if column.endswith(("_at", "_since")):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def _participants(
+    people: pd.DataFrame, sites: Mapping[int, str], scores: pd.DataFrame
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "id": people["id"].astype("int64"),
+            "site": people["site_id"].map(sites),
+            "arm": people["arm"],
+            "stratum": people["stratum"],
+            "track": people["track"],
+            "age_band": people["age_band"],
+            "birth_year": people["birth_year"].astype("Int64"),
+            "language": people["language"],
+            "commitment_cents": people["commitment_cents"].astype("Int64"),
+            "commitment_applications": people["commitment_applications"].astype("Int64"),
+            "goal_target_cents": people["goal_target_cents"].astype("Int64"),
+            "consent_version": people["consent_version"],
+            "intake_step": people["step"],
+            "status": people["status"],
+            "unreachable": people["unreachable_since"].notna(),
+            "enrolled_at": people["consented_at"],
+            "allocated_at": people["allocated_at"],
+            "paused_at": people["paused_at"],
+            "withdrawn_at": people["withdrawn_at"],
+            "erased_at": people["erased_at"],
+            "unreachable_since": people["unreachable_since"],
+        }
+    )
+    baseline = scores[scores["wave"] == "baseline"]
+    wide = baseline.pivot_table(
+        index="participant_id", columns="instrument", values="score", aggfunc="first"
+    )
+    for instrument in sorted(wide.columns):
+        frame[f"baseline_{instrument}"] = frame["id"].map(wide[instrument]).astype("float64")
+    return frame
+
+
+def _sites(raw: RawTrial, sites: Mapping[int, str]) -> pd.DataFrame:
+    refusals = raw["consent_refusals"]
+    counts = dict(zip(refusals["site_id"], refusals["count"], strict=True))
+    again = raw["reenrollment_refusals"]
+    returned = dict(zip(again["site_id"], again["count"], strict=True))
+    return pd.DataFrame(
+        {
+            "site": [sites[site_id] for site_id in sites],
+            "consent_refusals": [int(counts.get(site_id, 0)) for site_id in sites],
+            # a count per site only: linking a refusal to a pseudonym would undo an erasure
+            "reenrollment_refusals": [int(returned.get(site_id, 0)) for site_id in sites],
+        }
+    )
+
+
+def _events(events: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "event_id": events["id"].astype("int64"),
+            "participant_id": events["participant_id"].astype("int64"),
+            "kind": events["kind"],
+            "amount_cents": events["amount_cents"].astype("Int64"),
+            "quantity": events["quantity"].astype("Int64"),
+            "occurred_at": events["occurred_at"],
+            "source": events["source"],
+            "corrects_event_id": events["corrects_event_id"].astype("Int64"),
+        },
+        copy=False,
+    )
+    for key, values in _flat_details(events["detail"]).items():
+        frame[f"detail_{key}"] = values
+    return frame
+
+
+def _flat_details(details: pd.Series) -> dict[str, list[Any]]:
+    """Simple, non-identifying detail values as columns; anything else stays in the database."""
+    columns: dict[str, list[Any]] = {}
+    simple: dict[tuple[object, object, type], bool] = {}  # the same few pairs recur
+    values = details.to_numpy(dtype=object)
+    for row in np.flatnonzero(pd.notna(values)):  # most events have no detail
+        detail = values[row]
+        if not detail or not isinstance(detail, dict):
+            continue
+        for key, value in detail.items():
+            if isinstance(value, dict | list):
+                continue  # never simple (and not hashable)
+            pair = (key, value, type(value))  # the type keeps True apart from 1
+            if pair not in simple:
+                simple[pair] = _simple(key, value)
+            if not simple[pair]:
+                continue
+            if key not in columns:
+                columns[key] = [None] * len(details)
+            columns[key][row] = value
+    return {key: columns[key] for key in sorted(columns)}
+
+
+def _simple(key: object, value: object) -> bool:
+    if not isinstance(key, str) or not _KEY.match(key) or _IDENTIFYING.search(key):
+        return False
+    if isinstance(value, bool | float):
+        return True
+    if isinstance(value, int):
+        return abs(value) < 1_000_000  # larger whole numbers may be external ids
+    return isinstance(value, str) and bool(_TOKEN.match(value))
+
+
+def _groups(groups: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
+    frame = _utc(groups[safe_columns(groups.columns)].copy())
+    if "id" in frame.columns:
+        shift.apply(frame, frame["id"].astype("Int64"), shift.pseudonymizer.group_offset)
+        frame = frame.rename(columns={"id": "group_id"})
+    return frame
+
+
+def survey_scores(
+    answers: pd.DataFrame, participants: pd.DataFrame, protocol: Protocol | None = None
+) -> pd.DataFrame:
+    """One score per participant, wave and instrument, as the instrument's manual says."""
+    bands = dict(zip(participants["id"].tolist(), participants["age_band"].tolist(), strict=True))
+    # Walked as plain Python values (far faster than rows), the texts as codes into their few
+    # distinct values: a text object per answer would weigh more than the answers themselves.
+    codes = {
+        k: pd.factorize(answers[k], sort=True, use_na_sentinel=False)
+        for k in ("wave", "instrument", "item")
+    }
+    ordered = pd.DataFrame(
+        {
+            "participant_id": answers["participant_id"].to_numpy(),
+            **{k: found for k, (found, _) in codes.items()},
+            "value": answers["value"].to_numpy(),
+        }
+    ).sort_values(["participant_id", "wave", "instrument"], kind="stable")
+    waves, instruments, items = (list(distinct) for _, distinct in codes.values())
+    grouped: dict[tuple[int, str, str], dict[str, int]] = {}
+    keys = ["participant_id", "wave", "instrument", "item", "value"]
+    values = (ordered[k].tolist() for k in keys)
+    for pid, wave, instrument, item, value in zip(*values, strict=True):
+        key = (int(pid), waves[wave], instruments[instrument])
+        grouped.setdefault(key, {})[items[item]] = int(value)
+    rows = []
+    selections: dict[tuple[str, str | None], _Selection] = {}  # one lookup per instrument, band
+    for (pid, wave, instrument_id), given in grouped.items():
+        result = _score(instrument_id, given, bands.get(pid), protocol, selections)
+        if result is not None:
+            value, method, answered, missing, prorated = result
+            rows.append((pid, wave, instrument_id, value, method, answered, missing, prorated))
+    columns = ["participant_id", "wave", "instrument", "score", "method"]
+    columns += ["answered", "missing", "prorated"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+_Selection = tuple[Instrument, Collection[str] | None]
+
+
+def _score(
+    instrument_id: str,
+    given: dict[str, int],
+    band: object,
+    protocol: Protocol | None,
+    selections: dict[tuple[str, str | None], _Selection],
+) -> tuple[float, str, int, int, bool] | None:
+    age_band = band if isinstance(band, str) else None
+    try:
+        if (instrument_id, age_band) not in selections:
+            instrument = load_instrument(instrument_id)
+            selected: Collection[str] | None = None
+            if protocol is not None:
+                selected = protocol.questionnaires.items_for(instrument_id, age_band)
+            selections[instrument_id, age_band] = instrument, selected
+        instrument, selected = selections[instrument_id, age_band]
+        result = score(instrument, given, selected)
+    except (InstrumentNotFound, ValueError):
+        return None  # an unknown instrument or out-of-range answers: items are still exported
+    if result is None:
+        return None
+    return result.value, result.method, result.answered, result.missing, result.prorated
+
+
+def write_export(
+    tables: Mapping[str, pd.DataFrame],
+    variables: Sequence[Variable],
+    out: Path,
+    file_format: ExportFormat = "csv",
+) -> list[Path]:
+    """Write each table in one format, plus codebook.csv and codebook.md; the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables.items():
+        path = out / f"{name}.{_SUFFIXES[file_format]}"
+        if file_format == "csv":
+            write_csv(frame, path)  # as frame.to_csv(path, index=False), many times faster
+        elif file_format == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            own = [v for v in variables if v.table == name]
+            data, labels, values = labelled(frame, own)
+            writer = pyreadstat.write_sav if file_format == "spss" else pyreadstat.write_dta
+            writer(data, str(path), column_labels=labels, variable_value_labels=values)
+        written.append(path)
+    codebook_frame(variables).to_csv(out / "codebook.csv", index=False)
+    (out / "codebook.md").write_text(codebook_markdown(variables), encoding="utf-8")
+    return [*written, out / "codebook.csv", out / "codebook.md"]

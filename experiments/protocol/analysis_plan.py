@@ -1,0 +1,149 @@
+"""The protocol's `[analysis]` section: the pre-specified statistical analysis plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from experiments.protocol.durations import PositiveDuration
+from experiments.protocol.errors import problem
+from experiments.protocol.outcomes import (
+    EVENT_OUTCOMES,
+    QUESTIONNAIRE_LABELS,
+    OutcomeSpec,
+    event_outcome,
+)
+from experiments.protocol.sections import Component, Stratifier
+
+if TYPE_CHECKING:
+    from experiments.protocol.document import Protocol
+
+__all__ = ["AnalysisPlan", "Factorial", "follow_up_wave", "plan_problems", "resolve_outcome"]
+
+
+class Factorial(BaseModel):
+    """A factorial design: each factor is an intervention component an arm has or lacks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    factors: tuple[Component, ...] = Field(min_length=2, max_length=2)
+    interaction: bool = True
+
+
+class AnalysisPlan(BaseModel):
+    """One primary outcome, secondaries, the estimand, alpha, window, multiplicity, covariates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    estimand: Literal["ITT"] = "ITT"
+    primary: str = Field(min_length=1)
+    secondary: tuple[str, ...] = ()
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    follow_up: PositiveDuration = timedelta(days=84)
+    multiplicity: Literal["dunnett", "bonferroni"] = "bonferroni"
+    secondary_multiplicity: Literal["holm"] = "holm"
+    covariates: tuple[Stratifier, ...] = ("track", "age_band", "site")
+    baseline_covariate: bool = True
+    secondary_contrasts: tuple[tuple[str, str], ...] = ()
+    factorial: Factorial | None = None
+    # The assumptions behind the sample size (`lotgenoot power --protocol`, the registration).
+    effect_size: float = Field(default=0.5, gt=0, le=3)
+    power: float = Field(default=0.8, gt=0, lt=1)
+    icc: float = Field(default=0.05, ge=0, lt=1)
+    participants: int = Field(default=300, ge=6)
+
+    @field_validator("secondary")
+    @classmethod
+    def _each_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise problem("lists an outcome twice")
+        return value
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The primary outcome, then the secondaries."""
+        return (self.primary, *self.secondary)
+
+
+def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
+    """The outcome the bot records under this name in this protocol, or None if it records none.
+
+    Event outcomes come from what participants log; a questionnaire outcome is an instrument the
+    protocol asks both at baseline and at follow-up.
+    """
+    spec = event_outcome(name)
+    if spec is not None:
+        return spec
+    plan = protocol.questionnaires
+    if name in plan.baseline and name in plan.follow_up:
+        tracks = plan.tracks.get(name)
+        track = tracks[0] if tracks and len(tracks) == 1 else None
+        label = QUESTIONNAIRE_LABELS.get(name, name.upper())
+        return OutcomeSpec(name, label, "questionnaire", track, f"survey_scores: {name}")
+    return None
+
+
+def _known(protocol: Protocol) -> list[str]:
+    plan = protocol.questionnaires
+    asked = [i for i in plan.follow_up if i in plan.baseline]
+    return [spec.name for spec in EVENT_OUTCOMES] + asked
+
+
+def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    """Every inconsistency between the analysis plan and the rest of the protocol."""
+    plan = protocol.analysis
+    if plan is None:
+        return
+    known = ", ".join(_known(protocol))
+    for path, name in [("analysis.primary", plan.primary)] + [
+        (f"analysis.secondary[{i}]", n) for i, n in enumerate(plan.secondary)
+    ]:
+        spec = resolve_outcome(name, protocol)
+        if spec is None:
+            yield path, f"{name!r} is not something the bot records (outcomes: {known})"
+        elif spec.kind == "questionnaire" and not _wave_for(protocol, plan.follow_up):
+            yield path, "a questionnaire outcome needs a follow-up survey within analysis.follow_up"
+    if plan.primary in plan.secondary:
+        yield "analysis.secondary", f"{plan.primary!r} is already the primary outcome"
+    missing = [f for f in protocol.stratification.by if f not in plan.covariates]
+    if missing:
+        yield (
+            "analysis.covariates",
+            (f"must include every stratification factor (missing: {', '.join(missing)})"),
+        )
+    arms = [arm.name for arm in protocol.arms]
+    for index, pair in enumerate(plan.secondary_contrasts):
+        for arm in pair:
+            if arm not in arms:
+                yield f"analysis.secondary_contrasts[{index}]", f"no arm {arm!r}"
+        if len(set(pair)) != 2:
+            yield f"analysis.secondary_contrasts[{index}]", "needs two different arms"
+    if plan.factorial is not None:
+        yield from _factorial_problems(protocol, plan.factorial)
+
+
+def _factorial_problems(protocol: Protocol, factorial: Factorial) -> Iterator[tuple[str, str]]:
+    first, second = factorial.factors
+    if first == second:
+        yield "analysis.factorial.factors", "needs two different components"
+        return
+    cells = {(arm.has(first), arm.has(second)) for arm in protocol.arms}
+    if len(cells) != 4 or len(protocol.arms) != 4:
+        yield (
+            "analysis.factorial.factors",
+            (f"the four arms must cover every combination of {first} and {second}"),
+        )
+
+
+def _wave_for(protocol: Protocol, follow_up: timedelta) -> int | None:
+    times = [t for t in protocol.schedule.survey_times if t <= follow_up]
+    return len(times) if times else None
+
+
+def follow_up_wave(protocol: Protocol) -> int | None:
+    """The follow-up survey (1, 2, …) the plan analyses: the last one within the window."""
+    plan = protocol.analysis
+    return _wave_for(protocol, plan.follow_up) if plan is not None else None

@@ -1,0 +1,1 @@
+"""Shipped questionnaires, one TOML file per instrument (`experiments.protocol.questionnaires`)."""

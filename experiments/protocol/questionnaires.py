@@ -1,0 +1,241 @@
+"""Questionnaires as data: load an instrument, resume partial answers and score them."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.templates import Language, LocalizedText
+
+__all__ = [
+    "AnswerOption",
+    "Instrument",
+    "InstrumentNotFound",
+    "Item",
+    "Score",
+    "Scoring",
+    "available_instruments",
+    "load_instrument",
+    "load_instrument_file",
+    "next_item",
+    "score",
+]
+
+_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class InstrumentNotFound(LookupError):
+    """No shipped instrument has this id."""
+
+
+class AnswerOption(BaseModel):
+    """One answer button: the stored value and its label per language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: int
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def label(self, language: Language) -> str:
+        """The button label in one language."""
+        return self.nl if language == "nl" else self.en
+
+
+class Item(LocalizedText):
+    """One statement or question; `reverse` items are scored max + min − answer."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    reverse: bool = False
+
+
+class Scoring(BaseModel):
+    """How answers become a score, and how many missing answers still allow one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["sum", "mean"]
+    max_missing: int = Field(ge=0)
+    missing_rule: str = Field(min_length=1, description="why this rule, in words")
+
+
+class Instrument(BaseModel):
+    """A validated questionnaire with its items, answer options and scoring rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str = Field(min_length=1)
+    citation: str = Field(min_length=1)
+    notes: str = ""
+    instructions: LocalizedText
+    answers: tuple[AnswerOption, ...] = Field(min_length=2)
+    items: tuple[Item, ...] = Field(min_length=1)
+    scoring: Scoring
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        values = sorted(option.value for option in self.answers)
+        if values != list(range(values[0], values[0] + len(values))):
+            raise problem("values must be consecutive whole numbers, each used once", "answers")
+        ids = [item.id for item in self.items]
+        for index, item_id in enumerate(ids):
+            if item_id in ids[:index]:
+                raise problem(f"{item_id!r} is used twice", f"items[{index}].id")
+        if self.scoring.max_missing >= len(self.items):
+            raise problem("must be less than the number of items", "scoring.max_missing")
+        return self
+
+    @cached_property  # asked for every answer of every export row
+    def min_answer(self) -> int:
+        """The lowest answer value."""
+        return min(option.value for option in self.answers)
+
+    @cached_property  # asked for every answer of every export row
+    def max_answer(self) -> int:
+        """The highest answer value."""
+        return max(option.value for option in self.answers)
+
+    @cached_property  # asked for every answer of every export row
+    def item_ids(self) -> tuple[str, ...]:
+        """Item ids in the order they are asked."""
+        return tuple(item.id for item in self.items)
+
+    def score_range(self) -> tuple[float, float]:
+        """The lowest and highest possible score."""
+        scale = len(self.items) if self.scoring.method == "sum" else 1
+        return float(self.min_answer * scale), float(self.max_answer * scale)
+
+    def keyed(self, item: Item, answer: int) -> int:
+        """An answer turned the scoring way round (reversed for reverse-keyed items)."""
+        return self.min_answer + self.max_answer - answer if item.reverse else answer
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A scale score; `prorated` when some selected items were missing or not asked."""
+
+    instrument_id: str
+    value: float
+    method: str
+    mean: float
+    answered: int
+    missing: int
+    selected: int
+    prorated: bool
+
+
+def score(
+    instrument: Instrument,
+    answers: Mapping[str, int | None],
+    selected_items: Collection[str] | None = None,
+) -> Score | None:
+    """Score answers (None = skipped), or None when the missing-data rule allows no score.
+
+    A sum is prorated to the full item count (person-mean imputation), so scores from shorter
+    selections stay on the published range; answers to items outside the selection are ignored.
+    """
+    selected = _selection(instrument, selected_items)
+    _check_answers(instrument, answers)
+    values = [
+        instrument.keyed(item, answer)
+        for item in selected
+        if (answer := answers.get(item.id)) is not None
+    ]
+    missing = len(selected) - len(values)
+    if not values or missing > instrument.scoring.max_missing:
+        return None
+    mean = math.fsum(values) / len(values)
+    total_items = len(instrument.items)
+    value = math.fsum(values) * total_items / len(values)
+    return Score(
+        instrument_id=instrument.id,
+        value=value if instrument.scoring.method == "sum" else mean,
+        method=instrument.scoring.method,
+        mean=mean,
+        answered=len(values),
+        missing=missing,
+        selected=len(selected),
+        prorated=len(values) < total_items,
+    )
+
+
+def next_item(
+    instrument: Instrument,
+    answers: Mapping[str, int | None],
+    selected_items: Collection[str] | None = None,
+) -> Item | None:
+    """The first selected item not yet answered or skipped, or None when all are done."""
+    for item in _selection(instrument, selected_items):
+        if item.id not in answers:
+            return item
+    return None
+
+
+def _selection(instrument: Instrument, selected_items: Collection[str] | None) -> list[Item]:
+    if selected_items is None:
+        return list(instrument.items)
+    unknown = set(selected_items) - set(instrument.item_ids)
+    if unknown:
+        raise ValueError(f"{instrument.id} has no item {', '.join(sorted(unknown))}")
+    chosen = [item for item in instrument.items if item.id in selected_items]
+    if not chosen:
+        raise ValueError(f"no items of {instrument.id} are selected")
+    return chosen
+
+
+def _check_answers(instrument: Instrument, answers: Mapping[str, int | None]) -> None:
+    for item_id, answer in answers.items():
+        if item_id not in instrument.item_ids:
+            raise ValueError(f"{instrument.id} has no item {item_id}")
+        if answer is not None and not instrument.min_answer <= answer <= instrument.max_answer:
+            raise ValueError(
+                f"{item_id}: answer {answer} is outside "
+                f"{instrument.min_answer}–{instrument.max_answer}"
+            )
+
+
+def available_instruments() -> list[str]:
+    """Ids of the instruments shipped in `experiments/protocol/instruments/`."""
+    folder = resources.files("experiments.protocol.instruments")
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
+@cache
+def load_instrument(instrument_id: str) -> Instrument:
+    """Load a shipped instrument by id; raise InstrumentNotFound if there is none."""
+    if instrument_id not in available_instruments():
+        known = ", ".join(available_instruments())
+        raise InstrumentNotFound(f"no instrument {instrument_id!r} (available: {known})")
+    resource = resources.files("experiments.protocol.instruments").joinpath(f"{instrument_id}.toml")
+    instrument = _parse(resource.read_text(encoding="utf-8"), f"{instrument_id}.toml")
+    if instrument.id != instrument_id:
+        raise ProtocolError([f"{instrument_id}.toml: id: must match the file name"])
+    return instrument
+
+
+def load_instrument_file(path: Path) -> Instrument:
+    """Load an instrument from a TOML file of one's own; raise ProtocolError if invalid."""
+    return _parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _parse(text: str, source: str) -> Instrument:
+    try:
+        return Instrument.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as error:
+        raise ProtocolError([f"{source}: TOML syntax error: {error}"]) from None
+    except ValidationError as error:
+        raise ProtocolError([f"{source}: {line}" for line in problems_from(error)]) from None

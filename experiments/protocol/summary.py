@@ -1,0 +1,218 @@
+"""A short human summary of a protocol, printed by `lotgenoot study check`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from experiments.protocol.durations import describe_duration as words
+from experiments.protocol.sections import Component, Groups
+
+if TYPE_CHECKING:
+    # protocol.py re-exports summarize, so the model is imported for type checking only.
+    from experiments.protocol.document import Protocol
+
+__all__ = ["summarize"]
+
+
+def summarize(protocol: Protocol) -> str:
+    """Arms, strata, schedule, groups, quiet hours and instruments, one topic per line."""
+    return "\n".join(
+        [
+            *_study(protocol),
+            *_arms(protocol),
+            *_strata(protocol),
+            *_schedule(protocol),
+            *_groups(protocol),
+            _quiet_hours(protocol),
+            _budget(protocol),
+            _tracks(protocol),
+            *_questionnaires(protocol),
+            _curriculum(protocol),
+            _inbox(protocol),
+            *_analysis(protocol),
+            *_micro(protocol),
+        ]
+    )
+
+
+def _study(protocol: Protocol) -> list[str]:
+    study = protocol.study
+    kept = "kept (pseudonymized)" if study.keep_research_data_after_erasure else "deleted"
+    return [
+        f"Study: {study.name}, version {study.version}, consent text {study.consent_version}",
+        f"Time zone: {study.timezone}; research data after /delete: {kept}",
+    ]
+
+
+def _arms(protocol: Protocol) -> list[str]:
+    ratio = ":".join(str(arm.weight) for arm in protocol.arms)
+    width = max(len(arm.name) for arm in protocol.arms)
+    lines = [f"Arms ({len(protocol.arms)}, weights {ratio}):"]
+    for arm in protocol.arms:
+        components = [component.value for component in Component if arm.has(component)]
+        listed = ", ".join(components) if components else "no components"
+        lines.append(f"  {arm.name:<{width}}  weight {arm.weight}  {listed}")
+    return lines
+
+
+def _strata(protocol: Protocol) -> list[str]:
+    factors = " × ".join(protocol.stratification.by) or "none (one stratum)"
+    weight_sum = sum(arm.weight for arm in protocol.arms)
+    sizes = [str(m * weight_sum) for m in sorted(protocol.randomization.block_multiples)]
+    listed = sizes[0] if len(sizes) == 1 else ", ".join(sizes[:-1]) + " or " + sizes[-1]
+    return [
+        f"Strata: {factors}; permuted blocks of {listed} allocations",
+        f"Age bands: {', '.join(band.label for band in protocol.age_bands)}",
+    ]
+
+
+def _schedule(protocol: Protocol) -> list[str]:
+    schedule = protocol.schedule
+    surveys = ", ".join(words(moment) for moment in schedule.survey_times) or "none"
+    return [
+        "Schedule:",
+        f"  commitment period {words(schedule.commitment_period)}; reminder "
+        f"{words(schedule.reminder_delay)} after a missed period; encouragement every "
+        f"{words(schedule.encouragement_interval)}",
+        f"  follow-up surveys after {surveys}; {schedule.survey_reminders} reminder(s) every "
+        f"{words(schedule.survey_reminder_after)}",
+        f"  nudges more than {words(schedule.stale_after)} late are skipped; peer pools wait at "
+        f"most {words(schedule.pool_max_wait)}",
+        f"  group progress every {words(schedule.group_progress_interval)}; a curriculum topic "
+        f"every {words(schedule.curriculum_interval)}",
+    ]
+
+
+def _groups(protocol: Protocol) -> list[str]:
+    groups = protocol.groups
+    public = "on" if groups.public_deposit_congratulation else "off"
+    return [
+        f"Groups: {groups.min_size}–{groups.max_size} members; public deposit congratulations "
+        f"{public}",
+        f"  flood control {groups.flood_messages} messages in {words(groups.flood_window)} → "
+        f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
+        f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
+        f"{words(groups.counsellor_inactive_after)}",
+        f"  past the wait limit: {_placement_steps(groups)}",
+        *_group_factorial(protocol),
+    ]
+
+
+def _group_factorial(protocol: Protocol) -> list[str]:
+    factorial = protocol.group_factorial
+    if factorial is None:
+        return []
+    combinations = 2 ** len(factorial.factors)
+    return [
+        f"  drawn by group at formation: {' × '.join(factorial.factors)} (on/off, {combinations} "
+        f"combinations equally often per arm and track; blocks of "
+        f"{', '.join(str(m) for m in factorial.block_multiples)} × each)"
+    ]
+
+
+def _placement_steps(groups: Groups) -> str:
+    steps = {
+        "running_group": f"a running group of the arm and track (up to {groups.size_slack} "
+        "over the maximum)",
+        "smaller_group": f"a smaller group from every age band (at least {groups.smallest})",
+    }
+    return ", else ".join(steps[step] for step in groups.placement_order)
+
+
+def _quiet_hours(protocol: Protocol) -> str:
+    quiet = protocol.quiet_hours
+    if quiet.start == quiet.end:
+        return "Quiet hours: none"
+    return f"Quiet hours: {quiet.start:%H:%M}–{quiet.end:%H:%M} {protocol.study.timezone}"
+
+
+def _budget(protocol: Protocol) -> str:
+    budget = protocol.message_budget
+    per_day = "1 message" if budget.per_day == 1 else f"{budget.per_day} messages"
+    return (
+        f"Messages nobody asked for: at most {per_day} a day per person, "
+        f"{words(budget.min_gap)} apart at least; one waiting longer than "
+        f"{words(budget.stale_after)} is dropped (invitations wait)"
+    )
+
+
+def _questionnaires(protocol: Protocol) -> list[str]:
+    plan = protocol.questionnaires
+    lines = []
+    for occasion, ids in (("baseline", plan.baseline), ("follow-up", plan.follow_up)):
+        described = [
+            f"{i} ({'/'.join(plan.tracks[i])} only)" if i in plan.tracks else i for i in ids
+        ]
+        lines.append(f"Questionnaires at {occasion}: {', '.join(described) or 'none'}")
+    for omission in plan.omit:
+        who = ", ".join(omission.age_bands) if omission.age_bands else "everyone"
+        lines.append(f"  leaving out {', '.join(omission.items)} for {who}")
+    return lines
+
+
+def _curriculum(protocol: Protocol) -> str:
+    weeks = len(protocol.curriculum)
+    if not weeks:
+        return "Curriculum: none"
+    tracks = sorted({w.track for w in protocol.curriculum if w.track is not None})
+    per = f" ({', '.join(tracks)})" if tracks else ""
+    return f"Curriculum: {weeks} topics{per}"
+
+
+def _tracks(protocol: Protocol) -> str:
+    tracks = protocol.tracks
+    return (
+        f"What a track logs: savers {' and '.join(tracks.savings.logs)}; jobseekers "
+        f"{' and '.join(tracks.jobsearch.logs)}; the last entry can be undone for "
+        f"{words(protocol.corrections.window)}"
+    )
+
+
+def _inbox(protocol: Protocol) -> str:
+    arms = protocol.arms_with(Component.COUNSELLOR_CONTACT)
+    if not arms:
+        return "Counsellor inbox: no arm"
+    inbox = protocol.inbox
+    return (
+        f"Counsellor inbox ({', '.join(arms)}): unanswered questions reminded after "
+        f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; their text "
+        f"kept {words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+    )
+
+
+def _analysis(protocol: Protocol) -> list[str]:
+    plan = protocol.analysis
+    if plan is None:
+        return ["Analysis plan: none (every analysis in the report is exploratory)"]
+    contrasts = (
+        "main effects of " + " and ".join(plan.factorial.factors)
+        if plan.factorial
+        else ("each arm vs control")
+    )
+    extra = [f"{a} vs {b}" for a, b in plan.secondary_contrasts]
+    return [
+        f"Analysis plan: {plan.estimand}, alpha {plan.alpha:g}, outcomes over "
+        f"{words(plan.follow_up)} from allocation",
+        f"  primary: {plan.primary} ({contrasts}, {plan.multiplicity})",
+        f"  secondary ({plan.secondary_multiplicity}): {', '.join(plan.secondary) or 'none'}"
+        + (f"; contrasts {', '.join(extra)}" if extra else ""),
+        f"  adjusted for {', '.join(plan.covariates)}"
+        + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
+    ]
+
+
+def _micro(protocol: Protocol) -> list[str]:
+    micro = protocol.micro_randomization
+    if micro is None:
+        return []
+    times = ", ".join(f"{moment:%H:%M}" for moment in micro.decision_times)
+    lines = [
+        f"Micro-randomized in {', '.join(micro.arms)}: decision points at {times} for "
+        f"{micro.days} days; proximal outcome {micro.outcome} within {words(micro.window)} "
+        f"({micro.scale}); unavailable within {words(micro.min_gap)} of another nudge"
+    ]
+    for item in micro.components:
+        weeks = ", ".join(f"{p:g}" for p in item.probability)
+        lines.append(f"  {item.component}: probability by week {weeks} (the last holds after)")
+    lines.append("  arm contrasts compare the arms as delivered at these probabilities")
+    return lines

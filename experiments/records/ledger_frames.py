@@ -1,0 +1,90 @@
+"""The exported events table counted by `experiments.records.ledger`, for analysis and report.
+
+The bot counts a person's week with `did`; the analysis counts their follow-up with the same
+function over the same events (corrections in the window of the entry they correct), so the
+group post, /progress and the estimates cannot disagree about what someone did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+
+from experiments.records.events import LOGGED_KINDS
+from experiments.records.ledger import Done, Logged, Window, contributions, did
+
+__all__ = ["OUTCOME_COLUMNS", "by_person", "contribution_frame", "done_frame", "outcomes_of"]
+
+# what each outcome is of a `Done`
+OUTCOME_COLUMNS = ("deposits", "saved_eur", "applications", "interviews", "placement")
+
+
+def outcomes_of(done: Done) -> tuple[float, ...]:
+    """A `Done` as the outcome columns (euros for money; placement 1 when placed)."""
+    placement = float(done.jobs + done.trainings)
+    return done.deposits, done.saved_cents / 100, done.applications, done.interviews, placement
+
+
+def by_person(
+    events: pd.DataFrame, person: str = "pseudonym", event_id: str = "event_id"
+) -> dict[Any, list[Logged]]:
+    """Each person's logged events (deposits, job-search steps, corrections): by pseudonym in
+    the exported table, by `participant_id` (and `id`) in the raw one."""
+    kept = events[events["kind"].isin([str(kind) for kind in LOGGED_KINDS])]
+    columns = {
+        name: _plain(kept[column]) if column in kept else [None] * len(kept)
+        for name, column in (
+            ("amount_cents", "amount_cents"),
+            ("quantity", "quantity"),
+            ("event_id", event_id),
+            ("corrects_event_id", "corrects_event_id"),
+        )
+    }
+    found: dict[Any, list[Logged]] = {}
+    for row in zip(
+        kept[person],
+        kept["kind"],
+        columns["amount_cents"],
+        columns["quantity"],
+        kept["occurred_at"],
+        columns["event_id"],
+        columns["corrects_event_id"],
+        strict=True,
+    ):
+        found.setdefault(row[0], []).append(Logged(*row[1:]))
+    return found
+
+
+def done_frame(
+    events: pd.DataFrame, start: Mapping[Any, datetime], end: Mapping[Any, datetime]
+) -> pd.DataFrame:
+    """Per pseudonym with a `start`, what they did from `start` up to and including `end`."""
+    rows = {
+        person: outcomes_of(did(logged, Window(start[person], end[person], closed=True)))
+        for person, logged in by_person(events).items()
+        if person in start and not pd.isna(start[person])
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(OUTCOME_COLUMNS))
+
+
+def contribution_frame(
+    events: pd.DataFrame, person: str = "pseudonym", event_id: str = "event_id"
+) -> pd.DataFrame:
+    """One row per logged event: its person (`person` column), the moment it counts at and what
+    it adds (a correction: minus what it takes back, at the moment of the entry it corrects)."""
+    rows = [
+        (who, counted.at, *outcomes_of(counted.done))
+        for who, logged in by_person(events, person, event_id).items()
+        for counted in contributions(logged)
+    ]
+    frame = pd.DataFrame(rows, columns=[person, "at", *OUTCOME_COLUMNS])
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """Values with missing ones as None and numbers as Python ints."""
+    return [None if pd.isna(value) else int(value) for value in column]
