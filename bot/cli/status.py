@@ -20,6 +20,7 @@ from bot.outbox.status import (
     outbox_counts,
     participants_by_status_and_arm,
 )
+from bot.services.reach import ReachCounts, reach_by_site
 from bot.settings import load_settings
 
 
@@ -28,6 +29,7 @@ class Status:
     outbox: OutboxCounts
     participants: list[HeadCount]
     groups: list[HeadCount] | None
+    reach: list[ReachCounts]
 
 
 def status() -> None:
@@ -47,6 +49,7 @@ async def _read(url: str) -> Status:
                 outbox=await outbox_counts(session, now=now, wall_now=now),
                 participants=await participants_by_status_and_arm(session),
                 groups=await groups_by_status_and_arm(session),
+                reach=await reach_by_site(session),
             )
     finally:
         await database.dispose()
@@ -74,7 +77,18 @@ def render(state: Status) -> str:
     ]
     if state.groups is not None:
         lines += ["", "peer groups (status, arm)", *_head_counts(state.groups)]
+    lines += ["", "reach per site (codes issued to allocated, counts only)"]
+    lines += [_reach(site) for site in state.reach] or ["  –"]
     return "\n".join(lines)
+
+
+def _reach(site: ReachCounts) -> str:
+    return (
+        f"  {site.site}: codes {site.codes_issued}, reusable links {site.reusable_links} → "
+        f"opened {site.links_opened} → consent shown {site.consent_shown} → consented "
+        f"{site.consented}, declined {site.declined} → allocated {site.allocated}; refused as "
+        f"returning {site.refused_returning}"
+    )
 
 
 _LANE_NAMES = {Priority.REPLY: "replies", Priority.PERSONAL: "personal", Priority.BULK: "bulk"}

@@ -48,6 +48,28 @@ class ConsentRefusals(Base):
     count: Mapped[int] = mapped_column(default=0)
 
 
+class ReachStep(enum.StrEnum):
+    """A step of the way from a code handed out to a consent, counted per site and never who."""
+
+    CODE_ISSUED = "code_issued"  # a single-use code created
+    LINK_ISSUED = "link_issued"  # a reusable link created (any number may use it)
+    LINK_OPENED = "link_opened"  # /start with a code the bot knows (valid or not)
+    CONSENT_SHOWN = "consent_shown"
+    DECLINED = "declined"
+    REFUSED_RETURNING = "refused_returning"  # allocated before: no second draw
+
+
+class ReachRecord(Base):
+    """One step of reach at a site, with its time: an event without a person (SPEC §11.5)."""
+
+    __tablename__ = "reach_steps"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    step: Mapped[ReachStep] = mapped_column(string_enum(ReachStep, length=20))
+    at: Mapped[datetime]
+
+
 class IntakeStep(enum.StrEnum):
     """Where a participant is in the intake; stored, so any process can continue it."""
 
@@ -76,6 +98,8 @@ class Participant(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     language: Mapped[str] = mapped_column(String(2))
     consent_version: Mapped[str] = mapped_column(String(40))
+    # the SHA-256 of the consent's words the person agreed to (NULL before consent was hashed)
+    consent_sha256: Mapped[str | None] = mapped_column(String(64))
     consented_at: Mapped[datetime]
     step: Mapped[IntakeStep] = mapped_column(string_enum(IntakeStep))
     birth_year: Mapped[int | None]

@@ -16,16 +16,19 @@ from experiments.analysis.console_summary import (
 )
 from experiments.analysis.contrasts import Family, Result
 from experiments.analysis.descriptives import (
+    REACH_COLUMNS,
     SRM_THRESHOLD,
     ArmFlow,
     Flow,
     GroupCounts,
     GroupFlow,
     SampleRatio,
+    SiteReach,
     analysed,
     baseline_table,
     flow,
     group_counts,
+    reach,
     sample_ratio,
     weekly_outcomes,
 )
@@ -77,6 +80,7 @@ __all__ = [
     "EFFECT_SIZES",
     "FIT_ERRORS",
     "OUTCOMES",
+    "REACH_COLUMNS",
     "SRM_THRESHOLD",
     "UNBOUNDED",
     "ArmFlow",
@@ -100,6 +104,7 @@ __all__ = [
     "Result",
     "SampleRatio",
     "SimulatedContrast",
+    "SiteReach",
     "TrialAnalysis",
     "achieved_power",
     "adjust_primary",
@@ -128,6 +133,7 @@ __all__ = [
     "participants_per_arm",
     "per_participant",
     "power_rows",
+    "reach",
     "reporting_scale",
     "sample_ratio",
     "simulate_design",

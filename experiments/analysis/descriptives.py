@@ -132,12 +132,71 @@ def group_counts(memberships: pd.DataFrame) -> GroupCounts:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """The CONSORT flow: refused, enrolled (consented), not allocated (why), then per arm."""
+    """The CONSORT flow: refused, enrolled (consented), not allocated (why), then per arm;
+    before it, the reach per site (codes issued to people allocated)."""
 
     refused: int
     enrolled: int
     not_allocated: dict[str, int]
     arms: tuple[ArmFlow, ...]
+    reach: tuple[SiteReach, ...] = ()
+
+    @property
+    def codes_issued(self) -> int:
+        return sum(site.codes_issued for site in self.reach)
+
+
+REACH_COLUMNS = (
+    "codes_issued",
+    "reusable_links",
+    "link_opens",
+    "consent_shown",
+    "consented",
+    "consent_refusals",
+    "allocated",
+    "reenrollment_refusals",
+)
+
+
+@dataclass(frozen=True)
+class SiteReach:
+    """One site's reach funnel, in the order of REACH_COLUMNS."""
+
+    site: str
+    codes_issued: int
+    reusable_links: int
+    link_opens: int
+    consent_shown: int
+    consented: int
+    declined: int
+    allocated: int
+    refused_returning: int
+
+    def counts(self) -> tuple[int, ...]:
+        return (
+            self.codes_issued,
+            self.reusable_links,
+            self.link_opens,
+            self.consent_shown,
+            self.consented,
+            self.declined,
+            self.allocated,
+            self.refused_returning,
+        )
+
+
+def reach(sites: pd.DataFrame) -> tuple[SiteReach, ...]:
+    """Each site's funnel from the exported sites table (zeros where a count is missing)."""
+    return tuple(
+        SiteReach(
+            str(row["site"]),
+            *(
+                int(row[c]) if c in sites.columns and not pd.isna(row[c]) else 0
+                for c in REACH_COLUMNS
+            ),
+        )
+        for _, row in sites.iterrows()
+    )
 
 
 def flow(tables: Mapping[str, pd.DataFrame], design: Design) -> Flow:
@@ -167,7 +226,13 @@ def flow(tables: Mapping[str, pd.DataFrame], design: Design) -> Flow:
             )
         )
     refused = int(tables["sites"]["consent_refusals"].sum())
-    return Flow(refused, len(people), not_allocated.astype(int).to_dict(), tuple(arms))
+    return Flow(
+        refused,
+        len(people),
+        not_allocated.astype(int).to_dict(),
+        tuple(arms),
+        reach(tables["sites"]),
+    )
 
 
 def _group_flow(

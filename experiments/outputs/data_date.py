@@ -152,6 +152,7 @@ def _memberships(frame: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
 
 
 _CUTS: dict[str, _Cut] = {
+    "reach_steps": _rows_until("at"),
     "participants": _participants,
     "allocations": _rows_until("allocated_at"),
     "events": _rows_until("occurred_at"),

@@ -41,7 +41,9 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "sites": "id name",
         "consent_refusals": "site_id count",
         "reenrollment_refusals": "site_id count",
-        "participants": "id site_id language consent_version consented_at step birth_year "
+        "reach_steps": "id site_id step at",
+        "participants": "id site_id language consent_version consent_sha256 consented_at step "
+        "birth_year "
         "age_band track commitment_cents commitment_applications goal_target_cents stratum arm "
         "allocated_at status paused_at withdrawn_at unreachable_since erased_at",
         "allocations": "sequence participant_id stratum position arm allocated_at prev_hash hash",
@@ -209,6 +211,7 @@ def _participants(
             "commitment_applications": people["commitment_applications"].astype("Int64"),
             "goal_target_cents": people["goal_target_cents"].astype("Int64"),
             "consent_version": people["consent_version"],
+            "consent_sha256": people.get("consent_sha256"),
             "intake_step": people["step"],
             "status": people["status"],
             "unreachable": people["unreachable_since"].notna(),
@@ -234,9 +237,29 @@ def _sites(raw: RawTrial, sites: Mapping[int, str]) -> pd.DataFrame:
     counts = dict(zip(refusals["site_id"], refusals["count"], strict=True))
     again = raw["reenrollment_refusals"]
     returned = dict(zip(again["site_id"], again["count"], strict=True))
+    steps = raw["reach_steps"]
+    reach = steps.groupby(["site_id", "step"]).size().to_dict() if len(steps) else {}
+    people = raw["participants"]
+    consented = people.groupby("site_id").size().to_dict() if len(people) else {}
+    allocated = (
+        people[people["allocated_at"].notna()].groupby("site_id").size().to_dict()
+        if len(people)
+        else {}
+    )
+
+    def step(name: str) -> list[int]:
+        return [int(reach.get((site_id, name), 0)) for site_id in sites]
+
     return pd.DataFrame(
         {
             "site": [sites[site_id] for site_id in sites],
+            # the reach funnel (counts only): codes handed out to people allocated
+            "codes_issued": step("code_issued"),
+            "reusable_links": step("link_issued"),
+            "link_opens": step("link_opened"),
+            "consent_shown": step("consent_shown"),
+            "consented": [int(consented.get(site_id, 0)) for site_id in sites],
+            "allocated": [int(allocated.get(site_id, 0)) for site_id in sites],
             "consent_refusals": [int(counts.get(site_id, 0)) for site_id in sites],
             # a count per site only: linking a refusal to a pseudonym would undo an erasure
             "reenrollment_refusals": [int(returned.get(site_id, 0)) for site_id in sites],

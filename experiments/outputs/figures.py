@@ -62,11 +62,18 @@ def consort_figure(flow: an.Flow, analysis: an.TrialAnalysis, colours: Mapping[s
     pending = sum(flow.not_allocated.values())
     reasons = "".join(f"\n  {k}: {v}" for k, v in flow.not_allocated.items())
     _stage(ax, 0.95, "Enrollment")
+    reached = ""
+    totals = [sum(c) for c in zip(*(site.counts() for site in flow.reach), strict=True)]
+    if totals and totals[0] + totals[1] > 0:
+        reached = (
+            f"Codes issued n = {totals[0]} (+ {totals[1]} reusable links)\n"
+            f"Links opened {totals[2]}, consent shown {totals[3]}\n"
+        )
     _box(
         ax,
         0.5,
         0.95,
-        f"Assessed (answered the consent question)\nn = {flow.enrolled + flow.refused}",
+        f"{reached}Assessed (answered the consent question)\nn = {flow.enrolled + flow.refused}",
     )
     _box(
         ax,

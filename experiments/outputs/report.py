@@ -137,6 +137,23 @@ def _context(
             f"Declined consent: {flow.refused}. Enrolled (consented): {flow.enrolled}. Not "
             f"allocated: {_reasons(flow)}. Reached = received at least one message."
         ),
+        "reach_header": [
+            "site",
+            "codes issued",
+            "reusable links",
+            "link opens",
+            "consent shown",
+            "consented",
+            "declined",
+            "allocated",
+            "refused (took part before)",
+        ],
+        "reach_rows": [
+            [site.site, *site.counts()]
+            for site in flow.reach
+            if any(site.counts())
+            and (flow.codes_issued or any(s.reusable_links for s in flow.reach))
+        ],
         "flow_header": [
             "arm",
             "allocated",

@@ -19,6 +19,7 @@ from experiments.protocol.analysis_plan import (
     plan_problems,
     resolve_outcome,
 )
+from experiments.protocol.consent import Consent, ConsentInformation
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -115,6 +116,8 @@ __all__ = [
     "Arm",
     "CannedReply",
     "Component",
+    "Consent",
+    "ConsentInformation",
     "Corrections",
     "CurriculumWeek",
     "Duration",

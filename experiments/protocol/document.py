@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -27,8 +26,15 @@ from experiments.protocol.age_bands import (
     check_contiguous,
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
-from experiments.protocol.messaging import MessageBudget, ReminderVariant
+from experiments.protocol.messaging import (
+    MessageBudget,
+    ReminderVariant,
+    period_wording_warnings,
+    reminder_problems,
+    reminder_wordings,
+)
 from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import QuestionnairePlan
@@ -51,7 +57,7 @@ from experiments.protocol.sections import (
 )
 from experiments.protocol.strata import stratum_key
 from experiments.protocol.summary import summarize
-from experiments.protocol.templates import Language, Template, Templates
+from experiments.protocol.templates import Template, Templates
 from experiments.records import Window, group_week
 
 __all__ = [
@@ -64,24 +70,6 @@ __all__ = [
 ]
 
 _COLLECT = "collect_problems"
-# Nobody should read the same reminder week after week (issue 25): each track needs this many.
-MIN_REMINDER_WORDINGS = 3
-# The templates that speak of the person's own commitment period, and the words for it.
-_PERIOD_TEMPLATES = (
-    "confirmation_deposit",
-    "confirmation_action",
-    "congratulation_deposit",
-    "congratulation_action",
-    "reminder_savings",
-    "reminder_jobsearch",
-    "encouragement_savings",
-    "encouragement_jobsearch",
-)
-_PERIOD_WORD = {
-    Language.NL: re.compile(r"\bperiode\b", re.I),
-    Language.EN: re.compile(r"\bperiod\b", re.I),
-}
-_WEEK_WORD = re.compile(r"\bweek\b", re.I)
 
 
 class Protocol(BaseModel):
@@ -90,6 +78,7 @@ class Protocol(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     study: Study
+    consent: Consent
     arms: tuple[Arm, ...] = Field(min_length=1)
     stratification: Stratification = Stratification()
     randomization: Randomization = Randomization()
@@ -187,8 +176,7 @@ class Protocol(BaseModel):
 
     def reminders_for(self, track: Track) -> tuple[Template, ...]:
         """A track's reminder wordings, in turn: the template first, then its variants."""
-        first = self.templates.get(f"reminder_{track}")
-        return (first, *(v for v in self.reminder_variants if v.track == track))
+        return reminder_wordings(self.templates, self.reminder_variants, track)
 
     def sends_reminders(self) -> bool:
         """Whether anyone gets reminders: an arm on schedule or a micro-randomized component."""
@@ -198,26 +186,9 @@ class Protocol(BaseModel):
         )
 
     def period_wording_warnings(self) -> list[str]:
-        """Templates whose word for the commitment period does not fit it (for `study check`):
-        the bot's own texts say "week", so a weekly protocol should too."""
-        weekly = self.schedule.commitment_period == timedelta(days=7)
-        found = []
-        wordings = [(kind, self.templates.get(kind)) for kind in _PERIOD_TEMPLATES]
-        wordings += [(f"reminder_variants[{n}]", v) for n, v in enumerate(self.reminder_variants)]
-        for where, template in wordings:
-            for language, period_word in _PERIOD_WORD.items():
-                words = template.text(language)
-                if weekly and period_word.search(words):
-                    found.append(
-                        f"templates.{where}.{language}: the commitment period is a week; "
-                        "say week, as the bot's own texts do"
-                    )
-                elif not weekly and _WEEK_WORD.search(words):
-                    found.append(
-                        f"templates.{where}.{language}: says week, but the commitment period "
-                        "is not a week"
-                    )
-        return found
+        """Templates whose word for the commitment period does not fit it (for `study check`)."""
+        period = self.schedule.commitment_period
+        return period_wording_warnings(self.templates, self.reminder_variants, period)
 
     def arm_weights(self) -> dict[str, int]:
         """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
@@ -282,6 +253,23 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
     yield from _reminder_problems(protocol)
+    yield from _consent_problems(protocol)
+
+
+def _consent_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    kept = protocol.consent.research_record_kept
+    if protocol.study.keep_research_data_after_erasure and kept is None:
+        yield (
+            "consent.research_record_kept",
+            "the study keeps the research record after /delete "
+            "(study.keep_research_data_after_erasure), so the consent must say so",
+        )
+    if not protocol.study.keep_research_data_after_erasure and kept is not None:
+        yield (
+            "consent.research_record_kept",
+            "the study deletes the research record on /delete, so the consent must not say it "
+            "is kept",
+        )
 
 
 def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
@@ -301,17 +289,8 @@ def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
 
 
 def _reminder_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
-    if not protocol.sends_reminders():
-        return
-    for track in Track:
-        wordings = len(protocol.reminders_for(track))
-        if wordings < MIN_REMINDER_WORDINGS:
-            yield (
-                "reminder_variants",
-                f"the {track} track has {wordings} reminder wording(s); give at least "
-                f"{MIN_REMINDER_WORDINGS} (templates.reminder_{track} and [[reminder_variants]] "
-                f'with track = "{track}"), so nobody reads the same reminder week after week',
-            )
+    if protocol.sends_reminders():
+        yield from reminder_problems(protocol.templates, protocol.reminder_variants)
 
 
 def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

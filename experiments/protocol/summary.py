@@ -39,7 +39,11 @@ def _study(protocol: Protocol) -> list[str]:
     study = protocol.study
     kept = "kept (pseudonymized)" if study.keep_research_data_after_erasure else "deleted"
     return [
-        f"Study: {study.name}, version {study.version}, consent text {study.consent_version}",
+        f"Study: {study.name}, version {study.version}, consent text {study.consent_version} "
+        f"(sha256 {protocol.consent.sha256()[:12]})",
+        f"  consent by {protocol.consent.information.controller}, ethics approval "
+        f"{protocol.consent.information.ethics_approval}; questions to "
+        f"{protocol.consent.information.contact}",
         f"Time zone: {study.timezone}; research data after /delete: {kept}",
     ]
 

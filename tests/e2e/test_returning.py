@@ -18,6 +18,7 @@ from bot.db.study import (
     ReenrollmentRefusals,
 )
 from bot.i18n import Language, text
+from bot.paths import shipped_config
 from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
@@ -25,6 +26,7 @@ from bot.services.participants.enrollment import create_codes
 from bot.services.participants.returning import person_hash
 from experiments.allocation import Pseudonymizer
 from experiments.outputs import build_tables
+from experiments.protocol import load_protocol
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
 
 ALREADY = text(Language.NL, "enroll.already_took_part")
@@ -188,11 +190,13 @@ async def test_export_reports_refused_reenrollments_only_as_a_count_per_site(
 def test_consent_text_says_in_both_languages_that_a_code_of_the_account_is_kept_after_delete() -> (
     None
 ):
-
-    english = text(Language.EN, "consent.text", version="1")
-    dutch = text(Language.NL, "consent.text", version="1")
-    assert "I keep a code. It is made from your Telegram. It stays, also after /delete." in english
-    assert "een code. Die code is gemaakt van je Telegram. Hij blijft, ook na /delete." in dutch
+    consent = load_protocol(shipped_config("study.toml")).consent
+    english = consent.text(Language.EN, "1")
+    dutch = consent.text(Language.NL, "1")
+    assert "It is made from your Telegram. It stays, also after you remove everything." in english
+    assert (
+        "een code. Die code is gemaakt van je Telegram. Hij blijft, ook als je alles wist." in dutch
+    )
 
 
 def test_hash_of_a_telegram_id_is_keyed_and_apart_from_the_export_pseudonyms() -> None:

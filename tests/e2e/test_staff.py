@@ -88,6 +88,20 @@ async def test_invite_makes_a_researcher_who_sees_counts_only(
     assert welcome["text"] == text(Language.EN, "staff.welcome_researcher")
     assert said(counts["text"], "researcher.trial", language=Language.EN, enrolled=1)
     assert "site=utrecht" in counts["text"].lower()
+    assert said(
+        counts["text"],
+        "researcher.reach_site",
+        language=Language.EN,
+        within=True,
+        site="Utrecht",
+        codes=1,
+        links=0,
+        opens=1,
+        shown=1,
+        consented=1,
+        declined=0,
+        allocated=1,
+    )
     assert "Sanne" not in counts["text"]
     assert str(saver.id) not in counts["text"]
     assert reused["text"] == text(Language.EN, "staff.invite_invalid")

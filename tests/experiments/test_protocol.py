@@ -79,7 +79,8 @@ def test_each_track_answers_its_own_scale(study: Protocol) -> None:
 
 
 def test_minimal_protocol_takes_the_documented_defaults(study_data: dict[str, Any]) -> None:
-    minimal = {key: study_data[key] for key in ("study", "arms", "templates", "questionnaires")}
+    required = ("study", "consent", "arms", "templates", "questionnaires")
+    minimal = {key: study_data[key] for key in required}
     minimal["curriculum"] = study_data["curriculum"]
     minimal["reminder_variants"] = study_data["reminder_variants"]  # the text arm reminds
     protocol = validate_protocol(minimal)

@@ -14,11 +14,13 @@ from bot.db.study import (
     IntakeStep,
     Participant,
     ParticipantStatus,
+    ReachStep,
     Site,
 )
 from bot.db.upsert import insert_if_absent
 from bot.services import button_data, directory
 from bot.services.participants import intake, returning, shortcuts
+from bot.services.reach import record_reach
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -57,6 +59,8 @@ async def create_codes(
         )
         for code in codes
     )
+    step = ReachStep.LINK_ISSUED if reusable else ReachStep.CODE_ISSUED
+    await record_reach(session, site.id, step, now, times=count)
     return codes
 
 
@@ -83,6 +87,9 @@ async def start(turn: Turn, trial: Trial, code: str | None) -> None:
     if code is None:
         await turn.say_text("start.welcome", name=turn.incoming.first_name)
         return
+    known = await turn.session.get(EnrollmentCode, code.strip())
+    if known is not None:
+        await record_reach(turn.session, known.site_id, ReachStep.LINK_OPENED, turn.now)
     enrollment_code = await _usable_code(turn.session, code, turn.now)
     if enrollment_code is None:
         await turn.say_text("enroll.invalid_code")
@@ -90,9 +97,9 @@ async def start(turn: Turn, trial: Trial, code: str | None) -> None:
     if await returning.was_allocated(turn.session, trial, turn.user_id):
         await _refuse_returning(turn, enrollment_code.site_id)
         return
-    await turn.say_text(
-        "consent.text",
-        version=trial.protocol.study.consent_version,
+    await record_reach(turn.session, enrollment_code.site_id, ReachStep.CONSENT_SHOWN, turn.now)
+    await turn.say(
+        trial.protocol.consent.text(turn.language, trial.protocol.study.consent_version),
         buttons=[
             [button_data.button(turn.t("consent.yes"), button_data.Consent(True, code))],
             [button_data.button(turn.t("consent.no"), button_data.Consent(False, code))],
@@ -111,6 +118,7 @@ async def answer_consent(turn: Turn, code: str, agreed: bool, trial: Trial) -> N
         return
     if not agreed:
         await _count_refusal(turn.session, enrollment_code.site_id)
+        await record_reach(turn.session, enrollment_code.site_id, ReachStep.DECLINED, turn.now)
         await turn.say_text("consent.declined")
         return
     if await returning.was_allocated(turn.session, trial, turn.user_id):
@@ -125,6 +133,7 @@ async def answer_consent(turn: Turn, code: str, agreed: bool, trial: Trial) -> N
         site_id=enrollment_code.site_id,
         language=turn.language.value,
         consent_version=trial.protocol.study.consent_version,
+        consent_sha256=trial.protocol.consent.sha256(),
         consented_at=turn.now,
         step=IntakeStep.LANGUAGE,
         status=ParticipantStatus.ACTIVE,
@@ -185,6 +194,7 @@ async def _consume(session: AsyncSession, code: str, now: datetime) -> bool:
 async def _refuse_returning(turn: Turn, site_id: int) -> None:
     """A person who was allocated before (and erased their data) cannot draw again."""
     await returning.count_refusal(turn.session, site_id)
+    await record_reach(turn.session, site_id, ReachStep.REFUSED_RETURNING, turn.now)
     await turn.say_text("enroll.already_took_part")
 
 

@@ -10,6 +10,7 @@ from bot.db.study import Role
 from bot.services.directory import create_invite, deep_link, remove_staff, trial_counts
 from bot.services.participants.enrollment import create_codes
 from bot.services.peer_groups.ownership import ChatOwner, handover_notes
+from bot.services.reach import reach_by_site
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -77,4 +78,19 @@ async def show_trial(turn: Turn, _trial: Trial) -> None:
     """/trial: enrollment and allocation counts by stratum and arm, never who."""
     enrolled, rows = await trial_counts(turn.session)
     lines = "\n".join(f"{stratum} · {arm}: {count}" for stratum, arm, count in rows) or "–"
-    await turn.say_text("researcher.trial", enrolled=enrolled, lines=lines)
+    sites = [
+        turn.t(
+            "researcher.reach_site",
+            site=site.site,
+            codes=site.codes_issued,
+            links=site.reusable_links,
+            opens=site.links_opened,
+            shown=site.consent_shown,
+            consented=site.consented,
+            declined=site.declined,
+            allocated=site.allocated,
+        )
+        for site in await reach_by_site(turn.session)
+    ]
+    reach = "\n".join(sites) or "–"
+    await turn.say_text("researcher.trial", enrolled=enrolled, lines=lines, reach=reach)
