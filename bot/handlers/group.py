@@ -26,6 +26,7 @@ from bot.handlers.context import LotgenootContext
 from bot.services.peer_groups import binding, chat_activity, flags, follow, membership, moderation
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BindRequest, BotStanding
 from bot.services.peer_groups.moderation import GroupCommand
+from bot.services.peer_groups.together import hosting
 from bot.services.turns import PlaceRole
 
 log = logging.getLogger(__name__)
@@ -107,12 +108,14 @@ async def report(update: Update, context: LotgenootContext) -> None:
 
 async def moderate(update: Update, context: LotgenootContext) -> None:
     """/warn, /mute [duration], /unmute, /remove, /pin as a reply; the group's counsellor and
-    admins only."""
+    admins only, but for the one pin this week's host may ask for."""
     command, message = _command(update, context), update.effective_message
     if command is None or message is None or not message.text:
         return
     act = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    if act in moderation.ACTS:
+    if act == "pin":  # the group's counsellor and admins, or this week's host (once)
+        await run_turn(update, context, hosting.pin, command)
+    elif act in moderation.ACTS:
         await run_turn(update, context, moderation.moderate, act, command, roles=GROUP_STAFF)
 
 

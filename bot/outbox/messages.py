@@ -78,10 +78,17 @@ class OutboxKind(enum.StrEnum):
     GROUP_WELCOME = "group_welcome"
     GROUP_PROGRESS = "group_progress"
     CURRICULUM = "curriculum"
-    GROUP_DEPOSIT_CHEER = "group_deposit_cheer"
+    PROGRESS_SHARED = "progress_shared"
     COUNSELLOR_POST = "counsellor_post"
     ERASURE_EDIT = "erasure_edit"
     BROADCAST = "broadcast"
+    # a peer group's opt-in ingredients (bot.services.peer_groups: sharing, buddies, hosting)
+    TOGETHER_INVITE = "together_invite"
+    BUDDY_NEWS = "buddy_news"
+    BUDDY_LINE = "buddy_line"
+    BUDDY_CHEER = "buddy_cheer"
+    HOST_TOPIC = "host_topic"
+    HOST_POST = "host_post"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -121,11 +128,17 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.POOL_PLACEMENT: Priority.PERSONAL,  # placed past the wait limit, or cannot be
     OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
     OutboxKind.MODERATION_NOTE: Priority.PERSONAL,
+    OutboxKind.TOGETHER_INVITE: Priority.PERSONAL,  # what a member may choose in their group
+    OutboxKind.BUDDY_NEWS: Priority.PERSONAL,  # a buddy found, or a buddy who stopped
+    OutboxKind.BUDDY_LINE: Priority.PERSONAL,  # the week's line about one's buddy
+    OutboxKind.BUDDY_CHEER: Priority.PERSONAL,  # an encouragement a buddy chose to send
+    OutboxKind.HOST_TOPIC: Priority.PERSONAL,  # the week's topic, to its host
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,
     OutboxKind.CURRICULUM: Priority.BULK,
-    OutboxKind.GROUP_DEPOSIT_CHEER: Priority.BULK,
+    OutboxKind.PROGRESS_SHARED: Priority.BULK,  # a member's steps, by the name they chose
+    OutboxKind.HOST_POST: Priority.BULK,  # the week's topic, posted for its host
     OutboxKind.COUNSELLOR_POST: Priority.BULK,
     OutboxKind.ERASURE_EDIT: Priority.BULK,  # a group message edited after /delete took a name out
     OutboxKind.BROADCAST: Priority.BULK,

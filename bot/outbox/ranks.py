@@ -18,10 +18,14 @@ class Rank(enum.IntEnum):
     """An unsolicited private message's rank: the lowest number goes first."""
 
     # an invitation to take part: a follow-up questionnaire and its reminders, a retention
-    # question, the news of one's place in a group; these are never dropped, only delayed
+    # question; and news of one's place: in a group, beside a buddy. Never dropped, only delayed
     INVITATION = 1
-    CHECK_IN = 2  # a check-in prompt sent privately (the micro-randomized prompt)
-    CURRICULUM = 3  # the curriculum sent privately
+    # a check-in prompt sent privately (the micro-randomized prompt); the week's line about
+    # one's buddy, which SPEC §11.1 has ride along with the check-in
+    CHECK_IN = 2
+    # what the peer group offers, sent privately: the curriculum, the week's topic to its host,
+    # the invitation to opt in to the group's ingredients
+    CURRICULUM = 3
     REMINDER = 4  # a missed period's reminder; a reminder to join one's group
     ENCOURAGEMENT = 5
     POOL_UPDATE = 6  # how the wait for a peer group stands
@@ -40,10 +44,17 @@ class Exempt(enum.StrEnum):
 def budget_of(kind: OutboxKind) -> Rank | Exempt:
     """Where a kind stands with the daily budget."""
     match kind:
-        case OutboxKind.SURVEY_INVITATION | OutboxKind.SURVEY_REMINDER | OutboxKind.POOL_PLACEMENT:
+        case (
+            OutboxKind.SURVEY_INVITATION
+            | OutboxKind.SURVEY_REMINDER
+            | OutboxKind.POOL_PLACEMENT
+            | OutboxKind.BUDDY_NEWS
+        ):
             return Rank.INVITATION
-        case OutboxKind.PROMPT:
+        case OutboxKind.PROMPT | OutboxKind.BUDDY_LINE:
             return Rank.CHECK_IN
+        case OutboxKind.HOST_TOPIC | OutboxKind.TOGETHER_INVITE:
+            return Rank.CURRICULUM
         case OutboxKind.REMINDER | OutboxKind.JOIN_REMINDER:
             return Rank.REMINDER
         case OutboxKind.ENCOURAGEMENT:
@@ -68,6 +79,8 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             # the group link goes the moment a counsellor sets the group up: what the person
             # was promised when they joined the pool, not a nudge
             | OutboxKind.GROUP_LINK
+            | OutboxKind.BUDDY_CHEER  # a buddy chose to send it
+            | OutboxKind.HOST_POST  # the week's host tapped to post it
         ):
             return Exempt.HUMAN
         case (
@@ -86,7 +99,7 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             OutboxKind.GROUP_WELCOME
             | OutboxKind.GROUP_PROGRESS
             | OutboxKind.CURRICULUM
-            | OutboxKind.GROUP_DEPOSIT_CHEER
+            | OutboxKind.PROGRESS_SHARED
             | OutboxKind.COUNSELLOR_POST
         ):
             return Exempt.GROUP
@@ -117,7 +130,7 @@ QUIET_GROUP_POSTS = frozenset(
         OutboxKind.GROUP_WELCOME,
         OutboxKind.GROUP_PROGRESS,
         OutboxKind.CURRICULUM,
-        OutboxKind.GROUP_DEPOSIT_CHEER,
+        OutboxKind.PROGRESS_SHARED,
     }
 )
 RANKED_KINDS = tuple(str(kind) for kind in OutboxKind if isinstance(budget_of(kind), Rank))

@@ -34,6 +34,7 @@ from bot.db.study import (
     Site,
     SurveyAnswer,
 )
+from bot.db.together import GroupEvent
 from bot.db.types import UTCDateTime
 from experiments.outputs import RAW_COLUMNS
 
@@ -48,6 +49,7 @@ MODELS: dict[str, Any] = {
     "survey_answers": SurveyAnswer,
     "messages": OutboxMessage,
     "micro_decisions": MicroDecision,
+    "group_events": GroupEvent,
 }
 
 

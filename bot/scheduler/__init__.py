@@ -21,6 +21,7 @@ from bot.services.peer_groups.chat_activity import prune_flood_windows
 from bot.services.peer_groups.formation import form_groups
 from bot.services.peer_groups.pools import scan_pool_updates
 from bot.services.peer_groups.posts import scan_curriculum, scan_group_progress
+from bot.services.peer_groups.together.scan import scan_together
 from bot.services.processed_updates import forget_old_updates
 from bot.services.trial import Trial
 
@@ -106,6 +107,9 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates = await scan_pool_updates(session, runtime.trial, now)
         join_reminders = await scan_join_reminders(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
+        # before the topics: a week's host takes its topic from the bot's own post
+        together = await scan_together(session, runtime.trial, now)
+    async with runtime.database.transaction(background=True) as session:
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
@@ -116,7 +120,7 @@ async def scan_groups(runtime: Runtime) -> None:
         "group scan formed=%d filled=%d joined_running=%d not_placeable=%d assigned=%d "
         "progress=%d curriculum=%d "
         "inactive_counsellors=%d small_groups=%d pool_updates=%d join_reminders=%d "
-        "overdue_pools=%d",
+        "overdue_pools=%d invited=%d buddy_lines=%d hosts=%d",
         len(formation.formed),
         formation.filled,
         formation.past_wait.joined,
@@ -129,6 +133,9 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates,
         join_reminders,
         alerts.overdue_pools,
+        together.invited,
+        together.buddy_lines,
+        together.hosts,
     )
 
 

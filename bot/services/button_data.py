@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from bot.outbox import Button
 from experiments.protocol import TRACKS, Language, Track
@@ -34,7 +34,17 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
 
 # what a person can do by one tap besides logging (participants/shortcuts.py): the same service
 # as the command of that name
-SHORTCUTS: Final = ("survey", "goal", "language", "pause", "resume", "stop", "mydata", "delete")
+SHORTCUTS: Final = (
+    "survey",
+    "goal",
+    "language",
+    "pause",
+    "resume",
+    "stop",
+    "mydata",
+    "delete",
+    "together",
+)
 
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
@@ -200,6 +210,36 @@ class CloseTicket:
     ticket_id: int
 
 
+# A member's choices in their peer group (peer_groups/together): the menu, switching sharing, a
+# buddy or hosting on and off, confirming the name shown, an encouragement to a buddy (pair,
+# buddy's participant number), the week's topic posted for its host (host week number).
+TogetherAction = Literal[
+    "menu",
+    "share_on",
+    "share_off",
+    "buddy_on",
+    "buddy_off",
+    "host_on",
+    "host_off",
+    "rename",
+    "name_ok",
+    "name_other",
+    "name_no",
+    "cheer",
+    "host_post",
+]
+TOGETHER_ACTIONS: Final[tuple[TogetherAction, ...]] = get_args(TogetherAction)
+_TOGETHER_NUMBERS: Final[dict[str, int]] = {"cheer": 2, "host_post": 1}
+
+
+@dataclass(frozen=True)
+class Together:
+    """A tap about the member's group choices; `numbers` name what it is about (see above)."""
+
+    action: TogetherAction
+    numbers: tuple[int, ...] = ()
+
+
 STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
 
 Press = (
@@ -225,6 +265,7 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
+    | Together
     | AskAboutPlacement
 )
 
@@ -296,6 +337,8 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
+        case Together(action, numbers):
+            return ":".join(["tg", action, *(str(number) for number in numbers)])
         case AskAboutPlacement():
             return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
@@ -362,9 +405,23 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
+        case "tg", [action, *numbers] if _together(action, numbers):
+            return Together(_TOGETHER[action], tuple(int(number) for number in numbers))
         case "pool", ["ask"]:
             return AskAboutPlacement()
     return None
+
+
+_TOGETHER: Final[dict[str, TogetherAction]] = {action: action for action in TOGETHER_ACTIONS}
+
+
+def _together(action: str, numbers: list[str]) -> bool:
+    expected = _TOGETHER_NUMBERS.get(action, 0)
+    return (
+        action in _TOGETHER
+        and len(numbers) == expected
+        and all(_positive(number) for number in numbers)
+    )
 
 
 def _positive(number: str) -> bool:

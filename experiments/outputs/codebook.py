@@ -8,9 +8,17 @@ from dataclasses import dataclass
 import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.protocol import InstrumentNotFound, Protocol, load_instrument
-from experiments.records import EventKind
+from experiments.records import EventKind, GroupEventKind
 
-__all__ = ["Variable", "build_codebook", "codebook_frame", "codebook_markdown", "labelled"]
+__all__ = [
+    "EVENT_LABELS",
+    "GROUP_EVENT_LABELS",
+    "Variable",
+    "build_codebook",
+    "codebook_frame",
+    "codebook_markdown",
+    "labelled",
+]
 
 _LABELS = {
     "pseudonym": "Participant pseudonym (keyed HMAC of the internal id)",
@@ -99,6 +107,10 @@ _TABLE_LABELS = {
     ): "Micro-randomized component (reminder, encouragement, prompt)",
     ("micro_decisions", "week"): "Participant's week of the decision point (1 = first)",
     ("micro_decisions", "site"): "Site where the participant enrolled",
+    ("group_events", "group_event_id"): "Group event number",
+    ("group_events", "kind"): "What happened to the group (no person: SPEC §11.5)",
+    ("group_events", "week_start"): "Start of the group's week it is about, UTC",
+    ("group_events", "quantity"): "How many (see the kind)",
 }
 # every kind of event the bot records, in words (a test checks none is missing); new kinds go
 # last, so the SPSS and Stata codes of the ones before them stay the same.
@@ -131,10 +143,33 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
     EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
     EventKind.TRAINING_CORRECTION: "Correction of a training (Undo; quantity -1)",
+    EventKind.SHARING_ON: "Chose to have their steps shown in their group (name confirmed)",
+    EventKind.SHARING_OFF: "Stopped having their steps shown in their group",
+    EventKind.PROGRESS_SHARED: "A step of theirs shown in their group (detail_step)",
+    EventKind.BUDDY_ON: "Asked for a buddy in their group (name confirmed)",
+    EventKind.BUDDY_OFF: "No longer wants a buddy (detail_how: self, left_group, erased)",
+    EventKind.BUDDY_PAIRED: "Paired with a buddy (detail_pair; detail_size 2, or 3 for a trio)",
+    EventKind.BUDDY_UNPAIRED: "Out of a buddy pair (detail_why: stopped, buddy_left, regrouped)",
+    EventKind.BUDDY_LINE: "Got the week's private line about their buddy",
+    EventKind.BUDDY_CHEER: "Sent their buddy the fixed encouragement",
+    EventKind.HOST_ON: "Volunteered to host a week of their group",
+    EventKind.HOST_OFF: "Withdrew from hosting",
+    EventKind.HOST_WEEK: "Hosted a week of their group (detail_topic: curriculum week, 0: none)",
+    EventKind.HOST_TOPIC_POSTED: "As host, had the bot post the week's topic naming them",
+    EventKind.HOST_PIN: "As host, had a message pinned in their group",
     EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
     "detail_reason, detail_until)",
     EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
     "detail_reason)",
+}
+# every kind of group event, in words (a test checks none is missing)
+GROUP_EVENT_LABELS: dict[GroupEventKind, str] = {
+    GroupEventKind.BUDDY_ROUND: "The week's buddy lines went out (quantity: members who got one)",
+    GroupEventKind.HOST_WEEK: "A host week began (quantity: 1 with a volunteer host, 0 without)",
+    GroupEventKind.HOST_TOPIC_BY_TAP: "The bot posted the week's topic for its host, naming them",
+    GroupEventKind.HOST_TOPIC_OWN_WORDS: "The host wrote in the group after getting the topic",
+    GroupEventKind.HOST_TOPIC_BY_BOT: "The host did neither within a day: the bot posted the topic",
+    GroupEventKind.PROGRESS_SHARED: "A member's step shown in the group, by their chosen name",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {
@@ -153,6 +188,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "cancelled": "Cancelled before sending",
     },
     "events.kind": {str(kind): label for kind, label in EVENT_LABELS.items()},
+    "group_events.kind": {str(kind): label for kind, label in GROUP_EVENT_LABELS.items()},
     "groups.status": {
         "awaiting_bind": "Formed, waiting for its Telegram group",
         "active": "Active",
@@ -221,7 +257,11 @@ def build_codebook(
 
 
 def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | None) -> Variable:
-    label = _TABLE_LABELS.get((table, column)) or _LABELS.get(column) or _dynamic_label(column)
+    label = (
+        _TABLE_LABELS.get((table, column))
+        or _LABELS.get(column)
+        or _dynamic_label(column, protocol)
+    )
     if table in ("groups", "memberships") and column not in _LABELS:
         label = f"Peer group{' membership' if table == 'memberships' else ''}: {label}"
     values: tuple[tuple[str, str], ...] = ()
@@ -230,11 +270,15 @@ def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | N
     return Variable(table, column, _type(series), label[:80], values)
 
 
-def _dynamic_label(column: str) -> str:
+def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     if column.startswith("baseline_"):
         instrument_id = column.removeprefix("baseline_")
         try:
-            instrument = load_instrument(instrument_id)
+            instrument = (
+                protocol.questionnaires.instrument(instrument_id)
+                if protocol is not None
+                else load_instrument(instrument_id)
+            )
         except InstrumentNotFound:
             return f"Baseline score: {instrument_id}"
         low, high = instrument.score_range()

@@ -161,4 +161,5 @@ _CUTS: dict[str, _Cut] = {
     "micro_decisions": _rows_until("decision_at"),
     "groups": _groups,
     "memberships": _memberships,
+    "group_events": _rows_until("occurred_at"),
 }

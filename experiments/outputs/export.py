@@ -55,6 +55,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "memberships": "group_id participant_id",
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
+        "group_events": "id group_id kind week_start quantity occurred_at",
     }.items()
 }
 TABLES = (
@@ -68,6 +69,7 @@ TABLES = (
     "groups",
     "memberships",
     "micro_decisions",
+    "group_events",
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -137,6 +139,7 @@ def build_tables(
         for name, frame in tables.items()
     }
     tables["groups"] = _groups(raw["groups"], shift)
+    tables["group_events"] = _group_events(raw["group_events"], shift)
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
@@ -327,6 +330,25 @@ def _groups(groups: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
     return frame
 
 
+def _group_events(events: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
+    """What happened to each group without a person (SPEC §11.5), dates shifted per group."""
+    frame = _utc(
+        pd.DataFrame(
+            {
+                "group_event_id": events["id"].astype("int64"),
+                "group_id": events["group_id"].astype("int64"),
+                "kind": events["kind"],
+                "week_start": events["week_start"],
+                "quantity": events["quantity"].astype("Int64"),
+                "occurred_at": events["occurred_at"],
+            }
+        )
+    )
+    frame["week_start"] = pd.to_datetime(frame["week_start"], utc=True)
+    shift.apply(frame, frame["group_id"].astype("Int64"), shift.pseudonymizer.group_offset)
+    return frame
+
+
 def survey_scores(
     answers: pd.DataFrame, participants: pd.DataFrame, protocol: Protocol | None = None
 ) -> pd.DataFrame:
@@ -377,7 +399,11 @@ def _score(
     age_band = band if isinstance(band, str) else None
     try:
         if (instrument_id, age_band) not in selections:
-            instrument = load_instrument(instrument_id)
+            instrument = (
+                protocol.questionnaires.instrument(instrument_id)
+                if protocol is not None
+                else load_instrument(instrument_id)
+            )
             selected: Collection[str] | None = None
             if protocol is not None:
                 selected = protocol.questionnaires.items_for(instrument_id, age_band)

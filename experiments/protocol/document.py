@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -37,7 +38,7 @@ from experiments.protocol.messaging import (
 )
 from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
-from experiments.protocol.questionnaire_plan import QuestionnairePlan
+from experiments.protocol.questionnaire_plan import INSTRUMENT_FOLDER, QuestionnairePlan
 from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
 from experiments.protocol.sections import (
     Arm,
@@ -137,6 +138,17 @@ class Protocol(BaseModel):
     def source_bytes(self) -> bytes | None:
         """The protocol file's bytes, when it was loaded from a file."""
         return self._source
+
+    def sha256(self) -> str | None:
+        """What a registration records: the SHA-256 of the protocol file's bytes, or, when the
+        study names instrument files of its own, of those bytes followed by a line
+        `<path> <file's SHA-256>` per file, so a changed instrument changes the hash too.
+        None for a protocol not loaded from a file."""
+        if self._source is None:
+            return None
+        files = self.questionnaires.file_hashes()
+        listed = "".join(f"\n{path} {digest}" for path, digest in files.items())
+        return hashlib.sha256(self._source + listed.encode("utf-8")).hexdigest()
 
     @property
     def source_text(self) -> str | None:
@@ -319,11 +331,15 @@ def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             )
 
 
-def validate_protocol(data: Mapping[str, Any]) -> Protocol:
-    """Validate protocol data (as parsed from TOML); raise ProtocolError listing every problem."""
+def validate_protocol(data: Mapping[str, Any], folder: Path | None = None) -> Protocol:
+    """Validate protocol data (as parsed from TOML); raise ProtocolError listing every problem.
+
+    `folder` is where the protocol file lies: the study's own instrument files are read from
+    there (`[questionnaires] files`)."""
     collected: list[tuple[str, str]] = []
+    context: dict[str, Any] = {_COLLECT: collected, INSTRUMENT_FOLDER: folder}
     try:
-        protocol = Protocol.model_validate(data, context={_COLLECT: collected})
+        protocol = Protocol.model_validate(data, context=context)
     except ValidationError as error:
         raise ProtocolError(problems_from(error)) from None
     if collected:
@@ -331,13 +347,13 @@ def validate_protocol(data: Mapping[str, Any]) -> Protocol:
     return protocol
 
 
-def parse_protocol(text: str, source: str = "protocol") -> Protocol:
+def parse_protocol(text: str, source: str = "protocol", folder: Path | None = None) -> Protocol:
     """Validate protocol TOML text; raise ProtocolError listing every problem."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ProtocolError([f"{source}: TOML syntax error: {error}"]) from None
-    return validate_protocol(data)
+    return validate_protocol(data, folder)
 
 
 def load_protocol(path: str | Path) -> Protocol:
@@ -350,6 +366,6 @@ def load_protocol(path: str | Path) -> Protocol:
         raise ProtocolError([f"{file}: cannot read the file ({error.strerror})"]) from None
     except UnicodeDecodeError:
         raise ProtocolError([f"{file}: not UTF-8 text"]) from None
-    protocol = parse_protocol(text, str(file))
+    protocol = parse_protocol(text, str(file), file.parent)
     protocol._source = data
     return protocol

@@ -206,6 +206,14 @@ class Schedule(_Section):
         return value
 
 
+# A protocol-wide public cheer named members who never chose to be named; members now opt in.
+RETIRED_CHEER = (
+    "retired: remove it; to show members' steps in their group, give the arm (or the group "
+    'factorial) the component "progress_sharing": each member then chooses in their private '
+    "chat whether to share, under a name they confirm"
+)
+
+
 class Groups(_Section):
     """Peer-group sizes and moderation settings."""
 
@@ -217,7 +225,6 @@ class Groups(_Section):
     warning_limit: int = Field(default=3, ge=1)
     silent_after: PositiveDuration = timedelta(days=7)
     counsellor_inactive_after: PositiveDuration = timedelta(days=7)
-    public_deposit_congratulation: bool = False
     # Past `pool_max_wait`: the smallest group that may form (counted as min_size if larger),
     # how far a running group may grow past max_size to take someone in, and which comes first.
     smallest_size: int = Field(default=3, ge=2)
@@ -225,6 +232,13 @@ class Groups(_Section):
     placement_order: tuple[PlacementStep, ...] = Field(
         default=("running_group", "smaller_group"), min_length=1
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: object) -> object:
+        if isinstance(data, dict) and "public_deposit_congratulation" in data:
+            raise problem(RETIRED_CHEER, "public_deposit_congratulation")
+        return data
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> Self:

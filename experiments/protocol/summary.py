@@ -89,10 +89,8 @@ def _schedule(protocol: Protocol) -> list[str]:
 
 def _groups(protocol: Protocol) -> list[str]:
     groups = protocol.groups
-    public = "on" if groups.public_deposit_congratulation else "off"
     return [
-        f"Groups: {groups.min_size}–{groups.max_size} members; public deposit congratulations "
-        f"{public}",
+        f"Groups: {groups.min_size}–{groups.max_size} members",
         f"  flood control {groups.flood_messages} messages in {words(groups.flood_window)} → "
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
@@ -151,6 +149,11 @@ def _questionnaires(protocol: Protocol) -> list[str]:
     for omission in plan.omit:
         who = ", ".join(omission.age_bands) if omission.age_bands else "everyone"
         lines.append(f"  leaving out {', '.join(omission.items)} for {who}")
+    for entry in plan.study_instruments:
+        lines.append(
+            f"  the study's own instrument {entry.instrument.id}: {entry.path} "
+            f"(sha256 {entry.sha256[:12]}, in the registered hash)"
+        )
     return lines
 
 

@@ -41,7 +41,6 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "survey_reminder": _SURVEY,
     "group_progress_savings": frozenset({"active", "members"}),
     "group_progress_jobsearch": frozenset({"active", "members", "applications"}),
-    "group_deposit_congratulation": frozenset({"member"}),
     "curriculum_prompt": frozenset({"week", "topic"}),
 }
 
@@ -122,8 +121,18 @@ class Templates(BaseModel):
     survey_reminder: Template
     group_progress_savings: Template
     group_progress_jobsearch: Template
-    group_deposit_congratulation: Template
     curriculum_prompt: Template
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: object) -> object:
+        if isinstance(data, dict) and "group_deposit_congratulation" in data:
+            raise problem(
+                "retired with groups.public_deposit_congratulation: remove it; a member who "
+                'opts in to "progress_sharing" is shown in the bot\'s own words',
+                "group_deposit_congratulation",
+            )
+        return data
 
     @model_validator(mode="after")
     def _known_placeholders(self) -> Self:

@@ -15,8 +15,10 @@ from experiments.records.events import (
     LOGGED_KINDS,
     MESSAGE_BUDGET_KINDS,
     TICKET_KINDS,
+    TOGETHER_KINDS,
     EventKind,
 )
+from experiments.records.group_events import GroupEventKind
 from experiments.records.ledger import (
     CORRECTS,
     EVER,
@@ -45,10 +47,12 @@ __all__ = [
     "MESSAGE_BUDGET_KINDS",
     "NOTHING",
     "TICKET_KINDS",
+    "TOGETHER_KINDS",
     "WEEKDAYS",
     "Counted",
     "Done",
     "EventKind",
+    "GroupEventKind",
     "Logged",
     "Step",
     "Weekday",

@@ -34,6 +34,22 @@ class EventKind(enum.StrEnum):
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
+    # a peer group's opt-in ingredients (progress_sharing, buddy, host_rotation): choices and
+    # what came of them; the name a member chose is never part of an event
+    SHARING_ON = "sharing_on"
+    SHARING_OFF = "sharing_off"
+    PROGRESS_SHARED = "progress_shared"
+    BUDDY_ON = "buddy_on"
+    BUDDY_OFF = "buddy_off"
+    BUDDY_PAIRED = "buddy_paired"
+    BUDDY_UNPAIRED = "buddy_unpaired"
+    BUDDY_LINE = "buddy_line"
+    BUDDY_CHEER = "buddy_cheer"
+    HOST_ON = "host_on"
+    HOST_OFF = "host_off"
+    HOST_WEEK = "host_week"
+    HOST_TOPIC_POSTED = "host_topic_posted"
+    HOST_PIN = "host_pin"
     # an unsolicited private message that waited (the day's budget was spent, quiet hours, a
     # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
     MESSAGE_DEFERRED = "message_deferred"
@@ -65,6 +81,23 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_ANSWERED,
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
+)
+# A member's opt-in ingredients of their peer group (SPEC §11.4: every visibility is opt-in).
+TOGETHER_KINDS: Final = (
+    EventKind.SHARING_ON,
+    EventKind.SHARING_OFF,
+    EventKind.PROGRESS_SHARED,
+    EventKind.BUDDY_ON,
+    EventKind.BUDDY_OFF,
+    EventKind.BUDDY_PAIRED,
+    EventKind.BUDDY_UNPAIRED,
+    EventKind.BUDDY_LINE,
+    EventKind.BUDDY_CHEER,
+    EventKind.HOST_ON,
+    EventKind.HOST_OFF,
+    EventKind.HOST_WEEK,
+    EventKind.HOST_TOPIC_POSTED,
+    EventKind.HOST_PIN,
 )
 # What became of the bot's own messages nobody asked for: detail_message (its kind),
 # detail_reason, and for a deferral detail_until.

@@ -6,14 +6,18 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from experiments.outputs.codebook import EVENT_LABELS
-from experiments.records import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind
+from experiments.outputs.codebook import EVENT_LABELS, GROUP_EVENT_LABELS
+from experiments.records import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind, GroupEventKind
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_event_kind_has_a_codebook_label() -> None:
     assert set(EVENT_LABELS) == set(EventKind)
+
+
+def test_every_group_event_kind_has_a_codebook_label() -> None:
+    assert set(GROUP_EVENT_LABELS) == set(GroupEventKind)
 
 
 def test_kinds_are_spelled_in_one_place() -> None:

@@ -117,17 +117,25 @@ def test_template_missing_in_one_language_is_refused(study_data: dict[str, Any])
 
 
 def test_template_languages_must_share_placeholders(study_data: dict[str, Any]) -> None:
-    study_data["templates"]["group_deposit_congratulation"]["en"] = "Someone saved. Well done!"
+    study_data["templates"]["curriculum_prompt"]["en"] = "Topic: {topic}"
     assert problems(study_data) == [
-        "templates.group_deposit_congratulation: nl and en use different placeholders: "
-        "{member} only in nl"
+        "templates.curriculum_prompt: nl and en use different placeholders: {week} only in nl"
     ]
 
 
 def test_unknown_placeholder_is_refused(study_data: dict[str, Any]) -> None:
-    study_data["templates"]["group_deposit_congratulation"] = {"nl": "{naam}!", "en": "{naam}!"}
+    study_data["templates"]["curriculum_prompt"] = {"nl": "{naam}!", "en": "{naam}!"}
     (line,) = problems(study_data)
-    assert line.startswith("templates.group_deposit_congratulation: unknown placeholder {naam}")
+    assert line.startswith("templates.curriculum_prompt: unknown placeholder {naam}")
+
+
+def test_the_retired_public_cheer_says_what_to_use_instead(study_data: dict[str, Any]) -> None:
+    study_data["groups"]["public_deposit_congratulation"] = False
+    study_data["templates"]["group_deposit_congratulation"] = {"nl": "{member}!", "en": "{member}!"}
+    cheer, template = problems(study_data)
+    assert cheer.startswith("groups.public_deposit_congratulation: retired")
+    assert '"progress_sharing"' in cheer
+    assert template.startswith("templates.group_deposit_congratulation: retired")
 
 
 def test_age_bands_without_gaps(study_data: dict[str, Any]) -> None:

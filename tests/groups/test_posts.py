@@ -1,4 +1,5 @@
-"""Weekly group progress and curriculum topics on schedule; deposit cheers; no group text kept."""
+"""Weekly group progress and curriculum topics on schedule; nobody named unasked; no group text
+kept."""
 
 from __future__ import annotations
 
@@ -107,21 +108,7 @@ async def test_a_week_without_job_search_steps_gets_a_neutral_prompt(
 
 
 @SQLITE_ONLY
-async def test_deposit_is_cheered_in_the_group_once_a_week_when_the_protocol_says_so(
-    sandbox: TelegramSandbox, database: Database, clock: FakeClock
-) -> None:
-    async with group_bot(sandbox, database, clock, public_deposit_congratulation=True) as runtime:
-        _leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        await _deposit(anna, "10")
-        await _deposit(anna, "2")
-        await _handled(sandbox, chat, anna)
-    cheer = "group_deposit_congratulation"
-    cheers = [t for t in texts(chat.messages) if protocol_said(t, cheer)]
-    assert cheers == [protocol_text(cheer, member=anna.first_name)]
-
-
-@SQLITE_ONLY
-async def test_no_cheer_in_the_group_by_default(
+async def test_nobody_is_named_in_the_group_by_default(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:

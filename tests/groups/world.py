@@ -29,7 +29,7 @@ from bot.services.directory import create_invite
 from bot.services.peer_groups.membership import WELCOME_BURST
 from bot.services.peer_groups.pools import enter_pool
 from bot.services.turns import StaffDirectory
-from experiments.protocol import Groups, Protocol
+from experiments.protocol import Component, Groups, Protocol
 from tests.conftest import ENGINES
 from tests.e2e.conftest import runtime_for
 
@@ -54,13 +54,23 @@ async def group_bot(
     *,
     small: bool = True,
     admins: Sequence[SandboxUser] = (),
+    components: Sequence[str] = (),
     **group_settings: Any,
 ) -> AsyncIterator[Runtime]:
-    """A running bot on the shipped protocol (groups of 3 to 5 unless `small` is False)."""
+    """A running bot on the shipped protocol (groups of 3 to 5 unless `small` is False), its
+    peer arm with `components` added."""
     runtime = runtime_for(sandbox, database, clock)
     protocol = runtime.trial.protocol
     if small or group_settings:
         protocol = small_groups(protocol, **group_settings)
+    if components:
+        arms = tuple(
+            arm.model_copy(update={"components": (*arm.components, *map(Component, components))})
+            if arm.name == "peer"
+            else arm
+            for arm in protocol.arms
+        )
+        protocol = protocol.model_copy(update={"arms": arms})
     staff = StaffDirectory(frozenset(a.id for a in admins))
     runtime.trial = replace(runtime.trial, protocol=protocol, staff=staff)
     async with running(build_application(runtime)):

@@ -24,11 +24,12 @@ from bot.db.study import (
     Site,
     SurveyAnswer,
 )
+from bot.db.together import GroupEvent, MemberChoices
 from bot.outbox.messages import Priority
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
 from experiments.protocol import load_protocol
-from experiments.records import EventKind
+from experiments.records import EventKind, GroupEventKind
 from tests.experiments.shipped import STUDY_FILE
 
 SEED = "research-test-allocation-seed"
@@ -196,3 +197,24 @@ async def add_peer_group(database: Database, participant_ids: list[int], clock: 
                     warnings=0,
                 )
             )
+        await session.flush()
+        # the one name Lotgenoot keeps (a member's chosen name) and a group's own event
+        session.add(
+            MemberChoices(
+                participant_id=participant_ids[0],
+                group_id=group.id,
+                shown_name=FIRST_NAMES[0],
+                pending_name=FIRST_NAMES[1],
+                sharing_since=now + timedelta(days=12),
+                hosted=0,
+            )
+        )
+        session.add(
+            GroupEvent(
+                group_id=group.id,
+                kind=GroupEventKind.HOST_WEEK,
+                week_start=now + timedelta(days=12),
+                quantity=1,
+                occurred_at=now + timedelta(days=12),
+            )
+        )

@@ -83,7 +83,7 @@ async def test_no_telegram_id_name_or_username_in_any_format(
     for file_format in FORMATS:
         out = tmp_path / file_format
         await export_to(database, out, "--format", file_format)
-        assert len(list(out.iterdir())) == 11
+        assert len(list(out.iterdir())) == 12
         assert leaks(out) == []
 
 

@@ -28,6 +28,7 @@ from bot.services.button_data import (
     Shortcut,
     Steps,
     TicketReply,
+    Together,
     Undo,
     decode,
     encode,
@@ -36,6 +37,7 @@ from experiments.protocol import Language, Track
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
+_NUMBERS = {"cheer": 2, "host_post": 1}  # how many numbers each group-choice tap names
 offer_ids = st.integers(min_value=1, max_value=9_999_999_999)
 presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(Consent, st.booleans(), tokens),
@@ -62,6 +64,11 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(GoOn, tokens),
     st.just(AskAboutPlacement()),
     st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
+    st.builds(
+        lambda action, numbers: Together(action, tuple(numbers[: _NUMBERS.get(action, 0)])),
+        st.sampled_from(button_data.TOGETHER_ACTIONS),
+        st.lists(amounts, min_size=2, max_size=2),
+    ),
 )
 
 
@@ -117,6 +124,10 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "tkt:0:1",
         "tkt:1",
         "tktx:-3",
+        "tg:dance",  # no such group choice
+        "tg:cheer:3",  # an encouragement names its pair and the buddy
+        "tg:menu:1",
+        "tg:host_post:0",
         "do:undo",  # not a shortcut: only what the help offers to tap
         "do:",
         "do:pause:now",

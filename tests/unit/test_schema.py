@@ -15,6 +15,7 @@ import bot.db.groups
 import bot.db.micro
 import bot.db.offers
 import bot.db.study
+import bot.db.together
 from bot.db.base import Base
 from bot.db.engine import Database
 

@@ -7,9 +7,18 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-# Registers the trial's, the groups', the registrations', the inbox's and the micro-randomized
-# decisions' tables.
-from bot.db import delivery, groups, micro, offers, registration, study, tickets  # noqa: F401
+# Registers the trial's, the groups' (with their opt-in ingredients'), the registrations', the
+# inbox's and the micro-randomized decisions' tables.
+from bot.db import (  # noqa: F401
+    delivery,
+    groups,
+    micro,
+    offers,
+    registration,
+    study,
+    tickets,
+    together,
+)
 from bot.db.base import Base
 from bot.db.engine import create_engine
 

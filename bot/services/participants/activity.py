@@ -15,7 +15,7 @@ from bot.services.ledger import ledger_of
 from bot.services.participants import offers
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.participants.offers import Offered
-from bot.services.peer_groups.posts import congratulate_deposit
+from bot.services.peer_groups.together.sharing import share_step
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -138,7 +138,7 @@ async def _deposit(
 ) -> None:
     await _deposit_feedback(turn, participant, cents, trial)
     await _record(turn, participant, EventKind.DEPOSIT, amount_cents=cents, dedupe_key=dedupe_key)
-    await congratulate_deposit(turn.session, participant, turn.incoming.first_name, trial, turn.now)
+    await share_step(turn.session, participant, DEPOSIT, trial, turn.now)
 
 
 async def action(turn: Turn, trial: Trial, kind: str, typed_count: str | None = None) -> None:
@@ -244,6 +244,7 @@ async def _action_feedback(
     params = {"action": named, "period_count": str(applications), "goal": str(goal)}
     reached = kind == "applied" and 0 < goal <= applications
     await _feedback(turn, participant, "action", params, trial, reached=reached)
+    await share_step(turn.session, participant, kind, trial, turn.now)
 
 
 async def _feedback(

@@ -29,6 +29,7 @@ from bot.services.button_data import (
     Later,
     Shortcut,
     Steps,
+    Together,
     TypeInstead,
     Undo,
 )
@@ -47,6 +48,7 @@ from bot.services.participants import (
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
+from bot.services.peer_groups.together import menu as together
 from bot.services.runner import Service
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -61,6 +63,7 @@ SHORTCUT_SERVICES: dict[str, Service] = {
     "stop": participation.ask_stop,
     "mydata": participation.my_data,
     "delete": deletion.ask_delete,
+    "together": together.show,
 }
 
 
@@ -124,6 +127,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await intake.go_on(turn, trial)
         case GoOn():
             await surveys.continue_survey(turn, trial)
+        case Together():
+            await together.press(turn, trial, request)
         case AskAboutPlacement():
             await ask_about_placement(turn, trial)
 
@@ -139,6 +144,8 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
+        if await together.typed(turn, trial, words):  # the name shown in their group
+            return
         if not await tickets.typed(turn, words, trial):  # the question after a bare /ask
             await intents.answer(turn, words, trial)
     else:
