@@ -61,6 +61,8 @@ class PeerGroup(Base):
     formed_size: Mapped[int]
     status: Mapped[GroupStatus] = mapped_column(string_enum(GroupStatus))
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
+    # when the counsellor got the group: their first chance to act on it
+    counsellor_since: Mapped[datetime | None]
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     formed_at: Mapped[datetime]
     bound_at: Mapped[datetime | None]

@@ -239,6 +239,8 @@ class StaffMember(Base):
     joined_at: Mapped[datetime]
     last_active_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+    # the language they chose for their views and alerts (None: not chosen yet)
+    language: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (UniqueConstraint("telegram_user_id", "role"),)
 

@@ -10,6 +10,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Invite, Participant, Role, StaffMember
+from bot.i18n import Language
+from bot.outbox import Button
+from bot.services import button_data
 from bot.services.turns import Turn
 
 INVITE_PREFIX = "staff_"
@@ -91,8 +94,34 @@ async def accept_invite(turn: Turn, token: str) -> None:
         turn.session.add(member)
         await turn.session.flush()
     member.active = True
+    member.language = member.language or turn.language.value
     invite.staff_member_id = member.id
     await turn.say_text(f"staff.welcome_{invite.role.value}")
+    await turn.say_text("staff.language_ask", buttons=[language_buttons()])
+
+
+def language_buttons() -> list[Button]:
+    """Nederlands / English, each in its own words."""
+    return [
+        button_data.button("Nederlands", button_data.ChooseLanguage(Language.NL)),
+        button_data.button("English", button_data.ChooseLanguage(Language.EN)),
+    ]
+
+
+async def choose_staff_language(turn: Turn, language: Language) -> bool:
+    """A staff member's language button: their views and alerts from now on are written in it.
+    False for someone who holds no staff role."""
+    chosen = await turn.session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == turn.user_id, StaffMember.active)
+        .values(language=language.value)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not chosen.rowcount:  # type: ignore[attr-defined]
+        return False
+    turn.language = language
+    await turn.say_text("language.changed")
+    return True
 
 
 async def _claim(turn: Turn, token: str) -> bool:

@@ -157,6 +157,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.HOST_WEEK: "Hosted a week of their group (detail_topic: curriculum week, 0: none)",
     EventKind.HOST_TOPIC_POSTED: "As host, had the bot post the week's topic naming them",
     EventKind.HOST_PIN: "As host, had a message pinned in their group",
+    EventKind.TICKET_REOPENED: "Participant wrote again about an answered question",
     EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
     "detail_reason, detail_until)",
     EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "

@@ -92,14 +92,17 @@ from experiments.protocol.sections import (
 from experiments.protocol.strata import stratum_key
 from experiments.protocol.summary import summarize
 from experiments.protocol.templates import (
+    COUNTS,
     PLACEHOLDERS,
     LocalizedText,
     Template,
     Templates,
     placeholders_in,
+    plain_forms,
 )
 
 __all__ = [
+    "COUNTS",
     "COVARIATES",
     "DEFAULT_AGE_BANDS",
     "EVENT_OUTCOMES",
@@ -177,6 +180,7 @@ __all__ = [
     "parse_duration",
     "parse_protocol",
     "placeholders_in",
+    "plain_forms",
     "plan_problems",
     "protocol_sha256",
     "registration_status",

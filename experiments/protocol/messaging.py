@@ -14,7 +14,7 @@ from experiments.protocol.durations import NonNegativeDuration, PositiveDuration
 from experiments.protocol.errors import problem
 from experiments.protocol.languages import Language
 from experiments.protocol.sections import Track
-from experiments.protocol.templates import PLACEHOLDERS, Template, Templates
+from experiments.protocol.templates import COUNTS, PLACEHOLDERS, Template, Templates
 
 __all__ = [
     "MIN_REMINDER_WORDINGS",
@@ -75,6 +75,10 @@ class ReminderVariant(Template):
             names = ", ".join(f"{{{name}}}" for name in sorted(unknown))
             offered = ", ".join(f"{{{name}}}" for name in sorted(allowed))
             raise problem(f"unknown placeholder {names}; a reminder offers {offered}")
+        not_counts = self.selectors - COUNTS.get(f"reminder_{self.track}", frozenset())
+        if not_counts:
+            names = ", ".join(f"{{{name}}}" for name in sorted(not_counts))
+            raise problem(f"{names} is no number, so it cannot choose a plural form")
         return self
 
 

@@ -285,10 +285,13 @@ class GroupFactorial(_Section):
 
 
 class Limits(_Section):
-    """Upper bounds on what one message may log, to catch typing mistakes."""
+    """Upper bounds on what one message may log, to catch typing mistakes, and how long a
+    question with buttons to tap (how much? how many? record this?) may be answered."""
 
     max_deposit_cents: int = Field(default=1_000_000, ge=1)
     max_applications_per_log: int = Field(default=20, ge=1)
+    # an unanswered question expires after this (and always when its period has ended)
+    question_lifetime: PositiveDuration = timedelta(hours=24)
 
 
 class Corrections(_Section):
@@ -384,6 +387,9 @@ class Inbox(_Section):
 
     remind_after: PositiveDuration = timedelta(hours=24)
     escalate_after: PositiveDuration = timedelta(hours=72)
+    # an answered ticket closes by itself this long after its latest answer, unless the
+    # participant writes again (which reopens it)
+    close_answered_after: PositiveDuration = timedelta(days=7)
     # a closed ticket's question text is forgotten this long after it was closed
     retention: NonNegativeDuration = timedelta(days=30)
     max_question_chars: int = Field(default=1000, ge=20, le=4000)

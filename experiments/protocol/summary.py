@@ -182,8 +182,9 @@ def _inbox(protocol: Protocol) -> str:
     inbox = protocol.inbox
     return (
         f"Counsellor inbox ({', '.join(arms)}): unanswered questions reminded after "
-        f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; their text "
-        f"kept {words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+        f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; answered "
+        f"ones closed after {words(inbox.close_answered_after)}; their text kept "
+        f"{words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
     )
 
 

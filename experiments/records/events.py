@@ -34,6 +34,7 @@ class EventKind(enum.StrEnum):
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
+    TICKET_REOPENED = "ticket_reopened"
     # a peer group's opt-in ingredients (progress_sharing, buddy, host_rotation): choices and
     # what came of them; the name a member chose is never part of an event
     SHARING_ON = "sharing_on"
@@ -81,6 +82,7 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_ANSWERED,
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
+    EventKind.TICKET_REOPENED,
 )
 # A member's opt-in ingredients of their peer group (SPEC §11.4: every visibility is opt-in).
 TOGETHER_KINDS: Final = (

@@ -222,7 +222,8 @@ def test_study_check_summarizes_the_inbox(study_data: dict[str, Any]) -> None:
     summary = summarize(validate_protocol(study_data))
     assert (
         "Counsellor inbox (peer): unanswered questions reminded after 1 day, escalated after "
-        "3 days; their text kept 30 days after closing; 2 canned replies"
+        "3 days; answered ones closed after 7 days; their text kept 30 days after closing; "
+        "2 canned replies"
     ) in summary
 
 

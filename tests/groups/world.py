@@ -147,7 +147,7 @@ async def counsellor(
             )
     if invite:
         person.send(f"/start {token}")
-        await person.wait_for_messages(count=1)
+        await person.wait_for_messages(count=2)  # the welcome, and which language they want
     return person
 
 

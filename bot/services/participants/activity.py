@@ -92,7 +92,7 @@ async def deposit_offered(turn: Turn, press: button_data.Deposit, trial: Trial) 
     if participant is None:
         return
     pressed = Offered(DEPOSIT, amount_cents=press.cents)
-    question = await offers.take(turn, participant, press.offer, pressed)
+    question = await offers.take(turn, participant, press.offer, pressed, trial)
     if question is not None:
         await _deposit(turn, participant, press.cents, trial, _answer_key(participant, question))
 
@@ -103,7 +103,7 @@ async def steps_offered(turn: Turn, press: button_data.Steps, trial: Trial) -> N
     if participant is None:
         return
     pressed = Offered(press.kind, quantity=press.count)
-    question = await offers.take(turn, participant, press.offer, pressed)
+    question = await offers.take(turn, participant, press.offer, pressed, trial)
     if question is not None:
         key = _answer_key(participant, question)
         await _record(
@@ -118,7 +118,7 @@ async def detail_offered(turn: Turn, press: button_data.ActionDetail, trial: Tri
     if participant is None:
         return
     pressed = Offered(press.kind, quantity=1, detail=press.detail)
-    question = await offers.take(turn, participant, press.offer, pressed)
+    question = await offers.take(turn, participant, press.offer, pressed, trial)
     if question is not None:
         key = _answer_key(participant, question)
         detail: dict[str, object] = {"what": press.detail}

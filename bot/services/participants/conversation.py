@@ -8,7 +8,7 @@ answers the step that expects typing; anything else gets an answer that says wha
 from __future__ import annotations
 
 from bot.db.study import IntakeStep
-from bot.services import button_data
+from bot.services import button_data, directory
 from bot.services.button_data import (
     STAFF_PRESSES,
     ActionDetail,
@@ -84,7 +84,11 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
         await enrollment.answer_consent(turn, request.code, request.agreed, trial)
         return
     if turn.participant is None:
-        await turn.say_text("activity.not_enrolled")
+        if not (
+            isinstance(request, ChooseLanguage)
+            and await directory.choose_staff_language(turn, request.language)
+        ):
+            await turn.say_text("activity.not_enrolled")
         return
     match request:
         case ChooseLanguage(language):

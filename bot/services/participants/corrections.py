@@ -88,7 +88,7 @@ async def confirmed(turn: Turn, press: button_data.Undo, trial: Trial) -> None:
         await turn.say_text("button.unknown")
         return
     value = correction_of(entry)
-    if await offers.take(turn, participant, press.offer, value) is None:
+    if await offers.take(turn, participant, press.offer, value, trial) is None:
         return
     if await _too_old(turn, entry, trial):
         return

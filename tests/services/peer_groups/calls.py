@@ -223,6 +223,11 @@ async def post(world: World, user_id: int, group_id: int, words: str) -> int:
     return await _turn(world, user_id, counsellor_desk.post, group_id, words, roles=STAFF)
 
 
+async def show_group(world: World, user_id: int, group_id: int) -> int:
+    """/group <id>, from its counsellor or an admin."""
+    return await _turn(world, user_id, counsellor_desk.show_group, group_id, {}, roles=STAFF)
+
+
 async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
     """/assign <group> <counsellor>, from an admin."""
     return await _turn(
