@@ -19,6 +19,7 @@ from bot.handlers.context import RUNTIME_KEY, LotgenootApplication, LotgenootCon
 from bot.i18n import Language, text
 from bot.inbound import InboundLog
 from bot.leadership import POLLER, lead_while_possible, lease_for, poller_lease_for
+from bot.outbox.budget import BudgetGate
 from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.polling import poll, replay
@@ -75,6 +76,7 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
             group_goal.POST_KIND: group_goal.post_ended,
             **dict.fromkeys(tickets.STAFF_KINDS, desk.ticket_delivered),
         },
+        gate=BudgetGate(runtime.trial.protocol),
     )
     handlers.register(application)
     return application

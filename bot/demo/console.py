@@ -82,6 +82,10 @@ class DemoConsole:
                 f"{result.peer_staying} who did not stop ({share:.0%}); join reminders sent: "
                 f"{result.join_reminders}, pool updates sent: {result.pool_updates}"
             )
+        self._console.print(
+            f"most messages nobody asked for that one person got in one day: "
+            f"{result.most_unsolicited} (the protocol allows {result.unsolicited_per_day})"
+        )
         placement = result.placement
         if placement.due or placement.not_placeable:
             rate = f"{placement.share:.0%}" if placement.share is not None else "–"

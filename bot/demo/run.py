@@ -33,6 +33,7 @@ from bot.demo.options import DemoOptions
 from bot.demo.people import Person
 from bot.demo.placement import Placement, placement_counts
 from bot.demo.staff import Admin, Counsellor
+from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
@@ -75,6 +76,8 @@ class DemoResult:
     placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
     checkins: list[GroupCheckins] = field(default_factory=list)  # per group, its check-in weeks
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
+    most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
+    unsolicited_per_day: int = 1  # … and what the protocol allows
     corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
 
     @property
@@ -360,6 +363,8 @@ async def _summarize(
             )
             or 0
         )
+        result.most_unsolicited = await most_unsolicited_in_a_day(session, trial.protocol.zone)
+        result.unsolicited_per_day = trial.protocol.message_budget.per_day
         result.placement = await placement_counts(session, trial.protocol, end)
         result.checkins = await checkin_counts(session)
         result.outbox_sent = int(

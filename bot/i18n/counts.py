@@ -56,7 +56,7 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 WORDS: Final = frozenset(
     {
         "action", "amount", "answers", "applications", "arm", "balance", "band", "button", "by",
-        "choice", "counsellor", "date",
+        "choice", "counsellor", "date", "day",
         "code",
         "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
         "head",

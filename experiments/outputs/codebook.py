@@ -189,6 +189,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
     EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
     "allocation): told what continues; nudges stop, logging and follow-up go on",
+    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
+    "detail_reason, detail_until)",
+    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
+    "detail_reason)",
 }
 # every kind of group event, in words (a test checks none is missing)
 GROUP_EVENT_LABELS: dict[GroupEventKind, str] = {
@@ -254,6 +258,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "unreachable": "Bot blocked or chat gone",
         "quiet_hours": "Decision point in quiet hours",
         "recent_nudge": "Another nudge within the minimum gap",
+        "budget_spent": "The day's messages nobody asked for were already sent",
         "missed": "Decision point passed while the bot was down",
         "goal_met": "Reminder: the period's goal was already met",
         "ended": "The person's intervention had ended (schedule.intervention_length)",

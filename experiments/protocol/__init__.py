@@ -52,6 +52,7 @@ from experiments.protocol.lasting import (
     retention_outcome_name,
     wave_times,
 )
+from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
     MICRO_COMPONENTS,
@@ -158,6 +159,7 @@ __all__ = [
     "Language",
     "Limits",
     "LocalizedText",
+    "MessageBudget",
     "MicroComponent",
     "MicroRandomization",
     "NonNegativeDuration",
@@ -175,6 +177,7 @@ __all__ = [
     "QuietHours",
     "Randomization",
     "Registration",
+    "ReminderVariant",
     "Retention",
     "RetentionCheck",
     "ReviewResult",

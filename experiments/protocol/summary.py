@@ -25,6 +25,7 @@ def summarize(protocol: Protocol) -> str:
             *_schedule(protocol),
             *_groups(protocol),
             _quiet_hours(protocol),
+            _budget(protocol),
             _tracks(protocol),
             *_questionnaires(protocol),
             _curriculum(protocol),
@@ -148,6 +149,16 @@ def _quiet_hours(protocol: Protocol) -> str:
     if quiet.start == quiet.end:
         return "Quiet hours: none"
     return f"Quiet hours: {quiet.start:%H:%M}–{quiet.end:%H:%M} {protocol.study.timezone}"
+
+
+def _budget(protocol: Protocol) -> str:
+    budget = protocol.message_budget
+    per_day = "1 message" if budget.per_day == 1 else f"{budget.per_day} messages"
+    return (
+        f"Messages nobody asked for: at most {per_day} a day per person, "
+        f"{words(budget.min_gap)} apart at least; one waiting longer than "
+        f"{words(budget.stale_after)} is dropped (invitations wait)"
+    )
 
 
 def _questionnaires(protocol: Protocol) -> list[str]:

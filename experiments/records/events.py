@@ -63,6 +63,10 @@ class EventKind(enum.StrEnum):
     WORK_KEPT = "work_kept"
     # the person was told their intervention ended: nudges stop, follow-up and logging go on
     INTERVENTION_ENDED = "intervention_ended"
+    # an unsolicited private message that waited (the day's budget was spent, quiet hours, a
+    # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
+    MESSAGE_DEFERRED = "message_deferred"
+    MESSAGE_DROPPED = "message_dropped"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -118,3 +122,6 @@ TOGETHER_KINDS: Final = (
 # kind in detail["plan"], cents in amount_cents or steps in quantity) and their answer to "did it
 # work out?" (detail["result"]). A changed plan or answer is a new event: the last one counts.
 CHECKIN_KINDS: Final = (EventKind.CHECKIN_PLAN, EventKind.CHECKIN_REVIEW)
+# What became of the bot's own messages nobody asked for: detail_message (its kind),
+# detail_reason, and for a deferral detail_until.
+MESSAGE_BUDGET_KINDS: Final = (EventKind.MESSAGE_DEFERRED, EventKind.MESSAGE_DROPPED)

@@ -83,7 +83,7 @@ async def test_a_saver_logs_and_checks_progress_by_taps_only(
         deposits=plural(Language.NL, "count.deposits", 1),
         period_total=ten,
         goal=ten,
-    )
+    ) + "\n" + text(Language.NL, "period.week_starts", day="maandag")
     assert await _steps(database) == [("deposit", 1000, None)]
 
 

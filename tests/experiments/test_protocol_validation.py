@@ -10,6 +10,7 @@ import pytest
 from experiments.protocol import (
     Component,
     ProtocolError,
+    Track,
     load_protocol,
     parse_protocol,
     summarize,
@@ -291,3 +292,47 @@ def test_a_window_that_is_no_positive_duration_is_refused_in_plain_words(
 ) -> None:
     study_data["corrections"] = {"window": window}
     assert problems(study_data) == [problem]
+
+
+def test_a_study_that_reminds_needs_three_wordings_of_each_tracks_reminder(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["reminder_variants"] = [
+        v for v in study_data["reminder_variants"] if v["track"] == "savings"
+    ][:1]
+    assert problems(study_data) == [
+        "reminder_variants: the savings track has 2 reminder wording(s); give at least 3 "
+        '(templates.reminder_savings and [[reminder_variants]] with track = "savings"), so nobody '
+        "reads the same reminder week after week",
+        "reminder_variants: the jobsearch track has 1 reminder wording(s); give at least 3 "
+        '(templates.reminder_jobsearch and [[reminder_variants]] with track = "jobsearch"), so '
+        "nobody reads the same reminder week after week",
+    ]
+
+
+def test_a_study_without_reminders_needs_no_more_wordings(study_data: dict[str, Any]) -> None:
+    del study_data["reminder_variants"]
+    study_data["arms"][1]["components"] = ["congratulation", "encouragement"]
+    assert validate_protocol(study_data).reminders_for(Track.SAVINGS)
+
+
+def test_a_reminder_wording_offers_only_the_reminders_placeholders(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["reminder_variants"][0]["nl"] = "Vorige week: {period_count}."
+    study_data["reminder_variants"][0]["en"] = "Last week: {period_count}."
+    [problem] = problems(study_data)
+    assert problem.startswith("reminder_variants[0]: unknown placeholder {period_count}")
+
+
+def test_study_check_warns_when_a_weekly_study_speaks_of_a_period(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["templates"]["confirmation_action"]["nl"] = (
+        "Genoteerd: {action}. Sollicitaties deze periode: {period_count} van de {goal}."
+    )
+    assert validate_protocol(study_data).period_wording_warnings() == [
+        "templates.confirmation_action.nl: the commitment period is a week; say week, as the "
+        "bot's own texts do"
+    ]
+    assert load_protocol(STUDY_FILE).period_wording_warnings() == []

@@ -170,6 +170,20 @@ def test_every_shipped_protocol_text_with_a_count_agrees_with_it(
         assert not disagreements(language, words, count), words
 
 
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("protocol", [path.name for path in _protocols()])
+def test_every_reminder_wording_with_a_count_agrees_with_it(
+    language: Language, protocol: str
+) -> None:
+    for variant in load_protocol(shipped_config(protocol)).reminder_variants:
+        counts = COUNTS.get(f"reminder_{variant.track}", frozenset())
+        values = {name: OTHER_NUMBER if name in counts else "X" for name in variant.placeholders}
+        for number in counts & variant.placeholders:
+            for count in COUNTS_TRIED:
+                words = variant.render(language, {**values, number: count})
+                assert not disagreements(language, words, count), words
+
+
 def test_every_count_of_a_message_kind_is_one_it_offers() -> None:
     for kind, counts in COUNTS.items():
         assert counts <= PLACEHOLDERS[kind], kind

@@ -109,10 +109,12 @@ def test_a_plural_whose_text_does_not_show_the_count_is_chosen_by_it() -> None:
     assert said(many, "join.welcome")
 
 
-def test_intake_done_is_the_arm_explained_and_for_the_peer_arm_the_wait() -> None:
+def test_intake_done_is_the_arm_explained_its_week_and_for_the_peer_arm_the_wait() -> None:
     peer = shipped_protocol().arm("peer").explanation.text(Language.NL)
+    week = text(Language.NL, "period.week_starts", day="maandag")
     done = intake_done("peer")
-    assert said(done, "intake.done", explanation=f"{peer}\n\n{text(Language.NL, 'pool.entered')}")
+    waiting = text(Language.NL, "pool.entered")
+    assert said(done, "intake.done", explanation=f"{peer} {week}\n\n{waiting}")
 
 
 def test_protocol_text_renders_a_kind_and_topic_reads_the_curriculum() -> None:

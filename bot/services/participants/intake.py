@@ -12,6 +12,7 @@ from bot.services.participants.allocation import allocate
 from bot.services.participants.languages import show_commands_in
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.peer_groups.pools import enter_pool
+from bot.services.periods import first_period_start, week_starts
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Track
@@ -242,13 +243,17 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant = _participant(turn)
     arm = await allocate(turn.session, participant, trial, turn.now)
     participant.step = IntakeStep.DONE
-    participant.period_start = turn.now
-    participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
+    schedule, zone = trial.protocol.schedule, trial.protocol.zone
+    participant.period_start = first_period_start(turn.now, schedule.commitment_period, zone)
+    participant.next_encouragement_at = turn.now + schedule.encouragement_interval
     surveys.schedule_first(participant, trial)
     in_pool = await enter_pool(turn.session, participant, trial, turn.now, tell=False)
     await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
     await show_commands_in(turn, trial)  # now without the logbook their track does not keep
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
+    week = week_starts(turn.language, participant, schedule.commitment_period, zone)
+    if week is not None:
+        explanation = f"{explanation} {week}"
     if in_pool:  # one message rather than two: the wait is part of what happens next
         explanation = f"{explanation}\n\n{turn.t('pool.entered')}"
     await turn.say_text("intake.done", explanation=explanation)
