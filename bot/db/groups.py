@@ -15,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db.base import Base, string_enum
 from bot.db.types import BigIntId
 from experiments.protocol import Track
-from experiments.records import GroupEventKind
 
 
 class GroupStatus(enum.StrEnum):
@@ -62,6 +61,8 @@ class PeerGroup(Base):
     formed_size: Mapped[int]
     status: Mapped[GroupStatus] = mapped_column(string_enum(GroupStatus))
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
+    # when the counsellor got the group: their first chance to act on it
+    counsellor_since: Mapped[datetime | None]
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     formed_at: Mapped[datetime]
     bound_at: Mapped[datetime | None]
@@ -134,24 +135,6 @@ class GroupIngredients(Base):
     drawn_at: Mapped[datetime]
 
     __table_args__ = (Index("ux_group_ingredients_position", "stratum", "position", unique=True),)
-
-
-class GroupEvent(Base):
-    """Something that happened to a group as a whole, without a person (SPEC §11.5): a
-    counsellor's post or answer, a digest, a step of the cycle. Appended, never edited."""
-
-    __tablename__ = "group_events"
-
-    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("peer_groups.id"))
-    kind: Mapped[GroupEventKind] = mapped_column(string_enum(GroupEventKind, length=40))
-    occurred_at: Mapped[datetime]
-    # how (a post by /post, a tap on a suggestion, in the chat; an answer typed or canned)
-    via: Mapped[str | None] = mapped_column(String(20))
-    quantity: Mapped[int | None]  # a count the kind explains (members, deposits, ...)
-    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-
-    __table_args__ = (Index("ix_group_events_group_kind", "group_id", "kind", "occurred_at"),)
 
 
 class ModerationAction(Base):

@@ -1,5 +1,5 @@
 """Counsellor commands in private chat: /groups, /group, /flags, /post; admins also /assign.
-Every staff member: /name (how participants see them) and its language buttons."""
+Every staff member: /name (how participants see them)."""
 
 from __future__ import annotations
 
@@ -82,14 +82,6 @@ async def name(update: Update, context: LotgenootContext) -> None:
     await run_turn(update, context, profile.rename, argument_text(context), roles=tuple(Role))
 
 
-async def staff_language(update: Update, context: LotgenootContext) -> None:
-    """A language button under the staff card."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await run_turn(update, context, profile.choose_language, query.data, roles=tuple(Role))
-
-
 def _number(args: list[str] | None, index: int) -> int | None:
     value = (args or [])[index].lstrip("#") if len(args or []) > index else ""
     return int(value) if value.isdigit() else None
@@ -118,5 +110,4 @@ def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
         CommandHandler("name", name, filters=private),
         CallbackQueryHandler(resolve, pattern=r"^flag:\d+$"),
         CallbackQueryHandler(suggestion, pattern=r"^sug:"),
-        CallbackQueryHandler(staff_language, pattern=r"^slang:"),
     ]

@@ -13,6 +13,7 @@ from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Updat
 from telegram.constants import ChatType
 from telegram.ext import (
     BaseHandler,
+    CallbackQueryHandler,
     ChatJoinRequestHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -23,9 +24,18 @@ from telegram.ext import (
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.peer_groups import binding, chat_activity, flags, follow, membership, moderation
+from bot.services.peer_groups import (
+    binding,
+    chat_activity,
+    checkin_taps,
+    flags,
+    follow,
+    membership,
+    moderation,
+)
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BindRequest, BotStanding
 from bot.services.peer_groups.moderation import GroupCommand
+from bot.services.peer_groups.together import hosting
 from bot.services.turns import PlaceRole
 
 log = logging.getLogger(__name__)
@@ -107,13 +117,23 @@ async def report(update: Update, context: LotgenootContext) -> None:
 
 async def moderate(update: Update, context: LotgenootContext) -> None:
     """/warn, /mute [duration], /unmute, /remove, /pin as a reply; the group's counsellor and
-    admins only."""
+    admins only, but for the one pin this week's host may ask for."""
     command, message = _command(update, context), update.effective_message
     if command is None or message is None or not message.text:
         return
     act = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    if act in moderation.ACTS:
+    if act == "pin":  # the group's counsellor and admins, or this week's host (once)
+        await run_turn(update, context, hosting.pin, command)
+    elif act in moderation.ACTS:
         await run_turn(update, context, moderation.moderate, act, command, roles=GROUP_STAFF)
+
+
+async def checkin_tap(update: Update, context: LotgenootContext) -> None:
+    """A plan or a "Gelukt?" answer tapped under the weekly check-in; the service answers the
+    tap (its toast goes through the outbox), so it is not answered here."""
+    query = update.callback_query
+    if query is not None:
+        await run_turn(update, context, checkin_taps.tap, query.id, query.data)
 
 
 def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:
@@ -160,6 +180,7 @@ def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
         ChatJoinRequestHandler(join_request),
         ChatMemberHandler(member_update, ChatMemberHandler.CHAT_MEMBER),
         ChatMemberHandler(bot_member_update, ChatMemberHandler.MY_CHAT_MEMBER),
+        CallbackQueryHandler(checkin_tap, pattern=r"^ci[pr]:"),  # before the catch-all
     ]
 
 

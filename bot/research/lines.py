@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 
 from bot.db.delivery import OutboxMessage
-from bot.db.groups import GroupEvent
 from bot.db.micro import MicroDecision
 from bot.db.study import (
     Allocation,
@@ -35,6 +34,7 @@ from bot.db.study import (
     Site,
     SurveyAnswer,
 )
+from bot.db.together import GroupEvent
 from bot.db.types import UTCDateTime
 from experiments.outputs import RAW_COLUMNS
 

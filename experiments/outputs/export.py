@@ -18,7 +18,9 @@ from experiments.allocation import Pseudonymizer
 from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.outputs.csv_writer import write_csv
-from experiments.outputs.group_events import group_event_table
+from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
+from experiments.outputs.group_week_export import group_week_table
+from experiments.outputs.phases import with_phase
 from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
 
 __all__ = [
@@ -55,9 +57,9 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "messages": "participant_id kind status chat_type created_at sent_at",
         "groups": "id",
         "memberships": "group_id participant_id",
-        "group_events": "id group_id kind via quantity occurred_at",
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
+        "group_events": GROUP_EVENT_COLUMNS,
     }.items()
 }
 TABLES = (
@@ -70,8 +72,9 @@ TABLES = (
     "messages",
     "groups",
     "memberships",
-    "group_events",
+    "group_weeks",
     "micro_decisions",
+    "group_events",
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -122,7 +125,7 @@ def build_tables(
         "allocations": raw["allocations"].drop(
             columns=["prev_hash", "hash"] if shift_dates else []
         ),
-        "events": _events(raw["events"]),
+        "events": with_phase(_events(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
         "messages": raw["messages"].dropna(subset=["participant_id"]),
@@ -143,6 +146,9 @@ def build_tables(
     tables["groups"] = _groups(raw["groups"], shift)
     by_group = partial(shift.apply, offset=shift.pseudonymizer.group_offset)
     tables["group_events"] = group_event_table(raw["group_events"], by_group)
+    weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
+    if weeks is not None:
+        tables["group_weeks"] = weeks
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
@@ -383,7 +389,11 @@ def _score(
     age_band = band if isinstance(band, str) else None
     try:
         if (instrument_id, age_band) not in selections:
-            instrument = load_instrument(instrument_id)
+            instrument = (
+                protocol.questionnaires.instrument(instrument_id)
+                if protocol is not None
+                else load_instrument(instrument_id)
+            )
             selected: Collection[str] | None = None
             if protocol is not None:
                 selected = protocol.questionnaires.items_for(instrument_id, age_band)

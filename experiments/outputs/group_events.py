@@ -1,5 +1,7 @@
 """The export's table of events without a person (SPEC §11.5): what happened to a peer group as
-a whole (counsellor posts and answers, digests, the steps of its cycle), one row each."""
+a whole, one row each. The opt-in ingredients' rounds and host weeks (`week_start` says which
+group week), a visible counsellor's posts, answers and digests, and the steps of a group's cycle
+(`via` says how)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,19 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.records import GroupEventKind
 
-__all__ = ["GROUP_EVENT_LABELS", "GROUP_EVENT_VIA", "group_event_table"]
+__all__ = ["GROUP_EVENT_COLUMNS", "GROUP_EVENT_LABELS", "GROUP_EVENT_VIA", "group_event_table"]
+
+# the raw columns read from `group_events`
+GROUP_EVENT_COLUMNS = "id group_id kind week_start via quantity occurred_at"
 
 # every kind of group event, in words (a test checks none is missing)
 GROUP_EVENT_LABELS: dict[GroupEventKind, str] = {
+    GroupEventKind.BUDDY_ROUND: "The week's buddy lines went out (quantity: members who got one)",
+    GroupEventKind.HOST_WEEK: "A host week began (quantity: 1 with a volunteer host, 0 without)",
+    GroupEventKind.HOST_TOPIC_BY_TAP: "The bot posted the week's topic for its host, naming them",
+    GroupEventKind.HOST_TOPIC_OWN_WORDS: "The host wrote in the group after getting the topic",
+    GroupEventKind.HOST_TOPIC_BY_BOT: "The host did neither within a day: the bot posted the topic",
+    GroupEventKind.PROGRESS_SHARED: "A member's step shown in the group, by their chosen name",
     GroupEventKind.COUNSELLOR_POST: "The group's counsellor posted in the group (via says how)",
     GroupEventKind.COUNSELLOR_ANSWER: "The counsellor answered a member's question",
     GroupEventKind.DIGEST_SENT: "The counsellor's weekly digest of the group was sent",
@@ -40,6 +51,7 @@ def group_event_table(
             "group_event_id": events["id"].astype("int64"),
             "group_id": events["group_id"].astype("int64"),
             "kind": events["kind"],
+            "week_start": pd.to_datetime(events["week_start"], utc=True),
             "via": events["via"],
             "quantity": events["quantity"].astype("Int64"),
             "occurred_at": pd.to_datetime(events["occurred_at"], utc=True),

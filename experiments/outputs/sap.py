@@ -284,12 +284,21 @@ def write_plan(
 ) -> tuple[str, list[Path]]:
     """Write sap.md, sap.html, a copy of the protocol file and its SHA-256 (`sha256sum -c`)."""
     data = source.read_bytes()
-    sha256 = protocol_sha256(data)
+    sha256 = protocol.sha256() or protocol_sha256(data)
     out.mkdir(parents=True, exist_ok=True)
     copy = out / source.name
     copy.write_bytes(data)
     paths = [out / "sap.md", out / "sap.html", copy, out / f"{source.name}.sha256"]
+    # each file's own hash, so `sha256sum -c` checks the copies; the registered hash covers
+    # the protocol and its instrument files together (Protocol.sha256)
+    sums = [f"{protocol_sha256(data)}  {source.name}"]
+    for path, digest in protocol.questionnaires.file_hashes().items():
+        copied = out / path
+        copied.parent.mkdir(parents=True, exist_ok=True)
+        copied.write_bytes((source.parent / path).read_bytes())
+        paths.append(copied)
+        sums.append(f"{digest}  {path}")
     paths[0].write_text(render_markdown(protocol, sha256, when), encoding="utf-8")
     paths[1].write_text(render_html(protocol, sha256, when), encoding="utf-8")
-    paths[3].write_text(f"{sha256}  {source.name}\n", encoding="utf-8")
+    paths[3].write_text("\n".join(sums) + "\n", encoding="utf-8")
     return sha256, paths

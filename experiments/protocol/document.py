@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -26,11 +27,20 @@ from experiments.protocol.age_bands import (
     check_contiguous,
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.lasting import Balance, Retention, lasting_problems
+from experiments.protocol.messaging import (
+    MessageBudget,
+    ReminderVariant,
+    period_wording_warnings,
+    reminder_problems,
+    reminder_wordings,
+)
 from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
-from experiments.protocol.questionnaire_plan import QuestionnairePlan
+from experiments.protocol.questionnaire_plan import INSTRUMENT_FOLDER, QuestionnairePlan
 from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
 from experiments.protocol.sections import (
     Arm,
@@ -50,7 +60,7 @@ from experiments.protocol.sections import (
 )
 from experiments.protocol.strata import stratum_key
 from experiments.protocol.summary import summarize
-from experiments.protocol.templates import Templates
+from experiments.protocol.templates import Template, Templates
 from experiments.records import Window, group_week
 
 __all__ = [
@@ -90,6 +100,11 @@ class Protocol(BaseModel):
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
+    checkin: Checkin = Checkin()
+    balance: Balance = Balance()
+    retention: Retention = Retention()
+    message_budget: MessageBudget = MessageBudget()
+    reminder_variants: tuple[ReminderVariant, ...] = ()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -129,6 +144,17 @@ class Protocol(BaseModel):
         """The protocol file's bytes, when it was loaded from a file."""
         return self._source
 
+    def sha256(self) -> str | None:
+        """What a registration records: the SHA-256 of the protocol file's bytes, or, when the
+        study names instrument files of its own, of those bytes followed by a line
+        `<path> <file's SHA-256>` per file, so a changed instrument changes the hash too.
+        None for a protocol not loaded from a file."""
+        if self._source is None:
+            return None
+        files = self.questionnaires.file_hashes()
+        listed = "".join(f"\n{path} {digest}" for path, digest in files.items())
+        return hashlib.sha256(self._source + listed.encode("utf-8")).hexdigest()
+
     @property
     def source_text(self) -> str | None:
         """The protocol file's text, when it was loaded from a file."""
@@ -164,6 +190,22 @@ class Protocol(BaseModel):
             for track in Track
             if not any(w.track in (None, track) for w in self.curriculum)
         ]
+
+    def reminders_for(self, track: Track) -> tuple[Template, ...]:
+        """A track's reminder wordings, in turn: the template first, then its variants."""
+        return reminder_wordings(self.templates, self.reminder_variants, track)
+
+    def sends_reminders(self) -> bool:
+        """Whether anyone gets reminders: an arm on schedule or a micro-randomized component."""
+        micro = self.micro_randomization
+        return bool(self.arms_with(Component.REMINDER)) or (
+            micro is not None and micro.component("reminder") is not None
+        )
+
+    def period_wording_warnings(self) -> list[str]:
+        """Templates whose word for the commitment period does not fit it (for `study check`)."""
+        period = self.schedule.commitment_period
+        return period_wording_warnings(self.templates, self.reminder_variants, period)
 
     def arm_weights(self) -> dict[str, int]:
         """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
@@ -202,6 +244,7 @@ class Protocol(BaseModel):
 
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    yield from lasting_problems(protocol)
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:
@@ -227,6 +270,8 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
+    yield from checkin_problems(protocol)
+    yield from _reminder_problems(protocol)
     yield from _consent_problems(protocol)
 
 
@@ -262,6 +307,11 @@ def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 )
 
 
+def _reminder_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    if protocol.sends_reminders():
+        yield from reminder_problems(protocol.templates, protocol.reminder_variants)
+
+
 def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     micro = protocol.micro_randomization
     if micro is None:
@@ -288,11 +338,15 @@ def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             )
 
 
-def validate_protocol(data: Mapping[str, Any]) -> Protocol:
-    """Validate protocol data (as parsed from TOML); raise ProtocolError listing every problem."""
+def validate_protocol(data: Mapping[str, Any], folder: Path | None = None) -> Protocol:
+    """Validate protocol data (as parsed from TOML); raise ProtocolError listing every problem.
+
+    `folder` is where the protocol file lies: the study's own instrument files are read from
+    there (`[questionnaires] files`)."""
     collected: list[tuple[str, str]] = []
+    context: dict[str, Any] = {_COLLECT: collected, INSTRUMENT_FOLDER: folder}
     try:
-        protocol = Protocol.model_validate(data, context={_COLLECT: collected})
+        protocol = Protocol.model_validate(data, context=context)
     except ValidationError as error:
         raise ProtocolError(problems_from(error)) from None
     if collected:
@@ -300,13 +354,13 @@ def validate_protocol(data: Mapping[str, Any]) -> Protocol:
     return protocol
 
 
-def parse_protocol(text: str, source: str = "protocol") -> Protocol:
+def parse_protocol(text: str, source: str = "protocol", folder: Path | None = None) -> Protocol:
     """Validate protocol TOML text; raise ProtocolError listing every problem."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ProtocolError([f"{source}: TOML syntax error: {error}"]) from None
-    return validate_protocol(data)
+    return validate_protocol(data, folder)
 
 
 def load_protocol(path: str | Path) -> Protocol:
@@ -319,6 +373,6 @@ def load_protocol(path: str | Path) -> Protocol:
         raise ProtocolError([f"{file}: cannot read the file ({error.strerror})"]) from None
     except UnicodeDecodeError:
         raise ProtocolError([f"{file}: not UTF-8 text"]) from None
-    protocol = parse_protocol(text, str(file))
+    protocol = parse_protocol(text, str(file), file.parent)
     protocol._source = data
     return protocol

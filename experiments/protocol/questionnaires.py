@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -227,9 +228,10 @@ def load_instrument(instrument_id: str) -> Instrument:
     return instrument
 
 
-def load_instrument_file(path: Path) -> Instrument:
-    """Load an instrument from a TOML file of one's own; raise ProtocolError if invalid."""
-    return _parse(path.read_text(encoding="utf-8"), str(path))
+def load_instrument_file(path: Path, name: str | None = None) -> Instrument:
+    """Load an instrument from a TOML file of one's own; raise ProtocolError if invalid,
+    naming the file as `name` (default: its path) and the line."""
+    return _parse(path.read_text(encoding="utf-8"), name or str(path))
 
 
 def _parse(text: str, source: str) -> Instrument:
@@ -238,4 +240,40 @@ def _parse(text: str, source: str) -> Instrument:
     except tomllib.TOMLDecodeError as error:
         raise ProtocolError([f"{source}: TOML syntax error: {error}"]) from None
     except ValidationError as error:
-        raise ProtocolError([f"{source}: {line}" for line in problems_from(error)]) from None
+        raise ProtocolError(
+            [_at_line(text, source, line) for line in problems_from(error)]
+        ) from None
+
+
+def _at_line(text: str, source: str, problem_line: str) -> str:
+    """`source, line N: problem`, where N is where the problem's key path is written (the
+    table header or the key), so a researcher can go straight to it; without a line if the
+    key is missing from the file."""
+    path, _, _message = problem_line.partition(": ")
+    found = _line_of(text.splitlines(), path) if _message else None
+    return f"{source}, line {found}: {problem_line}" if found else f"{source}: {problem_line}"
+
+
+def _line_of(lines: list[str], path: str) -> int | None:
+    start, table, found = 0, "", None
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            headers = [n for n, line in enumerate(lines) if line.strip() == f"[[{table}]]"]
+            if index >= len(headers):
+                return found
+            start = headers[index]
+            found = start + 1
+            continue
+        table = f"{table}.{part}" if table and not found else part
+        for n in range(start, len(lines)):
+            stripped = lines[n].strip()
+            if n > start and stripped.startswith("[") and found is not None:
+                break
+            if re.match(rf"{re.escape(part)}\s*=", stripped) or stripped in (
+                f"[{table}]",
+                f"[[{table}]]",
+            ):
+                start, found = n, n + 1
+                break
+    return found

@@ -40,8 +40,7 @@ def changed_sections(registered: str, current: str) -> list[str]:
 def registration_status(protocol: Protocol, registration: Registration | None) -> dict[str, Any]:
     """What the report says about registration: registered, changed (and where) or not."""
     source = protocol.source_text
-    data = protocol.source_bytes
-    sha = protocol_sha256(data) if data is not None else None
+    sha = protocol.sha256()
     if registration is None:
         return {"state": "unregistered", "sha256": sha}
     at = registration.registered_at.strftime("%Y-%m-%d %H:%M UTC")

@@ -7,13 +7,18 @@ a window (SPEC §11.2), for the bot's counts and, through `experiments.records.l
 """
 
 from experiments.records.events import (
+    CHECKIN_KINDS,
     CORRECTION_KINDS,
     CORRECTION_OF,
     DEPOSIT_KINDS,
     ENTRY_KINDS,
     JOB_SEARCH_KINDS,
     LOGGED_KINDS,
+    MESSAGE_BUDGET_KINDS,
+    MONEY_ENTRY_KINDS,
+    MONEY_OUT_KINDS,
     TICKET_KINDS,
+    TOGETHER_KINDS,
     EventKind,
 )
 from experiments.records.group_events import GroupEventKind
@@ -34,6 +39,7 @@ from experiments.records.ledger import (
 )
 
 __all__ = [
+    "CHECKIN_KINDS",
     "CORRECTION_KINDS",
     "CORRECTION_OF",
     "CORRECTS",
@@ -42,8 +48,12 @@ __all__ = [
     "EVER",
     "JOB_SEARCH_KINDS",
     "LOGGED_KINDS",
+    "MESSAGE_BUDGET_KINDS",
+    "MONEY_ENTRY_KINDS",
+    "MONEY_OUT_KINDS",
     "NOTHING",
     "TICKET_KINDS",
+    "TOGETHER_KINDS",
     "WEEKDAYS",
     "Counted",
     "Done",

@@ -29,6 +29,7 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     result = await run_demo(options)
     assert result.unknown_calls == 0
     assert result.duplicate_nudges == 0
+    assert result.most_unsolicited == 1, "one message nobody asked for a day, at most"
     assert result.report is not None
     assert result.report.exists()
     assert list(result.report.parent.glob("*.png"))

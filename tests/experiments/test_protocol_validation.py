@@ -10,6 +10,7 @@ import pytest
 from experiments.protocol import (
     Component,
     ProtocolError,
+    Track,
     load_protocol,
     parse_protocol,
     summarize,
@@ -116,17 +117,25 @@ def test_template_missing_in_one_language_is_refused(study_data: dict[str, Any])
 
 
 def test_template_languages_must_share_placeholders(study_data: dict[str, Any]) -> None:
-    study_data["templates"]["group_deposit_congratulation"]["en"] = "Someone saved. Well done!"
+    study_data["templates"]["curriculum_prompt"]["en"] = "Topic: {topic}"
     assert problems(study_data) == [
-        "templates.group_deposit_congratulation: nl and en use different placeholders: "
-        "{member} only in nl"
+        "templates.curriculum_prompt: nl and en use different placeholders: {week} only in nl"
     ]
 
 
 def test_unknown_placeholder_is_refused(study_data: dict[str, Any]) -> None:
-    study_data["templates"]["group_deposit_congratulation"] = {"nl": "{naam}!", "en": "{naam}!"}
+    study_data["templates"]["curriculum_prompt"] = {"nl": "{naam}!", "en": "{naam}!"}
     (line,) = problems(study_data)
-    assert line.startswith("templates.group_deposit_congratulation: unknown placeholder {naam}")
+    assert line.startswith("templates.curriculum_prompt: unknown placeholder {naam}")
+
+
+def test_the_retired_public_cheer_says_what_to_use_instead(study_data: dict[str, Any]) -> None:
+    study_data["groups"]["public_deposit_congratulation"] = False
+    study_data["templates"]["group_deposit_congratulation"] = {"nl": "{member}!", "en": "{member}!"}
+    cheer, template = problems(study_data)
+    assert cheer.startswith("groups.public_deposit_congratulation: retired")
+    assert '"progress_sharing"' in cheer
+    assert template.startswith("templates.group_deposit_congratulation: retired")
 
 
 def test_age_bands_without_gaps(study_data: dict[str, Any]) -> None:
@@ -234,7 +243,8 @@ def test_study_check_summarizes_the_inbox(study_data: dict[str, Any]) -> None:
     summary = summarize(validate_protocol(study_data))
     assert (
         "Counsellor inbox (peer): unanswered questions reminded after 1 day, escalated after "
-        "3 days; their text kept 30 days after closing; 2 canned replies"
+        "3 days; answered ones closed after 7 days; their text kept 30 days after closing; "
+        "2 canned replies"
     ) in summary
 
 
@@ -303,3 +313,47 @@ def test_a_window_that_is_no_positive_duration_is_refused_in_plain_words(
 ) -> None:
     study_data["corrections"] = {"window": window}
     assert problems(study_data) == [problem]
+
+
+def test_a_study_that_reminds_needs_three_wordings_of_each_tracks_reminder(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["reminder_variants"] = [
+        v for v in study_data["reminder_variants"] if v["track"] == "savings"
+    ][:1]
+    assert problems(study_data) == [
+        "reminder_variants: the savings track has 2 reminder wording(s); give at least 3 "
+        '(templates.reminder_savings and [[reminder_variants]] with track = "savings"), so nobody '
+        "reads the same reminder week after week",
+        "reminder_variants: the jobsearch track has 1 reminder wording(s); give at least 3 "
+        '(templates.reminder_jobsearch and [[reminder_variants]] with track = "jobsearch"), so '
+        "nobody reads the same reminder week after week",
+    ]
+
+
+def test_a_study_without_reminders_needs_no_more_wordings(study_data: dict[str, Any]) -> None:
+    del study_data["reminder_variants"]
+    study_data["arms"][1]["components"] = ["congratulation", "encouragement"]
+    assert validate_protocol(study_data).reminders_for(Track.SAVINGS)
+
+
+def test_a_reminder_wording_offers_only_the_reminders_placeholders(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["reminder_variants"][0]["nl"] = "Vorige week: {period_count}."
+    study_data["reminder_variants"][0]["en"] = "Last week: {period_count}."
+    [problem] = problems(study_data)
+    assert problem.startswith("reminder_variants[0]: unknown placeholder {period_count}")
+
+
+def test_study_check_warns_when_a_weekly_study_speaks_of_a_period(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["templates"]["confirmation_action"]["nl"] = (
+        "Genoteerd: {action}. Sollicitaties deze periode: {period_count} van de {goal}."
+    )
+    assert validate_protocol(study_data).period_wording_warnings() == [
+        "templates.confirmation_action.nl: the commitment period is a week; say week, as the "
+        "bot's own texts do"
+    ]
+    assert load_protocol(STUDY_FILE).period_wording_warnings() == []

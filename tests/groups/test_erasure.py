@@ -1,5 +1,5 @@
 """Erasure is complete: after /delete no column of any table names a group member or holds their
-Telegram id, whatever others said about them (a report, a mention, a cheer, a queued post)."""
+Telegram id, whatever others said about them (a report, a mention, a shared step, a queued post)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from sqlalchemy.engine import Connection
 from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus
 from bot.db.engine import Database
+from bot.db.groups import GroupMember
+from bot.db.study import Participant
+from bot.db.together import MemberChoices
 from bot.outbox.messages import Priority
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from tests.groups.world import group_bot, ready_group, settle, texts
-from tests.texts import protocol_said
+from tests.texts import said as rendered_from
 
 
 def _every_value(connection: Connection) -> list[tuple[str, str, str]]:
@@ -42,6 +45,29 @@ async def traces_of(database: Database, person: SandboxUser) -> list[str]:
         for table, column, value in values
         if any(needle in value for needle in needles)
     ]
+
+
+async def _shares(database: Database, clock: FakeClock, person: SandboxUser) -> None:
+    """The member chose to share, under their first name (the taps are tested at service level)."""
+    async with database.transaction() as session:
+        participant = await session.scalar(
+            select(Participant).where(Participant.telegram_user_id == person.id)
+        )
+        assert participant is not None
+        member = await session.scalar(
+            select(GroupMember).where(GroupMember.participant_id == participant.id)
+        )
+        assert member is not None
+        session.add(
+            MemberChoices(
+                participant_id=participant.id,
+                group_id=member.group_id,
+                shown_name=person.first_name,
+                sharing_since=clock.now(),
+                invited_at=clock.now(),
+                hosted=0,
+            )
+        )
 
 
 async def _delete(person: SandboxUser) -> None:
@@ -84,9 +110,10 @@ async def _group_post(
 async def test_after_delete_no_column_of_any_table_names_the_member_or_holds_their_id(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
-    async with group_bot(sandbox, database, clock, public_deposit_congratulation=True) as runtime:
+    async with group_bot(sandbox, database, clock, components=("progress_sharing",)) as runtime:
         leader, chat, (anna, bert, *_) = await ready_group(sandbox, database, clock, runtime)
-        # a public congratulation naming her
+        # she chose to share her steps under her first name: a post naming her
+        await _shares(database, clock, anna)
         anna.send("/deposit 10")
         await anna.wait_for_messages(count=1)
         # a report about her message, which carries her name and phone number
@@ -104,14 +131,15 @@ async def test_after_delete_no_column_of_any_table_names_the_member_or_holds_the
         await _delete(anna)
         await settle(runtime)
     assert anna.first_name in alert["text"]
-    cheer = "group_deposit_congratulation"
-    assert any(protocol_said(t, cheer, member=anna.first_name) for t in shown_before)
+    shared = "together.shared.deposits"
+    assert any(rendered_from(t, shared, name=anna.first_name, count=1) for t in shown_before)
     # The bot edited its own group messages that named her: the chat no longer shows her name.
     assert not [t for t in texts(chat.messages) if anna.first_name in t]
     assert {trace.split(":")[0] for trace in before} >= {
         "group_reports.text",
         "outbox_messages.payload",
         "participants.telegram_user_id",
+        "member_choices.shown_name",
     }
     assert await traces_of(database, anna) == []
 

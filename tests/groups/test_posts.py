@@ -1,4 +1,5 @@
-"""Weekly group progress and curriculum topics on schedule; deposit cheers; no group text kept."""
+"""Weekly group progress and curriculum topics on schedule; nobody named unasked; no group text
+kept."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from bot.db.engine import Database
 from bot.i18n import Language, plural, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
-from tests.groups.world import SQLITE_ONLY, WEEK, group_bot, ready_group, scan, texts
+from tests.groups.world import (
+    SQLITE_ONLY,
+    WEEK,
+    besides_checkin,
+    group_bot,
+    ready_group,
+    scan,
+    texts,
+)
 from tests.texts import protocol_said, protocol_text, topic
 
 
@@ -46,16 +55,17 @@ async def test_progress_and_curriculum_arrive_weekly_without_backlog_or_flood_er
         await _deposit(members[1], "5,50")
         clock.advance(timedelta(days=1))
         await scan(runtime)
-        first_topic = texts(chat.messages)[start:]
+        first_topic = texts(besides_checkin(chat.messages))[start:]
         clock.advance(timedelta(days=6))
         await scan(runtime)
         await scan(runtime)  # a second scan of the same moment adds nothing
-        first_week = texts(chat.messages)[start + len(first_topic) :]
+        first_week = texts(besides_checkin(chat.messages))[start + len(first_topic) :]
         clock.advance(WEEK * 3)  # three weeks of downtime: one summary, not three
         await scan(runtime)
         clock.advance(timedelta(days=1))  # a late topic waits for its slot, then comes in order
         await scan(runtime)
-        after_downtime = texts(chat.messages)[start + len(first_topic) + len(first_week) :]
+        shown = texts(besides_checkin(chat.messages))
+        after_downtime = shown[start + len(first_topic) + len(first_week) :]
     prompt = "curriculum_prompt"
     assert first_topic == [protocol_text(prompt, week=1, topic=topic("savings", 1))]
     assert first_week == [protocol_text("group_progress_savings", active=2, members=4)]
@@ -107,21 +117,7 @@ async def test_a_week_without_job_search_steps_gets_a_neutral_prompt(
 
 
 @SQLITE_ONLY
-async def test_deposit_is_cheered_in_the_group_once_a_week_when_the_protocol_says_so(
-    sandbox: TelegramSandbox, database: Database, clock: FakeClock
-) -> None:
-    async with group_bot(sandbox, database, clock, public_deposit_congratulation=True) as runtime:
-        _leader, chat, (anna, *_) = await ready_group(sandbox, database, clock, runtime)
-        await _deposit(anna, "10")
-        await _deposit(anna, "2")
-        await _handled(sandbox, chat, anna)
-    cheer = "group_deposit_congratulation"
-    cheers = [t for t in texts(chat.messages) if protocol_said(t, cheer)]
-    assert cheers == [protocol_text(cheer, member=anna.first_name)]
-
-
-@SQLITE_ONLY
-async def test_no_cheer_in_the_group_by_default(
+async def test_nobody_is_named_in_the_group_by_default(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:

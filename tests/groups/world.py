@@ -22,6 +22,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus, PeerGroup
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
+from bot.i18n import Language, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from bot.scheduler import scan_groups
@@ -29,7 +30,7 @@ from bot.services.directory import create_invite
 from bot.services.peer_groups.membership import WELCOME_BURST
 from bot.services.peer_groups.pools import enter_pool
 from bot.services.turns import StaffDirectory
-from experiments.protocol import Groups, Protocol
+from experiments.protocol import Component, Groups, Protocol
 from tests.conftest import ENGINES
 from tests.e2e.conftest import runtime_for
 
@@ -54,13 +55,23 @@ async def group_bot(
     *,
     small: bool = True,
     admins: Sequence[SandboxUser] = (),
+    components: Sequence[str] = (),
     **group_settings: Any,
 ) -> AsyncIterator[Runtime]:
-    """A running bot on the shipped protocol (groups of 3 to 5 unless `small` is False)."""
+    """A running bot on the shipped protocol (groups of 3 to 5 unless `small` is False), its
+    peer arm with `components` added."""
     runtime = runtime_for(sandbox, database, clock)
     protocol = runtime.trial.protocol
     if small or group_settings:
         protocol = small_groups(protocol, **group_settings)
+    if components:
+        arms = tuple(
+            arm.model_copy(update={"components": (*arm.components, *map(Component, components))})
+            if arm.name == "peer"
+            else arm
+            for arm in protocol.arms
+        )
+        protocol = protocol.model_copy(update={"arms": arms})
     staff = StaffDirectory(frozenset(a.id for a in admins))
     runtime.trial = replace(runtime.trial, protocol=protocol, staff=staff)
     async with running(build_application(runtime)):
@@ -137,7 +148,7 @@ async def counsellor(
             )
     if invite:
         person.send(f"/start {token}")
-        await person.wait_for_messages(count=1)
+        await person.wait_for_messages(count=2)  # the welcome, and which language they want
     return person
 
 
@@ -266,6 +277,16 @@ async def groups_in(database: Database) -> list[tuple[PeerGroup, list[GroupMembe
 
 def texts(messages: Sequence[dict[str, Any]]) -> list[str]:
     return [m.get("text", "") for m in messages]
+
+
+CHECKIN_HEADS = ("plan_prompt", "plans_closed", "review_prompt", "reviews_closed")
+
+
+def besides_checkin(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The group's messages other than the weekly check-in's (its prompts and goal), for tests
+    of the other weekly posts."""
+    heads = tuple(text(Language.NL, f"checkin.{key}") for key in CHECKIN_HEADS)
+    return [m for m in messages if not (m.get("text") or "").startswith((*heads, "🎯"))]
 
 
 WEEK = timedelta(days=7)

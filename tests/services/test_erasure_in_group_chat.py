@@ -29,7 +29,7 @@ async def sent_in_group(
                 chat_type=ChatType.GROUP,
                 method="sendMessage",
                 payload={"text": words},
-                kind="group_deposit_cheer",
+                kind="progress_shared",
                 status=OutboxStatus.SENT,
                 priority=Priority.BULK,
                 rank_at=clock.now(),

@@ -12,9 +12,11 @@ from sqlalchemy.engine import Connection
 
 import bot.db.delivery
 import bot.db.groups
+import bot.db.lasting
 import bot.db.micro
 import bot.db.offers
 import bot.db.study
+import bot.db.together
 from bot.db.base import Base
 from bot.db.engine import Database
 

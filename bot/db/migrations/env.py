@@ -7,9 +7,20 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-# Registers the trial's, the groups', the registrations', the inbox's and the micro-randomized
-# decisions' tables.
-from bot.db import delivery, groups, micro, offers, registration, study, tickets  # noqa: F401
+# Registers the trial's, the groups' (with their check-in weeks and opt-in ingredients'), the
+# registrations', the inbox's, the follow-up's and the micro-randomized decisions' tables.
+from bot.db import (  # noqa: F401
+    delivery,
+    group_weeks,
+    groups,
+    lasting,
+    micro,
+    offers,
+    registration,
+    study,
+    tickets,
+    together,
+)
 from bot.db.base import Base
 from bot.db.engine import create_engine
 

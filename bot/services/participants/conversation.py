@@ -8,8 +8,9 @@ answers the step that expects typing; anything else gets an answer that says wha
 from __future__ import annotations
 
 from bot.db.study import IntakeStep
-from bot.services import button_data
+from bot.services import button_data, directory
 from bot.services.button_data import (
+    GROUP_PRESSES,
     STAFF_PRESSES,
     ActionDetail,
     Answer,
@@ -27,10 +28,14 @@ from bot.services.button_data import (
     GoOn,
     Keep,
     Later,
+    Retained,
     Shortcut,
+    StartingBalance,
     Steps,
+    Together,
     TypeInstead,
     Undo,
+    Withdraw,
 )
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.counsellor_inbox.about_placement import ask_about_placement
@@ -42,11 +47,14 @@ from bot.services.participants import (
     intake,
     intents,
     menu,
+    money_out,
     participation,
     questionnaire,
+    retention,
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
+from bot.services.peer_groups.together import menu as together
 from bot.services.runner import Service
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -61,6 +69,7 @@ SHORTCUT_SERVICES: dict[str, Service] = {
     "stop": participation.ask_stop,
     "mydata": participation.my_data,
     "delete": deletion.ask_delete,
+    "together": together.show,
 }
 
 
@@ -74,14 +83,19 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
 
 async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
     request = button_data.decode(data)
-    if request is None or isinstance(request, STAFF_PRESSES):  # staff buttons have their own route
+    # staff buttons and the group check-in's have their own routes
+    if request is None or isinstance(request, STAFF_PRESSES + GROUP_PRESSES):
         await turn.say_text("button.unknown")
         return
     if isinstance(request, Consent):
         await enrollment.answer_consent(turn, request.code, request.agreed, trial)
         return
     if turn.participant is None:
-        await turn.say_text("activity.not_enrolled")
+        if not (
+            isinstance(request, ChooseLanguage)
+            and await directory.choose_staff_language(turn, request.language)
+        ):
+            await turn.say_text("activity.not_enrolled")
         return
     match request:
         case ChooseLanguage(language):
@@ -94,6 +108,12 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await participation.change_goal_to(turn, amount, trial)
         case Deposit():
             await activity.deposit_offered(turn, request, trial)
+        case Retained():
+            await retention.answer(turn, request, trial)
+        case StartingBalance(cents):
+            await intake.answer_balance(turn, cents, trial)
+        case Withdraw():
+            await money_out.withdrawal_offered(turn, request, trial)
         case Steps():
             await activity.steps_offered(turn, request, trial)
         case TypeInstead(what):
@@ -124,6 +144,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await intake.go_on(turn, trial)
         case GoOn():
             await surveys.continue_survey(turn, trial)
+        case Together():
+            await together.press(turn, trial, request)
         case AskAboutPlacement():
             await ask_about_placement(turn, trial)
 
@@ -136,9 +158,13 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
+    elif participant.step is IntakeStep.BALANCE:
+        await intake.give_balance(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
+        if await together.typed(turn, trial, words):  # the name shown in their group
+            return
         if not await tickets.typed(turn, words, trial):  # the question after a bare /ask
             await intents.answer(turn, words, trial)
     else:

@@ -13,12 +13,17 @@ from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.study import Event, ParticipantStatus, SurveyAnswer
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
-from bot.services.participants import micro_chain, offers
+from bot.services.participants import micro_chain, offers, retention
 from bot.services.participants.languages import hide_commands_in
-from bot.services.participants.mention_scrub import Needles, forget_mentions
+from bot.services.participants.mention_scrub import (
+    Needles,
+    forget_in_messages_to,
+    forget_mentions,
+)
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.participants.participation import enrolled
 from bot.services.peer_groups import follow
+from bot.services.peer_groups.together import leaving
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -51,7 +56,10 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     await cancel_pending_nudges(turn.session, participant.id, "erased")
     await tickets.forget_participant(turn.session, participant.id, turn.now)
     await offers.forget(turn.session, participant.id)
+    await retention.forget(turn.session, participant.id)
     await follow.cancel_group_notes(turn.session, participant.id, "erased")
+    # the name they chose to be shown by: forgotten, their buddy told without it
+    chose = await leaving.forget(turn.session, participant.id, turn.now)
     await turn.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.participant_id == participant.id)
@@ -64,6 +72,11 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         # What others' messages, reports and logs say about them goes too.
         needles = Needles(telegram_id, turn.incoming.first_name)
         await forget_mentions(turn.session, participant.id, needles, "erased", turn.now)
+        if chose.name is not None:
+            chosen = Needles(telegram_id, chose.name)
+            if chose.name.casefold() != turn.incoming.first_name.casefold():
+                await forget_mentions(turn.session, participant.id, chosen, "erased", turn.now)
+            await forget_in_messages_to(turn.session, chose.buddies, chosen, "erased")
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
     await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
     if not keep:

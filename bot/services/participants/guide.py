@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Role
 from bot.services.counsellor_inbox import tickets
+from bot.services.intervention import has_ended
 from bot.services.keyboard import menu_keys
 from bot.services.participants import intake, shortcuts
+from bot.services.peer_groups.together import menu as together
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 
@@ -33,7 +35,10 @@ async def show_help(turn: Turn, trial: Trial, intro: str | None = None) -> None:
     participant = _taking_part(turn)
     if participant is not None and participant.step is IntakeStep.DONE:
         parts.append(participant_help(turn, participant))
-        buttons = shortcuts.rows(turn, shortcuts.offered_to(participant))
+        names = shortcuts.offered_to(participant)
+        if await together.offered(turn, trial):  # their group has something to choose
+            names = [*names[:-2], "together", *names[-2:]]
+        buttons = shortcuts.rows(turn, names)
     elif participant is not None:
         parts.append(turn.t("help.intake"))
     elif not roles:
@@ -65,6 +70,9 @@ async def ask_counsellor(turn: Turn, trial: Trial, question: str | None) -> None
         and not tickets.has_contact(participant, trial)
     ):
         await show_help(turn, trial, intro=turn.t("help.no_counsellor"))
+        return
+    if participant is not None and has_ended(participant, trial, turn.now):
+        await turn.say_text("ending.ask_closed")  # the inbox follows the person's own end
         return
     await tickets.ask(turn, trial, question)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -162,6 +163,30 @@ async def _forget_in_outbox(
         shown = chat_type is ChatType.GROUP and method in _EDITABLE and chat_id is not None
         if shown and message_id is not None and isinstance(scrubbed.get("text"), str):
             await _edit_in_chat(session, row_id, chat_id, message_id, scrubbed["text"], now)
+
+
+async def forget_in_messages_to(
+    session: AsyncSession, recipients: Collection[int], needles: Needles, reason: str
+) -> None:
+    """Private messages to `recipients` (participant ids: their buddies) that name the person:
+    cancelled while waiting, their stored text scrubbed once sent."""
+    if not recipients:
+        return
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.payload).where(
+            OutboxMessage.participant_id.in_(sorted(recipients)),
+            needles.prefilter(OutboxMessage.payload),
+        )
+    )
+    for row_id, status, payload in rows:
+        if not isinstance(payload, dict) or not needles.names_in_payload(payload):
+            continue
+        values: dict[str, Any] = {"payload": needles.scrub_payload(payload)}
+        if status is OutboxStatus.PENDING:
+            values = {"payload": {}, "status": OutboxStatus.CANCELLED, "last_error": reason}
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        )
 
 
 _EDITABLE = frozenset({"sendMessage", "editMessageText"})

@@ -11,7 +11,7 @@ from bot.outbox import Button
 from bot.services import button_data
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol import Item, Occasion, Track, load_instrument, next_item
+from experiments.protocol import Item, Occasion, Track, next_item
 
 BASELINE = "baseline"
 
@@ -34,7 +34,7 @@ async def next_question(
     track = participant.track or Track.JOBSEARCH
     answered = await _answers(session, participant.id, wave)
     for instrument_id in plan.instruments_for(occasion, track):
-        instrument = load_instrument(instrument_id)
+        instrument = plan.instrument(instrument_id)
         mine = {
             key.split("/", 1)[1]: value
             for key, value in answered.items()
@@ -68,7 +68,7 @@ async def ask(turn: Turn, wave: str, instrument_id: str, item: Item, trial: Tria
     """Show one item with a button per answer, where it stands in the wave, and "later"."""
     participant = turn.participant
     assert participant is not None
-    instrument = load_instrument(instrument_id)
+    instrument = trial.protocol.questionnaires.instrument(instrument_id)
     language = turn.language
     buttons = [
         [Button(option.label(language), _answer_data(wave, instrument_id, item.id, option.value))]
@@ -111,16 +111,16 @@ async def record_if_asked(
     question = await next_question(turn.session, participant, wave, trial)
     if question is None or (question[0], question[1].id) != (instrument_id, item_id):
         return False
-    return await record_answer(turn, wave, instrument_id, item_id, value)
+    return await record_answer(turn, wave, instrument_id, item_id, value, trial)
 
 
 async def record_answer(
-    turn: Turn, wave: str, instrument_id: str, item_id: str, value: int
+    turn: Turn, wave: str, instrument_id: str, item_id: str, value: int, trial: Trial
 ) -> bool:
     """Keep one answer; False when the answer is not one the item offers."""
     participant = turn.participant
     assert participant is not None
-    instrument = load_instrument(instrument_id)
+    instrument = trial.protocol.questionnaires.instrument(instrument_id)
     if item_id not in instrument.item_ids or value not in {a.value for a in instrument.answers}:
         return False
     await insert_if_absent(

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.groups import GroupEvent, GroupMember, GroupStatus, MemberStatus, PeerGroup
+from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, StaffMember
 from bot.db.tickets import Ticket, TicketStatus
+from bot.db.together import GroupEvent
 from bot.i18n import Language, plural, text
 from bot.outbox import Button, OutboxKind
 from bot.services import button_data
@@ -195,7 +196,7 @@ def digest_text(
     number = max(1, math.ceil((week.end - group.formed_at) / WEEK))
     length = trial.protocol.groups.cycle_length
     head = (
-        text(language, "counsellor.digest.head_cycle", weeks=length.days // 7, week=number)
+        text(language, "counsellor.digest.head_cycle", length=length.days // 7, week=number)
         if length is not None
         else text(language, "counsellor.digest.head", week=number)
     )

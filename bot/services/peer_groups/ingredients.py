@@ -7,12 +7,18 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.groups import GroupIngredients, PeerGroup
+from bot.db.groups import GroupIngredients, GroupStatus, PeerGroup
 from bot.services.trial import Trial
 from experiments.allocation import GroupDraw, cell_components, draw_cell, group_stratum
 from experiments.protocol import Component
 
-__all__ = ["draw_ingredients", "group_components", "group_draws", "group_has"]
+__all__ = [
+    "active_groups_with",
+    "draw_ingredients",
+    "group_components",
+    "group_draws",
+    "group_has",
+]
 
 
 async def draw_ingredients(
@@ -58,6 +64,25 @@ async def group_has(
 ) -> bool:
     """Whether this group gets a component (from its arm or from its draw)."""
     return component in await group_components(session, trial, group)
+
+
+async def active_groups_with(
+    session: AsyncSession, trial: Trial, component: Component
+) -> list[PeerGroup]:
+    """The active groups that get a component (from their arm or their draw), in one query."""
+    rows = await session.execute(
+        select(PeerGroup, GroupIngredients.cell)
+        .outerjoin(GroupIngredients, GroupIngredients.group_id == PeerGroup.id)
+        .where(PeerGroup.status == GroupStatus.ACTIVE)
+        .order_by(PeerGroup.id)
+    )
+    protocol = trial.protocol
+    return [
+        group
+        for group, cell in rows
+        if component
+        in protocol.group_components(group.arm, cell_components(cell) if cell is not None else ())
+    ]
 
 
 async def group_draws(session: AsyncSession) -> list[GroupDraw]:

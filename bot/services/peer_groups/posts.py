@@ -1,4 +1,5 @@
-"""Posts in the groups: weekly progress, curriculum topics, and (optionally) deposit cheers.
+"""Posts in the groups: weekly progress and curriculum topics (a member's own steps, shared by
+choice, are in together/sharing.py).
 
 Like the nudges, each group row stores when its next progress summary and next topic are due;
 a scan picks the due rows with one query, queues one post each under a unique intent key and
@@ -17,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
-from bot.db.study import Participant
 from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind
 from bot.services.ledger import ledgers
 from bot.services.peer_groups.bilingual import group_languages, in_languages
-from bot.services.peer_groups.lookups import protocol_language
 from bot.services.peer_groups.messaging import post
-from bot.services.periods import advance_due, current_window
+from bot.services.peer_groups.together import hosting
+from bot.services.periods import advance_due
 from bot.services.trial import Trial
 from experiments.protocol import Component, CurriculumWeek, Track
 from experiments.records import Done, Window
@@ -138,6 +138,8 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
             continue
         if firing.stale:
             continue  # the topic waits for the next slot rather than arriving late
+        if await hosting.carries_topic(session, trial, group, now):
+            continue  # this week's host was given the topic to post
         week = weeks[group.curriculum_week - 1]
 
         def topic(language: Language, week: CurriculumWeek = week) -> str:
@@ -157,40 +159,3 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
         scan.posted += int(added)
         group.curriculum_week += 1
     return scan
-
-
-async def congratulate_deposit(
-    session: AsyncSession, participant: Participant, first_name: str, trial: Trial, now: datetime
-) -> bool:
-    """Cheer a member's deposit in their group, once per period, if the protocol wants it.
-
-    The first name is taken from the update and only written into the message itself.
-    """
-    arm = trial.protocol.arm(participant.arm or "")
-    if not trial.protocol.groups.public_deposit_congratulation:
-        return False
-    if not arm.has(Component.GROUP_PROGRESS):
-        return False
-    row = await session.execute(
-        select(GroupMember, PeerGroup)
-        .join(PeerGroup, PeerGroup.id == GroupMember.group_id)
-        .where(
-            GroupMember.participant_id == participant.id,
-            GroupMember.status == MemberStatus.JOINED,
-            PeerGroup.status == GroupStatus.ACTIVE,
-        )
-    )
-    found = row.first()
-    if found is None:
-        return False
-    member, group = found
-    period = trial.protocol.schedule.commitment_period
-    start, _end = current_window(participant, now, period)
-    language = protocol_language(group)
-    words = trial.protocol.templates.render(
-        "group_deposit_congratulation", language, {"member": first_name}
-    )
-    intent = f"deposit_cheer:{member.id}:{start.isoformat()}"
-    return await post(
-        session, group, words, kind=OutboxKind.GROUP_DEPOSIT_CHEER, intent=intent, now=now
-    )

@@ -13,8 +13,9 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.groups import GroupEvent, GroupMember, PeerGroup
+from bot.db.groups import GroupMember, PeerGroup
 from bot.db.study import StaffMember
+from bot.db.together import GroupEvent
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language, plural, text
 from bot.services.peer_groups.bilingual import group_languages, in_languages

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
-from bot.i18n import Language, plural, text
+from bot.i18n import Language, MissingText, plural, text
 from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.bilingual import group_languages
 from bot.services.peer_groups.binding import reminders_sent
@@ -228,8 +228,14 @@ async def render_group(
         for m in await session.scalars(select(GroupMember).where(GroupMember.group_id == group.id))
     }
     log = [
-        f"{a.at.astimezone(zone).strftime('%d-%m %H:%M')} {a.action} "
-        f"{tags.get(a.target_member_id or 0, '')} ({a.actor_role})"
+        text(
+            language,
+            "log.line",
+            when=a.at.astimezone(zone).strftime("%d-%m %H:%M"),
+            what=_logged(language, a.action),
+            tag=tags.get(a.target_member_id or 0, ""),
+            by=_logged(language, a.actor_role),
+        )
         + (f" ⚠ {a.failure}" if a.failure else "")
         for a in actions
     ]
@@ -252,6 +258,14 @@ async def render_group(
         ),
         summary,
     )
+
+
+def _logged(language: Language, word: str) -> str:
+    """A moderation log's action or actor in the reader's language (as stored if unknown)."""
+    try:
+        return text(language, f"log.{word}")
+    except MissingText:
+        return word
 
 
 def summary_after_head(words: str, summary: str) -> str:

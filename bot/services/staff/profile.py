@@ -1,5 +1,6 @@
 """How participants see a staff member (SPEC §11.4): the display name and language accepted
-with the invite (Telegram's first name and language, until changed), shown and changed here.
+with the invite (Telegram's first name and language, until changed), shown and changed here;
+the language buttons under it are `directory.choose_staff_language`'s.
 
 The name is kept on every role the person holds and emptied when a role is removed
 (`bot.services.directory.remove_staff`); members see only its first word.
@@ -10,8 +11,6 @@ from __future__ import annotations
 from sqlalchemy import Select, select, update
 
 from bot.db.study import StaffMember
-from bot.services import button_data
-from bot.services.button_data import StaffLanguage
 from bot.services.directory import say_profile
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -32,19 +31,6 @@ async def rename(turn: Turn, _trial: Trial, name: str | None) -> None:
             return
         await _change(turn, display_name=cleaned)
     await say_profile(turn, rows[0].display_name, rows[0].language)
-
-
-async def choose_language(turn: Turn, _trial: Trial, data: str | None) -> None:
-    """A language button under the profile: the bot speaks it with this staff member."""
-    press = button_data.decode(data)
-    rows = list(await turn.session.scalars(_own_rows(turn)))
-    if not isinstance(press, StaffLanguage) or not rows:
-        await turn.say_text("button.unknown")
-        return
-    await _change(turn, language=press.language.value)
-    turn.language = press.language
-    await turn.close_question()
-    await say_profile(turn, rows[0].display_name, press.language.value)
 
 
 def _own_rows(turn: Turn) -> Select[StaffMember]:

@@ -26,13 +26,16 @@ from bot.runtime import Runtime
 from bot.scheduler import scan_groups
 from bot.services import directory
 from bot.services.counsellor_inbox import desk
-from bot.services.participants import activity, conversation, guide, participation
+from bot.services.participants import activity, conversation, corrections, guide, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
+    checkin,
+    checkin_taps,
     cycle,
     digest,
     follow,
+    group_goal,
     membership,
     moderation,
     outcomes,
@@ -116,6 +119,8 @@ _FOLLOW_UPS: dict[str, FollowUp] = {
     sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
     cycle.FAREWELL_KIND: cycle.farewell_ended,
+    **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
+    group_goal.POST_KIND: group_goal.post_ended,
 }
 
 
@@ -216,6 +221,14 @@ async def moderate(
     )  # fmt: skip
 
 
+async def checkin_tap(
+    world: World, chat_id: int, user_id: int, data: str, *, query_id: str = "tap"
+) -> int:
+    """A tap on a check-in button (its callback data) in the group's chat; the handler hands
+    the service the tap's id (to answer it) and its data."""
+    return await _turn(world, user_id, checkin_taps.tap, query_id, data, chat_id=chat_id)
+
+
 async def rules(world: World, chat_id: int, user_id: int) -> int:
     return await _turn(world, user_id, chat_activity.rules, chat_id=chat_id)
 
@@ -236,6 +249,11 @@ async def press_suggestion(world: World, user_id: int, data: str) -> int:
 async def rename(world: World, user_id: int, name: str | None) -> int:
     """/name [display name], from any staff member."""
     return await _turn(world, user_id, profile.rename, name, roles=tuple(Role))
+
+
+async def show_group(world: World, user_id: int, group_id: int) -> int:
+    """/group <id>, from its counsellor or an admin."""
+    return await _turn(world, user_id, counsellor_desk.show_group, group_id, {}, roles=STAFF)
 
 
 async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
@@ -303,3 +321,8 @@ async def ask(world: World, peer: Peer, question: str) -> int:
 async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
     return await _turn(world, peer.user_id, activity.action, "applied", count)
+
+
+async def undo(world: World, peer: Peer) -> int:
+    """↩️ Undo: the bot names the member's last entry and asks to take it back."""
+    return await _turn(world, peer.user_id, corrections.offer)

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_date
 
-from bot.db.groups import GroupEvent, GroupStatus
+from bot.db.groups import GroupStatus
+from bot.db.together import GroupEvent
 from bot.i18n import Language, plural
 from bot.outbox.outcomes import Delivered
 from bot.services import button_data

@@ -1,5 +1,5 @@
-"""Posts in a group: the weekly count of who saved (or took a step), a topic a week, a cheer
-for a deposit when the protocol wants one, and the counsellor's own words with /post."""
+"""Posts in a group: the weekly count of who saved (or took a step), a topic a week, and the
+counsellor's own words with /post (a member's own steps, by choice: test_sharing.py)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ async def test_the_weekly_post_counts_the_members_who_saved_and_names_nobody(
 
     progress = await _posts(world, group.chat_id, "group_progress")
     assert progress == [protocol_text("group_progress_savings", active=2, members=4)]
-    assert await outbox(world, kind="group_deposit_cheer") == []  # the shipped study cheers no one
+    assert await outbox(world, kind="progress_shared") == []  # nobody chose to share
 
 
 async def test_a_quiet_week_gets_a_neutral_prompt_and_downtime_one_post_not_three(
@@ -86,22 +86,6 @@ async def test_topics_come_one_a_week_in_order_from_the_day_after_binding(world:
         protocol_text("curriculum_prompt", week=week, topic=topic("savings", week))
         for week in (1, 2)
     ]
-
-
-async def test_a_deposit_is_cheered_in_the_group_once_a_period_when_the_protocol_says_so(
-    world: World,
-) -> None:
-    world = world.with_groups(public_deposit_congratulation=True)
-    group = await joined_group(world, 3)
-    saver = group.members[0]
-
-    await calls.deposit(world, saver, "10")
-    await calls.deposit(world, saver, "10")
-    world.clock.advance(WEEK)
-    await calls.deposit(world, saver, "10")
-
-    cheer = protocol_text("group_deposit_congratulation", member=saver.first_name)
-    assert await _posts(world, group.chat_id, "group_deposit_cheer") == [cheer] * 2
 
 
 async def test_a_counsellors_post_reaches_their_bound_group_only(world: World) -> None:

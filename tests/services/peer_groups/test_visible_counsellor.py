@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.db.groups import GroupEvent, GroupMember
+from bot.db.groups import GroupMember
 from bot.db.study import Participant, Role, StaffMember
 from bot.db.tickets import Ticket
+from bot.db.together import GroupEvent
 from bot.i18n import Language
 from bot.services import button_data, directory
 from bot.services.button_data import SendSuggestion, TicketReply
@@ -62,9 +63,9 @@ async def test_staff_accept_their_telegram_name_with_the_invite_and_may_change_i
 
     [staff] = await rows(world, StaffMember, StaffMember.telegram_user_id == user_id)
     assert (staff.display_name, staff.language) == ("Sanne de Vries", "nl")
-    [welcome] = [r.text for r in await replies(world, accepted)]
-    card = expected("staff.card.shown", name="Sanne", spoken="Nederlands")
-    assert welcome == expected("staff.welcome_counsellor") + "\n\n" + card
+    [welcome, card] = [r.text for r in await replies(world, accepted)]
+    assert welcome == expected("staff.welcome_counsellor")
+    assert card == expected("staff.card.shown", name="Sanne", spoken="Nederlands")
     assert [r.text for r in await replies(world, renamed)] == [
         expected("staff.card.shown", name="Sanne de Vries", spoken="Nederlands")
     ]
