@@ -77,6 +77,7 @@ class IntakeStep(enum.StrEnum):
     BIRTH_YEAR = "birth_year"
     TRACK = "track"
     BASELINE = "baseline"
+    BALANCE = "balance"  # savers' optional starting balance, where the protocol asks it
     COMMITMENT = "commitment"
     DONE = "done"
 
@@ -120,6 +121,9 @@ class Participant(Base):
     period_start: Mapped[datetime | None]
     next_encouragement_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # when their intervention ended (`schedule.intervention_length` after allocation) and they
+    # were told what continues: nudges and the counsellor inbox stop, logging and follow-up not
+    ended_at: Mapped[datetime | None]
     # Follow-up questionnaires: the next wave and when it is due, the wave open for answers,
     # and when to remind about it (how many reminders are left).
     next_survey_wave: Mapped[int | None]

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.demo.checkins import describe as describe_checkins
+
 if TYPE_CHECKING:
     from bot.demo.run import DemoResult
 
@@ -93,6 +95,8 @@ class DemoConsole:
                 f"placeable who did not stop ({rate}, target 100%); not placeable: "
                 f"{placement.not_placeable}"
             )
+        for line in describe_checkins(result.checkins):
+            self._console.print(line)
         if result.report is not None:
             self._console.print(f"report: {result.report}")
         if result.export is not None:

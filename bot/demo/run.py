@@ -25,7 +25,9 @@ from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
 from bot.db.study import Event, Participant, ParticipantStatus
+from bot.demo.checkins import GroupCheckins, check_in, checkin_counts
 from bot.demo.console import DemoConsole
+from bot.demo.lasting import follow_up_protocol, weekly_rate
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
@@ -72,6 +74,7 @@ class DemoResult:
     join_reminders: int = 0  # join reminders sent
     pool_updates: int = 0  # "still waiting" updates sent
     placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
+    checkins: list[GroupCheckins] = field(default_factory=list)  # per group, its check-in weeks
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
     most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
     unsolicited_per_day: int = 1  # … and what the protocol allows
@@ -83,8 +86,13 @@ class DemoResult:
         return max(0, self.delivered - self.outbox_sent)
 
 
-def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
+def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) -> list[Person]:
     master = random.Random(options.seed)
+    lasting = bool(
+        options.follow_up_weeks
+        or protocol.balance.ask_starting_balance
+        or protocol.retention.checks
+    )
     people = []
     for index in range(options.participants):
         language = "nl" if master.random() < 0.7 else "en"
@@ -97,6 +105,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
                 slips=random.Random(f"{options.seed}:{index}:slips"),
+                later=random.Random(f"{options.seed}:{index}:later") if lasting else None,
             )
         )
     return people
@@ -136,8 +145,13 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         database = Database(settings.database_url)
         try:
             await upgrade(database)
+            shipped = "long-term.toml" if options.follow_up_weeks else "study.toml"
             protocol, bounds = demo_protocol(
-                load_protocol(options.protocol or shipped_config("study.toml")),
+                follow_up_protocol(
+                    load_protocol(options.protocol or shipped_config(shipped)),
+                    options.weeks,
+                    options.follow_up_weeks,
+                ),
                 options.participants,
             )
             trial = Trial(
@@ -190,8 +204,8 @@ async def _simulate(
     micro: MicroWorld,
 ) -> None:
     admin, counsellor = staff
-    people = _people(sandbox, options)
-    days = options.weeks * 7
+    people = _people(sandbox, options, runtime.trial.protocol)
+    days = (options.weeks + options.follow_up_weeks) * 7
     per_day = -(-len(people) // min(ENROLLMENT_DAYS, max(1, days // 3)))
     console.start(days)
     for day in range(days):
@@ -202,7 +216,7 @@ async def _simulate(
         await asyncio.gather(
             *(
                 # People in a micro-randomized arm act only in answer to the decision points.
-                p.live_a_day(day, 0.0 if micro.takes_part(p) else _weekly(p, options))
+                p.live_a_day(day, 0.0 if micro.takes_part(p) else _weekly(p, options, day))
                 for p in enrolled
                 if p.arm is not None
             )
@@ -220,6 +234,7 @@ async def _simulate(
         for person in people:
             if person.join_requested and person.group is None:
                 person.group = counsellor.group_of(person.user)
+        await check_in(sandbox, runtime, people)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:
@@ -231,14 +246,14 @@ def trial_is_micro(runtime: Runtime) -> bool:
     return runtime.trial.protocol.micro_randomization is not None
 
 
-def _weekly(person: Person, options: DemoOptions) -> float:
-    arm = person.arm or "control"
+def _weekly(person: Person, options: DemoOptions, day: int) -> float:
     table = (
         options.effects.deposit_probability
         if person.track == Track.SAVINGS
         else options.effects.applications_per_week
     )
-    return table.get(arm, table["control"])
+    after_end = options.follow_up_weeks > 0 and day >= person.enrolled_day + options.weeks * 7
+    return weekly_rate(table, person.arm or "control", options.effects.persistence, after_end)
 
 
 async def _enroll(
@@ -262,7 +277,7 @@ async def _enroll(
         )
         arms = {user_id: arm for user_id, arm in rows}
     for person in newcomers:
-        person.arm = arms.get(person.user.id)
+        person.arm, person.enrolled_day = arms.get(person.user.id), day
     console.enrolled(day, [p.arm or "?" for p in newcomers])
 
 
@@ -351,6 +366,7 @@ async def _summarize(
         result.most_unsolicited = await most_unsolicited_in_a_day(session, trial.protocol.zone)
         result.unsolicited_per_day = trial.protocol.message_budget.per_day
         result.placement = await placement_counts(session, trial.protocol, end)
+        result.checkins = await checkin_counts(session)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

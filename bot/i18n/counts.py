@@ -46,7 +46,8 @@ NUMBERS: Final = frozenset(
         "allocated", "assigned", "codes", "consented", "count", "days", "declined", "doing",
         "enrolled", "high", "hours", "joined", "limit",
         "low", "made", "maximum", "members", "messages", "minimum", "n", "needed", "never",
-        "number", "opens", "others", "period_count", "seconds", "sent", "shown", "size",
+        "number", "opens", "others", "partly", "planners", "period_count", "seconds", "sent",
+        "shown", "size", "yes",
     }
 )  # fmt: skip
 
@@ -54,13 +55,15 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 
 WORDS: Final = frozenset(
     {
-        "action", "amount", "answers", "applications", "arm", "band", "button", "by", "choice",
-        "code", "day",
+        "action", "amount", "answers", "applications", "arm", "balance", "band", "button", "by",
+        "choice", "counsellor", "date", "day",
+        "code",
         "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
         "head",
         "instructions", "interviews", "item", "label", "lead", "lines", "link", "links", "log",
         "missing", "more",
-        "name", "names", "numbers", "options", "prompt", "reach", "topic",
+        "name", "names", "net", "numbers", "options", "out", "plan", "progress", "prompt",
+        "reach", "target", "topic",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",
         "version", "what", "when", "who", "why", "window", "words",

@@ -89,6 +89,16 @@ class OutboxKind(enum.StrEnum):
     BUDDY_CHEER = "buddy_cheer"
     HOST_TOPIC = "host_topic"
     HOST_POST = "host_post"
+    CHECKIN_PLAN = "checkin_plan"
+    CHECKIN_REVIEW = "checkin_review"
+    CHECKIN_EDIT = "checkin_edit"
+    CHECKIN_TOAST = "checkin_toast"
+    GROUP_GOAL = "group_goal"
+    GROUP_GOAL_EDIT = "group_goal_edit"
+    GROUP_GOAL_PIN = "group_goal_pin"
+    GROUP_GOAL_REACHED = "group_goal_reached"
+    INTERVENTION_END = "intervention_end"  # told once: what continues after the end, how to stop
+    RETENTION_QUESTION = "retention_question"  # "do you still have this work?"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -107,6 +117,8 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.MODERATION: Priority.REPLY,
     OutboxKind.GROUP_INVITE_LINK: Priority.REPLY,
     OutboxKind.COMMANDS: Priority.REPLY,
+    OutboxKind.CHECKIN_TOAST: Priority.REPLY,  # "Genoteerd" on a member's check-in tap
+    OutboxKind.GROUP_GOAL_PIN: Priority.REPLY,
     # personal messages nobody asked for just now
     OutboxKind.REMINDER: Priority.PERSONAL,
     OutboxKind.ENCOURAGEMENT: Priority.PERSONAL,
@@ -133,6 +145,8 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.BUDDY_LINE: Priority.PERSONAL,  # the week's line about one's buddy
     OutboxKind.BUDDY_CHEER: Priority.PERSONAL,  # an encouragement a buddy chose to send
     OutboxKind.HOST_TOPIC: Priority.PERSONAL,  # the week's topic, to its host
+    OutboxKind.INTERVENTION_END: Priority.PERSONAL,
+    OutboxKind.RETENTION_QUESTION: Priority.PERSONAL,
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,
@@ -142,6 +156,13 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.COUNSELLOR_POST: Priority.BULK,
     OutboxKind.ERASURE_EDIT: Priority.BULK,  # a group message edited after /delete took a name out
     OutboxKind.BROADCAST: Priority.BULK,
+    # the weekly check-in and group goal: posts, and edits of them as answers and progress come
+    OutboxKind.CHECKIN_PLAN: Priority.BULK,
+    OutboxKind.CHECKIN_REVIEW: Priority.BULK,
+    OutboxKind.CHECKIN_EDIT: Priority.BULK,
+    OutboxKind.GROUP_GOAL: Priority.BULK,
+    OutboxKind.GROUP_GOAL_EDIT: Priority.BULK,
+    OutboxKind.GROUP_GOAL_REACHED: Priority.BULK,
 }
 
 # Bot API methods that send a message; every other method the outbox performs is a call.
@@ -260,6 +281,8 @@ CALL_METHODS = frozenset(
         "banChatMember",  # user_id
         "unbanChatMember",  # user_id
         "pinChatMessage",  # message_id
+        "unpinChatMessage",  # message_id
+        "answerCallbackQuery",  # callback_query_id, text: the toast a tap gets
         "deleteMessage",  # message_id
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
         "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}

@@ -47,8 +47,10 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
         case (
             OutboxKind.SURVEY_INVITATION
             | OutboxKind.SURVEY_REMINDER
+            | OutboxKind.RETENTION_QUESTION
             | OutboxKind.POOL_PLACEMENT
             | OutboxKind.BUDDY_NEWS
+            | OutboxKind.INTERVENTION_END  # what goes on after the end: told once, never lost
         ):
             return Rank.INVITATION
         case OutboxKind.PROMPT | OutboxKind.BUDDY_LINE:
@@ -70,6 +72,10 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             | OutboxKind.GROUP_REPLY
             | OutboxKind.GROUP_BOUND
             | OutboxKind.ERASURE_EDIT
+            | OutboxKind.CHECKIN_TOAST
+            # a group post edited to show what members tapped (an edit rings no phone)
+            | OutboxKind.CHECKIN_EDIT
+            | OutboxKind.GROUP_GOAL_EDIT
         ):
             return Exempt.REPLY
         case (
@@ -101,6 +107,10 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             | OutboxKind.CURRICULUM
             | OutboxKind.PROGRESS_SHARED
             | OutboxKind.COUNSELLOR_POST
+            | OutboxKind.CHECKIN_PLAN
+            | OutboxKind.CHECKIN_REVIEW
+            | OutboxKind.GROUP_GOAL
+            | OutboxKind.GROUP_GOAL_REACHED
         ):
             return Exempt.GROUP
         case (
@@ -108,6 +118,7 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             | OutboxKind.MODERATION
             | OutboxKind.GROUP_INVITE_LINK
             | OutboxKind.COMMANDS
+            | OutboxKind.GROUP_GOAL_PIN
         ):
             return Exempt.CALL
         case _:
@@ -131,6 +142,10 @@ QUIET_GROUP_POSTS = frozenset(
         OutboxKind.GROUP_PROGRESS,
         OutboxKind.CURRICULUM,
         OutboxKind.PROGRESS_SHARED,
+        OutboxKind.CHECKIN_PLAN,
+        OutboxKind.CHECKIN_REVIEW,
+        OutboxKind.GROUP_GOAL,
+        OutboxKind.GROUP_GOAL_REACHED,
     }
 )
 RANKED_KINDS = tuple(str(kind) for kind in OutboxKind if isinstance(budget_of(kind), Rank))

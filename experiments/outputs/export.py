@@ -17,6 +17,8 @@ from experiments.allocation import Pseudonymizer
 from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.outputs.csv_writer import write_csv
+from experiments.outputs.group_week_export import group_week_table
+from experiments.outputs.phases import with_phase
 from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
 
 __all__ = [
@@ -68,6 +70,7 @@ TABLES = (
     "messages",
     "groups",
     "memberships",
+    "group_weeks",
     "micro_decisions",
     "group_events",
 )
@@ -120,7 +123,7 @@ def build_tables(
         "allocations": raw["allocations"].drop(
             columns=["prev_hash", "hash"] if shift_dates else []
         ),
-        "events": _events(raw["events"]),
+        "events": with_phase(_events(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
         "messages": raw["messages"].dropna(subset=["participant_id"]),
@@ -140,6 +143,9 @@ def build_tables(
     }
     tables["groups"] = _groups(raw["groups"], shift)
     tables["group_events"] = _group_events(raw["group_events"], shift)
+    weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
+    if weeks is not None:
+        tables["group_weeks"] = weeks
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:

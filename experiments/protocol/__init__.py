@@ -19,6 +19,15 @@ from experiments.protocol.analysis_plan import (
     plan_problems,
     resolve_outcome,
 )
+from experiments.protocol.checkin_section import (
+    Checkin,
+    PlanChoice,
+    PlanKind,
+    ReviewResult,
+    checkin_problems,
+    describe_checkin,
+    uses_checkin,
+)
 from experiments.protocol.consent import Consent, ConsentInformation
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
@@ -31,6 +40,18 @@ from experiments.protocol.durations import (
 )
 from experiments.protocol.errors import ProtocolError
 from experiments.protocol.languages import LANGUAGES, Language
+from experiments.protocol.lasting import (
+    BALANCE_OUTCOMES,
+    Balance,
+    Phase,
+    Retention,
+    RetentionCheck,
+    intervention_end,
+    lasting_outcome,
+    phase_at,
+    retention_outcome_name,
+    wave_times,
+)
 from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
@@ -102,6 +123,7 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "BALANCE_OUTCOMES",
     "COUNTS",
     "COVARIATES",
     "DEFAULT_AGE_BANDS",
@@ -117,7 +139,9 @@ __all__ = [
     "AnalysisPlan",
     "AnswerOption",
     "Arm",
+    "Balance",
     "CannedReply",
+    "Checkin",
     "Component",
     "Consent",
     "ConsentInformation",
@@ -143,6 +167,9 @@ __all__ = [
     "OutcomeKind",
     "OutcomeSpec",
     "PersonLimits",
+    "Phase",
+    "PlanChoice",
+    "PlanKind",
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
@@ -151,6 +178,9 @@ __all__ = [
     "Randomization",
     "Registration",
     "ReminderVariant",
+    "Retention",
+    "RetentionCheck",
+    "ReviewResult",
     "Schedule",
     "Score",
     "Scoring",
@@ -167,11 +197,15 @@ __all__ = [
     "available_instruments",
     "changed_sections",
     "check_contiguous",
+    "checkin_problems",
+    "describe_checkin",
     "describe_duration",
     "event_outcome",
     "follow_up_wave",
     "format_duration",
+    "intervention_end",
     "is_quiet",
+    "lasting_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
@@ -179,14 +213,18 @@ __all__ = [
     "next_item",
     "parse_duration",
     "parse_protocol",
+    "phase_at",
     "placeholders_in",
     "plain_forms",
     "plan_problems",
     "protocol_sha256",
     "registration_status",
     "resolve_outcome",
+    "retention_outcome_name",
     "score",
     "stratum_key",
     "summarize",
+    "uses_checkin",
     "validate_protocol",
+    "wave_times",
 ]

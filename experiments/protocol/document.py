@@ -27,8 +27,10 @@ from experiments.protocol.age_bands import (
     check_contiguous,
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.messaging import (
     MessageBudget,
     ReminderVariant,
@@ -98,6 +100,9 @@ class Protocol(BaseModel):
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
+    checkin: Checkin = Checkin()
+    balance: Balance = Balance()
+    retention: Retention = Retention()
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
@@ -239,6 +244,7 @@ class Protocol(BaseModel):
 
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    yield from lasting_problems(protocol)
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:
@@ -264,6 +270,7 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
+    yield from checkin_problems(protocol)
     yield from _reminder_problems(protocol)
     yield from _consent_problems(protocol)
 

@@ -175,6 +175,10 @@ class Schedule(_Section):
     reminder_delay: NonNegativeDuration = timedelta(0)
     encouragement_interval: PositiveDuration = timedelta(days=14)
     survey_times: tuple[PositiveDuration, ...] = (timedelta(days=42), timedelta(days=84))
+    # each person's intervention ends this long after allocation (None: it runs on); waves at
+    # `follow_up_times` after that end follow the survey waves (protocol/lasting.py)
+    intervention_length: PositiveDuration | None = None
+    follow_up_times: tuple[PositiveDuration, ...] = ()
     survey_reminder_after: PositiveDuration = timedelta(days=3)
     survey_reminders: int = Field(default=1, ge=0, le=5)
     stale_after: PositiveDuration = timedelta(days=2)

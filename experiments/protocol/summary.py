@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from experiments.protocol.checkin_section import describe_checkin
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.sections import Component, Groups
 
@@ -29,6 +30,7 @@ def summarize(protocol: Protocol) -> str:
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
+            *describe_checkin(protocol),
             *_analysis(protocol),
             *_micro(protocol),
         ]
@@ -84,7 +86,28 @@ def _schedule(protocol: Protocol) -> list[str]:
         f"most {words(schedule.pool_max_wait)}",
         f"  group progress every {words(schedule.group_progress_interval)}; a curriculum topic "
         f"every {words(schedule.curriculum_interval)}",
+        *_lasting(protocol),
     ]
+
+
+def _lasting(protocol: Protocol) -> list[str]:
+    """The end of the intervention, the waves after it, the balance and retention questions."""
+    schedule, lines = protocol.schedule, []
+    if schedule.intervention_length is not None:
+        after = ", ".join(words(moment) for moment in schedule.follow_up_times) or "none"
+        lines.append(
+            f"  the intervention ends {words(schedule.intervention_length)} after allocation "
+            f"(nudges and the inbox stop; logging goes on); follow-up waves {after} after the end"
+        )
+    if protocol.balance.ask_starting_balance:
+        lines.append(
+            f"  savers may give a starting balance; relapse: a fall of more than "
+            f"{protocol.balance.relapse_share:.0%} after a peak"
+        )
+    if protocol.retention.checks:
+        times = ", ".join(words(check.after) for check in protocol.retention.checks)
+        lines.append(f"  after a job or training start: still in it? after {times}")
+    return lines
 
 
 def _groups(protocol: Protocol) -> list[str]:

@@ -16,6 +16,7 @@ from bot.db.engine import Database
 from bot.research import read_trial
 from experiments.allocation import Pseudonymizer
 from experiments.outputs import build_tables
+from experiments.outputs.group_week_export import GROUP_WEEK_COLUMNS
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import (
@@ -118,6 +119,9 @@ async def test_export_keeps_outcomes_and_simple_details(
     assert {"tag", "invite_link"}.isdisjoint(members.columns)
     assert {"pseudonym", "group_id", "status", "joined_at"} <= set(members.columns)
     assert set(members["pseudonym"]) <= set(people["pseudonym"])
+    weeks = pd.read_csv(tmp_path / "group_weeks.csv")
+    assert list(weeks.columns) == list(GROUP_WEEK_COLUMNS)
+    assert weeks[["plans", "reviews_yes", "goal_target"]].to_numpy().tolist() == [[2, 1, 3500]]
     assert sorted(messages["status"]) == ["failed"] * 5 + ["sent"] * 5
     assert list(messages.columns) == [
         "pseudonym", "kind", "status", "chat_type", "created_at", "sent_at"

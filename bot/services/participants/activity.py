@@ -12,7 +12,7 @@ from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import OutboxKind
 from bot.services import button_data
 from bot.services.ledger import ledger_of
-from bot.services.participants import offers
+from bot.services.participants import offers, retention
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.participants.offers import Offered
 from bot.services.peer_groups.together.sharing import share_step
@@ -32,6 +32,7 @@ DEPOSIT = EventKind.DEPOSIT.value
 # the protocol's logbook (`[tracks]`) each kind a participant logs belongs to
 LOGBOOK: Final[dict[str, Track]] = {
     EventKind.DEPOSIT: Track.SAVINGS,
+    EventKind.MONEY_OUT: Track.SAVINGS,
     **{kind: Track.JOBSEARCH for kind in JOB_SEARCH_KINDS},
 }
 # the refusal when a track does not keep that logbook: it says what they keep instead
@@ -125,6 +126,8 @@ async def detail_offered(turn: Turn, press: button_data.ActionDetail, trial: Tri
         await _record(
             turn, participant, EventKind(press.kind), quantity=1, detail=detail, dedupe_key=key
         )
+        if retention.is_start(press.kind, press.detail):
+            await retention.plan_checks(turn.session, participant, key, trial, turn.now)
         await _action_feedback(turn, participant, press.kind, 1, trial)
 
 

@@ -7,7 +7,7 @@ from bot.i18n import Language
 from bot.outbox import Button
 from bot.services import button_data
 from bot.services.counsellor_inbox.tickets import assign_counsellor
-from bot.services.participants import questionnaire, surveys
+from bot.services.participants import questionnaire, starting_balance, surveys
 from bot.services.participants.allocation import allocate
 from bot.services.participants.languages import show_commands_in
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
@@ -50,10 +50,13 @@ async def prompt(turn: Turn, trial: Trial) -> None:
             turn.session, participant, questionnaire.BASELINE, trial
         )
         if question is None:
-            participant.step = IntakeStep.COMMITMENT
+            asked = starting_balance.asked_of(participant, trial)
+            participant.step = IntakeStep.BALANCE if asked else IntakeStep.COMMITMENT
             await prompt(turn, trial)
             return
         await questionnaire.ask(turn, questionnaire.BASELINE, *question, trial)
+    elif step is IntakeStep.BALANCE:
+        await starting_balance.ask(turn)
     elif step is IntakeStep.COMMITMENT:
         await ask_commitment(turn, participant)
 
@@ -151,6 +154,22 @@ async def go_on(turn: Turn, trial: Trial) -> None:
         await already_answered(turn, trial)
         return
     await prompt(turn, trial)
+
+
+async def give_balance(turn: Turn, typed: str, trial: Trial) -> None:
+    """The starting balance, typed: kept, then the commitment; or why it is no amount."""
+    if await starting_balance.typed(turn, typed):
+        _participant(turn).step = IntakeStep.COMMITMENT
+        await prompt(turn, trial)
+
+
+async def answer_balance(turn: Turn, cents: int | None, trial: Trial) -> None:
+    """ "€0" or "skip" under the starting-balance question, then the commitment."""
+    if await starting_balance.pressed(turn, cents):
+        _participant(turn).step = IntakeStep.COMMITMENT
+        await prompt(turn, trial)
+    elif _participant(turn).step is not IntakeStep.DONE:
+        await prompt(turn, trial)
 
 
 async def already_answered(turn: Turn, trial: Trial) -> None:

@@ -32,6 +32,7 @@ from bot.db.upsert import insert_if_absent
 from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.budget import DECIDED, budget_reason, unsolicited_times
+from bot.services.intervention import has_ended
 from bot.services.ledger import IDS_PER_QUERY, Ledger, ledgers
 from bot.services.participants import micro_chain
 from bot.services.participants.nudges import (
@@ -257,6 +258,8 @@ def _unavailable(
         return "stopped"
     if person.telegram_user_id is None or person.unreachable_since is not None:
         return "unreachable"
+    if has_ended(person, trial, point):
+        return "ended"
     if is_quiet(point, trial.protocol.quiet_hours, trial.protocol.zone):
         return "quiet_hours"
     if now - point > LATE_AFTER:

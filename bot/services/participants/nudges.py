@@ -27,6 +27,7 @@ from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
 from bot.outbox.budget import dropped
 from bot.outbox.store import cancel_pending_for_participant
+from bot.services.intervention import in_intervention
 from bot.services.ledger import Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
 from bot.services.periods import advance_due
@@ -84,7 +85,9 @@ async def scan_periods(
     schedule = trial.protocol.schedule
     period = schedule.commitment_period
     reminded_arms = trial.protocol.arms_with(Component.REMINDER)
-    due = await due_participants(session, Participant.period_start <= now - period, limit)
+    due = await due_participants(
+        session, (Participant.period_start <= now - period) & in_intervention(trial, now), limit
+    )
     result = ScanResult(due=len(due))
     missed: list[tuple[Participant, datetime, datetime]] = []
     for participant in due:
@@ -150,7 +153,9 @@ async def scan_encouragements(
     schedule = trial.protocol.schedule
     interval = schedule.encouragement_interval
     arms = trial.protocol.arms_with(Component.ENCOURAGEMENT)
-    due = await due_participants(session, Participant.next_encouragement_at <= now, limit)
+    due = await due_participants(
+        session, (Participant.next_encouragement_at <= now) & in_intervention(trial, now), limit
+    )
     result = ScanResult(due=len(due))
     encouraged: list[tuple[Participant, datetime]] = []
     for participant in due:

@@ -13,7 +13,7 @@ from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
 from bot.services.ledger import Ledger, ledger_of
-from bot.services.participants import intake, shortcuts
+from bot.services.participants import intake, money_out, shortcuts
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.peer_groups import follow
@@ -42,15 +42,16 @@ async def progress(turn: Turn, trial: Trial) -> None:
     since = participant.consented_at
     ledger = await ledger_of(turn.session, participant.id)
     if participant.track == Track.SAVINGS:
-        words = turn.t(
+        saved = turn.t(
             "progress.savings",
             total=format_amount(ledger.saved(since), turn.language),
             deposits=turn.plural("count.deposits", ledger.deposits_made()),
             period_total=format_amount(ledger.saved(start), turn.language),
             goal=format_amount(participant.commitment_cents or 0, turn.language),
         )
+        lines = [saved, *money_out.money_lines(turn, ledger)]
     else:
-        words = turn.t(
+        jobsearch = turn.t(
             "progress.jobsearch",
             applications=turn.plural(
                 "count.applications", ledger.counted(EventKind.APPLIED, since)
@@ -59,9 +60,10 @@ async def progress(turn: Turn, trial: Trial) -> None:
             period_count=ledger.counted(EventKind.APPLIED, start),
             goal=turn.plural("count.applications", participant.commitment_applications or 0),
         )
+        lines = [jobsearch]
     schedule = trial.protocol.schedule
     week = week_starts(turn.language, participant, schedule.commitment_period, trial.protocol.zone)
-    await turn.say(words if week is None else f"{words}\n{week}")
+    await turn.say("\n".join(lines if week is None else [*lines, week]))
 
 
 async def goal(turn: Turn, trial: Trial, typed: str | None) -> None:

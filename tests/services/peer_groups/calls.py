@@ -24,11 +24,14 @@ from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
-from bot.services.participants import activity, conversation, participation
+from bot.services.participants import activity, conversation, corrections, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
+    checkin,
+    checkin_taps,
     follow,
+    group_goal,
     membership,
     moderation,
     outcomes,
@@ -111,6 +114,8 @@ _FOLLOW_UPS: dict[str, FollowUp] = {
     binding.LINK_KIND: binding.invite_link_ended,
     sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
+    **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
+    group_goal.POST_KIND: group_goal.post_ended,
 }
 
 
@@ -211,6 +216,14 @@ async def moderate(
     )  # fmt: skip
 
 
+async def checkin_tap(
+    world: World, chat_id: int, user_id: int, data: str, *, query_id: str = "tap"
+) -> int:
+    """A tap on a check-in button (its callback data) in the group's chat; the handler hands
+    the service the tap's id (to answer it) and its data."""
+    return await _turn(world, user_id, checkin_taps.tap, query_id, data, chat_id=chat_id)
+
+
 async def rules(world: World, chat_id: int, user_id: int) -> int:
     return await _turn(world, user_id, chat_activity.rules, chat_id=chat_id)
 
@@ -274,3 +287,8 @@ async def deposit(world: World, peer: Peer, typed: str) -> int:
 async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
     return await _turn(world, peer.user_id, activity.action, "applied", count)
+
+
+async def undo(world: World, peer: Peer) -> int:
+    """↩️ Undo: the bot names the member's last entry and asks to take it back."""
+    return await _turn(world, peer.user_id, corrections.offer)

@@ -26,18 +26,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff_members") as batch:
-        batch.add_column(sa.Column("language", sa.String(2), nullable=True))
-    with op.batch_alter_table("peer_groups") as batch:
-        batch.add_column(sa.Column("counsellor_since", UTCDateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("offers") as batch:
-        batch.add_column(sa.Column("superseded_at", UTCDateTime(timezone=True), nullable=True))
+    op.add_column("staff_members", sa.Column("language", sa.String(2), nullable=True))
+    op.add_column("peer_groups", sa.Column("counsellor_since", UTCDateTime(timezone=True), nullable=True))
+    op.add_column("offers", sa.Column("superseded_at", UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("offers") as batch:
-        batch.drop_column("superseded_at")
-    with op.batch_alter_table("peer_groups") as batch:
-        batch.drop_column("counsellor_since")
-    with op.batch_alter_table("staff_members") as batch:
-        batch.drop_column("language")
+    op.drop_column("offers", "superseded_at")
+    op.drop_column("peer_groups", "counsellor_since")
+    op.drop_column("staff_members", "language")
