@@ -16,7 +16,7 @@ from bot.db.engine import Database
 from bot.i18n import Language
 from bot.research import read_trial
 from bot.services.keyboard import menu_for
-from bot.services.participants import guide
+from bot.services.participants import activity, guide
 from bot.services.participants.ending import scan_endings
 from bot.services.participants.nudges import scan_encouragements, scan_periods
 from bot.services.participants.surveys import scan_surveys
@@ -73,7 +73,9 @@ async def test_after_the_end_no_nudge_is_queued_and_the_follow_up_invitation_sti
 ) -> None:
     sanne = Person(runner, 5401, "Sanne")
     await enroll(sanne, runner)
-    for _day in range(4 * 7 - 1):  # the intervention, a day at a time: nothing saved
+    # one deposit, so she has progress to hear about (nobody who logged nothing is praised)
+    await sanne.run(lambda turn, trial: activity.deposit(turn, trial, "5"))
+    for _day in range(4 * 7 - 1):  # the intervention, a day at a time: nothing more saved
         clock.advance(timedelta(days=1))
         await _scan(database, trial, clock)
     during = await _queued(database)
@@ -82,8 +84,7 @@ async def test_after_the_end_no_nudge_is_queued_and_the_follow_up_invitation_sti
         await _scan(database, trial, clock)
     after = (await _queued(database))[len(during) :]
 
-    # nudges ran during the intervention (no encouragement: she logged nothing, SPEC §11.1)
-    assert {"reminder", "survey_invitation"} <= {kind for kind, _ in during}
+    assert {"reminder", "encouragement", "survey_invitation"} <= {kind for kind, _ in during}
     assert [kind for kind, _status in after] == [
         "intervention_end",
         "survey_invitation",  # the wave two weeks after the end
