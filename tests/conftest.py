@@ -26,6 +26,15 @@ T = TypeVar("T")
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, the tests marked slow go first: handed out one at a time (`make test` runs
+    `--dist loadgroup`), they then spread over the workers at the start, and the suite does not
+    end on one worker still running a demo while the others wait. A run without xdist keeps
+    the order of the files, so that `-x` stops early on a quick test."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _postgres_url() -> str:
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not url:
