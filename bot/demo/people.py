@@ -87,8 +87,7 @@ class Person:
 
     async def _collect(self) -> list[dict[str, Any]]:
         """Everything the bot sent that was not read yet (nudges, invitations)."""
-        if self.user.messages:
-            self.inbox += await self.user.wait_for_messages(count=0, timeout=REPLY_TIMEOUT_S)
+        self.inbox += await self.user.wait_for_messages(count=0, timeout=REPLY_TIMEOUT_S)
         unread, self.inbox = self.inbox, []
         return unread
 

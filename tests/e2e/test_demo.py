@@ -13,6 +13,8 @@ from bot.paths import shipped_config
 
 MRT_FILE = shipped_config("mrt.toml")
 
+pytestmark = pytest.mark.slow
+
 
 def _rows(path: Path, drop: set[str]) -> list[tuple[str, ...]]:
     with path.open(encoding="utf-8") as handle:
