@@ -39,6 +39,7 @@ from experiments.protocol.durations import (
     parse_duration,
 )
 from experiments.protocol.errors import ProtocolError
+from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.languages import LANGUAGES, Language
 from experiments.protocol.lasting import (
     BALANCE_OUTCOMES,
@@ -97,8 +98,6 @@ from experiments.protocol.sections import (
     Component,
     Corrections,
     CurriculumWeek,
-    GroupFactorial,
-    Groups,
     Inbox,
     Limits,
     Randomization,
