@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from experiments.analysis import Design, participants_per_arm
 from experiments.protocol import (
@@ -13,11 +12,10 @@ from experiments.protocol import (
     Protocol,
     describe_duration,
     follow_up_wave,
-    protocol_sha256,
     resolve_outcome,
 )
 
-__all__ = ["Section", "plan_sections", "render_html", "render_markdown", "write_plan"]
+__all__ = ["Section", "plan_sections", "render_html", "render_markdown"]
 
 _MODELS = {
     "count": "Poisson GLM of the number of events with log weeks of exposure as offset and "
@@ -277,19 +275,3 @@ def render_html(protocol: Protocol, sha256: str, when: datetime) -> str:
         when=f"{when:%Y-%m-%d %H:%M UTC}",
         sections=plan_sections(protocol),
     )
-
-
-def write_plan(
-    protocol: Protocol, source: Path, out: Path, when: datetime
-) -> tuple[str, list[Path]]:
-    """Write sap.md, sap.html, a copy of the protocol file and its SHA-256 (`sha256sum -c`)."""
-    data = source.read_bytes()
-    sha256 = protocol_sha256(data)
-    out.mkdir(parents=True, exist_ok=True)
-    copy = out / source.name
-    copy.write_bytes(data)
-    paths = [out / "sap.md", out / "sap.html", copy, out / f"{source.name}.sha256"]
-    paths[0].write_text(render_markdown(protocol, sha256, when), encoding="utf-8")
-    paths[1].write_text(render_html(protocol, sha256, when), encoding="utf-8")
-    paths[3].write_text(f"{sha256}  {source.name}\n", encoding="utf-8")
-    return sha256, paths

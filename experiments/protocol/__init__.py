@@ -14,6 +14,7 @@ from experiments.protocol.age_bands import (
 )
 from experiments.protocol.analysis_plan import (
     AnalysisPlan,
+    DegreesOfFreedom,
     Factorial,
     follow_up_wave,
     plan_problems,
@@ -114,6 +115,7 @@ __all__ = [
     "CannedReply",
     "Component",
     "CurriculumWeek",
+    "DegreesOfFreedom",
     "Duration",
     "Factorial",
     "GroupFactorial",
