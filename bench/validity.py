@@ -1,19 +1,28 @@
 """Validity of the pre-specified analysis: type-I error and 95% CI coverage by simulation.
 
-For every cell (scenario null or alternative × 5 or 8 peer groups per track × ICC .05 or .12)
-and every outcome type (count, money, binary, questionnaire), simulate trials as the default
-three-arm protocol designs them (`experiments.analysis.design_simulation.simulate_design`: a
-partially nested peer arm, groups of 10–15 of random size, 5% of the peer arm never placed) and
-analyse each with the report's own models (`experiments.analysis.design_power.analyse_design`:
-strata adjustment, CR1 with t(G − 1) over formed groups). Per contrast: the rejection rate at .05
-(type-I error under the null, power under the alternative), the coverage of the 95% CI, each
-with its Monte Carlo SE.
+For every cell (scenario null or alternative × 5, 8 or 12 peer groups per track × ICC .05 or
+.10) and every outcome type (count, binary, questionnaire; money with `--kinds`), simulate
+trials as the default three-arm protocol designs them
+(`experiments.analysis.design_simulation.simulate_design`: a partially nested peer arm, groups
+of 10–15 of random size, 5% of the peer arm never placed; the ICC is the outcome's own, counts
+and shares getting the log-scale group frailty that gives it) and analyse each with the report's
+own model (`experiments.analysis.design_power.fit_design`: strata adjustment, CR2). Each trial
+is fitted once and every contrast tested under each degrees-of-freedom rule the plan can choose:
+t(G − 1) for contrasts with the clustered arm (n − k for the others), Bell–McCaffrey's
+Satterthwaite df (BM, clubSandwich) and Imbens–Kolesár's (IK, dfadjust). Per contrast and rule:
+the rejection rate at .05 (type-I error under the null, power under the alternative) and the
+coverage of the 95% CI, each with its Monte Carlo SE; then, per rule, the rows outside the
+targets, and the power BM and IK add to t(G − 1) in the clustered contrasts.
 
 Targets: type-I error ≤ 5% + 2 MC SE (conservative is acceptable, and reported), coverage
 ≥ 95% − 2 MC SE.
 
-Run with `.venv/bin/python -m bench.validity [--trials 1000] [--csv FILE]`; 1,000 trials per
-cell take about half an hour on one core.
+Run with `.venv/bin/python -m bench.validity [--trials 500] [--csv FILE] [--kinds ...]
+[--groups ...] [--iccs ...]`; 500 trials per cell of the default grid took about 2 hours on a
+shared machine (bench/results/validity_df.txt).
+
+`--lee` runs the Lee bounds' check instead (`bench.lee_validity`): how often the bounds, and
+their Imbens–Manski interval, hold the effect they bracket, 150 per arm.
 
 `--mrt` runs the micro-randomized nudges' validity instead (`experiments.micro.simulate`): trials
 of 60 people × 42 daily decision points, probability 0.6/0.5/0.4 by fortnight, 80% available,
@@ -226,7 +235,7 @@ def verdict(results: Sequence[CellResult]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run every cell and print the table (and write it as CSV on request)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--trials", type=int, default=1000)
+    parser.add_argument("--trials", type=int, default=500)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--csv", default=None)
     parser.add_argument("--kinds", nargs="*", default=list(GRID_KINDS))

@@ -200,8 +200,8 @@ def simulate_power(
     unclustered: bool = False,
 ) -> list[ContrastPower]:
     """Power per contrast of the pre-specified analysis, simulating the primary outcome's own
-    type (`primary_assumptions`); `effect` replaces the plan's standardized effect size (and
-    any ratio it gives)."""
+    type (`primary_assumptions`) in the participants its analysis has (its track's share);
+    `effect` replaces the plan's standardized effect size (and any ratio it gives)."""
     plan = protocol.analysis
     if plan is None:
         raise ValueError("the protocol has no [analysis] section")
@@ -218,7 +218,7 @@ def simulate_power(
     simulation = design_for(
         protocol,
         effect=primary.effect,
-        participants=plan.participants,
+        participants=primary.analysed(plan.participants),
         icc=plan.icc,
         kind=primary.kind,
         unclustered=unclustered,
@@ -268,10 +268,10 @@ def _closed_forms(
         truth = float(np.mean([simulation.effects.get(a, 0.0) for a in ones])) - float(
             np.mean([simulation.effects.get(a, 0.0) for a in others])
         )
-        if truth == 0 or n_one < 2 or n_other < 2 or primary.standardized <= 0:
+        if truth == 0 or n_one < 2 or n_other < 2 or primary.effect == 0:
             continue
         # the contrast's effect in units of the primary's, standardized
-        size = primary.standardized * abs(truth / primary.effect)
+        size = abs(primary.standardized * truth / primary.effect)
         alpha = plan.alpha / k if override is None else plan.alpha
         found[label] = achieved_power(n_one, size, alpha, ratio=n_other / n_one)
     return found

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from experiments.analysis.design_simulation import DesignSimulation, frailty_variance
 from experiments.protocol import AnalysisPlan, OutcomeKind, Protocol, resolve_outcome
@@ -37,11 +37,21 @@ class PrimaryAssumptions:
     standardized: float  # the normal approximation's d (control's SD)
     weeks: float  # the window's length in weeks: exposure runs over ⅔ of it to all of it
     text: str
+    track: str | None = None  # the only track that records it
+    share: float = 1.0  # of participants in that track
 
-    @property
-    def null(self) -> bool:
-        """No effect is simulated: power is the type-I error."""
-        return self.effect == 0
+    def analysed(self, participants: int) -> int:
+        """How many of `participants` the primary's analysis has: its track's share."""
+        return max(1, round(participants * self.share))
+
+    def who(self, participants: int) -> str:
+        """Who is in the primary's analysis, in words."""
+        if self.track is None:
+            return f"{participants} participants"
+        return (
+            f"{participants} participants, {self.analysed(participants)} of them "
+            f"({self.share:.0%}) in the {self.track} track, which {self.outcome} is measured in"
+        )
 
 
 def primary_assumptions(protocol: Protocol, plan: AnalysisPlan) -> PrimaryAssumptions:
@@ -51,6 +61,13 @@ def primary_assumptions(protocol: Protocol, plan: AnalysisPlan) -> PrimaryAssump
     """
     spec = resolve_outcome(plan.primary, protocol)
     kind: OutcomeKind = spec.kind if spec is not None else "money"
+    found = _on_its_scale(plan, kind)
+    if spec is None or spec.track is None:
+        return found
+    return replace(found, track=spec.track, share=plan.track_share)
+
+
+def _on_its_scale(plan: AnalysisPlan, kind: OutcomeKind) -> PrimaryAssumptions:
     weeks = plan.follow_up.total_seconds() / SECONDS_PER_WEEK
     d = plan.effect_size
     if kind == "count":

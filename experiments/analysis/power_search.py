@@ -127,7 +127,7 @@ def format_design_power(
             "",
         ]
     lines += [
-        f"Simulated {simulations} trials of {participants} participants as the protocol "
+        f"Simulated {simulations} trials of {primary.who(participants)}, as the protocol "
         f"designs them. Primary outcome {primary.outcome} ({primary.kind}): {primary.text}, in "
         "every intervention arm; "
         + (
@@ -159,8 +159,9 @@ def format_design_power(
         ]
     lines += [
         "",
-        "Normal approximation: a two-sided t-test on the outcome, standardized by control's SD, "
-        "without clustering, Bonferroni over the primary family. Power below it shows what the "
-        "outcome's distribution, few groups and the design effect cost.",
+        "Normal approximation: a two-sided t-test on the outcome (the difference in means over "
+        "the two arms' pooled SD), without clustering, Bonferroni over the primary family. "
+        "Power below it shows what few groups and the design effect cost; a count's rate ratio "
+        "can do better than it when the counts are very skewed.",
     ]
     return "\n".join(lines)

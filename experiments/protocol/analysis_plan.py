@@ -63,7 +63,7 @@ class AnalysisPlan(BaseModel):
     baseline_covariate: bool = True
     secondary_contrasts: tuple[tuple[str, str], ...] = ()
     factorial: Factorial | None = None
-    degrees_of_freedom: DegreesOfFreedom = "groups_minus_one"
+    degrees_of_freedom: DegreesOfFreedom = "satterthwaite"
     # The assumptions behind the sample size (`lotgenoot power --protocol`, the registration).
     effect_size: float = Field(default=0.5, gt=0, le=3)
     power: float = Field(default=0.8, gt=0, lt=1)
@@ -77,6 +77,9 @@ class AnalysisPlan(BaseModel):
     dispersion: float = Field(default=0.3, ge=0)
     risk_ratio: float | None = Field(default=None, gt=0)
     base_risk: float = Field(default=0.2, gt=0, lt=1)
+    # The share of participants in the primary outcome's track, when only one track records it
+    # (deposits: savings): only they are in its analysis.
+    track_share: float = Field(default=0.5, gt=0, le=1)
     # A pilot is not powered for its primary contrasts: `study check` and the plan say so.
     pilot: bool = False
     pilot_reason: str = ""
