@@ -130,6 +130,7 @@ def test_power_protocol_finds_the_participants_that_reach_the_target(
     study_data: dict[str, Any],
 ) -> None:
     study_data["analysis"]["primary"] = "saved_eur"
+    study_data["analysis"]["secondary"] = ["deposits"]
     protocol = bonferroni(study_data, participants=120)
     search = search_participants(protocol, target=0.8, simulations=100, seed=6, unclustered=True)
     # the closed form: 78 per arm for d = 0.5 at alpha 0.025, 234 in all
@@ -158,4 +159,4 @@ def test_every_shipped_protocol_reaches_its_power_or_says_it_is_a_pilot(file: Pa
     power = primary_power(rows)
     assert power is not None
     assert power >= plan.power, format_design_power(rows, protocol, 150, False)
-    assert f"sample size: {plan.participants} participants for power" in checked.output
+    assert f"sample size: {plan.participants} participants (" in checked.output
