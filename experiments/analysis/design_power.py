@@ -215,6 +215,8 @@ def simulate_power(
         plan = plan.model_copy(update={"participants": participants})
     protocol = protocol.model_copy(update={"analysis": plan})
     primary = primary_assumptions(protocol, plan)
+    if primary.problem is not None:
+        raise ValueError(primary.problem)
     simulation = design_for(
         protocol,
         effect=primary.effect,

@@ -39,6 +39,7 @@ class PrimaryAssumptions:
     text: str
     track: str | None = None  # the only track that records it
     share: float = 1.0  # of participants in that track
+    problem: str | None = None  # why the effect has no value on the outcome's scale
 
     def analysed(self, participants: int) -> int:
         """How many of `participants` the primary's analysis has: its track's share."""
@@ -57,11 +58,19 @@ class PrimaryAssumptions:
 def primary_assumptions(protocol: Protocol, plan: AnalysisPlan) -> PrimaryAssumptions:
     """The plan's primary, its type and the effect `lotgenoot power --protocol` simulates.
 
-    Raises ValueError when a standardized effect has no counterpart on the outcome's scale.
+    When the plan's effect has no value on the outcome's scale (a standardized effect more than
+    such counts or shares can show), `problem` says why and the effect is not a number.
     """
     spec = resolve_outcome(plan.primary, protocol)
     kind: OutcomeKind = spec.kind if spec is not None else "money"
-    found = _on_its_scale(plan, kind)
+    try:
+        found = _on_its_scale(plan, kind)
+    except ValueError as error:
+        weeks = plan.follow_up.total_seconds() / SECONDS_PER_WEEK
+        d = plan.effect_size
+        found = PrimaryAssumptions(
+            plan.primary, kind, math.nan, d, weeks, str(error), problem=str(error)
+        )
     if spec is None or spec.track is None:
         return found
     return replace(found, track=spec.track, share=plan.track_share)

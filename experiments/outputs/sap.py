@@ -243,18 +243,21 @@ def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Sect
     d = abs(primary.standardized)
     result = participants_per_arm(d, plan.alpha, plan.power, family + 1, plan.icc, size)
     plain = participants_per_arm(d, plan.alpha, plan.power, family + 1)
-    paragraphs = []
     if plan.pilot:
-        paragraphs.append(
-            f"This is a pilot ({plan.pilot_reason}): it is not powered for its primary "
-            "contrasts, and its estimates are reported as feasibility figures."
+        return Section(
+            "Sample size",
+            [
+                f"This is a pilot ({plan.pilot_reason}): it is not powered for its primary "
+                "contrasts, and its estimates are reported as feasibility figures.",
+                f"Planned participants: {primary.who(plan.participants)}.",
+            ],
         )
-    paragraphs += [
+    effect = primary.text if primary.problem is None else f"not simulated ({primary.problem})"
+    paragraphs = [
         f"Planned participants: {primary.who(plan.participants)}, for power {plan.power:g} at "
         f"two-sided alpha {plan.alpha:g} in every primary contrast: {plan.primary} "
-        f"({primary.kind}), {primary.text}, in every intervention arm; ICC {plan.icc:g} in the "
-        f"peer groups of "
-        f"{protocol.groups.min_size}–{protocol.groups.max_size}.",
+        f"({primary.kind}), {effect}, in every intervention arm; ICC {plan.icc:g} in the "
+        f"peer groups of {protocol.groups.min_size}–{protocol.groups.max_size}.",
         "The power is that of this plan's own analysis, simulated by `lotgenoot power "
         "--protocol FILE` (the outcome's own type, a partially nested design with unequal "
         "groups and 5% never placed, the degrees of freedom and multiplicity rule above); "
@@ -262,9 +265,8 @@ def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Sect
         f"For orientation, a closed form (two-sided t-test at d = {d:.2f}, alpha split over "
         f"the {family} primary comparison(s), ignoring the small-sample degrees of freedom): "
         f"{plain.per_arm} per {unit} of the analysis without clustering; with peer groups of "
-        f"about {size}, the clustered {unit} needs "
-        f"{result.per_arm} (design effect {result.design_effect:.2f}, applied to the clustered "
-        "participants only).",
+        f"about {size}, the clustered {unit} needs {result.per_arm} (design effect "
+        f"{result.design_effect:.2f}, applied to the clustered participants only).",
     ]
     return Section("Sample size", paragraphs)
 
