@@ -37,19 +37,15 @@ from experiments.analysis.design_power import (
     ContrastPower,
     SimulatedContrast,
     analyse_design,
+    design_contrasts,
     design_for,
-    format_design_power,
+    fit_design,
     simulate_power,
 )
 from experiments.analysis.design_simulation import DesignSimulation, simulate_design
 from experiments.analysis.icc import IccEstimate, icc, icc_estimates, icc_with_ci
-from experiments.analysis.missing_data import (
-    Completion,
-    LeeBounds,
-    completion,
-    lee_bounds,
-    mice_results,
-)
+from experiments.analysis.lee import LeeBounds, imbens_manski, lee_bounds
+from experiments.analysis.missing_data import Completion, completion, mice_results
 from experiments.analysis.models import (
     FIT_ERRORS,
     UNBOUNDED,
@@ -68,6 +64,13 @@ from experiments.analysis.power import (
     achieved_power,
     format_power,
     participants_per_arm,
+)
+from experiments.analysis.power_assumptions import PrimaryAssumptions, primary_assumptions
+from experiments.analysis.power_search import (
+    ParticipantSearch,
+    format_design_power,
+    primary_power,
+    search_participants,
 )
 from experiments.analysis.prespecified import (
     TrialAnalysis,
@@ -99,8 +102,10 @@ __all__ = [
     "LeeBounds",
     "NotEstimable",
     "Outcome",
+    "ParticipantSearch",
     "PowerResult",
     "PowerRow",
+    "PrimaryAssumptions",
     "Result",
     "SampleRatio",
     "SimulatedContrast",
@@ -113,7 +118,9 @@ __all__ = [
     "analysed",
     "baseline_table",
     "completion",
+    "design_contrasts",
     "design_for",
+    "fit_design",
     "fit_model",
     "fit_quietly",
     "flow",
@@ -124,6 +131,7 @@ __all__ = [
     "icc",
     "icc_estimates",
     "icc_with_ci",
+    "imbens_manski",
     "itt_estimates",
     "lee_bounds",
     "max_t_adjust",
@@ -133,9 +141,12 @@ __all__ = [
     "participants_per_arm",
     "per_participant",
     "power_rows",
+    "primary_assumptions",
+    "primary_power",
     "reach",
     "reporting_scale",
     "sample_ratio",
+    "search_participants",
     "simulate_design",
     "simulate_power",
     "weekly_outcomes",

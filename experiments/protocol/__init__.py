@@ -14,6 +14,7 @@ from experiments.protocol.age_bands import (
 )
 from experiments.protocol.analysis_plan import (
     AnalysisPlan,
+    DegreesOfFreedom,
     Factorial,
     follow_up_wave,
     plan_problems,
@@ -146,6 +147,7 @@ __all__ = [
     "ConsentInformation",
     "Corrections",
     "CurriculumWeek",
+    "DegreesOfFreedom",
     "Duration",
     "Factorial",
     "GroupFactorial",
