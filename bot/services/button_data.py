@@ -165,6 +165,17 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Toggle:
+    """A tap on an option of a multiple-choice item: show it again with `selection` (the bit set
+    of options ticked so far); its "done" button is an `Answer` with that selection."""
+
+    wave: str
+    instrument: str
+    item: str
+    selection: int
+
+
+@dataclass(frozen=True)
 class ContinueSurvey:
     """The follow-up invitation's button."""
 
@@ -259,6 +270,7 @@ Press = (
     | Keep
     | Erase
     | Answer
+    | Toggle
     | ContinueSurvey
     | ResolveFlag
     | TicketReply
@@ -325,6 +337,8 @@ def _encode(press: Press) -> str:
             return f"del:{'yes' if confirmed else 'no'}"
         case Answer(wave, instrument, item, value):
             return f"q:{wave}:{instrument}:{item}:{value}"
+        case Toggle(wave, instrument, item, selection):
+            return f"qm:{wave}:{instrument}:{item}:{selection}"
         case ContinueSurvey():
             return "survey:go"
         case ResolveFlag(report_id):
@@ -393,6 +407,10 @@ def decode(data: str | None) -> Press | None:
             _TOKEN.match(part) for part in (wave, instrument, item)
         ) and _SIGNED.match(value):
             return Answer(wave, instrument, item, int(value))
+        case "qm", [wave, instrument, item, selection] if all(
+            _TOKEN.match(part) for part in (wave, instrument, item)
+        ) and _NUMBER.match(selection):
+            return Toggle(wave, instrument, item, int(selection))
         case "survey", ["go"]:
             return ContinueSurvey()
         case "flag", [report] if _positive(report):

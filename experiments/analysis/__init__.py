@@ -6,6 +6,7 @@
 (`experiments.analysis.models`). Loads the statistics stack (pandas, statsmodels, scipy).
 """
 
+from experiments.analysis.baseline_context import protocol_context
 from experiments.analysis.console_summary import (
     EFFECT_SIZES,
     Estimate,
@@ -75,6 +76,7 @@ from experiments.analysis.prespecified import (
     analyse,
     outcome_results,
 )
+from experiments.analysis.subgroups import describe_subgroups, subgroup_results
 
 __all__ = [
     "EFFECT_SIZES",
@@ -113,6 +115,7 @@ __all__ = [
     "analysed",
     "baseline_table",
     "completion",
+    "describe_subgroups",
     "design_for",
     "fit_model",
     "fit_quietly",
@@ -133,10 +136,12 @@ __all__ = [
     "participants_per_arm",
     "per_participant",
     "power_rows",
+    "protocol_context",
     "reach",
     "reporting_scale",
     "sample_ratio",
     "simulate_design",
     "simulate_power",
+    "subgroup_results",
     "weekly_outcomes",
 ]

@@ -36,6 +36,7 @@ from experiments.analysis.models import (
     reporting_scale,
 )
 from experiments.analysis.outcome_frame import outcome_frame, outcome_sample, plan_of
+from experiments.analysis.subgroups import subgroup_results
 from experiments.protocol import (
     EVENT_OUTCOMES,
     AnalysisPlan,
@@ -106,6 +107,7 @@ def analyse(
                     results += outcome_results(
                         frame, protocol, plan, spec, "exploratory", other, False
                     )
+    results += subgroup_results(frame, protocol, plan, wave, registered)
     primary = resolve_outcome(plan.primary, protocol)
     lee = lee_bounds(frame, protocol, primary, wave) if primary is not None else []
     return TrialAnalysis(
@@ -164,7 +166,7 @@ def _outcome(
     if loss:
         column = f"{spec.name}_loss"
     label = _analysis_label(spec, plan, wave, loss)
-    covariates = [c for c in plan.covariates if c in data.columns]
+    covariates = [c for c in plan.covariate_columns if c in data.columns]
     numeric = [f"baseline_{spec.name}"] if spec.kind == "questionnaire" else []
     numeric = [c for c in numeric if c in data.columns and plan.baseline_covariate]
     exposure = ("exposure_loss" if loss else "exposure") if spec.kind == "count" else None

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.protocol import InstrumentNotFound, Protocol, load_instrument
+from experiments.protocol import (
+    PREFER_NOT_TO_SAY,
+    ContextVariable,
+    InstrumentNotFound,
+    Protocol,
+    baseline_context,
+    context_variables,
+    load_instrument,
+)
 from experiments.records import EventKind, GroupEventKind
 
 __all__ = [
@@ -223,17 +231,21 @@ _CATEGORICAL = {
 
 @dataclass(frozen=True, slots=True)
 class Variable:
-    """One exported variable; `values` are (value, meaning), coded 1, 2, … in SPSS and Stata."""
+    """One exported variable; `values` are (value, meaning), coded 1, 2, … in SPSS and Stata;
+    `codes` label a variable that is already a number (a context answer: its code as stored)."""
 
     table: str
     name: str
     type: str
     label: str
     values: tuple[tuple[str, str], ...] = ()
+    codes: tuple[tuple[int, str], ...] = ()
 
     @property
     def value_labels(self) -> str:
         """Codes and meanings as one line, e.g. `1 = control; 2 = text`."""
+        if self.codes:
+            return "; ".join(f"{code} = {meaning}" for code, meaning in self.codes)
         return "; ".join(
             f"{code} = {value}" + (f" ({meaning})" if meaning != value else "")
             for code, (value, meaning) in enumerate(self.values, start=1)
@@ -244,11 +256,20 @@ def build_codebook(
     tables: Mapping[str, pd.DataFrame], protocol: Protocol | None = None
 ) -> list[Variable]:
     """A Variable for every column of every table, in table order."""
+    plan = protocol.questionnaires if protocol is not None else None
+    context = {v.column: v for v in context_variables(baseline_context(plan))}
     return [
-        _variable(name, column, frame[column], protocol)
+        _context_variable(name, context[column], frame[column])
+        if name == "participants" and column in context
+        else _variable(name, column, frame[column], protocol)
         for name, frame in tables.items()
         for column in frame.columns
     ]
+
+
+def _context_variable(table: str, context: ContextVariable, series: pd.Series) -> Variable:
+    label = f"Baseline {context.instrument}: {context.label}"
+    return Variable(table, context.column, _type(series), label[:80], codes=context.codes)
 
 
 def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | None) -> Variable:
@@ -276,6 +297,8 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
             )
         except InstrumentNotFound:
             return f"Baseline score: {instrument_id}"
+        if instrument.scoring is None:
+            return f"Baseline {instrument.id}"
         low, high = instrument.score_range()
         return f"Baseline {instrument.id.upper()} ({instrument.scoring.method}, {low:g}-{high:g})"
     if column.startswith("detail_"):
@@ -327,7 +350,9 @@ def codebook_markdown(variables: Sequence[Variable], title: str = "Codebook") ->
         f"# {title}",
         "",
         "Dates are UTC. Categorical variables hold their text in CSV and Parquet files and the",
-        "numeric code (with value labels) in SPSS and Stata files.",
+        "numeric code (with value labels) in SPSS and Stata files. Baseline context answers",
+        f"are codes in every format; {PREFER_NOT_TO_SAY} means 'prefer not to say' (user-missing",
+        "in SPSS); empty: not answered. A multiple-choice item has a 0/1 column per option.",
     ]
     table = ""
     for variable in variables:
@@ -354,7 +379,10 @@ def labelled(
     value_labels: dict[str, dict[int | float, str]] = {}
     for column in frame.columns:
         series, variable = frame[column], by_name[column]
-        if variable.values:
+        if variable.codes:
+            out[column] = series.astype("float64")
+            value_labels[column] = {float(code): meaning for code, meaning in variable.codes}
+        elif variable.values:
             codes = {value: code for code, (value, _m) in enumerate(variable.values, start=1)}
             out[column] = series.astype("object").map(codes).astype("float64")
             value_labels[column] = {codes[value]: value for value, _m in variable.values}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from experiments.analysis import Design, participants_per_arm
+from experiments.analysis import Design, describe_subgroups, participants_per_arm
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -57,6 +57,7 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _models(plan, specs, design),
         _multiplicity(plan, design),
         _missing(plan),
+        *_subgroups(plan),
         _sample_size(protocol, plan, design),
     ]
 
@@ -162,6 +163,13 @@ def _models(plan: AnalysisPlan, specs: list[OutcomeSpec], design: Design) -> Sec
             else "."
         )
     )
+    context = [name for name in plan.covariates if "." in name]
+    if context:
+        paragraphs.append(
+            f"Baseline context covariates ({', '.join(context)}) enter as categorical main "
+            "effects; 'prefer not to say' and no answer are categories of their own (the "
+            "missing-indicator method, White & Thompson 2005)."
+        )
     if design.grouped_arms:
         paragraphs.append(
             "Contrasts involving an arm with peer groups use cluster-robust (CR2) standard errors "
@@ -218,6 +226,12 @@ def _missing(plan: AnalysisPlan) -> Section:
             "participants observed.",
         ],
     )
+
+
+def _subgroups(plan: AnalysisPlan) -> list[Section]:
+    if not plan.subgroups:
+        return []
+    return [Section("Pre-specified subgroup analyses", describe_subgroups(plan))]
 
 
 def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Section:

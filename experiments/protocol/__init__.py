@@ -15,11 +15,20 @@ from experiments.protocol.age_bands import (
 from experiments.protocol.analysis_plan import (
     AnalysisPlan,
     Factorial,
+    Subgroup,
     follow_up_wave,
     plan_problems,
     resolve_outcome,
 )
 from experiments.protocol.consent import Consent, ConsentInformation
+from experiments.protocol.context_items import (
+    PREFER_NOT_LABEL,
+    ContextVariable,
+    baseline_context,
+    context_column,
+    context_variables,
+    reference_column,
+)
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -30,6 +39,12 @@ from experiments.protocol.durations import (
     parse_duration,
 )
 from experiments.protocol.errors import ProtocolError
+from experiments.protocol.items import (
+    MAX_MULTIPLE_VALUE,
+    PREFER_NOT_TO_SAY,
+    YES_NO,
+    ItemType,
+)
 from experiments.protocol.languages import LANGUAGES, Language
 from experiments.protocol.micro_section import (
     COVARIATES,
@@ -104,11 +119,15 @@ __all__ = [
     "EVENT_OUTCOMES",
     "GROUP_INGREDIENTS",
     "LANGUAGES",
+    "MAX_MULTIPLE_VALUE",
     "MICRO_COMPONENTS",
     "PLACEHOLDERS",
+    "PREFER_NOT_LABEL",
+    "PREFER_NOT_TO_SAY",
     "QUESTIONNAIRE_LABELS",
     "STRATIFIERS",
     "TRACKS",
+    "YES_NO",
     "AgeBand",
     "AnalysisPlan",
     "AnswerOption",
@@ -117,6 +136,7 @@ __all__ = [
     "Component",
     "Consent",
     "ConsentInformation",
+    "ContextVariable",
     "Corrections",
     "CurriculumWeek",
     "Duration",
@@ -128,6 +148,7 @@ __all__ = [
     "InstrumentNotFound",
     "Item",
     "ItemOmission",
+    "ItemType",
     "Language",
     "Limits",
     "LocalizedText",
@@ -151,6 +172,7 @@ __all__ = [
     "Stratification",
     "Stratifier",
     "Study",
+    "Subgroup",
     "Template",
     "Templates",
     "Track",
@@ -159,8 +181,11 @@ __all__ = [
     "age_band_for",
     "age_in_year",
     "available_instruments",
+    "baseline_context",
     "changed_sections",
     "check_contiguous",
+    "context_column",
+    "context_variables",
     "describe_duration",
     "event_outcome",
     "follow_up_wave",
@@ -176,6 +201,7 @@ __all__ = [
     "placeholders_in",
     "plan_problems",
     "protocol_sha256",
+    "reference_column",
     "registration_status",
     "resolve_outcome",
     "score",
