@@ -94,6 +94,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
                 slips=random.Random(f"{options.seed}:{index}:slips"),
+                context=random.Random(f"{options.seed}:{index}:context"),
             )
         )
     return people

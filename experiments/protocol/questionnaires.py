@@ -306,6 +306,11 @@ def _line_of(lines: list[str], path: str) -> int | None:
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
         if part.startswith("["):
             index = int(part[1:-1])
+            if found is not None and lines[found - 1].rstrip().endswith("= ["):
+                element = _inline_element(lines, found, index)  # options = [ {…}, {…} ]
+                if element is not None:
+                    start, found = element, element + 1
+                continue
             headers = [n for n, line in enumerate(lines) if line.strip() == f"[[{table}]]"]
             if index >= len(headers):
                 return found
@@ -324,3 +329,15 @@ def _line_of(lines: list[str], path: str) -> int | None:
                 start, found = n, n + 1
                 break
     return found
+
+
+def _inline_element(lines: list[str], after: int, index: int) -> int | None:
+    """The line (0-based) of element `index` of a multi-line array opened on line `after`."""
+    elements = []
+    for n in range(after, len(lines)):
+        stripped = lines[n].strip()
+        if stripped.startswith("]"):
+            break
+        if stripped.startswith("{"):
+            elements.append(n)
+    return elements[index] if index < len(elements) else None
