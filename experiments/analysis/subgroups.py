@@ -81,7 +81,7 @@ def _one(
     numeric = [f"level_{name}" for name in others]
     if spec.kind == "questionnaire" and plan.baseline_covariate:
         numeric += [c for c in (f"baseline_{spec.name}",) if c in data.columns]
-    fit = fit_model(
+    fit = _too_few(treatments, data, names) or fit_model(
         data,
         kind=spec.kind,
         outcome=column,
@@ -108,6 +108,23 @@ def _one(
             base = replace(base, note=_INTERACTION_NOTE[spec.kind])
             rows.append(_estimate(base, fit, interaction, plan))
     return rows
+
+
+def _too_few(
+    treatments: dict[str, pd.Series], data: pd.DataFrame, names: list[str]
+) -> NotEstimable | None:
+    """Why the interaction model cannot be fitted: fewer than 2 people with or without a
+    treatment within some level."""
+    for name in names:
+        inside = (data["_level"] == name).to_numpy()
+        for treatment, values in treatments.items():
+            given = values.to_numpy(dtype=float)[inside]
+            if given.sum() < 2 or (1 - given).sum() < 2:
+                return NotEstimable(
+                    f"too little data: fewer than 2 participants in {treatment} or without it "
+                    f"at level {name}"
+                )
+    return None
 
 
 def _base(
