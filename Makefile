@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 # three workers on two cores: the suite waits on sockets and subprocesses part of the time
 # (measured on two cores, both engines: four workers took 12% longer than three)
 TEST_WORKERS ?= 3
+# loadgroup hands out one test at a time to whichever worker is free (no test names a group),
+# the slow ones first (tests/conftest.py): the default hands out runs of neighbouring tests, so
+# the demos of tests/e2e/test_demo.py ran one after another on one worker
+TEST_DIST ?= loadgroup
 
 .PHONY: demo test check lint typecheck layers install clean
 
@@ -33,7 +37,7 @@ layers: $(BIN)/.installed
 check: lint typecheck layers
 
 test: check
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output

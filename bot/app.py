@@ -19,6 +19,7 @@ from bot.handlers.context import RUNTIME_KEY, LotgenootApplication, LotgenootCon
 from bot.i18n import Language, text
 from bot.inbound import InboundLog
 from bot.leadership import POLLER, lead_while_possible, lease_for, poller_lease_for
+from bot.outbox.budget import BudgetGate
 from bot.outbox.sender import OutboxSender
 from bot.outbox.telegram_transport import TelegramTransport
 from bot.polling import poll, replay
@@ -27,7 +28,7 @@ from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.participants.commands import MENU_COMMANDS
-from bot.services.peer_groups import binding, outcomes, sanctions
+from bot.services.peer_groups import binding, checkin, cycle, group_goal, outcomes, sanctions
 from bot.services.reachability import participant_unreachable
 from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
@@ -71,8 +72,12 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
             binding.LINK_KIND: binding.invite_link_ended,
             sanctions.CALL_KIND: sanctions.call_ended,
             outcomes.POST_KIND: outcomes.post_ended,
+            cycle.FAREWELL_KIND: cycle.farewell_ended,
+            **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
+            group_goal.POST_KIND: group_goal.post_ended,
             **dict.fromkeys(tickets.STAFF_KINDS, desk.ticket_delivered),
         },
+        gate=BudgetGate(runtime.trial.protocol),
     )
     handlers.register(application)
     return application

@@ -8,9 +8,10 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -21,7 +22,17 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 
 POSTGRES_URL_VARIABLE = "LOTGENOOT_TEST_POSTGRES_URL"
+T = TypeVar("T")
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, the tests marked slow go first: handed out one at a time (`make test` runs
+    `--dist loadgroup`), they then spread over the workers at the start, and the suite does not
+    end on one worker still running a demo while the others wait. A run without xdist keeps
+    the order of the files, so that `-x` stops early on a quick test."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _postgres_url() -> str:
@@ -31,18 +42,27 @@ def _postgres_url() -> str:
     return url
 
 
-# Migrating a database costs more than most tests (on PostgreSQL, creating one too), so a test
-# that asks for `database` starts from a copy of one migrated per session (per xdist worker):
-# a copy of the file on SQLite, a database created from a migrated template on PostgreSQL. The
-# migrations insert no rows, so the copy is exactly what `upgrade` makes. A test that asks only
-# for `database_url` (to migrate it itself) still gets an empty database.
+# Migrating a database costs more than most tests, so a test that asks for `database` starts
+# from one migrated per session (per xdist worker). On SQLite it gets a copy of the file. On
+# PostgreSQL, creating a database from a template (it copies the catalogs through the WAL) and
+# dropping it cost the server about a second per test, more than most tests themselves; so the
+# worker keeps one migrated database and empties it before each test: connections a test left
+# behind ended, every row deleted (foreign-key triggers off for the transaction, as all rows go;
+# TRUNCATE makes new files for every table and took ten times as long), every sequence restarted.
+# The migrations insert no rows, so each test still starts from exactly what `upgrade` makes. A
+# test that changed the schema (renamed a table, migrated down and up) leaves it different; the
+# next test notices and gets a fresh copy of the template instead. The shared database commits
+# without waiting for the disk (synchronous_commit off; only a crash of the server, which no test
+# causes, could tell the difference): on a busy disk that wait was most of what the PostgreSQL
+# tests spent. A test that asks only for `database_url` (to migrate it itself) still gets a new,
+# empty database.
 
 
-def _apart(work: Coroutine[Any, Any, None]) -> None:
+def _apart(work: Coroutine[Any, Any, T]) -> T:
     """Run `work` to the end on an event loop of its own: the session's templates are made
     while a test's loop is already running."""
     with ThreadPoolExecutor(max_workers=1) as thread:
-        thread.submit(asyncio.run, work).result()
+        return thread.submit(asyncio.run, work).result()
 
 
 def _migrate(url: str) -> None:
@@ -83,10 +103,116 @@ def migrated_postgres_template() -> Iterator[str]:
         _apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# Before each test on the shared database: end the connections a test left behind, then (when the
+# schema is as migrated) delete every row, foreign keys unchecked as all rows go, and restart
+# every sequence (serial and identity columns), in one round trip.
+_EMPTY_POSTGRES = """
+DO $$
+DECLARE name text;
+BEGIN
+    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid();
+    SET LOCAL session_replication_role = replica;
+    FOR name IN SELECT tablename FROM pg_tables
+                WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+        EXECUTE format('DELETE FROM %I', name);
+    END LOOP;
+    FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
+        EXECUTE format('ALTER SEQUENCE %I RESTART', name);
+    END LOOP;
+END $$;
+"""
+
+# What a test could change of the schema: relations and their columns, constraints, indexes,
+# types, sequences, functions, triggers, schemas and the migration the database is at.
+_SCHEMA = """
+SELECT md5(string_agg(entry, E'\\n' ORDER BY entry)) FROM (
+    SELECT concat_ws(' ', c.relname, c.relkind, a.attnum, a.attname,
+                      format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                      pg_get_expr(d.adbin, d.adrelid)) AS entry
+    FROM pg_class c
+    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+    WHERE c.relnamespace = 'public'::regnamespace
+    UNION ALL SELECT concat_ws(' ', conrelid::regclass, conname, pg_get_constraintdef(oid))
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+    UNION ALL SELECT pg_get_indexdef(oid) FROM pg_class
+        WHERE relkind = 'i' AND relnamespace = 'public'::regnamespace
+    UNION ALL SELECT concat_ws(' ', t.typname, e.enumlabel) FROM pg_type t
+        LEFT JOIN pg_enum e ON e.enumtypid = t.oid
+        WHERE t.typnamespace = 'public'::regnamespace
+    UNION ALL SELECT concat_ws(' ', sequencename, start_value, increment_by, data_type)
+        FROM pg_sequences WHERE schemaname = 'public'
+    UNION ALL SELECT concat_ws(' ', proname, md5(prosrc)) FROM pg_proc
+        WHERE pronamespace = 'public'::regnamespace
+    UNION ALL SELECT concat_ws(' ', tgrelid::regclass, tgname) FROM pg_trigger
+        WHERE NOT tgisinternal
+    UNION ALL SELECT nspname::text FROM pg_namespace
+        WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+    UNION ALL SELECT version_num FROM alembic_version
+) AS schema
+"""
+
+
+@dataclass(frozen=True)
+class SharedPostgres:
+    """This worker's migrated PostgreSQL database, and the fingerprint of its schema as made."""
+
+    url: str
+    template: str
+    schema: str
+
+    @property
+    def name(self) -> str:
+        return self.url.rsplit("/", 1)[1]
+
+
+async def _schema_of(url: str) -> str:
+    connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        return str(await connection.fetchval(_SCHEMA))
+    finally:
+        await connection.close()
+
+
+async def _copy_template(name: str, template: str) -> None:
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    await _admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+
+
+@pytest.fixture(scope="session")
+def shared_postgres(migrated_postgres_template: str) -> Iterator[SharedPostgres]:
+    name = f"lotgenoot_shared_{uuid.uuid4().hex[:12]}"
+    _apart(_copy_template(name, migrated_postgres_template))
+    try:
+        url = _postgres_url().rsplit("/", 1)[0] + f"/{name}"
+        yield SharedPostgres(url, migrated_postgres_template, _apart(_schema_of(url)))
+    finally:
+        _apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _emptied(shared: SharedPostgres) -> str:
+    """The shared database with no rows, or made again from the template if its schema changed."""
+    connection = await asyncpg.connect(shared.url.replace("+asyncpg", ""))
+    try:
+        try:
+            unchanged = await connection.fetchval(_SCHEMA) == shared.schema
+        except asyncpg.PostgresError:  # e.g. alembic_version renamed or dropped
+            unchanged = False
+        if unchanged:
+            await connection.execute(_EMPTY_POSTGRES)
+            return shared.url
+    finally:
+        await connection.close()
+    await _admin(f'DROP DATABASE IF EXISTS "{shared.name}" WITH (FORCE)')
+    await _copy_template(shared.name, shared.template)
+    return shared.url
+
+
 @pytest_asyncio.fixture(params=ENGINES)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A database, once on SQLite and once on PostgreSQL (when configured), dropped after:
-    migrated when the test also asks for `database`, empty otherwise.
+    """A database, once on SQLite and once on PostgreSQL (when configured): migrated when the
+    test also asks for `database`, empty otherwise.
 
     Every test that touches the database runs on both engines; a test narrows that with
     `@pytest.mark.parametrize("database_url", [...], indirect=True)`.
@@ -99,21 +225,20 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield f"sqlite+aiosqlite:///{path}"
         return
     server_url = _postgres_url()
-    template = request.getfixturevalue("migrated_postgres_template") if migrated else None
+    if migrated:
+        yield await _emptied(request.getfixturevalue("shared_postgres"))
+        return
     name = f"lotgenoot_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url.replace("+asyncpg", ""))
+    await _admin(f'CREATE DATABASE "{name}"')
     try:
-        from_template = f' TEMPLATE "{template}"' if template else ""
-        await admin.execute(f'CREATE DATABASE "{name}"{from_template}')
         yield server_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest_asyncio.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    """A database migrated to head (a copy of the session's migrated one)."""
+    """A database migrated to head, with no rows (see above)."""
     db = Database(database_url)
     yield db
     await db.dispose()

@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import date, timedelta
 from functools import cache
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.i18n import Language, MissingText, catalogue, text
+from bot.i18n.counts import chooser
 from bot.paths import shipped_config
-from experiments.protocol import Component, Protocol, load_protocol
+from experiments.protocol import (
+    Component,
+    Protocol,
+    Template,
+    Track,
+    load_protocol,
+    plain_forms,
+)
 
 __all__ = [
     "Language",
@@ -79,16 +89,62 @@ def protocol_said(
     within: bool = False,
     **params: object,
 ) -> bool:
-    """Like `said`, for the shipped protocol's message template `kind` ("reminder_savings")."""
-    template = shipped_protocol().templates.get(kind).text(language)
-    return filled(template, within=within, **params).search(message) is not None
+    """Like `said`, for the shipped protocol's message template `kind` ("reminder_savings");
+    a count given chooses its plural form, the others may be any of theirs."""
+    template = shipped_protocol().templates.get(kind)
+    return _template_said(message, template, language, within=within, **params)
+
+
+def _template_said(
+    message: str, template: Template, language: Language, *, within: bool, **params: object
+) -> bool:
+    unused = set(params) - template.placeholders
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
+    for choice, plain in plain_forms(template.text(language)):
+        if not all(_chooses(language, form, params.get(name)) for name, form in choice.items()):
+            continue
+        shown = {name: value for name, value in params.items() if name in _fields(plain)}
+        if filled(plain, within=within, **shown).search(message) is not None:
+            return True
+    return False
+
+
+def _chooses(language: Language, form: str, value: object) -> bool:
+    """Whether a count of `value` (None: unknown) takes the plural form `form`."""
+    if not isinstance(value, int):
+        return True
+    if form.startswith("="):
+        return form == f"={value}"
+    return form == str(Locale.parse(language.locale).plural_form(abs(value)))
 
 
 def protocol_text(kind: str, language: Language = Language.NL, **params: object) -> str:
     """The shipped protocol's message `kind` rendered, refusing unused `params` as `expected`."""
     template = shipped_protocol().templates.get(kind)
-    _refuse_unused(template.text(language), params)
+    unused = set(params) - template.placeholders
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
     return template.render(language, params)
+
+
+def reminder_text(track: str, n: int, language: Language = Language.NL, **params: object) -> str:
+    """The shipped protocol's `n`-th wording (0: the template) of a track's reminder, rendered:
+    the reminder for a person's `n`-th period (missed periods take the wordings in turn)."""
+    wordings = shipped_protocol().reminders_for(Track(track))
+    wording = wordings[n % len(wordings)]
+    unused = set(params) - wording.placeholders
+    if unused:
+        raise ValueError(f"the template has no placeholder {', '.join(sorted(unused))}")
+    return wording.render(language, params)
+
+
+def is_reminder(message: str, track: str, language: Language = Language.NL) -> bool:
+    """Whether a message holds one of the track's reminder wordings, whatever its numbers."""
+    return any(
+        _template_said(message, wording, language, within=True)
+        for wording in shipped_protocol().reminders_for(Track(track))
+    )
 
 
 def topic(track: str, week: int, language: Language = Language.NL, band: str = "26-35") -> str:
@@ -103,11 +159,20 @@ def shipped_protocol() -> Protocol:
 
 
 def intake_done(
-    arm: str, language: Language = Language.NL, protocol: Protocol | None = None
+    arm: str,
+    language: Language = Language.NL,
+    protocol: Protocol | None = None,
+    *,
+    on: date = date(2026, 1, 5),
 ) -> str:
-    """The intake's last answer: the arm in plain words, and for the peer arm the wait."""
-    allocated = (protocol or shipped_protocol()).arm(arm)
+    """The intake's last answer, given `on` a day (the tests' clock starts on a Monday): the arm
+    in plain words, the day the person's week starts, and for the peer arm the wait."""
+    protocol = protocol or shipped_protocol()
+    allocated = protocol.arm(arm)
     explanation = allocated.explanation.text(language)
+    if protocol.schedule.commitment_period == timedelta(days=7):
+        day = format_date(on, "EEEE", locale=language.locale)
+        explanation += " " + text(language, "period.week_starts", day=day)
     if allocated.has(Component.PEER_GROUP):
         explanation += "\n\n" + text(language, "pool.entered")
     return text(language, "intake.done", explanation=explanation)
@@ -158,14 +223,15 @@ def _templates(language: Language, key: str, params: dict[str, object]) -> list[
     forms = {form: texts[f"{key}.{form}"] for form in _CLDR_FORMS if f"{key}.{form}" in texts}
     if "other" not in forms:
         raise MissingText(f"{language.value}:{key}")
-    count = params.get("count")
+    by = chooser(key)  # the placeholder whose number chooses the form ("count" mostly)
+    count = params.get(by)
     if not isinstance(count, int):
         return list(forms.values())
-    # as bot.i18n.plural does: the CLDR form for the count, which it writes as a locale number
+    # as bot.i18n.text does: the CLDR form for the count, which it writes as a locale number
     form = str(Locale.parse(language.locale).plural_form(abs(count)))
     template = forms.get(form, forms["other"])
-    if "count" in _fields(template):
-        params["count"] = format_decimal(count, locale=language.locale)
+    if by in _fields(template):
+        params[by] = format_decimal(count, locale=language.locale)
     else:
-        del params["count"]  # it chose the form; the text itself does not show it
+        del params[by]  # it chose the form; the text itself does not show it
     return [template]

@@ -176,6 +176,15 @@ def demo(
         Path | None,
         typer.Option(help="The protocol to simulate, e.g. config/mrt.toml (micro-randomized)."),
     ] = None,
+    follow_up_weeks: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=52,
+            help="Weeks simulated after each person's intervention ends (a follow-up phase; "
+            "config/long-term.toml unless --protocol). Longer than the default demo.",
+        ),
+    ] = 0,
 ) -> None:
     """Simulate a whole study: the real bot, the built-in Telegram sandbox, simulated people."""
     from bot.demo import DemoOptions, Effects, run_demo
@@ -188,6 +197,7 @@ def demo(
         out=out,
         effects=Effects().scaled(effect),
         protocol=protocol,
+        follow_up_weeks=follow_up_weeks,
     )
     if protocol is not None:
         from experiments.protocol import load_protocol

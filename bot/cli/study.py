@@ -54,7 +54,12 @@ def check(
     warn about what is valid but probably not meant (a track without curriculum topics)."""
     protocol = _load(file)
     typer.echo(summarize(protocol))
-    for warning in [*protocol.curriculum_warnings(), *protocol.consent.warnings()]:
+    warnings = [
+        *protocol.curriculum_warnings(),
+        *protocol.consent.warnings(),
+        *protocol.period_wording_warnings(),
+    ]
+    for warning in warnings:
         typer.echo(f"warning: {warning}")
 
 

@@ -61,6 +61,8 @@ class PeerGroup(Base):
     formed_size: Mapped[int]
     status: Mapped[GroupStatus] = mapped_column(string_enum(GroupStatus))
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
+    # when the counsellor got the group: their first chance to act on it
+    counsellor_since: Mapped[datetime | None]
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     formed_at: Mapped[datetime]
     bound_at: Mapped[datetime | None]
@@ -70,10 +72,16 @@ class PeerGroup(Base):
     next_curriculum_at: Mapped[datetime | None]
     curriculum_week: Mapped[int] = mapped_column(default=1)
     below_min_since: Mapped[datetime | None]
+    # the counsellor's next weekly digest of this group, and the cycle's next step (mid-point,
+    # closing week, close), both set by their scans; when the cycle closed the group
+    next_digest_at: Mapped[datetime | None]
+    next_cycle_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_peer_groups_progress", "status", "next_progress_at"),
         Index("ix_peer_groups_curriculum", "status", "next_curriculum_at"),
+        Index("ix_peer_groups_digest", "status", "next_digest_at"),
     )
 
 

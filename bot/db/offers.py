@@ -36,5 +36,7 @@ class Offer(Base):
     corrects_event_id: Mapped[int | None] = mapped_column(BigInteger)
     offered_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+    # a newer question of the same person took its place: only the latest is honoured
+    superseded_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_offers_participant_question", "participant_id", "question"),)

@@ -77,6 +77,7 @@ class IntakeStep(enum.StrEnum):
     BIRTH_YEAR = "birth_year"
     TRACK = "track"
     BASELINE = "baseline"
+    BALANCE = "balance"  # savers' optional starting balance, where the protocol asks it
     COMMITMENT = "commitment"
     DONE = "done"
 
@@ -120,6 +121,9 @@ class Participant(Base):
     period_start: Mapped[datetime | None]
     next_encouragement_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # when their intervention ended (`schedule.intervention_length` after allocation) and they
+    # were told what continues: nudges and the counsellor inbox stop, logging and follow-up not
+    ended_at: Mapped[datetime | None]
     # Follow-up questionnaires: the next wave and when it is due, the wave open for answers,
     # and when to remind about it (how many reminders are left).
     next_survey_wave: Mapped[int | None]
@@ -239,6 +243,12 @@ class StaffMember(Base):
     joined_at: Mapped[datetime]
     last_active_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+    # what participants see (SPEC §11.4): the name accepted with the invite; changeable, and
+    # emptied when the role is removed
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    # the language they chose (with the invite or /language) for their views and alerts, and
+    # the one the bot speaks with them (None: not chosen yet)
+    language: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (UniqueConstraint("telegram_user_id", "role"),)
 

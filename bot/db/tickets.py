@@ -19,10 +19,12 @@ __all__ = ["Ticket", "TicketMessage", "TicketStatus"]
 
 
 class TicketStatus(enum.StrEnum):
-    """A question being typed (after a bare /ask), open until closed."""
+    """A question being typed (after a bare /ask), open until answered, answered until the
+    participant writes again (open) or it is closed (by hand, or by itself after a while)."""
 
     DRAFT = "draft"
     OPEN = "open"
+    ANSWERED = "answered"
     CLOSED = "closed"
 
 
@@ -38,7 +40,7 @@ class Ticket(Base):
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     opened_at: Mapped[datetime | None]
-    answered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]  # the latest answer
     answers: Mapped[int] = mapped_column(default=0)
     reminded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]

@@ -73,7 +73,9 @@ class HostWeek(Base):
 
 
 class GroupEvent(Base):
-    """Something that happened to a group, with no person in it (SPEC §11.5); exported."""
+    """Something that happened to a group, with no person in it (SPEC §11.5); exported.
+    Appended, never edited: the opt-in ingredients' rounds and host weeks (`week_start`), a
+    visible counsellor's posts, answers and digests, the steps of a group's cycle."""
 
     __tablename__ = "group_events"
 
@@ -81,8 +83,10 @@ class GroupEvent(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("peer_groups.id"))
     kind: Mapped[GroupEventKind] = mapped_column(string_enum(GroupEventKind, length=40))
     week_start: Mapped[datetime | None]
-    quantity: Mapped[int | None]
+    quantity: Mapped[int | None]  # a count the kind explains (members, deposits, ...)
     occurred_at: Mapped[datetime]
+    # how (a post by /post, a tap on a suggestion, in the chat; an answer typed or canned)
+    via: Mapped[str | None] = mapped_column(String(20))
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     __table_args__ = (Index("ix_group_events_group_kind", "group_id", "kind", "week_start"),)

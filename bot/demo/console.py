@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.demo.checkins import describe as describe_checkins
+
 if TYPE_CHECKING:
     from bot.demo.run import DemoResult
 
@@ -80,6 +82,10 @@ class DemoConsole:
                 f"{result.peer_staying} who did not stop ({share:.0%}); join reminders sent: "
                 f"{result.join_reminders}, pool updates sent: {result.pool_updates}"
             )
+        self._console.print(
+            f"most messages nobody asked for that one person got in one day: "
+            f"{result.most_unsolicited} (the protocol allows {result.unsolicited_per_day})"
+        )
         placement = result.placement
         if placement.due or placement.not_placeable:
             rate = f"{placement.share:.0%}" if placement.share is not None else "–"
@@ -89,6 +95,8 @@ class DemoConsole:
                 f"placeable who did not stop ({rate}, target 100%); not placeable: "
                 f"{placement.not_placeable}"
             )
+        for line in describe_checkins(result.checkins):
+            self._console.print(line)
         if result.report is not None:
             self._console.print(f"report: {result.report}")
         if result.export is not None:

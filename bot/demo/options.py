@@ -20,6 +20,11 @@ class Effects:
     applications_per_week: dict[str, float] = field(
         default_factory=lambda: {"control": 1.2, "text": 1.8, "peer": 2.2}
     )
+    # after a person's intervention ends: the share of their arm's effect over control that
+    # lasts (a demo with a follow-up phase); the groups' a little more than the messages'
+    persistence: dict[str, float] = field(
+        default_factory=lambda: {"control": 1.0, "text": 0.4, "peer": 0.6}
+    )
 
     def scaled(self, factor: float) -> Effects:
         """Stronger (factor > 1) or weaker treatment effects, control unchanged."""
@@ -29,7 +34,9 @@ class Effects:
             return {arm: min(cap, base + (v - base) * factor) for arm, v in values.items()}
 
         return Effects(
-            scale(self.deposit_probability, 0.95), scale(self.applications_per_week, 20.0)
+            scale(self.deposit_probability, 0.95),
+            scale(self.applications_per_week, 20.0),
+            self.persistence,
         )
 
 
@@ -46,3 +53,6 @@ class DemoOptions:
     protocol: Path | None = None
     nudge_rr: float = 1.5  # relative risk of acting within the window after a nudge, week 1
     nudge_decay: float = -0.05  # its change per week, on the log scale
+    # weeks simulated after the intervention's end (`weeks` long, from config/long-term.toml
+    # unless `protocol` is given); 0: no end, as the default study
+    follow_up_weeks: int = 0

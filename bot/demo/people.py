@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.demo import lasting
 from bot.i18n import Language, text
 from bot.sandbox import SandboxGroup, SandboxUser
 from experiments.protocol import Track
@@ -25,6 +26,8 @@ AMOUNTS_CENTS = (500, 1000, 2000, 5000)
 MENU_SHARE = 0.7  # of logging done by tapping the menu rather than typing a command
 MENU_COUNTS = 3  # the menu offers 1, 2 and 3 (and "more", which asks to type)
 ASK_PER_DAY = 0.01  # chance that someone with a counsellor asks them a question on a day
+CHECKIN_SHARE = 0.7  # of members who tap a plan (and later a result) under a check-in
+RESULT_WEIGHTS = (0.5, 0.3, 0.2)  # "Gelukt?": yes, partly, no, as often as this
 SLIP = 0.03  # chance that a tap on the menu logs the wrong number, taken back with ↩️ Herstel
 SCALES = frozenset({"gse", "fse", "jsse"})  # answered as before; other instruments: `context`
 PREFER_NOT_SHARE = 0.05  # of context questions answered "prefer not to say" where offered
@@ -64,10 +67,18 @@ class Person:
     inbox: list[dict[str, Any]] = field(default_factory=list)
     group: SandboxGroup | None = None
     join_requested: bool = False
+    checked_in: set[int] = field(default_factory=set)  # check-in messages seen in the group
     # slips of the thumb: a generator of their own, so the rest of what they do stays the same
     slips: random.Random | None = None
     # answers to the context questions (benefits, debts, …): a generator of their own too
     context: random.Random | None = None
+    # balance, money out and retention answers (a demo with a follow-up phase): their own too
+    later: random.Random | None = None
+    enrolled_day: int = 0
+
+    async def next_reply(self, wanted: str = "") -> dict[str, Any]:
+        """The next bot message (whose first button starts with `wanted`, if given)."""
+        return await self._reply(wanted)
 
     async def _reply(self, wanted: str = "") -> dict[str, Any]:
         """The next bot message (whose first button starts with `wanted`, if given)."""
@@ -80,8 +91,7 @@ class Person:
 
     async def _collect(self) -> list[dict[str, Any]]:
         """Everything the bot sent that was not read yet (nudges, invitations)."""
-        if self.user.messages:
-            self.inbox += await self.user.wait_for_messages(count=0, timeout=REPLY_TIMEOUT_S)
+        self.inbox += await self.user.wait_for_messages(count=0, timeout=REPLY_TIMEOUT_S)
         unread, self.inbox = self.inbox, []
         return unread
 
@@ -108,6 +118,9 @@ class Person:
             else:
                 self.user.press(question, options[min(len(options) - 1, self.rng.randrange(1, 4))])
             question = await self._reply("")
+            if self.later is not None and (buttons(question) or [""])[0].startswith("bal:"):
+                lasting.answer_balance(self, question, self.later)
+                question = await self._reply("commit:")
             if not (buttons(question) or [""])[0].startswith(("q:", "qm:")):
                 return question
 
@@ -153,6 +166,8 @@ class Person:
         unread = await self._collect()
         self._join_group(unread)
         await self._answer_surveys(unread)
+        await lasting.answer_retention(self, unread)
+        await lasting.maybe_take_out(self)
         if self._has_counsellor() and self.rng.random() < ASK_PER_DAY:
             await self._ask()
         if self.group is not None and self.rng.random() < 0.25:
@@ -241,6 +256,31 @@ class Person:
         question = await self._reply("undo:")
         self.user.press(question, buttons(question)[0])
         await self._reply()
+
+    def check_in(self) -> list[dict[str, Any]]:
+        """Tap a plan under the week's check-in in the group (most members do), and later
+        whether it worked out; the taps made. Drawn from a generator of its own, so the rest
+        of the demo's people behave as they did before check-ins existed."""
+        taps: list[dict[str, Any]] = []
+        if self.group is None or self.status not in {"enrolled", "paused"}:
+            return taps
+        rng = random.Random(f"checkin:{self.user.id}:{len(self.checked_in)}")
+        for message in self.group.messages:
+            options = buttons(message)
+            if message["message_id"] in self.checked_in or not options:
+                continue
+            if not options[0].startswith(("cip:", "cir:")):
+                continue
+            self.checked_in.add(message["message_id"])
+            if rng.random() >= CHECKIN_SHARE:
+                continue
+            weights = RESULT_WEIGHTS if options[0].startswith("cir:") else None
+            choice = rng.choices(options, weights=weights)[0]
+            try:
+                taps.append(self.user.press(message, choice))
+            except (PermissionError, ValueError):  # muted, removed, or the message was edited
+                break
+        return taps
 
     def _has_counsellor(self) -> bool:
         """Whether the menu offers to ask a counsellor (arms with counsellor_contact)."""

@@ -1,7 +1,7 @@
 """`lotgenoot demo`: a whole simulated study, the real bot against the sandbox, in minutes.
 
 Time is the injectable clock, moved a day at a time: people act in the morning, the scheduler's
-scan runs in the evening, the outbox delivers. Telegram's rate limits are compressed with time
+scans run in the evening, the outbox delivers. Telegram's rate limits are compressed with time
 (the sandbox and the sender run at 10× Telegram's rates), everything else is the production path:
 polling over HTTP, handlers, outbox, scheduler scans, randomization.
 """
@@ -25,17 +25,20 @@ from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
 from bot.db.study import Event, Participant, ParticipantStatus
+from bot.demo.checkins import GroupCheckins, check_in, checkin_counts
 from bot.demo.console import DemoConsole
+from bot.demo.lasting import follow_up_protocol, weekly_rate
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
 from bot.demo.placement import Placement, placement_counts
 from bot.demo.staff import Admin, Counsellor
+from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
-from bot.scheduler import scan_nudges
+from bot.scheduler import scan_groups, scan_nudges, scan_tickets
 from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
@@ -48,6 +51,7 @@ START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
 SITES = ("Utrecht", "Rotterdam")
 ENROLLMENT_DAYS = 14
 TIME_COMPRESSION = 10
+SCANS_OFF = timedelta(days=1)  # of the wall clock: the scheduler's own scans never come round
 
 
 @dataclass
@@ -71,7 +75,10 @@ class DemoResult:
     join_reminders: int = 0  # join reminders sent
     pool_updates: int = 0  # "still waiting" updates sent
     placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
+    checkins: list[GroupCheckins] = field(default_factory=list)  # per group, its check-in weeks
     group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
+    most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
+    unsolicited_per_day: int = 1  # … and what the protocol allows
     corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
 
     @property
@@ -80,8 +87,13 @@ class DemoResult:
         return max(0, self.delivered - self.outbox_sent)
 
 
-def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
+def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) -> list[Person]:
     master = random.Random(options.seed)
+    lasting = bool(
+        options.follow_up_weeks
+        or protocol.balance.ask_starting_balance
+        or protocol.retention.checks
+    )
     people = []
     for index in range(options.participants):
         language = "nl" if master.random() < 0.7 else "en"
@@ -95,6 +107,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions) -> list[Person]:
                 rng=random.Random(f"{options.seed}:{index}"),
                 slips=random.Random(f"{options.seed}:{index}:slips"),
                 context=random.Random(f"{options.seed}:{index}:context"),
+                later=random.Random(f"{options.seed}:{index}:later") if lasting else None,
             )
         )
     return people
@@ -134,8 +147,13 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         database = Database(settings.database_url)
         try:
             await upgrade(database)
+            shipped = "long-term.toml" if options.follow_up_weeks else "study.toml"
             protocol, bounds = demo_protocol(
-                load_protocol(options.protocol or shipped_config("study.toml")),
+                follow_up_protocol(
+                    load_protocol(options.protocol or shipped_config(shipped)),
+                    options.weeks,
+                    options.follow_up_weeks,
+                ),
                 options.participants,
             )
             trial = Trial(
@@ -153,7 +171,10 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     global_per_second=25.0 * TIME_COMPRESSION,
                     private_interval_s=0.0,  # the sandbox does not enforce 1/s per chat
                 ),
-                scan_interval=timedelta(seconds=1),
+                # The scans run once each simulated evening (_simulate), not on the wall clock:
+                # once a second, they ran more often a simulated day the slower the machine was
+                # (under a profiler, 17 rounds a day and two fifths of the demo's time).
+                scan_interval=SCANS_OFF,
                 flood=None,  # the clock jumps: a simulated day's messages arrive in one instant
             )
             async with running(build_application(runtime)):
@@ -188,8 +209,8 @@ async def _simulate(
     micro: MicroWorld,
 ) -> None:
     admin, counsellor = staff
-    people = _people(sandbox, options)
-    days = options.weeks * 7
+    people = _people(sandbox, options, runtime.trial.protocol)
+    days = (options.weeks + options.follow_up_weeks) * 7
     per_day = -(-len(people) // min(ENROLLMENT_DAYS, max(1, days // 3)))
     console.start(days)
     for day in range(days):
@@ -200,13 +221,15 @@ async def _simulate(
         await asyncio.gather(
             *(
                 # People in a micro-randomized arm act only in answer to the decision points.
-                p.live_a_day(day, 0.0 if micro.takes_part(p) else _weekly(p, options))
+                p.live_a_day(day, 0.0 if micro.takes_part(p) else _weekly(p, options, day))
                 for p in enrolled
                 if p.arm is not None
             )
         )
         clock.set(START + timedelta(days=day, hours=12))
         await scan_nudges(runtime)
+        await scan_groups(runtime)
+        await scan_tickets(runtime)
         assert runtime.sender is not None
         await runtime.sender.settle(within_s=60)
         if answered := await counsellor.answer_questions():
@@ -218,6 +241,7 @@ async def _simulate(
         for person in people:
             if person.join_requested and person.group is None:
                 person.group = counsellor.group_of(person.user)
+        await check_in(sandbox, runtime, people)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:
@@ -229,14 +253,14 @@ def trial_is_micro(runtime: Runtime) -> bool:
     return runtime.trial.protocol.micro_randomization is not None
 
 
-def _weekly(person: Person, options: DemoOptions) -> float:
-    arm = person.arm or "control"
+def _weekly(person: Person, options: DemoOptions, day: int) -> float:
     table = (
         options.effects.deposit_probability
         if person.track == Track.SAVINGS
         else options.effects.applications_per_week
     )
-    return table.get(arm, table["control"])
+    after_end = options.follow_up_weeks > 0 and day >= person.enrolled_day + options.weeks * 7
+    return weekly_rate(table, person.arm or "control", options.effects.persistence, after_end)
 
 
 async def _enroll(
@@ -260,7 +284,7 @@ async def _enroll(
         )
         arms = {user_id: arm for user_id, arm in rows}
     for person in newcomers:
-        person.arm = arms.get(person.user.id)
+        person.arm, person.enrolled_day = arms.get(person.user.id), day
     console.enrolled(day, [p.arm or "?" for p in newcomers])
 
 
@@ -346,7 +370,10 @@ async def _summarize(
             )
             or 0
         )
+        result.most_unsolicited = await most_unsolicited_in_a_day(session, trial.protocol.zone)
+        result.unsolicited_per_day = trial.protocol.message_budget.per_day
         result.placement = await placement_counts(session, trial.protocol, end)
+        result.checkins = await checkin_counts(session)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

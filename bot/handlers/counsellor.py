@@ -1,4 +1,5 @@
-"""Counsellor commands in private chat: /groups, /group, /flags, /post; admins also /assign."""
+"""Counsellor commands in private chat: /groups, /group, /flags, /post; admins also /assign.
+Every staff member: /name (how participants see them)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.db.study import Role
-from bot.handlers.adapter import run_turn
+from bot.handlers.adapter import argument_text, run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.staff import counsellor_desk
+from bot.services.peer_groups import digest
+from bot.services.staff import counsellor_desk, profile
 
 STAFF = (Role.COUNSELLOR, Role.ADMIN)
 
@@ -67,6 +69,19 @@ async def assign(update: Update, context: LotgenootContext) -> None:
     await run_turn(update, context, counsellor_desk.assign, group_id, staff_id, roles=(Role.ADMIN,))
 
 
+async def suggestion(update: Update, context: LotgenootContext) -> None:
+    """The button under a weekly digest: post its suggestion in the group."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await run_turn(update, context, digest.send_suggestion, query.data, roles=STAFF)
+
+
+async def name(update: Update, context: LotgenootContext) -> None:
+    """/name [display name]: how participants see you, or a new name."""
+    await run_turn(update, context, profile.rename, argument_text(context), roles=tuple(Role))
+
+
 def _number(args: list[str] | None, index: int) -> int | None:
     value = (args or [])[index].lstrip("#") if len(args or []) > index else ""
     return int(value) if value.isdigit() else None
@@ -92,5 +107,7 @@ def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
         CommandHandler("flags", flags, filters=private),
         CommandHandler("post", post, filters=private),
         CommandHandler("assign", assign, filters=private),
+        CommandHandler("name", name, filters=private),
         CallbackQueryHandler(resolve, pattern=r"^flag:\d+$"),
+        CallbackQueryHandler(suggestion, pattern=r"^sug:"),
     ]

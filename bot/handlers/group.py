@@ -13,6 +13,7 @@ from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, Updat
 from telegram.constants import ChatType
 from telegram.ext import (
     BaseHandler,
+    CallbackQueryHandler,
     ChatJoinRequestHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -23,7 +24,15 @@ from telegram.ext import (
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.peer_groups import binding, chat_activity, flags, follow, membership, moderation
+from bot.services.peer_groups import (
+    binding,
+    chat_activity,
+    checkin_taps,
+    flags,
+    follow,
+    membership,
+    moderation,
+)
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BindRequest, BotStanding
 from bot.services.peer_groups.moderation import GroupCommand
 from bot.services.peer_groups.together import hosting
@@ -119,6 +128,14 @@ async def moderate(update: Update, context: LotgenootContext) -> None:
         await run_turn(update, context, moderation.moderate, act, command, roles=GROUP_STAFF)
 
 
+async def checkin_tap(update: Update, context: LotgenootContext) -> None:
+    """A plan or a "Gelukt?" answer tapped under the weekly check-in; the service answers the
+    tap (its toast goes through the outbox), so it is not answered here."""
+    query = update.callback_query
+    if query is not None:
+        await run_turn(update, context, checkin_taps.tap, query.id, query.data)
+
+
 def _command(update: Update, context: LotgenootContext) -> GroupCommand | None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
@@ -163,6 +180,7 @@ def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
         ChatJoinRequestHandler(join_request),
         ChatMemberHandler(member_update, ChatMemberHandler.CHAT_MEMBER),
         ChatMemberHandler(bot_member_update, ChatMemberHandler.MY_CHAT_MEMBER),
+        CallbackQueryHandler(checkin_tap, pattern=r"^ci[pr]:"),  # before the catch-all
     ]
 
 

@@ -12,6 +12,7 @@ from bot.services.participants import (
     corrections,
     deletion,
     enrollment,
+    money_out,
     participation,
     surveys,
 )
@@ -28,6 +29,11 @@ async def start(update: Update, context: LotgenootContext) -> None:
 async def deposit(update: Update, context: LotgenootContext) -> None:
     """/deposit [amount]: record savings."""
     await run_turn(update, context, activity.deposit, argument_text(context))
+
+
+async def withdraw(update: Update, context: LotgenootContext) -> None:
+    """/withdraw [amount]: money taken out of savings, after one confirming tap."""
+    await run_turn(update, context, money_out.withdraw, argument_text(context))
 
 
 async def undo(update: Update, context: LotgenootContext) -> None:
@@ -91,6 +97,7 @@ async def delete(update: Update, context: LotgenootContext) -> None:
 COMMANDS = {
     "start": start,
     "deposit": deposit,
+    "withdraw": withdraw,
     "undo": undo,
     "applied": job_search,
     "interview": job_search,

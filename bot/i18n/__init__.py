@@ -11,6 +11,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_decimal
 
+from bot.i18n.counts import NUMBERS, chooser
 from experiments.protocol import Language
 
 __all__ = [
@@ -63,12 +64,30 @@ def placeholders(template: str) -> set[str]:
 
 
 def text(language: Language, key: str, **params: object) -> str:
-    """The text for `key` in `language`, with its placeholders filled in."""
-    try:
-        template = catalogue(language)[key]
-    except KeyError:
-        raise MissingText(f"{language.value}:{key}") from None
-    return template.format(**params)
+    """The text for `key` in `language`, with its placeholders filled in.
+
+    For a plural text (a table of CLDR forms) the number in its chooser placeholder
+    (bot.i18n.counts) picks the form; numbers are written the language's way ("1.000")."""
+    texts = catalogue(language)
+    template = texts.get(key)
+    if template is None and f"{key}.other" in texts:
+        count = params.get(chooser(key))
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise TypeError(f"{key} needs a whole number in {{{chooser(key)}}}, not {count!r}")
+        template = texts.get(f"{key}.{_plural_form(language, count)}") or texts[f"{key}.other"]
+    if template is None:
+        raise MissingText(f"{language.value}:{key}")
+    return template.format(**_written(language, params))
+
+
+def _written(language: Language, params: dict[str, object]) -> dict[str, object]:
+    """Whole numbers in number placeholders as the language writes them."""
+    return {
+        name: format_decimal(value, locale=language.locale)
+        if name in NUMBERS and isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in params.items()
+    }
 
 
 def plural(language: Language, key: str, count: int, **params: object) -> str:
@@ -83,7 +102,7 @@ def plural(language: Language, key: str, count: int, **params: object) -> str:
     if template is None:
         raise MissingText(f"{language.value}:{key}.other")
     number = format_decimal(count, locale=language.locale)
-    return template.format(count=number, **params)
+    return template.format(count=number, **_written(language, params))
 
 
 @cache

@@ -80,6 +80,11 @@ class OutboxKind(enum.StrEnum):
     CURRICULUM = "curriculum"
     PROGRESS_SHARED = "progress_shared"
     COUNSELLOR_POST = "counsellor_post"
+    COUNSELLOR_DIGEST = "counsellor_digest"
+    GROUP_CYCLE = "group_cycle"
+    GROUP_FAREWELL = "group_farewell"
+    GROUP_LEAVE = "group_leave"
+    GROUP_ENDED = "group_ended"
     ERASURE_EDIT = "erasure_edit"
     BROADCAST = "broadcast"
     # a peer group's opt-in ingredients (bot.services.peer_groups: sharing, buddies, hosting)
@@ -89,6 +94,16 @@ class OutboxKind(enum.StrEnum):
     BUDDY_CHEER = "buddy_cheer"
     HOST_TOPIC = "host_topic"
     HOST_POST = "host_post"
+    CHECKIN_PLAN = "checkin_plan"
+    CHECKIN_REVIEW = "checkin_review"
+    CHECKIN_EDIT = "checkin_edit"
+    CHECKIN_TOAST = "checkin_toast"
+    GROUP_GOAL = "group_goal"
+    GROUP_GOAL_EDIT = "group_goal_edit"
+    GROUP_GOAL_PIN = "group_goal_pin"
+    GROUP_GOAL_REACHED = "group_goal_reached"
+    INTERVENTION_END = "intervention_end"  # told once: what continues after the end, how to stop
+    RETENTION_QUESTION = "retention_question"  # "do you still have this work?"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -107,6 +122,9 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.MODERATION: Priority.REPLY,
     OutboxKind.GROUP_INVITE_LINK: Priority.REPLY,
     OutboxKind.COMMANDS: Priority.REPLY,
+    OutboxKind.GROUP_LEAVE: Priority.REPLY,  # the bot leaves a closed group's chat
+    OutboxKind.CHECKIN_TOAST: Priority.REPLY,  # "Genoteerd" on a member's check-in tap
+    OutboxKind.GROUP_GOAL_PIN: Priority.REPLY,
     # personal messages nobody asked for just now
     OutboxKind.REMINDER: Priority.PERSONAL,
     OutboxKind.ENCOURAGEMENT: Priority.PERSONAL,
@@ -128,11 +146,15 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.POOL_PLACEMENT: Priority.PERSONAL,  # placed past the wait limit, or cannot be
     OutboxKind.JOIN_REMINDER: Priority.PERSONAL,
     OutboxKind.MODERATION_NOTE: Priority.PERSONAL,
+    OutboxKind.COUNSELLOR_DIGEST: Priority.PERSONAL,  # a counsellor's weekly digest of a group
+    OutboxKind.GROUP_ENDED: Priority.PERSONAL,  # a group that never started has ended
     OutboxKind.TOGETHER_INVITE: Priority.PERSONAL,  # what a member may choose in their group
     OutboxKind.BUDDY_NEWS: Priority.PERSONAL,  # a buddy found, or a buddy who stopped
     OutboxKind.BUDDY_LINE: Priority.PERSONAL,  # the week's line about one's buddy
     OutboxKind.BUDDY_CHEER: Priority.PERSONAL,  # an encouragement a buddy chose to send
     OutboxKind.HOST_TOPIC: Priority.PERSONAL,  # the week's topic, to its host
+    OutboxKind.INTERVENTION_END: Priority.PERSONAL,
+    OutboxKind.RETENTION_QUESTION: Priority.PERSONAL,
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,
@@ -140,8 +162,17 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.PROGRESS_SHARED: Priority.BULK,  # a member's steps, by the name they chose
     OutboxKind.HOST_POST: Priority.BULK,  # the week's topic, posted for its host
     OutboxKind.COUNSELLOR_POST: Priority.BULK,
+    OutboxKind.GROUP_CYCLE: Priority.BULK,  # the cycle's mid-point and closing week
+    OutboxKind.GROUP_FAREWELL: Priority.BULK,  # the last post, before the bot leaves
     OutboxKind.ERASURE_EDIT: Priority.BULK,  # a group message edited after /delete took a name out
     OutboxKind.BROADCAST: Priority.BULK,
+    # the weekly check-in and group goal: posts, and edits of them as answers and progress come
+    OutboxKind.CHECKIN_PLAN: Priority.BULK,
+    OutboxKind.CHECKIN_REVIEW: Priority.BULK,
+    OutboxKind.CHECKIN_EDIT: Priority.BULK,
+    OutboxKind.GROUP_GOAL: Priority.BULK,
+    OutboxKind.GROUP_GOAL_EDIT: Priority.BULK,
+    OutboxKind.GROUP_GOAL_REACHED: Priority.BULK,
 }
 
 # Bot API methods that send a message; every other method the outbox performs is a call.
@@ -260,10 +291,13 @@ CALL_METHODS = frozenset(
         "banChatMember",  # user_id
         "unbanChatMember",  # user_id
         "pinChatMessage",  # message_id
+        "unpinChatMessage",  # message_id
+        "answerCallbackQuery",  # callback_query_id, text: the toast a tap gets
         "deleteMessage",  # message_id
         "createChatInviteLink",  # name, creates_join_request; result: invite_link
         "setMyCommands",  # commands [{command, description}], scope {type: chat, chat_id}
         "deleteMyCommands",  # scope {type: chat, chat_id}: the chat gets the bot's default list
+        "leaveChat",  # the bot leaves a group's chat (a closed group)
     }
 )
 

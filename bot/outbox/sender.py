@@ -18,6 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.db.delivery import ChatType
 from bot.db.engine import Database
 from bot.outbox import store
+from bot.outbox.budget import Gate
 from bot.outbox.endings import FollowUp, UnreachableHook, failure_reason, write_endings
 from bot.outbox.outcomes import Delivered, Outcome, RateLimited, Transient, Transport
 from bot.outbox.pacing import Pacer
@@ -79,6 +80,7 @@ class OutboxSender:
         on_unreachable: UnreachableHook | None = None,
         follow_ups: Mapping[str, FollowUp] | None = None,
         rng: random.Random | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self._db = database
         self._transport = transport
@@ -93,6 +95,8 @@ class OutboxSender:
         )
         self._on_unreachable = on_unreachable
         self._follow_ups = dict(follow_ups or {})
+        # what may go now of each claim (the daily budget, quiet hours: bot.outbox.budget)
+        self._gate = gate
         # every row this sender holds is leased until the same moment, renewed together
         self._lease_until: datetime | None = None
         self._held: set[int] = set()
@@ -241,6 +245,8 @@ class OutboxSender:
                 lease_until=self._lease_until,
                 limit=limit,
             )
+            if self._gate is not None and claimed:
+                claimed = await self._gate(session, claimed, self._clock.now())
         self._held.update(message.id for message in claimed)
         return claimed
 

@@ -2,7 +2,8 @@
 
 This is the one module that makes Bot API writes (tests/unit/test_bot_api_writes.py checks
 it): messages, and the calls that are not messages (join requests, restrictions, bans, pins,
-deletions, invite links). Elsewhere only answerCallbackQuery, setMyCommands and reads remain.
+deletions, invite links, leaving a chat, and the answers to check-in taps). Elsewhere only
+answerCallbackQuery, setMyCommands and reads remain.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ class TelegramTransport:
             await bot.unban_chat_member(chat_id, params["user_id"], only_if_banned=True)
         elif method == "pinChatMessage":
             await bot.pin_chat_message(chat_id, params["message_id"], disable_notification=True)
+        elif method == "unpinChatMessage":
+            await bot.unpin_chat_message(chat_id, params["message_id"])
+        elif method == "answerCallbackQuery":
+            await bot.answer_callback_query(params["callback_query_id"], text=params.get("text"))
         elif method == "deleteMessage":
             await bot.delete_message(chat_id, params["message_id"])
         elif method == "createChatInviteLink":
@@ -129,6 +134,8 @@ class TelegramTransport:
             )
         elif method == "deleteMyCommands":
             await bot.delete_my_commands(scope=BotCommandScopeChat(params["scope"]["chat_id"]))
+        elif method == "leaveChat":
+            await bot.leave_chat(chat_id)
         else:
             raise ValueError(f"the outbox cannot perform {method!r}")
         return Delivered(None)

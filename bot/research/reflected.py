@@ -1,5 +1,5 @@
-"""Peer groups and memberships, reflected rather than imported, so the export works on any
-schema revision that has them."""
+"""Peer groups, memberships and the groups' check-in weeks, reflected rather than imported, so
+the export works on any schema revision that has them."""
 
 from __future__ import annotations
 
@@ -29,11 +29,12 @@ from experiments.outputs import safe_columns
 GROUP_TABLES = ("peer_groups",)
 MEMBERSHIP_TABLES = ("group_members",)
 PLACEMENT_TABLES = ("pool_entries",)
+GROUP_WEEK_TABLE = "group_weeks"
 _SIMPLE_TYPES = (Integer, Boolean, DateTime, Date, Float, Numeric, String)
 
 
 def group_frames(session: Session) -> dict[str, pd.DataFrame]:
-    """Peer groups and memberships when those tables exist (reflected), else nothing."""
+    """Peer groups, memberships and check-in weeks when those tables exist (reflected)."""
     connection = session.connection()
     present = set(inspect(connection).get_table_names())
     frames = {}
@@ -46,6 +47,10 @@ def group_frames(session: Session) -> dict[str, pd.DataFrame]:
             connection,
             _reflected(connection, members, required=("group_id", "participant_id")),
             PLACEMENT_TABLES if PLACEMENT_TABLES[0] in present else (),
+        )
+    if GROUP_WEEK_TABLE in present:
+        frames["group_weeks"] = _reflected(
+            connection, GROUP_WEEK_TABLE, required=("group_id", "week_start")
         )
     return {name: frame for name, frame in frames.items() if frame is not None}
 

@@ -213,7 +213,9 @@ class SandboxUser:
             timeout,
             f"{count} new message(s) from the bot to {self.first_name}",
         )
-        chat = self._world.chats[self.id]
+        chat = self._world.chats.get(self.id)
+        if chat is None:  # count=0 and no chat yet: nothing new
+            return []
         new_ids = sent()[self._cursor :]
         self._cursor = len(sent())
         return [m for i in new_ids if (m := self._world.message_state(chat, i)) is not None]

@@ -12,13 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.engine import Database
 from bot.runtime import Runtime
 from bot.services.counsellor_inbox.scan import scan_inbox
+from bot.services.participants.ending import scan_endings
 from bot.services.participants.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.participants.nudges import ScanResult, scan_encouragements, scan_periods
+from bot.services.participants.retention import scan_retention
 from bot.services.participants.surveys import scan_surveys
 from bot.services.peer_groups.alerts import scan_alerts
 from bot.services.peer_groups.binding import assign_counsellors, scan_join_reminders
 from bot.services.peer_groups.chat_activity import prune_flood_windows
+from bot.services.peer_groups.checkin import scan_checkins
+from bot.services.peer_groups.cycle import scan_cycles
+from bot.services.peer_groups.digest import scan_digests
 from bot.services.peer_groups.formation import form_groups
+from bot.services.peer_groups.group_goal import scan_group_goals
 from bot.services.peer_groups.pools import scan_pool_updates
 from bot.services.peer_groups.posts import scan_curriculum, scan_group_progress
 from bot.services.peer_groups.together.scan import scan_together
@@ -41,14 +47,17 @@ async def scan_nudges(runtime: Runtime) -> None:
     """Find due reminders and encouragements and put them in the outbox."""
     now = runtime.clock.now()
     database, trial = runtime.database, runtime.trial
+    endings = await scan_in_chunks(database, trial, scan_endings, now)  # before any nudge
     periods = await scan_in_chunks(database, trial, scan_periods, now)
     encouragements = await scan_in_chunks(database, trial, scan_encouragements, now)
     invitations = await scan_in_chunks(database, trial, scan_surveys, now)
+    invitations.add(await scan_in_chunks(database, trial, scan_retention, now))
     micro = await scan_micro(database, trial, now)
-    if periods.enqueued or encouragements.enqueued or invitations.enqueued or micro.enqueued:
+    if any(s.enqueued for s in (endings, periods, encouragements, invitations, micro)):
         runtime.wake_sender()
     log.info(
-        "nudge scan reminders=%d encouragements=%d surveys=%d stale=%d micro=%d/%d",
+        "nudge scan ended=%d reminders=%d encouragements=%d surveys=%d stale=%d micro=%d/%d",
+        endings.due,
         periods.enqueued,
         encouragements.enqueued,
         invitations.enqueued,
@@ -107,11 +116,17 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates = await scan_pool_updates(session, runtime.trial, now)
         join_reminders = await scan_join_reminders(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
+        # the cycle first: a group that closes now gets no weekly post after its farewell
+        cycles = await scan_cycles(session, runtime.trial, now)
         # before the topics: a week's host takes its topic from the bot's own post
         together = await scan_together(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
         progress = await scan_group_progress(session, runtime.trial, now)
         curriculum = await scan_curriculum(session, runtime.trial, now)
+        digests = await scan_digests(session, runtime.trial, now)
+    async with runtime.database.transaction(background=True) as session:
+        checkins = await scan_checkins(session, runtime.trial, now)
+        goals = await scan_group_goals(session, runtime.trial, now)
     async with runtime.database.transaction(background=True) as session:
         alerts = await scan_alerts(session, runtime.trial, now)
         await prune_flood_windows(session, runtime.trial, now)
@@ -120,7 +135,9 @@ async def scan_groups(runtime: Runtime) -> None:
         "group scan formed=%d filled=%d joined_running=%d not_placeable=%d assigned=%d "
         "progress=%d curriculum=%d "
         "inactive_counsellors=%d small_groups=%d pool_updates=%d join_reminders=%d "
-        "overdue_pools=%d invited=%d buddy_lines=%d hosts=%d",
+        "overdue_pools=%d invited=%d buddy_lines=%d hosts=%d "
+        "checkin_plans=%d checkin_reviews=%d goals=%d/%d/%d "
+        "midpoints=%d closing_weeks=%d closed=%d digests=%d",
         len(formation.formed),
         formation.filled,
         formation.past_wait.joined,
@@ -133,9 +150,18 @@ async def scan_groups(runtime: Runtime) -> None:
         pool_updates,
         join_reminders,
         alerts.overdue_pools,
+        cycles.midpoints,
+        cycles.closing_weeks,
+        cycles.closed,
+        digests,
         together.invited,
         together.buddy_lines,
         together.hosts,
+        checkins.plans,
+        checkins.reviews,
+        goals.posted,
+        goals.edited,
+        goals.reached,
     )
 
 

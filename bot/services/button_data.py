@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 from bot.outbox import Button
-from experiments.protocol import TRACKS, Language, Track
+from bot.services.lasting_presses import Retained as Retained
+from bot.services.lasting_presses import StartingBalance as StartingBalance
+from bot.services.lasting_presses import Withdraw as Withdraw
+from experiments.protocol import TRACKS, Language, PlanChoice, PlanKind, ReviewResult, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
@@ -102,9 +105,10 @@ class Steps:
 
 @dataclass(frozen=True)
 class TypeInstead:
-    """ "Another amount" or "more": the person will type it (`what` is dep, applied, interview)."""
+    """ "Another amount" or "more": the person will type it (`what` is dep, out, applied,
+    interview)."""
 
-    what: Literal["dep", "applied", "interview"]
+    what: Literal["dep", "out", "applied", "interview"]
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,17 @@ class CloseTicket:
     ticket_id: int
 
 
+@dataclass(frozen=True)
+class SendSuggestion:
+    """A counsellor posts a digest's suggestion in a group, once per `week` (its last day)."""
+
+    group_id: int
+    week: int
+    suggestion: str  # one of SUGGESTIONS (peer_groups/digest.py)
+
+
+SUGGESTIONS: Final = ("quiet", "celebrate", "question", "thanks")
+
 # A member's choices in their peer group (peer_groups/together): the menu, switching sharing, a
 # buddy or hosting on and off, confirming the name shown, an encouragement to a buddy (pair,
 # buddy's participant number), the week's topic posted for its host (host week number).
@@ -251,7 +266,18 @@ class Together:
     numbers: tuple[int, ...] = ()
 
 
-STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket)  # routed by staff handlers
+@dataclass(frozen=True)
+class Checkin:
+    """A group member's plan for group week `week` (a `group_weeks` row), or their answer to
+    "did it work out?", tapped in the group."""
+
+    week: int
+    answer: PlanChoice | ReviewResult
+
+
+# routed by the staff handlers
+STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket, SendSuggestion)
+GROUP_PRESSES: Final = (Checkin,)  # routed by the group handlers
 
 Press = (
     Consent
@@ -260,6 +286,9 @@ Press = (
     | Commit
     | ChangeGoal
     | Deposit
+    | Withdraw
+    | StartingBalance
+    | Retained
     | Steps
     | TypeInstead
     | ConfirmStop
@@ -277,7 +306,9 @@ Press = (
     | CloseTicket
     | Later
     | GoOn
+    | SendSuggestion
     | Together
+    | Checkin
     | AskAboutPlacement
 )
 
@@ -317,6 +348,12 @@ def _encode(press: Press) -> str:
             return f"goal:{amount}"
         case Deposit(cents, offer):
             return f"dep:{cents}:{offer}"
+        case Withdraw(cents, offer):
+            return f"out:{cents}:{offer}"
+        case StartingBalance(cents):
+            return f"bal:{'skip' if cents is None else cents}"
+        case Retained(check, answer):
+            return f"kept:{check}:{answer}"
         case Steps(kind, count, offer):
             return f"steps:{kind}:{count}:{offer}"
         case TypeInstead(what):
@@ -351,8 +388,14 @@ def _encode(press: Press) -> str:
             return f"later:{wave}"
         case GoOn(wave):
             return f"goon:{wave}"
+        case SendSuggestion(group_id, week, suggestion):
+            return f"sug:{group_id}:{week}:{suggestion}"
         case Together(action, numbers):
             return ":".join(["tg", action, *(str(number) for number in numbers)])
+        case Checkin(week, PlanChoice(kind, amount)):
+            return f"cip:{week}:{kind}:{amount}"
+        case Checkin(week, result):
+            return f"cir:{week}:{result}"
         case AskAboutPlacement():
             return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
@@ -381,11 +424,19 @@ def decode(data: str | None) -> Press | None:
             return ChangeGoal(int(amount))
         case "dep", [cents, offer] if _positive(cents) and _positive(offer):
             return Deposit(int(cents), int(offer))
+        case "out", [cents, offer] if _positive(cents) and _positive(offer):
+            return Withdraw(int(cents), int(offer))
+        case "bal", ["skip"]:
+            return StartingBalance(None)
+        case "bal", ["0"]:
+            return StartingBalance(0)
+        case "kept", [check, ("yes" | "no" | "other") as answer] if _positive(check):
+            return Retained(int(check), answer)
         case "steps", [("applied" | "interview") as kind, count, offer] if _positive(
             count
         ) and _positive(offer):
             return Steps(kind, int(count), int(offer))
-        case "type", [("dep" | "applied" | "interview") as what]:
+        case "type", [("dep" | "out" | "applied" | "interview") as what]:
             return TypeInstead(what)
         case "stop", ["yes"]:
             return ConfirmStop()
@@ -423,8 +474,16 @@ def decode(data: str | None) -> Press | None:
             return Later(wave)
         case "goon", [wave] if _TOKEN.match(wave):
             return GoOn(wave)
+        case "sug", [group, week, tip] if (
+            _positive(group) and _positive(week) and tip in SUGGESTIONS
+        ):
+            return SendSuggestion(int(group), int(week), tip)
         case "tg", [action, *numbers] if _together(action, numbers):
             return Together(_TOGETHER[action], tuple(int(number) for number in numbers))
+        case "cip", [week, kind, amount] if _positive(week) and _plan(kind, amount):
+            return Checkin(int(week), PlanChoice(PlanKind(kind), int(amount)))
+        case "cir", [week, result] if _positive(week) and result in set(ReviewResult):
+            return Checkin(int(week), ReviewResult(result))
         case "pool", ["ask"]:
             return AskAboutPlacement()
     return None
@@ -440,6 +499,13 @@ def _together(action: str, numbers: list[str]) -> bool:
         and len(numbers) == expected
         and all(_positive(number) for number in numbers)
     )
+
+
+def _plan(kind: str, amount: str) -> bool:
+    """A plan's kind and amount: "other" has none (0), every other kind a positive one."""
+    if kind not in set(PlanKind):
+        return False
+    return amount == "0" if kind == PlanKind.OTHER else _positive(amount)
 
 
 def _positive(number: str) -> bool:

@@ -10,6 +10,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Allocation, Invite, Participant, Role, StaffMember
+from bot.i18n import Language
+from bot.outbox import Button
+from bot.services import button_data
 from bot.services.turns import Turn
 
 INVITE_PREFIX = "staff_"
@@ -66,6 +69,8 @@ async def remove_staff(
     removed = []
     for member in await session.scalars(query):
         member.active = False
+        # the name and language go with the role (SPEC §11.4)
+        member.display_name = member.language = None
         removed.append(member.role)
     return sorted(removed)
 
@@ -91,8 +96,47 @@ async def accept_invite(turn: Turn, token: str) -> None:
         turn.session.add(member)
         await turn.session.flush()
     member.active = True
+    member.language = member.language or turn.language.value
     invite.staff_member_id = member.id
+    # the name they accept with the invite: Telegram's first name, until they change it
+    member.display_name = member.display_name or turn.incoming.first_name.strip()[:64] or None
     await turn.say_text(f"staff.welcome_{invite.role.value}")
+    await say_profile(turn, member.display_name, member.language)
+
+
+async def say_profile(turn: Turn, display_name: str | None, language: str | None) -> None:
+    """How participants see this staff member and the language the bot speaks with them, with
+    buttons to choose another language (`choose_staff_language`)."""
+    card = turn.t(
+        "staff.card.shown",
+        name=display_name or "–",
+        spoken=turn.t(f"staff.card.language_{language or turn.language.value}"),
+    )
+    await turn.say(card, buttons=[language_buttons()])
+
+
+def language_buttons() -> list[Button]:
+    """Nederlands / English, each in its own words."""
+    return [
+        button_data.button("Nederlands", button_data.ChooseLanguage(Language.NL)),
+        button_data.button("English", button_data.ChooseLanguage(Language.EN)),
+    ]
+
+
+async def choose_staff_language(turn: Turn, language: Language) -> bool:
+    """A staff member's language button: their views and alerts from now on are written in it.
+    False for someone who holds no staff role."""
+    chosen = await turn.session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == turn.user_id, StaffMember.active)
+        .values(language=language.value)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not chosen.rowcount:  # type: ignore[attr-defined]
+        return False
+    turn.language = language
+    await turn.say_text("language.changed")
+    return True
 
 
 async def _claim(turn: Turn, token: str) -> bool:

@@ -15,8 +15,9 @@ from experiments.protocol import Track
 
 ASK = "ask"  # the counsellor inbox: shown only to someone with a counsellor (see menu_for)
 UNDO = "undo"  # take back the last entry: beside the logging buttons
+TOOK_OUT = "took_out"  # money taken out of savings (participants/money_out.py)
 LAYOUTS = {
-    Track.SAVINGS: (("saved", UNDO), ("progress", "help"), (ASK,)),
+    Track.SAVINGS: (("saved", TOOK_OUT, UNDO), ("progress", "help"), (ASK,)),
     Track.JOBSEARCH: (
         ("applied", "interview"),
         ("job", "training", UNDO),
@@ -36,7 +37,8 @@ def menu_keys(participant: Participant | None) -> tuple[tuple[str, ...], ...]:
     ):
         return ()
     layout = LAYOUTS.get(participant.track, ()) if participant.track is not None else ()
-    if participant.counsellor_id is None:  # only arms with counsellor_contact get one
+    # only arms with counsellor_contact get one, and only until their intervention ends
+    if participant.counsellor_id is None or participant.ended_at is not None:
         layout = tuple(row for row in layout if ASK not in row)
     return layout
 

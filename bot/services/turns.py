@@ -256,12 +256,32 @@ class Turn:
 
 
 # answers that turn a press away: the question it belonged to is not closed
-REFUSED_PRESS = frozenset({"button.answered", "button.unknown"})
+REFUSED_PRESS = frozenset(
+    {"button.answered", "button.unknown", "button.expired", "button.replaced"}
+)
 
 TurnAction = Callable[[Turn], Awaitable[None]]
 
 # built once: every update runs it, and building a statement costs more than SQLite running it
 PERSON_WHO_WROTE = select(Participant).where(Participant.telegram_user_id == bindparam("user_id"))
+
+
+STAFF_LANGUAGE = (
+    select(StaffMember.language)
+    .where(
+        StaffMember.telegram_user_id == bindparam("user_id"),
+        StaffMember.active,
+        StaffMember.language.is_not(None),
+    )
+    .order_by(StaffMember.id.desc())
+    .limit(1)
+)
+
+
+async def staff_language(session: AsyncSession, telegram_user_id: int) -> Language | None:
+    """The language a staff member chose for their views and alerts (None: none chosen)."""
+    chosen = await session.scalar(STAFF_LANGUAGE, {"user_id": telegram_user_id})
+    return Language(chosen) if chosen else None
 
 
 async def open_turn(
@@ -272,11 +292,11 @@ async def open_turn(
     participant = await session.scalar(PERSON_WHO_WROTE, {"user_id": incoming.user_id})
     if incoming.wrote and (participant is None or participant.unreachable_since is not None):
         await person_wrote(session, incoming.user_id)
-    language = (
-        Language(participant.language)
-        if participant is not None
-        else language_from_code(incoming.language_code)
-    )
+    if participant is not None:
+        language = Language(participant.language)
+    else:
+        chosen = await staff_language(session, incoming.user_id)
+        language = chosen or language_from_code(incoming.language_code)
     return Turn(session, incoming, now, participant, language, staff)
 
 

@@ -24,7 +24,7 @@ from experiments.analysis.models import (
     Fitted,
     NotEstimable,
 )
-from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol
+from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, wave_times
 
 __all__ = ["Completion", "LeeBounds", "completion", "lee_bounds", "mice_results"]
 
@@ -129,7 +129,7 @@ def completion(frame: pd.DataFrame, protocol: Protocol, as_of: datetime) -> list
     """Per arm and follow-up wave: participants due (survey time passed) and who answered."""
     design = Design.from_protocol(protocol)
     rows = []
-    for wave, moment in enumerate(protocol.schedule.survey_times, start=1):
+    for wave, moment in enumerate(wave_times(protocol.schedule), start=1):
         due = frame["allocated_at"] + moment <= pd.Timestamp(as_of)
         answered = frame.get(f"answered_{wave}", pd.Series(False, index=frame.index))
         for arm in design.arms:

@@ -10,7 +10,8 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.analysis.descriptives import analysed, member_groups
 from experiments.analysis.design import Design
-from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, reference_column
+from experiments.analysis.lasting_frame import add_lasting_columns
+from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, reference_column, wave_times
 from experiments.records.ledger_frames import done_frame
 
 __all__ = ["outcome_frame"]
@@ -68,6 +69,7 @@ def outcome_frame(
     frame["deposits"] = frame["deposits"].clip(lower=0)
     frame["deposits_loss"] = frame["deposits_loss"].clip(lower=0)
     frame["placement"] = (frame["placement"] > 0).astype("float64")
+    add_lasting_columns(frame, events, protocol, end, as_of)
     frame["group"] = member_groups(tables, frame)
     scores = tables["survey_scores"]
     for column in people.columns:
@@ -77,7 +79,7 @@ def outcome_frame(
     for column in (*plan.covariate_columns, *(reference_column(s.item) for s in plan.subgroups)):
         if column in people.columns and column not in frame.columns:
             frame[column] = people[column].to_numpy()
-    for wave in range(1, len(protocol.schedule.survey_times) + 1):
+    for wave in range(1, len(wave_times(protocol.schedule)) + 1):
         mine = scores[scores["wave"] == f"followup-{wave}"]
         frame[f"answered_{wave}"] = frame["pseudonym"].isin(set(mine["pseudonym"]))
         for instrument, rows in mine.groupby("instrument"):

@@ -36,6 +36,7 @@ from experiments.analysis.models import (
     reporting_scale,
 )
 from experiments.analysis.outcome_frame import outcome_frame, outcome_sample, plan_of
+from experiments.analysis.persistence import persistence_sample, persistence_unavailable
 from experiments.analysis.subgroups import subgroup_results
 from experiments.protocol import (
     EVENT_OUTCOMES,
@@ -44,6 +45,7 @@ from experiments.protocol import (
     Protocol,
     follow_up_wave,
     resolve_outcome,
+    wave_times,
 )
 
 __all__ = ["TrialAnalysis", "adjust_primary", "analyse", "outcome_results"]
@@ -78,7 +80,7 @@ def analyse(
     """Run the protocol's analysis plan (or, without one, the same models as exploratory)."""
     plan, registered = plan_of(protocol)
     frame = outcome_frame(tables, protocol, as_of)
-    wave = follow_up_wave(protocol) or (len(protocol.schedule.survey_times) or None)
+    wave = follow_up_wave(protocol) or (len(wave_times(protocol.schedule)) or None)
     results: list[Result] = []
     for index, name in enumerate(plan.outcomes):
         spec = resolve_outcome(name, protocol)
@@ -102,12 +104,13 @@ def analyse(
             )
         if spec.kind == "questionnaire" and wave is not None:
             results += mice_results(frame, protocol, plan, spec, wave, registered, imputations)
-            for other in range(1, len(protocol.schedule.survey_times) + 1):
+            for other in range(1, len(wave_times(protocol.schedule)) + 1):
                 if other != wave:
                     results += outcome_results(
                         frame, protocol, plan, spec, "exploratory", other, False
                     )
     results += subgroup_results(frame, protocol, plan, wave, registered)
+    results += _persistence(frame, protocol, plan, wave)
     primary = resolve_outcome(plan.primary, protocol)
     lee = lee_bounds(frame, protocol, primary, wave) if primary is not None else []
     return TrialAnalysis(
@@ -120,6 +123,19 @@ def analyse(
         wave=wave,
         people=frame,
     )
+
+
+def _persistence(
+    frame: pd.DataFrame, protocol: Protocol, plan: AnalysisPlan, wave: int | None
+) -> list[Result]:
+    """The primary count in the follow-up phase after the end, by arm (exploratory)."""
+    found = persistence_sample(frame, protocol, plan)
+    if found is None:
+        return []
+    spec, data = found
+    if data.empty:
+        return persistence_unavailable(spec, protocol, plan)
+    return outcome_results(data, protocol, plan, spec, "exploratory", wave, False)
 
 
 def _summary(

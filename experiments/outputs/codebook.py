@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
 from experiments.protocol import (
     PREFER_NOT_TO_SAY,
     ContextVariable,
@@ -16,7 +17,7 @@ from experiments.protocol import (
     context_variables,
     load_instrument,
 )
-from experiments.records import EventKind, GroupEventKind
+from experiments.records import EventKind
 
 __all__ = [
     "EVENT_LABELS",
@@ -93,10 +94,17 @@ _LABELS = {
     "day": "Participant's day of the decision point (1 = allocation day)",
     "prior_outcome": "The proximal outcome in the same window before the decision point",
     "prior_sent": "The previous decision point sent the nudge",
+    "detail_plan": "Check-in: the plan chosen for the week",
+    "detail_result": "Check-in: whether the week's plan worked out",
     "detail_decision": "Placement: formed, filled, merged, formed_small or joined_group",
     "detail_waited_days": "Placement: whole days waited in the pool",
     "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
     "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
+    "phase": "Phase of the person's study when it happened: intervention, or follow_up after "
+    "schedule.intervention_length",
+    "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
+    "detail_retained": "Retention answer: yes, no or other",
+    "detail_start_kind": "Retention: the start asked about (job or training)",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -109,6 +117,7 @@ _TABLE_LABELS = {
     ("memberships", "status"): "Membership status",
     ("memberships", "id"): "Membership number",
     ("memberships", "placed_at"): "When the participant was placed in the group",
+    ("groups", "closed_at"): "When the group's cycle ended and it closed, UTC",
     (
         "micro_decisions",
         "component",
@@ -118,7 +127,23 @@ _TABLE_LABELS = {
     ("group_events", "group_event_id"): "Group event number",
     ("group_events", "kind"): "What happened to the group (no person: SPEC §11.5)",
     ("group_events", "week_start"): "Start of the group's week it is about, UTC",
-    ("group_events", "quantity"): "How many (see the kind)",
+    ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
+    ("group_events", "quantity"): "How many (see the kind: members, quiet members, hosts, ...)",
+    ("group_weeks", "week_start"): "Start of the group's week (check-in), UTC",
+    ("group_weeks", "week_end"): "End of the group's week, UTC",
+    ("group_weeks", "members"): "Members joined (at the last count of the week)",
+    ("group_weeks", "plans"): "Members with a plan for the week",
+    ("group_weeks", "reviews_yes"): "Members who said their plan worked out",
+    ("group_weeks", "reviews_partly"): "Members who said it partly worked out",
+    ("group_weeks", "reviews_no"): "Members who said it did not work out",
+    ("group_weeks", "plan_posted_at"): "Plan prompt posted in the group, UTC",
+    ("group_weeks", "review_posted_at"): "Review prompt (did it work out?) posted, UTC",
+    ("group_weeks", "closed_at"): "Week closed, UTC",
+    ("group_weeks", "goal_unit"): "Unit of the group goal",
+    ("group_weeks", "goal_target"): "Group goal: the sum of the members' plans (in goal_unit)",
+    ("group_weeks", "goal_progress"): "Group goal: what the members logged in the week",
+    ("group_weeks", "goal_posted_at"): "Group goal first posted (and pinned), UTC",
+    ("group_weeks", "goal_reached_at"): "Group goal reached (celebrated), UTC",
 }
 # every kind of event the bot records, in words (a test checks none is missing); new kinds go
 # last, so the SPSS and Stata codes of the ones before them stay the same.
@@ -147,6 +172,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
     EventKind.TICKET_CLOSED: "Question closed",
     EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
+    EventKind.CHECKIN_PLAN: "Chose a plan for the week in the group check-in (the last one counts)",
+    EventKind.CHECKIN_REVIEW: "Said whether the week's plan worked out (the last answer counts)",
     EventKind.APPLIED_CORRECTION: "Correction of job applications (Undo; minus their quantity)",
     EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
     EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
@@ -165,15 +192,18 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.HOST_WEEK: "Hosted a week of their group (detail_topic: curriculum week, 0: none)",
     EventKind.HOST_TOPIC_POSTED: "As host, had the bot post the week's topic naming them",
     EventKind.HOST_PIN: "As host, had a message pinned in their group",
-}
-# every kind of group event, in words (a test checks none is missing)
-GROUP_EVENT_LABELS: dict[GroupEventKind, str] = {
-    GroupEventKind.BUDDY_ROUND: "The week's buddy lines went out (quantity: members who got one)",
-    GroupEventKind.HOST_WEEK: "A host week began (quantity: 1 with a volunteer host, 0 without)",
-    GroupEventKind.HOST_TOPIC_BY_TAP: "The bot posted the week's topic for its host, naming them",
-    GroupEventKind.HOST_TOPIC_OWN_WORDS: "The host wrote in the group after getting the topic",
-    GroupEventKind.HOST_TOPIC_BY_BOT: "The host did neither within a day: the bot posted the topic",
-    GroupEventKind.PROGRESS_SHARED: "A member's step shown in the group, by their chosen name",
+    EventKind.TICKET_REOPENED: "Participant wrote again about an answered question",
+    EventKind.MONEY_OUT: "Money taken out of savings (self-reported; amount_cents; not a deposit)",
+    EventKind.MONEY_OUT_CORRECTION: "Correction of money taken out (Undo; minus its amount)",
+    EventKind.STARTING_BALANCE: "Savings at intake (optional; amount_cents; savers only)",
+    EventKind.WORK_KEPT: "Answer to 'do you still have this work?' after a job or training start "
+    "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
+    EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
+    "allocation): told what continues; nudges stop, logging and follow-up go on",
+    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
+    "detail_reason, detail_until)",
+    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
+    "detail_reason)",
 }
 
 _KNOWN_VALUES: dict[str, dict[str, str]] = {
@@ -193,6 +223,7 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
     },
     "events.kind": {str(kind): label for kind, label in EVENT_LABELS.items()},
     "group_events.kind": {str(kind): label for kind, label in GROUP_EVENT_LABELS.items()},
+    "group_events.via": GROUP_EVENT_VIA,
     "groups.status": {
         "awaiting_bind": "Formed, waiting for its Telegram group",
         "active": "Active",
@@ -205,6 +236,10 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "removed": "Removed by a counsellor",
     },
     "language": {"nl": "Dutch", "en": "English"},
+    "phase": {
+        "intervention": "During the person's intervention",
+        "follow_up": "After the intervention ended (follow-up phase)",
+    },
     "chat_type": {"private": "Private chat", "group": "Group chat"},
     "method": {"sum": "Sum of items", "mean": "Mean of items"},
     "component": {
@@ -212,20 +247,31 @@ _KNOWN_VALUES: dict[str, dict[str, str]] = {
         "encouragement": "Encouragement with own progress",
         "prompt": "Check-in: did you save or apply today?",
     },
+    "goal_unit": {"cents": "Euro cents saved", "steps": "Job-search steps"},
+    "detail_plan": {
+        "save": "Save an amount (amount_cents)",
+        "apply": "Send applications (quantity)",
+        "interview": "Go to interviews (quantity)",
+        "other": "Something else",
+    },
+    "detail_result": {"yes": "Worked out", "partly": "Partly", "no": "Did not work out"},
     "unavailable_reason": {
         "paused": "Paused nudges (/pause)",
         "stopped": "Withdrew (/stop) or erased",
         "unreachable": "Bot blocked or chat gone",
         "quiet_hours": "Decision point in quiet hours",
         "recent_nudge": "Another nudge within the minimum gap",
+        "budget_spent": "The day's messages nobody asked for were already sent",
         "missed": "Decision point passed while the bot was down",
         "goal_met": "Reminder: the period's goal was already met",
+        "ended": "The person's intervention had ended (schedule.intervention_length)",
     },
 }
 _CATEGORICAL = {
     "site", "arm", "track", "age_band", "language", "consent_version", "intake_step", "status",
     "kind", "source", "wave", "instrument", "method", "chat_type", "component",
-    "unavailable_reason",
+    "unavailable_reason", "goal_unit", "detail_plan", "detail_result",
+    "phase", "via",
 }  # fmt: skip
 
 

@@ -130,6 +130,11 @@ def _groups(frame: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
         unbound = bound_later.to_numpy() & (groups["status"] == "active").to_numpy()
         groups["status"] = groups["status"].mask(unbound, "awaiting_bind")
     groups = _forget(groups, bound_later, "bound_at")
+    closed_later = _later(groups, "closed_at", moment)
+    if "status" in groups.columns and bool(closed_later.any()):
+        groups = groups.copy()
+        groups["status"] = groups["status"].mask(closed_later.to_numpy(), "active")
+    groups = _forget(groups, closed_later, "closed_at")
     return _forget(groups, _later(groups, "below_min_since", moment), "below_min_since")
 
 
@@ -151,6 +156,15 @@ def _memberships(frame: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
     return members
 
 
+def _group_weeks(frame: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
+    """Weeks asked after the moment are left out, and later steps forgotten; the counts stand
+    as they are now (the members' own plans and answers, in the events, are cut exactly)."""
+    weeks = _kept(frame, ~_later(frame, "plan_posted_at", moment))
+    for column in ("review_posted_at", "closed_at", "goal_posted_at", "goal_reached_at"):
+        weeks = _forget(weeks, _later(weeks, column, moment), column)
+    return weeks
+
+
 _CUTS: dict[str, _Cut] = {
     "reach_steps": _rows_until("at"),
     "participants": _participants,
@@ -162,4 +176,5 @@ _CUTS: dict[str, _Cut] = {
     "groups": _groups,
     "memberships": _memberships,
     "group_events": _rows_until("occurred_at"),
+    "group_weeks": _group_weeks,
 }

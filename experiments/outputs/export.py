@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,9 @@ from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
 from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
+from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
+from experiments.outputs.group_week_export import group_week_table
+from experiments.outputs.phases import with_phase
 from experiments.outputs.survey_scores import survey_scores
 from experiments.protocol import PREFER_NOT_TO_SAY, Protocol
 
@@ -58,7 +62,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "memberships": "group_id participant_id",
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
-        "group_events": "id group_id kind week_start quantity occurred_at",
+        "group_events": GROUP_EVENT_COLUMNS,
     }.items()
 }
 TABLES = (
@@ -71,6 +75,7 @@ TABLES = (
     "messages",
     "groups",
     "memberships",
+    "group_weeks",
     "micro_decisions",
     "group_events",
 )
@@ -125,7 +130,7 @@ def build_tables(
         "allocations": raw["allocations"].drop(
             columns=["prev_hash", "hash"] if shift_dates else []
         ),
-        "events": _events(raw["events"]),
+        "events": with_phase(_events(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
         "messages": raw["messages"].dropna(subset=["participant_id"]),
@@ -144,7 +149,11 @@ def build_tables(
         for name, frame in tables.items()
     }
     tables["groups"] = _groups(raw["groups"], shift)
-    tables["group_events"] = _group_events(raw["group_events"], shift)
+    by_group = partial(shift.apply, offset=shift.pseudonymizer.group_offset)
+    tables["group_events"] = group_event_table(raw["group_events"], by_group)
+    weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
+    if weeks is not None:
+        tables["group_weeks"] = weeks
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
@@ -332,25 +341,6 @@ def _groups(groups: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
     if "id" in frame.columns:
         shift.apply(frame, frame["id"].astype("Int64"), shift.pseudonymizer.group_offset)
         frame = frame.rename(columns={"id": "group_id"})
-    return frame
-
-
-def _group_events(events: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
-    """What happened to each group without a person (SPEC §11.5), dates shifted per group."""
-    frame = _utc(
-        pd.DataFrame(
-            {
-                "group_event_id": events["id"].astype("int64"),
-                "group_id": events["group_id"].astype("int64"),
-                "kind": events["kind"],
-                "week_start": events["week_start"],
-                "quantity": events["quantity"].astype("Int64"),
-                "occurred_at": events["occurred_at"],
-            }
-        )
-    )
-    frame["week_start"] = pd.to_datetime(frame["week_start"], utc=True)
-    shift.apply(frame, frame["group_id"].astype("Int64"), shift.pseudonymizer.group_offset)
     return frame
 
 

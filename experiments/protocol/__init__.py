@@ -20,6 +20,15 @@ from experiments.protocol.analysis_plan import (
     plan_problems,
     resolve_outcome,
 )
+from experiments.protocol.checkin_section import (
+    Checkin,
+    PlanChoice,
+    PlanKind,
+    ReviewResult,
+    checkin_problems,
+    describe_checkin,
+    uses_checkin,
+)
 from experiments.protocol.consent import Consent, ConsentInformation
 from experiments.protocol.context_items import (
     PREFER_NOT_LABEL,
@@ -46,6 +55,19 @@ from experiments.protocol.items import (
     ItemType,
 )
 from experiments.protocol.languages import LANGUAGES, Language
+from experiments.protocol.lasting import (
+    BALANCE_OUTCOMES,
+    Balance,
+    Phase,
+    Retention,
+    RetentionCheck,
+    intervention_end,
+    lasting_outcome,
+    phase_at,
+    retention_outcome_name,
+    wave_times,
+)
+from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
     MICRO_COMPONENTS,
@@ -106,14 +128,18 @@ from experiments.protocol.sections import (
 from experiments.protocol.strata import stratum_key
 from experiments.protocol.summary import summarize
 from experiments.protocol.templates import (
+    COUNTS,
     PLACEHOLDERS,
     LocalizedText,
     Template,
     Templates,
     placeholders_in,
+    plain_forms,
 )
 
 __all__ = [
+    "BALANCE_OUTCOMES",
+    "COUNTS",
     "COVARIATES",
     "DEFAULT_AGE_BANDS",
     "EVENT_OUTCOMES",
@@ -132,7 +158,9 @@ __all__ = [
     "AnalysisPlan",
     "AnswerOption",
     "Arm",
+    "Balance",
     "CannedReply",
+    "Checkin",
     "Component",
     "Consent",
     "ConsentInformation",
@@ -152,6 +180,7 @@ __all__ = [
     "Language",
     "Limits",
     "LocalizedText",
+    "MessageBudget",
     "MicroComponent",
     "MicroRandomization",
     "NonNegativeDuration",
@@ -159,6 +188,9 @@ __all__ = [
     "OutcomeKind",
     "OutcomeSpec",
     "PersonLimits",
+    "Phase",
+    "PlanChoice",
+    "PlanKind",
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
@@ -166,6 +198,10 @@ __all__ = [
     "QuietHours",
     "Randomization",
     "Registration",
+    "ReminderVariant",
+    "Retention",
+    "RetentionCheck",
+    "ReviewResult",
     "Schedule",
     "Score",
     "Scoring",
@@ -184,13 +220,17 @@ __all__ = [
     "baseline_context",
     "changed_sections",
     "check_contiguous",
+    "checkin_problems",
     "context_column",
     "context_variables",
+    "describe_checkin",
     "describe_duration",
     "event_outcome",
     "follow_up_wave",
     "format_duration",
+    "intervention_end",
     "is_quiet",
+    "lasting_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
@@ -198,14 +238,19 @@ __all__ = [
     "next_item",
     "parse_duration",
     "parse_protocol",
+    "phase_at",
     "placeholders_in",
+    "plain_forms",
     "plan_problems",
     "protocol_sha256",
     "reference_column",
     "registration_status",
     "resolve_outcome",
+    "retention_outcome_name",
     "score",
     "stratum_key",
     "summarize",
+    "uses_checkin",
     "validate_protocol",
+    "wave_times",
 ]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from experiments.protocol.context_items import reference_column
 from experiments.protocol.durations import PositiveDuration
 from experiments.protocol.errors import problem
+from experiments.protocol.lasting import lasting_outcome, lasting_outcome_names, wave_times
 from experiments.protocol.outcomes import (
     EVENT_OUTCOMES,
     QUESTIONNAIRE_LABELS,
@@ -110,7 +111,7 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
     Event outcomes come from what participants log; a questionnaire outcome is an instrument the
     protocol asks both at baseline and at follow-up.
     """
-    spec = event_outcome(name)
+    spec = event_outcome(name) or lasting_outcome(name, protocol)
     if spec is not None:
         return spec
     plan = protocol.questionnaires
@@ -125,7 +126,7 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
 def _known(protocol: Protocol) -> list[str]:
     plan = protocol.questionnaires
     asked = [i for i in plan.follow_up if i in plan.baseline and plan.instrument(i).scored]
-    return [spec.name for spec in EVENT_OUTCOMES] + asked
+    return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked
 
 
 def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
@@ -232,7 +233,7 @@ def _factorial_problems(protocol: Protocol, factorial: Factorial) -> Iterator[tu
 
 
 def _wave_for(protocol: Protocol, follow_up: timedelta) -> int | None:
-    times = [t for t in protocol.schedule.survey_times if t <= follow_up]
+    times = [t for t in wave_times(protocol.schedule) if t <= follow_up]
     return len(times) if times else None
 
 

@@ -27,8 +27,17 @@ from experiments.protocol.age_bands import (
     check_contiguous,
 )
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
+from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.lasting import Balance, Retention, lasting_problems
+from experiments.protocol.messaging import (
+    MessageBudget,
+    ReminderVariant,
+    period_wording_warnings,
+    reminder_problems,
+    reminder_wordings,
+)
 from experiments.protocol.micro_section import MicroRandomization
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import INSTRUMENT_FOLDER, QuestionnairePlan
@@ -51,7 +60,7 @@ from experiments.protocol.sections import (
 )
 from experiments.protocol.strata import stratum_key
 from experiments.protocol.summary import summarize
-from experiments.protocol.templates import Templates
+from experiments.protocol.templates import Template, Templates
 from experiments.records import Window, group_week
 
 __all__ = [
@@ -91,6 +100,11 @@ class Protocol(BaseModel):
     inbox: Inbox = Inbox()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
+    checkin: Checkin = Checkin()
+    balance: Balance = Balance()
+    retention: Retention = Retention()
+    message_budget: MessageBudget = MessageBudget()
+    reminder_variants: tuple[ReminderVariant, ...] = ()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -177,6 +191,22 @@ class Protocol(BaseModel):
             if not any(w.track in (None, track) for w in self.curriculum)
         ]
 
+    def reminders_for(self, track: Track) -> tuple[Template, ...]:
+        """A track's reminder wordings, in turn: the template first, then its variants."""
+        return reminder_wordings(self.templates, self.reminder_variants, track)
+
+    def sends_reminders(self) -> bool:
+        """Whether anyone gets reminders: an arm on schedule or a micro-randomized component."""
+        micro = self.micro_randomization
+        return bool(self.arms_with(Component.REMINDER)) or (
+            micro is not None and micro.component("reminder") is not None
+        )
+
+    def period_wording_warnings(self) -> list[str]:
+        """Templates whose word for the commitment period does not fit it (for `study check`)."""
+        period = self.schedule.commitment_period
+        return period_wording_warnings(self.templates, self.reminder_variants, period)
+
     def arm_weights(self) -> dict[str, int]:
         """Arm name -> weight, in protocol order (the order fixes the allocation sequence)."""
         return {arm.name: arm.weight for arm in self.arms}
@@ -214,6 +244,7 @@ class Protocol(BaseModel):
 
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    yield from lasting_problems(protocol)
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:
@@ -239,6 +270,8 @@ def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from plan_problems(protocol)
     yield from _micro_problems(protocol)
     yield from _factorial_problems(protocol)
+    yield from checkin_problems(protocol)
+    yield from _reminder_problems(protocol)
     yield from _consent_problems(protocol)
 
 
@@ -272,6 +305,11 @@ def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                     f"arm {arm.name!r} gets {factor} for every group: take it out of the arm's "
                     "components, or out of the group factorial",
                 )
+
+
+def _reminder_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    if protocol.sends_reminders():
+        yield from reminder_problems(protocol.templates, protocol.reminder_variants)
 
 
 def _micro_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:

@@ -175,6 +175,10 @@ class Schedule(_Section):
     reminder_delay: NonNegativeDuration = timedelta(0)
     encouragement_interval: PositiveDuration = timedelta(days=14)
     survey_times: tuple[PositiveDuration, ...] = (timedelta(days=42), timedelta(days=84))
+    # each person's intervention ends this long after allocation (None: it runs on); waves at
+    # `follow_up_times` after that end follow the survey waves (protocol/lasting.py)
+    intervention_length: PositiveDuration | None = None
+    follow_up_times: tuple[PositiveDuration, ...] = ()
     survey_reminder_after: PositiveDuration = timedelta(days=3)
     survey_reminders: int = Field(default=1, ge=0, le=5)
     stale_after: PositiveDuration = timedelta(days=2)
@@ -206,6 +210,9 @@ class Schedule(_Section):
         return value
 
 
+# the shortest group cycle: a first week and a closing week
+MIN_CYCLE = timedelta(days=14)
+
 # A protocol-wide public cheer named members who never chose to be named; members now opt in.
 RETIRED_CHEER = (
     "retired: remove it; to show members' steps in their group, give the arm (or the group "
@@ -225,6 +232,9 @@ class Groups(_Section):
     warning_limit: int = Field(default=3, ge=1)
     silent_after: PositiveDuration = timedelta(days=7)
     counsellor_inactive_after: PositiveDuration = timedelta(days=7)
+    # A group's cycle runs this long from its formation (SPEC §11.3): a mid-point message, a
+    # closing week, then the group is closed. None: groups never end.
+    cycle_length: PositiveDuration | None = None
     # Past `pool_max_wait`: the smallest group that may form (counted as min_size if larger),
     # how far a running group may grow past max_size to take someone in, and which comes first.
     smallest_size: int = Field(default=3, ge=2)
@@ -245,6 +255,15 @@ class Groups(_Section):
         if self.min_size > self.max_size:
             raise problem("must not be less than min_size", "max_size")
         return self
+
+    @field_validator("cycle_length")
+    @classmethod
+    def _room_for_a_closing_week(cls, value: timedelta | None) -> timedelta | None:
+        if value is None:
+            return None
+        if value < MIN_CYCLE or value % timedelta(days=1):
+            raise problem("must be whole days, at least P14D (a first week and a closing week)")
+        return value
 
     @field_validator("placement_order")
     @classmethod
@@ -285,10 +304,13 @@ class GroupFactorial(_Section):
 
 
 class Limits(_Section):
-    """Upper bounds on what one message may log, to catch typing mistakes."""
+    """Upper bounds on what one message may log, to catch typing mistakes, and how long a
+    question with buttons to tap (how much? how many? record this?) may be answered."""
 
     max_deposit_cents: int = Field(default=1_000_000, ge=1)
     max_applications_per_log: int = Field(default=20, ge=1)
+    # an unanswered question expires after this (and always when its period has ended)
+    question_lifetime: PositiveDuration = timedelta(hours=24)
 
 
 class Corrections(_Section):
@@ -384,6 +406,9 @@ class Inbox(_Section):
 
     remind_after: PositiveDuration = timedelta(hours=24)
     escalate_after: PositiveDuration = timedelta(hours=72)
+    # an answered ticket closes by itself this long after its latest answer, unless the
+    # participant writes again (which reopens it)
+    close_answered_after: PositiveDuration = timedelta(days=7)
     # a closed ticket's question text is forgotten this long after it was closed
     retention: NonNegativeDuration = timedelta(days=30)
     max_question_chars: int = Field(default=1000, ge=20, le=4000)

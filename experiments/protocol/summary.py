@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from experiments.protocol.checkin_section import describe_checkin
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.sections import Component, Groups
 
@@ -24,10 +25,12 @@ def summarize(protocol: Protocol) -> str:
             *_schedule(protocol),
             *_groups(protocol),
             _quiet_hours(protocol),
+            _budget(protocol),
             _tracks(protocol),
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
+            *describe_checkin(protocol),
             *_analysis(protocol),
             *_micro(protocol),
         ]
@@ -83,7 +86,28 @@ def _schedule(protocol: Protocol) -> list[str]:
         f"most {words(schedule.pool_max_wait)}",
         f"  group progress every {words(schedule.group_progress_interval)}; a curriculum topic "
         f"every {words(schedule.curriculum_interval)}",
+        *_lasting(protocol),
     ]
+
+
+def _lasting(protocol: Protocol) -> list[str]:
+    """The end of the intervention, the waves after it, the balance and retention questions."""
+    schedule, lines = protocol.schedule, []
+    if schedule.intervention_length is not None:
+        after = ", ".join(words(moment) for moment in schedule.follow_up_times) or "none"
+        lines.append(
+            f"  the intervention ends {words(schedule.intervention_length)} after allocation "
+            f"(nudges and the inbox stop; logging goes on); follow-up waves {after} after the end"
+        )
+    if protocol.balance.ask_starting_balance:
+        lines.append(
+            f"  savers may give a starting balance; relapse: a fall of more than "
+            f"{protocol.balance.relapse_share:.0%} after a peak"
+        )
+    if protocol.retention.checks:
+        times = ", ".join(words(check.after) for check in protocol.retention.checks)
+        lines.append(f"  after a job or training start: still in it? after {times}")
+    return lines
 
 
 def _groups(protocol: Protocol) -> list[str]:
@@ -94,6 +118,8 @@ def _groups(protocol: Protocol) -> list[str]:
         f"muted {words(groups.mute_duration)}; muted after {groups.warning_limit} warnings",
         f"  members silent after {words(groups.silent_after)}; counsellor inactive after "
         f"{words(groups.counsellor_inactive_after)}",
+        "  each group's cycle: "
+        + (f"{words(groups.cycle_length)} from its formation" if groups.cycle_length else "no end"),
         f"  past the wait limit: {_placement_steps(groups)}",
         *_group_factorial(protocol),
     ]
@@ -125,6 +151,16 @@ def _quiet_hours(protocol: Protocol) -> str:
     if quiet.start == quiet.end:
         return "Quiet hours: none"
     return f"Quiet hours: {quiet.start:%H:%M}–{quiet.end:%H:%M} {protocol.study.timezone}"
+
+
+def _budget(protocol: Protocol) -> str:
+    budget = protocol.message_budget
+    per_day = "1 message" if budget.per_day == 1 else f"{budget.per_day} messages"
+    return (
+        f"Messages nobody asked for: at most {per_day} a day per person, "
+        f"{words(budget.min_gap)} apart at least; one waiting longer than "
+        f"{words(budget.stale_after)} is dropped (invitations wait)"
+    )
 
 
 def _questionnaires(protocol: Protocol) -> list[str]:
@@ -175,8 +211,9 @@ def _inbox(protocol: Protocol) -> str:
     inbox = protocol.inbox
     return (
         f"Counsellor inbox ({', '.join(arms)}): unanswered questions reminded after "
-        f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; their text "
-        f"kept {words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+        f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; answered "
+        f"ones closed after {words(inbox.close_answered_after)}; their text kept "
+        f"{words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
     )
 
 

@@ -7,12 +7,16 @@ a window (SPEC §11.2), for the bot's counts and, through `experiments.records.l
 """
 
 from experiments.records.events import (
+    CHECKIN_KINDS,
     CORRECTION_KINDS,
     CORRECTION_OF,
     DEPOSIT_KINDS,
     ENTRY_KINDS,
     JOB_SEARCH_KINDS,
     LOGGED_KINDS,
+    MESSAGE_BUDGET_KINDS,
+    MONEY_ENTRY_KINDS,
+    MONEY_OUT_KINDS,
     TICKET_KINDS,
     TOGETHER_KINDS,
     EventKind,
@@ -35,6 +39,7 @@ from experiments.records.ledger import (
 )
 
 __all__ = [
+    "CHECKIN_KINDS",
     "CORRECTION_KINDS",
     "CORRECTION_OF",
     "CORRECTS",
@@ -43,6 +48,9 @@ __all__ = [
     "EVER",
     "JOB_SEARCH_KINDS",
     "LOGGED_KINDS",
+    "MESSAGE_BUDGET_KINDS",
+    "MONEY_ENTRY_KINDS",
+    "MONEY_OUT_KINDS",
     "NOTHING",
     "TICKET_KINDS",
     "TOGETHER_KINDS",

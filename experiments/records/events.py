@@ -34,6 +34,7 @@ class EventKind(enum.StrEnum):
     TICKET_ANSWERED = "ticket_answered"
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
+    TICKET_REOPENED = "ticket_reopened"
     # a peer group's opt-in ingredients (progress_sharing, buddy, host_rotation): choices and
     # what came of them; the name a member chose is never part of an event
     SHARING_ON = "sharing_on"
@@ -50,9 +51,27 @@ class EventKind(enum.StrEnum):
     HOST_WEEK = "host_week"
     HOST_TOPIC_POSTED = "host_topic_posted"
     HOST_PIN = "host_pin"
+    CHECKIN_PLAN = "checkin_plan"
+    CHECKIN_REVIEW = "checkin_review"
+    # a saver took money out of their savings (not a withdrawal from the study: `WITHDRAWAL`)
+    MONEY_OUT = "money_out"
+    MONEY_OUT_CORRECTION = "money_out_correction"
+    # what a saver had put aside when they enrolled (one optional intake question)
+    STARTING_BALANCE = "starting_balance"
+    # "do you still have this work?" at a protocol time after a job or training start:
+    # quantity 1 yes, 0 no or something else (detail: answer, check, start)
+    WORK_KEPT = "work_kept"
+    # the person was told their intervention ended: nudges stop, follow-up and logging go on
+    INTERVENTION_ENDED = "intervention_ended"
+    # an unsolicited private message that waited (the day's budget was spent, quiet hours, a
+    # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
+    MESSAGE_DEFERRED = "message_deferred"
+    MESSAGE_DROPPED = "message_dropped"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
+# money taken out of savings, and its correction: never a deposit, always its own count
+MONEY_OUT_KINDS: Final = (EventKind.MONEY_OUT, EventKind.MONEY_OUT_CORRECTION)
 JOB_SEARCH_KINDS: Final = (
     EventKind.APPLIED,
     EventKind.INTERVIEW,
@@ -60,23 +79,27 @@ JOB_SEARCH_KINDS: Final = (
     EventKind.TRAINING,
 )
 # what a person logs (an entry), and the kind of event that corrects each
-ENTRY_KINDS: Final = (EventKind.DEPOSIT, *JOB_SEARCH_KINDS)
+ENTRY_KINDS: Final = (EventKind.DEPOSIT, *JOB_SEARCH_KINDS, EventKind.MONEY_OUT)
+# entries that carry an amount of money (the others carry a count)
+MONEY_ENTRY_KINDS: Final = (EventKind.DEPOSIT, EventKind.MONEY_OUT)
 CORRECTION_OF: Final[dict[EventKind, EventKind]] = {
     EventKind.DEPOSIT: EventKind.DEPOSIT_CORRECTION,
+    EventKind.MONEY_OUT: EventKind.MONEY_OUT_CORRECTION,
     EventKind.APPLIED: EventKind.APPLIED_CORRECTION,
     EventKind.INTERVIEW: EventKind.INTERVIEW_CORRECTION,
     EventKind.JOB: EventKind.JOB_CORRECTION,
     EventKind.TRAINING: EventKind.TRAINING_CORRECTION,
 }
 CORRECTION_KINDS: Final = tuple(CORRECTION_OF.values())
-# everything the ledger counts: entries and their corrections
-LOGGED_KINDS: Final = (*ENTRY_KINDS, *CORRECTION_KINDS)
+# everything the ledger counts: entries, their corrections, and a saver's starting balance
+LOGGED_KINDS: Final = (*ENTRY_KINDS, *CORRECTION_KINDS, EventKind.STARTING_BALANCE)
 # The counsellor inbox: counted and timed per arm, never what was asked or answered.
 TICKET_KINDS: Final = (
     EventKind.TICKET_OPENED,
     EventKind.TICKET_ANSWERED,
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
+    EventKind.TICKET_REOPENED,
 )
 # A member's opt-in ingredients of their peer group (SPEC §11.4: every visibility is opt-in).
 TOGETHER_KINDS: Final = (
@@ -95,3 +118,10 @@ TOGETHER_KINDS: Final = (
     EventKind.HOST_TOPIC_POSTED,
     EventKind.HOST_PIN,
 )
+# The weekly check-in of a peer group (component `checkin`): a member's plan for the week (its
+# kind in detail["plan"], cents in amount_cents or steps in quantity) and their answer to "did it
+# work out?" (detail["result"]). A changed plan or answer is a new event: the last one counts.
+CHECKIN_KINDS: Final = (EventKind.CHECKIN_PLAN, EventKind.CHECKIN_REVIEW)
+# What became of the bot's own messages nobody asked for: detail_message (its kind),
+# detail_reason, and for a deferral detail_until.
+MESSAGE_BUDGET_KINDS: Final = (EventKind.MESSAGE_DEFERRED, EventKind.MESSAGE_DROPPED)

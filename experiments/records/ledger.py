@@ -27,6 +27,8 @@ from experiments.records.events import (
     CORRECTION_OF,
     DEPOSIT_KINDS,
     JOB_SEARCH_KINDS,
+    MONEY_ENTRY_KINDS,
+    MONEY_OUT_KINDS,
     EventKind,
 )
 
@@ -103,7 +105,12 @@ _STEP_OF: Final[dict[str, Step]] = dict(zip(JOB_SEARCH_KINDS, Step, strict=True)
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """What a person did in a window, corrections included."""
+    """What a person did in a window, corrections included.
+
+    Money taken out is counted apart from deposits (`saved_cents` stays what was put away, so a
+    withdrawal never undoes a week's deposit); `net_cents` is the two together, and `balance_cents`
+    adds the starting balance a saver gave at intake (None when they gave none).
+    """
 
     saved_cents: int = 0
     deposits: int = 0  # deposits made, less the ones corrected away
@@ -111,6 +118,9 @@ class Done:
     interviews: int = 0
     jobs: int = 0
     trainings: int = 0
+    taken_out_cents: int = 0
+    withdrawals: int = 0  # times money was taken out, less the ones corrected away
+    starting_cents: int | None = None
 
     @property
     def saved(self) -> bool:
@@ -131,6 +141,16 @@ class Done:
         """Whether they found a job or a training."""
         return self.jobs + self.trainings > 0
 
+    @property
+    def net_cents(self) -> int:
+        """Net logged savings: put away less taken out."""
+        return self.saved_cents - self.taken_out_cents
+
+    @property
+    def balance_cents(self) -> int | None:
+        """The starting balance plus net logged savings, where a starting balance was given."""
+        return None if self.starting_cents is None else self.starting_cents + self.net_cents
+
     def count(self, kind: str) -> int:
         """How many steps of one job-search kind (0 for any other kind)."""
         step = _STEP_OF.get(kind)
@@ -144,7 +164,14 @@ class Done:
             self.interviews + other.interviews,
             self.jobs + other.jobs,
             self.trainings + other.trainings,
+            self.taken_out_cents + other.taken_out_cents,
+            self.withdrawals + other.withdrawals,
+            _plus(self.starting_cents, other.starting_cents),
         )
+
+
+def _plus(one: int | None, other: int | None) -> int | None:
+    return other if one is None else one if other is None else one + other
 
 
 NOTHING: Final = Done()
@@ -188,6 +215,10 @@ def did(events: Iterable[Logged], window: Window = EVER) -> Done:
 def _added(kind: str, event: Logged, sign: int) -> Done:
     if kind in DEPOSIT_KINDS:
         return Done(saved_cents=event.amount_cents or 0, deposits=sign)
+    if kind in MONEY_OUT_KINDS:
+        return Done(taken_out_cents=event.amount_cents or 0, withdrawals=sign)
+    if kind == EventKind.STARTING_BALANCE:
+        return Done(starting_cents=event.amount_cents or 0)
     step = _STEP_OF.get(kind)
     if step is None:
         return NOTHING
@@ -201,7 +232,7 @@ def _taken_back(kind: str, correction: Logged, target: Logged | None) -> Done:
     if cents is None:
         cents = -(target.amount_cents or 0) if target is not None else 0
     quantity = correction.quantity
-    if quantity is None and kind not in DEPOSIT_KINDS:
+    if quantity is None and kind not in MONEY_ENTRY_KINDS:
         quantity = -(target.quantity or 1) if target is not None else -1
     return _added(kind, Logged(kind, cents, quantity, correction.occurred_at), -1)
 

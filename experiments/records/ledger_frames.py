@@ -13,10 +13,18 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.records.balance import balance_at_end, deepest_fall
 from experiments.records.events import LOGGED_KINDS
 from experiments.records.ledger import Done, Logged, Window, contributions, did
 
-__all__ = ["OUTCOME_COLUMNS", "by_person", "contribution_frame", "done_frame", "outcomes_of"]
+__all__ = [
+    "OUTCOME_COLUMNS",
+    "balance_frame",
+    "by_person",
+    "contribution_frame",
+    "done_frame",
+    "outcomes_of",
+]
 
 # what each outcome is of a `Done`
 OUTCOME_COLUMNS = ("deposits", "saved_eur", "applications", "interviews", "placement")
@@ -68,6 +76,25 @@ def done_frame(
         if person in start and not pd.isna(start[person])
     }
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(OUTCOME_COLUMNS))
+
+
+def balance_frame(
+    events: pd.DataFrame,
+    start: Mapping[Any, datetime],
+    end: Mapping[Any, datetime],
+    relapse_share: float,
+) -> pd.DataFrame:
+    """Per pseudonym with a `start`: the balance in euros at `end` (the starting balance, 0 where
+    none was given, plus net logged savings) and whether it relapsed in [start, end] (fell by
+    more than `relapse_share` of a peak)."""
+    rows = {}
+    for person, logged in by_person(events).items():
+        if person not in start or pd.isna(start[person]):
+            continue
+        window = Window(start[person], end[person], closed=True)
+        fall = deepest_fall(logged, window)
+        rows[person] = (balance_at_end(logged, window) / 100, float(fall.share > relapse_share))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["balance_eur", "relapse"])
 
 
 def contribution_frame(

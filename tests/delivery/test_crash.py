@@ -69,6 +69,7 @@ async def in_flight(database: Database) -> int:
 
 
 # SQLite, the engine every CI run has; tests/e2e/test_scale_out.py kills a leader on PostgreSQL
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_killed_sender_loses_nothing_and_repeats_at_most_what_was_in_flight(
     database: Database,
@@ -112,6 +113,7 @@ async def status_and_lease(database: Database) -> tuple[OutboxStatus, datetime |
 
 
 # SQLite: the lease is the same on both engines; test_scale_out kills a whole bot on PostgreSQL
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_reply_cut_off_by_a_kill_arrives_within_seconds_of_the_restart(
     database: Database,

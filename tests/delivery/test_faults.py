@@ -29,6 +29,7 @@ QUICK_RETRIES = SenderSettings(
 
 
 # one engine: at 2,000 messages this is the slowest test; the small ones below run on both
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_2000_nudges_through_5xx_and_429_arrive_exactly_once(
     database: Database, clock: FakeClock

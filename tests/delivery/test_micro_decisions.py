@@ -181,6 +181,43 @@ async def test_verify_re_derives_every_draw_from_the_seed(database: Database) ->
     assert "sent=True" in problems[0]
 
 
+async def test_a_person_who_got_their_message_today_is_unavailable_and_sent_prompts_say_so(
+    database: Database,
+) -> None:
+    await enrolled(database, 3)
+    morning = FIRST_POINT - timedelta(hours=8)  # 10:00 in Amsterdam, outside the 12-hour gap
+    async with database.transaction() as session:
+        update_ = OutgoingMessage(
+            chat_id=900,
+            text="still waiting for your group",
+            kind=OutboxKind.POOL_UPDATE,
+            intent_key="pool_update:1:test",
+            participant_id=1,
+            not_before=morning,
+        )
+        await enqueue_many(session, [update_], morning)
+        await session.execute(
+            update(OutboxMessage).values(status="sent", sent_at=morning)  # delivered at 10:00
+        )
+    for day in range(2):
+        await scan_micro(database, TRIAL, FIRST_POINT + timedelta(days=day))
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(MicroDecision.participant_id, MicroDecision.unavailable_reason).order_by(
+                MicroDecision.decision_at, MicroDecision.participant_id
+            )
+        )
+        reasons = [reason for _, reason in rows]
+        contexts = await session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.kind == "prompt")
+        )
+        decided = [payload.get("_context", {}).get("decided") for payload in contexts]
+    # SPEC §11.1: one message nobody asked for a day; the next day the person is available again
+    assert reasons == ["budget_spent", None, None, None, None, None]
+    assert decided, "some prompts were sent"
+    assert all(decided), "the outbox does not defer a decided prompt afterwards"
+
+
 def text_arm_with_randomized_reminders() -> Trial:
     """The three-arm study with reminders in the text arm sent with probability 0.9."""
     import tomllib

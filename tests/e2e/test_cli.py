@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 STUDY = Path(__file__).resolve().parents[2] / "config" / "study.toml"
 LOTGENOOT = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 SEED = "cli-test-allocation-seed-0123456789"
@@ -108,6 +110,7 @@ def test_version(tmp_path: Path) -> None:
     assert result.stdout.startswith("lotgenoot ")
 
 
+@pytest.mark.slow
 def test_small_demo_runs_a_study_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = lotgenoot(

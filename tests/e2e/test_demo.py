@@ -13,6 +13,8 @@ from bot.paths import shipped_config
 
 MRT_FILE = shipped_config("mrt.toml")
 
+pytestmark = pytest.mark.slow
+
 
 def _rows(path: Path, drop: set[str]) -> list[tuple[str, ...]]:
     with path.open(encoding="utf-8") as handle:
@@ -29,6 +31,7 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     result = await run_demo(options)
     assert result.unknown_calls == 0
     assert result.duplicate_nudges == 0
+    assert result.most_unsolicited == 1, "one message nobody asked for a day, at most"
     assert result.report is not None
     assert result.report.exists()
     assert list(result.report.parent.glob("*.png"))

@@ -101,5 +101,5 @@ async def test_editing_deposit_10_into_100_keeps_the_total_at_10(
         total=ten,
         period_total=ten,
         goal=ten,
-    )
+    ) + "\n" + text(Language.NL, "period.week_starts", day="maandag")
     assert format_amount(11000, Language.NL) not in progress["text"]

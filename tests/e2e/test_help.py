@@ -57,7 +57,7 @@ async def test_staff_get_the_commands_of_their_roles_in_their_language(
     async with bot_with_admin(sandbox, database, clock, admin):
         for person, role in ((counsellor, Role.COUNSELLOR), (researcher, Role.RESEARCHER)):
             person.send(f"/start {invites[role]}")
-            await person.wait_for_messages(count=1)
+            await person.wait_for_messages(count=2)  # the welcome, and which language
         helps = {}
         for person in (admin, counsellor, researcher):
             person.send("/help")

@@ -68,7 +68,7 @@ async def counsellor(sandbox: TelegramSandbox, database: Database, clock: FakeCl
         token = await create_invite(session, Role.COUNSELLOR, clock.now())
     carla = sandbox.add_user("Carla", language_code="nl")
     carla.send(f"/start {token}")
-    await carla.wait_for_messages(count=1)
+    await carla.wait_for_messages(count=2)  # the welcome, and which language
     return carla
 
 
@@ -116,7 +116,8 @@ async def test_a_question_reaches_the_counsellor_and_a_reply_reaches_the_partici
     of_sanne: dict[str, Any] = {"ticket": 1, "name": "Sanne", "question": QUESTION}
     assert said(ticket["text"], "inbox.ticket", group=in_the_pool, **of_sanne)
     assert str(saver.id) not in ticket["text"]
-    assert answer["text"] == nl("inbox.answer", words=ANSWER)
+    # the answer carries the counsellor's first name (issue 26.6)
+    assert answer["text"] == nl("inbox.named.answer", name="Carla", words=ANSWER)
     assert relayed["text"] == nl("inbox.relayed", ticket=1)
     async with database.snapshot() as session:
         kinds = list(await session.scalars(select(Event.kind).order_by(Event.id)))
@@ -177,11 +178,11 @@ async def test_an_unanswered_question_is_reminded_then_escalated_to_the_admin_on
         [answer] = await saver.wait_for_messages(count=1)
         await settle(runtime)
         quiet_carla, quiet_admin = carla.messages, admin.messages
-    assert len(early) == 2, "nothing before the protocol's 24 hours (invite welcome, ticket)"
+    assert len(early) == 3, "nothing before the protocol's 24 hours (invite, language, ticket)"
     assert said(reminder["text"], "inbox.reminder", ticket=1, hours=25, question=QUESTION)
     assert said(escalation["text"], "inbox.escalation", ticket=1, hours=73, question=QUESTION)
     assert answer["text"] == nl("inbox.answer", words=ANSWER)
-    assert len(quiet_carla) == 3
+    assert len(quiet_carla) == 4  # welcome, language, ticket, reminder
     assert len(quiet_admin) == 3  # help, the escalation and the "on its way" receipt
     async with database.snapshot() as session:
         ticket_events = select(Event.kind).where(Event.kind.in_(TICKET_KINDS)).order_by(Event.id)
@@ -232,7 +233,7 @@ async def test_a_closed_question_is_forgotten_after_the_retention_period(
         [canned] = await saver.wait_for_messages(count=1)
         await carla.wait_for_messages(count=1)
         carla.send("/tickets")
-        [listed] = await carla.wait_for_messages(count=1)
+        [listed, answered] = await carla.wait_for_messages(count=2)
         carla.send("/groups")
         [overview] = await carla.wait_for_messages(count=1)
         carla.press(ticket, close)
@@ -249,11 +250,10 @@ async def test_a_closed_question_is_forgotten_after_the_retention_period(
         [empty] = await carla.wait_for_messages(count=1)
     assert received.startswith("tkt:")
     [call_me_text] = [c.text.nl for c in runtime.trial.protocol.inbox.canned if c.key == "call_me"]
-    assert canned["text"] == nl("inbox.answer", words=call_me_text)
-    assert said(listed["text"], "inbox.tickets", count=1)
-    answered = nl("inbox.state_answered")
-    assert said(listed["text"], "inbox.ticket_line", within=True, ticket=1, state=answered)
-    assert said(overview["text"], "inbox.open_overview", within=True, count=1)
+    assert canned["text"] == nl("inbox.named.answer", name="Carla", words=call_me_text)
+    assert listed["text"] == nl("inbox.tickets_none"), "an answered question is no longer open"
+    assert answered["text"] == nl("inbox.answered_list", tickets="#1")
+    assert not said(overview["text"], "inbox.open_overview", within=True)
     assert closed["text"] == nl("inbox.closed", ticket=1)
     assert kept == QUESTION
     assert forgotten is None
@@ -272,6 +272,12 @@ async def test_a_control_participant_has_no_counsellor_to_ask(
         saver.send(f"/ask {QUESTION}")
         [refusal] = await saver.wait_for_messages(count=1)
         still = carla.messages
-    assert menu == [nl("menu.saved"), nl("menu.undo"), nl("menu.progress"), nl("menu.help")]
+    assert menu == [
+        nl("menu.saved"),
+        nl("menu.took_out"),
+        nl("menu.undo"),
+        nl("menu.progress"),
+        nl("menu.help"),
+    ]
     assert refusal["text"].startswith(nl("help.no_counsellor"))  # and what she can do instead
-    assert len(still) == 1  # only the invite's welcome
+    assert len(still) == 2  # only the invite's welcome and its language question

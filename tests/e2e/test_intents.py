@@ -67,7 +67,7 @@ async def test_saved_10_asks_first_and_no_records_nothing(
         deposits=plural(Language.EN, "count.deposits", 0),
         period_total=zero,
         goal=ten,
-    )
+    ) + "\n" + text(Language.EN, "period.week_starts", day="Monday")
     assert await _steps(database) == []
 
 

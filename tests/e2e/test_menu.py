@@ -50,7 +50,7 @@ async def test_after_intake_a_saver_has_a_persistent_menu_in_her_language(
     assert keyboard["is_persistent"] is True
     assert keyboard["resize_keyboard"] is True
     assert _labels(keyboard) == [
-        [nl("menu.saved"), nl("menu.undo")],
+        [nl("menu.saved"), nl("menu.took_out"), nl("menu.undo")],
         [nl("menu.progress"), nl("menu.help")],
     ]
 
@@ -83,7 +83,7 @@ async def test_a_saver_logs_and_checks_progress_by_taps_only(
         deposits=plural(Language.NL, "count.deposits", 1),
         period_total=ten,
         goal=ten,
-    )
+    ) + "\n" + text(Language.NL, "period.week_starts", day="maandag")
     assert await _steps(database) == [("deposit", 1000, None)]
 
 

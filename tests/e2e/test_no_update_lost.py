@@ -11,6 +11,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.delivery import InboundUpdate
@@ -76,6 +77,7 @@ async def _all_allocated_once(
     )
 
 
+@pytest.mark.slow
 async def test_a_second_poller_stands_by_and_a_killed_pollers_burst_is_handled_in_full(
     sandbox: TelegramSandbox,
     database: Database,
@@ -104,6 +106,7 @@ async def test_a_second_poller_stands_by_and_a_killed_pollers_burst_is_handled_i
     assert sandbox.unknown_calls == []
 
 
+@pytest.mark.slow
 async def test_a_killed_webhook_process_handles_its_burst_in_full_after_a_restart(
     sandbox: TelegramSandbox,
     database: Database,

@@ -21,7 +21,7 @@ from tests.e2e.journey import (
     scan_and_deliver,
     stop,
 )
-from tests.texts import expected, protocol_text
+from tests.texts import expected, protocol_text, reminder_text
 
 
 async def _events(database: Database) -> list[tuple[str, int | None]]:
@@ -127,7 +127,7 @@ async def test_intake_continues_after_a_restart(
     assert next_question["text"] == text(Language.EN, "intake.track")
 
 
-async def test_paused_participant_gets_no_reminder_and_resume_restarts_the_period(
+async def test_paused_participant_gets_no_reminder_and_resume_keeps_the_week(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     async with bot_with_first_arm(sandbox, database, clock, "text", "savings") as (_, runtime):
@@ -139,12 +139,14 @@ async def test_paused_participant_gets_no_reminder_and_resume_restarts_the_perio
         await scan_and_deliver(runtime)
         paused_messages = len(sanne.messages)
         sanne.send("/resume")
-        await sanne.wait_for_messages(count=1)
+        [resumed] = await sanne.wait_for_messages(count=1)
         clock.advance(timedelta(days=7, hours=1))
         await scan_and_deliver(runtime)
+    assert resumed["text"].endswith(text(Language.NL, "period.kept_week", day="maandag"))
     texts = [m["text"] for m in sanne.messages]
     assert len(texts) == paused_messages + 2
-    assert texts[-1] == protocol_text("reminder_savings", goal=format_amount(1000, Language.NL))
+    # her second week (Monday to Monday, the one she resumed in) went by without savings
+    assert texts[-1] == reminder_text("savings", 1, goal=format_amount(1000, Language.NL))
 
 
 async def test_stopped_participant_gets_no_more_nudges(
@@ -209,7 +211,7 @@ async def test_language_can_be_changed_later(
         deposits=plural(Language.EN, "count.deposits", 0),
         period_total=zero,
         goal=ten,
-    )
+    ) + "\n" + text(Language.EN, "period.week_starts", day="Monday")
 
 
 async def test_goal_is_changed_by_button_or_by_typing(

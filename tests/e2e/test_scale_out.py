@@ -38,6 +38,7 @@ from tests.e2e.processes import (
 )
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]

@@ -79,13 +79,16 @@ async def test_invite_makes_a_researcher_who_sees_counts_only(
             token = await create_invite(session, Role.RESEARCHER, clock.now())
         researcher = sandbox.add_user("Rob", language_code="en")
         researcher.send(f"/start {token}")
-        [welcome] = await researcher.wait_for_messages(count=1)
+        [welcome, language] = await researcher.wait_for_messages(count=2)
         researcher.send("/trial")
         [counts] = await researcher.wait_for_messages(count=1)
         stranger = sandbox.add_user("Eve", language_code="en")
         stranger.send(f"/start {token}")
         [reused] = await stranger.wait_for_messages(count=1)
     assert welcome["text"] == text(Language.EN, "staff.welcome_researcher")
+    # with the name and language participants would see, accepted with the invite (SPEC §11.4)
+    card = text(Language.EN, "staff.card.shown", name="Rob", spoken="English")
+    assert language["text"] == card
     assert said(counts["text"], "researcher.trial", language=Language.EN, enrolled=1)
     assert "site=utrecht" in counts["text"].lower()
     assert said(
@@ -116,7 +119,7 @@ async def test_admin_removes_a_counsellor_whose_commands_stop_working_at_once(
             token = await create_invite(session, Role.COUNSELLOR, clock.now())
         carla = sandbox.add_user("Carla", language_code="nl")
         carla.send(f"/start {token}")
-        await carla.wait_for_messages(count=1)
+        await carla.wait_for_messages(count=2)  # the welcome, and which language
         carla.send("/groups")
         [allowed] = await carla.wait_for_messages(count=1)
         admin.send(f"/staff_remove {carla.id} counsellor")
@@ -142,7 +145,7 @@ async def test_counsellor_cannot_remove_staff(
             token = await create_invite(session, Role.COUNSELLOR, clock.now())
         carla = sandbox.add_user("Carla", language_code="nl")
         carla.send(f"/start {token}")
-        await carla.wait_for_messages(count=1)
+        await carla.wait_for_messages(count=2)  # the welcome, and which language
         carla.send(f"/staff_remove {admin.id}")
         [refused] = await carla.wait_for_messages(count=1)
     assert refused["text"] == NOT_ALLOWED

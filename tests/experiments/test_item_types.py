@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bot.cli.study import study_app
 from experiments.protocol import (
     PREFER_NOT_TO_SAY,
+    Instrument,
     ProtocolError,
     load_instrument,
     load_protocol,
@@ -117,13 +118,13 @@ def test_context_answers_have_no_score() -> None:
 
 
 def test_prefer_not_to_say_counts_as_missing_in_a_scale() -> None:
-    gse = load_instrument("gse")
-    liked = gse.model_copy(
-        update={"items": tuple(i.model_copy(update={"prefer_not_to_say": True}) for i in gse.items)}
-    )
+    data = load_instrument("gse").model_dump()
+    for item in data["items"]:
+        item["prefer_not_to_say"] = True
+    gse = Instrument.model_validate(data)
     answers: dict[str, int | None] = dict.fromkeys(gse.item_ids, 3)
     answers["gse1"] = PREFER_NOT_TO_SAY
-    result = score(liked, answers)
+    result = score(gse, answers)
     assert result is not None
     assert (result.answered, result.missing, result.value) == (9, 1, 30.0)
 

@@ -83,6 +83,7 @@ def test_minimal_protocol_takes_the_documented_defaults(study_data: dict[str, An
     required = ("study", "consent", "arms", "templates", "questionnaires")
     minimal = {key: study_data[key] for key in required}
     minimal["curriculum"] = study_data["curriculum"]
+    minimal["reminder_variants"] = study_data["reminder_variants"]  # the text arm reminds
     protocol = validate_protocol(minimal)
     assert [band.label for band in protocol.age_bands] == [
         "16-20",
@@ -96,6 +97,12 @@ def test_minimal_protocol_takes_the_documented_defaults(study_data: dict[str, An
     assert protocol.schedule.commitment_period == timedelta(days=7)
     assert protocol.groups.min_size == 10
     assert protocol.study.timezone == "Europe/Amsterdam"
+    budget = protocol.message_budget
+    assert (budget.per_day, budget.min_gap, budget.stale_after) == (
+        1,
+        timedelta(hours=1),
+        timedelta(days=2),
+    )
 
 
 def test_protocol_round_trips_through_its_json_form(study: Protocol) -> None:

@@ -10,6 +10,7 @@ import pytest
 from experiments.protocol import (
     Component,
     ProtocolError,
+    Track,
     load_protocol,
     parse_protocol,
     summarize,
@@ -184,6 +185,27 @@ def test_minimum_group_size_may_not_exceed_the_maximum(study_data: dict[str, Any
     assert problems(study_data) == ["groups.max_size: must not be less than min_size"]
 
 
+@pytest.mark.parametrize("length", ["P10D", "P14DT12H"])
+def test_a_group_cycle_needs_whole_days_and_room_for_a_closing_week(
+    study_data: dict[str, Any], length: str
+) -> None:
+    study_data["groups"]["cycle_length"] = length
+    assert problems(study_data) == [
+        "groups.cycle_length: must be whole days, at least P14D (a first week and a closing week)"
+    ]
+
+
+def test_the_shipped_study_closes_its_groups_within_the_follow_up_window(
+    study_data: dict[str, Any],
+) -> None:
+    protocol = validate_protocol(study_data)
+    length, plan = protocol.groups.cycle_length, protocol.analysis
+    assert length is not None
+    assert plan is not None
+    assert length + protocol.schedule.pool_max_wait <= plan.follow_up
+    assert "each group's cycle: 70 days from its formation" in summarize(protocol)
+
+
 def test_a_placement_step_is_named_once_and_known(study_data: dict[str, Any]) -> None:
     study_data["groups"]["placement_order"] = ["smaller_group", "smaller_group"]
     assert problems(study_data) == ["groups.placement_order: lists a step twice"]
@@ -221,7 +243,8 @@ def test_study_check_summarizes_the_inbox(study_data: dict[str, Any]) -> None:
     summary = summarize(validate_protocol(study_data))
     assert (
         "Counsellor inbox (peer): unanswered questions reminded after 1 day, escalated after "
-        "3 days; their text kept 30 days after closing; 2 canned replies"
+        "3 days; answered ones closed after 7 days; their text kept 30 days after closing; "
+        "2 canned replies"
     ) in summary
 
 
@@ -290,3 +313,47 @@ def test_a_window_that_is_no_positive_duration_is_refused_in_plain_words(
 ) -> None:
     study_data["corrections"] = {"window": window}
     assert problems(study_data) == [problem]
+
+
+def test_a_study_that_reminds_needs_three_wordings_of_each_tracks_reminder(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["reminder_variants"] = [
+        v for v in study_data["reminder_variants"] if v["track"] == "savings"
+    ][:1]
+    assert problems(study_data) == [
+        "reminder_variants: the savings track has 2 reminder wording(s); give at least 3 "
+        '(templates.reminder_savings and [[reminder_variants]] with track = "savings"), so nobody '
+        "reads the same reminder week after week",
+        "reminder_variants: the jobsearch track has 1 reminder wording(s); give at least 3 "
+        '(templates.reminder_jobsearch and [[reminder_variants]] with track = "jobsearch"), so '
+        "nobody reads the same reminder week after week",
+    ]
+
+
+def test_a_study_without_reminders_needs_no_more_wordings(study_data: dict[str, Any]) -> None:
+    del study_data["reminder_variants"]
+    study_data["arms"][1]["components"] = ["congratulation", "encouragement"]
+    assert validate_protocol(study_data).reminders_for(Track.SAVINGS)
+
+
+def test_a_reminder_wording_offers_only_the_reminders_placeholders(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["reminder_variants"][0]["nl"] = "Vorige week: {period_count}."
+    study_data["reminder_variants"][0]["en"] = "Last week: {period_count}."
+    [problem] = problems(study_data)
+    assert problem.startswith("reminder_variants[0]: unknown placeholder {period_count}")
+
+
+def test_study_check_warns_when_a_weekly_study_speaks_of_a_period(
+    study_data: dict[str, Any],
+) -> None:
+    study_data["templates"]["confirmation_action"]["nl"] = (
+        "Genoteerd: {action}. Sollicitaties deze periode: {period_count} van de {goal}."
+    )
+    assert validate_protocol(study_data).period_wording_warnings() == [
+        "templates.confirmation_action.nl: the commitment period is a week; say week, as the "
+        "bot's own texts do"
+    ]
+    assert load_protocol(STUDY_FILE).period_wording_warnings() == []

@@ -97,11 +97,13 @@ async def test_admins_hear_of_an_inactive_counsellor_and_a_group_below_its_minim
         clock.advance(timedelta(days=8))
         await scan(runtime)
         await scan(runtime)  # the same spells are not alerted twice
-    alerts = texts(admin.messages)
-    assert alerts == [
-        expected("alerts.counsellor_inactive", staff=1, days=8),
-        expected("alerts.group_small", group=1, members=2, minimum=3),
-    ]
+    inactive, small = texts(admin.messages)
+    bound = expected("alerts.group_ref", group=1)
+    assert inactive == expected(
+        "alerts.counsellor_inactive", staff=1, days=8, groups=bound, group=1
+    )
+    nobody = expected("alerts.nobody")
+    assert said(small, "alerts.group_small", group=1, members=2, minimum=3, missing=nobody)
 
 
 @SQLITE_ONLY

@@ -25,7 +25,7 @@ NO_REASON = text(Language.NL, "join.no_reason")
 
 def _hours(n: int) -> str:
     """A mute of `n` hours, as the bot says it in Dutch."""
-    return expected("duration.hours", n=n)
+    return expected("duration.hours", count=n)
 
 
 async def _actions(database: Database) -> list[ModerationAction]:
@@ -222,12 +222,12 @@ def test_mute_takes_an_optional_duration_then_a_reason(
 
 
 def test_durations_are_said_in_the_largest_whole_unit() -> None:
-    assert describe(timedelta(hours=2), Language.NL) == expected("duration.hours", n=2)
+    assert describe(timedelta(hours=2), Language.NL) == expected("duration.hours", count=2)
     assert describe(timedelta(minutes=90), Language.EN) == expected(
-        "duration.minutes", language=Language.EN, n=90
+        "duration.minutes", language=Language.EN, count=90
     )
     assert describe(timedelta(days=1), Language.EN) == expected(
-        "duration.day", language=Language.EN, n=1
+        "duration.days", language=Language.EN, count=1
     )
 
 

@@ -43,7 +43,7 @@ async def test_two_who_cannot_be_placed_past_the_limit_are_told_and_staff_see_th
     savings = text(Language.NL, "track.savings")
     assert sum(said(t, "pool.not_placeable", within=True, track=savings) for t in told) == 1
     two_waiting = plural(Language.NL, "join.people_waiting", 2)
-    overdue: dict[str, Any] = {"people": two_waiting, "days": 15, "limit": 14}
+    overdue: dict[str, Any] = {"people": two_waiting, "days": 15}
     alerts = texts(admin.messages)
     assert len(alerts) == 1
     assert said(alerts[0], "alerts.pool_overdue", **overdue)

@@ -22,6 +22,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus, PeerGroup
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
+from bot.i18n import Language, text
 from bot.runtime import Runtime
 from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 from bot.scheduler import scan_groups
@@ -147,7 +148,7 @@ async def counsellor(
             )
     if invite:
         person.send(f"/start {token}")
-        await person.wait_for_messages(count=1)
+        await person.wait_for_messages(count=2)  # the welcome, and which language they want
     return person
 
 
@@ -276,6 +277,16 @@ async def groups_in(database: Database) -> list[tuple[PeerGroup, list[GroupMembe
 
 def texts(messages: Sequence[dict[str, Any]]) -> list[str]:
     return [m.get("text", "") for m in messages]
+
+
+CHECKIN_HEADS = ("plan_prompt", "plans_closed", "review_prompt", "reviews_closed")
+
+
+def besides_checkin(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The group's messages other than the weekly check-in's (its prompts and goal), for tests
+    of the other weekly posts."""
+    heads = tuple(text(Language.NL, f"checkin.{key}") for key in CHECKIN_HEADS)
+    return [m for m in messages if not (m.get("text") or "").startswith((*heads, "🎯"))]
 
 
 WEEK = timedelta(days=7)

@@ -14,6 +14,7 @@ from bot.cli.research import export, report
 from bot.clock import FakeClock
 from bot.db.delivery import ChatType, OutboxMessage, OutboxStatus, UnreachableChat
 from bot.db.engine import Database
+from bot.db.group_weeks import GroupWeek
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import (
     ConsentRefusals,
@@ -216,5 +217,26 @@ async def add_peer_group(database: Database, participant_ids: list[int], clock: 
                 week_start=now + timedelta(days=12),
                 quantity=1,
                 occurred_at=now + timedelta(days=12),
+            )
+        )
+        # a check-in week whose Telegram message ids must never reach a file
+        session.add(
+            GroupWeek(
+                group_id=group.id, week_start=now + timedelta(days=14),
+                week_end=now + timedelta(days=21), members=3, plans=2, reviews_yes=1,
+                reviews_partly=0, reviews_no=1, plan_posted_at=now + timedelta(days=14, hours=10),
+                goal_unit="cents", goal_target=3500, goal_progress=1000, goal_stale=False,
+                plan_message_id=TELEGRAM_IDS[3], goal_message_id=TELEGRAM_IDS[4],
+                goal_event_id=TELEGRAM_IDS[2], shown={"plan": USERNAMES[1]},
+            )
+        )  # fmt: skip
+        # what happened to the group as a whole (SPEC §11.5); the key names the chat
+        session.add(
+            GroupEvent(
+                group_id=group.id,
+                kind=GroupEventKind.COUNSELLOR_POST,
+                occurred_at=now + timedelta(days=13),
+                via="chat",
+                dedupe_key=f"cpost:{GROUP_CHAT_ID}:7",
             )
         )

@@ -59,6 +59,36 @@ def test_the_data_date_leaves_out_later_rows_and_undoes_later_changes() -> None:
     assert set(cut["memberships"]["group_id"]) <= set(cut["groups"]["id"])
 
 
+def test_a_group_closed_after_the_data_date_reads_as_still_running() -> None:
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    before, after = pd.Timestamp(moment - timedelta(days=1)), pd.Timestamp(moment + timedelta(1))
+    groups = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "status": ["closed", "closed"],
+            "formed_at": [before - timedelta(days=70)] * 2,
+            "bound_at": [before - timedelta(days=69)] * 2,
+            "closed_at": [before, after],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "group_id": [1, 2],
+            "kind": ["cycle_closed"] * 2,
+            "via": ["bound"] * 2,
+            "quantity": [3, 4],
+            "occurred_at": [before, after],
+        }
+    )
+
+    cut = cut_at(RawTrial(moment, {"groups": groups, "group_events": events}))
+
+    assert list(cut["groups"]["status"]) == ["closed", "active"]
+    assert cut["groups"]["closed_at"].isna().tolist() == [False, True]
+    assert list(cut["group_events"]["group_id"]) == [1]
+
+
 def test_a_bare_date_means_through_its_end_in_the_study_time_zone() -> None:
     moment = parse_as_of("2026-03-01", "Europe/Amsterdam")
     assert moment == datetime(2026, 3, 1, 22, 59, 59, 999_999, tzinfo=UTC)

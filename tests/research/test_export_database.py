@@ -16,6 +16,7 @@ from bot.db.engine import Database
 from bot.research import read_trial
 from experiments.allocation import Pseudonymizer
 from experiments.outputs import build_tables
+from experiments.outputs.group_week_export import GROUP_WEEK_COLUMNS
 from tests.experiments.shipped import STUDY_FILE
 
 from .conftest import (
@@ -83,7 +84,7 @@ async def test_no_telegram_id_name_or_username_in_any_format(
     for file_format in FORMATS:
         out = tmp_path / file_format
         await export_to(database, out, "--format", file_format)
-        assert len(list(out.iterdir())) == 12
+        assert len(list(out.iterdir())) == 13  # 11 tables, 2 codebook files
         assert leaks(out) == []
 
 
@@ -118,7 +119,18 @@ async def test_export_keeps_outcomes_and_simple_details(
     assert {"tag", "invite_link"}.isdisjoint(members.columns)
     assert {"pseudonym", "group_id", "status", "joined_at"} <= set(members.columns)
     assert set(members["pseudonym"]) <= set(people["pseudonym"])
+    weeks = pd.read_csv(tmp_path / "group_weeks.csv")
+    assert list(weeks.columns) == list(GROUP_WEEK_COLUMNS)
+    assert weeks[["plans", "reviews_yes", "goal_target"]].to_numpy().tolist() == [[2, 1, 3500]]
     assert sorted(messages["status"]) == ["failed"] * 5 + ["sent"] * 5
+    group_events = pd.read_csv(tmp_path / "group_events.csv")
+    assert list(group_events.columns) == [
+        "group_event_id", "group_id", "kind", "week_start", "via", "quantity", "occurred_at"
+    ]  # fmt: skip
+    # one table for every event without a person: a host week and a counsellor's post
+    assert list(group_events["kind"]) == ["host_week", "counsellor_post"]
+    assert group_events["via"].fillna("").tolist() == ["", "chat"]
+    assert set(group_events["group_id"]) == set(groups["group_id"])
     assert list(messages.columns) == [
         "pseudonym", "kind", "status", "chat_type", "created_at", "sent_at"
     ]  # fmt: skip

@@ -29,11 +29,22 @@ def report_for(raw: RawTrial, out: Path) -> str:
     return write_report(tables, PROTOCOL, out, raw.as_of).read_text(encoding="utf-8")
 
 
-def test_the_report_is_a_page_with_its_figures_beside_it(tmp_path: Path) -> None:
+@pytest.fixture(scope="session")
+def peer_effect_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The folder and page of one report on a simulated trial with a peer effect, written once
+    for the tests that only read it."""
+    out = tmp_path_factory.mktemp("peer-effect-report")
     settings = TrialSettings(participants=300, effects={"peer": 1.8}, grouped_arms=("peer",))
-    page = report_for(simulate_trial(settings).raw, tmp_path)
+    return out, report_for(simulate_trial(settings).raw, out)
+
+
+@pytest.mark.slow
+def test_the_report_is_a_page_with_its_figures_beside_it(
+    peer_effect_report: tuple[Path, str],
+) -> None:
+    out, page = peer_effect_report
     for figure in FIGURES:
-        assert (tmp_path / figure).read_bytes().startswith(b"\x89PNG")
+        assert (out / figure).read_bytes().startswith(b"\x89PNG")
         assert f'src="{figure}"' in page
     assert set(re.findall(r'src="([^"]+)"', page)) == set(FIGURES)
     for heading in ("CONSORT", "Baseline", "Sample ratio", "Intention-to-treat", "power"):
@@ -60,6 +71,7 @@ def test_tiny_trials_get_a_report_without_estimates(tmp_path: Path, participants
     assert "too little data" in page
 
 
+@pytest.mark.slow
 def test_a_sample_ratio_mismatch_is_a_visible_warning(tmp_path: Path) -> None:
     raw = simulate_trial(TrialSettings(participants=300)).raw
     people = raw["participants"]
@@ -85,9 +97,10 @@ async def test_the_report_command_reads_the_database_without_a_key(
     assert not [needle for needle in needles() if needle.lower() in page.lower()]
 
 
-def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(tmp_path: Path) -> None:
-    settings = TrialSettings(participants=300, effects={"peer": 1.8}, grouped_arms=("peer",))
-    page = report_for(simulate_trial(settings).raw, tmp_path)
+def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(
+    peer_effect_report: tuple[Path, str],
+) -> None:
+    _, page = peer_effect_report
     headline = page.index("Primary outcome (Intention-to-treat): Deposits")
     assert headline < page.index("Participant flow (CONSORT)")
     assert "Dunnett" in page[headline : page.index("Participant flow")]
@@ -96,6 +109,7 @@ def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(tmp_pat
     assert "Achieved power" not in page
 
 
+@pytest.mark.slow
 def test_the_report_shows_questionnaire_ancova_and_completion_by_arm(tmp_path: Path) -> None:
     settings = TrialSettings(
         participants=300, grouped_arms=("peer",), completion_by_arm={"control": 0.5}, seed=3
@@ -111,6 +125,7 @@ def test_the_report_shows_questionnaire_ancova_and_completion_by_arm(tmp_path: P
     assert int(control.group(1)) / int(control.group(2)) == pytest.approx(0.5, abs=0.12)
 
 
+@pytest.mark.slow
 def test_the_report_escapes_what_the_protocol_says(tmp_path: Path) -> None:
     data = PROTOCOL.model_dump(mode="json")
     data["study"]["name"] = "<script>alert(1)</script>"

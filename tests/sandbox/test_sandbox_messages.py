@@ -270,6 +270,11 @@ async def test_wait_for_messages_reads_like_a_conversation(
     assert [m["text"] for m in first_two + rest] == ["Hoi!", "Hoe heet je?", "Fijn."]
 
 
+async def test_reading_what_is_new_before_any_chat_gives_nothing(sandbox: TelegramSandbox) -> None:
+    alice = sandbox.add_user("Alice")
+    assert await alice.wait_for_messages(count=0) == []
+
+
 async def test_wait_for_timeout_explains(bot: telegram.Bot, sandbox: TelegramSandbox) -> None:
     alice = sandbox.add_user("Alice")
     with pytest.raises(BadRequest):

@@ -4,25 +4,17 @@ the outbox rows their update queued."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import shutil
-import uuid
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
-from bot.db.migrate import upgrade
 from bot.db.study import Event, Participant, Role
 from bot.i18n import Language, text
 from bot.paths import shipped_config
@@ -32,7 +24,6 @@ from bot.services.runner import Service, TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory
 from experiments.protocol import load_protocol
-from tests.conftest import ENGINES, POSTGRES_URL_VARIABLE
 
 SITE = "Utrecht"
 BIRTH_YEAR = "2000"
@@ -175,108 +166,3 @@ async def events_of(person: Person) -> list[Event]:
         )
         session.expunge_all()
     return events
-
-
-# Migrating a fresh database costs more than most service tests themselves, and on PostgreSQL
-# so does creating one (about a second a test). These tests start instead from one database
-# migrated per session (per xdist worker): on SQLite a copy of its file, on PostgreSQL the same
-# database with every table emptied and every sequence restarted. The migrations insert no rows,
-# so each test still starts from exactly what `upgrade` makes. Emptying is a DELETE per table
-# with foreign-key triggers off for the transaction (session_replication_role): TRUNCATE makes
-# new files for every table and took ten times as long on a test's few rows. Tests of
-# migrations themselves live elsewhere and keep the root fixtures.
-
-
-def _migrate(url: str) -> None:
-    async def run() -> None:
-        db = Database(url)
-        try:
-            await upgrade(db)
-        finally:
-            await db.dispose()
-
-    asyncio.run(run())
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("migrated") / "lotgenoot.db"
-    _migrate(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres() -> Iterator[str]:
-    """The URL of a migrated PostgreSQL database these tests share, one test at a time."""
-    server_url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not server_url:
-        pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run PostgreSQL tests")
-    name = f"lotgenoot_services_{uuid.uuid4().hex[:12]}"
-    admin_url = server_url.replace("+asyncpg", "")
-
-    async def execute(statement: str) -> None:
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(statement)
-        finally:
-            await admin.close()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
-    try:
-        url = server_url.rsplit("/", 1)[0] + f"/{name}"
-        _migrate(url)
-        yield url
-    finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(params=ENGINES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """SQLite: a path for this test's file. PostgreSQL: the shared migrated database."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'lotgenoot.db'}"
-    url: str = request.getfixturevalue("migrated_postgres")
-    return url
-
-
-@pytest.fixture
-def migrated(database_url: str, request: pytest.FixtureRequest) -> Path | None:
-    """The migrated SQLite file to copy (None on PostgreSQL, migrated once already)."""
-    if not database_url.startswith("sqlite"):
-        return None
-    path: Path = request.getfixturevalue("migrated_sqlite")
-    return path
-
-
-# One round trip: every table emptied (foreign keys unchecked, as all go) and every sequence
-# (serial and identity columns) restarted, in one transaction.
-_EMPTY_POSTGRES = """
-DO $$
-DECLARE name text;
-BEGIN
-    SET LOCAL session_replication_role = replica;
-    FOR name IN SELECT tablename FROM pg_tables
-                WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
-        EXECUTE format('DELETE FROM %I', name);
-    END LOOP;
-    FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
-        EXECUTE format('ALTER SEQUENCE %I RESTART', name);
-    END LOOP;
-END $$;
-"""
-
-
-@pytest_asyncio.fixture
-async def database(database_url: str, migrated: Path | None) -> AsyncIterator[Database]:
-    """A database migrated to head, with no rows."""
-    if migrated is not None:
-        shutil.copyfile(migrated, database_url.split("///", 1)[1])
-    else:
-        connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
-        try:
-            await connection.execute(_EMPTY_POSTGRES)
-        finally:
-            await connection.close()
-    db = Database(database_url)
-    yield db
-    await db.dispose()

@@ -112,7 +112,7 @@ async def test_a_jobseeker_corrects_a_wrong_count_by_taps_and_every_count_agrees
     async with runner.database.transaction() as session:
         await scan_group_progress(session, trial, clock.now())
 
-    assert progress.text == nl(
+    assert progress.text.rsplit("\n", 1)[0] == nl(  # then the line naming the week's first day
         "progress.jobsearch",
         applications=_what(1),
         interviews=plural(Language.NL, "count.interviews", 0),
@@ -289,11 +289,11 @@ async def test_a_double_tap_and_a_second_question_record_one_correction(
     await enroll(person, runner, **JOBSEEKER)
     await _applied(person, 3)
     first, second = await _ask_undo(person), await _ask_undo(person)
-    await person.press(first.buttons[0])
-    [again] = await person.press(first.buttons[0])
+    [stale] = await person.press(first.buttons[0])
+    assert stale.text == nl("button.replaced"), "only the latest question is honoured"
+    await person.press(second.buttons[0])
+    [again] = await person.press(second.buttons[0])
     assert again.text == nl("button.answered")
-    [other] = await person.press(second.buttons[0])
-    assert other.text == nl("undo.already")
     assert len(await _corrections(person)) == 1
 
 

@@ -201,7 +201,7 @@ async def test_stopping_happens_on_the_tap_and_one_tap_turns_messages_on_again(
     assert stopped.text == nl("stop.done")
     assert stopped.buttons == ["do:resume"]
     assert status_after_stop is ParticipantStatus.WITHDRAWN
-    assert resumed.text == nl("resume.done")
+    assert resumed.text == nl("resume.done") + " " + nl("period.kept_week", day="maandag")
     assert (await participant_of(person)).status is ParticipantStatus.ACTIVE
 
 

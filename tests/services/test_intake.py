@@ -4,6 +4,8 @@ of the intake and only once."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
@@ -191,8 +193,10 @@ async def test_the_arm_is_drawn_only_after_the_commitment_and_only_once(
     assert participant.commitment_cents == 2000
     assert participant.arm in {arm.name for arm in trial.protocol.arms}
     assert participant.allocated_at == clock.now()
-    assert participant.period_start == clock.now()
+    # the person's weeks start at the start of today, the day the intake names
+    assert participant.period_start == datetime(2026, 1, 4, 23, 0, tzinfo=UTC)
     assert done.text == intake_done(participant.arm or "", protocol=trial.protocol)
+    assert nl("period.week_starts", day="maandag") in done.text
     assert await _count(person, Allocation) == 1
     assert await _count(person, AllocatedPerson) == 1
     # the same button again, another goal typed, /start: no second draw

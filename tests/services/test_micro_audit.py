@@ -142,6 +142,7 @@ def erasing_trial() -> Trial:
     """The one-arm MRT whose consent does not keep research data after /delete."""
     data = tomllib.loads(shipped_config("mrt.toml").read_text("utf-8"))
     data["study"]["keep_research_data_after_erasure"] = False
+    del data["consent"]["research_record_kept"]  # and its consent no longer says it is kept
     return Trial(validate_protocol(data), SEED, "cli-micro-key")
 
 

@@ -29,6 +29,8 @@ ALLOCATED = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 def mrt_trial(keep: bool) -> Trial:
     data = tomllib.loads(shipped_config("mrt.toml").read_text("utf-8"))
     data["study"]["keep_research_data_after_erasure"] = keep
+    if not keep:  # the consent says what is kept, so it changes with the choice
+        del data["consent"]["research_record_kept"]
     return Trial(validate_protocol(data), "erasure-micro-seed", "erasure-micro-key")
 
 

@@ -12,6 +12,7 @@ from bot.services.button_data import (
     Answer,
     AskAboutPlacement,
     ChangeGoal,
+    Checkin,
     ChooseLanguage,
     ChooseTrack,
     CloseTicket,
@@ -25,6 +26,7 @@ from bot.services.button_data import (
     Later,
     Press,
     ResolveFlag,
+    SendSuggestion,
     Shortcut,
     Steps,
     TicketReply,
@@ -33,7 +35,7 @@ from bot.services.button_data import (
     decode,
     encode,
 )
-from experiments.protocol import Language, Track
+from experiments.protocol import Language, PlanChoice, PlanKind, ReviewResult, Track
 
 tokens = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
 amounts = st.integers(min_value=1, max_value=9_999_999_999)
@@ -62,8 +64,20 @@ presses: st.SearchStrategy[Press] = st.one_of(
     st.builds(CloseTicket, amounts),
     st.builds(Later, tokens),
     st.builds(GoOn, tokens),
+    st.builds(
+        Checkin,
+        offer_ids,
+        st.one_of(
+            st.builds(PlanChoice, st.just(PlanKind.SAVE), amounts),
+            st.builds(PlanChoice, st.just(PlanKind.APPLY), st.integers(1, 99)),
+            st.builds(PlanChoice, st.just(PlanKind.INTERVIEW), st.integers(1, 99)),
+            st.just(PlanChoice(PlanKind.OTHER)),
+        ),
+    ),
+    st.builds(Checkin, offer_ids, st.sampled_from(tuple(ReviewResult))),
     st.just(AskAboutPlacement()),
     st.builds(Shortcut, st.sampled_from(button_data.SHORTCUTS)),
+    st.builds(SendSuggestion, amounts, amounts, st.sampled_from(button_data.SUGGESTIONS)),
     st.builds(
         lambda action, numbers: Together(action, tuple(numbers[: _NUMBERS.get(action, 0)])),
         st.sampled_from(button_data.TOGETHER_ACTIONS),
@@ -133,6 +147,11 @@ def test_amounts_are_integer_cents_whatever_their_number_of_digits() -> None:
         "do:pause:now",
         "unknown:thing",
         "q:" + "x" * 70,
+        "cip:1:save:0",  # a plan to save nothing
+        "cip:1:other:5",  # "something else" has no amount
+        "cip:0:apply:2",
+        "cip:1:sleep:8",
+        "cir:1:maybe",
     ],
 )
 def test_forged_or_malformed_data_decodes_to_nothing(forged: str) -> None:

@@ -32,9 +32,9 @@ def test_a_wrong_parameter_or_another_key_or_language_is_not_said() -> None:
 
 
 def test_some_parameters_known_and_the_rest_open() -> None:
-    message = text(Language.NL, "alerts.group_small", group=1, members=2, minimum=3)
-    assert said(message, "alerts.group_small", members=2, minimum=3)
-    assert not said(message, "alerts.group_small", members=3, minimum=3)
+    message = text(Language.NL, "counsellor.week_savings", doing=2, joined=3)
+    assert said(message, "counsellor.week_savings", doing=2)
+    assert not said(message, "counsellor.week_savings", doing=3, joined=3)
 
 
 def test_is_means_the_whole_message_and_within_means_a_part_of_it() -> None:
@@ -109,10 +109,12 @@ def test_a_plural_whose_text_does_not_show_the_count_is_chosen_by_it() -> None:
     assert said(many, "join.welcome")
 
 
-def test_intake_done_is_the_arm_explained_and_for_the_peer_arm_the_wait() -> None:
+def test_intake_done_is_the_arm_explained_its_week_and_for_the_peer_arm_the_wait() -> None:
     peer = shipped_protocol().arm("peer").explanation.text(Language.NL)
+    week = text(Language.NL, "period.week_starts", day="maandag")
     done = intake_done("peer")
-    assert said(done, "intake.done", explanation=f"{peer}\n\n{text(Language.NL, 'pool.entered')}")
+    waiting = text(Language.NL, "pool.entered")
+    assert said(done, "intake.done", explanation=f"{peer} {week}\n\n{waiting}")
 
 
 def test_protocol_text_renders_a_kind_and_topic_reads_the_curriculum() -> None:
@@ -125,8 +127,8 @@ def test_protocol_text_renders_a_kind_and_topic_reads_the_curriculum() -> None:
 
 
 def test_expected_is_text_but_refuses_a_value_the_text_does_not_show() -> None:
-    assert expected("alerts.group_small", group=1, members=2, minimum=3) == text(
-        Language.NL, "alerts.group_small", group=1, members=2, minimum=3
+    assert expected("counsellor.week_savings", doing=2, joined=3) == text(
+        Language.NL, "counsellor.week_savings", doing=2, joined=3
     )
     assert text(Language.NL, "inbox.sent", count=3) == text(Language.NL, "inbox.sent")
     with pytest.raises(ValueError, match="no placeholder count"):

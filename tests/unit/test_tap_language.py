@@ -14,7 +14,7 @@ from bot.paths import shipped_config
 from bot.services import button_data
 from bot.services.keyboard import LAYOUTS
 from bot.services.participants.conversation import SHORTCUT_SERVICES
-from experiments.protocol import load_protocol
+from experiments.protocol import Track, load_protocol
 from experiments.protocol.templates import PLACEHOLDERS
 
 # "Stuur /x", "stuur dan /x", "Send /x", "then send /x", "typ /x", "type /x"
@@ -61,22 +61,26 @@ def test_no_participant_text_tells_them_to_send_a_command(language: Language) ->
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
 def test_no_protocol_template_tells_them_to_send_a_command(path: Path) -> None:
-    templates = load_protocol(path).templates
+    protocol = load_protocol(path)
+    wordings = [(kind, protocol.templates.get(kind)) for kind in PLACEHOLDERS]
+    wordings += [(f"reminder_variants[{n}]", v) for n, v in enumerate(protocol.reminder_variants)]
     telling = [
         (kind, language.value)
-        for kind in PLACEHOLDERS
+        for kind, wording in wordings
         for language in Language
-        if SEND_A_COMMAND.search(templates.get(kind).text(language))
+        if SEND_A_COMMAND.search(wording.text(language))
     ]
     assert telling == []
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
 def test_reminders_name_the_menu_button_as_the_menu_shows_it(path: Path) -> None:
-    templates = load_protocol(path).templates
+    protocol = load_protocol(path)
     for language in Language:
-        assert text(language, "menu.saved") in templates.get("reminder_savings").text(language)
-        assert text(language, "menu.applied") in templates.get("reminder_jobsearch").text(language)
+        for wording in protocol.reminders_for(Track.SAVINGS):
+            assert text(language, "menu.saved") in wording.text(language)
+        for wording in protocol.reminders_for(Track.JOBSEARCH):
+            assert text(language, "menu.applied") in wording.text(language)
 
 
 @pytest.mark.parametrize("key", ["join.note_warned", "join.note_muted", "join.note_removed"])

@@ -7,11 +7,13 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-# Registers the trial's, the groups' (with their opt-in ingredients'), the registrations', the
-# inbox's and the micro-randomized decisions' tables.
+# Registers the trial's, the groups' (with their check-in weeks and opt-in ingredients'), the
+# registrations', the inbox's, the follow-up's and the micro-randomized decisions' tables.
 from bot.db import (  # noqa: F401
     delivery,
+    group_weeks,
     groups,
+    lasting,
     micro,
     offers,
     registration,

@@ -27,11 +27,13 @@ from bot.services import button_data
 from bot.services.button_data import CloseTicket, TicketReply
 from bot.services.counsellor_inbox.tickets import ANSWER_KIND, pseudonym_of, record
 from bot.services.peer_groups.lookups import touch_staff
+from bot.services.peer_groups.presence import counsellor_answered, staff_name
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.records import EventKind
 
 STAFF = (Role.COUNSELLOR, Role.ADMIN)
+LIVE = (TicketStatus.OPEN, TicketStatus.ANSWERED)  # not closed: an answer may still go out
 LISTED = 20  # /tickets shows the oldest this many open tickets
 PREVIEW = 80  # characters of a question shown in /tickets
 
@@ -101,7 +103,7 @@ async def relay(
     if not await _may_handle(turn, ticket):
         await turn.say_text("inbox.not_yours", ticket=ticket.id)
         return
-    if ticket.status is not TicketStatus.OPEN:
+    if ticket.status not in LIVE:
         await turn.say_text("inbox.already_closed", ticket=ticket.id)
         return
     participant = await turn.session.get(Participant, ticket.participant_id)
@@ -118,12 +120,19 @@ async def relay(
         "wait_s": int((turn.now - opened).total_seconds()),
         "reply": canned or "typed",  # a canned reply's key from the protocol, or typed
     }
-    ticket.answered_at = ticket.answered_at or turn.now
+    # answered, no longer open: it closes by itself `inbox.close_answered_after` after this
+    ticket.status, ticket.answered_at = TicketStatus.ANSWERED, turn.now
+    # the answer carries the counsellor's first name (issue 26.6) and counts for the group
+    name = await staff_name(turn.session, turn.user_id)
+    key = "inbox.answer" if name is None else "inbox.named.answer"
+    intent = f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}"
+    via = "typed" if canned is None else "canned"
+    await counsellor_answered(turn.session, participant.id, via, turn.now, intent)
     message = OutgoingMessage(
         chat_id=participant.telegram_user_id,
-        text=text(Language(participant.language), "inbox.answer", words=words),
+        text=text(Language(participant.language), key, words=words, name=name),
         kind=ANSWER_KIND,
-        intent_key=f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}",
+        intent_key=intent,
         participant_id=participant.id,
     )
     await enqueue(turn.session, message, turn.now)
@@ -141,16 +150,17 @@ async def close(turn: Turn, ticket_id: int) -> None:
     if not await _may_handle(turn, ticket):
         await turn.say_text("inbox.not_yours", ticket=ticket.id)
         return
-    if ticket.status is TicketStatus.OPEN:
+    if ticket.status in LIVE:
         ticket.status, ticket.closed_at = TicketStatus.CLOSED, turn.now
         record(turn.session, ticket, EventKind.TICKET_CLOSED, turn.now)
         await touch_staff(turn.session, turn.user_id, turn.now)
     await turn.say_text("inbox.closed", ticket=ticket.id)
 
 
-async def open_tickets_of(turn: Turn) -> list[Ticket]:
-    """Open tickets this person answers for: their own as counsellor, every one for an admin."""
-    query = select(Ticket).where(Ticket.status == TicketStatus.OPEN)
+async def open_tickets_of(turn: Turn, status: TicketStatus = TicketStatus.OPEN) -> list[Ticket]:
+    """Open (or answered) tickets this person answers for: their own as counsellor, every one
+    for an admin."""
+    query = select(Ticket).where(Ticket.status == status)
     if Role.ADMIN not in await turn.roles():
         mine = select(StaffMember.id).where(
             StaffMember.telegram_user_id == turn.user_id, StaffMember.active
@@ -160,11 +170,15 @@ async def open_tickets_of(turn: Turn) -> list[Ticket]:
 
 
 async def list_tickets(turn: Turn, trial: Trial) -> None:
-    """/tickets: the open questions, oldest first, each with a close button."""
+    """/tickets: the open questions, oldest first, each with a close button; then the answered
+    ones, which close by themselves."""
     tickets = await open_tickets_of(turn)
+    answered = await open_tickets_of(turn, TicketStatus.ANSWERED)
     await touch_staff(turn.session, turn.user_id, turn.now)
     if not tickets:
         await turn.say_text("inbox.tickets_none")
+        if answered:
+            await turn.say_text("inbox.answered_list", tickets=_numbers(answered))
         return
     zone = trial.protocol.zone
     lines, buttons = [], []
@@ -179,15 +193,21 @@ async def list_tickets(turn: Turn, trial: Trial) -> None:
                 ticket=ticket.id,
                 who=await pseudonym_of(turn.session, participant),
                 when=opened.astimezone(zone).strftime("%d-%m %H:%M"),
-                state=turn.t("inbox.state_answered" if ticket.answers else "inbox.state_waiting"),
+                state=turn.t("inbox.state_waiting"),
                 question=question[:PREVIEW] + ("…" if len(question) > PREVIEW else ""),
             )
         )
         label = turn.t("inbox.close_numbered", ticket=ticket.id)
         buttons.append([button_data.button(label, CloseTicket(ticket.id))])
+    if answered:
+        lines.append("\n" + turn.t("inbox.answered_list", tickets=_numbers(answered)))
     await turn.say_text(
         "inbox.tickets", count=len(tickets), lines="\n".join(lines), buttons=buttons
     )
+
+
+def _numbers(tickets: list[Ticket]) -> str:
+    return ", ".join(f"#{ticket.id}" for ticket in tickets)
 
 
 async def open_by_group(turn: Turn) -> Counter[int | None]:

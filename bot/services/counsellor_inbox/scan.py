@@ -1,9 +1,10 @@
 """The inbox's scheduled scan: counsellors for whoever lacks one, reminders and escalations for
-unanswered tickets, and forgetting the text of tickets closed longer than the retention period.
+unanswered tickets, closing answered tickets nobody wrote about for `inbox.close_answered_after`,
+and forgetting the text of tickets closed longer than the retention period.
 
 An open ticket nobody has answered yet is reminded to its counsellor once after
 `inbox.remind_after`, and escalated to the admins once after `inbox.escalate_after` (both
-counted from when it was asked); a ticket that has an answer waits quietly until it is closed.
+counted from when it was asked, or asked again); an answered ticket is no longer open.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.services.counsellor_inbox.tickets import (
     send_to_staff,
 )
 from bot.services.trial import Trial
+from bot.services.turns import staff_language
 from experiments.records import EventKind
 
 BATCH = 200  # tickets per kind of work per scan; the next scan takes the rest
@@ -40,6 +42,7 @@ class InboxScan:
     assigned: int = 0
     reminded: int = 0
     escalated: int = 0
+    closed: int = 0
     forgotten: int = 0
 
 
@@ -75,6 +78,14 @@ async def scan_inbox(session: AsyncSession, trial: Trial, now: datetime) -> Inbo
             "inbox.escalation", trial, now,
         )  # fmt: skip
         scan.escalated += 1
+    for ticket in await _tickets(
+        session,
+        Ticket.status == TicketStatus.ANSWERED,
+        Ticket.answered_at <= now - inbox.close_answered_after,
+    ):
+        ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
+        record(session, ticket, EventKind.TICKET_CLOSED, now, {"by": "time"}, source="scheduler")
+        scan.closed += 1
     closed = await _tickets(
         session,
         Ticket.status == TicketStatus.CLOSED,
@@ -108,16 +119,20 @@ async def _tell(
 ) -> None:
     participant = await session.get(Participant, ticket.participant_id)
     assert participant is not None
-    language = Language(participant.language)
     opened = ticket.opened_at or ticket.created_at
-    words = text(
-        language,
-        key,
-        ticket=ticket.id,
-        who=await pseudonym_of(session, participant),
-        hours=int((now - opened).total_seconds() // 3600),
-        staff=ticket.counsellor_id or "–",
-        question=ticket.text or "",
-    )
     for chat_id in to:
-        await send_to_staff(session, ticket, chat_id, words, kind, language, trial, now=now)
+        language = await staff_language(session, chat_id) or Language(participant.language)
+        words = text(
+            language,
+            key,
+            ticket=ticket.id,
+            who=await pseudonym_of(session, participant),
+            hours=int((now - opened).total_seconds() // 3600),
+            staff=ticket.counsellor_id or "–",
+            question=ticket.text or "",
+        )
+        # once per round: a ticket asked again after an answer is reminded again
+        round_key = f"{kind}:{ticket.id}:{chat_id}:{ticket.answers}"
+        await send_to_staff(
+            session, ticket, chat_id, words, kind, language, trial, now=now, key=round_key
+        )

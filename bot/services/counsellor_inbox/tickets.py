@@ -1,16 +1,16 @@
-"""The counsellor inbox, participant side: who their counsellor is, and asking them a question.
+"""The counsellor inbox, participant side: asking a question.
 
-Arms with the `counsellor_contact` component give every participant a counsellor at allocation
-(round robin per site: the active counsellor with the fewest participants of that site), also
-while they wait in a pool and in arms without groups. A question (`/ask <question>`, or `/ask`
-or the menu button and then one message) becomes a ticket that reaches the counsellor privately
-(bot.services.counsellor_inbox.desk answers it). Only counts and times are research
-data (events); the question's text is kept until the ticket is closed plus the
-protocol's retention period.
+Who a participant's counsellor is lives in bot.services.counsellor_inbox.assignment (its names
+are re-exported here). A question (`/ask <question>`, or `/ask` or the menu button and then one
+message) becomes a ticket that reaches the counsellor privately (bot.services.counsellor_inbox.desk
+answers it). Only counts and times are research data (events); the question's text is kept until
+the ticket is closed plus the protocol's retention period.
 
 A participant has at most the protocol's `person_limits.open_tickets` open at a time: a further
 question is added to their newest open ticket, and its counsellor hears of additions once per
-round of answers, so a burst of questions does not fill the counsellor's chat.
+round of answers, so a burst of questions does not fill the counsellor's chat. Writing again
+after an answer reopens the answered ticket as a new round; an answered ticket nobody writes
+about closes by itself (bot.services.counsellor_inbox.scan).
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.groups import GroupMember, PeerGroup, PoolEntry
-from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Role, StaffMember
+from bot.db.study import Event, IntakeStep, Participant, StaffMember
 from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
+from bot.services.counsellor_inbox.assignment import active_counsellor as active_counsellor
+from bot.services.counsellor_inbox.assignment import assign_counsellor as assign_counsellor
+from bot.services.counsellor_inbox.assignment import assign_missing as assign_missing
+from bot.services.counsellor_inbox.assignment import has_contact as has_contact
 from bot.services.trial import Trial
-from bot.services.turns import Turn
-from experiments.protocol import Component
+from bot.services.turns import Turn, staff_language
 from experiments.records import EventKind
 
 DRAFT_LIFETIME = timedelta(hours=1)  # a bare /ask waits this long for the question
@@ -43,82 +46,6 @@ STAFF_KINDS = (TICKET_KIND, REMINDER_KIND, ESCALATION_KIND, ADDED_KIND)
 # a ticket's questions together stay well inside a Telegram message (4,096 characters) when a
 # reminder or escalation quotes them
 MAX_TICKET_CHARS = 3000
-
-
-def has_contact(participant: Participant | None, trial: Trial) -> bool:
-    """Whether this participant's arm lets them ask a counsellor."""
-    if participant is None or participant.arm is None:
-        return False
-    try:
-        return trial.protocol.arm(participant.arm).has(Component.COUNSELLOR_CONTACT)
-    except KeyError:
-        return False
-
-
-async def active_counsellor(session: AsyncSession, staff_id: int | None) -> StaffMember | None:
-    """The counsellor with this staff id, if they still are one."""
-    if staff_id is None:
-        return None
-    staff = await session.get(StaffMember, staff_id)
-    if staff is None or staff.role is not Role.COUNSELLOR or not staff.active:
-        return None
-    return staff
-
-
-async def assign_counsellor(
-    session: AsyncSession, participant: Participant, trial: Trial
-) -> StaffMember | None:
-    """The participant's counsellor: kept if still active, else the active counsellor with the
-    fewest participants of the same site (round robin); None without the component or without
-    any active counsellor."""
-    if not has_contact(participant, trial):
-        return None
-    current = await active_counsellor(session, participant.counsellor_id)
-    if current is not None:
-        return current
-    load = (
-        select(Participant.counsellor_id, func.count().label("n"))
-        .where(Participant.site_id == participant.site_id, Participant.id != participant.id)
-        .group_by(Participant.counsellor_id)
-        .subquery()
-    )
-    chosen = await session.scalar(
-        select(StaffMember)
-        .outerjoin(load, load.c.counsellor_id == StaffMember.id)
-        .where(StaffMember.role == Role.COUNSELLOR, StaffMember.active)
-        .order_by(func.coalesce(load.c.n, 0), StaffMember.id)
-        .limit(1)
-    )
-    participant.counsellor_id = chosen.id if chosen is not None else None
-    return chosen
-
-
-async def assign_missing(session: AsyncSession, trial: Trial, *, limit: int = 500) -> int:
-    """Give a counsellor to allocated participants of inbox arms who have none (or whose
-    counsellor left): counsellors invited after allocation take people on."""
-    arms = trial.protocol.arms_with(Component.COUNSELLOR_CONTACT)
-    if not arms:
-        return 0
-    active = select(StaffMember.id).where(StaffMember.role == Role.COUNSELLOR, StaffMember.active)
-    if await session.scalar(active.limit(1)) is None:
-        return 0
-    waiting = await session.scalars(
-        select(Participant)
-        .where(
-            Participant.arm.in_(arms),
-            Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
-            Participant.counsellor_id.is_(None) | Participant.counsellor_id.not_in(active),
-        )
-        .order_by(Participant.id)
-        .limit(limit)
-    )
-    assigned = 0
-    for participant in list(waiting):
-        participant.counsellor_id = None
-        if await assign_counsellor(session, participant, trial) is not None:
-            assigned += 1
-        await session.flush()  # the next choice sees this one's load
-    return assigned
 
 
 async def pseudonym_of(session: AsyncSession, participant: Participant) -> str:
@@ -220,6 +147,10 @@ async def open_ticket(
     if newest is not None:
         await add_question(turn, newest, question, trial, draft=draft)
         return
+    answered = await _answered(turn.session, participant)
+    if answered is not None:
+        await reopen(turn, answered, question, trial, draft=draft)
+        return
     counsellor = await assign_counsellor(turn.session, participant, trial)
     ticket = draft or Ticket(participant_id=participant.id, created_at=turn.now, answers=0)
     ticket.status, ticket.text, ticket.opened_at = TicketStatus.OPEN, question, turn.now
@@ -228,20 +159,62 @@ async def open_ticket(
         turn.session.add(ticket)
     await turn.session.flush()
     record(turn.session, ticket, EventKind.TICKET_OPENED, turn.now)
-    language = turn.language
-    words = text(
-        language,
-        "inbox.ticket",
-        ticket=ticket.id,
-        name=turn.incoming.first_name,
-        who=await pseudonym_of(turn.session, participant),
-        group=await place_of(turn.session, participant, language),
-        track=text(language, f"track.{participant.track}"),
-        question=question,
-    )
     for chat_id in await _staff_chats(turn, counsellor):
+        language = await staff_language(turn.session, chat_id) or turn.language
+        words = text(
+            language,
+            "inbox.ticket",
+            ticket=ticket.id,
+            name=turn.incoming.first_name,
+            who=await pseudonym_of(turn.session, participant),
+            group=await place_of(turn.session, participant, language),
+            track=text(language, f"track.{participant.track}"),
+            question=question,
+        )
         await send_to_staff(turn.session, ticket, chat_id, words, TICKET_KIND, language, trial)
     await turn.say_text("inbox.sent")
+
+
+async def _answered(session: AsyncSession, participant: Participant) -> Ticket | None:
+    """The participant's newest answered ticket that is not closed yet."""
+    return await session.scalar(
+        select(Ticket)
+        .where(Ticket.participant_id == participant.id, Ticket.status == TicketStatus.ANSWERED)
+        .order_by(Ticket.answered_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+
+
+async def reopen(
+    turn: Turn, ticket: Ticket, question: str, trial: Trial, *, draft: Ticket | None = None
+) -> None:
+    """The participant wrote again after an answer: the ticket is open again, as a new round
+    (reminders and escalation count from now), and its counsellor (or the admins) hear it."""
+    if draft is not None:
+        await turn.session.delete(draft)
+    asked = ticket.text or ""
+    ticket.text = f"{asked}\n\n{question}"[-MAX_TICKET_CHARS:] if asked else question
+    ticket.status, ticket.opened_at = TicketStatus.OPEN, turn.now
+    ticket.answered_at = ticket.reminded_at = ticket.escalated_at = None
+    record(turn.session, ticket, EventKind.TICKET_REOPENED, turn.now)
+    participant = turn.participant
+    assert participant is not None
+    counsellor = await active_counsellor(turn.session, ticket.counsellor_id)
+    for chat_id in await _staff_chats(turn, counsellor):
+        language = await staff_language(turn.session, chat_id) or turn.language
+        words = text(
+            language,
+            "inbox.reopened_staff",
+            ticket=ticket.id,
+            who=await pseudonym_of(turn.session, participant),
+            question=question,
+        )
+        # the round's one note: what the participant adds before the next answer is not told
+        key = f"{ADDED_KIND}:{ticket.id}:{chat_id}:{ticket.answers}"
+        await send_to_staff(
+            turn.session, ticket, chat_id, words, ADDED_KIND, language, trial, key=key
+        )
+    await turn.say_text("inbox.reopened", ticket=ticket.id)
 
 
 async def _open_at_limit(
@@ -275,15 +248,15 @@ async def add_question(
     participant = turn.participant
     assert participant is not None
     counsellor = await active_counsellor(turn.session, ticket.counsellor_id)
-    language = turn.language
-    words = text(
-        language,
-        "inbox.added",
-        ticket=ticket.id,
-        who=await pseudonym_of(turn.session, participant),
-        question=question,
-    )
     for chat_id in await _staff_chats(turn, counsellor):
+        language = await staff_language(turn.session, chat_id) or turn.language
+        words = text(
+            language,
+            "inbox.added",
+            ticket=ticket.id,
+            who=await pseudonym_of(turn.session, participant),
+            question=question,
+        )
         once_a_round = f"{ADDED_KIND}:{ticket.id}:{chat_id}:{ticket.answers}"
         await send_to_staff(
             turn.session, ticket, chat_id, words, ADDED_KIND, language, trial, key=once_a_round
@@ -393,7 +366,10 @@ async def forget_participant(session: AsyncSession, participant_id: int, now: da
     ids = list(await session.scalars(asked))
     await session.execute(
         update(Ticket)
-        .where(Ticket.participant_id == participant_id, Ticket.status == TicketStatus.OPEN)
+        .where(
+            Ticket.participant_id == participant_id,
+            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.ANSWERED)),
+        )
         .values(status=TicketStatus.CLOSED, closed_at=now)
     )
     await forget_text(session, ids, now)

@@ -12,7 +12,7 @@ from bot.db.study import Event, IntakeStep, Participant
 from bot.outbox import OutboxKind
 from bot.services import button_data
 from bot.services.ledger import ledger_of
-from bot.services.participants import offers
+from bot.services.participants import offers, retention
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.participants.offers import Offered
 from bot.services.peer_groups.together.sharing import share_step
@@ -32,6 +32,7 @@ DEPOSIT = EventKind.DEPOSIT.value
 # the protocol's logbook (`[tracks]`) each kind a participant logs belongs to
 LOGBOOK: Final[dict[str, Track]] = {
     EventKind.DEPOSIT: Track.SAVINGS,
+    EventKind.MONEY_OUT: Track.SAVINGS,
     **{kind: Track.JOBSEARCH for kind in JOB_SEARCH_KINDS},
 }
 # the refusal when a track does not keep that logbook: it says what they keep instead
@@ -92,7 +93,7 @@ async def deposit_offered(turn: Turn, press: button_data.Deposit, trial: Trial) 
     if participant is None:
         return
     pressed = Offered(DEPOSIT, amount_cents=press.cents)
-    question = await offers.take(turn, participant, press.offer, pressed)
+    question = await offers.take(turn, participant, press.offer, pressed, trial)
     if question is not None:
         await _deposit(turn, participant, press.cents, trial, _answer_key(participant, question))
 
@@ -103,7 +104,7 @@ async def steps_offered(turn: Turn, press: button_data.Steps, trial: Trial) -> N
     if participant is None:
         return
     pressed = Offered(press.kind, quantity=press.count)
-    question = await offers.take(turn, participant, press.offer, pressed)
+    question = await offers.take(turn, participant, press.offer, pressed, trial)
     if question is not None:
         key = _answer_key(participant, question)
         await _record(
@@ -118,13 +119,15 @@ async def detail_offered(turn: Turn, press: button_data.ActionDetail, trial: Tri
     if participant is None:
         return
     pressed = Offered(press.kind, quantity=1, detail=press.detail)
-    question = await offers.take(turn, participant, press.offer, pressed)
+    question = await offers.take(turn, participant, press.offer, pressed, trial)
     if question is not None:
         key = _answer_key(participant, question)
         detail: dict[str, object] = {"what": press.detail}
         await _record(
             turn, participant, EventKind(press.kind), quantity=1, detail=detail, dedupe_key=key
         )
+        if retention.is_start(press.kind, press.detail):
+            await retention.plan_checks(turn.session, participant, key, trial, turn.now)
         await _action_feedback(turn, participant, press.kind, 1, trial)
 
 

@@ -30,6 +30,7 @@ class ParticipantCommand:
 PARTICIPANT_COMMANDS: Final = (
     ParticipantCommand("start", listed=True),
     ParticipantCommand("deposit", listed=True, needs="savings"),
+    ParticipantCommand("withdraw", listed=False, needs="savings"),
     ParticipantCommand("undo", listed=False),
     ParticipantCommand("applied", listed=True, needs="jobsearch"),
     ParticipantCommand("interview", listed=False, needs="jobsearch"),

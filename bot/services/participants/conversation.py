@@ -8,8 +8,9 @@ answers the step that expects typing; anything else gets an answer that says wha
 from __future__ import annotations
 
 from bot.db.study import IntakeStep
-from bot.services import button_data
+from bot.services import button_data, directory
 from bot.services.button_data import (
+    GROUP_PRESSES,
     STAFF_PRESSES,
     ActionDetail,
     Answer,
@@ -27,12 +28,15 @@ from bot.services.button_data import (
     GoOn,
     Keep,
     Later,
+    Retained,
     Shortcut,
+    StartingBalance,
     Steps,
     Together,
     Toggle,
     TypeInstead,
     Undo,
+    Withdraw,
 )
 from bot.services.counsellor_inbox import desk, tickets
 from bot.services.counsellor_inbox.about_placement import ask_about_placement
@@ -44,8 +48,10 @@ from bot.services.participants import (
     intake,
     intents,
     menu,
+    money_out,
     participation,
     questionnaire,
+    retention,
     surveys,
 )
 from bot.services.participants.questionnaire import BASELINE
@@ -78,14 +84,19 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
 
 async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
     request = button_data.decode(data)
-    if request is None or isinstance(request, STAFF_PRESSES):  # staff buttons have their own route
+    # staff buttons and the group check-in's have their own routes
+    if request is None or isinstance(request, STAFF_PRESSES + GROUP_PRESSES):
         await turn.say_text("button.unknown")
         return
     if isinstance(request, Consent):
         await enrollment.answer_consent(turn, request.code, request.agreed, trial)
         return
     if turn.participant is None:
-        await turn.say_text("activity.not_enrolled")
+        if not (
+            isinstance(request, ChooseLanguage)
+            and await directory.choose_staff_language(turn, request.language)
+        ):
+            await turn.say_text("activity.not_enrolled")
         return
     match request:
         case ChooseLanguage(language):
@@ -98,6 +109,12 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await participation.change_goal_to(turn, amount, trial)
         case Deposit():
             await activity.deposit_offered(turn, request, trial)
+        case Retained():
+            await retention.answer(turn, request, trial)
+        case StartingBalance(cents):
+            await intake.answer_balance(turn, cents, trial)
+        case Withdraw():
+            await money_out.withdrawal_offered(turn, request, trial)
         case Steps():
             await activity.steps_offered(turn, request, trial)
         case TypeInstead(what):
@@ -146,6 +163,8 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             await turn.say_text("start.welcome", name=turn.incoming.first_name)
     elif participant.step is IntakeStep.BIRTH_YEAR:
         await intake.give_birth_year(turn, words, trial)
+    elif participant.step is IntakeStep.BALANCE:
+        await intake.give_balance(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
     elif participant.step is IntakeStep.BASELINE:

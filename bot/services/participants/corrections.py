@@ -22,14 +22,14 @@ from bot.db.study import Event, IntakeStep, Participant
 from bot.db.upsert import insert_if_absent
 from bot.services import button_data
 from bot.services.ledger import ledger_of
-from bot.services.participants import offers
+from bot.services.participants import money_out, offers
 from bot.services.participants.activity import COUNTED
 from bot.services.participants.money import format_amount
 from bot.services.participants.offers import Offered
 from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.records import CORRECTION_OF, ENTRY_KINDS, EventKind
+from experiments.records import CORRECTION_OF, ENTRY_KINDS, MONEY_ENTRY_KINDS, EventKind
 
 _CORRECTION = aliased(Event)
 # built once: the participant's newest entry that no correction names yet
@@ -88,7 +88,7 @@ async def confirmed(turn: Turn, press: button_data.Undo, trial: Trial) -> None:
         await turn.say_text("button.unknown")
         return
     value = correction_of(entry)
-    if await offers.take(turn, participant, press.offer, value) is None:
+    if await offers.take(turn, participant, press.offer, value, trial) is None:
         return
     if await _too_old(turn, entry, trial):
         return
@@ -113,7 +113,7 @@ async def kept(turn: Turn, offer_id: int) -> None:
 def correction_of(entry: Event) -> Offered:
     """What taking back `entry` records: its correction kind with minus its amount or count."""
     kind = CORRECTION_OF[entry.kind]
-    if entry.kind is EventKind.DEPOSIT:
+    if entry.kind in MONEY_ENTRY_KINDS:
         return Offered(kind, amount_cents=-(entry.amount_cents or 0), corrects=entry.id)
     return Offered(kind, quantity=-(entry.quantity or 1), corrects=entry.id)
 
@@ -158,6 +158,10 @@ async def _receipt(turn: Turn, participant: Participant, entry: Event, trial: Tr
             "undo.done_deposit", what=what, total=total, button=turn.t("menu.saved")
         )
         return
+    if entry.kind is EventKind.MONEY_OUT:
+        lines = [turn.t("undo.done_money_out", what=what, button=turn.t("menu.took_out"))]
+        await turn.say("\n".join([*lines, *money_out.money_lines(turn, ledger)]))
+        return
     button = turn.t(f"menu.{entry.kind}")
     if entry.kind is not EventKind.APPLIED:
         await turn.say_text("undo.done_step", what=what, button=button)
@@ -175,9 +179,9 @@ async def _receipt(turn: Turn, participant: Participant, entry: Event, trial: Tr
 
 def _what(turn: Turn, entry: Event) -> str:
     """The entry in words: "€ 10,00 gespaard", "3 sollicitaties", "een baan"."""
-    if entry.kind is EventKind.DEPOSIT:
+    if entry.kind in MONEY_ENTRY_KINDS:
         return turn.t(
-            "undo.what_deposit", amount=format_amount(entry.amount_cents or 0, turn.language)
+            f"undo.what_{entry.kind}", amount=format_amount(entry.amount_cents or 0, turn.language)
         )
     if entry.kind in COUNTED:
         return turn.plural(COUNTED[entry.kind], entry.quantity or 1)

@@ -13,7 +13,7 @@ from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.study import Event, ParticipantStatus, SurveyAnswer
 from bot.services import button_data
 from bot.services.counsellor_inbox import tickets
-from bot.services.participants import micro_chain, offers
+from bot.services.participants import micro_chain, offers, retention
 from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.mention_scrub import (
     Needles,
@@ -56,6 +56,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     await cancel_pending_nudges(turn.session, participant.id, "erased")
     await tickets.forget_participant(turn.session, participant.id, turn.now)
     await offers.forget(turn.session, participant.id)
+    await retention.forget(turn.session, participant.id)
     await follow.cancel_group_notes(turn.session, participant.id, "erased")
     # the name they chose to be shown by: forgotten, their buddy told without it
     chose = await leaving.forget(turn.session, participant.id, turn.now)

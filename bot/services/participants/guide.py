@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Role
 from bot.services.counsellor_inbox import tickets
+from bot.services.intervention import has_ended
 from bot.services.keyboard import menu_keys
 from bot.services.participants import intake, shortcuts
 from bot.services.peer_groups.together import menu as together
@@ -69,6 +70,9 @@ async def ask_counsellor(turn: Turn, trial: Trial, question: str | None) -> None
         and not tickets.has_contact(participant, trial)
     ):
         await show_help(turn, trial, intro=turn.t("help.no_counsellor"))
+        return
+    if participant is not None and has_ended(participant, trial, turn.now):
+        await turn.say_text("ending.ask_closed")  # the inbox follows the person's own end
         return
     await tickets.ask(turn, trial, question)
 

@@ -7,11 +7,12 @@ from bot.i18n import Language
 from bot.outbox import Button
 from bot.services import button_data
 from bot.services.counsellor_inbox.tickets import assign_counsellor
-from bot.services.participants import questionnaire, surveys
+from bot.services.participants import questionnaire, starting_balance, surveys
 from bot.services.participants.allocation import allocate
 from bot.services.participants.languages import show_commands_in
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.peer_groups.pools import enter_pool
+from bot.services.periods import first_period_start, week_starts
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Track
@@ -49,10 +50,13 @@ async def prompt(turn: Turn, trial: Trial) -> None:
             turn.session, participant, questionnaire.BASELINE, trial
         )
         if question is None:
-            participant.step = IntakeStep.COMMITMENT
+            asked = starting_balance.asked_of(participant, trial)
+            participant.step = IntakeStep.BALANCE if asked else IntakeStep.COMMITMENT
             await prompt(turn, trial)
             return
         await questionnaire.ask(turn, questionnaire.BASELINE, *question, trial)
+    elif step is IntakeStep.BALANCE:
+        await starting_balance.ask(turn)
     elif step is IntakeStep.COMMITMENT:
         await ask_commitment(turn, participant)
 
@@ -173,6 +177,22 @@ async def go_on(turn: Turn, trial: Trial) -> None:
     await prompt(turn, trial)
 
 
+async def give_balance(turn: Turn, typed: str, trial: Trial) -> None:
+    """The starting balance, typed: kept, then the commitment; or why it is no amount."""
+    if await starting_balance.typed(turn, typed):
+        _participant(turn).step = IntakeStep.COMMITMENT
+        await prompt(turn, trial)
+
+
+async def answer_balance(turn: Turn, cents: int | None, trial: Trial) -> None:
+    """ "€0" or "skip" under the starting-balance question, then the commitment."""
+    if await starting_balance.pressed(turn, cents):
+        _participant(turn).step = IntakeStep.COMMITMENT
+        await prompt(turn, trial)
+    elif _participant(turn).step is not IntakeStep.DONE:
+        await prompt(turn, trial)
+
+
 async def already_answered(turn: Turn, trial: Trial) -> None:
     """A button of a question answered earlier: say so, and ask what is open now, if anything."""
     await turn.say_text("button.answered")
@@ -244,13 +264,17 @@ async def finish(turn: Turn, trial: Trial) -> None:
     participant = _participant(turn)
     arm = await allocate(turn.session, participant, trial, turn.now)
     participant.step = IntakeStep.DONE
-    participant.period_start = turn.now
-    participant.next_encouragement_at = turn.now + trial.protocol.schedule.encouragement_interval
+    schedule, zone = trial.protocol.schedule, trial.protocol.zone
+    participant.period_start = first_period_start(turn.now, schedule.commitment_period, zone)
+    participant.next_encouragement_at = turn.now + schedule.encouragement_interval
     surveys.schedule_first(participant, trial)
     in_pool = await enter_pool(turn.session, participant, trial, turn.now, tell=False)
     await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
     await show_commands_in(turn, trial)  # now without the logbook their track does not keep
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
+    week = week_starts(turn.language, participant, schedule.commitment_period, zone)
+    if week is not None:
+        explanation = f"{explanation} {week}"
     if in_pool:  # one message rather than two: the wait is part of what happens next
         explanation = f"{explanation}\n\n{turn.t('pool.entered')}"
     await turn.say_text("intake.done", explanation=explanation)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.services import button_data
-from bot.services.participants import activity, guide, menu, offers, participation
+from bot.services.participants import activity, guide, menu, money_out, offers, participation
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.participants.offers import Offered
 from bot.services.participants.phrases import (
@@ -29,6 +29,7 @@ from bot.services.participants.phrases import (
     SAVED,
     STOP,
     THANKS,
+    TOOK_OUT,
     normal,
     says,
     short,
@@ -71,6 +72,8 @@ def read(typed: str) -> Wish | None:
         return Wish("help")
     if says(plain, PROGRESS):
         return Wish("progress")
+    if says(plain, TOOK_OUT) and not says(plain, NEGATION):
+        return Wish("took_out", _digits(words))
     if says(plain, SAVED):
         return Wish("saved", _digits(words))  # "een keer gespaard" is no amount of one euro
     if says(plain, JOB) and not says(plain, NOT_A_JOB):
@@ -155,6 +158,8 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
         await turn.say_text(f"smalltalk.{wish.what}")
     elif wish.what == "saved":
         await _confirm_saving(turn, wish.number, trial)
+    elif wish.what == "took_out":
+        await money_out.withdraw(turn, trial, wish.number)
     elif (kind := button_data.counted_kind(wish.what)) is not None:
         await _confirm_steps(turn, kind, wish.number, trial)
     else:

@@ -6,8 +6,15 @@ Logging asks one more tap first (an amount, a number), so nothing is recorded by
 from __future__ import annotations
 
 from bot.services import button_data
-from bot.services.keyboard import ASK, UNDO, label_meaning
-from bot.services.participants import activity, corrections, guide, offers, participation
+from bot.services.keyboard import ASK, TOOK_OUT, UNDO, label_meaning
+from bot.services.participants import (
+    activity,
+    corrections,
+    guide,
+    money_out,
+    offers,
+    participation,
+)
 from bot.services.participants.money import format_amount
 from bot.services.participants.offers import Offered
 from bot.services.trial import Trial
@@ -22,6 +29,8 @@ async def tap(turn: Turn, trial: Trial, label: str) -> None:
     meaning = label_meaning(label)
     if meaning == "saved":
         await offer_amounts(turn, trial)
+    elif meaning == TOOK_OUT:
+        await money_out.offer_amounts(turn, trial)
     elif (counted := button_data.counted_kind(meaning or "")) is not None:
         await offer_counts(turn, counted, trial)
     elif meaning in ("job", "training"):
@@ -78,9 +87,12 @@ async def offer_counts(turn: Turn, kind: button_data.CountedKind, trial: Trial) 
 
 async def type_instead(turn: Turn, what: str, trial: Trial) -> None:
     """ "Another amount" or "more": say how to type it."""
-    if await activity.may_log(turn, activity.DEPOSIT if what == "dep" else what, trial) is None:
+    kind = {"dep": activity.DEPOSIT, "out": money_out.MONEY_OUT}.get(what, what)
+    if await activity.may_log(turn, kind, trial) is None:
         return
     if what == "dep":
         await turn.say_text("menu.type_amount")
+    elif what == "out":
+        await turn.say_text("money_out.type_amount")
     else:
         await turn.say_text("menu.type_count", command=f"/{what}")

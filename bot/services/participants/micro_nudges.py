@@ -11,8 +11,10 @@ and neither loses nor draws it again. A decision point that passed while the bot
 than `LATE_AFTER` ago) is recorded as unavailable ("missed"), not sent late.
 
 Unavailable, not deferred: paused, stopped (withdrawn or erased), unreachable, in quiet hours,
-another nudge to the person within `min_gap` before the decision point, missed, and for a
-reminder a period whose goal is already met.
+another nudge to the person within `min_gap` before the decision point, the day's budget of
+unsolicited messages already spent (the rule the outbox applies to every such message, SPEC
+§11.1), missed, and for a reminder a period whose goal is already met. A message sent here
+carries that it was decided, so the outbox does not defer it for the budget afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.db.upsert import insert_if_absent
 from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
+from bot.outbox.budget import DECIDED, budget_reason, unsolicited_times
+from bot.services.intervention import has_ended
 from bot.services.ledger import IDS_PER_QUERY, Ledger, ledgers
 from bot.services.participants import micro_chain
 from bot.services.participants.nudges import (
@@ -120,6 +124,8 @@ async def scan_micro_decisions(
     ids = [person.id for person, _ in due]
     earliest = min(points[0] for _, points in due)
     recent = await _recent_nudges(session, ids, earliest - micro.min_gap)
+    spent = await unsolicited_times(session, ids, earliest - timedelta(days=1))
+    seen = _Seen(recent, spent)
     needs_history = any(item.component != "prompt" for item in micro.components)
     logged = await ledgers(session, ids) if needs_history else {}
     key = draw_key(trial.allocation_seed)
@@ -130,7 +136,7 @@ async def scan_micro_decisions(
     for person, points in due:
         for point in points:
             for item in micro.components:
-                decision = _decide(micro, item, person, point, now, recent, logged, trial, key)
+                decision = _decide(micro, item, person, point, now, seen, logged, trial, key)
                 link = _chained(decision, chain_key, head)
                 inserted = await insert_if_absent(
                     session,
@@ -145,6 +151,7 @@ async def scan_micro_decisions(
                 if decision.message is not None:
                     messages.append(decision.message)
                     recent.setdefault(person.id, []).append(point)
+                    spent.setdefault(person.id, []).append(point)
     result.enqueued = await enqueue_many(session, messages, now)
     return result
 
@@ -171,6 +178,15 @@ _LOGGED_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class _Seen:
+    """When each person's nudges were due (`recent`), and their unsolicited messages of any
+    kind went or are to go (`spent`, for the daily budget)."""
+
+    recent: dict[int, list[datetime]]
+    spent: dict[int, list[datetime]]
+
+
+@dataclass(frozen=True)
 class _Decision:
     logged: LoggedDecision
     row: dict[str, object]
@@ -183,7 +199,7 @@ def _decide(
     person: Participant,
     point: datetime,
     now: datetime,
-    recent: dict[int, list[datetime]],
+    seen: _Seen,
     logged: dict[int, Ledger],
     trial: Trial,
     key: bytes,
@@ -193,7 +209,7 @@ def _decide(
     probability = item.probability_in_week(week)
     value = draw(key, person.id, item.component, point)
     text: str | None = None
-    reason = _unavailable(micro, person, point, now, recent, trial)
+    reason = _unavailable(micro, person, point, now, seen, trial)
     if reason is None:
         text = _text(item.component, micro, person, logged.get(person.id, Ledger()), point, trial)
         if text is None:
@@ -222,6 +238,7 @@ def _decide(
             intent_key=key_text,
             participant_id=person.id,
             not_before=point,
+            context={DECIDED: True},
         )
     return _Decision(made, row, message)
 
@@ -231,7 +248,7 @@ def _unavailable(
     person: Participant,
     point: datetime,
     now: datetime,
-    recent: dict[int, list[datetime]],
+    seen: _Seen,
     trial: Trial,
 ) -> str | None:
     """Why the person cannot be nudged at this decision point, or None when available."""
@@ -241,12 +258,18 @@ def _unavailable(
         return "stopped"
     if person.telegram_user_id is None or person.unreachable_since is not None:
         return "unreachable"
+    if has_ended(person, trial, point):
+        return "ended"
     if is_quiet(point, trial.protocol.quiet_hours, trial.protocol.zone):
         return "quiet_hours"
     if now - point > LATE_AFTER:
         return "missed"
-    if any(point - micro.min_gap < sent <= point for sent in recent.get(person.id, ())):
+    if any(point - micro.min_gap < sent <= point for sent in seen.recent.get(person.id, ())):
         return "recent_nudge"
+    budget = trial.protocol.message_budget
+    spent = budget_reason(budget, trial.protocol.zone, seen.spent.get(person.id, ()), point)
+    if spent is not None:
+        return "budget_spent" if spent[0] == "budget_spent" else "recent_nudge"
     return None
 
 

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from functools import cache, lru_cache
 
-from babel import Locale
-from babel.numbers import format_currency
-
-from bot.i18n import Language
+from bot.i18n.money import format_amount as format_amount  # shown as the bot shows it
 
 _CURRENCY = re.compile(r"^(?:€|eur|euro)?\s*(?P<number>[\d.,' ]*\d)\s*(?:€|eur|euro|,-)?$")
 # Thousands groups: the first group has no leading zero (0,001 is not a thousand euros).
@@ -70,28 +65,3 @@ def _is_whole(whole: str, decimal_separator: str) -> bool:
         return True
     grouped = _GROUPED.match(whole)
     return grouped is not None and grouped.group("sep") != decimal_separator
-
-
-def format_amount(cents: int, language: Language) -> str:
-    """Money as CLDR writes it (Babel): € 1.234,56 in Dutch, €1,234.56 in English; whole euros
-    without cents (€ 10, €10), because most amounts people save are whole."""
-    return _formatted(cents, language)
-
-
-# Babel takes some 30 µs an amount, and a receipt shows five of them, mostly the same few
-# (goals, common deposits, totals).
-@lru_cache(maxsize=8192)
-def _formatted(cents: int, language: Language) -> str:
-    locale = language.locale
-    euros = Decimal(cents) / 100
-    if cents % 100:
-        return format_currency(euros, "EUR", locale=locale)
-    return format_currency(
-        euros, "EUR", locale=locale, format=_whole_euros(locale), currency_digits=False
-    )
-
-
-@cache
-def _whole_euros(locale: str) -> str:
-    """The locale's own currency pattern without its decimals ("¤ #,##0.00" → "¤ #,##0")."""
-    return str(Locale.parse(locale).currency_formats["standard"].pattern).replace(".00", "")

@@ -7,24 +7,28 @@ one message each under a unique intent key in one statement, and moves the times
 `now`. So a restart after downtime sends one reminder, not one per period missed, and nothing
 twice. A scan handles at most `limit` participants, so that the scheduler can commit in chunks
 and let people's own messages in between.
+
+What a scan queues is not yet sent: the outbox's gate (bot.outbox.budget) lets at most the
+protocol's daily budget of such messages reach a person, in rank order, outside quiet hours.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.study import IntakeStep, Participant, ParticipantStatus
 from bot.i18n import Language
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue_many
+from bot.outbox.budget import dropped
 from bot.outbox.store import cancel_pending_for_participant
-from bot.services.ledger import IDS_PER_QUERY, Ledger, goal_of, ledgers
+from bot.services.intervention import in_intervention
+from bot.services.ledger import Ledger, goal_of, ledgers
 from bot.services.participants.money import format_amount
 from bot.services.periods import advance_due
 from bot.services.trial import Trial
@@ -40,9 +44,6 @@ NUDGE_KINDS = (
     OutboxKind.SURVEY_REMINDER,
     OutboxKind.PROMPT,
 )
-# a reminder and an encouragement never arrive within this of each other (issue 14 point 7)
-APART = timedelta(hours=1)
-APART_KINDS = ("reminder", "encouragement")
 
 
 @dataclass
@@ -50,11 +51,13 @@ class ScanResult:
     due: int = 0
     enqueued: int = 0
     stale: int = 0
+    dropped: int = 0  # not sent at all, for a reason the person would see (an event each)
 
     def add(self, other: ScanResult) -> None:
         self.due += other.due
         self.enqueued += other.enqueued
         self.stale += other.stale
+        self.dropped += other.dropped
 
 
 async def due_participants(
@@ -82,7 +85,9 @@ async def scan_periods(
     schedule = trial.protocol.schedule
     period = schedule.commitment_period
     reminded_arms = trial.protocol.arms_with(Component.REMINDER)
-    due = await due_participants(session, Participant.period_start <= now - period, limit)
+    due = await due_participants(
+        session, (Participant.period_start <= now - period) & in_intervention(trial, now), limit
+    )
     result = ScanResult(due=len(due))
     missed: list[tuple[Participant, datetime, datetime]] = []
     for participant in due:
@@ -108,7 +113,6 @@ async def scan_periods(
         due_at = trial.protocol.next_allowed_time(end + schedule.reminder_delay)
         key = f"reminder:{participant.id}:{end.isoformat()}"
         reminders.append(_nudge(participant, OutboxKind.REMINDER, text, key, due_at))
-    reminders = await keep_apart(session, reminders, trial)
     result.enqueued = await enqueue_many(session, reminders, now)
     return result
 
@@ -121,16 +125,25 @@ def _reminder_text(
     if logged.goal_met(goal, start, end):
         return None
     language = Language(participant.language)
-    templates = trial.protocol.templates
+    track = Track.SAVINGS if goal.track == Track.SAVINGS else Track.JOBSEARCH
+    wordings = trial.protocol.reminders_for(track)
+    wording = wordings[_period_number(participant, end, trial) % len(wordings)]
     if goal.track == Track.SAVINGS:
         values = {
             "goal": format_amount(goal.cents, language),
             "period_total": format_amount(logged.saved(start, end), language),
         }
-        return templates.render("reminder_savings", language, values)
+        return wording.render(language, values)
     applied = logged.counted(EventKind.APPLIED, start, end)
     values = {"goal": str(goal.applications), "period_count": str(applied)}
-    return templates.render("reminder_jobsearch", language, values)
+    return wording.render(language, values)
+
+
+def _period_number(participant: Participant, end: datetime, trial: Trial) -> int:
+    """Which of the person's periods ends at `end` (0 for the first): the wordings of the
+    reminder go round in this order, so two missed periods in a row never read the same."""
+    first = participant.allocated_at or participant.consented_at
+    return max(0, -((first - end) // trial.protocol.schedule.commitment_period) - 1)
 
 
 async def scan_encouragements(
@@ -140,7 +153,9 @@ async def scan_encouragements(
     schedule = trial.protocol.schedule
     interval = schedule.encouragement_interval
     arms = trial.protocol.arms_with(Component.ENCOURAGEMENT)
-    due = await due_participants(session, Participant.next_encouragement_at <= now, limit)
+    due = await due_participants(
+        session, (Participant.next_encouragement_at <= now) & in_intervention(trial, now), limit
+    )
     result = ScanResult(due=len(due))
     encouraged: list[tuple[Participant, datetime]] = []
     for participant in due:
@@ -154,19 +169,26 @@ async def scan_encouragements(
             continue
         encouraged.append((participant, firing.latest))
     logged = await ledgers(session, [participant.id for participant, _ in encouraged])
-    messages = [
-        _nudge(
-            participant,
-            OutboxKind.ENCOURAGEMENT,
-            _encouragement_text(participant, logged[participant.id], trial),
-            f"encouragement:{participant.id}:{latest.isoformat()}",
-            trial.protocol.next_allowed_time(latest),
-        )
-        for participant, latest in encouraged
-    ]
-    messages = await keep_apart(session, messages, trial)
+    messages = []
+    for participant, latest in encouraged:
+        key = f"encouragement:{participant.id}:{latest.isoformat()}"
+        if logged_nothing(logged[participant.id]):
+            # "great that you are working on it" to someone who logged nothing rings false
+            session.add(
+                dropped(participant.id, OutboxKind.ENCOURAGEMENT, "nothing_logged", now, key)
+            )
+            result.dropped += 1
+            continue
+        text = _encouragement_text(participant, logged[participant.id], trial)
+        when = trial.protocol.next_allowed_time(latest)
+        messages.append(_nudge(participant, OutboxKind.ENCOURAGEMENT, text, key, when))
     result.enqueued = await enqueue_many(session, messages, now)
     return result
+
+
+def logged_nothing(logged: Ledger) -> bool:
+    """Whether the person has nothing to their name: no deposit, no job-search step."""
+    return logged.deposits_made() == 0 and logged.steps() == 0
 
 
 def _encouragement_text(participant: Participant, logged: Ledger, trial: Trial) -> str:
@@ -196,43 +218,6 @@ def _streak(participant: Participant, logged: Ledger, trial: Trial) -> int:
     first = participant.allocated_at or participant.consented_at
     period = trial.protocol.schedule.commitment_period
     return logged.streak(goal_of(participant), first, participant.period_start, period)
-
-
-async def keep_apart(
-    session: AsyncSession, nudges: Sequence[OutgoingMessage], trial: Trial
-) -> list[OutgoingMessage]:
-    """`nudges` with each one deferred, if needed, to an hour after the person's other kind
-    (a reminder after an encouragement, or the reverse) planned for about the same time: two
-    messages nobody asked for in one hour feel like nagging."""
-    planned: dict[int, list[tuple[str, datetime]]] = {}
-    ids = sorted({n.participant_id for n in nudges if n.participant_id is not None})
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        rows = await session.execute(
-            select(
-                OutboxMessage.participant_id, OutboxMessage.kind, OutboxMessage.not_before
-            ).where(
-                OutboxMessage.participant_id.in_(ids[start : start + IDS_PER_QUERY]),
-                OutboxMessage.kind.in_(APART_KINDS),
-                OutboxMessage.status != OutboxStatus.CANCELLED,
-            )
-        )
-        for participant_id, kind, at in rows:
-            if participant_id is not None:
-                planned.setdefault(participant_id, []).append((kind, at))
-    kept = []
-    for nudge in nudges:
-        if nudge.not_before is None:
-            kept.append(nudge)
-            continue
-        at = nudge.not_before
-        others = sorted(
-            when for kind, when in planned.get(nudge.participant_id or 0, []) if kind != nudge.kind
-        )
-        for when in others:
-            if abs(at - when) < APART:
-                at = trial.protocol.next_allowed_time(when + APART)
-        kept.append(nudge if at == nudge.not_before else replace(nudge, not_before=at))
-    return kept
 
 
 def _nudge(

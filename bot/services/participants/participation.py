@@ -13,11 +13,11 @@ from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
 from bot.services.ledger import Ledger, ledger_of
-from bot.services.participants import intake, shortcuts
+from bot.services.participants import intake, money_out, shortcuts
 from bot.services.participants.money import format_amount
 from bot.services.participants.nudges import cancel_pending_nudges
 from bot.services.peer_groups import follow
-from bot.services.periods import current_window
+from bot.services.periods import current_window, resumed_period_start, start_day, week_starts
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Component, Track
@@ -42,21 +42,27 @@ async def progress(turn: Turn, trial: Trial) -> None:
     since = participant.consented_at
     ledger = await ledger_of(turn.session, participant.id)
     if participant.track == Track.SAVINGS:
-        await turn.say_text(
+        words = turn.t(
             "progress.savings",
             total=format_amount(ledger.saved(since), turn.language),
             deposits=turn.plural("count.deposits", ledger.deposits_made()),
             period_total=format_amount(ledger.saved(start), turn.language),
             goal=format_amount(participant.commitment_cents or 0, turn.language),
         )
-        return
-    await turn.say_text(
-        "progress.jobsearch",
-        applications=turn.plural("count.applications", ledger.counted(EventKind.APPLIED, since)),
-        interviews=turn.plural("count.interviews", ledger.counted(EventKind.INTERVIEW, since)),
-        period_count=ledger.counted(EventKind.APPLIED, start),
-        goal=turn.plural("count.applications", participant.commitment_applications or 0),
-    )
+        words = "\n".join([words, *money_out.money_lines(turn, ledger)])
+    else:
+        words = turn.t(
+            "progress.jobsearch",
+            applications=turn.plural(
+                "count.applications", ledger.counted(EventKind.APPLIED, since)
+            ),
+            interviews=turn.plural("count.interviews", ledger.counted(EventKind.INTERVIEW, since)),
+            period_count=ledger.counted(EventKind.APPLIED, start),
+            goal=turn.plural("count.applications", participant.commitment_applications or 0),
+        )
+    schedule = trial.protocol.schedule
+    week = week_starts(turn.language, participant, schedule.commitment_period, trial.protocol.zone)
+    await turn.say(words if week is None else f"{words}\n{week}")
 
 
 async def goal(turn: Turn, trial: Trial, typed: str | None) -> None:
@@ -105,21 +111,26 @@ async def pause(turn: Turn, _trial: Trial) -> None:
 
 
 async def resume(turn: Turn, trial: Trial) -> None:
-    """/resume: nudges again, counting periods from now."""
+    """/resume: nudges again, on the person's own grid of periods (it says so)."""
     participant = enrolled(turn)
     if participant is None:
         await turn.say_text("activity.not_enrolled")
         return
+    words = turn.t("resume.done")
     if participant.status is not ParticipantStatus.ACTIVE:
         if participant.status is ParticipantStatus.WITHDRAWN:
             await follow.fresh_link(turn.session, participant.id, turn.incoming.update_id, turn.now)
         participant.status = ParticipantStatus.ACTIVE
         if participant.step is IntakeStep.DONE:
-            participant.period_start = turn.now
-            interval = trial.protocol.schedule.encouragement_interval
-            participant.next_encouragement_at = turn.now + interval
+            schedule = trial.protocol.schedule
+            period = schedule.commitment_period
+            participant.period_start = resumed_period_start(participant, turn.now, period)
+            participant.next_encouragement_at = turn.now + schedule.encouragement_interval
+            day = start_day(turn.language, participant, period, trial.protocol.zone)
+            kept = turn.t("period.kept") if day is None else turn.t("period.kept_week", day=day)
+            words = f"{words} {kept}"
         _event(turn, participant, EventKind.RESUME)
-    await turn.say_text("resume.done")
+    await turn.say(words)
 
 
 async def ask_stop(turn: Turn, _trial: Trial) -> None:

@@ -79,6 +79,10 @@ PROGRESS: Final = phrases(
     "how am i doing", "progress", "how much", "how many", "my total", "how far am i", "status",
 )  # fmt: skip
 SAVED: Final = phrases("gespaard", "spaar*", "opzij*", "saved", "save*", "saving*", "deposit*")
+# money taken out of savings: read before SAVED ("van mijn spaargeld opgenomen")
+TOOK_OUT: Final = phrases(
+    "opgenomen", "geld opnemen", "afgehaald", "took out", "taken out", "withdrew", "withdrawn",
+)  # fmt: skip
 JOB: Final = phrases(
     "werk gevonden", "werk … gevonden", "baan* gevonden", "baan* … gevonden", "job gevonden",
     "werk gekregen", "baan* gekregen", "baan* … gekregen", "job gekregen", "aangenomen",

@@ -1,7 +1,9 @@
 """Follow-up questionnaires: invitations at the protocol's times, reminders, answering by buttons.
 
 Measurement is the same in every arm, so every active participant is invited; like all nudges,
-invitations wait out quiet hours and skip paused and withdrawn people.
+invitations wait out quiet hours and skip paused and withdrawn people. The waves are the
+protocol's `survey_times` after allocation, then its `follow_up_times` after the end of the
+intervention (`wave_times`): those come after nudges have stopped.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bot.services.participants import questionnaire
 from bot.services.participants.nudges import ScanResult, due_participants
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol import Track
+from experiments.protocol import Track, wave_times
 
 ITEMS_PER_MINUTE = 4
 
@@ -31,7 +33,7 @@ def wave_name(wave: int) -> str:
 
 def schedule_first(participant: Participant, trial: Trial) -> None:
     """Plan the first follow-up from the moment of allocation."""
-    times = trial.protocol.schedule.survey_times
+    times = wave_times(trial.protocol.schedule)
     if times and participant.allocated_at is not None:
         participant.next_survey_wave = 1
         participant.next_survey_at = participant.allocated_at + times[0]
@@ -96,12 +98,10 @@ async def scan_surveys(
         invited_at = trial.protocol.next_allowed_time(max(at, now))
         participant.survey_reminder_at = invited_at + schedule.survey_reminder_after
         participant.survey_reminders_left = schedule.survey_reminders
-        following = wave + 1
-        if following <= len(schedule.survey_times):
+        following, times = wave + 1, wave_times(schedule)
+        if following <= len(times):
             participant.next_survey_wave = following
-            participant.next_survey_at = (
-                participant.allocated_at + schedule.survey_times[following - 1]
-            )
+            participant.next_survey_at = participant.allocated_at + times[following - 1]
         else:
             participant.next_survey_wave = participant.next_survey_at = None
         if participant.telegram_user_id is None:

@@ -109,7 +109,7 @@ async def assign(
     now: datetime,
 ) -> None:
     """Make `counsellor` the group's counsellor, log why, and tell them what to do next."""
-    group.counsellor_id = counsellor.id
+    group.counsellor_id, group.counsellor_since = counsellor.id, now
     await session.flush()
     session.add(
         FormationDecision(
@@ -123,7 +123,10 @@ async def assign(
             size=await member_count(session, group.id),
         )
     )
-    recipient = Recipient(counsellor.telegram_user_id, language_of(group))
+    recipient = Recipient(
+        counsellor.telegram_user_id,
+        Language(counsellor.language) if counsellor.language else language_of(group),
+    )
     key = "groups.ready" if group.status is GroupStatus.AWAITING_BIND else "groups.handed_over"
     await tell(
         session,

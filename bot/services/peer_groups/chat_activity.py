@@ -33,6 +33,7 @@ from bot.services.peer_groups.membership import record_event
 from bot.services.peer_groups.messaging import post, staff_message
 from bot.services.peer_groups.moderation_log import Actor
 from bot.services.peer_groups.mute_durations import describe
+from bot.services.peer_groups.presence import counsellor_posted
 from bot.services.peer_groups.sanctions import apply, chat_of, mute_member
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -55,8 +56,12 @@ async def group_message(turn: Turn, trial: Trial, message: GroupMessage) -> None
     group = await turn.group()
     if group is None:
         return
-    if await turn.role_in(group) is not None:
+    role = await turn.role_in(group)
+    if role is not None:
         await touch_staff(session, sender_id, now)
+        if role == "counsellor":  # how often counsellors post is counted per group (26.6)
+            dedupe = f"cpost:{chat_id}:{message_id}"
+            await counsellor_posted(session, group.id, "chat", now, dedupe)
         return  # counsellors and admins are exempt from flood control
     member = await membership(session, sender_id)
     if member is not None and member.group_id == group.id:

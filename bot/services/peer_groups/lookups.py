@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, PeerGroup
 from bot.db.study import Participant, StaffMember
 from bot.i18n import Language, text
-from bot.services.turns import StaffDirectory, Turn
+from bot.services.turns import StaffDirectory, Turn, staff_language
 
 
 class GroupError(Exception):
@@ -80,15 +80,26 @@ async def membership(session: AsyncSession, telegram_user_id: int) -> GroupMembe
     )
 
 
+async def staff_recipient(
+    session: AsyncSession, telegram_user_id: int, fallback: Language
+) -> Recipient:
+    """A staff member's chat, in the language they chose (`fallback` until they chose one)."""
+    return Recipient(telegram_user_id, await staff_language(session, telegram_user_id) or fallback)
+
+
 async def responsible(
     session: AsyncSession, group: PeerGroup, staff: StaffDirectory
 ) -> list[Recipient]:
-    """Who hears about a group's reports and alerts: its counsellor, or the admins if none."""
+    """Who hears about a group's reports and alerts: its counsellor, or the admins if none;
+    each in the language they chose."""
     if group.counsellor_id is not None:
         counsellor = await session.get(StaffMember, group.counsellor_id)
         if counsellor is not None and counsellor.active:
-            return [Recipient(counsellor.telegram_user_id, language_of(group))]
-    return [Recipient(admin, language_of(group)) for admin in await staff.admins(session)]
+            return [await staff_recipient(session, counsellor.telegram_user_id, language_of(group))]
+    return [
+        await staff_recipient(session, admin, language_of(group))
+        for admin in await staff.admins(session)
+    ]
 
 
 async def touch_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:

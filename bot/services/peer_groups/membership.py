@@ -16,15 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.groups import GroupMember, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event
-from bot.i18n import plural
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
-from bot.services.peer_groups.lookups import (
-    group_text,
-    language_of,
-    membership,
-    responsible,
-)
+from bot.services.peer_groups.lookups import membership, responsible
 from bot.services.peer_groups.messaging import post, tell, welcome_mentions
+from bot.services.peer_groups.presence import welcome_text
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.records import EventKind
@@ -181,10 +176,7 @@ async def welcome(
             if e.get("type") == "text_mention"
         ]
         people = [p for p in named if p[0] != newcomer[0]] + [newcomer]
-    and_ = group_text(group, "join.and")
-    names = [name for _, name in people]
-    listed = ", ".join(names[:-1]) + and_ + names[-1] if len(names) > 1 else names[0]
-    words = plural(language_of(group), "join.welcome", len(people), names=listed)
+    words = await welcome_text(session, group, [name for _, name in people])
     entities = welcome_mentions(words, people)
     if queued is not None:
         changed = await session.execute(
@@ -194,7 +186,7 @@ async def welcome(
         )
         if changed.rowcount:  # type: ignore[attr-defined]
             return
-        words = plural(language_of(group), "join.welcome", 1, names=newcomer[1])
+        words = await welcome_text(session, group, [newcomer[1]])
         entities = welcome_mentions(words, [newcomer])
     await post(
         session,

@@ -14,7 +14,7 @@ from bot.db.delivery import ChatType
 from bot.db.groups import PeerGroup
 from bot.i18n import Language, text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
-from bot.services.peer_groups.lookups import Recipient
+from bot.services.peer_groups.lookups import Recipient, staff_recipient
 
 
 async def tell(
@@ -65,9 +65,10 @@ async def alert(
     now: datetime,
     **params: object,
 ) -> None:
-    """The same admin alert to each of `chat_ids`, in `language`."""
+    """The same admin alert to each of `chat_ids`, each in the language they chose (else
+    `language`)."""
     for chat_id in chat_ids:
-        recipient = Recipient(chat_id, language)
+        recipient = await staff_recipient(session, chat_id, language)
         await tell(
             session,
             recipient,

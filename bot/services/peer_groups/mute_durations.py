@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.i18n import Language, text
+from bot.i18n import Language, plural
 
 MAX_MUTE = timedelta(days=366)  # Telegram treats longer restrictions as forever
 _DURATION = re.compile(r"^(\d{1,4})([mhdu])$")
@@ -27,5 +27,5 @@ def describe(duration: timedelta, language: Language) -> str:
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         count, rest = divmod(int(duration.total_seconds()), size)
         if count and not rest:
-            return text(language, f"duration.{unit}{'' if count == 1 else 's'}", n=count)
-    return text(language, "duration.minutes", n=max(1, int(duration.total_seconds() // 60)))
+            return plural(language, f"duration.{unit}s", count)
+    return plural(language, "duration.minutes", max(1, int(duration.total_seconds() // 60)))

@@ -25,6 +25,7 @@ from bot.db.groups import GroupStatus, PeerGroup
 from bot.db.study import Event
 from bot.db.upsert import insert_if_absent
 from bot.services.peer_groups.binding import request_links
+from bot.services.peer_groups.cycle import open_for_newcomers
 from bot.services.peer_groups.placing import (
     band_distance,
     decide,
@@ -89,7 +90,11 @@ async def _into_running_groups(
     groups = trial.protocol.groups
     labels = [b.label for b in trial.protocol.age_bands]
     room_up_to = groups.max_size + groups.size_slack
-    found = await running_groups(session, arm, track)
+    found = [
+        (group, size)
+        for group, size in await running_groups(session, arm, track)
+        if open_for_newcomers(group, trial.protocol, now)  # not in its last week (issue 26.8)
+    ]
     running = {group.id: group for group, _ in found}
     sizes = {group.id: size for group, size in found}
 

@@ -143,6 +143,7 @@ class OverduePool:
     days: int
     since: str  # when the oldest waiter entered (ISO): one alert per spell
     language: str  # the oldest waiter's, for staff messages about the pool
+    participant_ids: tuple[int, ...] = ()  # who waits, oldest first (staff see "P12")
 
 
 async def overdue_pools(session: AsyncSession, trial: Trial, now: datetime) -> list[OverduePool]:
@@ -163,6 +164,7 @@ async def overdue_pools(session: AsyncSession, trial: Trial, now: datetime) -> l
                     days,
                     oldest.entry.entered_at.isoformat(),
                     oldest.language,
+                    tuple(person.entry.participant_id for person in waiting),
                 )
             )
     return sorted(found, key=lambda pool: -pool.days)

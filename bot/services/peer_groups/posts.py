@@ -18,15 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
-from bot.i18n import plural
+from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind
 from bot.services.ledger import ledgers
-from bot.services.peer_groups.lookups import group_text, language_of, protocol_language
+from bot.services.peer_groups.bilingual import group_languages, in_languages
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.together import hosting
 from bot.services.periods import advance_due
 from bot.services.trial import Trial
-from experiments.protocol import Component, Track
+from experiments.protocol import Component, CurriculumWeek, Track
 from experiments.records import Done, Window
 
 TICK = timedelta(microseconds=1)
@@ -98,22 +98,26 @@ async def progress_text(
     done = await week_done(session, group, week)
     if not done:
         return None
-    language = protocol_language(group)
     templates = trial.protocol.templates
+    languages = await group_languages(session, group)
     active = sum(1 for d in done if (d.saved if group.track == Track.SAVINGS else d.took_step))
     if not active:
-        return quiet_week(group)
-    values = {"active": str(active), "members": str(len(done))}
-    if group.track == Track.SAVINGS:
-        return templates.render("group_progress_savings", language, values)
+        return in_languages(languages, lambda language: quiet_week(group, language))
     count = sum(d.applications for d in done)
-    values["applications"] = plural(language_of(group), "count.applications", count)
-    return templates.render("group_progress_jobsearch", language, values)
+
+    def render(language: Language) -> str:
+        values = {"active": str(active), "members": str(len(done))}
+        if group.track == Track.SAVINGS:
+            return templates.render("group_progress_savings", language, values)
+        values["applications"] = plural(language, "count.applications", count)
+        return templates.render("group_progress_jobsearch", language, values)
+
+    return in_languages(languages, render)
 
 
-def quiet_week(group: PeerGroup) -> str:
+def quiet_week(group: PeerGroup, language: Language) -> str:
     """A week nobody logged anything: a neutral prompt, neither praise nor blame."""
-    return group_text(group, f"join.progress_quiet_{group.track}")
+    return text(language, f"join.progress_quiet_{group.track}")
 
 
 async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) -> PostScan:
@@ -137,9 +141,12 @@ async def scan_curriculum(session: AsyncSession, trial: Trial, now: datetime) ->
         if await hosting.carries_topic(session, trial, group, now):
             continue  # this week's host was given the topic to post
         week = weeks[group.curriculum_week - 1]
-        language = protocol_language(group)
-        values = {"week": str(week.week), "topic": week.topic(language)}
-        words = trial.protocol.templates.render("curriculum_prompt", language, values)
+
+        def topic(language: Language, week: CurriculumWeek = week) -> str:
+            values = {"week": str(week.week), "topic": week.topic(language)}
+            return trial.protocol.templates.render("curriculum_prompt", language, values)
+
+        words = in_languages(await group_languages(session, group), topic)
         added = await post(
             session,
             group,

@@ -15,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, ModerationAction, PeerGroup
 from bot.db.study import Event, Participant
-from bot.i18n import Language, plural, text
+from bot.i18n import Language, MissingText, plural, text
 from bot.services.peer_groups import outcomes
+from bot.services.peer_groups.bilingual import group_languages
 from bot.services.peer_groups.binding import reminders_sent
 from bot.services.peer_groups.lookups import GroupError, touch_staff
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.peer_groups.posts import week_done
+from bot.services.peer_groups.presence import counsellor_posted, signed, staff_name
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Track
@@ -226,8 +228,14 @@ async def render_group(
         for m in await session.scalars(select(GroupMember).where(GroupMember.group_id == group.id))
     }
     log = [
-        f"{a.at.astimezone(zone).strftime('%d-%m %H:%M')} {a.action} "
-        f"{tags.get(a.target_member_id or 0, '')} ({a.actor_role})"
+        text(
+            language,
+            "log.line",
+            when=a.at.astimezone(zone).strftime("%d-%m %H:%M"),
+            what=_logged(language, a.action),
+            tag=tags.get(a.target_member_id or 0, ""),
+            by=_logged(language, a.actor_role),
+        )
         + (f" ⚠ {a.failure}" if a.failure else "")
         for a in actions
     ]
@@ -252,6 +260,14 @@ async def render_group(
     )
 
 
+def _logged(language: Language, word: str) -> str:
+    """A moderation log's action or actor in the reader's language (as stored if unknown)."""
+    try:
+        return text(language, f"log.{word}")
+    except MissingText:
+        return word
+
+
 def summary_after_head(words: str, summary: str) -> str:
     """`summary` as the second line of a /group reply (under its heading)."""
     head, _, rest = words.partition("\n")
@@ -271,6 +287,10 @@ async def post_to_group(turn: Turn, group_id: int, words: str) -> PeerGroup:
     await touch_staff(session, telegram_user_id, now)
     # The counsellor hears "posted" (or why not) once Telegram answered: outcomes.post_ended.
     who = outcomes.asker(telegram_user_id, language, group.id, "post", f"posted:{update_id}")
+    if await turn.role_in(group) == "counsellor":  # under their name, and counted (issue 26.6)
+        name = await staff_name(session, telegram_user_id)
+        words = signed(name, words, await group_languages(session, group))
+        await counsellor_posted(session, group.id, "post", now, f"post:{update_id}")
     await post(
         session,
         group,

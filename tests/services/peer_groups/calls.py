@@ -24,11 +24,18 @@ from bot.outbox.endings import FollowUp
 from bot.outbox.outcomes import Delivered, Outcome
 from bot.runtime import Runtime
 from bot.scheduler import scan_groups
-from bot.services.participants import activity, conversation, participation
+from bot.services import directory
+from bot.services.counsellor_inbox import desk
+from bot.services.participants import activity, conversation, corrections, guide, participation
 from bot.services.peer_groups import (
     binding,
     chat_activity,
+    checkin,
+    checkin_taps,
+    cycle,
+    digest,
     follow,
+    group_goal,
     membership,
     moderation,
     outcomes,
@@ -37,7 +44,7 @@ from bot.services.peer_groups import (
 )
 from bot.services.peer_groups.binding import REQUIRED_RIGHTS, BotStanding
 from bot.services.peer_groups.ownership import ChatOwner
-from bot.services.staff import commands, counsellor_desk
+from bot.services.staff import commands, counsellor_desk, profile
 from bot.services.trial import Trial
 from bot.services.turns import AnyRole, Incoming, PlaceRole, Turn
 from bot.settings import Settings
@@ -111,6 +118,9 @@ _FOLLOW_UPS: dict[str, FollowUp] = {
     binding.LINK_KIND: binding.invite_link_ended,
     sanctions.CALL_KIND: sanctions.call_ended,
     outcomes.POST_KIND: outcomes.post_ended,
+    cycle.FAREWELL_KIND: cycle.farewell_ended,
+    **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
+    group_goal.POST_KIND: group_goal.post_ended,
 }
 
 
@@ -211,6 +221,14 @@ async def moderate(
     )  # fmt: skip
 
 
+async def checkin_tap(
+    world: World, chat_id: int, user_id: int, data: str, *, query_id: str = "tap"
+) -> int:
+    """A tap on a check-in button (its callback data) in the group's chat; the handler hands
+    the service the tap's id (to answer it) and its data."""
+    return await _turn(world, user_id, checkin_taps.tap, query_id, data, chat_id=chat_id)
+
+
 async def rules(world: World, chat_id: int, user_id: int) -> int:
     return await _turn(world, user_id, chat_activity.rules, chat_id=chat_id)
 
@@ -223,11 +241,40 @@ async def post(world: World, user_id: int, group_id: int, words: str) -> int:
     return await _turn(world, user_id, counsellor_desk.post, group_id, words, roles=STAFF)
 
 
+async def press_suggestion(world: World, user_id: int, data: str) -> int:
+    """The button under a weekly digest (or the closing week's note)."""
+    return await _turn(world, user_id, digest.send_suggestion, data, roles=STAFF)
+
+
+async def rename(world: World, user_id: int, name: str | None) -> int:
+    """/name [display name], from any staff member."""
+    return await _turn(world, user_id, profile.rename, name, roles=tuple(Role))
+
+
+async def show_group(world: World, user_id: int, group_id: int) -> int:
+    """/group <id>, from its counsellor or an admin."""
+    return await _turn(world, user_id, counsellor_desk.show_group, group_id, {}, roles=STAFF)
+
+
 async def assign(world: World, user_id: int, group_id: int, staff_id: int) -> int:
     """/assign <group> <counsellor>, from an admin."""
     return await _turn(
         world, user_id, counsellor_desk.assign, group_id, staff_id, roles=(Role.ADMIN,)
     )
+
+
+async def ticket_button(world: World, user_id: int, data: str) -> int:
+    """A canned-reply or close button under a question (bot/handlers/inbox.py)."""
+    return await _turn(world, user_id, desk.press, data, roles=STAFF)
+
+
+async def accept_invite(world: World, user_id: int, token: str, first_name: str) -> int:
+    """Someone opens a staff invite link (/start <token>), as Telegram's `first_name`."""
+
+    async def accepting(turn: Turn, _trial: Trial) -> None:
+        await directory.accept_invite(turn, token)
+
+    return await _turn(world, user_id, accepting, first_name=first_name)
 
 
 # the admin's private chat (bot/handlers/admin.py)
@@ -266,6 +313,16 @@ async def deposit(world: World, peer: Peer, typed: str) -> int:
     return await _turn(world, peer.user_id, activity.deposit, typed, first_name=peer.first_name)
 
 
+async def ask(world: World, peer: Peer, question: str) -> int:
+    """/ask <question>: a member's question for their counsellor."""
+    return await _turn(world, peer.user_id, guide.ask_counsellor, question)
+
+
 async def applied(world: World, peer: Peer, count: str) -> int:
     """/applied <count>, from a jobseeker."""
     return await _turn(world, peer.user_id, activity.action, "applied", count)
+
+
+async def undo(world: World, peer: Peer) -> int:
+    """↩️ Undo: the bot names the member's last entry and asks to take it back."""
+    return await _turn(world, peer.user_id, corrections.offer)

@@ -21,7 +21,7 @@ from tests.services.peer_groups.world import (
 from tests.texts import expected, said
 
 NO_RIGHT = Rejected("Bad Request: not enough rights to restrict/unrestrict chat member")
-HOUR = expected("duration.hours", n=1)
+HOUR = expected("duration.hours", count=1)
 WHY_RIGHTS = expected("outcome.why_rights")
 
 

@@ -146,7 +146,7 @@ async def test_not_placeable_is_told_once_and_counted(world: World) -> None:
     assert [(d.decision, d.size) for d in decisions] == [("not_placeable", 1)] * 2
     for staff in (ADMIN, leader.user_id):
         [alert] = await outbox(world, chat_id=staff, kind="admin_alert")
-        assert said(alert.text, "alerts.pool_overdue", band="16-20", days=14, limit=14)
+        assert said(alert.text, "alerts.pool_overdue", band="16-20", days=14)
 
 
 async def test_asking_the_counsellor_from_the_not_placeable_message_opens_a_question(

@@ -58,6 +58,10 @@ class World:
         """The same world on a protocol whose `[groups]` section has `settings` changed."""
         return self._on(small_groups(self.trial.protocol, **settings))
 
+    def with_protocol(self, protocol: Protocol) -> World:
+        """The same world on another protocol."""
+        return self._on(protocol)
+
     def with_schedule(self, **settings: Any) -> World:
         """The same world on a protocol whose `[schedule]` section has `settings` changed."""
         protocol = self.trial.protocol
