@@ -12,7 +12,7 @@ from rich.table import Table
 from bot.demo.checkins import describe as describe_checkins
 
 if TYPE_CHECKING:
-    from bot.demo.run import DemoResult
+    from bot.demo.summary import DemoResult
 
 
 class DemoConsole:

@@ -11,40 +11,33 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app import build_application, running
 from bot.clock import FakeClock
-from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
-from bot.db.groups import GroupMember, MemberStatus
 from bot.db.migrate import upgrade
-from bot.db.study import Event, Participant, ParticipantStatus
-from bot.demo.checkins import GroupCheckins, check_in, checkin_counts
+from bot.db.study import Participant
+from bot.demo.checkins import check_in
 from bot.demo.console import DemoConsole
 from bot.demo.lasting import follow_up_protocol, weekly_rate
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
-from bot.demo.placement import Placement, placement_counts
 from bot.demo.staff import Admin, Counsellor
-from bot.outbox.budget import most_unsolicited_in_a_day
+from bot.demo.summary import DemoResult, nudge_counts, summarize_run
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.scheduler import scan_groups, scan_nudges, scan_tickets
-from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
-from experiments.protocol import Component, Protocol, Track, load_protocol
-from experiments.records import CORRECTION_KINDS
+from experiments.protocol import Protocol, Track, load_protocol
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
@@ -52,39 +45,6 @@ SITES = ("Utrecht", "Rotterdam")
 ENROLLMENT_DAYS = 14
 TIME_COMPRESSION = 10
 SCANS_OFF = timedelta(days=1)  # of the wall clock: the scheduler's own scans never come round
-
-
-@dataclass
-class DemoResult:
-    out: Path
-    database_file: Path
-    arms: dict[str, int] = field(default_factory=dict)
-    deposits: dict[str, int] = field(default_factory=dict)
-    nudges: dict[str, int] = field(default_factory=dict)
-    unknown_calls: int = 0
-    outbox_sent: int = 0
-    delivered: int = 0
-    export: Path | None = None
-    report: Path | None = None
-    estimates: list[Any] = field(default_factory=list)
-    logged_by_menu: int = 0  # savings and job-search steps logged by tapping the menu
-    logged_by_command: int = 0  # … and by typing /deposit, /applied or /interview
-    micro_truth: dict[str, float] | None = None  # the simulated nudge effect (log RR)
-    peer_staying: int = 0  # peer-arm participants who did not stop or erase
-    peer_in_group: int = 0  # … of whom in their Telegram group at the end
-    join_reminders: int = 0  # join reminders sent
-    pool_updates: int = 0  # "still waiting" updates sent
-    placement: Placement = field(default_factory=Placement)  # placed by the wait limit + a week
-    checkins: list[GroupCheckins] = field(default_factory=list)  # per group, its check-in weeks
-    group_bounds: str = ""  # the demo protocol's group sizes, when it changed them
-    most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
-    unsolicited_per_day: int = 1  # … and what the protocol allows
-    corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
-
-    @property
-    def duplicate_nudges(self) -> int:
-        """Deliveries the sandbox saw beyond the outbox rows marked sent (0 means none twice)."""
-        return max(0, self.delivered - self.outbox_sent)
 
 
 def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) -> list[Person]:
@@ -185,7 +145,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
                 )
                 await _simulate(sandbox, runtime, clock, options, console, staff, micro)
-            result = await _summarize(database, options, database_file, trial, clock.now())
+            result = await summarize_run(database, options, database_file, trial, clock.now())
             result.group_bounds = bounds
             if trial.protocol.micro_randomization is not None:
                 result.micro_truth = await true_effects(runtime, micro.effect)
@@ -245,7 +205,7 @@ async def _simulate(
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:
-            console.week(day // 7 + 1, await _nudge_counts(runtime.database))
+            console.week(day // 7 + 1, await nudge_counts(runtime.database))
         console.advance(day + 1)
 
 
@@ -319,71 +279,6 @@ async def _researcher(
     result.export = options.out / "export"
     if len(protocol.arms) > 1:
         result.estimates = await estimate_trial(database, protocol=protocol, as_of=as_of)
-
-
-async def _nudge_counts(database: Database) -> dict[str, int]:
-    async with database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.kind, func.count())
-            .where(
-                OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.participant_id.is_not(None)
-            )
-            .group_by(OutboxMessage.kind)
-        )
-        return {kind: int(count) for kind, count in rows}
-
-
-async def _summarize(
-    database: Database, options: DemoOptions, database_file: Path, trial: Trial, end: datetime
-) -> DemoResult:
-
-    peer_arms = trial.protocol.arms_with(Component.PEER_GROUP)
-
-    result = DemoResult(out=options.out, database_file=database_file)
-    async with database.transaction() as session:
-        arms = await session.execute(
-            select(Participant.arm, func.count())
-            .where(Participant.arm.is_not(None))
-            .group_by(Participant.arm)
-        )
-        result.arms = {str(arm): int(count) for arm, count in arms}
-        arm_of = select(Participant.id, Participant.arm).where(Participant.arm.is_not(None))
-        allocated = {person: str(arm) for person, arm in await session.execute(arm_of)}
-        for person, ledger in (await ledgers(session, list(allocated))).items():
-            arm = allocated[person]
-            result.deposits[arm] = result.deposits.get(arm, 0) + ledger.deposits_made()
-        result.corrections = int(
-            await session.scalar(select(func.count()).where(Event.kind.in_(CORRECTION_KINDS))) or 0
-        )
-        peer = select(Participant.id).where(
-            Participant.arm.in_(peer_arms),
-            Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
-        )
-        result.peer_staying = int(
-            await session.scalar(select(func.count()).select_from(peer.subquery())) or 0
-        )
-        result.peer_in_group = int(
-            await session.scalar(
-                select(func.count()).where(
-                    GroupMember.participant_id.in_(peer), GroupMember.status == MemberStatus.JOINED
-                )
-            )
-            or 0
-        )
-        result.most_unsolicited = await most_unsolicited_in_a_day(session, trial.protocol.zone)
-        result.unsolicited_per_day = trial.protocol.message_budget.per_day
-        result.placement = await placement_counts(session, trial.protocol, end)
-        result.checkins = await checkin_counts(session)
-        result.outbox_sent = int(
-            await session.scalar(
-                select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
-            )
-            or 0
-        )
-    result.nudges = await _nudge_counts(database)
-    result.join_reminders = result.nudges.get("join_reminder", 0)
-    result.pool_updates = result.nudges.get("pool_update", 0)
-    return result
 
 
 def demo_protocol(protocol: Protocol, participants: int) -> tuple[Protocol, str]:

@@ -17,19 +17,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import Final, Literal
 
 from bot.outbox import Button
+from bot.services import group_presses, lasting_presses, survey_presses
+from bot.services.group_presses import SUGGESTIONS as SUGGESTIONS
+from bot.services.group_presses import TOGETHER_ACTIONS as TOGETHER_ACTIONS
+from bot.services.group_presses import Checkin as Checkin
+from bot.services.group_presses import SendSuggestion as SendSuggestion
+from bot.services.group_presses import Together as Together
+from bot.services.group_presses import TogetherAction as TogetherAction
 from bot.services.lasting_presses import Retained as Retained
 from bot.services.lasting_presses import StartingBalance as StartingBalance
 from bot.services.lasting_presses import Withdraw as Withdraw
-from experiments.protocol import TRACKS, Language, PlanChoice, PlanKind, ReviewResult, Track
+from bot.services.survey_presses import Answer as Answer
+from bot.services.survey_presses import ContinueSurvey as ContinueSurvey
+from bot.services.survey_presses import GoOn as GoOn
+from bot.services.survey_presses import Later as Later
+from bot.services.survey_presses import Toggle as Toggle
+from experiments.protocol import TRACKS, Language, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
-_SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
 ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
     "training": ("apprenticeship", "school", "course"),
@@ -38,16 +49,8 @@ ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
 # what a person can do by one tap besides logging (participants/shortcuts.py): the same service
 # as the command of that name
 SHORTCUTS: Final = (
-    "survey",
-    "goal",
-    "language",
-    "pause",
-    "resume",
-    "stop",
-    "mydata",
-    "delete",
-    "together",
-)
+    "survey", "goal", "language", "pause", "resume", "stop", "mydata", "delete", "together",
+)  # fmt: skip
 
 _CHOICES: Final = frozenset(str(n) for n in range(6))  # a protocol offers at most 6 canned replies
 
@@ -159,46 +162,6 @@ class Erase:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """Answer `value` to item `item` of `instrument` in questionnaire wave `wave`."""
-
-    wave: str
-    instrument: str
-    item: str
-    value: int
-
-
-@dataclass(frozen=True)
-class Toggle:
-    """A tap on an option of a multiple-choice item: show it again with `selection` (the bit set
-    of options ticked so far); its "done" button is an `Answer` with that selection."""
-
-    wave: str
-    instrument: str
-    item: str
-    selection: int
-
-
-@dataclass(frozen=True)
-class ContinueSurvey:
-    """The follow-up invitation's button."""
-
-
-@dataclass(frozen=True)
-class Later:
-    """ "Later" under a question of questionnaire wave `wave`: pause it for now."""
-
-    wave: str
-
-
-@dataclass(frozen=True)
-class GoOn:
-    """ "Go on with the questions" after a "later": the next open question of wave `wave`."""
-
-    wave: str
-
-
-@dataclass(frozen=True)
 class AskAboutPlacement:
     """ "Ask my counsellor" under the word that no group can take someone in yet."""
 
@@ -223,56 +186,6 @@ class CloseTicket:
     """A counsellor closes ticket `ticket_id`."""
 
     ticket_id: int
-
-
-@dataclass(frozen=True)
-class SendSuggestion:
-    """A counsellor posts a digest's suggestion in a group, once per `week` (its last day)."""
-
-    group_id: int
-    week: int
-    suggestion: str  # one of SUGGESTIONS (peer_groups/digest.py)
-
-
-SUGGESTIONS: Final = ("quiet", "celebrate", "question", "thanks")
-
-# A member's choices in their peer group (peer_groups/together): the menu, switching sharing, a
-# buddy or hosting on and off, confirming the name shown, an encouragement to a buddy (pair,
-# buddy's participant number), the week's topic posted for its host (host week number).
-TogetherAction = Literal[
-    "menu",
-    "share_on",
-    "share_off",
-    "buddy_on",
-    "buddy_off",
-    "host_on",
-    "host_off",
-    "rename",
-    "name_ok",
-    "name_other",
-    "name_no",
-    "cheer",
-    "host_post",
-]
-TOGETHER_ACTIONS: Final[tuple[TogetherAction, ...]] = get_args(TogetherAction)
-_TOGETHER_NUMBERS: Final[dict[str, int]] = {"cheer": 2, "host_post": 1}
-
-
-@dataclass(frozen=True)
-class Together:
-    """A tap about the member's group choices; `numbers` name what it is about (see above)."""
-
-    action: TogetherAction
-    numbers: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Checkin:
-    """A group member's plan for group week `week` (a `group_weeks` row), or their answer to
-    "did it work out?", tapped in the group."""
-
-    week: int
-    answer: PlanChoice | ReviewResult
 
 
 # routed by the staff handlers
@@ -348,12 +261,10 @@ def _encode(press: Press) -> str:
             return f"goal:{amount}"
         case Deposit(cents, offer):
             return f"dep:{cents}:{offer}"
-        case Withdraw(cents, offer):
-            return f"out:{cents}:{offer}"
-        case StartingBalance(cents):
-            return f"bal:{'skip' if cents is None else cents}"
-        case Retained(check, answer):
-            return f"kept:{check}:{answer}"
+        case Withdraw() | StartingBalance() | Retained():
+            return lasting_presses.encode(press)
+        case Answer() | Toggle() | ContinueSurvey() | Later() | GoOn():
+            return survey_presses.encode(press)
         case Steps(kind, count, offer):
             return f"steps:{kind}:{count}:{offer}"
         case TypeInstead(what):
@@ -372,30 +283,14 @@ def _encode(press: Press) -> str:
             return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
-        case Answer(wave, instrument, item, value):
-            return f"q:{wave}:{instrument}:{item}:{value}"
-        case Toggle(wave, instrument, item, selection):
-            return f"qm:{wave}:{instrument}:{item}:{selection}"
-        case ContinueSurvey():
-            return "survey:go"
         case ResolveFlag(report_id):
             return f"flag:{report_id}"
         case TicketReply(ticket_id, choice):
             return f"tkt:{ticket_id}:{choice}"
         case CloseTicket(ticket_id):
             return f"tktx:{ticket_id}"
-        case Later(wave):
-            return f"later:{wave}"
-        case GoOn(wave):
-            return f"goon:{wave}"
-        case SendSuggestion(group_id, week, suggestion):
-            return f"sug:{group_id}:{week}:{suggestion}"
-        case Together(action, numbers):
-            return ":".join(["tg", action, *(str(number) for number in numbers)])
-        case Checkin(week, PlanChoice(kind, amount)):
-            return f"cip:{week}:{kind}:{amount}"
-        case Checkin(week, result):
-            return f"cir:{week}:{result}"
+        case SendSuggestion() | Together() | Checkin():
+            return group_presses.encode(press)
         case AskAboutPlacement():
             return "pool:ask"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
@@ -411,6 +306,12 @@ def decode(data: str | None) -> Press | None:
     if not data or len(data.encode("utf-8")) > MAX_BYTES:
         return None
     kind, *parts = data.split(":")
+    if kind in group_presses.PREFIXES:
+        return group_presses.decode(kind, parts)
+    if kind in lasting_presses.PREFIXES:
+        return lasting_presses.decode(kind, parts)
+    if kind in survey_presses.PREFIXES:
+        return survey_presses.decode(kind, parts)
     match kind, parts:
         case "consent", [("yes" | "no") as answer, code] if _TOKEN.match(code):
             return Consent(answer == "yes", code)
@@ -424,14 +325,6 @@ def decode(data: str | None) -> Press | None:
             return ChangeGoal(int(amount))
         case "dep", [cents, offer] if _positive(cents) and _positive(offer):
             return Deposit(int(cents), int(offer))
-        case "out", [cents, offer] if _positive(cents) and _positive(offer):
-            return Withdraw(int(cents), int(offer))
-        case "bal", ["skip"]:
-            return StartingBalance(None)
-        case "bal", ["0"]:
-            return StartingBalance(0)
-        case "kept", [check, ("yes" | "no" | "other") as answer] if _positive(check):
-            return Retained(int(check), answer)
         case "steps", [("applied" | "interview") as kind, count, offer] if _positive(
             count
         ) and _positive(offer):
@@ -454,58 +347,15 @@ def decode(data: str | None) -> Press | None:
             return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
-        case "q", [wave, instrument, item, value] if all(
-            _TOKEN.match(part) for part in (wave, instrument, item)
-        ) and _SIGNED.match(value):
-            return Answer(wave, instrument, item, int(value))
-        case "qm", [wave, instrument, item, selection] if all(
-            _TOKEN.match(part) for part in (wave, instrument, item)
-        ) and _NUMBER.match(selection):
-            return Toggle(wave, instrument, item, int(selection))
-        case "survey", ["go"]:
-            return ContinueSurvey()
         case "flag", [report] if _positive(report):
             return ResolveFlag(int(report))
         case "tkt", [ticket, choice] if _positive(ticket) and choice in _CHOICES:
             return TicketReply(int(ticket), int(choice))
         case "tktx", [ticket] if _positive(ticket):
             return CloseTicket(int(ticket))
-        case "later", [wave] if _TOKEN.match(wave):
-            return Later(wave)
-        case "goon", [wave] if _TOKEN.match(wave):
-            return GoOn(wave)
-        case "sug", [group, week, tip] if (
-            _positive(group) and _positive(week) and tip in SUGGESTIONS
-        ):
-            return SendSuggestion(int(group), int(week), tip)
-        case "tg", [action, *numbers] if _together(action, numbers):
-            return Together(_TOGETHER[action], tuple(int(number) for number in numbers))
-        case "cip", [week, kind, amount] if _positive(week) and _plan(kind, amount):
-            return Checkin(int(week), PlanChoice(PlanKind(kind), int(amount)))
-        case "cir", [week, result] if _positive(week) and result in set(ReviewResult):
-            return Checkin(int(week), ReviewResult(result))
         case "pool", ["ask"]:
             return AskAboutPlacement()
     return None
-
-
-_TOGETHER: Final[dict[str, TogetherAction]] = {action: action for action in TOGETHER_ACTIONS}
-
-
-def _together(action: str, numbers: list[str]) -> bool:
-    expected = _TOGETHER_NUMBERS.get(action, 0)
-    return (
-        action in _TOGETHER
-        and len(numbers) == expected
-        and all(_positive(number) for number in numbers)
-    )
-
-
-def _plan(kind: str, amount: str) -> bool:
-    """A plan's kind and amount: "other" has none (0), every other kind a positive one."""
-    if kind not in set(PlanKind):
-        return False
-    return amount == "0" if kind == PlanKind.OTHER else _positive(amount)
 
 
 def _positive(number: str) -> bool:

@@ -48,6 +48,7 @@ from experiments.protocol.durations import (
     parse_duration,
 )
 from experiments.protocol.errors import ProtocolError
+from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.items import (
     MAX_MULTIPLE_VALUE,
     PREFER_NOT_TO_SAY,
@@ -112,8 +113,6 @@ from experiments.protocol.sections import (
     Component,
     Corrections,
     CurriculumWeek,
-    GroupFactorial,
-    Groups,
     Inbox,
     Limits,
     Randomization,

@@ -30,6 +30,7 @@ from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.messaging import (
     MessageBudget,
@@ -47,8 +48,6 @@ from experiments.protocol.sections import (
     Component,
     Corrections,
     CurriculumWeek,
-    GroupFactorial,
-    Groups,
     Inbox,
     Limits,
     Randomization,

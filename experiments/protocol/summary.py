@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from experiments.protocol.checkin_section import describe_checkin
 from experiments.protocol.durations import describe_duration as words
-from experiments.protocol.sections import Component, Groups
+from experiments.protocol.group_sections import Groups
+from experiments.protocol.sections import Component
 
 if TYPE_CHECKING:
     # protocol.py re-exports summarize, so the model is imported for type checking only.

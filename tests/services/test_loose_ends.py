@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.services.runner import TurnRunner
-from tests.services.conftest import Person, enroll, events_of, nl
+from tests.services.conftest import Person, enroll, events_of, nl, participant_of
 
 LIFETIME = timedelta(hours=24)  # the shipped limits.question_lifetime
 PERIOD = timedelta(days=7)  # the shipped commitment_period
@@ -51,7 +51,10 @@ async def test_a_count_asked_last_week_records_nothing_for_this_week(
     runner: TurnRunner, person: Person, clock: FakeClock
 ) -> None:
     await enroll(person, runner, track="jobsearch", commitment="commit:3")
-    clock.advance(PERIOD - timedelta(hours=1))  # the last hour of the first week
+    # periods start at the local midnight of the day they enrolled: go to the first one's last hour
+    start = (await participant_of(person)).period_start
+    assert start is not None
+    clock.set(start + PERIOD - timedelta(hours=1))
     [how_many] = await person.tap(nl("menu.applied"))
     clock.advance(timedelta(hours=2))  # a new week, well within the question's lifetime
 
