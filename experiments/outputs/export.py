@@ -17,11 +17,12 @@ from pyreadstat.pyclasses import MissingRange
 
 from experiments.allocation import Pseudonymizer
 from experiments.micro.export import decision_table
-from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
+from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown
 from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
+from experiments.outputs.labelled import labelled
 from experiments.outputs.phases import with_phase
 from experiments.outputs.survey_scores import survey_scores
 from experiments.protocol import PREFER_NOT_TO_SAY, Protocol
