@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from bot.db.engine import Database
@@ -11,16 +13,36 @@ from experiments.protocol import Registration
 __all__ = ["latest_registration", "record_registration"]
 
 
-async def record_registration(database: Database, registration: Registration) -> None:
-    """Keep one registration; earlier ones stay (the report compares with the latest)."""
-    async with database.transaction() as session:
-        session.add(
-            ProtocolRegistration(
-                sha256=registration.sha256,
-                protocol_text=registration.protocol_text,
-                registered_at=registration.registered_at,
+async def record_registration(
+    database: Database,
+    registration: Registration,
+    *,
+    publish: Callable[[], None] = lambda: None,
+    withdraw: Callable[[], None] = lambda: None,
+) -> None:
+    """Keep one registration; earlier ones stay (the report compares with the latest).
+
+    `publish` (writing the plan's files) runs inside the transaction, after the row is written
+    and before it commits: if it raises, nothing is recorded; if the commit fails after it,
+    `withdraw` takes the files back. Registration and files succeed or fail together.
+    """
+    published = False
+    try:
+        async with database.transaction() as session:
+            session.add(
+                ProtocolRegistration(
+                    sha256=registration.sha256,
+                    protocol_text=registration.protocol_text,
+                    registered_at=registration.registered_at,
+                )
             )
-        )
+            await session.flush()
+            publish()
+            published = True
+    except BaseException:
+        if published:
+            withdraw()
+        raise
 
 
 async def latest_registration(database: Database) -> Registration | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sized
+from collections.abc import Callable, Sized
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +12,7 @@ import typer
 
 from bot.cli.research import require_research_extra
 from bot.db.engine import Database
-from bot.db.migrate import ensure_up_to_date
+from bot.db.migrate import DatabaseBehind, ensure_up_to_date
 from bot.services.participants.allocation import allocation_log, participant_arms
 from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
@@ -152,33 +152,55 @@ def register(
         typer.Option(help="The protocol file; default LOTGENOOT_STUDY_FILE.", show_default=False),
     ] = None,
 ) -> None:
-    """Write the statistical analysis plan (Markdown, HTML) and record the protocol's SHA-256."""
+    """Write the statistical analysis plan (Markdown, HTML) and record the protocol's SHA-256,
+    as one act: the files appear only once the registration is recorded, and a failure leaves
+    neither (and says why)."""
     settings = load_settings()
     file = study if study is not None else settings.study_file
     protocol = _load(file)
     if protocol.analysis is None:
         raise StudyError(f"{file}: no [analysis] section, so there is no plan to register")
-    from experiments.outputs.sap import write_plan
+    from experiments.outputs.plan_files import stage_plan
 
     now = datetime.now(UTC)
     try:
-        sha256, paths = write_plan(protocol, file, out, now)
+        staged = stage_plan(protocol, file, out, now)
     except OSError as error:
         raise StudyError(f"cannot write to {out}: {error.strerror or error}") from None
     text = protocol.source_text or ""
-    asyncio.run(_record(settings.database_url, Registration(sha256, text, now)))
-    typer.echo(f"registered {file} (sha256 {sha256})")
-    typer.echo(f"wrote {', '.join(path.name for path in paths)} to {out}")
+    try:
+        asyncio.run(
+            _record(
+                settings.database_url,
+                Registration(staged.sha256, text, now),
+                staged.publish,
+                staged.withdraw,
+            )
+        )
+    except DatabaseBehind as error:
+        raise StudyError(f"not registered, nothing written to {out}: {error}") from None
+    except OSError as error:
+        reason = error.strerror or error
+        raise StudyError(f"not registered: cannot write to {out}: {reason}") from None
+    finally:
+        staged.discard()
+    typer.echo(f"registered {file} (sha256 {staged.sha256})")
+    typer.echo(f"wrote {', '.join(path.name for path in staged.paths)} to {out}")
     typer.echo(f"check: cd {out} && sha256sum -c {file.name}.sha256")
 
 
-async def _record(database_url: str, registration: Registration) -> None:
+async def _record(
+    database_url: str,
+    registration: Registration,
+    publish: Callable[[], None],
+    withdraw: Callable[[], None],
+) -> None:
     from bot.registrations import record_registration
 
     database = Database(database_url)
     try:
         await ensure_up_to_date(database)
-        await record_registration(database, registration)
+        await record_registration(database, registration, publish=publish, withdraw=withdraw)
     finally:
         await database.dispose()
 
@@ -207,14 +229,22 @@ def power(
     unclustered: Annotated[
         bool, typer.Option("--unclustered", help="With --protocol: no peer groups (a check).")
     ] = False,
+    find_n: Annotated[
+        bool,
+        typer.Option(
+            "--find-n", help="With --protocol: search the participants that reach --power."
+        ),
+    ] = False,
 ) -> None:
     """Participants needed per arm to detect an effect against control, or (with --protocol)
-    the power of each contrast of the protocol's analysis plan, by simulation."""
+    the power of each contrast of the protocol's analysis plan, by simulation, simulating the
+    primary outcome's own type (with --find-n: the participants that reach --power)."""
     require_research_extra()
     from experiments.analysis import format_power, participants_per_arm
 
     if protocol is not None:
-        _design_power(protocol, effect, icc, participants, simulations, seed, unclustered)
+        target = power if find_n else None
+        _design_power(protocol, effect, icc, participants, simulations, seed, unclustered, target)
         return
     if effect is None:
         raise StudyError("give --effect (a standardized effect size), or --protocol FILE")
@@ -236,6 +266,7 @@ def _design_power(
     simulations: int,
     seed: int,
     unclustered: bool,
+    target: float | None,
 ) -> None:
     plan_protocol = _load(file)
     plan = plan_protocol.analysis
@@ -243,11 +274,11 @@ def _design_power(
         raise StudyError(f"{file}: no [analysis] section, so there is no design to simulate")
     if simulations < 10:
         raise StudyError("--simulations must be at least 10")
-    from experiments.analysis import format_design_power, simulate_power
+    from experiments.analysis import format_design_power, search_participants, simulate_power
 
-    updates: dict[str, float | int] = {}
-    if effect is not None:
-        updates["effect_size"] = effect
+    updates: dict[str, float | int | None] = {}
+    if effect is not None:  # a standardized effect replaces the plan's and any ratio it gives
+        updates.update(effect_size=effect, rate_ratio=None, risk_ratio=None)
     if icc is not None:
         updates["icc"] = icc
     if participants is not None:
@@ -255,13 +286,26 @@ def _design_power(
     if updates:
         plan = plan.model_copy(update=updates)
         plan_protocol = plan_protocol.model_copy(update={"analysis": plan})
+    search = None
     try:
-        rows = simulate_power(
-            plan_protocol, simulations=simulations, seed=seed, unclustered=unclustered
-        )
+        if target is not None:
+            if not 0 < target < 1:
+                raise StudyError("--power must lie between 0 and 1")
+            search = search_participants(
+                plan_protocol,
+                target=target,
+                simulations=simulations,
+                seed=seed,
+                unclustered=unclustered,
+            )
+            rows = search.rows
+        else:
+            rows = simulate_power(
+                plan_protocol, simulations=simulations, seed=seed, unclustered=unclustered
+            )
     except ValueError as error:
         raise StudyError(f"cannot simulate the design: {error}") from None
-    typer.echo(format_design_power(rows, plan_protocol, simulations, unclustered))
+    typer.echo(format_design_power(rows, plan_protocol, simulations, unclustered, search))
 
 
 def _load(file: Path) -> Protocol:

@@ -38,19 +38,15 @@ from experiments.analysis.design_power import (
     ContrastPower,
     SimulatedContrast,
     analyse_design,
+    design_contrasts,
     design_for,
-    format_design_power,
+    fit_design,
     simulate_power,
 )
 from experiments.analysis.design_simulation import DesignSimulation, simulate_design
 from experiments.analysis.icc import IccEstimate, icc, icc_estimates, icc_with_ci
-from experiments.analysis.missing_data import (
-    Completion,
-    LeeBounds,
-    completion,
-    lee_bounds,
-    mice_results,
-)
+from experiments.analysis.lee import LeeBounds, imbens_manski, lee_bounds
+from experiments.analysis.missing_data import Completion, completion, mice_results
 from experiments.analysis.models import (
     FIT_ERRORS,
     UNBOUNDED,
@@ -69,6 +65,13 @@ from experiments.analysis.power import (
     achieved_power,
     format_power,
     participants_per_arm,
+)
+from experiments.analysis.power_assumptions import PrimaryAssumptions, primary_assumptions
+from experiments.analysis.power_search import (
+    ParticipantSearch,
+    format_design_power,
+    primary_power,
+    search_participants,
 )
 from experiments.analysis.prespecified import (
     TrialAnalysis,
@@ -101,8 +104,10 @@ __all__ = [
     "LeeBounds",
     "NotEstimable",
     "Outcome",
+    "ParticipantSearch",
     "PowerResult",
     "PowerRow",
+    "PrimaryAssumptions",
     "Result",
     "SampleRatio",
     "SimulatedContrast",
@@ -116,7 +121,9 @@ __all__ = [
     "baseline_table",
     "completion",
     "describe_subgroups",
+    "design_contrasts",
     "design_for",
+    "fit_design",
     "fit_model",
     "fit_quietly",
     "flow",
@@ -127,6 +134,7 @@ __all__ = [
     "icc",
     "icc_estimates",
     "icc_with_ci",
+    "imbens_manski",
     "itt_estimates",
     "lee_bounds",
     "max_t_adjust",
@@ -136,10 +144,13 @@ __all__ = [
     "participants_per_arm",
     "per_participant",
     "power_rows",
+    "primary_assumptions",
+    "primary_power",
     "protocol_context",
     "reach",
     "reporting_scale",
     "sample_ratio",
+    "search_participants",
     "simulate_design",
     "simulate_power",
     "subgroup_results",

@@ -38,7 +38,7 @@ class Result:
     p_value: float | None = None
     p_adjusted: float | None = None
     adjustment: str = ""
-    df: int | None = None
+    df: float | None = None  # a whole number, except Satterthwaite's
     groups: int | None = None
     note: str = ""  # a caveat of an estimate (never why there is none: that is not_estimable)
     not_estimable: NotEstimable | None = None  # set exactly when there is no estimate

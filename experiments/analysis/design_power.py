@@ -1,12 +1,12 @@
 """Power of the protocol as designed, by simulation: the analysis the plan pre-specifies, run on
-trials drawn as the protocol would run them (partially nested peer arm, unequal group sizes,
-peer participants never placed, strata adjustment, t(G − 1), the multiplicity rule)."""
+trials drawn as the protocol would run them (the primary outcome's own type, partially nested
+peer arm, unequal group sizes, peer participants never placed, strata adjustment, the plan's
+degrees of freedom, the multiplicity rule)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -14,16 +14,28 @@ import pandas as pd  # type: ignore[import-untyped]
 from experiments.analysis.contrasts import planned_contrasts, treatment_columns
 from experiments.analysis.design import Design
 from experiments.analysis.design_simulation import DesignSimulation, simulate_design
-from experiments.analysis.models import ContrastValue, NotEstimable, fit_model, max_t_adjust
+from experiments.analysis.models import (
+    ContrastValue,
+    Fitted,
+    NotEstimable,
+    fit_model,
+    max_t_adjust,
+)
 from experiments.analysis.power import achieved_power
+from experiments.analysis.power_assumptions import (
+    SECONDS_PER_WEEK,
+    PrimaryAssumptions,
+    primary_assumptions,
+)
 from experiments.protocol import AnalysisPlan, OutcomeKind, Protocol
 
 __all__ = [
     "ContrastPower",
     "SimulatedContrast",
     "analyse_design",
+    "design_contrasts",
     "design_for",
-    "format_design_power",
+    "fit_design",
     "simulate_power",
 ]
 
@@ -40,6 +52,7 @@ class SimulatedContrast:
     high: float | None
     p_value: float | None
     p_adjusted: float | None
+    df: float | None = None  # the t reference (None: normal)
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,8 @@ def design_for(
     unclustered: bool = False,
     group_sizes: tuple[int, int] | None = None,
 ) -> DesignSimulation:
-    """The protocol's arms, weights and peer groups, with `effect` in every intervention arm.
+    """The protocol's arms, weights and peer groups, with `effect` (on the model's scale) in
+    every intervention arm, and the plan's assumptions about counts and shares.
 
     In a factorial plan each factor adds `effect` (no interaction).
     """
@@ -79,7 +93,7 @@ def design_for(
     else:
         effects = {arm: effect for arm in design.treatments}
     low, high = group_sizes or (protocol.groups.min_size, protocol.groups.max_size)
-    return DesignSimulation(
+    simulation = DesignSimulation(
         weights=design.weights,
         participants=participants,
         effects=effects,
@@ -88,6 +102,33 @@ def design_for(
         group_min=low,
         group_max=high,
         kind=kind,
+    )
+    if plan is None:
+        return simulation
+    return replace(
+        simulation,
+        base_rate=plan.base_rate,
+        base_risk=plan.base_risk,
+        dispersion=plan.dispersion,
+        exposure_weeks=plan.follow_up.total_seconds() / SECONDS_PER_WEEK,
+    )
+
+
+def fit_design(
+    frame: pd.DataFrame, protocol: Protocol, plan: AnalysisPlan, *, kind: OutcomeKind
+) -> Fitted | NotEstimable:
+    """The pre-specified model of one simulated trial (strata-adjusted, the plan's df)."""
+    treatments, grouped = treatment_columns(frame, protocol, plan)
+    return fit_model(
+        frame,
+        kind=kind,
+        outcome="y",
+        treatments=treatments,
+        grouped=grouped,
+        factors=["age_band", "site"],
+        numeric=["baseline"] if kind == "questionnaire" else [],
+        exposure="exposure" if kind == "count" else None,
+        degrees_of_freedom=plan.degrees_of_freedom,
     )
 
 
@@ -100,23 +141,25 @@ def analyse_design(
     kind: OutcomeKind,
 ) -> tuple[list[SimulatedContrast], int]:
     """The pre-specified contrasts of one simulated trial, and the formed groups (G)."""
-    treatments, grouped = treatment_columns(frame, protocol, plan)
-    numeric = ["baseline"] if kind == "questionnaire" else []
-    fit = fit_model(
-        frame,
-        kind=kind,
-        outcome="y",
-        treatments=treatments,
-        grouped=grouped,
-        factors=["age_band", "site"],
-        numeric=numeric,
-        exposure="exposure" if kind == "count" else None,
-    )
-    contrasts = planned_contrasts(protocol, plan)
+    fit = fit_design(frame, protocol, plan, kind=kind)
+    groups = int(frame["group"].dropna().nunique())
+    return design_contrasts(fit, protocol, plan, simulation), groups
+
+
+def design_contrasts(
+    fit: Fitted | NotEstimable,
+    protocol: Protocol,
+    plan: AnalysisPlan,
+    simulation: DesignSimulation,
+    *,
+    adjust: bool = True,
+) -> list[SimulatedContrast]:
+    """Each planned contrast of a fitted simulated trial; `adjust`: the multiplicity rule over
+    the primary family (otherwise p_adjusted is the raw p value)."""
     effects = simulation.effects
     rows: list[SimulatedContrast] = []
     values: list[ContrastValue] = []
-    for label, weights, override, ones, others in contrasts:
+    for label, weights, override, ones, others in planned_contrasts(protocol, plan):
         truth = float(np.mean([effects.get(a, 0.0) for a in ones])) - float(
             np.mean([effects.get(a, 0.0) for a in others])
         )
@@ -131,8 +174,10 @@ def analyse_design(
             continue
         low, high = value.interval(1 - plan.alpha)
         p = value.p_value()
-        rows.append(SimulatedContrast(label, family, truth, value.estimate, low, high, p, p))
-    if not isinstance(fit, NotEstimable):
+        rows.append(
+            SimulatedContrast(label, family, truth, value.estimate, low, high, p, p, value.df)
+        )
+    if adjust and not isinstance(fit, NotEstimable):
         primary = [i for i, r in enumerate(rows) if r.family == "primary"]
         family_values = [values[i] for i in primary]
         if all(v.estimate is not None and v.weights is not None for v in family_values):
@@ -140,12 +185,8 @@ def analyse_design(
                 family_values, fit.cov.to_numpy(), plan.alpha, plan.multiplicity, intervals=False
             )
             for i, corrected in zip(primary, adjusted, strict=True):
-                r = rows[i]
-                rows[i] = SimulatedContrast(
-                    r.label, r.family, r.truth, r.estimate, r.low, r.high, r.p_value, corrected
-                )
-    groups = int(frame["group"].dropna().nunique())
-    return rows, groups
+                rows[i] = replace(rows[i], p_adjusted=corrected)
+    return rows
 
 
 def simulate_power(
@@ -158,27 +199,45 @@ def simulate_power(
     participants: int | None = None,
     unclustered: bool = False,
 ) -> list[ContrastPower]:
-    """Power per contrast of the pre-specified analysis (a normal outcome, standardized)."""
+    """Power per contrast of the pre-specified analysis, simulating the primary outcome's own
+    type (`primary_assumptions`) in the participants its analysis has (its track's share);
+    `effect` replaces the plan's standardized effect size (and any ratio it gives)."""
     plan = protocol.analysis
     if plan is None:
         raise ValueError("the protocol has no [analysis] section")
-    d = plan.effect_size if effect is None else effect
-    n = plan.participants if participants is None else participants
-    rho = plan.icc if icc is None else icc
-    simulation = design_for(protocol, effect=d, participants=n, icc=rho, unclustered=unclustered)
+    if effect is not None:
+        plan = plan.model_copy(
+            update={"effect_size": effect, "rate_ratio": None, "risk_ratio": None}
+        )
+    if icc is not None:
+        plan = plan.model_copy(update={"icc": icc})
+    if participants is not None:
+        plan = plan.model_copy(update={"participants": participants})
+    protocol = protocol.model_copy(update={"analysis": plan})
+    primary = primary_assumptions(protocol, plan)
+    if primary.problem is not None:
+        raise ValueError(primary.problem)
+    simulation = design_for(
+        protocol,
+        effect=primary.effect,
+        participants=primary.analysed(plan.participants),
+        icc=plan.icc,
+        kind=primary.kind,
+        unclustered=unclustered,
+    )
     rng = np.random.default_rng(seed)
     hits: dict[str, list[bool]] = {}
     meta: dict[str, tuple[str, float]] = {}
     groups: list[int] = []
     for _ in range(simulations):
         frame = simulate_design(simulation, rng)
-        rows, formed = analyse_design(frame, protocol, plan, simulation, kind="money")
+        rows, formed = analyse_design(frame, protocol, plan, simulation, kind=primary.kind)
         groups.append(formed)
         for r in rows:
             shown = r.p_adjusted if r.family == "primary" else r.p_value
             hits.setdefault(r.label, []).append(shown is not None and shown < plan.alpha)
             meta[r.label] = (r.family, r.truth)
-    closed = _closed_forms(protocol, plan, simulation)
+    closed = _closed_forms(protocol, plan, simulation, primary)
     result = []
     for label, found in hits.items():
         family, truth = meta[label]
@@ -192,10 +251,14 @@ def simulate_power(
 
 
 def _closed_forms(
-    protocol: Protocol, plan: AnalysisPlan, simulation: DesignSimulation
+    protocol: Protocol,
+    plan: AnalysisPlan,
+    simulation: DesignSimulation,
+    primary: PrimaryAssumptions,
 ) -> dict[str, float]:
-    """Two-sided t-test power, unclustered, Bonferroni over the primary family (Dunnett is a
-    little less strict, so the simulation may come out slightly higher)."""
+    """Two-sided t-test power at the standardized effect (the normal approximation),
+    unclustered, Bonferroni over the primary family (Dunnett is a little less strict, so the
+    simulation may come out slightly higher)."""
     contrasts = planned_contrasts(protocol, plan)
     weights = simulation.weights
     total = sum(weights.values())
@@ -207,42 +270,10 @@ def _closed_forms(
         truth = float(np.mean([simulation.effects.get(a, 0.0) for a in ones])) - float(
             np.mean([simulation.effects.get(a, 0.0) for a in others])
         )
-        if truth == 0 or n_one < 2 or n_other < 2:
+        if truth == 0 or n_one < 2 or n_other < 2 or primary.effect == 0:
             continue
+        # the contrast's effect in units of the primary's, standardized
+        size = abs(primary.standardized * truth / primary.effect)
         alpha = plan.alpha / k if override is None else plan.alpha
-        found[label] = achieved_power(n_one, abs(truth), alpha, ratio=n_other / n_one)
+        found[label] = achieved_power(n_one, size, alpha, ratio=n_other / n_one)
     return found
-
-
-def format_design_power(
-    rows: Sequence[ContrastPower], protocol: Protocol, simulations: int, unclustered: bool
-) -> str:
-    """The table `lotgenoot power --protocol` prints."""
-    plan = protocol.analysis
-    assert plan is not None
-    lines = [
-        f"Simulated {simulations} trials of {plan.participants} participants as the protocol "
-        f"designs them: d = {plan.effect_size:g} in every intervention arm, "
-        + (
-            "no peer groups (unclustered check)"
-            if unclustered
-            else f"peer groups of {protocol.groups.min_size}–{protocol.groups.max_size} with ICC "
-            f"{plan.icc:g}, 5% never placed"
-        )
-        + f"; strata-adjusted, {plan.multiplicity} over the primary family, alpha {plan.alpha:g}.",
-        "",
-        f"{'contrast':<34} {'family':<10} {'power':>6} {'± MC SE':>8} {'closed form':>12}"
-        f" {'groups':>7}",
-    ]
-    for r in rows:
-        closed = f"{r.closed_form:.3f}" if r.closed_form is not None else "–"
-        groups = f"{r.groups:.1f}" if r.groups is not None else "–"
-        lines.append(
-            f"{r.label:<34} {r.family:<10} {r.power:>6.3f} {r.mc_se:>8.3f} {closed:>12} {groups:>7}"
-        )
-    lines += [
-        "",
-        "Closed form: two-sided t-test without clustering, Bonferroni over the primary family. "
-        "Power below it shows what t(G − 1) with few groups and the design effect cost.",
-    ]
-    return "\n".join(lines)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-__all__ = ["DesignSimulation", "simulate_design"]
+__all__ = ["DesignSimulation", "frailty_variance", "simulate_design"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,11 @@ class DesignSimulation:
     `effects` are per arm: a standardized shift (normal and questionnaire outcomes) or a log
     ratio (counts, binary). Arms in `grouped` form groups of random sizes between `group_min`
     and `group_max`; a remainder too small for a group, and `unplaced_share` of the arm, stay
-    out of any group (clusters of one). `icc` is the share of variance between groups.
+    out of any group (clusters of one). `icc` is the share of the outcome's variance between
+    groups (counts and binary outcomes get the log-scale group frailty that gives it in
+    control, `frailty_variance`). Counts: Poisson with `base_rate` events per week over an
+    exposure between ⅔ of `exposure_weeks` and all of it, times a person-level gamma frailty of
+    variance `dispersion`; binary: risk `base_risk`.
     """
 
     weights: Mapping[str, int]
@@ -33,6 +37,26 @@ class DesignSimulation:
     kind: str = "money"
     base_rate: float = 1.0
     base_risk: float = 0.2
+    dispersion: float = 0.3
+    exposure_weeks: float = 12.0
+
+
+def frailty_variance(s: DesignSimulation) -> float:
+    """The variance of the log-scale group frailty that makes `s.icc` the intra-class
+    correlation of control's counts or shares (money and questionnaires: `s.icc` itself).
+
+    With frailty e^f (mean 1, variance u), a count of mean m and person-level dispersion φ has
+    between-group variance m²u and total m + m²((1 + φ)(1 + u) − 1); a share p has p²u of p(1 − p).
+    """
+    if s.kind == "count":
+        mean = s.base_rate * s.exposure_weeks * 5 / 6
+        rest = 1 - s.icc * (1 + s.dispersion)
+        if rest <= 0:
+            raise ValueError(f"an ICC of {s.icc:g} is more than counts of this dispersion allow")
+        return math.log1p(s.icc * (1 / mean + s.dispersion) / rest)
+    if s.kind == "binary":
+        return math.log1p(s.icc * (1 - s.base_risk) / s.base_risk)
+    return s.icc
 
 
 def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFrame:
@@ -84,12 +108,16 @@ def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFra
         frame["y"] = shift + noise + extra
         frame["exposure"] = 1.0
         return frame
-    # Counts and binary outcomes: a group frailty on the log scale with variance `icc`.
-    frailty = np.where(group >= 0, math.sqrt(icc) * between, math.sqrt(icc) * rng.normal(0, 1, n))
-    frailty -= icc / 2
+    # Counts and binary outcomes: a group frailty on the log scale, mean 1 on the outcome's scale.
+    sigma2 = frailty_variance(s)
+    frailty = np.where(
+        group >= 0, math.sqrt(sigma2) * between, math.sqrt(sigma2) * rng.normal(0, 1, n)
+    )
+    frailty -= sigma2 / 2
     if s.kind == "count":
-        exposure = rng.uniform(8.0, 12.0, n)
-        person = rng.gamma(1 / 0.3, 0.3, n)
+        exposure = rng.uniform(s.exposure_weeks * 2 / 3, s.exposure_weeks, n)
+        phi = s.dispersion
+        person = rng.gamma(1 / phi, phi, n) if phi > 0 else np.ones(n)
         frame["exposure"] = exposure
         frame["y"] = rng.poisson(s.base_rate * exposure * person * np.exp(shift + frailty))
     else:

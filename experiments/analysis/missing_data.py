@@ -1,8 +1,8 @@
-"""Missing outcomes: questionnaire completion, ANCOVA after multiple imputation, Lee bounds."""
+"""Missing outcomes: questionnaire completion, ANCOVA after multiple imputation (Lee bounds:
+`experiments.analysis.lee`)."""
 
 from __future__ import annotations
 
-import math
 import warnings
 import zlib
 from dataclasses import dataclass, replace
@@ -26,7 +26,7 @@ from experiments.analysis.models import (
 )
 from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, wave_times
 
-__all__ = ["Completion", "LeeBounds", "completion", "lee_bounds", "mice_results"]
+__all__ = ["Completion", "completion", "mice_results"]
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,6 @@ class Completion:
     def share(self) -> float | None:
         """Completed among those due, or None when nobody was due yet."""
         return self.completed / self.due if self.due else None
-
-
-@dataclass(frozen=True)
-class LeeBounds:
-    """Lee (2009) bounds on the difference among those observed, trimming the better-kept arm."""
-
-    outcome: OutcomeSpec
-    contrast: str
-    observed: tuple[float, float]  # share observed in the arm and in control
-    low: float | None
-    high: float | None
-    scale: str
-    not_estimable: NotEstimable | None = None
 
 
 def _imputation_rng(spec: OutcomeSpec, wave: int) -> np.random.Generator:
@@ -136,60 +123,3 @@ def completion(frame: pd.DataFrame, protocol: Protocol, as_of: datetime) -> list
             mine = due & (frame["arm"] == arm)
             rows.append(Completion(arm, wave, int(mine.sum()), int((mine & answered).sum())))
     return rows
-
-
-def lee_bounds(
-    frame: pd.DataFrame, protocol: Protocol, spec: OutcomeSpec, wave: int | None
-) -> list[LeeBounds]:
-    """Lee bounds for the primary outcome, each arm vs control.
-
-    Observed: a follow-up score (questionnaires), else still reachable at the end of the window
-    (counts and money as a rate per week or a mean; placement as a share).
-    """
-    design = Design.from_protocol(protocol)
-    data = frame if spec.track is None else frame[frame["track"] == spec.track]
-    if spec.kind == "questionnaire":
-        column = f"followup{wave}_{spec.name}"
-        if column not in data.columns:
-            return []
-        values = data[column]
-        seen = values.notna()
-        scale = "difference in mean score"
-    else:
-        values = data[spec.name] / data["exposure"] if spec.kind == "count" else data[spec.name]
-        seen = ~data["lost"].astype(bool)
-        scale = {
-            "count": "difference in rate per week",
-            "money": "difference in means",
-            "binary": "difference in shares",
-        }[spec.kind]
-    rows = []
-    for arm in design.treatments:
-        treated, control = data["arm"] == arm, data["arm"] == design.control
-        label = f"{arm} vs {design.control}"
-        if treated.sum() < 2 or control.sum() < 2:
-            too_little = NotEstimable("too little data: fewer than 2 in an arm")
-            rows.append(LeeBounds(spec, label, (0.0, 0.0), None, None, scale, too_little))
-            continue
-        q_t, q_c = float(seen[treated].mean()), float(seen[control].mean())
-        y_t = np.sort(values[treated & seen].to_numpy(float))
-        y_c = np.sort(values[control & seen].to_numpy(float))
-        if len(y_t) < 2 or len(y_c) < 2:
-            too_few = NotEstimable("fewer than 2 observed in an arm")
-            rows.append(LeeBounds(spec, label, (q_t, q_c), None, None, scale, too_few))
-            continue
-        low, high = _lee(y_t, y_c, q_t, q_c)
-        if not (math.isfinite(low) and math.isfinite(high)):
-            unbounded = NotEstimable("the bounds are not finite numbers")
-            rows.append(LeeBounds(spec, label, (q_t, q_c), None, None, scale, unbounded))
-            continue
-        rows.append(LeeBounds(spec, label, (q_t, q_c), low, high, scale))
-    return rows
-
-
-def _lee(y_t: np.ndarray, y_c: np.ndarray, q_t: float, q_c: float) -> tuple[float, float]:
-    if q_t >= q_c:
-        keep = max(1, round(len(y_t) * q_c / q_t)) if q_t > 0 else len(y_t)
-        return float(y_t[:keep].mean() - y_c.mean()), float(y_t[-keep:].mean() - y_c.mean())
-    keep = max(1, round(len(y_c) * q_t / q_c)) if q_c > 0 else len(y_c)
-    return float(y_t.mean() - y_c[-keep:].mean()), float(y_t.mean() - y_c[:keep].mean())

@@ -5,10 +5,12 @@ robust errors (difference in means). Placement: modified Poisson, a Poisson GLM 
 outcome with robust errors (risk ratios; Zou 2004). Questionnaires: ANCOVA, OLS of the follow-up
 score on arm, baseline score and strata (Vickers & Altman 2001). Every model adjusts for the
 stratification factors (Kahan & Morris 2012). Robust errors are CR2 (Bell & McCaffrey 2002):
-HC2 for participants outside groups, the cluster version for peer groups; contrasts without
-clustering use t with n − k degrees of freedom. When an arm has peer groups, errors are clustered
-by group, everyone not in a formed group is a cluster of one, and a contrast involving that
-arm uses t with G − 1 degrees of freedom, G counting formed groups only.
+HC2 for participants outside groups, the cluster version for peer groups (`experiments.analysis.
+cr2`). When an arm has peer groups, errors are clustered by group and everyone not in a formed
+group is a cluster of one. Degrees of freedom, as the plan chooses: "groups_minus_one" gives a
+contrast involving a clustered arm t with G − 1 (G counting formed groups only) and any other
+t with n − k; "satterthwaite" and "imbens_kolesar" give every contrast its Satterthwaite degrees
+of freedom under CR2 (Bell–McCaffrey's or Imbens–Kolesár's working model).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -30,7 +32,8 @@ from statsmodels.tools.sm_exceptions import (  # type: ignore[import-untyped]
     PerfectSeparationWarning,
 )
 
-from experiments.protocol import OutcomeKind
+from experiments.analysis.cr2 import CR2Parts, bell_mccaffrey_df, cr2, imbens_kolesar_df
+from experiments.protocol import DegreesOfFreedom, OutcomeKind
 
 T = TypeVar("T")
 
@@ -87,6 +90,10 @@ class Fitted:
     n: int
     ratio: bool  # a log-link model: contrasts are reported exponentiated
     resid_df: int | None = None  # n − parameters: the t reference of unclustered contrasts
+    # otherwise every contrast's Satterthwaite df under CR2 (`parts`): Bell–McCaffrey's working
+    # model ("satterthwaite") or Imbens–Kolesár's ("imbens_kolesar")
+    degrees_of_freedom: DegreesOfFreedom = "groups_minus_one"
+    parts: CR2Parts | None = field(default=None, repr=False, compare=False)
 
     def contrast(self, weights: Mapping[str, float]) -> ContrastValue:
         """A linear combination of coefficients, with its standard error and reference df."""
@@ -106,7 +113,14 @@ class Fitted:
                 estimate, math.sqrt(variance), None, single, unreliable=True, clustered=True
             )
         clustered = involved and self.groups >= 2
-        df = self.groups - 1 if clustered else self.resid_df
+        df: float | None = self.groups - 1 if clustered else self.resid_df
+        if self.degrees_of_freedom != "groups_minus_one" and self.parts is not None:
+            rule = (
+                bell_mccaffrey_df
+                if self.degrees_of_freedom == "satterthwaite"
+                else imbens_kolesar_df
+            )
+            df = rule(self.parts, w) or df
         return ContrastValue(
             estimate, math.sqrt(variance), df, None, weights=w, clustered=clustered
         )
@@ -119,11 +133,11 @@ class ContrastValue:
 
     estimate: float | None
     se: float | None
-    df: int | None
+    df: float | None
     not_estimable: NotEstimable | None
     unreliable: bool = False
     weights: np.ndarray | None = None
-    clustered: bool = False  # involves an arm with peer groups (df = G − 1)
+    clustered: bool = False  # involves an arm with peer groups (df G − 1, or Satterthwaite)
 
     def interval(self, level: float) -> tuple[float, float]:
         """The two-sided confidence interval at `level` on the model's scale."""
@@ -169,7 +183,7 @@ def fit_quietly(fit: Callable[[], T]) -> T | NotEstimable:
     return result
 
 
-def _critical(alpha: float, df: int | None) -> float:
+def _critical(alpha: float, df: float | None) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2))
 
 
@@ -185,11 +199,13 @@ def fit_model(
     exposure: str | None = None,
     group: str | None = "group",
     errors: Literal["CR2", "CR1"] = "CR2",
+    degrees_of_freedom: DegreesOfFreedom = "groups_minus_one",
 ) -> Fitted | NotEstimable:
     """Fit one outcome's model; `treatments` are 0/1 columns (arm dummies or factorial factors).
 
     `errors`: CR2 (the report's, below), or statsmodels' CR1 over the groups (HC1 without
-    them) for the console's quick look. Returns the fit, or why there is none.
+    them) for the console's quick look. `degrees_of_freedom`: the t reference of the CR2
+    contrasts (the module's rule, or Bell–McCaffrey's). Returns the fit, or why there is none.
     """
     data = data.reset_index(drop=True)
     y = data[outcome].to_numpy(dtype=float)
@@ -249,10 +265,13 @@ def fit_model(
     params = pd.Series(np.asarray(result.params), index=matrix.columns)
     n, k = matrix.shape
     x = matrix.to_numpy(dtype=float)
-    sandwich = np.asarray(result.cov_params()) if robust else _cr2(x, y, fitted, mean, codes)
-    if sandwich is None or not np.all(np.isfinite(sandwich)):
+    sandwich = None if robust else cr2(x, y, fitted, mean, codes)
+    cov = sandwich.cov if sandwich is not None else None
+    if robust:
+        cov = np.asarray(result.cov_params())
+    if cov is None or not np.all(np.isfinite(cov)):
         return _NOT_CONVERGED
-    covariance = pd.DataFrame(sandwich, index=matrix.columns, columns=matrix.columns)
+    covariance = pd.DataFrame(cov, index=matrix.columns, columns=matrix.columns)
     return Fitted(
         params,
         covariance,
@@ -261,49 +280,9 @@ def fit_model(
         n,
         kind in ("count", "binary"),
         resid_df=n - k if n > k else None,
+        degrees_of_freedom=degrees_of_freedom,
+        parts=sandwich.parts if sandwich is not None else None,
     )
-
-
-def _cr2(
-    x: np.ndarray, y: np.ndarray, fitted: np.ndarray, mean: np.ndarray | None, codes: np.ndarray
-) -> np.ndarray | None:
-    """The CR2 sandwich (Bell & McCaffrey 2002); clusters of one make it HC2.
-
-    For the Poisson GLM it works on the IRLS scale at convergence: rows weighted by √μ,
-    residuals (y − μ)/√μ, so each row's score is x(y − μ) as in the usual sandwich.
-    """
-    if mean is not None:
-        if not np.all(np.isfinite(mean)) or np.any(mean <= 0):
-            return None
-        root = np.sqrt(mean)
-        xt, residual = x * root[:, None], (y - mean) / root
-    else:
-        xt, residual = x, y - fitted
-    try:
-        bread = np.linalg.inv(xt.T @ xt)
-    except np.linalg.LinAlgError:
-        return None
-    leverage_rows = xt @ bread
-    meat = np.zeros((x.shape[1], x.shape[1]))
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    singles: list[np.ndarray] = []
-    for members in np.split(order, bounds):
-        if len(members) == 1:
-            singles.append(members)
-            continue
-        h = leverage_rows[members] @ xt[members].T
-        values, vectors = np.linalg.eigh(np.eye(len(members)) - (h + h.T) / 2)
-        adjust = vectors @ np.diag(1 / np.sqrt(np.clip(values, 1e-8, None))) @ vectors.T
-        score = xt[members].T @ (adjust @ residual[members])
-        meat += np.outer(score, score)
-    if singles:
-        rows = np.concatenate(singles)
-        h = np.einsum("ij,ij->i", leverage_rows[rows], xt[rows])
-        scaled = residual[rows] / np.sqrt(np.clip(1 - h, 1e-8, None))
-        scores = xt[rows] * scaled[:, None]
-        meat += scores.T @ scores
-    return np.asarray(bread @ meat @ bread)
 
 
 def _full_rank(frame: pd.DataFrame, keep: Sequence[str]) -> pd.DataFrame | None:
@@ -363,7 +342,7 @@ def max_t_adjust(
     scale = np.sqrt(np.diag(covariance))
     correlation = covariance / np.outer(scale, scale)
 
-    def below(c: float, dof: int | None) -> float:
+    def below(c: float, dof: float | None) -> float:
         limit = np.full(k, c)
         if dof:
             dist = stats.multivariate_t(loc=np.zeros(k), shape=correlation, df=dof, seed=1)

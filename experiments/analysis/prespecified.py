@@ -18,13 +18,8 @@ from experiments.analysis.contrasts import (
     treatment_columns,
 )
 from experiments.analysis.icc import IccEstimate, icc_estimates
-from experiments.analysis.missing_data import (
-    Completion,
-    LeeBounds,
-    completion,
-    lee_bounds,
-    mice_results,
-)
+from experiments.analysis.lee import LeeBounds, lee_bounds
+from experiments.analysis.missing_data import Completion, completion, mice_results
 from experiments.analysis.models import (
     FIT_ERRORS,
     ContrastValue,
@@ -200,6 +195,7 @@ def _outcome(
                 factors=covariates,
                 numeric=numeric,
                 exposure=exposure,
+                degrees_of_freedom=plan.degrees_of_freedom,
             )
         return fits[interaction]
 

@@ -90,6 +90,7 @@ def _one(
         factors=[c for c in plan.covariate_columns if c in data.columns],
         numeric=numeric,
         exposure="exposure" if spec.kind == "count" else None,
+        degrees_of_freedom=plan.degrees_of_freedom,
     )
     analysis = f"pre-specified subgroup analysis: {subgroup.label} ({subgroup.item})"
     rows = []

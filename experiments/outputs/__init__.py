@@ -2,7 +2,7 @@
 
 The report and the statistical analysis plan load the statistics stack (statsmodels,
 matplotlib), so they are imported by module: `experiments.outputs.report.write_report` and
-`experiments.outputs.sap.write_plan`.
+`experiments.outputs.plan_files.stage_plan` (the plan, written as one act with its registration).
 """
 
 from experiments.outputs.codebook import (

@@ -286,7 +286,10 @@ def estimates_figure(
 
 def _planned(protocol: Protocol, design: an.Design) -> tuple[dict[str, float], float, int]:
     plan = protocol.analysis
-    participants = plan.participants if plan else 300
+    # the participants in the primary's analysis: its track's share when one track records it
+    participants = (
+        an.primary_assumptions(protocol, plan).analysed(plan.participants) if plan else 300
+    )
     weights = design.weights
     total = sum(weights.values())
     n = {arm: participants * w / total for arm, w in weights.items()}
@@ -302,11 +305,12 @@ def power_note(protocol: Protocol, design: an.Design) -> str:
     alpha = plan.alpha if plan else 0.05
     return (
         f"Closed-form power of each arm against {design.control} for the planned "
-        f"{sum(n.values()):.0f} participants (the plan's sample), alpha {alpha:g} split over "
+        f"{sum(n.values()):.0f} participants in the primary's analysis, alpha {alpha:g} split over "
         f"{k} comparisons (Bonferroni; Dunnett is slightly less strict), the design effect "
         f"{deff:.2f} applied to arms with peer groups only. Not the power of the data at hand "
         "(post-hoc power says nothing the confidence intervals do not). For the design as run, "
-        "with t(G − 1) and unequal groups, use `lotgenoot power --protocol FILE` (simulation)."
+        "with the primary's own type, the plan's degrees of freedom and unequal groups, use "
+        "`lotgenoot power --protocol FILE` (simulation)."
     )
 
 

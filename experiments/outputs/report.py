@@ -30,6 +30,7 @@ from experiments.outputs.figures import (
     power_note,
     save_figure,
 )
+from experiments.outputs.report_lee import df_text, lee_context
 from experiments.protocol import Protocol, Registration, registration_status
 
 __all__ = ["ARM_COLOURS", "arm_colours", "environment", "write_report"]
@@ -196,7 +197,7 @@ def _context(
                 else ""
             )
             + f"; p values adjusted by {plan.secondary_multiplicity.capitalize()} over this "
-            "family, intervals unadjusted. " + _models_note(plan.alpha)
+            "family, intervals unadjusted. " + _models_note(plan.alpha, plan.degrees_of_freedom)
         ),
         "secondary": [_row(r) for r in results if r.family == "secondary"],
         "wave_pending": _wave_pending(analysis),
@@ -204,26 +205,7 @@ def _context(
         "subgroups": [_row(r) for r in results if r.family == "subgroup"],
         "subgroup_notes": an.describe_subgroups(plan),
         "exploratory": [_row(r) for r in results if r.family == "exploratory"],
-        "lee_header": ["comparison", "observed (arm / control)", "scale", "lower", "upper"],
-        "lee_rows": [
-            [
-                b.contrast,
-                f"{b.observed[0]:.0%} / {b.observed[1]:.0%}",
-                b.scale,
-                *(
-                    (_number(b.low), _number(b.high))
-                    if b.not_estimable is None
-                    else ("not estimable", b.not_estimable.reason)
-                ),
-            ]
-            for b in analysis.lee
-        ],
-        "lee_note": (
-            f"{analysis.lee[0].outcome.label if analysis.lee else 'The primary outcome'}: the "
-            "arm that kept more participants observed is trimmed by the excess share, from the "
-            "top (lower bound) or the bottom (upper bound) (Lee 2009). Observed: still reachable "
-            "at the end of the window (event outcomes) or a follow-up score (questionnaires)."
-        ),
+        **lee_context(analysis),
         "icc_rows": [
             [
                 i.outcome.label,
@@ -288,7 +270,7 @@ def _row(r: an.Result) -> dict[str, Any]:
         observed = " / ".join("–" if v is None else f"{v:.0%}" for v in r.summary)
     missing = r.not_estimable
     ci = f"{_number(r.low)} to {_number(r.high)}" if missing is None else missing.reason
-    groups = "" if r.groups is None else f"{r.groups} ({r.df if r.df is not None else '–'})"
+    groups = "" if r.groups is None else f"{r.groups} ({df_text(r.df)})"
     return {
         "outcome": r.outcome.label,
         "contrast": r.contrast,
@@ -307,14 +289,18 @@ def _row(r: an.Result) -> dict[str, Any]:
     }
 
 
-def _models_note(alpha: float) -> str:
+def _models_note(alpha: float, rule: str = "groups_minus_one") -> str:
+    df = {
+        "groups_minus_one": "t with G − 1 df, G = formed groups",
+        "satterthwaite": "t with Bell–McCaffrey (Satterthwaite) df, as every contrast",
+        "imbens_kolesar": "t with Imbens–Kolesár df, as every contrast",
+    }[rule]
     return (
         "Counts: rate ratios (Poisson, log exposure offset, robust errors). Money: difference in "
         "means (OLS). Placement: risk ratio (modified Poisson, Zou 2004). Questionnaires: "
         "ANCOVA on the baseline score (complete cases). All adjusted for the stratification "
         "factors; robust errors CR2 (HC2 outside groups). Contrasts involving an arm with "
-        "peer groups: errors clustered by group, "
-        f"{1 - alpha:.0%} CI from t with G − 1 df, G = formed groups."
+        f"peer groups: errors clustered by group, {1 - alpha:.0%} CI from {df}."
     )
 
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-from experiments.analysis import Design, describe_subgroups, participants_per_arm
+from experiments.analysis import (
+    Design,
+    describe_subgroups,
+    participants_per_arm,
+    primary_assumptions,
+)
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
     Protocol,
     describe_duration,
     follow_up_wave,
-    protocol_sha256,
     resolve_outcome,
 )
 
-__all__ = ["Section", "plan_sections", "render_html", "render_markdown", "write_plan"]
+__all__ = ["Section", "plan_sections", "render_html", "render_markdown"]
 
 _MODELS = {
     "count": "Poisson GLM of the number of events with log weeks of exposure as offset and "
@@ -29,6 +32,19 @@ _MODELS = {
     "errors, Zou 2004); reported as a risk ratio.",
     "questionnaire": "ANCOVA: OLS of the follow-up score on arm and the baseline score "
     "(Vickers & Altman 2001), complete cases; reported as an adjusted difference in means.",
+}
+
+
+_DEGREES_OF_FREEDOM = {
+    "groups_minus_one": "Those contrasts use t with G − 1 degrees of freedom, G the number of "
+    "formed groups (never-placed participants do not count in G); the others t with n − k.",
+    "satterthwaite": "Every contrast uses t with its Bell–McCaffrey (Satterthwaite) degrees of "
+    "freedom for CR2 (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018), computed as R's "
+    "clubSandwich does, which with few groups keep the type-I error near 5% without the "
+    "power t(G − 1) costs (bench/validity.py).",
+    "imbens_kolesar": "Every contrast uses t with its Imbens–Kolesár degrees of freedom for CR2 "
+    "(Imbens & Kolesár 2016: a working model with the within-group correlation the residuals "
+    "show), computed as R's dfadjust does.",
 }
 
 
@@ -173,10 +189,11 @@ def _models(plan: AnalysisPlan, specs: list[OutcomeSpec], design: Design) -> Sec
     if design.grouped_arms:
         paragraphs.append(
             "Contrasts involving an arm with peer groups use cluster-robust (CR2) standard errors "
-            "clustered by group and t with G − 1 degrees of freedom, G the number of formed "
-            "groups; participants of that arm never placed in a group are clusters of one and "
-            "do not count in G."
+            "clustered by group; participants of that arm never placed in a group are clusters "
+            "of one. " + _DEGREES_OF_FREEDOM[plan.degrees_of_freedom]
         )
+    elif plan.degrees_of_freedom != "groups_minus_one":
+        paragraphs.append(_DEGREES_OF_FREEDOM[plan.degrees_of_freedom])
     if plan.factorial:
         paragraphs.append(
             "Factorial analysis: main effects from a model with both factors and no interaction "
@@ -223,7 +240,9 @@ def _missing(plan: AnalysisPlan) -> Section:
             "Questionnaires: ANCOVA after multiple imputation by chained equations (statsmodels "
             "MICE) under missing at random.",
             f"Primary outcome ({plan.primary}): Lee bounds, trimming the arm that kept more "
-            "participants observed.",
+            "participants observed, with a 95% confidence interval for the effect they bracket "
+            "(Imbens & Manski 2004; each bound's standard error from a bootstrap resampling peer "
+            "groups whole).",
         ],
     )
 
@@ -239,24 +258,36 @@ def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Sect
     # The primary family: each arm vs control, or the factorial's two main effects (halves).
     family = 2 if plan.factorial else len(design.treatments)
     unit = "half of the sample" if plan.factorial else "arm"
-    result = participants_per_arm(
-        plan.effect_size, plan.alpha, plan.power, family + 1, plan.icc, size
-    )
-    plain = participants_per_arm(plan.effect_size, plan.alpha, plan.power, family + 1)
-    return Section(
-        "Sample size",
-        [
-            f"Standardized effect d = {plan.effect_size:g}, power {plan.power:g}, alpha "
-            f"{plan.alpha:g} split over the {family} primary comparison(s) (Bonferroni, "
-            f"conservative for Dunnett): {plain.per_arm} per {unit} without clustering; with "
-            f"peer groups of about {size} and ICC {plan.icc:g}, the clustered {unit} needs "
-            f"{result.per_arm} (design effect {result.design_effect:.2f}, applied to the "
-            "clustered participants only).",
-            f"Planned participants: {plan.participants}. `lotgenoot power --protocol FILE` "
-            "simulates this design (partially nested, unequal groups, t(G − 1), the multiplicity "
-            "rule) and reports power per contrast.",
-        ],
-    )
+    primary = primary_assumptions(protocol, plan)
+    d = abs(primary.standardized)
+    result = participants_per_arm(d, plan.alpha, plan.power, family + 1, plan.icc, size)
+    plain = participants_per_arm(d, plan.alpha, plan.power, family + 1)
+    if plan.pilot:
+        return Section(
+            "Sample size",
+            [
+                f"This is a pilot ({plan.pilot_reason}): it is not powered for its primary "
+                "contrasts, and its estimates are reported as feasibility figures.",
+                f"Planned participants: {primary.who(plan.participants)}.",
+            ],
+        )
+    effect = primary.text if primary.problem is None else f"not simulated ({primary.problem})"
+    paragraphs = [
+        f"Planned participants: {primary.who(plan.participants)}, for power {plan.power:g} at "
+        f"two-sided alpha {plan.alpha:g} in every primary contrast: {plan.primary} "
+        f"({primary.kind}), {effect}, in every intervention arm; ICC {plan.icc:g} in the "
+        f"peer groups of {protocol.groups.min_size}–{protocol.groups.max_size}.",
+        "The power is that of this plan's own analysis, simulated by `lotgenoot power "
+        "--protocol FILE` (the outcome's own type, a partially nested design with unequal "
+        "groups and 5% never placed, the degrees of freedom and multiplicity rule above); "
+        "`--find-n` searches the participants that reach it.",
+        f"For orientation, a closed form (two-sided t-test at d = {d:.2f}, alpha split over "
+        f"the {family} primary comparison(s), ignoring the small-sample degrees of freedom): "
+        f"{plain.per_arm} per {unit} of the analysis without clustering; with peer groups of "
+        f"about {size}, the clustered {unit} needs {result.per_arm} (design effect "
+        f"{result.design_effect:.2f}, applied to the clustered participants only).",
+    ]
+    return Section("Sample size", paragraphs)
 
 
 def render_markdown(protocol: Protocol, sha256: str, when: datetime) -> str:
@@ -291,28 +322,3 @@ def render_html(protocol: Protocol, sha256: str, when: datetime) -> str:
         when=f"{when:%Y-%m-%d %H:%M UTC}",
         sections=plan_sections(protocol),
     )
-
-
-def write_plan(
-    protocol: Protocol, source: Path, out: Path, when: datetime
-) -> tuple[str, list[Path]]:
-    """Write sap.md, sap.html, a copy of the protocol file and its SHA-256 (`sha256sum -c`)."""
-    data = source.read_bytes()
-    sha256 = protocol.sha256() or protocol_sha256(data)
-    out.mkdir(parents=True, exist_ok=True)
-    copy = out / source.name
-    copy.write_bytes(data)
-    paths = [out / "sap.md", out / "sap.html", copy, out / f"{source.name}.sha256"]
-    # each file's own hash, so `sha256sum -c` checks the copies; the registered hash covers
-    # the protocol and its instrument files together (Protocol.sha256)
-    sums = [f"{protocol_sha256(data)}  {source.name}"]
-    for path, digest in protocol.questionnaires.file_hashes().items():
-        copied = out / path
-        copied.parent.mkdir(parents=True, exist_ok=True)
-        copied.write_bytes((source.parent / path).read_bytes())
-        paths.append(copied)
-        sums.append(f"{digest}  {path}")
-    paths[0].write_text(render_markdown(protocol, sha256, when), encoding="utf-8")
-    paths[1].write_text(render_html(protocol, sha256, when), encoding="utf-8")
-    paths[3].write_text("\n".join(sums) + "\n", encoding="utf-8")
-    return sha256, paths

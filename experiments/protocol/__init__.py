@@ -14,6 +14,7 @@ from experiments.protocol.age_bands import (
 )
 from experiments.protocol.analysis_plan import (
     AnalysisPlan,
+    DegreesOfFreedom,
     Factorial,
     Subgroup,
     follow_up_wave,
@@ -166,6 +167,7 @@ __all__ = [
     "ContextVariable",
     "Corrections",
     "CurriculumWeek",
+    "DegreesOfFreedom",
     "Duration",
     "Factorial",
     "GroupFactorial",

@@ -25,12 +25,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalysisPlan",
+    "DegreesOfFreedom",
     "Factorial",
     "Subgroup",
     "follow_up_wave",
     "plan_problems",
     "resolve_outcome",
 ]
+
+# The t reference of the model contrasts: G − 1 for a contrast involving an arm with peer groups
+# (n − k for the others), or every contrast's Satterthwaite degrees of freedom for CR2: Bell and
+# McCaffrey's, independent errors as the working model (Pustejovsky & Tipton 2018; R
+# clubSandwich), or Imbens and Kolesár's, errors correlated within groups as the residuals say
+# (Imbens & Kolesár 2016; R dfadjust).
+DegreesOfFreedom = Literal["groups_minus_one", "satterthwaite", "imbens_kolesar"]
 
 
 class Factorial(BaseModel):
@@ -81,11 +89,26 @@ class AnalysisPlan(BaseModel):
     secondary_contrasts: tuple[tuple[str, str], ...] = ()
     factorial: Factorial | None = None
     subgroups: tuple[Subgroup, ...] = ()
+    degrees_of_freedom: DegreesOfFreedom = "satterthwaite"
     # The assumptions behind the sample size (`lotgenoot power --protocol`, the registration).
     effect_size: float = Field(default=0.5, gt=0, le=3)
     power: float = Field(default=0.8, gt=0, lt=1)
     icc: float = Field(default=0.05, ge=0, lt=1)
     participants: int = Field(default=300, ge=6)
+    # The primary's effect on its own scale: a count's rate ratio over control (events per week
+    # in control, the person-level gamma variance), a binary outcome's risk ratio (control's
+    # risk). Left out, the standardized effect_size is converted (`power_assumptions`).
+    rate_ratio: float | None = Field(default=None, gt=0)
+    base_rate: float = Field(default=1.0, gt=0)
+    dispersion: float = Field(default=0.3, ge=0)
+    risk_ratio: float | None = Field(default=None, gt=0)
+    base_risk: float = Field(default=0.2, gt=0, lt=1)
+    # The share of participants in the primary outcome's track, when only one track records it
+    # (deposits: savings): only they are in its analysis.
+    track_share: float = Field(default=0.5, gt=0, le=1)
+    # A pilot is not powered for its primary contrasts: `study check` and the plan say so.
+    pilot: bool = False
+    pilot_reason: str = ""
 
     @field_validator("secondary")
     @classmethod
@@ -158,6 +181,7 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             )
     for index, subgroup in enumerate(plan.subgroups):
         yield from _subgroup_problems(protocol, index, subgroup)
+    yield from _power_problems(protocol, plan)
     missing = [f for f in protocol.stratification.by if f not in plan.covariates]
     if missing:
         yield (
@@ -217,6 +241,25 @@ def _subgroup_problems(
     names = [s.name for s in protocol.analysis.subgroups] if protocol.analysis else []
     if subgroup.name in names[:index]:
         yield f"{path}.name", f"{subgroup.name!r} is used twice"
+
+
+def _power_problems(protocol: Protocol, plan: AnalysisPlan) -> Iterator[tuple[str, str]]:
+    if plan.pilot and not plan.pilot_reason.strip():
+        yield "analysis.pilot_reason", "a pilot says why it is not powered (pilot_reason)"
+    if plan.pilot_reason.strip() and not plan.pilot:
+        yield "analysis.pilot_reason", "is only for a pilot (set pilot = true, or remove it)"
+    spec = resolve_outcome(plan.primary, protocol)
+    kind = spec.kind if spec is not None else None
+    for name, value, wanted in (
+        ("rate_ratio", plan.rate_ratio, "count"),
+        ("risk_ratio", plan.risk_ratio, "binary"),
+    ):
+        if value is not None and kind is not None and kind != wanted:
+            yield f"analysis.{name}", f"is for a {wanted} primary outcome; {plan.primary} is {kind}"
+        elif value == 1:
+            yield f"analysis.{name}", "1 is no effect: give the ratio the trial is powered for"
+    if kind == "binary" and plan.risk_ratio is not None and plan.risk_ratio * plan.base_risk >= 1:
+        yield "analysis.risk_ratio", "times base_risk must stay below 1"
 
 
 def _factorial_problems(protocol: Protocol, factorial: Factorial) -> Iterator[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from experiments.protocol.analysis_plan import resolve_outcome
 from experiments.protocol.checkin_section import describe_checkin
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.group_sections import Groups
@@ -236,11 +237,36 @@ def _analysis(protocol: Protocol) -> list[str]:
         + (f"; contrasts {', '.join(extra)}" if extra else ""),
         f"  adjusted for {', '.join(plan.covariates)}"
         + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
+        f"  degrees of freedom: {_DEGREES_OF_FREEDOM[plan.degrees_of_freedom]}",
+        (
+            f"  pilot ({plan.pilot_reason}): not powered for its primary contrasts"
+            if plan.pilot
+            else f"  sample size: {plan.participants} participants{_track_part(protocol)} for "
+            f"power {plan.power:g} in every primary contrast (simulate: lotgenoot power "
+            "--protocol FILE)"
+        ),
     ] + [
         f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
         + " vs ".join(f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items())
         for s in plan.subgroups
     ]
+
+
+def _track_part(protocol: Protocol) -> str:
+    plan = protocol.analysis
+    assert plan is not None
+    spec = resolve_outcome(plan.primary, protocol)
+    if spec is None or spec.track is None:
+        return ""
+    share = round(plan.participants * plan.track_share)
+    return f" ({share} in the {spec.track} track, where {plan.primary} is measured)"
+
+
+_DEGREES_OF_FREEDOM = {
+    "groups_minus_one": "t(G − 1) for contrasts with peer groups",
+    "satterthwaite": "Bell–McCaffrey (Satterthwaite), CR2",
+    "imbens_kolesar": "Imbens–Kolesár, CR2",
+}
 
 
 def _micro(protocol: Protocol) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -103,3 +104,56 @@ def test_a_protocol_without_a_plan_says_its_analyses_are_exploratory(
 ) -> None:
     del study_data["analysis"]
     assert "every analysis in the report is exploratory" in summarize(validate_protocol(study_data))
+
+
+def test_a_pilot_says_why_it_is_not_powered(study_data: dict[str, Any]) -> None:
+    study_data["analysis"]["pilot"] = True
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert any(
+        p.startswith("analysis.pilot_reason: a pilot says why") for p in caught.value.problems
+    )
+    study_data["analysis"]["pilot_reason"] = "a feasibility run of 60"
+    protocol = validate_protocol(study_data)
+    assert "pilot (a feasibility run of 60): not powered for its primary contrasts" in summarize(
+        protocol
+    )
+    from experiments.outputs.sap import render_markdown
+
+    plan = render_markdown(protocol, "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
+    assert "This is a pilot (a feasibility run of 60): it is not powered" in plan
+
+
+def test_a_ratio_belongs_to_a_primary_of_its_type(study_data: dict[str, Any]) -> None:
+    study_data["analysis"]["risk_ratio"] = 1.5
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert "analysis.risk_ratio: is for a binary primary outcome; deposits is count" in (
+        caught.value.problems
+    )
+    del study_data["analysis"]["risk_ratio"]
+    study_data["analysis"]["rate_ratio"] = 1.0
+    with pytest.raises(ProtocolError) as caught:
+        validate_protocol(study_data)
+    assert any(p.startswith("analysis.rate_ratio: 1 is no effect") for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("groups_minus_one", "t with G − 1 degrees of freedom"),
+        ("satterthwaite", "Bell–McCaffrey (Satterthwaite) degrees of freedom"),
+        ("imbens_kolesar", "Imbens–Kolesár degrees of freedom"),
+    ],
+)
+def test_the_plan_states_its_degrees_of_freedom(
+    study_data: dict[str, Any], rule: str, words: str
+) -> None:
+    from experiments.outputs.sap import render_markdown
+
+    study_data["analysis"]["degrees_of_freedom"] = rule
+    protocol = validate_protocol(study_data)
+    plan = render_markdown(protocol, "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
+    assert words in plan
+    assert "Lee bounds" in plan
+    assert "Imbens & Manski 2004" in plan

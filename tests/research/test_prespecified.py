@@ -17,6 +17,7 @@ from experiments.analysis import (
     fit_model,
     holm,
     icc_with_ci,
+    imbens_manski,
 )
 from experiments.outputs import TrialSettings, build_tables, simulate_trial
 from experiments.protocol import Protocol, load_protocol
@@ -166,6 +167,29 @@ def test_lee_bounds_bracket_the_primary_contrast() -> None:
         assert bounds.low <= bounds.high
 
 
+def test_lee_bounds_come_with_an_imbens_manski_interval_around_them() -> None:
+    analysis = three_arm()
+    for bounds in analysis.lee:
+        assert bounds.low is not None
+        assert bounds.high is not None
+        assert bounds.ci_low is not None
+        assert bounds.ci_high is not None
+        assert bounds.ci_low < bounds.low <= bounds.high < bounds.ci_high
+    again = three_arm.__wrapped__()
+    assert [(b.ci_low, b.ci_high) for b in again.lee] == [
+        (b.ci_low, b.ci_high) for b in analysis.lee
+    ]
+
+
+def test_the_imbens_manski_critical_value_runs_from_1_645_to_1_96() -> None:
+    # a point (no width): the usual two-sided 1.96; bounds far apart: one-sided 1.645 each side
+    assert imbens_manski(1.0, 1.0, 0.5, 0.5) == pytest.approx((1.0 - 0.98, 1.0 + 0.98), abs=1e-3)
+    low, high = imbens_manski(0.0, 10.0, 1.0, 2.0)
+    assert (low, high) == pytest.approx((-1.6449, 10 + 2 * 1.6449), abs=1e-4)
+    low, high = imbens_manski(0.0, 1.0, 1.0, 1.0)
+    assert 1.645 < -low < 1.96
+
+
 def test_peer_clusters_count_only_formed_groups() -> None:
     sim = simulate_trial(TrialSettings(participants=450, grouped_arms=("peer",), seed=5))
     tables = build_tables(sim.raw, Pseudonymizer("k"), protocol=STUDY)
@@ -173,7 +197,10 @@ def test_peer_clusters_count_only_formed_groups() -> None:
     dropped = members[members["group_id"] == members["group_id"].min()]
     kept = members.drop(dropped.index)
     tables = {**tables, "memberships": kept}
-    analysis = analyse(tables, STUDY, sim.raw.as_of, imputations=2)
+    assert STUDY.analysis is not None  # t(G − 1): the df say what G is
+    plan = STUDY.analysis.model_copy(update={"degrees_of_freedom": "groups_minus_one"})
+    protocol = STUDY.model_copy(update={"analysis": plan})
+    analysis = analyse(tables, protocol, sim.raw.as_of, imputations=2)
     peer = row(analysis, "deposits", "peer vs control", "primary")
     savers = set(tables["participants"].query("track == 'savings'")["pseudonym"])
     formed = kept[kept["pseudonym"].isin(savers)]["group_id"].nunique()

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
 from bot.cli.main import app as lotgenoot
+from bot.cli.study import StudyError
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.registrations import latest_registration
@@ -24,10 +25,10 @@ from tests.experiments.shipped import FACTORIAL_FILE, STUDY_FILE
 from .conftest import add_peer_group, app, populate
 
 
-def register(database: Database, protocol: Path, out: Path) -> Any:
+def register(database: Database | str, protocol: Path, out: Path) -> Any:
     arguments = ["study", "register", "--out", str(out), "--study", str(protocol)]
-    env = {"LOTGENOOT_DATABASE_URL": database.url}
-    return CliRunner().invoke(lotgenoot, arguments, env=env)
+    url = database if isinstance(database, str) else database.url
+    return CliRunner().invoke(lotgenoot, arguments, env={"LOTGENOOT_DATABASE_URL": url})
 
 
 async def test_register_writes_the_plan_and_a_hash_sha256sum_accepts(
@@ -101,6 +102,54 @@ async def test_a_protocol_without_a_plan_cannot_be_registered(
     result = await asyncio.to_thread(register, database, protocol, tmp_path / "sap")
     assert result.exit_code != 0
     assert await latest_registration(database) is None
+
+
+def staging_folders(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.startswith(".sap")]
+
+
+async def test_registering_against_a_database_not_upgraded_writes_nothing_and_says_why(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    out = tmp_path / "sap"
+    result = await asyncio.to_thread(register, url, STUDY_FILE, out)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, StudyError)
+    assert "not registered, nothing written" in str(result.exception)
+    assert "lotgenoot db upgrade" in str(result.exception)
+    assert not out.exists()
+    assert not staging_folders(tmp_path)
+
+
+async def test_a_plan_that_cannot_be_written_in_place_is_not_recorded(
+    database: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "sap"
+    out.write_text("not a folder", encoding="utf-8")
+    result = await asyncio.to_thread(register, database, STUDY_FILE, out)
+    assert isinstance(result.exception, StudyError)
+    assert f"not registered: cannot write to {out}" in str(result.exception)
+    assert await latest_registration(database) is None
+    assert out.read_text(encoding="utf-8") == "not a folder"
+    assert not staging_folders(tmp_path)
+
+
+async def test_registering_again_replaces_the_plan_and_its_hash_together(
+    database: Database, tmp_path: Path
+) -> None:
+    out, protocol = tmp_path / "sap", tmp_path / "study.toml"
+    shutil.copy(STUDY_FILE, protocol)
+    assert (await asyncio.to_thread(register, database, protocol, out)).exit_code == 0
+    text = protocol.read_text(encoding="utf-8")
+    protocol.write_text(text.replace('multiplicity = "dunnett"', 'multiplicity = "bonferroni"'))
+    assert (await asyncio.to_thread(register, database, protocol, out)).exit_code == 0
+    digest = hashlib.sha256(protocol.read_bytes()).hexdigest()
+    assert (out / "study.toml.sha256").read_text().startswith(digest)
+    assert "Bonferroni" in (out / "sap.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "sap.html", "sap.md", "study.toml", "study.toml.sha256"
+    ]  # fmt: skip
 
 
 def test_comments_and_layout_are_not_a_change() -> None:
