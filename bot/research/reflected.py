@@ -41,7 +41,9 @@ def group_frames(session: Session) -> dict[str, pd.DataFrame]:
     groups = next((name for name in GROUP_TABLES if name in present), None)
     members = next((name for name in MEMBERSHIP_TABLES if name in present), None)
     if groups is not None:
-        frames["groups"] = _reflected(connection, groups, required=("id",))
+        frames["groups"] = _with_ingredients(
+            connection, _reflected(connection, groups, required=("id",)), present
+        )
     if members is not None:
         frames["memberships"] = _placed(
             connection,
@@ -53,6 +55,21 @@ def group_frames(session: Session) -> dict[str, pd.DataFrame]:
             connection, GROUP_WEEK_TABLE, required=("group_id", "week_start")
         )
     return {name: frame for name, frame in frames.items() if frame is not None}
+
+
+def _with_ingredients(
+    connection: Connection, groups: pd.DataFrame | None, present: set[str]
+) -> pd.DataFrame | None:
+    """Groups with their group-factorial draw (`ingredients`: the cell, e.g. "buddy" or
+    "none"), when the study draws ingredients by group, for the group-level analysis."""
+    if groups is None or "group_ingredients" not in present:
+        return groups
+    table = Table("group_ingredients", MetaData(), autoload_with=connection)
+    rows = connection.execute(select(table.c.group_id, table.c.cell)).all()
+    if not rows:
+        return groups
+    drawn = pd.DataFrame.from_records(rows, columns=["id", "ingredients"])
+    return groups.merge(drawn, on="id", how="left")
 
 
 def _placed(

@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _LABELS = {
+    "ingredients": "The group's draw of ingredients by group ([group_factorial]; 'none': none)",
     "pseudonym": "Participant pseudonym (keyed HMAC of the internal id)",
     "site": "Site where the participant enrolled",
     "arm": "Allocated arm",

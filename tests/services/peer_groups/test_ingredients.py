@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.db.groups import GroupIngredients, PeerGroup
+from bot.research import read_trial
 from bot.services.peer_groups.ingredients import group_components, group_draws
-from experiments.allocation import draw_cell, verify_draws
+from experiments.allocation import Pseudonymizer, draw_cell, verify_draws
+from experiments.outputs import build_tables
 from experiments.protocol import Component, GroupFactorial
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import World, peers, rows
@@ -66,3 +68,15 @@ async def test_a_study_without_a_group_factorial_draws_nothing(world: World) -> 
     await peers(world, 4)
     await calls.scan(world)
     assert await rows(world, GroupIngredients) == []
+
+
+async def test_the_export_gives_each_group_its_drawn_ingredients(world: World) -> None:
+    world = _drawing(world)
+    await peers(world, 4)
+    await calls.scan(world)
+    [row] = await rows(world, GroupIngredients)
+
+    raw = await read_trial(world.database, world.clock.now())
+    groups = build_tables(raw, Pseudonymizer("k"))["groups"]
+
+    assert groups["ingredients"].tolist() == [row.cell]
