@@ -29,6 +29,8 @@ ASK_PER_DAY = 0.01  # chance that someone with a counsellor asks them a question
 CHECKIN_SHARE = 0.7  # of members who tap a plan (and later a result) under a check-in
 RESULT_WEIGHTS = (0.5, 0.3, 0.2)  # "Gelukt?": yes, partly, no, as often as this
 SLIP = 0.03  # chance that a tap on the menu logs the wrong number, taken back with ↩️ Herstel
+SCALES = frozenset({"gse", "fse", "jsse"})  # answered as before; other instruments: `context`
+PREFER_NOT_SHARE = 0.05  # of context questions answered "prefer not to say" where offered
 QUESTIONS = {
     "nl": ("Wanneer begint mijn groep?", "Mag ik ook sparen als ik schulden heb?"),
     "en": ("When does my group start?", "Can I save while I have debts?"),
@@ -68,6 +70,8 @@ class Person:
     checked_in: set[int] = field(default_factory=set)  # check-in messages seen in the group
     # slips of the thumb: a generator of their own, so the rest of what they do stays the same
     slips: random.Random | None = None
+    # answers to the context questions (benefits, debts, …): a generator of their own too
+    context: random.Random | None = None
     # balance, money out and retention answers (a demo with a follow-up phase): their own too
     later: random.Random | None = None
     enrolled_day: int = 0
@@ -109,13 +113,41 @@ class Person:
         question = await self._reply("q:")
         while True:
             options = buttons(question)
-            self.user.press(question, options[min(len(options) - 1, self.rng.randrange(1, 4))])
+            if self.context is not None and options[0].split(":")[2] not in SCALES:
+                await self._answer_context(question, self.context)
+            else:
+                self.user.press(question, options[min(len(options) - 1, self.rng.randrange(1, 4))])
             question = await self._reply("")
             if self.later is not None and (buttons(question) or [""])[0].startswith("bal:"):
                 lasting.answer_balance(self, question, self.later)
                 question = await self._reply("commit:")
-            if not (buttons(question) or [""])[0].startswith("q:"):
+            if not (buttons(question) or [""])[0].startswith(("q:", "qm:")):
                 return question
+
+    async def _answer_context(self, question: dict[str, Any], chooser: random.Random) -> None:
+        """Any answer, now and then "prefer not to say"; for multiple choice tick some options
+        (the first, Dutch, mostly) and then "done"."""
+        options = buttons(question)
+        if not options[0].startswith("qm:"):
+            answers = [o for o in options if o.startswith("q:") and not o.endswith(":-1")]
+            refuse = [o for o in options if o.endswith(":-1")]
+            shy = refuse and chooser.random() < PREFER_NOT_SHARE
+            self.user.press(question, refuse[0] if shy else chooser.choice(answers))
+            return
+        prefix = options[0].rsplit(":", 1)[0]
+        values = [int(o.rsplit(":", 1)[1]).bit_length() - 1 for o in options if o[:3] == "qm:"]
+        selection = 0
+        for value in values:
+            if chooser.random() < (0.85 if value == values[0] else 0.25):
+                self.user.press(question, f"{prefix}:{selection ^ 1 << value}")
+                selection ^= 1 << value
+                done = "q" + prefix.removeprefix("qm") + f":{selection}"
+
+                def ticked(message: dict[str, Any], wanted: str = done) -> bool:
+                    return wanted in buttons(message)
+
+                question = await self.user.wait_for_edit(question, ticked, REPLY_TIMEOUT_S)
+        self.user.press(question, "q" + prefix.removeprefix("qm") + f":{selection}")
 
     async def commit(self, question: dict[str, Any]) -> str:
         """Choose a weekly commitment; the bot allocates and explains the arm."""

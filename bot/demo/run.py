@@ -66,6 +66,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) 
                 language=language,
                 rng=random.Random(f"{options.seed}:{index}"),
                 slips=random.Random(f"{options.seed}:{index}:slips"),
+                context=random.Random(f"{options.seed}:{index}:context"),
                 later=random.Random(f"{options.seed}:{index}:later") if lasting else None,
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.formatting import auto_entities
@@ -218,6 +219,25 @@ class SandboxUser:
         new_ids = sent()[self._cursor :]
         self._cursor = len(sent())
         return [m for i in new_ids if (m := self._world.message_state(chat, i)) is not None]
+
+    async def wait_for_edit(
+        self,
+        message: object,
+        until: Callable[[JSON], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> JSON:
+        """Wait until the bot's message, as edited in place, satisfies `until`; return it."""
+        message = as_json(message)
+        chat = self._world.chats[int(message["chat"]["id"])]
+        message_id = int(message["message_id"])
+        await self._world.wait_for(
+            lambda: until(chat.messages.get(message_id) or {}),
+            timeout,
+            f"an edit of message {message_id}",
+        )
+        state = self._world.message_state(chat, message_id)
+        assert state is not None
+        return state
 
     # -- groups -----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.outbox import Button
-from bot.services import group_presses, lasting_presses
+from bot.services import group_presses, lasting_presses, survey_presses
 from bot.services.group_presses import SUGGESTIONS as SUGGESTIONS
 from bot.services.group_presses import TOGETHER_ACTIONS as TOGETHER_ACTIONS
 from bot.services.group_presses import Checkin as Checkin
@@ -30,13 +30,17 @@ from bot.services.group_presses import TogetherAction as TogetherAction
 from bot.services.lasting_presses import Retained as Retained
 from bot.services.lasting_presses import StartingBalance as StartingBalance
 from bot.services.lasting_presses import Withdraw as Withdraw
+from bot.services.survey_presses import Answer as Answer
+from bot.services.survey_presses import ContinueSurvey as ContinueSurvey
+from bot.services.survey_presses import GoOn as GoOn
+from bot.services.survey_presses import Later as Later
+from bot.services.survey_presses import Toggle as Toggle
 from experiments.protocol import TRACKS, Language, Track
 
 MAX_BYTES: Final = 64
 # codes, instrument and item ids: letters, digits, '_' and '-' only, so ':' always separates
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,9})$")  # no sign, no leading zeros, at most 10 digits
-_SIGNED = re.compile(r"^-?(0|[1-9][0-9]{0,3})$")  # questionnaire answer values
 ACTION_DETAILS: Final[dict[str, tuple[str, ...]]] = {
     "job": ("offer_part_time", "offer_full_time", "started_part_time", "started_full_time"),
     "training": ("apprenticeship", "school", "course"),
@@ -158,35 +162,6 @@ class Erase:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """Answer `value` to item `item` of `instrument` in questionnaire wave `wave`."""
-
-    wave: str
-    instrument: str
-    item: str
-    value: int
-
-
-@dataclass(frozen=True)
-class ContinueSurvey:
-    """The follow-up invitation's button."""
-
-
-@dataclass(frozen=True)
-class Later:
-    """ "Later" under a question of questionnaire wave `wave`: pause it for now."""
-
-    wave: str
-
-
-@dataclass(frozen=True)
-class GoOn:
-    """ "Go on with the questions" after a "later": the next open question of wave `wave`."""
-
-    wave: str
-
-
-@dataclass(frozen=True)
 class AskAboutPlacement:
     """ "Ask my counsellor" under the word that no group can take someone in yet."""
 
@@ -237,6 +212,7 @@ Press = (
     | Keep
     | Erase
     | Answer
+    | Toggle
     | ContinueSurvey
     | ResolveFlag
     | TicketReply
@@ -287,6 +263,8 @@ def _encode(press: Press) -> str:
             return f"dep:{cents}:{offer}"
         case Withdraw() | StartingBalance() | Retained():
             return lasting_presses.encode(press)
+        case Answer() | Toggle() | ContinueSurvey() | Later() | GoOn():
+            return survey_presses.encode(press)
         case Steps(kind, count, offer):
             return f"steps:{kind}:{count}:{offer}"
         case TypeInstead(what):
@@ -305,20 +283,12 @@ def _encode(press: Press) -> str:
             return f"keep:{offer}"
         case Erase(confirmed):
             return f"del:{'yes' if confirmed else 'no'}"
-        case Answer(wave, instrument, item, value):
-            return f"q:{wave}:{instrument}:{item}:{value}"
-        case ContinueSurvey():
-            return "survey:go"
         case ResolveFlag(report_id):
             return f"flag:{report_id}"
         case TicketReply(ticket_id, choice):
             return f"tkt:{ticket_id}:{choice}"
         case CloseTicket(ticket_id):
             return f"tktx:{ticket_id}"
-        case Later(wave):
-            return f"later:{wave}"
-        case GoOn(wave):
-            return f"goon:{wave}"
         case SendSuggestion() | Together() | Checkin():
             return group_presses.encode(press)
         case AskAboutPlacement():
@@ -340,6 +310,8 @@ def decode(data: str | None) -> Press | None:
         return group_presses.decode(kind, parts)
     if kind in lasting_presses.PREFIXES:
         return lasting_presses.decode(kind, parts)
+    if kind in survey_presses.PREFIXES:
+        return survey_presses.decode(kind, parts)
     match kind, parts:
         case "consent", [("yes" | "no") as answer, code] if _TOKEN.match(code):
             return Consent(answer == "yes", code)
@@ -375,22 +347,12 @@ def decode(data: str | None) -> Press | None:
             return Keep(int(offer))
         case "del", [("yes" | "no") as answer]:
             return Erase(answer == "yes")
-        case "q", [wave, instrument, item, value] if all(
-            _TOKEN.match(part) for part in (wave, instrument, item)
-        ) and _SIGNED.match(value):
-            return Answer(wave, instrument, item, int(value))
-        case "survey", ["go"]:
-            return ContinueSurvey()
         case "flag", [report] if _positive(report):
             return ResolveFlag(int(report))
         case "tkt", [ticket, choice] if _positive(ticket) and choice in _CHOICES:
             return TicketReply(int(ticket), int(choice))
         case "tktx", [ticket] if _positive(ticket):
             return CloseTicket(int(ticket))
-        case "later", [wave] if _TOKEN.match(wave):
-            return Later(wave)
-        case "goon", [wave] if _TOKEN.match(wave):
-            return GoOn(wave)
         case "pool", ["ask"]:
             return AskAboutPlacement()
     return None

@@ -104,6 +104,10 @@ class Turn:
     _roles: frozenset[Role] | None = field(default=None)
     # a press this turn turned away (stale, forged): its question stays as it was
     press_refused: bool = field(default=False)
+    # a press that left its question open (a tick on a multiple-choice item), shown anew
+    question_open: bool = field(default=False)
+    # what the closed question shows as the choice, when not the pressed button's label
+    choice_label: str | None = field(default=None)
 
     @property
     def user_id(self) -> int:
@@ -223,6 +227,25 @@ class Turn:
             edit_message_id=incoming.pressed_message_id,
         )
         await enqueue(self.session, message, self.now, chat_is_talking=not incoming.in_group)
+
+    async def update_question(self, words: str, buttons: Sequence[Sequence[Button]]) -> None:
+        """Show the pressed question again with new buttons, in place (or anew when the update
+        was no press on a message); it stays open."""
+        self.question_open = True
+        incoming = self.incoming
+        if incoming.pressed_message_id is None:
+            await self.say(words, buttons=buttons)
+            return
+        self._replies += 1
+        message = OutgoingMessage(
+            chat_id=self.chat_id,
+            text=words[:4096],
+            kind=OutboxKind.REPLY,
+            intent_key=f"{OutboxKind.REPLY}:{incoming.update_id}:{self._replies}",
+            buttons=buttons,
+            edit_message_id=incoming.pressed_message_id,
+        )
+        await enqueue(self.session, message, self.now, chat_is_talking=True)
 
     def t(self, key: str, **params: object) -> str:
         return text(self.language, key, **params)

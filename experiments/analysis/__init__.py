@@ -6,6 +6,7 @@
 (`experiments.analysis.models`). Loads the statistics stack (pandas, statsmodels, scipy).
 """
 
+from experiments.analysis.baseline_context import protocol_context
 from experiments.analysis.console_summary import (
     EFFECT_SIZES,
     Estimate,
@@ -78,6 +79,7 @@ from experiments.analysis.prespecified import (
     analyse,
     outcome_results,
 )
+from experiments.analysis.subgroups import describe_subgroups, subgroup_results
 
 __all__ = [
     "EFFECT_SIZES",
@@ -118,6 +120,7 @@ __all__ = [
     "analysed",
     "baseline_table",
     "completion",
+    "describe_subgroups",
     "design_contrasts",
     "design_for",
     "fit_design",
@@ -143,11 +146,13 @@ __all__ = [
     "power_rows",
     "primary_assumptions",
     "primary_power",
+    "protocol_context",
     "reach",
     "reporting_scale",
     "sample_ratio",
     "search_participants",
     "simulate_design",
     "simulate_power",
+    "subgroup_results",
     "weekly_outcomes",
 ]

@@ -18,7 +18,7 @@ from experiments.protocol import AnalysisPlan, Component, OutcomeSpec, Protocol
 
 __all__ = ["Family", "Result"]
 
-Family = Literal["primary", "secondary", "exploratory", "sensitivity"]
+Family = Literal["primary", "secondary", "exploratory", "sensitivity", "subgroup"]
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
+from experiments.analysis.baseline_context import context_rows
 from experiments.analysis.design import OUTCOMES, Design
+from experiments.protocol import ContextVariable
 from experiments.records import EventKind
 from experiments.records.ledger_frames import contribution_frame
 
@@ -270,8 +272,13 @@ def _days_to_group(events: pd.DataFrame, people: pd.DataFrame) -> float | None:
     return float(days.median()) if len(days) else None
 
 
-def baseline_table(tables: Mapping[str, pd.DataFrame], design: Design) -> pd.DataFrame:
-    """Descriptives by arm (n, mean (SD) or n (%)); no tests, as CONSORT advises."""
+def baseline_table(
+    tables: Mapping[str, pd.DataFrame],
+    design: Design,
+    context: Sequence[ContextVariable] = (),
+) -> pd.DataFrame:
+    """Descriptives by arm (n, mean (SD) or n (%)); no tests, as CONSORT advises. `context`
+    adds the baseline context items, each answer by its value label."""
     people = analysed(tables, design)
     age = people["allocated_at"].dt.year - people["birth_year"].astype("float64")
     people = people.assign(age=age, commitment_eur=people["commitment_cents"] / 100)
@@ -287,6 +294,7 @@ def baseline_table(tables: Mapping[str, pd.DataFrame], design: Design) -> pd.Dat
         for value in sorted(people[column].dropna().unique()):
             shares = [_share(p[column] == value, len(p)) for p in columns.values()]
             rows[f"{label}: {value}, n (%)"] = shares
+    rows |= context_rows(columns, context)
     return pd.DataFrame(rows, index=list(columns)).T
 
 

@@ -80,7 +80,7 @@ def mice_results(
     table = pd.DataFrame({"y": data[column].to_numpy(float), "b": data[base_col].to_numpy(float)})
     for name, values in treatments.items():
         table[names[name]] = values.to_numpy(float)
-    for factor in plan.covariates:
+    for factor in plan.covariate_columns:
         if factor in data.columns:
             dummies = pd.get_dummies(data[factor].astype(str), drop_first=True)
             for j, level in enumerate(dummies.columns):

@@ -11,7 +11,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from experiments.analysis.descriptives import analysed, member_groups
 from experiments.analysis.design import Design
 from experiments.analysis.lasting_frame import add_lasting_columns
-from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, wave_times
+from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, reference_column, wave_times
 from experiments.records.ledger_frames import done_frame
 
 __all__ = ["outcome_frame"]
@@ -22,7 +22,8 @@ _DEFAULT_SECONDARY = ("saved_eur", "applications", "placement")
 def plan_of(protocol: Protocol) -> tuple[AnalysisPlan, bool]:
     if protocol.analysis is not None:
         return protocol.analysis, True
-    asked = [i for i in protocol.questionnaires.follow_up if i in protocol.questionnaires.baseline]
+    plan = protocol.questionnaires
+    asked = [i for i in plan.follow_up if i in plan.baseline and plan.instrument(i).scored]
     fallback = AnalysisPlan(primary="deposits", secondary=(*_DEFAULT_SECONDARY, *asked))
     return fallback, False
 
@@ -74,6 +75,10 @@ def outcome_frame(
     for column in people.columns:
         if column.startswith("baseline_"):
             frame[column] = people[column].astype("float64").to_numpy()
+    # baseline context the plan adjusts for or splits by (`context.debts` is `context_debts`)
+    for column in (*plan.covariate_columns, *(reference_column(s.item) for s in plan.subgroups)):
+        if column in people.columns and column not in frame.columns:
+            frame[column] = people[column].to_numpy()
     for wave in range(1, len(wave_times(protocol.schedule)) + 1):
         mine = scores[scores["wave"] == f"followup-{wave}"]
         frame[f"answered_{wave}"] = frame["pseudonym"].isin(set(mine["pseudonym"]))

@@ -32,6 +32,7 @@ from experiments.analysis.models import (
 )
 from experiments.analysis.outcome_frame import outcome_frame, outcome_sample, plan_of
 from experiments.analysis.persistence import persistence_sample, persistence_unavailable
+from experiments.analysis.subgroups import subgroup_results
 from experiments.protocol import (
     EVENT_OUTCOMES,
     AnalysisPlan,
@@ -103,6 +104,7 @@ def analyse(
                     results += outcome_results(
                         frame, protocol, plan, spec, "exploratory", other, False
                     )
+    results += subgroup_results(frame, protocol, plan, wave, registered)
     results += _persistence(frame, protocol, plan, wave)
     primary = resolve_outcome(plan.primary, protocol)
     lee = lee_bounds(frame, protocol, primary, wave) if primary is not None else []
@@ -175,7 +177,7 @@ def _outcome(
     if loss:
         column = f"{spec.name}_loss"
     label = _analysis_label(spec, plan, wave, loss)
-    covariates = [c for c in plan.covariates if c in data.columns]
+    covariates = [c for c in plan.covariate_columns if c in data.columns]
     numeric = [f"baseline_{spec.name}"] if spec.kind == "questionnaire" else []
     numeric = [c for c in numeric if c in data.columns and plan.baseline_covariate]
     exposure = ("exposure_loss" if loss else "exposure") if spec.kind == "count" else None

@@ -10,7 +10,6 @@ from experiments.outputs.codebook import (
     build_codebook,
     codebook_frame,
     codebook_markdown,
-    labelled,
 )
 from experiments.outputs.csv_writer import write_csv
 from experiments.outputs.data_date import as_of_flag, cut_at, data_date_text, parse_as_of
@@ -26,6 +25,7 @@ from experiments.outputs.export import (
     survey_scores,
     write_export,
 )
+from experiments.outputs.labelled import labelled
 from experiments.outputs.simulated_trial import SimulatedTrial, TrialSettings, simulate_trial
 
 __all__ = [

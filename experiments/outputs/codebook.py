@@ -7,18 +7,24 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.outputs.event_labels import EVENT_LABELS
 from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
-from experiments.protocol import InstrumentNotFound, Protocol, load_instrument
-from experiments.records import EventKind
+from experiments.protocol import (
+    PREFER_NOT_TO_SAY,
+    ContextVariable,
+    InstrumentNotFound,
+    Protocol,
+    baseline_context,
+    context_variables,
+    load_instrument,
+)
 
 __all__ = [
-    "EVENT_LABELS",
     "GROUP_EVENT_LABELS",
     "Variable",
     "build_codebook",
     "codebook_frame",
     "codebook_markdown",
-    "labelled",
 ]
 
 _LABELS = {
@@ -140,65 +146,6 @@ _TABLE_LABELS = {
 }
 # every kind of event the bot records, in words (a test checks none is missing); new kinds go
 # last, so the SPSS and Stata codes of the ones before them stay the same.
-# A correction (the participant's Undo) is an event of its own, never a deletion: it names the
-# entry in corrects_event_id and carries minus its amount_cents or quantity, so summing an
-# entry kind with its correction kind gives what the participant did (experiments.records.ledger.did
-# counts a correction in the period of the entry it corrects).
-EVENT_LABELS: dict[EventKind, str] = {
-    EventKind.DEPOSIT: "Deposit (self-reported saving)",
-    EventKind.DEPOSIT_CORRECTION: "Correction of a deposit (Undo; minus its amount)",
-    EventKind.APPLIED: "Job application",
-    EventKind.INTERVIEW: "Job interview",
-    EventKind.JOB: "Job offer or start",
-    EventKind.TRAINING: "Apprenticeship, school or course",
-    EventKind.PAUSE: "Paused nudges",
-    EventKind.RESUME: "Resumed nudges",
-    EventKind.WITHDRAWAL: "Withdrew from messages",
-    EventKind.GROUP_JOIN: "Joined their peer group",
-    EventKind.GROUP_LEAVE: "Left (or was removed from) their peer group",
-    EventKind.GROUP_MESSAGE: "Wrote a message in their peer group (its text is never kept)",
-    EventKind.GROUP_PLACED: "Placed in a peer group (detail_group, detail_decision, "
-    "detail_waited_days)",
-    EventKind.POOL_NOT_PLACEABLE: "Waited past the limit and could not be placed in any group "
-    "(detail_waiting, detail_needed); told once",
-    EventKind.TICKET_OPENED: "Asked their counsellor a question (counsellor inbox)",
-    EventKind.TICKET_ANSWERED: "Counsellor answered a question (detail_reply, detail_wait_s)",
-    EventKind.TICKET_CLOSED: "Question closed",
-    EventKind.TICKET_ESCALATED: "Unanswered question escalated to an admin",
-    EventKind.CHECKIN_PLAN: "Chose a plan for the week in the group check-in (the last one counts)",
-    EventKind.CHECKIN_REVIEW: "Said whether the week's plan worked out (the last answer counts)",
-    EventKind.APPLIED_CORRECTION: "Correction of job applications (Undo; minus their quantity)",
-    EventKind.INTERVIEW_CORRECTION: "Correction of job interviews (Undo; minus their quantity)",
-    EventKind.JOB_CORRECTION: "Correction of a job offer or start (Undo; quantity -1)",
-    EventKind.TRAINING_CORRECTION: "Correction of a training (Undo; quantity -1)",
-    EventKind.SHARING_ON: "Chose to have their steps shown in their group (name confirmed)",
-    EventKind.SHARING_OFF: "Stopped having their steps shown in their group",
-    EventKind.PROGRESS_SHARED: "A step of theirs shown in their group (detail_step)",
-    EventKind.BUDDY_ON: "Asked for a buddy in their group (name confirmed)",
-    EventKind.BUDDY_OFF: "No longer wants a buddy (detail_how: self, left_group, erased)",
-    EventKind.BUDDY_PAIRED: "Paired with a buddy (detail_pair; detail_size 2, or 3 for a trio)",
-    EventKind.BUDDY_UNPAIRED: "Out of a buddy pair (detail_why: stopped, buddy_left, regrouped)",
-    EventKind.BUDDY_LINE: "Got the week's private line about their buddy",
-    EventKind.BUDDY_CHEER: "Sent their buddy the fixed encouragement",
-    EventKind.HOST_ON: "Volunteered to host a week of their group",
-    EventKind.HOST_OFF: "Withdrew from hosting",
-    EventKind.HOST_WEEK: "Hosted a week of their group (detail_topic: curriculum week, 0: none)",
-    EventKind.HOST_TOPIC_POSTED: "As host, had the bot post the week's topic naming them",
-    EventKind.HOST_PIN: "As host, had a message pinned in their group",
-    EventKind.TICKET_REOPENED: "Participant wrote again about an answered question",
-    EventKind.MONEY_OUT: "Money taken out of savings (self-reported; amount_cents; not a deposit)",
-    EventKind.MONEY_OUT_CORRECTION: "Correction of money taken out (Undo; minus its amount)",
-    EventKind.STARTING_BALANCE: "Savings at intake (optional; amount_cents; savers only)",
-    EventKind.WORK_KEPT: "Answer to 'do you still have this work?' after a job or training start "
-    "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
-    EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
-    "allocation): told what continues; nudges stop, logging and follow-up go on",
-    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
-    "detail_reason, detail_until)",
-    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
-    "detail_reason)",
-}
-
 _KNOWN_VALUES: dict[str, dict[str, str]] = {
     "track": {"savings": "Saving (deposits)", "jobsearch": "Job search (applications)"},
     "participants.status": {
@@ -270,17 +217,21 @@ _CATEGORICAL = {
 
 @dataclass(frozen=True, slots=True)
 class Variable:
-    """One exported variable; `values` are (value, meaning), coded 1, 2, … in SPSS and Stata."""
+    """One exported variable; `values` are (value, meaning), coded 1, 2, … in SPSS and Stata;
+    `codes` label a variable that is already a number (a context answer: its code as stored)."""
 
     table: str
     name: str
     type: str
     label: str
     values: tuple[tuple[str, str], ...] = ()
+    codes: tuple[tuple[int, str], ...] = ()
 
     @property
     def value_labels(self) -> str:
         """Codes and meanings as one line, e.g. `1 = control; 2 = text`."""
+        if self.codes:
+            return "; ".join(f"{code} = {meaning}" for code, meaning in self.codes)
         return "; ".join(
             f"{code} = {value}" + (f" ({meaning})" if meaning != value else "")
             for code, (value, meaning) in enumerate(self.values, start=1)
@@ -291,11 +242,20 @@ def build_codebook(
     tables: Mapping[str, pd.DataFrame], protocol: Protocol | None = None
 ) -> list[Variable]:
     """A Variable for every column of every table, in table order."""
+    plan = protocol.questionnaires if protocol is not None else None
+    context = {v.column: v for v in context_variables(baseline_context(plan))}
     return [
-        _variable(name, column, frame[column], protocol)
+        _context_variable(name, context[column], frame[column])
+        if name == "participants" and column in context
+        else _variable(name, column, frame[column], protocol)
         for name, frame in tables.items()
         for column in frame.columns
     ]
+
+
+def _context_variable(table: str, context: ContextVariable, series: pd.Series) -> Variable:
+    label = f"Baseline {context.instrument}: {context.label}"
+    return Variable(table, context.column, _type(series), label[:80], codes=context.codes)
 
 
 def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | None) -> Variable:
@@ -323,6 +283,8 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
             )
         except InstrumentNotFound:
             return f"Baseline score: {instrument_id}"
+        if instrument.scoring is None:
+            return f"Baseline {instrument.id}"
         low, high = instrument.score_range()
         return f"Baseline {instrument.id.upper()} ({instrument.scoring.method}, {low:g}-{high:g})"
     if column.startswith("detail_"):
@@ -374,7 +336,9 @@ def codebook_markdown(variables: Sequence[Variable], title: str = "Codebook") ->
         f"# {title}",
         "",
         "Dates are UTC. Categorical variables hold their text in CSV and Parquet files and the",
-        "numeric code (with value labels) in SPSS and Stata files.",
+        "numeric code (with value labels) in SPSS and Stata files. Baseline context answers",
+        f"are codes in every format; {PREFER_NOT_TO_SAY} means 'prefer not to say' (user-missing",
+        "in SPSS); empty: not answered. A multiple-choice item has a 0/1 column per option.",
     ]
     table = ""
     for variable in variables:
@@ -390,28 +354,3 @@ def codebook_markdown(variables: Sequence[Variable], title: str = "Codebook") ->
         cells = [variable.name, variable.type, variable.label, variable.value_labels]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def labelled(
-    frame: pd.DataFrame, variables: Sequence[Variable]
-) -> tuple[pd.DataFrame, dict[str, str | None], dict[str, dict[int | float, str]]]:
-    """The frame as SPSS/Stata want it: coded categories, naive UTC dates, no nullable types."""
-    by_name = {variable.name: variable for variable in variables}
-    out = pd.DataFrame(index=frame.index)
-    value_labels: dict[str, dict[int | float, str]] = {}
-    for column in frame.columns:
-        series, variable = frame[column], by_name[column]
-        if variable.values:
-            codes = {value: code for code, (value, _m) in enumerate(variable.values, start=1)}
-            out[column] = series.astype("object").map(codes).astype("float64")
-            value_labels[column] = {codes[value]: value for value, _m in variable.values}
-        elif variable.type == "datetime":
-            out[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        elif variable.type in ("boolean", "integer"):
-            out[column] = series.astype("int64" if series.notna().all() else "float64")
-        elif variable.type == "number":
-            out[column] = series.astype("float64")
-        else:
-            out[column] = series.astype("object").where(series.notna(), "").astype("str")
-    labels: dict[str, str | None] = {variable.name: variable.label for variable in variables}
-    return out, labels, value_labels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -13,15 +13,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 import pyreadstat
+from pyreadstat.pyclasses import MissingRange
 
 from experiments.allocation import Pseudonymizer
 from experiments.micro.export import decision_table
-from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown, labelled
+from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown
+from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
+from experiments.outputs.labelled import labelled
 from experiments.outputs.phases import with_phase
-from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
+from experiments.outputs.survey_scores import survey_scores
+from experiments.protocol import PREFER_NOT_TO_SAY, Protocol
 
 __all__ = [
     "FORMATS",
@@ -119,8 +123,10 @@ def build_tables(
     shift = _Shifter(pseudonymizer, shift_dates)
     scores = survey_scores(raw["survey_answers"], people, protocol)
     sites = dict(zip(raw["sites"]["id"], raw["sites"]["name"], strict=True))
+    participants = _participants(people, sites, scores)
+    context = context_frame(raw["survey_answers"], participants["id"], protocol)
     tables = {
-        "participants": _participants(people, sites, scores),
+        "participants": participants.join(context),
         "sites": _sites(raw, sites),
         "allocations": raw["allocations"].drop(
             columns=["prev_hash", "hash"] if shift_dates else []
@@ -339,74 +345,6 @@ def _groups(groups: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
     return frame
 
 
-def survey_scores(
-    answers: pd.DataFrame, participants: pd.DataFrame, protocol: Protocol | None = None
-) -> pd.DataFrame:
-    """One score per participant, wave and instrument, as the instrument's manual says."""
-    bands = dict(zip(participants["id"].tolist(), participants["age_band"].tolist(), strict=True))
-    # Walked as plain Python values (far faster than rows), the texts as codes into their few
-    # distinct values: a text object per answer would weigh more than the answers themselves.
-    codes = {
-        k: pd.factorize(answers[k], sort=True, use_na_sentinel=False)
-        for k in ("wave", "instrument", "item")
-    }
-    ordered = pd.DataFrame(
-        {
-            "participant_id": answers["participant_id"].to_numpy(),
-            **{k: found for k, (found, _) in codes.items()},
-            "value": answers["value"].to_numpy(),
-        }
-    ).sort_values(["participant_id", "wave", "instrument"], kind="stable")
-    waves, instruments, items = (list(distinct) for _, distinct in codes.values())
-    grouped: dict[tuple[int, str, str], dict[str, int]] = {}
-    keys = ["participant_id", "wave", "instrument", "item", "value"]
-    values = (ordered[k].tolist() for k in keys)
-    for pid, wave, instrument, item, value in zip(*values, strict=True):
-        key = (int(pid), waves[wave], instruments[instrument])
-        grouped.setdefault(key, {})[items[item]] = int(value)
-    rows = []
-    selections: dict[tuple[str, str | None], _Selection] = {}  # one lookup per instrument, band
-    for (pid, wave, instrument_id), given in grouped.items():
-        result = _score(instrument_id, given, bands.get(pid), protocol, selections)
-        if result is not None:
-            value, method, answered, missing, prorated = result
-            rows.append((pid, wave, instrument_id, value, method, answered, missing, prorated))
-    columns = ["participant_id", "wave", "instrument", "score", "method"]
-    columns += ["answered", "missing", "prorated"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-_Selection = tuple[Instrument, Collection[str] | None]
-
-
-def _score(
-    instrument_id: str,
-    given: dict[str, int],
-    band: object,
-    protocol: Protocol | None,
-    selections: dict[tuple[str, str | None], _Selection],
-) -> tuple[float, str, int, int, bool] | None:
-    age_band = band if isinstance(band, str) else None
-    try:
-        if (instrument_id, age_band) not in selections:
-            instrument = (
-                protocol.questionnaires.instrument(instrument_id)
-                if protocol is not None
-                else load_instrument(instrument_id)
-            )
-            selected: Collection[str] | None = None
-            if protocol is not None:
-                selected = protocol.questionnaires.items_for(instrument_id, age_band)
-            selections[instrument_id, age_band] = instrument, selected
-        instrument, selected = selections[instrument_id, age_band]
-        result = score(instrument, given, selected)
-    except (InstrumentNotFound, ValueError):
-        return None  # an unknown instrument or out-of-range answers: items are still exported
-    if result is None:
-        return None
-    return result.value, result.method, result.answered, result.missing, result.prorated
-
-
 def write_export(
     tables: Mapping[str, pd.DataFrame],
     variables: Sequence[Variable],
@@ -425,8 +363,21 @@ def write_export(
         else:
             own = [v for v in variables if v.table == name]
             data, labels, values = labelled(frame, own)
-            writer = pyreadstat.write_sav if file_format == "spss" else pyreadstat.write_dta
-            writer(data, str(path), column_labels=labels, variable_value_labels=values)
+            if file_format == "spss":  # "prefer not to say" is user-missing in SPSS
+                missing: dict[str, list[int | float | str | MissingRange]] = {
+                    v.name: [PREFER_NOT_TO_SAY] for v in own if dict(v.codes).get(PREFER_NOT_TO_SAY)
+                }
+                pyreadstat.write_sav(
+                    data,
+                    str(path),
+                    column_labels=labels,
+                    variable_value_labels=values,
+                    missing_ranges=missing or None,
+                )
+            else:
+                pyreadstat.write_dta(
+                    data, str(path), column_labels=labels, variable_value_labels=values
+                )
         written.append(path)
     codebook_frame(variables).to_csv(out / "codebook.csv", index=False)
     (out / "codebook.md").write_text(codebook_markdown(variables), encoding="utf-8")

@@ -119,7 +119,7 @@ def _context(
 ) -> dict[str, Any]:
     plan = analysis.plan
     ratio = an.sample_ratio(tables, design)
-    baseline = an.baseline_table(tables, design)
+    baseline = an.baseline_table(tables, design, an.protocol_context(protocol))
     results = analysis.results
     return {
         "title": f"{protocol.study.name}: trial report",
@@ -202,6 +202,8 @@ def _context(
         "secondary": [_row(r) for r in results if r.family == "secondary"],
         "wave_pending": _wave_pending(analysis),
         "sensitivity": [_row(r) for r in results if r.family == "sensitivity"],
+        "subgroups": [_row(r) for r in results if r.family == "subgroup"],
+        "subgroup_notes": an.describe_subgroups(plan),
         "exploratory": [_row(r) for r in results if r.family == "exploratory"],
         **lee_context(analysis),
         "icc_rows": [

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from experiments.analysis import Design, participants_per_arm, primary_assumptions
+from experiments.analysis import (
+    Design,
+    describe_subgroups,
+    participants_per_arm,
+    primary_assumptions,
+)
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -68,6 +73,7 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _models(plan, specs, design),
         _multiplicity(plan, design),
         _missing(plan),
+        *_subgroups(plan),
         _sample_size(protocol, plan, design),
     ]
 
@@ -173,6 +179,13 @@ def _models(plan: AnalysisPlan, specs: list[OutcomeSpec], design: Design) -> Sec
             else "."
         )
     )
+    context = [name for name in plan.covariates if "." in name]
+    if context:
+        paragraphs.append(
+            f"Baseline context covariates ({', '.join(context)}) enter as categorical main "
+            "effects; 'prefer not to say' and no answer are categories of their own (the "
+            "missing-indicator method, White & Thompson 2005)."
+        )
     if design.grouped_arms:
         paragraphs.append(
             "Contrasts involving an arm with peer groups use cluster-robust (CR2) standard errors "
@@ -232,6 +245,12 @@ def _missing(plan: AnalysisPlan) -> Section:
             "groups whole).",
         ],
     )
+
+
+def _subgroups(plan: AnalysisPlan) -> list[Section]:
+    if not plan.subgroups:
+        return []
+    return [Section("Pre-specified subgroup analyses", describe_subgroups(plan))]
 
 
 def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Section:

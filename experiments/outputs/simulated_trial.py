@@ -13,6 +13,7 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.allocation import AllocationRecord, AllocationSequence, append_record
 from experiments.outputs.export import RawTrial
+from experiments.outputs.simulated_context import simulated_context
 from experiments.protocol import load_instrument, stratum_key
 
 __all__ = ["SimulatedTrial", "TrialSettings", "simulate_trial"]
@@ -123,6 +124,9 @@ def simulate_trial(settings: TrialSettings | None = None) -> SimulatedTrial:
         followups = _followups(people, frames["survey_answers"], s, extra, as_of, group_effect)
         frames["survey_answers"] = pd.concat([frames["survey_answers"], followups])
     frames["events"] = _placements(people, frames["events"], s, extra, as_of)
+    if s.surveys and frames["survey_answers"] is not None:
+        context = simulated_context(people, np.random.default_rng([s.seed, 3]))
+        frames["survey_answers"] = pd.concat([frames["survey_answers"], context])
     raw = RawTrial(as_of, {k: v for k, v in frames.items() if v is not None})
     return SimulatedTrial(raw, s)
 

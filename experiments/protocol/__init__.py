@@ -16,6 +16,7 @@ from experiments.protocol.analysis_plan import (
     AnalysisPlan,
     DegreesOfFreedom,
     Factorial,
+    Subgroup,
     follow_up_wave,
     plan_problems,
     resolve_outcome,
@@ -30,6 +31,14 @@ from experiments.protocol.checkin_section import (
     uses_checkin,
 )
 from experiments.protocol.consent import Consent, ConsentInformation
+from experiments.protocol.context_items import (
+    PREFER_NOT_LABEL,
+    ContextVariable,
+    baseline_context,
+    context_column,
+    context_variables,
+    reference_column,
+)
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -41,6 +50,12 @@ from experiments.protocol.durations import (
 )
 from experiments.protocol.errors import ProtocolError
 from experiments.protocol.group_sections import GroupFactorial, Groups
+from experiments.protocol.items import (
+    MAX_MULTIPLE_VALUE,
+    PREFER_NOT_TO_SAY,
+    YES_NO,
+    ItemType,
+)
 from experiments.protocol.languages import LANGUAGES, Language
 from experiments.protocol.lasting import (
     BALANCE_OUTCOMES,
@@ -130,11 +145,15 @@ __all__ = [
     "EVENT_OUTCOMES",
     "GROUP_INGREDIENTS",
     "LANGUAGES",
+    "MAX_MULTIPLE_VALUE",
     "MICRO_COMPONENTS",
     "PLACEHOLDERS",
+    "PREFER_NOT_LABEL",
+    "PREFER_NOT_TO_SAY",
     "QUESTIONNAIRE_LABELS",
     "STRATIFIERS",
     "TRACKS",
+    "YES_NO",
     "AgeBand",
     "AnalysisPlan",
     "AnswerOption",
@@ -145,6 +164,7 @@ __all__ = [
     "Component",
     "Consent",
     "ConsentInformation",
+    "ContextVariable",
     "Corrections",
     "CurriculumWeek",
     "DegreesOfFreedom",
@@ -157,6 +177,7 @@ __all__ = [
     "InstrumentNotFound",
     "Item",
     "ItemOmission",
+    "ItemType",
     "Language",
     "Limits",
     "LocalizedText",
@@ -188,6 +209,7 @@ __all__ = [
     "Stratification",
     "Stratifier",
     "Study",
+    "Subgroup",
     "Template",
     "Templates",
     "Track",
@@ -196,9 +218,12 @@ __all__ = [
     "age_band_for",
     "age_in_year",
     "available_instruments",
+    "baseline_context",
     "changed_sections",
     "check_contiguous",
     "checkin_problems",
+    "context_column",
+    "context_variables",
     "describe_checkin",
     "describe_duration",
     "event_outcome",
@@ -219,6 +244,7 @@ __all__ = [
     "plain_forms",
     "plan_problems",
     "protocol_sha256",
+    "reference_column",
     "registration_status",
     "resolve_outcome",
     "retention_outcome_name",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from experiments.protocol.context_items import reference_column
 from experiments.protocol.durations import PositiveDuration
 from experiments.protocol.errors import problem
 from experiments.protocol.lasting import lasting_outcome, lasting_outcome_names, wave_times
@@ -17,7 +18,7 @@ from experiments.protocol.outcomes import (
     OutcomeSpec,
     event_outcome,
 )
-from experiments.protocol.sections import Component, Stratifier
+from experiments.protocol.sections import STRATIFIERS, Component
 
 if TYPE_CHECKING:
     from experiments.protocol.document import Protocol
@@ -26,6 +27,7 @@ __all__ = [
     "AnalysisPlan",
     "DegreesOfFreedom",
     "Factorial",
+    "Subgroup",
     "follow_up_wave",
     "plan_problems",
     "resolve_outcome",
@@ -48,6 +50,27 @@ class Factorial(BaseModel):
     interaction: bool = True
 
 
+class Subgroup(BaseModel):
+    """A pre-specified subgroup analysis of the primary outcome: does the effect differ between
+    levels of a baseline context item (`instrument.item`)? Each level names the answers that put
+    someone in it; the first level is the reference. People in no level (prefer not to say, not
+    answered) are left out of this analysis only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    item: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+    levels: dict[str, tuple[int, ...]] = Field(min_length=2)
+
+    def level_of(self, value: object) -> str | None:
+        """The level an answer puts someone in, or None."""
+        for level, values in self.levels.items():
+            if value in values:
+                return level
+        return None
+
+
 class AnalysisPlan(BaseModel):
     """One primary outcome, secondaries, the estimand, alpha, window, multiplicity, covariates."""
 
@@ -60,10 +83,12 @@ class AnalysisPlan(BaseModel):
     follow_up: PositiveDuration = timedelta(days=84)
     multiplicity: Literal["dunnett", "bonferroni"] = "bonferroni"
     secondary_multiplicity: Literal["holm"] = "holm"
-    covariates: tuple[Stratifier, ...] = ("track", "age_band", "site")
+    # the stratification factors, and any baseline context item as `instrument.item`
+    covariates: tuple[str, ...] = ("track", "age_band", "site")
     baseline_covariate: bool = True
     secondary_contrasts: tuple[tuple[str, str], ...] = ()
     factorial: Factorial | None = None
+    subgroups: tuple[Subgroup, ...] = ()
     degrees_of_freedom: DegreesOfFreedom = "satterthwaite"
     # The assumptions behind the sample size (`lotgenoot power --protocol`, the registration).
     effect_size: float = Field(default=0.5, gt=0, le=3)
@@ -97,6 +122,11 @@ class AnalysisPlan(BaseModel):
         """The primary outcome, then the secondaries."""
         return (self.primary, *self.secondary)
 
+    @property
+    def covariate_columns(self) -> tuple[str, ...]:
+        """The analysis columns of the covariates (`context.debts` is `context_debts`)."""
+        return tuple(reference_column(name) for name in self.covariates)
+
 
 def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
     """The outcome the bot records under this name in this protocol, or None if it records none.
@@ -108,7 +138,7 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
     if spec is not None:
         return spec
     plan = protocol.questionnaires
-    if name in plan.baseline and name in plan.follow_up:
+    if name in plan.baseline and name in plan.follow_up and plan.instrument(name).scored:
         tracks = plan.tracks.get(name)
         track = tracks[0] if tracks and len(tracks) == 1 else None
         label = QUESTIONNAIRE_LABELS.get(name, name.upper())
@@ -118,7 +148,7 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
 
 def _known(protocol: Protocol) -> list[str]:
     plan = protocol.questionnaires
-    asked = [i for i in plan.follow_up if i in plan.baseline]
+    asked = [i for i in plan.follow_up if i in plan.baseline and plan.instrument(i).scored]
     return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked
 
 
@@ -138,6 +168,19 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             yield path, "a questionnaire outcome needs a follow-up survey within analysis.follow_up"
     if plan.primary in plan.secondary:
         yield "analysis.secondary", f"{plan.primary!r} is already the primary outcome"
+    for index, name in enumerate(plan.covariates):
+        if "." in name:
+            found = _context_item_problem(protocol, name)
+            if found:
+                yield f"analysis.covariates[{index}]", found
+        elif name not in STRATIFIERS:
+            yield (
+                f"analysis.covariates[{index}]",
+                f"{name!r} is no stratification factor ({', '.join(STRATIFIERS)}) nor a context "
+                "item (instrument.item)",
+            )
+    for index, subgroup in enumerate(plan.subgroups):
+        yield from _subgroup_problems(protocol, index, subgroup)
     yield from _power_problems(protocol, plan)
     missing = [f for f in protocol.stratification.by if f not in plan.covariates]
     if missing:
@@ -154,6 +197,50 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             yield f"analysis.secondary_contrasts[{index}]", "needs two different arms"
     if plan.factorial is not None:
         yield from _factorial_problems(protocol, plan.factorial)
+
+
+def _context_item_problem(protocol: Protocol, reference: str) -> str | None:
+    """Why `instrument.item` cannot adjust or split the analysis, or None if it can: it must be
+    a single-choice or yes/no item of a context instrument asked at baseline."""
+    instrument_id, _dot, item_id = reference.partition(".")
+    plan = protocol.questionnaires
+    if instrument_id not in plan.baseline:
+        return f"{instrument_id!r} is not asked at baseline"
+    instrument = plan.instrument(instrument_id)
+    if instrument.kind != "context":
+        return f"{instrument_id!r} is a scale: name an item of a context instrument"
+    item = instrument.item_by_id.get(item_id)
+    if item is None:
+        return f"{instrument_id} has no item {item_id!r} (it has {', '.join(instrument.item_ids)})"
+    if item.type not in ("single", "yes_no"):
+        return f"{reference} is a {item.type} item: name a single-choice or yes/no item"
+    return None
+
+
+def _subgroup_problems(
+    protocol: Protocol, index: int, subgroup: Subgroup
+) -> Iterator[tuple[str, str]]:
+    path = f"analysis.subgroups[{index}]"
+    found = _context_item_problem(protocol, subgroup.item)
+    if found:
+        yield f"{path}.item", found
+        return
+    instrument_id, _dot, item_id = subgroup.item.partition(".")
+    instrument = protocol.questionnaires.instrument(instrument_id)
+    offered = {o.value for o in instrument.options(instrument.item_by_id[item_id])}
+    seen: set[int] = set()
+    for level, values in subgroup.levels.items():
+        for value in values:
+            if value not in offered:
+                yield f"{path}.levels.{level}", f"{subgroup.item} has no answer {value}"
+            elif value in seen:
+                yield f"{path}.levels.{level}", f"answer {value} is in two levels"
+            seen.add(value)
+        if not values:
+            yield f"{path}.levels.{level}", "names no answers"
+    names = [s.name for s in protocol.analysis.subgroups] if protocol.analysis else []
+    if subgroup.name in names[:index]:
+        yield f"{path}.name", f"{subgroup.name!r} is used twice"
 
 
 def _power_problems(protocol: Protocol, plan: AnalysisPlan) -> Iterator[tuple[str, str]]:

@@ -15,7 +15,8 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from experiments.protocol.errors import ProtocolError, problem, problems_from
-from experiments.protocol.templates import Language, LocalizedText
+from experiments.protocol.items import PREFER_NOT_TO_SAY, AnswerOption, Item
+from experiments.protocol.templates import LocalizedText
 
 __all__ = [
     "AnswerOption",
@@ -38,27 +39,6 @@ class InstrumentNotFound(LookupError):
     """No shipped instrument has this id."""
 
 
-class AnswerOption(BaseModel):
-    """One answer button: the stored value and its label per language."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    value: int
-    nl: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def label(self, language: Language) -> str:
-        """The button label in one language."""
-        return self.nl if language == "nl" else self.en
-
-
-class Item(LocalizedText):
-    """One statement or question; `reverse` items are scored max + min − answer."""
-
-    id: str = Field(pattern=_ID_PATTERN)
-    reverse: bool = False
-
-
 class Scoring(BaseModel):
     """How answers become a score, and how many missing answers still allow one."""
 
@@ -70,41 +50,93 @@ class Scoring(BaseModel):
 
 
 class Instrument(BaseModel):
-    """A validated questionnaire with its items, answer options and scoring rule."""
+    """A questionnaire with its items and, for a scale, its scoring rule.
+
+    A `scale` (the default) scores its likert items; a `context` instrument asks about someone's
+    situation (single and multiple choice, yes/no, numbers) and has no score. `answers` are the
+    options of every likert item that has none of its own.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=_ID_PATTERN)
+    kind: Literal["scale", "context"] = "scale"
     name: str = Field(min_length=1)
     citation: str = Field(min_length=1)
     notes: str = ""
     instructions: LocalizedText
-    answers: tuple[AnswerOption, ...] = Field(min_length=2)
+    answers: tuple[AnswerOption, ...] = ()
     items: tuple[Item, ...] = Field(min_length=1)
-    scoring: Scoring
+    scoring: Scoring | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        values = sorted(option.value for option in self.answers)
-        if values != list(range(values[0], values[0] + len(values))):
-            raise problem("values must be consecutive whole numbers, each used once", "answers")
+        if self.answers:
+            _consecutive([option.value for option in self.answers], "answers")
         ids = [item.id for item in self.items]
-        for index, item_id in enumerate(ids):
-            if item_id in ids[:index]:
-                raise problem(f"{item_id!r} is used twice", f"items[{index}].id")
+        for index, item in enumerate(self.items):
+            if item.id in ids[:index]:
+                raise problem(f"{item.id!r} is used twice", f"items[{index}].id")
+            if item.type == "likert" and not item.options and len(self.answers) < 2:
+                raise problem(
+                    "a likert item needs options, its own or the instrument's `answers`",
+                    f"items[{index}].options",
+                )
+            if item.type == "likert" and item.options and self.kind == "scale":
+                values = [option.value for option in item.options]
+                _consecutive(values, f"items[{index}].options")
+            if self.kind == "scale" and item.type != "likert":
+                raise problem(
+                    f"a scale scores likert items only; put {item.type} items in an instrument "
+                    'with kind = "context"',
+                    f"items[{index}].type",
+                )
+        if self.kind == "context":
+            if self.scoring is not None:
+                raise problem("a context instrument has no score: leave [scoring] out", "scoring")
+            return self
+        if self.scoring is None:
+            raise problem("a scale needs its scoring rule", "scoring")
         if self.scoring.max_missing >= len(self.items):
             raise problem("must be less than the number of items", "scoring.max_missing")
         return self
 
+    @property
+    def scored(self) -> bool:
+        """Whether answers to this instrument become a score (a scale)."""
+        return self.scoring is not None
+
+    def options(self, item: Item) -> tuple[AnswerOption, ...]:
+        """The options a person taps for `item` (none for a typed number)."""
+        return item.choices(self.answers)
+
+    def accepts(self, item: Item, value: int) -> bool:
+        """Whether `value` may be stored as the answer to `item`."""
+        return item.accepts(value, self.answers)
+
+    @cached_property  # asked for every answer of every export row
+    def item_by_id(self) -> dict[str, Item]:
+        """Each item by its id."""
+        return {item.id: item for item in self.items}
+
+    @cached_property  # asked for every answer of every export row
+    def _ranges(self) -> dict[str, tuple[int, int]]:
+        ranges = {}
+        for item in self.items:
+            values = [option.value for option in self.options(item)]
+            if values:
+                ranges[item.id] = (min(values), max(values))
+        return ranges
+
     @cached_property  # asked for every answer of every export row
     def min_answer(self) -> int:
-        """The lowest answer value."""
-        return min(option.value for option in self.answers)
+        """The lowest answer value of the likert items."""
+        return min(low for low, _high in self._ranges.values())
 
     @cached_property  # asked for every answer of every export row
     def max_answer(self) -> int:
-        """The highest answer value."""
-        return max(option.value for option in self.answers)
+        """The highest answer value of the likert items."""
+        return max(high for _low, high in self._ranges.values())
 
     @cached_property  # asked for every answer of every export row
     def item_ids(self) -> tuple[str, ...]:
@@ -113,12 +145,24 @@ class Instrument(BaseModel):
 
     def score_range(self) -> tuple[float, float]:
         """The lowest and highest possible score."""
-        scale = len(self.items) if self.scoring.method == "sum" else 1
-        return float(self.min_answer * scale), float(self.max_answer * scale)
+        lows = [self._ranges[item.id][0] for item in self.items]
+        highs = [self._ranges[item.id][1] for item in self.items]
+        if self.scoring is not None and self.scoring.method == "sum":
+            return float(sum(lows)), float(sum(highs))
+        return float(min(lows)), float(max(highs))
 
     def keyed(self, item: Item, answer: int) -> int:
         """An answer turned the scoring way round (reversed for reverse-keyed items)."""
-        return self.min_answer + self.max_answer - answer if item.reverse else answer
+        if not item.reverse:
+            return answer
+        low, high = self._ranges[item.id]
+        return low + high - answer
+
+
+def _consecutive(values: list[int], path: str) -> None:
+    ordered = sorted(values)
+    if ordered != list(range(ordered[0], ordered[0] + len(ordered))):
+        raise problem("values must be consecutive whole numbers, each used once", path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,28 +184,33 @@ def score(
     answers: Mapping[str, int | None],
     selected_items: Collection[str] | None = None,
 ) -> Score | None:
-    """Score answers (None = skipped), or None when the missing-data rule allows no score.
+    """Score answers (None = skipped), or None when the missing-data rule allows no score or
+    the instrument is no scale.
 
     A sum is prorated to the full item count (person-mean imputation), so scores from shorter
-    selections stay on the published range; answers to items outside the selection are ignored.
+    selections stay on the published range; answers to items outside the selection are ignored,
+    and "prefer not to say" counts as missing.
     """
+    scoring = instrument.scoring
+    if scoring is None:
+        return None
     selected = _selection(instrument, selected_items)
     _check_answers(instrument, answers)
     values = [
         instrument.keyed(item, answer)
         for item in selected
-        if (answer := answers.get(item.id)) is not None
+        if (answer := answers.get(item.id)) is not None and answer != PREFER_NOT_TO_SAY
     ]
     missing = len(selected) - len(values)
-    if not values or missing > instrument.scoring.max_missing:
+    if not values or missing > scoring.max_missing:
         return None
     mean = math.fsum(values) / len(values)
     total_items = len(instrument.items)
     value = math.fsum(values) * total_items / len(values)
     return Score(
         instrument_id=instrument.id,
-        value=value if instrument.scoring.method == "sum" else mean,
-        method=instrument.scoring.method,
+        value=value if scoring.method == "sum" else mean,
+        method=scoring.method,
         mean=mean,
         answered=len(values),
         missing=missing,
@@ -195,14 +244,12 @@ def _selection(instrument: Instrument, selected_items: Collection[str] | None) -
 
 
 def _check_answers(instrument: Instrument, answers: Mapping[str, int | None]) -> None:
+    items = instrument.item_by_id
     for item_id, answer in answers.items():
-        if item_id not in instrument.item_ids:
+        if item_id not in items:
             raise ValueError(f"{instrument.id} has no item {item_id}")
-        if answer is not None and not instrument.min_answer <= answer <= instrument.max_answer:
-            raise ValueError(
-                f"{item_id}: answer {answer} is outside "
-                f"{instrument.min_answer}–{instrument.max_answer}"
-            )
+        if answer is not None and not instrument.accepts(items[item_id], answer):
+            raise ValueError(f"{item_id}: answer {answer} is not one this item offers")
 
 
 def available_instruments() -> list[str]:
@@ -259,6 +306,11 @@ def _line_of(lines: list[str], path: str) -> int | None:
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
         if part.startswith("["):
             index = int(part[1:-1])
+            if found is not None and lines[found - 1].rstrip().endswith("= ["):
+                element = _inline_element(lines, found, index)  # options = [ {…}, {…} ]
+                if element is not None:
+                    start, found = element, element + 1
+                continue
             headers = [n for n, line in enumerate(lines) if line.strip() == f"[[{table}]]"]
             if index >= len(headers):
                 return found
@@ -277,3 +329,15 @@ def _line_of(lines: list[str], path: str) -> int | None:
                 start, found = n, n + 1
                 break
     return found
+
+
+def _inline_element(lines: list[str], after: int, index: int) -> int | None:
+    """The line (0-based) of element `index` of a multi-line array opened on line `after`."""
+    elements = []
+    for n in range(after, len(lines)):
+        stripped = lines[n].strip()
+        if stripped.startswith("]"):
+            break
+        if stripped.startswith("{"):
+            elements.append(n)
+    return elements[index] if index < len(elements) else None

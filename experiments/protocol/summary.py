@@ -172,6 +172,10 @@ def _questionnaires(protocol: Protocol) -> list[str]:
         described = [
             f"{i} ({'/'.join(plan.tracks[i])} only)" if i in plan.tracks else i for i in ids
         ]
+        described = [
+            f"{d} (no score)" if plan.instrument(i).kind == "context" else d
+            for i, d in zip(ids, described, strict=True)
+        ]
         lines.append(f"Questionnaires at {occasion}: {', '.join(described) or 'none'}")
     for omission in plan.omit:
         who = ", ".join(omission.age_bands) if omission.age_bands else "everyone"
@@ -241,6 +245,10 @@ def _analysis(protocol: Protocol) -> list[str]:
             f"power {plan.power:g} in every primary contrast (simulate: lotgenoot power "
             "--protocol FILE)"
         ),
+    ] + [
+        f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
+        + " vs ".join(f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items())
+        for s in plan.subgroups
     ]
 
 

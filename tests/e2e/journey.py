@@ -107,6 +107,9 @@ async def enroll(
     while True:
         [question] = await person.wait_for_messages(count=1)
         options = buttons(question)
+        if options[0].startswith("qm:"):  # multiple choice: "done" with nothing ticked
+            person.press(question, next(o for o in options if o.startswith("q:")))
+            continue
         if not options[0].startswith("q:"):
             break
         person.press(question, answer(options))

@@ -81,6 +81,26 @@ class Player:
         self.press(message, label)
 
 
+async def _tick_and_finish(player: Player, question: JSON) -> None:
+    """Tick the first option (the question is shown again with ✅), tap done; the question then
+    shows what was ticked, its buttons gone."""
+    first = question["reply_markup"]["inline_keyboard"][0][0]
+    option = first["text"].split(" ", 1)[1]
+    player.press(question, first["text"])
+    ticked = await player.person.wait_for_edit(
+        question, lambda m: _first_label(m) == f"✅ {option}"
+    )
+    player.press(ticked, player.t("survey.done"))
+    await player.person.wait_for_edit(
+        question, lambda m: "reply_markup" not in m and option in m.get("text", "")
+    )
+
+
+def _first_label(message: JSON) -> str:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return str(rows[0][0]["text"]) if rows else ""
+
+
 def _digits(words: str) -> bool:
     return words.replace(",", "").replace(".", "").isdigit()
 
@@ -101,6 +121,9 @@ async def _intake(player: Player, code: str, birth_year: int, track: str, goal: 
     while True:
         [question] = await player.read()
         options = buttons(question)
+        if options[0].startswith("qm:baseline:"):  # multiple choice: tick one, then done
+            await _tick_and_finish(player, question)
+            continue
         if not options[0].startswith("q:baseline:"):
             break
         answered += 1

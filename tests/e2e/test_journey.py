@@ -43,7 +43,7 @@ async def test_intake_allocates_after_baseline_and_explains_the_arm(
     assert participant.arm == "text"
     assert participant.age_band == "26-35"
     assert participant.commitment_cents == 1000
-    assert answers == 10 + 6  # GSE and the financial scale (all six items at 26)
+    assert answers == 10 + 6 + 9  # GSE, the financial scale (six items at 26) and the context
     assert sandbox.unknown_calls == []
 
 

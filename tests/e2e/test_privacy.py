@@ -139,4 +139,4 @@ async def test_mydata_sends_everything_stored_including_the_arm(
     data = json.loads(sandbox.file_of(document).data)
     assert data["participant"]["arm"] == "control"
     assert [e["amount_cents"] for e in data["events"]] == [300]
-    assert len(data["questionnaire_answers"]) == 16
+    assert len(data["questionnaire_answers"]) == 16 + 9  # the scales and the context

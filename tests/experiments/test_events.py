@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from experiments.outputs.codebook import EVENT_LABELS, GROUP_EVENT_LABELS
+from experiments.outputs.codebook import GROUP_EVENT_LABELS
+from experiments.outputs.event_labels import EVENT_LABELS
 from experiments.records import DEPOSIT_KINDS, JOB_SEARCH_KINDS, EventKind, GroupEventKind
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -73,8 +73,9 @@ def test_youths_are_not_asked_about_retirement(study: Protocol) -> None:
     assert "fse6" in study.questionnaires.items_for("fse", "26-35")
 
 
-def test_each_track_answers_its_own_scale(study: Protocol) -> None:
-    assert study.questionnaires.instruments_for("baseline", Track.SAVINGS) == ("gse", "fse")
+def test_each_track_answers_its_own_scale_and_everyone_the_context(study: Protocol) -> None:
+    baseline = study.questionnaires.instruments_for("baseline", Track.SAVINGS)
+    assert baseline == ("gse", "fse", "context")
     assert study.questionnaires.instruments_for("follow_up", Track.JOBSEARCH) == ("gse", "jsse")
 
 

@@ -29,8 +29,8 @@ def everyone_answers(instrument: Instrument, answer: int) -> dict[str, int | Non
     return dict.fromkeys(instrument.item_ids, answer)
 
 
-def test_three_instruments_are_shipped() -> None:
-    assert available_instruments() == ["fse", "gse", "jsse"]
+def test_three_scales_and_the_context_are_shipped() -> None:
+    assert available_instruments() == ["context", "fse", "gse", "jsse"]
 
 
 @pytest.mark.parametrize(("instrument", "items"), [(GSE, 10), (FSE, 6), (JSSE, 6)])
@@ -121,7 +121,7 @@ def test_answers_outside_the_selection_are_ignored() -> None:
 
 
 def test_answer_out_of_range_is_refused() -> None:
-    with pytest.raises(ValueError, match="outside 1–4"):
+    with pytest.raises(ValueError, match="answer 5 is not one this item offers"):
         score(GSE, {"gse1": 5})
 
 
@@ -189,7 +189,7 @@ def test_reverse_keyed_items_are_flipped() -> None:
 
 
 def test_unknown_instrument_is_not_found() -> None:
-    with pytest.raises(InstrumentNotFound, match="available: fse, gse, jsse"):
+    with pytest.raises(InstrumentNotFound, match="available: context, fse, gse, jsse"):
         load_instrument("bdi")
 
 

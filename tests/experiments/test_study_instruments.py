@@ -48,8 +48,8 @@ en = "I think I can save this year."
 
 def _study_with(folder: Path, instrument: str, *, file: str = "instruments/hope.toml") -> Path:
     text = STUDY_FILE.read_text(encoding="utf-8").replace(
-        'baseline = ["gse", "fse", "jsse"]',
-        f'baseline = ["gse", "fse", "jsse", "hope"]\nfiles = ["{file}"]',
+        'baseline = ["gse", "fse", "jsse", "context"]',
+        f'baseline = ["gse", "fse", "jsse", "context", "hope"]\nfiles = ["{file}"]',
         1,
     )
     (folder / "instruments").mkdir(exist_ok=True)
@@ -62,7 +62,7 @@ def _study_with(folder: Path, instrument: str, *, file: str = "instruments/hope.
 def test_a_protocol_asks_an_instrument_file_of_its_own_beside_it(tmp_path: Path) -> None:
     protocol = load_protocol(_study_with(tmp_path, HOPE))
     plan = protocol.questionnaires
-    assert plan.instruments_for("baseline", Track.SAVINGS) == ("gse", "fse", "hope")
+    assert plan.instruments_for("baseline", Track.SAVINGS) == ("gse", "fse", "context", "hope")
     assert plan.instrument("hope").item_ids == ("hope_1", "hope_2")
     assert plan.instrument("gse").id == "gse", "shipped instruments stay available by id"
     assert list(plan.file_hashes()) == ["instruments/hope.toml"]

@@ -52,6 +52,10 @@ def test_the_report_is_a_page_with_its_figures_beside_it(
     assert "Control arm: <b>control</b>" in page
     assert "rate ratio" in page
     assert 'class="warning"' not in page
+    # the context the review asks for, by arm, and prevention vs cure as a pre-specified subgroup
+    assert "Debts or arrears: Yes, and I get help (like debt counselling), n (%)" in page
+    assert "<h2>Pre-specified subgroup analyses" in page
+    assert "text vs control: cure vs prevention (interaction)" in page
 
 
 def test_an_empty_trial_gets_a_report_that_says_so(tmp_path: Path) -> None:

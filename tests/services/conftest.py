@@ -122,9 +122,22 @@ async def enroll(
     await person.press("lang:nl")
     await person.type(BIRTH_YEAR)
     question = (await person.press(f"track:{track}"))[-1]
-    while question.buttons[0].startswith("q:"):
-        question = (await person.press(question.buttons[2]))[-1]
+    while answer := an_answer(question.buttons):
+        question = (await person.press(answer))[-1]
     return await person.press(commitment)
+
+
+def first_answer(buttons: list[str]) -> str | None:
+    """The first answer button of a question (a multiple-choice item's "done" with nothing
+    ticked), or None when the message is no question."""
+    return next((data for data in buttons if data.startswith("q:")), None)
+
+
+def an_answer(buttons: list[str]) -> str | None:
+    """The third button of a question if it answers it, else its first answer button."""
+    if len(buttons) > 2 and buttons[2].startswith("q:"):
+        return buttons[2]
+    return first_answer(buttons)
 
 
 async def undo(person: Person) -> list[Said]:

@@ -14,7 +14,7 @@ from bot.i18n import Language, plural, text
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from experiments.protocol import Track, load_instrument
-from tests.services.conftest import Person, Said, new_code, nl, participant_of
+from tests.services.conftest import Person, Said, first_answer, new_code, nl, participant_of
 from tests.texts import intake_done
 
 
@@ -38,10 +38,10 @@ async def _through_baseline(person: Person, track: str) -> tuple[list[tuple[str,
     """Tap the first answer of every baseline question; the items asked and the last message."""
     asked: list[tuple[str, str]] = []
     question = (await person.press(f"track:{track}"))[-1]
-    while question.buttons and question.buttons[0].startswith("q:"):
-        _q, _wave, instrument, item, _value = question.buttons[0].split(":")
+    while answer := first_answer(question.buttons):
+        _q, _wave, instrument, item, _value = answer.split(":")
         asked.append((instrument, item))
-        question = (await person.press(question.buttons[0]))[-1]
+        question = (await person.press(answer))[-1]
     return asked, question
 
 
@@ -123,8 +123,9 @@ async def test_choosing_a_track_stores_it_and_starts_the_baseline(
     [question] = await person.press("track:jobsearch")
     instrument = load_instrument("gse")
     first = instrument.items[0]
-    # numbered across the whole baseline (gse and the job-search scale), with a one-line intro
-    whole = len(instrument.items) + len(load_instrument("jsse").items)
+    # numbered across the whole baseline (gse, the job-search scale and the context), with a
+    # one-line intro
+    whole = sum(len(load_instrument(i).items) for i in ("gse", "jsse", "context"))
     item = nl(
         "survey.item",
         instructions=instrument.instructions.text(Language.NL),
@@ -149,7 +150,7 @@ async def test_a_saver_answers_the_baseline_in_the_protocols_order_then_is_asked
     await _at_track(person, runner, "2000")
     asked, last = await _through_baseline(person, "savings")
     assert asked == _plan(trial, Track.SAVINGS, "26-35")
-    assert [instrument for instrument, _ in asked][-1] == "fse"
+    assert [instrument for instrument, _ in asked][-1] == "context"
     assert "jsse" not in {instrument for instrument, _ in asked}
     assert last.text == nl("intake.commitment_savings")
     assert last.buttons == ["commit:500", "commit:1000", "commit:2000", "commit:5000"]

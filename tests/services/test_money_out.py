@@ -24,6 +24,7 @@ from tests.services.conftest import (
     BIRTH_YEAR,
     Person,
     Said,
+    an_answer,
     enroll,
     events_of,
     new_code,
@@ -49,8 +50,8 @@ async def _enroll_with_balance(person: Person, runner: TurnRunner, typed: str | 
     await person.press("lang:nl")
     await person.type(BIRTH_YEAR)
     question = (await person.press("track:savings"))[-1]
-    while question.buttons[0].startswith("q:"):
-        question = (await person.press(question.buttons[2]))[-1]
+    while answer := an_answer(question.buttons):
+        question = (await person.press(answer))[-1]
     assert question.text == nl("starting_balance.ask")
     said = await (person.type(typed) if typed is not None else person.press("bal:skip"))
     assert said[-1].buttons[0].startswith("commit:")

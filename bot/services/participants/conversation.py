@@ -33,6 +33,7 @@ from bot.services.button_data import (
     StartingBalance,
     Steps,
     Together,
+    Toggle,
     TypeInstead,
     Undo,
     Withdraw,
@@ -77,8 +78,8 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
     """A tap on one of our inline buttons in the private chat. An answered question is closed:
     its message shows the choice and loses its buttons; a refused press leaves it as it was."""
     await _press(turn, data, trial)
-    if not turn.press_refused:
-        await turn.close_question()
+    if not (turn.press_refused or turn.question_open):
+        await turn.close_question(turn.choice_label)
 
 
 async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
@@ -136,6 +137,10 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await intake.answer_baseline(turn, instrument, item, value, trial)
         case Answer(wave, instrument, item, value):
             await surveys.answer(turn, wave, instrument, item, value, trial)
+        case Toggle(wave, instrument, item, selection) if wave == BASELINE:
+            await intake.tick_baseline(turn, instrument, item, selection, trial)
+        case Toggle(wave, instrument, item, selection):
+            await surveys.tick(turn, wave, instrument, item, selection, trial)
         case ContinueSurvey():
             await surveys.continue_survey(turn, trial)
         case Later(wave):
@@ -162,8 +167,12 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
         await intake.give_balance(turn, words, trial)
     elif participant.step is IntakeStep.COMMITMENT:
         await intake.commit(turn, words, trial)
+    elif participant.step is IntakeStep.BASELINE:
+        await intake.type_baseline(turn, words, trial)
     elif participant.step is IntakeStep.DONE:
         if await together.typed(turn, trial, words):  # the name shown in their group
+            return
+        if await surveys.typed_answer(turn, words, trial):  # a number the survey asks to type
             return
         if not await tickets.typed(turn, words, trial):  # the question after a bare /ask
             await intents.answer(turn, words, trial)

@@ -147,6 +147,27 @@ async def answer_baseline(
     await prompt(turn, trial)
 
 
+async def tick_baseline(
+    turn: Turn, instrument_id: str, item_id: str, selection: int, trial: Trial
+) -> None:
+    """A tick on a multiple-choice baseline question: shown again, still open."""
+    participant = _participant(turn)
+    if participant.step is not IntakeStep.BASELINE or not await questionnaire.toggle(
+        turn, questionnaire.BASELINE, instrument_id, item_id, selection, trial
+    ):
+        await already_answered(turn, trial)
+
+
+async def type_baseline(turn: Turn, words: str, trial: Trial) -> None:
+    """Typed text during the baseline: the answer to a number question that is typed, else a
+    reminder to tap and the open question again."""
+    answered = await questionnaire.answer_typed(turn, questionnaire.BASELINE, words, trial)
+    if answered is None:
+        await turn.say_text("unknown.use_buttons")
+    if answered is not False:  # kept, or not a question to type: the open question (again)
+        await prompt(turn, trial)
+
+
 async def go_on(turn: Turn, trial: Trial) -> None:
     """ "Go on with the questions" after "later": the open baseline question, if any."""
     participant = _participant(turn)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +13,7 @@ from bot.outbox import Button
 from bot.services import button_data
 from bot.services.trial import Trial
 from bot.services.turns import Turn
-from experiments.protocol import Item, Occasion, Track, next_item
+from experiments.protocol import PREFER_NOT_TO_SAY, Item, Occasion, Track, next_item
 
 BASELINE = "baseline"
 
@@ -64,17 +66,22 @@ async def position(
     return min(done + 1, len(asked)), len(asked)
 
 
-async def ask(turn: Turn, wave: str, instrument_id: str, item: Item, trial: Trial) -> None:
-    """Show one item with a button per answer, where it stands in the wave, and "later"."""
+async def ask(
+    turn: Turn, wave: str, instrument_id: str, item: Item, trial: Trial, selection: int = 0
+) -> None:
+    """Show one item as its type asks (buttons, ticks and "done", or a number to type), where it
+    stands in the wave, and "later"."""
+    words, buttons = await _question(turn, wave, instrument_id, item, trial, selection)
+    await turn.say(words, buttons=buttons)
+
+
+async def _question(
+    turn: Turn, wave: str, instrument_id: str, item: Item, trial: Trial, selection: int
+) -> tuple[str, list[list[Button]]]:
     participant = turn.participant
     assert participant is not None
     instrument = trial.protocol.questionnaires.instrument(instrument_id)
     language = turn.language
-    buttons = [
-        [Button(option.label(language), _answer_data(wave, instrument_id, item.id, option.value))]
-        for option in instrument.answers
-    ]
-    buttons.append([button_data.button(turn.t("survey.later"), button_data.Later(wave))])
     number, count = await position(turn.session, participant, wave, trial)
     words = turn.t(
         "survey.item",
@@ -83,9 +90,99 @@ async def ask(turn: Turn, wave: str, instrument_id: str, item: Item, trial: Tria
         count=count,
         item=item.text(language),
     )
+    if item.type == "multiple":
+        words = f"{words}\n\n{turn.t('survey.tick_all')}"
+    elif item.typed:
+        words = f"{words}\n\n{turn.t('survey.type_number', low=item.min, high=item.max)}"
     if wave == BASELINE and number == 1:  # the baseline begins: what is coming, in one line
         words = f"{turn.plural('intake.baseline_intro', count)}\n\n{words}"
-    await turn.say(words, buttons=buttons)
+    return words, item_buttons(turn, wave, instrument_id, item, trial, selection)
+
+
+def item_buttons(
+    turn: Turn, wave: str, instrument_id: str, item: Item, trial: Trial, selection: int = 0
+) -> list[list[Button]]:
+    """The buttons under an item: an answer per option (ticks and "done" for multiple choice,
+    numbers side by side), "prefer not to say" where the item offers it, and "later"."""
+    instrument = trial.protocol.questionnaires.instrument(instrument_id)
+    language = turn.language
+    options = instrument.options(item)
+    rows: list[list[Button]]
+    if item.type == "multiple":
+        rows = [
+            [
+                button_data.button(
+                    f"{'✅' if selection >> o.value & 1 else '⬜'} {o.label(language)}",
+                    button_data.Toggle(wave, instrument_id, item.id, selection ^ (1 << o.value)),
+                )
+            ]
+            for o in options
+        ]
+        done = _answer_data(wave, instrument_id, item.id, selection)
+        rows.append([Button(turn.t("survey.done"), done)])
+    elif item.type == "number":
+        cells = [
+            Button(o.label(language), _answer_data(wave, instrument_id, item.id, o.value))
+            for o in options
+        ]
+        rows = [cells[start : start + 6] for start in range(0, len(cells), 6)]  # side by side
+    else:
+        rows = [
+            [Button(o.label(language), _answer_data(wave, instrument_id, item.id, o.value))]
+            for o in options
+        ]
+    if item.prefer_not_to_say:
+        refuse = _answer_data(wave, instrument_id, item.id, PREFER_NOT_TO_SAY)
+        rows.append([Button(turn.t("survey.prefer_not"), refuse)])
+    rows.append([button_data.button(turn.t("survey.later"), button_data.Later(wave))])
+    return rows
+
+
+async def toggle(
+    turn: Turn, wave: str, instrument_id: str, item_id: str, selection: int, trial: Trial
+) -> bool:
+    """Tick or untick an option of the multiple-choice item this wave asks next: the question
+    is shown again with its ticks; False (nothing shown) for any other item or selection."""
+    participant = turn.participant
+    assert participant is not None
+    question = await next_question(turn.session, participant, wave, trial)
+    if question is None or (question[0], question[1].id) != (instrument_id, item_id):
+        return False
+    item = question[1]
+    instrument = trial.protocol.questionnaires.instrument(instrument_id)
+    if item.type != "multiple" or not instrument.accepts(item, selection):
+        return False
+    words, buttons = await _question(turn, wave, instrument_id, item, trial, selection)
+    await turn.update_question(words, buttons)
+    return True
+
+
+async def answer_typed(turn: Turn, wave: str, words: str, trial: Trial) -> bool | None:
+    """A typed number for the number item this wave asks next: kept (True), or a friendly
+    retry message when it is no number in the item's range (False); None when the open
+    question is not one to type."""
+    participant = turn.participant
+    assert participant is not None
+    question = await next_question(turn.session, participant, wave, trial)
+    if question is None or not question[1].typed:
+        return None
+    instrument_id, item = question
+    value = typed_number(words)
+    if value is None or not item.accepts_value(value):  # "prefer not to say" is a button
+        assert item.min is not None
+        assert item.max is not None
+        example = (item.min + item.max) // 2
+        await turn.say_text("survey.number_invalid", low=item.min, high=item.max, example=example)
+        return False
+    return await record_answer(turn, wave, instrument_id, item.id, value, trial)
+
+
+def typed_number(words: str) -> int | None:
+    """A whole number as typed ("3", " 12 ", "-2"), or None for anything else."""
+    stripped = words.strip()
+    if not re.fullmatch(r"-?[0-9]{1,6}", stripped):
+        return None
+    return int(stripped)
 
 
 async def later(turn: Turn, wave: str) -> None:
@@ -121,8 +218,16 @@ async def record_answer(
     participant = turn.participant
     assert participant is not None
     instrument = trial.protocol.questionnaires.instrument(instrument_id)
-    if item_id not in instrument.item_ids or value not in {a.value for a in instrument.answers}:
+    item = instrument.item_by_id.get(item_id)
+    if item is None or not instrument.accepts(item, value):
         return False
+    if item.type == "multiple":  # the closed question shows what was ticked
+        ticked = [o.label(turn.language) for o in instrument.options(item) if value >> o.value & 1]
+        turn.choice_label = (
+            turn.t("survey.prefer_not")
+            if value == PREFER_NOT_TO_SAY
+            else ", ".join(ticked) or turn.t("survey.none_ticked")
+        )
     await insert_if_absent(
         turn.session,
         SurveyAnswer,

@@ -157,6 +157,36 @@ async def continue_survey(turn: Turn, trial: Trial) -> None:
     await questionnaire.ask(turn, wave_name(wave), *question, trial)
 
 
+async def tick(
+    turn: Turn, wave: str, instrument_id: str, item_id: str, selection: int, trial: Trial
+) -> None:
+    """A tick on a multiple-choice follow-up question (of the open wave only): shown again."""
+    participant = turn.participant
+    if participant is None or participant.open_survey_wave is None:
+        await turn.say_text("survey.none")
+        return
+    if wave != wave_name(participant.open_survey_wave) or not await questionnaire.toggle(
+        turn, wave, instrument_id, item_id, selection, trial
+    ):
+        await turn.say_text("button.answered")
+        await continue_survey(turn, trial)
+
+
+async def typed_answer(turn: Turn, words: str, trial: Trial) -> bool:
+    """A bare number typed while the open follow-up asks a number to type: kept (or a friendly
+    retry); False for any other text, which is then read as everyday words."""
+    participant = turn.participant
+    wave = participant.open_survey_wave if participant is not None else None
+    if wave is None or questionnaire.typed_number(words) is None:
+        return False
+    answered = await questionnaire.answer_typed(turn, wave_name(wave), words, trial)
+    if answered is None:
+        return False
+    if answered:
+        await continue_survey(turn, trial)
+    return True
+
+
 async def answer(
     turn: Turn, wave: str, instrument_id: str, item_id: str, value: int, trial: Trial
 ) -> None:
