@@ -34,7 +34,7 @@ from bot.services.peer_groups.digest import suggestion_button
 from bot.services.peer_groups.follow import cancel_group_notes
 from bot.services.peer_groups.lookups import responsible
 from bot.services.peer_groups.messaging import post, tell
-from bot.services.peer_groups.presence import record
+from bot.services.peer_groups.together.records import group_event
 from bot.services.trial import Trial
 from experiments.protocol import Protocol, Track
 from experiments.records import Done, GroupEventKind, Window
@@ -94,7 +94,9 @@ async def scan_cycles(session: AsyncSession, trial: Trial, now: datetime) -> Cyc
         dedupe, joined = f"cycle:{step}:{group.id}", await _joined(session, group)
         if step == "close":
             scan.closed += int(await close_group(session, group, trial, now, length))
-        elif await record(session, group.id, _KINDS[step], now, quantity=joined, dedupe=dedupe):
+        elif await group_event(
+            session, group.id, _KINDS[step], now, quantity=joined, dedupe=dedupe
+        ):
             await _announce(session, group, step, trial, now, length)
             scan.midpoints += step == "midpoint"
             scan.closing_weeks += step == "closing_week"
@@ -178,7 +180,7 @@ async def close_group(
     """The end of the cycle: a last post with what the group did together, then the bot leaves
     its chat (`farewell_ended`); members who never had a chat hear it privately; the counsellor
     hears what they can do with the chat. False when it was closed already."""
-    if not await record(
+    if not await group_event(
         session,
         group.id,
         GroupEventKind.CYCLE_CLOSED,

@@ -32,7 +32,8 @@ from bot.services.peer_groups.bilingual import group_languages, in_languages
 from bot.services.peer_groups.lookups import Recipient, language_of, touch_staff
 from bot.services.peer_groups.messaging import post, tell
 from bot.services.peer_groups.posts import week_done
-from bot.services.peer_groups.presence import counsellor_posted, record, signed, staff_name
+from bot.services.peer_groups.presence import counsellor_posted, signed, staff_name
+from bot.services.peer_groups.together.records import group_event
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Track
@@ -113,7 +114,7 @@ async def send_digest(
     )
     kind, quiet = GroupEventKind.DIGEST_SENT, len(facts.quiet)
     dedupe = f"digest:{group.id}:{stamp}"
-    return await record(session, group.id, kind, now, quantity=quiet, dedupe=dedupe)
+    return await group_event(session, group.id, kind, now, quantity=quiet, dedupe=dedupe)
 
 
 async def week_facts(session: AsyncSession, group: PeerGroup, week: Window) -> Week:

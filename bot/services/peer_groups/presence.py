@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.groups import GroupMember, PeerGroup
 from bot.db.study import StaffMember
-from bot.db.together import GroupEvent
-from bot.db.upsert import insert_if_absent
 from bot.i18n import Language, plural, text
 from bot.services.peer_groups.bilingual import group_languages, in_languages
+from bot.services.peer_groups.together.records import group_event
 from experiments.records import GroupEventKind
 
 # how a counsellor's post reached the group: /post, a tap on the digest's suggestion, or
@@ -85,33 +84,13 @@ def signed(name: str | None, words: str, languages: tuple[Language, ...]) -> str
     return f"💬 {name} ({role}):\n{words}"
 
 
-async def record(
-    session: AsyncSession,
-    group_id: int,
-    kind: GroupEventKind,
-    now: datetime,
-    *,
-    via: str | None = None,
-    quantity: int | None = None,
-    dedupe: str | None = None,
-) -> bool:
-    """A group event (appended once per `dedupe`); True when it was new."""
-    values = {
-        "group_id": group_id,
-        "kind": kind,
-        "occurred_at": now,
-        "via": via,
-        "quantity": quantity,
-        "dedupe_key": dedupe,
-    }
-    return await insert_if_absent(session, GroupEvent, values, ["dedupe_key"])
-
-
 async def counsellor_posted(
     session: AsyncSession, group_id: int, via: PostedVia, now: datetime, dedupe: str
 ) -> None:
     """The group's counsellor said something in the group."""
-    await record(session, group_id, GroupEventKind.COUNSELLOR_POST, now, via=via, dedupe=dedupe)
+    await group_event(
+        session, group_id, GroupEventKind.COUNSELLOR_POST, now, via=via, dedupe=dedupe
+    )
 
 
 async def counsellor_answered(
@@ -123,4 +102,4 @@ async def counsellor_answered(
     )
     if group_id is not None:
         kind = GroupEventKind.COUNSELLOR_ANSWER
-        await record(session, group_id, kind, now, via=via, dedupe=dedupe)
+        await group_event(session, group_id, kind, now, via=via, dedupe=dedupe)

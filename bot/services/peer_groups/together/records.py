@@ -48,14 +48,17 @@ async def group_event(
     now: datetime,
     *,
     week_start: datetime | None = None,
+    via: str | None = None,
     quantity: int | None = None,
     dedupe: str | None = None,
 ) -> bool:
-    """One event of a group; with `dedupe`, written at most once (True when written)."""
+    """One event of a group (SPEC §11.5), the only writer of `group_events`; with `dedupe`,
+    written at most once (True when written)."""
     values = {
         "group_id": group_id,
         "kind": kind,
         "week_start": week_start,
+        "via": via,
         "quantity": quantity,
         "occurred_at": now,
         "dedupe_key": dedupe,
