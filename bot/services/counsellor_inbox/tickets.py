@@ -197,23 +197,7 @@ async def reopen(
     ticket.status, ticket.opened_at = TicketStatus.OPEN, turn.now
     ticket.answered_at = ticket.reminded_at = ticket.escalated_at = None
     record(turn.session, ticket, EventKind.TICKET_REOPENED, turn.now)
-    participant = turn.participant
-    assert participant is not None
-    counsellor = await active_counsellor(turn.session, ticket.counsellor_id)
-    for chat_id in await _staff_chats(turn, counsellor):
-        language = await staff_language(turn.session, chat_id) or turn.language
-        words = text(
-            language,
-            "inbox.reopened_staff",
-            ticket=ticket.id,
-            who=await pseudonym_of(turn.session, participant),
-            question=question,
-        )
-        # the round's one note: what the participant adds before the next answer is not told
-        key = f"{ADDED_KIND}:{ticket.id}:{chat_id}:{ticket.answers}"
-        await send_to_staff(
-            turn.session, ticket, chat_id, words, ADDED_KIND, language, trial, key=key
-        )
+    await _tell_staff_once_a_round(turn, ticket, "inbox.reopened_staff", question, trial)
     await turn.say_text("inbox.reopened", ticket=ticket.id)
 
 
@@ -245,6 +229,15 @@ async def add_question(
         await turn.say_text("inbox.ticket_full", ticket=ticket.id)
         return
     ticket.text = f"{asked}\n\n{question}" if asked else question
+    await _tell_staff_once_a_round(turn, ticket, "inbox.added", question, trial)
+    await turn.say_text("inbox.added_to_open", ticket=ticket.id)
+
+
+async def _tell_staff_once_a_round(
+    turn: Turn, ticket: Ticket, key: str, question: str, trial: Trial
+) -> None:
+    """Tell the ticket's counsellor (or the admins) what the participant added, in each staff
+    member's language: once per answering round, so a burst does not fill their chat."""
     participant = turn.participant
     assert participant is not None
     counsellor = await active_counsellor(turn.session, ticket.counsellor_id)
@@ -252,7 +245,7 @@ async def add_question(
         language = await staff_language(turn.session, chat_id) or turn.language
         words = text(
             language,
-            "inbox.added",
+            key,
             ticket=ticket.id,
             who=await pseudonym_of(turn.session, participant),
             question=question,
@@ -261,7 +254,6 @@ async def add_question(
         await send_to_staff(
             turn.session, ticket, chat_id, words, ADDED_KIND, language, trial, key=once_a_round
         )
-    await turn.say_text("inbox.added_to_open", ticket=ticket.id)
 
 
 async def _staff_chats(turn: Turn, counsellor: StaffMember | None) -> list[int]:
