@@ -76,7 +76,10 @@ def outcome_frame(
         if column.startswith("baseline_"):
             frame[column] = people[column].astype("float64").to_numpy()
     # baseline context the plan adjusts for or splits by (`context.debts` is `context_debts`)
-    for column in (*plan.covariate_columns, *(reference_column(s.item) for s in plan.subgroups)):
+    for column in (
+        *plan.covariate_columns,
+        *(reference_column(s.item) for s in plan.subgroup_analyses),
+    ):
         if column in people.columns and column not in frame.columns:
             frame[column] = people[column].to_numpy()
     for wave in range(1, len(wave_times(protocol.schedule)) + 1):

@@ -93,7 +93,8 @@ def analyse(
         if spec is None:
             continue
         family = "sensitivity" if registered else "exploratory"
-        if spec.kind == "count":
+        ending = plan.strategy("stopped_participating", "sensitivity") == "while_on_treatment"
+        if spec.kind == "count" and (ending or not registered):
             results += outcome_results(
                 frame, protocol, plan, spec, family, wave, registered, loss=True
             )

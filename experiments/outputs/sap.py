@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from experiments.analysis import (
     Design,
-    describe_subgroups,
     participants_per_arm,
     primary_assumptions,
 )
+from experiments.outputs.sap_estimands import estimand_sections
+from experiments.outputs.sap_section import Section
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -48,16 +48,6 @@ _DEGREES_OF_FREEDOM = {
 }
 
 
-@dataclass(frozen=True)
-class Section:
-    """One numbered section: paragraphs, then an optional table."""
-
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-
-
 def plan_sections(protocol: Protocol) -> list[Section]:
     """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size."""
     design = Design.from_protocol(protocol)
@@ -73,7 +63,7 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _models(plan, specs, design),
         _multiplicity(plan, design),
         _missing(plan),
-        *_subgroups(plan),
+        *estimand_sections(protocol, plan),
         _sample_size(protocol, plan, design),
     ]
 
@@ -235,8 +225,15 @@ def _missing(plan: AnalysisPlan) -> Section:
         "Missing data and sensitivity analyses",
         [
             "Questionnaire completion is reported by arm and wave, and in the CONSORT flow.",
-            "Counts: a sensitivity analysis ends exposure at withdrawal, loss (bot blocked) or "
-            "erasure instead of counting no events after it.",
+            *(
+                [
+                    "Counts (while on treatment, see the intercurrent events): a sensitivity "
+                    "analysis ends exposure at withdrawal, loss (bot blocked) or erasure instead "
+                    "of counting no events after it."
+                ]
+                if plan.strategy("stopped_participating", "sensitivity")
+                else []
+            ),
             "Questionnaires: ANCOVA after multiple imputation by chained equations (statsmodels "
             "MICE) under missing at random.",
             f"Primary outcome ({plan.primary}): Lee bounds, trimming the arm that kept more "
@@ -245,12 +242,6 @@ def _missing(plan: AnalysisPlan) -> Section:
             "groups whole).",
         ],
     )
-
-
-def _subgroups(plan: AnalysisPlan) -> list[Section]:
-    if not plan.subgroups:
-        return []
-    return [Section("Pre-specified subgroup analyses", describe_subgroups(plan))]
 
 
 def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Section:

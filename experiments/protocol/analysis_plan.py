@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from experiments.protocol.context_items import reference_column
 from experiments.protocol.durations import PositiveDuration
 from experiments.protocol.errors import problem
+from experiments.protocol.estimands import (
+    EventStrategy,
+    IntercurrentEvent,
+    Interim,
+    estimand_problems,
+)
 from experiments.protocol.lasting import lasting_outcome, lasting_outcome_names, wave_times
 from experiments.protocol.outcomes import (
     EVENT_OUTCOMES,
@@ -88,7 +94,11 @@ class AnalysisPlan(BaseModel):
     baseline_covariate: bool = True
     secondary_contrasts: tuple[tuple[str, str], ...] = ()
     factorial: Factorial | None = None
-    subgroups: tuple[Subgroup, ...] = ()
+    # The estimand decisions `study check` requires (experiments.protocol.estimands): a strategy
+    # per intercurrent event, the subgroups (a list, or "none"), the rule for interim looks.
+    intercurrent_events: dict[IntercurrentEvent, EventStrategy] | None = None
+    subgroups: tuple[Subgroup, ...] | Literal["none"] | None = None
+    interim: Interim | None = None
     degrees_of_freedom: DegreesOfFreedom = "satterthwaite"
     # The assumptions behind the sample size (`lotgenoot power --protocol`, the registration).
     effect_size: float = Field(default=0.5, gt=0, le=3)
@@ -121,6 +131,17 @@ class AnalysisPlan(BaseModel):
     def outcomes(self) -> tuple[str, ...]:
         """The primary outcome, then the secondaries."""
         return (self.primary, *self.secondary)
+
+    @property
+    def subgroup_analyses(self) -> tuple[Subgroup, ...]:
+        """The pre-specified subgroup analyses (none when the plan says "none" or nothing)."""
+        return self.subgroups if isinstance(self.subgroups, tuple) else ()
+
+    def strategy(self, event: str, role: str) -> str | None:
+        """The strategy the plan gives an intercurrent event in a role (primary, sensitivity,
+        supplementary), or None."""
+        decided = (self.intercurrent_events or {}).get(event)  # type: ignore[call-overload]
+        return getattr(decided, role) if decided is not None else None
 
     @property
     def covariate_columns(self) -> tuple[str, ...]:
@@ -179,9 +200,10 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 f"{name!r} is no stratification factor ({', '.join(STRATIFIERS)}) nor a context "
                 "item (instrument.item)",
             )
-    for index, subgroup in enumerate(plan.subgroups):
+    for index, subgroup in enumerate(plan.subgroup_analyses):
         yield from _subgroup_problems(protocol, index, subgroup)
     yield from _power_problems(protocol, plan)
+    yield from estimand_problems(protocol, plan)
     missing = [f for f in protocol.stratification.by if f not in plan.covariates]
     if missing:
         yield (
@@ -238,7 +260,7 @@ def _subgroup_problems(
             seen.add(value)
         if not values:
             yield f"{path}.levels.{level}", "names no answers"
-    names = [s.name for s in protocol.analysis.subgroups] if protocol.analysis else []
+    names = [s.name for s in protocol.analysis.subgroup_analyses] if protocol.analysis else []
     if subgroup.name in names[:index]:
         yield f"{path}.name", f"{subgroup.name!r} is used twice"
 

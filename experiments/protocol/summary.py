@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from experiments.protocol.analysis_plan import resolve_outcome
+from experiments.protocol.analysis_plan import AnalysisPlan, resolve_outcome
 from experiments.protocol.checkin_section import describe_checkin
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.group_sections import Groups
@@ -229,27 +229,51 @@ def _analysis(protocol: Protocol) -> list[str]:
         else ("each arm vs control")
     )
     extra = [f"{a} vs {b}" for a, b in plan.secondary_contrasts]
-    return [
-        f"Analysis plan: {plan.estimand}, alpha {plan.alpha:g}, outcomes over "
-        f"{words(plan.follow_up)} from allocation",
-        f"  primary: {plan.primary} ({contrasts}, {plan.multiplicity})",
-        f"  secondary ({plan.secondary_multiplicity}): {', '.join(plan.secondary) or 'none'}"
-        + (f"; contrasts {', '.join(extra)}" if extra else ""),
-        f"  adjusted for {', '.join(plan.covariates)}"
-        + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
-        f"  degrees of freedom: {_DEGREES_OF_FREEDOM[plan.degrees_of_freedom]}",
-        (
-            f"  pilot ({plan.pilot_reason}): not powered for its primary contrasts"
-            if plan.pilot
-            else f"  sample size: {plan.participants} participants{_track_part(protocol)} for "
-            f"power {plan.power:g} in every primary contrast (simulate: lotgenoot power "
-            "--protocol FILE)"
-        ),
-    ] + [
-        f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
-        + " vs ".join(f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items())
-        for s in plan.subgroups
-    ]
+    return (
+        [
+            f"Analysis plan: {plan.estimand}, alpha {plan.alpha:g}, outcomes over "
+            f"{words(plan.follow_up)} from allocation",
+            f"  primary: {plan.primary} ({contrasts}, {plan.multiplicity})",
+            f"  secondary ({plan.secondary_multiplicity}): {', '.join(plan.secondary) or 'none'}"
+            + (f"; contrasts {', '.join(extra)}" if extra else ""),
+            f"  adjusted for {', '.join(plan.covariates)}"
+            + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
+            f"  degrees of freedom: {_DEGREES_OF_FREEDOM[plan.degrees_of_freedom]}",
+            (
+                f"  pilot ({plan.pilot_reason}): not powered for its primary contrasts"
+                if plan.pilot
+                else f"  sample size: {plan.participants} participants{_track_part(protocol)} for "
+                f"power {plan.power:g} in every primary contrast (simulate: lotgenoot power "
+                "--protocol FILE)"
+            ),
+        ]
+        + [
+            f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
+            + " vs ".join(
+                f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items()
+            )
+            for s in plan.subgroup_analyses
+        ]
+        + _estimand_lines(plan)
+    )
+
+
+def _estimand_lines(plan: AnalysisPlan) -> list[str]:
+    events = plan.intercurrent_events or {}
+    lines = []
+    for role in ("primary", "sensitivity", "supplementary"):
+        by: dict[str, list[str]] = {}
+        for event, decided in events.items():
+            strategy = getattr(decided, role)
+            if strategy is not None:
+                by.setdefault(strategy.replace("_", " "), []).append(event)
+        for strategy, names in by.items():
+            lines.append(f"  intercurrent events, {role}: {strategy} for {', '.join(names)}")
+    if plan.subgroups == "none":
+        lines.append("  subgroups: none pre-specified")
+    if plan.interim == "descriptive_only":
+        lines.append("  interim looks: descriptive only")
+    return lines
 
 
 def _track_part(protocol: Protocol) -> str:
