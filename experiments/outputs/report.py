@@ -30,6 +30,7 @@ from experiments.outputs.figures import (
     power_note,
     save_figure,
 )
+from experiments.outputs.report_estimands import estimand_context
 from experiments.outputs.report_lee import df_text, lee_context
 from experiments.protocol import Protocol, Registration, registration_status
 
@@ -206,6 +207,7 @@ def _context(
         "subgroup_notes": an.describe_subgroups(plan),
         "exploratory": [_row(r) for r in results if r.family == "exploratory"],
         **lee_context(analysis),
+        **estimand_context(tables, protocol, analysis, as_of),
         "icc_rows": [
             [
                 i.outcome.label,
