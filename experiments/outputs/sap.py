@@ -234,8 +234,12 @@ def _missing(plan: AnalysisPlan) -> Section:
                 if plan.strategy("stopped_participating", "sensitivity")
                 else []
             ),
-            "Questionnaires: ANCOVA after multiple imputation by chained equations (statsmodels "
-            "MICE) under missing at random.",
+            "Questionnaires: the ANCOVA after multiple imputation under missing at random that "
+            "respects the design: each arm imputed separately (Bayesian linear regression on "
+            "the other score, the stratification factors and, in arms with peer groups, the "
+            "group), each of the imputed data sets analysed exactly as the primary ANCOVA (CR2, "
+            "the same degrees of freedom), combined by Rubin's rules with Barnard–Rubin degrees "
+            "of freedom (Barnard & Rubin 1999).",
             f"Primary outcome ({plan.primary}): Lee bounds, trimming the arm that kept more "
             "participants observed, with a 95% confidence interval for the effect they bracket "
             "(Imbens & Manski 2004; each bound's standard error from a bootstrap resampling peer "
