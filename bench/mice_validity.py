@@ -82,12 +82,17 @@ def _ignoring(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     group term)."""
     done = frame.assign(all="all", arm_label=frame["arm"])
     done = done.rename(columns={"arm": "arm_kept"}).rename(columns={"all": "arm"})
-    done = impute_within_arms(done, ["y"], ["arm_label", "age_band", "site"], rng)
+    done = impute_within_arms(done, ["y", "baseline"], ["arm_label", "age_band", "site"], rng)
     return done.drop(columns=["arm"]).rename(columns={"arm_kept": "arm"})
 
 
 def _trial(
-    protocol: Protocol, groups: int, icc: float, scenario: str, rng: np.random.Generator
+    protocol: Protocol,
+    groups: int,
+    icc: float,
+    scenario: str,
+    rng: np.random.Generator,
+    imputations: int = IMPUTATIONS,
 ) -> dict[str, list[tuple[str, float, bool, bool]]]:
     peer = groups * GROUP_SIZE / 0.95
     simulation = design_for(
@@ -103,7 +108,7 @@ def _trial(
         found["complete cases"].append(_verdict(label, truth, estimate, se, df))
     for method in METHODS[1:]:
         runs = []
-        for _ in range(IMPUTATIONS):
+        for _ in range(imputations):
             if method == "MI by design":
                 done = impute_within_arms(data, ["y"], ["age_band", "site"], rng, grouped=("peer",))
             else:
@@ -142,6 +147,7 @@ def run_mice(
     seed: int,
     groups: tuple[int, ...] = (5, 8),
     iccs: tuple[float, ...] = (0.05, 0.10),
+    imputations: int = IMPUTATIONS,
 ) -> None:
     """Print the MICE validity table: per cell, method and contrast."""
     protocol = load_protocol(STUDY_FILE)
@@ -156,7 +162,9 @@ def run_mice(
                 rng = np.random.default_rng([seed, g, int(icc * 100), scenario == "null"])
                 tally: dict[tuple[str, str], list[tuple[bool, bool]]] = {}
                 for _ in range(trials):
-                    for method, rows in _trial(protocol, g, icc, scenario, rng).items():
+                    for method, rows in _trial(
+                        protocol, g, icc, scenario, rng, imputations
+                    ).items():
                         for label, _truth, rejected, covered in rows:
                             tally.setdefault((method, label), []).append((rejected, covered))
                 for (method, label), verdicts in tally.items():
@@ -175,4 +183,4 @@ def run_mice(
                         f"{'ok' if ok else 'MISS'}",
                         flush=True,
                     )
-    print(f"\n{trials} trials per cell, m = {IMPUTATIONS}, {time.perf_counter() - started:.0f} s")
+    print(f"\n{trials} trials per cell, m = {imputations}, {time.perf_counter() - started:.0f} s")

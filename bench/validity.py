@@ -249,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--mrt", action="store_true", help="micro-randomized nudges (EMEE)")
     parser.add_argument("--lee", action="store_true", help="Lee bounds' Imbens–Manski intervals")
     parser.add_argument("--mice", action="store_true", help="multiple imputation by design")
+    parser.add_argument("--imputations", type=int, default=5, help="imputed sets (--mice)")
     options = parser.parse_args(argv)
     if options.mrt:
         run_mrt(options.trials, options.seed)
@@ -257,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_lee(options.trials, options.seed)
         return
     if options.mice:
-        run_mice(options.trials, options.seed, tuple(options.groups), tuple(options.iccs))
+        groups, iccs = tuple(options.groups), tuple(options.iccs)
+        run_mice(options.trials, options.seed, groups, iccs, options.imputations)
         return
     protocol = load_protocol(STUDY_FILE)
     results: list[CellResult] = []
