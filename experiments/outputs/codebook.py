@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.outputs.dose_export import DOSE_LABELS
 from experiments.outputs.event_labels import EVENT_LABELS
 from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
 from experiments.protocol import (
@@ -143,6 +144,7 @@ _TABLE_LABELS = {
     ("group_weeks", "goal_progress"): "Group goal: what the members logged in the week",
     ("group_weeks", "goal_posted_at"): "Group goal first posted (and pinned), UTC",
     ("group_weeks", "goal_reached_at"): "Group goal reached (celebrated), UTC",
+    **DOSE_LABELS,
 }
 # every kind of event the bot records, in words (a test checks none is missing); new kinds go
 # last, so the SPSS and Stata codes of the ones before them stay the same.

@@ -20,6 +20,7 @@ from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown
 from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
+from experiments.outputs.dose_export import DOSE_TABLES, dose_tables
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
 from experiments.outputs.labelled import labelled
@@ -79,6 +80,7 @@ TABLES = (
     "group_weeks",
     "micro_decisions",
     "group_events",
+    *DOSE_TABLES,
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -155,6 +157,7 @@ def build_tables(
     weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
     if weeks is not None:
         tables["group_weeks"] = weeks
+    tables |= dose_tables(tables, protocol, raw.as_of)
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:

@@ -39,6 +39,7 @@ from experiments.protocol.context_items import (
     context_variables,
     reference_column,
 )
+from experiments.protocol.costs import Costs, CounsellorMinutes
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -166,6 +167,8 @@ __all__ = [
     "ConsentInformation",
     "ContextVariable",
     "Corrections",
+    "Costs",
+    "CounsellorMinutes",
     "CurriculumWeek",
     "DegreesOfFreedom",
     "Duration",

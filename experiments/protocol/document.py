@@ -29,6 +29,7 @@ from experiments.protocol.age_bands import (
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
+from experiments.protocol.costs import Costs
 from experiments.protocol.errors import ProtocolError, problem, problems_from
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
@@ -104,6 +105,7 @@ class Protocol(BaseModel):
     retention: Retention = Retention()
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
+    costs: Costs | None = None  # unit costs for the report's cost per arm (optional)
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
