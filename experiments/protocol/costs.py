@@ -33,3 +33,16 @@ class Costs(BaseModel):
     counsellor_hour_eur: float = Field(ge=0, le=1000)
     per_participant_fixed_eur: float = Field(ge=0, le=100_000)
     minutes: CounsellorMinutes = CounsellorMinutes()
+
+
+def describe_costs(costs: Costs | None) -> str:
+    """One line for `study check`."""
+    if costs is None:
+        return "Costs: none given (the report shows dose per arm without costs)"
+    m = costs.minutes
+    return (
+        f"Costs: €{costs.counsellor_hour_eur:.2f} a counsellor hour, "
+        f"€{costs.per_participant_fixed_eur:.2f} fixed per participant; counsellor minutes per "
+        f"answer {m.answer:g}, group post {m.group_post:g}, digest {m.digest:g}, outreach "
+        f"{m.outreach:g}, group week {m.group_week:g}"
+    )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from experiments.protocol.analysis_plan import resolve_outcome
 from experiments.protocol.checkin_section import describe_checkin
+from experiments.protocol.costs import describe_costs
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.group_sections import Groups
 from experiments.protocol.sections import Component
@@ -32,6 +33,7 @@ def summarize(protocol: Protocol) -> str:
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
+            describe_costs(protocol.costs),
             *describe_checkin(protocol),
             *_analysis(protocol),
             *_micro(protocol),

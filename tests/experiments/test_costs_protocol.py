@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from experiments.protocol import ProtocolError, load_protocol, validate_protocol
+from experiments.protocol import ProtocolError, load_protocol, summarize, validate_protocol
 
 from .shipped import CONFIG_DIR, STUDY_FILE
 
@@ -57,3 +57,11 @@ def test_study_check_refuses_a_negative_counsellor_hour(tmp_path: Any) -> None:
     result = CliRunner().invoke(app, ["study", "check", str(bad)])
     assert result.exit_code != 0
     assert "costs.counsellor_hour_eur" in result.output
+
+
+def test_study_check_states_the_costs(study_data: dict[str, Any]) -> None:
+    assert "Costs: €70.00 a counsellor hour, €12.00 fixed per participant" in summarize(
+        validate_protocol(study_data)
+    )
+    del study_data["costs"]
+    assert "Costs: none given" in summarize(validate_protocol(study_data))
