@@ -94,40 +94,41 @@ def dose_by_arm(
     people = tables["participants"]
     arm_of = dict(zip(people["pseudonym"], people["arm"], strict=True))
     events = _events(tables)
-    by_arm = events["pseudonym"].map(arm_of)
+    kinds = events.groupby([events["pseudonym"].map(arm_of), "kind"]).size()
+    checkins = _checkin_weeks(events, tables)
+    weeks = checkins.groupby([checkins["pseudonym"].map(arm_of), "kind"]).size()
     messages = tables.get("messages", pd.DataFrame(columns=["pseudonym", "kind", "status"]))
     sent = messages[messages["status"] == "sent"]
     sent_arm = sent["pseudonym"].map(arm_of)
+    private = sent_arm[sent["kind"].isin(CURRICULUM_MESSAGE_KINDS)].value_counts()
+    delivered = sent_arm.value_counts()
     groups = dose_by_group(tables, as_of)
     answers = _answer_hours(events)
+    waits = answers.groupby(answers.index.map(arm_of))
     rows = []
     for arm in arms:
-        mine = events[by_arm == arm]
         own = [g for g in groups if g.arm == arm]
-        waits = answers[answers.index.isin(set(mine["pseudonym"]))]
-        plans, reviews = _checkins(mine, tables)
+        mine = waits.get_group(arm) if arm in waits.groups else pd.Series(dtype="float64")
         rows.append(
             ArmDose(
                 arm=arm,
                 participants=int((people["arm"] == arm).sum()),
-                messages_delivered=int((sent_arm == arm).sum()),
-                topics_private=int(
-                    ((sent_arm == arm) & sent["kind"].isin(CURRICULUM_MESSAGE_KINDS)).sum()
-                ),
+                messages_delivered=_at(delivered, arm),
+                topics_private=_at(private, arm),
                 topics_in_groups=sum(g.topics for g in own),
                 checkin_prompts=sum(g.checkin_prompts for g in own),
-                checkin_plans=plans,
-                checkin_reviews=reviews,
-                member_messages=_count(mine, EventKind.GROUP_MESSAGE),
+                checkin_plans=_at(weeks, (arm, EventKind.CHECKIN_PLAN)),
+                checkin_reviews=_at(weeks, (arm, EventKind.CHECKIN_REVIEW)),
+                member_messages=_at(kinds, (arm, EventKind.GROUP_MESSAGE)),
                 counsellor_posts=sum(g.counsellor_posts for g in own),
                 digests=sum(g.digests for g in own),
                 group_weeks=sum(g.weeks for g in own),
-                questions=_count(mine, EventKind.TICKET_OPENED),
-                questions_answered=len(waits),
-                answers=_count(mine, EventKind.TICKET_ANSWERED),
-                median_answer_hours=float(waits.median()) if len(waits) else None,
-                outreach_sent=_count(mine, OUTREACH_SENT),
-                outreach_answered=_count(mine, OUTREACH_ANSWERED),
+                questions=_at(kinds, (arm, EventKind.TICKET_OPENED)),
+                questions_answered=len(mine),
+                answers=_at(kinds, (arm, EventKind.TICKET_ANSWERED)),
+                median_answer_hours=float(mine.median()) if len(mine) else None,
+                outreach_sent=_at(kinds, (arm, OUTREACH_SENT)),
+                outreach_answered=_at(kinds, (arm, OUTREACH_ANSWERED)),
             )
         )
     return rows
@@ -139,40 +140,38 @@ def dose_by_group(tables: Mapping[str, pd.DataFrame], as_of: datetime) -> list[G
     if groups is None or groups.empty or "group_id" not in groups.columns:
         return []
     members = tables.get("memberships", pd.DataFrame(columns=["pseudonym", "group_id"]))
+    members = members.dropna(subset=["group_id"])
     events = _events(tables)
-    group_of = _group_of(events, members)
-    weeks = tables.get("group_weeks")
+    kinds = events.groupby([_group_of(events, members), "kind"]).size()
+    checkins = _checkin_weeks(events, tables)
+    plans = checkins.groupby(["group", "kind"]).size()
     happened = tables.get("group_events", pd.DataFrame(columns=["group_id", "kind"]))
-    rows = []
-    for _, group in groups.sort_values("group_id").iterrows():
-        gid = int(group["group_id"])
-        placed = members[members["group_id"] == gid]
-        mine = events[group_of == gid]
-        own = happened[happened["group_id"] == gid]
-        plans, reviews = _checkins(mine, tables)
-        prompts = 0
-        if weeks is not None and not weeks.empty:
-            week_rows = weeks[weeks["group_id"] == gid]
-            prompts = int(week_rows["plan_posted_at"].notna().sum())
-            prompts += int(week_rows["review_posted_at"].notna().sum())
-        rows.append(
-            GroupDose(
-                group_id=gid,
-                arm=_arm_of(group, placed, tables["participants"]),
-                members=len(placed),
-                joined=int((placed.get("status", pd.Series(dtype=str)) == "joined").sum()),
-                weeks=_weeks(group, as_of),
-                topics=max(int(group.get("curriculum_week", 1) or 1) - 1, 0),
-                checkin_prompts=prompts,
-                checkin_plans=plans,
-                checkin_reviews=reviews,
-                member_messages=_count(mine, EventKind.GROUP_MESSAGE),
-                counsellor_posts=_count(own, GroupEventKind.COUNSELLOR_POST),
-                counsellor_answers=_count(own, GroupEventKind.COUNSELLOR_ANSWER),
-                digests=_count(own, GroupEventKind.DIGEST_SENT),
-            )
+    posts = happened.groupby([happened["group_id"].astype("int64"), "kind"]).size()
+    placed = members["group_id"].astype("int64").value_counts()
+    status = members.get("status", pd.Series("", index=members.index))
+    joined = members.loc[status == "joined", "group_id"].astype("int64").value_counts()
+    prompts = _prompts(tables.get("group_weeks"))
+    arms = _arms(groups, members, tables["participants"])
+    return [
+        GroupDose(
+            group_id=gid,
+            arm=arms.get(gid, ""),
+            members=_at(placed, gid),
+            joined=_at(joined, gid),
+            weeks=_weeks(group, as_of),
+            topics=_topics(group),
+            checkin_prompts=_at(prompts, gid),
+            checkin_plans=_at(plans, (gid, EventKind.CHECKIN_PLAN)),
+            checkin_reviews=_at(plans, (gid, EventKind.CHECKIN_REVIEW)),
+            member_messages=_at(kinds, (gid, EventKind.GROUP_MESSAGE)),
+            counsellor_posts=_at(posts, (gid, GroupEventKind.COUNSELLOR_POST)),
+            counsellor_answers=_at(posts, (gid, GroupEventKind.COUNSELLOR_ANSWER)),
+            digests=_at(posts, (gid, GroupEventKind.DIGEST_SENT)),
         )
-    return rows
+        for gid, group in zip(
+            groups["group_id"].astype("int64"), groups.to_dict("records"), strict=True
+        )
+    ]
 
 
 def dose_frame(rows: Sequence[ArmDose] | Sequence[GroupDose], kind: type) -> pd.DataFrame:
@@ -181,63 +180,85 @@ def dose_frame(rows: Sequence[ArmDose] | Sequence[GroupDose], kind: type) -> pd.
     return pd.DataFrame([asdict(row) for row in rows], columns=columns)
 
 
+_DOSE_KINDS: Final = (
+    EventKind.GROUP_MESSAGE,
+    EventKind.CHECKIN_PLAN,
+    EventKind.CHECKIN_REVIEW,
+    EventKind.TICKET_OPENED,
+    EventKind.TICKET_ANSWERED,
+    OUTREACH_SENT,
+    OUTREACH_ANSWERED,
+)
+
+
 def _events(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The events that are dose (not outcomes: those are most of them)."""
     events = tables["events"]
-    return events.reset_index(drop=True)
+    return events[events["kind"].isin(_DOSE_KINDS)].reset_index(drop=True)
 
 
-def _count(frame: pd.DataFrame, kind: str) -> int:
-    return int((frame["kind"] == kind).sum()) if len(frame) else 0
+def _at(counts: pd.Series, key: object) -> int:
+    """A count from a (grouped) size, 0 where nothing was counted."""
+    try:
+        return int(counts.get(key, 0))
+    except (KeyError, TypeError):
+        return 0
 
 
 def _group_of(events: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     """Each event's peer group: its own `detail_group` when it has one (a group message), else
     the person's group (a person is placed in one group at most)."""
-    first = members.dropna(subset=["group_id"]).drop_duplicates("pseudonym")
+    first = members.drop_duplicates("pseudonym")
     person = events["pseudonym"].map(first.set_index("pseudonym")["group_id"])
+    person = pd.to_numeric(person, errors="coerce")
     if "detail_group" in events.columns:
         person = pd.to_numeric(events["detail_group"], errors="coerce").fillna(person)
-    return person.astype("Float64")
+    return person.astype("Int64")
 
 
-def _checkins(events: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> tuple[int, int]:
-    """Member-weeks with a plan, and with a review: a changed answer is a new event, so each
-    person counts once per week (the group's check-in week, else the calendar week)."""
-    counts = []
-    for kind in (EventKind.CHECKIN_PLAN, EventKind.CHECKIN_REVIEW):
-        rows = events[events["kind"] == kind]
-        if rows.empty:
-            counts.append(0)
-            continue
-        weeks = _week_of(rows, tables)
-        counts.append(
-            int(pd.DataFrame({"p": rows["pseudonym"], "w": weeks}).drop_duplicates().shape[0])
-        )
-    return counts[0], counts[1]
-
-
-def _week_of(rows: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.Series:
-    """The start of the check-in week each event falls in: the latest week of the person's
-    group that began before it, or the calendar week (Monday) without group weeks."""
+def _checkin_weeks(events: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Member-weeks with a plan, and with a review (`pseudonym`, `kind`, `group`, `week`): a
+    changed answer is a new event, so each person counts once per kind and week, the group's
+    check-in week (the latest that began before the answer), else the calendar week."""
+    rows = events[events["kind"].isin((EventKind.CHECKIN_PLAN, EventKind.CHECKIN_REVIEW))]
+    members = tables.get("memberships", pd.DataFrame(columns=["pseudonym", "group_id"]))
     at = pd.to_datetime(rows["occurred_at"], utc=True)
-    calendar = (at.dt.floor("D") - pd.to_timedelta(at.dt.day_of_week, unit="D")).astype(str)
+    frame = pd.DataFrame(
+        {
+            "pseudonym": rows["pseudonym"],
+            "kind": rows["kind"],
+            "group": _group_of(rows, members.dropna(subset=["group_id"])),
+            "at": at,
+            "week": (at.dt.floor("D") - pd.to_timedelta(at.dt.day_of_week, unit="D")),
+        }
+    )
     weeks = tables.get("group_weeks")
-    members = tables.get("memberships")
-    if weeks is None or weeks.empty or members is None or members.empty:
-        return calendar
-    group = _group_of(rows, members)
-    found = calendar.copy()
-    for gid, starts in weeks.groupby("group_id")["week_start"]:
-        mask = group == gid
-        if not mask.any():
-            continue
-        ordered = pd.to_datetime(starts, utc=True).sort_values().to_numpy()
-        position = ordered.searchsorted(at[mask].to_numpy(), side="right") - 1
-        found[mask] = [
-            str(ordered[i]) if i >= 0 else day
-            for i, day in zip(position, calendar[mask], strict=True)
-        ]
-    return found
+    if weeks is not None and not weeks.empty and not frame.empty:
+        starts = pd.DataFrame(
+            {
+                "key": weeks["group_id"].astype("int64"),
+                "start": pd.to_datetime(weeks["week_start"], utc=True),
+            }
+        ).sort_values("start")
+        frame["key"] = frame["group"].fillna(-1).astype("int64")
+        found = pd.merge_asof(
+            frame.reset_index().sort_values("at"),
+            starts,
+            left_on="at",
+            right_on="start",
+            by="key",
+            direction="backward",
+        ).set_index("index")["start"]
+        frame["week"] = found.reindex(frame.index).fillna(frame["week"])
+    return frame.drop_duplicates(["pseudonym", "kind", "week"])[["pseudonym", "kind", "group"]]
+
+
+def _prompts(weeks: pd.DataFrame | None) -> pd.Series:
+    """Check-in prompts (plan and review) posted per group."""
+    if weeks is None or weeks.empty:
+        return pd.Series(dtype="int64")
+    posted = weeks[["plan_posted_at", "review_posted_at"]].notna().sum(axis=1)
+    return posted.groupby(weeks["group_id"].astype("int64")).sum()
 
 
 def _answer_hours(events: pd.DataFrame) -> pd.Series:
@@ -253,16 +274,25 @@ def _answer_hours(events: pd.DataFrame) -> pd.Series:
     return pd.Series(hours.to_numpy(dtype="float64"), index=answers["pseudonym"]).dropna()
 
 
-def _arm_of(group: pd.Series, placed: pd.DataFrame, people: pd.DataFrame) -> str:
-    """The group's arm, or its members' when the groups table does not say."""
-    arm = group.get("arm")
-    if isinstance(arm, str) and arm:
-        return arm
-    arms = people.loc[people["pseudonym"].isin(set(placed["pseudonym"])), "arm"].dropna()
-    return str(arms.mode().iloc[0]) if len(arms) else ""
+def _topics(group: Mapping[str, object]) -> int:
+    """Curriculum topics posted in the group: `curriculum_week` is the next one to post."""
+    week = group.get("curriculum_week")
+    return 0 if week is None or pd.isna(week) else max(int(week) - 1, 0)  # type: ignore[call-overload]
 
 
-def _weeks(group: pd.Series, as_of: datetime) -> float:
+def _arms(groups: pd.DataFrame, members: pd.DataFrame, people: pd.DataFrame) -> dict[int, str]:
+    """Each group's arm, or its members' (the most common) when the groups table does not say."""
+    arm_of = dict(zip(people["pseudonym"], people["arm"], strict=True))
+    by_members = members["pseudonym"].map(arm_of).groupby(members["group_id"].astype("int64"))
+    found = {int(gid): str(arms.mode().iloc[0]) for gid, arms in by_members if arms.notna().any()}
+    if "arm" in groups.columns:
+        for gid, arm in zip(groups["group_id"].astype("int64"), groups["arm"], strict=True):
+            if isinstance(arm, str) and arm:
+                found[int(gid)] = arm
+    return found
+
+
+def _weeks(group: Mapping[str, object], as_of: datetime) -> float:
     """Weeks from formation to the close (or the data date)."""
     start = pd.to_datetime(group.get("formed_at"), utc=True)
     if pd.isna(start):
