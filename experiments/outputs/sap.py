@@ -11,6 +11,7 @@ from experiments.analysis import (
     participants_per_arm,
     primary_assumptions,
 )
+from experiments.outputs.sap_dose import dose_paragraphs
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -74,6 +75,7 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _multiplicity(plan, design),
         _missing(plan),
         *_subgroups(plan),
+        Section(*dose_paragraphs(protocol)),
         _sample_size(protocol, plan, design),
     ]
 

@@ -39,7 +39,7 @@ from experiments.protocol.context_items import (
     context_variables,
     reference_column,
 )
-from experiments.protocol.costs import Costs, CounsellorMinutes
+from experiments.protocol.costs import Costs, CounsellorMinutes, describe_costs
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -228,6 +228,7 @@ __all__ = [
     "context_column",
     "context_variables",
     "describe_checkin",
+    "describe_costs",
     "describe_duration",
     "event_outcome",
     "follow_up_wave",

@@ -65,3 +65,13 @@ def test_study_check_states_the_costs(study_data: dict[str, Any]) -> None:
     )
     del study_data["costs"]
     assert "Costs: none given" in summarize(validate_protocol(study_data))
+
+
+def test_the_analysis_plan_fixes_how_dose_and_cost_are_counted() -> None:
+    from experiments.outputs.sap import plan_sections
+
+    (section,) = [s for s in plan_sections(load_protocol(STUDY_FILE)) if "dose" in s.title]
+    words = " ".join(section.paragraphs)
+    assert "no read receipts" in words
+    assert "€70.00 a counsellor hour" in words
+    assert "not estimable when the estimate is missing or not above no effect" in words
