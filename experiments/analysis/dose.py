@@ -103,9 +103,13 @@ def cost_per_extra_unit(
         return ExtraCost(result.contrast, extra_cost, units, None, "the effect is not positive")
     if extra_cost is None:
         return ExtraCost(result.contrast, None, units, None, "an arm has no participants")
-    if extra_cost <= 0:
+    if extra_cost < 0:  # cheaper and better: a ratio would be negative and meaningless
         return ExtraCost(
-            result.contrast, extra_cost, units, None, "costs no more than its comparator"
+            result.contrast,
+            extra_cost,
+            units,
+            None,
+            "costs less than its comparator and does better",
         )
     return ExtraCost(result.contrast, extra_cost, units, extra_cost / units)
 

@@ -137,7 +137,8 @@ def _costs_note(protocol: Protocol) -> str:
         "(the protocol's [costs]). The cost per extra unit divides the extra cost per "
         "participant by the extra outcome per participant that the primary estimate implies "
         "(for a rate ratio: (RR − 1) × the comparator's rate × the follow-up weeks); it is not "
-        "estimable when the estimate is missing or not above no effect."
+        "estimable when the estimate is missing or not above no effect, or when the arm costs "
+        "less and does better."
     )
 
 

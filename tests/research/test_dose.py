@@ -215,7 +215,7 @@ def test_cost_per_extra_unit_is_not_estimable_without_a_positive_effect(
 ) -> None:
     found = cost_per_extra_unit(primary(estimate, contrast=contrast), BY_ARM, TEN_WEEKS)
     if contrast == "control vs peer":  # a cheaper arm that does better: no cost per unit
-        assert found.not_estimable == "costs no more than its comparator"
+        assert found.not_estimable == "costs less than its comparator and does better"
         return
     assert found.per_unit_eur is None
     assert found.not_estimable == reason
@@ -248,3 +248,9 @@ def test_an_empty_trial_has_empty_dose_tables_with_their_columns() -> None:
     assert found["dose_by_arm"].empty
     assert "messages_delivered" in found["dose_by_arm"].columns
     assert "counsellor_posts" in found["dose_by_group"].columns
+
+
+def test_an_arm_at_no_extra_cost_costs_nothing_per_extra_unit() -> None:
+    free = {**BY_ARM, "peer": ArmCost("peer", 30, 0, 300, 10)}
+    found = cost_per_extra_unit(primary(1.5), free, TEN_WEEKS)
+    assert (found.extra_cost_eur, found.per_unit_eur, found.not_estimable) == (0, 0, None)
