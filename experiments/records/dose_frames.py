@@ -104,11 +104,12 @@ def dose_by_arm(
     delivered = sent_arm.value_counts()
     groups = dose_by_group(tables, as_of)
     answers = _answer_hours(events)
-    waits = answers.groupby(answers.index.map(arm_of))
+    waits = pd.DataFrame({"arm": answers.index.map(arm_of), "hours": answers.to_numpy()})
+    answered = waits.groupby("arm")["hours"].size()
+    median = waits.groupby("arm")["hours"].median()
     rows = []
     for arm in arms:
         own = [g for g in groups if g.arm == arm]
-        mine = waits.get_group(arm) if arm in waits.groups else pd.Series(dtype="float64")
         rows.append(
             ArmDose(
                 arm=arm,
@@ -124,9 +125,9 @@ def dose_by_arm(
                 digests=sum(g.digests for g in own),
                 group_weeks=sum(g.weeks for g in own),
                 questions=_at(kinds, (arm, EventKind.TICKET_OPENED)),
-                questions_answered=len(mine),
+                questions_answered=_at(answered, arm),
                 answers=_at(kinds, (arm, EventKind.TICKET_ANSWERED)),
-                median_answer_hours=float(mine.median()) if len(mine) else None,
+                median_answer_hours=float(median[arm]) if _at(answered, arm) else None,
                 outreach_sent=_at(kinds, (arm, OUTREACH_SENT)),
                 outreach_answered=_at(kinds, (arm, OUTREACH_ANSWERED)),
             )
