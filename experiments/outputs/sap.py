@@ -11,6 +11,11 @@ from experiments.analysis import (
     participants_per_arm,
     primary_assumptions,
 )
+from experiments.outputs.sap_instruments import (
+    instrument_rows,
+    instruments_header,
+    instruments_paragraphs,
+)
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -70,6 +75,12 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _arms(protocol, design),
         _allocation(protocol),
         _outcomes(protocol, plan, specs),
+        Section(
+            "Instruments and their provenance",
+            instruments_paragraphs(protocol),
+            instruments_header,
+            instrument_rows(protocol),
+        ),
         _models(plan, specs, design),
         _multiplicity(plan, design),
         _missing(plan),

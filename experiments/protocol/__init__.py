@@ -84,6 +84,7 @@ from experiments.protocol.outcomes import (
     event_outcome,
 )
 from experiments.protocol.person_limits import PersonLimits
+from experiments.protocol.provenance import Provenance
 from experiments.protocol.questionnaire_plan import ItemOmission, Occasion, QuestionnairePlan
 from experiments.protocol.questionnaires import (
     AnswerOption,
@@ -97,6 +98,7 @@ from experiments.protocol.questionnaires import (
     load_instrument_file,
     next_item,
     score,
+    subscale_scores,
 )
 from experiments.protocol.quiet_hours import QuietHours, is_quiet, next_allowed_time
 from experiments.protocol.registration import (
@@ -195,6 +197,7 @@ __all__ = [
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
+    "Provenance",
     "QuestionnairePlan",
     "QuietHours",
     "Randomization",
@@ -250,6 +253,7 @@ __all__ = [
     "retention_outcome_name",
     "score",
     "stratum_key",
+    "subscale_scores",
     "summarize",
     "uses_checkin",
     "validate_protocol",

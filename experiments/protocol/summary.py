@@ -185,6 +185,9 @@ def _questionnaires(protocol: Protocol) -> list[str]:
             f"  the study's own instrument {entry.instrument.id}: {entry.path} "
             f"(sha256 {entry.sha256[:12]}, in the registered hash)"
         )
+    for instrument_id in dict.fromkeys((*plan.baseline, *plan.follow_up)):
+        provenance = plan.instrument(instrument_id).provenance
+        lines.append(f"  {instrument_id}: {provenance.describe()}")
     return lines
 
 
