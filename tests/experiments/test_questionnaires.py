@@ -196,7 +196,9 @@ def test_reverse_keyed_items_are_flipped() -> None:
 
 
 def test_unknown_instrument_is_not_found() -> None:
-    with pytest.raises(InstrumentNotFound, match="available: context, djg6, fse, fwb5, gse, instcap, jsc, jsse"):
+    with pytest.raises(
+        InstrumentNotFound, match="available: context, djg6, fse, fwb5, gse, instcap, jsc, jsse"
+    ):
         load_instrument("bdi")
 
 
