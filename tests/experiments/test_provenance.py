@@ -7,6 +7,7 @@ import tomllib
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -19,6 +20,7 @@ from experiments.protocol import (
     load_protocol,
     score,
     subscale_scores,
+    validate_protocol,
 )
 
 from .shipped import STUDY_FILE
@@ -114,17 +116,16 @@ def test_the_financial_well_being_sum_is_the_cfpb_total_response_value() -> None
     assert score(fwb, {**best, "fwb3": None}) is None, "the CFPB needs every answer"
 
 
-def test_the_sap_marks_the_institutional_capital_scale_not_validated(tmp_path: Path) -> None:
+def test_the_sap_marks_the_institutional_capital_scale_not_validated(
+    study_data: dict[str, Any],
+) -> None:
     from experiments.outputs.sap import render_markdown
 
-    text = STUDY_FILE.read_text(encoding="utf-8").replace(
-        'baseline = ["gse", "fse", "jsse", "context"]',
-        'baseline = ["gse", "fse", "jsse", "context", "instcap", "djg6"]',
-        1,
-    )
-    protocol_file = tmp_path / "study.toml"
-    protocol_file.write_text(text, encoding="utf-8")
-    plan = render_markdown(load_protocol(protocol_file), "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
+    study_data["questionnaires"]["baseline"] += ["instcap", "djg6"]
+    # a pilot: the plan then states no power, so no simulation runs in this test
+    study_data["analysis"].update(pilot=True, pilot_reason="a feasibility run of 60")
+    protocol = validate_protocol(study_data)
+    plan = render_markdown(protocol, "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
     assert "Instruments and their provenance" in plan
     row = next(line for line in plan.splitlines() if line.startswith("| instcap "))
     assert "| not validated |" in row
