@@ -282,7 +282,7 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
                 else load_instrument(instrument_id)
             )
         except InstrumentNotFound:
-            return f"Baseline score: {instrument_id}"
+            return _subscale_label(instrument_id, protocol)
         if instrument.scoring is None:
             return f"Baseline {instrument.id}"
         low, high = instrument.score_range()
@@ -290,6 +290,32 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     if column.startswith("detail_"):
         return f"Event detail: {column.removeprefix('detail_')}"
     return column.replace("_", " ").capitalize()
+
+
+def _subscale_label(score_id: str, protocol: Protocol | None) -> str:
+    """`Baseline DJG6 emotional loneliness (count, 0-3)` for a subscale's score column."""
+    instrument_id, _, part = score_id.rpartition("_")
+    try:
+        instrument = (
+            protocol.questionnaires.instrument(instrument_id)
+            if protocol is not None
+            else load_instrument(instrument_id)
+        )
+    except InstrumentNotFound:
+        return f"Baseline score: {score_id}"
+    scoring = instrument.scoring
+    subscale = next((s for s in scoring.subscales if s.id == part), None) if scoring else None
+    if scoring is None or subscale is None:
+        return f"Baseline score: {score_id}"
+    size = len(subscale.items)
+    low, high = instrument.min_answer, instrument.max_answer
+    if scoring.method == "count":
+        low, high = 0, size
+    elif scoring.method == "sum":
+        low, high = low * size, high * size
+    return (
+        f"Baseline {instrument_id.upper()} {subscale.name.lower()} ({scoring.method}, {low}-{high})"
+    )
 
 
 def _categories(

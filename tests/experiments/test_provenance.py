@@ -132,3 +132,26 @@ def test_the_sap_marks_the_institutional_capital_scale_not_validated(
     assert "instcap: not validated. Not validated; developed for this study" in plan
     djg = next(line for line in plan.splitlines() if line.startswith("| djg6 "))
     assert "| validated | nl: published, en: published |" in djg
+
+
+def test_the_export_scores_each_subscale_and_the_codebook_names_it() -> None:
+    import pandas as pd  # type: ignore[import-untyped]
+
+    from experiments.outputs.codebook import _dynamic_label
+    from experiments.outputs.survey_scores import survey_scores
+
+    given = {"djg1": 3, "djg2": 3, "djg3": 2, "djg4": 1, "djg5": 1, "djg6": 2}
+    answers = pd.DataFrame(
+        {
+            "participant_id": [7] * 6,
+            "wave": ["baseline"] * 6,
+            "instrument": ["djg6"] * 6,
+            "item": list(given),
+            "value": list(given.values()),
+        }
+    )
+    people = pd.DataFrame({"id": [7], "age_band": ["26+"]})
+    scores = survey_scores(answers, people).set_index("instrument")["score"].to_dict()
+    assert scores == {"djg6": 4.0, "djg6_emotional": 2.0, "djg6_social": 2.0}
+    label = _dynamic_label("baseline_djg6_social", None)
+    assert label == "Baseline DJG6 social loneliness (count, 0-3)"
