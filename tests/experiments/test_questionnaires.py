@@ -157,7 +157,10 @@ def test_next_item_is_none_when_all_are_answered() -> None:
     assert next_item(GSE, everyone_answers(GSE, 2)) is None
 
 
-@given(st.sampled_from([GSE, FSE, JSSE]), st.data())
+@given(
+    st.sampled_from([GSE, FSE, JSSE, *map(load_instrument, ["djg6", "fwb5", "jsc", "instcap"])]),
+    st.data(),
+)
 def test_complete_answers_score_within_the_published_range(
     instrument: Instrument, data: st.DataObject
 ) -> None:
