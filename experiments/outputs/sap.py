@@ -64,7 +64,8 @@ class Section:
 
 
 def plan_sections(protocol: Protocol) -> list[Section]:
-    """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size."""
+    """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size, and
+    the instruments with their provenance."""
     design = Design.from_protocol(protocol)
     plan = protocol.analysis
     if plan is None:
@@ -75,17 +76,17 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _arms(protocol, design),
         _allocation(protocol),
         _outcomes(protocol, plan, specs),
+        _models(plan, specs, design),
+        _multiplicity(plan, design),
+        _missing(plan),
+        *_subgroups(plan),
+        _sample_size(protocol, plan, design),
         Section(
             "Instruments and their provenance",
             instruments_paragraphs(protocol),
             instruments_header,
             instrument_rows(protocol),
         ),
-        _models(plan, specs, design),
-        _multiplicity(plan, design),
-        _missing(plan),
-        *_subgroups(plan),
-        _sample_size(protocol, plan, design),
     ]
 
 
