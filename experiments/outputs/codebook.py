@@ -104,6 +104,11 @@ _LABELS = {
     "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
     "detail_retained": "Retention answer: yes, no or other",
     "detail_start_kind": "Retention: the start asked about (job or training)",
+    "detail_outcome": "Linked outcome: its name in the protocol's [linkage] outcomes",
+    "detail_origin": "Linked outcome: the registry it came from ([linkage] outcomes source)",
+    "detail_date": "Linked outcome of type date: the date (midnight UTC; shifted with the rest)",
+    "detail_answer": "Linked outcome of type yes_no: yes or no",
+    "detail_number": "Linked outcome of type number: the value",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",

@@ -301,6 +301,8 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
     )
     for key, values in _flat_details(events["detail"]).items():
         frame[f"detail_{key}"] = values
+    if "detail_date" in frame.columns:  # a linked outcome's date: a date, so shifted like one
+        frame["detail_date"] = pd.to_datetime(frame["detail_date"], utc=True)
     return frame
 
 
