@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.study import Event, IntakeStep, Participant, Site
+from bot.research import read_trial
 from bot.services.linkage import (
     ImportReport,
     LinkageFileError,
@@ -26,6 +27,7 @@ from bot.services.participants import deletion, enrollment
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from experiments.allocation import Pseudonymizer
+from experiments.outputs import build_codebook, build_tables
 from experiments.protocol import Linkage, LinkedOutcome
 from experiments.records import EventKind
 from tests.services.conftest import Person, enroll, participant_of
@@ -287,3 +289,27 @@ def test_values_are_read_by_their_declared_type() -> None:
     [row] = read_outcome_file(text, linkage).rows
 
     assert row.values == {"employed": True, "benefit_end": date(2026, 5, 1), "debt_euros": 1250.5}
+
+
+async def test_the_export_and_codebook_carry_linked_outcomes_with_their_source(
+    database: Database, trial: Trial, clock: FakeClock
+) -> None:
+    await _people(database, trial, clock.now())
+    text = _outcome_file(_third_party(await _export(database, trial), LINKAGE_KEY))
+    await _import(database, trial, text, clock.now())
+
+    raw = await read_trial(database, clock.now())
+    pseudonymizer = Pseudonymizer(trial.pseudonym_key)
+    tables = build_tables(raw, pseudonymizer, protocol=trial.protocol)
+    shifted = build_tables(raw, pseudonymizer, shift_dates=True, protocol=trial.protocol)
+    labels = {v.name: v.label for v in build_codebook(tables, trial.protocol)}
+
+    linked = tables["events"][tables["events"]["kind"] == "linked_outcome"]
+    assert set(linked["source"]) == {"administrative"}
+    assert set(linked["detail_origin"]) == {"municipality"}
+    assert set(linked["detail_outcome"]) == {"benefit_end"}
+    moved = shifted["events"].loc[linked.index, "detail_date"]
+    assert (moved < linked["detail_date"]).all()  # shifted like every other date of theirs
+    assert "code_hash" not in tables["participants"].columns
+    for column in ("detail_outcome", "detail_origin", "detail_date"):
+        assert labels[column].startswith("Linked outcome")
