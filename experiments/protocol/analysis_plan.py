@@ -154,12 +154,25 @@ def _known(protocol: Protocol) -> list[str]:
     return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked + linked
 
 
+# columns of the analysis frame a registry outcome's column must not overwrite
+_FRAME_COLUMNS = frozenset(
+    {"pseudonym", "arm", "track", "age_band", "site", "allocated_at", "exposure", "lost", "group"}
+)
+_FRAME_AFFIXES = ("baseline_", "followup", "answered_", "context_", "exposure_")
+
+
 def linkage_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     """A registry outcome named like one the bot records itself would be ambiguous."""
     own = {spec.name for spec in EVENT_OUTCOMES} | set(lasting_outcome_names(protocol))
     own |= set(protocol.questionnaires.baseline) | set(protocol.questionnaires.follow_up)
     for index, outcome in enumerate(protocol.linkage.outcomes):
-        if outcome.name in own:
+        name = outcome.name
+        if name in _FRAME_COLUMNS or name.startswith(_FRAME_AFFIXES) or name.endswith("_loss"):
+            yield (
+                f"linkage.outcomes[{index}].name",
+                f"{name!r} is a column of the analysis data already: choose another name",
+            )
+        elif name in own or name.endswith("_after_end"):
             yield (
                 f"linkage.outcomes[{index}].name",
                 f"{outcome.name!r} is an outcome the bot records itself: choose another name",

@@ -47,6 +47,7 @@ def test_an_administrative_primary_is_called_administrative_in_the_plan() -> Non
     [
         ((BENEFIT_END, BENEFIT_END), "names an outcome twice"),
         (({"name": "deposits", "type": "number", "source": "bank"},), "records itself"),
+        (({"name": "arm", "type": "number", "source": "bank"},), "analysis data already"),
         (({"name": "employed", "type": "boolean", "source": "uwv"},), "must be one of"),
         (({"name": "employed", "type": "yes_no", "source": "UWV office"},), "not allowed"),
     ],
