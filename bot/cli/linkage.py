@@ -3,6 +3,7 @@ without a name, Telegram id or enrollment code ever entering or leaving."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -81,7 +82,8 @@ def import_file(
             f"the study file has problems: {'; '.join(error.problems[:3])}"
         ) from None
     try:
-        outcomes = read_outcome_file(file.read_text(encoding="utf-8-sig"), protocol.linkage)
+        content = file.read_bytes()
+        outcomes = read_outcome_file(content.decode("utf-8-sig"), protocol.linkage)
     except OSError as error:
         raise LinkageError(f"cannot read {file}: {error.strerror or error}") from None
     except UnicodeDecodeError:
@@ -95,7 +97,12 @@ def import_file(
 
     async def _import(session: AsyncSession) -> ImportReport:
         return await import_outcomes(
-            session, protocol.linkage, outcomes, pseudonym_key=key, now=SystemClock().now()
+            session,
+            protocol.linkage,
+            outcomes,
+            pseudonym_key=key,
+            now=SystemClock().now(),
+            file_sha256=hashlib.sha256(content).hexdigest(),
         )
 
     typer.echo(describe(in_database(settings, _import)))

@@ -64,6 +64,8 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
         "group_events": GROUP_EVENT_COLUMNS,
+        "linkage_imports": "id imported_at rows matched unmatched duplicates stored changed "
+        "unchanged",
     }.items()
 }
 TABLES = (
@@ -79,6 +81,7 @@ TABLES = (
     "group_weeks",
     "micro_decisions",
     "group_events",
+    "linkage_imports",
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -155,6 +158,9 @@ def build_tables(
     weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
     if weeks is not None:
         tables["group_weeks"] = weeks
+    imports = _imports(raw["linkage_imports"], shift_dates)
+    if imports is not None:
+        tables["linkage_imports"] = imports
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
@@ -304,6 +310,15 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
     if "detail_date" in frame.columns:  # a linked outcome's date: a date, so shifted like one
         frame["detail_date"] = pd.to_datetime(frame["detail_date"], utc=True)
     return frame
+
+
+def _imports(imports: pd.DataFrame, shift_dates: bool) -> pd.DataFrame | None:
+    """Registry imports (none: no table). Their time is left out of a date-shifted export: a
+    linked outcome's own time is its import's, so together they would give each offset away."""
+    if imports.empty:
+        return None
+    frame = _utc(imports.rename(columns={"id": "import_id"}))
+    return frame.drop(columns=["imported_at"]) if shift_dates else frame
 
 
 def _flat_details(details: pd.Series) -> dict[str, list[Any]]:

@@ -311,5 +311,10 @@ async def test_the_export_and_codebook_carry_linked_outcomes_with_their_source(
     moved = shifted["events"].loc[linked.index, "detail_date"]
     assert (moved < linked["detail_date"]).all()  # shifted like every other date of theirs
     assert "code_hash" not in tables["participants"].columns
+    [record] = tables["linkage_imports"].to_dict("records")  # the import: counts, no person
+    assert (record["rows"], record["matched"], record["unmatched"]) == (12, 9, 2)
+    assert (record["duplicates"], record["stored"]) == (1, 9)
+    assert "imported_at" not in shifted["linkage_imports"].columns  # it would give offsets away
     for column in ("detail_outcome", "detail_origin", "detail_date"):
         assert labels[column].startswith("Linked outcome")
+    assert labels["duplicates"].startswith("Rows refused")

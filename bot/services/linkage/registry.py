@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.linkage import LinkageImport
 from bot.db.study import EnrollmentCode, Event, Participant, ParticipantStatus
 from bot.services.linkage.files import OutcomeFile
 from experiments.allocation import Pseudonymizer
@@ -88,9 +89,11 @@ async def import_outcomes(
     *,
     pseudonym_key: str,
     now: datetime,
+    file_sha256: str = "",
 ) -> ImportReport:
     """Store each matched row's values as `linked_outcome` events (source administrative).
-    Idempotent: a value already there is not stored again; a different one corrects it."""
+    Idempotent: a value already there is not stored again; a different one corrects it. The
+    import itself is a `linkage_imports` row (counts only)."""
     report = ImportReport(
         rows=len(outcomes.rows) + len(outcomes.duplicates), duplicates=list(outcomes.duplicates)
     )
@@ -126,8 +129,23 @@ async def import_outcomes(
                 report.stored += 1
             else:
                 report.changed += 1
+    session.add(_record(report, now, file_sha256))
     await session.flush()
     return report
+
+
+def _record(report: ImportReport, now: datetime, file_sha256: str) -> LinkageImport:
+    return LinkageImport(
+        imported_at=now,
+        file_sha256=file_sha256,
+        rows=report.rows,
+        matched=len(report.matched),
+        unmatched=len(report.unmatched),
+        duplicates=len(report.duplicates),
+        stored=report.stored,
+        changed=report.changed,
+        unchanged=report.unchanged,
+    )
 
 
 async def _people_by_pseudonym(session: AsyncSession, pseudonym_key: str) -> dict[str, int]:
