@@ -23,6 +23,7 @@ from experiments.outputs.csv_writer import write_csv
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
 from experiments.outputs.labelled import labelled
+from experiments.outputs.linkage_export import import_table
 from experiments.outputs.phases import with_phase
 from experiments.outputs.survey_scores import survey_scores
 from experiments.protocol import PREFER_NOT_TO_SAY, Protocol
@@ -158,7 +159,7 @@ def build_tables(
     weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
     if weeks is not None:
         tables["group_weeks"] = weeks
-    imports = _imports(raw["linkage_imports"], shift_dates)
+    imports = import_table(raw["linkage_imports"], shift_dates)
     if imports is not None:
         tables["linkage_imports"] = imports
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
@@ -310,15 +311,6 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
     if "detail_date" in frame.columns:  # a linked outcome's date: a date, so shifted like one
         frame["detail_date"] = pd.to_datetime(frame["detail_date"], utc=True)
     return frame
-
-
-def _imports(imports: pd.DataFrame, shift_dates: bool) -> pd.DataFrame | None:
-    """Registry imports (none: no table). Their time is left out of a date-shifted export: a
-    linked outcome's own time is its import's, so together they would give each offset away."""
-    if imports.empty:
-        return None
-    frame = _utc(imports.rename(columns={"id": "import_id"}))
-    return frame.drop(columns=["imported_at"]) if shift_dates else frame
 
 
 def _flat_details(details: pd.Series) -> dict[str, list[Any]]:
