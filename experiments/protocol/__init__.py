@@ -69,6 +69,15 @@ from experiments.protocol.lasting import (
     retention_outcome_name,
     wave_times,
 )
+from experiments.protocol.linkage import (
+    ADMINISTRATIVE,
+    Linkage,
+    LinkedOutcome,
+    LinkedType,
+    LinkedValue,
+    linked_outcome,
+    parse_linked_value,
+)
 from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
@@ -140,6 +149,7 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "ADMINISTRATIVE",
     "BALANCE_OUTCOMES",
     "COUNTS",
     "COVARIATES",
@@ -182,6 +192,10 @@ __all__ = [
     "ItemType",
     "Language",
     "Limits",
+    "Linkage",
+    "LinkedOutcome",
+    "LinkedType",
+    "LinkedValue",
     "LocalizedText",
     "MessageBudget",
     "MicroComponent",
@@ -235,12 +249,14 @@ __all__ = [
     "intervention_end",
     "is_quiet",
     "lasting_outcome",
+    "linked_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
     "next_allowed_time",
     "next_item",
     "parse_duration",
+    "parse_linked_value",
     "parse_protocol",
     "phase_at",
     "placeholders_in",

@@ -32,6 +32,7 @@ from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
+from experiments.protocol.linkage import Linkage
 from experiments.protocol.messaging import (
     MessageBudget,
     ReminderVariant,
@@ -102,6 +103,7 @@ class Protocol(BaseModel):
     checkin: Checkin = Checkin()
     balance: Balance = Balance()
     retention: Retention = Retention()
+    linkage: Linkage = Linkage()
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).

@@ -109,6 +109,12 @@ def _lasting(protocol: Protocol) -> list[str]:
     if protocol.retention.checks:
         times = ", ".join(words(check.after) for check in protocol.retention.checks)
         lines.append(f"  after a job or training start: still in it? after {times}")
+    if protocol.linkage.outcomes:
+        linked = ", ".join(
+            f"{outcome.name} ({outcome.type}, {outcome.source})"
+            for outcome in protocol.linkage.outcomes
+        )
+        lines.append(f"  registry outcomes a linkage import may bring in: {linked}")
     return lines
 
 
