@@ -134,6 +134,10 @@ class Participant(Base):
     # the counsellor (staff_members.id) of arms with counsellor_contact; no foreign key, so
     # the column is a plain ALTER TABLE on SQLite too
     counsellor_id: Mapped[int | None]
+    # HMAC-SHA256 of the single-use enrollment code under LOTGENOOT_LINKAGE_KEY (hex), so a
+    # trusted third party can link registry outcomes; None for a reusable code, without the
+    # key, and after /delete. Never exported with the research tables.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_participants_period", "status", "period_start"),

@@ -105,6 +105,11 @@ _LABELS = {
     "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
     "detail_retained": "Retention answer: yes, no or other",
     "detail_start_kind": "Retention: the start asked about (job or training)",
+    "detail_outcome": "Linked outcome: its name in the protocol's [linkage] outcomes",
+    "detail_origin": "Linked outcome: the registry it came from ([linkage] outcomes source)",
+    "detail_date": "Linked outcome of type date: the date (midnight UTC; shifted with the rest)",
+    "detail_answer": "Linked outcome of type yes_no: yes or no",
+    "detail_number": "Linked outcome of type number: the value",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -129,6 +134,16 @@ _TABLE_LABELS = {
     ("group_events", "week_start"): "Start of the group's week it is about, UTC",
     ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
     ("group_events", "quantity"): "How many (see the kind: members, quiet members, hosts, ...)",
+    ("linkage_imports", "import_id"): "Registry import number (lotgenoot linkage import)",
+    ("linkage_imports", "imported_at"): "When the registry outcomes were imported, UTC "
+    "(left out with --shift-dates)",
+    ("linkage_imports", "rows"): "Rows in the imported file",
+    ("linkage_imports", "matched"): "Rows whose pseudonym matched a participant",
+    ("linkage_imports", "unmatched"): "Rows whose pseudonym matched nobody (or someone erased)",
+    ("linkage_imports", "duplicates"): "Rows refused as a pseudonym's second or later row",
+    ("linkage_imports", "stored"): "Values new to the database",
+    ("linkage_imports", "changed"): "Values that differed from the last import (a correction)",
+    ("linkage_imports", "unchanged"): "Values imported before, not stored again",
     ("group_weeks", "week_start"): "Start of the group's week (check-in), UTC",
     ("group_weeks", "week_end"): "End of the group's week, UTC",
     ("group_weeks", "members"): "Members joined (at the last count of the week)",
@@ -284,7 +299,7 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
                 else load_instrument(instrument_id)
             )
         except InstrumentNotFound:
-            return f"Baseline score: {instrument_id}"
+            return _subscale_label(instrument_id, protocol)
         if instrument.scoring is None:
             return f"Baseline {instrument.id}"
         low, high = instrument.score_range()
@@ -292,6 +307,32 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     if column.startswith("detail_"):
         return f"Event detail: {column.removeprefix('detail_')}"
     return column.replace("_", " ").capitalize()
+
+
+def _subscale_label(score_id: str, protocol: Protocol | None) -> str:
+    """`Baseline DJG6 emotional loneliness (count, 0-3)` for a subscale's score column."""
+    instrument_id, _, part = score_id.rpartition("_")
+    try:
+        instrument = (
+            protocol.questionnaires.instrument(instrument_id)
+            if protocol is not None
+            else load_instrument(instrument_id)
+        )
+    except InstrumentNotFound:
+        return f"Baseline score: {score_id}"
+    scoring = instrument.scoring
+    subscale = next((s for s in scoring.subscales if s.id == part), None) if scoring else None
+    if scoring is None or subscale is None:
+        return f"Baseline score: {score_id}"
+    size = len(subscale.items)
+    low, high = instrument.min_answer, instrument.max_answer
+    if scoring.method == "count":
+        low, high = 0, size
+    elif scoring.method == "sum":
+        low, high = low * size, high * size
+    return (
+        f"Baseline {instrument_id.upper()} {subscale.name.lower()} ({scoring.method}, {low}-{high})"
+    )
 
 
 def _categories(

@@ -59,6 +59,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
     EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
     "allocation): told what continues; nudges stop, logging and follow-up go on",
+    EventKind.LINKED_OUTCOME: "An administrative outcome from a registry, linked by a trusted "
+    "third party (source administrative; detail_outcome, detail_origin and detail_date, "
+    "detail_answer or detail_number); a later import that differs corrects it "
+    "(corrects_event_id)",
     EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
     "detail_reason, detail_until)",
     EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "

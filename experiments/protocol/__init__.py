@@ -70,6 +70,15 @@ from experiments.protocol.lasting import (
     retention_outcome_name,
     wave_times,
 )
+from experiments.protocol.linkage import (
+    ADMINISTRATIVE,
+    Linkage,
+    LinkedOutcome,
+    LinkedType,
+    LinkedValue,
+    linked_outcome,
+    parse_linked_value,
+)
 from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
@@ -85,6 +94,7 @@ from experiments.protocol.outcomes import (
     event_outcome,
 )
 from experiments.protocol.person_limits import PersonLimits
+from experiments.protocol.provenance import Provenance
 from experiments.protocol.questionnaire_plan import ItemOmission, Occasion, QuestionnairePlan
 from experiments.protocol.questionnaires import (
     AnswerOption,
@@ -98,6 +108,7 @@ from experiments.protocol.questionnaires import (
     load_instrument_file,
     next_item,
     score,
+    subscale_scores,
 )
 from experiments.protocol.quiet_hours import QuietHours, is_quiet, next_allowed_time
 from experiments.protocol.registration import (
@@ -139,6 +150,7 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "ADMINISTRATIVE",
     "BALANCE_OUTCOMES",
     "COUNTS",
     "COVARIATES",
@@ -183,6 +195,10 @@ __all__ = [
     "ItemType",
     "Language",
     "Limits",
+    "Linkage",
+    "LinkedOutcome",
+    "LinkedType",
+    "LinkedValue",
     "LocalizedText",
     "MessageBudget",
     "MicroComponent",
@@ -198,6 +214,7 @@ __all__ = [
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
+    "Provenance",
     "QuestionnairePlan",
     "QuietHours",
     "Randomization",
@@ -236,12 +253,14 @@ __all__ = [
     "intervention_end",
     "is_quiet",
     "lasting_outcome",
+    "linked_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
     "next_allowed_time",
     "next_item",
     "parse_duration",
+    "parse_linked_value",
     "parse_protocol",
     "phase_at",
     "placeholders_in",
@@ -254,6 +273,7 @@ __all__ = [
     "retention_outcome_name",
     "score",
     "stratum_key",
+    "subscale_scores",
     "summarize",
     "uses_checkin",
     "validate_protocol",

@@ -33,6 +33,7 @@ from experiments.protocol.costs import Costs
 from experiments.protocol.errors import ProtocolError, problem, problems_from
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
+from experiments.protocol.linkage import Linkage
 from experiments.protocol.messaging import (
     MessageBudget,
     ReminderVariant,
@@ -103,6 +104,7 @@ class Protocol(BaseModel):
     checkin: Checkin = Checkin()
     balance: Balance = Balance()
     retention: Retention = Retention()
+    linkage: Linkage = Linkage()
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
     costs: Costs | None = None  # unit costs for the report's cost per arm (optional)

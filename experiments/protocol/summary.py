@@ -111,6 +111,12 @@ def _lasting(protocol: Protocol) -> list[str]:
     if protocol.retention.checks:
         times = ", ".join(words(check.after) for check in protocol.retention.checks)
         lines.append(f"  after a job or training start: still in it? after {times}")
+    if protocol.linkage.outcomes:
+        linked = ", ".join(
+            f"{outcome.name} ({outcome.type}, {outcome.source})"
+            for outcome in protocol.linkage.outcomes
+        )
+        lines.append(f"  registry outcomes a linkage import may bring in: {linked}")
     return lines
 
 
@@ -187,6 +193,9 @@ def _questionnaires(protocol: Protocol) -> list[str]:
             f"  the study's own instrument {entry.instrument.id}: {entry.path} "
             f"(sha256 {entry.sha256[:12]}, in the registered hash)"
         )
+    for instrument_id in dict.fromkeys((*plan.baseline, *plan.follow_up)):
+        provenance = plan.instrument(instrument_id).provenance
+        lines.append(f"  {instrument_id}: {provenance.describe()}")
     return lines
 
 

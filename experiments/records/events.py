@@ -65,6 +65,9 @@ class EventKind(enum.StrEnum):
     INTERVENTION_ENDED = "intervention_ended"
     # an unsolicited private message that waited (the day's budget was spent, quiet hours, a
     # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
+    # an outcome from a registry (municipality, UWV), linked through a trusted third party by
+    # the hash of the person's enrollment code; source "administrative" (issue 29 point 5)
+    LINKED_OUTCOME = "linked_outcome"
     MESSAGE_DEFERRED = "message_deferred"
     MESSAGE_DROPPED = "message_dropped"
 
