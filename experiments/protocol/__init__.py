@@ -83,6 +83,7 @@ from experiments.protocol.outcomes import (
     OutcomeSpec,
     event_outcome,
 )
+from experiments.protocol.outreach import Outreach
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import ItemOmission, Occasion, QuestionnairePlan
 from experiments.protocol.questionnaires import (
@@ -188,6 +189,7 @@ __all__ = [
     "Occasion",
     "OutcomeKind",
     "OutcomeSpec",
+    "Outreach",
     "PersonLimits",
     "Phase",
     "PlanChoice",

@@ -35,6 +35,12 @@ class EventKind(enum.StrEnum):
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
     TICKET_REOPENED = "ticket_reopened"
+    # the mechanism components: a curriculum topic delivered privately (arms without groups);
+    # the counsellor's check-in: offered to the counsellor, sent by them, answered by the person
+    TOPIC_DELIVERED = "topic_delivered"
+    OUTREACH_PROMPTED = "outreach_prompted"
+    OUTREACH_SENT = "outreach_sent"
+    OUTREACH_ANSWERED = "outreach_answered"
     # a peer group's opt-in ingredients (progress_sharing, buddy, host_rotation): choices and
     # what came of them; the name a member chose is never part of an event
     SHARING_ON = "sharing_on"
@@ -100,6 +106,12 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
     EventKind.TICKET_REOPENED,
+)
+# The counsellor's own check-in (`counsellor_outreach`): counted and timed, never the words.
+OUTREACH_KINDS: Final = (
+    EventKind.OUTREACH_PROMPTED,
+    EventKind.OUTREACH_SENT,
+    EventKind.OUTREACH_ANSWERED,
 )
 # A member's opt-in ingredients of their peer group (SPEC §11.4: every visibility is opt-in).
 TOGETHER_KINDS: Final = (
