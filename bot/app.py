@@ -77,7 +77,8 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
             **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
             group_goal.POST_KIND: group_goal.post_ended,
             **dict.fromkeys(tickets.STAFF_KINDS, desk.ticket_delivered),
-            outreach.PROMPT_KIND: desk.ticket_delivered,  # a reply to it is the check-in
+            # a reply to the prompt is the check-in; a reply to the check-in is the answer
+            **dict.fromkeys((outreach.PROMPT_KIND, outreach.SENT_KIND), desk.ticket_delivered),
             private_topics.KIND: private_topics.topic_delivered,
         },
         gate=BudgetGate(runtime.trial.protocol),

@@ -24,6 +24,7 @@ from bot.outbox.store import ClaimedMessage
 from bot.paths import shipped_config
 from bot.services import button_data
 from bot.services.counsellor_inbox import outreach
+from bot.services.counsellor_inbox.tickets import forget_participant
 from bot.services.participants import conversation, private_topics
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
@@ -273,3 +274,30 @@ async def test_a_prompt_never_used_lapses_when_the_next_round_comes(
     first, second = await _check_ins(database)
     assert (first.status, second.status) == (TicketStatus.CLOSED, TicketStatus.PROMPTED)
     assert (first.outreach_round, second.outreach_round) == (1, 2)
+
+
+async def test_a_participant_replying_to_the_check_in_answers_it_and_delete_forgets_the_link(
+    runner: TurnRunner, person: Person, clock: FakeClock, database: Database, trial: Trial
+) -> None:
+    await _allocated(database, clock, trial, person.user_id, "attention")
+    counsellor = Person(runner, user_id=COUNSELLOR)
+    clock.advance(trial.protocol.outreach.first_after)
+    await _scan_outreach(database, trial, clock)
+    [check_in] = await _check_ins(database)
+    send = button_data.encode(button_data.SendOutreach(check_in.id))
+    await counsellor.run(lambda turn, trial: outreach.press(turn, trial, send))
+    async with database.transaction() as session:  # the check-in reached the person as message 5
+        session.add(TicketMessage(chat_id=person.user_id, message_id=5, ticket_id=check_in.id))
+
+    [received] = await person.run(
+        lambda turn, trial: conversation.replied(turn, trial, 5, "Prima, dank je!")
+    )
+    async with database.transaction() as session:
+        await forget_participant(session, check_in.participant_id, clock.now())
+    async with database.snapshot() as session:
+        kept = list(await session.scalars(select(TicketMessage.chat_id)))
+
+    assert received.text == nl("inbox.sent")
+    kinds = [e.kind for e in await events_of(person) if e.kind.startswith("outreach_")]
+    assert kinds == ["outreach_prompted", "outreach_sent", "outreach_answered"]
+    assert person.user_id not in kept

@@ -5,10 +5,10 @@ At the protocol's rhythm (`[outreach]`: the first `first_after` allocation, then
 `interval`, while the person's intervention runs) the bot asks the participant's counsellor
 (assigned as for the inbox) to check in, with a draft in the participant's language. One tap
 (✅) sends the draft; a reply to the prompt sends the counsellor's own words instead. The
-participant gets it with the counsellor's first name and a button to answer; their answer goes
-through the inbox like a question (it opens the check-in's ticket), and the counsellor answers it
-there. Counted as events, never the words: `outreach_prompted`, `outreach_sent`,
-`outreach_answered` (the first answer to each check-in).
+participant gets it with the counsellor's first name and a button to answer (or replies to it);
+their answer goes through the inbox like a question (it opens the check-in's ticket), and the
+counsellor answers it there. Counted as events, never the words: `outreach_prompted`,
+`outreach_sent`, `outreach_answered` (the first answer to each check-in).
 
 A check-in is a ticket that starts as `prompted`; once sent it is `answered` (so it closes by
 itself after `inbox.close_answered_after`, and the participant's reply opens it). A prompt the
@@ -32,6 +32,7 @@ from bot.services.counsellor_inbox.desk import STAFF, may_handle
 from bot.services.counsellor_inbox.tickets import (
     assign_counsellor,
     has_contact,
+    open_ticket,
     place_of,
     pseudonym_of,
     record,
@@ -196,6 +197,32 @@ async def answer_prompt_by_reply(
     if ticket is None:
         return False
     await send(turn, ticket, trial, words)
+    return True
+
+
+async def answer_by_participant_reply(
+    turn: Turn, replied_to: int | None, words: str, trial: Trial
+) -> bool:
+    """A participant's reply to their counsellor's check-in (swiped, not the ✍️ button) is their
+    answer, as if typed after ✍️; False for any other text."""
+    participant = turn.participant
+    if replied_to is None or participant is None or participant.step is not IntakeStep.DONE:
+        return False
+    ticket = await turn.session.scalar(
+        select(Ticket)
+        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+        .where(
+            TicketMessage.chat_id == turn.user_id,
+            TicketMessage.message_id == replied_to,
+            Ticket.participant_id == participant.id,
+        )
+    )
+    if ticket is None or not words.strip() or not has_contact(participant, trial):
+        return False
+    if has_ended(participant, trial, turn.now):
+        await turn.say_text("ending.ask_closed")
+        return True
+    await open_ticket(turn, participant, words.strip(), trial)
     return True
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.groups import GroupMember, PeerGroup, PoolEntry
 from bot.db.study import Event, IntakeStep, Participant, StaffMember
-from bot.db.tickets import Ticket, TicketStatus
+from bot.db.tickets import Ticket, TicketMessage, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
@@ -370,6 +370,13 @@ async def forget_participant(session: AsyncSession, participant_id: int, now: da
     )
     asked = select(Ticket.id).where(Ticket.participant_id == participant_id)
     ids = list(await session.scalars(asked))
+    # the ids of check-ins in the participant's own chat (a reply to one is their answer)
+    await session.execute(
+        delete(TicketMessage).where(
+            TicketMessage.ticket_id.in_(asked),
+            TicketMessage.chat_id.not_in(select(StaffMember.telegram_user_id)),
+        )
+    )
     await session.execute(
         update(Ticket)
         .where(

@@ -186,8 +186,10 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
 
 async def replied(turn: Turn, trial: Trial, replied_to: int | None, words: str) -> None:
     """Text that replies to one of our messages: staff writing a check-in in their own words or
-    answering a ticket, else typed text."""
+    answering a ticket, a participant answering a check-in, else typed text."""
     if await outreach.answer_prompt_by_reply(turn, replied_to, words, trial):
+        return
+    if await outreach.answer_by_participant_reply(turn, replied_to, words, trial):
         return
     if not await desk.answer_by_reply(turn, replied_to, words, trial):
         await typed(turn, trial, words)
