@@ -59,6 +59,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
     EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
     "allocation): told what continues; nudges stop, logging and follow-up go on",
+    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
+    "detail_reason, detail_until)",
+    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
+    "detail_reason)",
     EventKind.TOPIC_DELIVERED: "A curriculum topic delivered privately (arms with the curriculum "
     "but no peer group; detail_week)",
     EventKind.OUTREACH_PROMPTED: "Their counsellor was asked to check in with them, with a draft "
@@ -67,8 +71,4 @@ EVENT_LABELS: dict[EventKind, str] = {
     "detail_reply: draft or typed, detail_wait_s since the prompt)",
     EventKind.OUTREACH_ANSWERED: "Answered their counsellor's check-in (detail_ticket, "
     "detail_round, detail_wait_s since it was sent)",
-    EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
-    "detail_reason, detail_until)",
-    EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
-    "detail_reason)",
 }

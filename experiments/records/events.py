@@ -35,12 +35,6 @@ class EventKind(enum.StrEnum):
     TICKET_CLOSED = "ticket_closed"
     TICKET_ESCALATED = "ticket_escalated"
     TICKET_REOPENED = "ticket_reopened"
-    # the mechanism components: a curriculum topic delivered privately (arms without groups);
-    # the counsellor's check-in: offered to the counsellor, sent by them, answered by the person
-    TOPIC_DELIVERED = "topic_delivered"
-    OUTREACH_PROMPTED = "outreach_prompted"
-    OUTREACH_SENT = "outreach_sent"
-    OUTREACH_ANSWERED = "outreach_answered"
     # a peer group's opt-in ingredients (progress_sharing, buddy, host_rotation): choices and
     # what came of them; the name a member chose is never part of an event
     SHARING_ON = "sharing_on"
@@ -73,6 +67,13 @@ class EventKind(enum.StrEnum):
     # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
     MESSAGE_DEFERRED = "message_deferred"
     MESSAGE_DROPPED = "message_dropped"
+    # (new kinds go last: the export numbers kinds in this order, so codes never move)
+    # the mechanism components: a curriculum topic delivered privately (arms without groups);
+    # the counsellor's check-in: offered to the counsellor, sent by them, answered by the person
+    TOPIC_DELIVERED = "topic_delivered"
+    OUTREACH_PROMPTED = "outreach_prompted"
+    OUTREACH_SENT = "outreach_sent"
+    OUTREACH_ANSWERED = "outreach_answered"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
