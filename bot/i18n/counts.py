@@ -57,7 +57,7 @@ IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "t
 WORDS: Final = frozenset(
     {
         "action", "amount", "answers", "applications", "arm", "balance", "band", "button", "by",
-        "choice", "counsellor", "date", "day",
+        "choice", "counsellor", "date", "day", "draft",
         "code", "done", "end", "left", "post", "posts", "spoken", "summary", "tags", "weeks",
         "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
         "head",

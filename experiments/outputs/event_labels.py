@@ -67,4 +67,12 @@ EVENT_LABELS: dict[EventKind, str] = {
     "detail_reason, detail_until)",
     EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
     "detail_reason)",
+    EventKind.TOPIC_DELIVERED: "A curriculum topic delivered privately (arms with the curriculum "
+    "but no peer group; detail_week)",
+    EventKind.OUTREACH_PROMPTED: "Their counsellor was asked to check in with them, with a draft "
+    "(counsellor_outreach; detail_ticket, detail_round)",
+    EventKind.OUTREACH_SENT: "Their counsellor sent them a check-in (detail_ticket, detail_round, "
+    "detail_reply: draft or typed, detail_wait_s since the prompt)",
+    EventKind.OUTREACH_ANSWERED: "Answered their counsellor's check-in (detail_ticket, "
+    "detail_round, detail_wait_s since it was sent)",
 }

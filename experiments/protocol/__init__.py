@@ -93,6 +93,7 @@ from experiments.protocol.outcomes import (
     OutcomeSpec,
     event_outcome,
 )
+from experiments.protocol.outreach import Outreach
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.provenance import Provenance
 from experiments.protocol.questionnaire_plan import ItemOmission, Occasion, QuestionnairePlan
@@ -207,6 +208,7 @@ __all__ = [
     "Occasion",
     "OutcomeKind",
     "OutcomeSpec",
+    "Outreach",
     "PersonLimits",
     "Phase",
     "PlanChoice",

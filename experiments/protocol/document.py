@@ -42,6 +42,7 @@ from experiments.protocol.messaging import (
     reminder_wordings,
 )
 from experiments.protocol.micro_section import MicroRandomization
+from experiments.protocol.outreach import Outreach
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import INSTRUMENT_FOLDER, QuestionnairePlan
 from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
@@ -99,6 +100,7 @@ class Protocol(BaseModel):
     curriculum: tuple[CurriculumWeek, ...] = ()
     analysis: AnalysisPlan | None = None
     inbox: Inbox = Inbox()
+    outreach: Outreach = Outreach()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
     checkin: Checkin = Checkin()

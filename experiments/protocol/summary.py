@@ -205,7 +205,13 @@ def _curriculum(protocol: Protocol) -> str:
         return "Curriculum: none"
     tracks = sorted({w.track for w in protocol.curriculum if w.track is not None})
     per = f" ({', '.join(tracks)})" if tracks else ""
-    return f"Curriculum: {weeks} topics{per}"
+    private = [
+        arm.name
+        for arm in protocol.arms
+        if arm.has(Component.CURRICULUM) and not arm.has(Component.PEER_GROUP)
+    ]
+    alone = f"; sent privately, one a week, to {', '.join(private)}" if private else ""
+    return f"Curriculum: {weeks} topics{per}{alone}"
 
 
 def _tracks(protocol: Protocol) -> str:
@@ -227,6 +233,18 @@ def _inbox(protocol: Protocol) -> str:
         f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; answered "
         f"ones closed after {words(inbox.close_answered_after)}; their text kept "
         f"{words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+        + _outreach(protocol)
+    )
+
+
+def _outreach(protocol: Protocol) -> str:
+    arms = protocol.arms_with(Component.COUNSELLOR_OUTREACH)
+    if not arms:
+        return ""
+    outreach = protocol.outreach
+    return (
+        f"\n  counsellor check-ins ({', '.join(arms)}): the first {words(outreach.first_after)} "
+        f"after allocation, then every {words(outreach.interval)}, while the intervention runs"
     )
 
 
