@@ -295,6 +295,13 @@ def _consent_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             "is kept",
         )
 
+    if protocol.linkage.outcomes and protocol.consent.linkage is None:
+        yield (
+            "consent.linkage",
+            "the study links registry outcomes ([linkage]), so the consent must say which "
+            "records are linked and that names never reach the researchers",
+        )
+
 
 def _factorial_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     factorial = protocol.group_factorial

@@ -26,6 +26,10 @@ LINKAGE = """
 name = "benefit_end"
 type = "date"
 source = "municipality"
+
+[consent.linkage]
+nl = "De gemeente geeft via een aparte partij met een code door of je uitkering stopte."
+en = "Through a separate party, with a code, the municipality tells whether your benefit ended."
 """
 
 

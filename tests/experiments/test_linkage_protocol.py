@@ -17,11 +17,13 @@ from experiments.protocol import ProtocolError, resolve_outcome, validate_protoc
 from tests.experiments.shipped import STUDY_FILE
 
 BENEFIT_END = {"name": "benefit_end", "type": "date", "source": "municipality"}
+CONSENT_LINE = {"nl": "De gemeente geeft via een code door…", "en": "The municipality tells…"}
 
 
 def _study(*outcomes: dict[str, str], primary: str | None = None) -> dict[str, Any]:
     data = tomllib.loads(STUDY_FILE.read_text("utf-8"))
     data["linkage"] = {"outcomes": list(outcomes)}
+    data["consent"]["linkage"] = CONSENT_LINE
     if primary is not None:
         data["analysis"]["secondary"] = [
             name for name in data["analysis"].get("secondary", []) if name != primary
@@ -85,3 +87,11 @@ def test_a_date_counts_when_it_falls_within_the_window() -> None:
     # b's later import (June, after the window) corrects their March date
     assert frame["benefit_end"].tolist() == [1.0, 0.0, 0.0]
     assert frame["employed"].tolist() == [1.0, 0.0, 0.0]
+
+
+def test_a_study_that_links_registry_outcomes_must_say_so_in_its_consent() -> None:
+    data = _study(BENEFIT_END)
+    del data["consent"]["linkage"]
+
+    with pytest.raises(ProtocolError, match=r"consent\.linkage"):
+        validate_protocol(data)
