@@ -22,6 +22,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage
 from bot.db.micro import MicroDecision
 from bot.db.study import (
@@ -47,6 +48,7 @@ MODELS: dict[str, Any] = {
     "allocations": Allocation,
     "events": Event,
     "survey_answers": SurveyAnswer,
+    "follow_up_calls": CallTask,
     "messages": OutboxMessage,
     "micro_decisions": MicroDecision,
     "group_events": GroupEvent,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.engine import Database
 from bot.runtime import Runtime
 from bot.services.counsellor_inbox.scan import scan_inbox
+from bot.services.participants.call_scan import scan_calls
 from bot.services.participants.ending import scan_endings
 from bot.services.participants.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.participants.nudges import ScanResult, scan_encouragements, scan_periods
@@ -52,6 +53,7 @@ async def scan_nudges(runtime: Runtime) -> None:
     encouragements = await scan_in_chunks(database, trial, scan_encouragements, now)
     invitations = await scan_in_chunks(database, trial, scan_surveys, now)
     invitations.add(await scan_in_chunks(database, trial, scan_retention, now))
+    invitations.add(await scan_in_chunks(database, trial, scan_calls, now))  # after the surveys
     micro = await scan_micro(database, trial, now)
     if any(s.enqueued for s in (endings, periods, encouragements, invitations, micro)):
         runtime.wake_sender()

@@ -49,6 +49,7 @@ from experiments.protocol.durations import (
     parse_duration,
 )
 from experiments.protocol.errors import ProtocolError
+from experiments.protocol.follow_up_calls import CallRole, FollowUpCalls
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.items import (
     MAX_MULTIPLE_VALUE,
@@ -159,6 +160,7 @@ __all__ = [
     "AnswerOption",
     "Arm",
     "Balance",
+    "CallRole",
     "CannedReply",
     "Checkin",
     "Component",
@@ -170,6 +172,7 @@ __all__ = [
     "DegreesOfFreedom",
     "Duration",
     "Factorial",
+    "FollowUpCalls",
     "GroupFactorial",
     "Groups",
     "Inbox",

@@ -30,6 +30,7 @@ from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.follow_up_calls import FollowUpCalls
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.messaging import (
@@ -102,6 +103,7 @@ class Protocol(BaseModel):
     checkin: Checkin = Checkin()
     balance: Balance = Balance()
     retention: Retention = Retention()
+    follow_up_calls: FollowUpCalls | None = None
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
@@ -244,6 +246,8 @@ class Protocol(BaseModel):
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from lasting_problems(protocol)
+    if protocol.follow_up_calls is not None and not protocol.schedule.survey_times:
+        yield "follow_up_calls", "needs questionnaire waves (schedule.survey_times) to follow up"
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:
