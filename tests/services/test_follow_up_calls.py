@@ -24,7 +24,12 @@ from bot.services.runner import TurnRunner
 from bot.services.staff import calls
 from bot.services.trial import Trial
 from experiments.allocation import Pseudonymizer
-from experiments.allocation.call_draws import call_draw, call_key
+from experiments.allocation.call_draws import (
+    LoggedCallDraw,
+    call_draw,
+    call_key,
+    check_call_draws,
+)
 from experiments.outputs import build_tables
 from experiments.protocol import FollowUpCalls
 from tests.services.conftest import Person, enroll, nl, participant_of
@@ -180,3 +185,20 @@ def test_the_draw_is_reproducible_from_its_seed() -> None:
     assert draws != [call_draw(call_key("another"), p, w) for p in range(1, 200) for w in (1, 2)]
     assert all(0 <= d < 1 for d in draws)
     assert 0.4 < sum(d < 0.5 for d in draws) / len(draws) < 0.6
+
+
+def test_study_verify_recomputes_the_logged_draws_and_flags_a_changed_one() -> None:
+    key = call_key("a-seed")
+    logged = [
+        LoggedCallDraw(p, 1, call_draw(key, p, 1), 0.5, call_draw(key, p, 1) < 0.5)
+        for p in range(1, 30)
+    ]
+    assert check_call_draws("a-seed", logged) == []
+    first = logged[0]
+    flipped = replace(first, selected=not first.selected)
+    moved = replace(logged[1], draw=0.999)
+    problems = check_call_draws("a-seed", [flipped, moved, *logged[2:]])
+    assert len(problems) == 2
+    assert "otherwise" in problems[0]
+    assert "the seed gives" in problems[1]
+    assert len(check_call_draws("another-seed", logged)) == len(logged)

@@ -21,9 +21,9 @@ from bot.services.participants import questionnaire
 from bot.services.participants.nudges import ScanResult
 from bot.services.participants.surveys import wave_name
 from bot.services.trial import Trial
-from experiments.allocation.call_draws import call_draw, call_key, chosen
+from experiments.allocation.call_draws import LoggedCallDraw, call_draw, call_key, chosen
 
-__all__ = ["scan_calls"]
+__all__ = ["call_draws", "scan_calls"]
 
 
 async def scan_calls(
@@ -67,3 +67,18 @@ async def scan_calls(
         await calls.open_task(session, task, participant, trial, now)
         result.enqueued += 1
     return result
+
+
+async def call_draws(session: AsyncSession) -> list[LoggedCallDraw]:
+    """Every logged draw, for `lotgenoot study verify` to recompute from the seed."""
+    rows = await session.execute(
+        select(
+            CallTask.participant_id, CallTask.wave, CallTask.draw, CallTask.share, CallTask.selected
+        )
+        .where(CallTask.draw.is_not(None))
+        .order_by(CallTask.id)
+    )
+    return [
+        LoggedCallDraw(pid, wave, float(draw or 0), float(share or 0), bool(selected))
+        for pid, wave, draw, share, selected in rows
+    ]
