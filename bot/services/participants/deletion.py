@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
+from bot.db.calls import CallStatus, CallTask
 from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.study import Event, ParticipantStatus, SurveyAnswer
 from bot.services import button_data
@@ -79,8 +80,20 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
             await forget_in_messages_to(turn.session, chose.buddies, chosen, "erased")
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
     await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
+    # nobody follows them up any more; their follow-up draws are research data like the rest
+    await turn.session.execute(
+        update(CallTask)
+        .where(
+            CallTask.participant_id == participant.id,
+            CallTask.status.in_((CallStatus.PENDING, CallStatus.OPEN)),
+        )
+        .values(status=CallStatus.CLOSED)
+    )
     if not keep:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
+        await turn.session.execute(
+            delete(CallTask).where(CallTask.participant_id == participant.id)
+        )
         await turn.session.execute(
             delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
         )
