@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    case,
     cast,
     func,
     literal,
@@ -104,5 +105,8 @@ def _cell(column: Any, dialect: str) -> Any:
     if isinstance(kind, Integer | Boolean):
         return cast(column, Text) if postgresql else column
     if isinstance(kind, Float):  # a probability: shortest round-trip text in both databases
-        return cast(column, Text) if postgresql else func.printf("%!.17g", column)
+        if postgresql:
+            return cast(column, Text)
+        # printf makes 0.0 of NULL: a missing value (a draw not made) stays missing
+        return case((column.is_(None), None), else_=func.printf("%!.17g", column))
     raise TypeError(f"{column.key}: no export reading for {kind!r}")

@@ -69,7 +69,7 @@ def double_sampling_frame(
     data = pd.DataFrame({"arm": frame["arm"].to_numpy(), "y": frame[column].to_numpy()})
     drawn: dict[str, bool] = {}
     if calls is not None and not calls.empty:
-        mine = calls[(calls["wave"] == wave) & calls["draw"].notna()]
+        mine = calls[(calls["wave"] == wave) & calls["selected"].notna()]
         drawn = dict(zip(mine["pseudonym"], mine["selected"].astype(bool), strict=True))
     pseudonyms = frame["pseudonym"]
     data["non_responder"] = pseudonyms.isin(drawn.keys()).to_numpy()

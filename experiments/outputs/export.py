@@ -171,7 +171,7 @@ def build_tables(
 
 def _drawn(calls: pd.DataFrame) -> pd.DataFrame:
     """The non-responders drawn for a follow-up call (double sampling), chosen or not."""
-    return calls[calls["draw"].notna()].reset_index(drop=True)
+    return calls[calls["drawn_at"].notna()].reset_index(drop=True)
 
 
 class _Shifter:

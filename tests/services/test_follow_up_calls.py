@@ -16,6 +16,7 @@ from bot.db.engine import Database
 from bot.db.study import Role, StaffMember, SurveyAnswer
 from bot.db.tickets import TicketMessage
 from bot.research.reading import read_trial
+from bot.services.directory import accept_invite, create_invite
 from bot.services.counsellor_inbox.calls import call_questions
 from bot.services.participants import conversation
 from bot.services.participants.call_scan import scan_calls
@@ -202,3 +203,18 @@ def test_study_verify_recomputes_the_logged_draws_and_flags_a_changed_one() -> N
     assert "otherwise" in problems[0]
     assert "the seed gives" in problems[1]
     assert len(check_call_draws("another-seed", logged)) == len(logged)
+
+
+async def test_a_research_assistant_joins_by_invite(
+    runner: TurnRunner, database: Database, clock: FakeClock
+) -> None:
+    async with database.transaction() as session:
+        token = await create_invite(session, Role.ASSISTANT, clock.now())
+    assistant = Person(runner, user_id=ASSISTANT, first_name="Noor")
+    [welcome, _card] = await assistant.run(lambda turn, _t: accept_invite(turn, token))
+    assert welcome.text == nl("staff.welcome_assistant")
+    async with database.snapshot() as session:
+        role = await session.scalar(
+            select(StaffMember.role).where(StaffMember.telegram_user_id == ASSISTANT)
+        )
+    assert role is Role.ASSISTANT
