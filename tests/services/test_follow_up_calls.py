@@ -16,8 +16,8 @@ from bot.db.engine import Database
 from bot.db.study import Role, StaffMember, SurveyAnswer
 from bot.db.tickets import TicketMessage
 from bot.research.reading import read_trial
-from bot.services.directory import accept_invite, create_invite
 from bot.services.counsellor_inbox.calls import call_questions
+from bot.services.directory import accept_invite, create_invite
 from bot.services.participants import conversation
 from bot.services.participants.call_scan import scan_calls
 from bot.services.participants.surveys import scan_surveys
