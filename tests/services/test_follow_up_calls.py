@@ -17,8 +17,9 @@ from bot.db.study import Role, StaffMember, SurveyAnswer
 from bot.db.tickets import TicketMessage
 from bot.research.reading import read_trial
 from bot.services.counsellor_inbox.calls import call_questions
+from bot.services.counsellor_inbox.scan import scan_inbox
 from bot.services.directory import accept_invite, create_invite
-from bot.services.participants import conversation
+from bot.services.participants import conversation, participation
 from bot.services.participants.call_scan import scan_calls
 from bot.services.participants.surveys import scan_surveys
 from bot.services.runner import TurnRunner
@@ -218,3 +219,17 @@ async def test_a_research_assistant_joins_by_invite(
             select(StaffMember.role).where(StaffMember.telegram_user_id == ASSISTANT)
         )
     assert role is Role.ASSISTANT
+
+
+async def test_the_task_is_no_unanswered_question_and_stop_closes_it(
+    runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
+) -> None:
+    await _non_responder(runner, person, database, trial, clock)
+    clock.advance(trial.protocol.inbox.escalate_after)
+    async with database.transaction() as session:
+        scan = await scan_inbox(session, trial, clock.now())
+    assert (scan.reminded, scan.escalated) == (0, 0), "a task is not a question left waiting"
+    assert len(await _texts_to(database, ASSISTANT)) == 1
+    await person.run(participation.stop)
+    [task] = await _tasks(database)
+    assert task.status is CallStatus.CLOSED

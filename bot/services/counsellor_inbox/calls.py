@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.calls import CallStatus, CallTask
@@ -33,6 +33,7 @@ __all__ = [
     "CallQuestion",
     "call_of_ticket",
     "call_questions",
+    "close_tasks",
     "open_task",
     "participant_wrote",
     "plan_call",
@@ -64,6 +65,18 @@ async def plan_call(
         "due_at": last_at + calls.after,
     }
     await insert_if_absent(session, CallTask, values, ["participant_id", "wave"])
+
+
+async def close_tasks(session: AsyncSession, participant_id: int) -> None:
+    """/stop or /delete: nobody follows this person up any more (the draws stay logged)."""
+    await session.execute(
+        update(CallTask)
+        .where(
+            CallTask.participant_id == participant_id,
+            CallTask.status.in_((CallStatus.PENDING, CallStatus.OPEN)),
+        )
+        .values(status=CallStatus.CLOSED)
+    )
 
 
 def call_questions(participant: Participant, trial: Trial) -> list[CallQuestion]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from bot.db.calls import CallStatus, CallTask
+from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.study import Event, ParticipantStatus, SurveyAnswer
 from bot.services import button_data
-from bot.services.counsellor_inbox import tickets
+from bot.services.counsellor_inbox import calls, tickets
 from bot.services.participants import micro_chain, offers, retention
 from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.mention_scrub import (
@@ -81,14 +81,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
     await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
     # nobody follows them up any more; their follow-up draws are research data like the rest
-    await turn.session.execute(
-        update(CallTask)
-        .where(
-            CallTask.participant_id == participant.id,
-            CallTask.status.in_((CallStatus.PENDING, CallStatus.OPEN)),
-        )
-        .values(status=CallStatus.CLOSED)
-    )
+    await calls.close_tasks(turn.session, participant.id)
     if not keep:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
         await turn.session.execute(
