@@ -128,8 +128,7 @@ _TABLE_LABELS = {
     ("group_events", "week_start"): "Start of the group's week it is about, UTC",
     ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
     ("group_events", "quantity"): "How many (see the kind: members, quiet members, hosts, ...)",
-    ("survey_items", "mode"): "How the answer was collected: self (the person in the chat) or "
-    "staff (entered by the staff member who followed up a non-responder, [follow_up_calls])",
+    ("survey_items", "mode"): "Answer collected by: self (in the chat) or staff (a follow-up call)",
     ("follow_up_calls", "wave"): "Questionnaire wave not answered after the reminders (1 = first)",
     ("follow_up_calls", "status"): "Call task: not_chosen, open, entered (answers), closed",
     ("follow_up_calls", "drawn_at"): "When the non-responder was drawn, UTC",
