@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 import pytest
 
+from bench.double_sampling_validity import SCENARIOS, run_double_sampling
 from experiments.analysis.double_sampling import (
     arm_estimate,
     complete_case_contrast,
@@ -63,3 +64,10 @@ def test_the_frame_reads_who_was_drawn_and_chosen_from_the_export() -> None:
     data = double_sampling_frame(frame, calls, 1, "followup1_gse")
     assert data["non_responder"].tolist() == [False, True, False]
     assert data["chosen"].tolist() == [False, True, False]
+
+
+def test_the_bench_prints_bias_coverage_and_rejection_for_both_estimates() -> None:
+    lines = run_double_sampling(trials=20, seed=1, per_arm=100)
+    rows = [line for line in lines[1:] if line.strip() and "trials per scenario" not in line]
+    assert len(rows) == 2 * len(SCENARIOS)
+    assert all(("complete cases" in r) != ("double sampling" in r) for r in rows)

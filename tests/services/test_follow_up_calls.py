@@ -33,7 +33,7 @@ from experiments.allocation.call_draws import (
     check_call_draws,
 )
 from experiments.outputs import build_tables
-from experiments.protocol import FollowUpCalls
+from experiments.protocol import PREFER_NOT_TO_SAY, FollowUpCalls, Item
 from tests.services.conftest import Person, enroll, nl, participant_of
 
 ASSISTANT = 7001
@@ -233,3 +233,11 @@ async def test_the_task_is_no_unanswered_question_and_stop_closes_it(
     await person.run(participation.stop)
     [task] = await _tasks(database)
     assert task.status is CallStatus.CLOSED
+
+
+def test_staff_typed_answers_are_read_as_stored() -> None:
+    number = Item.model_validate({"id": "n", "nl": "Hoeveel?", "en": "How many?", "type": "number",
+                                  "min": 0, "max": 10})  # fmt: skip
+    assert calls.parse_answer("7", number) == 7
+    assert calls.parse_answer("x", number) == PREFER_NOT_TO_SAY
+    assert calls.parse_answer("zeven", number) is None
