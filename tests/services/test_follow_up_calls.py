@@ -14,7 +14,7 @@ from bot.db.calls import CallStatus, CallTask
 from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.study import Role, StaffMember, SurveyAnswer
-from bot.db.tickets import TicketMessage
+from bot.db.tickets import Ticket, TicketMessage
 from bot.research.reading import read_trial
 from bot.services.counsellor_inbox.calls import call_questions
 from bot.services.counsellor_inbox.scan import scan_inbox
@@ -125,9 +125,16 @@ async def test_a_non_responder_becomes_a_call_task_and_staff_answers_are_marked_
     await assistant.run(lambda turn, t: conversation.replied(turn, t, 42, hello))
     relayed = [w for _k, w in await _texts_to(database, person.user_id) if hello in w]
     assert relayed == [nl("calls.named_answer", name="Noor", words=hello)]
-    [passed] = await person.type("Ik had het te druk, vraag maar")
+    [passed] = await person.type("Ik had het te druk, bel me maar op 06-12345678")
     assert passed.text == nl("calls.passed_on")
-    assert "Ik had het te druk" in (await _texts_to(database, ASSISTANT))[-1][1]
+    relayed_back = (await _texts_to(database, ASSISTANT))[-1][1]
+    assert "Ik had het te druk" in relayed_back
+    assert "12345678" not in relayed_back, "no phone number passed on (SPEC §11.4)"
+    assert nl("calls.phone_removed") in relayed_back
+    async with database.snapshot() as session:
+        kept = await session.scalar(select(Ticket.text).where(Ticket.id == task.ticket_id))
+    assert kept is not None
+    assert "12345678" not in kept, "nor stored"
 
     # the assistant enters the answers: kept as the wave's, marked staff
     plan = trial.protocol.questionnaires

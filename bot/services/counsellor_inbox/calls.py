@@ -12,6 +12,7 @@ The answers are entered with `/call` (bot.services.staff.calls).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -37,12 +38,22 @@ __all__ = [
     "open_task",
     "participant_wrote",
     "plan_call",
+    "scrub_phone_numbers",
     "who",
 ]
 
 MAX_TASK_CHARS = 3900  # a Telegram message holds 4,096
 
+# nine or more digits, with spaces, dashes, dots or brackets between them (06-12345678,
+# +31 6 1234 5678): a phone number in a relayed message is neither passed on nor stored
+PHONE_NUMBER = re.compile(r"\+?\(?\d(?:[\s\-().]*\d){8,}")
+
 CallQuestion = tuple[str, Item]  # (instrument id, item), in the order staff enter answers
+
+
+def scrub_phone_numbers(words: str, language: Language) -> str:
+    """The words with every phone number replaced by a note that it was left out."""
+    return PHONE_NUMBER.sub(text(language, "calls.phone_removed"), words)
 
 
 def who(participant: Participant) -> str:
@@ -205,6 +216,7 @@ async def participant_wrote(turn: Turn, words: str, trial: Trial) -> bool:
     if len(words) > limit:
         await turn.say_text("inbox.too_long", limit=limit)
         return True
+    words = scrub_phone_numbers(words, Language.NL)
     asked = ticket.text or ""
     ticket.text = f"{asked}\n\n{words}"[-MAX_TICKET_CHARS:] if asked else words
     ticket.status, ticket.opened_at = TicketStatus.OPEN, turn.now

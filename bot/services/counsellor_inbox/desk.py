@@ -25,7 +25,7 @@ from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
 from bot.services import button_data
 from bot.services.button_data import CloseTicket, TicketReply
-from bot.services.counsellor_inbox.calls import call_of_ticket
+from bot.services.counsellor_inbox.calls import call_of_ticket, scrub_phone_numbers
 from bot.services.counsellor_inbox.tickets import ANSWER_KIND, pseudonym_of, record
 from bot.services.peer_groups.lookups import touch_staff
 from bot.services.peer_groups.presence import counsellor_answered, staff_name
@@ -129,6 +129,7 @@ async def relay(
     intent = f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}"
     if await call_of_ticket(turn.session, ticket.id) is not None:  # a follow-up call: research
         key = "calls.answer" if name is None else "calls.named_answer"
+        words = scrub_phone_numbers(words, Language(participant.language))  # SPEC §11.4
     else:
         via = "typed" if canned is None else "canned"
         await counsellor_answered(turn.session, participant.id, via, turn.now, intent)
