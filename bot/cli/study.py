@@ -60,6 +60,7 @@ def check(
         *protocol.curriculum_warnings(),
         *protocol.consent.warnings(),
         *protocol.period_wording_warnings(),
+        *protocol.questionnaires.licence_warnings(),
     ]
     for warning in warnings:
         typer.echo(f"warning: {warning}")

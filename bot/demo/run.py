@@ -203,6 +203,9 @@ async def _simulate(
         if assistant is not None and (called := await assistant.follow_up()):
             console.log(f"day {day + 1:>3}: the research assistant followed up {called} person(s)")
             await runtime.sender.settle(within_s=60)
+        if checked := await counsellor.send_check_ins():
+            console.log(f"day {day + 1:>3}: the counsellor sent {checked} check-in(s)")
+            await runtime.sender.settle(within_s=60)
         if bound := await counsellor.set_up_new_groups(sandbox):
             console.log(f"day {day + 1:>3}: the counsellor set up {bound} new peer group(s)")
             await runtime.sender.settle(within_s=60)

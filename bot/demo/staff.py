@@ -14,8 +14,10 @@ from bot.sandbox import SandboxGroup, SandboxUser, TelegramSandbox
 BIND_CODE = re.compile(r"/bind (\w+)")
 DEEP_LINK = re.compile(r"https://t\.me/\S+\?start=(\S+)")
 REPLY_TIMEOUT_S = 30.0
-TICKET = re.compile(r"^❓ (?:Vraag|Question) #\d+")
+# a question, or a participant's answer to a check-in: both are answered by a reply
+TICKET = re.compile(r"^(?:❓ (?:Vraag|Question) #\d+|💬 )")
 RELAYED = re.compile(r"#\d+ (?:is onderweg|is on its way)")
+CHECK_IN = "otr:"  # the ✅ under a check-in prompt: send its draft
 ANSWER = "Goede vraag! Laten we het er bij onze volgende afspraak over hebben."
 CALL_TASK = re.compile(r"^📞 (?:Opvolgtaak|Follow-up task) #(\d+)")
 CALL_QUESTION = re.compile(r"^\d+\. (.*)$", re.MULTILINE)
@@ -57,6 +59,7 @@ class Counsellor:
     groups: list[SandboxGroup] = field(default_factory=list)
     bound: set[str] = field(default_factory=set)
     answered: set[int] = field(default_factory=set)
+    checked_in: set[int] = field(default_factory=set)  # check-in prompts acted on
 
     async def accept(self, token: str) -> None:
         await ask(self.user, f"/start {token}", re.compile("."))
@@ -89,6 +92,25 @@ class Counsellor:
         for message in new:
             self.answered.add(message["message_id"])
             self.user.send(ANSWER, reply_to=message)
+            while not any(
+                RELAYED.search(m.get("text") or "")
+                for m in await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
+            ):
+                pass
+        return len(new)
+
+    async def send_check_ins(self) -> int:
+        """Send each new check-in the bot proposes, its draft as it stands (one tap)."""
+        new = [
+            message
+            for message in self.user.messages
+            if message["message_id"] not in self.checked_in
+            and any(data.startswith(CHECK_IN) for data in _callbacks(message))
+        ]
+        for message in new:
+            self.checked_in.add(message["message_id"])
+            [send] = [data for data in _callbacks(message) if data.startswith(CHECK_IN)]
+            self.user.press(message, send)
             while not any(
                 RELAYED.search(m.get("text") or "")
                 for m in await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
@@ -138,6 +160,11 @@ class Assistant:
         if found is None:
             return "-"
         return str(self.rng.randint(int(found.group(1)), int(found.group(2))))
+
+
+def _callbacks(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def _answered(chat: SandboxGroup) -> Callable[[], bool]:

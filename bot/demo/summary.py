@@ -22,7 +22,13 @@ from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from experiments.protocol import Component
-from experiments.records import CORRECTION_KINDS
+from experiments.records import CORRECTION_KINDS, EventKind
+
+MECHANISM_EVENTS = (
+    EventKind.TOPIC_DELIVERED,
+    EventKind.OUTREACH_SENT,
+    EventKind.OUTREACH_ANSWERED,
+)
 
 
 @dataclass
@@ -52,6 +58,8 @@ class DemoResult:
     unsolicited_per_day: int = 1  # … and what the protocol allows
     corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
     calls: dict[str, int] = field(default_factory=dict)  # follow-up call tasks by status
+    # per arm: private curriculum topics delivered, counsellor check-ins sent and answered
+    mechanisms: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -127,6 +135,14 @@ async def summarize_run(
         result.placement = await placement_counts(session, trial.protocol, end)
         result.checkins = await checkin_counts(session)
         result.calls = await call_counts(session)
+        mechanisms = await session.execute(
+            select(Participant.arm, Event.kind, func.count())
+            .join(Participant, Participant.id == Event.participant_id)
+            .where(Event.kind.in_(MECHANISM_EVENTS))
+            .group_by(Participant.arm, Event.kind)
+        )
+        for arm_name, kind, count in mechanisms:
+            result.mechanisms.setdefault(str(arm_name), {})[str(kind)] = int(count)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.counsellor_inbox import desk
+from bot.services.counsellor_inbox import desk, outreach
 from bot.services.participants import conversation, guide
 from bot.services.staff import calls
 
@@ -53,6 +53,14 @@ async def on_ticket_button(update: Update, context: LotgenootContext) -> None:
     await run_turn(update, context, desk.press, query.data, roles=STAFF)
 
 
+async def on_outreach_button(update: Update, context: LotgenootContext) -> None:
+    """✅ under a check-in prompt: the counsellor sends its draft."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await run_turn(update, context, outreach.press, query.data, roles=STAFF)
+
+
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
     """Registered before the menu and the general text and button handlers."""
     replying = PRIVATE & filters.TEXT & ~filters.COMMAND & filters.REPLY
@@ -62,4 +70,5 @@ def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
         CommandHandler("call", call, filters=PRIVATE),
         MessageHandler(replying, on_reply),
         CallbackQueryHandler(on_ticket_button, pattern=r"^tktx?:"),
+        CallbackQueryHandler(on_outreach_button, pattern=r"^otr:"),
     ]

@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage
+from bot.db.linkage import LinkageImport
 from bot.db.micro import MicroDecision
 from bot.db.study import (
     Allocation,
@@ -53,6 +54,7 @@ MODELS: dict[str, Any] = {
     "messages": OutboxMessage,
     "micro_decisions": MicroDecision,
     "group_events": GroupEvent,
+    "linkage_imports": LinkageImport,
 }
 
 

@@ -178,4 +178,5 @@ _CUTS: dict[str, _Cut] = {
     "memberships": _memberships,
     "group_events": _rows_until("occurred_at"),
     "group_weeks": _group_weeks,
+    "linkage_imports": _rows_until("imported_at"),
 }

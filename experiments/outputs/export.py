@@ -20,9 +20,11 @@ from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown
 from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
+from experiments.outputs.dose_export import DOSE_TABLES, dose_tables
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
 from experiments.outputs.labelled import labelled
+from experiments.outputs.linkage_export import import_table
 from experiments.outputs.phases import with_phase
 from experiments.outputs.survey_scores import survey_scores
 from experiments.protocol import PREFER_NOT_TO_SAY, Protocol
@@ -65,6 +67,8 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
         "group_events": GROUP_EVENT_COLUMNS,
+        "linkage_imports": "id imported_at rows matched unmatched duplicates stored changed "
+        "unchanged",
     }.items()
 }
 TABLES = (
@@ -81,6 +85,8 @@ TABLES = (
     "group_weeks",
     "micro_decisions",
     "group_events",
+    *DOSE_TABLES,
+    "linkage_imports",
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -158,6 +164,10 @@ def build_tables(
     weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
     if weeks is not None:
         tables["group_weeks"] = weeks
+    tables |= dose_tables(tables, protocol, raw.as_of)
+    imports = import_table(raw["linkage_imports"], shift_dates)
+    if imports is not None:
+        tables["linkage_imports"] = imports
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
@@ -313,6 +323,8 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
     )
     for key, values in _flat_details(events["detail"]).items():
         frame[f"detail_{key}"] = values
+    if "detail_date" in frame.columns:  # a linked outcome's date: a date, so shifted like one
+        frame["detail_date"] = pd.to_datetime(frame["detail_date"], utc=True)
     return frame
 
 

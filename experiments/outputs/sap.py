@@ -11,6 +11,12 @@ from experiments.analysis import (
     participants_per_arm,
     primary_assumptions,
 )
+from experiments.outputs.sap_dose import dose_paragraphs
+from experiments.outputs.sap_instruments import (
+    instrument_rows,
+    instruments_header,
+    instruments_paragraphs,
+)
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -59,7 +65,8 @@ class Section:
 
 
 def plan_sections(protocol: Protocol) -> list[Section]:
-    """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size."""
+    """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size, and
+    the instruments with their provenance."""
     design = Design.from_protocol(protocol)
     plan = protocol.analysis
     if plan is None:
@@ -74,7 +81,14 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _multiplicity(plan, design),
         _missing(plan, protocol),
         *_subgroups(plan),
+        Section(*dose_paragraphs(protocol)),
         _sample_size(protocol, plan, design),
+        Section(
+            "Instruments and their provenance",
+            instruments_paragraphs(protocol),
+            instruments_header,
+            instrument_rows(protocol),
+        ),
     ]
 
 

@@ -39,6 +39,7 @@ from experiments.protocol.context_items import (
     context_variables,
     reference_column,
 )
+from experiments.protocol.costs import Costs, CounsellorMinutes, describe_costs
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -70,6 +71,15 @@ from experiments.protocol.lasting import (
     retention_outcome_name,
     wave_times,
 )
+from experiments.protocol.linkage import (
+    ADMINISTRATIVE,
+    Linkage,
+    LinkedOutcome,
+    LinkedType,
+    LinkedValue,
+    linked_outcome,
+    parse_linked_value,
+)
 from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
@@ -84,7 +94,9 @@ from experiments.protocol.outcomes import (
     OutcomeSpec,
     event_outcome,
 )
+from experiments.protocol.outreach import Outreach
 from experiments.protocol.person_limits import PersonLimits
+from experiments.protocol.provenance import Provenance
 from experiments.protocol.questionnaire_plan import ItemOmission, Occasion, QuestionnairePlan
 from experiments.protocol.questionnaires import (
     AnswerOption,
@@ -98,6 +110,7 @@ from experiments.protocol.questionnaires import (
     load_instrument_file,
     next_item,
     score,
+    subscale_scores,
 )
 from experiments.protocol.quiet_hours import QuietHours, is_quiet, next_allowed_time
 from experiments.protocol.registration import (
@@ -139,6 +152,7 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "ADMINISTRATIVE",
     "BALANCE_OUTCOMES",
     "COUNTS",
     "COVARIATES",
@@ -168,6 +182,8 @@ __all__ = [
     "ConsentInformation",
     "ContextVariable",
     "Corrections",
+    "Costs",
+    "CounsellorMinutes",
     "CurriculumWeek",
     "DegreesOfFreedom",
     "Duration",
@@ -183,6 +199,10 @@ __all__ = [
     "ItemType",
     "Language",
     "Limits",
+    "Linkage",
+    "LinkedOutcome",
+    "LinkedType",
+    "LinkedValue",
     "LocalizedText",
     "MessageBudget",
     "MicroComponent",
@@ -191,6 +211,7 @@ __all__ = [
     "Occasion",
     "OutcomeKind",
     "OutcomeSpec",
+    "Outreach",
     "PersonLimits",
     "Phase",
     "PlanChoice",
@@ -198,6 +219,7 @@ __all__ = [
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
+    "Provenance",
     "QuestionnairePlan",
     "QuietHours",
     "Randomization",
@@ -228,6 +250,7 @@ __all__ = [
     "context_column",
     "context_variables",
     "describe_checkin",
+    "describe_costs",
     "describe_duration",
     "event_outcome",
     "follow_up_wave",
@@ -235,12 +258,14 @@ __all__ = [
     "intervention_end",
     "is_quiet",
     "lasting_outcome",
+    "linked_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
     "next_allowed_time",
     "next_item",
     "parse_duration",
+    "parse_linked_value",
     "parse_protocol",
     "phase_at",
     "placeholders_in",
@@ -253,6 +278,7 @@ __all__ = [
     "retention_outcome_name",
     "score",
     "stratum_key",
+    "subscale_scores",
     "summarize",
     "uses_checkin",
     "validate_protocol",

@@ -83,7 +83,7 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
         await turn.say_text("button.unknown")
 
 
-async def _may_handle(turn: Turn, ticket: Ticket) -> bool:
+async def may_handle(turn: Turn, ticket: Ticket) -> bool:
     """The ticket's counsellor, or an admin."""
     if Role.ADMIN in await turn.roles():
         return True
@@ -101,7 +101,7 @@ async def relay(
     turn: Turn, ticket: Ticket, words: str, trial: Trial, *, canned: str | None
 ) -> None:
     """Send a counsellor's answer to the participant who asked, and count it."""
-    if not await _may_handle(turn, ticket):
+    if not await may_handle(turn, ticket):
         await turn.say_text("inbox.not_yours", ticket=ticket.id)
         return
     if ticket.status not in LIVE:
@@ -152,7 +152,7 @@ async def close(turn: Turn, ticket_id: int) -> None:
     if ticket is None or ticket.status is TicketStatus.DRAFT:
         await turn.say_text("button.unknown")
         return
-    if not await _may_handle(turn, ticket):
+    if not await may_handle(turn, ticket):
         await turn.say_text("inbox.not_yours", ticket=ticket.id)
         return
     if ticket.status in LIVE:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, update
 from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.study import Event, ParticipantStatus, SurveyAnswer
-from bot.services import button_data
+from bot.services import button_data, linkage
 from bot.services.counsellor_inbox import calls, tickets
 from bot.services.participants import micro_chain, offers, retention
 from bot.services.participants.languages import hide_commands_in
@@ -97,6 +97,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         )
         participant.birth_year = None
     participant.telegram_user_id = None
+    linkage.forget(participant)  # registry records can no longer be linked to them
     participant.status = ParticipantStatus.ERASED
     participant.erased_at = turn.now
     # The goodbye still has to reach them: it goes to the chat id we just forgot, and the

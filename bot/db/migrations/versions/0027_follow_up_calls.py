@@ -7,8 +7,8 @@ entered the answers (`staff`).
 
 Plain add_column/drop_column on survey_answers (no batch copy).
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-06 20:00:00
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0025"
-down_revision: str | None = "0024"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
