@@ -227,7 +227,9 @@ async def _owners(settings: Settings, chat_ids: list[int]) -> dict[int, ChatOwne
 
 
 def invite(
-    role: Annotated[Role, typer.Argument(help="counsellor, researcher or admin")],
+    role: Annotated[
+        Role, typer.Argument(help="counsellor, assistant (research assistant), researcher or admin")
+    ],
     expires: Annotated[
         str,
         typer.Option(help="How long the link works, e.g. 7d, 12h or never."),

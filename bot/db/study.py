@@ -231,6 +231,9 @@ class SurveyAnswer(Base):
     item: Mapped[str] = mapped_column(String(40))
     value: Mapped[int]
     answered_at: Mapped[datetime]
+    # how it was collected: `self` (the person in the chat) or `staff` (entered by the staff
+    # member who followed up a non-responder, bot.services.staff.calls)
+    mode: Mapped[str] = mapped_column(String(8), default="self", server_default="self")
 
     __table_args__ = (UniqueConstraint("participant_id", "wave", "instrument", "item"),)
 
@@ -241,10 +244,12 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     COUNSELLOR = "counsellor"
     RESEARCHER = "researcher"
+    ASSISTANT = "assistant"  # a research assistant: follows up non-responders (call tasks)
 
 
 class StaffMember(Base):
-    """A counsellor, researcher or admin who joined through a one-time invite link."""
+    """A counsellor, researcher, research assistant or admin who joined through a one-time
+    invite link."""
 
     __tablename__ = "staff_members"
 

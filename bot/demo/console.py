@@ -117,6 +117,13 @@ class DemoConsole:
         if result.export is not None:
             self._console.print(f"export: {result.export}")
         self._console.print(f"entries corrected (↩️ Herstel): {result.corrections}")
+        if result.calls:
+            calls = result.calls
+            self._console.print(
+                f"non-responders after the reminders: {calls['drawn']} drawn, "
+                f"{calls['chosen']} followed up by the research assistant, {calls['entered']} "
+                f"with answers entered; {calls['responded']} answered before the draw"
+            )
         self._console.print(f"database: {result.database_file}")
         self._console.print(
             f"Bot API calls the sandbox does not know: {result.unknown_calls}; "

@@ -13,6 +13,7 @@ from bot.db.engine import Database
 from bot.runtime import Runtime
 from bot.services.counsellor_inbox.outreach import scan_outreach
 from bot.services.counsellor_inbox.scan import scan_inbox
+from bot.services.participants.call_scan import scan_calls
 from bot.services.participants.ending import scan_endings
 from bot.services.participants.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.participants.nudges import ScanResult, scan_encouragements, scan_periods
@@ -55,6 +56,7 @@ async def scan_nudges(runtime: Runtime) -> None:
     topics = await scan_in_chunks(database, trial, scan_private_topics, now)
     invitations = await scan_in_chunks(database, trial, scan_surveys, now)
     invitations.add(await scan_in_chunks(database, trial, scan_retention, now))
+    invitations.add(await scan_in_chunks(database, trial, scan_calls, now))  # after the surveys
     micro = await scan_micro(database, trial, now)
     if any(s.enqueued for s in (endings, periods, encouragements, topics, invitations, micro)):
         runtime.wake_sender()

@@ -134,6 +134,17 @@ _TABLE_LABELS = {
     ("group_events", "week_start"): "Start of the group's week it is about, UTC",
     ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
     ("group_events", "quantity"): "How many (see the kind: members, quiet members, hosts, ...)",
+    ("survey_items", "mode"): "Answer collected by: self (in the chat) or staff (a follow-up call)",
+    ("follow_up_calls", "wave"): "Questionnaire wave not answered after the reminders (1 = first)",
+    ("follow_up_calls", "status"): "Call task: not_chosen, open, entered (answers), closed",
+    ("follow_up_calls", "drawn_at"): "When the non-responder was drawn, UTC",
+    (
+        "follow_up_calls",
+        "draw",
+    ): "Uniform draw in [0, 1) from the seed (study verify recomputes it)",
+    ("follow_up_calls", "share"): "Share of non-responders followed up ([follow_up_calls] share)",
+    ("follow_up_calls", "selected"): "Chosen for a follow-up by a person (draw below share)",
+    ("follow_up_calls", "entered_at"): "When the staff member entered the answers, UTC",
     ("linkage_imports", "import_id"): "Registry import number (lotgenoot linkage import)",
     ("linkage_imports", "imported_at"): "When the registry outcomes were imported, UTC "
     "(left out with --shift-dates)",

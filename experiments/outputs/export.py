@@ -59,7 +59,8 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "allocations": "sequence participant_id stratum position arm allocated_at prev_hash hash",
         "events": "id participant_id kind amount_cents quantity detail occurred_at source "
         "corrects_event_id",
-        "survey_answers": "participant_id wave instrument item value answered_at",
+        "survey_answers": "participant_id wave instrument item value answered_at mode",
+        "follow_up_calls": "participant_id wave status drawn_at draw share selected entered_at",
         "messages": "participant_id kind status chat_type created_at sent_at",
         "groups": "id",
         "memberships": "group_id participant_id",
@@ -77,6 +78,7 @@ TABLES = (
     "events",
     "survey_items",
     "survey_scores",
+    "follow_up_calls",
     "messages",
     "groups",
     "memberships",
@@ -140,6 +142,7 @@ def build_tables(
         "events": with_phase(_events(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
+        "follow_up_calls": _drawn(raw["follow_up_calls"]),
         "messages": raw["messages"].dropna(subset=["participant_id"]),
         "memberships": raw["memberships"][safe_columns(raw["memberships"].columns)],
         "micro_decisions": decision_table(
@@ -169,7 +172,16 @@ def build_tables(
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
         del tables["micro_decisions"]
+    # so is the follow-up calls' draw log, where the protocol follows up non-responders
+    calls = protocol is not None and protocol.follow_up_calls is not None
+    if not calls and tables["follow_up_calls"].empty:
+        del tables["follow_up_calls"]
     return {name: tables[name].reset_index(drop=True) for name in TABLES if name in tables}
+
+
+def _drawn(calls: pd.DataFrame) -> pd.DataFrame:
+    """The non-responders drawn for a follow-up call (double sampling), chosen or not."""
+    return calls[calls["drawn_at"].notna()].reset_index(drop=True)
 
 
 class _Shifter:

@@ -79,7 +79,7 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _outcomes(protocol, plan, specs),
         _models(plan, specs, design),
         _multiplicity(plan, design),
-        _missing(plan),
+        _missing(plan, protocol),
         *_subgroups(plan),
         Section(*dose_paragraphs(protocol)),
         _sample_size(protocol, plan, design),
@@ -244,7 +244,21 @@ def _multiplicity(plan: AnalysisPlan, design: Design) -> Section:
     )
 
 
-def _missing(plan: AnalysisPlan) -> Section:
+def _missing(plan: AnalysisPlan, protocol: Protocol) -> Section:
+    calls = protocol.follow_up_calls
+    followed = (
+        [
+            f"Questionnaires: non-responders followed up (double sampling). A wave unanswered "
+            f"{describe_duration(calls.after)} after its last reminder makes a non-responder; "
+            f"{calls.share:.0%} of them, drawn at random (a logged draw from the allocation "
+            "seed), are followed up by a person, who enters their answers (mode 'staff'). The "
+            "difference in means weights those reached to stand for every non-responder of "
+            "their arm (Hansen & Hurwitz 1946; variance as Cochran 1977, §13.2), beside the "
+            "complete cases' unweighted difference."
+        ]
+        if calls is not None
+        else []
+    )
     return Section(
         "Missing data and sensitivity analyses",
         [
@@ -253,6 +267,7 @@ def _missing(plan: AnalysisPlan) -> Section:
             "erasure instead of counting no events after it.",
             "Questionnaires: ANCOVA after multiple imputation by chained equations (statsmodels "
             "MICE) under missing at random.",
+            *followed,
             f"Primary outcome ({plan.primary}): Lee bounds, trimming the arm that kept more "
             "participants observed, with a 95% confidence interval for the effect they bracket "
             "(Imbens & Manski 2004; each bound's standard error from a bootstrap resampling peer "

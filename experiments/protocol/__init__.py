@@ -50,6 +50,7 @@ from experiments.protocol.durations import (
     parse_duration,
 )
 from experiments.protocol.errors import ProtocolError
+from experiments.protocol.follow_up_calls import CallRole, FollowUpCalls
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.items import (
     MAX_MULTIPLE_VALUE,
@@ -173,6 +174,7 @@ __all__ = [
     "AnswerOption",
     "Arm",
     "Balance",
+    "CallRole",
     "CannedReply",
     "Checkin",
     "Component",
@@ -186,6 +188,7 @@ __all__ = [
     "DegreesOfFreedom",
     "Duration",
     "Factorial",
+    "FollowUpCalls",
     "GroupFactorial",
     "Groups",
     "Inbox",

@@ -31,6 +31,7 @@ from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
 from experiments.protocol.costs import Costs
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.follow_up_calls import FollowUpCalls
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
 from experiments.protocol.linkage import Linkage
@@ -106,6 +107,7 @@ class Protocol(BaseModel):
     checkin: Checkin = Checkin()
     balance: Balance = Balance()
     retention: Retention = Retention()
+    follow_up_calls: FollowUpCalls | None = None
     linkage: Linkage = Linkage()
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
@@ -250,6 +252,8 @@ class Protocol(BaseModel):
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from lasting_problems(protocol)
+    if protocol.follow_up_calls is not None and not protocol.schedule.survey_times:
+        yield "follow_up_calls", "needs questionnaire waves (schedule.survey_times) to follow up"
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:

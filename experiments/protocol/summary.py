@@ -111,6 +111,13 @@ def _lasting(protocol: Protocol) -> list[str]:
     if protocol.retention.checks:
         times = ", ".join(words(check.after) for check in protocol.retention.checks)
         lines.append(f"  after a job or training start: still in it? after {times}")
+    calls = protocol.follow_up_calls
+    if calls is not None:
+        who = calls.who.replace("_", " ")
+        lines.append(
+            f"  a wave unanswered {words(calls.after)} after its last reminder: "
+            f"{calls.share:.0%} of non-responders, drawn at random, followed up by a {who}"
+        )
     if protocol.linkage.outcomes:
         linked = ", ".join(
             f"{outcome.name} ({outcome.type}, {outcome.source})"

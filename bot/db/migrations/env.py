@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 # registrations', the inbox's, the follow-up's, the registry imports' and the micro-randomized
 # decisions' tables.
 from bot.db import (  # noqa: F401
+    calls,
     delivery,
     group_weeks,
     groups,

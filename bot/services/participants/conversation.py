@@ -39,7 +39,7 @@ from bot.services.button_data import (
     Undo,
     Withdraw,
 )
-from bot.services.counsellor_inbox import desk, outreach, tickets
+from bot.services.counsellor_inbox import calls, desk, outreach, tickets
 from bot.services.counsellor_inbox.about_placement import ask_about_placement
 from bot.services.participants import (
     activity,
@@ -177,8 +177,11 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             return
         if await surveys.typed_answer(turn, words, trial):  # a number the survey asks to type
             return
-        if not await tickets.typed(turn, words, trial):  # the question after a bare /ask
-            await intents.answer(turn, words, trial)
+        if await tickets.typed(turn, words, trial):  # the question after a bare /ask
+            return
+        if intents.read(words) is None and await calls.participant_wrote(turn, words, trial):
+            return  # words for the staff member following up an unanswered wave
+        await intents.answer(turn, words, trial)
     else:
         await turn.say_text("unknown.use_buttons")
         await intake.prompt(turn, trial)
