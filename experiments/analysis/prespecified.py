@@ -31,6 +31,7 @@ from experiments.analysis.models import (
     max_t_adjust,
     reporting_scale,
 )
+from experiments.analysis.nonresponse import nonresponse_results
 from experiments.analysis.outcome_frame import outcome_frame, outcome_sample, plan_of
 from experiments.analysis.persistence import persistence_sample, persistence_unavailable
 from experiments.analysis.subgroups import subgroup_results
@@ -104,6 +105,7 @@ def analyse(
             results += mice_results(
                 frame, protocol, plan, spec, wave, registered, imputations, ancova
             )
+            results += nonresponse_results(frame, tables, protocol, plan, spec, wave, registered)
             for other in range(1, len(wave_times(protocol.schedule)) + 1):
                 if other != wave:
                     results += outcome_results(

@@ -30,6 +30,7 @@ from experiments.outputs.figures import (
     power_note,
     save_figure,
 )
+from experiments.outputs.report_dose import dose_context
 from experiments.outputs.report_estimands import estimand_context
 from experiments.outputs.report_lee import df_text, lee_context
 from experiments.protocol import Protocol, Registration, registration_status
@@ -100,6 +101,7 @@ def write_report(
         .render(
             _context(tables, protocol, design, analysis, flow, as_of, colours, registration)
             | {"micro": micro_context(tables, protocol, micro_truth)}
+            | {"dose": dose_context(tables, protocol, design, analysis, as_of)}
         )
     )
     path = out / "report.html"

@@ -18,6 +18,7 @@ from experiments.protocol.estimands import (
     estimand_problems,
 )
 from experiments.protocol.lasting import lasting_outcome, lasting_outcome_names, wave_times
+from experiments.protocol.linkage import linked_outcome
 from experiments.protocol.outcomes import (
     EVENT_OUTCOMES,
     QUESTIONNAIRE_LABELS,
@@ -155,7 +156,7 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
     Event outcomes come from what participants log; a questionnaire outcome is an instrument the
     protocol asks both at baseline and at follow-up.
     """
-    spec = event_outcome(name) or lasting_outcome(name, protocol)
+    spec = event_outcome(name) or lasting_outcome(name, protocol) or linked_outcome(name, protocol)
     if spec is not None:
         return spec
     plan = protocol.questionnaires
@@ -170,11 +171,38 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
 def _known(protocol: Protocol) -> list[str]:
     plan = protocol.questionnaires
     asked = [i for i in plan.follow_up if i in plan.baseline and plan.instrument(i).scored]
-    return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked
+    linked = [outcome.name for outcome in protocol.linkage.outcomes]
+    return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked + linked
+
+
+# columns of the analysis frame a registry outcome's column must not overwrite
+_FRAME_COLUMNS = frozenset(
+    {"pseudonym", "arm", "track", "age_band", "site", "allocated_at", "exposure", "lost", "group"}
+)
+_FRAME_AFFIXES = ("baseline_", "followup", "answered_", "context_", "exposure_")
+
+
+def linkage_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    """A registry outcome named like one the bot records itself would be ambiguous."""
+    own = {spec.name for spec in EVENT_OUTCOMES} | set(lasting_outcome_names(protocol))
+    own |= set(protocol.questionnaires.baseline) | set(protocol.questionnaires.follow_up)
+    for index, outcome in enumerate(protocol.linkage.outcomes):
+        name = outcome.name
+        if name in _FRAME_COLUMNS or name.startswith(_FRAME_AFFIXES) or name.endswith("_loss"):
+            yield (
+                f"linkage.outcomes[{index}].name",
+                f"{name!r} is a column of the analysis data already: choose another name",
+            )
+        elif name in own or name.endswith("_after_end"):
+            yield (
+                f"linkage.outcomes[{index}].name",
+                f"{outcome.name!r} is an outcome the bot records itself: choose another name",
+            )
 
 
 def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     """Every inconsistency between the analysis plan and the rest of the protocol."""
+    yield from linkage_problems(protocol)
     plan = protocol.analysis
     if plan is None:
         return

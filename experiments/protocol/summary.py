@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from experiments.protocol.analysis_plan import AnalysisPlan, resolve_outcome
 from experiments.protocol.checkin_section import describe_checkin
+from experiments.protocol.costs import describe_costs
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.group_sections import Groups
 from experiments.protocol.sections import Component
@@ -32,6 +33,7 @@ def summarize(protocol: Protocol) -> str:
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
+            describe_costs(protocol.costs),
             *describe_checkin(protocol),
             *_analysis(protocol),
             *_micro(protocol),
@@ -109,6 +111,19 @@ def _lasting(protocol: Protocol) -> list[str]:
     if protocol.retention.checks:
         times = ", ".join(words(check.after) for check in protocol.retention.checks)
         lines.append(f"  after a job or training start: still in it? after {times}")
+    calls = protocol.follow_up_calls
+    if calls is not None:
+        who = calls.who.replace("_", " ")
+        lines.append(
+            f"  a wave unanswered {words(calls.after)} after its last reminder: "
+            f"{calls.share:.0%} of non-responders, drawn at random, followed up by a {who}"
+        )
+    if protocol.linkage.outcomes:
+        linked = ", ".join(
+            f"{outcome.name} ({outcome.type}, {outcome.source})"
+            for outcome in protocol.linkage.outcomes
+        )
+        lines.append(f"  registry outcomes a linkage import may bring in: {linked}")
     return lines
 
 
@@ -185,6 +200,9 @@ def _questionnaires(protocol: Protocol) -> list[str]:
             f"  the study's own instrument {entry.instrument.id}: {entry.path} "
             f"(sha256 {entry.sha256[:12]}, in the registered hash)"
         )
+    for instrument_id in dict.fromkeys((*plan.baseline, *plan.follow_up)):
+        provenance = plan.instrument(instrument_id).provenance
+        lines.append(f"  {instrument_id}: {provenance.describe()}")
     return lines
 
 
@@ -194,7 +212,13 @@ def _curriculum(protocol: Protocol) -> str:
         return "Curriculum: none"
     tracks = sorted({w.track for w in protocol.curriculum if w.track is not None})
     per = f" ({', '.join(tracks)})" if tracks else ""
-    return f"Curriculum: {weeks} topics{per}"
+    private = [
+        arm.name
+        for arm in protocol.arms
+        if arm.has(Component.CURRICULUM) and not arm.has(Component.PEER_GROUP)
+    ]
+    alone = f"; sent privately, one a week, to {', '.join(private)}" if private else ""
+    return f"Curriculum: {weeks} topics{per}{alone}"
 
 
 def _tracks(protocol: Protocol) -> str:
@@ -216,6 +240,18 @@ def _inbox(protocol: Protocol) -> str:
         f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; answered "
         f"ones closed after {words(inbox.close_answered_after)}; their text kept "
         f"{words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+        + _outreach(protocol)
+    )
+
+
+def _outreach(protocol: Protocol) -> str:
+    arms = protocol.arms_with(Component.COUNSELLOR_OUTREACH)
+    if not arms:
+        return ""
+    outreach = protocol.outreach
+    return (
+        f"\n  counsellor check-ins ({', '.join(arms)}): the first {words(outreach.first_after)} "
+        f"after allocation, then every {words(outreach.interval)}, while the intervention runs"
     )
 
 

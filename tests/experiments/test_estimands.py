@@ -93,7 +93,9 @@ def test_subgroups_none_is_a_statement(study_data: dict[str, Any]) -> None:
     assert plan.subgroup_analyses == ()
 
 
-@pytest.mark.parametrize("name", ["study", "long-term", "factorial", "peer-factorial", "pilot"])
+@pytest.mark.parametrize(
+    "name", ["study", "long-term", "factorial", "peer-factorial", "pilot", "mechanisms"]
+)
 def test_every_shipped_plan_decides_its_estimands(name: str) -> None:
     plan = load_protocol(CONFIG_DIR / f"{name}.toml").analysis
     assert plan is not None
