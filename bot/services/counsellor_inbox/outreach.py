@@ -31,6 +31,7 @@ from bot.services import button_data
 from bot.services.counsellor_inbox.desk import STAFF, may_handle
 from bot.services.counsellor_inbox.tickets import (
     assign_counsellor,
+    contactable,
     has_contact,
     open_ticket,
     place_of,
@@ -279,12 +280,8 @@ async def send(turn: Turn, ticket: Ticket, trial: Trial, words: str | None) -> N
 
 async def answer_press(turn: Turn, trial: Trial) -> None:
     """✍️ under a check-in: the participant's next message goes to their counsellor."""
-    participant = turn.participant
-    if participant is None or participant.step is not IntakeStep.DONE:
-        await turn.say_text("activity.not_enrolled")
-        return
-    if not has_contact(participant, trial):
-        await turn.say_text("inbox.not_in_arm")
+    participant = await contactable(turn, trial)
+    if participant is None:
         return
     if has_ended(participant, trial, turn.now):
         await turn.say_text("ending.ask_closed")

@@ -74,14 +74,22 @@ async def place_of(session: AsyncSession, participant: Participant, language: La
     return text(language, "inbox.place_pool" if pooled is not None else "inbox.place_none")
 
 
-async def ask(turn: Turn, trial: Trial, question: str | None) -> None:
-    """/ask <question> or the menu button: send the question, or ask for it first."""
+async def contactable(turn: Turn, trial: Trial) -> Participant | None:
+    """The enrolled participant whose arm has a counsellor; None once told why not."""
     participant = turn.participant
     if participant is None or participant.step is not IntakeStep.DONE:
         await turn.say_text("activity.not_enrolled")
-        return
+        return None
     if not has_contact(participant, trial):
         await turn.say_text("inbox.not_in_arm")
+        return None
+    return participant
+
+
+async def ask(turn: Turn, trial: Trial, question: str | None) -> None:
+    """/ask <question> or the menu button: send the question, or ask for it first."""
+    participant = await contactable(turn, trial)
+    if participant is None:
         return
     if question is None or not question.strip():
         await _draft(turn, participant)
