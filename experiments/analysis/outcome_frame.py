@@ -12,7 +12,7 @@ from experiments.analysis.descriptives import analysed, member_groups
 from experiments.analysis.design import Design
 from experiments.analysis.lasting_frame import add_lasting_columns
 from experiments.analysis.linked_frame import add_linked_columns
-from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, reference_column, wave_times
+from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, wave_times
 from experiments.records.ledger_frames import done_frame
 
 __all__ = ["outcome_frame"]
@@ -80,7 +80,7 @@ def outcome_frame(
     # baseline context the plan adjusts for or splits by (`context.debts` is `context_debts`)
     for column in (
         *plan.covariate_columns,
-        *(reference_column(s.item) for s in plan.subgroup_analyses),
+        *(s.column for s in plan.subgroup_analyses),
     ):
         if column in people.columns and column not in frame.columns:
             frame[column] = people[column].to_numpy()

@@ -1,8 +1,10 @@
-"""Pre-specified subgroup analyses: does the effect on the primary outcome differ between levels of
-a baseline context item (e.g. "prevention vs cure": no debts vs debts at baseline)?
+"""Pre-specified subgroup analyses, exploratory: does the effect on the primary outcome differ
+between levels of a stratum (track, age band at allocation) or of a baseline context item (e.g.
+"prevention vs cure": no debts vs debts at baseline)?
 
-One model per subgroup: the primary outcome's model (same type, strata and covariates) with the
-level as a main effect and its interaction with each treatment column. Reported per planned
+One model per subgroup: the primary outcome's model (same type, strata, covariates, CR2 errors
+and degrees of freedom) with the level as a main effect (held by the stratum's own dummies when
+the model adjusts for it) and its interaction with each treatment column. Reported per planned
 contrast: the effect within each level, then the interaction (each level against the first,
 the reference) with its p value: the test of whether the effect differs. People in no level
 (prefer not to say, not answered) are left out of this analysis only. No multiplicity adjustment:
@@ -24,7 +26,6 @@ from experiments.protocol import (
     OutcomeSpec,
     Protocol,
     Subgroup,
-    reference_column,
     resolve_outcome,
 )
 
@@ -65,9 +66,9 @@ def _one(
     prespecified: bool,
 ) -> list[Result]:
     data, column = outcome_sample(frame, spec, wave)
-    item = reference_column(subgroup.item)
+    item = subgroup.column
     answers = data[item] if item in data.columns else pd.Series(pd.NA, index=data.index)
-    level = answers.map(lambda value: subgroup.level_of(None if pd.isna(value) else int(value)))
+    level = answers.map(lambda value: subgroup.level_of(_value(value, subgroup.by_stratum)))
     data = data.assign(_level=level)[level.notna()].reset_index(drop=True)
     names = list(subgroup.levels)
     reference, others = names[0], names[1:]
@@ -78,7 +79,10 @@ def _one(
     for name in others:
         for treatment, values in treatments.items():
             columns[f"{treatment}×{name}"] = values * data[f"level_{name}"]
-    numeric = [f"level_{name}" for name in others]
+    factors = [c for c in plan.covariate_columns if c in data.columns]
+    # A level is a union of the split variable's values: when the model adjusts for that
+    # variable already, its dummies hold the level's main effect.
+    numeric = [] if item in factors else [f"level_{name}" for name in others]
     if spec.kind == "questionnaire" and plan.baseline_covariate:
         numeric += [c for c in (f"baseline_{spec.name}",) if c in data.columns]
     fit = _too_few(treatments, data, names) or fit_model(
@@ -87,12 +91,12 @@ def _one(
         outcome=column,
         treatments=columns,
         grouped=[c for c in columns if c.split("×")[0] in grouped],
-        factors=[c for c in plan.covariate_columns if c in data.columns],
+        factors=factors,
         numeric=numeric,
         exposure="exposure" if spec.kind == "count" else None,
         degrees_of_freedom=plan.degrees_of_freedom,
     )
-    analysis = f"pre-specified subgroup analysis: {subgroup.label} ({subgroup.item})"
+    analysis = f"exploratory, pre-specified subgroup analysis: {subgroup.label} ({subgroup.item})"
     rows = []
     for text, weights, override, ones, rest in planned_contrasts(protocol, plan):
         if override is not None:  # secondary contrasts stay in the secondary family
@@ -109,6 +113,13 @@ def _one(
             base = replace(base, note=_INTERACTION_NOTE[spec.kind])
             rows.append(_estimate(base, fit, interaction, plan))
     return rows
+
+
+def _value(value: object, by_stratum: bool) -> object:
+    """A split variable's value as the plan names it: a stratum's label, an answer's number."""
+    if value is None or pd.isna(value):
+        return None
+    return str(value) if by_stratum else int(value)  # type: ignore[call-overload]
 
 
 def _too_few(
@@ -170,18 +181,30 @@ def describe_subgroups(plan: AnalysisPlan) -> list[str]:
     if not plan.subgroup_analyses:
         return []
     said = [
-        f"{s.label}: {s.item}, "
+        f"{s.label} (exploratory): {_split(s.item)}, "
         + " vs ".join(
-            f"{level} (answers {', '.join(map(str, values))})" for level, values in s.levels.items()
+            f"{level} ({_named(s)} {', '.join(map(str, values))})"
+            for level, values in s.levels.items()
         )
         + f"; {next(iter(s.levels))} is the reference."
         for s in plan.subgroup_analyses
     ]
     return [
         *said,
-        f"Each on the primary outcome ({plan.primary}): its model, with the level and its "
+        f"Each on the primary outcome ({plan.primary}): its model (the same type, covariates, "
+        "clustered CR2 standard errors and degrees of freedom), with the level and its "
         "interaction with each treatment column added; the effect within each level, and the "
-        "interaction (does the effect differ?) with its p value. People who preferred not to "
-        "say or did not answer are left out of that analysis only. No multiplicity adjustment: "
-        "supportive of the primary analysis, not a claim on its own.",
+        "interaction test (does the effect differ?) with its p value. People in no level "
+        "(preferred not to say, did not answer) are left out of that analysis only. Exploratory: "
+        "no multiplicity adjustment, supportive of the primary analysis, not a claim on its own.",
     ]
+
+
+def _split(item: str) -> str:
+    return {"track": "track at intake", "age_band": "age band at allocation"}.get(item, item)
+
+
+def _named(subgroup: Subgroup) -> str:
+    if not subgroup.by_stratum:
+        return "answers"
+    return "tracks" if subgroup.item == "track" else "age bands"

@@ -26,6 +26,7 @@ from experiments.protocol.outcomes import (
     event_outcome,
 )
 from experiments.protocol.sections import STRATIFIERS, Component
+from experiments.protocol.subgroups import Subgroup, context_item_problem, subgroup_problems
 
 if TYPE_CHECKING:
     from experiments.protocol.document import Protocol
@@ -55,27 +56,6 @@ class Factorial(BaseModel):
 
     factors: tuple[Component, ...] = Field(min_length=2, max_length=2)
     interaction: bool = True
-
-
-class Subgroup(BaseModel):
-    """A pre-specified subgroup analysis of the primary outcome: does the effect differ between
-    levels of a baseline context item (`instrument.item`)? Each level names the answers that put
-    someone in it; the first level is the reference. People in no level (prefer not to say, not
-    answered) are left out of this analysis only."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str = Field(min_length=1)
-    item: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-    levels: dict[str, tuple[int, ...]] = Field(min_length=2)
-
-    def level_of(self, value: object) -> str | None:
-        """The level an answer puts someone in, or None."""
-        for level, values in self.levels.items():
-            if value in values:
-                return level
-        return None
 
 
 class AnalysisPlan(BaseModel):
@@ -219,7 +199,7 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
         yield "analysis.secondary", f"{plan.primary!r} is already the primary outcome"
     for index, name in enumerate(plan.covariates):
         if "." in name:
-            found = _context_item_problem(protocol, name)
+            found = context_item_problem(protocol, name)
             if found:
                 yield f"analysis.covariates[{index}]", found
         elif name not in STRATIFIERS:
@@ -228,8 +208,10 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 f"{name!r} is no stratification factor ({', '.join(STRATIFIERS)}) nor a context "
                 "item (instrument.item)",
             )
+    primary = resolve_outcome(plan.primary, protocol)
+    track = primary.track if primary is not None else None
     for index, subgroup in enumerate(plan.subgroup_analyses):
-        yield from _subgroup_problems(protocol, index, subgroup)
+        yield from subgroup_problems(protocol, index, subgroup, plan.primary, track)
     yield from _power_problems(protocol, plan)
     yield from estimand_problems(protocol, plan)
     missing = [f for f in protocol.stratification.by if f not in plan.covariates]
@@ -247,50 +229,6 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             yield f"analysis.secondary_contrasts[{index}]", "needs two different arms"
     if plan.factorial is not None:
         yield from _factorial_problems(protocol, plan.factorial)
-
-
-def _context_item_problem(protocol: Protocol, reference: str) -> str | None:
-    """Why `instrument.item` cannot adjust or split the analysis, or None if it can: it must be
-    a single-choice or yes/no item of a context instrument asked at baseline."""
-    instrument_id, _dot, item_id = reference.partition(".")
-    plan = protocol.questionnaires
-    if instrument_id not in plan.baseline:
-        return f"{instrument_id!r} is not asked at baseline"
-    instrument = plan.instrument(instrument_id)
-    if instrument.kind != "context":
-        return f"{instrument_id!r} is a scale: name an item of a context instrument"
-    item = instrument.item_by_id.get(item_id)
-    if item is None:
-        return f"{instrument_id} has no item {item_id!r} (it has {', '.join(instrument.item_ids)})"
-    if item.type not in ("single", "yes_no"):
-        return f"{reference} is a {item.type} item: name a single-choice or yes/no item"
-    return None
-
-
-def _subgroup_problems(
-    protocol: Protocol, index: int, subgroup: Subgroup
-) -> Iterator[tuple[str, str]]:
-    path = f"analysis.subgroups[{index}]"
-    found = _context_item_problem(protocol, subgroup.item)
-    if found:
-        yield f"{path}.item", found
-        return
-    instrument_id, _dot, item_id = subgroup.item.partition(".")
-    instrument = protocol.questionnaires.instrument(instrument_id)
-    offered = {o.value for o in instrument.options(instrument.item_by_id[item_id])}
-    seen: set[int] = set()
-    for level, values in subgroup.levels.items():
-        for value in values:
-            if value not in offered:
-                yield f"{path}.levels.{level}", f"{subgroup.item} has no answer {value}"
-            elif value in seen:
-                yield f"{path}.levels.{level}", f"answer {value} is in two levels"
-            seen.add(value)
-        if not values:
-            yield f"{path}.levels.{level}", "names no answers"
-    names = [s.name for s in protocol.analysis.subgroup_analyses] if protocol.analysis else []
-    if subgroup.name in names[:index]:
-        yield f"{path}.name", f"{subgroup.name!r} is used twice"
 
 
 def _power_problems(protocol: Protocol, plan: AnalysisPlan) -> Iterator[tuple[str, str]]:

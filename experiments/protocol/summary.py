@@ -284,7 +284,8 @@ def _analysis(protocol: Protocol) -> list[str]:
             ),
         ]
         + [
-            f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
+            f"  pre-specified subgroup {s.name} (exploratory, interaction test) on {plan.primary}: "
+            f"{s.item} "
             + " vs ".join(
                 f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items()
             )

@@ -52,7 +52,8 @@ def test_the_baseline_table_shows_each_context_answer_by_its_label_per_arm() -> 
 
 def test_prevention_vs_cure_is_a_pre_specified_interaction_test_on_the_primary_outcome() -> None:
     analysis = an.analyse(TABLES, PROTOCOL, SIMULATED.raw.as_of, imputations=2)
-    rows = [r for r in analysis.results if r.family == "subgroup"]
+    every = [r for r in analysis.results if r.family == "subgroup"]
+    rows = [r for r in every if "Prevention vs cure" in r.analysis]
     assert [r.contrast for r in rows] == [
         "peer vs control, prevention",
         "peer vs control, cure",
@@ -68,7 +69,15 @@ def test_prevention_vs_cure_is_a_pre_specified_interaction_test_on_the_primary_o
     assert interaction.note == "ratio of the rate ratios (level / reference)"
     assert interaction.groups is not None, "the peer arm's contrasts are clustered by group"
     csv = estimates_table(analysis, SIMULATED.raw.as_of)
-    assert (csv["family"] == "subgroup").sum() == len(rows)
+    assert (csv["family"] == "subgroup").sum() == len(every)
+    # the shipped plan also splits by age band (young vs older), labelled exploratory
+    ages = [r for r in every if "Young or older" in r.analysis]
+    assert [r.contrast for r in ages][:3] == [
+        "peer vs control, young",
+        "peer vs control, older",
+        "peer vs control: older vs young (interaction)",
+    ]
+    assert all("exploratory" in r.analysis for r in every)
 
 
 def test_people_who_prefer_not_to_say_are_left_out_of_the_subgroup_analysis_only() -> None:

@@ -56,6 +56,10 @@ def test_the_report_is_a_page_with_its_figures_beside_it(
     assert "Debts or arrears: Yes, and I get help (like debt counselling), n (%)" in page
     assert "<h2>Pre-specified subgroup analyses" in page
     assert "text vs control: cure vs prevention (interaction)" in page
+    # and young vs older by age band; the subgroup section is labelled exploratory
+    assert "text vs control: older vs young (interaction)" in page
+    subgroups = page[page.index("<h2>Pre-specified subgroup analyses") :]
+    assert '<span class="label exp">exploratory</span></h2>' in subgroups.split("\n", 1)[0]
 
 
 def test_an_empty_trial_gets_a_report_that_says_so(tmp_path: Path) -> None:
