@@ -107,6 +107,19 @@ def _clusters(ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
     return inverse.astype(np.int64), int(inverse.max()) + 1 if len(inverse) else 0
 
 
+def _tilde(a: Array, p: Array, numerator: float | Array | None) -> tuple[Array, Array]:
+    """The numerator probability p-tilde and the weights W = (p~/p)^A ((1 - p~)/(1 - p))^(1 - A).
+
+    With p-tilde = p (the default) every weight is 1. A p-tilde that does not depend on the
+    history (e.g. the average probability) makes the estimand the fully marginal excursion effect
+    when the probabilities vary by week, as in MRTAnalysis (`rand_prob_tilde`)."""
+    tilde = p if numerator is None else np.broadcast_to(np.asarray(numerator, float), p.shape)
+    if np.any((tilde <= 0) | (tilde >= 1)):
+        raise ValueError("the numerator probability must lie strictly between 0 and 1")
+    weight = np.where(a > 0.5, tilde / p, (1 - tilde) / (1 - p))
+    return tilde, weight
+
+
 def emee(
     y: Array,
     a: Array,
@@ -115,44 +128,56 @@ def emee(
     g: Array,
     s: Array,
     *,
+    numerator: float | Array | None = None,
     iterations: int = 50,
 ) -> Fit:
-    """EMEE with p-tilde = p (so every weight is 1), over available decisions only.
+    """EMEE over available decisions only, with numerator probability p-tilde (default p).
 
-    Solves sum_t exp(-A S'b) (Y - exp(G'a + A S'b)) [G; (A - p) S] = 0 for (a, b)."""
+    Solves sum_t W exp(-A S'b) (Y - exp(G'a + A S'b)) [G; (A - p~) S] = 0 for (a, b)."""
     columns_g, columns_s = g.shape[1], s.shape[1]
-    start = sm.GLM(y, np.hstack([g, a[:, None] * s]), family=sm.families.Poisson()).fit()
+    tilde, w = _tilde(a, p, numerator)
+    start = sm.GLM(
+        y, np.hstack([g, a[:, None] * s]), family=sm.families.Poisson(), var_weights=w
+    ).fit()
     theta = np.asarray(start.params, dtype=float)
-    design = np.hstack([g, (a - p)[:, None] * s])
-    for _ in range(iterations):
+    design = np.hstack([g, (a - tilde)[:, None] * s])
+
+    def parts(theta: Array) -> tuple[Array, Array]:
         alpha, beta = theta[:columns_g], theta[columns_g:]
         base = np.exp(g @ alpha)
-        shift = a * (s @ beta)
-        weight = np.exp(-shift)
-        residual = weight * y - base  # = exp(-A S'b)(Y - exp(G'a + A S'b))
-        score = design.T @ residual
-        jacobian = -(design.T * base) @ g, -(design.T * (a * weight * y)) @ s
-        bread = np.hstack(jacobian)
-        step = np.linalg.solve(bread, score)
+        shifted = np.exp(-a * (s @ beta)) * y
+        residual = w * (shifted - base)  # = W exp(-A S'b)(Y - exp(G'a + A S'b))
+        bread = np.hstack([-(design.T * (w * base)) @ g, -(design.T * (w * a * shifted)) @ s])
+        return residual, bread
+
+    for _ in range(iterations):
+        residual, bread = parts(theta)
+        step = np.linalg.solve(bread, design.T @ residual)
         theta = theta - step
         if np.max(np.abs(step)) < 1e-10:
             break
-    alpha, beta = theta[:columns_g], theta[columns_g:]
-    residual = np.exp(-a * (s @ beta)) * y - np.exp(g @ alpha)
-    base = np.exp(g @ alpha)
-    weight = np.exp(-a * (s @ beta))
-    bread = np.hstack([-(design.T * base) @ g, -(design.T * (a * weight * y)) @ s])
+    residual, bread = parts(theta)
     return _sandwich(theta, design * residual[:, None], bread, ids, columns_g, columns_s)
 
 
-def wcls(y: Array, a: Array, p: Array, ids: NDArray[np.int64], g: Array, s: Array) -> Fit:
-    """WCLS with p-tilde = p (weights 1): least squares of Y on [G, (A - p) S], clustered."""
+def wcls(
+    y: Array,
+    a: Array,
+    p: Array,
+    ids: NDArray[np.int64],
+    g: Array,
+    s: Array,
+    *,
+    numerator: float | Array | None = None,
+) -> Fit:
+    """WCLS: weighted least squares of Y on [G, (A - p~) S] with weights W, clustered."""
     columns_g, columns_s = g.shape[1], s.shape[1]
-    design = np.hstack([g, (a - p)[:, None] * s])
-    fitted = sm.OLS(y, design).fit()
+    tilde, w = _tilde(a, p, numerator)
+    design = np.hstack([g, (a - tilde)[:, None] * s])
+    fitted = sm.WLS(y, design, weights=w).fit()
     theta = np.asarray(fitted.params, dtype=float)
-    residual = y - design @ theta
-    bread = -(design.T @ design)
+    residual = w * (y - design @ theta)
+    bread = -((design.T * w) @ design)
     return _sandwich(theta, design * residual[:, None], bread, ids, columns_g, columns_s)
 
 
@@ -226,11 +251,15 @@ class ExcursionAnalysis:
 
 
 def analyse_decisions(
-    decisions: pd.DataFrame, scale: Scale, controls: Sequence[str] = ("week",)
+    decisions: pd.DataFrame,
+    scale: Scale,
+    controls: Sequence[str] = ("week",),
+    numerator: float | None = None,
 ) -> ExcursionAnalysis:
     """EMEE (binary) or WCLS (count) on a decision table with the columns participant,
     week, available, probability, sent, outcome, and the numeric `controls` (e.g. week,
-    prior_outcome), which form the model of the outcome without the nudge."""
+    prior_outcome), which form the model of the outcome without the nudge. `numerator` is the
+    numerator probability p-tilde (default: each decision's own probability)."""
     frame = decisions.copy()
     frame["available"] = frame["available"].astype(bool)
     frame["sent"] = frame["sent"].astype(bool)
@@ -260,9 +289,9 @@ def analyse_decisions(
     marginal_s = np.ones((len(used), 1))
     moderated_s = np.column_stack([np.ones(len(used)), week])
     fit = emee if scale == "binary" else wcls
-    marginal = _estimates(fit(y, a, p, ids, g, marginal_s), ["marginal"])[0]
+    marginal = _estimates(fit(y, a, p, ids, g, marginal_s, numerator=numerator), ["marginal"])[0]
     week_one, per_week = _estimates(
-        fit(y, a, p, ids, g, moderated_s), ["week 1", "change per week"]
+        fit(y, a, p, ids, g, moderated_s, numerator=numerator), ["week 1", "change per week"]
     )
     return ExcursionAnalysis(
         method="EMEE" if scale == "binary" else "WCLS",

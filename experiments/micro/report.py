@@ -42,7 +42,9 @@ def micro_context(
             sections.append({"component": item.component, "too_few": len(usable)})
             continue
         try:
-            result = analyse_decisions(rows, micro.scale, controls)
+            result = analyse_decisions(
+                rows, micro.scale, controls, numerator=micro.numerator_probability
+            )
         except FIT_ERRORS as error:
             failed = f"the excursion model could not be fitted ({error})"
             sections.append({"component": item.component, "too_few": None, "not_estimable": failed})

@@ -144,13 +144,25 @@ def _micro(protocol: Protocol) -> Section | None:
             "probabilities).",
             "The marginal effect is estimated by EMEE (binary: log relative risk) or WCLS "
             "(counts), with the treatment indicator centred on its known probability p. "
-            + (
-                "Because p changes by week, the marginal effect is a p(1 − p)-weighted average "
-                "of the week-specific effects: weeks randomized near one half count more than "
-                "weeks near 0 or 1. The effect in week 1 and its change per week are reported "
-                "beside it."
-                if varying
-                else "With one probability throughout, every decision point weighs the same."
-            ),
+            + _weighting(varying, micro.numerator_probability),
         ],
     )
+
+
+def _weighting(varying: bool, numerator: float | None) -> str:
+    if numerator is not None:
+        return (
+            f"The numerator probability is fixed at {numerator:g} (p-tilde, as in MRTAnalysis): "
+            "each decision is weighted by (p-tilde / p) when the component was sent and by "
+            "(1 − p-tilde) / (1 − p) when not, so every week's effect weighs alike whatever its "
+            "randomization probability. The effect in week 1 and its change per week are "
+            "reported beside it."
+        )
+    if varying:
+        return (
+            "Because p changes by week, the marginal effect is a p(1 − p)-weighted average "
+            "of the week-specific effects: weeks randomized near one half count more than "
+            "weeks near 0 or 1. The effect in week 1 and its change per week are reported "
+            "beside it."
+        )
+    return "With one probability throughout, every decision point weighs the same."

@@ -79,6 +79,9 @@ class MicroRandomization(_Section):
     min_gap: PositiveDuration = timedelta(hours=12)
     covariates: tuple[Covariate, ...] = ("week", "prior_outcome")
     prompt: LocalizedText | None = None
+    # p-tilde of the excursion estimators (MRTAnalysis' rand_prob_tilde): unset, each decision's
+    # own probability (a p(1 - p)-weighted average over weeks); a number, every week weighs alike
+    numerator_probability: float | None = Field(default=None, gt=0, lt=1)
 
     @field_validator("decision_times")
     @classmethod

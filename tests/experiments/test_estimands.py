@@ -137,3 +137,17 @@ def test_the_micro_randomized_estimand_is_stated_in_words(study_data: dict[str, 
     text = render_markdown(validate_protocol(study_data), "0" * 64, _WHEN)
     assert "Micro-randomized estimand" in text
     assert "the marginal effect is a p(1 − p)-weighted average" in text
+
+
+def test_a_fixed_numerator_probability_is_stated_and_weighs_every_week_alike(
+    study_data: dict[str, Any],
+) -> None:
+    mrt = load_protocol(CONFIG_DIR / "mrt.toml")
+    assert mrt.micro_randomization is not None
+    study_data["micro_randomization"] = mrt.micro_randomization.model_dump(mode="json")
+    study_data["micro_randomization"]["arms"] = ["text"]
+    study_data["micro_randomization"]["numerator_probability"] = 0.5
+    text = render_markdown(validate_protocol(study_data), "0" * 64, _WHEN)
+    assert "The numerator probability is fixed at 0.5" in text
+    assert "every week's effect weighs alike" in text
+    assert "p(1 − p)-weighted" not in text

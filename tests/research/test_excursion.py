@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type hints
+import pytest
 
 from experiments.micro.excursion import analyse_decisions, randomization_check
 from experiments.micro.simulate import MrtDesign, excursion_validity, simulate_decisions
@@ -77,3 +78,55 @@ def test_a_small_wcls_validity_run_recovers_a_simulated_difference() -> None:
     for row in rows:
         assert row.bias_ok, row
         assert row.coverage_ok, row
+
+
+def _two_weeks(rng: np.random.Generator, people: int = 4000) -> pd.DataFrame:
+    """Week 1 sends with probability 0.9 and the nudge does nothing; week 2 sends with 0.5 and
+    the nudge adds one. Equal numbers of available decisions in each week."""
+    week = np.repeat([[1, 2]], people, axis=0).ravel()
+    probability = np.where(week == 1, 0.9, 0.5)
+    sent = rng.random(len(week)) < probability
+    effect = np.where(week == 1, 0.0, 1.0)
+    outcome = 0.3 * (week - 1) + effect * sent + rng.normal(0, 0.5, len(week))
+    return pd.DataFrame(
+        {
+            "participant": np.repeat(np.arange(people), 2),
+            "week": week,
+            "available": True,
+            "probability": probability,
+            "sent": sent,
+            "outcome": outcome,
+        }
+    )
+
+
+def test_a_constant_numerator_probability_weighs_every_week_alike() -> None:
+    frame = _two_weeks(np.random.default_rng(21))
+
+    own = analyse_decisions(frame, "count", ("week",))
+    explicit = analyse_decisions(frame, "count", ("week",), numerator=None)
+    tilde = analyse_decisions(frame, "count", ("week",), numerator=0.5)
+
+    # p-tilde = p weighs each week by p(1 - p): 0.09 and 0.25, so the marginal effect is
+    # 0.25 / 0.34 = 0.735; a constant p-tilde gives the plain average over weeks, 0.5.
+    assert own.marginal.estimate == explicit.marginal.estimate
+    assert abs(own.marginal.estimate - 0.25 / 0.34) < 0.05
+    assert abs(tilde.marginal.estimate - 0.5) < 0.05
+    assert tilde.marginal.low < 0.5 < tilde.marginal.high
+
+
+def test_emee_with_a_constant_numerator_probability_recovers_a_constant_relative_risk() -> None:
+    design = MrtDesign(participants=400, rr=1.5, decay=0.0)
+    frame = simulate_decisions(design, np.random.default_rng(7))
+
+    result = analyse_decisions(frame, "binary", ("week", "prior_outcome"), numerator=0.5)
+
+    ratio, low, high = result.marginal.ratio()
+    assert low < 1.5 < high
+    assert abs(ratio - 1.5) < 0.1
+
+
+def test_a_numerator_probability_outside_zero_and_one_is_refused() -> None:
+    frame = _two_weeks(np.random.default_rng(2), people=50)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        analyse_decisions(frame, "binary", numerator=1.0)
