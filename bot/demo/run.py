@@ -47,7 +47,7 @@ ENROLLMENT_DAYS = 14
 TIME_COMPRESSION = 10
 # first names Telegram sends (no digits, so the bot can offer them as the name a buddy sees)
 FIRST_NAMES = (
-    "Sanne", "Kees", "Fatima", "Joost", "Ayla", "Bram", "Noor", "Daan", "Emma", "Mohamed",
+    "Sanne", "Lars", "Fatima", "Joost", "Ayla", "Bram", "Noor", "Daan", "Emma", "Mohamed",
     "Lotte", "Ruben", "Yara", "Thijs", "Sophie", "Milan", "Ilse", "Omar", "Femke", "Jesse",
 )  # fmt: skip
 SCANS_OFF = timedelta(days=1)  # of the wall clock: the scheduler's own scans never come round
@@ -63,7 +63,9 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) 
     people = []
     for index in range(options.participants):
         language = "nl" if master.random() < 0.7 else "en"
-        name = FIRST_NAMES[index % len(FIRST_NAMES)]
+        # "Ilse", then "Ilse B.": a group's welcome does not read "Ilse, Ilse"
+        first, round_ = FIRST_NAMES[index % len(FIRST_NAMES)], index // len(FIRST_NAMES)
+        name = f"{first} {chr(ord('A') + round_ % 26)}." if round_ else first
         user = sandbox.add_user(name, language_code=language)
         people.append(
             Person(
