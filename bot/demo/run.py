@@ -212,8 +212,7 @@ async def _simulate(
                 person.group = counsellor.group_of(person.user)
         await check_in(sandbox, runtime, people)
         await together.choose(sandbox, runtime, people)
-        if await together.send_suggestions(counsellor):
-            await runtime.sender.settle(within_s=60)
+        await together.send_suggestions(sandbox, runtime, counsellor)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:

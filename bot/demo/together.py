@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.demo.people import buttons
 from bot.runtime import Runtime
-from bot.sandbox import TelegramSandbox
+from bot.sandbox import SandboxUser, TelegramSandbox
 
 if TYPE_CHECKING:
     from bot.demo.people import Person
@@ -53,10 +53,7 @@ class Chat:
         """Tap `data`; once the tap is answered and its reply delivered, the new messages
         (anything else that arrived goes on to the person's inbox, read the next day)."""
         user = self.person.user
-        query = user.press(message, data)
-        await self.sandbox.wait_for(
-            lambda: user.callback_answer(query) is not None, timeout=REPLY_S, what=data
-        )
+        await _answered(self.sandbox, user, user.press(message, data))
         assert self.runtime.sender is not None
         await self.runtime.sender.settle(within_s=REPLY_S)
         new = await user.wait_for_messages(count=0)
@@ -72,6 +69,13 @@ class Chat:
                 if "do:together" in buttons(message):
                     return _with(await self.press(message, "do:together"), "tg:")
                 self.person.inbox.append(message)
+
+
+async def _answered(sandbox: TelegramSandbox, user: SandboxUser, query: dict[str, Any]) -> None:
+    """Until the bot answered a tap (its reply, if any, is queued by then)."""
+    await sandbox.wait_for(
+        lambda: user.callback_answer(query) is not None, timeout=REPLY_S, what=query["data"]
+    )
 
 
 def _with(messages: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
@@ -106,8 +110,11 @@ async def _named(chat: Chat, answer: list[dict[str, Any]]) -> None:
         await chat.press(question, "tg:name_ok")
 
 
-async def send_suggestions(counsellor: Counsellor) -> int:
-    """The counsellor taps "send" under most new digests; how many posts that made."""
+async def send_suggestions(
+    sandbox: TelegramSandbox, runtime: Runtime, counsellor: Counsellor
+) -> int:
+    """The counsellor taps "send" under most new digests; how many posts that made. The answer
+    to a tap may be an edit rather than a message, so the tap's answer is what is waited for."""
     sent = 0
     for message in counsellor.user.messages:
         data = next((d for d in buttons(message) if d.startswith("sug:")), None)
@@ -116,7 +123,9 @@ async def send_suggestions(counsellor: Counsellor) -> int:
         counsellor.suggestions.add(message["message_id"])
         if random.Random(f"suggestion:{data}").random() >= SUGGESTION_SENT:
             continue
-        counsellor.user.press(message, data)
-        await counsellor.user.wait_for_messages(count=1)
+        await _answered(sandbox, counsellor.user, counsellor.user.press(message, data))
         sent += 1
+    if sent:
+        assert runtime.sender is not None
+        await runtime.sender.settle(within_s=60)
     return sent
