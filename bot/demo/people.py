@@ -37,6 +37,7 @@ RESULT_WEIGHTS = (0.5, 0.3, 0.2)  # "Gelukt?": yes, partly, no, as often as this
 SLIP = 0.03  # chance that a tap on the menu logs the wrong number, taken back with ↩️ Herstel
 SCALES = frozenset({"gse", "fse", "jsse"})  # answered as before; other instruments: `context`
 PREFER_NOT_SHARE = 0.05  # of context questions answered "prefer not to say" where offered
+TOGETHER_OFFERS = ("tg:menu", "tg:host_post")
 QUESTIONS = {
     "nl": ("Wanneer begint mijn groep?", "Mag ik ook sparen als ik schulden heb?"),
     "en": ("When does my group start?", "Can I save while I have debts?"),
@@ -47,6 +48,12 @@ def buttons(message: dict[str, Any]) -> list[str]:
     """The callback data of a message's inline buttons."""
     markup = message.get("reply_markup") or {}
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def together_offers(unread: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The invitations to choose the group's ingredients and the host topics among a person's
+    new messages: the evening answers them (bot/demo/together.py)."""
+    return [m for m in unread if any(d.startswith(TOGETHER_OFFERS) for d in buttons(m))]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -74,6 +81,8 @@ class Person:
     group: SandboxGroup | None = None
     join_requested: bool = False
     checked_in: set[int] = field(default_factory=set)  # check-in messages seen in the group
+    # invitations to choose the group's ingredients, and host topics, for the evening (together)
+    offers: list[dict[str, Any]] = field(default_factory=list)
     # slips of the thumb: a generator of their own, so the rest of what they do stays the same
     slips: random.Random | None = None
     # answers to the context questions (benefits, debts, …): a generator of their own too
@@ -170,6 +179,7 @@ class Person:
         if self.status not in {"enrolled", "paused"}:
             return
         unread = await self._collect()
+        self.offers += together_offers(unread)
         self._join_group(unread)
         await self._answer_surveys(unread)
         await lasting.answer_retention(self, unread)

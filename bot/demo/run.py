@@ -21,6 +21,7 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.study import Participant
+from bot.demo import together
 from bot.demo.checkins import check_in
 from bot.demo.console import DemoConsole
 from bot.demo.lasting import follow_up_protocol, weekly_rate
@@ -37,13 +38,18 @@ from bot.scheduler import scan_groups, scan_nudges, scan_tickets
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from bot.settings import Settings
-from experiments.protocol import Protocol, Track, load_protocol
+from experiments.protocol import Component, Protocol, Track, load_protocol
 
 DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
 SITES = ("Utrecht", "Rotterdam")
 ENROLLMENT_DAYS = 14
 TIME_COMPRESSION = 10
+# first names Telegram sends (no digits, so the bot can offer them as the name a buddy sees)
+FIRST_NAMES = (
+    "Sanne", "Lars", "Fatima", "Joost", "Ayla", "Bram", "Noor", "Daan", "Emma", "Mohamed",
+    "Lotte", "Ruben", "Yara", "Thijs", "Sophie", "Milan", "Ilse", "Omar", "Femke", "Jesse",
+)  # fmt: skip
 SCANS_OFF = timedelta(days=1)  # of the wall clock: the scheduler's own scans never come round
 
 
@@ -57,7 +63,10 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) 
     people = []
     for index in range(options.participants):
         language = "nl" if master.random() < 0.7 else "en"
-        user = sandbox.add_user(f"Deelnemer {index + 1}", language_code=language)
+        # "Ilse", then "Ilse B.": a group's welcome does not read "Ilse, Ilse"
+        first, round_ = FIRST_NAMES[index % len(FIRST_NAMES)], index // len(FIRST_NAMES)
+        name = f"{first} {chr(ord('A') + round_ % 26)}." if round_ else first
+        user = sandbox.add_user(name, language_code=language)
         people.append(
             Person(
                 user=user,
@@ -213,6 +222,8 @@ async def _simulate(
             if person.join_requested and person.group is None:
                 person.group = counsellor.group_of(person.user)
         await check_in(sandbox, runtime, people)
+        await together.choose(sandbox, runtime, people)
+        await together.send_suggestions(sandbox, runtime, counsellor)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
         if day % 7 == 6:
@@ -293,13 +304,15 @@ async def _researcher(
 
 
 def demo_protocol(protocol: Protocol, participants: int) -> tuple[Protocol, str]:
-    """The shipped protocol, with group sizes that can fill at the demo's size.
+    """The shipped protocol, its peer arms offering buddies and week hosts (the demo shows every
+    ingredient of a group at work), with group sizes that can fill at the demo's size.
 
     The demo's people are spread over two tracks and every age band, so a pool of the peer arm
     holds about participants / (arms × tracks × bands) people: far fewer than the shipped
     minimum of 10 at the default 150. The demo then lets groups form from a third of the
     shipped minimum (at least 3), and says so (the returned text; empty when unchanged).
     """
+    protocol = with_ingredients(protocol, DEMO_INGREDIENTS)
     groups = protocol.groups
     per_pool = participants / max(1, len(protocol.arms) * 2 * len(protocol.age_bands))
     if per_pool >= groups.min_size:
@@ -311,6 +324,29 @@ def demo_protocol(protocol: Protocol, participants: int) -> tuple[Protocol, str]
         f"{groups.max_size}; a pool holds about {per_pool:.0f} at this size)"
     )
     return protocol.model_copy(update={"groups": changed}), said
+
+
+DEMO_INGREDIENTS = (Component.BUDDY, Component.HOST_ROTATION)
+
+
+def with_ingredients(protocol: Protocol, components: tuple[Component, ...]) -> Protocol:
+    """Each arm with peer groups also offers `components` (unless a group factorial draws them)."""
+    factorial = protocol.group_factorial
+    drawn = set(factorial.factors) if factorial is not None else set()
+    arms = tuple(
+        arm.model_copy(
+            update={
+                "components": (
+                    *arm.components,
+                    *(c for c in components if c not in arm.components and c not in drawn),
+                )
+            }
+        )
+        if arm.has(Component.PEER_GROUP)
+        else arm
+        for arm in protocol.arms
+    )
+    return protocol.model_copy(update={"arms": arms})
 
 
 def demo_pseudonym_key(seed: int) -> str:

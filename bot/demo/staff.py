@@ -56,6 +56,7 @@ class Admin:
 @dataclass
 class Counsellor:
     user: SandboxUser
+    suggestions: set[int] = field(default_factory=set)  # digests whose suggestion was seen
     groups: list[SandboxGroup] = field(default_factory=list)
     bound: set[str] = field(default_factory=set)
     answered: set[int] = field(default_factory=set)

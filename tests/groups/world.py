@@ -56,11 +56,16 @@ async def group_bot(
     small: bool = True,
     admins: Sequence[SandboxUser] = (),
     components: Sequence[str] = (),
+    group_per_minute: int | None = None,
     **group_settings: Any,
 ) -> AsyncIterator[Runtime]:
     """A running bot on the shipped protocol (groups of 3 to 5 unless `small` is False), its
-    peer arm with `components` added."""
-    runtime = runtime_for(sandbox, database, clock)
+    peer arm with `components` added; `group_per_minute` paces the sender's group posts."""
+    runtime = (
+        runtime_for(sandbox, database, clock)
+        if group_per_minute is None
+        else runtime_for(sandbox, database, clock, group_per_minute=group_per_minute)
+    )
     protocol = runtime.trial.protocol
     if small or group_settings:
         protocol = small_groups(protocol, **group_settings)
@@ -88,9 +93,14 @@ async def peers(
     track: str = "savings",
     band: str = BAND,
     language: str = "nl",
+    names: Sequence[str] = (),
 ) -> list[SandboxUser]:
-    """`count` peer-arm participants who finished their intake and wait in the pool."""
-    people = [sandbox.add_user(f"Deelnemer {n}", language_code=language) for n in range(count)]
+    """`count` peer-arm participants who finished their intake and wait in the pool (first
+    names from `names`, else "Deelnemer n")."""
+    people = [
+        sandbox.add_user(names[n] if n < len(names) else f"Deelnemer {n}", language_code=language)
+        for n in range(count)
+    ]
     async with database.transaction() as session:
         site = await session.scalar(select(Site).where(Site.name == "Utrecht"))
         if site is None:
@@ -130,8 +140,10 @@ async def counsellor(
     name: str = "Carla",
     *,
     invite: bool = False,
+    named: bool = False,
 ) -> SandboxUser:
-    """A counsellor: through a one-time invite link, or (quicker) written into the database."""
+    """A counsellor: through a one-time invite link, or (quicker) written into the database
+    (`named`: as if they accepted their Telegram name and Dutch with the invite)."""
     person = sandbox.add_user(name, language_code="nl")
     async with database.transaction() as session:
         if invite:
@@ -144,6 +156,8 @@ async def counsellor(
                     role=Role.COUNSELLOR,
                     joined_at=clock.now(),
                     last_active_at=clock.now(),
+                    display_name=name if named else None,
+                    language="nl" if named else None,
                 )
             )
     if invite:
@@ -246,10 +260,12 @@ async def ready_group(
     runtime: Runtime,
     size: int = 4,
     track: str = "savings",
+    names: Sequence[str] = (),
+    named_leader: bool = False,
 ) -> tuple[SandboxUser, SandboxGroup, list[SandboxUser]]:
     """A counsellor, a bound group and `size` members who joined it."""
-    leader = await counsellor(sandbox, database, clock)
-    members = await peers(sandbox, database, clock, runtime, size, track=track)
+    leader = await counsellor(sandbox, database, clock, named=named_leader)
+    members = await peers(sandbox, database, clock, runtime, size, track=track, names=names)
     await scan(runtime)
     [ready] = await leader.wait_for_messages(count=1)
     chat = await bind(sandbox, leader, bind_code(ready))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.demo.run import demo_protocol
 from bot.paths import shipped_config
-from experiments.protocol import load_protocol
+from experiments.protocol import Component, load_protocol
 
 
 def test_the_default_demo_lowers_the_group_minimum_and_says_so() -> None:
@@ -17,4 +17,17 @@ def test_the_default_demo_lowers_the_group_minimum_and_says_so() -> None:
 
 def test_a_demo_large_enough_to_fill_pools_keeps_the_protocols_groups() -> None:
     shipped = load_protocol(shipped_config("study.toml"))
-    assert demo_protocol(shipped, 2000) == (shipped, "")
+    protocol, said = demo_protocol(shipped, 2000)
+    assert (protocol.groups, said) == (shipped.groups, "")
+
+
+def test_the_demos_peer_arm_offers_buddies_and_hosts_and_other_arms_stay() -> None:
+    shipped = load_protocol(shipped_config("study.toml"))
+    protocol, _said = demo_protocol(shipped, 150)
+    peer = protocol.arm("peer")
+    assert peer.has(Component.BUDDY)
+    assert peer.has(Component.HOST_ROTATION)
+    assert peer.components[: len(shipped.arm("peer").components)] == shipped.arm("peer").components
+    assert [a for a in protocol.arms if a.name != "peer"] == [
+        a for a in shipped.arms if a.name != "peer"
+    ]

@@ -23,6 +23,7 @@ from bot.outbox import OutboxKind
 from bot.outbox.outcomes import Outcome
 from bot.outbox.store import ClaimedMessage
 from bot.services.peer_groups import group_goal
+from bot.services.peer_groups.bilingual import group_languages
 from bot.services.peer_groups.checkin_week import (
     group_post,
     joined_members,
@@ -114,7 +115,8 @@ async def _ask_plans(
         )
         session.add(row)
         await session.flush()
-        words, buttons = plan_message(group, row, trial, open_=True)
+        spoken = await group_languages(session, group)
+        words, buttons = plan_message(group, row, trial, open_=True, languages=spoken)
         await group_post(
             session, group, row, "plan", words, buttons,
             kind=OutboxKind.CHECKIN_PLAN, now=now,
@@ -145,13 +147,14 @@ async def _ask_reviews(
         if group is None or group.status is not GroupStatus.ACTIVE:
             continue
         await recount(session, group, row)
-        words, buttons = plan_message(group, row, trial, open_=False)
+        spoken = await group_languages(session, group)
+        words, buttons = plan_message(group, row, trial, open_=False, languages=spoken)
         await show(
             session, group, row, "plan", words, buttons, kind=OutboxKind.CHECKIN_EDIT, now=now
         )
         if not row.plans:
             continue
-        words, buttons = review_message(group, row, open_=True)
+        words, buttons = review_message(group, row, open_=True, languages=spoken)
         await group_post(
             session, group, row, "review", words, buttons,
             kind=OutboxKind.CHECKIN_REVIEW, now=now,
@@ -177,10 +180,11 @@ async def _close_ended(session: AsyncSession, trial: Trial, now: datetime) -> in
         if group is None or group.status is not GroupStatus.ACTIVE:
             continue
         await recount(session, group, row)
+        spoken = await group_languages(session, group)
         kind = OutboxKind.CHECKIN_EDIT
-        words, buttons = plan_message(group, row, trial, open_=False)
+        words, buttons = plan_message(group, row, trial, open_=False, languages=spoken)
         await show(session, group, row, "plan", words, buttons, kind=kind, now=now)
-        words, buttons = review_message(group, row, open_=False)
+        words, buttons = review_message(group, row, open_=False, languages=spoken)
         await show(session, group, row, "review", words, buttons, kind=kind, now=now)
         await group_goal.close(session, group, row, now)
     return closed

@@ -20,6 +20,7 @@ from bot.i18n import text
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.services import button_data
 from bot.services.button_data import Checkin
+from bot.services.peer_groups.bilingual import group_languages
 from bot.services.peer_groups.checkin_week import (
     choice_label,
     plan_message,
@@ -108,7 +109,9 @@ async def _plan(
         await turn.session.flush()
         row.goal_stale = True  # the group goal is the sum of the plans
     await recount(turn.session, group, row)
-    words, buttons = plan_message(group, row, trial, open_=True)
+    words, buttons = plan_message(
+        group, row, trial, open_=True, languages=await group_languages(turn.session, group)
+    )
     await show(
         turn.session, group, row, "plan", words, buttons, kind=OutboxKind.CHECKIN_EDIT, now=turn.now
     )
@@ -145,7 +148,9 @@ async def _review(
         )
         await turn.session.flush()
     await recount(turn.session, group, row)
-    words, buttons = review_message(group, row, open_=True)
+    words, buttons = review_message(
+        group, row, open_=True, languages=await group_languages(turn.session, group)
+    )
     await show(
         turn.session,
         group,

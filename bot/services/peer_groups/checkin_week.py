@@ -9,7 +9,7 @@ message how many answered and how many made it, and nothing anywhere says who di
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
 from bot.outbox.superseded import supersede_pending
 from bot.services import button_data
+from bot.services.peer_groups.bilingual import in_languages
 from bot.services.peer_groups.lookups import language_of
 from bot.services.peer_groups.outcomes import forget_context
 from bot.services.trial import Trial
@@ -135,45 +136,74 @@ def choice_label(language: Language, choice: PlanChoice) -> str:
 
 
 def plan_message(
-    group: PeerGroup, row: GroupWeek, trial: Trial, *, open_: bool
+    group: PeerGroup,
+    row: GroupWeek,
+    trial: Trial,
+    *,
+    open_: bool,
+    languages: Sequence[Language] = (),
 ) -> tuple[str, Buttons]:
-    """The plan prompt with its count, and its buttons while plans may be chosen."""
-    language = language_of(group)
-    if row.plans or not open_:
-        count = text(language, "checkin.plans", count=row.plans, members=row.members)
-    else:
-        count = text(language, "checkin.no_plans_yet")
-    head = text(language, "checkin.plan_prompt" if open_ else "checkin.plans_closed")
+    """The plan prompt with its count, and its buttons while plans may be chosen; in each of
+    `languages` (the members', issue 26.9), else the group's own."""
+    spoken = tuple(languages) or (language_of(group),)
+
+    def words(language: Language) -> str:
+        if row.plans or not open_:
+            count = text(language, "checkin.plans", count=row.plans, members=row.members)
+        else:
+            count = text(language, "checkin.no_plans_yet")
+        head = text(language, "checkin.plan_prompt" if open_ else "checkin.plans_closed")
+        return f"{head}\n\n{count}" if open_ else f"{head}\n{count}"
+
     if not open_:
-        return f"{head}\n{count}", ()
+        return in_languages(spoken, words), ()
     choices = trial.protocol.checkin.choices(group.track)
     labelled = [
-        button_data.button(choice_label(language, c), button_data.Checkin(row.id, c))
+        button_data.button(
+            _label(choice_label(lang, c) for lang in spoken), button_data.Checkin(row.id, c)
+        )
         for c in choices
     ]
-    return f"{head}\n\n{count}", [labelled[i : i + 2] for i in range(0, len(labelled), 2)]
+    return in_languages(spoken, words), [labelled[i : i + 2] for i in range(0, len(labelled), 2)]
 
 
-def review_message(group: PeerGroup, row: GroupWeek, *, open_: bool) -> tuple[str, Buttons]:
-    """ "Gelukt?" with how many of the members with a plan answered and how many made it."""
-    language = language_of(group)
+def review_message(
+    group: PeerGroup, row: GroupWeek, *, open_: bool, languages: Sequence[Language] = ()
+) -> tuple[str, Buttons]:
+    """ "Gelukt?" with how many of the members with a plan answered and how many made it; in
+    each of `languages`, else the group's own."""
+    spoken = tuple(languages) or (language_of(group),)
     answered = row.reviews_yes + row.reviews_partly + row.reviews_no
-    if answered:
-        lines = [
-            text(language, "checkin.answers", count=answered, planners=row.plans),
-            text(language, "checkin.answers_done", yes=row.reviews_yes, partly=row.reviews_partly),
-        ]
-    else:
-        lines = [text(language, "checkin.no_answers_yet")]
-    head = text(language, "checkin.review_prompt" if open_ else "checkin.reviews_closed")
-    words = "\n".join([head, "", *lines] if open_ else [head, *lines])
+
+    def words(language: Language) -> str:
+        if answered:
+            lines = [
+                text(language, "checkin.answers", count=answered, planners=row.plans),
+                text(
+                    language, "checkin.answers_done", yes=row.reviews_yes, partly=row.reviews_partly
+                ),
+            ]
+        else:
+            lines = [text(language, "checkin.no_answers_yet")]
+        head = text(language, "checkin.review_prompt" if open_ else "checkin.reviews_closed")
+        return "\n".join([head, "", *lines] if open_ else [head, *lines])
+
     if not open_:
-        return words, ()
+        return in_languages(spoken, words), ()
     row_of_buttons = [
-        button_data.button(text(language, f"checkin.{result}"), button_data.Checkin(row.id, result))
+        button_data.button(
+            _label(text(lang, f"checkin.{result}") for lang in spoken),
+            button_data.Checkin(row.id, result),
+        )
         for result in ReviewResult
     ]
-    return words, [row_of_buttons]
+    return in_languages(spoken, words), [row_of_buttons]
+
+
+def _label(labels: Iterable[str]) -> str:
+    """A button's label in each language, once when they read the same ("€ 10 sparen / Save
+    € 10")."""
+    return " / ".join(dict.fromkeys(labels))
 
 
 def _signature(words: str, buttons: Buttons) -> str:

@@ -12,6 +12,7 @@ a logged event newer than the last one it counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.group_weeks import GroupWeek
 from bot.db.groups import GroupStatus, PeerGroup
 from bot.db.study import Event
-from bot.i18n import plural, text
+from bot.i18n import Language, plural, text
 from bot.i18n.money import format_amount
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.outbox.outcomes import Outcome
 from bot.outbox.store import ClaimedMessage
+from bot.services.peer_groups.bilingual import group_languages, in_languages
 from bot.services.peer_groups.checkin_week import (
     group_post,
     joined_members,
@@ -36,7 +38,6 @@ from bot.services.peer_groups.checkin_week import (
     week_of,
 )
 from bot.services.peer_groups.ingredients import group_has
-from bot.services.peer_groups.lookups import language_of
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.posts import week_done
 from bot.services.trial import Trial
@@ -103,7 +104,7 @@ async def _update(
     row.goal_event_id, row.goal_stale = newest, False
     if row.goal_target <= 0 and row.goal_posted_at is None:
         return  # no goal yet: nobody planned anything that adds up
-    words = goal_text(group, row)
+    words = goal_text(group, row, await group_languages(session, group))
     if row.goal_posted_at is None:
         row.goal_posted_at = now
         await group_post(session, group, row, "goal", words, (), kind=POST_KIND, now=now)
@@ -122,19 +123,22 @@ def _reached(row: GroupWeek) -> bool:
     return row.goal_target > 0 and row.goal_progress >= row.goal_target
 
 
-def goal_text(group: PeerGroup, row: GroupWeek, *, ended: bool = False) -> str:
-    """The pinned message: the week's target and how far the group got (counts, no names)."""
+def goal_text(
+    group: PeerGroup, row: GroupWeek, languages: Sequence[Language], *, ended: bool = False
+) -> str:
+    """The pinned message: the week's target and how far the group got (counts, no names), in
+    each of the members' languages."""
     state = "goal_ended" if ended else "goal_reached" if _reached(row) else "goal"
-    return text(language_of(group), f"checkin.{state}_{_track(group)}", **_amounts(group, row))
+    key = f"checkin.{state}_{_track(group)}"
+    return in_languages(languages, lambda lang: text(lang, key, **_amounts(group, row, lang)))
 
 
 def _track(group: PeerGroup) -> Track:
     return Track.SAVINGS if group.track == Track.SAVINGS else Track.JOBSEARCH
 
 
-def _amounts(group: PeerGroup, row: GroupWeek) -> dict[str, str]:
+def _amounts(group: PeerGroup, row: GroupWeek, language: Language) -> dict[str, str]:
     """The target and the progress as the group reads them: euros, or steps."""
-    language = language_of(group)
     if _track(group) is Track.SAVINGS:
         return {
             "target": format_amount(row.goal_target, language),
@@ -151,7 +155,8 @@ async def _celebrate(
 ) -> None:
     """A short cheer in the group, the first time this week's goal is reached."""
     key = f"checkin.celebrate_{_track(group)}"
-    words = text(language_of(group), key, **_amounts(group, row))
+    languages = await group_languages(session, group)
+    words = in_languages(languages, lambda lang: text(lang, key, **_amounts(group, row, lang)))
     await post(
         session, group, words, kind=OutboxKind.GROUP_GOAL_REACHED,
         intent=f"{OutboxKind.GROUP_GOAL_REACHED}:{row.id}", now=now,
@@ -162,7 +167,7 @@ async def close(session: AsyncSession, group: PeerGroup, row: GroupWeek, now: da
     """The week ended: the goal message keeps what the group did and is unpinned."""
     if row.goal_posted_at is None:
         return
-    words = goal_text(group, row, ended=True)
+    words = goal_text(group, row, await group_languages(session, group), ended=True)
     await show(session, group, row, "goal", words, (), kind=OutboxKind.GROUP_GOAL_EDIT, now=now)
     if row.goal_message_id is not None and group.telegram_chat_id is not None:
         await enqueue(session, _pin(group, row, row.goal_message_id, pin=False), now)

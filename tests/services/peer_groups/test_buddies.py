@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from bot.db.together import BuddyPair, MemberChoices
 from bot.i18n import Language, plural
+from bot.outbox.outcomes import Delivered
 from bot.services.button_data import Together
 from bot.services.participants import deletion
 from experiments.protocol import Component
-from tests.services.peer_groups import calls
+from tests.services.peer_groups import calls, weeks
 from tests.services.peer_groups.together import (
     buttons,
     choices_of,
@@ -183,3 +184,35 @@ async def test_delete_forgets_the_chosen_name_and_the_buddy_hears_it_without_it(
     assert (await private_to(world, b, "buddy_news"))[-1].text == expected("together.buddy.gone")
     pending = [s for s in await outbox(world) if s.status.value == "pending"]
     assert not [s for s in pending if name_of(a) in s.text]
+
+
+async def test_the_buddy_line_carries_the_buddys_check_in_plan_and_whether_it_worked_out(
+    world: World,
+) -> None:
+    world, group = await _buddied(world, 3)
+    anna, bert, _carl = group.members
+    await wants_buddy(world, anna)
+    await wants_buddy(world, bert)
+    plans = weeks.buttons(await weeks.asked(world, group))
+    await calls.checkin_tap(world, group.chat_id, anna.user_id, plans[weeks.saving(10)])
+    world.clock.set(weeks.REVIEW_AT)
+    await calls.scan(world)
+    [review] = await weeks.posts(world, group, "checkin_review")
+    await calls.calls_ended(world, [(review.id, Delivered(901))])
+    answers = weeks.buttons(review)
+    await calls.checkin_tap(world, group.chat_id, anna.user_id, answers[expected("checkin.yes")])
+    world.clock.set(weeks.PLAN_AT + WEEK)
+    await calls.scan(world)
+
+    to_bert = (await private_to(world, bert, "buddy_line"))[-1]  # about the week that ended
+    to_anna = (await private_to(world, anna, "buddy_line"))[-1]
+    name = name_of(anna)
+    assert to_bert.text.split("\n") == [
+        expected("together.buddy.line_nothing", name=name),
+        expected("together.buddy.plan_yes", name=name, plan=weeks.saving(10)),
+        expected("together.buddy.line_footer"),
+    ]
+    assert to_anna.text.split("\n") == [  # Bert made no plan: nothing about one
+        expected("together.buddy.line_nothing", name=name_of(bert)),
+        expected("together.buddy.line_footer"),
+    ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.db.study import Participant
 from bot.db.together import GroupEvent, HostWeek
+from bot.i18n import Language
 from bot.services.button_data import Together
+from bot.services.peer_groups.bilingual import MARKS
 from experiments.protocol import Component
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.together import (
@@ -151,3 +154,26 @@ async def test_with_nobody_willing_the_week_has_no_host_and_the_bot_posts_the_to
     assert week.participant_id is None
     assert [s.text for s in await outbox(world, kind="curriculum")] == [_prompt(1)]
     assert await outbox(world, kind="host_topic") == []
+
+
+async def test_in_a_mixed_language_group_the_hosts_topic_is_posted_in_both_languages(
+    world: World,
+) -> None:
+    world, group = await _hosting(world, 3)
+    silent, _other, english = group.members
+    async with world.database.transaction() as session:
+        person = await session.get(Participant, english.participant_id)
+        assert person is not None
+        person.language = "en"
+    await volunteers(world, silent)
+    world.clock.advance(WEEK)
+    await calls.scan(world)  # the topic to its host
+    world.clock.advance(DAY + timedelta(hours=1))
+    await calls.scan(world)  # left a day: the bot posts it
+
+    [posted] = await outbox(world, chat_id=group.chat_id, kind="curriculum")
+    english_prompt = protocol_text(
+        "curriculum_prompt", Language.EN, week=1, topic=topic("savings", 1, Language.EN)
+    )
+    nl, en = MARKS[Language.NL], MARKS[Language.EN]
+    assert posted.text == f"{nl} {_prompt(1)}\n\n{en} {english_prompt}"

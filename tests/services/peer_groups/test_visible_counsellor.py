@@ -10,12 +10,13 @@ from bot.db.groups import GroupMember
 from bot.db.study import Participant, Role, StaffMember
 from bot.db.tickets import Ticket
 from bot.db.together import GroupEvent
-from bot.i18n import Language
+from bot.i18n import Language, text
+from bot.i18n.money import format_amount
 from bot.services import button_data, directory
 from bot.services.button_data import SendSuggestion, TicketReply
 from bot.services.peer_groups.bilingual import MARKS
 from experiments.records import GroupEventKind
-from tests.services.peer_groups import calls
+from tests.services.peer_groups import calls, weeks
 from tests.services.peer_groups.world import (
     ADMIN,
     Group,
@@ -29,6 +30,8 @@ from tests.services.peer_groups.world import (
     rows,
 )
 from tests.texts import expected, protocol_text, said
+
+NL, EN = Language.NL, Language.EN
 
 WEEK = timedelta(days=7)
 
@@ -190,3 +193,34 @@ async def test_a_mixed_language_group_gets_its_posts_in_dutch_then_english(
     dutch = protocol_text("group_progress_savings", active=1, members=3)
     english_post = protocol_text("group_progress_savings", Language.EN, active=1, members=3)
     assert progress.text == f"{MARKS[Language.NL]} {dutch}\n\n{MARKS[Language.EN]} {english_post}"
+
+
+async def test_a_mixed_language_group_gets_its_check_in_and_goal_in_both_languages(
+    world: World,
+) -> None:
+    group = await joined_group(world, 3)
+    async with world.database.transaction() as session:
+        person = await session.get(Participant, group.members[2].participant_id)
+        assert person is not None
+        person.language = "en"
+    prompt = await weeks.asked(world, group)
+    plans = weeks.buttons(prompt)
+    ten = {language: text(language, "checkin.save", amount=format_amount(1000, language))
+           for language in Language}  # fmt: skip
+    await calls.checkin_tap(
+        world, group.chat_id, group.members[0].user_id, plans[f"{ten[NL]} / {ten[EN]}"]
+    )
+    await calls.scan(world)
+
+    asked = {
+        language: "\n\n".join(
+            text(language, f"checkin.{key}") for key in ("plan_prompt", "no_plans_yet")
+        )
+        for language in (NL, EN)
+    }
+    assert prompt.text == f"{MARKS[NL]} {asked[NL]}\n\n{MARKS[EN]} {asked[EN]}"
+    [goal] = await outbox(world, chat_id=group.chat_id, kind="group_goal")
+    amounts = {language: format_amount(1000, language) for language in (NL, EN)}
+    dutch = text(NL, "checkin.goal_savings", target=amounts[NL], progress=format_amount(0, NL))
+    english = text(EN, "checkin.goal_savings", target=amounts[EN], progress=format_amount(0, EN))
+    assert goal.text == f"{MARKS[NL]} {dutch}\n\n{MARKS[EN]} {english}"

@@ -2,8 +2,9 @@
 
 When a group's week ends, each member with a buddy gets one private line about them: what their
 buddy set out to do (a jobseeker's weekly goal) and what they logged that week, counted by the
-one ledger rule (the check-in's plan and answer take the goal's place once a group has
-check-ins; SPEC §11.1 lets the line ride along with a private check-in then). Under it, a button
+one ledger rule, and, in a group with the check-in, the buddy's plan of that week and whether it
+worked out: the check-in rides along in the buddy line, never a message of its own (SPEC §11.1;
+the check-in itself is asked in the group). Under it, a button
 sends the buddy the fixed "👏 Zet 'm op!", relayed by the bot, once per buddy and week.
 
 Each group's round is recorded once per week (`group_events`, kind buddy_round), which is also
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.group_weeks import GroupWeek
 from bot.db.groups import PeerGroup
 from bot.db.study import ParticipantStatus
 from bot.db.together import BuddyPair, GroupEvent
@@ -26,6 +28,7 @@ from bot.outbox import Button, OutboxKind
 from bot.services import button_data
 from bot.services.button_data import Together
 from bot.services.ledger import ledgers
+from bot.services.peer_groups.checkin_week import Answers, choice_label, week_answers
 from bot.services.peer_groups.ingredients import active_groups_with
 from bot.services.peer_groups.together import private
 from bot.services.peer_groups.together.buddies import Seat, seats_of
@@ -83,6 +86,10 @@ async def _round(
         pairs[pair_id] = await seats_of(session, pair_id)
     people = [seat.participant.id for seats in pairs.values() for seat in seats]
     logged = await ledgers(session, people, week.start)
+    checkin = await session.scalar(
+        select(GroupWeek).where(GroupWeek.group_id == group.id, GroupWeek.week_start == week.start)
+    )
+    answers = await week_answers(session, checkin, people) if checkin is not None else Answers()
     when = trial.protocol.next_allowed_time(week.end)
     sent = 0
     for pair_id, seats in pairs.items():
@@ -90,7 +97,13 @@ async def _round(
             others = [other for other in seats if other is not seat]
             language = Language(seat.participant.language)
             lines = [
-                _line(language, other, logged[other.participant.id].done(week)) for other in others
+                line
+                for other in others
+                for line in (
+                    _line(language, other, logged[other.participant.id].done(week)),
+                    _plan_line(language, other, answers),
+                )
+                if line
             ]
             words = "\n".join([*lines, text(language, "together.buddy.line_footer")])
             intent = f"buddy_line:{seat.participant.id}:{week.start.isoformat()}"
@@ -131,6 +144,18 @@ def _line(language: Language, buddy: Seat, done: Done) -> str:
     if done.steps > 0:
         return plural(language, "together.buddy.line_steps", done.steps, name=name)
     return text(language, "together.buddy.line_nothing", name=name)
+
+
+def _plan_line(language: Language, buddy: Seat, answers: Answers) -> str | None:
+    """The buddy's check-in of that week, riding along (SPEC §11.1): their plan, and whether it
+    worked out if they said so; None without a plan."""
+    plan = answers.plans.get(buddy.participant.id)
+    if plan is None:
+        return None
+    result = answers.reviews.get(buddy.participant.id)
+    key = "open" if result is None else result.value
+    label = choice_label(language, plan)
+    return text(language, f"together.buddy.plan_{key}", name=buddy.name, plan=label)
 
 
 def _cheer_buttons(language: Language, pair_id: int, others: list[Seat]) -> list[list[Button]]:

@@ -13,6 +13,7 @@ bot pins it (logged like a counsellor's pin). That is the only right hosting giv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -27,8 +28,9 @@ from bot.outbox import OutboxKind
 from bot.services import button_data
 from bot.services.button_data import Together
 from bot.services.peer_groups import moderation
+from bot.services.peer_groups.bilingual import group_languages, in_languages
 from bot.services.peer_groups.ingredients import active_groups_with, group_has
-from bot.services.peer_groups.lookups import group_text, language_of
+from bot.services.peer_groups.lookups import group_text
 from bot.services.peer_groups.messaging import post
 from bot.services.peer_groups.moderation import GroupCommand
 from bot.services.peer_groups.moderation_log import Actor, log_action
@@ -169,6 +171,11 @@ async def _take_topic(
     return topic
 
 
+def _prompts(trial: Trial, languages: Sequence[Language], topic: CurriculumWeek) -> str:
+    """The topic as the bot posts it, in each of the group's languages (issue 26.9)."""
+    return in_languages(languages, lambda language: _prompt(trial, language, topic))
+
+
 def _prompt(trial: Trial, language: Language, topic: CurriculumWeek) -> str:
     values = {"week": str(topic.week), "topic": topic.topic(language)}
     return trial.protocol.templates.render("curriculum_prompt", language, values)
@@ -219,7 +226,7 @@ async def _post_left_topics(
         if how == "bot":
             topic = _topic_numbered(trial, group, week.topic_week or 0)
             if topic is not None:
-                words = _prompt(trial, language_of(group), topic)
+                words = _prompts(trial, await group_languages(session, group), topic)
                 intent = f"curriculum:{group.id}:{topic.week}"
                 await post(
                     session, group, words, kind=OutboxKind.CURRICULUM, intent=intent, now=now
@@ -261,8 +268,13 @@ async def post_named(turn: Turn, trial: Trial, place: Place, week: HostWeek) -> 
     if topic is None:
         await turn.say_text("together.host.not_now")
         return
-    prompt = _prompt(trial, language_of(place.group), topic)
-    words = group_text(place.group, "together.host.topic_post", name=name, prompt=prompt)
+    languages = await group_languages(turn.session, place.group)
+
+    def named(language: Language) -> str:
+        prompt = _prompt(trial, language, topic)
+        return text(language, "together.host.topic_post", name=name, prompt=prompt)
+
+    words = in_languages(languages, named)
     intent = f"host_post:{week.id}"
     await post(
         turn.session, place.group, words, kind=OutboxKind.HOST_POST, intent=intent, now=turn.now
