@@ -69,10 +69,9 @@ async def test_progress_and_curriculum_arrive_weekly_without_backlog_or_flood_er
     prompt = "curriculum_prompt"
     assert first_topic == [protocol_text(prompt, week=1, topic=topic("savings", 1))]
     assert first_week == [protocol_text("group_progress_savings", active=2, members=4)]
-    assert len(after_downtime) == 2
-    # a week nobody saved: a neutral prompt, no "0 of 4" and no praise
-    assert after_downtime[0] == text(Language.NL, "join.progress_quiet_savings")
-    assert after_downtime[1] == protocol_text(prompt, week=2, topic=topic("savings", 2))
+    # a week nobody saved: no "0 of 4", no praise, and no second "new week" prompt beside the
+    # check-in's plan prompt
+    assert after_downtime == [protocol_text(prompt, week=2, topic=topic("savings", 2))]
     assert _rejected(sandbox) == []
 
 
@@ -101,7 +100,7 @@ async def test_jobseekers_group_hears_how_many_took_a_step(
 
 
 @SQLITE_ONLY
-async def test_a_week_without_job_search_steps_gets_a_neutral_prompt(
+async def test_a_week_without_job_search_steps_gets_no_count_and_one_new_week_prompt(
     sandbox: TelegramSandbox, database: Database, clock: FakeClock
 ) -> None:
     async with group_bot(sandbox, database, clock) as runtime:
@@ -110,10 +109,16 @@ async def test_a_week_without_job_search_steps_gets_a_neutral_prompt(
         )
         clock.advance(WEEK)
         await scan(runtime)
+        clock.advance(timedelta(hours=1))  # Monday 10:00 in Amsterdam: the check-in's plan
+        await scan(runtime)
+        await sandbox.wait_for(
+            lambda: texts(chat.messages)[-1].startswith(text(Language.NL, "checkin.plan_prompt")),
+            what="the plan prompt",
+        )
     posted = texts(chat.messages)
-    assert posted[-1] == text(Language.NL, "join.progress_quiet_jobsearch")
     summaries = ("group_progress_jobsearch", "group_progress_savings")
     assert not any(protocol_said(t, kind) for t in posted for kind in summaries)
+    assert text(Language.NL, "join.progress_quiet_jobsearch") not in posted
 
 
 @SQLITE_ONLY

@@ -102,6 +102,10 @@ async def progress_text(
     languages = await group_languages(session, group)
     active = sum(1 for d in done if (d.saved if group.track == Track.SAVINGS else d.took_step))
     if not active:
+        if group.arm in trial.protocol.arms_with(Component.CHECKIN):
+            # the check-in's Monday plan prompt already asks what each member will do: a second
+            # "new week" prompt in the same minute says it twice
+            return None
         return in_languages(languages, lambda language: quiet_week(group, language))
     count = sum(d.applications for d in done)
 

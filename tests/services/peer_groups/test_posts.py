@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.i18n import Language, plural
+from experiments.protocol import Component
 from tests.services.peer_groups import calls
 from tests.services.peer_groups.world import (
     World,
@@ -42,9 +43,20 @@ async def test_the_weekly_post_counts_the_members_who_saved_and_names_nobody(
     assert await outbox(world, kind="progress_shared") == []  # nobody chose to share
 
 
+def _without_checkin(world: World) -> World:
+    protocol = world.trial.protocol
+    peer = protocol.arm("peer")
+    without = peer.model_copy(
+        update={"components": tuple(c for c in peer.components if c is not Component.CHECKIN)}
+    )
+    arms = tuple(without if arm.name == "peer" else arm for arm in protocol.arms)
+    return world.with_protocol(protocol.model_copy(update={"arms": arms}))
+
+
 async def test_a_quiet_week_gets_a_neutral_prompt_and_downtime_one_post_not_three(
     world: World,
 ) -> None:
+    world = _without_checkin(world)
     group = await joined_group(world, 3)
     world.clock.advance(WEEK)
     await calls.scan(world)
@@ -54,6 +66,19 @@ async def test_a_quiet_week_gets_a_neutral_prompt_and_downtime_one_post_not_thre
 
     progress = await _posts(world, group.chat_id, "group_progress")
     assert progress == [expected("join.progress_quiet_savings")] * 2
+
+
+async def test_a_quiet_week_in_a_check_in_group_leaves_the_new_week_to_the_plan_prompt(
+    world: World,
+) -> None:
+    group = await joined_group(world, 3)
+    world.clock.advance(WEEK)
+    await calls.scan(world)
+    world.clock.advance(timedelta(hours=1))  # Monday 10:00 in Amsterdam: the plan prompt
+    await calls.scan(world)
+
+    assert await _posts(world, group.chat_id, "group_progress") == []
+    assert len(await _posts(world, group.chat_id, "checkin_plan")) == 1
 
 
 async def test_jobseekers_hear_how_many_took_a_step_and_applied_together(world: World) -> None:
