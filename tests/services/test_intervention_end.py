@@ -165,3 +165,29 @@ async def test_persistence_is_not_estimable_until_someone_has_a_follow_up_phase(
     assert rows
     assert {r.family for r in rows} == {"exploratory"}
     assert {r.not_estimable for r in rows} == {NO_FOLLOW_UP}
+
+
+async def test_a_follow_up_invitation_after_the_end_first_says_who_writes(
+    runner: TurnRunner, database: Database, clock: FakeClock, trial: Trial
+) -> None:
+    """Weeks of silence after the end: the follow-up wave's invitation opens by saying it is
+    Lotgenoot again, keeping the promise of the end notice; a wave during the intervention
+    does not."""
+    sanne = Person(runner, 5403, "Sanne")
+    await enroll(sanne, runner)
+    for _day in range(6 * 7):  # the intervention and two weeks after it
+        clock.advance(timedelta(days=1))
+        await _scan(database, trial, clock)
+    async with database.snapshot() as session:
+        invitations = list(
+            await session.scalars(
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.kind == "survey_invitation")
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+    during, after = (payload["text"] for payload in invitations)
+    hello = nl("survey.after_end_hello")
+    assert not during.startswith(hello)
+    assert after.startswith(hello + "\n\n")
