@@ -60,7 +60,7 @@ WORDS: Final = frozenset(
     {
         "action", "amount", "answer", "answers", "applications", "arm", "balance", "band",
         "button", "by",
-        "choice", "counsellor", "date", "day", "draft",
+        "changes", "choice", "counsellor", "date", "day", "draft",
         "code", "done", "end", "left", "post", "posts", "spoken", "summary", "tags", "weeks",
         "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
         "head",

@@ -126,7 +126,7 @@ async def test_a_non_responder_becomes_a_call_task_and_staff_answers_are_marked_
     relayed = [w for _k, w in await _texts_to(database, person.user_id) if hello in w]
     assert relayed == [nl("calls.named_answer", name="Noor", words=hello)]
     [passed] = await person.type("Ik had het te druk, bel me maar op 06-12345678")
-    assert passed.text == nl("calls.passed_on")
+    assert passed.text == nl("calls.passed_on_without_number"), "told why no call comes"
     relayed_back = (await _texts_to(database, ASSISTANT))[-1][1]
     assert "Ik had het te druk" in relayed_back
     assert "12345678" not in relayed_back, "no phone number passed on (SPEC §11.4)"
@@ -165,6 +165,26 @@ async def test_a_non_responder_becomes_a_call_task_and_staff_answers_are_marked_
     assert set(items[items["wave"] == "baseline"]["mode"]) == {"self"}
     [row] = tables["follow_up_calls"].to_dict("records")
     assert (row["wave"], row["selected"], row["status"]) == (1, True, "entered")
+
+
+async def test_the_assistant_is_told_in_the_words_of_their_task(
+    runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
+) -> None:
+    """The assistant's confirmation names the follow-up task they were given (not a "question"
+    numbered by the ticket), text replying to nothing says how to write to the person, and the
+    person's "goed hoor" goes to the assistant rather than being answered as small talk."""
+    await _non_responder(runner, person, database, trial, clock)
+    [task] = await _tasks(database)
+    assistant = Person(runner, user_id=ASSISTANT, first_name="Noor")
+    async with database.transaction() as session:
+        assert task.ticket_id is not None
+        session.add(TicketMessage(chat_id=ASSISTANT, message_id=42, ticket_id=task.ticket_id))
+    [sent] = await assistant.run(lambda turn, t: conversation.replied(turn, t, 42, "Hoi!"))
+    assert sent.text == nl("calls.relayed", task=task.id)
+    [how] = await assistant.run(lambda turn, t: conversation.typed(turn, t, "Hoe gaat het?"))
+    assert how.text == nl("calls.how_to_write")
+    [passed] = await person.type("Goed hoor")
+    assert passed.text == nl("calls.passed_on"), "no number, nothing said about one"
 
 
 async def test_a_wave_answered_before_the_draw_is_not_drawn(

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
+from bot.db.study import Participant
 from bot.i18n import Language
+from bot.paths import shipped_config
 from bot.research import read_trial
 from bot.services.keyboard import menu_for
 from bot.services.participants import activity, guide
@@ -26,7 +28,7 @@ from experiments.allocation import Pseudonymizer
 from experiments.analysis import analyse
 from experiments.analysis.persistence import NO_FOLLOW_UP
 from experiments.outputs import build_tables
-from experiments.protocol import Component
+from experiments.protocol import Component, load_protocol
 from tests.services.conftest import Person, enroll, events_of, nl, participant_of
 
 NUDGED = (Component.REMINDER, Component.ENCOURAGEMENT, Component.COUNSELLOR_CONTACT)
@@ -115,7 +117,8 @@ async def test_the_person_is_told_once_what_continues_and_how_to_stop(
             )
         )
 
-    assert payload["text"] == nl("ending.notice", counsellor=nl("ending.no_counsellor"))
+    stops = nl("ending.changes") + nl("ending.no_nudges") + nl("ending.no_counsellor") + "\n"
+    assert payload["text"] == nl("ending.notice", changes=stops)
     [[stop]] = payload["reply_markup"]["inline_keyboard"]
     assert (stop["text"], stop["callback_data"]) == (nl("shortcut.stop"), "do:stop")
     assert status is OutboxStatus.PENDING
@@ -165,3 +168,63 @@ async def test_persistence_is_not_estimable_until_someone_has_a_follow_up_phase(
     assert rows
     assert {r.family for r in rows} == {"exploratory"}
     assert {r.not_estimable for r in rows} == {NO_FOLLOW_UP}
+
+
+async def test_a_follow_up_invitation_after_the_end_first_says_who_writes(
+    runner: TurnRunner, database: Database, clock: FakeClock, trial: Trial
+) -> None:
+    """Weeks of silence after the end: the follow-up wave's invitation opens by saying it is
+    Lotgenoot again, keeping the promise of the end notice; a wave during the intervention
+    does not."""
+    sanne = Person(runner, 5403, "Sanne")
+    await enroll(sanne, runner)
+    for _day in range(6 * 7):  # the intervention and two weeks after it
+        clock.advance(timedelta(days=1))
+        await _scan(database, trial, clock)
+    async with database.snapshot() as session:
+        invitations = list(
+            await session.scalars(
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.kind == "survey_invitation")
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+    during, after = (payload["text"] for payload in invitations)
+    hello = nl("survey.after_end_hello")
+    assert not during.startswith(hello)
+    assert after.startswith(hello + "\n\n")
+
+
+@pytest.mark.parametrize("arm", ["control", "attention", "education"])
+async def test_the_end_notice_names_only_what_the_persons_arm_had(
+    runner: TurnRunner, database: Database, clock: FakeClock, arm: str
+) -> None:
+    """No "no more reminders" to someone who never got one (config/mechanisms.toml's arms):
+    control hears of no change, attention of its check-ins and inbox, education of its topics."""
+    protocol = load_protocol(shipped_config("mechanisms.toml"))
+    trial = Trial(protocol, "seed", "key")
+    sanne = Person(runner, 5404, "Sanne")
+    await enroll(sanne, runner)
+    async with database.transaction() as session:
+        participant = await session.scalar(select(Participant))
+        assert participant is not None
+        participant.arm = arm
+        participant.counsellor_id = None
+    assert protocol.schedule.intervention_length is not None
+    clock.advance(protocol.schedule.intervention_length + timedelta(hours=1))
+    async with database.transaction() as session:
+        await scan_endings(session, trial, clock.now())
+    async with database.snapshot() as session:
+        words = await session.scalar(
+            select(OutboxMessage.payload["text"].as_string()).where(
+                OutboxMessage.kind == "intervention_end"
+            )
+        )
+
+    assert words is not None
+    assert nl("ending.no_nudges").strip() not in words
+    assert (nl("ending.changes").strip() in words) is (arm != "control")
+    assert (nl("ending.no_check_ins").strip() in words) is (arm == "attention")
+    assert (nl("ending.no_topics").strip() in words) is (arm == "education")
+    assert "\n\n\n" not in words

@@ -301,3 +301,23 @@ async def test_a_participant_replying_to_the_check_in_answers_it_and_delete_forg
     kinds = [e.kind for e in await events_of(person) if e.kind.startswith("outreach_")]
     assert kinds == ["outreach_prompted", "outreach_sent", "outreach_answered"]
     assert person.user_id not in kept
+
+
+async def test_words_the_bot_cannot_read_point_someone_with_a_counsellor_to_their_button(
+    person: Person, clock: FakeClock, database: Database, trial: Trial
+) -> None:
+    """After a counsellor's answer a person often just types on: the bot, which cannot read it,
+    names the counsellor's button (the menu shows two ❓ buttons, "Hulp" is the wrong one)."""
+    await _allocated(database, clock, trial, person.user_id, "attention")
+    [unassigned] = await person.type("Mag ik nog iets vragen?")
+    async with database.transaction() as session:
+        participant = await session.scalar(select(Participant))
+        kees = await session.scalar(select(StaffMember.id))
+        assert participant is not None
+        participant.counsellor_id = kees
+
+    [pointed] = await person.type("Mag ik nog iets vragen?")
+
+    assert unassigned.text == nl("unknown.text")
+    assert pointed.text == nl("unknown.text_counsellor", button=nl("menu.ask"))
+    assert nl("menu.ask") in pointed.text

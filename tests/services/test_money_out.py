@@ -178,3 +178,23 @@ def test_a_withdrawal_text_never_shames(language: Language) -> None:
     for key in about:
         words = texts[key].lower()
         assert not [word for word in SHAMING if word in words], key
+
+
+async def test_a_deposit_receipt_shows_the_balance_the_intake_promised(
+    runner: TurnRunner, clock: FakeClock, trial: Trial
+) -> None:
+    """ "Later you see how your savings grow", the intake says to a saver who gives a starting
+    balance: each deposit's receipt ends with it (as a withdrawal's does); without one, no line."""
+    sanne = Person(runner, 5311, "Sanne")
+    await _enroll_with_balance(sanne, runner, "150")
+    [how_much] = await sanne.tap(nl("menu.saved"))
+    [choice] = [data for data in how_much.buttons if data.startswith("dep:500:")]
+    [receipt] = await sanne.press(choice)
+    ria = Person(runner, 5312, "Ria")
+    await _enroll_with_balance(ria, runner, None)
+    [how_much] = await ria.tap(nl("menu.saved"))
+    [choice] = [data for data in how_much.buttons if data.startswith("dep:500:")]
+    [skipped] = await ria.press(choice)
+
+    assert receipt.text.endswith("\n" + nl("money_out.balance", balance=_euros(15500)))
+    assert "\n" not in skipped.text, "no starting balance, no balance line"

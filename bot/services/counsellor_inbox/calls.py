@@ -216,7 +216,8 @@ async def participant_wrote(turn: Turn, words: str, trial: Trial) -> bool:
     if len(words) > limit:
         await turn.say_text("inbox.too_long", limit=limit)
         return True
-    words = scrub_phone_numbers(words, Language.NL)
+    scrubbed = scrub_phone_numbers(words, Language.NL)
+    number_left_out, words = scrubbed != words, scrubbed
     asked = ticket.text or ""
     ticket.text = f"{asked}\n\n{words}"[-MAX_TICKET_CHARS:] if asked else words
     ticket.status, ticket.opened_at = TicketStatus.OPEN, turn.now
@@ -233,5 +234,6 @@ async def participant_wrote(turn: Turn, words: str, trial: Trial) -> bool:
             intent_key=f"{kind}:{ticket.id}:{chat_id}:call:{turn.incoming.update_id}",
         )
         await enqueue(turn.session, message, turn.now)
-    await turn.say_text("calls.passed_on")
+    # someone who asks to be called learns why no call comes (SPEC §11.4)
+    await turn.say_text("calls.passed_on_without_number" if number_left_out else "calls.passed_on")
     return True

@@ -57,8 +57,14 @@ async def answer_by_reply(turn: Turn, replied_to: int | None, words: str, trial:
 
 async def explain_answering(turn: Turn) -> bool:
     """Staff text that replies to nothing, while they have open questions: say how to answer
-    one (a reply to it). False for anyone else, who gets the usual answer."""
-    if not await turn.holds(STAFF) or not await open_tickets_of(turn):
+    one (a reply to it); a research assistant, who only writes with people they follow up, is
+    always told how. False for anyone else, who gets the usual answer."""
+    if not await turn.holds(STAFF):
+        return False
+    if await turn.roles() == {Role.ASSISTANT}:  # never the participants' welcome
+        await turn.say_text("calls.how_to_write")
+        return True
+    if not await open_tickets_of(turn):
         return False
     await turn.say_text("inbox.how_to_answer")
     return True
@@ -127,7 +133,8 @@ async def relay(
     name = await staff_name(turn.session, turn.user_id)
     key = "inbox.answer" if name is None else "inbox.named.answer"
     intent = f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}"
-    if await call_of_ticket(turn.session, ticket.id) is not None:  # a follow-up call: research
+    call = await call_of_ticket(turn.session, ticket.id)
+    if call is not None:  # a follow-up call: research
         key = "calls.answer" if name is None else "calls.named_answer"
         words = scrub_phone_numbers(words, Language(participant.language))  # SPEC §11.4
     else:
@@ -143,7 +150,10 @@ async def relay(
     await enqueue(turn.session, message, turn.now)
     record(turn.session, ticket, EventKind.TICKET_ANSWERED, turn.now, detail)
     await touch_staff(turn.session, turn.user_id, turn.now)
-    await turn.say_text("inbox.relayed", ticket=ticket.id)
+    if call is not None:  # named as the task the assistant was given, not as a question
+        await turn.say_text("calls.relayed", task=call.id)
+    else:
+        await turn.say_text("inbox.relayed", ticket=ticket.id)
 
 
 async def close(turn: Turn, ticket_id: int) -> None:

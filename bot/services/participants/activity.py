@@ -20,7 +20,7 @@ from bot.services.periods import current_window
 from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.protocol import Component, Track
-from experiments.records import JOB_SEARCH_KINDS, EventKind
+from experiments.records import JOB_SEARCH_KINDS, EventKind, Logged, Window
 
 # on the table rather than the mapped class: one event per message, so the ORM's unit of work
 # would cost more than the insert
@@ -234,7 +234,16 @@ async def _deposit_feedback(turn: Turn, participant: Participant, cents: int, tr
         "goal": format_amount(goal, turn.language),
     }
     reached = 0 < goal <= period_total
-    await _feedback(turn, participant, "deposit", money, trial, reached=reached)
+    # the intake promised "later you see how your savings grow": a saver who gave a starting
+    # balance sees it on each deposit's receipt too (as on a withdrawal's and in /progress)
+    entry = Logged(EventKind.DEPOSIT, cents, None, turn.now)
+    balance = ledger.with_(entry).done(Window()).balance_cents
+    after = (
+        ()
+        if balance is None
+        else (turn.t("money_out.balance", balance=format_amount(balance, turn.language)),)
+    )
+    await _feedback(turn, participant, "deposit", money, trial, reached=reached, after=after)
 
 
 async def _action_feedback(
@@ -258,6 +267,7 @@ async def _feedback(
     trial: Trial,
     *,
     reached: bool = False,
+    after: tuple[str, ...] = (),
 ) -> None:
     """Congratulate in arms with that component; everyone else gets a neutral confirmation.
 
@@ -269,7 +279,7 @@ async def _feedback(
         OutboxKind.CONGRATULATION if arm.has(Component.CONGRATULATION) else OutboxKind.CONFIRMATION
     )
     if reached:
-        await turn.say(turn.t(f"goal_reached.{kind}_{what}", **params), kind=kind)
-        return
-    template = trial.protocol.templates.get(f"{kind}_{what}")
-    await turn.say(template.render(turn.language, params), kind=kind)
+        words = turn.t(f"goal_reached.{kind}_{what}", **params)
+    else:
+        words = trial.protocol.templates.get(f"{kind}_{what}").render(turn.language, params)
+    await turn.say("\n".join((words, *after)), kind=kind)

@@ -179,7 +179,9 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             return
         if await tickets.typed(turn, words, trial):  # the question after a bare /ask
             return
-        if intents.read(words) is None and await calls.participant_wrote(turn, words, trial):
+        wish = intents.read(words)  # "ok", "hoi", "dank je" are words for the staff member too
+        chat = wish is None or wish.what in intents.SMALL_TALK
+        if chat and await calls.participant_wrote(turn, words, trial):
             return  # words for the staff member following up an unanswered wave
         await intents.answer(turn, words, trial)
     else:

@@ -25,7 +25,9 @@ from bot.outbox.store import cancel_pending_for_participant
 from bot.services import button_data
 from bot.services.counsellor_inbox.tickets import has_contact
 from bot.services.participants.nudges import ScanResult
+from bot.services.participants.private_topics import private_arms
 from bot.services.trial import Trial
+from experiments.protocol import Component
 from experiments.records import EventKind
 
 # private nudges that stop at the end (follow-up invitations and their reminders do not)
@@ -81,17 +83,36 @@ def _told(participant: Participant) -> bool:
 def _notice(participant: Participant, trial: Trial, end: datetime) -> OutgoingMessage:
     assert participant.telegram_user_id is not None
     language = Language(participant.language)
-    counsellor = text(language, "ending.no_counsellor") if has_contact(participant, trial) else ""
     stop = button_data.button(text(language, "shortcut.stop"), button_data.Shortcut("stop"))
     return OutgoingMessage(
         chat_id=participant.telegram_user_id,
-        text=text(language, "ending.notice", counsellor=counsellor),
+        text=text(language, "ending.notice", changes=_changes(participant, trial, language)),
         kind=OutboxKind.INTERVENTION_END,
         intent_key=f"intervention_end:{participant.id}",
         participant_id=participant.id,
         not_before=trial.protocol.next_allowed_time(end),
         buttons=[[stop]],
     )
+
+
+def _changes(participant: Participant, trial: Trial, language: Language) -> str:
+    """What stops, as far as this person's arm had it: no "no more reminders" to someone who
+    never got one (nothing at all for an arm that had nothing that stops)."""
+    arm = trial.protocol.arm(participant.arm or "")
+    stops = [
+        key
+        for key, had in (
+            ("no_nudges", arm.has(Component.REMINDER) or arm.has(Component.ENCOURAGEMENT)),
+            ("no_topics", arm.name in private_arms(trial.protocol)),
+            ("no_check_ins", arm.has(Component.COUNSELLOR_OUTREACH)),
+            ("no_counsellor", has_contact(participant, trial)),
+        )
+        if had
+    ]
+    if not stops:
+        return ""
+    lines = "".join(text(language, f"ending.{key}") for key in stops)
+    return f"{text(language, 'ending.changes')}{lines}\n"
 
 
 async def _record(session: AsyncSession, participant: Participant, end: datetime) -> None:

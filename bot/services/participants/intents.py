@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.services import button_data
+from bot.services.keyboard import ASK, menu_keys
 from bot.services.participants import activity, guide, menu, money_out, offers, participation
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
 from bot.services.participants.offers import Offered
@@ -131,6 +132,9 @@ def _number_word(words: str) -> str | None:
     return None
 
 
+SMALL_TALK = ("greeting", "thanks", "ok")  # wishes that record nothing and ask for nothing
+
+
 async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     """Text from a participant who finished the intake: act on a recognised wish, asking one
     tap before anything is recorded; small talk a kind word; otherwise a pointer to the buttons."""
@@ -143,7 +147,7 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
     elif wish is None and bare is not None and track == Track.JOBSEARCH:
         await _which_steps(turn, bare.group(1), trial)
     elif wish is None:
-        await turn.say_text("unknown.text")
+        await not_understood(turn)
     elif wish.what == "progress":
         await participation.progress(turn, trial)
     elif wish.what == "help":
@@ -162,6 +166,15 @@ async def answer(turn: Turn, typed: str, trial: Trial) -> None:
         await money_out.withdraw(turn, trial, wish.number)
     elif (kind := button_data.counted_kind(wish.what)) is not None:
         await _confirm_steps(turn, kind, wish.number, trial)
+    else:
+        await not_understood(turn)
+
+
+async def not_understood(turn: Turn) -> None:
+    """Words the bot cannot read: a pointer to the buttons, and to the counsellor's button for
+    someone who has one (free text is often meant for a person, not for the bot)."""
+    if any(ASK in row for row in menu_keys(turn.participant)):
+        await turn.say_text("unknown.text_counsellor", button=turn.t("menu.ask"))
     else:
         await turn.say_text("unknown.text")
 

@@ -50,8 +50,16 @@ def _item_count(participant: Participant, trial: Trial) -> int:
 
 
 def _invitation(
-    participant: Participant, trial: Trial, kind: OutboxKind, key: str, at: datetime
+    participant: Participant,
+    trial: Trial,
+    kind: OutboxKind,
+    key: str,
+    at: datetime,
+    *,
+    after_end: bool = False,
 ) -> OutgoingMessage:
+    """The invitation to a wave (or its reminder); a wave months after the end first says who
+    writes, to someone who has not heard from the bot since."""
     assert participant.telegram_user_id is not None
     language = Language(participant.language)
     questions = _item_count(participant, trial)
@@ -60,6 +68,8 @@ def _invitation(
         "minutes": str(max(1, math.ceil(questions / ITEMS_PER_MINUTE))),
     }
     words = trial.protocol.templates.render(kind, language, values)
+    if after_end:
+        words = f"{text(language, 'survey.after_end_hello')}\n\n{words}"
     return OutgoingMessage(
         chat_id=participant.telegram_user_id,
         text=words,
@@ -110,7 +120,12 @@ async def scan_surveys(
         if participant.telegram_user_id is None:
             continue
         key = f"survey_invitation:{participant.id}:{wave}"
-        invitations.append(_invitation(participant, trial, OutboxKind.SURVEY_INVITATION, key, at))
+        after_end = wave > len(schedule.survey_times)  # a follow-up wave (schedule.follow_up_times)
+        invitations.append(
+            _invitation(
+                participant, trial, OutboxKind.SURVEY_INVITATION, key, at, after_end=after_end
+            )
+        )
     result.enqueued += await enqueue_many(session, invitations, now)
     reminders = await session.scalars(
         select(Participant)
