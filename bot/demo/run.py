@@ -44,6 +44,9 @@ DEMO_TOKEN = "424242:LOTGENOOT-DEMO"
 START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Amsterdam
 SITES = ("Utrecht", "Rotterdam")
 ENROLLMENT_DAYS = 14
+# Telegram's limits are on the wall clock while the demo's weeks pass in seconds: both the
+# sandbox and the sender allow ten times Telegram's rates, the group limit included (at 20 posts
+# a minute a group's weekly posts waited out the limit, four fifths of a small demo's time).
 TIME_COMPRESSION = 10
 # first names Telegram sends (no digits, so the bot can offer them as the name a buddy sees)
 FIRST_NAMES = (
@@ -104,6 +107,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
     async with TelegramSandbox(
         bot_token=DEMO_TOKEN,
         global_limit_per_s=30 * TIME_COMPRESSION,
+        group_limit_per_min=20 * TIME_COMPRESSION,
         clock=lambda: clock.now().timestamp(),
     ) as sandbox:
         admin = Admin(sandbox.add_user("Anna (admin)", language_code="nl"))
@@ -138,6 +142,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                 trial,
                 sender_settings=SenderSettings(
                     global_per_second=25.0 * TIME_COMPRESSION,
+                    group_per_minute=20 * TIME_COMPRESSION,
                     private_interval_s=0.0,  # the sandbox does not enforce 1/s per chat
                 ),
                 # The scans run once each simulated evening (_simulate), not on the wall clock:
