@@ -26,7 +26,7 @@ def _rows(path: Path, drop: set[str]) -> list[tuple[str, ...]]:
 
 async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: Path) -> None:
     options = DemoOptions(
-        participants=40, weeks=4, seed=7, out=tmp_path, effects=Effects().scaled(3.0), quiet=True
+        participants=60, weeks=6, seed=7, out=tmp_path, effects=Effects().scaled(3.0), quiet=True
     )
     result = await run_demo(options)
     assert result.unknown_calls == 0
