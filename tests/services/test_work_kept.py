@@ -110,3 +110,25 @@ async def test_an_offer_or_an_undone_start_is_never_asked_about(
     clock.advance(QUARTER)
 
     assert await _asked(database, trial, clock) == []
+
+
+async def test_work_that_ended_is_not_asked_about_again_and_counts_as_not_kept(
+    runner: TurnRunner, database: Database, clock: FakeClock, trial: Trial
+) -> None:
+    ria = Person(runner, 5502, "Ria")
+    await enroll(ria, runner, **JOBSEEKER)
+    await _found(ria, "started_full_time")
+    clock.advance(MONTH)
+    [month] = await _asked(database, trial, clock)
+    [thanks] = await ria.press(month.buttons[1])  # "no": the job ended
+    clock.advance(QUARTER - MONTH)
+    later = await _asked(database, trial, clock)
+
+    assert thanks.text == nl("retention.thanks_no")
+    assert later == [month], "no second question about work that already ended"
+    protocol = trial.protocol.model_copy(
+        update={"analysis": AnalysisPlan(primary="applications", secondary=("job_retained_3m",))}
+    )
+    tables = build_tables(await read_trial(database, clock.now()), Pseudonymizer("k"))
+    frame = outcome_frame(tables, protocol, clock.now()).iloc[0]
+    assert (frame["job_retained_1m"], frame["job_retained_3m"]) == (0.0, 0.0)

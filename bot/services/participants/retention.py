@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Final
 
 from babel.dates import format_date
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -154,6 +154,16 @@ async def answer(turn: Turn, press: button_data.Retained, trial: Trial) -> None:
         "corrects_event_id": None,
     }
     await insert_if_absent(turn.session, Event, row, ["dedupe_key"])
+    if press.answer == "no":
+        # work that ended is not asked about again (the later checks count it as not kept)
+        await turn.session.execute(
+            update(RetentionCheck)
+            .where(
+                RetentionCheck.start_event_id == check.start_event_id,
+                RetentionCheck.asked_at.is_(None),
+            )
+            .values(asked_at=turn.now)
+        )
     await turn.say_text(f"retention.thanks_{press.answer}")
 
 
