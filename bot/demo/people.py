@@ -75,6 +75,9 @@ class Person:
     # balance, money out and retention answers (a demo with a follow-up phase): their own too
     later: random.Random | None = None
     enrolled_day: int = 0
+    # whether they start a job or training (the placement outcome): a generator of their own
+    jobs: random.Random | None = None
+    placed: bool = False
 
     async def next_reply(self, wanted: str = "") -> dict[str, Any]:
         """The next bot message (whose first button starts with `wanted`, if given)."""
@@ -156,7 +159,7 @@ class Person:
         self.status = "enrolled"
         return str(explanation.get("text", ""))
 
-    async def live_a_day(self, day: int, weekly: float) -> None:
+    async def live_a_day(self, day: int, weekly: float, placement: float = 0.0) -> None:
         """Maybe save or apply, maybe pause, resume, stop or block; answer open surveys."""
         if self.status == "paused" and self.resume_on_day == day:
             await self._say("/resume")
@@ -197,6 +200,19 @@ class Person:
             await self._log_steps("applied", applications)
         if self.rng.random() < weekly / 60:
             await self._log_steps("interview", 1)
+        if self.jobs is not None and not self.placed:
+            if self.jobs.random() < 1 - (1 - placement) ** (1 / 7):
+                await self._start_work(self.jobs)
+
+    async def _start_work(self, chooser: random.Random) -> None:
+        """/job or /training, then what it was: a start (a placement), once."""
+        kind = "job" if chooser.random() < 0.75 else "training"
+        self.user.send(f"/{kind}")
+        question = await self._reply(f"act:{kind}:")
+        starts = [d for d in buttons(question) if not d.startswith(f"act:{kind}:offer_")]
+        self.user.press(question, chooser.choice(starts))
+        await self._reply()
+        self.placed = True
 
     async def act_on_prompt(self) -> None:
         """After a check-in (or on their own): save, or send one application."""

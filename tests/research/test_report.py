@@ -92,7 +92,7 @@ async def test_the_report_command_reads_the_database_without_a_key(
     result = await asyncio.to_thread(CliRunner().invoke, app, arguments, env=env)
     assert result.exit_code == 0, result.output
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "groups: 1 (active 1); in a group:" in page
+    assert "groups: 1 (active 1); people in a group:" in page
     assert "Declined consent: 3" in page
     assert not [needle for needle in needles() if needle.lower() in page.lower()]
 
