@@ -200,9 +200,9 @@ class Person:
             await self._log_steps("applied", applications)
         if self.rng.random() < weekly / 60:
             await self._log_steps("interview", 1)
-        if self.jobs is not None and not self.placed:
-            if self.jobs.random() < 1 - (1 - placement) ** (1 / 7):
-                await self._start_work(self.jobs)
+        daily = 1 - (1 - placement) ** (1 / 7)
+        if self.jobs is not None and not self.placed and self.jobs.random() < daily:
+            await self._start_work(self.jobs)
 
     async def _start_work(self, chooser: random.Random) -> None:
         """/job or /training, then what it was: a start (a placement), once."""

@@ -137,7 +137,9 @@ def _pct(value: float | None) -> str:
 
 
 def _sureness(rows: Sequence[an.Result]) -> str:
-    clear, unclear, caveats = [], [], []
+    clear: list[str] = []
+    unclear: list[str] = []
+    caveats: list[str] = []
     for r in rows:
         arm = r.contrast.split(" vs ")[0]
         null = 1.0 if r.outcome.ratio else 0.0
@@ -176,6 +178,11 @@ def _how_far(analysis: an.TrialAnalysis, protocol: Protocol, as_of: datetime) ->
     weeks = window.days // 7
     if complete == len(people):
         return f"Everyone analysed has been followed for the full {weeks} weeks."
+    if complete == 0:
+        return (
+            f"This is an interim look: nobody has been followed for the full {weeks} weeks "
+            "yet, so these numbers can still change."
+        )
     return (
         f"This is an interim look: {complete} of {len(people)} people have been followed for "
         f"the full {weeks} weeks, so these numbers can still change."

@@ -101,6 +101,15 @@ def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(
     peer_effect_report: tuple[Path, str],
 ) -> None:
     _, page = peer_effect_report
+    # first of all a summary in plain sentences, written from the numbers
+    assert page.index("<section") == page.index('<section class="summary">')
+    summary = page[page.index("<h2>Summary in plain words") : page.index("Primary outcome")]
+    sentences = re.findall(r"<p>(.*?)</p>", summary)
+    assert 3 <= len(sentences) <= 5, sentences
+    assert sentences[0].startswith("This trial tested whether a small peer group")
+    assert re.search(r"^\d+ people at \d+ sites? were assigned by lot", sentences[1])
+    assert re.search(r"On the main outcome, deposits, .*\d+% (more|fewer)", sentences[2])
+    assert "interval" in sentences[3]
     headline = page.index("Primary outcome (Intention-to-treat): Deposits")
     assert headline < page.index("Participant flow (CONSORT)")
     assert "Dunnett" in page[headline : page.index("Participant flow")]
