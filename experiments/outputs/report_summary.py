@@ -110,22 +110,27 @@ def _effect_words(r: an.Result) -> str:
     arm = r.contrast.split(" vs ")[0]
     ours, theirs = r.summary
     assert r.estimate is not None
+    other = r.contrast.split(" vs ")[-1]
+    what = r.outcome.label.lower()
     if r.outcome.kind == "count" and ours is not None and theirs is not None:
-        level = f"people in “{arm}” logged {ours:.2f} a week against {theirs:.2f}"
+        level = (
+            f"people in “{arm}” logged {ours:.2f} {what} a week against {theirs:.2f} in “{other}”"
+        )
     elif r.outcome.kind == "binary" and ours is not None and theirs is not None:
-        level = f"{ours:.0%} in “{arm}” against {theirs:.0%}"
+        level = f"{ours:.0%} in “{arm}” against {theirs:.0%} in “{other}”"
     else:
         level = f"people in “{arm}”"
     if r.outcome.ratio:
         change = r.estimate - 1
         size = f"{abs(change):.0%} {'more' if change >= 0 else 'fewer'}"
-        return f"{level}: {size} after adjustment (between {_pct(r.low)} and {_pct(r.high)})"
+        return f"{level}: {size} after adjustment (95% interval: {_pct(r.low)} to {_pct(r.high)})"
     unit = "points" if r.outcome.kind == "questionnaire" else ""
+    level = f"people in “{arm}”"
     amount = f"€{abs(r.estimate):.2f}" if r.outcome.kind == "money" else f"{abs(r.estimate):.2f}"
     direction = "more" if r.estimate >= 0 else "less"
     return (
-        f"{level} had {amount}{' ' + unit if unit else ''} {direction} than the comparison "
-        f"(between {r.low:.2f} and {r.high:.2f})"
+        f"{level} had {amount}{' ' + unit if unit else ''} {direction} than in “{other}” "
+        f"(95% interval: {r.low:.2f} to {r.high:.2f})"
     )
 
 
