@@ -43,6 +43,11 @@ def buttons(message: dict[str, Any]) -> list[str]:
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
+def _invitation(message: dict[str, Any]) -> bool:
+    """A questionnaire invitation (or its reminder): one button, "start"."""
+    return buttons(message) == ["survey:go"]
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
     """Knuth's method: enough for the small means of a week's applications."""
     limit, count, product = math.exp(-mean), 0, rng.random()
@@ -87,8 +92,11 @@ class Person:
         """The next bot message (whose first button starts with `wanted`, if given)."""
         while True:
             for index, message in enumerate(self.inbox):
+                if _invitation(message) and not wanted.startswith("survey"):
+                    continue  # a questionnaire that arrived meanwhile waits to be answered
                 if not wanted or (buttons(message) or [""])[0].startswith(wanted):
-                    del self.inbox[: index + 1]
+                    kept = [m for m in self.inbox[:index] if _invitation(m)]
+                    self.inbox = kept + self.inbox[index + 1 :]
                     return message
             self.inbox += await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
 
@@ -327,7 +335,7 @@ class Person:
 
     async def _answer_surveys(self, unread: list[dict[str, Any]]) -> None:
         """Press 'start' on a new survey invitation and answer every item (most people do)."""
-        invitations = [m for m in unread if buttons(m) == ["survey:go"]]
+        invitations = [m for m in unread if _invitation(m)]
         if not invitations or self.rng.random() > 0.85:
             return
         self.user.press(invitations[-1], "survey:go")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,11 @@ def _rows(path: Path, drop: set[str]) -> list[tuple[str, ...]]:
 
 async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: Path) -> None:
     # 13 weeks, as the default demo: the first week's people answer the last questionnaire
+    # more jobseekers start work than by default, so 60 people give a placement estimate
+    placement = {"control": 0.05, "text": 0.1, "peer": 0.1}
+    effects = replace(Effects().scaled(3.0), placement_per_week=placement)
     options = DemoOptions(
-        participants=60, weeks=13, seed=7, out=tmp_path, effects=Effects().scaled(3.0), quiet=True
+        participants=60, weeks=13, seed=7, out=tmp_path, effects=effects, quiet=True
     )
     result = await run_demo(options)
     assert result.unknown_calls == 0
