@@ -95,8 +95,8 @@ class Person:
                 if _invitation(message) and not wanted.startswith("survey"):
                     continue  # a questionnaire that arrived meanwhile waits to be answered
                 if not wanted or (buttons(message) or [""])[0].startswith(wanted):
-                    kept = [m for m in self.inbox[:index] if _invitation(m)]
-                    self.inbox = kept + self.inbox[index + 1 :]
+                    # in place: a caller may hold the list (`self.inbox.insert(0, await …)`)
+                    self.inbox[: index + 1] = [m for m in self.inbox[:index] if _invitation(m)]
                     return message
             self.inbox += await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
 
