@@ -24,6 +24,15 @@ shared machine (bench/results/validity_df.txt).
 `--lee` runs the Lee bounds' check instead (`bench.lee_validity`): how often the bounds, and
 their Imbens–Manski interval, hold the effect they bracket, 150 per arm.
 
+`--mice` runs the multiple-imputation check instead (`bench.mice_validity`): complete cases,
+imputation by design (within arm, group as covariate, Rubin/Barnard–Rubin) and imputation
+ignoring the design, on a questionnaire score missing at random given the baseline.
+
+`--double-sampling` runs the non-response-adjusted estimate's check instead
+(`bench.double_sampling_validity`): two arms of 150, non-response that depends on the outcome and
+the arm, a share of the non-responders followed up by a person; bias, coverage and type-I error of
+the double-sampling weights beside the complete cases'.
+
 `--mrt` runs the micro-randomized nudges' validity instead (`experiments.micro.simulate`): trials
 of 60 people × 42 daily decision points, probability 0.6/0.5/0.4 by fortnight, 80% available,
 a deposit within 24 h with base chance 10–30% and a nudge's relative risk 1.3 in week 1, its log
@@ -44,7 +53,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bench.double_sampling_validity import run_double_sampling
 from bench.lee_validity import run_lee
+from bench.mice_validity import run_mice
 from experiments.analysis import (
     NotEstimable,
     design_contrasts,
@@ -243,12 +254,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--iccs", nargs="*", type=float, default=list(GRID_ICCS))
     parser.add_argument("--mrt", action="store_true", help="micro-randomized nudges (EMEE)")
     parser.add_argument("--lee", action="store_true", help="Lee bounds' Imbens–Manski intervals")
+    parser.add_argument("--mice", action="store_true", help="multiple imputation by design")
+    parser.add_argument("--imputations", type=int, default=5, help="imputed sets (--mice)")
+    parser.add_argument(
+        "--double-sampling",
+        action="store_true",
+        help="the non-response-adjusted estimate (non-responders followed up, double sampling)",
+    )
     options = parser.parse_args(argv)
     if options.mrt:
         run_mrt(options.trials, options.seed)
         return
     if options.lee:
         run_lee(options.trials, options.seed)
+        return
+    if options.mice:
+        groups, iccs = tuple(options.groups), tuple(options.iccs)
+        run_mice(options.trials, options.seed, groups, iccs, options.imputations)
+    if options.double_sampling:
+        run_double_sampling(options.trials, options.seed)
         return
     protocol = load_protocol(STUDY_FILE)
     results: list[CellResult] = []

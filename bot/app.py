@@ -26,7 +26,8 @@ from bot.polling import poll, replay
 from bot.redaction import keep_secret
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
-from bot.services.counsellor_inbox import desk, tickets
+from bot.services.counsellor_inbox import desk, outreach, tickets
+from bot.services.participants import private_topics
 from bot.services.participants.commands import MENU_COMMANDS
 from bot.services.peer_groups import binding, checkin, cycle, group_goal, outcomes, sanctions
 from bot.services.reachability import participant_unreachable
@@ -76,6 +77,9 @@ def build_application(runtime: Runtime) -> LotgenootApplication:
             **dict.fromkeys(checkin.POST_KINDS, checkin.post_ended),
             group_goal.POST_KIND: group_goal.post_ended,
             **dict.fromkeys(tickets.STAFF_KINDS, desk.ticket_delivered),
+            # a reply to the prompt is the check-in; a reply to the check-in is the answer
+            **dict.fromkeys((outreach.PROMPT_KIND, outreach.SENT_KIND), desk.ticket_delivered),
+            private_topics.KIND: private_topics.topic_delivered,
         },
         gate=BudgetGate(runtime.trial.protocol),
     )

@@ -14,7 +14,13 @@ from bot.services.flood import FloodGate
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from bot.settings import Settings, SettingsError, require_allocation_seed, require_pseudonym_key
+from bot.settings import (
+    Settings,
+    SettingsError,
+    linkage_key,
+    require_allocation_seed,
+    require_pseudonym_key,
+)
 from experiments.protocol import ProtocolError, load_protocol
 
 
@@ -70,6 +76,7 @@ def trial_from_settings(settings: Settings) -> Trial:
         allocation_seed=require_allocation_seed(settings),
         pseudonym_key=require_pseudonym_key(settings),
         staff=staff_directory(settings),
+        linkage_key=linkage_key(settings),
     )
 
 

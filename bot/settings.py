@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     pseudonym_key: SecretStr | None = None
     allocation_seed: SecretStr | None = None
+    # keys the hash of each single-use enrollment code (registry linkage); shared with the
+    # trusted third party, never with the municipality's data team
+    linkage_key: SecretStr | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = Field(default=8080, ge=1, le=65535)
@@ -56,13 +59,15 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts)
         return value
 
-    @field_validator("pseudonym_key", "allocation_seed", "webhook_secret", mode="before")
+    @field_validator(
+        "pseudonym_key", "allocation_seed", "linkage_key", "webhook_secret", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`LOTGENOOT_PSEUDONYM_KEY=` (as in .env.example) means not set, not a weak key."""
         return None if value == "" else value
 
-    @field_validator("pseudonym_key", "allocation_seed", "webhook_secret")
+    @field_validator("pseudonym_key", "allocation_seed", "linkage_key", "webhook_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None:
@@ -125,7 +130,14 @@ def require_pseudonym_key(settings: Settings) -> str:
     return settings.pseudonym_key.get_secret_value()
 
 
-_SECRETS = frozenset({"pseudonym_key", "allocation_seed", "webhook_secret"})
+def linkage_key(settings: Settings) -> str | None:
+    """The linkage key, or None: without it no enrollment code is hashed and nobody is linked."""
+    if settings.linkage_key is None:
+        return None
+    return settings.linkage_key.get_secret_value().strip() or None
+
+
+_SECRETS = frozenset({"pseudonym_key", "allocation_seed", "linkage_key", "webhook_secret"})
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -105,10 +105,12 @@ def migrated_postgres_template() -> Iterator[str]:
 
 # Before each test on the shared database: end the connections a test left behind, then (when the
 # schema is as migrated) delete every row, foreign keys unchecked as all rows go, and restart
-# every sequence (serial and identity columns), in one round trip.
+# every sequence a test drew from (serial and identity columns), in one round trip. setval on the
+# sequences in use, not ALTER SEQUENCE RESTART on all of them: the ALTERs were 90 of the 100 ms
+# this took before every PostgreSQL test.
 _EMPTY_POSTGRES = """
 DO $$
-DECLARE name text;
+DECLARE name text; first bigint;
 BEGIN
     PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid();
@@ -117,8 +119,9 @@ BEGIN
                 WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
         EXECUTE format('DELETE FROM %I', name);
     END LOOP;
-    FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
-        EXECUTE format('ALTER SEQUENCE %I RESTART', name);
+    FOR name, first IN SELECT sequencename, start_value FROM pg_sequences
+                       WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
+        PERFORM setval(format('%I', name)::regclass, first, false);
     END LOOP;
 END $$;
 """

@@ -54,7 +54,7 @@ def _payload(link_or_code: str) -> str:
     return link_or_code.strip().rsplit("start=", 1)[-1]
 
 
-def _in_database(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+def in_database(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
     """Run `work(session)` in one transaction on the up-to-date database."""
 
     async def _main() -> T:
@@ -120,6 +120,18 @@ def create(
 
     for link in asyncio.run(_create()):
         typer.echo(link)
+    if reusable:
+        typer.echo(
+            "note: reusable codes cannot be linked to registry records (many people share one "
+            "code); hand out single-use codes for linkage",
+            err=True,
+        )
+    elif settings.linkage_key is None:
+        typer.echo(
+            "note: LOTGENOOT_LINKAGE_KEY is not set, so people who enroll with these codes "
+            "cannot be linked to registry records",
+            err=True,
+        )
 
 
 @codes_app.command("revoke")
@@ -129,7 +141,7 @@ def revoke(
     """Stop enrollment codes from working; people who enrolled with them stay."""
     settings = load_settings()
     given = [_payload(code) for code in codes]
-    unknown = _in_database(
+    unknown = in_database(
         settings, lambda session: revoke_codes(session, given, SystemClock().now())
     )
     _report_revoked(len(given), unknown, "code")
@@ -151,7 +163,7 @@ def revoke_invite(
     """Stop staff invites from working; roles already granted stay (see `staff remove`)."""
     settings = load_settings()
     given = [_payload(token) for token in tokens]
-    unknown = _in_database(
+    unknown = in_database(
         settings, lambda session: revoke_invites(session, given, SystemClock().now())
     )
     _report_revoked(len(given), unknown, "invite")
@@ -167,7 +179,7 @@ def remove(
     """End a staff member's rights at once; for a counsellor, say who owns their groups."""
     settings = load_settings()
     chat_ids = (
-        _in_database(settings, lambda session: chats_of(session, telegram_id))
+        in_database(settings, lambda session: chats_of(session, telegram_id))
         if role in (None, Role.COUNSELLOR)
         else []
     )
@@ -179,7 +191,7 @@ def remove(
             return removed, []
         return removed, await handover_notes(session, telegram_id, owners, Language.EN)
 
-    removed, notes = _in_database(settings, _remove)
+    removed, notes = in_database(settings, _remove)
     if not removed:
         typer.echo(f"{telegram_id} holds no such staff role", err=True)
         raise typer.Exit(1)
@@ -215,7 +227,9 @@ async def _owners(settings: Settings, chat_ids: list[int]) -> dict[int, ChatOwne
 
 
 def invite(
-    role: Annotated[Role, typer.Argument(help="counsellor, researcher or admin")],
+    role: Annotated[
+        Role, typer.Argument(help="counsellor, assistant (research assistant), researcher or admin")
+    ],
     expires: Annotated[
         str,
         typer.Option(help="How long the link works, e.g. 7d, 12h or never."),

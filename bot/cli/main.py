@@ -13,6 +13,7 @@ import typer
 
 from bot import __version__
 from bot.cli.admin import codes_app, invite, invites_app, staff_app
+from bot.cli.linkage import LinkageError, linkage_app
 from bot.cli.research import ResearchError, export, report
 from bot.cli.status import status
 from bot.cli.study import StudyError, power, study_app
@@ -35,6 +36,7 @@ app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
 app.add_typer(invites_app, name="invites")
 app.add_typer(staff_app, name="staff")
+app.add_typer(linkage_app, name="linkage")
 app.command("power")(power)
 app.command("export")(export)
 app.command("report")(report)
@@ -215,6 +217,13 @@ def main() -> None:
     """Entry point: one line and a non-zero exit for problems a person can fix."""
     try:
         app()
-    except (SettingsError, DatabaseBehind, UserFacingError, StudyError, ResearchError) as exc:
+    except (
+        SettingsError,
+        DatabaseBehind,
+        UserFacingError,
+        StudyError,
+        ResearchError,
+        LinkageError,
+    ) as exc:
         typer.echo(f"lotgenoot: {exc}", err=True)
         sys.exit(2)

@@ -14,6 +14,7 @@ from bot.cli.research import require_research_extra
 from bot.db.engine import Database
 from bot.db.migrate import DatabaseBehind, ensure_up_to_date
 from bot.services.participants.allocation import allocation_log, participant_arms
+from bot.services.participants.call_scan import call_draws
 from bot.services.participants.micro_chain import tombstones
 from bot.services.participants.micro_nudges import decision_log
 from bot.services.peer_groups.ingredients import group_draws
@@ -26,6 +27,7 @@ from experiments.allocation import (
     verify_draws,
     verify_participants,
 )
+from experiments.allocation.call_draws import LoggedCallDraw, check_call_draws
 from experiments.micro import (
     LoggedDecision,
     Tombstone,
@@ -58,6 +60,7 @@ def check(
         *protocol.curriculum_warnings(),
         *protocol.consent.warnings(),
         *protocol.period_wording_warnings(),
+        *protocol.questionnaires.licence_warnings(),
     ]
     for warning in warnings:
         typer.echo(f"warning: {warning}")
@@ -94,7 +97,8 @@ def verify_log(
         raise StudyError(
             "LOTGENOOT_ALLOCATION_SEED is not set: verify needs the seed the bot allocated with"
         )
-    records, participants, decisions, erased, draws = asyncio.run(_read_log(settings.database_url))
+    log = asyncio.run(_read_log(settings.database_url))
+    records, participants, decisions, erased, draws, calls = log
     checked = check_log(
         records,
         seed,
@@ -111,6 +115,7 @@ def verify_log(
         *chain.problems,
         *check_decisions(decisions, seed, protocol.micro_randomization),
         *_group_draw_problems(draws, seed, protocol),
+        *check_call_draws(seed, calls),
     ]
     if problems:
         for problem in problems:
@@ -134,6 +139,12 @@ def verify_log(
         typer.echo(f"{made}, every draw as the seed gives it, {', '.join(notes)}")
     if draws:
         typer.echo(f"{_count(draws, 'group draw')}, every ingredient set as the seed gives it")
+    if calls:
+        chosen = sum(call.selected for call in calls)
+        typer.echo(
+            f"{_count(calls, 'follow-up call draw')} ({chosen} chosen), every one as the seed "
+            "gives it"
+        )
 
 
 def _group_draw_problems(draws: list[GroupDraw], seed: str, protocol: Protocol) -> list[str]:
@@ -332,6 +343,7 @@ async def _read_log(
     list[LoggedDecision],
     list[Tombstone],
     list[GroupDraw],
+    list[LoggedCallDraw],
 ]:
     database = Database(database_url)
     try:
@@ -343,6 +355,7 @@ async def _read_log(
                 await decision_log(session),
                 await tombstones(session),
                 await group_draws(session),
+                await call_draws(session),
             )
     finally:
         await database.dispose()

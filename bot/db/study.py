@@ -134,12 +134,23 @@ class Participant(Base):
     # the counsellor (staff_members.id) of arms with counsellor_contact; no foreign key, so
     # the column is a plain ALTER TABLE on SQLite too
     counsellor_id: Mapped[int | None]
+    # HMAC-SHA256 of the single-use enrollment code under LOTGENOOT_LINKAGE_KEY (hex), so a
+    # trusted third party can link registry outcomes; None for a reusable code, without the
+    # key, and after /delete. Never exported with the research tables.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    # arms with the curriculum but no peer group: when the next topic is due, and its week
+    next_topic_at: Mapped[datetime | None]
+    topic_week: Mapped[int] = mapped_column(default=1, server_default="1")
+    # arms with counsellor_outreach: when the counsellor is next asked to check in
+    next_outreach_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_participants_period", "status", "period_start"),
         Index("ix_participants_encouragement", "status", "next_encouragement_at"),
         Index("ix_participants_survey", "status", "next_survey_at"),
         Index("ix_participants_survey_reminder", "status", "survey_reminder_at"),
+        Index("ix_participants_topic", "status", "next_topic_at"),
+        Index("ix_participants_outreach", "status", "next_outreach_at"),
     )
 
 
@@ -220,6 +231,9 @@ class SurveyAnswer(Base):
     item: Mapped[str] = mapped_column(String(40))
     value: Mapped[int]
     answered_at: Mapped[datetime]
+    # how it was collected: `self` (the person in the chat) or `staff` (entered by the staff
+    # member who followed up a non-responder, bot.services.staff.calls)
+    mode: Mapped[str] = mapped_column(String(8), default="self", server_default="self")
 
     __table_args__ = (UniqueConstraint("participant_id", "wave", "instrument", "item"),)
 
@@ -230,10 +244,12 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     COUNSELLOR = "counsellor"
     RESEARCHER = "researcher"
+    ASSISTANT = "assistant"  # a research assistant: follows up non-responders (call tasks)
 
 
 class StaffMember(Base):
-    """A counsellor, researcher or admin who joined through a one-time invite link."""
+    """A counsellor, researcher, research assistant or admin who joined through a one-time
+    invite link."""
 
     __tablename__ = "staff_members"
 

@@ -20,9 +20,12 @@ __all__ = ["Ticket", "TicketMessage", "TicketStatus"]
 
 class TicketStatus(enum.StrEnum):
     """A question being typed (after a bare /ask), open until answered, answered until the
-    participant writes again (open) or it is closed (by hand, or by itself after a while)."""
+    participant writes again (open) or it is closed (by hand, or by itself after a while).
+    A counsellor's check-in (`counsellor_outreach`) starts as prompted: the counsellor was
+    offered a draft; once sent it is answered, and the participant's reply opens it."""
 
     DRAFT = "draft"
+    PROMPTED = "prompted"
     OPEN = "open"
     ANSWERED = "answered"
     CLOSED = "closed"
@@ -46,6 +49,8 @@ class Ticket(Base):
     escalated_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     forgotten_at: Mapped[datetime | None]
+    # the counsellor's check-in number (1, 2, …) when the counsellor started it; None: a question
+    outreach_round: Mapped[int | None]
 
     __table_args__ = (
         Index("ix_tickets_status_opened", "status", "opened_at"),

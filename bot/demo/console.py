@@ -64,6 +64,20 @@ class DemoConsole:
         if result.estimates:
             self._console.print(table)
 
+    def _print_mechanisms(self, result: DemoResult) -> None:
+        """Private topics and counsellor check-ins per arm (the mechanism components)."""
+        if not result.mechanisms:
+            return
+        table = Table(title="Mechanism components per arm (from events)")
+        columns = ("topic_delivered", "outreach_sent", "outreach_answered")
+        heads = ("private topics delivered", "check-ins sent", "check-ins answered")
+        table.add_column("arm")
+        for head in heads:
+            table.add_column(head, justify="right")
+        for arm, counts in sorted(result.mechanisms.items()):
+            table.add_row(arm, *(str(counts.get(column, 0)) for column in columns))
+        self._console.print(table)
+
     def finish(self, result: DemoResult) -> None:
         self._progress.stop()
         table = Table(title="Lotgenoot demo: per arm")
@@ -73,6 +87,7 @@ class DemoConsole:
             table.add_row(arm, str(count), str(result.deposits.get(arm, 0)))
         self._console.print(table)
         self._print_estimates(result)
+        self._print_mechanisms(result)
         if result.group_bounds:
             self._console.print(f"peer groups: the demo protocol sets {result.group_bounds}")
         if result.peer_staying:
@@ -102,6 +117,13 @@ class DemoConsole:
         if result.export is not None:
             self._console.print(f"export: {result.export}")
         self._console.print(f"entries corrected (↩️ Herstel): {result.corrections}")
+        if result.calls:
+            calls = result.calls
+            self._console.print(
+                f"non-responders after the reminders: {calls['drawn']} drawn, "
+                f"{calls['chosen']} followed up by the research assistant, {calls['entered']} "
+                f"with answers entered; {calls['responded']} answered before the draw"
+            )
         self._console.print(f"database: {result.database_file}")
         self._console.print(
             f"Bot API calls the sandbox does not know: {result.unknown_calls}; "

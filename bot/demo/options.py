@@ -11,14 +11,27 @@ class Effects:
     """Weekly behaviour per arm, in the spirit of Kast et al. (2012) and Klier et al. (2019).
 
     Savers deposit with a weekly probability; jobseekers send a Poisson number of applications
-    per week. Text messages and peer groups raise both, the groups a little more.
+    per week. Text messages and peer groups raise both, the groups a little more; the mechanism
+    arms (config/mechanisms.toml) of a counsellor's attention or private topics, a little less.
     """
 
     deposit_probability: dict[str, float] = field(
-        default_factory=lambda: {"control": 0.30, "text": 0.50, "peer": 0.55}
+        default_factory=lambda: {
+            "control": 0.30,
+            "text": 0.50,
+            "peer": 0.55,
+            "attention": 0.42,
+            "education": 0.40,
+        }
     )
     applications_per_week: dict[str, float] = field(
-        default_factory=lambda: {"control": 1.2, "text": 1.8, "peer": 2.2}
+        default_factory=lambda: {
+            "control": 1.2,
+            "text": 1.8,
+            "peer": 2.2,
+            "attention": 1.6,
+            "education": 1.5,
+        }
     )
     # jobseekers who start a job or training, per week (they log it once, by /job): the
     # placement outcome; drawn from a generator of its own, so everything else stays the same
@@ -28,7 +41,13 @@ class Effects:
     # after a person's intervention ends: the share of their arm's effect over control that
     # lasts (a demo with a follow-up phase); the groups' a little more than the messages'
     persistence: dict[str, float] = field(
-        default_factory=lambda: {"control": 1.0, "text": 0.4, "peer": 0.6}
+        default_factory=lambda: {
+            "control": 1.0,
+            "text": 0.4,
+            "peer": 0.6,
+            "attention": 0.4,
+            "education": 0.4,
+        }
     )
 
     def scaled(self, factor: float) -> Effects:

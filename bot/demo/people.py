@@ -26,6 +26,12 @@ AMOUNTS_CENTS = (500, 1000, 2000, 5000)
 MENU_SHARE = 0.7  # of logging done by tapping the menu rather than typing a command
 MENU_COUNTS = 3  # the menu offers 1, 2 and 3 (and "more", which asks to type)
 ASK_PER_DAY = 0.01  # chance that someone with a counsellor asks them a question on a day
+ANSWER_CHECK_IN = "otra"  # the ✍️ under a counsellor's check-in
+CHECK_IN_ANSWERED = 0.6  # chance that someone answers their counsellor's check-in
+CHECK_IN_ANSWERS = {
+    "nl": ("Goed hoor, het lukt aardig.", "Het is een drukke week, maar ik probeer het."),
+    "en": ("Fine, it is going quite well.", "It is a busy week, but I am trying."),
+}
 CHECKIN_SHARE = 0.7  # of members who tap a plan (and later a result) under a check-in
 RESULT_WEIGHTS = (0.5, 0.3, 0.2)  # "Gelukt?": yes, partly, no, as often as this
 SLIP = 0.03  # chance that a tap on the menu logs the wrong number, taken back with ↩️ Herstel
@@ -178,6 +184,7 @@ class Person:
         self._join_group(unread)
         await self._answer_surveys(unread)
         await lasting.answer_retention(self, unread)
+        await self._answer_check_ins(unread)
         await lasting.maybe_take_out(self)
         if self._has_counsellor() and self.rng.random() < ASK_PER_DAY:
             await self._ask()
@@ -305,6 +312,19 @@ class Person:
             except (PermissionError, ValueError):  # muted, removed, or the message was edited
                 break
         return taps
+
+    async def _answer_check_ins(self, unread: list[dict[str, Any]]) -> None:
+        """Answer the counsellor's check-in (most people do): tap ✍️, then type a line. Drawn
+        from a generator of its own, so the rest of what people do stays as it was."""
+        for message in unread:
+            if buttons(message) != [ANSWER_CHECK_IN]:
+                continue
+            rng = random.Random(f"outreach:{self.user.id}:{message['message_id']}")
+            if rng.random() >= CHECK_IN_ANSWERED:
+                continue
+            self.user.press(message, ANSWER_CHECK_IN)
+            await self._reply()
+            await self._say(rng.choice(CHECK_IN_ANSWERS[self.language]))
 
     def _has_counsellor(self) -> bool:
         """Whether the menu offers to ask a counsellor (arms with counsellor_contact)."""

@@ -27,7 +27,7 @@ from bot.demo.lasting import follow_up_protocol, weekly_rate
 from bot.demo.micro import MicroWorld, NudgeEffect, true_effects
 from bot.demo.options import DemoOptions
 from bot.demo.people import Person
-from bot.demo.staff import Admin, Counsellor
+from bot.demo.staff import Admin, Assistant, Counsellor
 from bot.demo.summary import DemoResult, nudge_counts, summarize_run
 from bot.outbox.sender import SenderSettings
 from bot.paths import shipped_config
@@ -141,7 +141,12 @@ async def run_demo(options: DemoOptions) -> DemoResult:
             async with running(build_application(runtime)):
                 counsellor = Counsellor(sandbox.add_user("Kees (begeleider)", language_code="nl"))
                 await counsellor.accept(await admin.invite("counsellor"))
-                staff = (admin, counsellor)
+                assistant = None
+                if trial.protocol.follow_up_calls is not None:
+                    user = sandbox.add_user("Noor (onderzoeksassistent)", language_code="nl")
+                    assistant = Assistant(user, random.Random(options.seed))
+                    await assistant.accept(await admin.invite("assistant"))
+                staff = (admin, counsellor, assistant)
                 micro = MicroWorld(
                     trial, NudgeEffect(rr=options.nudge_rr, decay=options.nudge_decay)
                 )
@@ -166,10 +171,10 @@ async def _simulate(
     clock: FakeClock,
     options: DemoOptions,
     console: DemoConsole,
-    staff: tuple[Admin, Counsellor],
+    staff: tuple[Admin, Counsellor, Assistant | None],
     micro: MicroWorld,
 ) -> None:
-    admin, counsellor = staff
+    admin, counsellor, assistant = staff
     people = _people(sandbox, options, runtime.trial.protocol)
     days = (options.weeks + options.follow_up_weeks) * 7
     per_day = -(-len(people) // min(ENROLLMENT_DAYS, max(1, days // 3)))
@@ -195,6 +200,12 @@ async def _simulate(
         await runtime.sender.settle(within_s=60)
         if answered := await counsellor.answer_questions():
             console.log(f"day {day + 1:>3}: the counsellor answered {answered} question(s)")
+            await runtime.sender.settle(within_s=60)
+        if assistant is not None and (called := await assistant.follow_up()):
+            console.log(f"day {day + 1:>3}: the research assistant followed up {called} person(s)")
+            await runtime.sender.settle(within_s=60)
+        if checked := await counsellor.send_check_ins():
+            console.log(f"day {day + 1:>3}: the counsellor sent {checked} check-in(s)")
             await runtime.sender.settle(within_s=60)
         if bound := await counsellor.set_up_new_groups(sandbox):
             console.log(f"day {day + 1:>3}: the counsellor set up {bound} new peer group(s)")

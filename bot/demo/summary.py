@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.calls import CallStatus, CallTask
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.db.groups import GroupMember, MemberStatus
@@ -20,7 +22,13 @@ from bot.outbox.budget import most_unsolicited_in_a_day
 from bot.services.ledger import ledgers
 from bot.services.trial import Trial
 from experiments.protocol import Component
-from experiments.records import CORRECTION_KINDS
+from experiments.records import CORRECTION_KINDS, EventKind
+
+MECHANISM_EVENTS = (
+    EventKind.TOPIC_DELIVERED,
+    EventKind.OUTREACH_SENT,
+    EventKind.OUTREACH_ANSWERED,
+)
 
 
 @dataclass
@@ -49,6 +57,9 @@ class DemoResult:
     most_unsolicited: int = 0  # the most messages nobody asked for one person got in a day
     unsolicited_per_day: int = 1  # … and what the protocol allows
     corrections: int = 0  # entries taken back with ↩️ Herstel (deposits: net of them)
+    calls: dict[str, int] = field(default_factory=dict)  # follow-up call tasks by status
+    # per arm: private curriculum topics delivered, counsellor check-ins sent and answered
+    mechanisms: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def duplicate_nudges(self) -> int:
@@ -66,6 +77,20 @@ async def nudge_counts(database: Database) -> dict[str, int]:
             .group_by(OutboxMessage.kind)
         )
         return {kind: int(count) for kind, count in rows}
+
+
+async def call_counts(session: AsyncSession) -> dict[str, int]:
+    """Follow-up calls: non-responders drawn, chosen, with answers entered; waves answered
+    before the draw. Empty where the protocol follows nobody up."""
+    count = select(func.count()).select_from(CallTask)
+    counts = {
+        "drawn": count.where(CallTask.drawn_at.is_not(None)),
+        "chosen": count.where(CallTask.selected.is_(True)),
+        "entered": count.where(CallTask.status == CallStatus.ENTERED),
+        "responded": count.where(CallTask.status == CallStatus.RESPONDED),
+    }
+    found = {name: int(await session.scalar(query) or 0) for name, query in counts.items()}
+    return found if any(found.values()) else {}
 
 
 async def summarize_run(
@@ -109,6 +134,15 @@ async def summarize_run(
         result.unsolicited_per_day = trial.protocol.message_budget.per_day
         result.placement = await placement_counts(session, trial.protocol, end)
         result.checkins = await checkin_counts(session)
+        result.calls = await call_counts(session)
+        mechanisms = await session.execute(
+            select(Participant.arm, Event.kind, func.count())
+            .join(Participant, Participant.id == Event.participant_id)
+            .where(Event.kind.in_(MECHANISM_EVENTS))
+            .group_by(Participant.arm, Event.kind)
+        )
+        for arm_name, kind, count in mechanisms:
+            result.mechanisms.setdefault(str(arm_name), {})[str(kind)] = int(count)
         result.outbox_sent = int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)

@@ -8,11 +8,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.db.study import Role
 from bot.handlers.adapter import run_turn
 from bot.handlers.context import LotgenootContext
-from bot.services.counsellor_inbox import desk
+from bot.services.counsellor_inbox import desk, outreach
 from bot.services.participants import conversation, guide
+from bot.services.staff import calls
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edit is not a new message
-STAFF = (Role.COUNSELLOR, Role.ADMIN)
+STAFF = (Role.COUNSELLOR, Role.ASSISTANT, Role.ADMIN)
 
 
 async def ask(update: Update, context: LotgenootContext) -> None:
@@ -27,6 +28,12 @@ async def ask(update: Update, context: LotgenootContext) -> None:
 async def tickets(update: Update, context: LotgenootContext) -> None:
     """/tickets: open questions, each with a close button."""
     await run_turn(update, context, desk.list_tickets, roles=STAFF)
+
+
+async def call(update: Update, context: LotgenootContext) -> None:
+    """/call <task> <answers>: a follow-up call's answers, entered by the staff member."""
+    args = list(context.args or [])
+    await run_turn(update, context, calls.enter_answers, args, roles=calls.CALL_STAFF)
 
 
 async def on_reply(update: Update, context: LotgenootContext) -> None:
@@ -46,12 +53,22 @@ async def on_ticket_button(update: Update, context: LotgenootContext) -> None:
     await run_turn(update, context, desk.press, query.data, roles=STAFF)
 
 
+async def on_outreach_button(update: Update, context: LotgenootContext) -> None:
+    """✅ under a check-in prompt: the counsellor sends its draft."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await run_turn(update, context, outreach.press, query.data, roles=STAFF)
+
+
 def handlers() -> list[BaseHandler[Update, LotgenootContext, None]]:
     """Registered before the menu and the general text and button handlers."""
     replying = PRIVATE & filters.TEXT & ~filters.COMMAND & filters.REPLY
     return [
         CommandHandler("ask", ask, filters=PRIVATE),
         CommandHandler("tickets", tickets, filters=PRIVATE),
+        CommandHandler("call", call, filters=PRIVATE),
         MessageHandler(replying, on_reply),
         CallbackQueryHandler(on_ticket_button, pattern=r"^tktx?:"),
+        CallbackQueryHandler(on_outreach_button, pattern=r"^otr:"),
     ]

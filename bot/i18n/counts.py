@@ -45,25 +45,29 @@ CHOSEN_BY_A_LIST: Final = ("join.welcome", "together.buddy.paired")
 NUMBERS: Final = frozenset(
     {
         "allocated", "assigned", "codes", "consented", "count", "days", "declined", "doing",
-        "enrolled", "high", "hours", "joined", "length", "limit",
+        "enrolled", "expected", "got", "high", "hours", "joined", "length", "limit",
         "low", "made", "maximum", "members", "messages", "minimum", "n", "needed", "never",
         "number", "opens", "others", "partly", "planners", "period_count", "seconds", "sent",
         "shown", "size", "yes",
     }
 )  # fmt: skip
 
-IDENTIFIERS: Final = frozenset({"group", "id", "owner_id", "report", "staff", "ticket", "week"})
+IDENTIFIERS: Final = frozenset(
+    {"group", "id", "owner_id", "report", "staff", "task", "ticket", "wave", "week"}
+)
 
 WORDS: Final = frozenset(
     {
-        "action", "amount", "answers", "applications", "arm", "balance", "band", "button", "by",
-        "choice", "counsellor", "date", "day",
+        "action", "amount", "answer", "answers", "applications", "arm", "balance", "band",
+        "button", "by",
+        "choice", "counsellor", "date", "day", "draft",
         "code", "done", "end", "left", "post", "posts", "spoken", "summary", "tags", "weeks",
         "command", "deposits", "duration", "example", "explanation", "goal", "gone", "groups",
         "head",
         "instructions", "interviews", "item", "label", "lead", "lines", "link", "links", "log",
         "missing", "more",
         "name", "names", "net", "numbers", "options", "out", "plan", "progress", "prompt",
+        "questions",
         "reach", "target", "topic",
         "owner", "parts", "people", "period_total", "question", "reason", "reminders", "rights",
         "role", "roles", "rules", "site", "state", "steps", "tag", "tickets", "total", "track",

@@ -104,6 +104,11 @@ class OutboxKind(enum.StrEnum):
     GROUP_GOAL_REACHED = "group_goal_reached"
     INTERVENTION_END = "intervention_end"  # told once: what continues after the end, how to stop
     RETENTION_QUESTION = "retention_question"  # "do you still have this work?"
+    # the mechanism components: the curriculum without a group, sent to one person; the
+    # counsellor's check-in (the prompt with a draft to the counsellor, and what they sent)
+    PRIVATE_TOPIC = "private_topic"
+    OUTREACH_PROMPT = "outreach_prompt"
+    OUTREACH = "outreach"
 
 
 # The lane of every kind the bot sends; a test holds every OutboxKind to a lane, so a new kind
@@ -155,6 +160,9 @@ KIND_PRIORITY: Mapping[OutboxKind, Priority] = {
     OutboxKind.HOST_TOPIC: Priority.PERSONAL,  # the week's topic, to its host
     OutboxKind.INTERVENTION_END: Priority.PERSONAL,
     OutboxKind.RETENTION_QUESTION: Priority.PERSONAL,
+    OutboxKind.PRIVATE_TOPIC: Priority.PERSONAL,  # the week's topic, to one person
+    OutboxKind.OUTREACH_PROMPT: Priority.PERSONAL,  # "time to check in with P12", to staff
+    OutboxKind.OUTREACH: Priority.PERSONAL,  # the counsellor's check-in, to the participant
     # group posts and broadcasts
     OutboxKind.GROUP_WELCOME: Priority.BULK,
     OutboxKind.GROUP_PROGRESS: Priority.BULK,

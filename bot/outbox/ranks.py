@@ -23,8 +23,8 @@ class Rank(enum.IntEnum):
     # a check-in prompt sent privately (the micro-randomized prompt); the week's line about
     # one's buddy, which SPEC §11.1 has ride along with the check-in
     CHECK_IN = 2
-    # what the peer group offers, sent privately: the curriculum, the week's topic to its host,
-    # the invitation to opt in to the group's ingredients
+    # what the peer group offers, sent privately: the curriculum (to its host, or to each person
+    # of an arm without groups), the invitation to opt in to the group's ingredients
     CURRICULUM = 3
     REMINDER = 4  # a missed period's reminder; a reminder to join one's group
     ENCOURAGEMENT = 5
@@ -58,7 +58,8 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             return Rank.INVITATION
         case OutboxKind.PROMPT | OutboxKind.BUDDY_LINE:
             return Rank.CHECK_IN
-        case OutboxKind.HOST_TOPIC | OutboxKind.TOGETHER_INVITE:
+        # the curriculum without a group: the week's topic, to one person
+        case OutboxKind.HOST_TOPIC | OutboxKind.TOGETHER_INVITE | OutboxKind.PRIVATE_TOPIC:
             return Rank.CURRICULUM
         case OutboxKind.REMINDER | OutboxKind.JOIN_REMINDER:
             return Rank.REMINDER
@@ -87,6 +88,7 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             | OutboxKind.GROUP_LINK
             | OutboxKind.BUDDY_CHEER  # a buddy chose to send it
             | OutboxKind.HOST_POST  # the week's host tapped to post it
+            | OutboxKind.OUTREACH  # the counsellor's check-in: they sent it
         ):
             return Exempt.HUMAN
         case (
@@ -100,6 +102,7 @@ def budget_of(kind: OutboxKind) -> Rank | Exempt:
             | OutboxKind.TICKET_ESCALATION
             | OutboxKind.TICKET_ADDED
             | OutboxKind.COUNSELLOR_DIGEST  # the counsellor's weekly digest of a group
+            | OutboxKind.OUTREACH_PROMPT  # time for a check-in: a draft for the counsellor
         ):
             return Exempt.STAFF
         case (

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    case,
     cast,
     func,
     literal,
@@ -22,7 +23,9 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage
+from bot.db.linkage import LinkageImport
 from bot.db.micro import MicroDecision
 from bot.db.study import (
     Allocation,
@@ -47,9 +50,11 @@ MODELS: dict[str, Any] = {
     "allocations": Allocation,
     "events": Event,
     "survey_answers": SurveyAnswer,
+    "follow_up_calls": CallTask,
     "messages": OutboxMessage,
     "micro_decisions": MicroDecision,
     "group_events": GroupEvent,
+    "linkage_imports": LinkageImport,
 }
 
 
@@ -102,5 +107,8 @@ def _cell(column: Any, dialect: str) -> Any:
     if isinstance(kind, Integer | Boolean):
         return cast(column, Text) if postgresql else column
     if isinstance(kind, Float):  # a probability: shortest round-trip text in both databases
-        return cast(column, Text) if postgresql else func.printf("%!.17g", column)
+        if postgresql:
+            return cast(column, Text)
+        # printf makes 0.0 of NULL: a missing value (a draw not made) stays missing
+        return case((column.is_(None), None), else_=func.printf("%!.17g", column))
     raise TypeError(f"{column.key}: no export reading for {kind!r}")

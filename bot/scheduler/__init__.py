@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.runtime import Runtime
+from bot.services.counsellor_inbox.outreach import scan_outreach
 from bot.services.counsellor_inbox.scan import scan_inbox
+from bot.services.participants.call_scan import scan_calls
 from bot.services.participants.ending import scan_endings
 from bot.services.participants.micro_nudges import MicroScan, scan_micro_decisions
 from bot.services.participants.nudges import ScanResult, scan_encouragements, scan_periods
+from bot.services.participants.private_topics import scan_private_topics
 from bot.services.participants.retention import scan_retention
 from bot.services.participants.surveys import scan_surveys
 from bot.services.peer_groups.alerts import scan_alerts
@@ -50,18 +53,22 @@ async def scan_nudges(runtime: Runtime) -> None:
     endings = await scan_in_chunks(database, trial, scan_endings, now)  # before any nudge
     periods = await scan_in_chunks(database, trial, scan_periods, now)
     encouragements = await scan_in_chunks(database, trial, scan_encouragements, now)
+    topics = await scan_in_chunks(database, trial, scan_private_topics, now)
     invitations = await scan_in_chunks(database, trial, scan_surveys, now)
     invitations.add(await scan_in_chunks(database, trial, scan_retention, now))
+    invitations.add(await scan_in_chunks(database, trial, scan_calls, now))  # after the surveys
     micro = await scan_micro(database, trial, now)
-    if any(s.enqueued for s in (endings, periods, encouragements, invitations, micro)):
+    if any(s.enqueued for s in (endings, periods, encouragements, topics, invitations, micro)):
         runtime.wake_sender()
     log.info(
-        "nudge scan ended=%d reminders=%d encouragements=%d surveys=%d stale=%d micro=%d/%d",
+        "nudge scan ended=%d reminders=%d encouragements=%d topics=%d surveys=%d stale=%d "
+        "micro=%d/%d",
         endings.due,
         periods.enqueued,
         encouragements.enqueued,
+        topics.enqueued,
         invitations.enqueued,
-        periods.stale + encouragements.stale,
+        periods.stale + encouragements.stale + topics.stale,
         micro.enqueued,
         micro.decided,
     )
@@ -170,14 +177,18 @@ async def scan_tickets(runtime: Runtime) -> None:
     forgetting the text of tickets closed longer than the retention period."""
     async with runtime.database.transaction(background=True) as session:
         scan = await scan_inbox(session, runtime.trial, runtime.clock.now())
-    if scan.reminded or scan.escalated:
+    async with runtime.database.transaction(background=True) as session:
+        outreach = await scan_outreach(session, runtime.trial, runtime.clock.now())
+    if scan.reminded or scan.escalated or outreach.prompted:
         runtime.wake_sender()
     log.info(
-        "inbox scan assigned=%d reminded=%d escalated=%d forgotten=%d",
+        "inbox scan assigned=%d reminded=%d escalated=%d forgotten=%d outreach=%d/%d",
         scan.assigned,
         scan.reminded,
         scan.escalated,
         scan.forgotten,
+        outreach.prompted,
+        outreach.due,
     )
 
 

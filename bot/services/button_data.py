@@ -188,8 +188,20 @@ class CloseTicket:
     ticket_id: int
 
 
+@dataclass(frozen=True)
+class SendOutreach:
+    """A counsellor sends the draft of check-in `ticket_id` as it stands (one tap)."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class AnswerOutreach:
+    """A participant taps to answer their counsellor's check-in: their next message is it."""
+
+
 # routed by the staff handlers
-STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket, SendSuggestion)
+STAFF_PRESSES: Final = (ResolveFlag, TicketReply, CloseTicket, SendSuggestion, SendOutreach)
 GROUP_PRESSES: Final = (Checkin,)  # routed by the group handlers
 
 Press = (
@@ -223,6 +235,8 @@ Press = (
     | Together
     | Checkin
     | AskAboutPlacement
+    | SendOutreach
+    | AnswerOutreach
 )
 
 
@@ -293,6 +307,10 @@ def _encode(press: Press) -> str:
             return group_presses.encode(press)
         case AskAboutPlacement():
             return "pool:ask"
+        case SendOutreach(ticket_id):
+            return f"otr:{ticket_id}"
+        case AnswerOutreach():
+            return "otra"
     raise AssertionError(press)  # pragma: no cover (mypy checks the match is exhaustive)
 
 
@@ -355,6 +373,10 @@ def decode(data: str | None) -> Press | None:
             return CloseTicket(int(ticket))
         case "pool", ["ask"]:
             return AskAboutPlacement()
+        case "otr", [ticket] if _positive(ticket):
+            return SendOutreach(int(ticket))
+        case "otra", []:
+            return AnswerOutreach()
     return None
 
 

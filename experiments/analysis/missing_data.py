@@ -1,5 +1,5 @@
-"""Missing outcomes: questionnaire completion, ANCOVA after multiple imputation (Lee bounds:
-`experiments.analysis.lee`)."""
+"""Missing outcomes: questionnaire completion, ANCOVA after multiple imputation that respects the
+design (`experiments.analysis.imputation`; Lee bounds: `experiments.analysis.lee`)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.analysis.contrasts import (
-    Family,
-    Result,
-    finish,
-    planned_contrasts,
-    treatment_columns,
-)
+from experiments.analysis.contrasts import Family, Result
 from experiments.analysis.design import Design
-from experiments.analysis.models import (
-    FIT_ERRORS,
-    Fitted,
-    NotEstimable,
-)
+from experiments.analysis.imputation import Analyse, impute_within_arms, pooled_results
+from experiments.analysis.models import FIT_ERRORS, NotEstimable
 from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, wave_times
 
 __all__ = ["Completion", "completion", "mice_results"]
@@ -56,60 +47,44 @@ def mice_results(
     wave: int,
     prespecified: bool,
     imputations: int,
+    analyse: Analyse,
 ) -> list[Result]:
-    """ANCOVA after multiple imputation by chained equations (statsmodels MICE), under MAR."""
-    import statsmodels.api as sm  # type: ignore[import-untyped]
-    from statsmodels.imputation.mice import MICE, MICEData  # type: ignore[import-untyped]
-
+    """ANCOVA after multiple imputation under MAR that respects the design: imputed within arm
+    with the peer group as a covariate, each set analysed by `analyse` (the primary ANCOVA: CR2,
+    the same df), pooled by Rubin's rules with Barnard–Rubin df."""
     data = frame if spec.track is None else frame[frame["track"] == spec.track]
     column, base_col = f"followup{wave}_{spec.name}", f"baseline_{spec.name}"
     family: Family = "sensitivity" if prespecified else "exploratory"
-    label = f"ANCOVA at follow-up {wave}, multiple imputation (MICE, {imputations} sets)"
-    treatments, _grouped = treatment_columns(data, protocol, plan)
-    contrasts = planned_contrasts(protocol, plan)
-    rows = []
+    label = (
+        f"ANCOVA at follow-up {wave}, multiple imputation (MICE within arm, group as "
+        f"covariate, {imputations} sets; Rubin, Barnard–Rubin df)"
+    )
     empty = column not in data.columns or base_col not in data.columns
-    observed = 0 if empty else int(data[column].notna().sum())
-    names = {name: f"t{i}" for i, name in enumerate(treatments)}
-    for text, _weights, _override, ones, others in contrasts:
-        n = (int(data["arm"].isin(ones).sum()), int(data["arm"].isin(others).sum()))
-        rows.append(Result(spec, text, family, label, prespecified, n, (None, None)))
-    if empty or observed < 10 or len(data) < 20:
+    observed = 0 if empty else int(data[[column, base_col]].notna().all(axis=1).sum())
+    if empty or observed < 10 or len(data) < 20 or imputations < 2:
+        rows, _values, _fit = analyse(data.iloc[0:0] if empty else data)
         too_little = NotEstimable("too little data for multiple imputation")
-        return [replace(r, not_estimable=too_little) for r in rows]
-    table = pd.DataFrame({"y": data[column].to_numpy(float), "b": data[base_col].to_numpy(float)})
-    for name, values in treatments.items():
-        table[names[name]] = values.to_numpy(float)
-    for factor in plan.covariate_columns:
-        if factor in data.columns:
-            dummies = pd.get_dummies(data[factor].astype(str), drop_first=True)
-            for j, level in enumerate(dummies.columns):
-                values = dummies[level].to_numpy(float)
-                if 0 < values.sum() < len(values):
-                    table[f"s_{factor}_{j}"] = values
-    formula = "y ~ " + " + ".join(c for c in table.columns if c != "y")
+        return [
+            replace(r, family=family, analysis=label, not_estimable=too_little, estimate=None)
+            for r in rows
+        ]
+    design = Design.from_protocol(protocol)
+    predictors = [c for c in plan.covariate_columns if c in data.columns]
+    rng = _imputation_rng(spec, wave)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # A generator seeded by the outcome: a report re-run on the same data gives the
-            # same numbers (without it, statsmodels draws fresh entropy on every run).
-            imputed = MICEData(table.reset_index(drop=True), rng=_imputation_rng(spec, wave))
-            # With only the outcome missing there is no chain to settle: one cycle suffices.
-            burn_in = 3 if table["b"].isna().any() else 1
-            result = MICE(formula, sm.OLS, imputed).fit(n_burnin=burn_in, n_imputations=imputations)
-    except FIT_ERRORS as error:
+            completed = [
+                impute_within_arms(
+                    data, [column, base_col], predictors, rng, grouped=design.grouped_arms
+                )
+                for _ in range(imputations)
+            ]
+            return pooled_results(completed, analyse, plan.alpha, family=family, label=label)
+    except (*FIT_ERRORS, np.linalg.LinAlgError) as error:
+        rows, _values, _fit = analyse(data)
         failed = NotEstimable(f"multiple imputation failed: {error}")
-        return [replace(r, not_estimable=failed) for r in rows]
-    params = pd.Series(np.asarray(result.params), index=result.model.exog_names)
-    cov = pd.DataFrame(np.asarray(result.cov_params()), index=params.index, columns=params.index)
-    fit = Fitted(params, cov, 0, frozenset(), len(table), False)
-    finished = []
-    for row, (_t, weights, *_rest) in zip(rows, contrasts, strict=True):
-        value = fit.contrast({names[k]: w for k, w in weights.items() if k in names})
-        done = finish(row, value, plan.alpha, fit)
-        unclustered = _grouped and done.not_estimable is None
-        finished.append(replace(done, note="errors not clustered by group" if unclustered else ""))
-    return finished
+        return [replace(r, family=family, analysis=label, not_estimable=failed) for r in rows]
 
 
 def completion(frame: pd.DataFrame, protocol: Protocol, as_of: datetime) -> list[Completion]:

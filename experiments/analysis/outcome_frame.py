@@ -11,6 +11,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from experiments.analysis.descriptives import analysed, member_groups
 from experiments.analysis.design import Design
 from experiments.analysis.lasting_frame import add_lasting_columns
+from experiments.analysis.linked_frame import add_linked_columns
 from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, reference_column, wave_times
 from experiments.records.ledger_frames import done_frame
 
@@ -70,13 +71,17 @@ def outcome_frame(
     frame["deposits_loss"] = frame["deposits_loss"].clip(lower=0)
     frame["placement"] = (frame["placement"] > 0).astype("float64")
     add_lasting_columns(frame, events, protocol, end, as_of)
+    add_linked_columns(frame, events, protocol, end)
     frame["group"] = member_groups(tables, frame)
     scores = tables["survey_scores"]
     for column in people.columns:
         if column.startswith("baseline_"):
             frame[column] = people[column].astype("float64").to_numpy()
     # baseline context the plan adjusts for or splits by (`context.debts` is `context_debts`)
-    for column in (*plan.covariate_columns, *(reference_column(s.item) for s in plan.subgroups)):
+    for column in (
+        *plan.covariate_columns,
+        *(reference_column(s.item) for s in plan.subgroup_analyses),
+    ):
         if column in people.columns and column not in frame.columns:
             frame[column] = people[column].to_numpy()
     for wave in range(1, len(wave_times(protocol.schedule)) + 1):
@@ -104,7 +109,8 @@ def outcome_sample(
 ) -> tuple[pd.DataFrame, str]:
     data = frame if spec.track is None else frame[frame["track"] == spec.track]
     if spec.kind != "questionnaire":
-        return data, spec.name
+        # only a registry number can be missing (no value for that person): left out
+        return data.dropna(subset=[spec.name]), spec.name
     column = f"followup{wave}_{spec.name}"
     if column not in data.columns:
         return data.iloc[0:0].assign(**{column: []}), column

@@ -18,6 +18,7 @@ from experiments.analysis.contrasts import (
     treatment_columns,
 )
 from experiments.analysis.icc import IccEstimate, icc_estimates
+from experiments.analysis.imputation import Analyse, Analysed
 from experiments.analysis.lee import LeeBounds, lee_bounds
 from experiments.analysis.missing_data import Completion, completion, mice_results
 from experiments.analysis.models import (
@@ -30,6 +31,7 @@ from experiments.analysis.models import (
     max_t_adjust,
     reporting_scale,
 )
+from experiments.analysis.nonresponse import nonresponse_results
 from experiments.analysis.outcome_frame import outcome_frame, outcome_sample, plan_of
 from experiments.analysis.persistence import persistence_sample, persistence_unavailable
 from experiments.analysis.subgroups import subgroup_results
@@ -93,12 +95,17 @@ def analyse(
         if spec is None:
             continue
         family = "sensitivity" if registered else "exploratory"
-        if spec.kind == "count":
+        ending = plan.strategy("stopped_participating", "sensitivity") == "while_on_treatment"
+        if spec.kind == "count" and (ending or not registered):
             results += outcome_results(
                 frame, protocol, plan, spec, family, wave, registered, loss=True
             )
         if spec.kind == "questionnaire" and wave is not None:
-            results += mice_results(frame, protocol, plan, spec, wave, registered, imputations)
+            ancova = _ancova(protocol, plan, spec, wave, registered)
+            results += mice_results(
+                frame, protocol, plan, spec, wave, registered, imputations, ancova
+            )
+            results += nonresponse_results(frame, tables, protocol, plan, spec, wave, registered)
             for other in range(1, len(wave_times(protocol.schedule)) + 1):
                 if other != wave:
                     results += outcome_results(
@@ -118,6 +125,18 @@ def analyse(
         wave=wave,
         people=frame,
     )
+
+
+def _ancova(
+    protocol: Protocol, plan: AnalysisPlan, spec: OutcomeSpec, wave: int, registered: bool
+) -> Analyse:
+    """The plan's own ANCOVA of one completed data set (multiple imputation analyses each)."""
+
+    def analyse(data: pd.DataFrame) -> Analysed:
+        family: Family = "sensitivity" if registered else "exploratory"
+        return _outcome(data, protocol, plan, spec, family, wave, registered, False)
+
+    return analyse
 
 
 def _persistence(

@@ -50,7 +50,7 @@ def subgroup_results(
     if spec is None:
         return []
     rows: list[Result] = []
-    for subgroup in plan.subgroups:
+    for subgroup in plan.subgroup_analyses:
         rows += _one(frame, protocol, plan, spec, subgroup, wave, prespecified)
     return rows
 
@@ -167,7 +167,7 @@ def _estimate(
 
 def describe_subgroups(plan: AnalysisPlan) -> list[str]:
     """The plan's subgroup analyses in words, for the analysis plan and the report."""
-    if not plan.subgroups:
+    if not plan.subgroup_analyses:
         return []
     said = [
         f"{s.label}: {s.item}, "
@@ -175,7 +175,7 @@ def describe_subgroups(plan: AnalysisPlan) -> list[str]:
             f"{level} (answers {', '.join(map(str, values))})" for level, values in s.levels.items()
         )
         + f"; {next(iter(s.levels))} is the reference."
-        for s in plan.subgroups
+        for s in plan.subgroup_analyses
     ]
     return [
         *said,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from experiments.outputs.dose_export import DOSE_LABELS
 from experiments.outputs.event_labels import EVENT_LABELS
 from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
 from experiments.protocol import (
@@ -104,6 +105,11 @@ _LABELS = {
     "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
     "detail_retained": "Retention answer: yes, no or other",
     "detail_start_kind": "Retention: the start asked about (job or training)",
+    "detail_outcome": "Linked outcome: its name in the protocol's [linkage] outcomes",
+    "detail_origin": "Linked outcome: the registry it came from ([linkage] outcomes source)",
+    "detail_date": "Linked outcome of type date: the date (midnight UTC; shifted with the rest)",
+    "detail_answer": "Linked outcome of type yes_no: yes or no",
+    "detail_number": "Linked outcome of type number: the value",
 }
 _TABLE_LABELS = {
     ("participants", "status"): "Participation status",
@@ -128,6 +134,27 @@ _TABLE_LABELS = {
     ("group_events", "week_start"): "Start of the group's week it is about, UTC",
     ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
     ("group_events", "quantity"): "How many (see the kind: members, quiet members, hosts, ...)",
+    ("survey_items", "mode"): "Answer collected by: self (in the chat) or staff (a follow-up call)",
+    ("follow_up_calls", "wave"): "Questionnaire wave not answered after the reminders (1 = first)",
+    ("follow_up_calls", "status"): "Call task: not_chosen, open, entered (answers), closed",
+    ("follow_up_calls", "drawn_at"): "When the non-responder was drawn, UTC",
+    (
+        "follow_up_calls",
+        "draw",
+    ): "Uniform draw in [0, 1) from the seed (study verify recomputes it)",
+    ("follow_up_calls", "share"): "Share of non-responders followed up ([follow_up_calls] share)",
+    ("follow_up_calls", "selected"): "Chosen for a follow-up by a person (draw below share)",
+    ("follow_up_calls", "entered_at"): "When the staff member entered the answers, UTC",
+    ("linkage_imports", "import_id"): "Registry import number (lotgenoot linkage import)",
+    ("linkage_imports", "imported_at"): "When the registry outcomes were imported, UTC "
+    "(left out with --shift-dates)",
+    ("linkage_imports", "rows"): "Rows in the imported file",
+    ("linkage_imports", "matched"): "Rows whose pseudonym matched a participant",
+    ("linkage_imports", "unmatched"): "Rows whose pseudonym matched nobody (or someone erased)",
+    ("linkage_imports", "duplicates"): "Rows refused as a pseudonym's second or later row",
+    ("linkage_imports", "stored"): "Values new to the database",
+    ("linkage_imports", "changed"): "Values that differed from the last import (a correction)",
+    ("linkage_imports", "unchanged"): "Values imported before, not stored again",
     ("group_weeks", "week_start"): "Start of the group's week (check-in), UTC",
     ("group_weeks", "week_end"): "End of the group's week, UTC",
     ("group_weeks", "members"): "Members joined (at the last count of the week)",
@@ -143,6 +170,7 @@ _TABLE_LABELS = {
     ("group_weeks", "goal_progress"): "Group goal: what the members logged in the week",
     ("group_weeks", "goal_posted_at"): "Group goal first posted (and pinned), UTC",
     ("group_weeks", "goal_reached_at"): "Group goal reached (celebrated), UTC",
+    **DOSE_LABELS,
 }
 # every kind of event the bot records, in words (a test checks none is missing); new kinds go
 # last, so the SPSS and Stata codes of the ones before them stay the same.
@@ -282,7 +310,7 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
                 else load_instrument(instrument_id)
             )
         except InstrumentNotFound:
-            return f"Baseline score: {instrument_id}"
+            return _subscale_label(instrument_id, protocol)
         if instrument.scoring is None:
             return f"Baseline {instrument.id}"
         low, high = instrument.score_range()
@@ -290,6 +318,32 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     if column.startswith("detail_"):
         return f"Event detail: {column.removeprefix('detail_')}"
     return column.replace("_", " ").capitalize()
+
+
+def _subscale_label(score_id: str, protocol: Protocol | None) -> str:
+    """`Baseline DJG6 emotional loneliness (count, 0-3)` for a subscale's score column."""
+    instrument_id, _, part = score_id.rpartition("_")
+    try:
+        instrument = (
+            protocol.questionnaires.instrument(instrument_id)
+            if protocol is not None
+            else load_instrument(instrument_id)
+        )
+    except InstrumentNotFound:
+        return f"Baseline score: {score_id}"
+    scoring = instrument.scoring
+    subscale = next((s for s in scoring.subscales if s.id == part), None) if scoring else None
+    if scoring is None or subscale is None:
+        return f"Baseline score: {score_id}"
+    size = len(subscale.items)
+    low, high = instrument.min_answer, instrument.max_answer
+    if scoring.method == "count":
+        low, high = 0, size
+    elif scoring.method == "sum":
+        low, high = low * size, high * size
+    return (
+        f"Baseline {instrument_id.upper()} {subscale.name.lower()} ({scoring.method}, {low}-{high})"
+    )
 
 
 def _categories(

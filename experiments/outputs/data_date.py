@@ -171,10 +171,12 @@ _CUTS: dict[str, _Cut] = {
     "allocations": _rows_until("allocated_at"),
     "events": _rows_until("occurred_at"),
     "survey_answers": _rows_until("answered_at"),
+    "follow_up_calls": _rows_until("drawn_at"),
     "messages": _messages,
     "micro_decisions": _rows_until("decision_at"),
     "groups": _groups,
     "memberships": _memberships,
     "group_events": _rows_until("occurred_at"),
     "group_weeks": _group_weeks,
+    "linkage_imports": _rows_until("imported_at"),
 }

@@ -59,8 +59,20 @@ EVENT_LABELS: dict[EventKind, str] = {
     "(quantity 1 yes, 0 no or other; detail_check, detail_retained, detail_start_kind)",
     EventKind.INTERVENTION_ENDED: "Intervention ended (schedule.intervention_length after "
     "allocation): told what continues; nudges stop, logging and follow-up go on",
+    EventKind.LINKED_OUTCOME: "An administrative outcome from a registry, linked by a trusted "
+    "third party (source administrative; detail_outcome, detail_origin and detail_date, "
+    "detail_answer or detail_number); a later import that differs corrects it "
+    "(corrects_event_id)",
     EventKind.MESSAGE_DEFERRED: "A message nobody asked for waited (detail_message, "
     "detail_reason, detail_until)",
     EventKind.MESSAGE_DROPPED: "A message nobody asked for was not sent (detail_message, "
     "detail_reason)",
+    EventKind.TOPIC_DELIVERED: "A curriculum topic delivered privately (arms with the curriculum "
+    "but no peer group; detail_week)",
+    EventKind.OUTREACH_PROMPTED: "Their counsellor was asked to check in with them, with a draft "
+    "(counsellor_outreach; detail_ticket, detail_round)",
+    EventKind.OUTREACH_SENT: "Their counsellor sent them a check-in (detail_ticket, detail_round, "
+    "detail_reply: draft or typed, detail_wait_s since the prompt)",
+    EventKind.OUTREACH_ANSWERED: "Answered their counsellor's check-in (detail_ticket, "
+    "detail_round, detail_wait_s since it was sent)",
 }

@@ -20,9 +20,11 @@ from experiments.micro.export import decision_table
 from experiments.outputs.codebook import Variable, codebook_frame, codebook_markdown
 from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
+from experiments.outputs.dose_export import DOSE_TABLES, dose_tables
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
 from experiments.outputs.labelled import labelled
+from experiments.outputs.linkage_export import import_table
 from experiments.outputs.phases import with_phase
 from experiments.outputs.survey_scores import survey_scores
 from experiments.protocol import PREFER_NOT_TO_SAY, Protocol
@@ -57,13 +59,16 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "allocations": "sequence participant_id stratum position arm allocated_at prev_hash hash",
         "events": "id participant_id kind amount_cents quantity detail occurred_at source "
         "corrects_event_id",
-        "survey_answers": "participant_id wave instrument item value answered_at",
+        "survey_answers": "participant_id wave instrument item value answered_at mode",
+        "follow_up_calls": "participant_id wave status drawn_at draw share selected entered_at",
         "messages": "participant_id kind status chat_type created_at sent_at",
         "groups": "id",
         "memberships": "group_id participant_id",
         "micro_decisions": "id participant_id component decision_at week available "
         "unavailable_reason probability sent",
         "group_events": GROUP_EVENT_COLUMNS,
+        "linkage_imports": "id imported_at rows matched unmatched duplicates stored changed "
+        "unchanged",
     }.items()
 }
 TABLES = (
@@ -73,12 +78,15 @@ TABLES = (
     "events",
     "survey_items",
     "survey_scores",
+    "follow_up_calls",
     "messages",
     "groups",
     "memberships",
     "group_weeks",
     "micro_decisions",
     "group_events",
+    *DOSE_TABLES,
+    "linkage_imports",
 )
 
 # Column names (and event detail keys) that could hold who someone is rather than what they did.
@@ -134,6 +142,7 @@ def build_tables(
         "events": with_phase(_events(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
+        "follow_up_calls": _drawn(raw["follow_up_calls"]),
         "messages": raw["messages"].dropna(subset=["participant_id"]),
         "memberships": raw["memberships"][safe_columns(raw["memberships"].columns)],
         "micro_decisions": decision_table(
@@ -155,11 +164,24 @@ def build_tables(
     weeks = group_week_table(raw.frames.get("group_weeks"), shift, protocol)
     if weeks is not None:
         tables["group_weeks"] = weeks
+    tables |= dose_tables(tables, protocol, raw.as_of)
+    imports = import_table(raw["linkage_imports"], shift_dates)
+    if imports is not None:
+        tables["linkage_imports"] = imports
     # The decision-level table exists in micro-randomized trials (or once decisions were made).
     micro = protocol is not None and protocol.micro_randomization is not None
     if not micro and tables["micro_decisions"].empty:
         del tables["micro_decisions"]
+    # so is the follow-up calls' draw log, where the protocol follows up non-responders
+    calls = protocol is not None and protocol.follow_up_calls is not None
+    if not calls and tables["follow_up_calls"].empty:
+        del tables["follow_up_calls"]
     return {name: tables[name].reset_index(drop=True) for name in TABLES if name in tables}
+
+
+def _drawn(calls: pd.DataFrame) -> pd.DataFrame:
+    """The non-responders drawn for a follow-up call (double sampling), chosen or not."""
+    return calls[calls["drawn_at"].notna()].reset_index(drop=True)
 
 
 class _Shifter:
@@ -301,6 +323,8 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
     )
     for key, values in _flat_details(events["detail"]).items():
         frame[f"detail_{key}"] = values
+    if "detail_date" in frame.columns:  # a linked outcome's date: a date, so shifted like one
+        frame["detail_date"] = pd.to_datetime(frame["detail_date"], utc=True)
     return frame
 
 

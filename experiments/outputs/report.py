@@ -29,6 +29,8 @@ from experiments.outputs.figures import (
     power_note,
     save_figure,
 )
+from experiments.outputs.report_dose import dose_context
+from experiments.outputs.report_estimands import estimand_context
 from experiments.outputs.report_lee import lee_context
 from experiments.outputs.report_rows import number as _number
 from experiments.outputs.report_rows import result_row, result_table
@@ -101,6 +103,7 @@ def write_report(
         .render(
             _context(tables, protocol, design, analysis, flow, as_of, colours, registration)
             | {"micro": micro_context(tables, protocol, micro_truth)}
+            | {"dose": dose_context(tables, protocol, design, analysis, as_of)}
         )
     )
     path = out / "report.html"
@@ -210,6 +213,7 @@ def _context(
         "wave_pending": _wave_pending(analysis),
         "subgroup_notes": an.describe_subgroups(plan),
         **lee_context(analysis),
+        **estimand_context(tables, protocol, analysis, as_of),
         **_icc(analysis),
         "power_note": power_note(protocol, design),
     }

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from experiments.analysis import (
     Design,
-    describe_subgroups,
     participants_per_arm,
     primary_assumptions,
 )
+from experiments.outputs.sap_dose import dose_paragraphs
+from experiments.outputs.sap_estimands import estimand_sections
+from experiments.outputs.sap_instruments import (
+    instrument_rows,
+    instruments_header,
+    instruments_paragraphs,
+)
+from experiments.outputs.sap_section import Section
 from experiments.protocol import (
     AnalysisPlan,
     OutcomeSpec,
@@ -48,18 +54,9 @@ _DEGREES_OF_FREEDOM = {
 }
 
 
-@dataclass(frozen=True)
-class Section:
-    """One numbered section: paragraphs, then an optional table."""
-
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-
-
 def plan_sections(protocol: Protocol) -> list[Section]:
-    """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size."""
+    """The plan's sections: design, arms, allocation, outcomes, models, multiplicity, size, and
+    the instruments with their provenance."""
     design = Design.from_protocol(protocol)
     plan = protocol.analysis
     if plan is None:
@@ -72,9 +69,16 @@ def plan_sections(protocol: Protocol) -> list[Section]:
         _outcomes(protocol, plan, specs),
         _models(plan, specs, design),
         _multiplicity(plan, design),
-        _missing(plan),
-        *_subgroups(plan),
+        _missing(plan, protocol),
+        *estimand_sections(protocol, plan),
+        Section(*dose_paragraphs(protocol)),
         _sample_size(protocol, plan, design),
+        Section(
+            "Instruments and their provenance",
+            instruments_paragraphs(protocol),
+            instruments_header,
+            instrument_rows(protocol),
+        ),
     ]
 
 
@@ -230,27 +234,47 @@ def _multiplicity(plan: AnalysisPlan, design: Design) -> Section:
     )
 
 
-def _missing(plan: AnalysisPlan) -> Section:
+def _missing(plan: AnalysisPlan, protocol: Protocol) -> Section:
+    calls = protocol.follow_up_calls
+    followed = (
+        [
+            f"Questionnaires: non-responders followed up (double sampling). A wave unanswered "
+            f"{describe_duration(calls.after)} after its last reminder makes a non-responder; "
+            f"{calls.share:.0%} of them, drawn at random (a logged draw from the allocation "
+            "seed), are followed up by a person, who enters their answers (mode 'staff'). The "
+            "difference in means weights those reached to stand for every non-responder of "
+            "their arm (Hansen & Hurwitz 1946; variance as Cochran 1977, §13.2), beside the "
+            "complete cases' unweighted difference."
+        ]
+        if calls is not None
+        else []
+    )
     return Section(
         "Missing data and sensitivity analyses",
         [
             "Questionnaire completion is reported by arm and wave, and in the CONSORT flow.",
-            "Counts: a sensitivity analysis ends exposure at withdrawal, loss (bot blocked) or "
-            "erasure instead of counting no events after it.",
-            "Questionnaires: ANCOVA after multiple imputation by chained equations (statsmodels "
-            "MICE) under missing at random.",
+            *(
+                [
+                    "Counts (while on treatment, see the intercurrent events): a sensitivity "
+                    "analysis ends exposure at withdrawal, loss (bot blocked) or erasure instead "
+                    "of counting no events after it."
+                ]
+                if plan.strategy("stopped_participating", "sensitivity")
+                else []
+            ),
+            "Questionnaires: the ANCOVA after multiple imputation under missing at random that "
+            "respects the design: each arm imputed separately (Bayesian linear regression on "
+            "the other score, the stratification factors and, in arms with peer groups, the "
+            "group), each of the imputed data sets analysed exactly as the primary ANCOVA (CR2, "
+            "the same degrees of freedom), combined by Rubin's rules with Barnard–Rubin degrees "
+            "of freedom (Barnard & Rubin 1999).",
+            *followed,
             f"Primary outcome ({plan.primary}): Lee bounds, trimming the arm that kept more "
             "participants observed, with a 95% confidence interval for the effect they bracket "
             "(Imbens & Manski 2004; each bound's standard error from a bootstrap resampling peer "
             "groups whole).",
         ],
     )
-
-
-def _subgroups(plan: AnalysisPlan) -> list[Section]:
-    if not plan.subgroups:
-        return []
-    return [Section("Pre-specified subgroup analyses", describe_subgroups(plan))]
 
 
 def _sample_size(protocol: Protocol, plan: AnalysisPlan, design: Design) -> Section:

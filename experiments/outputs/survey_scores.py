@@ -7,7 +7,15 @@ from collections.abc import Collection
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.protocol import Instrument, InstrumentNotFound, Protocol, load_instrument, score
+from experiments.protocol import (
+    Instrument,
+    InstrumentNotFound,
+    Protocol,
+    Score,
+    load_instrument,
+    score,
+    subscale_scores,
+)
 
 __all__ = ["survey_scores"]
 
@@ -15,7 +23,8 @@ __all__ = ["survey_scores"]
 def survey_scores(
     answers: pd.DataFrame, participants: pd.DataFrame, protocol: Protocol | None = None
 ) -> pd.DataFrame:
-    """One score per participant, wave and instrument, as the instrument's manual says."""
+    """One score per participant, wave and instrument, as the instrument's manual says, and one
+    per subscale (instrument `<instrument>_<subscale>`, e.g. `djg6_emotional`)."""
     bands = dict(zip(participants["id"].tolist(), participants["age_band"].tolist(), strict=True))
     # Walked as plain Python values (far faster than rows), the texts as codes into their few
     # distinct values: a text object per answer would weigh more than the answers themselves.
@@ -40,10 +49,19 @@ def survey_scores(
     rows = []
     selections: dict[tuple[str, str | None], _Selection] = {}  # one lookup per instrument, band
     for (pid, wave, instrument_id), given in grouped.items():
-        result = _score(instrument_id, given, bands.get(pid), protocol, selections)
-        if result is not None:
-            value, method, answered, missing, prorated = result
-            rows.append((pid, wave, instrument_id, value, method, answered, missing, prorated))
+        for result in _scores(instrument_id, given, bands.get(pid), protocol, selections):
+            rows.append(
+                (
+                    pid,
+                    wave,
+                    result.instrument_id,
+                    result.value,
+                    result.method,
+                    result.answered,
+                    result.missing,
+                    result.prorated,
+                )
+            )
     columns = ["participant_id", "wave", "instrument", "score", "method"]
     columns += ["answered", "missing", "prorated"]
     return pd.DataFrame(rows, columns=columns)
@@ -52,13 +70,13 @@ def survey_scores(
 _Selection = tuple[Instrument, Collection[str] | None]
 
 
-def _score(
+def _scores(
     instrument_id: str,
     given: dict[str, int],
     band: object,
     protocol: Protocol | None,
     selections: dict[tuple[str, str | None], _Selection],
-) -> tuple[float, str, int, int, bool] | None:
+) -> list[Score]:
     age_band = band if isinstance(band, str) else None
     try:
         if (instrument_id, age_band) not in selections:
@@ -73,8 +91,7 @@ def _score(
             selections[instrument_id, age_band] = instrument, selected
         instrument, selected = selections[instrument_id, age_band]
         result = score(instrument, given, selected)
+        parts = subscale_scores(instrument, given, selected)
     except (InstrumentNotFound, ValueError):
-        return None  # an unknown instrument or out-of-range answers: items are still exported
-    if result is None:
-        return None
-    return result.value, result.method, result.answered, result.missing, result.prorated
+        return []  # an unknown instrument or out-of-range answers: items are still exported
+    return [found for found in (result, *parts.values()) if found is not None]

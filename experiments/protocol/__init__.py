@@ -39,6 +39,7 @@ from experiments.protocol.context_items import (
     context_variables,
     reference_column,
 )
+from experiments.protocol.costs import Costs, CounsellorMinutes, describe_costs
 from experiments.protocol.document import Protocol, load_protocol, parse_protocol, validate_protocol
 from experiments.protocol.durations import (
     Duration,
@@ -49,6 +50,17 @@ from experiments.protocol.durations import (
     parse_duration,
 )
 from experiments.protocol.errors import ProtocolError
+from experiments.protocol.estimands import (
+    EVENT_LABELS,
+    STRATEGY_LABELS,
+    EventStrategy,
+    IntercurrentEvent,
+    Interim,
+    Strategy,
+    estimand_problems,
+    expected_events,
+)
+from experiments.protocol.follow_up_calls import CallRole, FollowUpCalls
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.items import (
     MAX_MULTIPLE_VALUE,
@@ -69,6 +81,15 @@ from experiments.protocol.lasting import (
     retention_outcome_name,
     wave_times,
 )
+from experiments.protocol.linkage import (
+    ADMINISTRATIVE,
+    Linkage,
+    LinkedOutcome,
+    LinkedType,
+    LinkedValue,
+    linked_outcome,
+    parse_linked_value,
+)
 from experiments.protocol.messaging import MessageBudget, ReminderVariant
 from experiments.protocol.micro_section import (
     COVARIATES,
@@ -83,7 +104,9 @@ from experiments.protocol.outcomes import (
     OutcomeSpec,
     event_outcome,
 )
+from experiments.protocol.outreach import Outreach
 from experiments.protocol.person_limits import PersonLimits
+from experiments.protocol.provenance import Provenance
 from experiments.protocol.questionnaire_plan import ItemOmission, Occasion, QuestionnairePlan
 from experiments.protocol.questionnaires import (
     AnswerOption,
@@ -97,6 +120,7 @@ from experiments.protocol.questionnaires import (
     load_instrument_file,
     next_item,
     score,
+    subscale_scores,
 )
 from experiments.protocol.quiet_hours import QuietHours, is_quiet, next_allowed_time
 from experiments.protocol.registration import (
@@ -138,10 +162,12 @@ from experiments.protocol.templates import (
 )
 
 __all__ = [
+    "ADMINISTRATIVE",
     "BALANCE_OUTCOMES",
     "COUNTS",
     "COVARIATES",
     "DEFAULT_AGE_BANDS",
+    "EVENT_LABELS",
     "EVENT_OUTCOMES",
     "GROUP_INGREDIENTS",
     "LANGUAGES",
@@ -151,6 +177,7 @@ __all__ = [
     "PREFER_NOT_LABEL",
     "PREFER_NOT_TO_SAY",
     "QUESTIONNAIRE_LABELS",
+    "STRATEGY_LABELS",
     "STRATIFIERS",
     "TRACKS",
     "YES_NO",
@@ -159,6 +186,7 @@ __all__ = [
     "AnswerOption",
     "Arm",
     "Balance",
+    "CallRole",
     "CannedReply",
     "Checkin",
     "Component",
@@ -166,20 +194,30 @@ __all__ = [
     "ConsentInformation",
     "ContextVariable",
     "Corrections",
+    "Costs",
+    "CounsellorMinutes",
     "CurriculumWeek",
     "DegreesOfFreedom",
     "Duration",
+    "EventStrategy",
     "Factorial",
+    "FollowUpCalls",
     "GroupFactorial",
     "Groups",
     "Inbox",
     "Instrument",
     "InstrumentNotFound",
+    "IntercurrentEvent",
+    "Interim",
     "Item",
     "ItemOmission",
     "ItemType",
     "Language",
     "Limits",
+    "Linkage",
+    "LinkedOutcome",
+    "LinkedType",
+    "LinkedValue",
     "LocalizedText",
     "MessageBudget",
     "MicroComponent",
@@ -188,6 +226,7 @@ __all__ = [
     "Occasion",
     "OutcomeKind",
     "OutcomeSpec",
+    "Outreach",
     "PersonLimits",
     "Phase",
     "PlanChoice",
@@ -195,6 +234,7 @@ __all__ = [
     "PositiveDuration",
     "Protocol",
     "ProtocolError",
+    "Provenance",
     "QuestionnairePlan",
     "QuietHours",
     "Randomization",
@@ -206,6 +246,7 @@ __all__ = [
     "Schedule",
     "Score",
     "Scoring",
+    "Strategy",
     "Stratification",
     "Stratifier",
     "Study",
@@ -225,19 +266,24 @@ __all__ = [
     "context_column",
     "context_variables",
     "describe_checkin",
+    "describe_costs",
     "describe_duration",
+    "estimand_problems",
     "event_outcome",
+    "expected_events",
     "follow_up_wave",
     "format_duration",
     "intervention_end",
     "is_quiet",
     "lasting_outcome",
+    "linked_outcome",
     "load_instrument",
     "load_instrument_file",
     "load_protocol",
     "next_allowed_time",
     "next_item",
     "parse_duration",
+    "parse_linked_value",
     "parse_protocol",
     "phase_at",
     "placeholders_in",
@@ -250,6 +296,7 @@ __all__ = [
     "retention_outcome_name",
     "score",
     "stratum_key",
+    "subscale_scores",
     "summarize",
     "uses_checkin",
     "validate_protocol",

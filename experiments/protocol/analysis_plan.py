@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from experiments.protocol.context_items import reference_column
 from experiments.protocol.durations import PositiveDuration
 from experiments.protocol.errors import problem
+from experiments.protocol.estimands import (
+    EventStrategy,
+    IntercurrentEvent,
+    Interim,
+    estimand_problems,
+)
 from experiments.protocol.lasting import lasting_outcome, lasting_outcome_names, wave_times
+from experiments.protocol.linkage import linked_outcome
 from experiments.protocol.outcomes import (
     EVENT_OUTCOMES,
     QUESTIONNAIRE_LABELS,
@@ -88,7 +95,11 @@ class AnalysisPlan(BaseModel):
     baseline_covariate: bool = True
     secondary_contrasts: tuple[tuple[str, str], ...] = ()
     factorial: Factorial | None = None
-    subgroups: tuple[Subgroup, ...] = ()
+    # The estimand decisions `study check` requires (experiments.protocol.estimands): a strategy
+    # per intercurrent event, the subgroups (a list, or "none"), the rule for interim looks.
+    intercurrent_events: dict[IntercurrentEvent, EventStrategy] | None = None
+    subgroups: tuple[Subgroup, ...] | Literal["none"] | None = None
+    interim: Interim | None = None
     degrees_of_freedom: DegreesOfFreedom = "satterthwaite"
     # The assumptions behind the sample size (`lotgenoot power --protocol`, the registration).
     effect_size: float = Field(default=0.5, gt=0, le=3)
@@ -123,6 +134,17 @@ class AnalysisPlan(BaseModel):
         return (self.primary, *self.secondary)
 
     @property
+    def subgroup_analyses(self) -> tuple[Subgroup, ...]:
+        """The pre-specified subgroup analyses (none when the plan says "none" or nothing)."""
+        return self.subgroups if isinstance(self.subgroups, tuple) else ()
+
+    def strategy(self, event: str, role: str) -> str | None:
+        """The strategy the plan gives an intercurrent event in a role (primary, sensitivity,
+        supplementary), or None."""
+        decided = (self.intercurrent_events or {}).get(event)  # type: ignore[call-overload]
+        return getattr(decided, role) if decided is not None else None
+
+    @property
     def covariate_columns(self) -> tuple[str, ...]:
         """The analysis columns of the covariates (`context.debts` is `context_debts`)."""
         return tuple(reference_column(name) for name in self.covariates)
@@ -134,7 +156,7 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
     Event outcomes come from what participants log; a questionnaire outcome is an instrument the
     protocol asks both at baseline and at follow-up.
     """
-    spec = event_outcome(name) or lasting_outcome(name, protocol)
+    spec = event_outcome(name) or lasting_outcome(name, protocol) or linked_outcome(name, protocol)
     if spec is not None:
         return spec
     plan = protocol.questionnaires
@@ -149,11 +171,38 @@ def resolve_outcome(name: str, protocol: Protocol) -> OutcomeSpec | None:
 def _known(protocol: Protocol) -> list[str]:
     plan = protocol.questionnaires
     asked = [i for i in plan.follow_up if i in plan.baseline and plan.instrument(i).scored]
-    return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked
+    linked = [outcome.name for outcome in protocol.linkage.outcomes]
+    return [spec.name for spec in EVENT_OUTCOMES] + lasting_outcome_names(protocol) + asked + linked
+
+
+# columns of the analysis frame a registry outcome's column must not overwrite
+_FRAME_COLUMNS = frozenset(
+    {"pseudonym", "arm", "track", "age_band", "site", "allocated_at", "exposure", "lost", "group"}
+)
+_FRAME_AFFIXES = ("baseline_", "followup", "answered_", "context_", "exposure_")
+
+
+def linkage_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    """A registry outcome named like one the bot records itself would be ambiguous."""
+    own = {spec.name for spec in EVENT_OUTCOMES} | set(lasting_outcome_names(protocol))
+    own |= set(protocol.questionnaires.baseline) | set(protocol.questionnaires.follow_up)
+    for index, outcome in enumerate(protocol.linkage.outcomes):
+        name = outcome.name
+        if name in _FRAME_COLUMNS or name.startswith(_FRAME_AFFIXES) or name.endswith("_loss"):
+            yield (
+                f"linkage.outcomes[{index}].name",
+                f"{name!r} is a column of the analysis data already: choose another name",
+            )
+        elif name in own or name.endswith("_after_end"):
+            yield (
+                f"linkage.outcomes[{index}].name",
+                f"{outcome.name!r} is an outcome the bot records itself: choose another name",
+            )
 
 
 def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     """Every inconsistency between the analysis plan and the rest of the protocol."""
+    yield from linkage_problems(protocol)
     plan = protocol.analysis
     if plan is None:
         return
@@ -179,9 +228,10 @@ def plan_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 f"{name!r} is no stratification factor ({', '.join(STRATIFIERS)}) nor a context "
                 "item (instrument.item)",
             )
-    for index, subgroup in enumerate(plan.subgroups):
+    for index, subgroup in enumerate(plan.subgroup_analyses):
         yield from _subgroup_problems(protocol, index, subgroup)
     yield from _power_problems(protocol, plan)
+    yield from estimand_problems(protocol, plan)
     missing = [f for f in protocol.stratification.by if f not in plan.covariates]
     if missing:
         yield (
@@ -238,7 +288,7 @@ def _subgroup_problems(
             seen.add(value)
         if not values:
             yield f"{path}.levels.{level}", "names no answers"
-    names = [s.name for s in protocol.analysis.subgroups] if protocol.analysis else []
+    names = [s.name for s in protocol.analysis.subgroup_analyses] if protocol.analysis else []
     if subgroup.name in names[:index]:
         yield f"{path}.name", f"{subgroup.name!r} is used twice"
 

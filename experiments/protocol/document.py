@@ -29,9 +29,12 @@ from experiments.protocol.age_bands import (
 from experiments.protocol.analysis_plan import AnalysisPlan, plan_problems
 from experiments.protocol.checkin_section import Checkin, checkin_problems
 from experiments.protocol.consent import Consent
+from experiments.protocol.costs import Costs
 from experiments.protocol.errors import ProtocolError, problem, problems_from
+from experiments.protocol.follow_up_calls import FollowUpCalls
 from experiments.protocol.group_sections import GroupFactorial, Groups
 from experiments.protocol.lasting import Balance, Retention, lasting_problems
+from experiments.protocol.linkage import Linkage
 from experiments.protocol.messaging import (
     MessageBudget,
     ReminderVariant,
@@ -40,6 +43,7 @@ from experiments.protocol.messaging import (
     reminder_wordings,
 )
 from experiments.protocol.micro_section import MicroRandomization
+from experiments.protocol.outreach import Outreach
 from experiments.protocol.person_limits import PersonLimits
 from experiments.protocol.questionnaire_plan import INSTRUMENT_FOLDER, QuestionnairePlan
 from experiments.protocol.quiet_hours import QuietHours, next_allowed_time
@@ -97,13 +101,17 @@ class Protocol(BaseModel):
     curriculum: tuple[CurriculumWeek, ...] = ()
     analysis: AnalysisPlan | None = None
     inbox: Inbox = Inbox()
+    outreach: Outreach = Outreach()
     micro_randomization: MicroRandomization | None = None
     group_factorial: GroupFactorial | None = None
     checkin: Checkin = Checkin()
     balance: Balance = Balance()
     retention: Retention = Retention()
+    follow_up_calls: FollowUpCalls | None = None
+    linkage: Linkage = Linkage()
     message_budget: MessageBudget = MessageBudget()
     reminder_variants: tuple[ReminderVariant, ...] = ()
+    costs: Costs | None = None  # unit costs for the report's cost per arm (optional)
     # The file's bytes when loaded from a file (for its SHA-256 in the registration).
     _source: bytes | None = PrivateAttr(default=None)
 
@@ -244,6 +252,8 @@ class Protocol(BaseModel):
 
 def _cross_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from lasting_problems(protocol)
+    if protocol.follow_up_calls is not None and not protocol.schedule.survey_times:
+        yield "follow_up_calls", "needs questionnaire waves (schedule.survey_times) to follow up"
     seen: set[str] = set()
     for index, arm in enumerate(protocol.arms):
         if arm.name in seen:
@@ -287,6 +297,13 @@ def _consent_problems(protocol: Protocol) -> Iterator[tuple[str, str]]:
             "consent.research_record_kept",
             "the study deletes the research record on /delete, so the consent must not say it "
             "is kept",
+        )
+
+    if protocol.linkage.outcomes and protocol.consent.linkage is None:
+        yield (
+            "consent.linkage",
+            "the study links registry outcomes ([linkage]), so the consent must say which "
+            "records are linked and that names never reach the researchers",
         )
 
 

@@ -73,6 +73,10 @@ QUESTIONNAIRE_LABELS = {
     "gse": "General self-efficacy (GSE)",
     "fse": "Financial self-efficacy (FSE)",
     "jsse": "Job-search self-efficacy (JSSE)",
+    "djg6": "Loneliness (De Jong Gierveld, 6 items)",
+    "fwb5": "Financial well-being (CFPB, 5 items)",
+    "jsc": "Job-search clarity (not validated)",
+    "instcap": "Institutional capital (not validated)",
 }
 
 

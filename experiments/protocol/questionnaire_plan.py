@@ -122,6 +122,15 @@ class QuestionnairePlan(BaseModel):
                 return entry.instrument
         return load_instrument(instrument_id)
 
+    def licence_warnings(self) -> list[str]:
+        """One warning per instrument asked whose licence must be settled before fielding."""
+        return [
+            f"instrument {instrument_id}: check the licence before use "
+            f"({self.instrument(instrument_id).provenance.licence})"
+            for instrument_id in dict.fromkeys((*self.baseline, *self.follow_up))
+            if self.instrument(instrument_id).provenance.licence_unclear
+        ]
+
     def file_hashes(self) -> dict[str, str]:
         """Each study instrument file's path and the SHA-256 of its bytes."""
         return {entry.path: entry.sha256 for entry in self.study_instruments}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -16,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from experiments.protocol.errors import ProtocolError, problem, problems_from
 from experiments.protocol.items import PREFER_NOT_TO_SAY, AnswerOption, Item
+from experiments.protocol.provenance import Provenance
 from experiments.protocol.templates import LocalizedText
+from experiments.protocol.toml_lines import at_line
 
 __all__ = [
     "AnswerOption",
@@ -25,11 +26,13 @@ __all__ = [
     "Item",
     "Score",
     "Scoring",
+    "Subscale",
     "available_instruments",
     "load_instrument",
     "load_instrument_file",
     "next_item",
     "score",
+    "subscale_scores",
 ]
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -39,14 +42,39 @@ class InstrumentNotFound(LookupError):
     """No shipped instrument has this id."""
 
 
-class Scoring(BaseModel):
-    """How answers become a score, and how many missing answers still allow one."""
+class Subscale(BaseModel):
+    """Some of a scale's items scored on their own (e.g. emotional and social loneliness)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Literal["sum", "mean"]
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str = Field(min_length=1)
+    items: tuple[str, ...] = Field(min_length=1)
+    max_missing: int = Field(ge=0)
+
+
+class Scoring(BaseModel):
+    """How answers become a score, and how many missing answers still allow one.
+
+    `sum` and `mean` use the keyed answers; `count` counts the items whose keyed answer is at
+    least `count_from` (a dichotomized scale such as De Jong Gierveld's), not prorated.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["sum", "mean", "count"]
     max_missing: int = Field(ge=0)
     missing_rule: str = Field(min_length=1, description="why this rule, in words")
+    count_from: int | None = None
+    subscales: tuple[Subscale, ...] = ()
+
+    @model_validator(mode="after")
+    def _count_has_its_threshold(self) -> Self:
+        if self.method == "count" and self.count_from is None:
+            raise problem("a count needs count_from: the keyed answer that counts", "count_from")
+        if self.method != "count" and self.count_from is not None:
+            raise problem('only method = "count" has count_from', "count_from")
+        return self
 
 
 class Instrument(BaseModel):
@@ -62,7 +90,8 @@ class Instrument(BaseModel):
     id: str = Field(pattern=_ID_PATTERN)
     kind: Literal["scale", "context"] = "scale"
     name: str = Field(min_length=1)
-    citation: str = Field(min_length=1)
+    citation: str = Field(min_length=1, description="the source: where the instrument is published")
+    provenance: Provenance
     notes: str = ""
     instructions: LocalizedText
     answers: tuple[AnswerOption, ...] = ()
@@ -99,6 +128,13 @@ class Instrument(BaseModel):
             raise problem("a scale needs its scoring rule", "scoring")
         if self.scoring.max_missing >= len(self.items):
             raise problem("must be less than the number of items", "scoring.max_missing")
+        for index, subscale in enumerate(self.scoring.subscales):
+            path = f"scoring.subscales[{index}]"
+            for item_index, item_id in enumerate(subscale.items):
+                if item_id not in ids:
+                    raise problem(f"no item {item_id!r}", f"{path}.items[{item_index}]")
+            if subscale.max_missing >= len(subscale.items):
+                raise problem("must be less than the number of its items", f"{path}.max_missing")
         return self
 
     @property
@@ -147,6 +183,8 @@ class Instrument(BaseModel):
         """The lowest and highest possible score."""
         lows = [self._ranges[item.id][0] for item in self.items]
         highs = [self._ranges[item.id][1] for item in self.items]
+        if self.scoring is not None and self.scoring.method == "count":
+            return 0.0, float(len(self.items))
         if self.scoring is not None and self.scoring.method == "sum":
             return float(sum(lows)), float(sum(highs))
         return float(min(lows)), float(max(highs))
@@ -188,34 +226,72 @@ def score(
     the instrument is no scale.
 
     A sum is prorated to the full item count (person-mean imputation), so scores from shorter
-    selections stay on the published range; answers to items outside the selection are ignored,
-    and "prefer not to say" counts as missing.
+    selections stay on the published range; a count is not (as its authors count); answers to
+    items outside the selection are ignored, and "prefer not to say" counts as missing.
     """
     scoring = instrument.scoring
     if scoring is None:
         return None
     selected = _selection(instrument, selected_items)
     _check_answers(instrument, answers)
+    return _scored(instrument, instrument.id, selected, answers, scoring.max_missing)
+
+
+def subscale_scores(
+    instrument: Instrument,
+    answers: Mapping[str, int | None],
+    selected_items: Collection[str] | None = None,
+) -> dict[str, Score | None]:
+    """Each subscale's score (its id `<instrument>_<subscale>`), by its own missing-data rule;
+    empty when the instrument has no subscales."""
+    scoring = instrument.scoring
+    if scoring is None or not scoring.subscales:
+        return {}
+    selected = _selection(instrument, selected_items)
+    _check_answers(instrument, answers)
+    scores = {}
+    for subscale in scoring.subscales:
+        key = f"{instrument.id}_{subscale.id}"
+        mine = [item for item in selected if item.id in subscale.items]
+        scores[key] = _scored(instrument, key, mine, answers, subscale.max_missing)
+    return scores
+
+
+def _scored(
+    instrument: Instrument,
+    score_id: str,
+    selected: list[Item],
+    answers: Mapping[str, int | None],
+    max_missing: int,
+) -> Score | None:
+    scoring = instrument.scoring
+    assert scoring is not None
     values = [
         instrument.keyed(item, answer)
         for item in selected
         if (answer := answers.get(item.id)) is not None and answer != PREFER_NOT_TO_SAY
     ]
     missing = len(selected) - len(values)
-    if not values or missing > scoring.max_missing:
+    if not values or missing > max_missing:
         return None
     mean = math.fsum(values) / len(values)
-    total_items = len(instrument.items)
-    value = math.fsum(values) * total_items / len(values)
+    total_items = len(instrument.items) if score_id == instrument.id else len(selected)
+    if scoring.method == "count":
+        assert scoring.count_from is not None
+        value = float(sum(1 for v in values if v >= scoring.count_from))
+    elif scoring.method == "sum":
+        value = math.fsum(values) * total_items / len(values)
+    else:
+        value = mean
     return Score(
-        instrument_id=instrument.id,
-        value=value if scoring.method == "sum" else mean,
+        instrument_id=score_id,
+        value=value,
         method=scoring.method,
         mean=mean,
         answered=len(values),
         missing=missing,
         selected=len(selected),
-        prorated=len(values) < total_items,
+        prorated=scoring.method == "sum" and len(values) < total_items,
     )
 
 
@@ -288,56 +364,5 @@ def _parse(text: str, source: str) -> Instrument:
         raise ProtocolError([f"{source}: TOML syntax error: {error}"]) from None
     except ValidationError as error:
         raise ProtocolError(
-            [_at_line(text, source, line) for line in problems_from(error)]
+            [at_line(text, source, line) for line in problems_from(error)]
         ) from None
-
-
-def _at_line(text: str, source: str, problem_line: str) -> str:
-    """`source, line N: problem`, where N is where the problem's key path is written (the
-    table header or the key), so a researcher can go straight to it; without a line if the
-    key is missing from the file."""
-    path, _, _message = problem_line.partition(": ")
-    found = _line_of(text.splitlines(), path) if _message else None
-    return f"{source}, line {found}: {problem_line}" if found else f"{source}: {problem_line}"
-
-
-def _line_of(lines: list[str], path: str) -> int | None:
-    start, table, found = 0, "", None
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            if found is not None and lines[found - 1].rstrip().endswith("= ["):
-                element = _inline_element(lines, found, index)  # options = [ {…}, {…} ]
-                if element is not None:
-                    start, found = element, element + 1
-                continue
-            headers = [n for n, line in enumerate(lines) if line.strip() == f"[[{table}]]"]
-            if index >= len(headers):
-                return found
-            start = headers[index]
-            found = start + 1
-            continue
-        table = f"{table}.{part}" if table and not found else part
-        for n in range(start, len(lines)):
-            stripped = lines[n].strip()
-            if n > start and stripped.startswith("[") and found is not None:
-                break
-            if re.match(rf"{re.escape(part)}\s*=", stripped) or stripped in (
-                f"[{table}]",
-                f"[[{table}]]",
-            ):
-                start, found = n, n + 1
-                break
-    return found
-
-
-def _inline_element(lines: list[str], after: int, index: int) -> int | None:
-    """The line (0-based) of element `index` of a multi-line array opened on line `after`."""
-    elements = []
-    for n in range(after, len(lines)):
-        stripped = lines[n].strip()
-        if stripped.startswith("]"):
-            break
-        if stripped.startswith("{"):
-            elements.append(n)
-    return elements[index] if index < len(elements) else None

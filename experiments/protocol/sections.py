@@ -64,6 +64,9 @@ class Component(StrEnum):
     ENCOURAGEMENT = "encouragement"
     CURRICULUM = "curriculum"
     COUNSELLOR_CONTACT = "counsellor_contact"
+    # the counsellor starts a 1:1 check-in at the protocol's rhythm ([outreach]); the
+    # participant answers through the inbox, so it comes with counsellor_contact
+    COUNSELLOR_OUTREACH = "counsellor_outreach"
     CHECKIN = "checkin"
     GROUP_GOAL = "group_goal"
     PROGRESS_SHARING = "progress_sharing"
@@ -71,7 +74,8 @@ class Component(StrEnum):
     HOST_ROTATION = "host_rotation"
 
 
-# These act in a peer group, so they need one; they are also the ones a group factorial may draw.
+# The ones a group factorial may draw. All but the curriculum act in a peer group, so they need
+# one; the curriculum without a group is sent to each person privately (an education arm).
 GROUP_INGREDIENTS = (
     Component.GROUP_PROGRESS,
     Component.CURRICULUM,
@@ -126,8 +130,16 @@ class Arm(_Section):
     @model_validator(mode="after")
     def _peer_group_first(self) -> Self:
         for component in GROUP_INGREDIENTS:
+            if component is Component.CURRICULUM:
+                continue  # without a group: each person gets the week's topic privately
             if component in self.components and Component.PEER_GROUP not in self.components:
                 raise problem(f"{component} needs peer_group", "components")
+        if self.has(Component.COUNSELLOR_OUTREACH) and not self.has(Component.COUNSELLOR_CONTACT):
+            raise problem(
+                "counsellor_outreach needs counsellor_contact (the person answers the "
+                "counsellor's check-in through the inbox)",
+                "components",
+            )
         return self
 
     def has(self, component: Component) -> bool:
@@ -263,6 +275,9 @@ class CurriculumWeek(_Section):
     # these age bands. Weeks run 1, 2, 3, … within each (track, age bands) list.
     track: Track | None = None
     age_bands: tuple[str, ...] = ()
+    # the topic worded for one person, for arms that get the curriculum without a group
+    # (none: the group's wording)
+    private: LocalizedText | None = None
 
     def fits(self, track: str, age_band: str) -> bool:
         """For a group of this track and band ("21-25+26-35" when merged: either band)."""
@@ -273,6 +288,10 @@ class CurriculumWeek(_Section):
     def topic(self, language: Language) -> str:
         """The topic in one language."""
         return self.nl if language == "nl" else self.en
+
+    def private_topic(self, language: Language) -> str:
+        """The topic for one person on their own: its private wording, else the group's."""
+        return self.private.text(language) if self.private is not None else self.topic(language)
 
 
 class CannedReply(_Section):

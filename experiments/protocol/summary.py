@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from experiments.protocol.analysis_plan import resolve_outcome
+from experiments.protocol.analysis_plan import AnalysisPlan, resolve_outcome
 from experiments.protocol.checkin_section import describe_checkin
+from experiments.protocol.costs import describe_costs
 from experiments.protocol.durations import describe_duration as words
 from experiments.protocol.group_sections import Groups
 from experiments.protocol.sections import Component
@@ -32,6 +33,7 @@ def summarize(protocol: Protocol) -> str:
             *_questionnaires(protocol),
             _curriculum(protocol),
             _inbox(protocol),
+            describe_costs(protocol.costs),
             *describe_checkin(protocol),
             *_analysis(protocol),
             *_micro(protocol),
@@ -109,6 +111,19 @@ def _lasting(protocol: Protocol) -> list[str]:
     if protocol.retention.checks:
         times = ", ".join(words(check.after) for check in protocol.retention.checks)
         lines.append(f"  after a job or training start: still in it? after {times}")
+    calls = protocol.follow_up_calls
+    if calls is not None:
+        who = calls.who.replace("_", " ")
+        lines.append(
+            f"  a wave unanswered {words(calls.after)} after its last reminder: "
+            f"{calls.share:.0%} of non-responders, drawn at random, followed up by a {who}"
+        )
+    if protocol.linkage.outcomes:
+        linked = ", ".join(
+            f"{outcome.name} ({outcome.type}, {outcome.source})"
+            for outcome in protocol.linkage.outcomes
+        )
+        lines.append(f"  registry outcomes a linkage import may bring in: {linked}")
     return lines
 
 
@@ -185,6 +200,9 @@ def _questionnaires(protocol: Protocol) -> list[str]:
             f"  the study's own instrument {entry.instrument.id}: {entry.path} "
             f"(sha256 {entry.sha256[:12]}, in the registered hash)"
         )
+    for instrument_id in dict.fromkeys((*plan.baseline, *plan.follow_up)):
+        provenance = plan.instrument(instrument_id).provenance
+        lines.append(f"  {instrument_id}: {provenance.describe()}")
     return lines
 
 
@@ -194,7 +212,13 @@ def _curriculum(protocol: Protocol) -> str:
         return "Curriculum: none"
     tracks = sorted({w.track for w in protocol.curriculum if w.track is not None})
     per = f" ({', '.join(tracks)})" if tracks else ""
-    return f"Curriculum: {weeks} topics{per}"
+    private = [
+        arm.name
+        for arm in protocol.arms
+        if arm.has(Component.CURRICULUM) and not arm.has(Component.PEER_GROUP)
+    ]
+    alone = f"; sent privately, one a week, to {', '.join(private)}" if private else ""
+    return f"Curriculum: {weeks} topics{per}{alone}"
 
 
 def _tracks(protocol: Protocol) -> str:
@@ -216,6 +240,18 @@ def _inbox(protocol: Protocol) -> str:
         f"{words(inbox.remind_after)}, escalated after {words(inbox.escalate_after)}; answered "
         f"ones closed after {words(inbox.close_answered_after)}; their text kept "
         f"{words(inbox.retention)} after closing; {len(inbox.canned)} canned replies"
+        + _outreach(protocol)
+    )
+
+
+def _outreach(protocol: Protocol) -> str:
+    arms = protocol.arms_with(Component.COUNSELLOR_OUTREACH)
+    if not arms:
+        return ""
+    outreach = protocol.outreach
+    return (
+        f"\n  counsellor check-ins ({', '.join(arms)}): the first {words(outreach.first_after)} "
+        f"after allocation, then every {words(outreach.interval)}, while the intervention runs"
     )
 
 
@@ -229,27 +265,51 @@ def _analysis(protocol: Protocol) -> list[str]:
         else ("each arm vs control")
     )
     extra = [f"{a} vs {b}" for a, b in plan.secondary_contrasts]
-    return [
-        f"Analysis plan: {plan.estimand}, alpha {plan.alpha:g}, outcomes over "
-        f"{words(plan.follow_up)} from allocation",
-        f"  primary: {plan.primary} ({contrasts}, {plan.multiplicity})",
-        f"  secondary ({plan.secondary_multiplicity}): {', '.join(plan.secondary) or 'none'}"
-        + (f"; contrasts {', '.join(extra)}" if extra else ""),
-        f"  adjusted for {', '.join(plan.covariates)}"
-        + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
-        f"  degrees of freedom: {_DEGREES_OF_FREEDOM[plan.degrees_of_freedom]}",
-        (
-            f"  pilot ({plan.pilot_reason}): not powered for its primary contrasts"
-            if plan.pilot
-            else f"  sample size: {plan.participants} participants{_track_part(protocol)} for "
-            f"power {plan.power:g} in every primary contrast (simulate: lotgenoot power "
-            "--protocol FILE)"
-        ),
-    ] + [
-        f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
-        + " vs ".join(f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items())
-        for s in plan.subgroups
-    ]
+    return (
+        [
+            f"Analysis plan: {plan.estimand}, alpha {plan.alpha:g}, outcomes over "
+            f"{words(plan.follow_up)} from allocation",
+            f"  primary: {plan.primary} ({contrasts}, {plan.multiplicity})",
+            f"  secondary ({plan.secondary_multiplicity}): {', '.join(plan.secondary) or 'none'}"
+            + (f"; contrasts {', '.join(extra)}" if extra else ""),
+            f"  adjusted for {', '.join(plan.covariates)}"
+            + (" and the baseline score (questionnaires)" if plan.baseline_covariate else ""),
+            f"  degrees of freedom: {_DEGREES_OF_FREEDOM[plan.degrees_of_freedom]}",
+            (
+                f"  pilot ({plan.pilot_reason}): not powered for its primary contrasts"
+                if plan.pilot
+                else f"  sample size: {plan.participants} participants{_track_part(protocol)} for "
+                f"power {plan.power:g} in every primary contrast (simulate: lotgenoot power "
+                "--protocol FILE)"
+            ),
+        ]
+        + [
+            f"  pre-specified subgroup {s.name} on {plan.primary}: {s.item} "
+            + " vs ".join(
+                f"{level} {'/'.join(map(str, values))}" for level, values in s.levels.items()
+            )
+            for s in plan.subgroup_analyses
+        ]
+        + _estimand_lines(plan)
+    )
+
+
+def _estimand_lines(plan: AnalysisPlan) -> list[str]:
+    events = plan.intercurrent_events or {}
+    lines = []
+    for role in ("primary", "sensitivity", "supplementary"):
+        by: dict[str, list[str]] = {}
+        for event, decided in events.items():
+            strategy = getattr(decided, role)
+            if strategy is not None:
+                by.setdefault(strategy.replace("_", " "), []).append(event)
+        for strategy, names in by.items():
+            lines.append(f"  intercurrent events, {role}: {strategy} for {', '.join(names)}")
+    if plan.subgroups == "none":
+        lines.append("  subgroups: none pre-specified")
+    if plan.interim == "descriptive_only":
+        lines.append("  interim looks: descriptive only")
+    return lines
 
 
 def _track_part(protocol: Protocol) -> str:

@@ -65,8 +65,18 @@ class EventKind(enum.StrEnum):
     INTERVENTION_ENDED = "intervention_ended"
     # an unsolicited private message that waited (the day's budget was spent, quiet hours, a
     # higher-ranked message went first) or was dropped (stale, or no longer fitting): SPEC §11.1
+    # an outcome from a registry (municipality, UWV), linked through a trusted third party by
+    # the hash of the person's enrollment code; source "administrative" (issue 29 point 5)
+    LINKED_OUTCOME = "linked_outcome"
     MESSAGE_DEFERRED = "message_deferred"
     MESSAGE_DROPPED = "message_dropped"
+    # (new kinds go last: the export numbers kinds in this order, so codes never move)
+    # the mechanism components: a curriculum topic delivered privately (arms without groups);
+    # the counsellor's check-in: offered to the counsellor, sent by them, answered by the person
+    TOPIC_DELIVERED = "topic_delivered"
+    OUTREACH_PROMPTED = "outreach_prompted"
+    OUTREACH_SENT = "outreach_sent"
+    OUTREACH_ANSWERED = "outreach_answered"
 
 
 DEPOSIT_KINDS: Final = (EventKind.DEPOSIT, EventKind.DEPOSIT_CORRECTION)
@@ -100,6 +110,12 @@ TICKET_KINDS: Final = (
     EventKind.TICKET_CLOSED,
     EventKind.TICKET_ESCALATED,
     EventKind.TICKET_REOPENED,
+)
+# The counsellor's own check-in (`counsellor_outreach`): counted and timed, never the words.
+OUTREACH_KINDS: Final = (
+    EventKind.OUTREACH_PROMPTED,
+    EventKind.OUTREACH_SENT,
+    EventKind.OUTREACH_ANSWERED,
 )
 # A member's opt-in ingredients of their peer group (SPEC §11.4: every visibility is opt-in).
 TOGETHER_KINDS: Final = (

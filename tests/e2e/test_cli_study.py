@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import text
+from sqlalchemy import select, text
 from typer.testing import CliRunner, Result
 
 from bot.cli.study import StudyError, power, study_app
 from bot.clock import FakeClock
+from bot.db.calls import CallStatus, CallTask
 from bot.db.engine import Database
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, Site
 from bot.services.participants.allocation import allocate, allocation_log
 from bot.services.trial import Trial
 from experiments.allocation import append_record, record_hash
+from experiments.allocation.call_draws import call_draw, call_key
 from experiments.protocol import load_protocol
 from tests.conftest import ENGINES
 from tests.experiments.shipped import FACTORIAL_FILE, PILOT_FILE, STUDY_FILE
@@ -144,6 +146,38 @@ async def test_verify_finds_an_intact_log(database: Database, clock: FakeClock) 
     result = await verify_against(database)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("12 allocations, chain and sequence intact")
+
+
+@pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+async def test_verify_recomputes_the_follow_up_call_draws(
+    database: Database, clock: FakeClock
+) -> None:
+    await allocate_people(database, clock, 3)
+    key = call_key(SEED)
+    async with database.transaction() as session:
+        ids = sorted(await session.scalars(select(Participant.id)))
+        for pid in ids:
+            draw = call_draw(key, pid, 1)
+            session.add(
+                CallTask(
+                    participant_id=pid,
+                    wave=1,
+                    status=CallStatus.OPEN if draw < 0.5 else CallStatus.NOT_CHOSEN,
+                    due_at=clock.now(),
+                    drawn_at=clock.now(),
+                    draw=draw,
+                    share=0.5,
+                    selected=draw < 0.5,
+                )
+            )
+    result = await verify_against(database)
+    assert result.exit_code == 0, result.output
+    assert "3 follow-up call draws" in result.stdout
+    flip = f"UPDATE call_tasks SET selected = NOT selected WHERE participant_id = {ids[1]}"
+    await run_sql(database, flip)
+    result = await verify_against(database)
+    assert result.exit_code == 1
+    assert f"follow-up call draw (participant {ids[1]}, wave 1)" in error_lines(result)[0]
 
 
 @pytest.mark.parametrize("database_url", ENGINES, indirect=True)

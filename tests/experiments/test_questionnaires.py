@@ -29,8 +29,9 @@ def everyone_answers(instrument: Instrument, answer: int) -> dict[str, int | Non
     return dict.fromkeys(instrument.item_ids, answer)
 
 
-def test_three_scales_and_the_context_are_shipped() -> None:
-    assert available_instruments() == ["context", "fse", "gse", "jsse"]
+def test_the_scales_and_the_context_are_shipped() -> None:
+    shipped = ["context", "djg6", "fse", "fwb5", "gse", "instcap", "jsc", "jsse"]
+    assert available_instruments() == shipped
 
 
 @pytest.mark.parametrize(("instrument", "items"), [(GSE, 10), (FSE, 6), (JSSE, 6)])
@@ -156,7 +157,10 @@ def test_next_item_is_none_when_all_are_answered() -> None:
     assert next_item(GSE, everyone_answers(GSE, 2)) is None
 
 
-@given(st.sampled_from([GSE, FSE, JSSE]), st.data())
+@given(
+    st.sampled_from([GSE, FSE, JSSE, *map(load_instrument, ["djg6", "fwb5", "jsc", "instcap"])]),
+    st.data(),
+)
 def test_complete_answers_score_within_the_published_range(
     instrument: Instrument, data: st.DataObject
 ) -> None:
@@ -174,6 +178,12 @@ def test_reverse_keyed_items_are_flipped() -> None:
             "id": "mini",
             "name": "Mini",
             "citation": "Test",
+            "provenance": {
+                "status": "not validated",
+                "licence": "MIT",
+                "wording": "Own.",
+                "languages": {"nl": "own wording", "en": "own wording"},
+            },
             "instructions": {"nl": "Kies.", "en": "Choose."},
             "answers": [{"value": v, "nl": f"{v}", "en": f"{v}."} for v in (1, 2, 3, 4, 5)],
             "items": [
@@ -189,7 +199,9 @@ def test_reverse_keyed_items_are_flipped() -> None:
 
 
 def test_unknown_instrument_is_not_found() -> None:
-    with pytest.raises(InstrumentNotFound, match="available: context, fse, gse, jsse"):
+    with pytest.raises(
+        InstrumentNotFound, match="available: context, djg6, fse, fwb5, gse, instcap, jsc, jsse"
+    ):
         load_instrument("bdi")
 
 

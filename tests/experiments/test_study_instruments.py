@@ -15,6 +15,12 @@ id = "hope"
 name = "Hope for the coming year"
 citation = "Developed for this study (not validated)."
 
+[provenance]
+status = "not validated"
+licence = "MIT"
+wording = "Own wording."
+languages = { nl = "own wording", en = "own wording" }
+
 [instructions]
 nl = "Hoe goed past elke zin bij jou?"
 en = "How true is each sentence for you?"
@@ -75,7 +81,7 @@ def test_a_broken_instrument_file_is_refused_naming_the_file_and_the_line(
     with pytest.raises(ProtocolError) as raised:
         load_protocol(_study_with(tmp_path, broken))
     message = str(raised.value)
-    assert "questionnaires.files: instruments/hope.toml, line 19: answers[1].en" in message
+    assert "questionnaires.files: instruments/hope.toml, line 25: answers[1].en" in message
 
 
 def test_a_missing_instrument_file_is_named(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ async def test_no_telegram_id_name_or_username_in_any_format(
     for file_format in FORMATS:
         out = tmp_path / file_format
         await export_to(database, out, "--format", file_format)
-        assert len(list(out.iterdir())) == 13  # 11 tables, 2 codebook files
+        assert len(list(out.iterdir())) == 15  # 13 tables (2 of dose), 2 codebook files
         assert leaks(out) == []
 
 

@@ -118,6 +118,23 @@ def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(
     assert "Achieved power" not in page
 
 
+def test_delivery_dose_and_cost_follow_the_primary_outcome(
+    peer_effect_report: tuple[Path, str],
+) -> None:
+    _, page = peer_effect_report
+    section = page[page.index("<h2>Delivery, dose and cost") : page.index("Participant flow")]
+    assert page.index("Primary outcome (Intention-to-treat)") < page.index(section)
+    assert "Telegram gives bots no read receipts" in section
+    # an allocation message to each simulated person, and encouragements in the text arm
+    rows = re.findall(r"<tr><td>(control|text|peer)</td><td>(\d+)</td><td>(\d+) \(", section)
+    assert sorted(arm for arm, _, _ in rows) == ["control", "peer", "text"]
+    assert all(int(sent) >= int(n) > 50 for _, n, sent in rows)
+    assert "Cost per extra unit of the primary outcome" in section
+    assert "<td>peer vs control</td><td>€" in section
+    assert "Dose per peer group" in section
+    assert section.count("€") >= 6
+
+
 @pytest.mark.slow
 def test_the_report_shows_questionnaire_ancova_and_completion_by_arm(tmp_path: Path) -> None:
     settings = TrialSettings(

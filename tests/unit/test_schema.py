@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 import bot.db.delivery
 import bot.db.groups
 import bot.db.lasting
+import bot.db.linkage
 import bot.db.micro
 import bot.db.offers
 import bot.db.study

@@ -6,7 +6,12 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 
-SECRETS = ("LOTGENOOT_ALLOCATION_SEED", "LOTGENOOT_PSEUDONYM_KEY", "LOTGENOOT_WEBHOOK_SECRET")
+SECRETS = (
+    "LOTGENOOT_ALLOCATION_SEED",
+    "LOTGENOOT_PSEUDONYM_KEY",
+    "LOTGENOOT_LINKAGE_KEY",
+    "LOTGENOOT_WEBHOOK_SECRET",
+)
 STRONG = "3f9c2a7d41e08b6c5d2e9f1a0b7c4d8e"  # 32 hex characters, as token_hex(16) makes
 
 

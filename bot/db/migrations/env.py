@@ -8,12 +8,15 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 # Registers the trial's, the groups' (with their check-in weeks and opt-in ingredients'), the
-# registrations', the inbox's, the follow-up's and the micro-randomized decisions' tables.
+# registrations', the inbox's, the follow-up's, the registry imports' and the micro-randomized
+# decisions' tables.
 from bot.db import (  # noqa: F401
+    calls,
     delivery,
     group_weeks,
     groups,
     lasting,
+    linkage,
     micro,
     offers,
     registration,

@@ -25,6 +25,7 @@ from bot.outbox.outcomes import Delivered, Outcome
 from bot.outbox.store import ClaimedMessage
 from bot.services import button_data
 from bot.services.button_data import CloseTicket, TicketReply
+from bot.services.counsellor_inbox.calls import call_of_ticket, scrub_phone_numbers
 from bot.services.counsellor_inbox.tickets import ANSWER_KIND, pseudonym_of, record
 from bot.services.peer_groups.lookups import touch_staff
 from bot.services.peer_groups.presence import counsellor_answered, staff_name
@@ -32,7 +33,7 @@ from bot.services.trial import Trial
 from bot.services.turns import Turn
 from experiments.records import EventKind
 
-STAFF = (Role.COUNSELLOR, Role.ADMIN)
+STAFF = (Role.COUNSELLOR, Role.ASSISTANT, Role.ADMIN)  # assistants: follow-up call tickets
 LIVE = (TicketStatus.OPEN, TicketStatus.ANSWERED)  # not closed: an answer may still go out
 LISTED = 20  # /tickets shows the oldest this many open tickets
 PREVIEW = 80  # characters of a question shown in /tickets
@@ -82,7 +83,7 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
         await turn.say_text("button.unknown")
 
 
-async def _may_handle(turn: Turn, ticket: Ticket) -> bool:
+async def may_handle(turn: Turn, ticket: Ticket) -> bool:
     """The ticket's counsellor, or an admin."""
     if Role.ADMIN in await turn.roles():
         return True
@@ -100,7 +101,7 @@ async def relay(
     turn: Turn, ticket: Ticket, words: str, trial: Trial, *, canned: str | None
 ) -> None:
     """Send a counsellor's answer to the participant who asked, and count it."""
-    if not await _may_handle(turn, ticket):
+    if not await may_handle(turn, ticket):
         await turn.say_text("inbox.not_yours", ticket=ticket.id)
         return
     if ticket.status not in LIVE:
@@ -126,8 +127,12 @@ async def relay(
     name = await staff_name(turn.session, turn.user_id)
     key = "inbox.answer" if name is None else "inbox.named.answer"
     intent = f"{ANSWER_KIND}:{ticket.id}:{ticket.answers}"
-    via = "typed" if canned is None else "canned"
-    await counsellor_answered(turn.session, participant.id, via, turn.now, intent)
+    if await call_of_ticket(turn.session, ticket.id) is not None:  # a follow-up call: research
+        key = "calls.answer" if name is None else "calls.named_answer"
+        words = scrub_phone_numbers(words, Language(participant.language))  # SPEC §11.4
+    else:
+        via = "typed" if canned is None else "canned"
+        await counsellor_answered(turn.session, participant.id, via, turn.now, intent)
     message = OutgoingMessage(
         chat_id=participant.telegram_user_id,
         text=text(Language(participant.language), key, words=words, name=name),
@@ -147,7 +152,7 @@ async def close(turn: Turn, ticket_id: int) -> None:
     if ticket is None or ticket.status is TicketStatus.DRAFT:
         await turn.say_text("button.unknown")
         return
-    if not await _may_handle(turn, ticket):
+    if not await may_handle(turn, ticket):
         await turn.say_text("inbox.not_yours", ticket=ticket.id)
         return
     if ticket.status in LIVE:

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.calls import CallTask
 from bot.db.study import Participant
 from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
@@ -50,9 +51,12 @@ async def scan_inbox(session: AsyncSession, trial: Trial, now: datetime) -> Inbo
     """Assign counsellors, remind, escalate and forget what is due."""
     inbox = trial.protocol.inbox
     scan = InboxScan(assigned=await assign_missing(session, trial))
+    # a follow-up call's ticket is a task the assistant works through, not a question waiting
+    calls = select(CallTask.ticket_id).where(CallTask.ticket_id.is_not(None))
     waiting = (
         Ticket.status == TicketStatus.OPEN,
         Ticket.answered_at.is_(None),
+        Ticket.id.not_in(calls),
     )
     for ticket in await _tickets(
         session,

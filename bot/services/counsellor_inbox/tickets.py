@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.groups import GroupMember, PeerGroup, PoolEntry
 from bot.db.study import Event, IntakeStep, Participant, StaffMember
-from bot.db.tickets import Ticket, TicketStatus
+from bot.db.tickets import Ticket, TicketMessage, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
@@ -31,6 +31,7 @@ from bot.services.counsellor_inbox.assignment import active_counsellor as active
 from bot.services.counsellor_inbox.assignment import assign_counsellor as assign_counsellor
 from bot.services.counsellor_inbox.assignment import assign_missing as assign_missing
 from bot.services.counsellor_inbox.assignment import has_contact as has_contact
+from bot.services.counsellor_inbox.outreach_answers import outreach_answered
 from bot.services.trial import Trial
 from bot.services.turns import Turn, staff_language
 from experiments.records import EventKind
@@ -43,6 +44,8 @@ ESCALATION_KIND = OutboxKind.TICKET_ESCALATION
 ANSWER_KIND = OutboxKind.TICKET_ANSWER
 ADDED_KIND = OutboxKind.TICKET_ADDED
 STAFF_KINDS = (TICKET_KIND, REMINDER_KIND, ESCALATION_KIND, ADDED_KIND)
+# the counsellor's check-in (bot.services.counsellor_inbox.outreach): its prompt, and what they sent
+OUTREACH_KINDS = (OutboxKind.OUTREACH_PROMPT, OutboxKind.OUTREACH)
 # a ticket's questions together stay well inside a Telegram message (4,096 characters) when a
 # reminder or escalation quotes them
 MAX_TICKET_CHARS = 3000
@@ -71,14 +74,22 @@ async def place_of(session: AsyncSession, participant: Participant, language: La
     return text(language, "inbox.place_pool" if pooled is not None else "inbox.place_none")
 
 
-async def ask(turn: Turn, trial: Trial, question: str | None) -> None:
-    """/ask <question> or the menu button: send the question, or ask for it first."""
+async def contactable(turn: Turn, trial: Trial) -> Participant | None:
+    """The enrolled participant whose arm has a counsellor; None once told why not."""
     participant = turn.participant
     if participant is None or participant.step is not IntakeStep.DONE:
         await turn.say_text("activity.not_enrolled")
-        return
+        return None
     if not has_contact(participant, trial):
         await turn.say_text("inbox.not_in_arm")
+        return None
+    return participant
+
+
+async def ask(turn: Turn, trial: Trial, question: str | None) -> None:
+    """/ask <question> or the menu button: send the question, or ask for it first."""
+    participant = await contactable(turn, trial)
+    if participant is None:
         return
     if question is None or not question.strip():
         await _draft(turn, participant)
@@ -108,6 +119,11 @@ async def pending_draft(session: AsyncSession, participant_id: int, now: datetim
             Ticket.created_at > now - DRAFT_LIFETIME,
         )
     )
+
+
+async def start_draft(turn: Turn, participant: Participant) -> None:
+    """The participant's next message (within the hour) goes to their counsellor."""
+    await _draft(turn, participant)
 
 
 async def _draft(turn: Turn, participant: Participant) -> None:
@@ -194,11 +210,17 @@ async def reopen(
         await turn.session.delete(draft)
     asked = ticket.text or ""
     ticket.text = f"{asked}\n\n{question}"[-MAX_TICKET_CHARS:] if asked else question
+    # the first answer to a check-in the counsellor started is counted as such
+    check_in = await outreach_answered(turn.session, ticket, turn.now)
     ticket.status, ticket.opened_at = TicketStatus.OPEN, turn.now
     ticket.answered_at = ticket.reminded_at = ticket.escalated_at = None
     record(turn.session, ticket, EventKind.TICKET_REOPENED, turn.now)
-    await _tell_staff_once_a_round(turn, ticket, "inbox.reopened_staff", question, trial)
-    await turn.say_text("inbox.reopened", ticket=ticket.id)
+    staff_key = "outreach.answered_staff" if check_in else "inbox.reopened_staff"
+    await _tell_staff_once_a_round(turn, ticket, staff_key, question, trial)
+    if check_in:
+        await turn.say_text("inbox.sent")
+    else:
+        await turn.say_text("inbox.reopened", ticket=ticket.id)
 
 
 async def _open_at_limit(
@@ -332,7 +354,7 @@ async def forget_text(session: AsyncSession, ticket_ids: list[int], now: datetim
         .values(text=None, forgotten_at=func.coalesce(Ticket.forgotten_at, now))
     )
     for ticket_id in ticket_ids:
-        for kind in (*STAFF_KINDS, ANSWER_KIND):
+        for kind in (*STAFF_KINDS, ANSWER_KIND, *OUTREACH_KINDS):
             # intent keys "<kind>:<ticket>:…": a range over the unique index, not a scan
             about = (
                 OutboxMessage.intent_key >= f"{kind}:{ticket_id}:",
@@ -356,11 +378,18 @@ async def forget_participant(session: AsyncSession, participant_id: int, now: da
     )
     asked = select(Ticket.id).where(Ticket.participant_id == participant_id)
     ids = list(await session.scalars(asked))
+    # the ids of check-ins in the participant's own chat (a reply to one is their answer)
+    await session.execute(
+        delete(TicketMessage).where(
+            TicketMessage.ticket_id.in_(asked),
+            TicketMessage.chat_id.not_in(select(StaffMember.telegram_user_id)),
+        )
+    )
     await session.execute(
         update(Ticket)
         .where(
             Ticket.participant_id == participant_id,
-            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.ANSWERED)),
+            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.ANSWERED, TicketStatus.PROMPTED)),
         )
         .values(status=TicketStatus.CLOSED, closed_at=now)
     )

@@ -14,6 +14,7 @@ from bot.services.button_data import (
     STAFF_PRESSES,
     ActionDetail,
     Answer,
+    AnswerOutreach,
     AskAboutPlacement,
     ChangeGoal,
     ChooseLanguage,
@@ -38,7 +39,7 @@ from bot.services.button_data import (
     Undo,
     Withdraw,
 )
-from bot.services.counsellor_inbox import desk, tickets
+from bot.services.counsellor_inbox import calls, desk, outreach, tickets
 from bot.services.counsellor_inbox.about_placement import ask_about_placement
 from bot.services.participants import (
     activity,
@@ -153,6 +154,8 @@ async def _press(turn: Turn, data: str | None, trial: Trial) -> None:
             await together.press(turn, trial, request)
         case AskAboutPlacement():
             await ask_about_placement(turn, trial)
+        case AnswerOutreach():
+            await outreach.answer_press(turn, trial)
 
 
 async def typed(turn: Turn, trial: Trial, words: str) -> None:
@@ -174,14 +177,22 @@ async def typed(turn: Turn, trial: Trial, words: str) -> None:
             return
         if await surveys.typed_answer(turn, words, trial):  # a number the survey asks to type
             return
-        if not await tickets.typed(turn, words, trial):  # the question after a bare /ask
-            await intents.answer(turn, words, trial)
+        if await tickets.typed(turn, words, trial):  # the question after a bare /ask
+            return
+        if intents.read(words) is None and await calls.participant_wrote(turn, words, trial):
+            return  # words for the staff member following up an unanswered wave
+        await intents.answer(turn, words, trial)
     else:
         await turn.say_text("unknown.use_buttons")
         await intake.prompt(turn, trial)
 
 
 async def replied(turn: Turn, trial: Trial, replied_to: int | None, words: str) -> None:
-    """Text that replies to one of our messages: staff answering a ticket, else typed text."""
+    """Text that replies to one of our messages: staff writing a check-in in their own words or
+    answering a ticket, a participant answering a check-in, else typed text."""
+    if await outreach.answer_prompt_by_reply(turn, replied_to, words, trial):
+        return
+    if await outreach.answer_by_participant_reply(turn, replied_to, words, trial):
+        return
     if not await desk.answer_by_reply(turn, replied_to, words, trial):
         await typed(turn, trial, words)

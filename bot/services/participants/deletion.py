@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
+from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage, UnreachableChat
 from bot.db.study import Event, ParticipantStatus, SurveyAnswer
-from bot.services import button_data
-from bot.services.counsellor_inbox import tickets
+from bot.services import button_data, linkage
+from bot.services.counsellor_inbox import calls, tickets
 from bot.services.participants import micro_chain, offers, retention
 from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.mention_scrub import (
@@ -79,8 +80,13 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
             await forget_in_messages_to(turn.session, chose.buddies, chosen, "erased")
     # Out of their group's chat too (queued after the scrub above, which would cancel it).
     await follow.leave_group(turn.session, participant.id, telegram_id, turn.now)
+    # nobody follows them up any more; their follow-up draws are research data like the rest
+    await calls.close_tasks(turn.session, participant.id)
     if not keep:
         await turn.session.execute(delete(Event).where(Event.participant_id == participant.id))
+        await turn.session.execute(
+            delete(CallTask).where(CallTask.participant_id == participant.id)
+        )
         await turn.session.execute(
             delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
         )
@@ -91,6 +97,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         )
         participant.birth_year = None
     participant.telegram_user_id = None
+    linkage.forget(participant)  # registry records can no longer be linked to them
     participant.status = ParticipantStatus.ERASED
     participant.erased_at = turn.now
     # The goodbye still has to reach them: it goes to the chat id we just forgot, and the

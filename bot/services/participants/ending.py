@@ -29,7 +29,12 @@ from bot.services.trial import Trial
 from experiments.records import EventKind
 
 # private nudges that stop at the end (follow-up invitations and their reminders do not)
-STOPPED_KINDS = (OutboxKind.REMINDER, OutboxKind.ENCOURAGEMENT, OutboxKind.PROMPT)
+STOPPED_KINDS = (
+    OutboxKind.REMINDER,
+    OutboxKind.ENCOURAGEMENT,
+    OutboxKind.PROMPT,
+    OutboxKind.PRIVATE_TOPIC,
+)
 
 
 async def scan_endings(

@@ -18,7 +18,7 @@ from bot.db.study import (
     Site,
 )
 from bot.db.upsert import insert_if_absent
-from bot.services import button_data, directory
+from bot.services import button_data, directory, linkage
 from bot.services.participants import intake, returning, shortcuts
 from bot.services.reach import record_reach
 from bot.services.trial import Trial
@@ -137,6 +137,7 @@ async def answer_consent(turn: Turn, code: str, agreed: bool, trial: Trial) -> N
         consented_at=turn.now,
         step=IntakeStep.LANGUAGE,
         status=ParticipantStatus.ACTIVE,
+        code_hash=linkage.enrollment_code_hash(trial.linkage_key, enrollment_code),
     )
     turn.session.add(participant)
     await turn.session.flush()

@@ -17,6 +17,7 @@ from bot.services.turns import Turn
 STAFF_COMMANDS = {
     Role.COUNSELLOR: ("groups", "group", "flags", "post", "tickets"),
     Role.RESEARCHER: ("trial",),
+    Role.ASSISTANT: ("tickets", "call"),
     Role.ADMIN: (
         "groups",
         "group",
@@ -27,6 +28,7 @@ STAFF_COMMANDS = {
         "invite",
         "assign",
         "tickets",
+        "call",
     ),
 }
 GROUP_ONLY_COMMANDS = ("bind", "warn", "mute", "unmute", "remove", "pin", "rules", "report")

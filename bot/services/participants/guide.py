@@ -21,6 +21,7 @@ from bot.services.turns import Turn
 STAFF_SECTIONS = (
     (frozenset({Role.COUNSELLOR, Role.ADMIN}), "help.counsellor"),
     (frozenset({Role.RESEARCHER, Role.ADMIN}), "help.researcher"),
+    (frozenset({Role.ASSISTANT, Role.ADMIN}), "help.assistant"),
     (frozenset({Role.ADMIN}), "help.admin"),
 )
 

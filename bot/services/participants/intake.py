@@ -6,8 +6,9 @@ from bot.db.study import IntakeStep, Participant
 from bot.i18n import Language
 from bot.outbox import Button
 from bot.services import button_data
+from bot.services.counsellor_inbox import outreach
 from bot.services.counsellor_inbox.tickets import assign_counsellor
-from bot.services.participants import questionnaire, starting_balance, surveys
+from bot.services.participants import private_topics, questionnaire, starting_balance, surveys
 from bot.services.participants.allocation import allocate
 from bot.services.participants.languages import show_commands_in
 from bot.services.participants.money import InvalidAmount, format_amount, parse_amount
@@ -270,6 +271,8 @@ async def finish(turn: Turn, trial: Trial) -> None:
     surveys.schedule_first(participant, trial)
     in_pool = await enter_pool(turn.session, participant, trial, turn.now, tell=False)
     await assign_counsellor(turn.session, participant, trial)  # arms with counsellor_contact
+    private_topics.schedule_first(participant, trial, turn.now)  # curriculum without a group
+    outreach.schedule_first(participant, trial, turn.now)  # the counsellor's check-ins
     await show_commands_in(turn, trial)  # now without the logbook their track does not keep
     explanation = trial.protocol.arm(arm).explanation.text(turn.language)
     week = week_starts(turn.language, participant, schedule.commitment_period, zone)

@@ -43,6 +43,7 @@ NUDGE_KINDS = (
     OutboxKind.SURVEY_INVITATION,
     OutboxKind.SURVEY_REMINDER,
     OutboxKind.PROMPT,
+    OutboxKind.PRIVATE_TOPIC,
 )
 
 

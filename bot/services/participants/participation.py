@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.db.groups import GroupMember, ModerationAction
 from bot.db.study import Event, IntakeStep, Participant, ParticipantStatus, Site, SurveyAnswer
 from bot.services import button_data
+from bot.services.counsellor_inbox import calls
 from bot.services.ledger import Ledger, ledger_of
 from bot.services.participants import intake, money_out, shortcuts
 from bot.services.participants.money import format_amount
@@ -157,6 +158,7 @@ async def stop(turn: Turn, _trial: Trial) -> None:
         participant.withdrawn_at = turn.now
         _event(turn, participant, EventKind.WITHDRAWAL)
         await cancel_pending_nudges(turn.session, participant.id, "withdrawn")
+        await calls.close_tasks(turn.session, participant.id)  # no follow-up call either
         await follow.cancel_group_notes(turn.session, participant.id, "withdrawn")
         await follow.leave_group(
             turn.session, participant.id, participant.telegram_user_id, turn.now

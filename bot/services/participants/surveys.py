@@ -18,6 +18,7 @@ from bot.db.study import Participant, ParticipantStatus
 from bot.i18n import Language, text
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue, enqueue_many
 from bot.services import button_data
+from bot.services.counsellor_inbox.calls import plan_call
 from bot.services.participants import questionnaire
 from bot.services.participants.nudges import ScanResult, due_participants
 from bot.services.trial import Trial
@@ -98,6 +99,8 @@ async def scan_surveys(
         invited_at = trial.protocol.next_allowed_time(max(at, now))
         participant.survey_reminder_at = invited_at + schedule.survey_reminder_after
         participant.survey_reminders_left = schedule.survey_reminders
+        if schedule.survey_reminders == 0:  # no reminder: the invitation is the last message
+            await plan_call(session, participant, wave, invited_at, trial)
         following, times = wave + 1, wave_times(schedule)
         if following <= len(times):
             participant.next_survey_wave = following
@@ -132,6 +135,8 @@ async def scan_surveys(
         participant.survey_reminder_at = at + schedule.survey_reminder_after if left > 0 else None
         if done or participant.telegram_user_id is None or left < 0:
             continue
+        if left == 0 and open_wave is not None:  # the last reminder: then a person, maybe
+            await plan_call(session, participant, open_wave, at, trial)
         key = f"survey_reminder:{participant.id}:{open_wave}:{left}"
         result.enqueued += int(
             await enqueue(
