@@ -166,7 +166,7 @@ def db_upgrade() -> None:
 @app.command()
 def demo(
     participants: Annotated[int, typer.Option(min=3, max=2000, help="Simulated people.")] = 150,
-    weeks: Annotated[int, typer.Option(min=1, max=52, help="Simulated weeks.")] = 12,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Simulated weeks.")] = 13,
     seed: Annotated[int, typer.Option(help="Same seed, same study.")] = 1,
     effect: Annotated[
         float, typer.Option(help="Treatment effects relative to the defaults (0 = none).")

@@ -56,6 +56,11 @@ def together_offers(unread: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in unread if any(d.startswith(TOGETHER_OFFERS) for d in buttons(m))]
 
 
+def _invitation(message: dict[str, Any]) -> bool:
+    """A questionnaire invitation (or its reminder): one button, "start"."""
+    return buttons(message) == ["survey:go"]
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
     """Knuth's method: enough for the small means of a week's applications."""
     limit, count, product = math.exp(-mean), 0, rng.random()
@@ -90,6 +95,9 @@ class Person:
     # balance, money out and retention answers (a demo with a follow-up phase): their own too
     later: random.Random | None = None
     enrolled_day: int = 0
+    # whether they start a job or training (the placement outcome): a generator of their own
+    jobs: random.Random | None = None
+    placed: bool = False
 
     async def next_reply(self, wanted: str = "") -> dict[str, Any]:
         """The next bot message (whose first button starts with `wanted`, if given)."""
@@ -99,8 +107,11 @@ class Person:
         """The next bot message (whose first button starts with `wanted`, if given)."""
         while True:
             for index, message in enumerate(self.inbox):
+                if _invitation(message) and not wanted.startswith("survey"):
+                    continue  # a questionnaire that arrived meanwhile waits to be answered
                 if not wanted or (buttons(message) or [""])[0].startswith(wanted):
-                    del self.inbox[: index + 1]
+                    # in place: a caller may hold the list (`self.inbox.insert(0, await …)`)
+                    self.inbox[: index + 1] = [m for m in self.inbox[:index] if _invitation(m)]
                     return message
             self.inbox += await self.user.wait_for_messages(count=1, timeout=REPLY_TIMEOUT_S)
 
@@ -171,7 +182,7 @@ class Person:
         self.status = "enrolled"
         return str(explanation.get("text", ""))
 
-    async def live_a_day(self, day: int, weekly: float) -> None:
+    async def live_a_day(self, day: int, weekly: float, placement: float = 0.0) -> None:
         """Maybe save or apply, maybe pause, resume, stop or block; answer open surveys."""
         if self.status == "paused" and self.resume_on_day == day:
             await self._say("/resume")
@@ -214,6 +225,19 @@ class Person:
             await self._log_steps("applied", applications)
         if self.rng.random() < weekly / 60:
             await self._log_steps("interview", 1)
+        daily = 1 - (1 - placement) ** (1 / 7)
+        if self.jobs is not None and not self.placed and self.jobs.random() < daily:
+            await self._start_work(self.jobs)
+
+    async def _start_work(self, chooser: random.Random) -> None:
+        """/job or /training, then what it was: a start (a placement), once."""
+        kind = "job" if chooser.random() < 0.75 else "training"
+        self.user.send(f"/{kind}")
+        question = await self._reply(f"act:{kind}:")
+        starts = [d for d in buttons(question) if not d.startswith(f"act:{kind}:offer_")]
+        self.user.press(question, chooser.choice(starts))
+        await self._reply()
+        self.placed = True
 
     async def act_on_prompt(self) -> None:
         """After a check-in (or on their own): save, or send one application."""
@@ -341,7 +365,7 @@ class Person:
 
     async def _answer_surveys(self, unread: list[dict[str, Any]]) -> None:
         """Press 'start' on a new survey invitation and answer every item (most people do)."""
-        invitations = [m for m in unread if buttons(m) == ["survey:go"]]
+        invitations = [m for m in unread if _invitation(m)]
         if not invitations or self.rng.random() > 0.85:
             return
         self.user.press(invitations[-1], "survey:go")

@@ -80,6 +80,7 @@ def _people(sandbox: TelegramSandbox, options: DemoOptions, protocol: Protocol) 
                 slips=random.Random(f"{options.seed}:{index}:slips"),
                 context=random.Random(f"{options.seed}:{index}:context"),
                 later=random.Random(f"{options.seed}:{index}:later") if lasting else None,
+                jobs=random.Random(f"{options.seed}:{index}:jobs"),
             )
         )
     return people
@@ -200,7 +201,7 @@ async def _simulate(
         await asyncio.gather(
             *(
                 # People in a micro-randomized arm act only in answer to the decision points.
-                p.live_a_day(day, 0.0 if micro.takes_part(p) else _weekly(p, options, day))
+                p.live_a_day(day, *((0.0, 0.0) if micro.takes_part(p) else _rates(p, options, day)))
                 for p in enrolled
                 if p.arm is not None
             )
@@ -238,6 +239,12 @@ async def _simulate(
 
 def trial_is_micro(runtime: Runtime) -> bool:
     return runtime.trial.protocol.micro_randomization is not None
+
+
+def _rates(person: Person, options: DemoOptions, day: int) -> tuple[float, float]:
+    """This week's rate of saving or applying, and of starting work (jobseekers)."""
+    placement = options.effects.placement_per_week
+    return _weekly(person, options, day), placement.get(person.arm or "control", 0.0)
 
 
 def _weekly(person: Person, options: DemoOptions, day: int) -> float:

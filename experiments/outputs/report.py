@@ -7,7 +7,6 @@ renders `report_templates/report.html.j2` with autoescaping on.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -32,8 +31,11 @@ from experiments.outputs.figures import (
 )
 from experiments.outputs.report_dose import dose_context
 from experiments.outputs.report_estimands import estimand_context
-from experiments.outputs.report_lee import df_text, lee_context
-from experiments.protocol import Protocol, Registration, registration_status
+from experiments.outputs.report_lee import lee_context
+from experiments.outputs.report_rows import number as _number
+from experiments.outputs.report_rows import result_row, result_table
+from experiments.outputs.report_summary import plain_summary
+from experiments.protocol import Protocol, Registration, registration_status, wave_times
 
 __all__ = ["ARM_COLOURS", "arm_colours", "environment", "write_report"]
 
@@ -124,6 +126,7 @@ def _context(
     ratio = an.sample_ratio(tables, design)
     baseline = an.baseline_table(tables, design, an.protocol_context(protocol))
     results = analysis.results
+    not_due = _not_due(analysis, protocol)
     return {
         "title": f"{protocol.study.name}: trial report",
         "study_name": protocol.study.name,
@@ -136,7 +139,7 @@ def _context(
         "arms": [{"name": arm, "colour": colours[arm]} for arm in design.arms],
         "registration": registration_status(protocol, registration),
         "planned": analysis.registered_plan,
-        "primary": _primary(analysis),
+        "primary": _primary(analysis, not_due),
         "flow_note": (
             f"Declined consent: {flow.refused}. Enrolled (consented): {flow.enrolled}. Not "
             f"allocated: {_reasons(flow)}. Reached = received at least one message."
@@ -166,7 +169,7 @@ def _context(
             "unreachable",
             "erased",
             "analysed",
-            "peer groups",
+            "peer groups of the arm (all tracks)",
         ],
         "flow_rows": [
             [
@@ -202,32 +205,37 @@ def _context(
             + f"; p values adjusted by {plan.secondary_multiplicity.capitalize()} over this "
             "family, intervals unadjusted. " + _models_note(plan.alpha, plan.degrees_of_freedom)
         ),
-        "secondary": [_row(r) for r in results if r.family == "secondary"],
+        "summary": plain_summary(protocol, analysis, flow, as_of),
+        **{
+            family: result_table((r for r in results if r.family == name), not_due)
+            for family, name in _FAMILIES
+        },
         "wave_pending": _wave_pending(analysis),
-        "sensitivity": [_row(r) for r in results if r.family == "sensitivity"],
-        "subgroups": [_row(r) for r in results if r.family == "subgroup"],
         "subgroup_notes": an.describe_subgroups(plan),
-        "exploratory": [_row(r) for r in results if r.family == "exploratory"],
         **lee_context(analysis),
         **estimand_context(tables, protocol, analysis, as_of),
-        "icc_rows": [
-            [
-                i.outcome.label,
-                i.arm,
-                i.groups,
-                i.members,
-                _number(i.icc, 3),
-                f"{_number(i.low, 3)} to {_number(i.high, 3)}"
-                if i.icc is not None
-                else "not estimable (fewer than 2 groups with 2 or more members)",
-            ]
-            for i in analysis.iccs
-        ],
+        **_icc(analysis),
         "power_note": power_note(protocol, design),
     }
 
 
-def _primary(analysis: an.TrialAnalysis) -> dict[str, Any]:
+_FAMILIES = (
+    ("secondary", "secondary"),
+    ("sensitivity", "sensitivity"),
+    ("subgroups", "subgroup"),
+    ("exploratory", "exploratory"),
+)
+
+
+def _not_due(analysis: an.TrialAnalysis, protocol: Protocol) -> dict[int, int]:
+    """Questionnaire waves due for nobody yet, with the week after allocation they fall in."""
+    times = wave_times(protocol.schedule)
+    waves = {c.wave for c in analysis.completion}
+    due = {c.wave for c in analysis.completion if c.due}
+    return {w: times[w - 1].days // 7 for w in sorted(waves - due) if w <= len(times)}
+
+
+def _primary(analysis: an.TrialAnalysis, not_due: dict[int, int]) -> dict[str, Any]:
     plan, rows = analysis.plan, analysis.primary
     spec = rows[0].outcome if rows else None
     label = spec.label if spec else plan.primary
@@ -253,7 +261,8 @@ def _primary(analysis: an.TrialAnalysis) -> dict[str, Any]:
         "measure": spec.measure if spec else "estimate",
         "level": f"{1 - plan.alpha:.0%}",
         "rule": plan.multiplicity.capitalize(),
-        "rows": [_row(r) for r in rows],
+        "rows": [result_row(r) for r in rows if r.not_estimable is None],
+        "missing": result_table(rows, not_due)["missing"],
         "notes": "; ".join(notes),
     }
 
@@ -267,29 +276,29 @@ def _observed_label(spec: Any) -> str:
     }[spec.kind]
 
 
-def _row(r: an.Result) -> dict[str, Any]:
-    digits = 3 if r.outcome.kind == "count" else 2
-    observed = " / ".join(_number(v, digits) for v in r.summary)
-    if r.outcome.kind == "binary":
-        observed = " / ".join("–" if v is None else f"{v:.0%}" for v in r.summary)
-    missing = r.not_estimable
-    ci = f"{_number(r.low)} to {_number(r.high)}" if missing is None else missing.reason
-    groups = "" if r.groups is None else f"{r.groups} ({df_text(r.df)})"
+def _icc(analysis: an.TrialAnalysis) -> dict[str, Any]:
+    """ICC rows with a value; the outcomes without one named in one line."""
+    rows = [
+        [
+            i.outcome.label,
+            i.arm,
+            i.groups,
+            i.members,
+            _number(i.icc, 3),
+            f"{_number(i.low, 3)} to {_number(i.high, 3)}",
+        ]
+        for i in analysis.iccs
+        if i.icc is not None
+    ]
+    missing = sorted({i.outcome.label for i in analysis.iccs if i.icc is None})
     return {
-        "outcome": r.outcome.label,
-        "contrast": r.contrast,
-        "analysis": r.analysis + (f" ({r.note})" if r.note else ""),
-        "n": f"{r.n[0]} / {r.n[1]}",
-        "observed": observed,
-        "measure": r.measure,
-        "estimate": "not estimable" if missing else _number(r.estimate),
-        "ci": ci,
-        "ci_is_note": missing is not None,
-        "p": _p(r.p_value),
-        "p_adjusted": _p(r.p_adjusted)
-        + (f" ({r.adjustment})" if r.adjustment and r.p_adjusted is not None else ""),
-        "groups": groups,
-        "prespecified": r.prespecified,
+        "icc_rows": rows,
+        "icc_missing": (
+            "Not estimable (fewer than 2 peer groups with 2 or more members among the people "
+            f"with this outcome): {', '.join(missing)}."
+            if missing
+            else ""
+        ),
     }
 
 
@@ -353,14 +362,6 @@ def _reasons(flow: an.Flow) -> str:
     return ", ".join(f"{reason}: {n}" for reason, n in flow.not_allocated.items()) or "none"
 
 
-def _number(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _p(value: float | None) -> str:
-    return "–" if value is None else "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
 def _group_text(groups: an.GroupFlow | None) -> str:
     if groups is None:
         return ""
@@ -369,8 +370,9 @@ def _group_text(groups: an.GroupFlow | None) -> str:
     if groups.never_joined is not None:
         joined += f", never joined {groups.never_joined}"
     listed = f" ({states})" if states else ""
-    return f"groups: {groups.groups}{listed}; in a group: {groups.assigned}{joined}" + _placing(
-        groups
+    return (
+        f"groups: {groups.groups}{listed}; people in a group: {groups.assigned}{joined}"
+        + _placing(groups)
     )
 
 

@@ -26,13 +26,17 @@ def lee_context(analysis: an.TrialAnalysis) -> dict[str, Any]:
                 b.contrast,
                 f"{b.observed[0]:.0%} / {b.observed[1]:.0%}",
                 b.scale,
-                *(
-                    (_number(b.low), _number(b.high), _interval(b))
-                    if b.not_estimable is None
-                    else ("not estimable", b.not_estimable.reason, "–")
-                ),
+                _number(b.low),
+                _number(b.high),
+                _interval(b),
             ]
             for b in analysis.lee
+            if b.not_estimable is None
+        ],
+        "lee_missing": [
+            f"{b.contrast}: no bounds ({b.not_estimable.reason})"
+            for b in analysis.lee
+            if b.not_estimable is not None
         ],
         "lee_note": (
             f"{analysis.lee[0].outcome.label if analysis.lee else 'The primary outcome'}: the "

@@ -96,7 +96,7 @@ async def test_the_report_command_reads_the_database_without_a_key(
     result = await asyncio.to_thread(CliRunner().invoke, app, arguments, env=env)
     assert result.exit_code == 0, result.output
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "groups: 1 (active 1); in a group:" in page
+    assert "groups: 1 (active 1); people in a group:" in page
     assert "Declined consent: 3" in page
     assert not [needle for needle in needles() if needle.lower() in page.lower()]
 
@@ -105,6 +105,15 @@ def test_the_primary_headline_comes_first_and_every_analysis_is_labelled(
     peer_effect_report: tuple[Path, str],
 ) -> None:
     _, page = peer_effect_report
+    # first of all a summary in plain sentences, written from the numbers
+    assert page.index("<section") == page.index('<section class="summary">')
+    summary = page[page.index("<h2>Summary in plain words") : page.index("Primary outcome")]
+    sentences = re.findall(r"<p>(.*?)</p>", summary)
+    assert 3 <= len(sentences) <= 5, sentences
+    assert sentences[0].startswith("This trial tested whether a small peer group")
+    assert re.search(r"^\d+ people at \d+ sites? were assigned by lot", sentences[1])
+    assert re.search(r"On the main outcome, deposits, .*\d+% (more|fewer)", sentences[2])
+    assert "interval" in sentences[3]
     headline = page.index("Primary outcome (Intention-to-treat): Deposits")
     assert headline < page.index("Participant flow (CONSORT)")
     assert "Dunnett" in page[headline : page.index("Participant flow")]
