@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from experiments.outputs.dose_export import DOSE_LABELS
+from experiments.outputs.column_labels import COLUMN_LABELS, TABLE_COLUMN_LABELS
 from experiments.outputs.event_labels import EVENT_LABELS
 from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
 from experiments.protocol import (
@@ -28,150 +28,6 @@ __all__ = [
     "codebook_markdown",
 ]
 
-_LABELS = {
-    "ingredients": "The group's draw of ingredients by group ([group_factorial]; 'none': none)",
-    "pseudonym": "Participant pseudonym (keyed HMAC of the internal id)",
-    "site": "Site where the participant enrolled",
-    "arm": "Allocated arm",
-    "stratum": "Randomization stratum",
-    "track": "Track chosen at intake",
-    "age_band": "Age band at enrollment",
-    "birth_year": "Year of birth",
-    "language": "Language of the conversation",
-    "commitment_cents": "Savings commitment per period (euro cents)",
-    "commitment_applications": "Applications committed per period",
-    "goal_target_cents": "Savings target (euro cents)",
-    "consent_version": "Version of the consent text agreed to",
-    "consent_sha256": "SHA-256 of the consent's words agreed to (the protocol's [consent])",
-    "intake_step": "Intake step reached",
-    "unreachable": "Bot blocked or chat gone (lost to follow-up)",
-    "enrolled_at": "Consent given (enrollment), UTC",
-    "allocated_at": "Allocated to an arm, UTC",
-    "paused_at": "Paused nudges since, UTC",
-    "withdrawn_at": "Withdrew (/stop), UTC",
-    "erased_at": "Asked for erasure (/delete), UTC",
-    "unreachable_since": "Unreachable since, UTC",
-    "consent_refusals": "People who declined consent at this site",
-    "codes_issued": "Single-use enrollment codes issued for this site",
-    "reusable_links": "Reusable enrollment links issued for this site (each may enrol many)",
-    "link_opens": "Times an enrollment link of this site was opened (/start with its code)",
-    "consent_shown": "Times the consent was shown after a valid link of this site",
-    "consented": "People who consented at this site",
-    "allocated": "People allocated at this site",
-    "reenrollment_refusals": "Refused attempts to enroll again after an allocation, at this site",
-    "sequence": "Position in the hash-chained allocation log",
-    "position": "Position within the stratum's allocation sequence (0-based)",
-    "prev_hash": "Hash of the previous allocation record",
-    "hash": "Hash of this allocation record (HMAC-SHA256 keyed with the seed; SHA-256 if legacy)",
-    "event_id": "Event number",
-    "kind": "What happened",
-    "amount_cents": "Amount (euro cents; negative for a correction)",
-    "quantity": "Number of actions (negative for a correction)",
-    "occurred_at": "When it happened, UTC",
-    "source": "Where the record came from",
-    "corrects_event_id": "The entry (event_id) this correction takes back",
-    "wave": "Questionnaire wave",
-    "instrument": "Questionnaire instrument",
-    "item": "Questionnaire item",
-    "value": "Answer as given (before reverse keying)",
-    "answered_at": "Answered, UTC",
-    "score": "Scale score (prorated when items are missing)",
-    "method": "Scoring method",
-    "answered": "Items answered",
-    "missing": "Selected items not answered",
-    "prorated": "Score prorated for missing items",
-    "status": "Status",
-    "chat_type": "Chat type",
-    "created_at": "Queued, UTC",
-    "sent_at": "Delivered to Telegram, UTC",
-    "group_id": "Peer group number",
-    "decision_at": "Decision point (micro-randomization), UTC",
-    "available": "Available at the decision point (could be nudged)",
-    "unavailable_reason": "Why unavailable (paused, stopped, unreachable, quiet hours, ...)",
-    "probability": "Randomization probability of sending at this decision point",
-    "sent": "Nudge sent at this decision point (the draw was below the probability)",
-    "outcome": "Proximal outcome in the protocol's window after the decision (missing: open)",
-    "day": "Participant's day of the decision point (1 = allocation day)",
-    "prior_outcome": "The proximal outcome in the same window before the decision point",
-    "prior_sent": "The previous decision point sent the nudge",
-    "detail_plan": "Check-in: the plan chosen for the week",
-    "detail_result": "Check-in: whether the week's plan worked out",
-    "detail_decision": "Placement: formed, filled, merged, formed_small or joined_group",
-    "detail_waited_days": "Placement: whole days waited in the pool",
-    "detail_waiting": "Not placeable: people waiting in the arm and track, every age band",
-    "detail_needed": "Not placeable: the smallest group the protocol allows past the wait",
-    "phase": "Phase of the person's study when it happened: intervention, or follow_up after "
-    "schedule.intervention_length",
-    "detail_check": "Retention check asked ([retention] checks name, e.g. 3m)",
-    "detail_retained": "Retention answer: yes, no or other",
-    "detail_start_kind": "Retention: the start asked about (job or training)",
-    "detail_outcome": "Linked outcome: its name in the protocol's [linkage] outcomes",
-    "detail_origin": "Linked outcome: the registry it came from ([linkage] outcomes source)",
-    "detail_date": "Linked outcome of type date: the date (midnight UTC; shifted with the rest)",
-    "detail_answer": "Linked outcome of type yes_no: yes or no",
-    "detail_number": "Linked outcome of type number: the value",
-}
-_TABLE_LABELS = {
-    ("participants", "status"): "Participation status",
-    ("messages", "status"): "Delivery status",
-    ("messages", "kind"): "Message kind",
-    ("allocations", "arm"): "Arm drawn",
-    ("groups", "status"): "Group status",
-    ("groups", "arm"): "Arm of the group's members",
-    ("groups", "formed_size"): "Members when the group was formed",
-    ("memberships", "status"): "Membership status",
-    ("memberships", "id"): "Membership number",
-    ("memberships", "placed_at"): "When the participant was placed in the group",
-    ("groups", "closed_at"): "When the group's cycle ended and it closed, UTC",
-    (
-        "micro_decisions",
-        "component",
-    ): "Micro-randomized component (reminder, encouragement, prompt)",
-    ("micro_decisions", "week"): "Participant's week of the decision point (1 = first)",
-    ("micro_decisions", "site"): "Site where the participant enrolled",
-    ("group_events", "group_event_id"): "Group event number",
-    ("group_events", "kind"): "What happened to the group (no person: SPEC §11.5)",
-    ("group_events", "week_start"): "Start of the group's week it is about, UTC",
-    ("group_events", "via"): "How it happened (a post's way, an answer's kind, a close's chat)",
-    ("group_events", "quantity"): "How many (see the kind: members, quiet members, hosts, ...)",
-    ("survey_items", "mode"): "Answer collected by: self (in the chat) or staff (a follow-up call)",
-    ("follow_up_calls", "wave"): "Questionnaire wave not answered after the reminders (1 = first)",
-    ("follow_up_calls", "status"): "Call task: not_chosen, open, entered (answers), closed",
-    ("follow_up_calls", "drawn_at"): "When the non-responder was drawn, UTC",
-    (
-        "follow_up_calls",
-        "draw",
-    ): "Uniform draw in [0, 1) from the seed (study verify recomputes it)",
-    ("follow_up_calls", "share"): "Share of non-responders followed up ([follow_up_calls] share)",
-    ("follow_up_calls", "selected"): "Chosen for a follow-up by a person (draw below share)",
-    ("follow_up_calls", "entered_at"): "When the staff member entered the answers, UTC",
-    ("linkage_imports", "import_id"): "Registry import number (lotgenoot linkage import)",
-    ("linkage_imports", "imported_at"): "When the registry outcomes were imported, UTC "
-    "(left out with --shift-dates)",
-    ("linkage_imports", "rows"): "Rows in the imported file",
-    ("linkage_imports", "matched"): "Rows whose pseudonym matched a participant",
-    ("linkage_imports", "unmatched"): "Rows whose pseudonym matched nobody (or someone erased)",
-    ("linkage_imports", "duplicates"): "Rows refused as a pseudonym's second or later row",
-    ("linkage_imports", "stored"): "Values new to the database",
-    ("linkage_imports", "changed"): "Values that differed from the last import (a correction)",
-    ("linkage_imports", "unchanged"): "Values imported before, not stored again",
-    ("group_weeks", "week_start"): "Start of the group's week (check-in), UTC",
-    ("group_weeks", "week_end"): "End of the group's week, UTC",
-    ("group_weeks", "members"): "Members joined (at the last count of the week)",
-    ("group_weeks", "plans"): "Members with a plan for the week",
-    ("group_weeks", "reviews_yes"): "Members who said their plan worked out",
-    ("group_weeks", "reviews_partly"): "Members who said it partly worked out",
-    ("group_weeks", "reviews_no"): "Members who said it did not work out",
-    ("group_weeks", "plan_posted_at"): "Plan prompt posted in the group, UTC",
-    ("group_weeks", "review_posted_at"): "Review prompt (did it work out?) posted, UTC",
-    ("group_weeks", "closed_at"): "Week closed, UTC",
-    ("group_weeks", "goal_unit"): "Unit of the group goal",
-    ("group_weeks", "goal_target"): "Group goal: the sum of the members' plans (in goal_unit)",
-    ("group_weeks", "goal_progress"): "Group goal: what the members logged in the week",
-    ("group_weeks", "goal_posted_at"): "Group goal first posted (and pinned), UTC",
-    ("group_weeks", "goal_reached_at"): "Group goal reached (celebrated), UTC",
-    **DOSE_LABELS,
-}
 # every kind of event the bot records, in words (a test checks none is missing); new kinds go
 # last, so the SPSS and Stata codes of the ones before them stay the same.
 _KNOWN_VALUES: dict[str, dict[str, str]] = {
@@ -288,11 +144,11 @@ def _context_variable(table: str, context: ContextVariable, series: pd.Series) -
 
 def _variable(table: str, column: str, series: pd.Series, protocol: Protocol | None) -> Variable:
     label = (
-        _TABLE_LABELS.get((table, column))
-        or _LABELS.get(column)
+        TABLE_COLUMN_LABELS.get((table, column))
+        or COLUMN_LABELS.get(column)
         or _dynamic_label(column, protocol)
     )
-    if table in ("groups", "memberships") and column not in _LABELS:
+    if table in ("groups", "memberships") and column not in COLUMN_LABELS:
         label = f"Peer group{' membership' if table == 'memberships' else ''}: {label}"
     values: tuple[tuple[str, str], ...] = ()
     if column in _CATEGORICAL:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +9,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 import pyreadstat
 from pyreadstat.pyclasses import MissingRange
@@ -21,6 +19,7 @@ from experiments.outputs.codebook import Variable, codebook_frame, codebook_mark
 from experiments.outputs.context_export import context_frame
 from experiments.outputs.csv_writer import write_csv
 from experiments.outputs.dose_export import DOSE_TABLES, dose_tables
+from experiments.outputs.event_table import IDENTIFYING, event_table
 from experiments.outputs.group_events import GROUP_EVENT_COLUMNS, group_event_table
 from experiments.outputs.group_week_export import group_week_table
 from experiments.outputs.labelled import labelled
@@ -89,15 +88,6 @@ TABLES = (
     "linkage_imports",
 )
 
-# Column names (and event detail keys) that could hold who someone is rather than what they did.
-_IDENTIFYING = re.compile(
-    r"name|user|chat|telegram|phone|mail|text|link|title|address|token|code|invite|from|tag|"
-    r"(^|_)ids?$|payload|error",
-    re.IGNORECASE,
-)
-_TOKEN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,39}$")
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
-
 
 @dataclass(frozen=True)
 class RawTrial:
@@ -115,7 +105,7 @@ class RawTrial:
 def safe_columns(columns: Iterable[str], keep: Iterable[str] = ("id", "group_id")) -> list[str]:
     """The columns of a reflected table that cannot identify anyone (by name)."""
     kept = set(keep)
-    return [c for c in columns if c in kept or c == "participant_id" or not _IDENTIFYING.search(c)]
+    return [c for c in columns if c in kept or c == "participant_id" or not IDENTIFYING.search(c)]
 
 
 def build_tables(
@@ -139,7 +129,7 @@ def build_tables(
         "allocations": raw["allocations"].drop(
             columns=["prev_hash", "hash"] if shift_dates else []
         ),
-        "events": with_phase(_events(raw["events"]), people, protocol),
+        "events": with_phase(event_table(raw["events"]), people, protocol),
         "survey_items": raw["survey_answers"],
         "survey_scores": scores,
         "follow_up_calls": _drawn(raw["follow_up_calls"]),
@@ -305,60 +295,6 @@ def _sites(raw: RawTrial, sites: Mapping[int, str]) -> pd.DataFrame:
             "reenrollment_refusals": [int(returned.get(site_id, 0)) for site_id in sites],
         }
     )
-
-
-def _events(events: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "event_id": events["id"].astype("int64"),
-            "participant_id": events["participant_id"].astype("int64"),
-            "kind": events["kind"],
-            "amount_cents": events["amount_cents"].astype("Int64"),
-            "quantity": events["quantity"].astype("Int64"),
-            "occurred_at": events["occurred_at"],
-            "source": events["source"],
-            "corrects_event_id": events["corrects_event_id"].astype("Int64"),
-        },
-        copy=False,
-    )
-    for key, values in _flat_details(events["detail"]).items():
-        frame[f"detail_{key}"] = values
-    if "detail_date" in frame.columns:  # a linked outcome's date: a date, so shifted like one
-        frame["detail_date"] = pd.to_datetime(frame["detail_date"], utc=True)
-    return frame
-
-
-def _flat_details(details: pd.Series) -> dict[str, list[Any]]:
-    """Simple, non-identifying detail values as columns; anything else stays in the database."""
-    columns: dict[str, list[Any]] = {}
-    simple: dict[tuple[object, object, type], bool] = {}  # the same few pairs recur
-    values = details.to_numpy(dtype=object)
-    for row in np.flatnonzero(pd.notna(values)):  # most events have no detail
-        detail = values[row]
-        if not detail or not isinstance(detail, dict):
-            continue
-        for key, value in detail.items():
-            if isinstance(value, dict | list):
-                continue  # never simple (and not hashable)
-            pair = (key, value, type(value))  # the type keeps True apart from 1
-            if pair not in simple:
-                simple[pair] = _simple(key, value)
-            if not simple[pair]:
-                continue
-            if key not in columns:
-                columns[key] = [None] * len(details)
-            columns[key][row] = value
-    return {key: columns[key] for key in sorted(columns)}
-
-
-def _simple(key: object, value: object) -> bool:
-    if not isinstance(key, str) or not _KEY.match(key) or _IDENTIFYING.search(key):
-        return False
-    if isinstance(value, bool | float):
-        return True
-    if isinstance(value, int):
-        return abs(value) < 1_000_000  # larger whole numbers may be external ids
-    return isinstance(value, str) and bool(_TOKEN.match(value))
 
 
 def _groups(groups: pd.DataFrame, shift: _Shifter) -> pd.DataFrame:
