@@ -65,6 +65,7 @@ async def test_staff_get_the_commands_of_their_roles_in_their_language(
     assert helps["Carla"]["text"] == text(Language.NL, "help.counsellor")
     assert helps["Rob"]["text"] == text(Language.EN, "help.researcher")
     assert helps["Anna"]["text"].split("\n\n") == [
-        text(Language.EN, key) for key in ("help.counsellor", "help.researcher", "help.admin")
+        text(Language.EN, key)
+        for key in ("help.counsellor", "help.researcher", "help.assistant", "help.admin")
     ]
     assert "/deposit" not in helps["Anna"]["text"]
