@@ -265,6 +265,9 @@ class StaffMember(Base):
     # the language they chose (with the invite or /language) for their views and alerts, and
     # the one the bot speaks with them (None: not chosen yet)
     language: Mapped[str | None] = mapped_column(String(2))
+    # their Telegram language (from language_code, recorded when they write): what the bot
+    # speaks with them until they choose one
+    telegram_language: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (UniqueConstraint("telegram_user_id", "role"),)
 

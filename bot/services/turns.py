@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import ChatType
@@ -284,6 +284,46 @@ async def staff_language(session: AsyncSession, telegram_user_id: int) -> Langua
     return Language(chosen) if chosen else None
 
 
+STAFF_TELEGRAM_LANGUAGE = (
+    select(StaffMember.telegram_language)
+    .where(
+        StaffMember.telegram_user_id == bindparam("user_id"),
+        StaffMember.active,
+        StaffMember.telegram_language.is_not(None),
+    )
+    .order_by(StaffMember.id.desc())
+    .limit(1)
+)
+
+
+async def language_for_staff(session: AsyncSession, telegram_user_id: int) -> Language:
+    """The language of every message to a staff member, whether they wrote or the bot starts
+    it: the one they chose, else their Telegram language (as their own turns use), else
+    Dutch. Never the language of the participant a message is about."""
+    chosen = await staff_language(session, telegram_user_id)
+    if chosen is not None:
+        return chosen
+    seen = await session.scalar(STAFF_TELEGRAM_LANGUAGE, {"user_id": telegram_user_id})
+    return Language(seen) if seen else Language.NL
+
+
+async def _remember_telegram_language(
+    session: AsyncSession, telegram_user_id: int, language: Language
+) -> None:
+    """Keep a staff member's Telegram language, so messages the bot starts speak it too."""
+    await session.execute(
+        update(StaffMember)
+        .where(
+            StaffMember.telegram_user_id == telegram_user_id,
+            or_(
+                StaffMember.telegram_language.is_(None),
+                StaffMember.telegram_language != language.value,
+            ),
+        )
+        .values(telegram_language=language.value)
+    )
+
+
 async def open_turn(
     session: AsyncSession, now: datetime, incoming: Incoming, staff: StaffDirectory
 ) -> Turn:
@@ -295,6 +335,10 @@ async def open_turn(
     if participant is not None:
         language = Language(participant.language)
     else:
+        if incoming.language_code:
+            await _remember_telegram_language(
+                session, incoming.user_id, language_from_code(incoming.language_code)
+            )
         chosen = await staff_language(session, incoming.user_id)
         language = chosen or language_from_code(incoming.language_code)
     return Turn(session, incoming, now, participant, language, staff)

@@ -27,7 +27,7 @@ from bot.outbox import OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
 from bot.services.counsellor_inbox.tickets import MAX_TICKET_CHARS
 from bot.services.trial import Trial
-from bot.services.turns import Turn, staff_language
+from bot.services.turns import Turn, language_for_staff
 from experiments.protocol import Item, Track
 
 __all__ = [
@@ -167,7 +167,7 @@ async def open_task(
     task.staff_id = staff.id if staff is not None else None
     chats = [staff.telegram_user_id] if staff is not None else await trial.staff.admins(session)
     for chat_id in chats:
-        language = await staff_language(session, chat_id) or Language.NL
+        language = await language_for_staff(session, chat_id)
         questions = _question_lines(participant, trial, language)
         count = len(call_questions(participant, trial))
         words = text(
@@ -216,20 +216,20 @@ async def participant_wrote(turn: Turn, words: str, trial: Trial) -> bool:
     if len(words) > limit:
         await turn.say_text("inbox.too_long", limit=limit)
         return True
-    scrubbed = scrub_phone_numbers(words, Language.NL)
-    number_left_out, words = scrubbed != words, scrubbed
+    scrubbed = scrub_phone_numbers(words, Language.NL)  # as kept; each reader gets their own
+    number_left_out, written = scrubbed != words, words
     asked = ticket.text or ""
-    ticket.text = f"{asked}\n\n{words}"[-MAX_TICKET_CHARS:] if asked else words
+    ticket.text = f"{asked}\n\n{scrubbed}"[-MAX_TICKET_CHARS:] if asked else scrubbed
     ticket.status, ticket.opened_at = TicketStatus.OPEN, turn.now
     staff = await turn.session.get(StaffMember, task.staff_id) if task.staff_id else None
     chats = [staff.telegram_user_id] if staff is not None else await turn.staff.admins(turn.session)
     kind = OutboxKind.TICKET_ADDED
     for chat_id in chats:
-        language = await staff_language(turn.session, chat_id) or Language.NL
+        language = await language_for_staff(turn.session, chat_id)
         message = OutgoingMessage(
             chat_id=chat_id,
             text=text(language, "calls.participant_wrote", task=task.id, who=who(participant))
-            + f"\n\n{words}",
+            + f"\n\n{scrub_phone_numbers(written, language)}",
             kind=kind,
             intent_key=f"{kind}:{ticket.id}:{chat_id}:call:{turn.incoming.update_id}",
         )

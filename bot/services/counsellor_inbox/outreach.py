@@ -44,7 +44,7 @@ from bot.services.peer_groups.lookups import touch_staff
 from bot.services.peer_groups.presence import staff_name
 from bot.services.periods import advance_due
 from bot.services.trial import Trial
-from bot.services.turns import Turn, staff_language
+from bot.services.turns import Turn, language_for_staff
 from experiments.protocol import Component
 from experiments.records import EventKind
 
@@ -141,7 +141,7 @@ async def prompt(
         source="scheduler",
     )  # fmt: skip
     chat_id = counsellor.telegram_user_id
-    language = await staff_language(session, chat_id) or Language(participant.language)
+    language = await language_for_staff(session, chat_id)
     words = text(
         language,
         "outreach.prompt",

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.calls import CallTask
 from bot.db.study import Participant
 from bot.db.tickets import Ticket, TicketStatus
-from bot.i18n import Language, text
+from bot.i18n import text
 from bot.outbox import OutboxKind
 from bot.services.counsellor_inbox.tickets import (
     DRAFT_LIFETIME,
@@ -32,7 +32,7 @@ from bot.services.counsellor_inbox.tickets import (
     send_to_staff,
 )
 from bot.services.trial import Trial
-from bot.services.turns import staff_language
+from bot.services.turns import language_for_staff
 from experiments.records import EventKind
 
 BATCH = 200  # tickets per kind of work per scan; the next scan takes the rest
@@ -125,7 +125,7 @@ async def _tell(
     assert participant is not None
     opened = ticket.opened_at or ticket.created_at
     for chat_id in to:
-        language = await staff_language(session, chat_id) or Language(participant.language)
+        language = await language_for_staff(session, chat_id)
         words = text(
             language,
             key,

@@ -33,7 +33,7 @@ from bot.services.counsellor_inbox.assignment import assign_missing as assign_mi
 from bot.services.counsellor_inbox.assignment import has_contact as has_contact
 from bot.services.counsellor_inbox.outreach_answers import outreach_answered
 from bot.services.trial import Trial
-from bot.services.turns import Turn, staff_language
+from bot.services.turns import Turn, language_for_staff
 from experiments.records import EventKind
 
 DRAFT_LIFETIME = timedelta(hours=1)  # a bare /ask waits this long for the question
@@ -176,7 +176,7 @@ async def open_ticket(
     await turn.session.flush()
     record(turn.session, ticket, EventKind.TICKET_OPENED, turn.now)
     for chat_id in await _staff_chats(turn, counsellor):
-        language = await staff_language(turn.session, chat_id) or turn.language
+        language = await language_for_staff(turn.session, chat_id)
         words = text(
             language,
             "inbox.ticket",
@@ -264,7 +264,7 @@ async def _tell_staff_once_a_round(
     assert participant is not None
     counsellor = await active_counsellor(turn.session, ticket.counsellor_id)
     for chat_id in await _staff_chats(turn, counsellor):
-        language = await staff_language(turn.session, chat_id) or turn.language
+        language = await language_for_staff(turn.session, chat_id)
         words = text(
             language,
             key,

@@ -19,7 +19,7 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Role, StaffMember
 from bot.i18n import Language, plural, text
 from bot.outbox import OutboxKind
-from bot.services.peer_groups.lookups import language_of, staff_recipient
+from bot.services.peer_groups.lookups import staff_recipient
 from bot.services.peer_groups.messaging import tell
 from bot.services.peer_groups.pools import overdue_pools
 from bot.services.trial import Trial
@@ -58,7 +58,7 @@ async def _overdue_pools(session: AsyncSession, trial: Trial, now: datetime, to:
     recipients = sorted(set(to) | set(counsellors))
     for pool in pools:
         for chat_id in recipients:
-            recipient = await staff_recipient(session, chat_id, Language(pool.language))
+            recipient = await staff_recipient(session, chat_id)
             await tell(
                 session,
                 recipient,
@@ -105,7 +105,7 @@ async def _inactive_counsellors(
     for counsellor, groups in idle.values():
         since = max(counsellor.last_active_at, min(first_chance(group) for group in groups))
         for chat_id in to:
-            recipient = await staff_recipient(session, chat_id, language_of(groups[0]))
+            recipient = await staff_recipient(session, chat_id)
             await tell(
                 session,
                 recipient,
@@ -163,7 +163,7 @@ async def _small_groups(session: AsyncSession, trial: Trial, now: datetime, to: 
         missing = [m.tag for m in members[MemberStatus.ASSIGNED]]
         gone = [m.tag for m in members[MemberStatus.LEFT] + members[MemberStatus.REMOVED]]
         for chat_id in to:
-            recipient = await staff_recipient(session, chat_id, language_of(group))
+            recipient = await staff_recipient(session, chat_id)
             language = recipient.language
             await tell(
                 session,

@@ -161,7 +161,6 @@ async def _no_counsellor(
     await alert(
         session,
         await staff.admins(session),
-        language_of(group),
         "groups.no_counsellor",
         intent=f"no_counsellor:{group.id}",
         now=now,

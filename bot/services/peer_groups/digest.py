@@ -29,13 +29,13 @@ from bot.services import button_data
 from bot.services.button_data import SendSuggestion
 from bot.services.peer_groups import outcomes
 from bot.services.peer_groups.bilingual import group_languages, in_languages
-from bot.services.peer_groups.lookups import Recipient, language_of, touch_staff
+from bot.services.peer_groups.lookups import Recipient, touch_staff
 from bot.services.peer_groups.messaging import post, tell
 from bot.services.peer_groups.posts import week_done
 from bot.services.peer_groups.presence import counsellor_posted, signed, staff_name
 from bot.services.peer_groups.together.records import group_event
 from bot.services.trial import Trial
-from bot.services.turns import Turn
+from bot.services.turns import Turn, language_for_staff
 from experiments.protocol import Track
 from experiments.records import EventKind, GroupEventKind, Window
 
@@ -94,7 +94,7 @@ async def send_digest(
     staff = await session.get(StaffMember, group.counsellor_id) if group.counsellor_id else None
     if staff is None or not staff.active:
         return False
-    language = Language(staff.language) if staff.language else language_of(group)
+    language = await language_for_staff(session, staff.telegram_user_id)
     facts = await week_facts(session, group, week)
     choice = suggestion_for(group, facts, trial, now)
     languages = await group_languages(session, group)

@@ -21,7 +21,7 @@ from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.outbox import OutboxKind, OutgoingCall, enqueue
 from bot.outbox.store import cancel_pending_for_participant
 from bot.services.peer_groups.binding import LINK_KIND
-from bot.services.peer_groups.lookups import language_of, responsible, staff_recipient
+from bot.services.peer_groups.lookups import responsible, staff_recipient
 from bot.services.peer_groups.messaging import tell
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -136,7 +136,7 @@ async def bot_standing_changed(turn: Turn, _trial: Trial, change: BotChange) -> 
     key = "alerts.bot_removed" if not present else "alerts.bot_demoted"
     to = {r.chat_id: r for r in await responsible(session, group, turn.staff)}
     for admin in await turn.staff.admins(session):
-        to.setdefault(admin, await staff_recipient(session, admin, language_of(group)))
+        to.setdefault(admin, await staff_recipient(session, admin))
     for recipient in to.values():
         await tell(
             session,

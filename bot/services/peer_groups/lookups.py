@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, PeerGroup
 from bot.db.study import Participant, StaffMember
 from bot.i18n import Language, text
-from bot.services.turns import StaffDirectory, Turn, staff_language
+from bot.services.turns import StaffDirectory, Turn, language_for_staff
 
 
 class GroupError(Exception):
@@ -80,11 +80,9 @@ async def membership(session: AsyncSession, telegram_user_id: int) -> GroupMembe
     )
 
 
-async def staff_recipient(
-    session: AsyncSession, telegram_user_id: int, fallback: Language
-) -> Recipient:
-    """A staff member's chat, in the language they chose (`fallback` until they chose one)."""
-    return Recipient(telegram_user_id, await staff_language(session, telegram_user_id) or fallback)
+async def staff_recipient(session: AsyncSession, telegram_user_id: int) -> Recipient:
+    """A staff member's chat, in their language (`language_for_staff`), whatever the group's."""
+    return Recipient(telegram_user_id, await language_for_staff(session, telegram_user_id))
 
 
 async def responsible(
@@ -95,11 +93,8 @@ async def responsible(
     if group.counsellor_id is not None:
         counsellor = await session.get(StaffMember, group.counsellor_id)
         if counsellor is not None and counsellor.active:
-            return [await staff_recipient(session, counsellor.telegram_user_id, language_of(group))]
-    return [
-        await staff_recipient(session, admin, language_of(group))
-        for admin in await staff.admins(session)
-    ]
+            return [await staff_recipient(session, counsellor.telegram_user_id)]
+    return [await staff_recipient(session, admin) for admin in await staff.admins(session)]
 
 
 async def touch_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:

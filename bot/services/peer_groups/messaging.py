@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.delivery import ChatType
 from bot.db.groups import PeerGroup
-from bot.i18n import Language, text
+from bot.i18n import text
 from bot.outbox import Button, OutboxKind, OutgoingMessage, enqueue
 from bot.services.peer_groups.lookups import Recipient, staff_recipient
 
@@ -57,7 +57,6 @@ def staff_message(
 async def alert(
     session: AsyncSession,
     chat_ids: Iterable[int],
-    language: Language,
     key: str,
     /,
     *,
@@ -65,10 +64,9 @@ async def alert(
     now: datetime,
     **params: object,
 ) -> None:
-    """The same admin alert to each of `chat_ids`, each in the language they chose (else
-    `language`)."""
+    """The same admin alert to each of `chat_ids`, each in their own language."""
     for chat_id in chat_ids:
-        recipient = await staff_recipient(session, chat_id, language)
+        recipient = await staff_recipient(session, chat_id)
         await tell(
             session,
             recipient,

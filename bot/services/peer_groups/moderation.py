@@ -37,7 +37,7 @@ from bot.services.peer_groups.moderation_log import Actor, log_action
 from bot.services.peer_groups.mute_durations import describe, parse_mute
 from bot.services.peer_groups.sanctions import Sanction, apply, chat_of, mute_member
 from bot.services.trial import Trial
-from bot.services.turns import Turn
+from bot.services.turns import Turn, language_for_staff
 
 Act = Literal["warn", "mute", "unmute", "remove", "pin"]
 ACTS: tuple[Act, ...] = ("warn", "mute", "unmute", "remove", "pin")
@@ -98,7 +98,12 @@ async def _decide(
     actor = Actor(role, command.sender_id)
     name = command.target_first_name or (target.tag if target is not None else "")
     tell = outcomes.asker(
-        command.sender_id, language_of(group), group.id, act, f"mod:{command.update_id}", name=name
+        command.sender_id,
+        await language_for_staff(session, command.sender_id),
+        group.id,
+        act,
+        f"mod:{command.update_id}",
+        name=name,
     )
     if act == "pin":  # any message, the bot's own (say, the rules) included
         action = await log_action(session, group, actor, "pin", target, now)
