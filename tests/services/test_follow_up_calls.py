@@ -15,6 +15,7 @@ from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.study import Role, StaffMember, SurveyAnswer
 from bot.db.tickets import Ticket, TicketMessage
+from bot.i18n import Language, text
 from bot.research.reading import read_trial
 from bot.services.counsellor_inbox.calls import call_questions
 from bot.services.counsellor_inbox.scan import scan_inbox
@@ -35,6 +36,7 @@ from experiments.allocation.call_draws import (
 from experiments.outputs import build_tables
 from experiments.protocol import PREFER_NOT_TO_SAY, FollowUpCalls, Item
 from tests.services.conftest import Person, enroll, nl, participant_of
+from tests.texts import said
 
 ASSISTANT = 7001
 
@@ -71,9 +73,15 @@ async def _tasks(database: Database) -> list[CallTask]:
 
 
 async def _non_responder(
-    runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
+    runner: TurnRunner,
+    person: Person,
+    database: Database,
+    trial: Trial,
+    clock: FakeClock,
+    assistant_language_code: str | None = None,
 ) -> None:
-    """Enrolled, invited to follow-up 1 and reminded, never answering; then past the wait."""
+    """Enrolled, invited to follow-up 1 and reminded, never answering; then past the wait.
+    With `assistant_language_code`, the assistant wrote to the bot once (Telegram language)."""
     async with database.transaction() as session:
         session.add(
             StaffMember(
@@ -84,6 +92,9 @@ async def _non_responder(
                 display_name="Noor",
             )
         )
+    if assistant_language_code is not None:
+        assistant = Person(runner, user_id=ASSISTANT, language_code=assistant_language_code)
+        await assistant.run(lambda turn, t: turn.say_text("button.unknown"))
     await enroll(person, runner)
     schedule = trial.protocol.schedule
     clock.advance(schedule.survey_times[0])
@@ -185,6 +196,34 @@ async def test_the_assistant_is_told_in_the_words_of_their_task(
     assert how.text == nl("calls.how_to_write")
     [passed] = await person.type("Goed hoor")
     assert passed.text == nl("calls.passed_on"), "no number, nothing said about one"
+
+
+async def test_an_english_assistant_gets_the_task_and_the_answers_in_english(
+    runner: TurnRunner, person: Person, database: Database, trial: Trial, clock: FakeClock
+) -> None:
+    """An assistant who never chose a language but writes in English: the task, the frame around
+    the Dutch participant's words and the confirmations are English; the person hears Dutch."""
+    await _non_responder(runner, person, database, trial, clock, assistant_language_code="en")
+    participant = await participant_of(person)
+    [task] = await _tasks(database)
+    [(_key, words)] = [(k, w) for k, w in await _texts_to(database, ASSISTANT) if "ticket:" in k]
+    assert said(words, "calls.task", language=Language.EN, task=task.id, wave=task.wave)
+    assistant = Person(runner, user_id=ASSISTANT, first_name="Noor", language_code="en")
+    async with database.transaction() as session:
+        assert task.ticket_id is not None
+        session.add(TicketMessage(chat_id=ASSISTANT, message_id=42, ticket_id=task.ticket_id))
+    hello = "Hoi, mag ik je een paar vragen stellen?"
+    [sent] = await assistant.run(lambda turn, t: conversation.replied(turn, t, 42, hello))
+    assert sent.text == text(Language.EN, "calls.relayed", task=task.id)
+    relayed = [w for _k, w in await _texts_to(database, person.user_id) if hello in w]
+    assert relayed == [nl("calls.named_answer", name="Noor", words=hello)]
+    [passed] = await person.type("Ik had het te druk, bel me maar op 06-12345678")
+    assert passed.text == nl("calls.passed_on_without_number")
+    back = (await _texts_to(database, ASSISTANT))[-1][1]
+    frame = text(Language.EN, "calls.participant_wrote", task=task.id, who=f"P{participant.id}")
+    assert back.startswith(frame), back
+    assert "Ik had het te druk" in back
+    assert text(Language.EN, "calls.phone_removed") in back
 
 
 async def test_a_wave_answered_before_the_draw_is_not_drawn(

@@ -16,7 +16,7 @@ from bot.db.engine import Database
 from bot.db.groups import GroupMember, PoolEntry
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
 from bot.db.tickets import Ticket, TicketMessage, TicketStatus
-from bot.i18n import Language
+from bot.i18n import Language, text
 from bot.outbox import OutboxKind
 from bot.outbox.outcomes import Delivered
 from bot.outbox.ranks import Rank, budget_of
@@ -31,6 +31,7 @@ from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
 from experiments.protocol import load_protocol
 from tests.services.conftest import Person, events_of, nl
+from tests.texts import said
 
 COUNSELLOR = 8101
 DAY = timedelta(days=1)
@@ -321,3 +322,43 @@ async def test_words_the_bot_cannot_read_point_someone_with_a_counsellor_to_thei
     assert unassigned.text == nl("unknown.text")
     assert pointed.text == nl("unknown.text_counsellor", button=nl("menu.ask"))
     assert nl("menu.ask") in pointed.text
+
+
+async def test_an_english_counsellor_gets_the_whole_check_in_in_english_the_draft_in_dutch(
+    runner: TurnRunner, person: Person, clock: FakeClock, database: Database, trial: Trial
+) -> None:
+    """A counsellor who never chose a language reads every message to them in their Telegram
+    language (the prompt, the participant's answer around their words, the confirmations),
+    never in the participant's; only the draft meant for the Dutch participant stays Dutch."""
+    await _allocated(database, clock, trial, person.user_id, "attention")
+    counsellor = Person(runner, user_id=COUNSELLOR, language_code="en")
+    [hello] = await counsellor.run(lambda turn, trial: outreach.press(turn, trial, None))
+    assert hello.text == text(Language.EN, "button.unknown")  # they wrote once: known as English
+
+    clock.advance(trial.protocol.outreach.first_after)
+    assert await _scan_outreach(database, trial, clock) == 1
+    [check_in] = await _check_ins(database)
+    [prompt] = [m for m in await _to(database, COUNSELLOR) if m.kind == OutboxKind.OUTREACH_PROMPT]
+    send = button_data.encode(button_data.SendOutreach(check_in.id))
+    [confirmed] = await counsellor.run(lambda turn, trial: outreach.press(turn, trial, send))
+    [message] = await _to(database, person.user_id)
+    await person.press(button_data.encode(button_data.AnswerOutreach()))
+    answer = "Goed hoor, ik heb deze week 10 euro gespaard."
+    [received] = await person.type(answer)
+    forwarded = (await _to(database, COUNSELLOR))[-1]
+
+    draft = trial.protocol.outreach.draft.text(Language.NL)
+    assert draft != trial.protocol.outreach.draft.text(Language.EN)
+    assert said(
+        prompt.payload["text"], "outreach.prompt", language=Language.EN,
+        ticket=check_in.id, draft=draft,
+    )  # fmt: skip
+    labels = [b["text"] for line in prompt.payload["reply_markup"]["inline_keyboard"] for b in line]
+    assert labels == [text(Language.EN, "outreach.send_button")]
+    assert confirmed.text == text(Language.EN, "outreach.sent", ticket=check_in.id)
+    assert message.payload["text"] == nl("outreach.named.message", name="Kees", words=draft)
+    assert received.text == nl("inbox.sent")  # the participant is answered in Dutch
+    assert said(
+        forwarded.payload["text"], "outreach.answered_staff", language=Language.EN,
+        ticket=check_in.id, question=answer,
+    )  # fmt: skip
