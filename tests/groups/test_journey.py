@@ -58,7 +58,10 @@ async def _choose(runtime: Runtime, person: SandboxUser, *presses: str) -> None:
 
 
 def _buddy_lines(person: SandboxUser) -> list[str]:
-    return [t for t in texts(person.messages) if t.startswith("🤝 Je buddy ")]
+    """The week's buddy lines (their first line's wording changes with the week; each ends with
+    the encouragement footer)."""
+    footer = expected("together.buddy.line_footer")
+    return [t for t in texts(person.messages) if t.startswith("🤝 ") and t.endswith(footer)]
 
 
 def _host_weeks(person: SandboxUser) -> int:

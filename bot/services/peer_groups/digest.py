@@ -4,9 +4,11 @@ tap (issue 26.6).
 At the end of each group week (`Protocol.group_week`) the counsellor of every active group gets
 one private message about the week that ended: who takes part, how many did something (by the
 one ledger rule), how many messages members wrote, the quiet members by their pseudonymous
-tag, open questions, and what the counsellor did themselves. Under it, one post the bot would
-suggest for the group, in its members' languages: the button sends it under the counsellor's
-name; to change it, they copy it and send their own with /post.
+tag (with the name a member confirmed for the group when they share their progress there: the
+counsellor sees that name in the group anyway, SPEC §11.4; a name given only to a buddy stays
+the buddy's), open questions, and what the counsellor did themselves. Under it, one post the
+bot would suggest for the group, in its members' languages: the button sends it under the
+counsellor's name; to change it, they copy it and send their own with /post.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.groups import GroupMember, GroupStatus, MemberStatus, PeerGroup
 from bot.db.study import Event, StaffMember
 from bot.db.tickets import Ticket, TicketStatus
-from bot.db.together import GroupEvent
+from bot.db.together import GroupEvent, MemberChoices
 from bot.i18n import Language, plural, text
 from bot.outbox import Button, OutboxKind
 from bot.services import button_data
@@ -42,7 +44,7 @@ from experiments.records import EventKind, GroupEventKind, Window
 TICK = timedelta(microseconds=1)
 WEEK = timedelta(days=7)
 CLOSING_WEEK = WEEK
-HANDLES_SHOWN = 6  # quiet members listed by tag; more are counted
+HANDLES_SHOWN = 6  # quiet members listed (by name and tag, or tag); more are counted
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Week:
     staying: int
     doing: int
     messages: int
-    quiet: tuple[str, ...]  # the tags of joined members who wrote nothing in the group
+    quiet: tuple[str, ...]  # joined members who wrote nothing in the group: "Name (tag)" or tag
     open_questions: int
     posts: int
     answers: int
@@ -118,7 +120,8 @@ async def send_digest(
 
 
 async def week_facts(session: AsyncSession, group: PeerGroup, week: Window) -> Week:
-    """The counts a digest shows for one group and week (counts and tags, never texts)."""
+    """The counts a digest shows for one group and week (counts, tags and names confirmed for
+    the group; never texts)."""
     assert week.start is not None
     assert week.end is not None
     members = (
@@ -169,10 +172,33 @@ async def week_facts(session: AsyncSession, group: PeerGroup, week: Window) -> W
         staying=len(staying),
         doing=doing,
         messages=sum(int(count) for count in wrote.values()),
-        quiet=tuple(sorted(tag for pid, tag in joined.items() if pid not in wrote)),
+        quiet=await _quiet_members(session, joined, wrote),
         open_questions=int(open_questions or 0),
         posts=int(mine.get(GroupEventKind.COUNSELLOR_POST, 0)),
         answers=int(mine.get(GroupEventKind.COUNSELLOR_ANSWER, 0)),
+    )
+
+
+async def _quiet_members(
+    session: AsyncSession, joined: dict[int, str], wrote: dict[int, int]
+) -> tuple[str, ...]:
+    """The joined members who wrote nothing, by tag; "Name (tag)" for one who shares their
+    progress in the group under a name they confirmed (the name the group sees)."""
+    quiet = {pid: tag for pid, tag in joined.items() if pid not in wrote}
+    named = dict(
+        (
+            await session.execute(
+                select(MemberChoices.participant_id, MemberChoices.shown_name).where(
+                    MemberChoices.participant_id.in_(list(quiet)),
+                    MemberChoices.sharing_since.is_not(None),
+                    MemberChoices.shown_name.is_not(None),
+                )
+            )
+        ).all()
+    )
+    return tuple(
+        f"{named[pid]} ({tag})" if named.get(pid) else tag
+        for pid, tag in sorted(quiet.items(), key=lambda item: item[1])
     )
 
 

@@ -4,7 +4,9 @@ plans (euros to save, or job-search steps), in one pinned message edited as the 
 Progress is counted by the one ledger rule (`experiments.records.did` over the group's week,
 `posts.week_done`), as `/groups` and the weekly progress post count it, corrections included:
 everything the joined members logged in the week, whoever made a plan. When the group first
-reaches its target a short celebration follows, once a week. No money moves.
+reaches its target the pinned message is edited (quietly: an edit notifies nobody) and one short
+celebration follows as a new message, once a week; the figures stay in the pinned message, the
+celebration does not repeat them. No money moves.
 
 The scan recounts a week only when something changed: a plan (the tap marks the row stale) or
 a logged event newer than the last one it counted.
@@ -153,10 +155,11 @@ def _amounts(group: PeerGroup, row: GroupWeek, language: Language) -> dict[str, 
 async def _celebrate(
     session: AsyncSession, group: PeerGroup, row: GroupWeek, now: datetime
 ) -> None:
-    """A short cheer in the group, the first time this week's goal is reached."""
+    """A short cheer in the group, the first time this week's goal is reached: the one new
+    message members are notified of (the figures are in the edited pinned goal)."""
     key = f"checkin.celebrate_{_track(group)}"
     languages = await group_languages(session, group)
-    words = in_languages(languages, lambda lang: text(lang, key, **_amounts(group, row, lang)))
+    words = in_languages(languages, lambda lang: text(lang, key))
     await post(
         session, group, words, kind=OutboxKind.GROUP_GOAL_REACHED,
         intent=f"{OutboxKind.GROUP_GOAL_REACHED}:{row.id}", now=now,

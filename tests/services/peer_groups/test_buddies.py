@@ -38,6 +38,18 @@ def _paired(count: int, names: str) -> str:
     return plural(Language.NL, "together.buddy.paired", count, names=names)
 
 
+def _nothing(world: World, name: str) -> str:
+    """The line about a buddy who logged nothing in the week that just ended: its wording goes
+    by that week's ISO number (one of three, the same for the same week)."""
+    protocol = world.trial.protocol
+    current = protocol.group_week(world.clock.now()).start
+    assert current is not None
+    ended = protocol.group_week(current - timedelta(seconds=1)).start
+    assert ended is not None
+    variant = ended.isocalendar().week % 3 + 1
+    return expected(f"together.buddy.line_nothing_{variant}", name=name)
+
+
 async def _pairs(world: World) -> list[set[int]]:
     """The running pairs, as sets of participant ids."""
     seated = await rows(world, MemberChoices, MemberChoices.buddy_pair_id.is_not(None))
@@ -74,7 +86,7 @@ async def test_a_buddy_line_only_when_both_opted_in(world: World) -> None:
     [to_anna] = await private_to(world, anna, "buddy_line")
     saved = plural(Language.NL, "together.buddy.line_saved", 2, name=name_of(anna))
     assert to_bert.text == f"{saved}\n{expected('together.buddy.line_footer')}"
-    assert to_anna.text.startswith(expected("together.buddy.line_nothing", name=name_of(bert)))
+    assert to_anna.text.startswith(_nothing(world, name_of(bert)))
     assert buttons(to_bert) == [f"tg:cheer:{(await _pair_of(world, bert))}:{anna.participant_id}"]
     assert await private_to(world, carl, "buddy_line") == []
 
@@ -208,11 +220,29 @@ async def test_the_buddy_line_carries_the_buddys_check_in_plan_and_whether_it_wo
     to_anna = (await private_to(world, anna, "buddy_line"))[-1]
     name = name_of(anna)
     assert to_bert.text.split("\n") == [
-        expected("together.buddy.line_nothing", name=name),
+        _nothing(world, name),
         expected("together.buddy.plan_yes", name=name, plan=weeks.saving(10)),
         expected("together.buddy.line_footer"),
     ]
     assert to_anna.text.split("\n") == [  # Bert made no plan: nothing about one
-        expected("together.buddy.line_nothing", name=name_of(bert)),
+        _nothing(world, name_of(bert)),
         expected("together.buddy.line_footer"),
     ]
+
+
+async def test_a_buddy_who_logs_nothing_is_told_of_in_other_words_each_week(
+    world: World,
+) -> None:
+    world, group = await _buddied(world, 3)
+    anna, bert, _carl = group.members
+    await wants_buddy(world, anna)
+    await wants_buddy(world, bert)
+    said = []
+    for _week in range(3):
+        world.clock.advance(WEEK)
+        await calls.scan(world)
+        said.append(_nothing(world, name_of(bert)))
+
+    lines = [s.text.split("\n")[0] for s in await private_to(world, anna, "buddy_line")]
+    assert lines == said
+    assert len(set(lines)) == 3  # three weeks, three wordings

@@ -94,7 +94,7 @@ async def test_the_host_has_the_topic_posted_with_a_tap_under_a_name_they_confir
     assert "host_topic_by_tap" in kinds
 
 
-async def test_a_topic_left_a_day_is_posted_by_the_bot_unless_the_host_wrote(
+async def test_a_topic_left_a_day_is_posted_by_the_bot_saying_so_unless_the_host_wrote(
     world: World,
 ) -> None:
     world, group = await _hosting(world, 3)
@@ -112,7 +112,10 @@ async def test_a_topic_left_a_day_is_posted_by_the_bot_unless_the_host_wrote(
     await calls.scan(world)
 
     posted = [s.text for s in await outbox(world, chat_id=group.chat_id, kind="curriculum")]
-    assert posted == [_prompt(1)]  # week 1 by the bot; week 2 in the writer's own words
+    # week 1 by the bot, which says that it posts the topic this week (naming nobody);
+    # week 2 in the writer's own words
+    assert posted == [expected("together.host.bot_posts", prompt=_prompt(1))]
+    assert name_of(silent) not in posted[0]
     hows = [w.posted_how for w in await rows(world, HostWeek)]
     assert hows == ["bot", "own_words"]
 
@@ -176,4 +179,6 @@ async def test_in_a_mixed_language_group_the_hosts_topic_is_posted_in_both_langu
         "curriculum_prompt", Language.EN, week=1, topic=topic("savings", 1, Language.EN)
     )
     nl, en = MARKS[Language.NL], MARKS[Language.EN]
-    assert posted.text == f"{nl} {_prompt(1)}\n\n{en} {english_prompt}"
+    dutch = expected("together.host.bot_posts", prompt=_prompt(1))
+    english_post = expected("together.host.bot_posts", language=Language.EN, prompt=english_prompt)
+    assert posted.text == f"{nl} {dutch}\n\n{en} {english_post}"

@@ -15,8 +15,10 @@ from bot.i18n.money import format_amount
 from bot.services import button_data, directory
 from bot.services.button_data import SendSuggestion, TicketReply
 from bot.services.peer_groups.bilingual import MARKS
+from experiments.protocol import Component
 from experiments.records import GroupEventKind
 from tests.services.peer_groups import calls, weeks
+from tests.services.peer_groups.together import name_of, offering, shares, wants_buddy
 from tests.services.peer_groups.world import (
     ADMIN,
     Group,
@@ -224,3 +226,31 @@ async def test_a_mixed_language_group_gets_its_check_in_and_goal_in_both_languag
     dutch = text(NL, "checkin.goal_savings", target=amounts[NL], progress=format_amount(0, NL))
     english = text(EN, "checkin.goal_savings", target=amounts[EN], progress=format_amount(0, EN))
     assert goal.text == f"{MARKS[NL]} {dutch}\n\n{MARKS[EN]} {english}"
+
+
+async def test_the_digest_names_a_quiet_member_by_the_name_they_confirmed_for_the_group(
+    world: World,
+) -> None:
+    world = offering(world, Component.PROGRESS_SHARING, Component.BUDDY)
+    group = await joined_group(world, 4)
+    sharer, buddy, _third, writer = group.members
+    await _named(world, group)
+    await shares(world, sharer)  # a name the group sees
+    await wants_buddy(world, buddy)  # a name only the buddy sees: not the counsellor's
+    await calls.scan(world)
+    await calls.group_message(world, group.chat_id, writer.user_id, 5)
+
+    world.clock.advance(WEEK)
+    await calls.scan(world)
+
+    [digest] = await outbox(world, chat_id=group.leader.user_id, kind="counsellor_digest")
+    tags = {p.participant_id: p.tag for p in await rows(world, GroupMember)}
+    quiet = sorted(
+        (m for m in group.members if m is not writer), key=lambda m: tags[m.participant_id]
+    )
+    shown = [
+        f"{name_of(m)} ({tags[m.participant_id]})" if m is sharer else tags[m.participant_id]
+        for m in quiet
+    ]
+    assert said(digest.text, "counsellor.digest.quiet", within=True, count=3, tags=", ".join(shown))
+    assert name_of(buddy) not in digest.text

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,7 +101,7 @@ async def _round(
                 line
                 for other in others
                 for line in (
-                    _line(language, other, logged[other.participant.id].done(week)),
+                    _line(language, other, logged[other.participant.id].done(week), week.start),
                     _plan_line(language, other, answers),
                 )
                 if line
@@ -130,7 +131,16 @@ async def _pair_ids(session: AsyncSession, group_id: int) -> list[int]:
     return list(found)
 
 
-def _line(language: Language, buddy: Seat, done: Done) -> str:
+NOTHING_VARIANTS: Final = 3
+
+
+def nothing_variant(week_start: datetime) -> int:
+    """Which wording (1..3) a line about a buddy who logged nothing takes: by the week's ISO
+    number, so consecutive weeks read differently and the same week always reads the same."""
+    return week_start.isocalendar().week % NOTHING_VARIANTS + 1
+
+
+def _line(language: Language, buddy: Seat, done: Done, week_start: datetime) -> str:
     """What the buddy set out to do and what they logged, in a line; never a reproach."""
     name = buddy.name
     goal = buddy.participant.commitment_applications or 0
@@ -143,7 +153,8 @@ def _line(language: Language, buddy: Seat, done: Done) -> str:
         )
     if done.steps > 0:
         return plural(language, "together.buddy.line_steps", done.steps, name=name)
-    return text(language, "together.buddy.line_nothing", name=name)
+    variant = nothing_variant(week_start)
+    return text(language, f"together.buddy.line_nothing_{variant}", name=name)
 
 
 def _plan_line(language: Language, buddy: Seat, answers: Answers) -> str | None:

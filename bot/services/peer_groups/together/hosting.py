@@ -5,7 +5,8 @@ At a week's first scan a group with the component gets its host: of the voluntee
 before everyone willing has. The host gets the week's curriculum topic privately (it moves from
 the bot's own post to them: `carries_topic`), to post in their own words, or with one tap the
 bot posts it naming them (the name confirmed by a tap, as for sharing). If within a day they
-neither tapped nor wrote anything in the group, the bot posts the topic as it otherwise would.
+neither tapped nor wrote anything in the group, the bot posts the topic, saying plainly that it
+posts this week's topic (naming nobody: SPEC §11).
 
 The host may have one message pinned that week: they answer it in the group with /pin and the
 bot pins it (logged like a counsellor's pin). That is the only right hosting gives.
@@ -171,9 +172,15 @@ async def _take_topic(
     return topic
 
 
-def _prompts(trial: Trial, languages: Sequence[Language], topic: CurriculumWeek) -> str:
-    """The topic as the bot posts it, in each of the group's languages (issue 26.9)."""
-    return in_languages(languages, lambda language: _prompt(trial, language, topic))
+def _bot_posts(trial: Trial, languages: Sequence[Language], topic: CurriculumWeek) -> str:
+    """The topic of a host week the bot posts itself, in each of the group's languages (issue
+    26.9): it says so, and names nobody."""
+    return in_languages(
+        languages,
+        lambda language: text(
+            language, "together.host.bot_posts", prompt=_prompt(trial, language, topic)
+        ),
+    )
 
 
 def _prompt(trial: Trial, language: Language, topic: CurriculumWeek) -> str:
@@ -226,7 +233,7 @@ async def _post_left_topics(
         if how == "bot":
             topic = _topic_numbered(trial, group, week.topic_week or 0)
             if topic is not None:
-                words = _prompts(trial, await group_languages(session, group), topic)
+                words = _bot_posts(trial, await group_languages(session, group), topic)
                 intent = f"curriculum:{group.id}:{topic.week}"
                 await post(
                     session, group, words, kind=OutboxKind.CURRICULUM, intent=intent, now=now
