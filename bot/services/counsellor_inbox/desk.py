@@ -43,16 +43,21 @@ async def answer_by_reply(turn: Turn, replied_to: int | None, words: str, trial:
     """Staff text replying to a message about a ticket is its answer; False for anything else."""
     if replied_to is None or turn.participant is not None or not await turn.holds(STAFF):
         return False
-    ticket_id = await turn.session.scalar(
-        select(TicketMessage.ticket_id).where(
-            TicketMessage.chat_id == turn.user_id, TicketMessage.message_id == replied_to
-        )
-    )
-    ticket = await turn.session.get(Ticket, ticket_id) if ticket_id is not None else None
+    ticket = await ticket_of_message(turn, replied_to)
     if ticket is None:
         return False
     await relay(turn, ticket, words.strip(), trial, canned=None)
     return True
+
+
+async def ticket_of_message(turn: Turn, message_id: int) -> Ticket | None:
+    """The ticket a message in this person's chat was about (a question, a check-in, a task)."""
+    ticket_id = await turn.session.scalar(
+        select(TicketMessage.ticket_id).where(
+            TicketMessage.chat_id == turn.user_id, TicketMessage.message_id == message_id
+        )
+    )
+    return await turn.session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
 async def explain_answering(turn: Turn) -> bool:
@@ -91,11 +96,16 @@ async def press(turn: Turn, trial: Trial, data: str | None) -> None:
 
 async def may_handle(turn: Turn, ticket: Ticket) -> bool:
     """The ticket's counsellor, or an admin."""
+    return await may_act_as(turn, ticket.counsellor_id)
+
+
+async def may_act_as(turn: Turn, staff_id: int | None) -> bool:
+    """The active staff member `staff_id` (whose ticket or task it is) is writing, or an admin."""
     if Role.ADMIN in await turn.roles():
         return True
     mine = await turn.session.scalar(
         select(StaffMember.id).where(
-            StaffMember.id == ticket.counsellor_id,
+            StaffMember.id == staff_id,
             StaffMember.telegram_user_id == turn.user_id,
             StaffMember.active,
         )

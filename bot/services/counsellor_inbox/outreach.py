@@ -24,11 +24,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import IntakeStep, Participant, ParticipantStatus, StaffMember
-from bot.db.tickets import Ticket, TicketMessage, TicketStatus
+from bot.db.tickets import Ticket, TicketStatus
 from bot.i18n import Language, text
 from bot.outbox import OutboxKind, OutgoingMessage, enqueue
 from bot.services import button_data
-from bot.services.counsellor_inbox.desk import STAFF, may_handle
+from bot.services.counsellor_inbox.desk import STAFF, may_handle, ticket_of_message
 from bot.services.counsellor_inbox.tickets import (
     assign_counsellor,
     contactable,
@@ -186,16 +186,8 @@ async def answer_prompt_by_reply(
     words; False for anything else (the inbox looks at it next)."""
     if replied_to is None or turn.participant is not None or not await turn.holds(STAFF):
         return False
-    ticket = await turn.session.scalar(
-        select(Ticket)
-        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
-        .where(
-            TicketMessage.chat_id == turn.user_id,
-            TicketMessage.message_id == replied_to,
-            Ticket.status == TicketStatus.PROMPTED,
-        )
-    )
-    if ticket is None:
+    ticket = await ticket_of_message(turn, replied_to)
+    if ticket is None or ticket.status is not TicketStatus.PROMPTED:
         return False
     await send(turn, ticket, trial, words)
     return True
@@ -209,16 +201,9 @@ async def answer_by_participant_reply(
     participant = turn.participant
     if replied_to is None or participant is None or participant.step is not IntakeStep.DONE:
         return False
-    ticket = await turn.session.scalar(
-        select(Ticket)
-        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
-        .where(
-            TicketMessage.chat_id == turn.user_id,
-            TicketMessage.message_id == replied_to,
-            Ticket.participant_id == participant.id,
-        )
-    )
-    if ticket is None or not words.strip() or not has_contact(participant, trial):
+    ticket = await ticket_of_message(turn, replied_to)
+    mine = ticket is not None and ticket.participant_id == participant.id
+    if not mine or not words.strip() or not has_contact(participant, trial):
         return False
     if has_ended(participant, trial, turn.now):
         await turn.say_text("ending.ask_closed")

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from bot.db.calls import CallStatus, CallTask
-from bot.db.study import Participant, Role, StaffMember, SurveyAnswer
+from bot.db.study import Participant, Role, SurveyAnswer
 from bot.db.tickets import Ticket, TicketStatus
 from bot.db.upsert import insert_if_absent
 from bot.services.counsellor_inbox.calls import call_questions
+from bot.services.counsellor_inbox.desk import may_act_as
 from bot.services.participants.surveys import wave_name
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -43,19 +42,6 @@ def parse_answer(word: str, item: Item) -> int | None:
     return int(parts[0])
 
 
-async def _may_enter(turn: Turn, task: CallTask) -> bool:
-    if Role.ADMIN in await turn.roles():
-        return True
-    mine = await turn.session.scalar(
-        select(StaffMember.id).where(
-            StaffMember.id == task.staff_id,
-            StaffMember.telegram_user_id == turn.user_id,
-            StaffMember.active,
-        )
-    )
-    return mine is not None
-
-
 async def enter_answers(turn: Turn, trial: Trial, args: Sequence[str]) -> None:
     """/call <task> <answer> <answer> …: keep the answers as the wave's, marked `staff`."""
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
@@ -65,7 +51,7 @@ async def enter_answers(turn: Turn, trial: Trial, args: Sequence[str]) -> None:
     if task is None or task.status not in (CallStatus.OPEN, CallStatus.ENTERED):
         await turn.say_text("calls.no_task", task=args[0])
         return
-    if not await _may_enter(turn, task):
+    if not await may_act_as(turn, task.staff_id):
         await turn.say_text("calls.not_yours", task=task.id)
         return
     participant = await turn.session.get(Participant, task.participant_id)
