@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -228,17 +229,32 @@ async def record_answer(
             if value == PREFER_NOT_TO_SAY
             else ", ".join(ticked) or turn.t("survey.none_ticked")
         )
-    await insert_if_absent(
-        turn.session,
-        SurveyAnswer,
-        {
-            "participant_id": participant.id,
-            "wave": wave,
-            "instrument": instrument_id,
-            "item": item_id,
-            "value": value,
-            "answered_at": turn.now,
-        },
-        ["participant_id", "wave", "instrument", "item"],
-    )
+    await keep_answer(turn.session, participant.id, wave, instrument_id, item_id, value, turn.now)
     return True
+
+
+async def keep_answer(
+    session: AsyncSession,
+    participant_id: int,
+    wave: str,
+    instrument_id: str,
+    item_id: str,
+    value: int,
+    now: datetime,
+    *,
+    mode: str = "self",
+) -> bool:
+    """Store one answer unless the item already has one in this wave (whoever gave it): True
+    when stored. `mode` says who collected it: the person (self) or staff on a follow-up call."""
+    row = {
+        "participant_id": participant_id,
+        "wave": wave,
+        "instrument": instrument_id,
+        "item": item_id,
+        "value": value,
+        "answered_at": now,
+        "mode": mode,
+    }
+    return await insert_if_absent(
+        session, SurveyAnswer, row, ["participant_id", "wave", "instrument", "item"]
+    )

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.db.calls import CallStatus, CallTask
-from bot.db.study import Participant, Role, SurveyAnswer
+from bot.db.study import Participant, Role
 from bot.db.tickets import Ticket, TicketStatus
-from bot.db.upsert import insert_if_absent
 from bot.services.counsellor_inbox.calls import call_questions
 from bot.services.counsellor_inbox.desk import may_act_as
+from bot.services.participants.questionnaire import keep_answer
 from bot.services.participants.surveys import wave_name
 from bot.services.trial import Trial
 from bot.services.turns import Turn
@@ -76,17 +76,17 @@ async def enter_answers(turn: Turn, trial: Trial, args: Sequence[str]) -> None:
     wave = wave_name(task.wave)
     kept = 0
     for instrument_id, item_id, value in values:
-        row = {
-            "participant_id": participant.id,
-            "wave": wave,
-            "instrument": instrument_id,
-            "item": item_id,
-            "value": value,
-            "answered_at": turn.now,
-            "mode": STAFF_MODE,
-        }
-        unique = ["participant_id", "wave", "instrument", "item"]
-        kept += int(await insert_if_absent(turn.session, SurveyAnswer, row, unique))
+        stored = await keep_answer(
+            turn.session,
+            participant.id,
+            wave,
+            instrument_id,
+            item_id,
+            value,
+            turn.now,
+            mode=STAFF_MODE,
+        )
+        kept += int(stored)
     task.status, task.entered_at = CallStatus.ENTERED, turn.now
     if participant.open_survey_wave == task.wave:  # no more reminders for this wave
         participant.open_survey_wave = participant.survey_reminder_at = None
