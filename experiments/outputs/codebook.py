@@ -13,6 +13,7 @@ from experiments.outputs.group_events import GROUP_EVENT_LABELS, GROUP_EVENT_VIA
 from experiments.protocol import (
     PREFER_NOT_TO_SAY,
     ContextVariable,
+    Instrument,
     InstrumentNotFound,
     Protocol,
     baseline_context,
@@ -160,11 +161,7 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     if column.startswith("baseline_"):
         instrument_id = column.removeprefix("baseline_")
         try:
-            instrument = (
-                protocol.questionnaires.instrument(instrument_id)
-                if protocol is not None
-                else load_instrument(instrument_id)
-            )
+            instrument = _instrument(instrument_id, protocol)
         except InstrumentNotFound:
             return _subscale_label(instrument_id, protocol)
         if instrument.scoring is None:
@@ -176,15 +173,19 @@ def _dynamic_label(column: str, protocol: Protocol | None) -> str:
     return column.replace("_", " ").capitalize()
 
 
+def _instrument(instrument_id: str, protocol: Protocol | None) -> Instrument:
+    """The protocol's instrument (its own files included), or a shipped one without a protocol;
+    InstrumentNotFound when there is none."""
+    if protocol is not None:
+        return protocol.questionnaires.instrument(instrument_id)
+    return load_instrument(instrument_id)
+
+
 def _subscale_label(score_id: str, protocol: Protocol | None) -> str:
     """`Baseline DJG6 emotional loneliness (count, 0-3)` for a subscale's score column."""
     instrument_id, _, part = score_id.rpartition("_")
     try:
-        instrument = (
-            protocol.questionnaires.instrument(instrument_id)
-            if protocol is not None
-            else load_instrument(instrument_id)
-        )
+        instrument = _instrument(instrument_id, protocol)
     except InstrumentNotFound:
         return f"Baseline score: {score_id}"
     scoring = instrument.scoring
