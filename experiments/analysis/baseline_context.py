@@ -15,7 +15,7 @@ from experiments.protocol import (
     context_variables,
 )
 
-__all__ = ["context_rows", "protocol_context"]
+__all__ = ["context_rows", "mean_sd", "protocol_context"]
 
 
 def protocol_context(protocol: Protocol) -> list[ContextVariable]:
@@ -37,7 +37,7 @@ def context_rows(
         name = variable.label
         if not variable.categorical:
             answered = [v.where(v != PREFER_NOT_TO_SAY).astype("Float64") for v in values]
-            rows[f"{name}, mean (SD)"] = [_mean_sd(v) for v in answered]
+            rows[f"{name}, mean (SD)"] = [mean_sd(v) for v in answered]
         elif variable.option is not None:  # one row per option: ticked
             rows[f"{name}, n (%)"] = [_share(v == 1, len(v)) for v in values]
             following = present[index + 1] if index + 1 < len(present) else None
@@ -61,7 +61,8 @@ def _share(mask: pd.Series, total: int) -> str:
     return f"{count} ({100 * count / total:.0f}%)" if total else "0"
 
 
-def _mean_sd(values: pd.Series) -> str:
+def mean_sd(values: pd.Series) -> str:
+    """ "mean (SD), n=…" of the values present, one decimal; "–" where there is nothing."""
     present = values.dropna().astype("float64")
     if present.empty:
         return "–"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pandas as pd  # type: ignore[import-untyped]
 from scipy import stats  # type: ignore[import-untyped]
 
-from experiments.analysis.baseline_context import context_rows
+from experiments.analysis.baseline_context import context_rows, mean_sd
 from experiments.analysis.design import OUTCOMES, Design
 from experiments.protocol import ContextVariable
 from experiments.records import EventKind
@@ -289,21 +289,13 @@ def baseline_table(
     scores = [c for c in people.columns if c.startswith("baseline_")]
     numeric += [(c, f"Baseline {c.removeprefix('baseline_').upper()} score") for c in scores]
     for column, label in numeric:
-        rows[f"{label}, mean (SD)"] = [_mean_sd(p[column]) for p in columns.values()]
+        rows[f"{label}, mean (SD)"] = [mean_sd(p[column]) for p in columns.values()]
     for column, label in (("track", "Track"), ("age_band", "Age band"), ("site", "Site")):
         for value in sorted(people[column].dropna().unique()):
             shares = [_share(p[column] == value, len(p)) for p in columns.values()]
             rows[f"{label}: {value}, n (%)"] = shares
     rows |= context_rows(columns, context)
     return pd.DataFrame(rows, index=list(columns)).T
-
-
-def _mean_sd(values: pd.Series) -> str:
-    present = values.dropna().astype("float64")
-    if present.empty:
-        return "–"
-    spread = f"{present.std():.1f}" if len(present) > 1 else "–"
-    return f"{present.mean():.1f} ({spread}), n={len(present)}"
 
 
 def _share(mask: pd.Series, total: int) -> str:
