@@ -218,8 +218,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     test also asks for `database`, empty otherwise.
 
     Every test that touches the database runs on both engines; a test narrows that with
-    `@pytest.mark.parametrize("database_url", [...], indirect=True)`.
+    `@pytest.mark.parametrize("database_url", [...], indirect=True)`. The journeys through the
+    sandbox (tests/e2e) run on SQLite unless they say otherwise: see tests/e2e/conftest.py.
     """
+    async for url in database_on(request, tmp_path):
+        yield url
+
+
+async def database_on(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The database of `request.param` ("sqlite" or "postgresql") for one test."""
     migrated = "database" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "lotgenoot.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -21,6 +22,7 @@ from bot.services.flood import FloodGate
 from bot.services.trial import Trial
 from bot.settings import Settings
 from experiments.protocol import load_protocol
+from tests.conftest import database_on
 
 TOKEN = "4242:E2E-TOKEN"
 # The journeys play a bot that Telegram allows 1,000 messages a second (paid broadcasts), so
@@ -38,6 +40,18 @@ PACING: dict[str, object] = {
     "claim_gap_s": 0.0,
     "record_window_s": 0.0,
 }
+
+
+@pytest_asyncio.fixture(params=["sqlite"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A journey runs on SQLite. What it reaches in the database is tested on both engines at
+    the service layer (tests/services, tests/groups, tests/research, tests/unit), so running
+    every journey twice doubled their cost and found nothing those did not (SPEC §11.7: rules
+    at the service layer, a journey per issue). A journey whose outcome depends on the engine
+    (several processes, locks, a handover, stored updates) runs on both:
+    `pytest.mark.parametrize("database_url", ENGINES, indirect=True)`."""
+    async for url in database_on(request, tmp_path):
+        yield url
 
 
 @pytest_asyncio.fixture

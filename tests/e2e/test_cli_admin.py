@@ -19,6 +19,10 @@ from bot.db.groups import GroupStatus, PeerGroup
 from bot.db.study import EnrollmentCode, Invite, Role, StaffMember
 from bot.i18n import Language, text
 from bot.services.turns import StaffDirectory
+from tests.conftest import ENGINES
+
+# the commands' own queries, on the engine a deployment chooses
+pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,10 @@ from bot.db.engine import Database
 from bot.db.study import Event, IntakeStep, Participant, Site
 from bot.paths import shipped_config
 from bot.services.linkage import code_hash
+from tests.conftest import ENGINES
+
+# the commands' own queries, on the engine a deployment chooses
+pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 
 PSEUDONYM_KEY = "cli-linkage-pseudonym-key-0123456789"
 LINKAGE_KEY = "cli-linkage-key-for-the-third-party"

@@ -21,6 +21,7 @@ from bot.sandbox import SandboxUser, TelegramSandbox
 from bot.services.participants.allocation import allocation_log
 from experiments.allocation import verify
 from experiments.protocol import load_protocol
+from tests.conftest import ENGINES
 from tests.e2e.processes import (
     PILOT,
     SEED,
@@ -29,6 +30,9 @@ from tests.e2e.processes import (
     start_bot,
     until,
 )
+
+# stored updates, a standby poller and a lease: the engine decides what survives a kill
+pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 
 PEOPLE = 60
 POLLER_LINE = "this process is now the poller"
