@@ -7,6 +7,7 @@ number; `=0 {…}` matches exactly). Only placeholders listed in COUNTS may choo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,6 +99,10 @@ _Part = str | _Field | _Plural | _Number
 _HASH = _Number()
 
 
+# A protocol has a few hundred texts, each validated at load, checked for its placeholders
+# several times and parsed again at every rendering: kept once parsed (a malformed text raises
+# each time, as exceptions are not cached).
+@functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> tuple[_Part, ...]:
     """A template as literal text, `{placeholders}` and ICU-style plural choices; ValueError for
     malformed or unsafe fields. `{{` and `}}` are literal braces, as in str.format."""
