@@ -58,7 +58,7 @@ def _postgres_url() -> str:
 # empty database.
 
 
-def _apart(work: Coroutine[Any, Any, T]) -> T:
+def run_apart(work: Coroutine[Any, Any, T]) -> T:
     """Run `work` to the end on an event loop of its own: the session's templates are made
     while a test's loop is already running."""
     with ThreadPoolExecutor(max_workers=1) as thread:
@@ -73,7 +73,7 @@ def _migrate(url: str) -> None:
         finally:
             await db.dispose()
 
-    _apart(run())
+    run_apart(run())
 
 
 async def _admin(statement: str) -> None:
@@ -95,12 +95,12 @@ def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def migrated_postgres_template() -> Iterator[str]:
     """The name of a migrated PostgreSQL database that tests' databases are created from."""
     name = f"lotgenoot_template_{uuid.uuid4().hex[:12]}"
-    _apart(_admin(f'CREATE DATABASE "{name}"'))
+    run_apart(_admin(f'CREATE DATABASE "{name}"'))
     try:
         _migrate(_postgres_url().rsplit("/", 1)[0] + f"/{name}")
         yield name
     finally:
-        _apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # Before each test on the shared database: end the connections a test left behind, then (when the
@@ -186,12 +186,12 @@ async def _copy_template(name: str, template: str) -> None:
 @pytest.fixture(scope="session")
 def shared_postgres(migrated_postgres_template: str) -> Iterator[SharedPostgres]:
     name = f"lotgenoot_shared_{uuid.uuid4().hex[:12]}"
-    _apart(_copy_template(name, migrated_postgres_template))
+    run_apart(_copy_template(name, migrated_postgres_template))
     try:
         url = _postgres_url().rsplit("/", 1)[0] + f"/{name}"
-        yield SharedPostgres(url, migrated_postgres_template, _apart(_schema_of(url)))
+        yield SharedPostgres(url, migrated_postgres_template, run_apart(_schema_of(url)))
     finally:
-        _apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_apart(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _emptied(shared: SharedPostgres) -> str:

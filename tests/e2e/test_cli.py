@@ -111,19 +111,6 @@ def test_version(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_small_demo_runs_a_study_end_to_end(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = lotgenoot(
-        "demo", "--participants", "12", "--weeks", "3", "--out", str(out), cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "12 people enrolled" not in result.stdout  # spread over several days
-    assert "people enrolled and were allocated" in result.stdout
-    assert "Bot API calls the sandbox does not know: 0" in result.stdout
-    assert "messages delivered twice: 0" in result.stdout
-    assert (out / "demo.db").exists()
-
-
 def test_codes_create_prints_one_deep_link_per_line(tmp_path: Path) -> None:
     assert lotgenoot("db", "upgrade", cwd=tmp_path).returncode == 0
     result = lotgenoot(
