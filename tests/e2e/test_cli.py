@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,11 @@ def test_small_demo_runs_a_study_end_to_end(tmp_path: Path) -> None:
     assert "Bot API calls the sandbox does not know: 0" in result.stdout
     assert "messages delivered twice: 0" in result.stdout
     assert (out / "demo.db").exists()
+    printed = " ".join(result.stdout.split())  # rich wraps long lines at the terminal's width
+    most = re.search(r"one person got in one day: (\d+) \(the protocol allows (\d+)\)", printed)
+    assert most is not None, "the demo says the most unsolicited messages one person got a day"
+    assert most.groups() == ("1", "1")
+    assert re.search(r"entries corrected \(↩️ Herstel\): \d+", printed), "and the corrections"
 
 
 def test_codes_create_prints_one_deep_link_per_line(tmp_path: Path) -> None:

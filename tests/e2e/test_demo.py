@@ -37,6 +37,7 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     assert result.unknown_calls == 0
     assert result.duplicate_nudges == 0
     assert result.most_unsolicited == 1, "one message nobody asked for a day, at most"
+    assert result.corrections > 0, "slips on the menu are taken back with ↩️ Herstel"
     assert result.report is not None
     assert result.report.exists()
     assert list(result.report.parent.glob("*.png"))
