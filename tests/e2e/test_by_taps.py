@@ -2,7 +2,8 @@
 everything by taps after `/start <code>`: consent, intake, the whole baseline (with a pause),
 logging three kinds of activity, correcting a wrong count (issue 25), and their progress. No
 command is typed; the only typing is digits where a number is asked (the birth year, and
-"another amount" / "more").
+"another amount" / "more"), and, at the end of the jobseeker's journey, everyday words (issue
+25): a thank-you, and news of a job that one tap records.
 
 Run with `-s` to read the transcript as the person sees it."""
 
@@ -51,6 +52,13 @@ class Player:
 
     def type(self, words: str) -> None:
         assert (not self.typed and words.startswith("/start ")) or _digits(words), words
+        self.typed.append(words)
+        self.transcript.append(f"{self.person.first_name} types  {words}")
+        self.person.send(words)
+
+    def say(self, words: str) -> None:
+        """Everyday words, as people type them: never a command."""
+        assert not words.startswith("/"), words
         self.typed.append(words)
         self.transcript.append(f"{self.person.first_name} types  {words}")
         self.person.send(words)
@@ -176,6 +184,12 @@ async def test_a_dutch_jobseeker_of_nineteen_does_everything_by_taps(
     await joost.read()
     joost.tap_menu("progress")
     [progress] = await joost.read()
+    joost.say("dank je!")
+    [thanks] = await joost.read()
+    joost.say("ik ben aangenomen!!")
+    [job] = await joost.read()
+    joost.press(job, joost.t("action.job.started_full_time"))
+    [job_recorded] = await joost.read()
     print("\n".join(joost.transcript))
 
     four = plural(Language.NL, "count.applications", 4)
@@ -189,6 +203,11 @@ async def test_a_dutch_jobseeker_of_nineteen_does_everything_by_taps(
         applications=five_applications,
         interviews=one_interview,
     )
+    assert thanks["text"] == joost.t("smalltalk.thanks")
+    menu = [b["text"] for row in (joost.person.reply_keyboard or {})["keyboard"] for b in row]
+    assert joost.t("menu.applied") in menu, "a kind word, the menu still there to tap"
+    assert job["text"] == joost.t("action.job.question")
+    assert joost.t("action.job.name") in job_recorded["text"]
     assert [w for w in joost.typed if w.startswith("/")] == [joost.typed[0]]
     async with database.snapshot() as session:
         participant = await session.scalar(select(Participant))
@@ -203,6 +222,7 @@ async def test_a_dutch_jobseeker_of_nineteen_does_everything_by_taps(
         ("applied", 4),
         ("applied_correction", -4),
         ("applied", 3),
+        ("job", 1),
     ]
     size = _baseline_size(joost)
     assert answers == size, "every question of the baseline, counted in full"

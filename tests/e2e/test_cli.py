@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 STUDY = Path(__file__).resolve().parents[2] / "config" / "study.toml"
 LOTGENOOT = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 SEED = "cli-test-allocation-seed-0123456789"
@@ -110,7 +108,6 @@ def test_version(tmp_path: Path) -> None:
     assert result.stdout.startswith("lotgenoot ")
 
 
-@pytest.mark.slow
 def test_codes_create_prints_one_deep_link_per_line(tmp_path: Path) -> None:
     assert lotgenoot("db", "upgrade", cwd=tmp_path).returncode == 0
     result = lotgenoot(

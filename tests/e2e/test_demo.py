@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +41,7 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     assert result.unknown_calls == 0
     assert result.duplicate_nudges == 0
     assert result.most_unsolicited == 1, "one message nobody asked for a day, at most"
+    assert result.corrections > 0, "slips on the menu are taken back with ↩️ Herstel"
     assert result.report is not None
     assert result.report.exists()
     assert list(result.report.parent.glob("*.png"))
@@ -134,6 +136,11 @@ def test_the_demo_command_runs_a_study_end_to_end(two_runs: TwoRuns) -> None:
     assert "Bot API calls the sandbox does not know: 0" in result.stdout
     assert "messages delivered twice: 0" in result.stdout
     assert (out / "demo.db").exists()
+    printed = " ".join(result.stdout.split())  # rich wraps long lines at the terminal's width
+    most = re.search(r"one person got in one day: (\d+) \(the protocol allows (\d+)\)", printed)
+    assert most is not None, "the demo says the most unsolicited messages one person got a day"
+    assert most.groups() == ("1", "1")
+    assert re.search(r"entries corrected \(↩️ Herstel\): \d+", printed), "and the corrections"
 
 
 @SAME_PAIR

@@ -36,8 +36,6 @@ NOT_FOR_PARTICIPANTS = (
     "alerts.",
     "inbox.already_closed",
 )
-# owned by the undo work of issue 25.1, which points it at ↩️ Herstel (remove at merge)
-ELSEWHERE = ("fallback.edit_not_counted",)
 SHIPPED = sorted(Path(shipped_config("study.toml")).parent.glob("*.toml"))
 
 
@@ -45,7 +43,7 @@ def _participant_texts(language: Language) -> dict[str, str]:
     return {
         key: words
         for key, words in catalogue(language).items()
-        if not key.startswith(NOT_FOR_PARTICIPANTS) and key not in ELSEWHERE
+        if not key.startswith(NOT_FOR_PARTICIPANTS)
     }
 
 
