@@ -79,8 +79,9 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
 async def test_the_micro_randomized_demo_reports_the_nudge_effect_beside_its_truth(
     tmp_path: Path,
 ) -> None:
+    people = 24  # 444 decision points for seed 5; a relative risk of 2.5 shows at 2.7
     options = DemoOptions(
-        participants=40,
+        participants=people,
         weeks=3,
         seed=5,
         out=tmp_path,
@@ -100,7 +101,7 @@ async def test_the_micro_randomized_demo_reports_the_nudge_effect_beside_its_tru
     assert "simulated" in page
     assert "2.500" in page  # the truth beside the estimate
     decisions = _rows(tmp_path / "export" / "micro_decisions.csv", drop=set())
-    assert len(decisions) > 40 * 7
+    assert len(decisions) > people * 7
     with (tmp_path / "export" / "micro_decisions.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     prompted = [r for r in rows if r["sent"] == "True" and r["outcome"] != ""]
