@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
 from bot.db.engine import Database
@@ -82,6 +83,12 @@ async def _admin(statement: str) -> None:
         await admin.execute(statement)
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_address(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this process's SQLite tests find their migrated database (see `database`)."""
+    return tmp_path_factory.mktemp("shared") / "lotgenoot.db"
 
 
 @pytest.fixture(scope="session")
@@ -231,6 +238,9 @@ async def database_on(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
     if request.param == "sqlite":
         path = tmp_path / "lotgenoot.db"
         if migrated:
+            path = request.getfixturevalue("sqlite_address")
+            for left in path.parent.glob(f"{path.name}*"):  # the file, its -wal and -shm
+                left.unlink()
             shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
@@ -246,10 +256,19 @@ async def database_on(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# SQLAlchemy compiles each statement once per engine (its cache is keyed by the engine's
+# dialect), and a test makes a few dozen of them: with an engine of its own every test compiled
+# them all again, a tenth of what the tests on a database spent. So a process keeps one engine
+# per database address; a test gets it with its connections closed (`dispose`), and SQLite tests
+# share one file address per process (tests run one at a time there), copied fresh each time.
+_ENGINES: dict[str, AsyncEngine] = {}
+
+
 @pytest_asyncio.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
     """A database migrated to head, with no rows (see above)."""
-    db = Database(database_url)
+    db = Database(database_url, engine=_ENGINES.get(database_url))
+    _ENGINES[database_url] = db.engine
     yield db
     await db.dispose()
 

@@ -76,9 +76,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class Database:
     """Owns the engine; `transaction()` is the only way use cases touch the database."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, engine: AsyncEngine | None = None, **engine_kwargs: Any
+    ) -> None:
+        """`engine`: one made before by `create_engine(url)` and disposed since, kept for its
+        compiled statements (the test suite hands one from test to test)."""
         self.url = url
-        self.engine = create_engine(url, **engine_kwargs)
+        self.engine = engine if engine is not None else create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writers = WriterQueue() if self.dialect == "sqlite" else None
 
