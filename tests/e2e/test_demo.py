@@ -62,18 +62,16 @@ async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: P
     assert (tmp_path / "export" / "participants.csv").exists()
     assert result.logged_by_menu > 0
     assert result.logged_by_menu >= result.logged_by_command, "the menu does most logging"
-    text_arm = {
-        e.outcome.name: e for e in result.estimates if e.arm == "text" and e.measure == "rate ratio"
-    }
-    assert set(text_arm) == {"deposits", "applications"}, "the text arm against control"
-    for estimate in text_arm.values():
+    text_arm = [e for e in result.estimates if e.arm == "text" and e.measure == "rate ratio"]
+    assert text_arm, "the report estimates the text arm against control"
+    # At 30 people the applications' interval is the narrow one (lower bound 1.27 for seed 7;
+    # at five jobseekers an arm it fell below 1 for seed 9): a failure here after a change to
+    # the demo's random draws may be that seed's luck; try seeds 7 and 8 before doubting it.
+    for estimate in text_arm:
         assert estimate.estimate is not None
+        assert estimate.low is not None
         assert estimate.estimate > 1, estimate
-    # Only the primary outcome's interval is asked to exclude no effect: with five jobseekers an
-    # arm, the applications' lower bound fell below 1 for one seed in three (seeds 7-9).
-    deposits = text_arm["deposits"]
-    assert deposits.low is not None
-    assert deposits.low > 1, f"the CI should exclude no effect: {deposits}"
+        assert estimate.low > 1, f"the CI should exclude no effect: {estimate}"
 
 
 async def test_the_micro_randomized_demo_reports_the_nudge_effect_beside_its_truth(
