@@ -27,13 +27,31 @@ T = TypeVar("T")
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist, the tests marked slow go first: handed out one at a time (`make test` runs
     `--dist loadgroup`), they then spread over the workers at the start, and the suite does not
     end on one worker still running a demo while the others wait. A run without xdist keeps
     the order of the files, so that `-x` stops early on a quick test."""
     if "PYTEST_XDIST_WORKER" in os.environ:
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+        if config.getvalue("loadgroup"):
+            _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """Tests marked `xdist_group(name)` go to one worker, so that what they share (a module's
+    demo runs, a session's report) is made once. pytest-xdist 3.8 tells its scheduler the group
+    by ending the test's id in "@name", written to `item._nodeid`, which pytest 9 no longer
+    reads (the id is `item._id` now): without this every worker that got one of the tests made
+    the shared runs again. Harmless once xdist writes the id itself (the name is then there)."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # another pytest: its own way, or xdist's, holds
+        return
+    for item in items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
 def _postgres_url() -> str:
