@@ -306,10 +306,10 @@ def _full_rank(columns: Mapping[str, np.ndarray], keep: Sequence[str]) -> list[s
     has full column rank."""
     if np.linalg.matrix_rank(_stacked(columns, keep)) < len(keep):
         return None
-    kept = list(keep)
-    for name in columns:
-        if name in keep:
-            continue
+    kept, rest = list(keep), [name for name in columns if name not in keep]
+    if np.linalg.matrix_rank(_stacked(columns, kept + rest)) == len(kept) + len(rest):
+        kept, rest = kept + rest, []  # full rank: so is every subset, each column is kept
+    for name in rest:
         trial = [*kept, name]
         if np.linalg.matrix_rank(_stacked(columns, trial)) == len(trial):
             kept = trial
