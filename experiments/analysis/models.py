@@ -19,6 +19,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -183,6 +184,7 @@ def fit_quietly(fit: Callable[[], T]) -> T | NotEstimable:
     return result
 
 
+@lru_cache(maxsize=4096)  # pure; a simulation asks for the same few (alpha, df) again and again
 def _critical(alpha: float, df: float | None) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2))
 
