@@ -5,8 +5,7 @@ BIN := $(VENV)/bin
 # three workers on two cores: the suite waits on sockets and subprocesses part of the time
 # (measured on two cores, both engines: four workers took 12% longer than three)
 TEST_WORKERS ?= 3
-# loadgroup hands out one test at a time to whichever worker is free (or a group of tests that
-# share an expensive analysis, marked xdist_group, to one worker),
+# loadgroup hands out one test at a time to whichever worker is free (no test names a group),
 # the slow ones first (tests/conftest.py): the default hands out runs of neighbouring tests, so
 # the demos of tests/e2e/test_demo.py ran one after another on one worker
 TEST_DIST ?= loadgroup

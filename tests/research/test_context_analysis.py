@@ -27,7 +27,9 @@ def analysed() -> an.TrialAnalysis:
     return an.analyse(TABLES, PROTOCOL, SIMULATED.raw.as_of, imputations=2)
 
 
-# The tests reading that analysis run on one xdist worker, which computes it once.
+# The tests reading that analysis are one xdist group: --dist loadgroup hands them to one worker
+# (pytest-xdist 3.8 writes the group into item._nodeid, which pytest 9.2 no longer reads: until
+# that is fixed each worker that runs one of them computes it once)
 on_the_analysis = pytest.mark.xdist_group("context-analysis")
 
 

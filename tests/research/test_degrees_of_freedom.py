@@ -132,6 +132,7 @@ def peer_trial() -> tuple[datetime, dict[str, pd.DataFrame]]:
     return as_of, {name: frame.copy() for name, frame in tables.items()}
 
 
+# one xdist group, to share the trial under --dist loadgroup; see test_prespecified.py
 @pytest.mark.xdist_group("degrees-of-freedom-peer-trial")
 @pytest.mark.parametrize("rule", ["groups_minus_one", "satterthwaite", "imbens_kolesar"])
 def test_the_plan_chooses_the_reference_of_the_clustered_contrasts(

@@ -49,7 +49,9 @@ def peer_effect_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     return out, report_for(simulate_trial(settings).raw, out, validate_protocol(data))
 
 
-# The tests that read that report run on one xdist worker, which writes it once.
+# The tests that read that report are one xdist group: --dist loadgroup hands them to one worker
+# (pytest-xdist 3.8 writes the group into item._nodeid, which pytest 9.2 no longer reads: until
+# that is fixed each worker that runs one of them computes it once)
 on_peer_effect_report = pytest.mark.xdist_group("report-peer-effect")
 
 
