@@ -54,7 +54,11 @@ def treatment_columns(
 ) -> tuple[dict[str, pd.Series], list[str]]:
     design = Design.from_protocol(protocol)
     if plan.factorial is None:
-        dummies = {arm: (data["arm"] == arm).astype(float) for arm in design.treatments}
+        arms = data["arm"].to_numpy(dtype=object, na_value=None)
+        dummies = {
+            arm: pd.Series(arms == arm, index=data.index, dtype=float, name="arm")
+            for arm in design.treatments
+        }
         return dummies, [arm for arm in design.treatments if arm in design.grouped_arms]
     first, second = plan.factorial.factors
     has = {c: [a.name for a in protocol.arms if a.has(c)] for c in (first, second)}

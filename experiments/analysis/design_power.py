@@ -139,11 +139,13 @@ def analyse_design(
     simulation: DesignSimulation,
     *,
     kind: OutcomeKind,
+    decide: float | None = None,
 ) -> tuple[list[SimulatedContrast], int]:
-    """The pre-specified contrasts of one simulated trial, and the formed groups (G)."""
+    """The pre-specified contrasts of one simulated trial, and the formed groups (G);
+    `decide`: as in `design_contrasts`."""
     fit = fit_design(frame, protocol, plan, kind=kind)
     groups = int(frame["group"].dropna().nunique())
-    return design_contrasts(fit, protocol, plan, simulation), groups
+    return design_contrasts(fit, protocol, plan, simulation, decide=decide), groups
 
 
 def design_contrasts(
@@ -153,9 +155,15 @@ def design_contrasts(
     simulation: DesignSimulation,
     *,
     adjust: bool = True,
+    decide: float | None = None,
 ) -> list[SimulatedContrast]:
     """Each planned contrast of a fitted simulated trial; `adjust`: the multiplicity rule over
-    the primary family (otherwise p_adjusted is the raw p value)."""
+    the primary family (otherwise p_adjusted is the raw p value).
+
+    `decide`: only whether each adjusted p value is below this level is wanted. When the raw p
+    values already settle that (Dunnett's p lies between the raw p and Bonferroni's), the
+    multivariate t integrals are skipped and p_adjusted is the bound that settles it.
+    """
     effects = simulation.effects
     rows: list[SimulatedContrast] = []
     values: list[ContrastValue] = []
@@ -181,12 +189,38 @@ def design_contrasts(
         primary = [i for i, r in enumerate(rows) if r.family == "primary"]
         family_values = [values[i] for i in primary]
         if all(v.estimate is not None and v.weights is not None for v in family_values):
-            adjusted, _c = max_t_adjust(
-                family_values, fit.cov.to_numpy(), plan.alpha, plan.multiplicity, intervals=False
+            bounds = _settled([rows[i].p_value for i in primary], decide)
+            adjusted = (
+                bounds
+                or max_t_adjust(
+                    family_values,
+                    fit.cov.to_numpy(),
+                    plan.alpha,
+                    plan.multiplicity,
+                    intervals=False,
+                )[0]
             )
             for i, corrected in zip(primary, adjusted, strict=True):
                 rows[i] = replace(rows[i], p_adjusted=corrected)
     return rows
+
+
+def _settled(raw: list[float | None], decide: float | None) -> list[float | None] | None:
+    """The raw p values where they are at least `decide`, Bonferroni's where those are below
+    it, if that holds for every p value of the family (else None: compute the adjustment)."""
+    k = len(raw)
+    if decide is None or k < 2 or any(p is None for p in raw):
+        return None
+    found: list[float | None] = []
+    for p in raw:
+        assert p is not None
+        if p >= decide:
+            found.append(p)
+        elif k * p < decide:
+            found.append(k * p)
+        else:
+            return None
+    return found
 
 
 def simulate_power(
@@ -231,7 +265,9 @@ def simulate_power(
     groups: list[int] = []
     for _ in range(simulations):
         frame = simulate_design(simulation, rng)
-        rows, formed = analyse_design(frame, protocol, plan, simulation, kind=primary.kind)
+        rows, formed = analyse_design(
+            frame, protocol, plan, simulation, kind=primary.kind, decide=plan.alpha
+        )
         groups.append(formed)
         for r in rows:
             shown = r.p_adjusted if r.family == "primary" else r.p_value

@@ -66,13 +66,11 @@ def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFra
     labels = [arm for arm, w in s.weights.items() for _ in range(w)]
     arms = np.array((labels * (n // total + 1))[:n])
     rng.shuffle(arms)
-    frame = pd.DataFrame(
-        {
-            "arm": arms,
-            "age_band": rng.choice(["16-20", "21-25", "26-35", "36-49", "50-67"], n),
-            "site": rng.choice(["Utrecht", "Zwolle"], n),
-        }
-    )
+    columns: dict[str, object] = {
+        "arm": arms,
+        "age_band": rng.choice(["16-20", "21-25", "26-35", "36-49", "50-67"], n),
+        "site": rng.choice(["Utrecht", "Zwolle"], n),
+    }
     group = np.full(n, -1)
     next_id = 0
     for arm in s.grouped:
@@ -88,8 +86,8 @@ def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFra
             group[chunk] = next_id
             next_id += 1
             start += len(chunk)
-    frame["group"] = pd.Series(np.where(group >= 0, group, -1)).replace(-1, pd.NA).astype("Int64")
-    shift = frame["arm"].map(lambda a: s.effects.get(a, 0.0)).to_numpy(dtype=float)
+    columns["group"] = pd.arrays.IntegerArray(group.astype("int64"), group < 0)
+    shift = np.array([s.effects.get(a, 0.0) for a in arms], dtype=float)
     between = np.zeros(n)
     if next_id:
         draws = rng.normal(0, 1, next_id)
@@ -99,15 +97,15 @@ def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFra
         within = rng.normal(0, 1, n)
         if s.kind == "questionnaire":
             baseline = rng.normal(0, 1, n)
-            frame["baseline"] = baseline
+            columns["baseline"] = baseline
             noise = 0.6 * baseline + math.sqrt(max(1e-9, 1 - 0.36 - icc)) * within
         else:
             noise = math.sqrt(1 - icc) * within
         # People outside groups have the same total variance as group members.
         extra = np.where(group >= 0, math.sqrt(icc) * between, math.sqrt(icc) * rng.normal(0, 1, n))
-        frame["y"] = shift + noise + extra
-        frame["exposure"] = 1.0
-        return frame
+        columns["y"] = shift + noise + extra
+        columns["exposure"] = 1.0
+        return pd.DataFrame(columns)
     # Counts and binary outcomes: a group frailty on the log scale, mean 1 on the outcome's scale.
     sigma2 = frailty_variance(s)
     frailty = np.where(
@@ -118,10 +116,10 @@ def simulate_design(s: DesignSimulation, rng: np.random.Generator) -> pd.DataFra
         exposure = rng.uniform(s.exposure_weeks * 2 / 3, s.exposure_weeks, n)
         phi = s.dispersion
         person = rng.gamma(1 / phi, phi, n) if phi > 0 else np.ones(n)
-        frame["exposure"] = exposure
-        frame["y"] = rng.poisson(s.base_rate * exposure * person * np.exp(shift + frailty))
+        columns["exposure"] = exposure
+        columns["y"] = rng.poisson(s.base_rate * exposure * person * np.exp(shift + frailty))
     else:
         risk = np.minimum(1.0, s.base_risk * np.exp(shift + frailty))
-        frame["y"] = (rng.random(n) < risk).astype(float)
-        frame["exposure"] = 1.0
-    return frame
+        columns["y"] = (rng.random(n) < risk).astype(float)
+        columns["exposure"] = 1.0
+    return pd.DataFrame(columns)

@@ -19,6 +19,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -183,6 +184,7 @@ def fit_quietly(fit: Callable[[], T]) -> T | NotEstimable:
     return result
 
 
+@lru_cache(maxsize=4096)  # pure; a simulation asks for the same few (alpha, df) again and again
 def _critical(alpha: float, df: float | None) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2))
 
@@ -224,16 +226,14 @@ def fit_model(
     if kind in ("money", "questionnaire") and not np.var(y) > 0:
         return NotEstimable("every participant has the same value")
     for factor in factors:
-        dummies = pd.get_dummies(data[factor].astype("str"), prefix=factor, drop_first=True)
-        for name in dummies.columns:
-            values = dummies[name].to_numpy(dtype=float)
-            if 0 < values.sum() < len(values):
-                columns[name] = values
+        columns.update(_dummies(data[factor], factor))
     for name in numeric:
         columns[name] = data[name].to_numpy(dtype=float)
-    matrix = _full_rank(pd.DataFrame(columns), keep=["const", *treatment_names])
-    if matrix is None:
+    names = _full_rank(columns, keep=["const", *treatment_names])
+    if names is None:
         return NotEstimable("the treatment columns are collinear")
+    # column by column in memory (Fortran order), as a DataFrame of these columns would hold it
+    x = np.asfortranarray(np.column_stack([columns[name] for name in names]))
     memberships = data[group] if group and group in data.columns else None
     formed = int(memberships.dropna().nunique()) if memberships is not None else 0
     involved = frozenset(name for name in treatment_names if name in grouped)
@@ -252,7 +252,7 @@ def fit_model(
         robust = robust or {"cov_type": "HC1"}
     # CR1 reads a row-ordered array, as the console always has: BLAS sums its products in an
     # order of its own, so its errors stay the same to the last bit
-    exog = np.ascontiguousarray(matrix.to_numpy(dtype=float)) if robust else matrix
+    exog = np.ascontiguousarray(x) if robust else x
     result = fit_quietly(
         (lambda: sm.GLM(y, exog, family=poisson, offset=offset).fit(**robust))
         if kind in ("count", "binary")
@@ -262,16 +262,16 @@ def fit_model(
         return result
     fitted = np.asarray(result.fittedvalues, dtype=float)
     mean = fitted if kind in ("count", "binary") else None
-    params = pd.Series(np.asarray(result.params), index=matrix.columns)
-    n, k = matrix.shape
-    x = matrix.to_numpy(dtype=float)
+    index = pd.Index(names)
+    params = pd.Series(np.asarray(result.params), index=index)
+    n, k = x.shape
     sandwich = None if robust else cr2(x, y, fitted, mean, codes)
     cov = sandwich.cov if sandwich is not None else None
     if robust:
         cov = np.asarray(result.cov_params())
     if cov is None or not np.all(np.isfinite(cov)):
         return _NOT_CONVERGED
-    covariance = pd.DataFrame(cov, index=matrix.columns, columns=matrix.columns)
+    covariance = pd.DataFrame(cov, index=index, columns=index)
     return Fitted(
         params,
         covariance,
@@ -285,20 +285,44 @@ def fit_model(
     )
 
 
-def _full_rank(frame: pd.DataFrame, keep: Sequence[str]) -> pd.DataFrame | None:
-    """Drop adjustment columns (last first) until the design matrix has full column rank."""
-    if np.linalg.matrix_rank(frame[list(keep)].to_numpy()) < len(keep):
+def _dummies(values: pd.Series, prefix: str) -> dict[str, np.ndarray]:
+    """0/1 columns for every level of a factor but the first (levels sorted as text, as
+    `pd.get_dummies(..., drop_first=True)` names and orders them), leaving out a level that
+    every row or no row has; a missing value has no level."""
+    text = values.astype("str")
+    present = ~text.isna().to_numpy()
+    labels = text.to_numpy(dtype=object)
+    levels, codes = np.unique(labels[present].astype(str), return_inverse=True)
+    found = np.full(len(labels), -1)
+    found[present] = codes
+    columns = {}
+    for code, level in enumerate(levels[1:], start=1):
+        column = (found == code).astype(float)
+        if 0 < column.sum() < len(column):
+            columns[f"{prefix}_{level}"] = column
+    return columns
+
+
+def _full_rank(columns: Mapping[str, np.ndarray], keep: Sequence[str]) -> list[str] | None:
+    """The columns kept: adjustment columns are dropped (last first) until the design matrix
+    has full column rank."""
+    if np.linalg.matrix_rank(_stacked(columns, keep)) < len(keep):
         return None
-    columns = list(keep)
-    for name in frame.columns:
-        if name in keep:
-            continue
-        trial = [*columns, name]
-        if np.linalg.matrix_rank(frame[trial].to_numpy()) == len(trial):
-            columns = trial
-    if len(columns) >= len(frame):
-        columns = list(keep)
-    return frame[columns]
+    kept, rest = list(keep), [name for name in columns if name not in keep]
+    if np.linalg.matrix_rank(_stacked(columns, kept + rest)) == len(kept) + len(rest):
+        kept, rest = kept + rest, []  # full rank: so is every subset, each column is kept
+    for name in rest:
+        trial = [*kept, name]
+        if np.linalg.matrix_rank(_stacked(columns, trial)) == len(trial):
+            kept = trial
+    rows = len(next(iter(columns.values())))
+    if len(kept) >= rows:
+        kept = list(keep)
+    return kept
+
+
+def _stacked(columns: Mapping[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
+    return np.asfortranarray(np.column_stack([columns[name] for name in names]))
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:

@@ -155,13 +155,13 @@ def _persistence(
 def _summary(
     data: pd.DataFrame, spec: OutcomeSpec, column: str, arms: Sequence[str], loss: bool
 ) -> float | None:
-    part = data[data["arm"].isin(arms)]
-    if part.empty:
+    rows = data["arm"].isin(arms).to_numpy()
+    if not rows.any():
         return None
-    if spec.kind == "count":
-        exposure = part["exposure_loss" if loss else "exposure"].sum()
-        return float(part[column].sum() / exposure) if exposure > 0 else None
-    return float(part[column].mean())
+    if spec.kind == "count":  # only the columns it needs: the frame is wide
+        exposure = data.loc[rows, "exposure_loss" if loss else "exposure"].sum()
+        return float(data.loc[rows, column].sum() / exposure) if exposure > 0 else None
+    return float(data.loc[rows, column].mean())
 
 
 def outcome_results(

@@ -153,15 +153,17 @@ def _weekly(
     rows = []
     for outcome in an.OUTCOMES:
         eligible = frame[frame["track"] == outcome.track]
+        column = sums[outcome.name]
+        done = dict(zip(column.index, column.to_numpy(float), strict=True))  # (who, week)
         for arm in design.arms:
             mine = eligible[eligible["arm"] == arm]
-            seen = mine["weeks"].astype(int)
+            seen = mine["weeks"].astype(int).to_numpy()
+            people = mine["pseudonym"].to_numpy(dtype=object)
             for week in range(int(seen.max()) if len(seen) else 0):
-                at_risk = mine[seen > week]["pseudonym"]
+                at_risk = people[seen > week]
                 if len(at_risk) < 5:
                     continue
-                index = pd.MultiIndex.from_arrays([at_risk, [week] * len(at_risk)])
-                values = sums[outcome.name].reindex(index).fillna(0).to_numpy(float)
+                values = np.array([done.get((who, week), 0.0) for who in at_risk], dtype=float)
                 se = float(values.std(ddof=1) / math.sqrt(len(values)))
                 rows.append((outcome.name, arm, week + 1, len(values), float(values.mean()), se))
     return pd.DataFrame(rows, columns=["outcome", "arm", "week", "participants", "mean", "se"])

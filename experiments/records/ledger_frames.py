@@ -114,4 +114,8 @@ def contribution_frame(
 
 def _plain(column: pd.Series) -> list[Any]:
     """Values with missing ones as None and numbers as Python ints."""
-    return [None if pd.isna(value) else int(value) for value in column]
+    missing = column.isna().to_numpy()
+    return [
+        None if gone else int(value)
+        for value, gone in zip(column.to_numpy(dtype=object), missing, strict=True)
+    ]

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from experiments.analysis import (
     achieved_power,
+    design_contrasts,
     design_for,
+    fit_design,
     format_design_power,
     primary_assumptions,
     primary_power,
@@ -160,3 +162,34 @@ def test_every_shipped_protocol_reaches_its_power_or_says_it_is_a_pilot(file: Pa
     assert power is not None
     assert power >= plan.power, format_design_power(rows, protocol, 150, False)
     assert f"sample size: {plan.participants} participants (" in checked.output
+
+
+def test_settling_rejections_from_the_raw_p_values_never_changes_a_decision(
+    study_data: dict[str, Any],
+) -> None:
+    # simulate_power skips Dunnett's integrals when the raw p values already settle each
+    # rejection: it must reject exactly what the full adjustment rejects
+    study_data["analysis"].update(participants=300, track_share=1.0)
+    protocol = validate_protocol(study_data)
+    plan = protocol.analysis
+    assert plan is not None
+    assert plan.multiplicity == "dunnett"
+    primary = primary_assumptions(protocol, plan)
+    simulation = design_for(
+        protocol, effect=primary.effect, participants=300, icc=plan.icc, kind=primary.kind
+    )
+    rng = np.random.default_rng(5)
+    settled = 0
+    for _ in range(40):
+        frame = simulate_design(simulation, rng)
+        fit = fit_design(frame, protocol, plan, kind=primary.kind)
+        full = design_contrasts(fit, protocol, plan, simulation)
+        quick = design_contrasts(fit, protocol, plan, simulation, decide=plan.alpha)
+        for exact, bound in zip(full, quick, strict=True):
+            assert (exact.p_value, exact.estimate) == (bound.p_value, bound.estimate)
+            if exact.p_adjusted is None or bound.p_adjusted is None:
+                assert exact.p_adjusted == bound.p_adjusted
+                continue
+            assert (exact.p_adjusted < plan.alpha) == (bound.p_adjusted < plan.alpha), exact
+            settled += exact.p_adjusted != bound.p_adjusted
+    assert settled > 0  # the shortcut was taken

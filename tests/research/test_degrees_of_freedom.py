@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import replace
+from datetime import datetime
+from functools import cache
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -117,6 +119,21 @@ def test_imbens_kolesar_df_match_dfadjusts_published_values() -> None:
     assert adjusted_se(np.sqrt(w @ fitted.cov @ w), [df_x]) == pytest.approx(3.800204856, abs=1e-8)
 
 
+@cache
+def _peer_trial() -> tuple[datetime, dict[str, pd.DataFrame]]:
+    sim = simulate_trial(TrialSettings(participants=450, grouped_arms=("peer",), seed=5))
+    return sim.raw.as_of, build_tables(sim.raw, Pseudonymizer("k"), protocol=STUDY)
+
+
+def peer_trial() -> tuple[datetime, dict[str, pd.DataFrame]]:
+    """A trial with peer groups as exported (the tables do not depend on the df rule), made
+    once per worker; each test gets its own copy of the tables."""
+    as_of, tables = _peer_trial()
+    return as_of, {name: frame.copy() for name, frame in tables.items()}
+
+
+# one xdist group, to share the trial under --dist loadgroup; see test_prespecified.py
+@pytest.mark.xdist_group("degrees-of-freedom-peer-trial")
 @pytest.mark.parametrize("rule", ["groups_minus_one", "satterthwaite", "imbens_kolesar"])
 def test_the_plan_chooses_the_reference_of_the_clustered_contrasts(
     rule: DegreesOfFreedom,
@@ -124,9 +141,8 @@ def test_the_plan_chooses_the_reference_of_the_clustered_contrasts(
     assert STUDY.analysis is not None
     plan = STUDY.analysis.model_copy(update={"degrees_of_freedom": rule})
     protocol = STUDY.model_copy(update={"analysis": plan})
-    sim = simulate_trial(TrialSettings(participants=450, grouped_arms=("peer",), seed=5))
-    tables = build_tables(sim.raw, Pseudonymizer("k"), protocol=protocol)
-    analysis = analyse(tables, protocol, sim.raw.as_of, imputations=2)
+    as_of, tables = peer_trial()
+    analysis = analyse(tables, protocol, as_of, imputations=2)
     peer = row(analysis, "deposits", "peer vs control", "primary")
     assert peer.groups is not None
     assert peer.df is not None
