@@ -28,8 +28,7 @@ def analysed() -> an.TrialAnalysis:
 
 
 # The tests reading that analysis are one xdist group: --dist loadgroup hands them to one worker
-# (pytest-xdist 3.8 writes the group into item._nodeid, which pytest 9.2 no longer reads: until
-# that is fixed each worker that runs one of them computes it once)
+# (tests/conftest.py makes the group reach xdist's scheduler under pytest 9)
 on_the_analysis = pytest.mark.xdist_group("context-analysis")
 
 

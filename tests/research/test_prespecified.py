@@ -50,9 +50,8 @@ def three_arm_again() -> TrialAnalysis:
 
 
 # The tests on the three-arm trial share its analysis (and its re-run): one xdist group, which
-# --dist loadgroup hands to one worker
-# (pytest-xdist 3.8 writes the group into item._nodeid, which pytest 9.2 no longer reads: until
-# that is fixed each worker that runs one of them computes it once)
+# --dist loadgroup hands to one worker (tests/conftest.py makes the group reach xdist's
+# scheduler under pytest 9)
 on_three_arm = pytest.mark.xdist_group("prespecified-three-arm")
 
 

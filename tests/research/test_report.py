@@ -50,8 +50,7 @@ def peer_effect_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 
 
 # The tests that read that report are one xdist group: --dist loadgroup hands them to one worker
-# (pytest-xdist 3.8 writes the group into item._nodeid, which pytest 9.2 no longer reads: until
-# that is fixed each worker that runs one of them computes it once)
+# (tests/conftest.py makes the group reach xdist's scheduler under pytest 9)
 on_peer_effect_report = pytest.mark.xdist_group("report-peer-effect")
 
 
