@@ -195,6 +195,11 @@ async def _simulate(
     console.start(days)
     for day in range(days):
         clock.set(START + timedelta(days=day, hours=2))
+        assert runtime.sender is not None
+        # What became due overnight (messages deferred by quiet hours or the daily budget) is
+        # delivered before anyone acts: otherwise whether a person read it this morning depended
+        # on how fast the machine was, and the same seed gave another study under load.
+        await runtime.sender.settle(within_s=60)
         newcomers = people[day * per_day : (day + 1) * per_day]
         await _enroll(newcomers, admin, runtime, day, console)
         enrolled = [p for p in people if p.status in {"enrolled", "paused"}]
@@ -210,7 +215,6 @@ async def _simulate(
         await scan_nudges(runtime)
         await scan_groups(runtime)
         await scan_tickets(runtime)
-        assert runtime.sender is not None
         await runtime.sender.settle(within_s=60)
         if answered := await counsellor.answer_questions():
             console.log(f"day {day + 1:>3}: the counsellor answered {answered} question(s)")
