@@ -232,8 +232,7 @@ def fit_model(
     names = _full_rank(columns, keep=["const", *treatment_names])
     if names is None:
         return NotEstimable("the treatment columns are collinear")
-    # column by column in memory (Fortran order), as a DataFrame of these columns would hold it
-    x = np.asfortranarray(np.column_stack([columns[name] for name in names]))
+    x = _stacked(columns, names)
     memberships = data[group] if group and group in data.columns else None
     formed = int(memberships.dropna().nunique()) if memberships is not None else 0
     involved = frozenset(name for name in treatment_names if name in grouped)
@@ -322,6 +321,8 @@ def _full_rank(columns: Mapping[str, np.ndarray], keep: Sequence[str]) -> list[s
 
 
 def _stacked(columns: Mapping[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
+    """The named columns as a matrix, column by column in memory (Fortran order), as a
+    DataFrame of these columns would hold it (the fit's sums then run in the same order)."""
     return np.asfortranarray(np.column_stack([columns[name] for name in names]))
 
 

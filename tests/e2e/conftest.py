@@ -45,9 +45,9 @@ PACING: dict[str, object] = {
 @pytest_asyncio.fixture(params=["sqlite"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A journey runs on SQLite. What it reaches in the database is tested on both engines at
-    the service layer (tests/services, tests/groups, tests/research, tests/unit), so running
-    every journey twice doubled their cost and found nothing those did not (SPEC §11.7: rules
-    at the service layer, a journey per issue). A journey whose outcome depends on the engine
+    the service layer (tests/services, tests/groups, tests/research, tests/unit); running every
+    journey twice doubled their cost (SPEC §11.7: rules at the service layer, a journey per
+    issue). A journey whose outcome depends on the engine
     (several processes, locks, a handover, stored updates) runs on both:
     `pytest.mark.parametrize("database_url", ENGINES, indirect=True)`."""
     async for url in database_on(request, tmp_path):
