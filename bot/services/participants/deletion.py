@@ -11,10 +11,10 @@ from sqlalchemy import delete, update
 
 from bot.db.calls import CallTask
 from bot.db.delivery import OutboxMessage, UnreachableChat
-from bot.db.study import Event, ParticipantStatus, SurveyAnswer
+from bot.db.study import Event, ParticipantStatus
 from bot.services import button_data, linkage
 from bot.services.counsellor_inbox import calls, tickets
-from bot.services.participants import micro_chain, offers, retention
+from bot.services.participants import micro_chain, offers, questionnaire, retention
 from bot.services.participants.languages import hide_commands_in
 from bot.services.participants.mention_scrub import (
     Needles,
@@ -87,9 +87,7 @@ async def erase(turn: Turn, confirmed: bool, trial: Trial) -> None:
         await turn.session.execute(
             delete(CallTask).where(CallTask.participant_id == participant.id)
         )
-        await turn.session.execute(
-            delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
-        )
+        await questionnaire.delete_answers(turn.session, participant.id)
         # Their micro-randomized decisions are research data too (their outcomes just went);
         # each leaves a keyed tombstone, so `study verify` sees a lawful erasure, not a gap.
         await micro_chain.erase_decisions(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.study import Participant, SurveyAnswer
@@ -19,13 +20,27 @@ from experiments.protocol import PREFER_NOT_TO_SAY, Item, Occasion, Track, next_
 BASELINE = "baseline"
 
 
-async def _answers(session: AsyncSession, participant_id: int, wave: str) -> dict[str, int]:
-    rows = await session.execute(
-        select(SurveyAnswer.instrument, SurveyAnswer.item, SurveyAnswer.value).where(
-            SurveyAnswer.participant_id == participant_id, SurveyAnswer.wave == wave
+# A press on an answer reads the wave's answers three times (is this the open question, which
+# one is next, where does it stand): they are read once per transaction and kept in the
+# session's `info`, which ends with it. `keep_answer` and `delete_answers` keep it true.
+_READ = "survey_answers_read"
+
+
+def _read(session: AsyncSession) -> dict[tuple[int, str], dict[str, int]]:
+    read: dict[tuple[int, str], dict[str, int]] = session.info.setdefault(_READ, {})
+    return read
+
+
+async def _answers(session: AsyncSession, participant_id: int, wave: str) -> Mapping[str, int]:
+    read = _read(session)
+    if (participant_id, wave) not in read:
+        rows = await session.execute(
+            select(SurveyAnswer.instrument, SurveyAnswer.item, SurveyAnswer.value).where(
+                SurveyAnswer.participant_id == participant_id, SurveyAnswer.wave == wave
+            )
         )
-    )
-    return {f"{instrument}/{item}": value for instrument, item, value in rows}
+        read[participant_id, wave] = {f"{i}/{item}": value for i, item, value in rows}
+    return read[participant_id, wave]
 
 
 async def next_question(
@@ -255,6 +270,19 @@ async def keep_answer(
         "answered_at": now,
         "mode": mode,
     }
-    return await insert_if_absent(
+    stored = await insert_if_absent(
         session, SurveyAnswer, row, ["participant_id", "wave", "instrument", "item"]
     )
+    answers = _read(session).get((participant_id, wave))
+    if answers is not None and stored:
+        answers[f"{instrument_id}/{item_id}"] = value
+    elif answers is not None:  # someone else's answer came first: read the wave again
+        del _read(session)[participant_id, wave]
+    return stored
+
+
+async def delete_answers(session: AsyncSession, participant_id: int) -> None:
+    """Delete every answer a participant gave (erasure)."""
+    await session.execute(delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant_id))
+    for key in [key for key in _read(session) if key[0] == participant_id]:
+        del _read(session)[key]
