@@ -162,13 +162,17 @@ class BotApiSpec:
         """`value` without the fields Telegram would ignore (those the spec does not know)."""
         candidates = list(types)
         if len(candidates) > 1:
-            scored = [(self._score(t, value), i) for i, t in enumerate(candidates)]
-            candidates = [candidates[min(scored)[1]]]
+            # A member that fits would score (0, 0), which nothing beats; the first one wins
+            # ties. So only when none fits are the members scored by their full checks.
+            fitting = next((t for t in candidates if self.is_valid((t,), value)), None)
+            if fitting is not None:
+                candidates = [fitting]
+            else:
+                scored = [(self._score(t, value), i) for i, t in enumerate(candidates)]
+                candidates = [candidates[min(scored)[1]]]
         return self._prune_one(candidates[0], value) if candidates else value
 
     def _score(self, type_expr: str, value: Any) -> tuple[int, int]:
-        if self.is_valid((type_expr,), value):
-            return 0, 0
         result = self._check_one(type_expr, value, "")
         return len(result.errors), len(result.unknown)
 
