@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.methods_chat import link_obj
-from bot.sandbox.model import ADMIN_RIGHTS, ChatRecord, MemberRecord
+from bot.sandbox.model import ADMIN_RIGHTS, ChatRecord, MemberRecord, json_copy
 from bot.sandbox.people import SandboxUser
 from bot.sandbox.world import World
 
@@ -135,12 +134,10 @@ class SandboxGroup:
     def messages(self) -> list[JSON]:
         """The bot's messages in this group, as they are now (deleted ones left out)."""
         return [
-            copy.deepcopy(self.chat.messages[i])
-            for i in self.chat.bot_sent
-            if i in self.chat.messages
+            json_copy(self.chat.messages[i]) for i in self.chat.bot_sent if i in self.chat.messages
         ]
 
     @property
     def history(self) -> list[JSON]:
         """Every message in the group (people, bot, service), as they are now."""
-        return [copy.deepcopy(m) for m in self.chat.messages.values()]
+        return [json_copy(m) for m in self.chat.messages.values()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from bot.sandbox.content import (
@@ -20,7 +19,7 @@ from bot.sandbox.errors import (
     QUERY_TOO_OLD,
     bad_request,
 )
-from bot.sandbox.model import ChatRecord
+from bot.sandbox.model import ChatRecord, json_copy
 from bot.sandbox.registry import Params, method
 from bot.sandbox.spec import UploadedFile
 from bot.sandbox.world import World
@@ -131,7 +130,7 @@ async def edit_message_text(world: World, params: Params) -> JSON:
     text, entities = render_text(
         params.get_str("text"), params.opt_str("parse_mode"), params.opt_list("entities")
     )
-    new = copy.deepcopy(msg)
+    new = json_copy(msg)
     new["text"] = text
     if entities:
         new["entities"] = entities
@@ -144,7 +143,7 @@ async def edit_message_text(world: World, params: Params) -> JSON:
 @method("editMessageReplyMarkup")
 async def edit_message_reply_markup(world: World, params: Params) -> JSON:
     chat, msg = _editable(world, params)
-    new = copy.deepcopy(msg)
+    new = json_copy(msg)
     _set_markup(new, check_reply_markup(params.opt_obj("reply_markup")))
     return _replace(world, chat, msg, new)
 

@@ -6,8 +6,9 @@ objects the Bot API sends (field names and required fields from the spec).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 JSON = dict[str, Any]
 
@@ -169,3 +170,26 @@ def invite_link_obj(link: InviteLinkRecord, creator: JSON, pending: int | None =
     if pending is not None and link.creates_join_request:
         obj["pending_join_request_count"] = pending
     return obj
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+T = TypeVar("T")
+
+
+def json_copy(value: T) -> T:
+    """A deep copy of JSON-shaped data, about three times faster than `copy.deepcopy`.
+
+    The sandbox copies every message and update it hands out or records, so the bot and the
+    test people can never change its state. Those are plain dicts, lists and scalars; anything
+    else (an UploadedFile, a tuple) still goes through `copy.deepcopy`. Dict keys are kept as
+    they are: they are hashable, hence not mutated in place.
+    """
+    kind = type(value)
+    if kind is dict:
+        items = cast(dict[Any, Any], value).items()
+        return cast(T, {k: v if type(v) in _ATOMS else json_copy(v) for k, v in items})
+    if kind is list:
+        return cast(T, [v if type(v) in _ATOMS else json_copy(v) for v in cast(list[Any], value)])
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)

@@ -6,7 +6,6 @@ reaction is done with the awaitable `wait_for*` helpers.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from bot.sandbox.model import (
     JoinRequestRecord,
     MemberRecord,
     UserRecord,
+    json_copy,
 )
 from bot.sandbox.world import CallbackRecord, World
 
@@ -105,7 +105,7 @@ class SandboxUser:
         chat.messages[message_id] = edited
         if self._world.bot_sees(chat):
             self._world.emit("edited_message", edited)
-        return copy.deepcopy(edited)
+        return json_copy(edited)
 
     def _open_private_chat(self) -> ChatRecord:
         if self.record.blocked:
@@ -141,7 +141,7 @@ class SandboxUser:
         query: JSON = {
             "id": query_id,
             "from": self.record.user_obj(),
-            "message": copy.deepcopy(current),
+            "message": json_copy(current),
             # Stable per chat, like Telegram's opaque chat_instance.
             "chat_instance": str(int(hashlib.sha1(str(chat.id).encode()).hexdigest()[:15], 16)),
             "data": callback_data,
@@ -187,7 +187,7 @@ class SandboxUser:
         chat = self._world.chats.get(self.id)
         if chat is None:
             return []
-        return [copy.deepcopy(chat.messages[i]) for i in chat.bot_sent if i in chat.messages]
+        return [json_copy(chat.messages[i]) for i in chat.bot_sent if i in chat.messages]
 
     @property
     def last_message(self) -> JSON | None:
@@ -198,7 +198,7 @@ class SandboxUser:
     def reply_keyboard(self) -> JSON | None:
         """The custom keyboard (ReplyKeyboardMarkup) the bot currently shows this user."""
         chat = self._world.chats.get(self.id)
-        return copy.deepcopy(chat.reply_keyboard) if chat is not None else None
+        return json_copy(chat.reply_keyboard) if chat is not None else None
 
     # `timeout` is part of the test-facing API (like asyncio.wait_for), hence the noqa.
     async def wait_for_messages(self, count: int = 1, timeout: float = 5.0) -> list[JSON]:  # noqa: ASYNC109

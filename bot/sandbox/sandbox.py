@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from types import TracebackType
@@ -12,6 +11,7 @@ from aiohttp import web
 
 from bot.sandbox.groups import SandboxGroup
 from bot.sandbox.limits import RateLimiter
+from bot.sandbox.model import json_copy
 from bot.sandbox.people import SandboxUser, as_json
 from bot.sandbox.server import build_app
 from bot.sandbox.spec import UploadedFile
@@ -185,11 +185,11 @@ class TelegramSandbox:
     @property
     def updates(self) -> list[JSON]:
         """Every update ever queued, in order (including ones already delivered)."""
-        return copy.deepcopy(self.world.updates.history)
+        return json_copy(self.world.updates.history)
 
     @property
     def pending_updates(self) -> list[JSON]:
-        return copy.deepcopy(list(self.world.updates.pending))
+        return json_copy(list(self.world.updates.pending))
 
     @property
     def commands(self) -> dict[tuple[str, str], list[JSON]]:
@@ -197,7 +197,7 @@ class TelegramSandbox:
 
         scope is the BotCommandScope type; chat scopes add their ids, e.g. "chat:-1001...".
         """
-        return copy.deepcopy(self.world.commands)
+        return json_copy(self.world.commands)
 
     @property
     def files(self) -> dict[str, UploadedFile]:
@@ -222,7 +222,7 @@ class TelegramSandbox:
             if chat_id is not None and chat_id != result["chat"]["id"]:
                 continue
             current = None if chat is None else self.world.message_state(chat, result["message_id"])
-            out.append(current or copy.deepcopy(result))
+            out.append(current or json_copy(result))
         return out
 
     # `timeout` is part of the test-facing API (like asyncio.wait_for), hence the noqa.

@@ -7,7 +7,6 @@ Every call is recorded with what the sandbox made of it. Failure injection (late
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import time
 from typing import Any
@@ -17,6 +16,7 @@ from aiohttp import web
 # Imported for their @method registrations.
 from bot.sandbox import methods_bot, methods_chat, methods_messages  # noqa: F401
 from bot.sandbox.errors import ApiError
+from bot.sandbox.model import json_copy
 from bot.sandbox.registry import METHODS, Params
 from bot.sandbox.spec import MethodSpec, UploadedFile
 from bot.sandbox.world import RecordedCall, World
@@ -174,6 +174,6 @@ def _answer(
         status, body = outcome.status, outcome.payload()
     else:
         status, body = 200, {"ok": True, "result": outcome}
-    body = copy.deepcopy(body)
+    body = json_copy(body)
     world.record(RecordedCall(method, params, status, body, time.monotonic(), unknown))
     return web.json_response(body, status=status)

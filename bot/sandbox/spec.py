@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -22,6 +22,7 @@ PRIMITIVES = frozenset({"Integer", "Float", "String", "Boolean", "True", "InputF
 # the spec only states it in prose, e.g. 'Scope type, must be chat' or 'always "creator"'.
 _DISCRIMINATOR_FIELDS = frozenset({"type", "status", "source"})
 _CONSTANT_RE = re.compile(r'(?:always|must be) "?([a-z_]+)"?\s*$')
+Validator = Callable[[Any], bool]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,18 @@ class TypeSpec:
     name: str
     fields: Mapping[str, FieldSpec]
     subtypes: tuple[str, ...]
+    # Derived from `fields` (never passed in, so they cannot disagree with it); they let the
+    # fast check look at the keys a value has instead of all ~100 fields a Message could have.
+    required: frozenset[str] = field(init=False, repr=False, compare=False)
+    constants: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        required = frozenset(f.name for f in self.fields.values() if f.required)
+        constants = tuple(
+            (f.name, f.constant) for f in self.fields.values() if f.constant is not None
+        )
+        object.__setattr__(self, "required", required)
+        object.__setattr__(self, "constants", constants)
 
 
 @dataclass
@@ -99,6 +112,7 @@ class BotApiSpec:
             for name, t in raw["types"].items()
         }
         self._by_lower = {name.lower(): name for name in self.methods}
+        self._validators: dict[tuple[str, ...], Validator] = {}
 
     def canonical_method(self, name: str) -> str | None:
         """Telegram matches method names case-insensitively; return the spec's spelling."""
@@ -129,6 +143,9 @@ class BotApiSpec:
 
     def check(self, types: Iterable[str], value: Any, path: str) -> Problems:
         """Check `value` against a union of spec type expressions."""
+        types = tuple(types)  # walked twice when the value has problems
+        if self.is_valid(types, value):
+            return Problems()
         best: Problems | None = None
         for type_expr in types:
             result = self._check_one(type_expr, value, path)
@@ -145,8 +162,14 @@ class BotApiSpec:
         """`value` without the fields Telegram would ignore (those the spec does not know)."""
         candidates = list(types)
         if len(candidates) > 1:
-            scored = [(self._score(t, value), i) for i, t in enumerate(candidates)]
-            candidates = [candidates[min(scored)[1]]]
+            # A member that fits would score (0, 0), which nothing beats; the first one wins
+            # ties. So only when none fits are the members scored by their full checks.
+            fitting = next((t for t in candidates if self.is_valid((t,), value)), None)
+            if fitting is not None:
+                candidates = [fitting]
+            else:
+                scored = [(self._score(t, value), i) for i, t in enumerate(candidates)]
+                candidates = [candidates[min(scored)[1]]]
         return self._prune_one(candidates[0], value) if candidates else value
 
     def _score(self, type_expr: str, value: Any) -> tuple[int, int]:
@@ -169,7 +192,76 @@ class BotApiSpec:
         }
 
     def check_object(self, type_name: str, value: Any, path: str = "") -> Problems:
+        if self.is_valid((type_name,), value):
+            return Problems()
         return self._check_one(type_name, value, path or type_name)
+
+    # The full check below builds every message for every field; almost every value the
+    # sandbox sees is fine, so `check` first asks this yes/no question, which stops at the
+    # first problem and builds nothing. It must say True exactly when the full check finds
+    # no error and no unknown field; only then is the full check skipped.
+
+    def is_valid(self, types: Iterable[str], value: Any) -> bool:
+        """Whether `check(types, value, ...)` would report nothing at all."""
+        return self._validator(tuple(types))(value)
+
+    def _validator(self, types: tuple[str, ...]) -> Validator:
+        """The yes/no check for a union of type expressions, built once and then reused."""
+        found = self._validators.get(types)
+        if found is not None:
+            return found
+        if not types:
+            return _anything  # `check` of an empty union reports nothing either
+        if len(types) == 1:
+            return self._build_validator(types[0])
+        members = tuple(self._validator((t,)) for t in types)
+
+        def valid_union(value: Any) -> bool:
+            return any(member(value) for member in members)
+
+        self._validators[types] = valid_union
+        return valid_union
+
+    def _build_validator(self, type_expr: str) -> Validator:
+        if type_expr.startswith(ARRAY_PREFIX):
+            inner = self._validator((type_expr.removeprefix(ARRAY_PREFIX),))
+
+            def valid_array(value: Any) -> bool:
+                return isinstance(value, list) and all(inner(item) for item in value)
+
+            self._validators[(type_expr,)] = valid_array
+            return valid_array
+        spec = self.types.get(type_expr)
+        if type_expr in PRIMITIVES or spec is None:
+            found = _PRIMITIVE_CHECKS.get(type_expr, _unknown_type)
+        elif spec.subtypes:
+            found = self._validator(spec.subtypes)
+        else:
+            return self._object_validator(spec)
+        self._validators[(type_expr,)] = found
+        return found
+
+    def _object_validator(self, spec: TypeSpec) -> Validator:
+        fields: dict[str, Validator] = {}
+        constants, required = spec.constants, spec.required
+
+        def valid_object(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            # Discriminators first: they rule out the wrong members of a union cheaply.
+            for name, constant in constants:
+                if name in value and value[name] != constant:
+                    return False
+            for name, item in value.items():
+                valid_field = fields.get(name)
+                if valid_field is None or not valid_field(item):
+                    return False
+            return value.keys() >= required
+
+        # Registered before its fields are built: types nest themselves (Message replies).
+        self._validators[(spec.name,)] = valid_object
+        fields.update((name, self._validator(f.types)) for name, f in spec.fields.items())
+        return valid_object
 
     def _check_one(self, type_expr: str, value: Any, path: str) -> Problems:
         if type_expr.startswith(ARRAY_PREFIX):
@@ -212,17 +304,26 @@ class BotApiSpec:
 
 
 def _primitive_ok(type_name: str, value: Any) -> bool:
-    if type_name == "Integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if type_name == "Float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if type_name == "String":
-        return isinstance(value, str)
-    if type_name == "Boolean":
-        return isinstance(value, bool)
-    if type_name == "True":
-        return value is True
-    return isinstance(value, UploadedFile)  # InputFile
+    return _PRIMITIVE_CHECKS[type_name](value)
+
+
+_PRIMITIVE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "Integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "Float": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "String": lambda value: isinstance(value, str),
+    "Boolean": lambda value: isinstance(value, bool),
+    "True": lambda value: value is True,
+    "InputFile": lambda value: isinstance(value, UploadedFile),
+}
+assert _PRIMITIVE_CHECKS.keys() == PRIMITIVES
+
+
+def _unknown_type(value: Any) -> bool:
+    return False  # a type the spec does not define: the full check names it
+
+
+def _anything(value: Any) -> bool:
+    return True
 
 
 @cache

@@ -6,7 +6,6 @@ objects. Every change that a waiter could care about ends in `notifier.notify()`
 
 from __future__ import annotations
 
-import copy
 import random
 import string
 import time
@@ -23,6 +22,7 @@ from bot.sandbox.model import (
     UserRecord,
     chat_member_obj,
     chat_obj,
+    json_copy,
 )
 from bot.sandbox.spec import BotApiSpec, UploadedFile, load_spec
 from bot.sandbox.updates import Notifier, UpdateQueue
@@ -138,7 +138,7 @@ class World:
 
     def emit(self, kind: str, payload: JSON) -> JSON:
         """Queue an update after checking it against the spec, so shape bugs fail loudly."""
-        update: JSON = {"update_id": 0, kind: copy.deepcopy(payload)}
+        update: JSON = {"update_id": 0, kind: json_copy(payload)}
         problems = self.spec.check_object("Update", update)
         if problems.errors or problems.unknown:
             raise AssertionError(f"sandbox built an invalid update: {problems}")
@@ -275,19 +275,19 @@ class World:
         msg = self.store_message(chat, sender, content)
         if self.bot_sees(chat):
             self.emit("message", msg)
-        return copy.deepcopy(msg)
+        return json_copy(msg)
 
     def reply_snapshot(self, chat: ChatRecord, message_id: int) -> JSON | None:
         msg = chat.messages.get(message_id)
         if msg is None:
             return None
-        snapshot = copy.deepcopy(msg)
+        snapshot = json_copy(msg)
         snapshot.pop("reply_to_message", None)  # Telegram nests replies one level only
         return snapshot
 
     def message_state(self, chat: ChatRecord, message_id: int) -> JSON | None:
         msg = chat.messages.get(message_id) or chat.deleted.get(message_id)
-        return copy.deepcopy(msg) if msg is not None else None
+        return json_copy(msg) if msg is not None else None
 
     # -- membership changes ----------------------------------------------------------------
 
