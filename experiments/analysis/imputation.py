@@ -147,7 +147,10 @@ def _dummies(rows: pd.DataFrame, factors: Sequence[str], grouped: bool) -> list[
     parts = []
     for name in levels:
         labels = rows[name].astype("string").fillna("none")
-        dummies = pd.get_dummies(labels, drop_first=True).to_numpy("float64")
+        # the columns of pd.get_dummies(labels, drop_first=True), built from the sorted codes
+        # directly (several times faster; it runs per arm in every imputation)
+        codes, levels = pd.factorize(labels, sort=True)
+        dummies = (codes[:, None] == np.arange(1, len(levels))).astype("float64")
         keep = (dummies.sum(axis=0) > 0) & (dummies.sum(axis=0) < len(rows))
         parts.append(dummies[:, keep])
     return parts

@@ -114,12 +114,20 @@ def _event_sums(
 def outcome_sample(
     frame: pd.DataFrame, spec: OutcomeSpec, wave: int | None
 ) -> tuple[pd.DataFrame, str]:
-    data = frame if spec.track is None else frame[frame["track"] == spec.track]
+    in_track = frame["track"] == spec.track if spec.track is not None else None
     if spec.kind != "questionnaire":
         # only a registry number can be missing (no value for that person): left out
-        return data.dropna(subset=[spec.name]), spec.name
+        return _rows(frame, in_track, [spec.name]), spec.name
     column = f"followup{wave}_{spec.name}"
-    if column not in data.columns:
+    if column not in frame.columns:
+        data = frame if in_track is None else frame[in_track]
         return data.iloc[0:0].assign(**{column: []}), column
-    needed = [column, f"baseline_{spec.name}"] if f"baseline_{spec.name}" in data else [column]
-    return data.dropna(subset=needed), column
+    needed = [column, f"baseline_{spec.name}"] if f"baseline_{spec.name}" in frame else [column]
+    return _rows(frame, in_track, needed), column
+
+
+def _rows(frame: pd.DataFrame, in_track: pd.Series | None, needed: list[str]) -> pd.DataFrame:
+    """The rows in the track (all where None) with every `needed` value: the same rows as
+    selecting the track, then `dropna(subset=needed)`, but the wide frame is copied once."""
+    keep = frame[needed].notna().all(axis=1)
+    return frame[keep if in_track is None else keep & in_track]
