@@ -8,13 +8,16 @@ the end of follow-up or the data date), the follow-up phase runs from their inte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from experiments.protocol import Protocol, retention_outcome_name
 from experiments.records import EventKind
+from experiments.records.ledger import Logged
 from experiments.records.ledger_frames import OUTCOME_COLUMNS, balance_frame, done_frame
 
 __all__ = ["add_lasting_columns", "after_end_name"]
@@ -32,20 +35,22 @@ def add_lasting_columns(
     protocol: Protocol,
     end: pd.Series,
     as_of: datetime,
+    *,
+    logged: Mapping[Any, list[Logged]] | None = None,
 ) -> None:
     """Balance, relapse, retention and follow-up-phase columns, in place (`end`: each row's
-    window end, beside `frame`)."""
+    window end, beside `frame`; `logged`: `by_person(events)` when the caller has it)."""
     by_person = frame.set_index("pseudonym")["allocated_at"].to_dict()
     until = dict(zip(frame["pseudonym"], pd.to_datetime(end.to_numpy(), utc=True), strict=True))
     balance = (
-        balance_frame(events, by_person, until, protocol.balance.relapse_share)
+        balance_frame(events, by_person, until, protocol.balance.relapse_share, logged=logged)
         if not events.empty
         else pd.DataFrame(columns=["balance_eur", "relapse"])
     )
     for column in ("balance_eur", "relapse"):
         frame[column] = frame["pseudonym"].map(balance[column]).fillna(0.0).astype("float64")
     _retention(frame, events, protocol)
-    _after_end(frame, events, protocol, as_of)
+    _after_end(frame, events, protocol, as_of, logged)
 
 
 def _retention(frame: pd.DataFrame, events: pd.DataFrame, protocol: Protocol) -> None:
@@ -61,7 +66,11 @@ def _retention(frame: pd.DataFrame, events: pd.DataFrame, protocol: Protocol) ->
 
 
 def _after_end(
-    frame: pd.DataFrame, events: pd.DataFrame, protocol: Protocol, as_of: datetime
+    frame: pd.DataFrame,
+    events: pd.DataFrame,
+    protocol: Protocol,
+    as_of: datetime,
+    logged: Mapping[Any, list[Logged]] | None,
 ) -> None:
     """Each count outcome from the person's end to the data date, and `exposure_after_end` in
     weeks (missing for someone whose intervention has not ended, or in a protocol without an
@@ -78,7 +87,8 @@ def _after_end(
     sums = pd.DataFrame(columns=list(OUTCOME_COLUMNS))
     if ends is not None and started.any() and not events.empty:
         begin = dict(zip(frame.loc[started, "pseudonym"], ends[started], strict=True))
-        sums = done_frame(events, begin, dict.fromkeys(begin, stop.to_pydatetime()))
+        ends_at = dict.fromkeys(begin, stop.to_pydatetime())
+        sums = done_frame(events, begin, ends_at, logged=logged)
     for name in ("deposits", "applications", "interviews"):
         counted = frame["pseudonym"].map(sums[name]) if name in sums else None
         values = counted.fillna(0.0) if counted is not None else pd.Series(0.0, index=frame.index)

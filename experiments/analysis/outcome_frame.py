@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -13,7 +14,8 @@ from experiments.analysis.design import Design
 from experiments.analysis.lasting_frame import add_lasting_columns
 from experiments.analysis.linked_frame import add_linked_columns
 from experiments.protocol import AnalysisPlan, OutcomeSpec, Protocol, wave_times
-from experiments.records.ledger_frames import done_frame
+from experiments.records.ledger import Logged
+from experiments.records.ledger_frames import by_person, done_frame
 
 __all__ = ["outcome_frame"]
 _WEEK = timedelta(days=7)
@@ -59,10 +61,12 @@ def outcome_frame(
     frame["exposure_loss"] = ((end_loss - start) / _WEEK).astype("float64").clip(lower=1 / 7)
     frame["lost"] = lost.notna() & (lost < end)
     events = tables["events"]
+    # each person's logged events, grouped once: they are counted in four windows below
+    logged = by_person(events) if not events.empty else {}
     index = frame.set_index("pseudonym")
     for suffix, until in (("", end), ("_loss", end_loss)):
         stop = pd.Series(pd.to_datetime(until.to_numpy(), utc=True), index=frame["pseudonym"])
-        sums = _event_sums(events, index["allocated_at"], stop)
+        sums = _event_sums(events, logged, index["allocated_at"], stop)
         for name in ("deposits", "saved_eur", "applications", "interviews", "placement"):
             column = frame["pseudonym"].map(sums[name]) if name in sums else None
             values = column.fillna(0) if column is not None else 0.0
@@ -70,7 +74,7 @@ def outcome_frame(
     frame["deposits"] = frame["deposits"].clip(lower=0)
     frame["deposits_loss"] = frame["deposits_loss"].clip(lower=0)
     frame["placement"] = (frame["placement"] > 0).astype("float64")
-    add_lasting_columns(frame, events, protocol, end, as_of)
+    add_lasting_columns(frame, events, protocol, end, as_of, logged=logged)
     add_linked_columns(frame, events, protocol, end)
     frame["group"] = member_groups(tables, frame)
     scores = tables["survey_scores"]
@@ -88,31 +92,42 @@ def outcome_frame(
         mine = scores[scores["wave"] == f"followup-{wave}"]
         frame[f"answered_{wave}"] = frame["pseudonym"].isin(set(mine["pseudonym"]))
         for instrument, rows in mine.groupby("instrument"):
-            by_person = rows.drop_duplicates("pseudonym").set_index("pseudonym")["score"]
-            frame[f"followup{wave}_{instrument}"] = frame["pseudonym"].map(by_person)
+            score_of = rows.drop_duplicates("pseudonym").set_index("pseudonym")["score"]
+            frame[f"followup{wave}_{instrument}"] = frame["pseudonym"].map(score_of)
     return frame
 
 
 def _event_sums(
-    events: pd.DataFrame, allocated: pd.Series, until: pd.Series
+    events: pd.DataFrame,
+    logged: dict[Any, list[Logged]],
+    allocated: pd.Series,
+    until: pd.Series,
 ) -> dict[str, pd.Series]:
     """Each person's outcomes from allocation up to `until`, counted by
-    `experiments.records.ledger`."""
+    `experiments.records.ledger` (`logged`: `by_person(events)`)."""
     if events.empty:
         return {}
-    totals = done_frame(events, allocated.to_dict(), until.to_dict())
+    totals = done_frame(events, allocated.to_dict(), until.to_dict(), logged=logged)
     return {name: totals[name] for name in totals.columns}
 
 
 def outcome_sample(
     frame: pd.DataFrame, spec: OutcomeSpec, wave: int | None
 ) -> tuple[pd.DataFrame, str]:
-    data = frame if spec.track is None else frame[frame["track"] == spec.track]
+    in_track = frame["track"] == spec.track if spec.track is not None else None
     if spec.kind != "questionnaire":
         # only a registry number can be missing (no value for that person): left out
-        return data.dropna(subset=[spec.name]), spec.name
+        return _rows(frame, in_track, [spec.name]), spec.name
     column = f"followup{wave}_{spec.name}"
-    if column not in data.columns:
+    if column not in frame.columns:
+        data = frame if in_track is None else frame[in_track]
         return data.iloc[0:0].assign(**{column: []}), column
-    needed = [column, f"baseline_{spec.name}"] if f"baseline_{spec.name}" in data else [column]
-    return data.dropna(subset=needed), column
+    needed = [column, f"baseline_{spec.name}"] if f"baseline_{spec.name}" in frame else [column]
+    return _rows(frame, in_track, needed), column
+
+
+def _rows(frame: pd.DataFrame, in_track: pd.Series | None, needed: list[str]) -> pd.DataFrame:
+    """The rows in the track (all where None) with every `needed` value: the same rows as
+    selecting the track, then `dropna(subset=needed)`, but the wide frame is copied once."""
+    keep = frame[needed].notna().all(axis=1)
+    return frame[keep if in_track is None else keep & in_track]

@@ -157,7 +157,8 @@ def _base(
 def _observed(
     data: pd.DataFrame, spec: OutcomeSpec, column: str, arms: tuple[str, ...]
 ) -> float | None:
-    part = data[data["arm"].isin(arms)]
+    wanted = [column, "exposure"] if spec.kind == "count" else [column]
+    part = data.loc[data["arm"].isin(arms), wanted]  # only these columns: the frame is wide
     if part.empty:
         return None
     if spec.kind == "count":

@@ -25,14 +25,14 @@ def context_frame(answers: pd.DataFrame, ids: pd.Series, protocol: Protocol | No
     variables = context_variables(context)
     baseline = answers[answers["wave"] == "baseline"]
     frame = pd.DataFrame(index=ids.index)
+    # the answers to each item, split off once (rows in table order) rather than comparing the
+    # whole table with each item's name in turn
+    answered = dict(iter(baseline.groupby(["instrument", "item"], sort=False)))
     items: dict[tuple[str, str], pd.Series] = {}
     for variable in variables:
         key = (variable.instrument, variable.item)
         if key not in items:
-            mine = baseline[
-                (baseline["instrument"] == variable.instrument)
-                & (baseline["item"] == variable.item)
-            ].drop_duplicates("participant_id")
+            mine = answered.get(key, baseline.iloc[0:0]).drop_duplicates("participant_id")
             by_person = pd.Series(
                 mine["value"].to_numpy(dtype="int64"), index=mine["participant_id"].to_numpy()
             )

@@ -60,7 +60,8 @@ def dose_tables(
         arms = [arm.name for arm in protocol.arms]
     else:
         arms = sorted(str(a) for a in tables["participants"]["arm"].dropna().unique())
+    groups = dose_by_group(tables, as_of)
     return {
-        "dose_by_arm": dose_frame(dose_by_arm(tables, arms, as_of), ArmDose),
-        "dose_by_group": dose_frame(dose_by_group(tables, as_of), GroupDose),
+        "dose_by_arm": dose_frame(dose_by_arm(tables, arms, as_of, groups=groups), ArmDose),
+        "dose_by_group": dose_frame(groups, GroupDose),
     }

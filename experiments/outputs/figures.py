@@ -153,17 +153,21 @@ def _weekly(
     rows = []
     for outcome in an.OUTCOMES:
         eligible = frame[frame["track"] == outcome.track]
-        column = sums[outcome.name]
-        done = dict(zip(column.index, column.to_numpy(float), strict=True))  # (who, week)
+        # person × week (0 where they did nothing that week), looked up as a grid rather than
+        # person by person: the same values in the same order, so the same means
+        done = sums[outcome.name].astype(float).unstack(fill_value=0.0)
         for arm in design.arms:
             mine = eligible[eligible["arm"] == arm]
             seen = mine["weeks"].astype(int).to_numpy()
-            people = mine["pseudonym"].to_numpy(dtype=object)
-            for week in range(int(seen.max()) if len(seen) else 0):
-                at_risk = people[seen > week]
-                if len(at_risk) < 5:
+            weeks = int(seen.max()) if len(seen) else 0
+            grid = done.reindex(
+                index=mine["pseudonym"], columns=range(weeks), fill_value=0.0
+            ).to_numpy(float)
+            for week in range(weeks):
+                at_risk = seen > week
+                if at_risk.sum() < 5:
                     continue
-                values = np.array([done.get((who, week), 0.0) for who in at_risk], dtype=float)
+                values = grid[at_risk, week]
                 se = float(values.std(ddof=1) / math.sqrt(len(values)))
                 rows.append((outcome.name, arm, week + 1, len(values), float(values.mean()), se))
     return pd.DataFrame(rows, columns=["outcome", "arm", "week", "participants", "mean", "se"])

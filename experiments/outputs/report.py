@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,11 @@ def arm_colours(design: an.Design) -> dict[str, str]:
     return colours
 
 
+@cache
 def environment() -> Environment:
-    """The Jinja2 environment for reports and analysis plans (autoescaping on)."""
+    """The Jinja2 environment for reports and analysis plans (autoescaping on); one for the
+    process, because Jinja2 compiles a template once per environment and compiling the report's
+    templates took longer than rendering them (it reloads a template whose file changed)."""
     env = Environment(
         loader=FileSystemLoader(_TEMPLATES),
         autoescape=select_autoescape(["html", "j2"], default=True),

@@ -53,8 +53,8 @@ def dose_context(
     as_of: datetime,
 ) -> dict[str, Any]:
     """The template's `dose` (rendered by the `dose_section` macro of dose.html.j2)."""
-    doses = ds.dose_by_arm(tables, design.arms, as_of)
     groups = ds.dose_by_group(tables, as_of)
+    doses = ds.dose_by_arm(tables, design.arms, as_of, groups=groups)
     costs = ds.arm_costs(doses, protocol.costs) if protocol.costs is not None else None
     by_arm = {c.arm: c for c in costs or []}
     primary = analysis.primary

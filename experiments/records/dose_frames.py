@@ -88,9 +88,14 @@ class GroupDose:
 
 
 def dose_by_arm(
-    tables: Mapping[str, pd.DataFrame], arms: Sequence[str], as_of: datetime
+    tables: Mapping[str, pd.DataFrame],
+    arms: Sequence[str],
+    as_of: datetime,
+    *,
+    groups: Sequence[GroupDose] | None = None,
 ) -> list[ArmDose]:
-    """One row per arm, in the order given (arms without participants count zero)."""
+    """One row per arm, in the order given (arms without participants count zero); `groups` is
+    `dose_by_group(tables, as_of)` when the caller has it already (it is the slow part)."""
     people = tables["participants"]
     arm_of = dict(zip(people["pseudonym"], people["arm"], strict=True))
     events = _events(tables)
@@ -102,7 +107,7 @@ def dose_by_arm(
     sent_arm = sent["pseudonym"].map(arm_of)
     private = sent_arm[sent["kind"].isin(CURRICULUM_MESSAGE_KINDS)].value_counts()
     delivered = sent_arm.value_counts()
-    groups = dose_by_group(tables, as_of)
+    groups = dose_by_group(tables, as_of) if groups is None else groups
     answers = _answer_hours(events)
     waits = pd.DataFrame({"arm": answers.index.map(arm_of), "hours": answers.to_numpy()})
     answered = waits.groupby("arm")["hours"].size()

@@ -67,12 +67,20 @@ def by_person(
 
 
 def done_frame(
-    events: pd.DataFrame, start: Mapping[Any, datetime], end: Mapping[Any, datetime]
+    events: pd.DataFrame,
+    start: Mapping[Any, datetime],
+    end: Mapping[Any, datetime],
+    *,
+    logged: Mapping[Any, list[Logged]] | None = None,
 ) -> pd.DataFrame:
-    """Per pseudonym with a `start`, what they did from `start` up to and including `end`."""
+    """Per pseudonym with a `start`, what they did from `start` up to and including `end`.
+
+    `logged` is `by_person(events)` when the caller has it already: the outcome frame counts
+    the same events in several windows, and grouping them is the slow part."""
+    grouped = by_person(events) if logged is None else logged
     rows = {
-        person: outcomes_of(did(logged, Window(start[person], end[person], closed=True)))
-        for person, logged in by_person(events).items()
+        person: outcomes_of(did(mine, Window(start[person], end[person], closed=True)))
+        for person, mine in grouped.items()
         if person in start and not pd.isna(start[person])
     }
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(OUTCOME_COLUMNS))
@@ -83,17 +91,19 @@ def balance_frame(
     start: Mapping[Any, datetime],
     end: Mapping[Any, datetime],
     relapse_share: float,
+    *,
+    logged: Mapping[Any, list[Logged]] | None = None,
 ) -> pd.DataFrame:
     """Per pseudonym with a `start`: the balance in euros at `end` (the starting balance, 0 where
     none was given, plus net logged savings) and whether it relapsed in [start, end] (fell by
-    more than `relapse_share` of a peak)."""
+    more than `relapse_share` of a peak). `logged` as in `done_frame`."""
     rows = {}
-    for person, logged in by_person(events).items():
+    for person, mine in (by_person(events) if logged is None else logged).items():
         if person not in start or pd.isna(start[person]):
             continue
         window = Window(start[person], end[person], closed=True)
-        fall = deepest_fall(logged, window)
-        rows[person] = (balance_at_end(logged, window) / 100, float(fall.share > relapse_share))
+        fall = deepest_fall(mine, window)
+        rows[person] = (balance_at_end(mine, window) / 100, float(fall.share > relapse_share))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["balance_eur", "relapse"])
 
 
