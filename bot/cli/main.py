@@ -165,7 +165,7 @@ def db_upgrade() -> None:
 
 @app.command()
 def demo(
-    participants: Annotated[int, typer.Option(min=3, max=2000, help="Simulated people.")] = 150,
+    participants: Annotated[int, typer.Option(min=3, max=2000, help="Simulated people.")] = 100,
     weeks: Annotated[int, typer.Option(min=1, max=52, help="Simulated weeks.")] = 13,
     seed: Annotated[int, typer.Option(help="Same seed, same study.")] = 1,
     effect: Annotated[

@@ -67,7 +67,11 @@ class Effects:
 
 @dataclass(frozen=True)
 class DemoOptions:
-    participants: int = 150
+    # 100: three arms, two tracks and every age band, six peer groups with their buddies and
+    # hosts. Each person costs about 1.8 s of CPU (their intake and questionnaires, tap by tap,
+    # are most of it), so 150 broke SPEC §11.7's three minutes on two cores; a larger study is
+    # `--participants`
+    participants: int = 100
     # 13: the people allocated in the first week reach the last questionnaire (week 12) and
     # answer it, so the report's pre-specified ANCOVA has numbers
     weeks: int = 13

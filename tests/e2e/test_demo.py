@@ -31,7 +31,7 @@ def _rows(path: Path, drop: set[str]) -> list[tuple[str, ...]]:
 
 async def test_small_demo_with_a_large_effect_recovers_its_direction(tmp_path: Path) -> None:
     # 30 people enrol over ten days; in 14 weeks most of them reach the last questionnaire
-    # (week 12), so the report's pre-specified ANCOVA has numbers (the default demo: 150 people,
+    # (week 12), so the report's pre-specified ANCOVA has numbers (the default demo: 100 people,
     # 13 weeks). More jobseekers start work than by default, so 30 people give a placement
     # estimate.
     placement = {"control": 0.05, "text": 0.1, "peer": 0.1}
