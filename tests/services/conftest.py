@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,11 +19,13 @@ from bot.db.engine import Database
 from bot.db.study import Event, Participant, Role
 from bot.i18n import Language, text
 from bot.paths import shipped_config
-from bot.services.participants import conversation, enrollment, menu
+from bot.services import button_data
+from bot.services.participants import conversation, enrollment, menu, questionnaire
 from bot.services.participants.enrollment import create_codes
 from bot.services.runner import Service, TurnRunner
+from bot.services.survey_presses import Answer
 from bot.services.trial import Trial
-from bot.services.turns import Incoming, StaffDirectory
+from bot.services.turns import Incoming, StaffDirectory, Turn
 from experiments.protocol import load_protocol
 
 SITE = "Utrecht"
@@ -113,18 +116,63 @@ async def new_code(runner: TurnRunner) -> str:
     return code
 
 
+# The baseline's answers as `enroll` gave them by taps, per questionnaire plan and track. The
+# baseline is most of an enrolment (25 taps of 31) and most service tests only need someone
+# enrolled: after the first enrolment of a plan and track in a process, `enroll` keeps the same
+# answers in one turn and taps only the last one, which moves the intake on as before. The
+# baseline tap by tap is what test_intake.py and test_context_questions.py test; a test that
+# reads the questions on the way says `by_taps=True`.
+_BASELINE_TAPS: dict[tuple[str, str, int], list[str]] = {}
+
+
 async def enroll(
-    person: Person, runner: TurnRunner, *, track: str = "savings", commitment: str = "commit:1000"
+    person: Person,
+    runner: TurnRunner,
+    *,
+    track: str = "savings",
+    commitment: str = "commit:1000",
+    by_taps: bool = False,
 ) -> list[Said]:
-    """Consent, language, birth year, track, baseline by taps, commitment; the last replies."""
+    """Consent, language, birth year, track, baseline, commitment; the last replies."""
     [consent] = await person.start(await new_code(runner))
     await person.press(consent.buttons[0])
     await person.press("lang:nl")
     await person.type(BIRTH_YEAR)
     question = (await person.press(f"track:{track}"))[-1]
-    while answer := an_answer(question.buttons):
-        question = (await person.press(answer))[-1]
+    # the items asked depend on the plan, the track and the age band (the birth year is fixed)
+    plan = (repr(runner.trial.protocol.questionnaires), track, runner.clock.now().year)
+    taps = _BASELINE_TAPS.get(plan)
+    if by_taps or taps is None or an_answer(question.buttons) != taps[0]:
+        taps = []
+        while answer := an_answer(question.buttons):
+            taps.append(answer)
+            question = (await person.press(answer))[-1]
+        _BASELINE_TAPS.setdefault(plan, taps)
+    elif taps:
+        await person.run(partial(_keep_answers, [_answer_of(data) for data in taps[:-1]]))
+        await person.press(taps[-1])
     return await person.press(commitment)
+
+
+def _answer_of(data: str) -> Answer:
+    answer = button_data.decode(data)
+    assert isinstance(answer, Answer), data
+    return answer
+
+
+async def _keep_answers(answers: list[Answer], turn: Turn, trial: Trial) -> None:
+    """The answers the baseline's taps would keep, kept as they would be (see `enroll`)."""
+    assert turn.participant is not None
+    for answer in answers:
+        await questionnaire.keep_answer(
+            turn.session,
+            turn.participant.id,
+            answer.wave,
+            answer.instrument,
+            answer.item,
+            answer.value,
+            turn.now,
+        )
 
 
 def first_answer(buttons: list[str]) -> str | None:
