@@ -120,8 +120,8 @@ async def new_code(runner: TurnRunner) -> str:
 # baseline is most of an enrolment (25 taps of 31) and most service tests only need someone
 # enrolled: after the first enrolment of a plan and track in a process, `enroll` keeps the same
 # answers in one turn and taps only the last one, which moves the intake on as before. The
-# baseline tap by tap is what test_intake.py and test_context_questions.py test; a test that
-# reads the questions on the way says `by_taps=True`.
+# baseline tap by tap is what test_intake.py and test_context_questions.py test (they walk it
+# themselves), and what the first enrolment of each plan does.
 _BASELINE_TAPS: dict[tuple[str, str, int], list[str]] = {}
 
 
@@ -131,7 +131,6 @@ async def enroll(
     *,
     track: str = "savings",
     commitment: str = "commit:1000",
-    by_taps: bool = False,
 ) -> list[Said]:
     """Consent, language, birth year, track, baseline, commitment; the last replies."""
     [consent] = await person.start(await new_code(runner))
@@ -142,7 +141,7 @@ async def enroll(
     # the items asked depend on the plan, the track and the age band (the birth year is fixed)
     plan = (repr(runner.trial.protocol.questionnaires), track, runner.clock.now().year)
     taps = _BASELINE_TAPS.get(plan)
-    if by_taps or taps is None or an_answer(question.buttons) != taps[0]:
+    if taps is None or an_answer(question.buttons) != taps[0]:
         taps = []
         while answer := an_answer(question.buttons):
             taps.append(answer)
