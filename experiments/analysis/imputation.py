@@ -106,7 +106,9 @@ def impute_within_arms(
         arm: np.asarray([done.index.get_loc(i) for i in rows])
         for arm, rows in done.groupby("arm").groups.items()
     }
-    dummies: dict[object, list[np.ndarray]] = {}
+    dummies = {
+        arm: _dummies(done.iloc[index], predictors, arm in grouped) for arm, index in arms.items()
+    }
     for _cycle in range(cycles):
         for column in columns:
             if not missing[column].any():
@@ -116,8 +118,6 @@ def impute_within_arms(
                 if not gaps.any():
                     continue
                 others = [c for c in columns if c != column]
-                if arm not in dummies:
-                    dummies[arm] = _dummies(done.iloc[index], predictors, arm in grouped)
                 x = _design(done, index, others, dummies[arm])
                 y = done[column].to_numpy("float64")[index]
                 drawn = _draw(x[~gaps], y[~gaps], x[gaps], rng)
@@ -149,8 +149,8 @@ def _dummies(rows: pd.DataFrame, factors: Sequence[str], grouped: bool) -> list[
         labels = rows[name].astype("string").fillna("none")
         # the columns of pd.get_dummies(labels, drop_first=True), built from the sorted codes
         # directly (several times faster; it runs per arm in every imputation)
-        codes, levels = pd.factorize(labels, sort=True)
-        dummies = (codes[:, None] == np.arange(1, len(levels))).astype("float64")
+        codes, categories = pd.factorize(labels, sort=True)
+        dummies = (codes[:, None] == np.arange(1, len(categories))).astype("float64")
         keep = (dummies.sum(axis=0) > 0) & (dummies.sum(axis=0) < len(rows))
         parts.append(dummies[:, keep])
     return parts

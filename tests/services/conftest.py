@@ -141,15 +141,15 @@ async def enroll(
     # the items asked depend on the plan, the track and the age band (the birth year is fixed)
     plan = (repr(runner.trial.protocol.questionnaires), track, runner.clock.now().year)
     taps = _BASELINE_TAPS.get(plan)
-    if taps is None or an_answer(question.buttons) != taps[0]:
+    if taps and an_answer(question.buttons) == taps[0]:
+        await person.run(partial(_keep_answers, [_answer_of(data) for data in taps[:-1]]))
+        await person.press(taps[-1])
+    else:
         taps = []
         while answer := an_answer(question.buttons):
             taps.append(answer)
             question = (await person.press(answer))[-1]
         _BASELINE_TAPS.setdefault(plan, taps)
-    elif taps:
-        await person.run(partial(_keep_answers, [_answer_of(data) for data in taps[:-1]]))
-        await person.press(taps[-1])
     return await person.press(commitment)
 
 

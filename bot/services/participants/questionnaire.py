@@ -39,8 +39,12 @@ async def _answers(session: AsyncSession, participant_id: int, wave: str) -> Map
                 SurveyAnswer.participant_id == participant_id, SurveyAnswer.wave == wave
             )
         )
-        read[participant_id, wave] = {f"{i}/{item}": value for i, item, value in rows}
+        read[participant_id, wave] = {_key(i, item): value for i, item, value in rows}
     return read[participant_id, wave]
+
+
+def _key(instrument_id: str, item_id: str) -> str:
+    return f"{instrument_id}/{item_id}"
 
 
 async def next_question(
@@ -74,7 +78,7 @@ async def position(
     track = participant.track or Track.JOBSEARCH
     answered = await _answers(session, participant.id, wave)
     asked = [
-        f"{instrument_id}/{item_id}"
+        _key(instrument_id, item_id)
         for instrument_id in plan.instruments_for(occasion, track)
         for item_id in plan.items_for(instrument_id, participant.age_band)
     ]
@@ -273,11 +277,12 @@ async def keep_answer(
     stored = await insert_if_absent(
         session, SurveyAnswer, row, ["participant_id", "wave", "instrument", "item"]
     )
-    answers = _read(session).get((participant_id, wave))
-    if answers is not None and stored:
-        answers[f"{instrument_id}/{item_id}"] = value
-    elif answers is not None:  # someone else's answer came first: read the wave again
-        del _read(session)[participant_id, wave]
+    read = _read(session)
+    if (participant_id, wave) in read:
+        if stored:
+            read[participant_id, wave][_key(instrument_id, item_id)] = value
+        else:  # someone else's answer came first: read the wave again
+            del read[participant_id, wave]
     return stored
 
 
