@@ -15,14 +15,13 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.handlers.context import LotgenootApplication
 from bot.outbox.sender import SenderSettings
-from bot.paths import shipped_config
 from bot.runtime import Runtime
 from bot.sandbox import TelegramSandbox
 from bot.services.flood import FloodGate
 from bot.services.trial import Trial
 from bot.settings import Settings
-from experiments.protocol import load_protocol
 from tests.conftest import database_on
+from tests.protocols import shipped_protocol
 
 TOKEN = "4242:E2E-TOKEN"
 # The journeys play a bot that Telegram allows 1,000 messages a second (paid broadcasts), so
@@ -78,7 +77,7 @@ def runtime_for(
         database_url=database.url,
     )
     trial = Trial(
-        protocol=load_protocol(shipped_config("study.toml")),
+        protocol=shipped_protocol(),
         allocation_seed="e2e-seed",
         pseudonym_key="e2e-pseudonym-key",
     )

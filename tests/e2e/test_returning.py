@@ -18,7 +18,6 @@ from bot.db.study import (
     ReenrollmentRefusals,
 )
 from bot.i18n import Language, text
-from bot.paths import shipped_config
 from bot.research import read_trial
 from bot.runtime import Runtime
 from bot.sandbox import SandboxUser, TelegramSandbox
@@ -26,8 +25,8 @@ from bot.services.participants.enrollment import create_codes
 from bot.services.participants.returning import person_hash
 from experiments.allocation import Pseudonymizer
 from experiments.outputs import build_tables
-from experiments.protocol import load_protocol
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
+from tests.protocols import shipped_protocol
 
 ALREADY = text(Language.NL, "enroll.already_took_part")
 
@@ -190,7 +189,7 @@ async def test_export_reports_refused_reenrollments_only_as_a_count_per_site(
 def test_consent_text_says_in_both_languages_that_a_code_of_the_account_is_kept_after_delete() -> (
     None
 ):
-    consent = load_protocol(shipped_config("study.toml")).consent
+    consent = shipped_protocol().consent
     english = consent.text(Language.EN, "1")
     dutch = consent.text(Language.NL, "1")
     assert "It is made from your Telegram. It stays, also after you remove everything." in english

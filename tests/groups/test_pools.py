@@ -14,13 +14,12 @@ from bot.clock import FakeClock
 from bot.db.engine import Database
 from bot.db.groups import FormationDecision, GroupMember, PeerGroup, PoolEntry
 from bot.db.study import IntakeStep, Participant, Role, Site, StaffMember
-from bot.paths import shipped_config
 from bot.services.peer_groups.binding import assign_counsellors
 from bot.services.peer_groups.formation import form_groups, split_sizes
 from bot.services.peer_groups.pools import enter_pool
 from bot.services.trial import Trial
-from experiments.protocol import load_protocol
 from tests.groups.world import SQLITE_ONLY, small_groups
+from tests.protocols import shipped_protocol
 
 _ids = itertools.count(900_000_001)
 
@@ -28,9 +27,7 @@ _ids = itertools.count(900_000_001)
 @pytest.fixture
 def trial() -> Trial:
     """Groups of 3 to 5; pools wait at most the shipped 14 days."""
-    return Trial(
-        small_groups(load_protocol(shipped_config("study.toml"))), "pool-tests", "pool-key"
-    )
+    return Trial(small_groups(shipped_protocol()), "pool-tests", "pool-key")
 
 
 async def _waiting(
@@ -142,9 +139,7 @@ async def test_past_the_wait_limit_a_pool_merges_with_its_neighbour_band(
 async def test_past_the_wait_limit_a_pool_alone_forms_a_smaller_group(
     database: Database, clock: FakeClock
 ) -> None:
-    trial = Trial(
-        small_groups(load_protocol(shipped_config("study.toml")), min_size=5), "x", "x-key"
-    )
+    trial = Trial(small_groups(shipped_protocol(), min_size=5), "x", "x-key")
     await _waiting(database, clock, trial, 4)
     assert await _form(database, clock, trial) == []
     clock.advance(timedelta(days=14))

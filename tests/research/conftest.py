@@ -29,9 +29,8 @@ from bot.db.together import GroupEvent, MemberChoices
 from bot.outbox.messages import Priority
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
-from experiments.protocol import load_protocol
 from experiments.records import EventKind, GroupEventKind
-from tests.experiments.shipped import STUDY_FILE
+from tests.protocols import shipped_protocol
 
 SEED = "research-test-allocation-seed"
 KEY = "research-test-pseudonym-key"
@@ -64,7 +63,7 @@ def needles() -> list[str]:
 
 async def populate(database: Database, clock: FakeClock) -> list[int]:
     """Five participants (one erased) with events, answers and messages; their internal ids."""
-    trial = Trial(load_protocol(STUDY_FILE), SEED, "research-pseudonym-key")
+    trial = Trial(shipped_protocol(), SEED, "research-pseudonym-key")
     now = clock.now()
     ids = []
     async with database.transaction() as session:

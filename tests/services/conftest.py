@@ -18,7 +18,6 @@ from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
 from bot.db.study import Event, Participant, Role
 from bot.i18n import Language, text
-from bot.paths import shipped_config
 from bot.services import button_data
 from bot.services.participants import conversation, enrollment, menu, questionnaire
 from bot.services.participants.enrollment import create_codes
@@ -26,7 +25,7 @@ from bot.services.runner import Service, TurnRunner
 from bot.services.survey_presses import Answer
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn
-from experiments.protocol import load_protocol
+from tests.protocols import shipped_protocol
 
 SITE = "Utrecht"
 BIRTH_YEAR = "2000"
@@ -93,7 +92,7 @@ def nl(key: str, **params: object) -> str:
 @pytest.fixture
 def trial() -> Trial:
     return Trial(
-        load_protocol(shipped_config("study.toml")),
+        shipped_protocol(),
         allocation_seed="service-tests-allocation-seed",
         pseudonym_key="service-tests-pseudonym-key",
         staff=StaffDirectory(frozenset({1})),

@@ -15,7 +15,6 @@ from bot.db.delivery import OutboxMessage, OutboxStatus
 from bot.db.engine import Database
 from bot.db.study import Participant
 from bot.i18n import Language
-from bot.paths import shipped_config
 from bot.research import read_trial
 from bot.services.keyboard import menu_for
 from bot.services.participants import activity, guide
@@ -28,7 +27,8 @@ from experiments.allocation import Pseudonymizer
 from experiments.analysis import analyse
 from experiments.analysis.persistence import NO_FOLLOW_UP
 from experiments.outputs import build_tables
-from experiments.protocol import Component, load_protocol
+from experiments.protocol import Component
+from tests.protocols import shipped_protocol
 from tests.services.conftest import Person, enroll, events_of, nl, participant_of
 
 NUDGED = (Component.REMINDER, Component.ENCOURAGEMENT, Component.COUNSELLOR_CONTACT)
@@ -202,7 +202,7 @@ async def test_the_end_notice_names_only_what_the_persons_arm_had(
 ) -> None:
     """No "no more reminders" to someone who never got one (config/mechanisms.toml's arms):
     control hears of no change, attention of its check-ins and inbox, education of its topics."""
-    protocol = load_protocol(shipped_config("mechanisms.toml"))
+    protocol = shipped_protocol("mechanisms.toml")
     trial = Trial(protocol, "seed", "key")
     sanne = Person(runner, 5404, "Sanne")
     await enroll(sanne, runner)

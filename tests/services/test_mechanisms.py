@@ -21,7 +21,6 @@ from bot.outbox import OutboxKind
 from bot.outbox.outcomes import Delivered
 from bot.outbox.ranks import Rank, budget_of
 from bot.outbox.store import ClaimedMessage
-from bot.paths import shipped_config
 from bot.services import button_data
 from bot.services.counsellor_inbox import outreach
 from bot.services.counsellor_inbox.tickets import forget_participant
@@ -29,7 +28,7 @@ from bot.services.participants import conversation, private_topics
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from experiments.protocol import load_protocol
+from tests.protocols import shipped_protocol
 from tests.services.conftest import Person, events_of, nl
 from tests.texts import said
 
@@ -42,7 +41,7 @@ END = timedelta(days=84)  # schedule.intervention_length of mechanisms.toml
 @pytest.fixture
 def trial() -> Trial:
     return Trial(
-        load_protocol(shipped_config("mechanisms.toml")),
+        shipped_protocol("mechanisms.toml"),
         allocation_seed="service-tests-allocation-seed",
         pseudonym_key="service-tests-pseudonym-key",
         staff=StaffDirectory(frozenset({1})),

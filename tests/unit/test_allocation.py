@@ -14,9 +14,9 @@ from bot.db.study import Allocation, IntakeStep, Participant, ParticipantStatus,
 from bot.services.participants.allocation import allocate, allocation_log
 from bot.services.trial import Trial
 from experiments.allocation import AllocationSequence, verify
-from experiments.protocol import Track, load_protocol
+from experiments.protocol import Track
 from tests.conftest import ENGINES
-from tests.experiments.shipped import STUDY_FILE
+from tests.protocols import shipped_protocol
 
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 
@@ -27,7 +27,7 @@ TRACK = Track.SAVINGS
 @pytest.fixture
 def trial() -> Trial:
     """The default three-arm study with a known seed."""
-    return Trial(load_protocol(STUDY_FILE), SEED, "allocation-test-key")
+    return Trial(shipped_protocol(), SEED, "allocation-test-key")
 
 
 def band(trial: Trial) -> str:

@@ -5,19 +5,18 @@ from __future__ import annotations
 import pytest
 
 from bot.clock import FakeClock
-from bot.paths import shipped_config
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from experiments.protocol import load_protocol
 from tests.groups.world import small_groups
+from tests.protocols import shipped_protocol
 from tests.services.peer_groups.world import World
 
 
 @pytest.fixture
 def trial() -> Trial:
     """The shipped study with groups of 3 to 5; the runner fixture runs on it."""
-    protocol = small_groups(load_protocol(shipped_config("study.toml")))
+    protocol = small_groups(shipped_protocol())
     return Trial(
         protocol, "peer-group-tests-seed", "peer-group-tests-key", StaffDirectory(frozenset({1}))
     )
