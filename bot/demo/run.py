@@ -211,6 +211,7 @@ async def _simulate(
                 if p.arm is not None
             )
         )
+        await _quiet(sandbox, runtime)
         clock.set(START + timedelta(days=day, hours=12))
         await scan_nudges(runtime)
         await scan_groups(runtime)
@@ -236,9 +237,29 @@ async def _simulate(
         await together.send_suggestions(sandbox, runtime, counsellor)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
+        await _quiet(sandbox, runtime)
         if day % 7 == 6:
             console.week(day // 7 + 1, await nudge_counts(runtime.database))
         console.advance(day + 1)
+
+
+async def _quiet(sandbox: TelegramSandbox, runtime: Runtime) -> None:
+    """Return once the bot has taken and handled every update people sent, and delivered what
+    that queued; round again while a delivery brings a new update (an approved join request
+    makes a join).
+
+    Before the clock moves on: a join request made in the morning was sometimes handled after
+    the clock had moved to the evening, so under load the same seed gave another study.
+    """
+    assert runtime.inbound is not None
+    assert runtime.sender is not None
+    queue = sandbox.world.updates
+    while True:
+        await sandbox.wait_for(lambda: not queue.pending, 60.0, "the bot to take every update")
+        await runtime.inbound.settled(within_s=60)
+        await runtime.sender.settle(within_s=60)
+        if not queue.pending:
+            return
 
 
 def trial_is_micro(runtime: Runtime) -> bool:
