@@ -21,7 +21,7 @@ from bot.services.flood import FloodGate
 from bot.services.trial import Trial
 from bot.settings import Settings
 from tests.conftest import database_on
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 
 TOKEN = "4242:E2E-TOKEN"
 # The journeys play a bot that Telegram allows 1,000 messages a second (paid broadcasts), so

@@ -26,7 +26,7 @@ from bot.services.participants.returning import person_hash
 from experiments.allocation import Pseudonymizer
 from experiments.outputs import build_tables
 from tests.e2e.journey import SITE, bot_with_first_arm, buttons, enroll, new_code
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 
 ALREADY = text(Language.NL, "enroll.already_took_part")
 

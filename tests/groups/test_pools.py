@@ -18,8 +18,8 @@ from bot.services.peer_groups.binding import assign_counsellors
 from bot.services.peer_groups.formation import form_groups, split_sizes
 from bot.services.peer_groups.pools import enter_pool
 from bot.services.trial import Trial
+from tests.experiments.shipped import shipped_protocol
 from tests.groups.world import SQLITE_ONLY, small_groups
-from tests.protocols import shipped_protocol
 
 _ids = itertools.count(900_000_001)
 

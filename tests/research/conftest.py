@@ -30,7 +30,7 @@ from bot.outbox.messages import Priority
 from bot.services.participants.allocation import allocate
 from bot.services.trial import Trial
 from experiments.records import EventKind, GroupEventKind
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 
 SEED = "research-test-allocation-seed"
 KEY = "research-test-pseudonym-key"

@@ -25,7 +25,7 @@ from bot.services.runner import Service, TurnRunner
 from bot.services.survey_presses import Answer
 from bot.services.trial import Trial
 from bot.services.turns import Incoming, StaffDirectory, Turn
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 
 SITE = "Utrecht"
 BIRTH_YEAR = "2000"

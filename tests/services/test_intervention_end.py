@@ -28,7 +28,7 @@ from experiments.analysis import analyse
 from experiments.analysis.persistence import NO_FOLLOW_UP
 from experiments.outputs import build_tables
 from experiments.protocol import Component
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 from tests.services.conftest import Person, enroll, events_of, nl, participant_of
 
 NUDGED = (Component.REMINDER, Component.ENCOURAGEMENT, Component.COUNSELLOR_CONTACT)

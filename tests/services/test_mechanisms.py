@@ -28,7 +28,7 @@ from bot.services.participants import conversation, private_topics
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 from tests.services.conftest import Person, events_of, nl
 from tests.texts import said
 

@@ -16,7 +16,7 @@ from bot.services.trial import Trial
 from experiments.allocation import AllocationSequence, verify
 from experiments.protocol import Track
 from tests.conftest import ENGINES
-from tests.protocols import shipped_protocol
+from tests.experiments.shipped import shipped_protocol
 
 pytestmark = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
 

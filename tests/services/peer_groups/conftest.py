@@ -8,8 +8,8 @@ from bot.clock import FakeClock
 from bot.services.runner import TurnRunner
 from bot.services.trial import Trial
 from bot.services.turns import StaffDirectory
+from tests.experiments.shipped import shipped_protocol
 from tests.groups.world import small_groups
-from tests.protocols import shipped_protocol
 from tests.services.peer_groups.world import World
 
 
