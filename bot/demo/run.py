@@ -211,7 +211,7 @@ async def _simulate(
                 if p.arm is not None
             )
         )
-        await _quiet(sandbox, runtime)
+        await until_idle(sandbox, runtime)
         clock.set(START + timedelta(days=day, hours=12))
         await scan_nudges(runtime)
         await scan_groups(runtime)
@@ -237,13 +237,13 @@ async def _simulate(
         await together.send_suggestions(sandbox, runtime, counsellor)
         if trial_is_micro(runtime):
             await micro.evening(sandbox, runtime, clock, people, day, START)
-        await _quiet(sandbox, runtime)
+        await until_idle(sandbox, runtime)
         if day % 7 == 6:
             console.week(day // 7 + 1, await nudge_counts(runtime.database))
         console.advance(day + 1)
 
 
-async def _quiet(sandbox: TelegramSandbox, runtime: Runtime) -> None:
+async def until_idle(sandbox: TelegramSandbox, runtime: Runtime) -> None:
     """Return once the bot has taken and handled every update people sent, and delivered what
     that queued; round again while a delivery brings a new update (an approved join request
     makes a join).

@@ -10,6 +10,7 @@ from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.db.delivery import OutboxMessage
 from bot.db.engine import Database
+from bot.demo.run import until_idle
 from bot.i18n import Language, text
 from bot.sandbox import TelegramSandbox
 from bot.services.flood import FloodGate
@@ -46,12 +47,7 @@ async def test_500_messages_from_one_person_queue_a_handful_of_replies_and_other
             timeout=30,
             what="the flooder told to slow down",
         )
-        # every update taken and handled, every reply sent: nothing more comes
-        await sandbox.wait_for(lambda: not sandbox.world.updates.pending, what="all updates taken")
-        assert runtime.inbound is not None
-        assert runtime.sender is not None
-        await runtime.inbound.settled()
-        await runtime.sender.settle()
+        await until_idle(sandbox, runtime)  # every update taken and handled, every reply sent
         flooder_rows = await _outbox_rows(database) - 1  # the other person's answer
     print(f"other person waited {other_waited_s:.3f} s; flooder rows {flooder_rows}")
     assert answer["text"] == text(Language.NL, "start.welcome", name="Sanne")
